@@ -1,0 +1,38 @@
+import { and, desc, eq, gte, lt, lte, syncHistory, type Database, type SyncHistoryRow } from "@specsync/db";
+import { historyQuerySchema, type HistoryQuery } from "@specsync/validators";
+
+export type NewHistory = typeof syncHistory.$inferInsert;
+
+/** Writes and reads the `sync_history` audit trail. */
+export class HistoryService {
+  constructor(private readonly database: Database) {}
+
+  async record(entry: NewHistory): Promise<SyncHistoryRow> {
+    const [row] = await this.database.db.insert(syncHistory).values(entry).returning();
+    return row!;
+  }
+
+  /** Newest first, cursor = the last id of the previous page. */
+  async list(input: HistoryQuery): Promise<{ items: SyncHistoryRow[]; nextCursor: number | null }> {
+    const q = historyQuerySchema.parse(input);
+    const where = and(
+      q.specId ? eq(syncHistory.specId, q.specId) : undefined,
+      q.projectId ? eq(syncHistory.projectId, q.projectId) : undefined,
+      q.direction ? eq(syncHistory.direction, q.direction) : undefined,
+      q.trigger ? eq(syncHistory.trigger, q.trigger) : undefined,
+      q.success !== undefined ? eq(syncHistory.success, q.success) : undefined,
+      q.from ? gte(syncHistory.createdAt, q.from) : undefined,
+      q.to ? lte(syncHistory.createdAt, q.to) : undefined,
+      q.cursor ? lt(syncHistory.id, q.cursor) : undefined,
+    );
+    const items = await this.database.db.select().from(syncHistory).where(where).orderBy(desc(syncHistory.id)).limit(q.limit + 1);
+    const hasMore = items.length > q.limit;
+    if (hasMore) items.pop();
+    return { items, nextCursor: hasMore ? items[items.length - 1]!.id : null };
+  }
+
+  async get(id: number): Promise<SyncHistoryRow | undefined> {
+    const [row] = await this.database.db.select().from(syncHistory).where(eq(syncHistory.id, id));
+    return row;
+  }
+}

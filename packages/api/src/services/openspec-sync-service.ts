@@ -1,0 +1,688 @@
+import { existsSync, readdirSync, statSync, unlinkSync, type Stats } from "node:fs";
+import path from "node:path";
+import {
+  and,
+  eq,
+  inArray,
+  isNull,
+  openspecSpecs,
+  projects,
+  sql,
+  syncHistory as syncHistoryTable,
+  type Database,
+  type FileStat,
+  type NewSpecRow,
+  type ProjectRow,
+  type SpecRow,
+} from "@specsync/db";
+import {
+  type ConflictDetails,
+  type ConflictResolution,
+  type OpenConflict,
+  type SyncAction,
+  type SyncTrigger,
+} from "@specsync/validators";
+import { chunk, mapLimit } from "../utils/concurrency";
+import { errorMessage, SpecsyncError } from "../utils/errors";
+import { writeFileAtomic, type AtomicWriteHooks } from "../utils/fs/atomic-write";
+import { readTextFileSync } from "../utils/fs/read-text";
+import { resolveInside } from "../utils/fs/safe-path";
+import { classifyFolder, isTrackedFile, listTrackedFiles, scanWorkspace, type FolderRef } from "../utils/fs/scan-workspace";
+import { sha256 } from "../utils/hash";
+import { KeyedMutex } from "../utils/keyed-mutex";
+import { deriveFields } from "../utils/openspec";
+import type { HistoryService, NewHistory } from "./history-service";
+import { contentColumns, filesOfRow, hashFiles, type FileMap } from "./spec-files";
+import type { SyncEventBus } from "./sync-events";
+
+export type SyncOutcome = {
+  specId: string | null;
+  name: string;
+  path: string;
+  action: SyncAction | "noop";
+  success: boolean;
+  error?: string;
+  filesChanged: string[];
+  historyId?: number;
+};
+
+export type SyncSummary = { total: number; succeeded: number; failed: number; changed: number; outcomes: SyncOutcome[] };
+
+/** Where a file stands in the three-way comparison of disk, database and last-synced base. */
+export type FileState = "clean" | "fs_changed" | "db_changed" | "converged" | "conflict";
+export type FileStatus = { file: string; state: FileState; diskHash: string | null; dbHash: string | null; baseHash: string | null };
+
+export type SyncServiceOptions = {
+  database: Database;
+  history: HistoryService;
+  events: SyncEventBus;
+  writeHooks?: AtomicWriteHooks;
+  log?: (msg: string) => void;
+};
+
+type DiskFile = { hash: string; content?: string; stat: Stats };
+type DiskRead = { files: Map<string, DiskFile>; error: string | null };
+
+const now = () => new Date();
+
+function statOf(s: Stats): FileStat {
+  return { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
+}
+
+function sameStat(a: FileStat | undefined, b: Stats): boolean {
+  return !!a && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+}
+
+/**
+ * The sync engine. Files are the truth: every change is found by comparing content hashes of
+ * disk, database and the last-synced base (three-way), never by clock times.
+ */
+export class OpenSpecSyncService {
+  readonly mutex = new KeyedMutex();
+  private readonly db;
+
+  constructor(private readonly opts: SyncServiceOptions) {
+    this.db = opts.database.db;
+  }
+
+  // ---------------------------------------------------------------- projects
+
+  async ensureProject(rootPath: string, name?: string): Promise<ProjectRow> {
+    const root = path.resolve(rootPath);
+    await this.db
+      .insert(projects)
+      .values({ rootPath: root, name: name ?? path.basename(root) })
+      .onConflictDoNothing({ target: projects.rootPath });
+    const [row] = await this.db.select().from(projects).where(eq(projects.rootPath, root));
+    return row!;
+  }
+
+  async getProject(id: string): Promise<ProjectRow> {
+    const [row] = await this.db.select().from(projects).where(eq(projects.id, id));
+    if (!row) throw new SpecsyncError("NOT_FOUND", `project ${id} not found`);
+    return row;
+  }
+
+  openspecDir(project: ProjectRow): string {
+    return path.join(project.rootPath, "openspec");
+  }
+
+  // ---------------------------------------------------------------- filesystem → database
+
+  /** Sync one folder (relative to `openspec/`) in both directions. Never throws: failures are outcomes. */
+  async syncFolder(project: ProjectRow, relPath: string, trigger: SyncTrigger): Promise<SyncOutcome> {
+    const ref = classifyFolder(relPath);
+    if (!ref) return { specId: null, name: relPath, path: relPath, action: "failed", success: false, error: `${relPath} is not a change or spec folder`, filesChanged: [] };
+    return this.mutex.run(this.lockKey(project.id, ref), () => this.reconcileLocked(project, ref, trigger));
+  }
+
+  /** Sync the row's folder (by row id) in both directions, ignoring any schedule. */
+  async syncSpec(specId: string, trigger: SyncTrigger): Promise<SyncOutcome> {
+    const row = await this.getRow(specId, true);
+    const project = await this.getProject(row.projectId);
+    return this.syncFolder(project, row.path, trigger);
+  }
+
+  /**
+   * Reconcile a whole project: every folder on disk, plus every row whose folder is gone.
+   * `only` narrows the folders (the scheduler passes archived/stale ones).
+   */
+  async syncProject(
+    project: ProjectRow,
+    trigger: SyncTrigger,
+    options: { concurrency?: number; only?: (ref: FolderRef, row: SpecRow | undefined) => boolean } = {},
+  ): Promise<SyncSummary> {
+    const started = Date.now();
+    if (trigger !== "periodic") this.opts.events.publish({ type: "sync_started", projectId: project.id, specId: null, name: project.name });
+    const openspecDir = this.openspecDir(project);
+    if (!existsSync(openspecDir)) {
+      const error = `no openspec/ folder at ${project.rootPath}`;
+      await this.opts.history.record({ projectId: project.id, direction: "fs_to_db", trigger, action: "failed", success: false, error, durationMs: Date.now() - started });
+      this.opts.events.publish({ type: "sync_failed", projectId: project.id, specId: null, name: project.name, error });
+      return { total: 0, succeeded: 0, failed: 1, changed: 0, outcomes: [{ specId: null, name: project.name, path: "", action: "failed", success: false, error, filesChanged: [] }] };
+    }
+    const refs = scanWorkspace(openspecDir);
+    const rows = await this.db.select().from(openspecSpecs).where(eq(openspecSpecs.projectId, project.id));
+    const byPath = new Map(rows.map((r) => [r.path, r]));
+    const onDisk = new Set(refs.map((r) => r.path));
+    const targets: FolderRef[] = refs.filter((ref) => !options.only || options.only(ref, byPath.get(ref.path)));
+    // Rows whose folder vanished: moved (archive) or deleted. Visiting their old path resolves both.
+    for (const row of rows) {
+      if (row.deletedAt || onDisk.has(row.path)) continue;
+      const ref = classifyFolder(row.path);
+      if (ref && (!options.only || options.only(ref, row))) targets.push(ref);
+    }
+    const outcomes = await mapLimit(targets, options.concurrency ?? 10, (ref) =>
+      this.mutex.run(this.lockKey(project.id, ref), () => this.reconcileLocked(project, ref, trigger, byPath.get(ref.path))),
+    );
+    // Unchanged rows only get their lastSyncedAt bumped, in one statement per batch.
+    const noops = outcomes.filter((o) => o.action === "noop" && o.specId).map((o) => o.specId!);
+    for (const ids of chunk(noops, 1000)) {
+      await this.db.update(openspecSpecs).set({ lastSyncedAt: now() }).where(inArray(openspecSpecs.id, ids));
+    }
+    if (!options.only) await this.db.update(projects).set({ lastFullSyncAt: now() }).where(eq(projects.id, project.id));
+    const failed = outcomes.filter((o) => !o.success).length;
+    const changed = outcomes.filter((o) => o.action !== "noop").length;
+    if (trigger !== "periodic" || changed > 0) {
+      this.opts.events.publish({ type: failed ? "sync_failed" : "sync_completed", projectId: project.id, specId: null, name: project.name, ...(failed ? { error: `${failed} of ${outcomes.length} failed` } : {}) });
+    }
+    this.opts.log?.(`sync ${project.name} (${trigger}): ${outcomes.length} folders, ${changed} changed, ${failed} failed in ${Date.now() - started} ms`);
+    return { total: outcomes.length, succeeded: outcomes.length - failed, failed, changed, outcomes };
+  }
+
+  private lockKey(projectId: string, ref: Pick<FolderRef, "kind" | "name">): string {
+    return `${projectId}:${ref.kind}:${ref.name}`;
+  }
+
+  private async rowByPath(projectId: string, relPath: string): Promise<SpecRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(openspecSpecs)
+      .where(and(eq(openspecSpecs.projectId, projectId), eq(openspecSpecs.path, relPath)));
+    return row;
+  }
+
+  async getRow(id: string, includeDeleted = false): Promise<SpecRow> {
+    const [row] = await this.db.select().from(openspecSpecs).where(eq(openspecSpecs.id, id));
+    if (!row || (!includeDeleted && row.deletedAt)) throw new SpecsyncError("NOT_FOUND", `spec ${id} not found`);
+    return row;
+  }
+
+  /** A row of the same change whose folder is gone: the source of a move (archive, un-archive, rename of date). */
+  private async movedRow(project: ProjectRow, ref: FolderRef): Promise<SpecRow | undefined> {
+    const candidates = await this.db
+      .select()
+      .from(openspecSpecs)
+      .where(and(eq(openspecSpecs.projectId, project.id), eq(openspecSpecs.kind, ref.kind), eq(openspecSpecs.name, ref.name)));
+    const dir = this.openspecDir(project);
+    const gone = candidates.filter((r) => r.path !== ref.path && !existsSync(path.join(dir, r.path)));
+    // Prefer a live row, then the most recently updated one.
+    gone.sort((a, b) => Number(!!a.deletedAt) - Number(!!b.deletedAt) || b.updatedAt.getTime() - a.updatedAt.getTime());
+    return gone[0];
+  }
+
+  /** Where an active change went when its folder vanished: `changes/archive/<date>-<name>`, if present. */
+  private findArchivedFolder(project: ProjectRow, name: string): FolderRef | null {
+    const archiveDir = path.join(this.openspecDir(project), "changes", "archive");
+    let entries: string[];
+    try {
+      entries = readdirSync(archiveDir);
+    } catch {
+      return null;
+    }
+    const match = entries.filter((e) => !e.startsWith(".") && classifyFolder(`changes/archive/${e}`)?.name === name).sort().pop();
+    return match ? classifyFolder(`changes/archive/${match}`) : null;
+  }
+
+  /** Read the tracked files of a folder, hashing only those whose stat changed since the last sync. */
+  private readDisk(folderAbs: string, openspecDir: string, ref: FolderRef, row: SpecRow | undefined): DiskRead {
+    const files = new Map<string, DiskFile>();
+    const errors: string[] = [];
+    for (const file of listTrackedFiles(folderAbs, ref.kind)) {
+      const rel = `${ref.path}/${file}`;
+      try {
+        const abs = resolveInside(openspecDir, rel);
+        const s = statSync(abs);
+        const base = row?.baseHashes[file];
+        if (base && row && sameStat(row.fileStats[file], s)) {
+          files.set(file, { hash: base, stat: s });
+          continue;
+        }
+        const text = readTextFileSync(abs);
+        files.set(file, { hash: sha256(text.bytes), content: text.content, stat: text.stat });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") continue; // vanished between listing and reading
+        errors.push(`${file}: ${errorMessage(err).replace(openspecDir + path.sep, "")}`);
+      }
+    }
+    return { files, error: errors.length ? errors.join("; ") : null };
+  }
+
+  /** Three-way state of every file known to disk, database or base. */
+  private compare(disk: Map<string, DiskFile>, row: SpecRow | undefined): FileStatus[] {
+    const names = new Set([...disk.keys(), ...Object.keys(row?.contentHashes ?? {}), ...Object.keys(row?.baseHashes ?? {})]);
+    return [...names].sort().map((file) => {
+      const diskHash = disk.get(file)?.hash ?? null;
+      const dbHash = row?.contentHashes[file] ?? null;
+      const baseHash = row?.baseHashes[file] ?? null;
+      let state: FileState;
+      if (diskHash === baseHash) state = dbHash === baseHash ? "clean" : "db_changed";
+      else if (dbHash === baseHash) state = "fs_changed";
+      else state = diskHash === dbHash ? "converged" : "conflict";
+      return { file, state, diskHash, dbHash, baseHash };
+    });
+  }
+
+  /** The core: reconcile one folder. Caller holds the folder's mutex. */
+  private async reconcileLocked(project: ProjectRow, ref: FolderRef, trigger: SyncTrigger, knownRow?: SpecRow): Promise<SyncOutcome> {
+    const started = Date.now();
+    const openspecDir = this.openspecDir(project);
+    let row: SpecRow | undefined = knownRow ?? (await this.rowByPath(project.id, ref.path));
+    const base = { name: ref.name, path: ref.path };
+    try {
+      const folderAbs = resolveInside(openspecDir, ref.path);
+      if (!existsSync(folderAbs)) return await this.folderGone(project, ref, row, trigger, started);
+      let moved = false;
+      if (!row || row.deletedAt) {
+        const source = await this.movedRow(project, ref);
+        if (source && (!row || !source.deletedAt)) {
+          // A moved folder keeps its row; a stale row at the new path (earlier delete) is dropped.
+          if (row) await this.db.delete(openspecSpecs).where(eq(openspecSpecs.id, row.id));
+          row = source;
+          moved = true;
+        }
+      }
+      const disk = this.readDisk(folderAbs, openspecDir, ref, row);
+      if (disk.error) return await this.recordFailure(project, ref, row, trigger, "fs_to_db", disk.error, started);
+
+      const statuses = this.compare(disk.files, row);
+      const changed = statuses.filter((s) => s.state !== "clean");
+      const statsChanged = !!row && [...disk.files].some(([f, d]) => !sameStat(row!.fileStats[f], d.stat));
+      if (row && !moved && !row.deletedAt && changed.length === 0) {
+        if (statsChanged || row.syncError) {
+          await this.db
+            .update(openspecSpecs)
+            .set({ fileStats: this.fileStats(disk.files), syncError: null, lastSyncedAt: now(), fileModifiedAt: this.latestMtime(disk.files) })
+            .where(eq(openspecSpecs.id, row.id));
+        }
+        return { specId: row.id, ...base, action: "noop", success: true, filesChanged: [] };
+      }
+      // A row handed in by a bulk scan may be stale: anything beyond a no-op is decided on a fresh read.
+      if (knownRow) return this.reconcileLocked(project, ref, trigger);
+
+      const dbFiles = row ? filesOfRow(row) : {};
+      const files: FileMap = { ...dbFiles };
+      const previous: Record<string, string | null> = {};
+      const imported: string[] = [];
+      const conflicts: string[] = [];
+      for (const s of changed) {
+        if (s.state === "db_changed") continue;
+        if (s.state === "conflict") conflicts.push(s.file);
+        if (s.state !== "converged") {
+          previous[s.file] = dbFiles[s.file] ?? null;
+          imported.push(s.file);
+        }
+        const d = disk.files.get(s.file);
+        if (d) files[s.file] = d.content ?? dbFiles[s.file]!;
+        else delete files[s.file];
+      }
+      const toFlush = changed.filter((s) => s.state === "db_changed").map((s) => s.file);
+      const baseHashes = { ...(row?.baseHashes ?? {}) };
+      for (const [f, d] of disk.files) baseHashes[f] = d.hash;
+      for (const f of Object.keys(baseHashes)) if (!disk.files.has(f)) delete baseHashes[f];
+
+      // Flush database-only edits (pending after an earlier failed write), re-checking each file first.
+      const flushed: string[] = [];
+      const flushPrevious: Record<string, string | null> = {};
+      let flushError: string | null = null;
+      for (const file of toFlush) {
+        const abs = resolveInside(openspecDir, `${ref.path}/${file}`);
+        const content = files[file];
+        try {
+          const current = this.readCurrent(abs);
+          if ((current?.hash ?? null) !== (row!.baseHashes[file] ?? null)) {
+            // Changed under us since we read it: the file wins, the database edit is kept in history.
+            conflicts.push(file);
+            previous[file] = dbFiles[file] ?? null;
+            imported.push(file);
+            if (current) {
+              files[file] = current.content;
+              baseHashes[file] = current.hash;
+              disk.files.set(file, { hash: current.hash, content: current.content, stat: current.stat });
+            } else {
+              delete files[file];
+              delete baseHashes[file];
+            }
+            continue;
+          }
+          flushPrevious[file] = current?.content ?? null;
+          if (content === undefined) unlinkSync(abs);
+          else await writeFileAtomic(abs, content, this.opts.writeHooks);
+          flushed.push(file);
+          if (content === undefined) {
+            delete baseHashes[file];
+            disk.files.delete(file);
+          } else {
+            const s = statSync(abs);
+            baseHashes[file] = sha256(content);
+            disk.files.set(file, { hash: baseHashes[file], stat: s });
+          }
+        } catch (err) {
+          flushError = `${file}: ${errorMessage(err)}`;
+        }
+      }
+
+      const derived = deriveFields(ref.kind, ref.name, files);
+      const contentHashes = hashFiles(files);
+      const becameArchived = ref.archived && (!row || row.status !== "archived");
+      const conflict: OpenConflict | null = conflicts.length
+        ? { files: conflicts, detectedAt: now().toISOString(), fsModifiedAt: this.latestMtime(disk.files)?.toISOString() ?? null, dbModifiedAt: row?.dbModifiedAt?.toISOString() ?? null, historyId: null }
+        : (row?.conflict ?? null);
+      const values: Partial<NewSpecRow> = {
+        ...contentColumns(ref.kind, files),
+        ...derived,
+        name: ref.name,
+        path: ref.path,
+        archived: ref.archived,
+        archivedOn: ref.archivedOn,
+        contentHashes,
+        baseHashes,
+        fileStats: this.fileStats(disk.files),
+        fileModifiedAt: this.latestMtime(disk.files),
+        pendingFiles: flushError ? toFlush.filter((f) => !flushed.includes(f) && !conflicts.includes(f)) : [],
+        conflict,
+        syncError: flushError,
+        lastSyncedAt: now(),
+        updatedAt: now(),
+        deletedAt: null,
+        ...(becameArchived ? { status: "archived" as const, statusChangedAt: now(), statusChangedBy: "specsync (archived on disk)" } : {}),
+      };
+
+      const action: SyncAction = conflicts.length ? "conflict" : !row ? "created" : moved && ref.archived ? "archived" : row.deletedAt ? "created" : "updated";
+      const histories: NewHistory[] = [];
+      const conflictDetails: ConflictDetails | null = conflicts.length
+        ? { files: conflicts, fsModifiedAt: conflict!.fsModifiedAt, dbModifiedAt: conflict!.dbModifiedAt, resolution: "filesystem_wins", automatic: true }
+        : null;
+      if (imported.length || moved || !row || row.deletedAt) {
+        histories.push({ direction: "fs_to_db", trigger, action, success: true, filesChanged: imported, conflict: conflictDetails, previousContent: Object.keys(previous).length ? previous : null });
+      }
+      if (flushed.length) histories.push({ direction: "db_to_fs", trigger, action: "flushed", success: true, filesChanged: flushed, previousContent: flushPrevious });
+      if (flushError) histories.push({ direction: "db_to_fs", trigger, action: "failed", success: false, error: flushError, filesChanged: toFlush.filter((f) => !flushed.includes(f)) });
+
+      const { specId, historyIds } = await this.db.transaction(async (tx) => {
+        let id: string;
+        if (row) {
+          await tx.update(openspecSpecs).set(values).where(eq(openspecSpecs.id, row.id));
+          id = row.id;
+        } else {
+          const [inserted] = await tx
+            .insert(openspecSpecs)
+            .values({ ...values, projectId: project.id, kind: ref.kind, name: ref.name, path: ref.path, ...(ref.archived ? { status: "archived" as const } : {}) } as NewSpecRow)
+            .returning({ id: openspecSpecs.id });
+          id = inserted!.id;
+        }
+        const ids: number[] = [];
+        for (const h of histories) {
+          const [r] = await tx.insert(syncHistoryTable).values({ ...h, specId: id, projectId: project.id, name: ref.name, durationMs: Date.now() - started }).returning({ id: syncHistoryTable.id });
+          ids.push(r!.id);
+        }
+        if (conflicts.length) {
+          await tx.update(openspecSpecs).set({ conflict: { ...conflict!, historyId: ids[0] ?? null } }).where(eq(openspecSpecs.id, id));
+        }
+        return { specId: id, historyIds: ids };
+      });
+
+      const historyId = historyIds[0];
+      if (conflicts.length) this.opts.events.publish({ type: "conflict_detected", projectId: project.id, specId, name: ref.name, direction: "fs_to_db" }, historyId ?? null);
+      this.opts.events.publish({ type: "spec_changed", projectId: project.id, specId, name: ref.name }, historyId ?? null);
+      if (flushError) {
+        this.opts.events.publish({ type: "sync_failed", projectId: project.id, specId, name: ref.name, direction: "db_to_fs", error: flushError }, historyIds[historyIds.length - 1] ?? null);
+      }
+      return { specId, ...base, action, success: !flushError, ...(flushError ? { error: flushError } : {}), filesChanged: [...imported, ...flushed], ...(historyId ? { historyId } : {}) };
+    } catch (err) {
+      return this.recordFailure(project, ref, row, trigger, "fs_to_db", errorMessage(err), started);
+    }
+  }
+
+  /** The folder is gone: a move (archive) if the change reappears under archive/, else a soft delete. */
+  private async folderGone(project: ProjectRow, ref: FolderRef, row: SpecRow | undefined, trigger: SyncTrigger, started: number): Promise<SyncOutcome> {
+    const base = { name: ref.name, path: ref.path };
+    if (!row || row.deletedAt) return { specId: row?.id ?? null, ...base, action: "noop", success: true, filesChanged: [] };
+    if (ref.kind === "change" && !ref.archived) {
+      const archived = this.findArchivedFolder(project, ref.name);
+      if (archived && archived.path !== ref.path) return this.reconcileLocked(project, archived, trigger);
+    }
+    const h = await this.opts.history.record({
+      specId: row.id,
+      projectId: project.id,
+      name: ref.name,
+      direction: "fs_to_db",
+      trigger,
+      action: "deleted",
+      success: true,
+      filesChanged: Object.keys(row.contentHashes),
+      durationMs: Date.now() - started,
+    });
+    await this.db.update(openspecSpecs).set({ deletedAt: now(), updatedAt: now(), lastSyncedAt: now() }).where(eq(openspecSpecs.id, row.id));
+    this.opts.events.publish({ type: "spec_changed", projectId: project.id, specId: row.id, name: ref.name }, h.id);
+    return { specId: row.id, ...base, action: "deleted", success: true, filesChanged: Object.keys(row.contentHashes), historyId: h.id };
+  }
+
+  private async recordFailure(
+    project: ProjectRow,
+    ref: FolderRef,
+    row: SpecRow | undefined,
+    trigger: SyncTrigger,
+    direction: "fs_to_db" | "db_to_fs",
+    error: string,
+    started: number,
+  ): Promise<SyncOutcome> {
+    let specId = row?.id ?? null;
+    let historyId: number | undefined;
+    try {
+      if (row) {
+        await this.db.update(openspecSpecs).set({ syncError: error, lastSyncedAt: now() }).where(eq(openspecSpecs.id, row.id));
+      } else {
+        // A folder we cannot read still shows up, with its error, so nobody wonders where it went.
+        const [inserted] = await this.db
+          .insert(openspecSpecs)
+          .values({ projectId: project.id, kind: ref.kind, name: ref.name, path: ref.path, archived: ref.archived, archivedOn: ref.archivedOn, title: ref.name, syncError: error, lastSyncedAt: now() })
+          .onConflictDoUpdate({ target: [openspecSpecs.projectId, openspecSpecs.path], set: { syncError: error, lastSyncedAt: now() } })
+          .returning({ id: openspecSpecs.id });
+        specId = inserted!.id;
+      }
+      const h = await this.opts.history.record({ specId, projectId: project.id, name: ref.name, direction, trigger, action: "failed", success: false, error, durationMs: Date.now() - started });
+      historyId = h.id;
+    } catch (dbErr) {
+      this.opts.log?.(`could not record sync failure of ${ref.path}: ${errorMessage(dbErr)} (original error: ${error})`);
+    }
+    this.opts.events.publish({ type: "sync_failed", projectId: project.id, specId, name: ref.name, direction, error }, historyId ?? null);
+    return { specId, name: ref.name, path: ref.path, action: "failed", success: false, error, filesChanged: [], ...(historyId ? { historyId } : {}) };
+  }
+
+  private readCurrent(abs: string): { hash: string; content: string; stat: Stats } | null {
+    try {
+      const t = readTextFileSync(abs);
+      return { hash: sha256(t.bytes), content: t.content, stat: t.stat };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw err;
+    }
+  }
+
+  private fileStats(files: Map<string, DiskFile>): Record<string, FileStat> {
+    const out: Record<string, FileStat> = {};
+    for (const [f, d] of files) out[f] = statOf(d.stat);
+    return out;
+  }
+
+  private latestMtime(files: Map<string, DiskFile>): Date | null {
+    let latest = 0;
+    for (const d of files.values()) latest = Math.max(latest, d.stat.mtimeMs);
+    return latest ? new Date(latest) : null;
+  }
+
+  // ---------------------------------------------------------------- database → filesystem
+
+  /**
+   * Write one file: database first (compare-and-set on the editor's base hash), then an immediate
+   * atomic flush. A stale base or a file changed on disk since the last sync is a CONFLICT.
+   */
+  async writeFile(input: { id: string; file: string; content: string; baseHash: string | null; actor?: string | undefined; trigger?: SyncTrigger; force?: boolean }): Promise<{ row: SpecRow; hash: string; historyId: number | null }> {
+    const row0 = await this.getRow(input.id);
+    const ref = classifyFolder(row0.path)!;
+    return this.mutex.run(this.lockKey(row0.projectId, ref), async () => {
+      const started = Date.now();
+      const trigger = input.trigger ?? "user_edit";
+      const row = await this.getRow(input.id);
+      const project = await this.getProject(row.projectId);
+      if (!isTrackedFile(row.kind, input.file)) {
+        throw new SpecsyncError("BAD_REQUEST", `${input.file} is not an editable file of a ${row.kind} (proposal.md, tasks.md, design.md, .openspec.yaml, specs/<capability>/spec.md; spec.md for specs)`);
+      }
+      const openspecDir = this.openspecDir(project);
+      const abs = resolveInside(openspecDir, `${row.path}/${input.file}`);
+      const dbFiles = filesOfRow(row);
+      const currentHash = row.contentHashes[input.file] ?? null;
+      if (!input.force && input.baseHash !== currentHash) {
+        throw new SpecsyncError("CONFLICT", `${input.file} was changed since you loaded it`, { currentContent: dbFiles[input.file] ?? null, currentHash });
+      }
+      // The file on disk must still be what we last synced; otherwise import it first (the file wins).
+      const disk = this.readCurrent(abs);
+      if ((disk?.hash ?? null) !== (row.baseHashes[input.file] ?? null)) {
+        await this.reconcileLocked(project, classifyFolder(row.path)!, "file_watcher", row);
+        throw new SpecsyncError("CONFLICT", `${input.file} was changed on disk; the disk version has been loaded`, { currentContent: disk?.content ?? null, currentHash: disk?.hash ?? null });
+      }
+      const hash = sha256(input.content);
+      if (hash === currentHash && hash === (disk?.hash ?? null)) return { row, hash, historyId: null };
+
+      const files = { ...dbFiles, [input.file]: input.content };
+      const contentHashes = hashFiles(files);
+      // 1. Database first, compare-and-set so two servers cannot both win the same base.
+      const updated = await this.db
+        .update(openspecSpecs)
+        .set({
+          ...contentColumns(row.kind, files),
+          ...deriveFields(row.kind, row.name, files),
+          contentHashes,
+          pendingFiles: [...new Set([...row.pendingFiles, input.file])],
+          dbModifiedAt: now(),
+          updatedAt: now(),
+        })
+        .where(and(eq(openspecSpecs.id, row.id), sql`(${openspecSpecs.contentHashes} ->> ${input.file}) is not distinct from ${currentHash}`))
+        .returning({ id: openspecSpecs.id });
+      if (updated.length === 0) {
+        throw new SpecsyncError("CONFLICT", `${input.file} was changed by someone else since you loaded it`, { currentHash: null });
+      }
+      // 2. Immediate atomic flush, re-checking the file right before replacing it.
+      try {
+        const again = this.readCurrent(abs);
+        if ((again?.hash ?? null) !== (row.baseHashes[input.file] ?? null)) throw new SpecsyncError("CONFLICT", `${input.file} changed on disk during the save`);
+        await writeFileAtomic(abs, input.content, this.opts.writeHooks);
+      } catch (err) {
+        if (err instanceof SpecsyncError && err.code === "CONFLICT") {
+          // The file wins; our edit goes to history through the regular conflict path.
+          await this.reconcileLocked(project, ref.path === row.path ? ref : classifyFolder(row.path)!, "file_watcher");
+          throw err;
+        }
+        const error = `could not write ${input.file}: ${errorMessage(err)}`;
+        await this.db.update(openspecSpecs).set({ syncError: error }).where(eq(openspecSpecs.id, row.id));
+        const h = await this.opts.history.record({ specId: row.id, projectId: row.projectId, name: row.name, direction: "db_to_fs", trigger, action: "failed", success: false, error, filesChanged: [input.file], actor: input.actor ?? null, durationMs: Date.now() - started });
+        this.opts.events.publish({ type: "sync_failed", projectId: row.projectId, specId: row.id, name: row.name, direction: "db_to_fs", error }, h.id);
+        throw new SpecsyncError("IO_ERROR", `${error}. Your edit is kept in the database and will be written when the file can be written (sync this change to retry).`);
+      }
+      const s = statSync(abs);
+      const [final] = await this.db
+        .update(openspecSpecs)
+        .set({
+          baseHashes: { ...row.baseHashes, [input.file]: hash },
+          fileStats: { ...row.fileStats, [input.file]: statOf(s) },
+          fileModifiedAt: s.mtime,
+          pendingFiles: row.pendingFiles.filter((f) => f !== input.file),
+          syncError: null,
+          lastSyncedAt: now(),
+        })
+        .where(eq(openspecSpecs.id, row.id))
+        .returning();
+      const h = await this.opts.history.record({
+        specId: row.id,
+        projectId: row.projectId,
+        name: row.name,
+        direction: "db_to_fs",
+        trigger,
+        action: trigger === "restore" ? "restored" : "flushed",
+        success: true,
+        filesChanged: [input.file],
+        previousContent: { [input.file]: disk?.content ?? null },
+        actor: input.actor ?? null,
+        durationMs: Date.now() - started,
+      });
+      this.opts.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name, direction: "db_to_fs" }, h.id);
+      return { row: final!, hash, historyId: h.id };
+    });
+  }
+
+  // ---------------------------------------------------------------- conflicts
+
+  /** Per-file three-way state of a change, without changing anything. */
+  async detectConflicts(specId: string): Promise<{ files: FileStatus[]; openConflict: OpenConflict | null }> {
+    const row = await this.getRow(specId);
+    const project = await this.getProject(row.projectId);
+    const dir = this.openspecDir(project);
+    const ref = classifyFolder(row.path)!;
+    const folderAbs = resolveInside(dir, row.path);
+    const disk = existsSync(folderAbs) ? this.readDisk(folderAbs, dir, ref, row) : { files: new Map<string, DiskFile>(), error: null };
+    if (disk.error) throw new SpecsyncError("IO_ERROR", disk.error);
+    return { files: this.compare(disk.files, row), openConflict: row.conflict };
+  }
+
+  /**
+   * Settle a conflict. `filesystem_wins` keeps the disk (already applied) and closes the conflict;
+   * `db_wins` writes the discarded database version back to the files.
+   */
+  async resolveConflict(specId: string, resolution: ConflictResolution, actor?: string): Promise<SyncOutcome> {
+    const before = await this.syncSpec(specId, "conflict_resolution");
+    const row = await this.getRow(specId);
+    const open = row.conflict;
+    if (!open) {
+      return { ...before, action: before.action, success: before.success };
+    }
+    const started = Date.now();
+    const written: string[] = [];
+    if (resolution === "db_wins" && open.historyId) {
+      const kept = await this.opts.history.get(open.historyId);
+      for (const file of open.files) {
+        const content = kept?.previousContent?.[file];
+        if (content === undefined || content === null) continue;
+        const current = await this.getRow(specId);
+        await this.writeFile({ id: specId, file, content, baseHash: current.contentHashes[file] ?? null, actor, trigger: "conflict_resolution" });
+        written.push(file);
+      }
+    }
+    await this.db.update(openspecSpecs).set({ conflict: null }).where(eq(openspecSpecs.id, specId));
+    const details: ConflictDetails = { files: open.files, fsModifiedAt: open.fsModifiedAt, dbModifiedAt: open.dbModifiedAt, resolution, automatic: false, ...(open.historyId ? { keptVersionHistoryId: open.historyId } : {}) };
+    const h = await this.opts.history.record({
+      specId,
+      projectId: row.projectId,
+      name: row.name,
+      direction: resolution === "db_wins" ? "db_to_fs" : "fs_to_db",
+      trigger: "conflict_resolution",
+      action: "conflict",
+      success: true,
+      filesChanged: written,
+      conflict: details,
+      actor: actor ?? null,
+      durationMs: Date.now() - started,
+    });
+    this.opts.events.publish({ type: "spec_changed", projectId: row.projectId, specId, name: row.name }, h.id);
+    return { specId, name: row.name, path: row.path, action: "conflict", success: true, filesChanged: written, historyId: h.id };
+  }
+
+  /** Bring back a version kept in history: written to the database and flushed to the file. */
+  async restore(historyId: number, file: string | undefined, actor?: string): Promise<{ row: SpecRow; files: string[] }> {
+    const h = await this.opts.history.get(historyId);
+    if (!h || !h.specId) throw new SpecsyncError("NOT_FOUND", `history entry ${historyId} not found or its change no longer exists`);
+    const kept = h.previousContent ?? {};
+    const files = file ? [file] : Object.keys(kept);
+    if (files.length === 0) throw new SpecsyncError("BAD_REQUEST", `history entry ${historyId} keeps no previous content`);
+    let row = await this.getRow(h.specId);
+    for (const f of files) {
+      const content = kept[f];
+      if (content === undefined) throw new SpecsyncError("NOT_FOUND", `history entry ${historyId} keeps no version of ${f}`);
+      if (content === null) throw new SpecsyncError("BAD_REQUEST", `${f} did not exist in that version; delete it on disk to restore that state`);
+      row = (await this.writeFile({ id: h.specId, file: f, content, baseHash: row.contentHashes[f] ?? null, actor, trigger: "restore" })).row;
+    }
+    return { row, files };
+  }
+
+  // ---------------------------------------------------------------- queries the scheduler needs
+
+  /** Rows of a project not synced since `before` (never-synced first). */
+  async staleRows(projectId: string, before: Date, limit: number): Promise<SpecRow[]> {
+    return this.db
+      .select()
+      .from(openspecSpecs)
+      .where(and(eq(openspecSpecs.projectId, projectId), isNull(openspecSpecs.deletedAt), sql`(${openspecSpecs.lastSyncedAt} is null or ${openspecSpecs.lastSyncedAt} < ${before.toISOString()})`))
+      .orderBy(sql`${openspecSpecs.lastSyncedAt} asc nulls first`)
+      .limit(limit);
+  }
+}

@@ -1,0 +1,117 @@
+import { readdirSync, statSync, type Dirent } from "node:fs";
+import path from "node:path";
+import type { SpecKind } from "@specsync/validators";
+
+/** A change or capability folder found on disk. */
+export type FolderRef = {
+  kind: SpecKind;
+  /** Change id or capability id. */
+  name: string;
+  /** Relative to `openspec/`, forward slashes. */
+  path: string;
+  archived: boolean;
+  archivedOn: string | null;
+};
+
+/** Files specsync tracks inside a change folder (besides delta specs). */
+export const CHANGE_FILES = ["proposal.md", "tasks.md", "design.md", ".openspec.yaml"] as const;
+export const SPEC_FILE = "spec.md";
+
+const ARCHIVE_DIR = /^(\d{4}-\d{2}-\d{2})-(.+)$/;
+
+function entries(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return [];
+    throw err;
+  }
+}
+
+function isDir(dir: string, e: Dirent): boolean {
+  if (e.isDirectory()) return true;
+  if (!e.isSymbolicLink()) return false;
+  try {
+    return statSync(path.join(dir, e.name)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Describe a folder path relative to `openspec/`, or null if it is not a change or capability folder. */
+export function classifyFolder(relPath: string): FolderRef | null {
+  const parts = relPath.split("/");
+  if (parts.some((p) => p.startsWith(".") || p === "")) return null;
+  if (parts[0] === "changes") {
+    if (parts.length === 2 && parts[1] !== "archive") return { kind: "change", name: parts[1]!, path: relPath, archived: false, archivedOn: null };
+    if (parts.length === 3 && parts[1] === "archive") {
+      const m = parts[2]!.match(ARCHIVE_DIR);
+      return { kind: "change", name: m ? m[2]! : parts[2]!, path: relPath, archived: true, archivedOn: m ? m[1]! : null };
+    }
+    return null;
+  }
+  if (parts[0] === "specs" && parts.length >= 2) return { kind: "spec", name: parts.slice(1).join("/"), path: relPath, archived: false, archivedOn: null };
+  return null;
+}
+
+/**
+ * Every change (active and archived) and every main capability spec under `openspecDir`,
+ * discovered with the CLI's rules: dot-entries skipped, `archive` is not a change,
+ * a capability is a folder (at any depth) holding `spec.md`.
+ */
+export function scanWorkspace(openspecDir: string): FolderRef[] {
+  const out: FolderRef[] = [];
+  const changesDir = path.join(openspecDir, "changes");
+  for (const e of entries(changesDir)) {
+    if (e.name.startsWith(".") || !isDir(changesDir, e)) continue;
+    if (e.name === "archive") {
+      const archiveDir = path.join(changesDir, "archive");
+      for (const a of entries(archiveDir)) {
+        if (a.name.startsWith(".") || !isDir(archiveDir, a)) continue;
+        out.push(classifyFolder(`changes/archive/${a.name}`)!);
+      }
+    } else {
+      out.push(classifyFolder(`changes/${e.name}`)!);
+    }
+  }
+  for (const id of discoverSpecIds(path.join(openspecDir, "specs"))) out.push(classifyFolder(`specs/${id}`)!);
+  return out;
+}
+
+/** Capability ids (`a`, `a/b`) under a specs folder: folders holding a `spec.md`, dot-entries skipped. */
+export function discoverSpecIds(specsDir: string): string[] {
+  const ids: string[] = [];
+  const walk = (dir: string, segments: string[]) => {
+    for (const e of entries(dir)) {
+      if (e.name.startsWith(".")) continue;
+      if (isDir(dir, e)) walk(path.join(dir, e.name), [...segments, e.name]);
+      else if (e.name === SPEC_FILE && segments.length > 0) {
+        try {
+          if (statSync(path.join(dir, e.name)).isFile()) ids.push(segments.join("/"));
+        } catch {
+          // dangling symlink: not a spec
+        }
+      }
+    }
+  };
+  walk(specsDir, []);
+  return ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The files of one folder that specsync tracks, relative to the folder. */
+export function listTrackedFiles(folderAbs: string, kind: SpecKind): string[] {
+  if (kind === "spec") return entries(folderAbs).some((e) => e.name === SPEC_FILE) ? [SPEC_FILE] : [];
+  const names = new Set(entries(folderAbs).map((e) => e.name));
+  const files: string[] = CHANGE_FILES.filter((f) => names.has(f));
+  if (names.has("specs")) for (const id of discoverSpecIds(path.join(folderAbs, "specs"))) files.push(`specs/${id}/${SPEC_FILE}`);
+  return files;
+}
+
+/** Is `file` (relative to a folder of `kind`) one specsync tracks and lets users edit? */
+export function isTrackedFile(kind: SpecKind, file: string): boolean {
+  if (kind === "spec") return file === SPEC_FILE;
+  if ((CHANGE_FILES as readonly string[]).includes(file)) return true;
+  const m = file.match(/^specs\/(.+)\/spec\.md$/);
+  return !!m && m[1]!.split("/").every((seg) => seg.length > 0 && !seg.startsWith(".") && seg !== "..");
+}

@@ -1,0 +1,49 @@
+import { codeFenceMask, normalizeContent } from "./text";
+
+export type Section = { level: number; title: string; content: string; children: Section[] };
+
+const HEADER = /^(#{1,6})\s+(.+)$/;
+const HEADER_START = /^(#{1,6})\s+/;
+
+/** Heading tree exactly as the CLI's MarkdownParser builds it (fenced lines are never headings). */
+export function parseSectionsFromLines(lines: readonly string[], mask = codeFenceMask(lines)): Section[] {
+  const roots: Section[] = [];
+  const stack: Section[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (mask[i]) continue;
+    const m = lines[i]!.match(HEADER);
+    if (!m) continue;
+    const level = m[1]!.length;
+    const section: Section = { level, title: m[2]!.trim(), content: contentUntilNextHeader(lines, mask, i + 1, level), children: [] };
+    while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
+    if (stack.length === 0) roots.push(section);
+    else stack[stack.length - 1]!.children.push(section);
+    stack.push(section);
+  }
+  return roots;
+}
+
+export function parseSections(content: string): Section[] {
+  return parseSectionsFromLines(normalizeContent(content).split("\n"));
+}
+
+function contentUntilNextHeader(lines: readonly string[], mask: readonly boolean[], start: number, level: number): string {
+  const out: string[] = [];
+  for (let i = start; i < lines.length; i++) {
+    const m = mask[i] ? null : lines[i]!.match(HEADER_START);
+    if (m && m[1]!.length <= level) break;
+    out.push(lines[i]!);
+  }
+  return out.join("\n").trim();
+}
+
+/** Depth-first, case-insensitive title search (the CLI's findSection). */
+export function findSection(sections: readonly Section[], title: string): Section | undefined {
+  const wanted = title.toLowerCase();
+  for (const section of sections) {
+    if (section.title.toLowerCase() === wanted) return section;
+    const child = findSection(section.children, title);
+    if (child) return child;
+  }
+  return undefined;
+}

@@ -1,0 +1,123 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+export type Schema = typeof schema;
+/** The drizzle database, whichever driver is behind it. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type DbDriver = "pglite" | "postgres";
+
+export type CreateDbOptions = {
+  /** `postgres://…` selects PostgreSQL; unset selects embedded PGlite. */
+  url?: string | undefined;
+  /** PGlite data directory, or `memory://` for an in-memory database. */
+  dataDir?: string | undefined;
+  /** postgres.js pool size. */
+  maxConnections?: number;
+};
+
+/** A database handle plus the few things drizzle does not abstract over both drivers. */
+export type Database = {
+  db: Db;
+  driver: DbDriver;
+  /** Run a raw query and get its rows, on either driver. */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** LISTEN on a channel; resolves to an unlisten function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  notify(channel: string, payload: string): Promise<void>;
+  /**
+   * Run `fn` only if no other process holds the advisory lock `key`; returns undefined
+   * when the lock is taken. PGlite is single-process, so an in-process flag suffices.
+   */
+  tryWithLock<T>(key: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
+  close(): Promise<void>;
+};
+
+export function isPostgresUrl(url: string | undefined): url is string {
+  return !!url && /^postgres(ql)?:\/\//.test(url);
+}
+
+export async function createDb(options: CreateDbOptions = {}): Promise<Database> {
+  return isPostgresUrl(options.url) ? createPostgres(options.url, options.maxConnections ?? 10) : createPglite(options.dataDir ?? "memory://");
+}
+
+async function createPglite(dataDir: string): Promise<Database> {
+  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const held = new Set<string>();
+  return {
+    db,
+    driver: "pglite",
+    async query<T>(text: string, params: unknown[] = []) {
+      const res = await client.query<T>(text, params);
+      return res.rows;
+    },
+    async listen(channel, onPayload) {
+      const unlisten = await client.listen(channel, onPayload);
+      return async () => unlisten();
+    },
+    async notify(channel, payload) {
+      await client.query("select pg_notify($1, $2)", [channel, payload]);
+    },
+    async tryWithLock(key, fn) {
+      if (held.has(key)) return { ran: false };
+      held.add(key);
+      try {
+        return { ran: true, value: await fn() };
+      } finally {
+        held.delete(key);
+      }
+    },
+    async close() {
+      if (!client.closed) await client.close();
+    },
+  };
+}
+
+async function createPostgres(url: string, max: number): Promise<Database> {
+  const sql = postgres(url, {
+    max,
+    onnotice: () => {},
+    // Idle connections are recycled so a restarted server is picked up again.
+    idle_timeout: 30,
+    connect_timeout: 10,
+  });
+  const db = drizzlePostgres(sql, { schema }) as unknown as Db;
+  return {
+    db,
+    driver: "postgres",
+    async query<T>(text: string, params: unknown[] = []) {
+      return (await sql.unsafe(text, params as never[])) as unknown as T[];
+    },
+    async listen(channel, onPayload) {
+      const sub = await sql.listen(channel, onPayload);
+      return async () => sub.unlisten();
+    },
+    async notify(channel, payload) {
+      await sql`select pg_notify(${channel}, ${payload})`;
+    },
+    async tryWithLock(key, fn) {
+      // Session locks live on one connection: reserve it for the lock's lifetime.
+      const conn = await sql.reserve();
+      try {
+        const [row] = await conn`select pg_try_advisory_lock(hashtext(${key})) as ok`;
+        if (!row?.ok) return { ran: false };
+        try {
+          return { ran: true, value: await fn() };
+        } finally {
+          await conn`select pg_advisory_unlock(hashtext(${key}))`.catch(() => {});
+        }
+      } finally {
+        conn.release();
+      }
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from "./projects";
+export * from "./openspec-specs";
+export * from "./sync-history";

@@ -1,0 +1,113 @@
+import { sql, type SQL } from "drizzle-orm";
+import {
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import type { LifecycleStatus, OpenConflict, ParsedDocument, Priority, SpecKind } from "@specsync/validators";
+import { projects } from "./projects";
+
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
+/** Per-file stat fingerprint, used only to skip hashing unchanged files. */
+export type FileStat = { size: number; mtimeMs: number; ino: number };
+
+/**
+ * One row per change (active or archived) and per main capability spec.
+ * Content columns hold the database's version of each file; `baseHashes` holds the
+ * hashes both sides agreed on at the last successful sync (the three-way merge base).
+ */
+export const openspecSpecs = pgTable(
+  "openspec_specs",
+  {
+    id: uuid("id").primaryKey().default(sql`gen_random_uuid()`),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    kind: text("kind").$type<SpecKind>().notNull(),
+    /** Change id (`add-foo`) or capability id (`cli/init`). */
+    name: text("name").notNull(),
+    /** Folder relative to `openspec/`: `changes/add-foo`, `changes/archive/2025-01-01-add-foo`, `specs/cli/init`. */
+    path: text("path").notNull(),
+    archived: boolean("archived").notNull().default(false),
+    archivedOn: text("archived_on"),
+
+    title: text("title").notNull().default(""),
+    why: text("why"),
+    whatChanges: text("what_changes"),
+    impact: text("impact"),
+
+    proposalContent: text("proposal_content"),
+    tasksContent: text("tasks_content"),
+    designContent: text("design_content"),
+    metaContent: text("meta_content"),
+    specContent: text("spec_content"),
+    /** Delta specs of a change, keyed by capability id. */
+    deltaSpecs: jsonb("delta_specs").$type<Record<string, string>>().notNull().default({}),
+    /** Parsed `.openspec.yaml` (schema, created, goal, …). */
+    meta: jsonb("meta").$type<Record<string, unknown>>().notNull().default({}),
+    /** Parsed structure, in the shapes the OpenSpec CLI prints. */
+    parsed: jsonb("parsed").$type<ParsedDocument>(),
+    parseError: text("parse_error"),
+
+    tasksTotal: integer("tasks_total").notNull().default(0),
+    tasksCompleted: integer("tasks_completed").notNull().default(0),
+    /** 0–100; 0 when there are no tasks. */
+    completion: real("completion").notNull().default(0),
+    requirementCount: integer("requirement_count").notNull().default(0),
+    scenarioCount: integer("scenario_count").notNull().default(0),
+    deltaCount: integer("delta_count").notNull().default(0),
+
+    /** sha256 of each file as the database holds it, keyed by path relative to the folder. */
+    contentHashes: jsonb("content_hashes").$type<Record<string, string>>().notNull().default({}),
+    /** sha256 of each file at the last successful sync: the merge base. */
+    baseHashes: jsonb("base_hashes").$type<Record<string, string>>().notNull().default({}),
+    fileStats: jsonb("file_stats").$type<Record<string, FileStat>>().notNull().default({}),
+    /** Latest mtime of the folder's files (what `openspec list` calls lastModified). */
+    fileModifiedAt: timestamp("file_modified_at", { withTimezone: true, mode: "date" }),
+    /** When the database version was last edited (through the API). */
+    dbModifiedAt: timestamp("db_modified_at", { withTimezone: true, mode: "date" }),
+    /** Files edited in the database whose flush to disk has not succeeded yet. */
+    pendingFiles: jsonb("pending_files").$type<string[]>().notNull().default([]),
+    conflict: jsonb("conflict").$type<OpenConflict>(),
+
+    status: text("status").$type<LifecycleStatus>().notNull().default("proposing"),
+    priority: text("priority").$type<Priority>().notNull().default("none"),
+    /** 0 (critical) … 4 (none): sortable form of `priority`. */
+    priorityRank: integer("priority_rank").notNull().default(4),
+    statusChangedAt: timestamp("status_changed_at", { withTimezone: true, mode: "date" }),
+    statusChangedBy: text("status_changed_by"),
+
+    syncError: text("sync_error"),
+    lastSyncedAt: timestamp("last_synced_at", { withTimezone: true, mode: "date" }),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }),
+
+    search: tsvector("search").generatedAlwaysAs(
+      (): SQL =>
+        sql`setweight(to_tsvector('english', coalesce(${openspecSpecs.name}, '') || ' ' || coalesce(${openspecSpecs.title}, '')), 'A') || setweight(to_tsvector('english', left(coalesce(${openspecSpecs.proposalContent}, '') || ' ' || coalesce(${openspecSpecs.specContent}, '') || ' ' || coalesce(${openspecSpecs.designContent}, '') || ' ' || coalesce(${openspecSpecs.tasksContent}, ''), 200000)), 'B')`,
+    ),
+  },
+  (t) => [
+    uniqueIndex("openspec_specs_project_path_uq").on(t.projectId, t.path),
+    index("openspec_specs_project_kind_name_idx").on(t.projectId, t.kind, t.name),
+    index("openspec_specs_list_idx").on(t.kind, t.archived, t.priorityRank, t.updatedAt),
+    index("openspec_specs_status_idx").on(t.status, t.priorityRank, t.createdAt),
+    index("openspec_specs_completion_idx").on(t.completion),
+    index("openspec_specs_updated_idx").on(t.updatedAt),
+    index("openspec_specs_last_synced_idx").on(t.projectId, t.lastSyncedAt),
+    index("openspec_specs_search_idx").using("gin", t.search),
+  ],
+);
+
+export type SpecRow = typeof openspecSpecs.$inferSelect;
+export type NewSpecRow = typeof openspecSpecs.$inferInsert;

@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+/** Lifecycle status: lives only in the database, never in the files. */
+export const LIFECYCLE_STATUSES = [
+  "proposing",
+  "approved",
+  "assigned",
+  "in_progress",
+  "review",
+  "applied",
+  "archived",
+] as const;
+export const lifecycleStatusSchema = z.enum(LIFECYCLE_STATUSES);
+export type LifecycleStatus = z.infer<typeof lifecycleStatusSchema>;
+
+/** Transitions a user may make. `archived` is also set by sync when a folder moves to archive/. */
+export const STATUS_TRANSITIONS: Record<LifecycleStatus, readonly LifecycleStatus[]> = {
+  proposing: ["approved", "archived"],
+  approved: ["proposing", "assigned", "in_progress", "archived"],
+  assigned: ["approved", "in_progress", "archived"],
+  in_progress: ["assigned", "review", "archived"],
+  review: ["in_progress", "applied", "archived"],
+  applied: ["review", "archived"],
+  archived: ["proposing"],
+};
+
+export const PRIORITIES = ["critical", "high", "medium", "low", "none"] as const;
+export const prioritySchema = z.enum(PRIORITIES);
+export type Priority = z.infer<typeof prioritySchema>;
+/** Sort rank of a priority: lower sorts first. */
+export const PRIORITY_RANK: Record<Priority, number> = { critical: 0, high: 1, medium: 2, low: 3, none: 4 };
+
+export const SPEC_KINDS = ["change", "spec"] as const;
+export const specKindSchema = z.enum(SPEC_KINDS);
+export type SpecKind = z.infer<typeof specKindSchema>;
+
+export const SYNC_DIRECTIONS = ["fs_to_db", "db_to_fs"] as const;
+export const syncDirectionSchema = z.enum(SYNC_DIRECTIONS);
+export type SyncDirection = z.infer<typeof syncDirectionSchema>;
+
+export const SYNC_TRIGGERS = ["file_watcher", "periodic", "user_edit", "manual", "startup", "conflict_resolution", "restore"] as const;
+export const syncTriggerSchema = z.enum(SYNC_TRIGGERS);
+export type SyncTrigger = z.infer<typeof syncTriggerSchema>;
+
+/** What a sync did to the row; `noop` operations write no history row. */
+export const SYNC_ACTIONS = ["created", "updated", "flushed", "archived", "deleted", "restored", "conflict", "failed"] as const;
+export const syncActionSchema = z.enum(SYNC_ACTIONS);
+export type SyncAction = z.infer<typeof syncActionSchema>;
+
+export const CONFLICT_RESOLUTIONS = ["filesystem_wins", "db_wins"] as const;
+export const conflictResolutionSchema = z.enum(CONFLICT_RESOLUTIONS);
+export type ConflictResolution = z.infer<typeof conflictResolutionSchema>;

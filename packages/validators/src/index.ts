@@ -1,0 +1,7 @@
+export * from "./enums";
+export * from "./ids";
+export * from "./content";
+export * from "./openspec-json";
+export * from "./sync";
+export * from "./specs";
+export * from "./projects";

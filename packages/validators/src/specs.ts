@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { lifecycleStatusSchema, prioritySchema, specKindSchema } from "./enums";
+import { fileContentSchema, hashSchema } from "./content";
+import { relFilePathSchema, rowIdSchema } from "./ids";
+
+export const LIST_SORTS = ["priority", "status", "updated", "name", "completion", "created"] as const;
+export const listSortSchema = z.enum(LIST_SORTS);
+
+export const listSpecsInputSchema = z.object({
+  projectId: rowIdSchema.optional(),
+  kind: specKindSchema.optional(),
+  status: z.array(lifecycleStatusSchema).max(10).optional(),
+  priority: z.array(prioritySchema).max(10).optional(),
+  archived: z.boolean().optional(),
+  minCompletion: z.number().min(0).max(100).optional(),
+  maxCompletion: z.number().min(0).max(100).optional(),
+  search: z.string().trim().max(200).optional(),
+  sort: listSortSchema.default("updated"),
+  order: z.enum(["asc", "desc"]).optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+  /** Offset cursor returned by the previous page. */
+  cursor: z.number().int().min(0).nullish(),
+  withFacets: z.boolean().default(false),
+});
+export type ListSpecsInput = z.input<typeof listSpecsInputSchema>;
+
+/** A file that can be edited: proposal, tasks, design, the main spec, or a delta spec (`specs/<cap>/spec.md`). */
+export const editableFileSchema = relFilePathSchema;
+
+export const updateFileInputSchema = z.object({
+  id: rowIdSchema,
+  file: editableFileSchema,
+  content: fileContentSchema,
+  /** Hash of the version the user edited; null when creating a file that did not exist. */
+  baseHash: hashSchema.nullable(),
+  actor: z.string().max(200).optional(),
+});
+export type UpdateFileInput = z.infer<typeof updateFileInputSchema>;
+
+export const toggleTaskInputSchema = z.object({
+  id: rowIdSchema,
+  taskId: z.string().min(1).max(200),
+  done: z.boolean(),
+  baseHash: hashSchema,
+  actor: z.string().max(200).optional(),
+});
+export type ToggleTaskInput = z.infer<typeof toggleTaskInputSchema>;
+
+export const setStatusInputSchema = z.object({
+  id: rowIdSchema,
+  status: lifecycleStatusSchema,
+  actor: z.string().trim().min(1).max(200).default("anonymous"),
+});
+export type SetStatusInput = z.input<typeof setStatusInputSchema>;
+
+export const setPriorityInputSchema = z.object({
+  id: rowIdSchema,
+  priority: prioritySchema,
+  actor: z.string().max(200).optional(),
+});
+export type SetPriorityInput = z.infer<typeof setPriorityInputSchema>;
+
+export const nextWorkInputSchema = z.object({ projectId: rowIdSchema.optional() });

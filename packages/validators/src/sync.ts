@@ -1,0 +1,79 @@
+import { z } from "zod";
+import { conflictResolutionSchema, syncDirectionSchema, syncTriggerSchema } from "./enums";
+import { rowIdSchema } from "./ids";
+
+/** A conflict that specsync resolved (automatically, file wins) or that a user resolved. */
+export type ConflictDetails = {
+  files: string[];
+  fsModifiedAt: string | null;
+  dbModifiedAt: string | null;
+  resolution: "filesystem_wins" | "db_wins";
+  automatic: boolean;
+  /** History row that keeps the losing version, for restore. */
+  keptVersionHistoryId?: number;
+};
+
+/** A conflict waiting on the row, shown in the UI until someone looks at it. */
+export type OpenConflict = {
+  files: string[];
+  detectedAt: string;
+  fsModifiedAt: string | null;
+  dbModifiedAt: string | null;
+  /** History row holding the discarded database version. */
+  historyId: number | null;
+};
+
+export const historyQuerySchema = z.object({
+  specId: rowIdSchema.optional(),
+  projectId: rowIdSchema.optional(),
+  direction: syncDirectionSchema.optional(),
+  trigger: syncTriggerSchema.optional(),
+  success: z.boolean().optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+  /** History id to continue after (exclusive). */
+  cursor: z.number().int().positive().nullish(),
+});
+export type HistoryQuery = z.input<typeof historyQuerySchema>;
+
+export const resolveConflictInputSchema = z.object({
+  specId: rowIdSchema,
+  resolution: conflictResolutionSchema,
+  actor: z.string().max(200).optional(),
+});
+export type ResolveConflictInput = z.infer<typeof resolveConflictInputSchema>;
+
+export const forceSyncInputSchema = z
+  .object({
+    specId: rowIdSchema.optional(),
+    projectId: rowIdSchema.optional(),
+  })
+  .refine((v) => !(v.specId && v.projectId), "give a specId or a projectId, not both");
+export type ForceSyncInput = z.infer<typeof forceSyncInputSchema>;
+
+export const restoreInputSchema = z.object({
+  historyId: z.number().int().positive(),
+  file: z.string().max(500).optional(),
+  actor: z.string().max(200).optional(),
+});
+export type RestoreInput = z.infer<typeof restoreInputSchema>;
+
+export const syncEventTypeSchema = z.enum([
+  "sync_started",
+  "sync_completed",
+  "sync_failed",
+  "conflict_detected",
+  "spec_changed",
+]);
+export type SyncEventType = z.infer<typeof syncEventTypeSchema>;
+
+export type SyncEvent = {
+  type: SyncEventType;
+  projectId: string | null;
+  specId: string | null;
+  name: string | null;
+  direction?: z.infer<typeof syncDirectionSchema>;
+  error?: string;
+  at: string;
+};
