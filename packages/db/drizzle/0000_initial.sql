@@ -24,6 +24,7 @@ CREATE TABLE "openspec_specs" (
 	"design_content" text,
 	"meta_content" text,
 	"spec_content" text,
+	"bom_files" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"delta_specs" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"meta" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"parsed" jsonb,

@@ -136,14 +136,15 @@ export class SpecsService {
   async get(id: string) {
     const row = await this.sync.getRow(id);
     const files = filesOfRow(row);
-    const tasks = parseTasks(row.tasksContent ?? "");
+    const tasks = parseTasks(files["tasks.md"] ?? "");
     const [recent] = await this.db
       .select({ n: sql<number>`count(*)::int`, failures: sql<number>`count(*) filter (where not ${syncHistory.success})::int`, last: sql<Date | null>`max(${syncHistory.createdAt})` })
       .from(syncHistory)
       .where(eq(syncHistory.specId, id));
     const outlines: Record<string, ReturnType<typeof outline>> = {};
     for (const [f, c] of Object.entries(files)) if (f.endsWith(".md")) outlines[f] = outline(c);
-    const { search: _search, ...rest } = row;
+    // Content is returned once, byte-exact, in `files` (the columns lack any leading BOM).
+    const { search: _s, proposalContent: _p, tasksContent: _t, designContent: _d, metaContent: _m, specContent: _c, deltaSpecs: _ds, bomFiles: _b, ...rest } = row;
     return {
       ...rest,
       files,
@@ -163,11 +164,12 @@ export class SpecsService {
     const row = await this.sync.getRow(input.id);
     if (row.kind !== "change") throw new SpecsyncError("BAD_REQUEST", "only changes have tasks");
     const currentHash = row.contentHashes["tasks.md"];
-    if (!currentHash || row.tasksContent === null) throw new SpecsyncError("NOT_FOUND", "this change has no tasks.md");
+    const tasks = filesOfRow(row)["tasks.md"];
+    if (!currentHash || tasks === undefined) throw new SpecsyncError("NOT_FOUND", "this change has no tasks.md");
     if (currentHash !== input.baseHash) {
-      throw new SpecsyncError("CONFLICT", "tasks.md was changed since you loaded it", { currentContent: row.tasksContent, currentHash });
+      throw new SpecsyncError("CONFLICT", "tasks.md was changed since you loaded it", { currentContent: tasks, currentHash });
     }
-    const next = toggleTaskContent(row.tasksContent, input.taskId, input.done);
+    const next = toggleTaskContent(tasks, input.taskId, input.done);
     if (next === null) throw new SpecsyncError("NOT_FOUND", `task ${input.taskId} not found in tasks.md`);
     return this.update({ id: input.id, file: "tasks.md", content: next, baseHash: input.baseHash, actor: input.actor });
   }

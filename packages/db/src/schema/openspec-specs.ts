@@ -50,6 +50,11 @@ export const openspecSpecs = pgTable(
     designContent: text("design_content"),
     metaContent: text("meta_content"),
     specContent: text("spec_content"),
+    /**
+     * Files whose content starts with a UTF-8 BOM. The BOM is stored here rather than in the text,
+     * because PGlite's decoder drops a leading BOM from every text value it returns.
+     */
+    bomFiles: jsonb("bom_files").$type<string[]>().notNull().default([]),
     /** Delta specs of a change, keyed by capability id. */
     deltaSpecs: jsonb("delta_specs").$type<Record<string, string>>().notNull().default({}),
     /** Parsed `.openspec.yaml` (schema, created, goal, …). */

@@ -1,0 +1,82 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { resolveInside, writeFileAtomic } from "../src";
+import { readTextFileSync } from "../src/utils/fs/read-text";
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), "specsync-fs-"));
+
+describe("resolveInside", () => {
+  it("refuses .., absolute paths, NUL and symlinks leading out", () => {
+    const root = path.join(tmp(), "openspec");
+    mkdirSync(path.join(root, "changes/a"), { recursive: true });
+    expect(resolveInside(root, "changes/a/proposal.md")).toBe(path.join(root, "changes/a/proposal.md"));
+    expect(() => resolveInside(root, "../x")).toThrow(/escapes/);
+    expect(() => resolveInside(root, "changes/../../x")).toThrow(/escapes/);
+    expect(() => resolveInside(root, "/etc/passwd")).toThrow(/absolute/);
+    expect(() => resolveInside(root, "a\0b")).toThrow(/NUL/);
+    symlinkSync(tmpdir(), path.join(root, "changes/out"));
+    expect(() => resolveInside(root, "changes/out/new-file.md")).toThrow(/symlink/);
+  });
+
+  it("property: no string resolves outside the root", () => {
+    const root = path.join(tmp(), "openspec");
+    mkdirSync(root, { recursive: true });
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom("..", ".", "a", "b", "/", "\\", "%2e", "changes", "\0", "C:"), { maxLength: 8 }).map((p) => p.join("/")), (rel) => {
+        try {
+          const abs = resolveInside(root, rel);
+          const r = path.relative(root, abs);
+          expect(r.startsWith("..") || path.isAbsolute(r)).toBe(false);
+        } catch (err) {
+          expect((err as Error).message).toMatch(/escapes|absolute|NUL|symlink/);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("writeFileAtomic", () => {
+  it("replaces the file, keeps its mode, leaves no temp file", async () => {
+    const dir = tmp();
+    const f = path.join(dir, "a.md");
+    writeFileSync(f, "old");
+    chmodSync(f, 0o640);
+    await writeFileAtomic(f, "new");
+    expect(readFileSync(f, "utf8")).toBe("new");
+    expect(readdirSync(dir)).toEqual(["a.md"]);
+  });
+
+  it("on a write error the old bytes stay and the temp file is removed", async () => {
+    const dir = tmp();
+    const f = path.join(dir, "a.md");
+    writeFileSync(f, "old");
+    const enospc = Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+    await expect(writeFileAtomic(f, "new", { beforeWrite: () => Promise.reject(enospc) })).rejects.toThrow(/ENOSPC/);
+    expect(readFileSync(f, "utf8")).toBe("old");
+    expect(readdirSync(dir)).toEqual(["a.md"]);
+  });
+
+  it("refuses a read-only file", async () => {
+    const dir = tmp();
+    const f = path.join(dir, "a.md");
+    writeFileSync(f, "old");
+    chmodSync(f, 0o444);
+    await expect(writeFileAtomic(f, "new")).rejects.toThrow(/read-only/);
+    expect(readFileSync(f, "utf8")).toBe("old");
+  });
+});
+
+describe("readTextFileSync", () => {
+  it("keeps the BOM, refuses binary, invalid UTF-8 and oversize files", () => {
+    const dir = tmp();
+    const w = (n: string, c: string | Buffer) => (writeFileSync(path.join(dir, n), c), path.join(dir, n));
+    expect(readTextFileSync(w("bom.md", "\uFEFFhi")).content).toBe("\uFEFFhi");
+    expect(() => readTextFileSync(w("bin.md", Buffer.from([1, 0, 2])))).toThrow(/binary/);
+    expect(() => readTextFileSync(w("bad.md", Buffer.from([0xc3, 0x28])))).toThrow(/UTF-8/);
+    expect(() => readTextFileSync(w("big.md", "x".repeat(2000)), 1000)).toThrow(/limit/);
+  });
+});

@@ -1,0 +1,322 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { createServices, sha256, SpecsyncError } from "../src";
+import { describeEachDb } from "./helpers/each-db";
+import { openspecRaw } from "./helpers/openspec-cli";
+import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "./helpers/workspace";
+
+afterAll(cleanupTempRepos);
+
+const read = (root: string, rel: string) => readFileSync(path.join(root, "openspec", rel), "utf8");
+const write = (root: string, rel: string, content: string | Buffer) => writeTree(root, { [rel]: content });
+
+describeEachDb("OpenSpecSyncService", (db) => {
+  async function setup(files: Record<string, string> = changeFiles("add-demo")) {
+    const services = createServices(db().database);
+    const root = tempRepo();
+    writeTree(root, files);
+    const project = await services.sync.ensureProject(root);
+    const summary = await services.sync.syncProject(project, "startup");
+    const change = async (name = "add-demo") => {
+      const { items } = await services.specs.list({ projectId: project.id, kind: "change", search: name });
+      const item = items.find((i) => i.name === name);
+      if (!item) throw new Error(`no row for ${name}`);
+      return services.sync.getRow(item.id, true);
+    };
+    const history = async (specId: string) => (await services.history.list({ specId, limit: 200 })).items;
+    return { services, root, project, summary, change, history };
+  }
+
+  it("imports a change with parsed fields and a history row", async () => {
+    const { summary, change, history } = await setup();
+    expect(summary.failed).toBe(0);
+    const row = await change();
+    expect(row.title).toBe("add-demo");
+    expect(row.why).toBe("Because it matters.");
+    expect(row.whatChanges).toBe("- Something changes.");
+    expect(row.impact).toBe("- Affected specs: demo");
+    expect([row.tasksCompleted, row.tasksTotal, row.completion]).toEqual([1, 3, 33.33]);
+    expect(row.deltaCount).toBe(1);
+    expect(row.requirementCount).toBe(1);
+    expect(row.scenarioCount).toBe(1);
+    expect(row.meta).toMatchObject({ schema: "spec-driven", created: "2026-01-02" });
+    expect(row.designContent).toBeNull();
+    expect(row.baseHashes).toEqual(row.contentHashes);
+    const h = await history(row.id);
+    expect(h).toHaveLength(1);
+    expect(h[0]).toMatchObject({ direction: "fs_to_db", trigger: "startup", action: "created", success: true });
+  });
+
+  it("a second sync with nothing changed is a no-op and writes no history", async () => {
+    const { services, project, change, history } = await setup();
+    const again = await services.sync.syncProject(project, "periodic");
+    expect(again.changed).toBe(0);
+    expect(await history((await change()).id)).toHaveLength(1);
+  });
+
+  it("only-FS-changed imports the file and keeps the previous version in history", async () => {
+    const { services, root, project, change, history } = await setup();
+    const before = read(root, "changes/add-demo/proposal.md");
+    write(root, "changes/add-demo/proposal.md", before.replace("Because it matters.", "Because it matters more."));
+    const out = await services.sync.syncFolder(project, "changes/add-demo", "file_watcher");
+    expect(out).toMatchObject({ action: "updated", success: true, filesChanged: ["proposal.md"] });
+    const row = await change();
+    expect(row.why).toBe("Because it matters more.");
+    const [latest] = await history(row.id);
+    expect(latest!.previousContent).toEqual({ "proposal.md": before });
+  });
+
+  it("only-DB-changed (a pending edit) is flushed to disk", async () => {
+    const { services, root, change, history } = await setup();
+    const row = await change();
+    // Simulate an edit whose flush failed: DB differs from base, disk equals base.
+    chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o444);
+    await expect(
+      services.sync.writeFile({ id: row.id, file: "tasks.md", content: row.tasksContent!.replace("- [ ] 1.1", "- [x] 1.1"), baseHash: row.contentHashes["tasks.md"]! }),
+    ).rejects.toMatchObject({ code: "IO_ERROR" });
+    const pending = await change();
+    expect(pending.pendingFiles).toEqual(["tasks.md"]);
+    expect(pending.tasksCompleted).toBe(2);
+    expect(read(root, "changes/add-demo/tasks.md")).toContain("- [ ] 1.1");
+    chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o644);
+    const out = await services.sync.syncSpec(row.id, "manual");
+    expect(out.success).toBe(true);
+    expect(read(root, "changes/add-demo/tasks.md")).toContain("- [x] 1.1");
+    const after = await change();
+    expect(after.pendingFiles).toEqual([]);
+    expect(after.baseHashes["tasks.md"]).toBe(after.contentHashes["tasks.md"]);
+    expect((await history(row.id)).map((h) => h.action)).toEqual(["flushed", "failed", "created"]);
+    // no temp files left behind
+    expect(readdirSync(path.join(root, "openspec/changes/add-demo")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("both changed to the same bytes is not a conflict", async () => {
+    const { services, root, change, history } = await setup();
+    const row = await change();
+    chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o444);
+    const next = row.tasksContent!.replace("- [ ] 1.3", "- [x] 1.3");
+    await services.sync.writeFile({ id: row.id, file: "tasks.md", content: next, baseHash: row.contentHashes["tasks.md"]! }).catch(() => {});
+    chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o644);
+    write(root, "changes/add-demo/tasks.md", next);
+    const out = await services.sync.syncSpec(row.id, "manual");
+    expect(out.action).not.toBe("conflict");
+    const after = await change();
+    expect(after.conflict).toBeNull();
+    expect(after.pendingFiles).toEqual([]);
+    expect((await history(row.id)).some((h) => h.action === "conflict")).toBe(false);
+  });
+
+  it("both changed differently: the file wins, the DB version is kept in history, status survives", async () => {
+    const { services, root, change, history } = await setup();
+    const row = await change();
+    await services.specs.setStatus({ id: row.id, status: "approved", actor: "alice" });
+    await services.specs.setPriority({ id: row.id, priority: "high" });
+    chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o444);
+    const dbVersion = row.tasksContent! + "- [ ] 1.4 added in the UI\n";
+    await services.sync.writeFile({ id: row.id, file: "tasks.md", content: dbVersion, baseHash: row.contentHashes["tasks.md"]! }).catch(() => {});
+    chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o644);
+    const diskVersion = row.tasksContent! + "- [ ] 1.5 added on disk\n";
+    write(root, "changes/add-demo/tasks.md", diskVersion);
+    const out = await services.sync.syncSpec(row.id, "manual");
+    expect(out.action).toBe("conflict");
+    const after = await change();
+    expect(after.tasksContent).toBe(diskVersion);
+    expect(read(root, "changes/add-demo/tasks.md")).toBe(diskVersion);
+    expect(after.conflict).toMatchObject({ files: ["tasks.md"] });
+    expect(after.conflict!.fsModifiedAt).toBeTruthy();
+    expect(after.conflict!.dbModifiedAt).toBeTruthy();
+    expect([after.status, after.priority, after.statusChangedBy]).toEqual(["approved", "high", "alice"]);
+    const kept = (await history(row.id)).find((h) => h.action === "conflict")!;
+    expect(kept.previousContent).toEqual({ "tasks.md": dbVersion });
+    expect(kept.conflict).toMatchObject({ resolution: "filesystem_wins", automatic: true });
+    expect(after.conflict!.historyId).toBe(kept.id);
+
+    // db_wins brings the discarded version back, to the DB and the file
+    await services.sync.resolveConflict(row.id, "db_wins", "bob");
+    expect(read(root, "changes/add-demo/tasks.md")).toBe(dbVersion);
+    const resolved = await change();
+    expect(resolved.conflict).toBeNull();
+    expect(resolved.tasksContent).toBe(dbVersion);
+    const h = await history(row.id);
+    expect(h[0]).toMatchObject({ trigger: "conflict_resolution", action: "conflict", actor: "bob", conflict: { resolution: "db_wins", automatic: false } });
+  });
+
+  it("filesystem_wins closes the conflict and keeps the disk bytes", async () => {
+    const { services, root, change } = await setup();
+    const row = await change();
+    chmodSync(path.join(root, "openspec/changes/add-demo/design.md").replace("design.md", "tasks.md"), 0o444);
+    await services.sync.writeFile({ id: row.id, file: "tasks.md", content: "- [ ] db\n", baseHash: row.contentHashes["tasks.md"]! }).catch(() => {});
+    chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o644);
+    write(root, "changes/add-demo/tasks.md", "- [ ] disk\n");
+    await services.sync.syncSpec(row.id, "manual");
+    await services.sync.resolveConflict(row.id, "filesystem_wins");
+    expect(read(root, "changes/add-demo/tasks.md")).toBe("- [ ] disk\n");
+    expect((await change()).conflict).toBeNull();
+  });
+
+  it("writeFile: DB then atomic flush, one history row, stale base → CONFLICT, file changed on disk → CONFLICT", async () => {
+    const { services, root, change, history } = await setup();
+    const row = await change();
+    const base = row.contentHashes["proposal.md"]!;
+    const edited = row.proposalContent!.replace("Because it matters.", "Edited in the UI.");
+    const res = await services.sync.writeFile({ id: row.id, file: "proposal.md", content: edited, baseHash: base, actor: "carol" });
+    expect(res.hash).toBe(sha256(edited));
+    expect(read(root, "changes/add-demo/proposal.md")).toBe(edited);
+    const h = await history(row.id);
+    expect(h.filter((x) => x.direction === "db_to_fs")).toHaveLength(1);
+    expect(h[0]).toMatchObject({ action: "flushed", trigger: "user_edit", actor: "carol", previousContent: { "proposal.md": row.proposalContent } });
+    // a sync right after our own write is a no-op
+    expect((await services.sync.syncSpec(row.id, "file_watcher")).action).toBe("noop");
+    // stale base
+    await expect(services.sync.writeFile({ id: row.id, file: "proposal.md", content: "x", baseHash: base })).rejects.toMatchObject({ code: "CONFLICT" });
+    // file changed on disk but not yet synced
+    write(root, "changes/add-demo/proposal.md", edited + "\nDisk edit.\n");
+    await expect(services.sync.writeFile({ id: row.id, file: "proposal.md", content: "mine", baseHash: res.hash })).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(read(root, "changes/add-demo/proposal.md")).toBe(edited + "\nDisk edit.\n");
+    expect((await change()).proposalContent).toBe(edited + "\nDisk edit.\n");
+  });
+
+  it("creates design.md later through an edit; a no-op save leaves the bytes and history unchanged", async () => {
+    const { services, root, change, history } = await setup();
+    const row = await change();
+    expect(existsSync(path.join(root, "openspec/changes/add-demo/design.md"))).toBe(false);
+    await services.sync.writeFile({ id: row.id, file: "design.md", content: "# Design\n\nContext.\n", baseHash: null });
+    expect(read(root, "changes/add-demo/design.md")).toBe("# Design\n\nContext.\n");
+    const n = (await history(row.id)).length;
+    const r2 = await change();
+    await services.sync.writeFile({ id: row.id, file: "design.md", content: "# Design\n\nContext.\n", baseHash: r2.contentHashes["design.md"]! });
+    expect((await history(row.id)).length).toBe(n);
+    const v = await openspecRaw(root, ["validate", "add-demo", "--type", "change"]);
+    expect(v.code).toBe(0);
+  });
+
+  it("a change moved to archive/ stays the same row, now archived; status becomes archived", async () => {
+    const { services, root, project, change, history } = await setup();
+    const row = await change();
+    await services.specs.setPriority({ id: row.id, priority: "critical" });
+    mkdirSync(path.join(root, "openspec/changes/archive"), { recursive: true });
+    renameSync(path.join(root, "openspec/changes/add-demo"), path.join(root, "openspec/changes/archive/2026-02-03-add-demo"));
+    // the watcher may see the old folder vanish first: that must not delete the row
+    const out = await services.sync.syncFolder(project, "changes/add-demo", "file_watcher");
+    expect(out.action).toBe("archived");
+    const after = await services.sync.getRow(row.id);
+    expect(after).toMatchObject({ path: "changes/archive/2026-02-03-add-demo", archived: true, archivedOn: "2026-02-03", status: "archived", priority: "critical", deletedAt: null });
+    expect((await services.sync.syncFolder(project, "changes/archive/2026-02-03-add-demo", "file_watcher")).action).toBe("noop");
+    expect((await history(row.id))[0]!.action).toBe("archived");
+    const { items } = await services.specs.list({ projectId: project.id, kind: "change" });
+    expect(items.filter((i) => i.name === "add-demo")).toHaveLength(1);
+  });
+
+  it("the archive folder seen first also keeps the same row", async () => {
+    const { services, root, project, change } = await setup();
+    const row = await change();
+    renameSync(path.join(root, "openspec/changes/add-demo"), path.join(root, "openspec/changes/archive/2026-02-03-add-demo"));
+    await services.sync.syncFolder(project, "changes/archive/2026-02-03-add-demo", "file_watcher");
+    expect((await services.sync.syncFolder(project, "changes/add-demo", "file_watcher")).action).toBe("noop");
+    expect((await services.sync.getRow(row.id)).archived).toBe(true);
+  });
+
+  it("a deleted folder soft-deletes the row, content kept; it comes back when the folder does", async () => {
+    const { services, root, project, change } = await setup();
+    const row = await change();
+    const saved = readFileSync(path.join(root, "openspec/changes/add-demo/proposal.md"));
+    rmSync(path.join(root, "openspec/changes/add-demo"), { recursive: true });
+    const out = await services.sync.syncProject(project, "periodic");
+    expect(out.outcomes.find((o) => o.specId === row.id)?.action).toBe("deleted");
+    const gone = await services.sync.getRow(row.id, true);
+    expect(gone.deletedAt).not.toBeNull();
+    expect(gone.proposalContent).toBe(saved.toString());
+    await expect(services.sync.getRow(row.id)).rejects.toBeInstanceOf(SpecsyncError);
+    write(root, "changes/add-demo/proposal.md", saved);
+    await services.sync.syncProject(project, "periodic");
+    expect((await services.sync.getRow(row.id)).deletedAt).toBeNull();
+  });
+
+  it("a deleted file is imported as a deletion, with its content kept in history", async () => {
+    const { services, root, project, change, history } = await setup();
+    const row = await change();
+    rmSync(path.join(root, "openspec/changes/add-demo/tasks.md"));
+    await services.sync.syncFolder(project, "changes/add-demo", "file_watcher");
+    const after = await change();
+    expect(after.tasksContent).toBeNull();
+    expect(after.tasksTotal).toBe(0);
+    expect((await history(row.id))[0]!.previousContent).toEqual({ "tasks.md": row.tasksContent });
+  });
+
+  it("bad input (binary, 5 MiB, invalid UTF-8, symlink escape) is a recorded error that affects nothing else", async () => {
+    const files = { ...changeFiles("good-one"), ...changeFiles("binary"), ...changeFiles("huge"), ...changeFiles("latin1"), ...changeFiles("escape"), "specs/demo/spec.md": MAIN_SPEC };
+    const services = createServices(db().database);
+    const root = tempRepo();
+    writeTree(root, files);
+    write(root, "changes/binary/design.md", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3]));
+    write(root, "changes/huge/design.md", "x".repeat(5 * 1024 * 1024));
+    write(root, "changes/latin1/design.md", Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    const outside = path.join(tmpdir(), `specsync-secret-${Date.now()}.md`);
+    writeFileSync(outside, "secret");
+    symlinkSync(outside, path.join(root, "openspec/changes/escape/design.md"));
+    const project = await services.sync.ensureProject(root);
+    const summary = await services.sync.syncProject(project, "startup");
+    const byName = Object.fromEntries(summary.outcomes.map((o) => [o.name, o]));
+    expect(byName["good-one"]!.success).toBe(true);
+    expect(byName["demo"]!.success).toBe(true);
+    expect(byName["binary"]!.error).toMatch(/design\.md: .*binary/);
+    expect(byName["huge"]!.error).toMatch(/design\.md: .*limit/);
+    expect(byName["latin1"]!.error).toMatch(/design\.md: .*not valid UTF-8/);
+    expect(byName["escape"]!.error).toMatch(/design\.md: .*outside the OpenSpec root/);
+    const failed = await services.history.list({ projectId: project.id, success: false });
+    expect(failed.items.map((h) => h.name).sort()).toEqual(["binary", "escape", "huge", "latin1"]);
+    const row = await services.sync.getRow(byName["binary"]!.specId!);
+    expect(row.syncError).toMatch(/binary/);
+    expect(row.proposalContent).toBeNull(); // nothing half-imported
+    rmSync(outside);
+  });
+
+  it("malformed markdown is recorded as a parse error, never a crash", async () => {
+    const { change } = await setup({ "changes/add-demo/proposal.md": "no headings at all\n```\nunclosed fence", "changes/add-demo/tasks.md": "- [ ] ok\n" });
+    const row = await change();
+    expect(row.parseError).toMatch(/Why section/);
+    expect(row.syncError).toBeNull();
+    expect(row.tasksTotal).toBe(1);
+  });
+
+  it("lifecycle: allowed transitions only, who and when recorded; next() finds the work", async () => {
+    const { services, project, change } = await setup({ ...changeFiles("add-demo"), ...changeFiles("add-other"), ...changeFiles("add-third") });
+    const a = await change("add-demo");
+    const b = await change("add-other");
+    const c = await change("add-third");
+    await expect(services.specs.setStatus({ id: a.id, status: "applied" })).rejects.toThrow(/cannot move from proposing to applied/);
+    const s = await services.specs.setStatus({ id: a.id, status: "approved", actor: "dave" });
+    expect(s.statusChangedBy).toBe("dave");
+    expect(s.statusChangedAt).toBeInstanceOf(Date);
+    await services.specs.setStatus({ id: b.id, status: "approved" });
+    await services.specs.setStatus({ id: c.id, status: "approved" });
+    await services.specs.setPriority({ id: b.id, priority: "high" });
+    await services.specs.setPriority({ id: c.id, priority: "critical" });
+    expect((await services.specs.next(project.id))?.name).toBe("add-third");
+    await services.specs.setStatus({ id: c.id, status: "in_progress" });
+    expect((await services.specs.next(project.id))?.name).toBe("add-other");
+  });
+
+  it("toggleTask changes exactly one byte on disk", async () => {
+    const { services, root, change } = await setup({ "changes/add-demo/proposal.md": "# Change: x\r\n\r\n## Why\r\ny\r\n\r\n## What Changes\r\n- z\r\n", "changes/add-demo/tasks.md": "\uFEFF## 1. G\r\n- [ ] 1.1 a\r\n  * [x] 1.2 b\r\n" });
+    const row = await change();
+    const before = readFileSync(path.join(root, "openspec/changes/add-demo/tasks.md"));
+    const detail = await services.specs.get(row.id);
+    const task = detail.tasks.find((t) => t.id === "1.1")!;
+    await services.specs.toggleTask({ id: row.id, taskId: task.id, done: true, baseHash: row.contentHashes["tasks.md"]! });
+    const after = readFileSync(path.join(root, "openspec/changes/add-demo/tasks.md"));
+    expect(after.length).toBe(before.length);
+    const diffs = [...after].filter((b, i) => b !== before[i]);
+    expect(diffs).toEqual(["x".charCodeAt(0)]);
+    expect((await change()).tasksCompleted).toBe(2);
+  });
+
+  it("rejects edits to untracked files and path escapes", async () => {
+    const { services, change } = await setup();
+    const row = await change();
+    await expect(services.sync.writeFile({ id: row.id, file: "../escape.md", content: "x", baseHash: null })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(services.sync.writeFile({ id: row.id, file: "notes.md", content: "x", baseHash: null })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  });
+});
