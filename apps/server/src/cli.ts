@@ -90,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
     case "sync":
       return withServices(env, async (s) => {
         let failed = 0;
-        const results = [];
+        const results: { project: string; total: number; changed: number; failed: number; errors: { path: string; error: string | undefined }[] }[] = [];
         for (const project of await projectsFor(s, paths())) {
           const summary = await s.sync.syncProject(project, "manual");
           failed += summary.failed;

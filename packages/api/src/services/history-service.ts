@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, lte, syncHistory, type Database, type SyncHistoryRow } from "@specsync/db";
+import { and, asc, desc, eq, gt, gte, lt, lte, syncHistory, type Database, type SyncHistoryRow } from "@specsync/db";
 import { historyQuerySchema, type HistoryQuery } from "@specsync/validators";
 
 export type NewHistory = typeof syncHistory.$inferInsert;
@@ -29,6 +29,16 @@ export class HistoryService {
     const hasMore = items.length > q.limit;
     if (hasMore) items.pop();
     return { items, nextCursor: hasMore ? items[items.length - 1]!.id : null };
+  }
+
+  /** Rows after `id`, oldest first: what a reconnecting subscriber missed. */
+  async after(id: number, limit: number, projectId?: string): Promise<SyncHistoryRow[]> {
+    return this.database.db
+      .select()
+      .from(syncHistory)
+      .where(and(gt(syncHistory.id, id), projectId ? eq(syncHistory.projectId, projectId) : undefined))
+      .orderBy(asc(syncHistory.id))
+      .limit(limit);
   }
 
   async get(id: number): Promise<SyncHistoryRow | undefined> {

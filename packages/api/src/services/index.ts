@@ -5,11 +5,14 @@ import { OpenSpecSyncService } from "./openspec-sync-service";
 import { ProjectsService } from "./projects-service";
 import { SpecsService } from "./specs-service";
 import { SyncEventBus } from "./sync-events";
+import { SyncRuntime, type RuntimeOptions } from "./sync-runtime";
+import { SyncStatusService } from "./sync-status-service";
 
-export type ServicesOptions = {
+export type ServicesOptions = RuntimeOptions & {
   allowedRoots?: readonly string[];
   writeHooks?: AtomicWriteHooks;
-  log?: (msg: string) => void;
+  /** Concurrency of manual project syncs. */
+  concurrency?: number;
 };
 
 /** Every service, wired to one database. Routers, the server and the CLI all start here. */
@@ -18,13 +21,19 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const events = new SyncEventBus(database);
   const sync = new OpenSpecSyncService({ database, history, events, writeHooks: options.writeHooks, log: options.log });
   const specs = new SpecsService(database, sync, events);
-  const projects = new ProjectsService(database, sync, options.allowedRoots ?? [process.cwd()]);
-  return { database, history, events, sync, specs, projects };
+  const allowedRoots = options.allowedRoots?.length ? options.allowedRoots : [process.cwd()];
+  const projects = new ProjectsService(database, sync, allowedRoots);
+  const runtime = new SyncRuntime({ database, sync, projects, events, history }, options);
+  const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? 10);
+  return { database, history, events, sync, specs, projects, runtime, status };
 }
 
 export type Services = ReturnType<typeof createServices>;
 
-export { HistoryService, OpenSpecSyncService, ProjectsService, SpecsService, SyncEventBus };
+export { FileWatcherService, isIgnoredName } from "./file-watcher-service";
+export { SyncScheduler } from "./sync-scheduler";
+export { HistoryService, OpenSpecSyncService, ProjectsService, SpecsService, SyncEventBus, SyncRuntime, SyncStatusService };
 export type { SyncOutcome, SyncSummary, FileStatus, FileState } from "./openspec-sync-service";
 export type { SpecListItem } from "./specs-service";
 export type { PublishedEvent } from "./sync-events";
+export type { WatcherState } from "./file-watcher-service";

@@ -16,6 +16,7 @@ import {
   type SpecRow,
 } from "@specsync/db";
 import {
+  MAX_CONTENT_BYTES,
   type ConflictDetails,
   type ConflictResolution,
   type OpenConflict,
@@ -152,21 +153,54 @@ export class OpenSpecSyncService {
       const ref = classifyFolder(row.path);
       if (ref && (!options.only || options.only(ref, row))) targets.push(ref);
     }
-    const outcomes = await mapLimit(targets, options.concurrency ?? 10, (ref) =>
-      this.mutex.run(this.lockKey(project.id, ref), () => this.reconcileLocked(project, ref, trigger, byPath.get(ref.path))),
-    );
-    // Unchanged rows only get their lastSyncedAt bumped, in one statement per batch.
-    const noops = outcomes.filter((o) => o.action === "noop" && o.specId).map((o) => o.specId!);
-    for (const ids of chunk(noops, 1000)) {
-      await this.db.update(openspecSpecs).set({ lastSyncedAt: now() }).where(inArray(openspecSpecs.id, ids));
-    }
+    const summary = await this.reconcileMany(project, targets.map((ref) => ({ ref, row: byPath.get(ref.path) })), trigger, options.concurrency ?? 10);
+    const { outcomes, failed, changed } = summary;
     if (!options.only) await this.db.update(projects).set({ lastFullSyncAt: now() }).where(eq(projects.id, project.id));
-    const failed = outcomes.filter((o) => !o.success).length;
-    const changed = outcomes.filter((o) => o.action !== "noop").length;
     if (trigger !== "periodic" || changed > 0) {
       this.opts.events.publish({ type: failed ? "sync_failed" : "sync_completed", projectId: project.id, specId: null, name: project.name, ...(failed ? { error: `${failed} of ${outcomes.length} failed` } : {}) });
     }
     this.opts.log?.(`sync ${project.name} (${trigger}): ${outcomes.length} folders, ${changed} changed, ${failed} failed in ${Date.now() - started} ms`);
+    return summary;
+  }
+
+  /** Reconcile known rows (the scheduler's stale batch) without re-reading each row first. */
+  async syncRows(project: ProjectRow, rows: SpecRow[], trigger: SyncTrigger, concurrency = 10): Promise<SyncSummary> {
+    const items = rows.flatMap((row) => {
+      const ref = classifyFolder(row.path);
+      return ref ? [{ ref, row }] : [];
+    });
+    return this.reconcileMany(project, items, trigger, concurrency);
+  }
+
+  /** Folders on disk with no row, and live rows whose folder is gone: what a watcher may have missed. */
+  async discover(project: ProjectRow, trigger: SyncTrigger, concurrency = 10): Promise<SyncSummary> {
+    const dir = this.openspecDir(project);
+    if (!existsSync(dir)) return { total: 0, succeeded: 0, failed: 0, changed: 0, outcomes: [] };
+    const refs = scanWorkspace(dir);
+    const rows = await this.db
+      .select({ path: openspecSpecs.path, deletedAt: openspecSpecs.deletedAt })
+      .from(openspecSpecs)
+      .where(eq(openspecSpecs.projectId, project.id));
+    const live = new Set(rows.filter((r) => !r.deletedAt).map((r) => r.path));
+    const onDisk = new Set(refs.map((r) => r.path));
+    const items = [
+      ...refs.filter((r) => !live.has(r.path)),
+      ...[...live].filter((p) => !onDisk.has(p)).flatMap((p) => classifyFolder(p) ?? []),
+    ].map((ref) => ({ ref, row: undefined }));
+    return this.reconcileMany(project, items, trigger, concurrency);
+  }
+
+  private async reconcileMany(project: ProjectRow, items: { ref: FolderRef; row: SpecRow | undefined }[], trigger: SyncTrigger, concurrency: number): Promise<SyncSummary> {
+    const outcomes = await mapLimit(items, concurrency, ({ ref, row }) =>
+      this.mutex.run(this.lockKey(project.id, ref), () => this.reconcileLocked(project, ref, trigger, row)),
+    );
+    // Unchanged rows only get their lastSyncedAt bumped, in one statement per chunk.
+    const noops = outcomes.filter((o) => o.action === "noop" && o.specId).map((o) => o.specId!);
+    for (const ids of chunk(noops, 1000)) {
+      await this.db.update(openspecSpecs).set({ lastSyncedAt: now() }).where(inArray(openspecSpecs.id, ids));
+    }
+    const failed = outcomes.filter((o) => !o.success).length;
+    const changed = outcomes.filter((o) => o.action !== "noop").length;
     return { total: outcomes.length, succeeded: outcomes.length - failed, failed, changed, outcomes };
   }
 
@@ -516,6 +550,10 @@ export class OpenSpecSyncService {
       const trigger = input.trigger ?? "user_edit";
       const row = await this.getRow(input.id);
       const project = await this.getProject(row.projectId);
+      if (Buffer.byteLength(input.content, "utf8") > MAX_CONTENT_BYTES) {
+        throw new SpecsyncError("PAYLOAD_TOO_LARGE", `content is ${Buffer.byteLength(input.content, "utf8")} bytes; the limit is ${MAX_CONTENT_BYTES}`);
+      }
+      if (input.content.includes("\0")) throw new SpecsyncError("BAD_REQUEST", "content must be text: it contains a NUL byte");
       if (!isTrackedFile(row.kind, input.file)) {
         throw new SpecsyncError("BAD_REQUEST", `${input.file} is not an editable file of a ${row.kind} (proposal.md, tasks.md, design.md, .openspec.yaml, specs/<capability>/spec.md; spec.md for specs)`);
       }

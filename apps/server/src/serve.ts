@@ -1,0 +1,65 @@
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { createServices } from "@specsync/api";
+import { openDatabase } from "./database";
+import type { Env } from "./env";
+import { createHttpServer } from "./http";
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+export type Running = { url: string; stop: () => Promise<void> };
+
+/** Start specsync: migrations, full sync of every project, watchers and schedulers, then HTTP. */
+export async function startServer(env: Env, projectPaths: string[], log: (msg: string) => void = (m) => console.log(`[specsync] ${m}`)): Promise<Running> {
+  if (!LOOPBACK.has(env.HOST) && !env.SPECSYNC_TOKEN) {
+    throw new Error(`refusing to listen on ${env.HOST} without SPECSYNC_TOKEN: anyone on the network could edit your specs`);
+  }
+  const quiet = env.SPECSYNC_LOG === "silent";
+  const say = quiet ? () => {} : log;
+  const database = await openDatabase(env);
+  say(`database: ${database.driver === "pglite" ? `embedded PGlite (${env.SPECSYNC_DATA_DIR})` : "PostgreSQL"}; migrations applied`);
+  const services = createServices(database, {
+    allowedRoots: env.SPECSYNC_ALLOWED_ROOTS.length ? env.SPECSYNC_ALLOWED_ROOTS : projectPaths,
+    concurrency: env.SPECSYNC_CONCURRENCY,
+    log: say,
+    watcher: { debounceMs: env.SPECSYNC_DEBOUNCE_MS },
+    scheduler: { cron: env.SPECSYNC_CRON, staleSeconds: env.SPECSYNC_STALE_SECONDS, batchSize: env.SPECSYNC_BATCH_SIZE, concurrency: env.SPECSYNC_CONCURRENCY },
+  });
+  await services.runtime.start(projectPaths);
+  const server = createHttpServer({ services, token: env.SPECSYNC_TOKEN ?? null, allowedOrigins: env.SPECSYNC_WEB_ORIGIN.split(",").map((s) => s.trim()) });
+  server.listen(env.PORT, env.HOST);
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST}:${port}`;
+  say(`API listening on ${url}/trpc (health: ${url}/healthz)`);
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      say("shutting down");
+      await services.runtime.stop();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      say("HTTP closed");
+      await database.close();
+      say("database closed; bye");
+    })());
+  return { url, stop };
+}
+
+/** `specsync serve`: run until SIGINT/SIGTERM, then shut down gracefully and exit 0. */
+export async function serve(env: Env, projectPaths: string[]): Promise<void> {
+  const running = await startServer(env, projectPaths);
+  const onSignal = (sig: string) => {
+    console.log(`[specsync] ${sig} received`);
+    running.stop().then(
+      () => process.exit(0),
+      (err) => {
+        console.error(`[specsync] shutdown failed: ${(err as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+}

@@ -1,0 +1,41 @@
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
+import superjson from "superjson";
+import type { AppRouter } from "./router";
+
+export type { AppRouter };
+export type SpecsyncClient = TRPCClient<AppRouter>;
+
+export type ClientOptions = {
+  /** Base URL of the server, e.g. http://127.0.0.1:3100 (the client adds /trpc). */
+  url: string;
+  /** SPECSYNC_TOKEN, when the server requires one. */
+  token?: string | undefined;
+  /** Name recorded in history for edits made through this client. */
+  actor?: string | undefined;
+  /** EventSource implementation where there is no global one (Node 20: the `eventsource` package). */
+  EventSource?: typeof globalThis.EventSource;
+};
+
+/** Typed client for scripts and the web app: batched HTTP for calls, SSE for `sync.events`. */
+export function createSpecsyncClient(opts: ClientOptions): SpecsyncClient {
+  const url = opts.url.replace(/\/$/, "") + "/trpc";
+  const headers = () => ({
+    ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+    ...(opts.actor ? { "x-specsync-actor": opts.actor } : {}),
+  });
+  return createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({
+          url,
+          transformer: superjson,
+          // EventSource cannot send headers: the token travels as a connection parameter.
+          connectionParams: () => (opts.token ? { token: opts.token } : {}),
+          ...(opts.EventSource ? { EventSource: opts.EventSource } : {}),
+        }),
+        false: httpBatchLink({ url, transformer: superjson, headers }),
+      }),
+    ],
+  });
+}

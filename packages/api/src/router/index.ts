@@ -1,0 +1,14 @@
+import { createCallerFactory, router } from "../trpc";
+import { projectsRouter } from "./projects";
+import { specsRouter } from "./specs";
+import { syncRouter } from "./sync";
+
+/** The one root router: every procedure of specsync. */
+export const appRouter = router({
+  sync: syncRouter,
+  specs: specsRouter,
+  projects: projectsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,23 @@
+import { z } from "zod";
+import {
+  listSpecsInputSchema,
+  nextWorkInputSchema,
+  rowIdSchema,
+  setPriorityInputSchema,
+  setStatusInputSchema,
+  toggleTaskInputSchema,
+  updateFileInputSchema,
+} from "@specsync/validators";
+import { procedure, router } from "../trpc";
+
+export const specsRouter = router({
+  list: procedure.input(listSpecsInputSchema.optional()).query(({ ctx, input }) => ctx.services.specs.list(input ?? {})),
+  get: procedure.input(z.object({ id: rowIdSchema })).query(({ ctx, input }) => ctx.services.specs.get(input.id)),
+  /** Write one file: DB first, then an immediate atomic flush. A stale baseHash answers CONFLICT. */
+  update: procedure.input(updateFileInputSchema).mutation(({ ctx, input }) => ctx.services.specs.update({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
+  toggleTask: procedure.input(toggleTaskInputSchema).mutation(({ ctx, input }) => ctx.services.specs.toggleTask({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
+  setStatus: procedure.input(setStatusInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setStatus({ ...input, actor: input.actor ?? ctx.actor ?? "anonymous" })),
+  setPriority: procedure.input(setPriorityInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setPriority(input)),
+  /** The work queue: what should be worked on next. */
+  next: procedure.input(nextWorkInputSchema.optional()).query(({ ctx, input }) => ctx.services.specs.next(input?.projectId)),
+});

@@ -1,0 +1,239 @@
+import { statSync } from "node:fs";
+import path from "node:path";
+import { watch, type FSWatcher } from "chokidar";
+import type { ProjectRow } from "@specsync/db";
+import { errorMessage } from "../utils/errors";
+import { TEMP_FILE_PATTERN } from "../utils/fs/atomic-write";
+import { CHANGE_FILES, classifyFolder, listTrackedFiles, SPEC_FILE } from "../utils/fs/scan-workspace";
+import type { OpenSpecSyncService, SyncOutcome } from "./openspec-sync-service";
+
+export type WatcherState = "starting" | "watching" | "polling" | "restarting" | "stopped" | "failed";
+
+export type FileWatcherOptions = {
+  /** Quiet time after the last event of a folder before it is synced (trailing debounce). */
+  debounceMs?: number;
+  /** Force polling (network filesystems); also the automatic fallback when the OS refuses watches. */
+  usePolling?: boolean;
+  log?: (msg: string) => void;
+  /** Called after each sync the watcher triggers (tests and benchmarks observe latency here). */
+  onSynced?: (outcome: SyncOutcome) => void;
+};
+
+const TRACKED_NAMES = new Set<string>([...CHANGE_FILES, SPEC_FILE]);
+
+/** Editor and CLI transients that never deserve a sync. */
+export function isIgnoredName(name: string): boolean {
+  return (
+    name === ".openspec-archive.lock" ||
+    name.startsWith(".openspec-move-") ||
+    name === "node_modules" ||
+    /\.(swp|swx|swo|tmp|bak)$/.test(name) ||
+    name.endsWith("~") ||
+    name.startsWith(".#") ||
+    name === "4913" || // vim's writability probe
+    TEMP_FILE_PATTERN.test(name) ||
+    (name.startsWith(".") && name !== ".openspec.yaml")
+  );
+}
+
+/**
+ * Watches one project's `openspec/changes` and `openspec/specs` and syncs a folder shortly after
+ * its files stop changing. Restarts itself with exponential backoff on errors, and falls back to
+ * polling when the OS refuses more watches.
+ */
+export class FileWatcherService {
+  state: WatcherState = "stopped";
+  lastEventAt: Date | null = null;
+  lastError: string | null = null;
+  restarts = 0;
+  private watcher: FSWatcher | null = null;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private polling: boolean;
+  private backoffMs = 250;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private readonly openspecDir: string;
+
+  constructor(
+    private readonly project: ProjectRow,
+    private readonly sync: OpenSpecSyncService,
+    private readonly opts: FileWatcherOptions = {},
+  ) {
+    this.openspecDir = path.join(project.rootPath, "openspec");
+    this.polling = !!opts.usePolling;
+  }
+
+  get debounceMs(): number {
+    return this.opts.debounceMs ?? 15;
+  }
+
+  async start(): Promise<void> {
+    if (this.watcher) return;
+    this.state = "starting";
+    const watcher = watch(this.openspecDir, {
+      ignoreInitial: true,
+      persistent: true,
+      usePolling: this.polling,
+      interval: 500,
+      binaryInterval: 1000,
+      // We settle writes ourselves (trailing debounce + stability re-check); chokidar's own waits 2 s.
+      awaitWriteFinish: false,
+      atomic: false,
+      ignored: (p: string) => this.ignored(p),
+    });
+    this.watcher = watcher;
+    watcher.on("all", (event, p) => this.onEvent(event, p));
+    watcher.on("error", (err) => this.onError(err as NodeJS.ErrnoException));
+    await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+    if (this.watcher !== watcher) return; // stopped while starting
+    this.state = this.polling ? "polling" : "watching";
+    this.backoffMs = 250;
+    this.opts.log?.(`watcher ${this.project.name}: ${this.state} ${this.openspecDir}`);
+  }
+
+  /** Stop watching; queued syncs are flushed and in-flight ones awaited. */
+  async stop(): Promise<void> {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    const pending = [...this.timers.keys()];
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await this.watcher?.close();
+    this.watcher = null;
+    for (const key of pending) this.fire(key);
+    await Promise.allSettled([...this.inflight]);
+    this.state = "stopped";
+  }
+
+  /** Reported by the scheduler when it found a change the watcher should have seen: the watcher is silent. */
+  reportMissedChange(where: string): void {
+    if (this.state === "stopped") return;
+    this.lastError = `missed a change to ${where}; restarting the watcher`;
+    this.opts.log?.(`watcher ${this.project.name}: ${this.lastError}`);
+    this.scheduleRestart();
+  }
+
+  private ignored(p: string): boolean {
+    const rel = path.relative(this.openspecDir, p);
+    if (rel === "") return false;
+    const parts = rel.split(path.sep);
+    if (parts[0] !== "changes" && parts[0] !== "specs") return true;
+    return parts.some(isIgnoredName);
+  }
+
+  private onEvent(event: string, absPath: string): void {
+    this.lastEventAt = new Date();
+    const rel = path.relative(this.openspecDir, absPath).split(path.sep).join("/");
+    const isDirEvent = event === "addDir" || event === "unlinkDir";
+    if (!isDirEvent && !TRACKED_NAMES.has(path.basename(rel))) return;
+    const folder = this.folderOf(rel, isDirEvent);
+    if (folder) this.schedule(folder);
+  }
+
+  /** The change/spec folder an event belongs to, or a `specs/…` prefix to rescan when a spec tree moved. */
+  private folderOf(rel: string, isDir: boolean): string | null {
+    const parts = rel.split("/");
+    if (parts[0] === "changes") {
+      if (parts.length < 2) return null;
+      if (parts[1] === "archive") return parts.length >= 3 ? `changes/archive/${parts[2]}` : null;
+      return `changes/${parts[1]}`;
+    }
+    if (parts[0] === "specs") {
+      const dir = isDir ? rel : parts.slice(0, -1).join("/");
+      return dir === "specs" ? null : `prefix:${dir}`;
+    }
+    return null;
+  }
+
+  private schedule(key: string): void {
+    const existing = this.timers.get(key);
+    if (existing) clearTimeout(existing);
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.fire(key);
+      }, this.debounceMs),
+    );
+  }
+
+  private fire(key: string): void {
+    const job = this.run(key).finally(() => this.inflight.delete(job));
+    this.inflight.add(job);
+  }
+
+  private async run(key: string): Promise<void> {
+    try {
+      if (key.startsWith("prefix:")) {
+        const prefix = key.slice("prefix:".length);
+        // A spec folder (or a tree of them) changed: sync exactly the capabilities under it.
+        const summary = await this.sync.syncProject(this.project, "file_watcher", {
+          only: (ref) => ref.kind === "spec" && (ref.path === prefix || ref.path.startsWith(prefix + "/") || prefix.startsWith(ref.path + "/")),
+        });
+        for (const o of summary.outcomes) this.opts.onSynced?.(o);
+        return;
+      }
+      const before = this.fingerprint(key);
+      const outcome = await this.sync.syncFolder(this.project, key, "file_watcher");
+      this.opts.onSynced?.(outcome);
+      // Still being written while we read it: read again once it settles.
+      if (this.fingerprint(key) !== before) this.schedule(key);
+    } catch (err) {
+      this.opts.log?.(`watcher ${this.project.name}: sync of ${key} failed: ${errorMessage(err)}`);
+    }
+  }
+
+  /** Size, mtime and inode of a folder's tracked files: equal fingerprints mean nothing moved meanwhile. */
+  private fingerprint(folder: string): string {
+    const ref = classifyFolder(folder);
+    if (!ref) return "";
+    const abs = path.join(this.openspecDir, folder);
+    try {
+      return listTrackedFiles(abs, ref.kind)
+        .map((f) => {
+          const s = statSync(path.join(abs, f));
+          return `${f}:${s.size}:${s.mtimeMs}:${s.ino}`;
+        })
+        .join("|");
+    } catch {
+      return "gone";
+    }
+  }
+
+  private onError(err: NodeJS.ErrnoException): void {
+    this.lastError = errorMessage(err);
+    if ((err.code === "ENOSPC" || err.code === "EMFILE") && !this.polling) {
+      this.opts.log?.(
+        `watcher ${this.project.name}: the OS refused more file watches (${err.code}); falling back to polling. ` +
+          `Raise fs.inotify.max_user_watches (ENOSPC) or the open-file limit (EMFILE) to get instant updates back.`,
+      );
+      this.polling = true;
+    } else {
+      this.opts.log?.(`watcher ${this.project.name}: error ${this.lastError}`);
+    }
+    this.scheduleRestart();
+  }
+
+  private scheduleRestart(): void {
+    if (this.restartTimer || this.state === "stopped") return;
+    this.state = "restarting";
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+    this.restartTimer = setTimeout(async () => {
+      this.restartTimer = null;
+      const old = this.watcher;
+      this.watcher = null;
+      await old?.close().catch(() => {});
+      this.restarts++;
+      try {
+        await this.start();
+        // Whatever happened while we were deaf is caught up by a full reconcile.
+        await this.sync.syncProject(this.project, "file_watcher");
+      } catch (err) {
+        this.state = "failed";
+        this.lastError = errorMessage(err);
+        this.scheduleRestart();
+      }
+    }, delay);
+  }
+}

@@ -1,0 +1,90 @@
+import { isNull, openspecSpecs, projects as projectsTable, sql, type Database } from "@specsync/db";
+import type { ForceSyncInput } from "@specsync/validators";
+import type { HistoryService } from "./history-service";
+import type { OpenSpecSyncService, SyncSummary } from "./openspec-sync-service";
+import { filesOfRow } from "./spec-files";
+import type { SpecsService } from "./specs-service";
+import type { SyncRuntime } from "./sync-runtime";
+
+const STALE_AFTER_MS = 5 * 60 * 1000;
+
+/** Sync status, manual syncs and the conflicts view (what the `sync` router serves). */
+export class SyncStatusService {
+  constructor(
+    private readonly database: Database,
+    private readonly sync: OpenSpecSyncService,
+    private readonly specs: SpecsService,
+    private readonly history: HistoryService,
+    private readonly runtime: SyncRuntime,
+    private readonly concurrency: number,
+  ) {}
+
+  async get(specId?: string) {
+    if (specId) {
+      const row = await this.sync.getRow(specId);
+      const three = await this.sync.detectConflicts(specId).catch((err: Error) => ({ files: [], openConflict: row.conflict, error: err.message }));
+      return {
+        specId,
+        lastSyncedAt: row.lastSyncedAt,
+        syncError: row.syncError,
+        parseError: row.parseError,
+        conflict: row.conflict,
+        pendingFiles: row.pendingFiles,
+        stale: !row.lastSyncedAt || Date.now() - row.lastSyncedAt.getTime() > STALE_AFTER_MS,
+        files: three.files,
+      };
+    }
+    const [totals] = await this.database.db
+      .select({
+        total: sql<number>`count(*)::int`,
+        errors: sql<number>`count(*) filter (where ${openspecSpecs.syncError} is not null)::int`,
+        conflicts: sql<number>`count(*) filter (where ${openspecSpecs.conflict} is not null)::int`,
+        pending: sql<number>`count(*) filter (where jsonb_array_length(${openspecSpecs.pendingFiles}) > 0)::int`,
+        stale: sql<number>`count(*) filter (where ${openspecSpecs.lastSyncedAt} is null or ${openspecSpecs.lastSyncedAt} < now() - interval '5 minutes')::int`,
+        lastSyncedAt: sql<string | null>`max(${openspecSpecs.lastSyncedAt})`,
+      })
+      .from(openspecSpecs)
+      .where(isNull(openspecSpecs.deletedAt));
+    const recentFailures = await this.history.list({ success: false, limit: 10 });
+    return {
+      totals: { ...totals!, lastSyncedAt: totals?.lastSyncedAt ? new Date(totals.lastSyncedAt) : null },
+      projects: this.runtime.state(),
+      recentFailures: recentFailures.items.map(({ previousContent: _p, ...h }) => h),
+    };
+  }
+
+  /** Sync now, both directions: one change, one project, or every project. */
+  async forceSync(input: ForceSyncInput): Promise<Omit<SyncSummary, "outcomes"> & { outcomes: SyncSummary["outcomes"] }> {
+    if (input.specId) {
+      const o = await this.sync.syncSpec(input.specId, "manual");
+      return { total: 1, succeeded: o.success ? 1 : 0, failed: o.success ? 0 : 1, changed: o.action === "noop" ? 0 : 1, outcomes: [o] };
+    }
+    const projects = input.projectId ? [await this.sync.getProject(input.projectId)] : await this.database.db.select().from(projectsTable);
+    const all: SyncSummary = { total: 0, succeeded: 0, failed: 0, changed: 0, outcomes: [] };
+    for (const p of projects) {
+      const s = await this.sync.syncProject(p, "manual", { concurrency: this.concurrency });
+      all.total += s.total;
+      all.succeeded += s.succeeded;
+      all.failed += s.failed;
+      all.changed += s.changed;
+      all.outcomes.push(...s.outcomes.filter((o) => o.action !== "noop" || !o.success));
+    }
+    return all;
+  }
+
+  /** Open conflicts with both versions: the disk version (now in the DB) and the discarded DB version. */
+  async conflicts(projectId?: string) {
+    const rows = await this.specs.conflicts(projectId);
+    return Promise.all(
+      rows.map(async (r) => {
+        const kept = r.conflict?.historyId ? await this.history.get(r.conflict.historyId) : undefined;
+        const full = await this.sync.getRow(r.id);
+        const files = filesOfRow(full);
+        return {
+          ...r,
+          versions: (r.conflict?.files ?? []).map((f) => ({ file: f, disk: files[f] ?? null, discarded: kept?.previousContent?.[f] ?? null })),
+        };
+      }),
+    );
+  }
+}

@@ -1,0 +1,73 @@
+import { timingSafeEqual, createHash } from "node:crypto";
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError } from "zod";
+import type { Services } from "./services";
+import { SpecsyncError, type SpecsyncErrorCode } from "./utils/errors";
+
+export type Context = {
+  services: Services;
+  /** Token the server requires, if any (SPECSYNC_TOKEN). */
+  requiredToken: string | null;
+  /** Bearer token the caller presented (Authorization header or SSE connection params). */
+  presentedToken: string | null;
+  /** Who is calling, for history and status changes (X-Specsync-Actor header). */
+  actor: string | null;
+};
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    return {
+      ...shape,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        // Never a stack trace; CONFLICT answers carry the current content, validation answers the issues.
+        details: cause instanceof SpecsyncError ? (cause.details ?? null) : null,
+        issues: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : null,
+      },
+    };
+  },
+});
+
+const TRPC_CODES: Record<SpecsyncErrorCode, TRPCError["code"]> = {
+  BAD_REQUEST: "BAD_REQUEST",
+  NOT_FOUND: "NOT_FOUND",
+  CONFLICT: "CONFLICT",
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  FORBIDDEN: "FORBIDDEN",
+  IO_ERROR: "INTERNAL_SERVER_ERROR",
+};
+
+function tokenMatches(required: string, presented: string | null): boolean {
+  if (!presented) return false;
+  // Hash both sides so the comparison is constant-time whatever the lengths.
+  const a = createHash("sha256").update(required).digest();
+  const b = createHash("sha256").update(presented).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Services throw SpecsyncError; the API answers with the matching tRPC error and a clear message. */
+const errorMapping = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof SpecsyncError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: TRPC_CODES[cause.code], message: cause.message, cause });
+  }
+  return result;
+});
+
+const auth = t.middleware(({ ctx, next }) => {
+  if (ctx.requiredToken && !tokenMatches(ctx.requiredToken, ctx.presentedToken)) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "missing or wrong bearer token (Authorization: Bearer <SPECSYNC_TOKEN>)" });
+  }
+  return next();
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+/** Every procedure: authenticated when a token is configured, errors mapped. */
+export const procedure = t.procedure.use(auth).use(errorMapping);
