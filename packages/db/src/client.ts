@@ -86,6 +86,8 @@ async function createPostgres(url: string, max: number): Promise<Database> {
     // Idle connections are recycled so a restarted server is picked up again.
     idle_timeout: 30,
     connect_timeout: 10,
+    // No array-type discovery query at connect: nothing here needs it, and it is one more thing to fail mid-reconnect.
+    fetch_types: false,
   });
   const db = drizzlePostgres(sql, { schema }) as unknown as Db;
   return {

@@ -49,7 +49,7 @@ export type ToggleTaskInput = z.infer<typeof toggleTaskInputSchema>;
 export const setStatusInputSchema = z.object({
   id: rowIdSchema,
   status: lifecycleStatusSchema,
-  actor: z.string().trim().min(1).max(200).default("anonymous"),
+  actor: z.string().trim().min(1).max(200).optional(),
 });
 export type SetStatusInput = z.input<typeof setStatusInputSchema>;
 

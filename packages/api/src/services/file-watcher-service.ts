@@ -19,6 +19,8 @@ export type FileWatcherOptions = {
   onSynced?: (outcome: SyncOutcome) => void;
 };
 
+const CHOKIDAR_THROTTLE_MS = 50;
+
 const TRACKED_NAMES = new Set<string>([...CHANGE_FILES, SPEC_FILE]);
 
 /** Editor and CLI transients that never deserve a sync. */
@@ -52,6 +54,7 @@ export class FileWatcherService {
   private polling: boolean;
   private backoffMs = 250;
   private restartTimer: NodeJS.Timeout | null = null;
+  private readonly verifiers = new Set<NodeJS.Timeout>();
   private readonly openspecDir: string;
 
   constructor(
@@ -95,6 +98,8 @@ export class FileWatcherService {
   async stop(): Promise<void> {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
+    for (const t of this.verifiers) clearTimeout(t);
+    this.verifiers.clear();
     const pending = [...this.timers.keys()];
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
@@ -178,9 +183,22 @@ export class FileWatcherService {
       this.opts.onSynced?.(outcome);
       // Still being written while we read it: read again once it settles.
       if (this.fingerprint(key) !== before) this.schedule(key);
+      else this.verifyLater(key, before);
     } catch (err) {
       this.opts.log?.(`watcher ${this.project.name}: sync of ${key} failed: ${errorMessage(err)}`);
     }
+  }
+
+  /**
+   * chokidar drops a second `change` of the same path within 50 ms (its throttle), so a save right
+   * after another one can go unreported. Look once more after that window; a cheap stat comparison.
+   */
+  private verifyLater(key: string, fingerprint: string): void {
+    const timer = setTimeout(() => {
+      this.verifiers.delete(timer);
+      if (this.state !== "stopped" && !this.timers.has(key) && this.fingerprint(key) !== fingerprint) this.schedule(key);
+    }, CHOKIDAR_THROTTLE_MS + 10);
+    this.verifiers.add(timer);
   }
 
   /** Size, mtime and inode of a folder's tracked files: equal fingerprints mean nothing moved meanwhile. */

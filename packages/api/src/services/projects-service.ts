@@ -41,6 +41,7 @@ export class ProjectsService {
     if (!existsSync(resolved) || !statSync(resolved).isDirectory()) throw new SpecsyncError("BAD_REQUEST", `${input.path} is not a folder`);
     const real = realpathSync(resolved);
     const allowed = this.allowedRoots.some((r) => {
+      if (!existsSync(r)) return false;
       const rel = path.relative(realpathSync(r), real);
       return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
     });

@@ -13,6 +13,8 @@ export class SpecsyncError extends Error {
 }
 
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
+  if (!(err instanceof Error)) return String(err);
+  // drizzle wraps driver errors as "Failed query: <sql>"; the driver's own message is the useful part.
+  if (err.message.startsWith("Failed query:") && err.cause instanceof Error) return `database error: ${err.cause.message}`;
+  return err.message;
 }

@@ -1,0 +1,86 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import postgres from "postgres";
+import { afterAll, describe, expect, it } from "vitest";
+import { createServices, SyncScheduler } from "@specsync/api";
+import { createTestDb, postgresReachable } from "../../../packages/api/test/helpers/databases";
+import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
+import { startTestServer, waitFor } from "./helpers";
+
+afterAll(cleanupTempRepos);
+const pgOk = await postgresReachable();
+if (!pgOk && process.env.CI) throw new Error("PostgreSQL must be reachable in CI");
+
+describe.skipIf(!pgOk)("several servers on one PostgreSQL", () => {
+  it("one batch runner per project; an edit through A reaches a subscriber on B", async () => {
+    const testDb = await createTestDb("postgres");
+    const root = tempRepo();
+    writeTree(root, { ...changeFiles("add-shared"), ...changeFiles("add-other") });
+    const a = await startTestServer({ databaseUrl: testDb.url, projects: [root] });
+    const b = await startTestServer({ databaseUrl: testDb.url, projects: [root] });
+    try {
+      const project = (await a.client.projects.list.query()).find((p) => p.rootPath === root)!;
+      expect((await b.client.projects.list.query()).find((p) => p.rootPath === root)!.id).toBe(project.id);
+
+      // Two schedulers on two connections pools: the advisory lock lets exactly one run.
+      const sa = createServices(testDb.database);
+      const other = await createTestDb("postgres").catch(() => null);
+      const dbB = (await import("@specsync/db")).createDb({ url: testDb.url! });
+      const sb = createServices(await dbB);
+      const schedA = new SyncScheduler(project, sa.sync, sa.database, { staleSeconds: 0 });
+      const schedB = new SyncScheduler(project, sb.sync, sb.database, { staleSeconds: 0 });
+      let results = await Promise.all([schedA.runOnce(), schedB.runOnce()]);
+      // the first can finish before the second asks; try until they overlap
+      for (let i = 0; i < 20 && results.every((r) => r.ran); i++) results = await Promise.all([schedA.runOnce(), schedB.runOnce()]);
+      expect(results.filter((r) => r.ran)).toHaveLength(1);
+      await sb.database.close();
+      await other?.drop();
+
+      const id = (await b.client.specs.list.query({ projectId: project.id, kind: "change" })).items.find((i) => i.name === "add-shared")!.id;
+      const seenOnB: string[] = [];
+      const sub = b.client.sync.events.subscribe(undefined, { onData: (d) => d.data.specId === id && seenOnB.push(d.data.type) });
+      await new Promise((r) => setTimeout(r, 300));
+      const got = await a.client.specs.get.query({ id });
+      await a.client.specs.update.mutate({ id, file: "proposal.md", content: got.files["proposal.md"] + "\nFrom A.\n", baseHash: got.contentHashes["proposal.md"]! });
+      await waitFor(() => seenOnB.includes("spec_changed"), 5000, "event on B");
+      sub.unsubscribe();
+    } finally {
+      await a.stop();
+      await b.stop();
+      await testDb.drop();
+    }
+  });
+
+  it("connections terminated during a burst of saves: errors recorded, then caught up with nothing missed", async () => {
+    const testDb = await createTestDb("postgres");
+    const root = tempRepo();
+    const names = Array.from({ length: 10 }, (_, i) => `add-burst-${i}`);
+    for (const n of names) writeTree(root, changeFiles(n));
+    const s = await startTestServer({ databaseUrl: testDb.url, projects: [root] });
+    const admin = postgres(testDb.url!.replace(/\/[^/]*$/, "/postgres"), { max: 1, onnotice: () => {} });
+    const dbName = testDb.url!.split("/").pop()!;
+    try {
+      const project = (await s.client.projects.list.query()).find((p) => p.rootPath === root)!;
+      for (let round = 0; round < 3; round++) {
+        for (const n of names) writeFileSync(path.join(root, "openspec/changes", n, "tasks.md"), `- [x] 1.1 round ${round}\n- [ ] 1.2 open\n`);
+        await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${dbName} and pid <> pg_backend_pid()`;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // The scheduler (or a manual sync) catches up whatever failed while connections were dropped.
+      await waitFor(async () => {
+        await s.client.sync.forceSync.mutate({ projectId: project.id }).catch(() => null);
+        const items = (await s.client.specs.list.query({ projectId: project.id, kind: "change", limit: 50 })).items;
+        return items.length === 10 && items.every((i) => i.tasksTotal === 2 && i.tasksCompleted === 1);
+      }, 15000, "catch-up");
+      for (const n of names) {
+        const item = (await s.client.specs.list.query({ projectId: project.id, search: n })).items.find((i) => i.name === n)!;
+        const got = await s.client.specs.get.query({ id: item.id });
+        expect(got.files["tasks.md"]).toBe("- [x] 1.1 round 2\n- [ ] 1.2 open\n");
+      }
+    } finally {
+      await admin.end();
+      await s.stop();
+      await testDb.drop();
+    }
+  });
+});
