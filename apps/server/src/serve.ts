@@ -49,6 +49,17 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
 
 /** `specsync serve`: run until SIGINT/SIGTERM, then shut down gracefully and exit 0. */
 export async function serve(env: Env, projectPaths: string[]): Promise<void> {
+  // A dropped PostgreSQL connection can surface as a stray rejection inside the driver; the sync
+  // that needed it has already failed and been recorded, so log it and keep serving. Anything else is a bug.
+  process.on("unhandledRejection", (reason) => {
+    const code = (reason as { code?: string } | null)?.code ?? "";
+    if (/^(ECONNRESET|ECONNREFUSED|EPIPE|CONNECTION_\w+|57P0\d)$/.test(code)) {
+      console.error(`[specsync] database connection lost (${code}); syncs will retry`);
+      return;
+    }
+    console.error("[specsync] unhandled rejection:", reason);
+    process.exit(1);
+  });
   const running = await startServer(env, projectPaths);
   const onSignal = (sig: string) => {
     console.log(`[specsync] ${sig} received`);

@@ -104,19 +104,14 @@ async function createPostgres(url: string, max: number): Promise<Database> {
       await sql`select pg_notify(${channel}, ${payload})`;
     },
     async tryWithLock(key, fn) {
-      // Session locks live on one connection: reserve it for the lock's lifetime.
-      const conn = await sql.reserve();
-      try {
-        const [row] = await conn`select pg_try_advisory_lock(hashtext(${key})) as ok`;
-        if (!row?.ok) return { ran: false };
-        try {
-          return { ran: true, value: await fn() };
-        } finally {
-          await conn`select pg_advisory_unlock(hashtext(${key}))`.catch(() => {});
-        }
-      } finally {
-        conn.release();
-      }
+      // A transaction-scoped lock: held by this transaction's connection until fn settles, released
+      // by COMMIT (or by PostgreSQL itself if the connection dies). fn runs on other pool connections.
+      let result: { ran: true; value: Awaited<ReturnType<typeof fn>> } | { ran: false } = { ran: false };
+      await sql.begin(async (tx) => {
+        const [row] = await tx`select pg_try_advisory_xact_lock(hashtext(${key})) as ok`;
+        if (row?.ok) result = { ran: true, value: await fn() };
+      });
+      return result;
     },
     async close() {
       await sql.end({ timeout: 5 });
