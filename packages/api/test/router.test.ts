@@ -112,7 +112,7 @@ describeEachDb("tRPC routers through createCaller", (db) => {
     expect((await caller.sync.forceSync({ specId: id("add-alpha") })).changed).toBe(0);
     const status = await caller.sync.status();
     expect(status.totals.total).toBeGreaterThanOrEqual(4);
-    const one = await caller.sync.status({ specId: id("add-alpha") });
+    const one = await caller.sync.specStatus({ specId: id("add-alpha") });
     expect(one.files.every((f) => f.state === "clean")).toBe(true);
     const h1 = await caller.sync.history({ projectId: project.id, limit: 2 });
     expect(h1.items).toHaveLength(2);

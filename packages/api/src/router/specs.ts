@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  capabilityIdSchema,
   listSpecsInputSchema,
   nextWorkInputSchema,
   rowIdSchema,
@@ -18,6 +19,10 @@ export const specsRouter = router({
   toggleTask: procedure.input(toggleTaskInputSchema).mutation(({ ctx, input }) => ctx.services.specs.toggleTask({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
   setStatus: procedure.input(setStatusInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setStatus({ ...input, actor: input.actor ?? ctx.actor ?? "anonymous" })),
   setPriority: procedure.input(setPriorityInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setPriority(input)),
+  /** Changes whose delta specs touch a capability. */
+  touching: procedure
+    .input(z.object({ projectId: rowIdSchema, capability: capabilityIdSchema }))
+    .query(({ ctx, input }) => ctx.services.specs.touching(input.projectId, input.capability)),
   /** The work queue: what should be worked on next. */
   next: procedure.input(nextWorkInputSchema.optional()).query(({ ctx, input }) => ctx.services.specs.next(input?.projectId)),
 });

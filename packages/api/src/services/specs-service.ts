@@ -222,6 +222,16 @@ export class SpecsService {
     return (row as SpecListItem | undefined) ?? null;
   }
 
+  /** Changes whose delta specs touch a capability (active first). */
+  async touching(projectId: string, capability: string) {
+    return this.db
+      .select(listColumns)
+      .from(openspecSpecs)
+      .where(and(isNull(openspecSpecs.deletedAt), eq(openspecSpecs.projectId, projectId), eq(openspecSpecs.kind, "change"), sql`${openspecSpecs.deltaSpecs} ? ${capability}`))
+      .orderBy(asc(openspecSpecs.archived), desc(openspecSpecs.updatedAt))
+      .limit(200);
+  }
+
   /** Rows with an open conflict or a database edit still waiting to be written to disk. */
   async conflicts(projectId?: string) {
     return this.db

@@ -19,9 +19,9 @@ export class SyncStatusService {
     private readonly concurrency: number,
   ) {}
 
-  async get(specId?: string) {
-    if (specId) {
-      const row = await this.sync.getRow(specId);
+  /** One change: last sync, errors, open conflict, pending flushes and each file's three-way state. */
+  async ofSpec(specId: string) {
+    const row = await this.sync.getRow(specId);
       const three = await this.sync.detectConflicts(specId).catch((err: Error) => ({ files: [], openConflict: row.conflict, error: err.message }));
       return {
         specId,
@@ -33,7 +33,10 @@ export class SyncStatusService {
         stale: !row.lastSyncedAt || Date.now() - row.lastSyncedAt.getTime() > STALE_AFTER_MS,
         files: three.files,
       };
-    }
+  }
+
+  /** Everything: counts of errors/conflicts/pending/stale rows, per-project watcher and scheduler state. */
+  async overall() {
     const [totals] = await this.database.db
       .select({
         total: sql<number>`count(*)::int`,

@@ -1,0 +1,37 @@
+"use client";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createSpecsyncClient } from "@specsync/api/client";
+import { useState, type ReactNode } from "react";
+import { TRPCProvider } from "~/lib/trpc";
+import { Toaster } from "~/components/ui/toaster";
+import { LiveEvents } from "~/components/live-events";
+
+export const TOKEN_KEY = "specsync.token";
+
+export function Providers({ apiUrl, children }: { apiUrl: string; children: ReactNode }) {
+  const [queryClient] = useState(
+    () =>
+      new QueryClient({
+        defaultOptions: {
+          queries: { staleTime: 5_000, refetchOnWindowFocus: false, retry: (n, err) => n < 2 && !/UNAUTHORIZED|NOT_FOUND|BAD_REQUEST/.test(String((err as { data?: { code?: string } })?.data?.code ?? "")) },
+        },
+      }),
+  );
+  const [trpcClient] = useState(() =>
+    createSpecsyncClient({
+      url: apiUrl,
+      token: typeof window !== "undefined" ? (window.localStorage.getItem(TOKEN_KEY) ?? undefined) : undefined,
+      actor: typeof window !== "undefined" ? (window.localStorage.getItem("specsync.actor") ?? "web") : "web",
+    }),
+  );
+  return (
+    <QueryClientProvider client={queryClient}>
+      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+        <Toaster>
+          <LiveEvents />
+          {children}
+        </Toaster>
+      </TRPCProvider>
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,37 @@
+"use client";
+import { useQueryClient } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
+import { useTRPC } from "~/lib/trpc";
+import { useToast } from "~/components/ui/toaster";
+import { useEffect, useState } from "react";
+
+/** Keeps every open page fresh: each sync event invalidates the queries it can affect. */
+export function LiveEvents() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const [status, setStatus] = useState<string>("connecting");
+  const sub = useSubscription(
+    trpc.sync.events.subscriptionOptions(undefined, {
+      onData: ({ data }) => {
+        void queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.sync.pathKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.projects.pathKey() });
+        if (data.type === "conflict_detected") {
+          toast({
+            tone: "warn",
+            title: `Conflict on ${data.name ?? "a change"}: the file on disk won`,
+            body: "Your database edit was not lost — it is kept in history and can be restored.",
+            href: data.specId ? `/changes/${data.specId}?tab=history` : undefined,
+          });
+        }
+      },
+    }),
+  );
+  useEffect(() => setStatus(sub.status), [sub.status]);
+  return (
+    <span className="sr-only" data-testid="live-status" data-status={status}>
+      live updates: {status}
+    </span>
+  );
+}

@@ -1,0 +1,36 @@
+import { AlertTriangle, CloudOff, GitMerge } from "lucide-react";
+import { Badge, PRIORITY_TONE, STATUS_TONE } from "~/components/ui/badge";
+import { STATUS_LABEL, timeAgo } from "~/lib/utils";
+
+export function StatusBadge({ status }: { status: string }) {
+  return <Badge tone={STATUS_TONE[status] ?? "gray"} data-testid="status-badge">{STATUS_LABEL[status] ?? status}</Badge>;
+}
+
+export function PriorityBadge({ priority }: { priority: string }) {
+  if (priority === "none") return <span className="text-xs text-zinc-400">—</span>;
+  return <Badge tone={PRIORITY_TONE[priority] ?? "gray"}>{priority}</Badge>;
+}
+
+/** Last sync time plus any problem: sync error, open conflict, edits waiting to be written. */
+export function SyncState(props: { lastSyncedAt: Date | string | null; syncError: string | null; conflict: unknown; pendingFiles: string[] }) {
+  return (
+    <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500">
+      {props.syncError ? (
+        <span title={props.syncError} className="text-red-600" aria-label={`sync error: ${props.syncError}`}>
+          <CloudOff className="h-3.5 w-3.5" aria-hidden />
+        </span>
+      ) : null}
+      {props.conflict ? (
+        <span title="conflict: the disk version won, your edit is in history" className="text-amber-600" aria-label="conflict">
+          <GitMerge className="h-3.5 w-3.5" aria-hidden />
+        </span>
+      ) : null}
+      {props.pendingFiles.length ? (
+        <span title={`waiting to be written: ${props.pendingFiles.join(", ")}`} className="text-amber-600" aria-label="pending write">
+          <AlertTriangle className="h-3.5 w-3.5" aria-hidden />
+        </span>
+      ) : null}
+      {timeAgo(props.lastSyncedAt)}
+    </span>
+  );
+}
