@@ -80,6 +80,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const env = loadEnv();
   const paths = () => projectPaths(values.project, env);
+  // The embedded database lives next to the first project unless told otherwise; relative paths are from where you ran specsync.
+  if (!env.DATABASE_URL) {
+    env.SPECSYNC_DATA_DIR = env.SPECSYNC_DATA_DIR
+      ? env.SPECSYNC_DATA_DIR.startsWith("memory://") ? env.SPECSYNC_DATA_DIR : path.resolve(userCwd(), env.SPECSYNC_DATA_DIR)
+      : path.join(paths()[0]!, ".specsync", "pglite");
+  }
 
   switch (command) {
     case "serve": {

@@ -13,13 +13,14 @@ export const envSchema = z.object({
     .string()
     .optional()
     .refine((v) => !v || /^postgres(ql)?:\/\//.test(v), "DATABASE_URL must be a postgres:// URL (unset it to use the embedded PGlite)"),
-  SPECSYNC_DATA_DIR: z.string().default(".specsync/pglite"),
+  /** Unset: `<first project>/.specsync/pglite`. */
+  SPECSYNC_DATA_DIR: z.string().optional(),
   SPECSYNC_PROJECTS: list(path.delimiter),
   SPECSYNC_ALLOWED_ROOTS: list(path.delimiter),
   PORT: z.coerce.number().int().min(0).max(65535).default(3100),
   HOST: z.string().default("127.0.0.1"),
   SPECSYNC_TOKEN: z.string().min(16, "SPECSYNC_TOKEN must be at least 16 characters").optional(),
-  SPECSYNC_WEB_ORIGIN: z.string().default("http://localhost:3000"),
+  SPECSYNC_WEB_ORIGIN: z.string().default("http://localhost:3000,http://127.0.0.1:3000"),
   SPECSYNC_CRON: z.string().default("*/30 * * * * *"),
   SPECSYNC_STALE_SECONDS: z.coerce.number().int().min(1).default(30),
   SPECSYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(50),
