@@ -38,6 +38,7 @@ CREATE TABLE "openspec_specs" (
 	"content_hashes" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"base_hashes" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"file_stats" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"stat_fingerprint" text,
 	"file_modified_at" timestamp with time zone,
 	"db_modified_at" timestamp with time zone,
 	"pending_files" jsonb DEFAULT '[]'::jsonb NOT NULL,
@@ -52,7 +53,7 @@ CREATE TABLE "openspec_specs" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"deleted_at" timestamp with time zone,
-	"search" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('english', coalesce("openspec_specs"."name", '') || ' ' || coalesce("openspec_specs"."title", '')), 'A') || setweight(to_tsvector('english', left(coalesce("openspec_specs"."proposal_content", '') || ' ' || coalesce("openspec_specs"."spec_content", '') || ' ' || coalesce("openspec_specs"."design_content", '') || ' ' || coalesce("openspec_specs"."tasks_content", ''), 200000)), 'B')) STORED
+	"search" "tsvector"
 );
 --> statement-breakpoint
 CREATE TABLE "sync_history" (
@@ -73,16 +74,21 @@ CREATE TABLE "sync_history" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "sync_checks" (
+	"spec_id" uuid PRIMARY KEY NOT NULL,
+	"checked_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "openspec_specs" ADD CONSTRAINT "openspec_specs_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sync_history" ADD CONSTRAINT "sync_history_spec_id_openspec_specs_id_fk" FOREIGN KEY ("spec_id") REFERENCES "public"."openspec_specs"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sync_history" ADD CONSTRAINT "sync_history_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "sync_checks" ADD CONSTRAINT "sync_checks_spec_id_openspec_specs_id_fk" FOREIGN KEY ("spec_id") REFERENCES "public"."openspec_specs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "openspec_specs_project_path_uq" ON "openspec_specs" USING btree ("project_id","path");--> statement-breakpoint
 CREATE INDEX "openspec_specs_project_kind_name_idx" ON "openspec_specs" USING btree ("project_id","kind","name");--> statement-breakpoint
 CREATE INDEX "openspec_specs_list_idx" ON "openspec_specs" USING btree ("kind","archived","priority_rank","updated_at");--> statement-breakpoint
 CREATE INDEX "openspec_specs_status_idx" ON "openspec_specs" USING btree ("status","priority_rank","created_at");--> statement-breakpoint
 CREATE INDEX "openspec_specs_completion_idx" ON "openspec_specs" USING btree ("completion");--> statement-breakpoint
 CREATE INDEX "openspec_specs_updated_idx" ON "openspec_specs" USING btree ("updated_at");--> statement-breakpoint
-CREATE INDEX "openspec_specs_last_synced_idx" ON "openspec_specs" USING btree ("project_id","last_synced_at");--> statement-breakpoint
 CREATE INDEX "openspec_specs_search_idx" ON "openspec_specs" USING gin ("search");--> statement-breakpoint
 CREATE INDEX "sync_history_spec_idx" ON "sync_history" USING btree ("spec_id","id");--> statement-breakpoint
 CREATE INDEX "sync_history_project_idx" ON "sync_history" USING btree ("project_id","id");--> statement-breakpoint

@@ -3,11 +3,11 @@ import path from "node:path";
 import {
   and,
   eq,
-  inArray,
   isNull,
   openspecSpecs,
   projects,
   sql,
+  syncChecks,
   syncHistory as syncHistoryTable,
   type Database,
   type FileStat,
@@ -23,13 +23,15 @@ import {
   type SyncAction,
   type SyncTrigger,
 } from "@specsync/validators";
+import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { chunk, mapLimit } from "../utils/concurrency";
 import { errorMessage, SpecsyncError } from "../utils/errors";
 import { writeFileAtomic, type AtomicWriteHooks } from "../utils/fs/atomic-write";
 import { readTextFileSync } from "../utils/fs/read-text";
 import { resolveInside } from "../utils/fs/safe-path";
-import { classifyFolder, isTrackedFile, listTrackedFiles, scanWorkspace, type FolderRef } from "../utils/fs/scan-workspace";
+import { classifyFolder, isTrackedFile, listTrackedFilesDetailed, scanWorkspace, type FolderRef } from "../utils/fs/scan-workspace";
 import { sha256 } from "../utils/hash";
+import { statFingerprint } from "../utils/fs/stat-fingerprint";
 import { KeyedMutex } from "../utils/keyed-mutex";
 import { deriveFields } from "../utils/openspec";
 import type { HistoryService, NewHistory } from "./history-service";
@@ -62,9 +64,32 @@ export type SyncServiceOptions = {
 };
 
 type DiskFile = { hash: string; content?: string; stat: Stats };
+
+/** The columns a no-op check needs; anything more is read fresh, under the folder's lock. */
+const syncStateColumns = {
+  id: openspecSpecs.id,
+  path: openspecSpecs.path,
+  kind: openspecSpecs.kind,
+  name: openspecSpecs.name,
+  deletedAt: openspecSpecs.deletedAt,
+  statFingerprint: openspecSpecs.statFingerprint,
+  lastSyncedAt: openspecSpecs.lastSyncedAt,
+  /** Something to do even if no file changed: a pending flush, an error to clear, an open conflict check. */
+  dirty: sql<boolean>`(jsonb_array_length(${openspecSpecs.pendingFiles}) > 0 or ${openspecSpecs.syncError} is not null)`,
+};
+export type SyncStateRow = { id: string; path: string; kind: SpecRow["kind"]; name: string; deletedAt: Date | null; statFingerprint: string | null; lastSyncedAt: Date | null; dirty: boolean };
+
+/**
+ * What a bulk caller already knows about a folder. `row: null` means "no row at this path";
+ * `moveCandidates` lists names that have a vanished or deleted row (only those can be moves);
+ * `quiet` suppresses per-folder events (a bulk sync announces itself once).
+ */
+type ReconcileHints = { row?: SyncStateRow | null; moveCandidates?: ReadonlySet<string>; quiet?: boolean };
 type DiskRead = { files: Map<string, DiskFile>; error: string | null };
 
 const now = () => new Date();
+/** Rows per multi-row INSERT when importing new folders. */
+const CREATE_BATCH = 50;
 
 function statOf(s: Stats): FileStat {
   return { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
@@ -98,10 +123,20 @@ export class OpenSpecSyncService {
     return row!;
   }
 
+  /** Projects never change their root, so they are cached (the edit path needs one per call). */
+  private readonly projectCache = new Map<string, ProjectRow>();
+
   async getProject(id: string): Promise<ProjectRow> {
+    const cached = this.projectCache.get(id);
+    if (cached) return cached;
     const [row] = await this.db.select().from(projects).where(eq(projects.id, id));
     if (!row) throw new SpecsyncError("NOT_FOUND", `project ${id} not found`);
+    this.projectCache.set(id, row);
     return row;
+  }
+
+  forgetProject(id: string): void {
+    this.projectCache.delete(id);
   }
 
   openspecDir(project: ProjectRow): string {
@@ -131,7 +166,7 @@ export class OpenSpecSyncService {
   async syncProject(
     project: ProjectRow,
     trigger: SyncTrigger,
-    options: { concurrency?: number; only?: (ref: FolderRef, row: SpecRow | undefined) => boolean } = {},
+    options: { concurrency?: number; only?: (ref: FolderRef, row: SyncStateRow | undefined) => boolean } = {},
   ): Promise<SyncSummary> {
     const started = Date.now();
     if (trigger !== "periodic") this.opts.events.publish({ type: "sync_started", projectId: project.id, specId: null, name: project.name });
@@ -143,7 +178,7 @@ export class OpenSpecSyncService {
       return { total: 0, succeeded: 0, failed: 1, changed: 0, outcomes: [{ specId: null, name: project.name, path: "", action: "failed", success: false, error, filesChanged: [] }] };
     }
     const refs = scanWorkspace(openspecDir);
-    const rows = await this.db.select().from(openspecSpecs).where(eq(openspecSpecs.projectId, project.id));
+    const rows = await this.db.select(syncStateColumns).from(openspecSpecs).where(eq(openspecSpecs.projectId, project.id));
     const byPath = new Map(rows.map((r) => [r.path, r]));
     const onDisk = new Set(refs.map((r) => r.path));
     const targets: FolderRef[] = refs.filter((ref) => !options.only || options.only(ref, byPath.get(ref.path)));
@@ -153,7 +188,14 @@ export class OpenSpecSyncService {
       const ref = classifyFolder(row.path);
       if (ref && (!options.only || options.only(ref, row))) targets.push(ref);
     }
-    const summary = await this.reconcileMany(project, targets.map((ref) => ({ ref, row: byPath.get(ref.path) })), trigger, options.concurrency ?? 10);
+    const moveCandidates = new Set(rows.filter((r) => r.deletedAt || !onDisk.has(r.path)).map((r) => r.name));
+    const summary = await this.reconcileMany(
+      project,
+      targets.map((ref) => ({ ref, row: byPath.get(ref.path) ?? null })),
+      trigger,
+      options.concurrency ?? 10,
+      moveCandidates,
+    );
     const { outcomes, failed, changed } = summary;
     if (!options.only) await this.db.update(projects).set({ lastFullSyncAt: now() }).where(eq(projects.id, project.id));
     if (trigger !== "periodic" || changed > 0) {
@@ -164,7 +206,7 @@ export class OpenSpecSyncService {
   }
 
   /** Reconcile known rows (the scheduler's stale batch) without re-reading each row first. */
-  async syncRows(project: ProjectRow, rows: SpecRow[], trigger: SyncTrigger, concurrency = 10): Promise<SyncSummary> {
+  async syncRows(project: ProjectRow, rows: SyncStateRow[], trigger: SyncTrigger, concurrency = 10): Promise<SyncSummary> {
     const items = rows.flatMap((row) => {
       const ref = classifyFolder(row.path);
       return ref ? [{ ref, row }] : [];
@@ -187,17 +229,34 @@ export class OpenSpecSyncService {
       ...refs.filter((r) => !live.has(r.path)),
       ...[...live].filter((p) => !onDisk.has(p)).flatMap((p) => classifyFolder(p) ?? []),
     ].map((ref) => ({ ref, row: undefined }));
-    return this.reconcileMany(project, items, trigger, concurrency);
+    return this.reconcileMany(project, items, trigger, concurrency, undefined);
   }
 
-  private async reconcileMany(project: ProjectRow, items: { ref: FolderRef; row: SpecRow | undefined }[], trigger: SyncTrigger, concurrency: number): Promise<SyncSummary> {
-    const outcomes = await mapLimit(items, concurrency, ({ ref, row }) =>
-      this.mutex.run(this.lockKey(project.id, ref), () => this.reconcileLocked(project, ref, trigger, row)),
+  private async reconcileMany(
+    project: ProjectRow,
+    items: { ref: FolderRef; row: SyncStateRow | null | undefined }[],
+    trigger: SyncTrigger,
+    concurrency: number,
+    moveCandidates?: ReadonlySet<string>,
+  ): Promise<SyncSummary> {
+    // Many folders at once: one summary event instead of one per folder.
+    const quiet = items.length > 20;
+    // Folders with no row that cannot be moves are imported in batches; the rest one by one.
+    const isNew = (i: (typeof items)[number]) => i.row === null && !!moveCandidates && !moveCandidates.has(i.ref.name) && quiet;
+    const batches = chunk(items.filter(isNew).map((i) => i.ref), CREATE_BATCH);
+    const created = (await mapLimit(batches, Math.max(1, Math.floor(concurrency / 5)), (refs) => this.createBatch(project, refs, trigger))).flat();
+    const others = await mapLimit(items.filter((i) => !isNew(i)), concurrency, ({ ref, row }) =>
+      this.mutex.run(this.lockKey(project.id, ref), () => this.reconcileLocked(project, ref, trigger, { row, moveCandidates, quiet })),
     );
+    const outcomes = [...created, ...others];
     // Unchanged rows only get their lastSyncedAt bumped, in one statement per chunk.
     const noops = outcomes.filter((o) => o.action === "noop" && o.specId).map((o) => o.specId!);
-    for (const ids of chunk(noops, 1000)) {
-      await this.db.update(openspecSpecs).set({ lastSyncedAt: now() }).where(inArray(openspecSpecs.id, ids));
+    for (const ids of chunk(noops, 5000)) {
+      // A narrow side table and one array literal parameter: cheap even for thousands of rows.
+      await this.db.execute(
+        sql`insert into ${syncChecks} (spec_id, checked_at) select unnest(${`{${ids.join(",")}}`}::uuid[]), now()
+            on conflict (spec_id) do update set checked_at = excluded.checked_at`,
+      );
     }
     const failed = outcomes.filter((o) => !o.success).length;
     const changed = outcomes.filter((o) => o.action !== "noop").length;
@@ -248,24 +307,42 @@ export class OpenSpecSyncService {
     return match ? classifyFolder(`changes/archive/${match}`) : null;
   }
 
+  /**
+   * Stat the tracked files of a folder. The folder was resolved inside the root by the caller;
+   * only paths reached through a symlink need the full containment check.
+   */
+  private statFolder(folderAbs: string, openspecDir: string, ref: FolderRef): { files: Map<string, { stat: Stats }>; error: string | null } {
+    const files = new Map<string, { stat: Stats }>();
+    const errors: string[] = [];
+    for (const { file, viaSymlink } of listTrackedFilesDetailed(folderAbs, ref.kind)) {
+      try {
+        const abs = path.join(folderAbs, file);
+        if (viaSymlink) resolveInside(openspecDir, `${ref.path}/${file}`);
+        files.set(file, { stat: statSync(abs) });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") continue; // vanished between listing and stat
+        errors.push(`${file}: ${errorMessage(err).replace(openspecDir + path.sep, "")}`);
+      }
+    }
+    return { files, error: errors.length ? errors.join("; ") : null };
+  }
+
   /** Read the tracked files of a folder, hashing only those whose stat changed since the last sync. */
   private readDisk(folderAbs: string, openspecDir: string, ref: FolderRef, row: SpecRow | undefined): DiskRead {
+    const stats = this.statFolder(folderAbs, openspecDir, ref);
     const files = new Map<string, DiskFile>();
-    const errors: string[] = [];
-    for (const file of listTrackedFiles(folderAbs, ref.kind)) {
-      const rel = `${ref.path}/${file}`;
+    const errors: string[] = stats.error ? [stats.error] : [];
+    for (const [file, { stat }] of stats.files) {
+      const base = row?.baseHashes[file];
+      if (base && row && sameStat(row.fileStats[file], stat)) {
+        files.set(file, { hash: base, stat });
+        continue;
+      }
       try {
-        const abs = resolveInside(openspecDir, rel);
-        const s = statSync(abs);
-        const base = row?.baseHashes[file];
-        if (base && row && sameStat(row.fileStats[file], s)) {
-          files.set(file, { hash: base, stat: s });
-          continue;
-        }
-        const text = readTextFileSync(abs);
+        const text = readTextFileSync(path.join(folderAbs, file));
         files.set(file, { hash: sha256(text.bytes), content: text.content, stat: text.stat });
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") continue; // vanished between listing and reading
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
         errors.push(`${file}: ${errorMessage(err).replace(openspecDir + path.sep, "")}`);
       }
     }
@@ -288,16 +365,38 @@ export class OpenSpecSyncService {
   }
 
   /** The core: reconcile one folder. Caller holds the folder's mutex. */
-  private async reconcileLocked(project: ProjectRow, ref: FolderRef, trigger: SyncTrigger, knownRow?: SpecRow): Promise<SyncOutcome> {
+  private async reconcileLocked(project: ProjectRow, ref: FolderRef, trigger: SyncTrigger, hints: ReconcileHints = {}): Promise<SyncOutcome> {
     const started = Date.now();
     const openspecDir = this.openspecDir(project);
-    let row: SpecRow | undefined = knownRow ?? (await this.rowByPath(project.id, ref.path));
+    const bulk = hints.row !== undefined;
     const base = { name: ref.name, path: ref.path };
+    const light = hints.row ?? undefined;
+    let row: SpecRow | undefined;
     try {
+      if (bulk && light && !light.deletedAt && !light.dirty && light.statFingerprint && ref.viaSymlink === false) {
+        // Fastest path: a folder just listed by the scan, reached without symlinks, is inside the root by construction.
+        const stats = this.statFolder(path.join(openspecDir, ref.path), openspecDir, ref);
+        if (!stats.error && statFingerprint(this.fileStats(stats.files)) === light.statFingerprint) {
+          return { specId: light.id, ...base, action: "noop", success: true, filesChanged: [] };
+        }
+      }
       const folderAbs = resolveInside(openspecDir, ref.path);
-      if (!existsSync(folderAbs)) return await this.folderGone(project, ref, row, trigger, started);
+      if (bulk) {
+        // Fast path of bulk reconciles: an unchanged stat fingerprint means nothing to do.
+        if (light && !light.deletedAt && !light.dirty && light.statFingerprint && ref.viaSymlink !== false && existsSync(folderAbs)) {
+          const stats = this.statFolder(folderAbs, openspecDir, ref);
+          if (!stats.error && statFingerprint(this.fileStats(stats.files)) === light.statFingerprint) {
+            return { specId: light.id, ...base, action: "noop", success: true, filesChanged: [] };
+          }
+        }
+        // Anything else is decided on a fresh, full read of the row (new folders that cannot be moves excepted).
+        const isPlainNew = !light && hints.moveCandidates && !hints.moveCandidates.has(ref.name) && existsSync(folderAbs);
+        if (!isPlainNew) return this.reconcileLocked(project, ref, trigger, { quiet: hints.quiet });
+      }
+      row = bulk ? undefined : await this.rowByPath(project.id, ref.path);
+      if (!existsSync(folderAbs)) return await this.folderGone(project, ref, row, trigger, started, hints.quiet);
       let moved = false;
-      if (!row || row.deletedAt) {
+      if (!bulk && (!row || row.deletedAt)) {
         const source = await this.movedRow(project, ref);
         if (source && (!row || !source.deletedAt)) {
           // A moved folder keeps its row; a stale row at the new path (earlier delete) is dropped.
@@ -311,20 +410,20 @@ export class OpenSpecSyncService {
 
       const statuses = this.compare(disk.files, row);
       const changed = statuses.filter((s) => s.state !== "clean");
-      const statsChanged = !!row && [...disk.files].some(([f, d]) => !sameStat(row!.fileStats[f], d.stat));
+      const stats = this.fileStats(disk.files);
+      const fingerprint = statFingerprint(stats);
       if (row && !moved && !row.deletedAt && changed.length === 0) {
-        if (statsChanged || row.syncError) {
+        if (fingerprint !== row.statFingerprint || row.syncError || row.pendingFiles.length) {
           await this.db
             .update(openspecSpecs)
-            .set({ fileStats: this.fileStats(disk.files), syncError: null, lastSyncedAt: now(), fileModifiedAt: this.latestMtime(disk.files) })
+            .set({ fileStats: stats, statFingerprint: fingerprint, syncError: null, pendingFiles: [], lastSyncedAt: now(), fileModifiedAt: this.latestMtime(disk.files) })
             .where(eq(openspecSpecs.id, row.id));
         }
         return { specId: row.id, ...base, action: "noop", success: true, filesChanged: [] };
       }
-      // A row handed in by a bulk scan may be stale: anything beyond a no-op is decided on a fresh read.
-      if (knownRow) return this.reconcileLocked(project, ref, trigger);
+      const full = row;
 
-      const dbFiles = row ? filesOfRow(row) : {};
+      const dbFiles = full ? filesOfRow(full) : {};
       const files: FileMap = { ...dbFiles };
       const previous: Record<string, string | null> = {};
       const imported: string[] = [];
@@ -341,7 +440,7 @@ export class OpenSpecSyncService {
         else delete files[s.file];
       }
       const toFlush = changed.filter((s) => s.state === "db_changed").map((s) => s.file);
-      const baseHashes = { ...(row?.baseHashes ?? {}) };
+      const baseHashes = { ...(full?.baseHashes ?? {}) };
       for (const [f, d] of disk.files) baseHashes[f] = d.hash;
       for (const f of Object.keys(baseHashes)) if (!disk.files.has(f)) delete baseHashes[f];
 
@@ -354,7 +453,7 @@ export class OpenSpecSyncService {
         const content = files[file];
         try {
           const current = this.readCurrent(abs);
-          if ((current?.hash ?? null) !== (row!.baseHashes[file] ?? null)) {
+          if ((current?.hash ?? null) !== (full!.baseHashes[file] ?? null)) {
             // Changed under us since we read it: the file wins, the database edit is kept in history.
             conflicts.push(file);
             previous[file] = dbFiles[file] ?? null;
@@ -386,23 +485,13 @@ export class OpenSpecSyncService {
         }
       }
 
-      const derived = deriveFields(ref.kind, ref.name, files);
-      const contentHashes = hashFiles(files);
-      const becameArchived = ref.archived && (!row || row.status !== "archived");
+      const becameArchived = ref.archived && (!full || full.status !== "archived");
       const conflict: OpenConflict | null = conflicts.length
-        ? { files: conflicts, detectedAt: now().toISOString(), fsModifiedAt: this.latestMtime(disk.files)?.toISOString() ?? null, dbModifiedAt: row?.dbModifiedAt?.toISOString() ?? null, historyId: null }
-        : (row?.conflict ?? null);
-      const values: Partial<NewSpecRow> = {
-        ...contentColumns(ref.kind, files),
-        ...derived,
-        name: ref.name,
-        path: ref.path,
-        archived: ref.archived,
-        archivedOn: ref.archivedOn,
-        contentHashes,
+        ? { files: conflicts, detectedAt: now().toISOString(), fsModifiedAt: this.latestMtime(disk.files)?.toISOString() ?? null, dbModifiedAt: full?.dbModifiedAt?.toISOString() ?? null, historyId: null }
+        : (full?.conflict ?? null);
+      const values: PgUpdateSetSource<typeof openspecSpecs> = {
+        ...this.folderValues(ref, files, disk.files),
         baseHashes,
-        fileStats: this.fileStats(disk.files),
-        fileModifiedAt: this.latestMtime(disk.files),
         pendingFiles: flushError ? toFlush.filter((f) => !flushed.includes(f) && !conflicts.includes(f)) : [],
         conflict,
         syncError: flushError,
@@ -412,12 +501,12 @@ export class OpenSpecSyncService {
         ...(becameArchived ? { status: "archived" as const, statusChangedAt: now(), statusChangedBy: "specsync (archived on disk)" } : {}),
       };
 
-      const action: SyncAction = conflicts.length ? "conflict" : !row ? "created" : moved && ref.archived ? "archived" : row.deletedAt ? "created" : "updated";
+      const action: SyncAction = conflicts.length ? "conflict" : !full ? "created" : moved && ref.archived ? "archived" : full.deletedAt ? "created" : "updated";
       const histories: NewHistory[] = [];
       const conflictDetails: ConflictDetails | null = conflicts.length
         ? { files: conflicts, fsModifiedAt: conflict!.fsModifiedAt, dbModifiedAt: conflict!.dbModifiedAt, resolution: "filesystem_wins", automatic: true }
         : null;
-      if (imported.length || moved || !row || row.deletedAt) {
+      if (imported.length || moved || !full || full.deletedAt) {
         histories.push({ direction: "fs_to_db", trigger, action, success: true, filesChanged: imported, conflict: conflictDetails, previousContent: Object.keys(previous).length ? previous : null });
       }
       if (flushed.length) histories.push({ direction: "db_to_fs", trigger, action: "flushed", success: true, filesChanged: flushed, previousContent: flushPrevious });
@@ -425,9 +514,9 @@ export class OpenSpecSyncService {
 
       const { specId, historyIds } = await this.db.transaction(async (tx) => {
         let id: string;
-        if (row) {
-          await tx.update(openspecSpecs).set(values).where(eq(openspecSpecs.id, row.id));
-          id = row.id;
+        if (full) {
+          await tx.update(openspecSpecs).set(values).where(eq(openspecSpecs.id, full.id));
+          id = full.id;
         } else {
           const [inserted] = await tx
             .insert(openspecSpecs)
@@ -447,24 +536,96 @@ export class OpenSpecSyncService {
       });
 
       const historyId = historyIds[0];
+      // Conflicts and failures are always announced; plain changes only outside bulk syncs.
       if (conflicts.length) this.opts.events.publish({ type: "conflict_detected", projectId: project.id, specId, name: ref.name, direction: "fs_to_db" }, historyId ?? null);
-      this.opts.events.publish({ type: "spec_changed", projectId: project.id, specId, name: ref.name }, historyId ?? null);
+      if (!hints.quiet) this.opts.events.publish({ type: "spec_changed", projectId: project.id, specId, name: ref.name }, historyId ?? null);
       if (flushError) {
         this.opts.events.publish({ type: "sync_failed", projectId: project.id, specId, name: ref.name, direction: "db_to_fs", error: flushError }, historyIds[historyIds.length - 1] ?? null);
       }
       return { specId, ...base, action, success: !flushError, ...(flushError ? { error: flushError } : {}), filesChanged: [...imported, ...flushed], ...(historyId ? { historyId } : {}) };
     } catch (err) {
-      return this.recordFailure(project, ref, row, trigger, "fs_to_db", errorMessage(err), started);
+      return this.recordFailure(project, ref, row ?? light, trigger, "fs_to_db", errorMessage(err), started);
     }
   }
 
+  /** Everything a row holds that comes from its folder's files: content, parsed fields, hashes, stats. */
+  private folderValues(ref: FolderRef, files: FileMap, disk: Map<string, DiskFile>) {
+    const stats = this.fileStats(disk);
+    return {
+      ...contentColumns(ref.kind, files),
+      ...deriveFields(ref.kind, ref.name, files),
+      name: ref.name,
+      path: ref.path,
+      archived: ref.archived,
+      archivedOn: ref.archivedOn,
+      contentHashes: hashFiles(files),
+      fileStats: stats,
+      statFingerprint: statFingerprint(stats),
+      fileModifiedAt: this.latestMtime(disk),
+    };
+  }
+
+  /**
+   * Import brand-new folders in one multi-row INSERT (cold start, first sync of a big workspace):
+   * far fewer round trips and bytes on the wire than one transaction per folder. Every folder's lock
+   * is held until the batch commits; anything unusual (unreadable file, a row that appeared meanwhile)
+   * falls back to the one-folder path, which records it properly.
+   */
+  private async createBatch(project: ProjectRow, refs: FolderRef[], trigger: SyncTrigger): Promise<SyncOutcome[]> {
+    const started = Date.now();
+    const openspecDir = this.openspecDir(project);
+    let release!: () => void;
+    const committed = new Promise<void>((r) => (release = r));
+    const held: Promise<unknown>[] = [];
+    await Promise.all(refs.map((ref) => new Promise<void>((acquired) => held.push(this.mutex.run(this.lockKey(project.id, ref), () => (acquired(), committed))))));
+    const outcomes = new Map<string, SyncOutcome>();
+    const fallback: FolderRef[] = [];
+    try {
+      const rows: NewSpecRow[] = [];
+      for (const ref of refs) {
+        const disk = this.readDisk(path.join(openspecDir, ref.path), openspecDir, ref, undefined);
+        if (disk.error || ref.viaSymlink !== false) {
+          fallback.push(ref);
+          continue;
+        }
+        const files: FileMap = {};
+        for (const [f, d] of disk.files) files[f] = d.content!;
+        const values = this.folderValues(ref, files, disk.files);
+        rows.push({ ...values, projectId: project.id, kind: ref.kind, baseHashes: values.contentHashes, lastSyncedAt: now(), ...(ref.archived ? { status: "archived" as const } : {}) } as NewSpecRow);
+      }
+      if (rows.length) {
+        await this.db.transaction(async (tx) => {
+          const inserted = await tx
+            .insert(openspecSpecs)
+            .values(rows)
+            .onConflictDoNothing({ target: [openspecSpecs.projectId, openspecSpecs.path] })
+            .returning({ id: openspecSpecs.id, path: openspecSpecs.path, name: openspecSpecs.name, contentHashes: openspecSpecs.contentHashes });
+          const byPath = new Map(inserted.map((r) => [r.path, r]));
+          const histories = inserted.map((r) => ({ specId: r.id, projectId: project.id, name: r.name, direction: "fs_to_db" as const, trigger, action: "created" as const, success: true, filesChanged: Object.keys(r.contentHashes), durationMs: Date.now() - started }));
+          const ids = histories.length ? await tx.insert(syncHistoryTable).values(histories).returning({ id: syncHistoryTable.id, specId: syncHistoryTable.specId }) : [];
+          const historyOf = new Map(ids.map((h) => [h.specId, h.id]));
+          for (const ref of refs) {
+            const r = byPath.get(ref.path);
+            if (r) outcomes.set(ref.path, { specId: r.id, name: ref.name, path: ref.path, action: "created", success: true, filesChanged: Object.keys(r.contentHashes), historyId: historyOf.get(r.id)! });
+            else if (!fallback.includes(ref)) fallback.push(ref); // a row appeared meanwhile
+          }
+        });
+      }
+    } finally {
+      release();
+      await Promise.all(held);
+    }
+    for (const ref of fallback) outcomes.set(ref.path, await this.mutex.run(this.lockKey(project.id, ref), () => this.reconcileLocked(project, ref, trigger, { quiet: true })));
+    return refs.map((ref) => outcomes.get(ref.path)!);
+  }
+
   /** The folder is gone: a move (archive) if the change reappears under archive/, else a soft delete. */
-  private async folderGone(project: ProjectRow, ref: FolderRef, row: SpecRow | undefined, trigger: SyncTrigger, started: number): Promise<SyncOutcome> {
+  private async folderGone(project: ProjectRow, ref: FolderRef, row: SpecRow | undefined, trigger: SyncTrigger, started: number, quiet = false): Promise<SyncOutcome> {
     const base = { name: ref.name, path: ref.path };
     if (!row || row.deletedAt) return { specId: row?.id ?? null, ...base, action: "noop", success: true, filesChanged: [] };
     if (ref.kind === "change" && !ref.archived) {
       const archived = this.findArchivedFolder(project, ref.name);
-      if (archived && archived.path !== ref.path) return this.reconcileLocked(project, archived, trigger);
+      if (archived && archived.path !== ref.path) return this.reconcileLocked(project, archived, trigger, { quiet });
     }
     const h = await this.opts.history.record({
       specId: row.id,
@@ -478,14 +639,14 @@ export class OpenSpecSyncService {
       durationMs: Date.now() - started,
     });
     await this.db.update(openspecSpecs).set({ deletedAt: now(), updatedAt: now(), lastSyncedAt: now() }).where(eq(openspecSpecs.id, row.id));
-    this.opts.events.publish({ type: "spec_changed", projectId: project.id, specId: row.id, name: ref.name }, h.id);
+    if (!quiet) this.opts.events.publish({ type: "spec_changed", projectId: project.id, specId: row.id, name: ref.name }, h.id);
     return { specId: row.id, ...base, action: "deleted", success: true, filesChanged: Object.keys(row.contentHashes), historyId: h.id };
   }
 
   private async recordFailure(
     project: ProjectRow,
     ref: FolderRef,
-    row: SpecRow | undefined,
+    row: { id: string } | undefined,
     trigger: SyncTrigger,
     direction: "fs_to_db" | "db_to_fs",
     error: string,
@@ -524,7 +685,7 @@ export class OpenSpecSyncService {
     }
   }
 
-  private fileStats(files: Map<string, DiskFile>): Record<string, FileStat> {
+  private fileStats(files: Map<string, { stat: Stats }>): Record<string, FileStat> {
     const out: Record<string, FileStat> = {};
     for (const [f, d] of files) out[f] = statOf(d.stat);
     return out;
@@ -542,10 +703,11 @@ export class OpenSpecSyncService {
    * Write one file: database first (compare-and-set on the editor's base hash), then an immediate
    * atomic flush. A stale base or a file changed on disk since the last sync is a CONFLICT.
    */
-  async writeFile(input: { id: string; file: string; content: string; baseHash: string | null; actor?: string | undefined; trigger?: SyncTrigger; force?: boolean }): Promise<{ row: SpecRow; hash: string; historyId: number | null }> {
-    const row0 = await this.getRow(input.id);
-    const ref = classifyFolder(row0.path)!;
-    return this.mutex.run(this.lockKey(row0.projectId, ref), async () => {
+  async writeFile(input: { id: string; file: string; content: string; baseHash: string | null; actor?: string | undefined; trigger?: SyncTrigger; force?: boolean }): Promise<{ row: Pick<SpecRow, "id" | "contentHashes">; hash: string; historyId: number | null }> {
+    const [where] = await this.db.select({ path: openspecSpecs.path, projectId: openspecSpecs.projectId }).from(openspecSpecs).where(eq(openspecSpecs.id, input.id));
+    if (!where) throw new SpecsyncError("NOT_FOUND", `spec ${input.id} not found`);
+    const ref = classifyFolder(where.path)!;
+    return this.mutex.run(this.lockKey(where.projectId, ref), async () => {
       const started = Date.now();
       const trigger = input.trigger ?? "user_edit";
       const row = await this.getRow(input.id);
@@ -567,7 +729,7 @@ export class OpenSpecSyncService {
       // The file on disk must still be what we last synced; otherwise import it first (the file wins).
       const disk = this.readCurrent(abs);
       if ((disk?.hash ?? null) !== (row.baseHashes[input.file] ?? null)) {
-        await this.reconcileLocked(project, classifyFolder(row.path)!, "file_watcher", row);
+        await this.reconcileLocked(project, classifyFolder(row.path)!, "file_watcher");
         throw new SpecsyncError("CONFLICT", `${input.file} was changed on disk; the disk version has been loaded`, { currentContent: disk?.content ?? null, currentHash: disk?.hash ?? null });
       }
       const hash = sha256(input.content);
@@ -575,12 +737,13 @@ export class OpenSpecSyncService {
 
       const files = { ...dbFiles, [input.file]: input.content };
       const contentHashes = hashFiles(files);
+      const derived = deriveFields(row.kind, row.name, files);
       // 1. Database first, compare-and-set so two servers cannot both win the same base.
       const updated = await this.db
         .update(openspecSpecs)
         .set({
           ...contentColumns(row.kind, files),
-          ...deriveFields(row.kind, row.name, files),
+          ...derived,
           contentHashes,
           pendingFiles: [...new Set([...row.pendingFiles, input.file])],
           dbModifiedAt: now(),
@@ -614,13 +777,14 @@ export class OpenSpecSyncService {
         .set({
           baseHashes: { ...row.baseHashes, [input.file]: hash },
           fileStats: { ...row.fileStats, [input.file]: statOf(s) },
+          statFingerprint: statFingerprint({ ...row.fileStats, [input.file]: statOf(s) }),
           fileModifiedAt: s.mtime,
           pendingFiles: row.pendingFiles.filter((f) => f !== input.file),
           syncError: null,
           lastSyncedAt: now(),
         })
         .where(eq(openspecSpecs.id, row.id))
-        .returning();
+        .returning({ id: openspecSpecs.id, contentHashes: openspecSpecs.contentHashes });
       const h = await this.opts.history.record({
         specId: row.id,
         projectId: row.projectId,
@@ -696,13 +860,13 @@ export class OpenSpecSyncService {
   }
 
   /** Bring back a version kept in history: written to the database and flushed to the file. */
-  async restore(historyId: number, file: string | undefined, actor?: string): Promise<{ row: SpecRow; files: string[] }> {
+  async restore(historyId: number, file: string | undefined, actor?: string): Promise<{ row: Pick<SpecRow, "id" | "contentHashes">; files: string[] }> {
     const h = await this.opts.history.get(historyId);
     if (!h || !h.specId) throw new SpecsyncError("NOT_FOUND", `history entry ${historyId} not found or its change no longer exists`);
     const kept = h.previousContent ?? {};
     const files = file ? [file] : Object.keys(kept);
     if (files.length === 0) throw new SpecsyncError("BAD_REQUEST", `history entry ${historyId} keeps no previous content`);
-    let row = await this.getRow(h.specId);
+    let row: Pick<SpecRow, "id" | "contentHashes"> = await this.getRow(h.specId);
     for (const f of files) {
       const content = kept[f];
       if (content === undefined) throw new SpecsyncError("NOT_FOUND", `history entry ${historyId} keeps no version of ${f}`);
@@ -715,12 +879,14 @@ export class OpenSpecSyncService {
   // ---------------------------------------------------------------- queries the scheduler needs
 
   /** Rows of a project not synced since `before` (never-synced first). */
-  async staleRows(projectId: string, before: Date, limit: number): Promise<SpecRow[]> {
+  async staleRows(projectId: string, before: Date, limit: number): Promise<SyncStateRow[]> {
+    const lastSeen = sql`greatest(${openspecSpecs.lastSyncedAt}, ${syncChecks.checkedAt})`;
     return this.db
-      .select()
+      .select(syncStateColumns)
       .from(openspecSpecs)
-      .where(and(eq(openspecSpecs.projectId, projectId), isNull(openspecSpecs.deletedAt), sql`(${openspecSpecs.lastSyncedAt} is null or ${openspecSpecs.lastSyncedAt} < ${before.toISOString()})`))
-      .orderBy(sql`${openspecSpecs.lastSyncedAt} asc nulls first`)
+      .leftJoin(syncChecks, eq(syncChecks.specId, openspecSpecs.id))
+      .where(and(eq(openspecSpecs.projectId, projectId), isNull(openspecSpecs.deletedAt), sql`(${lastSeen} is null or ${lastSeen} < ${before.toISOString()})`))
+      .orderBy(sql`${lastSeen} asc nulls first`)
       .limit(limit);
   }
 }

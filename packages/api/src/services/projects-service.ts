@@ -52,7 +52,10 @@ export class ProjectsService {
 
   async remove(id: string, deleteRows: boolean): Promise<ProjectRow> {
     const project = await this.sync.getProject(id);
-    if (deleteRows) await this.database.db.delete(projects).where(eq(projects.id, id));
+    if (deleteRows) {
+      await this.database.db.delete(projects).where(eq(projects.id, id));
+      this.sync.forgetProject(id);
+    }
     return project;
   }
 }

@@ -48,3 +48,4 @@ export function hashFiles(files: FileMap): Record<string, string> {
   for (const [file, content] of Object.entries(files)) out[file] = sha256(content);
   return out;
 }
+

@@ -9,6 +9,7 @@ import {
   lte,
   openspecSpecs,
   sql,
+  syncChecks,
   syncHistory,
   type Database,
   type SpecRow,
@@ -53,7 +54,8 @@ const listColumns = {
   parseError: openspecSpecs.parseError,
   conflict: openspecSpecs.conflict,
   pendingFiles: openspecSpecs.pendingFiles,
-  lastSyncedAt: openspecSpecs.lastSyncedAt,
+  /** Last time the row was synced or verified unchanged. */
+  lastSyncedAt: sql<Date | null>`greatest(${openspecSpecs.lastSyncedAt}, (select ${syncChecks.checkedAt} from ${syncChecks} where ${syncChecks.specId} = ${openspecSpecs.id}))`.mapWith(openspecSpecs.lastSyncedAt),
   fileModifiedAt: openspecSpecs.fileModifiedAt,
   createdAt: openspecSpecs.createdAt,
   updatedAt: openspecSpecs.updatedAt,

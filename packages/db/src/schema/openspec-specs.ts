@@ -1,4 +1,4 @@
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import {
   boolean,
   customType,
@@ -76,6 +76,8 @@ export const openspecSpecs = pgTable(
     /** sha256 of each file at the last successful sync: the merge base. */
     baseHashes: jsonb("base_hashes").$type<Record<string, string>>().notNull().default({}),
     fileStats: jsonb("file_stats").$type<Record<string, FileStat>>().notNull().default({}),
+    /** Digest of `fileStats` (names, sizes, mtimes, inodes): equal digests let a bulk reconcile skip the folder. */
+    statFingerprint: text("stat_fingerprint"),
     /** Latest mtime of the folder's files (what `openspec list` calls lastModified). */
     fileModifiedAt: timestamp("file_modified_at", { withTimezone: true, mode: "date" }),
     /** When the database version was last edited (through the API). */
@@ -97,11 +99,14 @@ export const openspecSpecs = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }),
 
-    search: tsvector("search").generatedAlwaysAs(
-      (): SQL =>
-        sql`setweight(to_tsvector('english', coalesce(${openspecSpecs.name}, '') || ' ' || coalesce(${openspecSpecs.title}, '')), 'A') || setweight(to_tsvector('english', left(coalesce(${openspecSpecs.proposalContent}, '') || ' ' || coalesce(${openspecSpecs.specContent}, '') || ' ' || coalesce(${openspecSpecs.designContent}, '') || ' ' || coalesce(${openspecSpecs.tasksContent}, ''), 200000)), 'B')`,
-    ),
+    /**
+     * Full-text search vector, maintained by a trigger on the content columns only (migration 0001):
+     * a generated column would be recomputed on every UPDATE, bookkeeping ones included, and
+     * computing it in the app would send every document over the wire twice.
+     */
+    search: tsvector("search"),
   },
+  // last_synced_at is left out of every index so that bookkeeping updates can stay HOT (see migration 0001).
   (t) => [
     uniqueIndex("openspec_specs_project_path_uq").on(t.projectId, t.path),
     index("openspec_specs_project_kind_name_idx").on(t.projectId, t.kind, t.name),
@@ -109,7 +114,6 @@ export const openspecSpecs = pgTable(
     index("openspec_specs_status_idx").on(t.status, t.priorityRank, t.createdAt),
     index("openspec_specs_completion_idx").on(t.completion),
     index("openspec_specs_updated_idx").on(t.updatedAt),
-    index("openspec_specs_last_synced_idx").on(t.projectId, t.lastSyncedAt),
     index("openspec_specs_search_idx").using("gin", t.search),
   ],
 );

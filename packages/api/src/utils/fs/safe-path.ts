@@ -13,7 +13,7 @@ function realpathOfExisting(p: string): string {
   const rest: string[] = [];
   for (;;) {
     try {
-      return path.join(realpathSync(current), ...rest.reverse());
+      return path.join(realpathSync.native(current), ...rest.reverse());
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
       const parent = path.dirname(current);

@@ -11,6 +11,8 @@ export type FolderRef = {
   path: string;
   archived: boolean;
   archivedOn: string | null;
+  /** Set by scanWorkspace: false when no symlink leads to the folder (so it is inside the root by construction). */
+  viaSymlink?: boolean;
 };
 
 /** Files specsync tracks inside a change folder (besides delta specs). */
@@ -69,43 +71,68 @@ export function scanWorkspace(openspecDir: string): FolderRef[] {
       const archiveDir = path.join(changesDir, "archive");
       for (const a of entries(archiveDir)) {
         if (a.name.startsWith(".") || !isDir(archiveDir, a)) continue;
-        out.push(classifyFolder(`changes/archive/${a.name}`)!);
+        out.push({ ...classifyFolder(`changes/archive/${a.name}`)!, viaSymlink: a.isSymbolicLink() || e.isSymbolicLink() });
       }
     } else {
-      out.push(classifyFolder(`changes/${e.name}`)!);
+      out.push({ ...classifyFolder(`changes/${e.name}`)!, viaSymlink: e.isSymbolicLink() });
     }
   }
-  for (const id of discoverSpecIds(path.join(openspecDir, "specs"))) out.push(classifyFolder(`specs/${id}`)!);
+  for (const s of discoverSpecs(path.join(openspecDir, "specs"))) out.push({ ...classifyFolder(`specs/${s.id}`)!, viaSymlink: s.viaSymlink });
   return out;
 }
 
 /** Capability ids (`a`, `a/b`) under a specs folder: folders holding a `spec.md`, dot-entries skipped. */
 export function discoverSpecIds(specsDir: string): string[] {
-  const ids: string[] = [];
-  const walk = (dir: string, segments: string[]) => {
+  return discoverSpecs(specsDir).map((s) => s.id);
+}
+
+/** Like discoverSpecIds, also saying whether a symlink is on the way (those paths need a containment check). */
+function discoverSpecs(specsDir: string, viaSymlink = false): { id: string; viaSymlink: boolean }[] {
+  const found: { id: string; viaSymlink: boolean }[] = [];
+  const walk = (dir: string, segments: string[], linked: boolean) => {
     for (const e of entries(dir)) {
       if (e.name.startsWith(".")) continue;
-      if (isDir(dir, e)) walk(path.join(dir, e.name), [...segments, e.name]);
+      const link = linked || e.isSymbolicLink();
+      if (isDir(dir, e)) walk(path.join(dir, e.name), [...segments, e.name], link);
       else if (e.name === SPEC_FILE && segments.length > 0) {
-        try {
-          if (statSync(path.join(dir, e.name)).isFile()) ids.push(segments.join("/"));
-        } catch {
-          // dangling symlink: not a spec
+        if (e.isFile()) found.push({ id: segments.join("/"), viaSymlink: link });
+        else {
+          try {
+            if (statSync(path.join(dir, e.name)).isFile()) found.push({ id: segments.join("/"), viaSymlink: true });
+          } catch {
+            // dangling symlink: not a spec
+          }
         }
       }
     }
   };
-  walk(specsDir, []);
-  return ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  walk(specsDir, [], viaSymlink);
+  return found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** The files of one folder that specsync tracks, relative to the folder. */
+export type TrackedFile = { file: string; viaSymlink: boolean };
+
+/** The files of one folder that specsync tracks, relative to the folder, flagged when reached through a symlink. */
+export function listTrackedFilesDetailed(folderAbs: string, kind: SpecKind): TrackedFile[] {
+  const all = entries(folderAbs);
+  if (kind === "spec") {
+    const e = all.find((x) => x.name === SPEC_FILE);
+    return e ? [{ file: SPEC_FILE, viaSymlink: e.isSymbolicLink() }] : [];
+  }
+  const out: TrackedFile[] = [];
+  for (const name of CHANGE_FILES) {
+    const e = all.find((x) => x.name === name);
+    if (e) out.push({ file: name, viaSymlink: e.isSymbolicLink() });
+  }
+  const specs = all.find((x) => x.name === "specs");
+  if (specs && isDir(folderAbs, specs)) {
+    for (const s of discoverSpecs(path.join(folderAbs, "specs"), specs.isSymbolicLink())) out.push({ file: `specs/${s.id}/${SPEC_FILE}`, viaSymlink: s.viaSymlink });
+  }
+  return out;
+}
+
 export function listTrackedFiles(folderAbs: string, kind: SpecKind): string[] {
-  if (kind === "spec") return entries(folderAbs).some((e) => e.name === SPEC_FILE) ? [SPEC_FILE] : [];
-  const names = new Set(entries(folderAbs).map((e) => e.name));
-  const files: string[] = CHANGE_FILES.filter((f) => names.has(f));
-  if (names.has("specs")) for (const id of discoverSpecIds(path.join(folderAbs, "specs"))) files.push(`specs/${id}/${SPEC_FILE}`);
-  return files;
+  return listTrackedFilesDetailed(folderAbs, kind).map((t) => t.file);
 }
 
 /** Is `file` (relative to a folder of `kind`) one specsync tracks and lets users edit? */

@@ -1,0 +1,89 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Small, fast, seedable PRNG (mulberry32): the same seed gives the same workspace. */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const CORPUS_DIR = process.env.SPECSYNC_CORPUS ?? path.resolve(fileURLToPath(import.meta.url), "../../../../shared/corpora/openspec-repo");
+
+type Pool = { proposals: string[]; tasks: string[]; designs: string[]; deltas: string[]; specs: string[] };
+
+function walk(dir: string, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const e of readdirSync(dir)) {
+    const p = path.join(dir, e);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Real documents from the OpenSpec corpus, so sizes and shapes are realistic. */
+export function loadPool(corpus = CORPUS_DIR): Pool {
+  const files = walk(corpus);
+  const read = (f: string) => readFileSync(f, "utf8");
+  const pool: Pool = {
+    proposals: files.filter((f) => f.endsWith("/proposal.md")).map(read),
+    tasks: files.filter((f) => f.endsWith("/tasks.md")).map(read),
+    designs: files.filter((f) => f.endsWith("/design.md")).map(read),
+    deltas: files.filter((f) => /\/changes\/.*\/specs\/.*\/spec\.md$/.test(f)).map(read),
+    specs: files.filter((f) => /\/specs\/[^/]+\/spec\.md$/.test(f) && !f.includes("/changes/")).map(read),
+  };
+  if (pool.proposals.length === 0) throw new Error(`no corpus at ${corpus} (set SPECSYNC_CORPUS)`);
+  return pool;
+}
+
+export type GenerateOptions = { changes: number; archivedShare?: number; specs?: number; seed?: number };
+export type Generated = { root: string; active: string[]; archived: string[]; specs: string[]; bytes: number; files: number };
+
+/**
+ * Write a workspace with `changes` changes (a realistic share archived), their tasks, designs
+ * (about half) and delta specs, plus main specs — deterministic from the seed.
+ */
+export function generateWorkspace(root: string, opts: GenerateOptions, pool = loadPool()): Generated {
+  const rand = prng(opts.seed ?? 42);
+  const pick = <T,>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const os = path.join(root, "openspec");
+  mkdirSync(path.join(os, "changes", "archive"), { recursive: true });
+  writeFileSync(path.join(os, "config.yaml"), "schema: spec-driven\n");
+  const out: Generated = { root, active: [], archived: [], specs: [], bytes: 0, files: 0 };
+  const write = (rel: string, content: string) => {
+    const abs = path.join(os, rel);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, content);
+    out.bytes += Buffer.byteLength(content);
+    out.files++;
+  };
+  const nSpecs = opts.specs ?? Math.max(5, Math.round(opts.changes / 30));
+  const caps: string[] = [];
+  for (let i = 0; i < nSpecs; i++) {
+    const cap = i % 7 === 6 ? `area-${i % 5}/cap-${i}` : `cap-${i}`;
+    caps.push(cap);
+    write(`specs/${cap}/spec.md`, pick(pool.specs));
+    out.specs.push(cap);
+  }
+  for (let i = 0; i < opts.changes; i++) {
+    const name = `change-${String(i).padStart(5, "0")}-${pick(["add", "fix", "update", "remove", "refactor"])}`;
+    const archived = rand() < (opts.archivedShare ?? 0.8);
+    const day = `2025-${String(1 + Math.floor(rand() * 12)).padStart(2, "0")}-${String(1 + Math.floor(rand() * 28)).padStart(2, "0")}`;
+    const dir = archived ? `changes/archive/${day}-${name}` : `changes/${name}`;
+    write(`${dir}/proposal.md`, pick(pool.proposals).replace(/^# .*$/m, `# Change: ${name.replace(/-/g, " ")}`));
+    write(`${dir}/tasks.md`, pick(pool.tasks));
+    if (rand() < 0.5 && pool.designs.length) write(`${dir}/design.md`, pick(pool.designs));
+    write(`${dir}/.openspec.yaml`, `schema: spec-driven\ncreated: ${day}\n`);
+    const nDeltas = 1 + Math.floor(rand() * 3);
+    for (let d = 0; d < nDeltas; d++) write(`${dir}/specs/${pick(caps)}/spec.md`, pick(pool.deltas));
+    (archived ? out.archived : out.active).push(archived ? dir : name);
+  }
+  return out;
+}

@@ -1,0 +1,206 @@
+/**
+ * `pnpm bench`: specsync's performance targets, measured the same way every time, side by side with
+ * the real OpenSpec CLI. Prints a table, writes bench/results/<date>.json, and with --check exits 1
+ * when a target is missed.
+ *
+ *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--out FILE]
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { EventSource } from "eventsource";
+import postgres from "postgres";
+import { createServices } from "@specsync/api";
+import { createSpecsyncClient } from "@specsync/api/client";
+import { createDb, runMigrations, type Database } from "@specsync/db";
+import { createHttpServer } from "../../apps/server/src/http";
+import { generateWorkspace, loadPool, type Generated } from "./generate-workspace";
+import { coldImport, noopReconcile, openspecCli, REPO, scheduledBatch, serverRss, timeMany, watcherLatency } from "./measure";
+
+type Row = { driver: string; metric: string; value: number; unit: string; target?: { op: "<=" | ">="; value: number }; note?: string };
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "1000,10000" },
+    driver: { type: "string", default: "all" },
+    check: { type: "boolean", default: false },
+    quick: { type: "boolean", default: false },
+    out: { type: "string" },
+    saves: { type: "string", default: "200" },
+  },
+});
+
+const ADMIN_URL = process.env.SPECSYNC_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const sizes = args.quick ? [30] : args.sizes!.split(",").map(Number);
+const saves = args.quick ? 6 : Number(args.saves);
+const samples = args.quick ? 5 : 100;
+const withTargets = !args.quick;
+const rows: Row[] = [];
+const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+
+async function postgresReachable(): Promise<boolean> {
+  const sql = postgres(ADMIN_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {});
+  }
+}
+
+type BenchDb = { database: Database; env: Record<string, string>; drop: () => Promise<void> };
+
+async function freshDb(driver: "pglite" | "postgres", scratch: string): Promise<BenchDb> {
+  if (driver === "pglite") {
+    const dataDir = mkdtempSync(path.join(scratch, "pglite-"));
+    const database = await createDb({ dataDir });
+    await runMigrations(database);
+    return { database, env: { SPECSYNC_DATA_DIR: dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const name = `specsync_bench_${randomBytes(4).toString("hex")}`;
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  const database = await createDb({ url });
+  await runMigrations(database);
+  return {
+    database,
+    env: { DATABASE_URL: url },
+    drop: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number, Generated>, scratch: string) {
+  const largest = Math.max(...sizes);
+  for (const size of sizes) {
+    const ws = workspaces.get(size)!;
+    const db = await freshDb(driver, scratch);
+    let closed = false;
+    try {
+      const services = createServices(db.database);
+      const project = await services.sync.ensureProject(ws.root);
+      log(`${driver}: cold import of ${size} changes`);
+      const imp = await coldImport(services, project);
+      rows.push({ driver, metric: `cold import, ${size} changes (${imp.folders} folders)`, value: imp.perSecond, unit: "changes/s", ...(withTargets && driver === "postgres" ? { target: { op: ">=", value: 1000 } } : {}) });
+      const noop = await noopReconcile(services, project);
+      rows.push({ driver, metric: `no-op reconcile, ${size} changes`, value: noop.ms, unit: "ms", ...(withTargets && size >= 10000 ? { target: { op: "<=", value: 1000 } } : {}) });
+      if (size === Math.min(...sizes)) {
+        const batch = await scheduledBatch(services, project);
+        rows.push({ driver, metric: `scheduled batch, ${batch.rows} rows (${ws.archived.length} archived) in ${batch.batches} batches`, value: batch.ms, unit: "ms", ...(withTargets && batch.rows >= 1000 ? { target: { op: "<=", value: 2000 } } : {}) });
+      }
+      if (size !== largest) continue;
+
+      log(`${driver}: watcher latency over ${saves} saves`);
+      const w = await watcherLatency(services, project, ws.active.slice(0, 50), saves);
+      rows.push({ driver, metric: `save → DB row committed p50 (${w.n} saves)`, value: w.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 25 } } : {}) });
+      rows.push({ driver, metric: "save → DB row committed p95", value: w.p95, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 100 } } : {}) });
+      rows.push({ driver, metric: "save → DB row committed p99", value: w.p99, unit: "ms" });
+
+      log(`${driver}: HTTP queries`);
+      const server = createHttpServer({ services, token: null, allowedOrigins: [] });
+      server.listen(0, "127.0.0.1");
+      await once(server, "listening");
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const client = createSpecsyncClient({ url, actor: "bench", EventSource: EventSource as unknown as typeof globalThis.EventSource });
+      try {
+        const list = await timeMany(samples, () => client.specs.list.query({ kind: "change", archived: true, minCompletion: 10, sort: "priority", limit: 50 }));
+        rows.push({ driver, metric: `specs.list over HTTP, filtered+sorted page of 50 (${size} changes) p50`, value: list.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 15 } } : {}) });
+        rows.push({ driver, metric: "specs.list over HTTP p95", value: list.p95, unit: "ms" });
+        const active = (await client.specs.list.query({ kind: "change", archived: false, limit: 20, sort: "name" })).items;
+        // Only the update call is timed: it answers after the file is on disk.
+        const flushOnly: number[] = [];
+        const nonce = Math.random().toString(36).slice(2, 8);
+        for (let i = 0; i < Math.min(samples, 50); i++) {
+          const target = active[i % active.length]!;
+          const got = await client.specs.get.query({ id: target.id });
+          const content = got.files["proposal.md"]!.replace(/\n<!-- flush \S+ -->\n$/, "") + `\n<!-- flush ${nonce}-${i} -->\n`;
+          const t = performance.now();
+          await client.specs.update.mutate({ id: target.id, file: "proposal.md", content, baseHash: got.contentHashes["proposal.md"]! });
+          flushOnly.push(performance.now() - t);
+        }
+        flushOnly.sort((a, b) => a - b);
+        rows.push({ driver, metric: "specs.update → bytes on disk p50", value: flushOnly[Math.floor(flushOnly.length / 2)]!, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 20 } } : {}) });
+
+        const showTarget = active[0]!;
+        const show = await timeMany(Math.min(samples, 30), () => client.specs.get.query({ id: showTarget.id }));
+        const cliLocal = await timeMany(Math.min(samples, 30), () => services.specs.cliListChanges(project.id));
+        log(`${driver}: OpenSpec CLI on the same workspace`);
+        const osList = await openspecCli(ws.root, ["list"], args.quick ? 2 : 5);
+        const osShow = await openspecCli(ws.root, ["show", showTarget.name, "--type", "change"], args.quick ? 2 : 5);
+        rows.push({ driver, metric: "`openspec list --json` (CLI, wall)", value: osList.p50, unit: "ms" });
+        rows.push({ driver, metric: "ratio: openspec list / specs.list page", value: osList.p50 / list.p50, unit: "×" });
+        rows.push({ driver, metric: "ratio: openspec list / specsync list --json (same JSON, from DB)", value: osList.p50 / cliLocal.p50, unit: "×" });
+        rows.push({ driver, metric: "`openspec show <id> --json` (CLI, wall)", value: osShow.p50, unit: "ms" });
+        rows.push({ driver, metric: "ratio: openspec show / specs.get over HTTP", value: osShow.p50 / show.p50, unit: "×" });
+      } finally {
+        server.closeAllConnections();
+        server.close();
+      }
+      await db.database.close();
+      closed = true;
+      log(`${driver}: server RSS with ${size} changes watched`);
+      const rss = await serverRss(ws.root, db.env);
+      rows.push({ driver, metric: `server peak RSS, ${size} changes watched`, value: rss.peakMb, unit: "MB", ...(withTargets ? { target: { op: "<=", value: 300 } } : {}) });
+    } finally {
+      if (!closed) await db.database.close();
+      await db.drop();
+    }
+  }
+}
+
+function verdict(r: Row): "PASS" | "FAIL" | "" {
+  if (!r.target) return "";
+  const ok = r.target.op === "<=" ? r.value <= r.target.value : r.value >= r.target.value;
+  return ok ? "PASS" : "FAIL";
+}
+
+async function main() {
+  const scratch = mkdtempSync(path.join(tmpdir(), "specsync-bench-"));
+  const drivers: ("pglite" | "postgres")[] = [];
+  if (args.driver === "all" || args.driver === "pglite") drivers.push("pglite");
+  if (args.driver === "all" || args.driver === "postgres") {
+    if (await postgresReachable()) drivers.push("postgres");
+    else log(`PostgreSQL not reachable at ${ADMIN_URL}: PostgreSQL rows skipped`);
+  }
+  try {
+    const pool = loadPool();
+    const workspaces = new Map<number, Generated>();
+    for (const size of sizes) {
+      const root = mkdtempSync(path.join(scratch, `ws-${size}-`));
+      const t = performance.now();
+      workspaces.set(size, generateWorkspace(root, { changes: size, seed: 42 }, pool));
+      log(`generated ${size} changes in ${(performance.now() - t).toFixed(0)} ms`);
+    }
+    for (const d of drivers) await benchDriver(d, workspaces, scratch);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+
+  const width = Math.max(...rows.map((r) => r.metric.length), 10);
+  const lines = [`${"driver".padEnd(9)} ${"metric".padEnd(width)} ${"value".padStart(10)} unit       target    result`];
+  for (const r of rows) {
+    const target = r.target ? `${r.target.op} ${r.target.value}` : "";
+    lines.push(`${r.driver.padEnd(9)} ${r.metric.padEnd(width)} ${r.value.toFixed(r.value < 10 ? 2 : 1).padStart(10)} ${r.unit.padEnd(10)} ${target.padEnd(9)} ${verdict(r)}${r.note ? `  (${r.note})` : ""}`);
+  }
+  console.log(lines.join("\n"));
+  const out = args.out ?? path.join(REPO, "bench/results", `${new Date().toISOString().slice(0, 10)}${args.quick ? "-quick" : ""}.json`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import("node:os")).cpus().length, sizes, rows: rows.map((r) => ({ ...r, result: verdict(r) || undefined })) }, null, 2) + "\n");
+  log(`results written to ${path.relative(process.cwd(), out)}`);
+  const failed = rows.filter((r) => verdict(r) === "FAIL");
+  if (args.check && failed.length) {
+    console.error(`${failed.length} target(s) missed`);
+    process.exit(1);
+  }
+}
+
+await main();
