@@ -25,7 +25,7 @@ export const envSchema = z.object({
   SPECSYNC_STALE_SECONDS: z.coerce.number().int().min(1).default(30),
   SPECSYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(50),
   SPECSYNC_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
-  SPECSYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).max(100).default(15),
+  SPECSYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).max(100).default(5),
   SPECSYNC_LOG: z.enum(["silent", "info", "debug"]).default("info"),
 });
 

@@ -142,3 +142,30 @@ describeEachDb("tRPC routers through createCaller", (db) => {
     expect((await caller.projects.list()).find((p) => p.rootPath === other)).toBeUndefined();
   });
 });
+
+describeEachDb("concurrent edits", (db) => {
+  it("50 concurrent specs.update on one file from different users: exactly one wins, the rest get CONFLICT, nothing lost", async () => {
+    const root = tempRepo();
+    writeTree(root, changeFiles("add-race"));
+    const services = createServices(db().database);
+    const project = await services.sync.ensureProject(root);
+    await services.sync.syncProject(project, "startup");
+    const id = (await services.specs.list({ projectId: project.id, kind: "change" })).items[0]!.id;
+    const got = await services.specs.get(id);
+    const base = got.contentHashes["proposal.md"]!;
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => createCaller({ services, requiredToken: null, presentedToken: null, actor: `user-${i}` }).specs.update({ id, file: "proposal.md", content: got.files["proposal.md"] + `\nEdit by user ${i}.\n`, baseHash: base })),
+    );
+    const won = results.filter((r) => r.status === "fulfilled");
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost.every((r) => (r.reason as { code?: string }).code === "CONFLICT")).toBe(true);
+    const onDisk = readFileSync(path.join(root, "openspec/changes/add-race/proposal.md"), "utf8");
+    const after = await services.specs.get(id);
+    expect(after.files["proposal.md"]).toBe(onDisk);
+    expect(onDisk.match(/Edit by user \d+\./g)).toHaveLength(1);
+    const flushes = (await services.history.list({ specId: id, direction: "db_to_fs" })).items;
+    expect(flushes).toHaveLength(1);
+    expect(flushes[0]!.previousContent).toEqual({ "proposal.md": got.files["proposal.md"] });
+  });
+});

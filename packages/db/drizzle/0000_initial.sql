@@ -85,10 +85,10 @@ ALTER TABLE "sync_history" ADD CONSTRAINT "sync_history_project_id_projects_id_f
 ALTER TABLE "sync_checks" ADD CONSTRAINT "sync_checks_spec_id_openspec_specs_id_fk" FOREIGN KEY ("spec_id") REFERENCES "public"."openspec_specs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "openspec_specs_project_path_uq" ON "openspec_specs" USING btree ("project_id","path");--> statement-breakpoint
 CREATE INDEX "openspec_specs_project_kind_name_idx" ON "openspec_specs" USING btree ("project_id","kind","name");--> statement-breakpoint
-CREATE INDEX "openspec_specs_list_idx" ON "openspec_specs" USING btree ("kind","archived","priority_rank","updated_at");--> statement-breakpoint
+CREATE INDEX "openspec_specs_list_priority_idx" ON "openspec_specs" USING btree ("kind","archived","priority_rank","name","id");--> statement-breakpoint
+CREATE INDEX "openspec_specs_list_updated_idx" ON "openspec_specs" USING btree ("kind","archived","updated_at","name","id");--> statement-breakpoint
 CREATE INDEX "openspec_specs_status_idx" ON "openspec_specs" USING btree ("status","priority_rank","created_at");--> statement-breakpoint
 CREATE INDEX "openspec_specs_completion_idx" ON "openspec_specs" USING btree ("completion");--> statement-breakpoint
-CREATE INDEX "openspec_specs_updated_idx" ON "openspec_specs" USING btree ("updated_at");--> statement-breakpoint
 CREATE INDEX "openspec_specs_search_idx" ON "openspec_specs" USING gin ("search");--> statement-breakpoint
 CREATE INDEX "sync_history_spec_idx" ON "sync_history" USING btree ("spec_id","id");--> statement-breakpoint
 CREATE INDEX "sync_history_project_idx" ON "sync_history" USING btree ("project_id","id");--> statement-breakpoint

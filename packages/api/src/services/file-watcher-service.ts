@@ -67,7 +67,7 @@ export class FileWatcherService {
   }
 
   get debounceMs(): number {
-    return this.opts.debounceMs ?? 15;
+    return this.opts.debounceMs ?? 5;
   }
 
   async start(): Promise<void> {
@@ -123,6 +123,10 @@ export class FileWatcherService {
     if (rel === "") return false;
     const parts = rel.split(path.sep);
     if (parts[0] !== "changes" && parts[0] !== "specs") return true;
+    // Hybrid strategy: archived changes are the scheduler's. The watcher sees folders arrive in
+    // archive/ (an `openspec archive` move) but does not watch inside them: on a big workspace that
+    // is most of the files, and every watched file costs a handle and memory.
+    if (parts[0] === "changes" && parts[1] === "archive" && parts.length > 3) return true;
     return parts.some(isIgnoredName);
   }
 

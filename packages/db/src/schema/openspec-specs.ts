@@ -110,10 +110,11 @@ export const openspecSpecs = pgTable(
   (t) => [
     uniqueIndex("openspec_specs_project_path_uq").on(t.projectId, t.path),
     index("openspec_specs_project_kind_name_idx").on(t.projectId, t.kind, t.name),
-    index("openspec_specs_list_idx").on(t.kind, t.archived, t.priorityRank, t.updatedAt),
+    // One index per list ordering (primary key, then name, id), so a page of 50 is an index range scan.
+    index("openspec_specs_list_priority_idx").on(t.kind, t.archived, t.priorityRank, t.name, t.id),
+    index("openspec_specs_list_updated_idx").on(t.kind, t.archived, t.updatedAt, t.name, t.id),
     index("openspec_specs_status_idx").on(t.status, t.priorityRank, t.createdAt),
     index("openspec_specs_completion_idx").on(t.completion),
-    index("openspec_specs_updated_idx").on(t.updatedAt),
     index("openspec_specs_search_idx").using("gin", t.search),
   ],
 );
