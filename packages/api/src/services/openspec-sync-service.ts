@@ -23,6 +23,7 @@ import {
   type SyncAction,
   type SyncTrigger,
 } from "@specsync/validators";
+import { getTableColumns } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { chunk, mapLimit } from "../utils/concurrency";
 import { errorMessage, SpecsyncError } from "../utils/errors";
@@ -65,6 +66,9 @@ export type SyncServiceOptions = {
 
 type DiskFile = { hash: string; content?: string; stat: Stats };
 
+/** Every column but the search vector, which only SQL reads (and which is large). */
+const { search: _search, ...rowColumns } = getTableColumns(openspecSpecs);
+
 /** The columns a no-op check needs; anything more is read fresh, under the folder's lock. */
 const syncStateColumns = {
   id: openspecSpecs.id,
@@ -88,6 +92,18 @@ type ReconcileHints = { row?: SyncStateRow | null; moveCandidates?: ReadonlySet<
 type DiskRead = { files: Map<string, DiskFile>; error: string | null };
 
 const now = () => new Date();
+
+/** The entries of `values` that differ from `row` (deep for JSON values). */
+function changedValues<T extends object>(values: T, row: object): Partial<T> {
+  const out: Record<string, unknown> = {};
+  const current = row as Record<string, unknown>;
+  for (const [k, v] of Object.entries(values)) {
+    const cur = current[k];
+    const same = v instanceof Date || cur instanceof Date ? String(v) === String(cur) : typeof v === "object" && v !== null ? JSON.stringify(v) === JSON.stringify(cur) : v === cur;
+    if (!same) out[k] = v;
+  }
+  return out as Partial<T>;
+}
 /** Rows per multi-row INSERT when importing new folders. */
 const CREATE_BATCH = 50;
 
@@ -269,14 +285,14 @@ export class OpenSpecSyncService {
 
   private async rowByPath(projectId: string, relPath: string): Promise<SpecRow | undefined> {
     const [row] = await this.db
-      .select()
+      .select(rowColumns)
       .from(openspecSpecs)
       .where(and(eq(openspecSpecs.projectId, projectId), eq(openspecSpecs.path, relPath)));
     return row;
   }
 
   async getRow(id: string, includeDeleted = false): Promise<SpecRow> {
-    const [row] = await this.db.select().from(openspecSpecs).where(eq(openspecSpecs.id, id));
+    const [row] = await this.db.select(rowColumns).from(openspecSpecs).where(eq(openspecSpecs.id, id));
     if (!row || (!includeDeleted && row.deletedAt)) throw new SpecsyncError("NOT_FOUND", `spec ${id} not found`);
     return row;
   }
@@ -284,7 +300,7 @@ export class OpenSpecSyncService {
   /** A row of the same change whose folder is gone: the source of a move (archive, un-archive, rename of date). */
   private async movedRow(project: ProjectRow, ref: FolderRef): Promise<SpecRow | undefined> {
     const candidates = await this.db
-      .select()
+      .select(rowColumns)
       .from(openspecSpecs)
       .where(and(eq(openspecSpecs.projectId, project.id), eq(openspecSpecs.kind, ref.kind), eq(openspecSpecs.name, ref.name)));
     const dir = this.openspecDir(project);
@@ -515,7 +531,8 @@ export class OpenSpecSyncService {
       const { specId, historyIds } = await this.db.transaction(async (tx) => {
         let id: string;
         if (full) {
-          await tx.update(openspecSpecs).set(values).where(eq(openspecSpecs.id, full.id));
+          // Only what changed goes over the wire: unchanged content is not re-sent, re-TOASTed or re-indexed.
+          await tx.update(openspecSpecs).set(changedValues(values, full)).where(eq(openspecSpecs.id, full.id));
           id = full.id;
         } else {
           const [inserted] = await tx

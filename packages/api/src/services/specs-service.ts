@@ -146,7 +146,7 @@ export class SpecsService {
     const outlines: Record<string, ReturnType<typeof outline>> = {};
     for (const [f, c] of Object.entries(files)) if (f.endsWith(".md")) outlines[f] = outline(c);
     // Content is returned once, byte-exact, in `files` (the columns lack any leading BOM).
-    const { search: _s, proposalContent: _p, tasksContent: _t, designContent: _d, metaContent: _m, specContent: _c, deltaSpecs: _ds, bomFiles: _b, ...rest } = row;
+    const { proposalContent: _p, tasksContent: _t, designContent: _d, metaContent: _m, specContent: _c, deltaSpecs: _ds, bomFiles: _b, ...rest } = row;
     return {
       ...rest,
       files,

@@ -119,5 +119,6 @@ export const openspecSpecs = pgTable(
   ],
 );
 
-export type SpecRow = typeof openspecSpecs.$inferSelect;
+/** A row as the app reads it: everything but the search vector, which only SQL uses. */
+export type SpecRow = Omit<typeof openspecSpecs.$inferSelect, "search">;
 export type NewSpecRow = typeof openspecSpecs.$inferInsert;
