@@ -214,6 +214,9 @@ export class OpenSpecSyncService {
     );
     const { outcomes, failed, changed } = summary;
     if (!options.only) await this.db.update(projects).set({ lastFullSyncAt: now() }).where(eq(projects.id, project.id));
+    // After a bulk import the planner's statistics are stale (it guessed 59 rows for 8,000 and
+    // picked a plan 20× slower for the list query); refresh them rather than wait for autovacuum.
+    if (changed >= 200) await this.opts.database.query("analyze openspec_specs").catch(() => {});
     if (trigger !== "periodic" || changed > 0) {
       this.opts.events.publish({ type: failed ? "sync_failed" : "sync_completed", projectId: project.id, specId: null, name: project.name, ...(failed ? { error: `${failed} of ${outcomes.length} failed` } : {}) });
     }
