@@ -27,7 +27,7 @@ import { getTableColumns } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { chunk, mapLimit } from "../utils/concurrency";
 import { errorMessage, SpecsyncError } from "../utils/errors";
-import { writeFileAtomic, type AtomicWriteHooks } from "../utils/fs/atomic-write";
+import { removeStaleTempFiles, writeFileAtomic, type AtomicWriteHooks } from "../utils/fs/atomic-write";
 import { readTextFileSync } from "../utils/fs/read-text";
 import { resolveInside } from "../utils/fs/safe-path";
 import { classifyFolder, isTrackedFile, listTrackedFilesDetailed, scanWorkspace, type FolderRef } from "../utils/fs/scan-workspace";
@@ -89,7 +89,7 @@ export type SyncStateRow = { id: string; path: string; kind: SpecRow["kind"]; na
  * `quiet` suppresses per-folder events (a bulk sync announces itself once).
  */
 type ReconcileHints = { row?: SyncStateRow | null; moveCandidates?: ReadonlySet<string>; quiet?: boolean };
-type DiskRead = { files: Map<string, DiskFile>; error: string | null };
+type DiskRead = { files: Map<string, DiskFile>; error: string | null; temps: string[] };
 
 const now = () => new Date();
 
@@ -330,10 +330,11 @@ export class OpenSpecSyncService {
    * Stat the tracked files of a folder. The folder was resolved inside the root by the caller;
    * only paths reached through a symlink need the full containment check.
    */
-  private statFolder(folderAbs: string, openspecDir: string, ref: FolderRef): { files: Map<string, { stat: Stats }>; error: string | null } {
+  private statFolder(folderAbs: string, openspecDir: string, ref: FolderRef): { files: Map<string, { stat: Stats }>; error: string | null; temps: string[] } {
     const files = new Map<string, { stat: Stats }>();
     const errors: string[] = [];
-    for (const { file, viaSymlink } of listTrackedFilesDetailed(folderAbs, ref.kind)) {
+    const temps: string[] = [];
+    for (const { file, viaSymlink } of listTrackedFilesDetailed(folderAbs, ref.kind, temps)) {
       try {
         const abs = path.join(folderAbs, file);
         if (viaSymlink) resolveInside(openspecDir, `${ref.path}/${file}`);
@@ -343,7 +344,7 @@ export class OpenSpecSyncService {
         errors.push(`${file}: ${errorMessage(err).replace(openspecDir + path.sep, "")}`);
       }
     }
-    return { files, error: errors.length ? errors.join("; ") : null };
+    return { files, error: errors.length ? errors.join("; ") : null, temps };
   }
 
   /** Read the tracked files of a folder, hashing only those whose stat changed since the last sync. */
@@ -365,7 +366,7 @@ export class OpenSpecSyncService {
         errors.push(`${file}: ${errorMessage(err).replace(openspecDir + path.sep, "")}`);
       }
     }
-    return { files, error: errors.length ? errors.join("; ") : null };
+    return { files, error: errors.length ? errors.join("; ") : null, temps: stats.temps };
   }
 
   /** Three-way state of every file known to disk, database or base. */
@@ -395,7 +396,7 @@ export class OpenSpecSyncService {
       if (bulk && light && !light.deletedAt && !light.dirty && light.statFingerprint && ref.viaSymlink === false) {
         // Fastest path: a folder just listed by the scan, reached without symlinks, is inside the root by construction.
         const stats = this.statFolder(path.join(openspecDir, ref.path), openspecDir, ref);
-        if (!stats.error && statFingerprint(this.fileStats(stats.files)) === light.statFingerprint) {
+        if (!stats.error && !stats.temps.length && statFingerprint(this.fileStats(stats.files)) === light.statFingerprint) {
           return { specId: light.id, ...base, action: "noop", success: true, filesChanged: [] };
         }
       }
@@ -404,7 +405,7 @@ export class OpenSpecSyncService {
         // Fast path of bulk reconciles: an unchanged stat fingerprint means nothing to do.
         if (light && !light.deletedAt && !light.dirty && light.statFingerprint && ref.viaSymlink !== false && existsSync(folderAbs)) {
           const stats = this.statFolder(folderAbs, openspecDir, ref);
-          if (!stats.error && statFingerprint(this.fileStats(stats.files)) === light.statFingerprint) {
+          if (!stats.error && !stats.temps.length && statFingerprint(this.fileStats(stats.files)) === light.statFingerprint) {
             return { specId: light.id, ...base, action: "noop", success: true, filesChanged: [] };
           }
         }
@@ -426,6 +427,11 @@ export class OpenSpecSyncService {
       }
       const disk = this.readDisk(folderAbs, openspecDir, ref, row);
       if (disk.error) return await this.recordFailure(project, ref, row, trigger, "fs_to_db", disk.error, started);
+      if (disk.temps.length) {
+        // A write that never finished (crash, kill -9) left its temp file behind: clear it.
+        const removed = await removeStaleTempFiles(folderAbs, disk.temps);
+        if (removed.length) this.opts.log?.(`removed temp files of interrupted writes in ${ref.path}: ${removed.join(", ")}`);
+      }
 
       const statuses = this.compare(disk.files, row);
       const changed = statuses.filter((s) => s.state !== "clean");

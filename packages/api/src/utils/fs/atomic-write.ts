@@ -6,6 +6,26 @@ import path from "node:path";
 /** The temp-file name pattern; dot-prefixed so the OpenSpec CLI never lists it, and the watcher ignores it. */
 export const TEMP_FILE_PATTERN = /^\.specsync-.*\.tmp$/;
 
+/**
+ * Remove temp files that interrupted writes (a crash, kill -9) left in a folder. Only files older than
+ * `minAgeMs` go, so a write in progress in another process is never pulled from under it.
+ */
+export async function removeStaleTempFiles(folder: string, names: readonly string[], minAgeMs = 10_000): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!TEMP_FILE_PATTERN.test(path.basename(name))) continue;
+    const p = path.join(folder, name);
+    try {
+      if (Date.now() - (await stat(p)).mtimeMs < minAgeMs) continue;
+      await unlink(p);
+      removed.push(name);
+    } catch {
+      // gone already
+    }
+  }
+  return removed;
+}
+
 export type AtomicWriteHooks = {
   /** Test seam for disk faults: called with the temp path before data is written. */
   beforeWrite?: (tempPath: string) => Promise<void> | void;

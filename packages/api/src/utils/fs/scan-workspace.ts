@@ -1,6 +1,7 @@
 import { readdirSync, statSync, type Dirent } from "node:fs";
 import path from "node:path";
 import type { SpecKind } from "@specsync/validators";
+import { TEMP_FILE_PATTERN } from "./atomic-write";
 
 /** A change or capability folder found on disk. */
 export type FolderRef = {
@@ -87,10 +88,11 @@ export function discoverSpecIds(specsDir: string): string[] {
 }
 
 /** Like discoverSpecIds, also saying whether a symlink is on the way (those paths need a containment check). */
-function discoverSpecs(specsDir: string, viaSymlink = false): { id: string; viaSymlink: boolean }[] {
+function discoverSpecs(specsDir: string, viaSymlink = false, temps?: string[]): { id: string; viaSymlink: boolean }[] {
   const found: { id: string; viaSymlink: boolean }[] = [];
   const walk = (dir: string, segments: string[], linked: boolean) => {
     for (const e of entries(dir)) {
+      if (temps && TEMP_FILE_PATTERN.test(e.name)) temps.push(["specs", ...segments, e.name].join("/"));
       if (e.name.startsWith(".")) continue;
       const link = linked || e.isSymbolicLink();
       if (isDir(dir, e)) walk(path.join(dir, e.name), [...segments, e.name], link);
@@ -112,9 +114,13 @@ function discoverSpecs(specsDir: string, viaSymlink = false): { id: string; viaS
 
 export type TrackedFile = { file: string; viaSymlink: boolean };
 
-/** The files of one folder that specsync tracks, relative to the folder, flagged when reached through a symlink. */
-export function listTrackedFilesDetailed(folderAbs: string, kind: SpecKind): TrackedFile[] {
+/**
+ * The files of one folder that specsync tracks, relative to the folder, flagged when reached through a
+ * symlink. Temp files of interrupted atomic writes met on the way are reported into `temps`.
+ */
+export function listTrackedFilesDetailed(folderAbs: string, kind: SpecKind, temps?: string[]): TrackedFile[] {
   const all = entries(folderAbs);
+  if (temps) for (const e of all) if (TEMP_FILE_PATTERN.test(e.name)) temps.push(e.name);
   if (kind === "spec") {
     const e = all.find((x) => x.name === SPEC_FILE);
     return e ? [{ file: SPEC_FILE, viaSymlink: e.isSymbolicLink() }] : [];
@@ -126,7 +132,7 @@ export function listTrackedFilesDetailed(folderAbs: string, kind: SpecKind): Tra
   }
   const specs = all.find((x) => x.name === "specs");
   if (specs && isDir(folderAbs, specs)) {
-    for (const s of discoverSpecs(path.join(folderAbs, "specs"), specs.isSymbolicLink())) out.push({ file: `specs/${s.id}/${SPEC_FILE}`, viaSymlink: s.viaSymlink });
+    for (const s of discoverSpecs(path.join(folderAbs, "specs"), specs.isSymbolicLink(), temps)) out.push({ file: `specs/${s.id}/${SPEC_FILE}`, viaSymlink: s.viaSymlink });
   }
   return out;
 }
