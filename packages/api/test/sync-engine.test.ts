@@ -313,7 +313,17 @@ describeEachDb("OpenSpecSyncService", (db) => {
     expect((await change()).tasksCompleted).toBe(2);
   });
 
-  it("rejects edits to untracked files and path escapes", async () => {
+  it("two syncs racing to create the same new folder's row: one row, no failure", async () => {
+    const { services, root, project } = await setup();
+    writeTree(root, { "specs/nested/cap/spec.md": MAIN_SPEC });
+    const only = (ref: { kind: string }) => ref.kind === "spec";
+    const results = await Promise.all([1, 2, 3].map(() => services.sync.syncProject(project, "file_watcher", { only })));
+    expect(results.flatMap((r) => r.outcomes).filter((o) => !o.success)).toEqual([]);
+    const specs = (await services.specs.list({ projectId: project.id, kind: "spec" })).items.filter((i) => i.name === "nested/cap");
+    expect(specs).toHaveLength(1);
+  });
+
+    it("rejects edits to untracked files and path escapes", async () => {
     const { services, change } = await setup();
     const row = await change();
     await expect(services.sync.writeFile({ id: row.id, file: "../escape.md", content: "x", baseHash: null })).rejects.toMatchObject({ code: "BAD_REQUEST" });

@@ -409,14 +409,14 @@ export class OpenSpecSyncService {
             return { specId: light.id, ...base, action: "noop", success: true, filesChanged: [] };
           }
         }
-        // Anything else is decided on a fresh, full read of the row (new folders that cannot be moves excepted).
-        const isPlainNew = !light && hints.moveCandidates && !hints.moveCandidates.has(ref.name) && existsSync(folderAbs);
-        if (!isPlainNew) return this.reconcileLocked(project, ref, trigger, { quiet: hints.quiet });
+        // Anything else is decided on a fresh, full read of the row, under the lock: a snapshot's
+        // "no row here" may be stale (two watcher jobs can race to create the same folder's row).
+        return this.reconcileLocked(project, ref, trigger, { quiet: hints.quiet });
       }
-      row = bulk ? undefined : await this.rowByPath(project.id, ref.path);
+      row = await this.rowByPath(project.id, ref.path);
       if (!existsSync(folderAbs)) return await this.folderGone(project, ref, row, trigger, started, hints.quiet);
       let moved = false;
-      if (!bulk && (!row || row.deletedAt)) {
+      if (!row || row.deletedAt) {
         const source = await this.movedRow(project, ref);
         if (source && (!row || !source.deletedAt)) {
           // A moved folder keeps its row; a stale row at the new path (earlier delete) is dropped.
