@@ -393,19 +393,13 @@ export class OpenSpecSyncService {
     const light = hints.row ?? undefined;
     let row: SpecRow | undefined;
     try {
-      if (bulk && light && !light.deletedAt && !light.dirty && light.statFingerprint && ref.viaSymlink === false) {
-        // Fastest path: a folder just listed by the scan, reached without symlinks, is inside the root by construction.
-        const stats = this.statFolder(path.join(openspecDir, ref.path), openspecDir, ref);
-        if (!stats.error && !stats.temps.length && statFingerprint(this.fileStats(stats.files)) === light.statFingerprint) {
-          return { specId: light.id, ...base, action: "noop", success: true, filesChanged: [] };
-        }
-      }
-      const folderAbs = resolveInside(openspecDir, ref.path);
       if (bulk) {
-        // Fast path of bulk reconciles: an unchanged stat fingerprint means nothing to do.
-        if (light && !light.deletedAt && !light.dirty && light.statFingerprint && ref.viaSymlink !== false && existsSync(folderAbs)) {
-          const stats = this.statFolder(folderAbs, openspecDir, ref);
-          if (!stats.error && !stats.temps.length && statFingerprint(this.fileStats(stats.files)) === light.statFingerprint) {
+        // Fast path of bulk reconciles: an unchanged stat fingerprint means nothing to do. A folder just
+        // listed by the scan without symlinks is inside the root by construction; others are resolved.
+        if (light && !light.deletedAt && !light.dirty && light.statFingerprint) {
+          const folder = ref.viaSymlink === false ? path.join(openspecDir, ref.path) : resolveInside(openspecDir, ref.path);
+          const stats = existsSync(folder) ? this.statFolder(folder, openspecDir, ref) : null;
+          if (stats && !stats.error && !stats.temps.length && statFingerprint(this.fileStats(stats.files)) === light.statFingerprint) {
             return { specId: light.id, ...base, action: "noop", success: true, filesChanged: [] };
           }
         }
@@ -413,6 +407,7 @@ export class OpenSpecSyncService {
         // "no row here" may be stale (two watcher jobs can race to create the same folder's row).
         return this.reconcileLocked(project, ref, trigger, { quiet: hints.quiet });
       }
+      const folderAbs = resolveInside(openspecDir, ref.path);
       row = await this.rowByPath(project.id, ref.path);
       if (!existsSync(folderAbs)) return await this.folderGone(project, ref, row, trigger, started, hints.quiet);
       let moved = false;
@@ -729,7 +724,7 @@ export class OpenSpecSyncService {
    * Write one file: database first (compare-and-set on the editor's base hash), then an immediate
    * atomic flush. A stale base or a file changed on disk since the last sync is a CONFLICT.
    */
-  async writeFile(input: { id: string; file: string; content: string; baseHash: string | null; actor?: string | undefined; trigger?: SyncTrigger; force?: boolean }): Promise<{ row: Pick<SpecRow, "id" | "contentHashes">; hash: string; historyId: number | null }> {
+  async writeFile(input: { id: string; file: string; content: string; baseHash: string | null; actor?: string | undefined; trigger?: SyncTrigger }): Promise<{ row: Pick<SpecRow, "id" | "contentHashes">; hash: string; historyId: number | null }> {
     const [where] = await this.db.select({ path: openspecSpecs.path, projectId: openspecSpecs.projectId }).from(openspecSpecs).where(eq(openspecSpecs.id, input.id));
     if (!where) throw new SpecsyncError("NOT_FOUND", `spec ${input.id} not found`);
     const ref = classifyFolder(where.path)!;
@@ -749,7 +744,7 @@ export class OpenSpecSyncService {
       const abs = resolveInside(openspecDir, `${row.path}/${input.file}`);
       const dbFiles = filesOfRow(row);
       const currentHash = row.contentHashes[input.file] ?? null;
-      if (!input.force && input.baseHash !== currentHash) {
+      if (input.baseHash !== currentHash) {
         throw new SpecsyncError("CONFLICT", `${input.file} was changed since you loaded it`, { currentContent: dbFiles[input.file] ?? null, currentHash });
       }
       // The file on disk must still be what we last synced; otherwise import it first (the file wins).

@@ -22,17 +22,17 @@ export class SyncStatusService {
   /** One change: last sync, errors, open conflict, pending flushes and each file's three-way state. */
   async ofSpec(specId: string) {
     const row = await this.sync.getRow(specId);
-      const three = await this.sync.detectConflicts(specId).catch((err: Error) => ({ files: [], openConflict: row.conflict, error: err.message }));
-      return {
-        specId,
-        lastSyncedAt: row.lastSyncedAt,
-        syncError: row.syncError,
-        parseError: row.parseError,
-        conflict: row.conflict,
-        pendingFiles: row.pendingFiles,
-        stale: !row.lastSyncedAt || Date.now() - row.lastSyncedAt.getTime() > STALE_AFTER_MS,
-        files: three.files,
-      };
+    const three = await this.sync.detectConflicts(specId).catch((err: Error) => ({ files: [], openConflict: row.conflict, error: err.message }));
+    return {
+      specId,
+      lastSyncedAt: row.lastSyncedAt,
+      syncError: row.syncError,
+      parseError: row.parseError,
+      conflict: row.conflict,
+      pendingFiles: row.pendingFiles,
+      stale: !row.lastSyncedAt || Date.now() - row.lastSyncedAt.getTime() > STALE_AFTER_MS,
+      files: three.files,
+    };
   }
 
   /** Everything: counts of errors/conflicts/pending/stale rows, per-project watcher and scheduler state. */
