@@ -218,6 +218,31 @@ describeEachDb("OpenSpecSyncService", (db) => {
     expect((await services.sync.getRow(row.id)).archived).toBe(true);
   });
 
+  it("archiving onto the path of a deleted archive keeps the deleted row's content (moved aside, not dropped)", async () => {
+    const { services, root, project, change } = await setup();
+    const first = await change();
+    const archived = "changes/archive/2026-02-03-add-demo";
+    renameSync(path.join(root, "openspec/changes/add-demo"), path.join(root, "openspec", archived));
+    await services.sync.syncProject(project, "periodic");
+    const oldProposal = read(root, `${archived}/proposal.md`);
+    // A new change of the same name while the archived one still exists: a second row.
+    writeTree(root, { ...changeFiles("add-demo"), "changes/add-demo/proposal.md": "## Why\nSecond attempt.\n\n## What Changes\n- Again.\n" });
+    await services.sync.syncProject(project, "periodic");
+    const second = await change();
+    expect(second.id).not.toBe(first.id);
+    // The old archive is deleted, then the new change is archived on the same day, onto that path.
+    rmSync(path.join(root, "openspec", archived), { recursive: true });
+    await services.sync.syncProject(project, "periodic");
+    expect((await services.sync.getRow(first.id, true)).deletedAt).not.toBeNull();
+    renameSync(path.join(root, "openspec/changes/add-demo"), path.join(root, "openspec", archived));
+    await services.sync.syncProject(project, "periodic");
+    expect(await services.sync.getRow(second.id)).toMatchObject({ path: archived, archived: true });
+    const kept = await services.sync.getRow(first.id, true);
+    expect(kept.deletedAt).not.toBeNull();
+    expect(kept.proposalContent).toBe(oldProposal);
+    expect(kept.path.startsWith(`${archived}~deleted-`)).toBe(true);
+  });
+
   it("a deleted folder soft-deletes the row, content kept; it comes back when the folder does", async () => {
     const { services, root, project, change } = await setup();
     const row = await change();

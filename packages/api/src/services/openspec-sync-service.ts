@@ -414,8 +414,9 @@ export class OpenSpecSyncService {
       if (!row || row.deletedAt) {
         const source = await this.movedRow(project, ref);
         if (source && (!row || !source.deletedAt)) {
-          // A moved folder keeps its row; a stale row at the new path (earlier delete) is dropped.
-          if (row) await this.db.delete(openspecSpecs).where(eq(openspecSpecs.id, row.id));
+          // A moved folder keeps its row. A deleted row already at the new path is moved aside, not
+          // dropped: it still holds the last content of a folder that was deleted (nothing lost).
+          if (row) await this.db.update(openspecSpecs).set({ path: `${row.path}~deleted-${row.id.slice(0, 8)}` }).where(eq(openspecSpecs.id, row.id));
           row = source;
           moved = true;
         }
