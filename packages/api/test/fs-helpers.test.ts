@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { resolveInside, writeFileAtomic } from "../src";
+import { resolveInside, sha256, writeFileAtomic } from "../src";
 import { readTextFileSync } from "../src/utils/fs/read-text";
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), "specsync-fs-"));
@@ -58,6 +58,29 @@ describe("writeFileAtomic", () => {
     await expect(writeFileAtomic(f, "new", { beforeWrite: () => Promise.reject(enospc) })).rejects.toThrow(/ENOSPC/);
     expect(readFileSync(f, "utf8")).toBe("old");
     expect(readdirSync(dir)).toEqual(["a.md"]);
+  });
+
+  it("with expectedHash: a target changed since it was read is not replaced (CONFLICT, no temp file)", async () => {
+    const dir = tmp();
+    const f = path.join(dir, "a.md");
+    writeFileSync(f, "old");
+    await expect(writeFileAtomic(f, "new", { expectedHash: sha256("something else") })).rejects.toThrow(/changed on disk/);
+    await expect(writeFileAtomic(f, "new", { expectedHash: null })).rejects.toThrow(/changed on disk/);
+    expect(readFileSync(f, "utf8")).toBe("old");
+    expect(readdirSync(dir)).toEqual(["a.md"]);
+    const ok = await writeFileAtomic(f, "new", { expectedHash: sha256("old") });
+    expect(ok).toEqual({ replaced: "old", replacedHash: sha256("old") });
+    expect(readFileSync(f, "utf8")).toBe("new");
+  });
+
+  it("an in-place write racing in between the check and the rename is returned, not lost", async () => {
+    const dir = tmp();
+    const f = path.join(dir, "a.md");
+    writeFileSync(f, "old");
+    // Same inode, new bytes: what an editor saving in place does at the worst moment.
+    const result = await writeFileAtomic(f, "ours", { expectedHash: sha256("old"), beforeRename: () => writeFileSync(f, "theirs") });
+    expect(readFileSync(f, "utf8")).toBe("ours");
+    expect(result).toEqual({ replaced: "theirs", replacedHash: sha256("theirs") });
   });
 
   it("refuses a read-only file", async () => {

@@ -178,6 +178,21 @@ describeEachDb("OpenSpecSyncService", (db) => {
     expect((await change()).proposalContent).toBe(edited + "\nDisk edit.\n");
   });
 
+  it("writeFile: a disk save racing into the instant before the rename is kept in history", async () => {
+    let race: (() => void) | null = null;
+    const services = createServices(db().database, { writeHooks: { beforeRename: () => race?.() } });
+    const root = tempRepo();
+    writeTree(root, changeFiles("add-race"));
+    const project = await services.sync.ensureProject(root);
+    await services.sync.syncProject(project, "startup");
+    const { items } = await services.specs.list({ projectId: project.id, search: "add-race" });
+    const row = await services.sync.getRow(items[0]!.id);
+    race = () => writeFileSync(path.join(root, "openspec/changes/add-race/proposal.md"), "## Why\nSaved in an editor at the worst moment.\n");
+    const res = await services.sync.writeFile({ id: row.id, file: "proposal.md", content: "## Why\nFrom the UI.\n", baseHash: row.contentHashes["proposal.md"]! });
+    const flush = (await services.history.list({ specId: row.id, limit: 10 })).items.find((h) => h.id === res.historyId)!;
+    expect(flush.previousContent).toEqual({ "proposal.md": "## Why\nSaved in an editor at the worst moment.\n" });
+  });
+
   it("creates design.md later through an edit; a no-op save leaves the bytes and history unchanged", async () => {
     const { services, root, change, history } = await setup();
     const row = await change();

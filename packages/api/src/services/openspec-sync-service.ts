@@ -472,26 +472,39 @@ export class OpenSpecSyncService {
       for (const file of toFlush) {
         const abs = resolveInside(openspecDir, `${ref.path}/${file}`);
         const content = files[file];
+        const expectedHash = full!.baseHashes[file] ?? null;
+        // Changed under us since we read it: the file wins, the database edit is kept in history.
+        const fileWins = (current: ReturnType<typeof this.readCurrent>) => {
+          conflicts.push(file);
+          previous[file] = dbFiles[file] ?? null;
+          imported.push(file);
+          if (current) {
+            files[file] = current.content;
+            baseHashes[file] = current.hash;
+            disk.files.set(file, { hash: current.hash, content: current.content, stat: current.stat });
+          } else {
+            delete files[file];
+            delete baseHashes[file];
+          }
+        };
         try {
           const current = this.readCurrent(abs);
-          if ((current?.hash ?? null) !== (full!.baseHashes[file] ?? null)) {
-            // Changed under us since we read it: the file wins, the database edit is kept in history.
-            conflicts.push(file);
-            previous[file] = dbFiles[file] ?? null;
-            imported.push(file);
-            if (current) {
-              files[file] = current.content;
-              baseHashes[file] = current.hash;
-              disk.files.set(file, { hash: current.hash, content: current.content, stat: current.stat });
-            } else {
-              delete files[file];
-              delete baseHashes[file];
-            }
+          if ((current?.hash ?? null) !== expectedHash) {
+            fileWins(current);
             continue;
           }
           flushPrevious[file] = current?.content ?? null;
           if (content === undefined) unlinkSync(abs);
-          else await writeFileAtomic(abs, content, this.opts.writeHooks);
+          else {
+            try {
+              const { replaced, replacedHash } = await writeFileAtomic(abs, content, { ...this.opts.writeHooks, expectedHash });
+              if (replacedHash !== expectedHash) flushPrevious[file] = replaced;
+            } catch (err) {
+              if (!(err instanceof SpecsyncError && err.code === "CONFLICT")) throw err;
+              fileWins(this.readCurrent(abs));
+              continue;
+            }
+          }
           flushed.push(file);
           if (content === undefined) {
             delete baseHashes[file];
@@ -776,11 +789,12 @@ export class OpenSpecSyncService {
       if (updated.length === 0) {
         throw new SpecsyncError("CONFLICT", `${input.file} was changed by someone else since you loaded it`, { currentHash: null });
       }
-      // 2. Immediate atomic flush, re-checking the file right before replacing it.
+      // 2. Immediate atomic flush; the file is re-checked right before the rename replaces it.
+      let replaced: string | null = disk?.content ?? null;
       try {
-        const again = this.readCurrent(abs);
-        if ((again?.hash ?? null) !== (row.baseHashes[input.file] ?? null)) throw new SpecsyncError("CONFLICT", `${input.file} changed on disk during the save`);
-        await writeFileAtomic(abs, input.content, this.opts.writeHooks);
+        const written = await writeFileAtomic(abs, input.content, { ...this.opts.writeHooks, expectedHash: row.baseHashes[input.file] ?? null });
+        // A write that slipped in between the check and the rename: its bytes go to history, not nowhere.
+        if (written.replacedHash !== (row.baseHashes[input.file] ?? null)) replaced = written.replaced;
       } catch (err) {
         if (err instanceof SpecsyncError && err.code === "CONFLICT") {
           // The file wins; our edit goes to history through the regular conflict path.
@@ -816,7 +830,7 @@ export class OpenSpecSyncService {
         action: trigger === "restore" ? "restored" : "flushed",
         success: true,
         filesChanged: [input.file],
-        previousContent: { [input.file]: disk?.content ?? null },
+        previousContent: { [input.file]: replaced },
         actor: input.actor ?? null,
         durationMs: Date.now() - started,
       });

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { mkdir, open, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, open, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
+import { SpecsyncError } from "../errors";
+import { sha256 } from "../hash";
 
 /** The temp-file name pattern; dot-prefixed so the OpenSpec CLI never lists it, and the watcher ignores it. */
 export const TEMP_FILE_PATTERN = /^\.specsync-.*\.tmp$/;
@@ -29,13 +31,28 @@ export async function removeStaleTempFiles(folder: string, names: readonly strin
 export type AtomicWriteHooks = {
   /** Test seam for disk faults: called with the temp path before data is written. */
   beforeWrite?: (tempPath: string) => Promise<void> | void;
+  /** Test seam for races: called after the guard check, right before the rename. */
+  beforeRename?: () => Promise<void> | void;
 };
+
+export type AtomicWriteOptions = AtomicWriteHooks & {
+  /**
+   * Replace the target only if it still has this sha256 (null: it must not exist). Checked after the
+   * new bytes are on disk, right before the rename, so the window for a racing writer is a few syscalls.
+   */
+  expectedHash?: string | null;
+};
+
+/** What the rename replaced: bytes read through a handle opened before the check (null: no file). */
+export type AtomicWriteResult = { replaced: string | null; replacedHash: string | null };
 
 /**
  * Write a file atomically: temp file in the same folder, fsync, rename over the target, fsync the
  * folder. Readers see the old bytes or the new bytes, never a mix; on any error the temp file is removed.
+ * With `expectedHash`, a target changed by someone else is not replaced (`CONFLICT`); and the bytes the
+ * rename did replace are returned, so a write that raced into the last microseconds is not lost either.
  */
-export async function writeFileAtomic(target: string, data: string | Uint8Array, hooks: AtomicWriteHooks = {}): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
   const dir = path.dirname(target);
   await mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.specsync-${path.basename(target)}-${randomBytes(6).toString("hex")}.tmp`);
@@ -47,21 +64,52 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
   }
   // A rename would replace a read-only file silently (and root ignores permissions): honour the owner's intent.
   if ((mode & 0o222) === 0) throw Object.assign(new Error(`${target} is read-only`), { code: "EACCES" });
-  let handle;
+  let handle: FileHandle | undefined;
+  let old: FileHandle | undefined;
+  let result: AtomicWriteResult;
   try {
     handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
-    await hooks.beforeWrite?.(temp);
+    await options.beforeWrite?.(temp);
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();
     handle = undefined;
+    old = await open(target, constants.O_RDONLY).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return undefined;
+      throw err;
+    });
+    const before = old ? await readWhole(old) : null;
+    const beforeHash = before ? sha256(before) : null;
+    if (options.expectedHash !== undefined && beforeHash !== options.expectedHash) {
+      throw new SpecsyncError("CONFLICT", `${path.basename(target)} was changed on disk during the save`);
+    }
+    await options.beforeRename?.();
     await rename(temp, target);
+    // An in-place write between our check and the rename went to the old inode: read it back.
+    const after = old ? await readWhole(old) : null;
+    const replacedHash = after ? sha256(after) : null;
+    result = { replaced: after ? after.toString("utf8") : null, replacedHash };
   } catch (err) {
     await handle?.close().catch(() => {});
     await unlink(temp).catch(() => {});
     throw err;
+  } finally {
+    await old?.close().catch(() => {});
   }
   await fsyncDir(dir);
+  return result;
+}
+
+async function readWhole(handle: FileHandle): Promise<Buffer> {
+  const { size } = await handle.stat();
+  const buf = Buffer.allocUnsafe(size);
+  let read = 0;
+  while (read < size) {
+    const { bytesRead } = await handle.read(buf, read, size - read, read);
+    if (bytesRead === 0) break;
+    read += bytesRead;
+  }
+  return read === size ? buf : buf.subarray(0, read);
 }
 
 async function fsyncDir(dir: string): Promise<void> {
