@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { createServices } from "@specsync/api";
+import { createServices, isDatabaseUnavailable } from "@specsync/api";
 import { openDatabase } from "./database";
 import type { Env } from "./env";
 import { createHttpServer } from "./http";
@@ -52,9 +52,8 @@ export async function serve(env: Env, projectPaths: string[]): Promise<void> {
   // A dropped PostgreSQL connection can surface as a stray rejection inside the driver; the sync
   // that needed it has already failed and been recorded, so log it and keep serving. Anything else is a bug.
   process.on("unhandledRejection", (reason) => {
-    const code = (reason as { code?: string } | null)?.code ?? "";
-    if (/^(ECONNRESET|ECONNREFUSED|EPIPE|CONNECTION_\w+|57P0\d)$/.test(code)) {
-      console.error(`[specsync] database connection lost (${code}); syncs will retry`);
+    if (isDatabaseUnavailable(reason)) {
+      console.error(`[specsync] database connection lost (${(reason as { code?: string }).code}); syncs will retry`);
       return;
     }
     console.error("[specsync] unhandled rejection:", reason);

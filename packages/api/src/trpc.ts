@@ -3,7 +3,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
 import type { Services } from "./services";
-import { SpecsyncError, type SpecsyncErrorCode } from "./utils/errors";
+import { errorMessage, isDatabaseUnavailable, SpecsyncError, type SpecsyncErrorCode } from "./utils/errors";
 
 export type Context = {
   services: Services;
@@ -56,6 +56,13 @@ const errorMapping = t.middleware(async ({ next }) => {
   if (!result.ok && result.error.cause instanceof SpecsyncError) {
     const cause = result.error.cause;
     throw new TRPCError({ code: TRPC_CODES[cause.code], message: cause.message, cause });
+  }
+  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+    throw new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message: `the database is unreachable (${errorMessage(result.error.cause)}); try again when it is back — an edit is either fully saved or not at all`,
+      cause: result.error.cause,
+    });
   }
   return result;
 });

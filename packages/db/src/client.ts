@@ -88,6 +88,9 @@ async function createPostgres(url: string, max: number): Promise<Database> {
     connect_timeout: 10,
     // No array-type discovery query at connect: nothing here needs it, and it is one more thing to fail mid-reconnect.
     fetch_types: false,
+    // The driver's default waits up to 20 s between reconnect attempts after a few failures (3^n / 100 s);
+    // after a database restart that delays every sync. Retry at most a second apart instead.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
   });
   const db = drizzlePostgres(sql, { schema }) as unknown as Db;
   return {

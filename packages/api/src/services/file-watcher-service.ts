@@ -55,6 +55,7 @@ export class FileWatcherService {
   private backoffMs = 250;
   private restartTimer: NodeJS.Timeout | null = null;
   private readonly verifiers = new Set<NodeJS.Timeout>();
+  private readonly retryDelays = new Map<string, number>();
   private readonly openspecDir: string;
 
   constructor(
@@ -180,17 +181,35 @@ export class FileWatcherService {
           only: (ref) => ref.kind === "spec" && (ref.path === prefix || ref.path.startsWith(prefix + "/") || prefix.startsWith(ref.path + "/")),
         });
         for (const o of summary.outcomes) this.opts.onSynced?.(o);
+        if (summary.outcomes.some((o) => o.retryable)) this.retryLater(key);
+        else this.retryDelays.delete(key);
         return;
       }
       const before = this.fingerprint(key);
       const outcome = await this.sync.syncFolder(this.project, key, "file_watcher");
       this.opts.onSynced?.(outcome);
+      if (outcome.retryable) return this.retryLater(key);
+      this.retryDelays.delete(key);
       // Still being written while we read it: read again once it settles.
       if (this.fingerprint(key) !== before) this.schedule(key);
       else this.verifyLater(key, before);
     } catch (err) {
       this.opts.log?.(`watcher ${this.project.name}: sync of ${key} failed: ${errorMessage(err)}`);
     }
+  }
+
+  /**
+   * The database was unreachable: the save is still on disk, so try again with backoff until it is
+   * back (250 ms doubling to 5 s). Nothing saved during an outage waits for the next scheduled run.
+   */
+  private retryLater(key: string): void {
+    const delay = this.retryDelays.get(key) ?? 250;
+    this.retryDelays.set(key, Math.min(delay * 2, 5_000));
+    const timer = setTimeout(() => {
+      this.verifiers.delete(timer);
+      if (this.state !== "stopped" && !this.timers.has(key)) this.schedule(key);
+    }, delay);
+    this.verifiers.add(timer);
   }
 
   /**

@@ -26,7 +26,7 @@ import {
 import { getTableColumns } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { chunk, mapLimit } from "../utils/concurrency";
-import { errorMessage, SpecsyncError } from "../utils/errors";
+import { errorMessage, isDatabaseUnavailable, SpecsyncError } from "../utils/errors";
 import { removeStaleTempFiles, writeFileAtomic, type AtomicWriteHooks } from "../utils/fs/atomic-write";
 import { readTextFileSync } from "../utils/fs/read-text";
 import { resolveInside } from "../utils/fs/safe-path";
@@ -48,6 +48,8 @@ export type SyncOutcome = {
   error?: string;
   filesChanged: string[];
   historyId?: number;
+  /** The database was unreachable: nothing was decided, try again later. */
+  retryable?: boolean;
 };
 
 export type SyncSummary = { total: number; succeeded: number; failed: number; changed: number; outcomes: SyncOutcome[] };
@@ -579,7 +581,8 @@ export class OpenSpecSyncService {
       }
       return { specId, ...base, action, success: !flushError, ...(flushError ? { error: flushError } : {}), filesChanged: [...imported, ...flushed], ...(historyId ? { historyId } : {}) };
     } catch (err) {
-      return this.recordFailure(project, ref, row ?? light, trigger, "fs_to_db", errorMessage(err), started);
+      const outcome = await this.recordFailure(project, ref, row ?? light, trigger, "fs_to_db", errorMessage(err), started);
+      return isDatabaseUnavailable(err) ? { ...outcome, retryable: true } : outcome;
     }
   }
 
@@ -756,6 +759,11 @@ export class OpenSpecSyncService {
       }
       const openspecDir = this.openspecDir(project);
       const abs = resolveInside(openspecDir, `${row.path}/${input.file}`);
+      if (!existsSync(resolveInside(openspecDir, row.path))) {
+        // Deleted or moved on disk since the last sync: writing would resurrect a one-file folder.
+        await this.reconcileLocked(project, classifyFolder(row.path)!, "file_watcher");
+        throw new SpecsyncError("CONFLICT", `the folder ${row.path} was moved or deleted on disk; reload and try again`, { currentHash: null });
+      }
       const dbFiles = filesOfRow(row);
       const currentHash = row.contentHashes[input.file] ?? null;
       if (input.baseHash !== currentHash) {
