@@ -20,6 +20,9 @@ export type FileWatcherOptions = {
 };
 
 const CHOKIDAR_THROTTLE_MS = 50;
+/** Job key of the folder-listing check, and its debounce (structure changes come in bursts). */
+const DISCOVER = "discover";
+const DISCOVER_DEBOUNCE_MS = 100;
 
 const TRACKED_NAMES = new Set<string>([...CHANGE_FILES, SPEC_FILE]);
 
@@ -138,6 +141,10 @@ export class FileWatcherService {
     if (!isDirEvent && !TRACKED_NAMES.has(path.basename(rel))) return;
     const folder = this.folderOf(rel, isDirEvent);
     if (folder) this.schedule(folder);
+    // A change folder appeared or vanished. chokidar can miss the removal of a folder it was still
+    // setting up (created and renamed within a few ms), so a new folder also triggers a cheap listing
+    // check for rows whose folder is gone, and folders without a row.
+    if (isDirEvent && folder?.startsWith("changes/") && folder === rel) this.schedule(DISCOVER, DISCOVER_DEBOUNCE_MS);
   }
 
   /** The change/spec folder an event belongs to, or a `specs/…` prefix to rescan when a spec tree moved. */
@@ -155,7 +162,7 @@ export class FileWatcherService {
     return null;
   }
 
-  private schedule(key: string): void {
+  private schedule(key: string, delay = this.debounceMs): void {
     const existing = this.timers.get(key);
     if (existing) clearTimeout(existing);
     this.timers.set(
@@ -163,7 +170,7 @@ export class FileWatcherService {
       setTimeout(() => {
         this.timers.delete(key);
         this.fire(key);
-      }, this.debounceMs),
+      }, delay),
     );
   }
 
@@ -174,6 +181,12 @@ export class FileWatcherService {
 
   private async run(key: string): Promise<void> {
     try {
+      if (key === DISCOVER) {
+        const summary = await this.sync.discover(this.project, "file_watcher");
+        for (const o of summary.outcomes) this.opts.onSynced?.(o);
+        if (summary.outcomes.some((o) => o.retryable)) this.retryLater(key);
+        return;
+      }
       if (key.startsWith("prefix:")) {
         const prefix = key.slice("prefix:".length);
         // A spec folder (or a tree of them) changed: sync exactly the capabilities under it.
