@@ -78,7 +78,7 @@ async function crashLoop(driver: "postgres" | "pglite", RUNS: number) {
       expect(got.pendingFiles).toEqual([]);
       expect(readdirSync(path.join(root, "openspec/changes", n)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     }
-    const [{ n: flushes }] = await testDb.database.query<{ n: number }>("select count(*)::int as n from sync_history where direction = 'db_to_fs' and success");
+    const flushes = (await testDb.database.query<{ n: number }>("select count(*)::int as n from sync_history where direction = 'db_to_fs' and success"))[0]!.n;
     console.log(`crash safety (${driver}): ${flushes} flushes completed and recorded across the ${RUNS} runs`);
     expect(flushes).toBeGreaterThan(0);
   } finally {
