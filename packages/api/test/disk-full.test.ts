@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { createServices } from "../src";
 import { describeEachDb } from "./helpers/each-db";
-import { changeFiles } from "./helpers/workspace";
+import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "./helpers/workspace";
 
 /**
  * A real full disk: the project lives on a 512 KiB tmpfs that the test fills up. Needs root (mount);
@@ -22,6 +22,7 @@ if (userInfo().uid === 0) {
   }
 }
 afterAll(() => {
+  cleanupTempRepos();
   if (mounted) execFileSync("umount", ["-l", mountPoint]);
   rmSync(mountPoint, { recursive: true, force: true });
 });
@@ -84,5 +85,29 @@ describeEachDb("disk full (real ENOSPC on a tiny tmpfs)", (db, driver) => {
       ["failed", false],
       ["failed", false],
     ]);
+  });
+
+  it("permission denied (EACCES, injected at the write helper: root ignores modes): same guarantees", async () => {
+    let deny = true;
+    const services = createServices(db().database, {
+      writeHooks: { beforeWrite: () => (deny ? Promise.reject(Object.assign(new Error("EACCES: permission denied, open"), { code: "EACCES" })) : undefined) },
+    });
+    const root = tempRepo();
+    writeTree(root, changeFiles("add-denied"));
+    const project = await services.sync.ensureProject(root);
+    await services.sync.syncProject(project, "startup");
+    const id = (await services.specs.list({ projectId: project.id, search: "add-denied" })).items[0]!.id;
+    const row = await services.sync.getRow(id);
+    const file = path.join(root, "openspec/changes/add-denied/tasks.md");
+    const before = readFileSync(file, "utf8");
+    const err = await services.specs.update({ id, file: "tasks.md", content: "- [x] 1.1 Denied at first\n", baseHash: row.contentHashes["tasks.md"]! }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "IO_ERROR" });
+    expect((err as Error).message).toMatch(/permission denied/);
+    expect(readFileSync(file, "utf8")).toBe(before);
+    expect(readdirSync(path.dirname(file)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect((await services.specs.get(id)).pendingFiles).toEqual(["tasks.md"]);
+    deny = false;
+    expect((await services.sync.syncSpec(id, "manual")).success).toBe(true);
+    expect(readFileSync(file, "utf8")).toBe("- [x] 1.1 Denied at first\n");
   });
 });
