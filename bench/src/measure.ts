@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { FileWatcherService, SyncScheduler, type Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
+import { envSchema } from "../../apps/server/src/env";
 
 const run = promisify(execFile);
 export const REPO = path.resolve(fileURLToPath(import.meta.url), "../../..");
@@ -59,7 +60,8 @@ export async function scheduledBatch(services: Services, project: ProjectRow) {
 export async function watcherLatency(services: Services, project: ProjectRow, activeNames: string[], saves: number) {
   const waiting = new Map<string, (t: number) => void>();
   const watcher = new FileWatcherService(project, services.sync, {
-    debounceMs: 15,
+    // What `specsync serve` runs with unless SPECSYNC_DEBOUNCE_MS says otherwise.
+    debounceMs: envSchema.parse({}).SPECSYNC_DEBOUNCE_MS,
     onSynced: (o) => {
       if (o.action !== "noop") waiting.get(o.path)?.(performance.now());
     },

@@ -71,6 +71,10 @@ type DiskFile = { hash: string; content?: string; stat: Stats };
 /** Every column but the search vector, which only SQL reads (and which is large). */
 const { search: _search, ...rowColumns } = getTableColumns(openspecSpecs);
 
+/** What an edit reads: everything but the parsed structure (large, and recomputed from the files anyway). */
+const { parsed: _parsed, ...editColumns } = rowColumns;
+type EditRow = Omit<SpecRow, "parsed">;
+
 /** The columns a no-op check needs; anything more is read fresh, under the folder's lock. */
 const syncStateColumns = {
   id: openspecSpecs.id,
@@ -288,9 +292,23 @@ export class OpenSpecSyncService {
     return `${projectId}:${ref.kind}:${ref.name}`;
   }
 
-  private async rowByPath(projectId: string, relPath: string): Promise<SpecRow | undefined> {
+  /** A row's project, kind and name never change (a move keeps the name), so its lock key is cached. */
+  private readonly rowKeys = new Map<string, string>();
+
+  private async lockKeyOfRow(id: string): Promise<string> {
+    const cached = this.rowKeys.get(id);
+    if (cached) return cached;
+    const [row] = await this.db.select({ projectId: openspecSpecs.projectId, kind: openspecSpecs.kind, name: openspecSpecs.name }).from(openspecSpecs).where(eq(openspecSpecs.id, id));
+    if (!row) throw new SpecsyncError("NOT_FOUND", `spec ${id} not found`);
+    if (this.rowKeys.size >= 10_000) this.rowKeys.clear();
+    const key = this.lockKey(row.projectId, row);
+    this.rowKeys.set(id, key);
+    return key;
+  }
+
+  private async rowByPath(projectId: string, relPath: string): Promise<EditRow | undefined> {
     const [row] = await this.db
-      .select(rowColumns)
+      .select(editColumns)
       .from(openspecSpecs)
       .where(and(eq(openspecSpecs.projectId, projectId), eq(openspecSpecs.path, relPath)));
     return row;
@@ -303,9 +321,9 @@ export class OpenSpecSyncService {
   }
 
   /** A row of the same change whose folder is gone: the source of a move (archive, un-archive, rename of date). */
-  private async movedRow(project: ProjectRow, ref: FolderRef): Promise<SpecRow | undefined> {
+  private async movedRow(project: ProjectRow, ref: FolderRef): Promise<EditRow | undefined> {
     const candidates = await this.db
-      .select(rowColumns)
+      .select(editColumns)
       .from(openspecSpecs)
       .where(and(eq(openspecSpecs.projectId, project.id), eq(openspecSpecs.kind, ref.kind), eq(openspecSpecs.name, ref.name)));
     const dir = this.openspecDir(project);
@@ -350,7 +368,7 @@ export class OpenSpecSyncService {
   }
 
   /** Read the tracked files of a folder, hashing only those whose stat changed since the last sync. */
-  private readDisk(folderAbs: string, openspecDir: string, ref: FolderRef, row: SpecRow | undefined): DiskRead {
+  private readDisk(folderAbs: string, openspecDir: string, ref: FolderRef, row: EditRow | undefined): DiskRead {
     const stats = this.statFolder(folderAbs, openspecDir, ref);
     const files = new Map<string, DiskFile>();
     const errors: string[] = stats.error ? [stats.error] : [];
@@ -372,7 +390,7 @@ export class OpenSpecSyncService {
   }
 
   /** Three-way state of every file known to disk, database or base. */
-  private compare(disk: Map<string, DiskFile>, row: SpecRow | undefined): FileStatus[] {
+  private compare(disk: Map<string, DiskFile>, row: EditRow | undefined): FileStatus[] {
     const names = new Set([...disk.keys(), ...Object.keys(row?.contentHashes ?? {}), ...Object.keys(row?.baseHashes ?? {})]);
     return [...names].sort().map((file) => {
       const diskHash = disk.get(file)?.hash ?? null;
@@ -393,7 +411,7 @@ export class OpenSpecSyncService {
     const bulk = hints.row !== undefined;
     const base = { name: ref.name, path: ref.path };
     const light = hints.row ?? undefined;
-    let row: SpecRow | undefined;
+    let row: EditRow | undefined;
     try {
       if (bulk) {
         // Fast path of bulk reconciles: an unchanged stat fingerprint means nothing to do. A folder just
@@ -549,6 +567,17 @@ export class OpenSpecSyncService {
       if (flushError) histories.push({ direction: "db_to_fs", trigger, action: "failed", success: false, error: flushError, filesChanged: toFlush.filter((f) => !flushed.includes(f)) });
 
       const { specId, historyIds } = await this.db.transaction(async (tx) => {
+        if (full && !conflicts.length) {
+          // The usual case: the row update and its history rows do not depend on each other, so they are
+          // pipelined on the transaction's connection (one round trip instead of one per statement).
+          const [, ...inserted] = await Promise.all([
+            tx.update(openspecSpecs).set(changedValues(values, full)).where(eq(openspecSpecs.id, full.id)),
+            ...histories.map((h) =>
+              tx.insert(syncHistoryTable).values({ ...h, specId: full.id, projectId: project.id, name: ref.name, durationMs: Date.now() - started }).returning({ id: syncHistoryTable.id }),
+            ),
+          ]);
+          return { specId: full.id, historyIds: (inserted as { id: number }[][]).map(([r]) => r!.id) };
+        }
         let id: string;
         if (full) {
           // Only what changed goes over the wire: unchanged content is not re-sent, re-TOASTed or re-indexed.
@@ -658,7 +687,7 @@ export class OpenSpecSyncService {
   }
 
   /** The folder is gone: a move (archive) if the change reappears under archive/, else a soft delete. */
-  private async folderGone(project: ProjectRow, ref: FolderRef, row: SpecRow | undefined, trigger: SyncTrigger, started: number, quiet = false): Promise<SyncOutcome> {
+  private async folderGone(project: ProjectRow, ref: FolderRef, row: EditRow | undefined, trigger: SyncTrigger, started: number, quiet = false): Promise<SyncOutcome> {
     const base = { name: ref.name, path: ref.path };
     if (!row || row.deletedAt) return { specId: row?.id ?? null, ...base, action: "noop", success: true, filesChanged: [] };
     if (ref.kind === "change" && !ref.archived) {
@@ -742,13 +771,12 @@ export class OpenSpecSyncService {
    * atomic flush. A stale base or a file changed on disk since the last sync is a CONFLICT.
    */
   async writeFile(input: { id: string; file: string; content: string; baseHash: string | null; actor?: string | undefined; trigger?: SyncTrigger }): Promise<{ row: Pick<SpecRow, "id" | "contentHashes">; hash: string; historyId: number | null }> {
-    const [where] = await this.db.select({ path: openspecSpecs.path, projectId: openspecSpecs.projectId }).from(openspecSpecs).where(eq(openspecSpecs.id, input.id));
-    if (!where) throw new SpecsyncError("NOT_FOUND", `spec ${input.id} not found`);
-    const ref = classifyFolder(where.path)!;
-    return this.mutex.run(this.lockKey(where.projectId, ref), async () => {
+    const key = await this.lockKeyOfRow(input.id);
+    return this.mutex.run(key, async () => {
       const started = Date.now();
       const trigger = input.trigger ?? "user_edit";
-      const row = await this.getRow(input.id);
+      const [row] = (await this.db.select(editColumns).from(openspecSpecs).where(eq(openspecSpecs.id, input.id))) as EditRow[];
+      if (!row || row.deletedAt) throw new SpecsyncError("NOT_FOUND", `spec ${input.id} not found`);
       const project = await this.getProject(row.projectId);
       if (Buffer.byteLength(input.content, "utf8") > MAX_CONTENT_BYTES) {
         throw new SpecsyncError("PAYLOAD_TOO_LARGE", `content is ${Buffer.byteLength(input.content, "utf8")} bytes; the limit is ${MAX_CONTENT_BYTES}`);
@@ -782,13 +810,11 @@ export class OpenSpecSyncService {
       const contentHashes = hashFiles(files);
       const derived = deriveFields(row.kind, row.name, files);
       // 1. Database first, compare-and-set so two servers cannot both win the same base.
+      //    Only changed columns are sent: unchanged content is not re-parsed, re-TOASTed or re-indexed.
       const updated = await this.db
         .update(openspecSpecs)
         .set({
-          ...contentColumns(row.kind, files),
-          ...derived,
-          contentHashes,
-          pendingFiles: [...new Set([...row.pendingFiles, input.file])],
+          ...changedValues({ ...contentColumns(row.kind, files), ...derived, contentHashes, pendingFiles: [...new Set([...row.pendingFiles, input.file])] }, row),
           dbModifiedAt: now(),
           updatedAt: now(),
         })
@@ -806,7 +832,7 @@ export class OpenSpecSyncService {
       } catch (err) {
         if (err instanceof SpecsyncError && err.code === "CONFLICT") {
           // The file wins; our edit goes to history through the regular conflict path.
-          await this.reconcileLocked(project, ref.path === row.path ? ref : classifyFolder(row.path)!, "file_watcher");
+          await this.reconcileLocked(project, classifyFolder(row.path)!, "file_watcher");
           throw err;
         }
         const error = `could not write ${input.file}: ${errorMessage(err)}`;
@@ -816,7 +842,8 @@ export class OpenSpecSyncService {
         throw new SpecsyncError("IO_ERROR", `${error}. Your edit is kept in the database and will be written when the file can be written (sync this change to retry).`);
       }
       const s = statSync(abs);
-      const [final] = await this.db
+      // 3. Bookkeeping and the history row are independent: on PostgreSQL they run side by side.
+      const bookkeeping = this.db
         .update(openspecSpecs)
         .set({
           baseHashes: { ...row.baseHashes, [input.file]: hash },
@@ -829,7 +856,7 @@ export class OpenSpecSyncService {
         })
         .where(eq(openspecSpecs.id, row.id))
         .returning({ id: openspecSpecs.id, contentHashes: openspecSpecs.contentHashes });
-      const h = await this.opts.history.record({
+      const history = this.opts.history.record({
         specId: row.id,
         projectId: row.projectId,
         name: row.name,
@@ -842,6 +869,7 @@ export class OpenSpecSyncService {
         actor: input.actor ?? null,
         durationMs: Date.now() - started,
       });
+      const [[final], h] = await Promise.all([bookkeeping, history]);
       this.opts.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name, direction: "db_to_fs" }, h.id);
       return { row: final!, hash, historyId: h.id };
     });

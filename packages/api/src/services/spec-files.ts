@@ -9,7 +9,9 @@ export type FileMap = Record<string, string>;
 const BOM = "\uFEFF";
 
 /** The exact file contents the row holds (leading BOMs restored). */
-export function filesOfRow(row: SpecRow): FileMap {
+export type ContentOfRow = Pick<SpecRow, "kind" | "specContent" | "proposalContent" | "tasksContent" | "designContent" | "metaContent" | "deltaSpecs" | "bomFiles">;
+
+export function filesOfRow(row: ContentOfRow): FileMap {
   const files: FileMap = {};
   if (row.kind === "spec") {
     if (row.specContent !== null) files["spec.md"] = row.specContent;

@@ -1,9 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { mkdir, open, rename, stat, unlink, type FileHandle } from "node:fs/promises";
+import { closeSync, constants, fstatSync, fsync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { stat, unlink } from "node:fs/promises";
+import { promisify } from "node:util";
 import path from "node:path";
 import { SpecsyncError } from "../errors";
 import { sha256 } from "../hash";
+
+const fsyncAsync = promisify(fsync);
 
 /** The temp-file name pattern; dot-prefixed so the OpenSpec CLI never lists it, and the watcher ignores it. */
 export const TEMP_FILE_PATTERN = /^\.specsync-.*\.tmp$/;
@@ -53,73 +56,83 @@ export type AtomicWriteResult = { replaced: string | null; replacedHash: string 
  * rename did replace are returned, so a write that raced into the last microseconds is not lost either.
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
+  // Plain syscalls here are a few microseconds each; only the fsyncs, which can take long, leave the event loop.
   const dir = path.dirname(target);
-  await mkdir(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const temp = path.join(dir, `.specsync-${path.basename(target)}-${randomBytes(6).toString("hex")}.tmp`);
   let mode = 0o644;
   try {
-    mode = (await stat(target)).mode & 0o7777;
+    mode = statSync(target).mode & 0o7777;
   } catch {
     // new file: default mode
   }
   // A rename would replace a read-only file silently (and root ignores permissions): honour the owner's intent.
   if ((mode & 0o222) === 0) throw Object.assign(new Error(`${target} is read-only`), { code: "EACCES" });
-  let handle: FileHandle | undefined;
-  let old: FileHandle | undefined;
+  let fd: number | undefined;
+  let old: number | undefined;
   let result: AtomicWriteResult;
   try {
-    handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
+    fd = openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
     await options.beforeWrite?.(temp);
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    old = await open(target, constants.O_RDONLY).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT") return undefined;
-      throw err;
-    });
-    const before = old ? await readWhole(old) : null;
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    await fsyncAsync(fd);
+    closeSync(fd);
+    fd = undefined;
+    try {
+      old = openSync(target, constants.O_RDONLY);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    const before = old !== undefined ? readWhole(old) : null;
     const beforeHash = before ? sha256(before) : null;
     if (options.expectedHash !== undefined && beforeHash !== options.expectedHash) {
       throw new SpecsyncError("CONFLICT", `${path.basename(target)} was changed on disk during the save`);
     }
     await options.beforeRename?.();
-    await rename(temp, target);
+    renameSync(temp, target);
     // An in-place write between our check and the rename went to the old inode: read it back.
-    const after = old ? await readWhole(old) : null;
-    const replacedHash = after ? sha256(after) : null;
-    result = { replaced: after ? after.toString("utf8") : null, replacedHash };
+    const after = old !== undefined ? readWhole(old) : null;
+    result = { replaced: after ? after.toString("utf8") : null, replacedHash: after ? sha256(after) : null };
   } catch (err) {
-    await handle?.close().catch(() => {});
-    await unlink(temp).catch(() => {});
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created, or already renamed
+    }
     throw err;
   } finally {
-    await old?.close().catch(() => {});
+    if (old !== undefined) closeSync(old);
   }
   await fsyncDir(dir);
   return result;
 }
 
-async function readWhole(handle: FileHandle): Promise<Buffer> {
-  const { size } = await handle.stat();
+function readWhole(fd: number): Buffer {
+  const { size } = fstatSync(fd);
   const buf = Buffer.allocUnsafe(size);
   let read = 0;
   while (read < size) {
-    const { bytesRead } = await handle.read(buf, read, size - read, read);
-    if (bytesRead === 0) break;
-    read += bytesRead;
+    const n = readSync(fd, buf, read, size - read, read);
+    if (n === 0) break;
+    read += n;
   }
   return read === size ? buf : buf.subarray(0, read);
 }
 
 async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY).catch(() => undefined);
-  if (!handle) return;
+  let fd: number;
   try {
-    await handle.sync();
+    fd = openSync(dir, constants.O_RDONLY);
+  } catch {
+    return;
+  }
+  try {
+    await fsyncAsync(fd);
   } catch {
     // some filesystems refuse fsync on directories; the rename is still atomic
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
