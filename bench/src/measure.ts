@@ -119,11 +119,15 @@ export async function openspecCli(root: string, args: string[], n = 5) {
   return summary(xs);
 }
 
-/** Peak RSS of a real `specsync serve` process watching the workspace, after startup and some queries. */
+/** Peak RSS of a real server process started as `pnpm start` starts it, watching the workspace, after startup and some queries. */
 export async function serverRss(root: string, env: Record<string, string>) {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "apps/server/src/cli.ts"), "serve", "--project", root, "--port", String(port)], {
-    cwd: REPO,
+  // Exactly what `pnpm start` runs (apps/server's start script: node, its flags, the CLI), plus our arguments.
+  const serverDir = path.join(REPO, "apps/server");
+  const start = (JSON.parse(readFileSync(path.join(serverDir, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+  if (start[0] !== "node") throw new Error(`apps/server's start script must run node directly, not ${start[0]}`);
+  const child = spawn(process.execPath, [...start.slice(1), "--project", root, "--port", String(port)], {
+    cwd: serverDir,
     env: { ...process.env, ...env, SPECSYNC_LOG: "silent", SPECSYNC_CRON: "0 0 1 1 *" },
     stdio: "ignore",
   });

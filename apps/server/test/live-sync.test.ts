@@ -101,6 +101,22 @@ describeEachDb("live sync through the real server", (db) => {
     expect(all).toHaveLength(1);
   });
 
+  it("archive/ removed and created again while watching: folders arriving in it and leaving it are seen", async () => {
+    const { c, root, find, file } = await boot({ ...changeFiles("add-demo"), ...changeFiles("add-other") });
+    const id = (await find("add-demo"))!.id;
+    rmSync(file("changes/archive"), { recursive: true });
+    await new Promise((r) => setTimeout(r, 200));
+    renameSync(file("changes/add-demo"), path.join(root, "openspec", "moved-out"));
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(file("changes/archive"));
+    await new Promise((r) => setTimeout(r, 200)); // the watch on the new archive/ is set up on chokidar's addDir
+    renameSync(path.join(root, "openspec", "moved-out"), file("changes/archive/2026-03-04-add-demo"));
+    await waitFor(async () => (await c.specs.get.query({ id })).archived, 5000, "archived by a manual move into a new archive/");
+    rmSync(file("changes/archive/2026-03-04-add-demo"), { recursive: true });
+    await waitFor(async () => !(await find("add-demo")), 5000, "archived folder deleted → row soft-deleted");
+    expect(await find("add-other")).toBeTruthy();
+  });
+
   it("a DB→FS flush writes the file once and produces exactly one history row (no echo from the watcher)", async () => {
     const { c, find, file } = await boot();
     const id = (await find("add-demo"))!.id;

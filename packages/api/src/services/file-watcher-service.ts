@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { statSync, watch as watchDir, type FSWatcher as DirWatcher } from "node:fs";
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import type { ProjectRow } from "@specsync/db";
@@ -52,6 +52,8 @@ export class FileWatcherService {
   lastError: string | null = null;
   restarts = 0;
   private watcher: FSWatcher | null = null;
+  /** A single non-recursive watch on `changes/archive`: folders arriving and leaving (see `ignored`). */
+  private archiveWatch: DirWatcher | null = null;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inflight = new Set<Promise<unknown>>();
   private polling: boolean;
@@ -93,6 +95,7 @@ export class FileWatcherService {
     watcher.on("error", (err) => this.onError(err as NodeJS.ErrnoException));
     await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
     if (this.watcher !== watcher) return; // stopped while starting
+    this.watchArchive();
     this.state = this.polling ? "polling" : "watching";
     this.backoffMs = 250;
     this.opts.log?.(`watcher ${this.project.name}: ${this.state} ${this.openspecDir}`);
@@ -107,11 +110,44 @@ export class FileWatcherService {
     const pending = [...this.timers.keys()];
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.unwatchArchive();
     await this.watcher?.close();
     this.watcher = null;
     for (const key of pending) this.fire(key);
     await Promise.allSettled([...this.inflight]);
     this.state = "stopped";
+  }
+
+  private watchArchive(): void {
+    this.unwatchArchive();
+    if (this.polling) return;
+    let w: DirWatcher;
+    try {
+      w = watchDir(path.join(this.openspecDir, "changes", "archive"), { persistent: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return; // created later: chokidar reports it and we come back here
+      this.onError(err as NodeJS.ErrnoException);
+      return;
+    }
+    w.on("change", (_type, name) => {
+      const entry = typeof name === "string" ? name : name?.toString();
+      if (!entry || isIgnoredName(entry)) return;
+      this.lastEventAt = new Date();
+      this.schedule(`changes/archive/${entry}`);
+      this.schedule(DISCOVER, DISCOVER_DEBOUNCE_MS);
+    });
+    // The folder itself went away (chokidar reports that too); anything else is a watcher error.
+    w.on("error", (err: NodeJS.ErrnoException) => {
+      this.unwatchArchive();
+      if (err.code !== "ENOENT" && err.code !== "EPERM") this.onError(err);
+    });
+    this.archiveWatch = w;
+  }
+
+  private unwatchArchive(): void {
+    this.archiveWatch?.close();
+    this.archiveWatch = null;
   }
 
   /** Reported by the scheduler when it found a change the watcher should have seen: the watcher is silent. */
@@ -127,10 +163,11 @@ export class FileWatcherService {
     if (rel === "") return false;
     const parts = rel.split(path.sep);
     if (parts[0] !== "changes" && parts[0] !== "specs") return true;
-    // Hybrid strategy: archived changes are the scheduler's. The watcher sees folders arrive in
-    // archive/ (an `openspec archive` move) but does not watch inside them: on a big workspace that
-    // is most of the files, and every watched file costs a handle and memory.
-    if (parts[0] === "changes" && parts[1] === "archive" && parts.length > 3) return true;
+    // Hybrid strategy: archived changes are the scheduler's. The watcher sees folders arrive in and
+    // leave archive/ (an `openspec archive` move) but does not watch them: on a big workspace they are
+    // most of the folders, and chokidar keeps a handle and ~20 KB per watched entry. Arrivals come from
+    // one plain watch on archive/ itself; when polling (no inotify), chokidar polls the folders instead.
+    if (parts[0] === "changes" && parts[1] === "archive" && parts.length > (this.polling ? 3 : 2)) return true;
     return parts.some(isIgnoredName);
   }
 
@@ -138,6 +175,12 @@ export class FileWatcherService {
     this.lastEventAt = new Date();
     const rel = path.relative(this.openspecDir, absPath).split(path.sep).join("/");
     const isDirEvent = event === "addDir" || event === "unlinkDir";
+    if (rel === "changes/archive" && isDirEvent) {
+      if (event === "addDir") this.watchArchive();
+      else this.unwatchArchive();
+      this.schedule(DISCOVER, DISCOVER_DEBOUNCE_MS);
+      return;
+    }
     if (!isDirEvent && !TRACKED_NAMES.has(path.basename(rel))) return;
     const folder = this.folderOf(rel, isDirEvent);
     if (folder) this.schedule(folder);
@@ -277,6 +320,7 @@ export class FileWatcherService {
       this.restartTimer = null;
       const old = this.watcher;
       this.watcher = null;
+      this.unwatchArchive();
       await old?.close().catch(() => {});
       this.restarts++;
       try {
