@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
@@ -351,6 +351,44 @@ describeEachDb("OpenSpecSyncService", (db) => {
     const diffs = [...after].filter((b, i) => b !== before[i]);
     expect(diffs).toEqual(["x".charCodeAt(0)]);
     expect((await change()).tasksCompleted).toBe(2);
+  });
+
+  it("bulk reconcile skips unchanged folders by stats alone, yet sees edits, new delta specs and stray directories", async () => {
+    const files = { ...changeFiles("add-a"), ...changeFiles("add-b"), ...changeFiles("add-c") };
+    const { services, root, project, change } = await setup(files);
+    // Make every timestamp old, as on a workspace nobody touched for an hour, then sync: fingerprints are stored.
+    const age = (dir: string) => {
+      const old = new Date(Date.now() - 3600_000);
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) age(path.join(dir, e.name));
+      utimesSync(dir, old, old);
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isFile()) utimesSync(path.join(dir, e.name), old, old);
+    };
+    age(path.join(root, "openspec"));
+    await services.sync.syncProject(project, "periodic");
+    for (const n of ["add-a", "add-b", "add-c"]) expect((await change(n)).statFingerprint, n).not.toBeNull();
+    expect((await services.sync.syncProject(project, "periodic")).changed).toBe(0);
+
+    // An in-place edit of the same size, a new delta spec in a new capability folder, and a directory off
+    // the tracked paths (which makes add-c's fingerprint untrusted: it is read in full from then on).
+    const proposal = path.join(root, "openspec/changes/add-a/proposal.md");
+    writeFileSync(proposal, readFileSync(proposal, "utf8").replace("Because it matters.", "Because it mattered"));
+    write(root, "changes/add-b/specs/other/spec.md", "## ADDED Requirements\n### Requirement: Other\nThe system SHALL other.\n\n#### Scenario: ok\n- **WHEN** x\n- **THEN** y\n");
+    mkdirSync(path.join(root, "openspec/changes/add-c/specs/empty"));
+    const out = await services.sync.syncProject(project, "periodic");
+    expect(out.outcomes.filter((o) => o.action !== "noop").map((o) => o.name).sort()).toEqual(["add-a", "add-b"]);
+    expect((await change("add-a")).why).toBe("Because it mattered");
+    expect(Object.keys((await change("add-b")).deltaSpecs).sort()).toEqual(["demo", "other"]);
+    age(path.join(root, "openspec"));
+    await services.sync.syncProject(project, "periodic");
+    expect((await change("add-a")).statFingerprint).not.toBeNull();
+    expect((await change("add-c")).statFingerprint).toBeNull();
+    // A spec.md appearing in the stray directory changes no tracked path's directory but specs/empty's own:
+    // add-c is read in full every time, so it is still found.
+    write(root, "changes/add-c/specs/empty/spec.md", "## ADDED Requirements\n### Requirement: Late\nThe system SHALL late.\n\n#### Scenario: ok\n- **WHEN** x\n- **THEN** y\n");
+    utimesSync(path.join(root, "openspec/changes/add-c/specs/empty/spec.md"), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+    utimesSync(path.join(root, "openspec/changes/add-c/specs/empty"), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+    await services.sync.syncProject(project, "periodic");
+    expect(Object.keys((await change("add-c")).deltaSpecs).sort()).toEqual(["demo", "empty"]);
   });
 
   it("two syncs racing to create the same new folder's row: one row, no failure", async () => {

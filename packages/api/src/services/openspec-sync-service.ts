@@ -32,7 +32,7 @@ import { readTextFileSync } from "../utils/fs/read-text";
 import { resolveInside } from "../utils/fs/safe-path";
 import { classifyFolder, isTrackedFile, listTrackedFilesDetailed, scanWorkspace, type FolderRef } from "../utils/fs/scan-workspace";
 import { sha256 } from "../utils/hash";
-import { statFingerprint } from "../utils/fs/stat-fingerprint";
+import { folderFingerprint } from "../utils/fs/folder-fingerprint";
 import { KeyedMutex } from "../utils/keyed-mutex";
 import { deriveFields } from "../utils/openspec";
 import type { HistoryService, NewHistory } from "./history-service";
@@ -84,10 +84,12 @@ const syncStateColumns = {
   deletedAt: openspecSpecs.deletedAt,
   statFingerprint: openspecSpecs.statFingerprint,
   lastSyncedAt: openspecSpecs.lastSyncedAt,
+  /** Tracked files at the last sync: what the fingerprint check stats. */
+  files: sql<string[]>`(select coalesce(jsonb_agg(k), '[]'::jsonb) from jsonb_object_keys(${openspecSpecs.fileStats}) k)`,
   /** Something to do even if no file changed: a pending flush, an error to clear, an open conflict check. */
   dirty: sql<boolean>`(jsonb_array_length(${openspecSpecs.pendingFiles}) > 0 or ${openspecSpecs.syncError} is not null)`,
 };
-export type SyncStateRow = { id: string; path: string; kind: SpecRow["kind"]; name: string; deletedAt: Date | null; statFingerprint: string | null; lastSyncedAt: Date | null; dirty: boolean };
+export type SyncStateRow = { id: string; path: string; kind: SpecRow["kind"]; name: string; deletedAt: Date | null; statFingerprint: string | null; lastSyncedAt: Date | null; files: string[]; dirty: boolean };
 
 /**
  * What a bulk caller already knows about a folder. `row: null` means "no row at this path";
@@ -95,7 +97,8 @@ export type SyncStateRow = { id: string; path: string; kind: SpecRow["kind"]; na
  * `quiet` suppresses per-folder events (a bulk sync announces itself once).
  */
 type ReconcileHints = { row?: SyncStateRow | null; moveCandidates?: ReadonlySet<string>; quiet?: boolean };
-type DiskRead = { files: Map<string, DiskFile>; error: string | null; temps: string[] };
+/** `trusted`: no symlinks and no directories off the tracked paths, so a folder fingerprint covers everything. */
+type DiskRead = { files: Map<string, DiskFile>; error: string | null; temps: string[]; trusted: boolean };
 
 const now = () => new Date();
 
@@ -350,11 +353,15 @@ export class OpenSpecSyncService {
    * Stat the tracked files of a folder. The folder was resolved inside the root by the caller;
    * only paths reached through a symlink need the full containment check.
    */
-  private statFolder(folderAbs: string, openspecDir: string, ref: FolderRef): { files: Map<string, { stat: Stats }>; error: string | null; temps: string[] } {
+  private statFolder(folderAbs: string, openspecDir: string, ref: FolderRef): { files: Map<string, { stat: Stats }>; error: string | null; temps: string[]; trusted: boolean } {
     const files = new Map<string, { stat: Stats }>();
     const errors: string[] = [];
     const temps: string[] = [];
-    for (const { file, viaSymlink } of listTrackedFilesDetailed(folderAbs, ref.kind, temps)) {
+    const dirs: string[] = [];
+    const tracked = listTrackedFilesDetailed(folderAbs, ref.kind, temps, dirs);
+    const onPaths = new Set(tracked.flatMap(({ file }) => file.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/"))));
+    const trusted = ref.viaSymlink === false && tracked.every((t) => !t.viaSymlink) && dirs.every((d) => onPaths.has(d));
+    for (const { file, viaSymlink } of tracked) {
       try {
         const abs = path.join(folderAbs, file);
         if (viaSymlink) resolveInside(openspecDir, `${ref.path}/${file}`);
@@ -364,7 +371,7 @@ export class OpenSpecSyncService {
         errors.push(`${file}: ${errorMessage(err).replace(openspecDir + path.sep, "")}`);
       }
     }
-    return { files, error: errors.length ? errors.join("; ") : null, temps };
+    return { files, error: errors.length ? errors.join("; ") : null, temps, trusted };
   }
 
   /** Read the tracked files of a folder, hashing only those whose stat changed since the last sync. */
@@ -386,7 +393,7 @@ export class OpenSpecSyncService {
         errors.push(`${file}: ${errorMessage(err).replace(openspecDir + path.sep, "")}`);
       }
     }
-    return { files, error: errors.length ? errors.join("; ") : null, temps: stats.temps };
+    return { files, error: errors.length ? errors.join("; ") : null, temps: stats.temps, trusted: stats.trusted };
   }
 
   /** Three-way state of every file known to disk, database or base. */
@@ -416,10 +423,9 @@ export class OpenSpecSyncService {
       if (bulk) {
         // Fast path of bulk reconciles: an unchanged stat fingerprint means nothing to do. A folder just
         // listed by the scan without symlinks is inside the root by construction; others are resolved.
-        if (light && !light.deletedAt && !light.dirty && light.statFingerprint) {
-          const folder = ref.viaSymlink === false ? path.join(openspecDir, ref.path) : resolveInside(openspecDir, ref.path);
-          const stats = existsSync(folder) ? this.statFolder(folder, openspecDir, ref) : null;
-          if (stats && !stats.error && !stats.temps.length && statFingerprint(this.fileStats(stats.files)) === light.statFingerprint) {
+        // Only stats, no directory listing: see folderFingerprint for what it covers and when it is stored.
+        if (light && !light.deletedAt && !light.dirty && light.statFingerprint && ref.viaSymlink === false) {
+          if (folderFingerprint(path.join(openspecDir, ref.path), light.files) === light.statFingerprint) {
             return { specId: light.id, ...base, action: "noop", success: true, filesChanged: [] };
           }
         }
@@ -443,17 +449,21 @@ export class OpenSpecSyncService {
       }
       const disk = this.readDisk(folderAbs, openspecDir, ref, row);
       if (disk.error) return await this.recordFailure(project, ref, row, trigger, "fs_to_db", disk.error, started);
+      let tempsLeft = disk.temps.length;
       if (disk.temps.length) {
         // A write that never finished (crash, kill -9) left its temp file behind: clear it.
         const removed = await removeStaleTempFiles(folderAbs, disk.temps);
+        tempsLeft -= removed.length;
         if (removed.length) this.opts.log?.(`removed temp files of interrupted writes in ${ref.path}: ${removed.join(", ")}`);
       }
+      // Stored only when it covers the folder; recomputed after any flush below.
+      const fingerprintOf = () => (disk.trusted && tempsLeft === 0 ? folderFingerprint(folderAbs, [...disk.files.keys()]) : null);
 
       const statuses = this.compare(disk.files, row);
       const changed = statuses.filter((s) => s.state !== "clean");
       const stats = this.fileStats(disk.files);
-      const fingerprint = statFingerprint(stats);
       if (row && !moved && !row.deletedAt && changed.length === 0) {
+        const fingerprint = fingerprintOf();
         if (fingerprint !== row.statFingerprint || row.syncError || row.pendingFiles.length) {
           await this.db
             .update(openspecSpecs)
@@ -544,7 +554,7 @@ export class OpenSpecSyncService {
         ? { files: conflicts, detectedAt: now().toISOString(), fsModifiedAt: this.latestMtime(disk.files)?.toISOString() ?? null, dbModifiedAt: full?.dbModifiedAt?.toISOString() ?? null, historyId: null }
         : (full?.conflict ?? null);
       const values: PgUpdateSetSource<typeof openspecSpecs> = {
-        ...this.folderValues(ref, files, disk.files),
+        ...this.folderValues(ref, files, disk.files, fingerprintOf()),
         baseHashes,
         pendingFiles: flushError ? toFlush.filter((f) => !flushed.includes(f) && !conflicts.includes(f)) : [],
         conflict,
@@ -616,7 +626,7 @@ export class OpenSpecSyncService {
   }
 
   /** Everything a row holds that comes from its folder's files: content, parsed fields, hashes, stats. */
-  private folderValues(ref: FolderRef, files: FileMap, disk: Map<string, DiskFile>) {
+  private folderValues(ref: FolderRef, files: FileMap, disk: Map<string, DiskFile>, fingerprint: string | null) {
     const stats = this.fileStats(disk);
     return {
       ...contentColumns(ref.kind, files),
@@ -627,7 +637,7 @@ export class OpenSpecSyncService {
       archivedOn: ref.archivedOn,
       contentHashes: hashFiles(files),
       fileStats: stats,
-      statFingerprint: statFingerprint(stats),
+      statFingerprint: fingerprint,
       fileModifiedAt: this.latestMtime(disk),
     };
   }
@@ -650,14 +660,15 @@ export class OpenSpecSyncService {
     try {
       const rows: NewSpecRow[] = [];
       for (const ref of refs) {
-        const disk = this.readDisk(path.join(openspecDir, ref.path), openspecDir, ref, undefined);
+        const folderAbs = path.join(openspecDir, ref.path);
+        const disk = this.readDisk(folderAbs, openspecDir, ref, undefined);
         if (disk.error || ref.viaSymlink !== false) {
           fallback.push(ref);
           continue;
         }
         const files: FileMap = {};
         for (const [f, d] of disk.files) files[f] = d.content!;
-        const values = this.folderValues(ref, files, disk.files);
+        const values = this.folderValues(ref, files, disk.files, disk.trusted && !disk.temps.length ? folderFingerprint(folderAbs, [...disk.files.keys()]) : null);
         rows.push({ ...values, projectId: project.id, kind: ref.kind, baseHashes: values.contentHashes, lastSyncedAt: now(), ...(ref.archived ? { status: "archived" as const } : {}) } as NewSpecRow);
       }
       if (rows.length) {
@@ -848,7 +859,7 @@ export class OpenSpecSyncService {
         .set({
           baseHashes: { ...row.baseHashes, [input.file]: hash },
           fileStats: { ...row.fileStats, [input.file]: statOf(s) },
-          statFingerprint: statFingerprint({ ...row.fileStats, [input.file]: statOf(s) }),
+          statFingerprint: null, // just written: too recent to trust; the next bulk pass reads the folder once
           fileModifiedAt: s.mtime,
           pendingFiles: row.pendingFiles.filter((f) => f !== input.file),
           syncError: null,

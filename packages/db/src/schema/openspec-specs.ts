@@ -76,7 +76,10 @@ export const openspecSpecs = pgTable(
     /** sha256 of each file at the last successful sync: the merge base. */
     baseHashes: jsonb("base_hashes").$type<Record<string, string>>().notNull().default({}),
     fileStats: jsonb("file_stats").$type<Record<string, FileStat>>().notNull().default({}),
-    /** Digest of `fileStats` (names, sizes, mtimes, inodes): equal digests let a bulk reconcile skip the folder. */
+    /**
+     * "Nothing moved" digest from stats only (the folder, the directories on the way to tracked files, the
+     * files): equal digests let a bulk reconcile skip the folder. Null: read the folder in full next time.
+     */
     statFingerprint: text("stat_fingerprint"),
     /** Latest mtime of the folder's files (what `openspec list` calls lastModified). */
     fileModifiedAt: timestamp("file_modified_at", { withTimezone: true, mode: "date" }),

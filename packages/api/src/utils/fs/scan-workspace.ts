@@ -88,9 +88,10 @@ export function discoverSpecIds(specsDir: string): string[] {
 }
 
 /** Like discoverSpecIds, also saying whether a symlink is on the way (those paths need a containment check). */
-function discoverSpecs(specsDir: string, viaSymlink = false, temps?: string[]): { id: string; viaSymlink: boolean }[] {
+function discoverSpecs(specsDir: string, viaSymlink = false, temps?: string[], dirs?: string[]): { id: string; viaSymlink: boolean }[] {
   const found: { id: string; viaSymlink: boolean }[] = [];
   const walk = (dir: string, segments: string[], linked: boolean) => {
+    dirs?.push(["specs", ...segments].join("/"));
     for (const e of entries(dir)) {
       if (temps && TEMP_FILE_PATTERN.test(e.name)) temps.push(["specs", ...segments, e.name].join("/"));
       if (e.name.startsWith(".")) continue;
@@ -116,9 +117,10 @@ export type TrackedFile = { file: string; viaSymlink: boolean };
 
 /**
  * The files of one folder that specsync tracks, relative to the folder, flagged when reached through a
- * symlink. Temp files of interrupted atomic writes met on the way are reported into `temps`.
+ * symlink. Temp files of interrupted atomic writes met on the way are reported into `temps`, and the
+ * directories walked under `specs/` into `dirs`.
  */
-export function listTrackedFilesDetailed(folderAbs: string, kind: SpecKind, temps?: string[]): TrackedFile[] {
+export function listTrackedFilesDetailed(folderAbs: string, kind: SpecKind, temps?: string[], dirs?: string[]): TrackedFile[] {
   const all = entries(folderAbs);
   if (temps) for (const e of all) if (TEMP_FILE_PATTERN.test(e.name)) temps.push(e.name);
   if (kind === "spec") {
@@ -132,7 +134,7 @@ export function listTrackedFilesDetailed(folderAbs: string, kind: SpecKind, temp
   }
   const specs = all.find((x) => x.name === "specs");
   if (specs && isDir(folderAbs, specs)) {
-    for (const s of discoverSpecs(path.join(folderAbs, "specs"), specs.isSymbolicLink(), temps)) out.push({ file: `specs/${s.id}/${SPEC_FILE}`, viaSymlink: s.viaSymlink });
+    for (const s of discoverSpecs(path.join(folderAbs, "specs"), specs.isSymbolicLink(), temps, dirs)) out.push({ file: `specs/${s.id}/${SPEC_FILE}`, viaSymlink: s.viaSymlink });
   }
   return out;
 }
