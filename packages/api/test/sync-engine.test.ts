@@ -367,6 +367,10 @@ describeEachDb("OpenSpecSyncService", (db) => {
     await services.sync.syncProject(project, "periodic");
     for (const n of ["add-a", "add-b", "add-c"]) expect((await change(n)).statFingerprint, n).not.toBeNull();
     expect((await services.sync.syncProject(project, "periodic")).changed).toBe(0);
+    // The scheduler's path (rows, not a scan) takes the same shortcut and keeps the fingerprints.
+    const due = await services.sync.staleRows(project.id, new Date(Date.now() + 60_000), 100);
+    expect((await services.sync.syncRows(project, due, "periodic")).changed).toBe(0);
+    for (const n of ["add-a", "add-b", "add-c"]) expect((await change(n)).statFingerprint, n).not.toBeNull();
 
     // An in-place edit of the same size, a new delta spec in a new capability folder, and a directory off
     // the tracked paths (which makes add-c's fingerprint untrusted: it is read in full from then on).

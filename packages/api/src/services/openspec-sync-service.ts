@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, statSync, unlinkSync, type Stats } from "node:fs";
+import { existsSync, readdirSync, realpathSync, statSync, unlinkSync, type Stats } from "node:fs";
 import path from "node:path";
 import {
   and,
   eq,
+  inArray,
   isNull,
   openspecSpecs,
   projects,
@@ -360,7 +361,7 @@ export class OpenSpecSyncService {
     const dirs: string[] = [];
     const tracked = listTrackedFilesDetailed(folderAbs, ref.kind, temps, dirs);
     const onPaths = new Set(tracked.flatMap(({ file }) => file.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/"))));
-    const trusted = ref.viaSymlink === false && tracked.every((t) => !t.viaSymlink) && dirs.every((d) => onPaths.has(d));
+    const trusted = this.isPlainFolder(folderAbs, openspecDir, ref) && tracked.every((t) => !t.viaSymlink) && dirs.every((d) => onPaths.has(d));
     for (const { file, viaSymlink } of tracked) {
       try {
         const abs = path.join(folderAbs, file);
@@ -372,6 +373,16 @@ export class OpenSpecSyncService {
       }
     }
     return { files, error: errors.length ? errors.join("; ") : null, temps, trusted };
+  }
+
+  /** No symlink on the way from `openspec/` to the folder (the scan knows; otherwise ask realpath). */
+  private isPlainFolder(folderAbs: string, openspecDir: string, ref: FolderRef): boolean {
+    if (ref.viaSymlink !== undefined) return !ref.viaSymlink;
+    try {
+      return realpathSync.native(folderAbs) === path.join(realpathSync.native(openspecDir), ...ref.path.split("/"));
+    } catch {
+      return false;
+    }
   }
 
   /** Read the tracked files of a folder, hashing only those whose stat changed since the last sync. */
@@ -424,7 +435,9 @@ export class OpenSpecSyncService {
         // Fast path of bulk reconciles: an unchanged stat fingerprint means nothing to do. A folder just
         // listed by the scan without symlinks is inside the root by construction; others are resolved.
         // Only stats, no directory listing: see folderFingerprint for what it covers and when it is stored.
-        if (light && !light.deletedAt && !light.dirty && light.statFingerprint && ref.viaSymlink === false) {
+        // A noop reads and writes nothing, so no containment check is needed here; any real work below
+        // resolves the folder inside the root first.
+        if (light && !light.deletedAt && !light.dirty && light.statFingerprint) {
           if (folderFingerprint(path.join(openspecDir, ref.path), light.files) === light.statFingerprint) {
             return { specId: light.id, ...base, action: "noop", success: true, filesChanged: [] };
           }
@@ -964,12 +977,18 @@ export class OpenSpecSyncService {
   /** Rows of a project not synced since `before` (never-synced first). */
   async staleRows(projectId: string, before: Date, limit: number): Promise<SyncStateRow[]> {
     const lastSeen = sql`greatest(${openspecSpecs.lastSyncedAt}, ${syncChecks.checkedAt})`;
-    return this.db
-      .select(syncStateColumns)
+    // Pick the ids first (a narrow sort), then read the state of just those: the state includes a
+    // per-row JSON expression that would otherwise be computed for every stale row, on every batch.
+    const due = await this.db
+      .select({ id: openspecSpecs.id })
       .from(openspecSpecs)
       .leftJoin(syncChecks, eq(syncChecks.specId, openspecSpecs.id))
       .where(and(eq(openspecSpecs.projectId, projectId), isNull(openspecSpecs.deletedAt), sql`(${lastSeen} is null or ${lastSeen} < ${before.toISOString()})`))
       .orderBy(sql`${lastSeen} asc nulls first`)
       .limit(limit);
+    if (due.length === 0) return [];
+    const rows = await this.db.select(syncStateColumns).from(openspecSpecs).where(inArray(openspecSpecs.id, due.map((d) => d.id)));
+    const order = new Map(due.map((d, i) => [d.id, i]));
+    return rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   }
 }
