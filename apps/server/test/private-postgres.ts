@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
+import { freePort } from "../../../packages/api/test/helpers/free-port";
 
 /**
  * A throwaway PostgreSQL cluster of its own (initdb in a temp dir, its own port), so a test can stop
@@ -19,17 +19,6 @@ function binDir(): string | null {
 }
 
 export const privatePostgresAvailable = binDir() !== null;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
 
 export async function createPrivatePostgres(): Promise<PrivatePostgres> {
   const bin = binDir();

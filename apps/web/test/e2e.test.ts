@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../../packages/api/test/helpers/free-port";
 import { openspecRaw } from "../../../packages/api/test/helpers/openspec-cli";
 import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
 import { startTestServer, waitFor, type TestServer } from "../../server/test/helpers";
@@ -15,17 +15,6 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it`);
 if (!haveChromium) console.warn(`\n⚠ Chromium not found at ${CHROMIUM}: browser tests are SKIPPED (apt-get install chromium)\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
 
 describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
   let api: TestServer;

@@ -432,11 +432,9 @@ export class OpenSpecSyncService {
     let row: EditRow | undefined;
     try {
       if (bulk) {
-        // Fast path of bulk reconciles: an unchanged stat fingerprint means nothing to do. A folder just
-        // listed by the scan without symlinks is inside the root by construction; others are resolved.
-        // Only stats, no directory listing: see folderFingerprint for what it covers and when it is stored.
-        // A noop reads and writes nothing, so no containment check is needed here; any real work below
-        // resolves the folder inside the root first.
+        // Fast path of bulk reconciles: an unchanged fingerprint (stats only, no directory listing; see
+        // folderFingerprint) means nothing to do. A noop reads and writes nothing, so no containment check
+        // is needed here; any real work below resolves the folder inside the root first.
         if (light && !light.deletedAt && !light.dirty && light.statFingerprint) {
           if (folderFingerprint(path.join(openspecDir, ref.path), light.files) === light.statFingerprint) {
             return { specId: light.id, ...base, action: "noop", success: true, filesChanged: [] };
@@ -469,8 +467,8 @@ export class OpenSpecSyncService {
         tempsLeft -= removed.length;
         if (removed.length) this.opts.log?.(`removed temp files of interrupted writes in ${ref.path}: ${removed.join(", ")}`);
       }
-      // Stored only when it covers the folder; recomputed after any flush below.
-      const fingerprintOf = () => (disk.trusted && tempsLeft === 0 ? folderFingerprint(folderAbs, [...disk.files.keys()]) : null);
+      // Recomputed after any flush below.
+      const fingerprintOf = () => this.storableFingerprint(folderAbs, disk, tempsLeft);
 
       const statuses = this.compare(disk.files, row);
       const changed = statuses.filter((s) => s.state !== "clean");
@@ -531,17 +529,18 @@ export class OpenSpecSyncService {
           }
         };
         try {
-          const current = this.readCurrent(abs);
-          if ((current?.hash ?? null) !== expectedHash) {
-            fileWins(current);
-            continue;
-          }
-          flushPrevious[file] = current?.content ?? null;
-          if (content === undefined) unlinkSync(abs);
-          else {
+          if (content === undefined) {
+            const current = this.readCurrent(abs);
+            if ((current?.hash ?? null) !== expectedHash) {
+              fileWins(current);
+              continue;
+            }
+            flushPrevious[file] = current?.content ?? null;
+            unlinkSync(abs);
+          } else {
+            // The guarded write re-checks the file right before replacing it, and returns what it replaced.
             try {
-              const { replaced, replacedHash } = await writeFileAtomic(abs, content, { ...this.opts.writeHooks, expectedHash });
-              if (replacedHash !== expectedHash) flushPrevious[file] = replaced;
+              flushPrevious[file] = (await writeFileAtomic(abs, content, { ...this.opts.writeHooks, expectedHash })).replaced;
             } catch (err) {
               if (!(err instanceof SpecsyncError && err.code === "CONFLICT")) throw err;
               fileWins(this.readCurrent(abs));
@@ -638,6 +637,11 @@ export class OpenSpecSyncService {
     }
   }
 
+  /** The fingerprint to store: only when it covers the whole folder (see folderFingerprint), else null. */
+  private storableFingerprint(folderAbs: string, disk: DiskRead, tempsLeft: number): string | null {
+    return disk.trusted && tempsLeft === 0 ? folderFingerprint(folderAbs, [...disk.files.keys()]) : null;
+  }
+
   /** Everything a row holds that comes from its folder's files: content, parsed fields, hashes, stats. */
   private folderValues(ref: FolderRef, files: FileMap, disk: Map<string, DiskFile>, fingerprint: string | null) {
     const stats = this.fileStats(disk);
@@ -681,7 +685,7 @@ export class OpenSpecSyncService {
         }
         const files: FileMap = {};
         for (const [f, d] of disk.files) files[f] = d.content!;
-        const values = this.folderValues(ref, files, disk.files, disk.trusted && !disk.temps.length ? folderFingerprint(folderAbs, [...disk.files.keys()]) : null);
+        const values = this.folderValues(ref, files, disk.files, this.storableFingerprint(folderAbs, disk, disk.temps.length));
         rows.push({ ...values, projectId: project.id, kind: ref.kind, baseHashes: values.contentHashes, lastSyncedAt: now(), ...(ref.archived ? { status: "archived" as const } : {}) } as NewSpecRow);
       }
       if (rows.length) {
