@@ -1,12 +1,12 @@
 import { execFile, spawn } from "node:child_process";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { FileWatcherService, SyncScheduler, type Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
 import { envSchema } from "../../apps/server/src/env";
+import { freePort } from "../../packages/api/test/helpers/free-port";
 
 const run = promisify(execFile);
 export const REPO = path.resolve(fileURLToPath(import.meta.url), "../../..");
@@ -19,16 +19,6 @@ export function percentile(xs: number[], p: number): number {
 
 export const summary = (xs: number[]) => ({ n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95), p99: percentile(xs, 99) });
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
 
 /** Cold import: every folder is new. */
 export async function coldImport(services: Services, project: ProjectRow) {
