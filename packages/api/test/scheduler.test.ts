@@ -38,6 +38,27 @@ describeEachDb("SyncScheduler", (db) => {
     expect(stale).toHaveLength(0);
   });
 
+  it("a row checked by one pass is due again at the next pass, one period later (not two)", async () => {
+    const root = tempRepo();
+    writeTree(root, Object.fromEntries(Object.entries(changeFiles("old-1")).map(([k, v]) => [k.replace("changes/", "changes/archive/2025-01-01-"), v])));
+    const services = createServices(db().database);
+    const project = await services.sync.ensureProject(root);
+    await services.sync.syncProject(project, "startup");
+    // A cron with a 2 s period and staleSeconds equal to it, the default relation (30 s / 30 s).
+    const scheduler = new SyncScheduler(project, services.sync, db().database, { staleSeconds: 2 });
+    const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
+    const t0 = Date.now();
+    await sleepUntil(t0 + 2000); // the startup sync counts as the first check
+    const first = await scheduler.runOnce();
+    expect(first.summary.total).toBe(1);
+    writeFileSync(path.join(root, "openspec/changes/archive/2025-01-01-old-1/proposal.md"), "# Change: Edited between ticks\n\n## Why\nw\n\n## What Changes\n- x\n");
+    await sleepUntil(t0 + 4000); // the next tick, one period after the first
+    const second = await scheduler.runOnce();
+    expect(second.summary.changed).toBe(1);
+    const list = await services.specs.list({ projectId: project.id, kind: "change", archived: true, limit: 10 });
+    expect(list.items[0]!.title).toBe("Edited between ticks");
+  });
+
   it("never overlaps with itself: a tick while a run is going joins that run, the next tick runs anew", async () => {
     const root = tempRepo();
     writeTree(root, changeFiles("add-one"));

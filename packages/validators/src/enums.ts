@@ -38,7 +38,8 @@ export const SYNC_DIRECTIONS = ["fs_to_db", "db_to_fs"] as const;
 export const syncDirectionSchema = z.enum(SYNC_DIRECTIONS);
 export type SyncDirection = z.infer<typeof syncDirectionSchema>;
 
-export const SYNC_TRIGGERS = ["file_watcher", "periodic", "user_edit", "manual", "startup", "conflict_resolution", "restore"] as const;
+/** `git`: the repository's HEAD, index or branch moved (checkout, pull, stash, rebase, reset). */
+export const SYNC_TRIGGERS = ["file_watcher", "periodic", "user_edit", "manual", "startup", "conflict_resolution", "restore", "git"] as const;
 export const syncTriggerSchema = z.enum(SYNC_TRIGGERS);
 export type SyncTrigger = z.infer<typeof syncTriggerSchema>;
 

@@ -71,7 +71,11 @@ export class SyncScheduler {
         // 1. New folders and vanished rows the watcher missed (cheap: a directory scan).
         add(await this.sync.discover(this.project, "periodic", concurrency));
         // 2. Stale rows, a batch at a time, until none is left (each sync bumps lastSyncedAt).
-        const cutoff = new Date(Date.now() - (this.opts.staleSeconds ?? 30) * 1000);
+        // Due = not synced for staleSeconds, less the time the previous pass took plus a second of
+        // timer jitter: a row checked during the pass at T is then due at T + period, not T + 2 periods
+        // (with staleSeconds equal to the period it was always a few ms short of stale).
+        const slackMs = (this.lastRun?.ms ?? 0) + 1000;
+        const cutoff = new Date(Date.now() - (this.opts.staleSeconds ?? 30) * 1000 + slackMs);
         const seen = new Set<string>();
         for (;;) {
           const rows = (await this.sync.staleRows(this.project.id, cutoff, batchSize)).filter((r) => !seen.has(r.id));
