@@ -19,6 +19,7 @@ import { createSpecsyncClient } from "@specsync/api/client";
 import { createDb, runMigrations, type Database } from "@specsync/db";
 import { createHttpServer } from "../../apps/server/src/http";
 import { generateWorkspace, loadPool, type Generated } from "./generate-workspace";
+import { branchSwitch } from "./git-switch";
 import { coldImport, noopReconcile, openspecCli, REPO, scheduledBatch, serverRss, timeMany, watcherLatency } from "./measure";
 
 type Row = { driver: string; metric: string; value: number; unit: string; target?: { op: "<=" | ">="; value: number }; note?: string };
@@ -96,6 +97,8 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
       if (size === Math.min(...sizes)) {
         const batch = await scheduledBatch(services, project);
         rows.push({ driver, metric: `scheduled batch, ${batch.rows} rows (${ws.archived.length} archived) in ${batch.batches} batches`, value: batch.ms, unit: "ms", ...(withTargets && batch.rows >= 1000 && batch.rows < 2000 ? { target: { op: "<=", value: 2000 } } : {}) });
+        const switched = await branchSwitch(db.database, scratch, 100);
+        rows.push({ driver, metric: "branch switch touching 100 archived folders → DB consistent", value: switched.ms, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 2000 } } : {}) });
       }
       if (size !== largest) continue;
 
