@@ -1,0 +1,62 @@
+import path from "node:path";
+import { createInterface } from "node:readline/promises";
+import { SPECSYNC_DIR } from "@specsync/settings";
+import type { Env } from "./env";
+import { offerGitignore, type GitignoreChoice } from "./gitignore";
+import { databaseLocation } from "./database";
+import { guardRejections, startServer, stopOnSignals } from "./serve";
+import { findWebServer, startWebServer, type WebProcess } from "./web-process";
+
+export type StartOptions = { gitignore: GitignoreChoice; web: boolean };
+
+async function ask(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * `specsync` (no command): API + web UI on the repository around you, the embedded database in
+ * `<repo>/.specsync/` (offered to .gitignore), URLs printed; runs until SIGINT/SIGTERM.
+ */
+export async function start(env: Env, projectPaths: string[], opts: StartOptions): Promise<void> {
+  const root = projectPaths[0]!;
+  const say = (msg: string) => console.log(`[specsync] ${msg}`);
+  const { dataDir } = databaseLocation(env, projectPaths);
+  if (dataDir && path.resolve(dataDir).startsWith(path.join(root, SPECSYNC_DIR) + path.sep)) {
+    await offerGitignore(root, opts.gitignore, { interactive: !!(process.stdin.isTTY && process.stdout.isTTY), ask, say });
+  }
+
+  guardRejections();
+  const api = await startServer(env, projectPaths);
+  let web: WebProcess | null = null;
+  const serverJs = opts.web ? findWebServer() : null;
+  if (opts.web && !serverJs) say("web UI not built (run `pnpm build`); serving the API only");
+  if (serverJs) {
+    try {
+      // A random API port (PORT=0) is only known now; otherwise the configured URL (it may be a proxy's).
+      web = await startWebServer({ serverJs, host: env.HOST, port: env.WEB_PORT, apiUrl: env.PORT === 0 ? api.url : env.SPECSYNC_API_URL });
+    } catch (err) {
+      await api.stop();
+      throw err;
+    }
+  }
+  const stop = async () => {
+    await web?.stop();
+    await api.stop();
+  };
+  let stopping = false;
+  process.once("SIGINT", () => (stopping = true));
+  process.once("SIGTERM", () => (stopping = true));
+  stopOnSignals(stop);
+  void web?.exited.then((code) => {
+    if (stopping) return;
+    console.error(`[specsync] the web UI exited (code ${code}); stopping`);
+    void api.stop().then(() => process.exit(1));
+  });
+
+  console.log(`\nspecsync is running on ${root}\n` + (web ? `  web UI  ${web.url}\n` : "") + `  API     ${api.url}/trpc  (health: ${api.url}/healthz)\n\nCtrl+C to stop.`);
+}
