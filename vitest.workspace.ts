@@ -3,6 +3,7 @@ import { defineWorkspace } from "vitest/config";
 // One project per package; database suites run against PGlite and PostgreSQL inside each file.
 export default defineWorkspace([
   { test: { name: "validators", root: "./packages/validators", include: ["test/**/*.test.ts"] } },
+  { test: { name: "settings", root: "./packages/settings", include: ["test/**/*.test.ts"] } },
   { test: { name: "db", root: "./packages/db", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
   { test: { name: "api", root: "./packages/api", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
   { test: { name: "server", root: "./apps/server", include: ["test/**/*.test.ts"], testTimeout: 90_000, hookTimeout: 90_000 } },
