@@ -79,9 +79,13 @@ export const settingsSchema = fields.transform((s) => ({
 
 export type Settings = z.output<typeof settingsSchema>;
 
-/** The few settings the web app reads (a bad DATABASE_URL is the server's business, not the UI's). */
-export const webSettingsSchema = fields.pick({ HOST: true, PORT: true, SPECSYNC_API_URL: true }).transform((s) => ({
-  apiUrl: (s.SPECSYNC_API_URL ?? `http://${reachableHost(s.HOST)}:${s.PORT}`).replace(/\/+$/, ""),
+/**
+ * What the web app's own process reads. Next.js sets PORT to the web port in its process, so the API's
+ * address cannot be derived there: whoever starts the web app (`specsync`, `pnpm dev`) passes
+ * SPECSYNC_API_URL, derived from the full settings; the fallback is the default API address.
+ */
+export const webSettingsSchema = fields.pick({ SPECSYNC_API_URL: true }).transform((s) => ({
+  apiUrl: (s.SPECSYNC_API_URL ?? `http://${DEFAULT_HOST}:${DEFAULT_PORT}`).replace(/\/+$/, ""),
 }));
 
 export type WebSettings = z.output<typeof webSettingsSchema>;

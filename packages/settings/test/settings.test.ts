@@ -35,7 +35,9 @@ describe("settings", () => {
     expect(() => loadSettings({ WEB_PORT: "70000" })).toThrow(/WEB_PORT/);
     expect(() => loadSettings({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
     expect(() => webSettingsSchema.parse({ SPECSYNC_API_URL: "not a url" })).toThrow(/SPECSYNC_API_URL/);
-    expect(webSettingsSchema.parse({ PORT: "4100" }).apiUrl).toBe("http://127.0.0.1:4100");
+    // In the web process PORT is Next.js's own port: only SPECSYNC_API_URL counts there.
+    expect(webSettingsSchema.parse({ PORT: "4000" }).apiUrl).toBe("http://127.0.0.1:3100");
+    expect(webSettingsSchema.parse({ SPECSYNC_API_URL: "http://127.0.0.1:4100/" }).apiUrl).toBe("http://127.0.0.1:4100");
   });
 
   it("the embedded database defaults to <first project>/.specsync/pglite; a relative setting is from where you ran specsync", () => {
