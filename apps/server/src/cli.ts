@@ -13,7 +13,7 @@ const USAGE = `specsync — keep an OpenSpec workspace and a database in two-way
 usage: specsync [command] [options]
 
 commands:
-  start   [--project PATH]… [--port N] [--web-port N] [--host H] [--[no-]gitignore]
+  start   [--project PATH]… [--port N] [--web-port N] [--host H] [--[no-]gitignore] [--no-web]
           the default (plain \`specsync\`): API + web UI on the repository around you, the
           embedded database in <repo>/.specsync/ (offered to .gitignore), URLs printed
   serve   [--project PATH]… [--port N] [--host H]   the API server, watchers and scheduler only
