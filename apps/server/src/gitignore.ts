@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { SPECSYNC_DIR } from "@specsync/settings";
@@ -27,6 +28,12 @@ export function ignoresSpecsyncDir(gitignore: string): boolean {
   return ignored;
 }
 
+/** Git's own answer (any .gitignore above, info/exclude, the global excludes); null when git is not installed. */
+function gitIgnores(root: string): boolean | null {
+  const r = spawnSync("git", ["check-ignore", "-q", ENTRY], { cwd: root, stdio: "ignore" });
+  return r.status === 0 ? true : r.status === 1 ? false : null;
+}
+
 /** Append `.specsync/` to `<root>/.gitignore`, creating it if needed, keeping the file's last line intact. */
 export function addToGitignore(root: string): string {
   const file = path.join(root, ".gitignore");
@@ -51,7 +58,7 @@ export async function offerGitignore(
 ): Promise<GitignoreResult> {
   if (!findGitRoot(root)) return "not-git";
   const file = path.join(root, ".gitignore");
-  if (existsSync(file) && ignoresSpecsyncDir(readFileSync(file, "utf8"))) return "already";
+  if (gitIgnores(root) ?? (existsSync(file) && ignoresSpecsyncDir(readFileSync(file, "utf8")))) return "already";
   if (choice === "skip") return "declined";
   if (choice === "ask" && !io.interactive) {
     io.say(`note: the embedded database is in ${path.join(root, SPECSYNC_DIR)}; add "${ENTRY}" to .gitignore (or run specsync --gitignore once)`);

@@ -4,6 +4,7 @@ import { SPECSYNC_DIR } from "@specsync/settings";
 import type { Env } from "./env";
 import { offerGitignore, type GitignoreChoice } from "./gitignore";
 import { databaseLocation } from "./database";
+import { assertPortFree } from "./ports";
 import { guardRejections, startServer, stopOnSignals } from "./serve";
 import { findWebServer, startWebServer, type WebProcess } from "./web-process";
 
@@ -25,6 +26,10 @@ async function ask(question: string): Promise<string> {
 export async function start(env: Env, projectPaths: string[], opts: StartOptions): Promise<void> {
   const root = projectPaths[0]!;
   const say = (msg: string) => console.log(`[specsync] ${msg}`);
+  if (opts.web && env.WEB_PORT === 0) throw new Error("WEB_PORT must be a port number, not 0: the API must know the web app's origin");
+  await assertPortFree(env.HOST, env.PORT, "pass --port N or set PORT");
+  const serverJs = opts.web ? findWebServer() : null;
+  if (serverJs) await assertPortFree(env.HOST, env.WEB_PORT, "pass --web-port N or set WEB_PORT");
   const { dataDir } = databaseLocation(env, projectPaths);
   if (dataDir && path.resolve(dataDir).startsWith(path.join(root, SPECSYNC_DIR) + path.sep)) {
     await offerGitignore(root, opts.gitignore, { interactive: !!(process.stdin.isTTY && process.stdout.isTTY), ask, say });
@@ -33,7 +38,6 @@ export async function start(env: Env, projectPaths: string[], opts: StartOptions
   guardRejections();
   const api = await startServer(env, projectPaths);
   let web: WebProcess | null = null;
-  const serverJs = opts.web ? findWebServer() : null;
   if (opts.web && !serverJs) say("web UI not built (run `pnpm build`); serving the API only");
   if (serverJs) {
     try {

@@ -46,7 +46,7 @@ export async function startWebServer(opts: { serverJs: string; host: string; por
     try {
       const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
-      if (res.status < 500) break;
+      if (res.status < 500 && !gone) break;
     } catch {
       // not listening yet
     }

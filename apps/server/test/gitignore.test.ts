@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -56,6 +57,15 @@ describe(".gitignore offer for the embedded database", () => {
     const skip = repo({ git: true });
     expect(await offerGitignore(skip, "skip", io().io)).toBe("declined");
     expect(existsSync(path.join(skip, ".gitignore"))).toBe(false);
+  });
+
+  it("a rule git already applies from a parent folder's .gitignore counts", async () => {
+    const top = repo({ git: false, gitignore: ".specsync/\n" });
+    execFileSync("git", ["init", "-q"], { cwd: top });
+    const project = path.join(top, "sub");
+    mkdirSync(project);
+    expect(await offerGitignore(project, "add", io().io)).toBe("already");
+    expect(existsSync(path.join(project, ".gitignore"))).toBe(false);
   });
 
   it("outside a git repository nothing is offered or written", async () => {

@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,6 +88,21 @@ describe.skipIf(!haveChromium)("the packed specsync package, installed with npm 
     const bad = spawnSync(bin, ["frobnicate"], { cwd: root, env: userEnv(), encoding: "utf8" });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("unknown command: frobnicate");
+  });
+
+  it("a port in use is a clear error before any work, not a stranger's server announced as ours", async () => {
+    const taken = createServer((_req, res) => res.end("someone else")).listen(0, "127.0.0.1");
+    await once(taken, "listening");
+    const busy = (taken.address() as { port: number }).port;
+    try {
+      const r = spawnSync(bin, ["--port", String(await freePort()), "--web-port", String(busy)], { cwd: root, env: userEnv(), encoding: "utf8", timeout: 60_000 });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`port ${busy} on 127.0.0.1 is in use; pass --web-port N or set WEB_PORT`);
+      expect(r.stdout).not.toContain("Ctrl+C to stop");
+      expect(existsSync(path.join(root, ".specsync"))).toBe(false);
+    } finally {
+      taken.close();
+    }
   });
 
   describe("`specsync` in a repository", () => {
