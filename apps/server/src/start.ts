@@ -5,7 +5,7 @@ import type { Env } from "./env";
 import { offerGitignore, type GitignoreChoice } from "./gitignore";
 import { databaseLocation } from "./database";
 import { assertPortFree } from "./ports";
-import { guardRejections, startServer, stopOnSignals } from "./serve";
+import { guardRejections, startServer, stopOnSignals, type Running } from "./serve";
 import { findWebServer, startWebServer, type WebProcess } from "./web-process";
 
 export type StartOptions = { gitignore: GitignoreChoice; web: boolean };
@@ -36,17 +36,24 @@ export async function start(env: Env, projectPaths: string[], opts: StartOptions
   }
 
   guardRejections();
-  const api = await startServer(env, projectPaths);
-  let web: WebProcess | null = null;
   if (opts.web && !serverJs) say("web UI not built (run `pnpm build`); serving the API only");
-  if (serverJs) {
-    try {
-      // A random API port (PORT=0) is only known now; otherwise the configured URL (it may be a proxy's).
-      web = await startWebServer({ serverJs, host: env.HOST, port: env.WEB_PORT, apiUrl: env.PORT === 0 ? api.url : env.SPECSYNC_API_URL });
-    } catch (err) {
-      await api.stop();
-      throw err;
-    }
+  // The web server starts alongside the database and the startup sync (it needs only the API's URL),
+  // unless the API's port is random (PORT=0) and so known only once it listens.
+  const early = serverJs && env.PORT !== 0 ? startWebServer({ serverJs, host: env.HOST, port: env.WEB_PORT, apiUrl: env.SPECSYNC_API_URL }) : null;
+  early?.catch(() => {}); // awaited below
+  let api: Running;
+  try {
+    api = await startServer(env, projectPaths);
+  } catch (err) {
+    await early?.then((w) => w.stop(), () => {});
+    throw err;
+  }
+  let web: WebProcess | null = null;
+  try {
+    web = early ? await early : serverJs ? await startWebServer({ serverJs, host: env.HOST, port: env.WEB_PORT, apiUrl: api.url }) : null;
+  } catch (err) {
+    await api.stop();
+    throw err;
   }
   const stop = async () => {
     await web?.stop();

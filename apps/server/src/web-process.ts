@@ -28,6 +28,10 @@ export async function startWebServer(opts: { serverJs: string; host: string; por
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = once(child, "exit").then(([code]) => code as number | null);
+  // Never leave the web server behind when this process ends (an error, process.exit).
+  const reap = () => child.kill("SIGTERM");
+  process.once("exit", reap);
+  void exited.then(() => process.off("exit", reap));
   const host = opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host.includes(":") ? `[${opts.host}]` : opts.host;
   const url = `http://${host}:${opts.port}`;
   const stop = async () => {
