@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { readWebSettings } from "@specsync/settings";
 import { Nav } from "~/components/nav";
 import { Providers } from "./providers";
 import "./globals.css";
@@ -11,7 +12,8 @@ export const dynamic = "force-dynamic";
 const themeScript = `try{if(localStorage.getItem("specsync.theme")==="dark"||(!localStorage.getItem("specsync.theme")&&matchMedia("(prefers-color-scheme: dark)").matches))document.documentElement.classList.add("dark")}catch{}`;
 
 export default function RootLayout({ children }: { children: ReactNode }) {
-  const apiUrl = process.env.SPECSYNC_API_URL ?? "http://127.0.0.1:3100";
+  // Validated by the settings module (SPECSYNC_API_URL, else http://HOST:PORT of the API).
+  const { apiUrl } = readWebSettings();
   return (
     <html lang="en" suppressHydrationWarning>
       <head>

@@ -1,4 +1,5 @@
 import type { Database } from "@specsync/db";
+import { SYNC_DEFAULTS } from "@specsync/settings";
 import type { AtomicWriteHooks } from "../utils/fs/atomic-write";
 import { HistoryService } from "./history-service";
 import { OpenSpecSyncService } from "./openspec-sync-service";
@@ -13,6 +14,8 @@ export type ServicesOptions = RuntimeOptions & {
   writeHooks?: AtomicWriteHooks;
   /** Concurrency of manual project syncs. */
   concurrency?: number;
+  /** A row not synced for this long counts as stale in the sync status. */
+  statusStaleSeconds?: number;
 };
 
 /** Every service, wired to one database. Routers, the server and the CLI all start here. */
@@ -24,7 +27,7 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const allowedRoots = options.allowedRoots?.length ? options.allowedRoots : [process.cwd()];
   const projects = new ProjectsService(database, sync, allowedRoots);
   const runtime = new SyncRuntime({ database, sync, projects, events, history }, options);
-  const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? 10);
+  const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? SYNC_DEFAULTS.concurrency, options.statusStaleSeconds ?? SYNC_DEFAULTS.statusStaleSeconds);
   return { database, history, events, sync, specs, projects, runtime, status };
 }
 

@@ -16,6 +16,7 @@ import {
   type ProjectRow,
   type SpecRow,
 } from "@specsync/db";
+import { SYNC_DEFAULTS } from "@specsync/settings";
 import {
   MAX_CONTENT_BYTES,
   type ConflictDetails,
@@ -219,7 +220,7 @@ export class OpenSpecSyncService {
       project,
       targets.map((ref) => ({ ref, row: byPath.get(ref.path) ?? null })),
       trigger,
-      options.concurrency ?? 10,
+      options.concurrency ?? SYNC_DEFAULTS.concurrency,
       moveCandidates,
     );
     const { outcomes, failed, changed } = summary;
@@ -235,7 +236,7 @@ export class OpenSpecSyncService {
   }
 
   /** Reconcile known rows (the scheduler's stale batch) without re-reading each row first. */
-  async syncRows(project: ProjectRow, rows: SyncStateRow[], trigger: SyncTrigger, concurrency = 10): Promise<SyncSummary> {
+  async syncRows(project: ProjectRow, rows: SyncStateRow[], trigger: SyncTrigger, concurrency: number = SYNC_DEFAULTS.concurrency): Promise<SyncSummary> {
     const items = rows.flatMap((row) => {
       const ref = classifyFolder(row.path);
       return ref ? [{ ref, row }] : [];
@@ -244,7 +245,7 @@ export class OpenSpecSyncService {
   }
 
   /** Folders on disk with no row, and live rows whose folder is gone: what a watcher may have missed. */
-  async discover(project: ProjectRow, trigger: SyncTrigger, concurrency = 10): Promise<SyncSummary> {
+  async discover(project: ProjectRow, trigger: SyncTrigger, concurrency: number = SYNC_DEFAULTS.concurrency): Promise<SyncSummary> {
     const dir = this.openspecDir(project);
     if (!existsSync(dir)) return { total: 0, succeeded: 0, failed: 0, changed: 0, outcomes: [] };
     const refs = scanWorkspace(dir);

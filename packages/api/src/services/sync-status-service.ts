@@ -1,12 +1,11 @@
 import { isNull, openspecSpecs, projects as projectsTable, sql, type Database } from "@specsync/db";
+import { SYNC_DEFAULTS } from "@specsync/settings";
 import type { ForceSyncInput } from "@specsync/validators";
 import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService, SyncSummary } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
 import type { SpecsService } from "./specs-service";
 import type { SyncRuntime } from "./sync-runtime";
-
-const STALE_AFTER_MS = 5 * 60 * 1000;
 
 /** Sync status, manual syncs and the conflicts view (what the `sync` router serves). */
 export class SyncStatusService {
@@ -16,7 +15,9 @@ export class SyncStatusService {
     private readonly specs: SpecsService,
     private readonly history: HistoryService,
     private readonly runtime: SyncRuntime,
-    private readonly concurrency: number,
+    private readonly concurrency: number = SYNC_DEFAULTS.concurrency,
+    /** A row not synced for this long counts as stale (the TypeScript check and the SQL count agree). */
+    private readonly staleSeconds: number = SYNC_DEFAULTS.statusStaleSeconds,
   ) {}
 
   /** One change: last sync, errors, open conflict, pending flushes and each file's three-way state. */
@@ -30,7 +31,7 @@ export class SyncStatusService {
       parseError: row.parseError,
       conflict: row.conflict,
       pendingFiles: row.pendingFiles,
-      stale: !row.lastSyncedAt || Date.now() - row.lastSyncedAt.getTime() > STALE_AFTER_MS,
+      stale: !row.lastSyncedAt || Date.now() - row.lastSyncedAt.getTime() > this.staleSeconds * 1000,
       files: three.files,
     };
   }
@@ -43,7 +44,7 @@ export class SyncStatusService {
         errors: sql<number>`count(*) filter (where ${openspecSpecs.syncError} is not null)::int`,
         conflicts: sql<number>`count(*) filter (where ${openspecSpecs.conflict} is not null)::int`,
         pending: sql<number>`count(*) filter (where jsonb_array_length(${openspecSpecs.pendingFiles}) > 0)::int`,
-        stale: sql<number>`count(*) filter (where ${openspecSpecs.lastSyncedAt} is null or ${openspecSpecs.lastSyncedAt} < now() - interval '5 minutes')::int`,
+        stale: sql<number>`count(*) filter (where ${openspecSpecs.lastSyncedAt} is null or ${openspecSpecs.lastSyncedAt} < now() - make_interval(secs => ${this.staleSeconds}))::int`,
         lastSyncedAt: sql<string | null>`max(${openspecSpecs.lastSyncedAt})`,
       })
       .from(openspecSpecs)
