@@ -267,3 +267,18 @@ export function matchTaskLine(line: string): TaskLineMatch | null {
   const s = skipWs(line, end);
   return { mark, markIndex, open, text: line.slice(s, firstLineTerminator(line, s)) };
 }
+
+/**
+ * `` /^\s*(`{3,}|~{3,})/ `` (opening) and `` /^\s*(`{3,}|~{3,})\s*$/ `` (closing): the fence run, or null.
+ * Linear already as regexes, but this runs on every line of every file: a scan allocates nothing.
+ */
+export function matchFence(line: string, closing: boolean): { marker: string; length: number } | null {
+  const start = skipWs(line, 0);
+  const c = line.charCodeAt(start);
+  if (c !== 96 && c !== 126) return null;
+  let end = start;
+  while (end < line.length && line.charCodeAt(end) === c) end++;
+  if (end - start < 3) return null;
+  if (closing && skipWs(line, end) !== line.length) return null;
+  return { marker: line[start]!, length: end - start };
+}
