@@ -21,6 +21,8 @@ export const envSchema = z.object({
   HOST: z.string().default("127.0.0.1"),
   SPECSYNC_TOKEN: z.string().min(16, "SPECSYNC_TOKEN must be at least 16 characters").optional(),
   SPECSYNC_WEB_ORIGIN: z.string().default("http://localhost:3000,http://127.0.0.1:3000"),
+  /** Host names (besides localhost/127.0.0.1/[::1] on our port) the API answers to: `name` or `name:port`. */
+  SPECSYNC_ALLOWED_HOSTS: list(","),
   SPECSYNC_CRON: z.string().default("*/30 * * * * *"),
   SPECSYNC_STALE_SECONDS: z.coerce.number().int().min(1).default(30),
   SPECSYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(50),

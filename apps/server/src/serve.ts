@@ -26,7 +26,13 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
     scheduler: { cron: env.SPECSYNC_CRON, staleSeconds: env.SPECSYNC_STALE_SECONDS, batchSize: env.SPECSYNC_BATCH_SIZE, concurrency: env.SPECSYNC_CONCURRENCY },
   });
   await services.runtime.start(projectPaths);
-  const server = createHttpServer({ services, token: env.SPECSYNC_TOKEN ?? null, allowedOrigins: env.SPECSYNC_WEB_ORIGIN.split(",").map((s) => s.trim()) });
+  const server = createHttpServer({
+    services,
+    token: env.SPECSYNC_TOKEN ?? null,
+    allowedOrigins: env.SPECSYNC_WEB_ORIGIN.split(",").map((s) => s.trim()),
+    allowedHosts: env.SPECSYNC_ALLOWED_HOSTS,
+    bindHost: env.HOST,
+  });
   server.listen(env.PORT, env.HOST);
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
