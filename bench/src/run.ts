@@ -20,6 +20,7 @@ import { createDb, runMigrations, type Database } from "@specsync/db";
 import { createHttpServer } from "../../apps/server/src/http";
 import { generateWorkspace, loadPool, type Generated } from "./generate-workspace";
 import { branchSwitch } from "./git-switch";
+import { parserRows } from "./parsers";
 import { coldImport, noopReconcile, openspecCli, REPO, scheduledBatch, serverRss, timeMany, watcherLatency } from "./measure";
 
 type Row = { driver: string; metric: string; value: number; unit: string; target?: { op: "<=" | ">="; value: number }; note?: string };
@@ -184,6 +185,7 @@ async function main() {
       log(`generated ${size} changes in ${(performance.now() - t).toFixed(0)} ms`);
     }
     for (const d of drivers) await benchDriver(d, workspaces, scratch);
+    rows.push(...parserRows(args.quick ? 1 : 5).map((r) => (withTargets ? r : { ...r, target: undefined })));
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -28,7 +28,13 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
     scheduler: { cron: env.SPECSYNC_CRON, staleSeconds: env.SPECSYNC_STALE_SECONDS, batchSize: env.SPECSYNC_BATCH_SIZE, concurrency: env.SPECSYNC_CONCURRENCY },
   });
   await services.runtime.start(projectPaths);
-  const server = createHttpServer({ services, token: env.SPECSYNC_TOKEN ?? null, allowedOrigins: allowedOrigins(env) });
+  const server = createHttpServer({
+    services,
+    token: env.SPECSYNC_TOKEN ?? null,
+    allowedOrigins: allowedOrigins(env),
+    allowedHosts: env.SPECSYNC_ALLOWED_HOSTS,
+    bindHost: env.HOST,
+  });
   server.listen(env.PORT, env.HOST);
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;

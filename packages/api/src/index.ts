@@ -6,4 +6,4 @@ export { resolveInside } from "./utils/fs/safe-path";
 export { scanWorkspace, classifyFolder } from "./utils/fs/scan-workspace";
 export { sha256 } from "./utils/hash";
 export { appRouter, createCaller, type AppRouter } from "./router";
-export type { Context } from "./trpc";
+export { errorIdOf, type Context } from "./trpc";

@@ -1,6 +1,7 @@
 import { afterAll, expect, it } from "vitest";
 import { createServices } from "../src";
 import { describeEachDb } from "./helpers/each-db";
+import { adversarialCases } from "./helpers/adversarial-markdown";
 import { openspecJson } from "./helpers/openspec-cli";
 import { cleanupTempRepos, tempRepo, writeTree } from "./helpers/workspace";
 
@@ -41,7 +42,23 @@ function cli(root: string, args: string[]) {
   return oracle.get(key) as Promise<any>;
 }
 
+/** The parser-attack files (linear scanners), small enough that the CLI's own backtracking regexes finish. */
+function pathologicalCases(root: string) {
+  const tree: Record<string, string> = {};
+  adversarialCases(3000).forEach((c, i) => {
+    for (const [file, content] of Object.entries(c.files)) tree[c.kind === "change" ? `changes/adv-${i}/${file}` : `specs/adv-${i}/${file}`] = content;
+  });
+  // Near misses around each rule: the same lines with the closing parts the attack leaves out.
+  tree["changes/adv-near/proposal.md"] = "# Change:    Near   \u2028\n\n## Why\nw\n\n## What Changes\n- **a:**    b   \n- **c**:\u2028d\n";
+  tree["changes/adv-near/tasks.md"] = "#   Group   \n- [   ]   open\n- [ x ]done\n-[  x  ](link)\n1234567890. [ ] nine digits only\n- [ ](x)\n- [](x)\n";
+  tree["changes/adv-near/specs/a/spec.md"] =
+    "## ADDED Requirements\n### requirement:   Mixed case   ###  \nThe system SHALL a.\n\n#### Scenario: s\n- x\n###Requirement:\u00a0NBSP #\nThe system SHALL b.\n\n" +
+    "## REMOVED Requirements\n  *   `###   Requirement:   Gone   `  \n\n## RENAMED Requirements\n   FROM:  ### Requirement: Old  \n  -TO:`### Requirement: New`\n";
+  writeTree(root, tree);
+}
+
 let corpusRoot: string | undefined;
+let pathologicalRoot: string | undefined;
 let hardRoot: string | undefined;
 
 async function expectAgreement(services: ReturnType<typeof createServices>, root: string) {
@@ -89,5 +106,14 @@ describeEachDb("specsync list/show agree with the OpenSpec CLI", (db) => {
     const project = await expectAgreement(services, hardRoot);
     // hidden capability folders are skipped, as the CLI does
     expect((await services.specs.cliListSpecs(project.id)).map((s) => s.id)).not.toContain(".hidden");
+  }, 120_000);
+
+  it("on pathological lines that made the old regexes backtrack (and their near misses)", async () => {
+    const services = createServices(db().database);
+    if (!pathologicalRoot) {
+      pathologicalRoot = tempRepo();
+      pathologicalCases(pathologicalRoot);
+    }
+    await expectAgreement(services, pathologicalRoot);
   }, 120_000);
 });

@@ -133,7 +133,9 @@ describeEachDb("tRPC routers through createCaller", (db) => {
     const other = tempRepo();
     const added = await caller.projects.add({ path: other });
     expect(added.rootPath).toBe(other);
-    await expect(caller.projects.add({ path: "/definitely/not/here" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    // Inside the allowed root a missing folder is a plain error; outside, existence is nobody's business.
+    await expect(caller.projects.add({ path: path.join(path.dirname(other), "not-here") })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(caller.projects.add({ path: "/definitely/not/here" })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const limited = createCaller({ ...ctx(), services: createServices(db().database, { allowedRoots: ["/nonexistent-root"] }) });
     await expect(limited.projects.add({ path: other })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const listed = await caller.projects.list();

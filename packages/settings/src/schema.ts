@@ -54,6 +54,8 @@ const fields = z.object({
   SPECSYNC_TOKEN: z.string().min(16, "SPECSYNC_TOKEN must be at least 16 characters").optional(),
   /** Unset: the web app's own origins, `http://localhost:WEB_PORT,http://127.0.0.1:WEB_PORT`. */
   SPECSYNC_WEB_ORIGIN: z.string().optional(),
+  /** Host names (besides localhost/127.0.0.1/[::1] on our port) the API answers to: `name` or `name:port`. */
+  SPECSYNC_ALLOWED_HOSTS: list(","),
   /** Unset: `http://HOST:PORT`. */
   SPECSYNC_API_URL: url("SPECSYNC_API_URL"),
   SPECSYNC_CRON: z.string().default(SYNC_DEFAULTS.cron),

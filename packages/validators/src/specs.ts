@@ -19,7 +19,7 @@ export const listSpecsInputSchema = z.object({
   order: z.enum(["asc", "desc"]).optional(),
   limit: z.number().int().min(1).max(200).default(50),
   /** Offset cursor returned by the previous page. */
-  cursor: z.number().int().min(0).nullish(),
+  cursor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
   withFacets: z.boolean().default(false),
 });
 export type ListSpecsInput = z.input<typeof listSpecsInputSchema>;

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, realpathSync, statSync, unlinkSync, type Stats } from "node:fs";
+import { existsSync, readdirSync, realpathSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import {
   and,
@@ -30,7 +30,7 @@ import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { chunk, mapLimit } from "../utils/concurrency";
 import { errorMessage, isDatabaseUnavailable, SpecsyncError } from "../utils/errors";
 import { removeStaleTempFiles, writeFileAtomic, type AtomicWriteHooks } from "../utils/fs/atomic-write";
-import { readTextFileSync } from "../utils/fs/read-text";
+import { readTextFileConfined, unlinkConfined } from "../utils/fs/safe-open";
 import { resolveInside } from "../utils/fs/safe-path";
 import { classifyFolder, isTrackedFile, listTrackedFilesDetailed, scanWorkspace, type FolderRef } from "../utils/fs/scan-workspace";
 import { sha256 } from "../utils/hash";
@@ -398,7 +398,7 @@ export class OpenSpecSyncService {
         continue;
       }
       try {
-        const text = readTextFileSync(path.join(folderAbs, file));
+        const text = readTextFileConfined(openspecDir, path.join(folderAbs, file));
         files.set(file, { hash: sha256(text.bytes), content: text.content, stat: text.stat });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
@@ -531,20 +531,20 @@ export class OpenSpecSyncService {
         };
         try {
           if (content === undefined) {
-            const current = this.readCurrent(abs);
+            const current = this.readCurrent(abs, openspecDir);
             if ((current?.hash ?? null) !== expectedHash) {
               fileWins(current);
               continue;
             }
             flushPrevious[file] = current?.content ?? null;
-            unlinkSync(abs);
+            unlinkConfined(openspecDir, abs);
           } else {
             // The guarded write re-checks the file right before replacing it, and returns what it replaced.
             try {
-              flushPrevious[file] = (await writeFileAtomic(abs, content, { ...this.opts.writeHooks, expectedHash })).replaced;
+              flushPrevious[file] = (await writeFileAtomic(abs, content, { ...this.opts.writeHooks, expectedHash, root: openspecDir })).replaced;
             } catch (err) {
               if (!(err instanceof SpecsyncError && err.code === "CONFLICT")) throw err;
-              fileWins(this.readCurrent(abs));
+              fileWins(this.readCurrent(abs, openspecDir));
               continue;
             }
           }
@@ -771,9 +771,9 @@ export class OpenSpecSyncService {
     return { specId, name: ref.name, path: ref.path, action: "failed", success: false, error, filesChanged: [], ...(historyId ? { historyId } : {}) };
   }
 
-  private readCurrent(abs: string): { hash: string; content: string; stat: Stats } | null {
+  private readCurrent(abs: string, root: string): { hash: string; content: string; stat: Stats } | null {
     try {
-      const t = readTextFileSync(abs);
+      const t = readTextFileConfined(root, abs);
       return { hash: sha256(t.bytes), content: t.content, stat: t.stat };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
@@ -827,7 +827,7 @@ export class OpenSpecSyncService {
         throw new SpecsyncError("CONFLICT", `${input.file} was changed since you loaded it`, { currentContent: dbFiles[input.file] ?? null, currentHash });
       }
       // The file on disk must still be what we last synced; otherwise import it first (the file wins).
-      const disk = this.readCurrent(abs);
+      const disk = this.readCurrent(abs, openspecDir);
       if ((disk?.hash ?? null) !== (row.baseHashes[input.file] ?? null)) {
         await this.reconcileLocked(project, classifyFolder(row.path)!, "file_watcher");
         throw new SpecsyncError("CONFLICT", `${input.file} was changed on disk; the disk version has been loaded`, { currentContent: disk?.content ?? null, currentHash: disk?.hash ?? null });
@@ -855,7 +855,7 @@ export class OpenSpecSyncService {
       // 2. Immediate atomic flush; the file is re-checked right before the rename replaces it.
       let replaced: string | null = disk?.content ?? null;
       try {
-        const written = await writeFileAtomic(abs, input.content, { ...this.opts.writeHooks, expectedHash: row.baseHashes[input.file] ?? null });
+        const written = await writeFileAtomic(abs, input.content, { ...this.opts.writeHooks, expectedHash: row.baseHashes[input.file] ?? null, root: openspecDir });
         // A write that slipped in between the check and the rename: its bytes go to history, not nowhere.
         if (written.replacedHash !== (row.baseHashes[input.file] ?? null)) replaced = written.replaced;
       } catch (err) {
