@@ -2,9 +2,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createServices, errorMessage, type Services } from "@specsync/api";
+import type { Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
-import { openDatabase } from "./database";
 import { loadEnv, type Env } from "./env";
 
 const USAGE = `specsync — keep an OpenSpec workspace and a database in two-way sync
@@ -15,7 +14,8 @@ commands:
   serve   [--project PATH]… [--port N] [--host H]   run the API server, watchers and scheduler
   sync    [--project PATH]… [--json]                 full two-way sync of the projects
   list    [--specs] [--project PATH] [--json]        changes (or specs) from the database, as \`openspec list --json\`
-  show    <id> [--project PATH] [--json]             a change or spec from the database, as \`openspec show <id> --json\`
+  show    <id> [--type change|spec] [--project PATH] [--json]
+                                                    a change or spec from the database, as \`openspec show <id> --json\`
   history [--change ID] [--project PATH] [--limit N] [--json]
   conflicts [--project PATH] [--json]
 
@@ -45,7 +45,9 @@ function print(json: boolean, value: unknown, text: () => string) {
   process.stdout.write(json ? JSON.stringify(value, null, 2) + "\n" : text() + "\n");
 }
 
+// Loaded on demand: `list`/`show` must not pay for the services, tRPC, chokidar, drizzle migrations.
 async function withServices<T>(env: Env, fn: (services: Services) => Promise<T>): Promise<T> {
+  const [{ openDatabase }, { createServices }] = await Promise.all([import("./database"), import("@specsync/api")]);
   const database = await openDatabase(env);
   try {
     return await fn(createServices(database, { allowedRoots: env.SPECSYNC_ALLOWED_ROOTS }));
@@ -67,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       project: { type: "string", multiple: true },
       json: { type: "boolean", default: false },
       specs: { type: "boolean", default: false },
+      type: { type: "string" },
       change: { type: "string" },
       limit: { type: "string" },
       port: { type: "string" },
@@ -108,26 +111,13 @@ export async function main(argv: string[]): Promise<number> {
         return failed ? 2 : 0;
       });
     case "list":
-      return withServices(env, async (s) => {
-        const [project] = await projectsFor(s, paths().slice(0, 1));
-        if (values.specs) {
-          const specs = await s.specs.cliListSpecs(project!.id);
-          print(values.json, { specs }, () => specs.map((x) => `${x.id}  requirements ${x.requirementCount}`).join("\n") || "No specs found.");
-        } else {
-          const changes = await s.specs.cliListChanges(project!.id);
-          print(values.json, { changes }, () => changes.map((c) => `${c.name}  ${c.totalTasks ? `${c.completedTasks}/${c.totalTasks} tasks` : "No tasks"}`).join("\n") || "No active changes found.");
-        }
-        return 0;
-      });
     case "show": {
-      const id = positionals[0];
-      if (!id) throw new Error("usage: specsync show <id> [--json]");
-      return withServices(env, async (s) => {
-        const [project] = await projectsFor(s, paths().slice(0, 1));
-        const shown = await s.specs.cliShow(project!.id, id);
-        print(values.json, shown, () => JSON.stringify(shown, null, 2));
-        return 0;
-      });
+      const [{ openspecOutput, humanText }, { normalizeType }] = await Promise.all([import("./commands/openspec-output"), import("@specsync/api/openspec-output")]);
+      const req = command === "list" ? { command, specs: values.specs } : { command, id: positionals[0], type: normalizeType(values.type) };
+      const result = await openspecOutput(req, paths()[0]!, env);
+      process.stdout.write(values.json ? result.stdout : humanText(req, result));
+      process.stderr.write(result.stderr);
+      return result.exitCode;
     }
     case "history":
       return withServices(env, async (s) => {
@@ -165,7 +155,7 @@ if (invokedDirectly) {
       if (process.argv[2] !== "serve") process.exit(code);
     },
     (err) => {
-      console.error(`specsync: ${errorMessage(err)}`);
+      console.error(`specsync: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(1);
     },
   );

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { appRouter, type Context, type Services } from "@specsync/api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { CLI_ENDPOINT, handleCliRequest } from "./cli-endpoint";
 
 export type HttpOptions = {
   services: Services;
@@ -53,6 +54,12 @@ export function createHttpServer(opts: HttpOptions): Server {
     if (url.pathname === "/healthz") {
       const body = await health(opts.services);
       res.writeHead(body.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(body));
+      return;
+    }
+    if (url.pathname.startsWith(CLI_ENDPOINT)) {
+      await handleCliRequest(req, res, url, opts.services, opts.token, bearer(req)).catch((err: Error) => {
+        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: err.message }));
+      });
       return;
     }
     if (url.pathname.startsWith("/trpc/")) {
