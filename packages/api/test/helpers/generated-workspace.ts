@@ -158,6 +158,7 @@ export function writeHardCases(root: string) {
     "changes/only-untracked/README.txt": "no tracked file at all\n",
     "changes/group/mobile/proposal.md": "# Change: Nested\n\n## Why\nNested folders are not changes.\n\n## What Changes\n- x\n",
     "changes/group/web/deep/specs/demo/spec.md": "## ADDED Requirements\n### Requirement: Deep\nThe system SHALL be deep.\n",
+    "changes/cli-tools/proposal.md": "# Change: Same name as a spec\n\n## Why\nAmbiguous without --type.\n\n## What Changes\n- x\n",
     "changes/Zeta-upper/proposal.md": "# Change: Upper case sorts first by code unit\n\n## Why\nOrder.\n\n## What Changes\n- x\n",
     "changes/archive/2025-01-01-old-change/proposal.md": "# Change: Old\n\n## Why\nold\n\n## What Changes\n- old\n",
     "changes/archive/2025-02-03-old-two/tasks.md": "- [x] done\n",
