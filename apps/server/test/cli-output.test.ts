@@ -43,7 +43,7 @@ describeEachDb("the specsync command prints what openspec prints", (db, driver) 
   it("from the database: synced first when the database does not know the project, then read directly", async () => {
     const root = tempRepo();
     writeHardCases(root);
-    const env = db().url ? { DATABASE_URL: db().url! } : { SPECSYNC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "specsync-cli-pglite-")) };
+    const env: Record<string, string> = db().url ? { DATABASE_URL: db().url! } : { SPECSYNC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "specsync-cli-pglite-")) };
     await expectSame(root, ["list"], env); // first run: the project is unknown, so it is synced, then printed
     for (const args of CASES) await expectSame(root, args, env);
   }, 240_000);

@@ -7,14 +7,18 @@
  */
 import type { CliResult, ShowType } from "@specsync/api/openspec-output";
 import type { Env } from "../env";
-import { processAlive, readServerFile } from "../server-file";
+import { processAlive, readServerFile, serverFilePath } from "../server-file";
 
 export type OutputRequest = { command: "list"; specs: boolean } | { command: "show"; id: string | undefined; type: ShowType };
 
-/** The answer of the specsync server running for `root`, or null when there is none (or it cannot answer). */
-export async function askRunningServer(req: OutputRequest, root: string, token: string | undefined): Promise<CliResult | null> {
+/**
+ * The answer of the specsync server running for `root`; "none" when no live server is advertised,
+ * "silent" when one is but did not answer.
+ */
+export async function askRunningServer(req: OutputRequest, root: string, token: string | undefined): Promise<CliResult | "none" | { silent: string }> {
   const advertised = readServerFile(root);
-  if (!advertised || !processAlive(advertised.pid)) return null;
+  if (!advertised || !processAlive(advertised.pid)) return "none";
+  const silent = { silent: `a specsync server (pid ${advertised.pid}, ${advertised.url}) is advertised in ${serverFilePath(root)} but did not answer` };
   const q = new URLSearchParams({ root });
   if (req.command === "list") {
     if (req.specs) q.set("specs", "1");
@@ -23,17 +27,31 @@ export async function askRunningServer(req: OutputRequest, root: string, token: 
     if (req.type) q.set("type", req.type);
   }
   try {
-    const res = await fetch(`${advertised.url}/cli/v1/${req.command}?${q}`, {
-      headers: token ? { authorization: `Bearer ${token}` } : {},
-      signal: AbortSignal.timeout(5000),
-    });
-    if (res.status === 401) throw new Error(`the specsync server at ${advertised.url} wants a token: set SPECSYNC_TOKEN to the server's`);
-    if (!res.ok) return null;
-    return (await res.json()) as CliResult;
+    const res = await getJson(`${advertised.url}/cli/v1/${req.command}?${q}`, token);
+    if (res.status === 401) throw new TokenRefused(`the specsync server at ${advertised.url} wants a token: set SPECSYNC_TOKEN to the server's`);
+    return res.status === 200 ? (JSON.parse(res.body) as CliResult) : silent;
   } catch (err) {
-    if (err instanceof Error && err.message.includes("wants a token")) throw err;
-    return null; // not reachable (stale file, a port reused by something else): read the database instead
+    if (err instanceof TokenRefused) throw err;
+    return silent;
   }
+}
+
+class TokenRefused extends Error {}
+
+/** node:http rather than fetch: undici alone costs a one-shot command more than the whole answer. */
+async function getJson(url: string, token: string | undefined): Promise<{ status: number; body: string }> {
+  const { request } = await import("node:http");
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 5000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 async function fromDatabase(req: OutputRequest, root: string, env: Env): Promise<CliResult> {
@@ -67,7 +85,14 @@ async function fromDatabase(req: OutputRequest, root: string, env: Env): Promise
 }
 
 export async function openspecOutput(req: OutputRequest, root: string, env: Env): Promise<CliResult> {
-  return (await askRunningServer(req, root, env.SPECSYNC_TOKEN)) ?? fromDatabase(req, root, env);
+  const answer = await askRunningServer(req, root, env.SPECSYNC_TOKEN);
+  if (answer === "none") return fromDatabase(req, root, env);
+  if ("silent" in answer) {
+    // Two processes on one PGlite data directory can corrupt it: never open it behind a live server's back.
+    if (!env.DATABASE_URL) throw new Error(`${answer.silent}; it holds the embedded database, so specsync will not open it too. Retry, stop that server, or delete the file if that process is not specsync.`);
+    return fromDatabase(req, root, env); // PostgreSQL is safe to share
+  }
+  return answer;
 }
 
 /** A short human rendering when `--json` is not given (the JSON is the contract). */
