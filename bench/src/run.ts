@@ -4,6 +4,10 @@
  * when a target is missed.
  *
  *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--out FILE]
+ *              [--cli "pnpm -s specsync"] [--cli-changes 300]
+ *
+ * The CLI rows (`specsync list --json` vs `openspec list --json`, whole process) also run alone:
+ * `node --import tsx bench/src/cli-speed.ts` (see there). They are left out of --quick.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,6 +22,7 @@ import { createServices } from "@specsync/api";
 import { createSpecsyncClient } from "@specsync/api/client";
 import { createDb, runMigrations, type Database } from "@specsync/db";
 import { createHttpServer } from "../../apps/server/src/http";
+import { cliSpeedRows } from "./cli-speed";
 import { generateWorkspace, loadPool, type Generated } from "./generate-workspace";
 import { branchSwitch } from "./git-switch";
 import { parserRows } from "./parsers";
@@ -33,6 +38,8 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     out: { type: "string" },
     saves: { type: "string", default: "200" },
+    cli: { type: "string", default: process.env.SPECSYNC_BENCH_CLI ?? "pnpm -s specsync" },
+    "cli-changes": { type: "string", default: "300" },
   },
 });
 
@@ -186,6 +193,11 @@ async function main() {
     }
     for (const d of drivers) await benchDriver(d, workspaces, scratch);
     rows.push(...parserRows(args.quick ? 1 : 5).map((r) => (withTargets ? r : { ...r, target: undefined })));
+    if (!args.quick && drivers.length) {
+      const root = mkdtempSync(path.join(scratch, "ws-cli-"));
+      generateWorkspace(root, { changes: Number(args["cli-changes"]), seed: 42 }, pool);
+      rows.push(...(await cliSpeedRows({ root, drivers, runs: 5, cli: args.cli!, adminUrl: ADMIN_URL, log })));
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

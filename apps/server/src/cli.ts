@@ -2,10 +2,9 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createServices, errorMessage, type Services } from "@specsync/api";
+import type { Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
 import { embeddedDataDir } from "@specsync/settings";
-import { openDatabase } from "./database";
 import { loadEnv, type Env } from "./env";
 
 const USAGE = `specsync — keep an OpenSpec workspace and a database in two-way sync
@@ -19,7 +18,8 @@ commands:
   serve   [--project PATH]… [--port N] [--host H]   the API server, watchers and scheduler only
   sync    [--project PATH]… [--json]                 full two-way sync of the projects
   list    [--specs] [--project PATH] [--json]        changes (or specs) from the database, as \`openspec list --json\`
-  show    <id> [--project PATH] [--json]             a change or spec from the database, as \`openspec show <id> --json\`
+  show    <id> [--type change|spec] [--project PATH] [--json]
+                                                    a change or spec from the database, as \`openspec show <id> --json\`
   history [--change ID] [--project PATH] [--limit N] [--json]
   conflicts [--project PATH] [--json]
   migrate [--project PATH]                           apply the database migrations and exit
@@ -52,7 +52,9 @@ function print(json: boolean, value: unknown, text: () => string) {
   process.stdout.write(json ? JSON.stringify(value, null, 2) + "\n" : text() + "\n");
 }
 
+// Loaded on demand: `list`/`show` must not pay for the services, tRPC, chokidar, drizzle migrations.
 async function withServices<T>(env: Env, fn: (services: Services) => Promise<T>): Promise<T> {
+  const [{ openDatabase }, { createServices }] = await Promise.all([import("./database"), import("@specsync/api")]);
   const database = await openDatabase(env, []);
   try {
     return await fn(createServices(database, { allowedRoots: env.SPECSYNC_ALLOWED_ROOTS }));
@@ -75,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
       project: { type: "string", multiple: true },
       json: { type: "boolean", default: false },
       specs: { type: "boolean", default: false },
+      type: { type: "string" },
       change: { type: "string" },
       limit: { type: "string" },
       port: { type: "string" },
@@ -113,6 +116,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "migrate": {
+      const { openDatabase } = await import("./database");
       const database = await openDatabase(env, []);
       await database.close();
       console.log(`migrations applied (${database.driver === "pglite" ? `embedded PGlite in ${env.SPECSYNC_DATA_DIR}` : "PostgreSQL"})`);
@@ -138,26 +142,13 @@ export async function main(argv: string[]): Promise<number> {
         return failed ? 2 : 0;
       });
     case "list":
-      return withServices(env, async (s) => {
-        const [project] = await projectsFor(s, paths().slice(0, 1));
-        if (values.specs) {
-          const specs = await s.specs.cliListSpecs(project!.id);
-          print(values.json, { specs }, () => specs.map((x) => `${x.id}  requirements ${x.requirementCount}`).join("\n") || "No specs found.");
-        } else {
-          const changes = await s.specs.cliListChanges(project!.id);
-          print(values.json, { changes }, () => changes.map((c) => `${c.name}  ${c.totalTasks ? `${c.completedTasks}/${c.totalTasks} tasks` : "No tasks"}`).join("\n") || "No active changes found.");
-        }
-        return 0;
-      });
     case "show": {
-      const id = positionals[0];
-      if (!id) throw new Error("usage: specsync show <id> [--json]");
-      return withServices(env, async (s) => {
-        const [project] = await projectsFor(s, paths().slice(0, 1));
-        const shown = await s.specs.cliShow(project!.id, id);
-        print(values.json, shown, () => JSON.stringify(shown, null, 2));
-        return 0;
-      });
+      const [{ openspecOutput, humanText }, { normalizeType }] = await Promise.all([import("./commands/openspec-output"), import("@specsync/api/openspec-output")]);
+      const req = command === "list" ? { command, specs: values.specs } : { command, id: positionals[0], type: normalizeType(values.type) };
+      const result = await openspecOutput(req, paths()[0]!, env);
+      process.stdout.write(values.json ? result.stdout : humanText(req, result));
+      process.stderr.write(result.stderr);
+      return result.exitCode;
     }
     case "history":
       return withServices(env, async (s) => {
@@ -196,7 +187,7 @@ export function run(argv: string[]): void {
       if (!["serve", "start"].includes(command) || argv.includes("--help") || argv.includes("-h")) process.exit(code);
     },
     (err) => {
-      console.error(`specsync: ${errorMessage(err)}`);
+      console.error(`specsync: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(1);
     },
   );

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { appRouter, errorIdOf, type Context, type Services } from "@specsync/api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { CLI_ENDPOINT, handleCliRequest } from "./cli-endpoint";
 import { allowedHostsFor, createRequestGuard, type GuardLimits } from "./request-guard";
 
 export type HttpOptions = {
@@ -79,6 +80,14 @@ export function createHttpServer(opts: HttpOptions): Server {
     }
     if (pathname === "/auth/sse-ticket" && req.method === "POST") {
       sendJson(res, 200, guard.issueTicket());
+      return;
+    }
+    if (pathname.startsWith(CLI_ENDPOINT)) {
+      // The guard has checked Host and the token; the endpoint re-checks the token it is handed.
+      await handleCliRequest(req, res, verdict.url, opts.services, opts.token, verdict.authenticated ? opts.token : null).catch((err: Error) => {
+        console.error(`[specsync] cli endpoint: ${err.message}`);
+        if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+      });
       return;
     }
     if (pathname.startsWith("/trpc/")) {

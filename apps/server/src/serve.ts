@@ -5,6 +5,7 @@ import { allowedOrigins } from "@specsync/settings";
 import { databaseLocation, openDatabase } from "./database";
 import type { Env } from "./env";
 import { createHttpServer } from "./http";
+import { advertiseServer, localUrl } from "./server-file";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -40,11 +41,13 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
   const { port } = server.address() as AddressInfo;
   const url = `http://${env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST}:${port}`;
   say(`API listening on ${url}/trpc (health: ${url}/healthz)`);
+  const unadvertise = advertiseServer(localUrl(env.HOST, port), services.runtime.state().map((p) => p.rootPath));
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       say("shutting down");
+      unadvertise();
       await services.runtime.stop();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -22,6 +22,7 @@ import {
   type ConflictDetails,
   type ConflictResolution,
   type OpenConflict,
+  type ParsedDocument,
   type SyncAction,
   type SyncTrigger,
 } from "@specsync/validators";
@@ -34,6 +35,7 @@ import { readTextFileConfined, unlinkConfined } from "../utils/fs/safe-open";
 import { resolveInside } from "../utils/fs/safe-path";
 import { classifyFolder, isTrackedFile, listTrackedFilesDetailed, scanWorkspace, type FolderRef } from "../utils/fs/scan-workspace";
 import { sha256 } from "../utils/hash";
+import { findNestedChanges, folderLastModified } from "../utils/fs/change-folder";
 import { folderFingerprint } from "../utils/fs/folder-fingerprint";
 import { KeyedMutex } from "../utils/keyed-mutex";
 import { deriveFields } from "../utils/openspec";
@@ -479,7 +481,16 @@ export class OpenSpecSyncService {
         if (fingerprint !== row.statFingerprint || row.syncError || row.pendingFiles.length) {
           await this.db
             .update(openspecSpecs)
-            .set({ fileStats: stats, statFingerprint: fingerprint, syncError: null, pendingFiles: [], lastSyncedAt: now(), fileModifiedAt: this.latestMtime(disk.files) })
+            .set({
+              fileStats: stats,
+              statFingerprint: fingerprint,
+              syncError: null,
+              pendingFiles: [],
+              lastSyncedAt: now(),
+              fileModifiedAt: this.folderModifiedAt(folderAbs, ref, disk.files),
+              // A folder with no tracked file may have become (or stopped being) a wrapper of nested changes.
+              ...(disk.files.size === 0 ? { parsed: this.parsedOf(folderAbs, ref, {}) } : {}),
+            })
             .where(eq(openspecSpecs.id, row.id));
         }
         return { specId: row.id, ...base, action: "noop", success: true, filesChanged: [] };
@@ -567,7 +578,7 @@ export class OpenSpecSyncService {
         ? { files: conflicts, detectedAt: now().toISOString(), fsModifiedAt: this.latestMtime(disk.files)?.toISOString() ?? null, dbModifiedAt: full?.dbModifiedAt?.toISOString() ?? null, historyId: null }
         : (full?.conflict ?? null);
       const values: PgUpdateSetSource<typeof openspecSpecs> = {
-        ...this.folderValues(ref, files, disk.files, fingerprintOf()),
+        ...this.folderValues(folderAbs, ref, files, disk.files, fingerprintOf()),
         baseHashes,
         pendingFiles: flushError ? toFlush.filter((f) => !flushed.includes(f) && !conflicts.includes(f)) : [],
         conflict,
@@ -644,11 +655,13 @@ export class OpenSpecSyncService {
   }
 
   /** Everything a row holds that comes from its folder's files: content, parsed fields, hashes, stats. */
-  private folderValues(ref: FolderRef, files: FileMap, disk: Map<string, DiskFile>, fingerprint: string | null) {
+  private folderValues(folderAbs: string, ref: FolderRef, files: FileMap, disk: Map<string, DiskFile>, fingerprint: string | null) {
     const stats = this.fileStats(disk);
+    const derived = deriveFields(ref.kind, ref.name, files);
     return {
       ...contentColumns(ref.kind, files),
-      ...deriveFields(ref.kind, ref.name, files),
+      ...derived,
+      parsed: this.withNested(folderAbs, ref, files, derived.parsed),
       name: ref.name,
       path: ref.path,
       archived: ref.archived,
@@ -656,8 +669,31 @@ export class OpenSpecSyncService {
       contentHashes: hashFiles(files),
       fileStats: stats,
       statFingerprint: fingerprint,
-      fileModifiedAt: this.latestMtime(disk),
+      fileModifiedAt: this.folderModifiedAt(folderAbs, ref, disk),
     };
+  }
+
+  /** `openspec list`'s lastModified for an active change (any file, tracked or not); newest tracked file otherwise. */
+  private folderModifiedAt(folderAbs: string, ref: FolderRef, disk: Map<string, DiskFile>): Date | null {
+    if (ref.kind === "change" && !ref.archived) {
+      try {
+        return folderLastModified(folderAbs);
+      } catch {
+        // vanished meanwhile: the next sync sees the folder gone
+      }
+    }
+    return this.latestMtime(disk);
+  }
+
+  private parsedOf(folderAbs: string, ref: FolderRef, files: FileMap) {
+    return this.withNested(folderAbs, ref, files, deriveFields(ref.kind, ref.name, files).parsed);
+  }
+
+  /** Record nested change folders (only possible when the folder has no tracked file of its own). */
+  private withNested(folderAbs: string, ref: FolderRef, files: FileMap, parsed: ParsedDocument): ParsedDocument {
+    if (ref.kind !== "change" || ref.archived || Object.keys(files).length) return parsed;
+    const nested = findNestedChanges(path.dirname(folderAbs), path.basename(folderAbs));
+    return nested ? { ...parsed, nested } : parsed;
   }
 
   /**
@@ -686,7 +722,7 @@ export class OpenSpecSyncService {
         }
         const files: FileMap = {};
         for (const [f, d] of disk.files) files[f] = d.content!;
-        const values = this.folderValues(ref, files, disk.files, this.storableFingerprint(folderAbs, disk, disk.temps.length));
+        const values = this.folderValues(folderAbs, ref, files, disk.files, this.storableFingerprint(folderAbs, disk, disk.temps.length));
         rows.push({ ...values, projectId: project.id, kind: ref.kind, baseHashes: values.contentHashes, lastSyncedAt: now(), ...(ref.archived ? { status: "archived" as const } : {}) } as NewSpecRow);
       }
       if (rows.length) {
@@ -790,7 +826,8 @@ export class OpenSpecSyncService {
   private latestMtime(files: Map<string, DiskFile>): Date | null {
     let latest = 0;
     for (const d of files.values()) latest = Math.max(latest, d.stat.mtimeMs);
-    return latest ? new Date(latest) : null;
+    // Rounded like Node's stat.mtime (what the CLI prints), not truncated.
+    return latest ? new Date(Math.round(latest)) : null;
   }
 
   // ---------------------------------------------------------------- database → filesystem
