@@ -95,7 +95,11 @@ export function FilePanel({ specId, file, content, hash, emptyHint }: { specId: 
     setEditing(false);
   };
 
+  const saving = useRef(false);
   const save = async (content: string, base: string | null) => {
+    // Ctrl+S pressed twice, or Save clicked during a save: one save at a time.
+    if (saving.current) return;
+    saving.current = true;
     setBusy(true);
     try {
       const r = await client.specs.update.mutate({ id: specId, file, content, baseHash: base });
@@ -115,6 +119,7 @@ export function FilePanel({ specId, file, content, hash, emptyHint }: { specId: 
       }
       await invalidate();
     } finally {
+      saving.current = false;
       setBusy(false);
     }
   };
