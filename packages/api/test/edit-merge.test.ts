@@ -1,11 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { createServices, hasConflictMarkers, mergeThreeWay, sha256, SpecsyncError } from "../src";
 import { describeEachDb } from "./helpers/each-db";
 import { changeFiles, cleanupTempRepos, PROPOSAL, tempRepo, writeTree } from "./helpers/workspace";
 
 afterAll(cleanupTempRepos);
+const read = (p: string) => readFileSync(p, "utf8");
 
 describe("mergeThreeWay (node-diff3)", () => {
   const base = "a\nb\nc\nd\ne\nf\n";
@@ -18,6 +20,29 @@ describe("mergeThreeWay (node-diff3)", () => {
     expect(m.text).toBe("a\nb\n<<<<<<< on disk\nC disk\n=======\nC mine\n>>>>>>> yours\nd\ne\nf\n");
     expect(!m.clean && m.conflicts).toEqual([{ startLine: 3, endLine: 7, current: "C disk\n", mine: "C mine\n", base: "c\n" }]);
     expect(hasConflictMarkers(m.text)).toBe(true);
+  });
+  it("property: one side unchanged → the other side, byte for byte; both sides equal → that text", () => {
+    const text = fc.array(fc.constantFrom("a\n", "b\n", "c\r\n", "", "d"), { maxLength: 12 }).map((parts) => parts.join(""));
+    fc.assert(
+      fc.property(text, text, (base, other) => {
+        expect(mergeThreeWay(base, base, other)).toEqual({ clean: true, text: other });
+        expect(mergeThreeWay(base, other, base)).toEqual({ clean: true, text: other });
+        expect(mergeThreeWay(base, other, other)).toEqual({ clean: true, text: other });
+      }),
+    );
+  });
+  it("property: edits to lines far apart always merge, keeping both", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 9 }), fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), (i, j, x, y) => {
+        fc.pre(Math.abs(i - j) >= 2);
+        const base = Array.from({ length: 10 }, (_, k) => `line ${k}\n`);
+        const edit = (k: number, s: string) => base.map((l, n) => (n === k ? `edited ${s.replace(/\n/g, " ")}\n` : l)).join("");
+        const m = mergeThreeWay(base.join(""), edit(i, x), edit(j, y));
+        expect(m.clean).toBe(true);
+        expect(m.text.split("\n")[i]).toBe(`edited ${x.replace(/\n/g, " ")}`);
+        expect(m.text.split("\n")[j]).toBe(`edited ${y.replace(/\n/g, " ")}`);
+      }),
+    );
   });
   it("keeps CRLF, a BOM and a missing final newline byte for byte", () => {
     const b = "\uFEFFx\r\ny\r\nz";
@@ -104,6 +129,13 @@ describeEachDb("edits by people: three-way merge on save, tasks by id, discarded
     expect(after.length).toBe(before.length);
     expect([...after].filter((b, i) => b !== before[i])).toEqual(Array(10).fill("x".charCodeAt(0)));
     expect((await services.specs.get(id)).tasksCompleted).toBe(10);
+  });
+
+  it("ten toggles of different tasks sent at once, by different people on the same version: all ten applied", async () => {
+    const { services, id, file, got } = await setup();
+    const loaded = got.contentHashes["tasks.md"]!;
+    await Promise.all(Array.from({ length: 10 }, (_, i) => services.specs.toggleTask({ id, taskId: `1.${i + 1}`, done: true, baseHash: loaded, actor: `user-${i}` })));
+    expect((read(file("tasks.md")).match(/- \[x\]/g) ?? []).length).toBe(10);
   });
 
   it("a toggle racing a disk edit of another task keeps both; a disk edit of the task's own line is a CONFLICT", async () => {

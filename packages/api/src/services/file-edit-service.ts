@@ -1,5 +1,6 @@
 import type { DiscardDraftInput, ToggleTaskInput, UpdateFileInput } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
+import { KeyedMutex } from "../utils/keyed-mutex";
 import { parseTasks, toggleTask as toggleTaskContent } from "../utils/openspec";
 import { mergeThreeWay, type ConflictRegion } from "../utils/three-way-merge";
 import type { HistoryService } from "./history-service";
@@ -27,6 +28,12 @@ const lineAt = (content: string, line: number) => content.split("\n")[line - 1];
  * (three-way, node-diff3), task toggles are operations on one task, and text a person discards is kept.
  */
 export class FileEditService {
+  /**
+   * People's edits of one file are merged one at a time in this process, so concurrent clicks and saves
+   * never race each other into retries; the sync engine's compare-and-set still guards other servers.
+   */
+  private readonly lock = new KeyedMutex();
+
   constructor(
     private readonly sync: OpenSpecSyncService,
     private readonly history: HistoryService,
@@ -62,6 +69,10 @@ export class FileEditService {
    * merged and written; overlapping edits → CONFLICT carrying the merged text with its conflict regions.
    */
   async save(input: UpdateFileInput): Promise<SaveResult> {
+    return this.lock.run(`${input.id}\0${input.file}`, () => this.saveLocked(input));
+  }
+
+  private async saveLocked(input: UpdateFileInput): Promise<SaveResult> {
     for (let attempt = 1; ; attempt++) {
       const p = await this.preview(input);
       if (!p.clean) {
@@ -110,6 +121,10 @@ export class FileEditService {
    * edits to other lines since then, by the disk or earlier clicks, are kept. Only a change to T's line is a CONFLICT.
    */
   async toggleTask(input: ToggleTaskInput): Promise<SaveResult> {
+    return this.lock.run(`${input.id}\0tasks.md`, () => this.toggleTaskLocked(input));
+  }
+
+  private async toggleTaskLocked(input: ToggleTaskInput): Promise<SaveResult> {
     for (let attempt = 1; ; attempt++) {
       const row = await this.sync.getRow(input.id);
       if (row.kind !== "change") throw new SpecsyncError("BAD_REQUEST", "only changes have tasks");
