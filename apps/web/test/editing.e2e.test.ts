@@ -20,6 +20,8 @@ if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CH
 
 const TWELVE_TASKS = "## 1. Work\n" + Array.from({ length: 12 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("");
 const LONG = PROPOSAL("Long document", Array.from({ length: 150 }, (_, i) => `- Point ${i + 1} of a long list.\n`).join(""));
+/** ~40 KB: more than fits in a URL, so the merge preview must travel in a request body. */
+const BIG = PROPOSAL("Merge now", Array.from({ length: 800 }, (_, i) => `- Requirement note ${i + 1}: the system keeps every word typed.\n`).join(""));
 const MARKDOWN = PROPOSAL("Dark editor", "- A [link](https://example.com), `code`, *emphasis* and **strong**.\n> A quote.\n");
 
 describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is lost", () => {
@@ -55,6 +57,7 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     writeTree(root, {
       ...changeFiles("merge-clean", "Merge clean"),
       ...changeFiles("merge-now", "Merge now"),
+      "changes/merge-now/proposal.md": BIG,
       ...changeFiles("merge-conflict", "Merge conflict"),
       ...changeFiles("resolve-in-dialog", "Resolve in dialog"),
       ...changeFiles("fast-tasks", "Fast tasks"),
@@ -294,10 +297,13 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     await page.keyboard.type("\nMine, still typing.\n");
     expect(await page.locator('[data-testid="changed-on-disk"]').count()).toBe(0);
     const disk = read("changes/merge-now/proposal.md").replace("# Change: Merge now", "# Change: Merge now, edited by an agent");
+    const written = Date.now();
     writeFileSync(file("changes/merge-now/proposal.md"), disk);
     await page.waitForSelector('[data-testid="changed-on-disk"]', { timeout: 10_000 });
+    console.log(`[measure] disk save → "changed on disk" banner in the open editor: ${Date.now() - written} ms`);
     await page.click('[data-testid="merge-now"]');
-    await waitFor(async () => (await editorText(page)) === disk + "\nMine, still typing.\n", 5_000, "merged into the editor");
+    await page.waitForSelector('[data-testid="toast"]:has-text("Merged the newer proposal.md")');
+    expect(await page.textContent('[data-testid="editor"] .cm-line')).toBe("# Change: Merge now, edited by an agent");
     expect(read("changes/merge-now/proposal.md")).toBe(disk); // not saved yet
     await page.waitForSelector('[data-testid="changed-on-disk"]', { state: "detached" });
     await page.keyboard.press("Control+s");

@@ -160,7 +160,7 @@ export function FilePanel({ specId, file, content, hash, emptyHint }: { specId: 
   const mergeNow = async () => {
     setBusy(true);
     try {
-      const p = await client.specs.previewMerge.query({ id: specId, file, content: text.current, baseHash });
+      const p = await client.specs.previewMerge.mutate({ id: specId, file, content: text.current, baseHash });
       if (p.clean) {
         startEditing(p.text, p.currentHash, p.currentContent);
         toast({ tone: "info", title: `Merged the newer ${file} into your text`, body: "Not saved yet: review it, then save." });

@@ -22,7 +22,8 @@ export const specsRouter = router({
    */
   update: procedure.input(updateFileInputSchema).mutation(({ ctx, input }) => ctx.services.specs.update({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
   /** The same merge as `update`, without writing: how an edit made on baseHash combines with the current file. */
-  previewMerge: procedure.input(updateFileInputSchema.omit({ actor: true })).query(({ ctx, input }) => ctx.services.edits.preview(input)),
+  // A mutation only for transport: the text (up to 1 MiB) travels in a POST body, never in a GET URL.
+  previewMerge: procedure.input(updateFileInputSchema.omit({ actor: true })).mutation(({ ctx, input }) => ctx.services.edits.preview(input)),
   /** "Keep disk": the person's unsaved text is kept as a history entry (draft discarded by <actor>), restorable. */
   discardDraft: procedure.input(discardDraftInputSchema).mutation(({ ctx, input }) => ctx.services.edits.discardDraft({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
   toggleTask: procedure.input(toggleTaskInputSchema).mutation(({ ctx, input }) => ctx.services.specs.toggleTask({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),

@@ -1,4 +1,4 @@
-import type { DiscardDraftInput, ToggleTaskInput, UpdateFileInput } from "@specsync/validators";
+import { MAX_CONTENT_BYTES, type DiscardDraftInput, type ToggleTaskInput, type UpdateFileInput } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
 import { KeyedMutex } from "../utils/keyed-mutex";
 import { parseTasks, toggleTask as toggleTaskContent } from "../utils/openspec";
@@ -97,6 +97,8 @@ export class FileEditService {
 
   /** Keep the text a person chose not to save, as a history entry ("draft discarded by <actor>"), restorable. */
   async discardDraft(input: DiscardDraftInput): Promise<{ historyId: number }> {
+    const bytes = Buffer.byteLength(input.content, "utf8");
+    if (bytes > MAX_CONTENT_BYTES) throw new SpecsyncError("PAYLOAD_TOO_LARGE", `content is ${bytes} bytes; the limit is ${MAX_CONTENT_BYTES}`);
     const row = await this.sync.getRow(input.id);
     const h = await this.history.record({
       specId: row.id,
