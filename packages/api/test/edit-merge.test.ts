@@ -115,6 +115,12 @@ describeEachDb("edits by people: three-way merge on save, tasks by id, discarded
     expect(readFileSync(file("proposal.md"), "utf8")).toBe(got.files["proposal.md"]);
     await services.sync.restore(historyId, "proposal.md", "ann");
     expect(readFileSync(file("proposal.md"), "utf8")).toBe(mine);
+    // Hostile input: not a file of this change, a path outside it, too large — refused, nothing recorded.
+    const base = got.contentHashes["proposal.md"]!;
+    await expect(services.edits.discardDraft({ id, file: "notes.txt", content: "x", baseHash: base })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(services.edits.discardDraft({ id, file: "../../etc/passwd", content: "x", baseHash: base })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(services.edits.discardDraft({ id, file: "proposal.md", content: "x".repeat(1024 * 1024 + 1), baseHash: base })).rejects.toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
+    expect((await services.history.list({ specId: id, limit: 50 })).items.filter((h) => h.action === "draft_discarded")).toHaveLength(1);
   });
 
   it("ten toggles on different tasks, all made on the same loaded version: all ten applied, exactly ten bytes changed", async () => {

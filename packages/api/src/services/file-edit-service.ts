@@ -1,5 +1,6 @@
 import { MAX_CONTENT_BYTES, type DiscardDraftInput, type ToggleTaskInput, type UpdateFileInput } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
+import { isTrackedFile } from "../utils/fs/scan-workspace";
 import { KeyedMutex } from "../utils/keyed-mutex";
 import { parseTasks, toggleTask as toggleTaskContent } from "../utils/openspec";
 import { mergeThreeWay, type ConflictRegion } from "../utils/three-way-merge";
@@ -54,12 +55,8 @@ export class FileEditService {
     const currentHash = row.contentHashes[input.file] ?? null;
     const currentContent = files[input.file] ?? null;
     if (currentHash === input.baseHash) return { clean: true, text: input.content, currentHash, currentContent, changed: false };
-    const base = await this.versionOf(row, files, input.file, input.baseHash);
-    if (base === undefined) {
-      // The base is no longer known: every difference is shown as one conflict for the person to settle.
-      const merged = mergeThreeWay("", currentContent ?? "", input.content);
-      return merged.clean ? { clean: true, text: merged.text, currentHash, currentContent, changed: true } : { ...merged, currentHash, currentContent, changed: true };
-    }
+    // A base no longer known merges against nothing: every difference becomes a conflict for the person to settle.
+    const base = (await this.versionOf(row, files, input.file, input.baseHash)) ?? "";
     const merged = mergeThreeWay(base, currentContent ?? "", input.content);
     return merged.clean ? { clean: true, text: merged.text, currentHash, currentContent, changed: true } : { ...merged, currentHash, currentContent, changed: true };
   }
@@ -99,7 +96,10 @@ export class FileEditService {
   async discardDraft(input: DiscardDraftInput): Promise<{ historyId: number }> {
     const bytes = Buffer.byteLength(input.content, "utf8");
     if (bytes > MAX_CONTENT_BYTES) throw new SpecsyncError("PAYLOAD_TOO_LARGE", `content is ${bytes} bytes; the limit is ${MAX_CONTENT_BYTES}`);
+    if (input.content.includes("\0")) throw new SpecsyncError("BAD_REQUEST", "content must be text: it contains a NUL byte");
     const row = await this.sync.getRow(input.id);
+    // Only a file that could be restored later: the same rule as saving it.
+    if (!isTrackedFile(row.kind, input.file)) throw new SpecsyncError("BAD_REQUEST", `${input.file} is not an editable file of a ${row.kind}`);
     const h = await this.history.record({
       specId: row.id,
       projectId: row.projectId,
