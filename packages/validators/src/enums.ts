@@ -44,7 +44,8 @@ export const syncTriggerSchema = z.enum(SYNC_TRIGGERS);
 export type SyncTrigger = z.infer<typeof syncTriggerSchema>;
 
 /** What a sync did to the row; `noop` operations write no history row. */
-export const SYNC_ACTIONS = ["created", "updated", "flushed", "archived", "deleted", "restored", "conflict", "failed"] as const;
+/** `draft_discarded`: a person chose the disk version over their unsaved text; that text is kept in the entry. */
+export const SYNC_ACTIONS = ["created", "updated", "flushed", "archived", "deleted", "restored", "conflict", "failed", "draft_discarded"] as const;
 export const syncActionSchema = z.enum(SYNC_ACTIONS);
 export type SyncAction = z.infer<typeof syncActionSchema>;
 

@@ -37,10 +37,21 @@ export const updateFileInputSchema = z.object({
 });
 export type UpdateFileInput = z.infer<typeof updateFileInputSchema>;
 
+/** Text a person chose not to save ("keep disk"): kept in history, restorable like any version. */
+export const discardDraftInputSchema = z.object({
+  id: rowIdSchema,
+  file: editableFileSchema,
+  content: fileContentSchema,
+  baseHash: hashSchema.nullable(),
+  actor: z.string().max(200).optional(),
+});
+export type DiscardDraftInput = z.infer<typeof discardDraftInputSchema>;
+
 export const toggleTaskInputSchema = z.object({
   id: rowIdSchema,
   taskId: z.string().min(1).max(200),
   done: z.boolean(),
+  /** The version of tasks.md the click was made on: the toggle applies while the task's own line is unchanged since. */
   baseHash: hashSchema,
   actor: z.string().max(200).optional(),
 });

@@ -1,6 +1,7 @@
 import type { Database } from "@specsync/db";
 import { SYNC_DEFAULTS } from "@specsync/settings";
 import type { AtomicWriteHooks } from "../utils/fs/atomic-write";
+import { FileEditService } from "./file-edit-service";
 import { HistoryService } from "./history-service";
 import { OpenSpecSyncService } from "./openspec-sync-service";
 import { ProjectsService } from "./projects-service";
@@ -23,12 +24,13 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const history = new HistoryService(database);
   const events = new SyncEventBus(database);
   const sync = new OpenSpecSyncService({ database, history, events, writeHooks: options.writeHooks, log: options.log });
-  const specs = new SpecsService(database, sync, events);
+  const edits = new FileEditService(sync, history, events);
+  const specs = new SpecsService(database, sync, events, edits);
   const allowedRoots = options.allowedRoots?.length ? options.allowedRoots : [process.cwd()];
   const projects = new ProjectsService(database, sync, allowedRoots);
   const runtime = new SyncRuntime({ database, sync, projects, events, history }, options);
   const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? SYNC_DEFAULTS.concurrency, options.statusStaleSeconds ?? SYNC_DEFAULTS.statusStaleSeconds);
-  return { database, history, events, sync, specs, projects, runtime, status };
+  return { database, history, events, sync, edits, specs, projects, runtime, status };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -38,5 +40,7 @@ export { SyncScheduler } from "./sync-scheduler";
 export { HistoryService, OpenSpecSyncService, ProjectsService, SpecsService, SyncEventBus, SyncRuntime, SyncStatusService };
 export type { SyncOutcome, SyncSummary, FileStatus, FileState } from "./openspec-sync-service";
 export type { SpecListItem } from "./specs-service";
+export { FileEditService };
+export type { MergePreview, SaveOutcome, SaveResult } from "./file-edit-service";
 export type { PublishedEvent } from "./sync-events";
 export type { WatcherState } from "./file-watcher-service";

@@ -27,8 +27,9 @@ import {
   type UpdateFileInput,
 } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
-import { outline, parseTasks, toggleTask as toggleTaskContent } from "../utils/openspec";
+import { outline, parseTasks } from "../utils/openspec";
 import { byCodeUnit } from "../utils/openspec/change-show";
+import type { FileEditService } from "./file-edit-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
 import type { SyncEventBus } from "./sync-events";
@@ -71,6 +72,7 @@ export class SpecsService {
     private readonly database: Database,
     private readonly sync: OpenSpecSyncService,
     private readonly events: SyncEventBus,
+    private readonly edits: FileEditService,
   ) {}
 
   private get db() {
@@ -156,24 +158,14 @@ export class SpecsService {
     };
   }
 
+  /** Save a person's edit, merged with what changed since its base (see FileEditService.save). */
   async update(input: UpdateFileInput) {
-    const { row, hash } = await this.sync.writeFile(input);
-    return { id: row.id, file: input.file, hash, contentHashes: row.contentHashes };
+    return this.edits.save(input);
   }
 
-  /** Tick or untick one task: exactly one character of tasks.md changes. */
+  /** Tick or untick one task by its id: exactly one character of tasks.md changes. */
   async toggleTask(input: ToggleTaskInput) {
-    const row = await this.sync.getRow(input.id);
-    if (row.kind !== "change") throw new SpecsyncError("BAD_REQUEST", "only changes have tasks");
-    const currentHash = row.contentHashes["tasks.md"];
-    const tasks = filesOfRow(row)["tasks.md"];
-    if (!currentHash || tasks === undefined) throw new SpecsyncError("NOT_FOUND", "this change has no tasks.md");
-    if (currentHash !== input.baseHash) {
-      throw new SpecsyncError("CONFLICT", "tasks.md was changed since you loaded it", { currentContent: tasks, currentHash });
-    }
-    const next = toggleTaskContent(tasks, input.taskId, input.done);
-    if (next === null) throw new SpecsyncError("NOT_FOUND", `task ${input.taskId} not found in tasks.md`);
-    return this.update({ id: input.id, file: "tasks.md", content: next, baseHash: input.baseHash, actor: input.actor });
+    return this.edits.toggleTask(input);
   }
 
   async setStatus(input: SetStatusInput) {
