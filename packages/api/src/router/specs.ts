@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   capabilityIdSchema,
   listSpecsInputSchema,
+  lookupInputSchema,
   nextWorkInputSchema,
   rowIdSchema,
   setPriorityInputSchema,
@@ -14,11 +15,13 @@ import { procedure, router } from "../trpc";
 export const specsRouter = router({
   list: procedure.input(listSpecsInputSchema.optional()).query(({ ctx, input }) => ctx.services.specs.list(input ?? {})),
   get: procedure.input(z.object({ id: rowIdSchema })).query(({ ctx, input }) => ctx.services.specs.get(input.id)),
+  /** The row behind a readable address (project slug + change name or capability id). */
+  lookup: procedure.input(lookupInputSchema).query(({ ctx, input }) => ctx.services.specs.lookup(input)),
   /** Write one file: DB first, then an immediate atomic flush. A stale baseHash answers CONFLICT. */
   update: procedure.input(updateFileInputSchema).mutation(({ ctx, input }) => ctx.services.specs.update({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
   toggleTask: procedure.input(toggleTaskInputSchema).mutation(({ ctx, input }) => ctx.services.specs.toggleTask({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
   setStatus: procedure.input(setStatusInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setStatus({ ...input, actor: input.actor ?? ctx.actor ?? "anonymous" })),
-  setPriority: procedure.input(setPriorityInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setPriority(input)),
+  setPriority: procedure.input(setPriorityInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setPriority({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
   /** Changes whose delta specs touch a capability. */
   touching: procedure
     .input(z.object({ projectId: rowIdSchema, capability: capabilityIdSchema }))
