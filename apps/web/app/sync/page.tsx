@@ -32,14 +32,14 @@ export default function SyncPanel() {
   const resolve = useMutation(trpc.sync.resolveConflict.mutationOptions({ onSettled: invalidate }));
   const t = status.data?.totals;
   return (
-    <div className="space-y-6">
-      <div className="flex items-center justify-between">
+    <div className="min-w-0 space-y-6" id="content" tabIndex={-1}>
+      <div className="flex flex-wrap items-center justify-between gap-2">
         <h1 className="text-2xl font-semibold">Sync</h1>
         <Button onClick={() => force.mutate({})} disabled={force.isPending} data-testid="sync-all">
           <RefreshCw className={force.isPending ? "h-4 w-4 animate-spin" : "h-4 w-4"} aria-hidden /> Sync everything now
         </Button>
       </div>
-      <div className="grid gap-3 sm:grid-cols-5">
+      <div className="grid grid-cols-2 gap-3 sm:grid-cols-5">
         {[
           ["Rows", t?.total],
           ["Sync errors", t?.errors],
@@ -47,7 +47,7 @@ export default function SyncPanel() {
           ["Pending writes", t?.pending],
           ["Stale (> 5 min)", t?.stale],
         ].map(([label, n]) => (
-          <Card key={label as string} className="p-3">
+          <Card key={label as string} className="p-3" data-testid={`total-${String(label).split(" ")[0]!.toLowerCase()}`}>
             <div className="text-xs text-zinc-500">{label}</div>
             <div className="text-2xl font-semibold tabular-nums">{n ?? "–"}</div>
           </Card>
@@ -60,7 +60,7 @@ export default function SyncPanel() {
           {status.data?.projects.map((p) => (
             <div key={p.projectId} className="flex flex-wrap items-center gap-3 p-3 text-sm" data-testid="project-row">
               <span className="font-medium">{p.name}</span>
-              <span className="font-mono text-xs text-zinc-500">{p.rootPath}</span>
+              <span className="min-w-0 font-mono text-xs break-all text-zinc-500">{p.rootPath}</span>
               <Badge tone={p.watcher.state === "watching" ? "green" : p.watcher.state === "polling" ? "amber" : "red"}>watcher: {p.watcher.state}</Badge>
               <span className="text-xs text-zinc-500">last event {timeAgo(p.watcher.lastEventAt)} · restarts {p.watcher.restarts}</span>
               {p.scheduler ? <span className="text-xs text-zinc-500">batch {timeAgo(p.scheduler.at)}: {p.scheduler.summary.total} checked in {p.scheduler.ms} ms</span> : null}
@@ -135,13 +135,21 @@ export default function SyncPanel() {
                 <tr key={h.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800/60">
                   <td className="px-3 py-1.5 text-xs text-zinc-500">{timeAgo(h.createdAt)}</td>
                   <td className="px-3 py-1.5">{h.specId ? <Link className="hover:underline" href={`/changes/${h.specId}?tab=history`}>{h.name}</Link> : h.name}</td>
-                  <td className="px-3 py-1.5 text-xs">{h.direction === "fs_to_db" ? "disk → db" : "db → disk"}</td>
+                  <td className="px-3 py-1.5 text-xs">{h.lifecycle || h.action === "checked" ? "—" : h.direction === "fs_to_db" ? "disk → db" : "db → disk"}</td>
                   <td className="px-3 py-1.5 text-xs">{h.trigger.replace("_", " ")}</td>
-                  <td className="px-3 py-1.5">{h.success ? <Badge tone={h.action === "conflict" ? "amber" : "green"}>{h.action}</Badge> : <Badge tone="red" title={h.error ?? ""}>failed</Badge>}</td>
+                  <td className="px-3 py-1.5">{h.success ? <Badge tone={h.action === "conflict" ? "amber" : "green"}>{h.action.replace("_", " ")}</Badge> : <Badge tone="red" title={h.error ?? ""}>failed</Badge>}</td>
                   <td className="px-3 py-1.5 font-mono text-xs">{h.filesChanged.join(", ")}</td>
                   <td className="px-3 py-1.5 text-right text-xs tabular-nums">{h.durationMs}</td>
                 </tr>
               ))}
+              {history.data && history.data.items.length === 0 ? (
+                <tr>
+                  <td colSpan={7} className="px-3 py-6 text-center text-sm text-zinc-500" data-testid="history-empty">
+                    {onlyFailures ? "No failed syncs" : "No history entries"}
+                    {trigger ? ` with trigger "${trigger.replace("_", " ")}"` : ""}.{onlyFailures ? " Everything synced cleanly." : ""}
+                  </td>
+                </tr>
+              ) : null}
             </tbody>
           </table>
         </Card>

@@ -1,5 +1,5 @@
 "use client";
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import ReactMarkdown from "react-markdown";
 import remarkGfm from "remark-gfm";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
@@ -14,7 +14,7 @@ import { ConflictDialog } from "./conflict-dialog";
 type Conflict = { disk: string | null; hash: string | null };
 
 /** One file of a change: rendered Markdown, or the editor. Saves send the base hash; CONFLICT opens the diff. */
-export function FilePanel({ specId, file, content, hash, emptyHint }: { specId: string; file: string; content: string | undefined; hash: string | undefined; emptyHint?: string }) {
+export function FilePanel({ specId, file, content, hash, emptyHint, view }: { specId: string; file: string; content: string | undefined; hash: string | undefined; emptyHint?: string; view?: ReactNode }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
@@ -53,6 +53,8 @@ export function FilePanel({ specId, file, content, hash, emptyHint }: { specId: 
         </div>
         {content === undefined ? (
           <p className="py-8 text-center text-sm text-zinc-500">{emptyHint ?? `No ${file} yet.`}</p>
+        ) : view ? (
+          view
         ) : (
           <article className="prose-spec max-w-none" data-testid="rendered">
             <ReactMarkdown remarkPlugins={[remarkGfm]}>{content.replace(/^\uFEFF/, "")}</ReactMarkdown>

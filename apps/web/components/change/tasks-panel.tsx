@@ -2,6 +2,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "~/lib/trpc";
 import { useToast } from "~/components/ui/toaster";
+import { InlineMarkdown } from "~/components/inline-markdown";
 
 type Task = { id: string; text: string; done: boolean; line: number; group: string | null };
 
@@ -50,7 +51,7 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
                     data-testid={`task-${t.id}`}
                     onChange={(e) => hash && toggle.mutate({ id: specId, taskId: t.id, done: e.target.checked, baseHash: hash })}
                   />
-                  <span className={t.done ? "text-zinc-500 line-through" : ""}>{t.text}</span>
+                  <span className={t.done ? "text-zinc-500 line-through" : ""} data-testid="task-label"><InlineMarkdown text={t.text} /></span>
                 </label>
               </li>
             ))}
