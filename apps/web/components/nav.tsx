@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { useEffect } from "react";
 import { Moon, Sun, RefreshCcw } from "lucide-react";
 import { cn } from "~/lib/utils";
 
@@ -21,6 +22,11 @@ export function sectionOf(pathname: string): string {
 
 export function Nav() {
   const pathname = usePathname();
+  // Re-apply the saved theme after hydration: a client re-render of <html> must not drop it.
+  useEffect(() => {
+    const saved = localStorage.getItem("specsync.theme");
+    if (saved) document.documentElement.classList.toggle("dark", saved === "dark");
+  }, []);
   const toggle = () => {
     const dark = !document.documentElement.classList.contains("dark");
     document.documentElement.classList.toggle("dark", dark);

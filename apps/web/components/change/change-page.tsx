@@ -86,7 +86,7 @@ export function ChangePage({ id }: { id: string }) {
           </Button>
         </Card>
       </div>
-      {isChange && s.statusChangedAt ? <p className="text-xs text-zinc-500">Status set by {s.statusChangedBy ?? "?"} {timeAgo(s.statusChangedAt)}</p> : null}
+      {isChange && s.statusChangedAt ? <p className="text-xs text-zinc-500" suppressHydrationWarning>Status set by {s.statusChangedBy ?? "?"} {timeAgo(s.statusChangedAt)}</p> : null}
 
       {s.conflict ? (
         <Card className="border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-800 dark:bg-amber-950" data-testid="conflict-banner">
