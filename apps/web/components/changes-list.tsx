@@ -57,7 +57,7 @@ export function ChangesList() {
       </div>
 
       <Card className="flex flex-wrap items-center gap-2 p-3">
-        <label className="relative w-full flex-1 sm:w-auto sm:min-w-56">
+        <label className="relative basis-full sm:min-w-56 sm:flex-1 sm:basis-0">
           <span className="sr-only">Search</span>
           <Search className="pointer-events-none absolute top-2.5 left-2.5 h-4 w-4 text-zinc-400" aria-hidden />
           <Input data-testid="search" className="w-full pl-8" placeholder="Search titles and content…" defaultValue={view.get("q") ?? ""} onChange={(e) => view.set({ q: e.target.value }, { replace: !!view.get("q") })} />

@@ -96,8 +96,13 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
     expect(html).toContain('data-testid="change-heading"');
     expect(html).toContain("Tiny");
     expect(html).not.toContain(">Loading…<");
-    // Measured: first row visible in a fresh browser context (no cache), and a change page's heading.
+    // Measured: the server's HTML (with rows) and first row visible in a fresh browser context (no cache), and the same for a change page.
     for (let i = 0; i < 5; i++) {
+      for (const [label, url] of [["HTML with rows, /", "/"], ["HTML with content, change page", `/p/${slug}/changes/${CHANGE}`]] as const) {
+        const t = Date.now();
+        await (await fetch(webUrl + url)).text();
+        (figures[`server render: ${label}`] ??= []).push(Date.now() - t);
+      }
       const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       const p = await ctx.newPage();
       let t0 = Date.now();

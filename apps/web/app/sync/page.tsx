@@ -11,6 +11,7 @@ import { Button } from "~/components/ui/button";
 import { Select } from "~/components/ui/input";
 import { useToast } from "~/components/ui/toaster";
 import { timeAgo } from "~/lib/utils";
+import { useSpecHref } from "~/components/use-spec-href";
 
 export default function SyncPanel() {
   const trpc = useTRPC();
@@ -31,6 +32,7 @@ export default function SyncPanel() {
   );
   const resolve = useMutation(trpc.sync.resolveConflict.mutationOptions({ onSettled: invalidate }));
   const t = status.data?.totals;
+  const hrefOf = useSpecHref();
   return (
     <div className="min-w-0 space-y-6" id="content" tabIndex={-1}>
       <div className="flex flex-wrap items-center justify-between gap-2">
@@ -79,7 +81,7 @@ export default function SyncPanel() {
             conflicts.data.map((c) => (
               <div key={c.id} className="space-y-1 p-3 text-sm">
                 <div className="flex flex-wrap items-center gap-2">
-                  <Link href={`/changes/${c.id}?tab=history`} className="font-medium hover:underline">{c.title}</Link>
+                  <Link href={hrefOf(c, "?tab=history")} className="font-medium hover:underline">{c.title}</Link>
                   {c.conflict ? <Badge tone="amber">conflict: {c.conflict.files.join(", ")}</Badge> : null}
                   {c.pendingFiles.length ? <Badge tone="red">not yet written: {c.pendingFiles.join(", ")}</Badge> : null}
                   {c.conflict ? (

@@ -101,7 +101,7 @@ export function ChangePage({ id }: { id: string }) {
       {s.syncError ? <Card className="border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300">Sync error: {s.syncError}</Card> : null}
       {s.parseError ? <Card className="border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-900 dark:bg-amber-950">The OpenSpec CLI would report: {s.parseError}</Card> : null}
 
-      <div role="tablist" aria-label="Documents" className="flex gap-1 overflow-x-auto border-b border-zinc-200 dark:border-zinc-800">
+      <div role="tablist" aria-label="Documents" className="flex flex-wrap gap-x-1 border-b border-zinc-200 dark:border-zinc-800">
         {tabs.map((t) => (
           <button key={t} role="tab" type="button" aria-selected={tab === t} data-testid={`tab-${t}`} onClick={() => view.set({ tab: t === tabs[0] ? null : t })} className={cn("-mb-px shrink-0 border-b-2 px-3 py-2 text-sm whitespace-nowrap", tab === t ? "border-indigo-600 font-medium" : "border-transparent text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100")}>
             {label[t]}
