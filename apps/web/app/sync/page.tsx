@@ -135,12 +135,12 @@ export default function SyncPanel() {
             <tbody>
               {history.data?.items.map((h) => (
                 <tr key={h.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800/60">
-                  <td className="px-3 py-1.5 text-xs text-zinc-500">{timeAgo(h.createdAt)}</td>
+                  <td className="px-3 py-1.5 text-xs whitespace-nowrap text-zinc-500">{timeAgo(h.createdAt)}</td>
                   <td className="px-3 py-1.5">{h.specId ? <Link className="hover:underline" href={`/changes/${h.specId}?tab=history`}>{h.name}</Link> : h.name}</td>
                   <td className="px-3 py-1.5 text-xs">{h.lifecycle || h.action === "checked" ? "—" : h.direction === "fs_to_db" ? "disk → db" : "db → disk"}</td>
                   <td className="px-3 py-1.5 text-xs">{h.trigger.replace("_", " ")}</td>
                   <td className="px-3 py-1.5">{h.success ? <Badge tone={h.action === "conflict" ? "amber" : "green"}>{h.action.replace("_", " ")}</Badge> : <Badge tone="red" title={h.error ?? ""}>failed</Badge>}</td>
-                  <td className="px-3 py-1.5 font-mono text-xs">{h.filesChanged.join(", ")}</td>
+                  <td className="px-3 py-1.5 font-mono text-xs">{h.lifecycle ? `${h.lifecycle.field}: ${h.lifecycle.from} → ${h.lifecycle.to}` : h.filesChanged.join(", ")}</td>
                   <td className="px-3 py-1.5 text-right text-xs tabular-nums">{h.durationMs}</td>
                 </tr>
               ))}
