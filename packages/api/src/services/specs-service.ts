@@ -31,7 +31,7 @@ import {
   type UpdateFileInput,
 } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
-import { outline, parseTasks, requirementOutline, toggleTask as toggleTaskContent } from "../utils/openspec";
+import { outline, parseTasks, requirementOutline, toggleTask as toggleTaskContent, type OutlineHeading } from "../utils/openspec";
 import { byCodeUnit } from "../utils/openspec/change-show";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
@@ -79,6 +79,22 @@ export class SpecsService {
 
   private get db() {
     return this.database.db;
+  }
+
+  /** Heading outlines by content hash: a full Markdown parse is most of a change page's cost, and files rarely change. */
+  private readonly outlines = new Map<string, OutlineHeading[]>();
+
+  private outlineOf(content: string, hash: string | undefined): OutlineHeading[] {
+    if (!hash) return outline(content);
+    let hit = this.outlines.get(hash);
+    if (hit) {
+      this.outlines.delete(hash); // refresh its place: the map's order is least recently used first
+    } else {
+      hit = outline(content);
+      if (this.outlines.size >= 2000) this.outlines.delete(this.outlines.keys().next().value!);
+    }
+    this.outlines.set(hash, hit);
+    return hit;
   }
 
   async list(input: ListSpecsInput) {
@@ -150,8 +166,8 @@ export class SpecsService {
       .select({ n: sql<number>`count(*)::int`, failures: sql<number>`count(*) filter (where not ${syncHistory.success})::int`, last: sql<Date | null>`max(${syncHistory.createdAt})` })
       .from(syncHistory)
       .where(eq(syncHistory.specId, id));
-    const outlines: Record<string, ReturnType<typeof outline>> = {};
-    for (const [f, c] of Object.entries(files)) if (f.endsWith(".md")) outlines[f] = outline(c);
+    const outlines: Record<string, OutlineHeading[]> = {};
+    for (const [f, c] of Object.entries(files)) if (f.endsWith(".md")) outlines[f] = this.outlineOf(c, row.contentHashes[f]);
     // Content is returned once, byte-exact, in `files` (the columns lack any leading BOM).
     const { proposalContent: _p, tasksContent: _t, designContent: _d, metaContent: _m, specContent: _c, deltaSpecs: _ds, bomFiles: _b, ...rest } = row;
     return {
