@@ -37,9 +37,10 @@ export function ChangesList() {
   const projectName = (id: string) => projects.data?.find((p) => p.id === id)?.name ?? "";
   const total = list.data?.facets?.total;
   // A page past the end (a stale link, rows archived meanwhile) shows the last page instead of "no match".
+  const setView = view.set;
   useEffect(() => {
-    if (total !== undefined && !list.isPlaceholderData && page > lastPage(total)) view.set({ page: lastPage(total) ? String(lastPage(total)) : null }, { replace: true });
-  }, [total, page, list.isPlaceholderData, view]);
+    if (total !== undefined && !list.isPlaceholderData && page > lastPage(total)) setView({ page: lastPage(total) ? String(lastPage(total)) : null }, { replace: true });
+  }, [total, page, list.isPlaceholderData, setView]);
 
   return (
     <div className="space-y-4">

@@ -126,7 +126,7 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
     await page.waitForSelector('[data-testid="history-panel"]');
     expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe(`/p/${slug}/changes/${CHANGE}?tab=history`);
 
-    for (const bad of ["/changes/not-a-uuid", "/changes/00000000-0000-4000-8000-000000000000", `/p/${slug}/changes/no-such-change`, "/p/no-such-project/changes/x", `/p/${slug}/specs/no/such/spec`, `/p/${slug}/changes/Bad..Name`]) {
+    for (const bad of ["/changes/not-a-uuid", "/changes/00000000-0000-4000-8000-000000000000", `/p/${slug}/changes/no-such-change`, "/p/no-such-project/changes/x", `/p/${slug}/specs/no/such/spec`, `/p/${slug}/changes/Bad..Name`, `/p/${slug}/changes/%E0%A4%A`, "/changes/%E0%A4%A"]) {
       const res = await page.goto(webUrl + bad);
       expect(res?.status(), bad).toBe(404);
       await page.waitForSelector('[data-testid="not-found"] >> text=Back to changes');
