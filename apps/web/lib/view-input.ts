@@ -1,4 +1,4 @@
-import { LIFECYCLE_STATUSES, LIST_SORTS, PRIORITIES, type ListSpecsInput } from "@specsync/validators";
+import { LIFECYCLE_STATUSES, LIST_SORTS, PRIORITIES, SYNC_TRIGGERS, type HistoryQuery, type ListSpecsInput } from "@specsync/validators";
 import { z } from "zod";
 
 export const PAGE_SIZE = 50;
@@ -49,3 +49,12 @@ export const lastPage = (total: number) => Math.max(0, Math.ceil(total / PAGE_SI
 
 export const BOARD_INPUT = { kind: "change", archived: false, sort: "priority", limit: 200 } as const;
 export const specsListInput = (q: string | undefined) => ({ kind: "spec" as const, sort: "name" as const, limit: 200, search: q || undefined });
+
+/** The sync panel's history query (the server prefetches the unfiltered one). */
+export function syncHistoryInput(trigger: string, onlyFailures: boolean): HistoryQuery {
+  return {
+    limit: 50,
+    ...((SYNC_TRIGGERS as readonly string[]).includes(trigger) ? { trigger: trigger as (typeof SYNC_TRIGGERS)[number] } : {}),
+    ...(onlyFailures ? { success: false } : {}),
+  };
+}

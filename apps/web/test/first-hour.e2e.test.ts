@@ -96,6 +96,9 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
     expect(html).toContain('data-testid="change-heading"');
     expect(html).toContain("Tiny");
     expect(html).not.toContain(">Loading…<");
+    const sync = await (await fetch(`${webUrl}/sync`)).text();
+    expect(sync).toContain('data-testid="project-row"');
+    expect(sync).toMatch(/<td[^>]*>created<\/|>created</);
     // Measured: the server's HTML (with rows) and first row visible in a fresh browser context (no cache), and the same for a change page.
     for (let i = 0; i < 5; i++) {
       for (const [label, url] of [["HTML with rows, /", "/"], ["HTML with content, change page", `/p/${slug}/changes/${CHANGE}`]] as const) {
