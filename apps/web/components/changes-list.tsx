@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import { LIFECYCLE_STATUSES, PRIORITIES } from "@specsync/validators";
 import { ArrowRight, Search } from "lucide-react";
 import { useTRPC } from "~/lib/trpc";
@@ -37,6 +37,11 @@ export function ChangesList() {
   const projectName = (id: string) => projects.data?.find((p) => p.id === id)?.name ?? "";
   const total = list.data?.facets?.total;
   // A page past the end (a stale link, rows archived meanwhile) shows the last page instead of "no match".
+  // The search box is uncontrolled (typing must not wait for the URL); Back/Forward still update it.
+  const searchBox = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (searchBox.current && document.activeElement !== searchBox.current) searchBox.current.value = v.q ?? "";
+  }, [v.q]);
   const setView = view.set;
   useEffect(() => {
     if (total !== undefined && !list.isPlaceholderData && page > lastPage(total)) setView({ page: lastPage(total) ? String(lastPage(total)) : null }, { replace: true });
@@ -61,7 +66,7 @@ export function ChangesList() {
         <label className="relative basis-full sm:min-w-56 sm:flex-1 sm:basis-0">
           <span className="sr-only">Search</span>
           <Search className="pointer-events-none absolute top-2.5 left-2.5 h-4 w-4 text-zinc-400" aria-hidden />
-          <Input data-testid="search" className="w-full pl-8" placeholder="Search titles and content…" defaultValue={view.get("q") ?? ""} onChange={(e) => view.set({ q: e.target.value }, { replace: !!view.get("q") })} />
+          <Input ref={searchBox} data-testid="search" className="w-full pl-8" placeholder="Search titles and content…" defaultValue={view.get("q") ?? ""} onChange={(e) => view.set({ q: e.target.value }, { replace: !!view.get("q") })} />
         </label>
         <Select aria-label="Project" value={v.projectId ?? ""} onChange={(e) => view.set({ project: e.target.value })}>
           <option value="">All projects</option>

@@ -172,6 +172,14 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
     await waitFor(() => page.url() === `${webUrl}/?archived=all`, 5_000, "Back: sort undone, still in the app");
     await page.waitForSelector('[data-testid="change-row"]');
 
+    // Typing a search is one entry (not one per key); Back clears the box too.
+    await page.fill('[data-testid="search"]', "archive");
+    await waitFor(() => page.url().includes("q=archive"), 5_000, "search in URL");
+    await page.click("h1");
+    await page.goBack();
+    await waitFor(() => page.url() === `${webUrl}/?archived=all`, 5_000, "Back: search undone");
+    await waitFor(async () => (await page.inputValue('[data-testid="search"]')) === "", 5_000, "search box follows Back");
+
     await page.goto(`${webUrl}/?archived=all&page=99`);
     await page.waitForSelector('[data-testid="change-row"]');
     expect(page.url()).toMatch(/page=2(&|$)/); // 106 changes, 50 a page: the last page is the third
