@@ -86,8 +86,10 @@ export type Settings = z.output<typeof settingsSchema>;
  * address cannot be derived there: whoever starts the web app (`specsync`, `pnpm dev`) passes
  * SPECSYNC_API_URL, derived from the full settings; the fallback is the default API address.
  */
-export const webSettingsSchema = fields.pick({ SPECSYNC_API_URL: true }).transform((s) => ({
+export const webSettingsSchema = fields.pick({ SPECSYNC_API_URL: true, SPECSYNC_TOKEN: true }).transform((s) => ({
   apiUrl: (s.SPECSYNC_API_URL ?? `http://${DEFAULT_HOST}:${DEFAULT_PORT}`).replace(/\/+$/, ""),
+  /** The API's token, if it requires one: sent by the web server's own calls only, never to the browser. */
+  token: s.SPECSYNC_TOKEN,
 }));
 
 export type WebSettings = z.output<typeof webSettingsSchema>;

@@ -43,9 +43,13 @@ export const SYNC_TRIGGERS = ["file_watcher", "periodic", "user_edit", "manual",
 export const syncTriggerSchema = z.enum(SYNC_TRIGGERS);
 export type SyncTrigger = z.infer<typeof syncTriggerSchema>;
 
-/** What a sync did to the row; `noop` operations write no history row. */
-/** `draft_discarded`: a person chose the disk version over their unsaved text; that text is kept in the entry. */
-export const SYNC_ACTIONS = ["created", "updated", "flushed", "archived", "deleted", "restored", "conflict", "failed", "draft_discarded"] as const;
+/**
+ * What a sync did to the row; `noop` operations write no history row. `status_changed` and
+ * `priority_changed` record lifecycle edits (database only); `checked` records a manual sync that found
+ * nothing to do, so the person who asked for it sees it in the history. `draft_discarded`: a person chose
+ * the disk version over their unsaved text; that text is kept in the entry.
+ */
+export const SYNC_ACTIONS = ["created", "updated", "flushed", "archived", "deleted", "restored", "conflict", "failed", "status_changed", "priority_changed", "checked", "draft_discarded"] as const;
 export const syncActionSchema = z.enum(SYNC_ACTIONS);
 export type SyncAction = z.infer<typeof syncActionSchema>;
 

@@ -12,3 +12,13 @@ export const removeProjectInputSchema = z.object({
   deleteRows: z.boolean().default(false),
 });
 export type RemoveProjectInput = z.input<typeof removeProjectInputSchema>;
+
+/** A project's name as a URL segment (`/p/<slug>/…`): lowercase, anything but letters, digits, `.`, `_` and `-` becomes `-`. */
+export function projectSlug(name: string): string {
+  const slug = name
+    .normalize("NFKD")
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[-.]+|[-.]+$/g, "");
+  return slug || "project";
+}

@@ -72,3 +72,13 @@ export const setPriorityInputSchema = z.object({
 export type SetPriorityInput = z.infer<typeof setPriorityInputSchema>;
 
 export const nextWorkInputSchema = z.object({ projectId: rowIdSchema.optional() });
+
+/** A readable address: `/p/<project>/changes/<name>` or `/p/<project>/specs/<capability>`. */
+export const lookupInputSchema = z.object({
+  /** Project slug, name or id. */
+  project: z.string().trim().min(1).max(200),
+  kind: specKindSchema,
+  /** Change id (an archived one by its folder name, `2025-01-01-add-x`) or capability id. */
+  name: z.string().min(1).max(300).regex(/^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/i, "not a change or capability id"),
+});
+export type LookupInput = z.infer<typeof lookupInputSchema>;

@@ -54,6 +54,7 @@ export const forceSyncInputSchema = z
   .object({
     specId: rowIdSchema.optional(),
     projectId: rowIdSchema.optional(),
+    actor: z.string().max(200).optional(),
   })
   .refine((v) => !(v.specId && v.projectId), "give a specId or a projectId, not both");
 export type ForceSyncInput = z.infer<typeof forceSyncInputSchema>;

@@ -1,5 +1,5 @@
 "use client";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import ReactMarkdown from "react-markdown";
 import remarkGfm from "remark-gfm";
 import { useQueryClient } from "@tanstack/react-query";
@@ -25,7 +25,7 @@ const actorName = () => (typeof window === "undefined" ? "web" : (window.localSt
  * local draft while typed; saves merge three-way on the server with what changed since the version the
  * edit started from; overlapping edits open the conflict dialog; text a person discards is kept in history.
  */
-export function FilePanel({ specId, file, content, hash, emptyHint }: { specId: string; file: string; content: string | undefined; hash: string | undefined; emptyHint?: string }) {
+export function FilePanel({ specId, file, content, hash, emptyHint, view: customView }: { specId: string; file: string; content: string | undefined; hash: string | undefined; emptyHint?: string; view?: ReactNode }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
@@ -194,6 +194,8 @@ export function FilePanel({ specId, file, content, hash, emptyHint }: { specId: 
         </div>
         {content === undefined ? (
           <p className="py-8 text-center text-sm text-zinc-500">{emptyHint ?? `No ${file} yet.`}</p>
+        ) : customView ? (
+          customView
         ) : (
           <article className="prose-spec max-w-none" data-testid="rendered">
             <ReactMarkdown remarkPlugins={[remarkGfm]}>{content.replace(/^\uFEFF/, "")}</ReactMarkdown>

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useTRPC, useTRPCClient } from "~/lib/trpc";
 import { useToast } from "~/components/ui/toaster";
+import { InlineMarkdown } from "~/components/inline-markdown";
 
 type Task = { id: string; text: string; done: boolean; line: number; group: string | null };
 
@@ -69,7 +70,7 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
                 <li key={t.id}>
                   <label className="flex cursor-pointer items-start gap-2 rounded px-1 py-0.5 hover:bg-zinc-50 dark:hover:bg-zinc-800/50">
                     <input type="checkbox" className="mt-1 h-4 w-4 accent-indigo-600" checked={done} disabled={!hash} data-testid={`task-${t.id}`} onChange={(e) => click(t, e.target.checked)} />
-                    <span className={done ? "text-zinc-500 line-through" : ""}>{t.text}</span>
+                    <span className={done ? "text-zinc-500 line-through" : ""} data-testid="task-label"><InlineMarkdown text={t.text} /></span>
                   </label>
                 </li>
               );

@@ -3,6 +3,7 @@ import {
   capabilityIdSchema,
   discardDraftInputSchema,
   listSpecsInputSchema,
+  lookupInputSchema,
   nextWorkInputSchema,
   rowIdSchema,
   setPriorityInputSchema,
@@ -15,6 +16,8 @@ import { procedure, router } from "../trpc";
 export const specsRouter = router({
   list: procedure.input(listSpecsInputSchema.optional()).query(({ ctx, input }) => ctx.services.specs.list(input ?? {})),
   get: procedure.input(z.object({ id: rowIdSchema })).query(({ ctx, input }) => ctx.services.specs.get(input.id)),
+  /** The row behind a readable address (project slug + change name or capability id). */
+  lookup: procedure.input(lookupInputSchema).query(({ ctx, input }) => ctx.services.specs.lookup(input)),
   /**
    * Write one file: DB first, then an immediate atomic flush. Made on an older baseHash, the text is merged
    * three-way with what changed since (`outcome: "merged"`); overlapping edits answer CONFLICT with
@@ -28,7 +31,7 @@ export const specsRouter = router({
   discardDraft: procedure.input(discardDraftInputSchema).mutation(({ ctx, input }) => ctx.services.edits.discardDraft({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
   toggleTask: procedure.input(toggleTaskInputSchema).mutation(({ ctx, input }) => ctx.services.specs.toggleTask({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
   setStatus: procedure.input(setStatusInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setStatus({ ...input, actor: input.actor ?? ctx.actor ?? "anonymous" })),
-  setPriority: procedure.input(setPriorityInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setPriority(input)),
+  setPriority: procedure.input(setPriorityInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setPriority({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
   /** Changes whose delta specs touch a capability. */
   touching: procedure
     .input(z.object({ projectId: rowIdSchema, capability: capabilityIdSchema }))

@@ -8,6 +8,7 @@ import {
   isNull,
   lte,
   openspecSpecs,
+  projects,
   sql,
   syncChecks,
   syncHistory,
@@ -16,6 +17,9 @@ import {
 } from "@specsync/db";
 import {
   listSpecsInputSchema,
+  projectSlug,
+  type LookupInput,
+  type SpecKind,
   PRIORITY_RANK,
   STATUS_TRANSITIONS,
   type ChangeListItemJson,
@@ -27,7 +31,7 @@ import {
   type UpdateFileInput,
 } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
-import { outline, parseTasks } from "../utils/openspec";
+import { outline, parseTasks, requirementOutline, type OutlineHeading } from "../utils/openspec";
 import { byCodeUnit } from "../utils/openspec/change-show";
 import type { FileEditService } from "./file-edit-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
@@ -79,6 +83,22 @@ export class SpecsService {
     return this.database.db;
   }
 
+  /** Heading outlines by content hash: a full Markdown parse is most of a change page's cost, and files rarely change. */
+  private readonly outlines = new Map<string, OutlineHeading[]>();
+
+  private outlineOf(content: string, hash: string | undefined): OutlineHeading[] {
+    if (!hash) return outline(content);
+    let hit = this.outlines.get(hash);
+    if (hit) {
+      this.outlines.delete(hash); // refresh its place: the map's order is least recently used first
+    } else {
+      hit = outline(content);
+      if (this.outlines.size >= 2000) this.outlines.delete(this.outlines.keys().next().value!);
+    }
+    this.outlines.set(hash, hit);
+    return hit;
+  }
+
   async list(input: ListSpecsInput) {
     const q = listSpecsInputSchema.parse(input);
     const search = q.search ? sql`websearch_to_tsquery('english', ${q.search})` : null;
@@ -112,12 +132,15 @@ export class SpecsService {
       .offset(offset);
     const hasMore = rows.length > q.limit;
     if (hasMore) rows.pop();
-    const facets = q.withFacets ? await this.facets(and(...filters)) : null;
+    const facets = q.withFacets ? await this.facets(and(...filters), q.status, q.priority) : null;
     return { items: rows as SpecListItem[], nextCursor: hasMore ? offset + q.limit : null, facets };
   }
 
-  /** Counts per status, priority and kind for the current filters (except status/priority themselves). */
-  private async facets(where: ReturnType<typeof and>) {
+  /**
+   * Counts per status, priority and kind for the current filters except status/priority themselves (so a
+   * status menu can show what each choice would give); `total` honours every filter: it is what matches.
+   */
+  private async facets(where: ReturnType<typeof and>, statuses?: readonly string[], priorities?: readonly string[]) {
     const rows = await this.db
       .select({ status: openspecSpecs.status, priority: openspecSpecs.priority, kind: openspecSpecs.kind, archived: openspecSpecs.archived, n: sql<number>`count(*)::int` })
       .from(openspecSpecs)
@@ -131,7 +154,7 @@ export class SpecsService {
       status[r.status] = (status[r.status] ?? 0) + r.n;
       priority[r.priority] = (priority[r.priority] ?? 0) + r.n;
       kind[r.kind] = (kind[r.kind] ?? 0) + r.n;
-      total += r.n;
+      if ((!statuses?.length || statuses.includes(r.status)) && (!priorities?.length || priorities.includes(r.priority))) total += r.n;
     }
     return { status, priority, kind, total };
   }
@@ -145,8 +168,8 @@ export class SpecsService {
       .select({ n: sql<number>`count(*)::int`, failures: sql<number>`count(*) filter (where not ${syncHistory.success})::int`, last: sql<Date | null>`max(${syncHistory.createdAt})` })
       .from(syncHistory)
       .where(eq(syncHistory.specId, id));
-    const outlines: Record<string, ReturnType<typeof outline>> = {};
-    for (const [f, c] of Object.entries(files)) if (f.endsWith(".md")) outlines[f] = outline(c);
+    const outlines: Record<string, OutlineHeading[]> = {};
+    for (const [f, c] of Object.entries(files)) if (f.endsWith(".md")) outlines[f] = this.outlineOf(c, row.contentHashes[f]);
     // Content is returned once, byte-exact, in `files` (the columns lack any leading BOM).
     const { proposalContent: _p, tasksContent: _t, designContent: _d, metaContent: _m, specContent: _c, deltaSpecs: _ds, bomFiles: _b, ...rest } = row;
     return {
@@ -154,9 +177,38 @@ export class SpecsService {
       files,
       tasks: tasks.map(({ markOffset: _m, emptyBox: _e, ...t }) => t),
       outlines,
+      /** A main spec's requirements and scenarios with their names, for display. */
+      requirements: row.kind === "spec" ? requirementOutline(files["spec.md"] ?? "") : [],
       history: { count: recent?.n ?? 0, failures: recent?.failures ?? 0, lastAt: recent?.last ?? null },
     };
   }
+
+  /**
+   * Find a row by its readable address: a project (its slug, its name or its id) plus a change name
+   * (an archived change by its archive folder name, `2025-01-01-add-x`) or a capability id.
+   */
+  async lookup(input: LookupInput): Promise<{ id: string; projectId: string; kind: SpecKind; name: string }> {
+    const all = await this.db.select({ id: projects.id, name: projects.name }).from(projects);
+    const project = all.find((p) => p.id === input.project) ?? all.find((p) => projectSlug(p.name) === input.project) ?? all.find((p) => p.name === input.project);
+    if (!project) throw new SpecsyncError("NOT_FOUND", `no project "${input.project}"`);
+    const path = input.kind === "spec" ? `specs/${input.name}` : null;
+    const rows = await this.db
+      .select({ id: openspecSpecs.id, projectId: openspecSpecs.projectId, kind: openspecSpecs.kind, name: openspecSpecs.name, path: openspecSpecs.path, archived: openspecSpecs.archived })
+      .from(openspecSpecs)
+      .where(
+        and(
+          isNull(openspecSpecs.deletedAt),
+          eq(openspecSpecs.projectId, project.id),
+          eq(openspecSpecs.kind, input.kind),
+          path ? eq(openspecSpecs.path, path) : sql`(${openspecSpecs.path} = ${`changes/${input.name}`} or ${openspecSpecs.path} = ${`changes/archive/${input.name}`})`,
+        ),
+      )
+      .limit(2);
+    const row = rows.find((r) => !r.archived) ?? rows[0];
+    if (!row) throw new SpecsyncError("NOT_FOUND", `no ${input.kind} "${input.name}" in ${project.name}`);
+    return { id: row.id, projectId: row.projectId, kind: row.kind, name: row.name };
+  }
+
 
   /** Save a person's edit, merged with what changed since its base (see FileEditService.save). */
   async update(input: UpdateFileInput) {
@@ -181,19 +233,31 @@ export class SpecsService {
       .where(and(eq(openspecSpecs.id, row.id), eq(openspecSpecs.status, row.status)))
       .returning();
     if (!updated) throw new SpecsyncError("CONFLICT", "the status was changed by someone else; reload and try again");
-    this.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name });
+    const h = await this.recordLifecycle(row, { field: "status", from: row.status, to: input.status }, actor);
+    this.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name }, h.id);
     return updated;
   }
 
   async setPriority(input: SetPriorityInput) {
     const row = await this.sync.getRow(input.id);
+    if (row.priority === input.priority) return row;
     const [updated] = await this.db
       .update(openspecSpecs)
       .set({ priority: input.priority, priorityRank: PRIORITY_RANK[input.priority], updatedAt: new Date() })
       .where(eq(openspecSpecs.id, row.id))
       .returning();
-    this.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name });
+    const h = await this.recordLifecycle(row, { field: "priority", from: row.priority, to: input.priority }, input.actor ?? "anonymous");
+    this.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name }, h.id);
     return updated!;
+  }
+
+  /** Status and priority live only in the database: their history row is the only trace of an edit. */
+  private async recordLifecycle(row: SpecRow, lifecycle: { field: "status" | "priority"; from: string; to: string }, actor: string) {
+    const [h] = await this.db
+      .insert(syncHistory)
+      .values({ specId: row.id, projectId: row.projectId, name: row.name, direction: "db_to_fs", trigger: "user_edit", action: `${lifecycle.field}_changed`, success: true, lifecycle, actor })
+      .returning({ id: syncHistory.id });
+    return h!;
   }
 
   /** The work queue: highest priority approved/assigned change that is not complete, oldest first on ties. */
