@@ -42,7 +42,7 @@ export async function startWebServer(opts: { serverJs: string; host: string; por
     clearTimeout(timer);
   };
 
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   let gone = false;
   void exited.then(() => (gone = true));
   for (;;) {
@@ -56,7 +56,7 @@ export async function startWebServer(opts: { serverJs: string; host: string; por
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`the web UI did not answer on ${url} within ${Math.round((opts.timeoutMs ?? 30_000) / 1000)} s`);
+      throw new Error(`the web UI did not answer on ${url} within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, utimesSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -59,6 +59,9 @@ describe.skipIf(!haveChromium)("the packed specsync package, installed with npm 
     bin = path.join(prefix, "bin", "specsync");
     root = tempRepo();
     writeTree(root, { ...changeFiles("add-search", "Add full-text search"), ...changeFiles("fix-login", "Fix login redirect"), "specs/demo/spec.md": MAIN_SPEC });
+    // Distinct ages, so that the list order (newest first) does not hang on a millisecond.
+    const hourAgo = new Date(Date.now() - 3600_000);
+    for (const f of readdirSync(path.join(root, "openspec/changes/fix-login"), { recursive: true, encoding: "utf8" })) utimesSync(path.join(root, "openspec/changes/fix-login", f), hourAgo, hourAgo);
     run("git", ["init", "-q"], root);
   }, 300_000);
 
@@ -115,9 +118,9 @@ describe.skipIf(!haveChromium)("the packed specsync package, installed with npm 
       [port, webPort] = [await freePort(), await freePort()];
       const t = Date.now();
       started = launch(bin, ["--port", String(port), "--web-port", String(webPort)], { cwd: root, env: userEnv() });
-      await until("specsync prints its URLs", started, async () => started.output().includes("Ctrl+C to stop"), 120_000);
+      await until("specsync prints its URLs", started, async () => started.output().includes("Ctrl+C to stop"), 200_000);
       timings.coldStart = Date.now() - t;
-    }, 150_000);
+    }, 240_000);
 
     afterAll(async () => {
       await browser?.close();

@@ -53,6 +53,13 @@ describe("settings", () => {
     expect(missing).toEqual([]);
   });
 
+  it("the README's settings table documents exactly the settings there are", () => {
+    const readme = readFileSync(path.join(REPO, "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("## Settings"), readme.indexOf("\n## ", readme.indexOf("## Settings") + 1));
+    const documented = new Set([...table.matchAll(/^\| `([A-Z_]+)`(?: \/ `([A-Z_]+)`)?/gm)].flatMap((m) => [m[1], m[2]]).filter(Boolean));
+    expect([...documented].sort()).toEqual([...SETTING_NAMES].sort());
+  });
+
   it("only the settings module reads process.env in app code", () => {
     const roots = ["apps/server/src", "apps/web/app", "apps/web/components", "apps/web/lib", ...readdirSync(path.join(REPO, "packages")).map((p) => `packages/${p}/src`)];
     const offenders: string[] = [];
