@@ -29,6 +29,14 @@ export function LiveEvents() {
     }),
   );
   useEffect(() => setStatus(sub.status), [sub.status]);
+  // With SPECSYNC_TOKEN the stream opens with a ticket valid a few minutes: once a dropped connection
+  // outlives it, the stream errors. Start over, which fetches a fresh ticket (missed events are replayed).
+  const { reset } = sub;
+  useEffect(() => {
+    if (sub.status !== "error") return;
+    const timer = setTimeout(reset, 2000);
+    return () => clearTimeout(timer);
+  }, [sub.status, reset]);
   return (
     <span className="sr-only" data-testid="live-status" data-status={status}>
       live updates: {status}
