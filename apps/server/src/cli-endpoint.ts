@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "@specsync/api";
-import { CliOutputService, normalizeType } from "@specsync/api/openspec-output";
+import { normalizeType } from "@specsync/api/openspec-output";
 
 /** Path prefix of the endpoint `specsync list/show` use when a server is running for their project. */
 export const CLI_ENDPOINT = "/cli/v1/";
@@ -28,7 +28,7 @@ export async function handleCliRequest(req: IncomingMessage, res: ServerResponse
   if (!root || !path.isAbsolute(root)) return send(res, 400, { error: "root must be an absolute path" });
   const watched = services.runtime.state().some((p) => path.resolve(p.rootPath) === path.resolve(root));
   if (!watched) return send(res, 404, { error: "this server does not watch that repository" });
-  const output = new CliOutputService(services.database);
+  const output = services.cliOutput;
   const command = url.pathname.slice(CLI_ENDPOINT.length);
   const result =
     command === "list"

@@ -1,6 +1,7 @@
 import type { Database } from "@specsync/db";
 import type { AtomicWriteHooks } from "../utils/fs/atomic-write";
 import { HistoryService } from "./history-service";
+import { CliOutputService } from "./openspec-output";
 import { OpenSpecSyncService } from "./openspec-sync-service";
 import { ProjectsService } from "./projects-service";
 import { SpecsService } from "./specs-service";
@@ -25,13 +26,16 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const projects = new ProjectsService(database, sync, allowedRoots);
   const runtime = new SyncRuntime({ database, sync, projects, events, history }, options);
   const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? 10);
-  return { database, history, events, sync, specs, projects, runtime, status };
+  /** `openspec list/show --json`, byte for byte, from the database (the CLI and GET /cli/v1/…). */
+  const cliOutput = new CliOutputService(database);
+  return { database, history, events, sync, specs, projects, runtime, status, cliOutput };
 }
 
 export type Services = ReturnType<typeof createServices>;
 
 export { FileWatcherService, isIgnoredName } from "./file-watcher-service";
 export { SyncScheduler } from "./sync-scheduler";
+export { CliOutputService };
 export { HistoryService, OpenSpecSyncService, ProjectsService, SpecsService, SyncEventBus, SyncRuntime, SyncStatusService };
 export type { SyncOutcome, SyncSummary, FileStatus, FileState } from "./openspec-sync-service";
 export type { SpecListItem } from "./specs-service";
