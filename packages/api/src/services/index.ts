@@ -3,6 +3,7 @@ import { SYNC_DEFAULTS } from "@specsync/settings";
 import type { AtomicWriteHooks } from "../utils/fs/atomic-write";
 import { FileEditService } from "./file-edit-service";
 import { HistoryService } from "./history-service";
+import { CliOutputService } from "./openspec-output";
 import { OpenSpecSyncService } from "./openspec-sync-service";
 import { ProjectsService } from "./projects-service";
 import { SpecsService } from "./specs-service";
@@ -30,13 +31,16 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const projects = new ProjectsService(database, sync, allowedRoots);
   const runtime = new SyncRuntime({ database, sync, projects, events, history }, options);
   const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? SYNC_DEFAULTS.concurrency, options.statusStaleSeconds ?? SYNC_DEFAULTS.statusStaleSeconds);
-  return { database, history, events, sync, edits, specs, projects, runtime, status };
+  /** `openspec list/show --json`, byte for byte, from the database (the CLI and GET /cli/v1/…). */
+  const cliOutput = new CliOutputService(database);
+  return { database, history, events, sync, edits, specs, projects, runtime, status, cliOutput };
 }
 
 export type Services = ReturnType<typeof createServices>;
 
 export { FileWatcherService, isIgnoredName } from "./file-watcher-service";
 export { SyncScheduler } from "./sync-scheduler";
+export { CliOutputService };
 export { HistoryService, OpenSpecSyncService, ProjectsService, SpecsService, SyncEventBus, SyncRuntime, SyncStatusService };
 export type { SyncOutcome, SyncSummary, FileStatus, FileState } from "./openspec-sync-service";
 export type { SpecListItem } from "./specs-service";
