@@ -30,7 +30,6 @@ import {
 } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
 import { outline, parseTasks, requirementOutline, type OutlineHeading } from "../utils/openspec";
-import { byCodeUnit } from "../utils/openspec/change-show";
 import type { FileEditService } from "./file-edit-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
