@@ -46,10 +46,13 @@ async function crashLoop(driver: "postgres" | "pglite", RUNS: number) {
   try {
     for (let run = 0; run < RUNS; run++) {
       const child = spawn(process.execPath, ["--import", "tsx", path.join(HERE, "fixtures/flush-loop.ts"), testDb.url!, root, versionsFile], { stdio: ["ignore", "pipe", "ignore"] });
+      // Every other run waits for one completed flush first, so a loaded machine (where a flush can take
+      // longer than the random delay) still proves that flushes complete between kills.
+      const waitFor = run % 2 === 1 ? "flushed" : "ready";
       await new Promise<void>((resolve, reject) => {
-        child.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
-        child.once("exit", () => reject(new Error("child exited before it was ready")));
-        setTimeout(() => reject(new Error("child not ready in 30 s")), 30_000);
+        child.stdout!.on("data", (d: Buffer) => d.toString().includes(waitFor) && resolve());
+        child.once("exit", () => reject(new Error(`child exited before "${waitFor}"`)));
+        setTimeout(() => reject(new Error(`child not "${waitFor}" in 60 s`)), 60_000);
       });
       // PGlite runs the database in the child's own thread: a flush takes longer, so the window is wider.
       await new Promise((r) => setTimeout(r, 20 + Math.random() * (driver === "pglite" ? 500 : 200)));
