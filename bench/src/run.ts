@@ -26,6 +26,7 @@ import { cliSpeedRows } from "./cli-speed";
 import { generateWorkspace, loadPool, type Generated } from "./generate-workspace";
 import { branchSwitch } from "./git-switch";
 import { parserRows } from "./parsers";
+import { parsePoolRows } from "./parse-pool";
 import { coldImport, noopReconcile, openspecCli, REPO, scheduledBatch, serverRss, timeMany, watcherLatency } from "./measure";
 
 type Row = { driver: string; metric: string; value: number; unit: string; target?: { op: "<=" | ">="; value: number }; note?: string };
@@ -193,6 +194,7 @@ async function main() {
     }
     for (const d of drivers) await benchDriver(d, workspaces, scratch);
     rows.push(...parserRows(args.quick ? 1 : 5).map((r) => (withTargets ? r : { ...r, target: undefined })));
+    rows.push(...(await parsePoolRows()).map((r) => (withTargets ? r : { ...r, target: undefined })));
     if (!args.quick && drivers.length) {
       const root = mkdtempSync(path.join(scratch, "ws-cli-"));
       generateWorkspace(root, { changes: Number(args["cli-changes"]), seed: 42 }, pool);

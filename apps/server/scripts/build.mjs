@@ -24,7 +24,8 @@ mkdirSync(path.join(out, "bin"), { recursive: true });
 // 1. The CLI and server. Code splitting keeps the lazy imports lazy (a `list` never loads the HTTP server).
 const external = ["@electric-sql/pglite"];
 await build({
-  entryPoints: { cli: path.join(serverDir, "src/cli.ts") },
+  // parse-worker.js: the worker thread that parses big files (packages/api parse-pool.ts loads it next to itself).
+  entryPoints: { cli: path.join(serverDir, "src/cli.ts"), "parse-worker": path.join(repo, "packages/api/src/services/parse-worker.ts") },
   outdir: path.join(out, "lib"),
   chunkNames: "[name]-[hash]",
   bundle: true,

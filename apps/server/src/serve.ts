@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { createServices, isDatabaseUnavailable } from "@specsync/api";
+import { createServices, isDatabaseUnavailable, sharedParsePool } from "@specsync/api";
 import { allowedOrigins } from "@specsync/settings";
 import { databaseLocation, openDatabase } from "./database";
 import type { Env } from "./env";
@@ -41,6 +41,7 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
   const { port } = server.address() as AddressInfo;
   const url = `http://${env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST}:${port}`;
   say(`API listening on ${url}/trpc (health: ${url}/healthz)`);
+  void sharedParsePool().warm(); // big files are parsed on worker threads (issue #11): start them now, in the background
   const unadvertise = advertiseServer(localUrl(env.HOST, port), services.runtime.state().map((p) => p.rootPath));
 
   let stopping: Promise<void> | null = null;

@@ -58,7 +58,9 @@ describe.skipIf(!haveChromium)("the packed specsync package, installed with npm 
     timed("install", () => run("npm", ["install", "--global", "--offline", "--no-audit", "--no-fund", "--prefix", prefix, tarball], work));
     bin = path.join(prefix, "bin", "specsync");
     root = tempRepo();
-    writeTree(root, { ...changeFiles("add-search", "Add full-text search"), ...changeFiles("fix-login", "Fix login redirect"), "specs/demo/spec.md": MAIN_SPEC });
+    // fix-login's tasks.md is > 64 KiB: parsed on the bundle's worker thread (lib/parse-worker.js); `list` checks its counts.
+    const bigTasks = "## 1. Work\n" + Array.from({ length: 6000 }, (_, i) => `- [${i % 3 ? " " : "x"}] 1.${i + 1} step number ${i + 1}\n`).join("");
+    writeTree(root, { ...changeFiles("add-search", "Add full-text search"), ...changeFiles("fix-login", "Fix login redirect"), "changes/fix-login/tasks.md": bigTasks, "specs/demo/spec.md": MAIN_SPEC });
     // Distinct ages, so that the list order (newest first) does not hang on a millisecond.
     const hourAgo = new Date(Date.now() - 3600_000);
     for (const f of readdirSync(path.join(root, "openspec/changes/fix-login"), { recursive: true, encoding: "utf8" })) utimesSync(path.join(root, "openspec/changes/fix-login", f), hourAgo, hourAgo);
@@ -80,6 +82,7 @@ describe.skipIf(!haveChromium)("the packed specsync package, installed with npm 
     const files = run("tar", ["tzf", tarball], work).split("\n");
     expect(files.filter((f) => /\.(ts|tsx)$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
     expect(files).toContain("package/web/server.js");
+    expect(files).toContain("package/lib/parse-worker.js");
     expect(files).toContain("package/node_modules/@electric-sql/pglite/dist/pglite.wasm");
     expect(existsSync(bin)).toBe(true);
   });

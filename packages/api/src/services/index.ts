@@ -45,6 +45,7 @@ export { HistoryService, OpenSpecSyncService, ProjectsService, SpecsService, Syn
 export type { SyncOutcome, SyncSummary, FileStatus, FileState } from "./openspec-sync-service";
 export type { SpecListItem } from "./specs-service";
 export { FileEditService };
+export { ParsePool, PARSE_INLINE_MAX, PARSE_TIMEOUT_MS, deriveFieldsOffThread, parseOffThread, sharedParsePool } from "./parse-pool";
 export type { MergePreview, SaveOutcome, SaveResult } from "./file-edit-service";
 export type { PublishedEvent } from "./sync-events";
 export type { WatcherState } from "./file-watcher-service";

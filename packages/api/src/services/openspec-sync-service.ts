@@ -38,7 +38,7 @@ import { sha256 } from "../utils/hash";
 import { findNestedChanges, folderLastModified } from "../utils/fs/change-folder";
 import { folderFingerprint } from "../utils/fs/folder-fingerprint";
 import { KeyedMutex } from "../utils/keyed-mutex";
-import { deriveFields } from "../utils/openspec";
+import { deriveFieldsOffThread } from "./parse-pool";
 import type { HistoryService, NewHistory } from "./history-service";
 import { contentColumns, filesOfRow, hashFiles, type FileMap } from "./spec-files";
 import type { SyncEventBus } from "./sync-events";
@@ -489,7 +489,7 @@ export class OpenSpecSyncService {
               lastSyncedAt: now(),
               fileModifiedAt: this.folderModifiedAt(folderAbs, ref, disk.files),
               // A folder with no tracked file may have become (or stopped being) a wrapper of nested changes.
-              ...(disk.files.size === 0 ? { parsed: this.parsedOf(folderAbs, ref, {}) } : {}),
+              ...(disk.files.size === 0 ? { parsed: await this.parsedOf(folderAbs, ref, {}) } : {}),
             })
             .where(eq(openspecSpecs.id, row.id));
         }
@@ -578,7 +578,7 @@ export class OpenSpecSyncService {
         ? { files: conflicts, detectedAt: now().toISOString(), fsModifiedAt: this.latestMtime(disk.files)?.toISOString() ?? null, dbModifiedAt: full?.dbModifiedAt?.toISOString() ?? null, historyId: null }
         : (full?.conflict ?? null);
       const values: PgUpdateSetSource<typeof openspecSpecs> = {
-        ...this.folderValues(folderAbs, ref, files, disk.files, fingerprintOf()),
+        ...(await this.folderValues(folderAbs, ref, files, disk.files, fingerprintOf())),
         baseHashes,
         pendingFiles: flushError ? toFlush.filter((f) => !flushed.includes(f) && !conflicts.includes(f)) : [],
         conflict,
@@ -655,9 +655,9 @@ export class OpenSpecSyncService {
   }
 
   /** Everything a row holds that comes from its folder's files: content, parsed fields, hashes, stats. */
-  private folderValues(folderAbs: string, ref: FolderRef, files: FileMap, disk: Map<string, DiskFile>, fingerprint: string | null) {
+  private async folderValues(folderAbs: string, ref: FolderRef, files: FileMap, disk: Map<string, DiskFile>, fingerprint: string | null) {
     const stats = this.fileStats(disk);
-    const derived = deriveFields(ref.kind, ref.name, files);
+    const derived = await deriveFieldsOffThread(ref.kind, ref.name, files);
     return {
       ...contentColumns(ref.kind, files),
       ...derived,
@@ -685,8 +685,8 @@ export class OpenSpecSyncService {
     return this.latestMtime(disk);
   }
 
-  private parsedOf(folderAbs: string, ref: FolderRef, files: FileMap) {
-    return this.withNested(folderAbs, ref, files, deriveFields(ref.kind, ref.name, files).parsed);
+  private async parsedOf(folderAbs: string, ref: FolderRef, files: FileMap) {
+    return this.withNested(folderAbs, ref, files, (await deriveFieldsOffThread(ref.kind, ref.name, files)).parsed);
   }
 
   /** Record nested change folders (only possible when the folder has no tracked file of its own). */
@@ -722,7 +722,7 @@ export class OpenSpecSyncService {
         }
         const files: FileMap = {};
         for (const [f, d] of disk.files) files[f] = d.content!;
-        const values = this.folderValues(folderAbs, ref, files, disk.files, this.storableFingerprint(folderAbs, disk, disk.temps.length));
+        const values = await this.folderValues(folderAbs, ref, files, disk.files, this.storableFingerprint(folderAbs, disk, disk.temps.length));
         rows.push({ ...values, projectId: project.id, kind: ref.kind, baseHashes: values.contentHashes, lastSyncedAt: now(), ...(ref.archived ? { status: "archived" as const } : {}) } as NewSpecRow);
       }
       if (rows.length) {
@@ -874,7 +874,7 @@ export class OpenSpecSyncService {
 
       const files = { ...dbFiles, [input.file]: input.content };
       const contentHashes = hashFiles(files);
-      const derived = deriveFields(row.kind, row.name, files);
+      const derived = await deriveFieldsOffThread(row.kind, row.name, files);
       // 1. Database first, compare-and-set so two servers cannot both win the same base.
       //    Only changed columns are sent: unchanged content is not re-parsed, re-TOASTed or re-indexed.
       const updated = await this.db

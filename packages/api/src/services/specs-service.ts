@@ -28,8 +28,9 @@ import {
   type ToggleTaskInput,
   type UpdateFileInput,
 } from "@specsync/validators";
-import { SpecsyncError } from "../utils/errors";
-import { outline, parseTasks, requirementOutline, type OutlineHeading } from "../utils/openspec";
+import { errorMessage, SpecsyncError } from "../utils/errors";
+import { type OutlineHeading, type PageJob, type PageStructure } from "../utils/openspec";
+import { PARSE_INLINE_MAX, parseOffThread } from "./parse-pool";
 import type { FileEditService } from "./file-edit-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
@@ -80,20 +81,71 @@ export class SpecsService {
     return this.database.db;
   }
 
-  /** Heading outlines by content hash: a full Markdown parse is most of a change page's cost, and files rarely change. */
-  private readonly outlines = new Map<string, OutlineHeading[]>();
+  /**
+   * Parsed page structure (outlines, tasks, requirements) by kind and content hash: a full Markdown parse is
+   * most of a change page's cost, and files rarely change. Least recently used first (a Map keeps order).
+   */
+  private readonly structures = new Map<string, unknown>();
 
-  private outlineOf(content: string, hash: string | undefined): OutlineHeading[] {
-    if (!hash) return outline(content);
-    let hit = this.outlines.get(hash);
-    if (hit) {
-      this.outlines.delete(hash); // refresh its place: the map's order is least recently used first
-    } else {
-      hit = outline(content);
-      if (this.outlines.size >= 2000) this.outlines.delete(this.outlines.keys().next().value!);
+  private cached<T>(key: string | null): T | undefined {
+    if (!key) return undefined;
+    const hit = this.structures.get(key);
+    if (hit !== undefined) {
+      this.structures.delete(key);
+      this.structures.set(key, hit);
     }
-    this.outlines.set(hash, hit);
-    return hit;
+    return hit as T | undefined;
+  }
+
+  private remember(key: string | null, value: unknown): void {
+    if (!key || value === undefined) return;
+    if (this.structures.size >= 2000) this.structures.delete(this.structures.keys().next().value!);
+    this.structures.set(key, value);
+  }
+
+  /**
+   * What a page shows besides the raw files. Whatever is not cached is parsed in one job, on a worker thread
+   * when the files are big (a Markdown outline of a hostile 1 MiB file takes seconds). A failed parse gives
+   * an empty structure and `structureError`, never a failed page.
+   */
+  private async structureOf(kind: SpecKind, files: Record<string, string>, hashes: Record<string, string>) {
+    const key = (what: string, file: string) => (hashes[file] ? `${what}:${hashes[file]}` : null);
+    const out: Required<PageStructure> = { outlines: {}, tasks: [], requirements: [] };
+    const job: PageJob = { op: "page", outlines: {} };
+    for (const [f, c] of Object.entries(files)) {
+      if (!f.endsWith(".md")) continue;
+      const hit = this.cached<OutlineHeading[]>(key("outline", f));
+      if (hit) out.outlines[f] = hit;
+      else job.outlines[f] = c;
+    }
+    const tasks = this.cached<PageStructure["tasks"]>(key("tasks", "tasks.md"));
+    if (tasks) out.tasks = tasks;
+    else job.tasks = files["tasks.md"] ?? "";
+    if (kind === "spec") {
+      const reqs = this.cached<PageStructure["requirements"]>(key("requirements", "spec.md"));
+      if (reqs) out.requirements = reqs;
+      else job.requirements = files["spec.md"] ?? "";
+    }
+    // Big files one job each, so that they spread over the pool's workers and each gets its own time limit.
+    const jobs: PageJob[] = [{ op: "page", outlines: {}, tasks: job.tasks, requirements: job.requirements }];
+    for (const [f, c] of Object.entries(job.outlines)) {
+      if (c.length > PARSE_INLINE_MAX) jobs.push({ op: "page", outlines: { [f]: c } });
+      else jobs[0]!.outlines[f] = c;
+    }
+    const errors: string[] = [];
+    await Promise.all(
+      jobs.map(async (j) => {
+        try {
+          const parsed = await parseOffThread(j);
+          for (const [f, o] of Object.entries(parsed.outlines)) this.remember(key("outline", f), (out.outlines[f] = o));
+          if (parsed.tasks) this.remember(key("tasks", "tasks.md"), (out.tasks = parsed.tasks));
+          if (parsed.requirements) this.remember(key("requirements", "spec.md"), (out.requirements = parsed.requirements));
+        } catch (err) {
+          errors.push(`${[...Object.keys(j.outlines), ...(j.tasks !== undefined ? ["tasks.md"] : []), ...(j.requirements !== undefined ? ["spec.md"] : [])].join(", ")}: ${errorMessage(err)}`);
+        }
+      }),
+    );
+    return { ...out, structureError: errors.length ? `could not parse ${errors.join("; ")}` : null };
   }
 
   async list(input: ListSpecsInput) {
@@ -160,22 +212,22 @@ export class SpecsService {
   async get(id: string) {
     const row = await this.sync.getRow(id);
     const files = filesOfRow(row);
-    const tasks = parseTasks(files["tasks.md"] ?? "");
+    const structure = await this.structureOf(row.kind, files, row.contentHashes);
     const [recent] = await this.db
       .select({ n: sql<number>`count(*)::int`, failures: sql<number>`count(*) filter (where not ${syncHistory.success})::int`, last: sql<Date | null>`max(${syncHistory.createdAt})` })
       .from(syncHistory)
       .where(eq(syncHistory.specId, id));
-    const outlines: Record<string, OutlineHeading[]> = {};
-    for (const [f, c] of Object.entries(files)) if (f.endsWith(".md")) outlines[f] = this.outlineOf(c, row.contentHashes[f]);
     // Content is returned once, byte-exact, in `files` (the columns lack any leading BOM).
     const { proposalContent: _p, tasksContent: _t, designContent: _d, metaContent: _m, specContent: _c, deltaSpecs: _ds, bomFiles: _b, ...rest } = row;
     return {
       ...rest,
       files,
-      tasks: tasks.map(({ markOffset: _m, emptyBox: _e, ...t }) => t),
-      outlines,
+      tasks: structure.tasks.map(({ markOffset: _m, emptyBox: _e, ...t }) => t),
+      outlines: structure.outlines,
       /** A main spec's requirements and scenarios with their names, for display. */
-      requirements: row.kind === "spec" ? requirementOutline(files["spec.md"] ?? "") : [],
+      requirements: structure.requirements,
+      /** Why tasks/outlines/requirements are empty when the files could not be parsed (null normally). */
+      structureError: structure.structureError,
       history: { count: recent?.n ?? 0, failures: recent?.failures ?? 0, lastAt: recent?.last ?? null },
     };
   }

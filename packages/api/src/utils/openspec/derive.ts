@@ -107,3 +107,22 @@ export function deltaSpecsOf(files: Record<string, string>): Record<string, stri
   }
   return out;
 }
+
+/** The fields of a folder whose files could not be parsed at all (the parse worker failed or timed out). */
+export function unparsedFields(name: string, error: string): DerivedFields {
+  return {
+    title: name,
+    why: null,
+    whatChanges: null,
+    impact: null,
+    tasksTotal: 0,
+    tasksCompleted: 0,
+    completion: 0,
+    requirementCount: 0,
+    scenarioCount: 0,
+    deltaCount: 0,
+    meta: {},
+    parsed: { show: null, showError: error },
+    parseError: error,
+  };
+}

@@ -1,0 +1,152 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { SpecKind } from "@specsync/validators";
+import { errorMessage } from "../utils/errors";
+import { deriveFields, parseJobSize, runParseJob, unparsedFields, type DerivedFields, type ParseJob, type ParseResult } from "../utils/openspec";
+
+/** Below this many characters a job runs inline: a worker round trip (~1 ms) would cost more than the parse. */
+export const PARSE_INLINE_MAX = 64 * 1024;
+/** A worker busy longer than this is terminated (and replaced on the next job); its job fails. */
+export const PARSE_TIMEOUT_MS = 10_000;
+
+type Task = { job: ParseJob; resolve: (v: unknown) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout };
+type Reply = { ok: true; value: unknown } | { ok: false; error: string };
+
+/**
+ * A tiny pool of worker threads for parsing big documents, so that one large or hostile file never holds the
+ * event loop (linear parsers still take tens of ms per MiB, a full Markdown outline far more). Workers start
+ * on first use and are unref'd while idle: an idle pool never keeps the process alive. A hand-written pool
+ * rather than piscina: piscina loads its own worker file by path, which the single-file esbuild bundle breaks.
+ */
+export class ParsePool {
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Map<Worker, Task>();
+  private readonly queue: Task[] = [];
+  private readonly ready = new WeakSet<Worker>();
+  private readonly size: number;
+  private readonly timeoutMs: number;
+  private closed = false;
+  private warming: Promise<void> | null = null;
+
+  constructor(opts: { size?: number; timeoutMs?: number } = {}) {
+    this.size = opts.size ?? Math.max(1, Math.min(2, availableParallelism() - 1));
+    this.timeoutMs = opts.timeoutMs ?? PARSE_TIMEOUT_MS;
+  }
+
+  /** Run `job` on a worker. Rejects (never hangs) when the worker fails, runs out of memory or times out. */
+  run<J extends ParseJob>(job: J): Promise<ParseResult<J>> {
+    if (this.closed) return Promise.reject(new Error("the parse pool is closed"));
+    return new Promise<ParseResult<J>>((resolve, reject) => {
+      this.queue.push({ job, resolve: resolve as (v: unknown) => void, reject });
+      this.pump();
+    });
+  }
+
+  /**
+   * Start the workers now rather than on the first big file: starting a thread costs the event loop a few
+   * ms (far more when loaded through tsx), better paid at server start than in the middle of a request.
+   * Resolves when they are ready; never rejects (a worker that fails to start is replaced on first use).
+   */
+  warm(): Promise<void> {
+    return (this.warming ??= Promise.all(Array.from({ length: this.size }, () => this.run({ op: "page", outlines: {} }).catch(() => {}))).then(() => {}));
+  }
+
+  /** Workers alive right now (idle or busy). */
+  get workers(): number {
+    return this.idle.length + this.busy.size;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.queue.splice(0)) t.reject(new Error("the parse pool is closed"));
+    const all = [...this.idle.splice(0), ...this.busy.keys()];
+    for (const [w, t] of this.busy) this.settle(w, t, new Error("the parse pool is closed"));
+    await Promise.all(all.map((w) => w.terminate()));
+  }
+
+  private pump(): void {
+    while (this.queue.length) {
+      const worker = this.idle.pop() ?? (this.workers < this.size ? this.spawn() : null);
+      if (!worker) return;
+      const task = this.queue.shift()!;
+      this.busy.set(worker, task);
+      worker.ref();
+      if (this.ready.has(worker)) this.dispatch(worker, task);
+      else task.timer = setTimeout(() => this.kill(worker, new Error("the parse worker did not start")), Math.max(60_000, this.timeoutMs));
+    }
+  }
+
+  private dispatch(worker: Worker, task: Task): void {
+    clearTimeout(task.timer);
+    task.timer = setTimeout(() => this.kill(worker, new Error(`parsing took longer than ${this.timeoutMs / 1000} s and was stopped`)), this.timeoutMs);
+    worker.postMessage(task.job);
+  }
+
+  private spawn(): Worker {
+    const here = import.meta.url;
+    // From sources the worker is TypeScript (loaded through tsx); in the bundle it is lib/parse-worker.js.
+    // A runaway parse dies alone (ERR_WORKER_OUT_OF_MEMORY) instead of taking the server's heap with it.
+    const resourceLimits = { maxOldGenerationSizeMb: 1024 };
+    const worker = here.endsWith(".ts")
+      ? new Worker(new URL("./parse-worker-dev.mjs", here), { workerData: { entry: new URL("./parse-worker.ts", here).href }, resourceLimits })
+      : new Worker(new URL("./parse-worker.js", here), { resourceLimits });
+    // The timeout counts from a loaded worker: loading through tsx takes seconds, which is not the parse's fault.
+    worker.on("message", (reply: Reply | "ready") => {
+      const task = this.busy.get(worker);
+      if (reply === "ready") {
+        this.ready.add(worker);
+        if (task) this.dispatch(worker, task);
+        return;
+      }
+      if (!task) return;
+      if (reply.ok) this.settle(worker, task, null, reply.value);
+      else this.settle(worker, task, new Error(reply.error));
+      worker.unref();
+      this.idle.push(worker);
+      this.pump();
+    });
+    worker.on("error", (err) => this.kill(worker, new Error(`the parse worker failed: ${errorMessage(err)}`)));
+    worker.on("exit", () => this.kill(worker, new Error("the parse worker exited")));
+    return worker;
+  }
+
+  private settle(worker: Worker, task: Task, err: Error | null, value?: unknown): void {
+    clearTimeout(task.timer);
+    this.busy.delete(worker);
+    if (err) task.reject(err);
+    else task.resolve(value);
+  }
+
+  /** Fail the worker's job, drop the worker (a new one starts for the next job). Idempotent. */
+  private kill(worker: Worker, err: Error): void {
+    const task = this.busy.get(worker);
+    if (task) this.settle(worker, task, err);
+    const i = this.idle.indexOf(worker);
+    if (i >= 0) this.idle.splice(i, 1);
+    worker.removeAllListeners("message");
+    void worker.terminate();
+    if (!this.closed) this.pump();
+  }
+}
+
+let shared: ParsePool | null = null;
+/** The process-wide pool (workers start lazily; idle ones do not keep the process alive). */
+export function sharedParsePool(): ParsePool {
+  return (shared ??= new ParsePool());
+}
+
+/** Run a parse job inline when small, on the pool when big. Rejects only when the pool fails. */
+export async function parseOffThread<J extends ParseJob>(job: J, pool: ParsePool = sharedParsePool()): Promise<ParseResult<J>> {
+  return parseJobSize(job) <= PARSE_INLINE_MAX ? runParseJob(job) : pool.run(job);
+}
+
+/** `deriveFields` that keeps big folders off the event loop. Never throws: a failed parse lands in `parseError`. */
+export async function deriveFieldsOffThread(kind: SpecKind, name: string, files: Record<string, string>, pool?: ParsePool): Promise<DerivedFields> {
+  const job = { op: "derive" as const, kind, name, files };
+  if (parseJobSize(job) <= PARSE_INLINE_MAX) return deriveFields(kind, name, files);
+  try {
+    return await parseOffThread(job, pool);
+  } catch (err) {
+    return unparsedFields(name, `could not parse the files: ${errorMessage(err)}`);
+  }
+}
