@@ -26,6 +26,8 @@ export const envSchema = z.object({
   SPECSYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(50),
   SPECSYNC_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
   SPECSYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).max(100).default(5),
+  /** Longest an OpenSpec CLI run (new, validate, archive) may take before it is stopped. */
+  SPECSYNC_OPENSPEC_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   SPECSYNC_LOG: z.enum(["silent", "info", "debug"]).default("info"),
 });
 

@@ -7,3 +7,4 @@ export { scanWorkspace, classifyFolder } from "./utils/fs/scan-workspace";
 export { sha256 } from "./utils/hash";
 export { appRouter, createCaller, type AppRouter } from "./router";
 export type { Context } from "./trpc";
+export { locateOpenSpecCli, runOpenSpec, SUPPORTED_OPENSPEC_RANGE, type OpenSpecCli } from "./utils/openspec-cli";

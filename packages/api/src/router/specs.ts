@@ -17,8 +17,9 @@ export const specsRouter = router({
   /** Write one file: DB first, then an immediate atomic flush. A stale baseHash answers CONFLICT. */
   update: procedure.input(updateFileInputSchema).mutation(({ ctx, input }) => ctx.services.specs.update({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
   toggleTask: procedure.input(toggleTaskInputSchema).mutation(({ ctx, input }) => ctx.services.specs.toggleTask({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
-  setStatus: procedure.input(setStatusInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setStatus({ ...input, actor: input.actor ?? ctx.actor ?? "anonymous" })),
-  setPriority: procedure.input(setPriorityInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setPriority(input)),
+  /** Choosing "archived" runs the archive (LifecycleService). */
+  setStatus: procedure.input(setStatusInputSchema).mutation(({ ctx, input }) => ctx.services.lifecycle.setStatus({ ...input, actor: input.actor ?? ctx.actor ?? "anonymous" })),
+  setPriority: procedure.input(setPriorityInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setPriority({ ...input, actor: input.actor ?? ctx.actor ?? "anonymous" })),
   /** Changes whose delta specs touch a capability. */
   touching: procedure
     .input(z.object({ projectId: rowIdSchema, capability: capabilityIdSchema }))

@@ -1,6 +1,7 @@
 import type { Database } from "@specsync/db";
 import type { AtomicWriteHooks } from "../utils/fs/atomic-write";
 import { HistoryService } from "./history-service";
+import { LifecycleService, type LifecycleOptions } from "./lifecycle-service";
 import { OpenSpecSyncService } from "./openspec-sync-service";
 import { ProjectsService } from "./projects-service";
 import { SpecsService } from "./specs-service";
@@ -13,6 +14,8 @@ export type ServicesOptions = RuntimeOptions & {
   writeHooks?: AtomicWriteHooks;
   /** Concurrency of manual project syncs. */
   concurrency?: number;
+  /** The OpenSpec CLI runs (new, validate, archive). */
+  lifecycle?: LifecycleOptions;
 };
 
 /** Every service, wired to one database. Routers, the server and the CLI all start here. */
@@ -25,15 +28,18 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const projects = new ProjectsService(database, sync, allowedRoots);
   const runtime = new SyncRuntime({ database, sync, projects, events, history }, options);
   const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? 10);
-  return { database, history, events, sync, specs, projects, runtime, status };
+  const lifecycle = new LifecycleService({ database, sync, specs, projects, history, events }, { log: options.log, ...options.lifecycle });
+  return { database, history, events, sync, specs, projects, runtime, status, lifecycle };
 }
 
 export type Services = ReturnType<typeof createServices>;
 
 export { FileWatcherService, isIgnoredName } from "./file-watcher-service";
 export { SyncScheduler } from "./sync-scheduler";
-export { HistoryService, OpenSpecSyncService, ProjectsService, SpecsService, SyncEventBus, SyncRuntime, SyncStatusService };
+export { HistoryService, LifecycleService, OpenSpecSyncService, ProjectsService, SpecsService, SyncEventBus, SyncRuntime, SyncStatusService };
 export type { SyncOutcome, SyncSummary, FileStatus, FileState } from "./openspec-sync-service";
 export type { SpecListItem } from "./specs-service";
+export type { ArchiveOutcome, CreatedChange, LifecycleOptions } from "./lifecycle-service";
+export type { ArchivePreview, RequirementChange, SpecPreview } from "./delta-preview";
 export type { PublishedEvent } from "./sync-events";
 export type { WatcherState } from "./file-watcher-service";
