@@ -99,7 +99,7 @@ export async function timeMany(n: number, fn: (i: number) => Promise<unknown>, w
 
 /** Wall time of the real OpenSpec CLI in the workspace (median of `n` runs). */
 export async function openspecCli(root: string, args: string[], n = 5) {
-  const bin = path.join(REPO, "node_modules/.bin/openspec");
+  const bin = path.join(REPO, "packages/api/node_modules/.bin/openspec");
   const xs: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();

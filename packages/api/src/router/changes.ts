@@ -1,4 +1,5 @@
-import { archiveChangeInputSchema, bulkUpdateInputSchema, createChangeInputSchema, previewChangeInputSchema, validateChangeInputSchema } from "@specsync/validators";
+import { z } from "zod";
+import { archiveChangeInputSchema, rowIdSchema, bulkUpdateInputSchema, createChangeInputSchema, previewChangeInputSchema, validateChangeInputSchema } from "@specsync/validators";
 import { procedure, router } from "../trpc";
 
 /** The change lifecycle through the real OpenSpec CLI (LifecycleService), plus the board's bulk edits. */
@@ -14,5 +15,5 @@ export const changesRouter = router({
   /** Status and/or priority for many changes at once. */
   bulkUpdate: procedure.input(bulkUpdateInputSchema).mutation(({ ctx, input }) => ctx.services.specs.bulkUpdate({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
   /** The live dashboard (like `openspec view`). */
-  summary: procedure.query(({ ctx }) => ctx.services.specs.summary()),
+  summary: procedure.input(z.object({ projectId: rowIdSchema.optional() }).optional()).query(({ ctx, input }) => ctx.services.specs.summary(input?.projectId)),
 });
