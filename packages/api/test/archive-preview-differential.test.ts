@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { locateOpenSpecCli } from "../src";
 import { previewArchive } from "../src/services/delta-preview";
-import { loadArchiveRules } from "../src/utils/openspec-archive-rules";
+import { loadArchiveRules } from "../src/utils/openspec-internals";
 import { openspecRaw } from "./helpers/openspec-cli";
 import { cleanupTempRepos, CORPUS_DIR, tempRepo, writeTree } from "./helpers/workspace";
 

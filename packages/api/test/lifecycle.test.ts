@@ -135,7 +135,7 @@ describeEachDb("LifecycleService with the real OpenSpec CLI", (db) => {
     const { caller, services, row, file } = await setup({ ...changeFiles("add-via-status"), ...changeFiles("add-other") });
     const id = (await row("add-via-status")).id;
     await expect(services.specs.setStatus({ id, status: "archived" })).rejects.toThrow(/set by archiving/);
-    await expect(caller.specs.bulkUpdate({ ids: [id], status: "archived" as never })).rejects.toThrow();
+    await expect(caller.changes.bulkUpdate({ ids: [id], status: "archived" as never })).rejects.toThrow();
     const after = await caller.specs.setStatus({ id, status: "archived" });
     expect(after).toMatchObject({ archived: true, status: "archived" });
     expect(existsSync(file("changes/add-via-status"))).toBe(false);

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { ArchiveRules, RequirementBlock } from "../utils/openspec-archive-rules";
+import type { ArchiveRules, RequirementBlock } from "../utils/openspec-internals";
 import { errorMessage } from "../utils/errors";
 
 export type RequirementChange = {

@@ -13,7 +13,7 @@ import {
 } from "@specsync/validators";
 import type { z } from "zod";
 import { errorMessage, SpecsyncError } from "../utils/errors";
-import { loadArchiveRules } from "../utils/openspec-archive-rules";
+import { loadArchiveRules } from "../utils/openspec-internals";
 import { cliFailureMessage, locateOpenSpecCli, OpenSpecCliError, parseCliJson, runOpenSpec, type OpenSpecCli, type OpenSpecRun } from "../utils/openspec-cli";
 import { toFindings, type CliValidationIssue } from "../utils/openspec/validation-findings";
 import { previewArchive, type ArchivePreview } from "./delta-preview";
@@ -23,6 +23,15 @@ import type { ProjectsService } from "./projects-service";
 import { filesOfRow } from "./spec-files";
 import type { SpecsService } from "./specs-service";
 import type { SyncEventBus } from "./sync-events";
+
+/** A validation that takes too long is abandoned (it only reads files, so nothing is left half-done). */
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new OpenSpecCliError("timeout", `${what} did not finish within ${ms} ms and was stopped`, { timeoutMs: ms })), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 /** Service inputs are checked again here (the CLI and MCP call the service directly): a clear message, not zod's JSON. */
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -44,7 +53,6 @@ export type LifecycleOptions = {
 export type CreatedChange = { id: string; name: string; path: string; projectId: string };
 export type ArchiveOutcome = { id: string; name: string; archivedAs: string; path: string; specsUpdated: boolean; totals: Record<string, number> | null; message: string };
 
-type CliValidateJson = { items?: { id: string; valid: boolean; issues?: CliValidationIssue[] }[]; status?: { severity?: string; message?: string }[] };
 type CliArchiveJson = { archive?: { archivedAs: string; path: string; specsUpdated: boolean; totals?: Record<string, number> } | null };
 
 /**
@@ -150,7 +158,7 @@ export class LifecycleService {
 
   // ------------------------------------------------------------------ validate
 
-  /** `openspec validate <id> --json --strict`; the findings are stored on the row (recorded in history when `actor` asked). */
+  /** `openspec validate <id> --strict` (its validator, in process); the findings are stored on the row and, unless `record: false`, in history. */
   async validate(input: ValidateChangeInput, opts: { record?: boolean } = {}): Promise<ValidationResult> {
     const q = parse(validateChangeInputSchema, input);
     const started = performance.now();
@@ -158,10 +166,18 @@ export class LifecycleService {
     const project = await this.deps.sync.getProject(row.projectId);
     let result: ValidationResult;
     try {
-      const run = await this.run(project, ["validate", row.name, "--json", "--strict"]);
-      const json = parseCliJson<CliValidateJson>(run.stdout);
-      const item = json?.items?.find((i) => i.id === row.name);
-      if (!item) throw new OpenSpecCliError("failed", cliFailureMessage(run));
+      // The CLI's own validator (what `openspec validate <id> --strict` calls), in process: the same issues
+      // its --json prints (a differential test holds them equal), without starting Node for every save.
+      const rules = await loadArchiveRules(this.openspecCli());
+      const t = performance.now();
+      const openspecDir = this.deps.sync.openspecDir(project);
+      const report = await withTimeout(
+        rules.validateChange(path.join(openspecDir, row.path), { mainSpecsDir: path.join(openspecDir, "specs"), projectRoot: project.rootPath }),
+        this.timeoutMs,
+        `openspec validate ${row.name}`,
+      );
+      const item = { valid: report.valid, issues: report.issues as CliValidationIssue[] };
+      const durationMs = Math.round(performance.now() - t);
       // Lines are placed in the files as the database holds them now (the CLI read the same files).
       const current = await this.deps.sync.getRow(row.id);
       const findings = toFindings(item.issues ?? [], filesOfRow(current));
@@ -171,7 +187,7 @@ export class LifecycleService {
         warnings: findings.filter((f) => f.level === "WARNING").length,
         findings,
         validatedAt: new Date().toISOString(),
-        durationMs: run.durationMs,
+        durationMs,
         contentHashes: current.contentHashes,
       };
     } catch (err) {

@@ -19,7 +19,7 @@ export type DeltaPlan = {
 };
 
 /**
- * The archive's own merge rules, taken from the installed OpenSpec CLI rather than re-implemented:
+ * The archive's own merge rules and the validator, taken from the installed OpenSpec CLI rather than re-implemented:
  * `openspec archive` builds each main spec with `buildUpdatedSpec` and writes it with the file's own line
  * endings (`matchLineEnding`), so a preview built with the same functions is what archive writes.
  * These modules are internal to the CLI, which is why the CLI version is pinned to a checked range.
@@ -32,6 +32,11 @@ export type ArchiveRules = {
   parseDeltaSpec(content: string): DeltaPlan;
   normalizeRequirementName(name: string): string;
   foldRequirementName(name: string): string;
+  /**
+   * What `openspec validate <change> --strict` runs (commands/validate.js → Validator.validateChangeDeltaSpecs):
+   * the same issues the CLI prints as JSON, without starting a process.
+   */
+  validateChange(changeDir: string, opts: { mainSpecsDir: string; projectRoot: string }): Promise<{ valid: boolean; issues: { level: string; path: string; line?: number; message: string }[] }>;
 };
 
 const loaded = new Map<string, Promise<ArchiveRules>>();
@@ -40,7 +45,8 @@ export function loadArchiveRules(cli: OpenSpecCli): Promise<ArchiveRules> {
   let rules = loaded.get(cli.packageDir);
   if (!rules) {
     const mod = (rel: string) => import(pathToFileURL(path.join(cli.packageDir, "dist", rel)).href);
-    rules = Promise.all([mod("core/specs-apply.js"), mod("core/parsers/requirement-blocks.js"), mod("utils/line-endings.js")]).then(([apply, blocks, endings]) => {
+    rules = Promise.all([mod("core/specs-apply.js"), mod("core/parsers/requirement-blocks.js"), mod("utils/line-endings.js"), mod("core/validation/validator.js")]).then(([apply, blocks, endings, validation]) => {
+      if (typeof validation.Validator !== "function") throw new Error(`OpenSpec CLI ${cli.version} has no Validator; specsync needs a supported CLI version`);
       const rules = {
         findSpecUpdates: apply.findSpecUpdates,
         buildUpdatedSpec: apply.buildUpdatedSpec,
@@ -49,6 +55,8 @@ export function loadArchiveRules(cli: OpenSpecCli): Promise<ArchiveRules> {
         parseDeltaSpec: blocks.parseDeltaSpec,
         normalizeRequirementName: blocks.normalizeRequirementName,
         foldRequirementName: blocks.foldRequirementName,
+        // A fresh validator per run, in strict mode, exactly as the command builds it.
+        validateChange: (changeDir: string, opts: { mainSpecsDir: string; projectRoot: string }) => new validation.Validator(true).validateChangeDeltaSpecs(changeDir, opts),
       } as ArchiveRules;
       for (const [name, fn] of Object.entries(rules)) {
         if (typeof fn !== "function") throw new Error(`OpenSpec CLI ${cli.version} has no ${name}(); the delta preview needs a supported CLI version`);
