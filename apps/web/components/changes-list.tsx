@@ -11,6 +11,8 @@ import { Progress } from "~/components/ui/progress";
 import { PriorityBadge, StatusBadge, SyncState } from "~/components/spec-badges";
 import { useViewParams } from "~/components/use-view-params";
 import { STATUS_LABEL } from "~/lib/utils";
+import { StageBadge, ValidationBadge } from "~/components/lifecycle/stage-badges";
+import { NewChangeButton } from "~/components/lifecycle/new-change-button";
 
 const PAGE = 50;
 const SORTS = [
@@ -34,6 +36,7 @@ export function ChangesList() {
     priority: view.get("priority") ? [view.get("priority") as (typeof PRIORITIES)[number]] : undefined,
     archived: archived === "all" ? undefined : archived === "archived",
     minCompletion: view.get("min") ? Number(view.get("min")) : undefined,
+    hasValidationErrors: view.get("invalid") === "1" ? true : undefined,
     search: view.get("q") ?? undefined,
     sort: (view.get("sort") ?? "updated") as (typeof SORTS)[number][0],
     limit: PAGE,
@@ -49,7 +52,7 @@ export function ChangesList() {
     <div className="space-y-4">
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div>
-          <h1 className="text-2xl font-semibold">Changes</h1>
+          <h1 className="flex items-center gap-3 text-2xl font-semibold">Changes <NewChangeButton /></h1>
           <p className="text-sm text-zinc-500">{list.data?.facets ? `${list.data.facets.total} changes match` : " "}</p>
         </div>
         {next.data ? (
@@ -95,6 +98,10 @@ export function ChangesList() {
           <option value="80">≥ 80 % done</option>
           <option value="100">Complete</option>
         </Select>
+        <Select aria-label="Validation" data-testid="filter-validation" value={view.get("invalid") ?? ""} onChange={(e) => view.set({ invalid: e.target.value })}>
+          <option value="">Any validation</option>
+          <option value="1">With validation errors</option>
+        </Select>
         <Select aria-label="Sort" value={input.sort} onChange={(e) => view.set({ sort: e.target.value })}>
           {SORTS.map(([v, l]) => (
             <option key={v} value={v}>{l}</option>
@@ -131,7 +138,9 @@ export function ChangesList() {
                       {c.archivedOn ? ` · archived ${c.archivedOn}` : ""}
                     </div>
                   </td>
-                  <td className="px-2"><StatusBadge status={c.status} /></td>
+                  <td className="px-2">
+                    <div className="flex flex-wrap items-center gap-1"><StatusBadge status={c.status} /><StageBadge {...c} /><ValidationBadge errors={c.validationErrors} warnings={c.validationWarnings} /></div>
+                  </td>
                   <td className="px-2"><PriorityBadge priority={c.priority} /></td>
                   <td className="px-2">{c.tasksTotal ? <Progress value={c.completion} label={`${c.tasksCompleted}/${c.tasksTotal}`} /> : <span className="text-xs text-zinc-400">no tasks</span>}</td>
                   <td className="px-4"><SyncState {...c} /></td>

@@ -7,6 +7,7 @@ import { cn } from "~/lib/utils";
 const LINKS = [
   { href: "/", label: "Changes" },
   { href: "/board", label: "Board" },
+  { href: "/summary", label: "Summary" },
   { href: "/specs", label: "Specs" },
   { href: "/sync", label: "Sync" },
 ];

@@ -14,7 +14,8 @@ export const lifecycleStatusSchema = z.enum(LIFECYCLE_STATUSES);
 export type LifecycleStatus = z.infer<typeof lifecycleStatusSchema>;
 
 /** Statuses a person picks freely; "archived" is reached only by an archive (the action, or a move on disk). */
-export const PICKABLE_STATUSES = LIFECYCLE_STATUSES.filter((s) => s !== "archived");
+export type PickableStatus = Exclude<LifecycleStatus, "archived">;
+export const PICKABLE_STATUSES: readonly PickableStatus[] = LIFECYCLE_STATUSES.filter((s): s is PickableStatus => s !== "archived");
 
 /**
  * Transitions a user may make: any workflow status to any other (the board moves cards freely), and to

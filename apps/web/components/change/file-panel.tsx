@@ -10,16 +10,19 @@ import { Button } from "~/components/ui/button";
 import { useToast } from "~/components/ui/toaster";
 import { MarkdownEditor } from "./markdown-editor";
 import { ConflictDialog } from "./conflict-dialog";
+import type { ValidationFinding } from "@specsync/validators";
+import { validationLint } from "./validation-lint";
 
 type Conflict = { disk: string | null; hash: string | null };
 
 /** One file of a change: rendered Markdown, or the editor. Saves send the base hash; CONFLICT opens the diff. */
-export function FilePanel({ specId, file, content, hash, emptyHint }: { specId: string; file: string; content: string | undefined; hash: string | undefined; emptyHint?: string }) {
+export function FilePanel({ specId, file, content, hash, emptyHint, findings = [], startWith }: { specId: string; file: string; content: string | undefined; hash: string | undefined; emptyHint?: string; findings?: ValidationFinding[]; startWith?: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState(content ?? "");
+  // `startWith`: open straight in the editor with this text (a new change's first proposal).
+  const [editing, setEditing] = useState(startWith !== undefined);
+  const [draft, setDraft] = useState(content ?? startWith ?? "");
   const [conflict, setConflict] = useState<Conflict | null>(null);
   // The version the user started from: a save must not silently adopt a newer one that arrived live.
   const [baseHash, setBaseHash] = useState<string | null>(null);
@@ -74,7 +77,7 @@ export function FilePanel({ specId, file, content, hash, emptyHint }: { specId: 
           </Button>
         </div>
       </div>
-      <MarkdownEditor key={`${specId}:${file}`} initial={draft} onChange={setDraft} onSave={() => save(baseHash)} />
+      <MarkdownEditor key={`${specId}:${file}`} initial={draft} onChange={setDraft} onSave={() => save(baseHash)} extensions={validationLint(findings)} />
       {conflict ? (
         <ConflictDialog
           file={file}

@@ -2,12 +2,12 @@
 import { useEffect, useRef } from "react";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { markdown } from "@codemirror/lang-markdown";
-import { EditorState } from "@codemirror/state";
+import { EditorState, type Extension } from "@codemirror/state";
 import { EditorView, keymap, lineNumbers, highlightActiveLine } from "@codemirror/view";
 import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
 
 /** CodeMirror 6 in Markdown mode; Ctrl/Cmd+S calls onSave. Uncontrolled: the initial value seeds it. */
-export function MarkdownEditor({ initial, onChange, onSave }: { initial: string; onChange: (v: string) => void; onSave: () => void }) {
+export function MarkdownEditor({ initial, onChange, onSave, extensions = [] }: { initial: string; onChange: (v: string) => void; onSave: () => void; extensions?: Extension[] }) {
   const host = useRef<HTMLDivElement>(null);
   const save = useRef(onSave);
   const change = useRef(onChange);
@@ -31,6 +31,8 @@ export function MarkdownEditor({ initial, onChange, onSave }: { initial: string;
             if (u.docChanged) change.current(u.state.doc.toString());
           }),
           EditorView.theme({ "&": { minHeight: "24rem" }, ".cm-scroller": { fontFamily: "var(--font-mono)" } }),
+          // Extra behaviour from the caller, e.g. the validation findings at their lines.
+          ...extensions,
         ],
       }),
     });
