@@ -31,7 +31,7 @@ export function lifecycleWorkspace(scratch: string): { root: string; change: str
 }
 
 /** validate one change (the CLI's own cost, through the service) vs `openspec validate` directly; the archive preview. */
-export async function lifecycleRows(services: Services, scratch: string, samples: number) {
+export async function lifecycleRows(services: Services, scratch: string, samples: number, cliRuns = Math.min(samples, 15)) {
   const { root, change } = lifecycleWorkspace(scratch);
   const project = await services.sync.ensureProject(root);
   await services.sync.syncProject(project, "startup");
@@ -39,7 +39,7 @@ export async function lifecycleRows(services: Services, scratch: string, samples
   const id = items.find((i) => i.name === change)!.id;
   const n = Math.min(samples, 15);
   const validate = await timeMany(n, () => services.lifecycle.validate({ id, actor: "bench" }), 2);
-  const direct = await openspecCli(root, ["validate", change, "--strict"], n);
+  const direct = await openspecCli(root, ["validate", change, "--strict"], cliRuns);
   const preview = await timeMany(Math.max(samples, 20), () => services.lifecycle.preview(id), 5);
   const p = await services.lifecycle.preview(id);
   const requirements = p.specs.reduce((s, x) => s + x.requirements.length, 0);

@@ -166,7 +166,7 @@ async function benchLifecycle(driver: "pglite" | "postgres", scratch: string) {
   try {
     const services = createServices(db.database);
     log(`${driver}: lifecycle (validate, archive preview)`);
-    const r = await lifecycleRows(services, scratch, samples);
+    const r = await lifecycleRows(services, scratch, samples, args.quick ? 2 : 15);
     rows.push({ driver, metric: "changes.validate, one change p50 (the CLI's validator in process, stored + history)", value: r.validate.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 400 } } : {}) });
     rows.push({ driver, metric: "`openspec validate <id> --strict --json` (CLI, wall)", value: r.direct.p50, unit: "ms" });
     rows.push({ driver, metric: "ratio: changes.validate / openspec validate", value: r.validate.p50 / r.direct.p50, unit: "×" });

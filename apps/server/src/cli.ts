@@ -52,17 +52,10 @@ function print(json: boolean, value: unknown, text: () => string) {
 async function withServices<T>(env: Env, fn: (services: Services) => Promise<T>): Promise<T> {
   const database = await openDatabase(env);
   try {
-    return await fn(createServices(database, { allowedRoots: env.SPECSYNC_ALLOWED_ROOTS }));
+    return await fn(createServices(database, { allowedRoots: env.SPECSYNC_ALLOWED_ROOTS, lifecycle: { timeoutMs: env.SPECSYNC_OPENSPEC_TIMEOUT_MS } }));
   } finally {
     await database.close();
   }
-}
-
-/** The row of an active change by name, after syncing its folder so the database knows what is on disk. */
-async function changeByName(services: Services, project: ProjectRow, name: string): Promise<string> {
-  const outcome = await services.sync.syncFolder(project, `changes/${name}`, "manual");
-  if (!outcome.specId || outcome.action === "deleted") throw new Error(`no active change named ${name} in ${project.rootPath}`);
-  return outcome.specId;
 }
 
 async function projectsFor(services: Services, paths: string[]): Promise<ProjectRow[]> {
@@ -180,7 +173,7 @@ export async function main(argv: string[]): Promise<number> {
           print(values.json, created, () => `created openspec/${created.path}`);
           return 0;
         }
-        const id = await changeByName(s, project!, name);
+        const id = await s.lifecycle.resolveChange({ projectId: project!.id, name });
         if (command === "validate") {
           const result = await s.lifecycle.validate({ id, actor });
           print(values.json, result, () =>

@@ -4,6 +4,7 @@ import { and, eq, isNull, openspecSpecs, type Database, type ProjectRow, type Sp
 import {
   archiveChangeInputSchema,
   createChangeInputSchema,
+  newChangeNameSchema,
   validateChangeInputSchema,
   type ArchiveChangeInput,
   type CreateChangeInput,
@@ -124,6 +125,19 @@ export class LifecycleService {
       durationMs: Math.round(performance.now() - entry.started),
     });
     return h.id;
+  }
+
+  /**
+   * The row id of an active change by name (CLI verbs, MCP tools): its folder is synced first, so a change
+   * created on disk a moment ago is found. The first project when none is given.
+   */
+  async resolveChange(input: { projectId?: string; name: string }): Promise<string> {
+    const project = input.projectId ? await this.deps.sync.getProject(input.projectId) : (await this.deps.projects.list())[0];
+    if (!project) throw new SpecsyncError("BAD_REQUEST", "no project configured");
+    const name = parse(newChangeNameSchema, input.name);
+    const outcome = await this.deps.sync.syncFolder(project, `changes/${name}`, "lifecycle");
+    if (!outcome.specId || outcome.action === "deleted") throw new SpecsyncError("NOT_FOUND", `no active change named ${name} in ${project.rootPath}`);
+    return outcome.specId;
   }
 
   // ------------------------------------------------------------------ new
