@@ -9,7 +9,7 @@ export function ValidationPanel({ validation, stale, onOpen }: { validation: Val
   return (
     <div className="rounded-md border border-zinc-200 p-3 text-sm dark:border-zinc-800" data-testid="validation-panel">
       <p className="mb-1 text-xs text-zinc-500">
-        openspec validate --strict {timeAgo(validation.validatedAt)}: {validation.valid ? <strong className="text-emerald-700 dark:text-emerald-400">valid</strong> : <strong className="text-red-700 dark:text-red-400">{validation.errors} errors</strong>}
+        openspec validate --strict {timeAgo(validation.validatedAt)}: {validation.valid ? <strong className="text-emerald-700 dark:text-emerald-400">valid</strong> : <strong className="text-red-700 dark:text-red-400">{validation.errors} {validation.errors === 1 ? "error" : "errors"}</strong>}
         {validation.warnings ? `, ${validation.warnings} warnings` : ""}
         {stale ? " · the files changed since" : ""}
       </p>
