@@ -3,6 +3,7 @@ import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import { CHANGE_STAGES, PICKABLE_STATUSES } from "@specsync/validators";
 import { useTRPC } from "~/lib/trpc";
+import { useSpecHref } from "~/components/use-spec-href";
 import { Card } from "~/components/ui/card";
 import { Progress } from "~/components/ui/progress";
 import { PriorityBadge, StatusBadge } from "~/components/spec-badges";
@@ -22,6 +23,7 @@ function Stat({ label, value, testId }: { label: string; value: string | number;
 export default function SummaryPage() {
   const trpc = useTRPC();
   const summary = useQuery(trpc.changes.summary.queryOptions());
+  const hrefOf = useSpecHref();
   if (summary.isPending) return <p className="text-sm text-zinc-500">Loading…</p>;
   if (summary.error) return <p className="text-red-600">Could not load: {summary.error.message}</p>;
   const s = summary.data;
@@ -60,7 +62,7 @@ export default function SummaryPage() {
           {s.validationErrors.length ? (
             <ul className="space-y-1 text-sm" data-testid="summary-invalid">
               {s.validationErrors.map((c) => (
-                <li key={c.id} className="flex items-center justify-between gap-2"><Link href={`/changes/${c.id}`} className="hover:underline">{c.name}</Link><ValidationBadge errors={c.validationErrors} /></li>
+                <li key={c.id} className="flex items-center justify-between gap-2"><Link href={hrefOf(c)} className="hover:underline">{c.name}</Link><ValidationBadge errors={c.validationErrors} /></li>
               ))}
             </ul>
           ) : <p className="text-sm text-zinc-500">None found by the last validations.</p>}
@@ -70,7 +72,7 @@ export default function SummaryPage() {
           {s.mismatched.length ? (
             <ul className="space-y-1 text-sm" data-testid="summary-mismatched">
               {s.mismatched.map((c) => (
-                <li key={c.id}><Link href={`/changes/${c.id}`} className="hover:underline">{c.name}</Link> <span className="text-xs text-zinc-500">— {c.mismatch}</span></li>
+                <li key={c.id}><Link href={hrefOf(c)} className="hover:underline">{c.name}</Link> <span className="text-xs text-zinc-500">— {c.mismatch}</span></li>
               ))}
             </ul>
           ) : <p className="text-sm text-zinc-500">Every status agrees with its files.</p>}
@@ -80,7 +82,7 @@ export default function SummaryPage() {
           {s.queue.length ? (
             <ol className="space-y-1 text-sm" data-testid="summary-queue">
               {s.queue.map((c) => (
-                <li key={c.id} className="flex flex-wrap items-center gap-2"><Link href={`/changes/${c.id}`} className="font-medium hover:underline">{c.title}</Link><StatusBadge status={c.status} /><PriorityBadge priority={c.priority} /></li>
+                <li key={c.id} className="flex flex-wrap items-center gap-2"><Link href={hrefOf(c)} className="font-medium hover:underline">{c.title}</Link><StatusBadge status={c.status} /><PriorityBadge priority={c.priority} /></li>
               ))}
             </ol>
           ) : <p className="text-sm text-zinc-500">Nothing approved or assigned is waiting.</p>}

@@ -4,6 +4,8 @@ import Link from "next/link";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { PICKABLE_STATUSES, PRIORITIES, type LifecycleStatus, type PickableStatus, type Priority } from "@specsync/validators";
 import { useTRPC } from "~/lib/trpc";
+import { useSpecHref } from "~/components/use-spec-href";
+import { BOARD_INPUT } from "~/lib/view-input";
 import { Card } from "~/components/ui/card";
 import { Button } from "~/components/ui/button";
 import { Select } from "~/components/ui/input";
@@ -23,7 +25,9 @@ export function Board() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const list = useQuery(trpc.specs.list.queryOptions({ kind: "change", archived: false, sort: "priority", limit: 200 }));
+  const hrefOf = useSpecHref();
+  // The same input as the server's prefetch, so the first render is the hydrated board.
+  const list = useQuery(trpc.specs.list.queryOptions(BOARD_INPUT));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [dragOver, setDragOver] = useState<PickableStatus | null>(null);
   const [announce, setAnnounce] = useState("");
@@ -138,7 +142,7 @@ export function Board() {
                     <Card className="min-w-0 space-y-2 p-2.5 text-sm">
                       <div className="flex items-start gap-2">
                         <input type="checkbox" className="mt-1" checked={selected.has(c.id)} onChange={() => toggle(c.id)} aria-label={`Select ${c.title}`} tabIndex={-1} data-testid="card-select" />
-                        <Link href={`/changes/${c.id}`} className="min-w-0 font-medium break-words hover:underline" draggable={false}>{c.title}</Link>
+                        <Link href={hrefOf(c)} className="min-w-0 font-medium break-words hover:underline" draggable={false}>{c.title}</Link>
                       </div>
                       <div className="flex flex-wrap items-center gap-1">
                         <StageBadge {...c} />

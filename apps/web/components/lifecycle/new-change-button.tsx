@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Plus } from "lucide-react";
 import { newChangeNameSchema } from "@specsync/validators";
 import { useTRPC } from "~/lib/trpc";
+import { specHref } from "~/lib/hrefs";
 import { Button } from "~/components/ui/button";
 import { Input, Select } from "~/components/ui/input";
 
@@ -34,7 +35,7 @@ function NewChangeDialog({ onClose }: { onClose: () => void }) {
       onSuccess: async (c) => {
         await queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
         onClose();
-        router.push(`/changes/${c.id}?edit=proposal.md`);
+        router.push(specHref({ ...c, kind: "change", archived: false }, projects.data, "?edit=proposal.md"));
       },
     }),
   );

@@ -1,5 +1,7 @@
 import type { Database } from "@specsync/db";
+import { SYNC_DEFAULTS } from "@specsync/settings";
 import type { AtomicWriteHooks } from "../utils/fs/atomic-write";
+import { FileEditService } from "./file-edit-service";
 import { HistoryService } from "./history-service";
 import { LifecycleService, type LifecycleOptions } from "./lifecycle-service";
 import { OpenSpecSyncService } from "./openspec-sync-service";
@@ -16,6 +18,8 @@ export type ServicesOptions = RuntimeOptions & {
   concurrency?: number;
   /** The OpenSpec CLI runs (new, validate, archive). */
   lifecycle?: LifecycleOptions;
+  /** A row not synced for this long counts as stale in the sync status. */
+  statusStaleSeconds?: number;
 };
 
 /** Every service, wired to one database. Routers, the server and the CLI all start here. */
@@ -23,13 +27,14 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const history = new HistoryService(database);
   const events = new SyncEventBus(database);
   const sync = new OpenSpecSyncService({ database, history, events, writeHooks: options.writeHooks, log: options.log });
-  const specs = new SpecsService(database, sync, events);
+  const edits = new FileEditService(sync, history, events);
+  const specs = new SpecsService(database, sync, events, edits);
   const allowedRoots = options.allowedRoots?.length ? options.allowedRoots : [process.cwd()];
   const projects = new ProjectsService(database, sync, allowedRoots);
   const runtime = new SyncRuntime({ database, sync, projects, events, history }, options);
-  const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? 10);
+  const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? SYNC_DEFAULTS.concurrency, options.statusStaleSeconds ?? SYNC_DEFAULTS.statusStaleSeconds);
   const lifecycle = new LifecycleService({ database, sync, specs, projects, history, events }, { log: options.log, ...options.lifecycle });
-  return { database, history, events, sync, specs, projects, runtime, status, lifecycle };
+  return { database, history, events, sync, edits, specs, projects, runtime, status, lifecycle };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -41,5 +46,7 @@ export type { SyncOutcome, SyncSummary, FileStatus, FileState } from "./openspec
 export type { SpecListItem } from "./specs-service";
 export type { ArchiveOutcome, CreatedChange, LifecycleOptions } from "./lifecycle-service";
 export type { ArchivePreview, RequirementChange, SpecPreview } from "./delta-preview";
+export { FileEditService };
+export type { MergePreview, SaveOutcome, SaveResult } from "./file-edit-service";
 export type { PublishedEvent } from "./sync-events";
 export type { WatcherState } from "./file-watcher-service";

@@ -1,0 +1,36 @@
+import { STATUS_LABEL } from "./utils";
+
+type Entry = {
+  action: string;
+  direction: string;
+  trigger: string;
+  filesChanged: string[];
+  lifecycle?: { field: "status" | "priority"; from: string; to: string } | null;
+  /** What a lifecycle action did, in words ("openspec validate --strict: 2 errors"). */
+  note?: string | null;
+};
+
+const WHY: Record<string, string> = {
+  file_watcher: "saved on disk (file watcher)",
+  periodic: "found by the periodic check",
+  user_edit: "edited in specsync",
+  manual: "manual sync",
+  startup: "found at server start",
+  conflict_resolution: "conflict resolved",
+  restore: "restored from history",
+  git: "the git checkout moved",
+  lifecycle: "run through the OpenSpec CLI",
+};
+
+/** One line for a history entry: what happened, and why (its trigger). */
+export function describeEntry(h: Entry): { what: string; why: string } {
+  const why = WHY[h.trigger] ?? h.trigger.replace("_", " ");
+  const label = (v: string) => (h.lifecycle?.field === "status" ? (STATUS_LABEL[v] ?? v) : v);
+  if (h.lifecycle) return { what: `${h.lifecycle.field === "status" ? "Status" : "Priority"}: ${label(h.lifecycle.from)} → ${label(h.lifecycle.to)}`, why: WHY.user_edit! };
+  // new / validate / archive: the CLI run in words (a status or priority edit has its structured value above).
+  if (h.trigger === "lifecycle" && h.note) return { what: h.note, why };
+  if (h.action === "checked") return { what: "Synced: nothing had changed", why };
+  const files = h.filesChanged.join(", ");
+  const where = h.direction === "fs_to_db" ? "read from disk" : "written to disk";
+  return { what: files ? `${files} ${where}` : where, why };
+}
