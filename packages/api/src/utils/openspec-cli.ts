@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import semver from "semver";
+import { childEnv } from "@specsync/settings";
 import { SpecsyncError } from "./errors";
 
 /**
@@ -90,9 +91,9 @@ export function runOpenSpec(cli: OpenSpecCli, args: readonly string[], opts: Run
         maxBuffer: 32 * 1024 * 1024,
         shell: false,
         windowsHide: true,
-        // The child inherits the environment as is (not read as settings here), with telemetry off,
-        // CI=1 (never prompt) and no colours (plain messages to show people).
-        env: { ...process.env, OPENSPEC_TELEMETRY: "0", CI: "1", NO_COLOR: "1", FORCE_COLOR: "0" },
+        // The child inherits the environment (through the settings module, the only reader of the environment),
+        // with telemetry off, CI=1 (never prompt) and no colours (plain messages to show people).
+        env: childEnv({ OPENSPEC_TELEMETRY: "0", CI: "1", NO_COLOR: "1", FORCE_COLOR: "0" }),
       },
       (err, stdout, stderr) => {
         const durationMs = Math.round(performance.now() - started);
