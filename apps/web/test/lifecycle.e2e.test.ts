@@ -79,7 +79,7 @@ describe.skipIf(!haveChromium)("change lifecycle in headless Chromium (new, vali
     await page.fill('[data-testid="new-change-name"]', "add-dark-mode");
     await page.fill('[data-testid="new-change-goal"]', "Work at night");
     await page.click('[data-testid="new-change-submit"]');
-    await page.waitForURL(/\/changes\/[0-9a-f-]{36}\?edit=proposal\.md/, { timeout: 15_000 });
+    await page.waitForURL(/\/p\/[^/]+\/changes\/add-dark-mode\?edit=proposal\.md/, { timeout: 15_000 }); // the readable address
     await page.waitForSelector('[data-testid="editor"] .cm-content');
     expect(await page.textContent('[data-testid="editor"] .cm-content')).toContain("Work at night");
     expect(readFileSync(file("changes/add-dark-mode/.openspec.yaml"), "utf8")).toMatch(/goal: Work at night/);
