@@ -148,7 +148,8 @@ export function Board() {
                         <StageBadge {...c} />
                         <ValidationBadge errors={c.validationErrors} />
                       </div>
-                      <div className="flex min-w-0 items-center justify-between gap-2">
+                      {/* Wraps in a narrow column: the progress label never spills out of its card. */}
+                      <div className="flex min-w-0 flex-wrap items-center justify-between gap-x-2 gap-y-1">
                         <PriorityBadge priority={c.priority} />
                         {c.tasksTotal ? <Progress value={c.completion} label={`${c.tasksCompleted}/${c.tasksTotal}`} /> : null}
                       </div>
