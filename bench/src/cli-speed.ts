@@ -28,36 +28,52 @@ export type CliSpeedRow = { driver: string; metric: string; value: number; unit:
 const TIME = "/usr/bin/time";
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Run a command `runs` times (after one untimed warm-up): median wall ms and median peak RSS MiB. */
-async function measure(cmd: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; runs: number; expect?: (stdout: string) => void }) {
-  const walls: number[] = [];
-  const rss: number[] = [];
+type Cmd = { argv: string[]; cwd: string; env: NodeJS.ProcessEnv; expect?: (stdout: string) => void };
+
+/** One run: wall ms and peak RSS MiB (GNU time's %M, when /usr/bin/time is there). */
+async function once(c: Cmd, scratch: string, i: number) {
+  const out = path.join(scratch, `t${i}`);
+  const argv = existsSync(TIME) ? [TIME, "-f", "%M", "-o", out, ...c.argv] : c.argv;
+  const t = performance.now();
+  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: c.cwd, env: c.env, stdio: ["ignore", "pipe", "pipe"] });
+    let so = "";
+    let se = "";
+    child.stdout.on("data", (d: Buffer) => (so += d));
+    child.stderr.on("data", (d: Buffer) => (se += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout: so, stderr: se }));
+  });
+  const wall = performance.now() - t;
+  if (code !== 0) throw new Error(`${c.argv.join(" ")} exited ${code}: ${stderr.slice(0, 500)}`);
+  c.expect?.(stdout);
+  return { wall, rss: existsSync(out) ? Number(readFileSync(out, "utf8").trim().split("\n").pop()) / 1024 : NaN };
+}
+
+/**
+ * Run the commands in turn, `runs` rounds (after one untimed warm-up round), so that both sides of a ratio
+ * see the same machine load (it moves a lot on a shared machine): median wall ms and median peak RSS MiB.
+ */
+type Measured = { ms: number; rssMb: number };
+
+async function measureInterleaved(cmds: [Cmd, Cmd], runs: number): Promise<[Measured, Measured]> {
+  const walls = cmds.map(() => [] as number[]);
+  const rss = cmds.map(() => [] as number[]);
   const scratch = mkdtempSync(path.join(tmpdir(), "cli-speed-"));
   try {
-    for (let i = 0; i <= opts.runs; i++) {
-      const out = path.join(scratch, `t${i}`);
-      const argv = existsSync(TIME) ? [TIME, "-f", "%M", "-o", out, ...cmd] : cmd;
-      const t = performance.now();
-      const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
-        let so = "";
-        let se = "";
-        child.stdout.on("data", (c: Buffer) => (so += c));
-        child.stderr.on("data", (c: Buffer) => (se += c));
-        child.on("error", reject);
-        child.on("close", (c) => resolve({ code: c ?? 1, stdout: so, stderr: se }));
-      });
-      const wall = performance.now() - t;
-      if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}: ${stderr.slice(0, 500)}`);
-      opts.expect?.(stdout);
-      if (i === 0) continue; // warm-up: file cache, tsx cache
-      walls.push(wall);
-      if (existsSync(out)) rss.push(Number(readFileSync(out, "utf8").trim().split("\n").pop()) / 1024);
+    for (let round = 0; round <= runs; round++) {
+      for (const [k, c] of cmds.entries()) {
+        const r = await once(c, scratch, round * cmds.length + k);
+        if (round === 0) continue; // warm-up: file cache, tsx cache, a first sync
+        walls[k]!.push(r.wall);
+        if (Number.isFinite(r.rss)) rss[k]!.push(r.rss);
+      }
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  return { ms: median(walls), rssMb: rss.length ? median(rss) : NaN };
+  const result = (k: number): Measured => ({ ms: median(walls[k]!), rssMb: rss[k]!.length ? median(rss[k]!) : NaN });
+  return [result(0), result(1)];
 }
 
 /** A fresh database for one driver: a PGlite data directory, or a new PostgreSQL database. */
@@ -83,13 +99,15 @@ export async function cliSpeedRows(opts: { root: string; drivers: ("pglite" | "p
   const log = opts.log ?? (() => {});
   const cli = opts.cli.split(/\s+/).filter(Boolean);
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPECSYNC_") && k !== "DATABASE_URL"));
-  const openspec = await measure([path.join(REPO, "node_modules/.bin/openspec"), "list", "--json"], { cwd: opts.root, env: { ...clean, OPENSPEC_TELEMETRY: "0", CI: "1" }, runs: opts.runs });
-  const expected = JSON.parse(await new Promise<string>((resolve) => {
-    const c = spawn(path.join(REPO, "node_modules/.bin/openspec"), ["list", "--json"], { cwd: opts.root, env: { ...clean, OPENSPEC_TELEMETRY: "0", CI: "1" } });
-    let s = "";
-    c.stdout.on("data", (d: Buffer) => (s += d));
-    c.on("close", () => resolve(s));
-  })) as { changes: unknown[] };
+  const openspecCmd: Cmd = { argv: [path.join(REPO, "node_modules/.bin/openspec"), "list", "--json"], cwd: opts.root, env: { ...clean, OPENSPEC_TELEMETRY: "0", CI: "1" } };
+  const expected = JSON.parse(
+    await new Promise<string>((resolve) => {
+      const c = spawn(openspecCmd.argv[0]!, openspecCmd.argv.slice(1), { cwd: opts.root, env: openspecCmd.env });
+      let s = "";
+      c.stdout.on("data", (d: Buffer) => (s += d));
+      c.on("close", () => resolve(s));
+    }),
+  ) as { changes: unknown[] };
   // Each run must print the whole list: a fast wrong answer is no answer.
   const check = (stdout: string) => {
     const n = (JSON.parse(stdout) as { changes: unknown[] }).changes.length;
@@ -98,30 +116,31 @@ export async function cliSpeedRows(opts: { root: string; drivers: ("pglite" | "p
   const scratch = mkdtempSync(path.join(tmpdir(), "cli-speed-db-"));
   try {
     for (const driver of opts.drivers) {
-      rows.push({ driver, metric: "`openspec list --json` (whole process, median)", value: openspec.ms, unit: "ms" });
-      rows.push({ driver, metric: "`openspec list --json` peak RSS", value: openspec.rssMb, unit: "MiB" });
       const db = await freshDatabase(driver, opts.adminUrl, scratch);
       try {
         const env = { ...clean, ...db.env, SPECSYNC_LOG: "silent" };
-        const run = [...cli, "list", "--json", "--project", opts.root];
+        const specsyncCmd: Cmd = { argv: [...cli, "list", "--json", "--project", opts.root], cwd: REPO, env, expect: check };
         const label = `\`${opts.cli} list --json\``;
-        // The first run finds the project unknown and syncs it; measure() discards it as its warm-up.
+        // The first run finds the project unknown and syncs it; it is the warm-up round, not timed.
         log(`${driver}: ${label}, no server running`);
-        const direct = await measure(run, { cwd: REPO, env, runs: opts.runs, expect: check });
+        const [osDirect, direct] = await measureInterleaved([openspecCmd, specsyncCmd], opts.runs);
         log(`${driver}: ${label}, server running`);
         const server = await startServer(envSchema.parse({ ...db.env, PORT: "0", SPECSYNC_LOG: "silent", SPECSYNC_CRON: "0 0 1 1 *" }), [opts.root]);
-        let viaServer: Awaited<ReturnType<typeof measure>>;
+        let osServer: Measured;
+        let viaServer: Measured;
         try {
-          viaServer = await measure(run, { cwd: REPO, env, runs: opts.runs, expect: check });
+          [osServer, viaServer] = await measureInterleaved([openspecCmd, specsyncCmd], opts.runs);
         } finally {
           await server.stop();
         }
-        for (const [what, m, note] of [
-          ["server running (asked over HTTP)", viaServer, undefined],
-          ["no server (reads the database)", direct, driver === "pglite" ? "opening the embedded PGlite costs seconds and ~350 MiB by itself" : undefined],
+        for (const [what, os, m, note] of [
+          ["server running (asked over HTTP)", osServer, viaServer, undefined],
+          ["no server (reads the database)", osDirect, direct, driver === "pglite" ? "opening the embedded PGlite costs seconds and ~200 MiB by itself" : undefined],
         ] as const) {
+          rows.push({ driver, metric: `\`openspec list --json\`, alternating with the next row (median of ${opts.runs})`, value: os.ms, unit: "ms" });
           rows.push({ driver, metric: `${label}, ${what} (median of ${opts.runs})`, value: m.ms, unit: "ms" });
-          rows.push({ driver, metric: `ratio openspec / specsync, ${what}`, value: openspec.ms / m.ms, unit: "×", target: { op: ">=", value: 2 }, ...(note ? { note } : {}) });
+          rows.push({ driver, metric: `ratio openspec / specsync, ${what}`, value: os.ms / m.ms, unit: "×", target: { op: ">=", value: 2 }, ...(note ? { note } : {}) });
+          rows.push({ driver, metric: `peak RSS: openspec / specsync, ${what}`, value: os.rssMb, unit: "MiB" });
           rows.push({ driver, metric: `specsync peak RSS, ${what}`, value: m.rssMb, unit: "MiB", target: { op: "<=", value: 100 } });
         }
       } finally {

@@ -146,7 +146,7 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
 
         const showTarget = active[0]!;
         const show = await timeMany(Math.min(samples, 30), () => client.specs.get.query({ id: showTarget.id }));
-        const cliLocal = await timeMany(Math.min(samples, 30), () => services.specs.cliListChanges(project.id));
+        const cliLocal = await timeMany(Math.min(samples, 30), () => services.cliOutput.list(ws.root));
         log(`${driver}: OpenSpec CLI on the same workspace`);
         const osList = await openspecCli(ws.root, ["list"], args.quick ? 2 : 5);
         const osShow = await openspecCli(ws.root, ["show", showTarget.name, "--type", "change"], args.quick ? 2 : 5);

@@ -83,6 +83,14 @@ describeEachDb("the specsync command prints what openspec prints", (db, driver) 
       await server.stop();
     }
     expect(existsSync(serverFilePath(root))).toBe(false);
+    // A live process advertised for the project that does not answer: with the embedded database the CLI
+    // refuses to open the data directory a second process may hold; PostgreSQL is safe to share.
+    writeFileSync(serverFilePath(root), JSON.stringify({ url: "http://127.0.0.1:1", pid: process.pid, roots: [root] }));
+    if (!db().url) {
+      const refused = await specsync(["list", "--json", "--project", root], { SPECSYNC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "specsync-cli-pglite-")) });
+      expect(refused).toMatchObject({ exitCode: 1, stdout: "" });
+      expect(refused.stderr).toMatch(/did not answer.*will not open it too/);
+    } else await expectSame(root, ["list"], { DATABASE_URL: db().url! });
     // A stale file (its process is gone) is ignored: the database answers.
     const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
     writeFileSync(serverFilePath(root), JSON.stringify({ url: "http://127.0.0.1:1", pid: dead, roots: [root] }));

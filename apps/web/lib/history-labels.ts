@@ -5,6 +5,7 @@ type Entry = {
   direction: string;
   trigger: string;
   filesChanged: string[];
+  actor?: string | null;
   lifecycle?: { field: "status" | "priority"; from: string; to: string } | null;
   /** What a lifecycle action did, in words ("openspec validate --strict: 2 errors"). */
   note?: string | null;
@@ -30,6 +31,8 @@ export function describeEntry(h: Entry): { what: string; why: string } {
   // new / validate / archive: the CLI run in words (a status or priority edit has its structured value above).
   if (h.trigger === "lifecycle" && h.note) return { what: h.note, why };
   if (h.action === "checked") return { what: "Synced: nothing had changed", why };
+  // The person chose the disk version over their unsaved text; that text is kept here, restorable.
+  if (h.action === "draft_discarded") return { what: `Unsaved draft of ${h.filesChanged.join(", ")} discarded by ${h.actor ?? "someone"}`, why: "the version on disk was kept; the draft is kept here" };
   const files = h.filesChanged.join(", ");
   const where = h.direction === "fs_to_db" ? "read from disk" : "written to disk";
   return { what: files ? `${files} ${where}` : where, why };

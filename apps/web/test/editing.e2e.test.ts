@@ -93,6 +93,14 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
   });
 
   const idOf = async (name: string) => (await api.client.specs.list.query({ kind: "change", search: name })).items.find((i) => i.name === name)!.id;
+  /** The readable address of a row (`/p/<project>/changes/<name>…`): where its old `/changes/<id>` link redirects. */
+  const hrefOf = async (id: string, query = "") => {
+    const res = await fetch(`${webUrl}/changes/${id}${query}`, { redirect: "manual" });
+    expect(res.status, "old /changes/<id> links redirect").toBe(307);
+    const to = new URL(res.headers.get("location")!, webUrl);
+    expect(to.pathname).toMatch(/^\/p\/[^/]+\/changes\/[^/]+$/);
+    return to.pathname + to.search;
+  };
   const live = (p: Page = page) => p.waitForSelector('[data-testid="live-status"][data-status="pending"]', { state: "attached", timeout: 15_000 });
   const synced = (id: string, rel: string, content: string) => waitFor(async () => (await api.client.specs.get.query({ id })).files[rel] === content, 10_000, `${rel} synced`);
   /** The editor's text as rendered (the test documents are short enough to be rendered whole). */
@@ -100,7 +108,7 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
 
   async function openEditor(p: Page, name: string, query = "") {
     const id = await idOf(name);
-    await p.goto(`${webUrl}/changes/${id}${query}`);
+    await p.goto(webUrl + (await hrefOf(id, query)));
     await live(p);
     await p.click('[data-testid="edit-button"]');
     await p.waitForSelector('[data-testid="editor"] .cm-content');
@@ -159,10 +167,17 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     expect(read("changes/merge-conflict/proposal.md")).toBe(disk);
     const kept = (await api.client.sync.history.query({ specId: id, limit: 20 })).items.find((h) => h.action === "draft_discarded");
     expect(kept).toMatchObject({ actor: "web", previousContent: { "proposal.md": mine } });
-    // Restorable like any version, from the History tab.
-    await page.goto(`${webUrl}/changes/${id}?tab=history`);
-    await page.locator('[data-testid="history-panel"] li', { hasText: "draft_discarded" }).getByRole("button", { name: "Restore proposal.md" }).click();
+    // Restorable like any version, from the History tab: the entry says in words what it is, shows the
+    // draft against the disk version kept, and its button writes the draft back to disk.
+    await page.goto(webUrl + (await hrefOf(id, "?tab=history")));
+    const entry = page.locator('[data-testid="history-entry"][data-action="draft_discarded"]');
+    expect(await entry.locator('[data-testid="history-what"]').textContent()).toBe("Unsaved draft of proposal.md discarded by web");
+    const diff = await entry.locator('[data-testid="history-diff"]').textContent();
+    expect(diff).toContain("+ Because the browser says so.");
+    expect(diff).toContain("- Because the disk says so.");
+    await entry.getByRole("button", { name: "Restore discarded draft" }).click();
     await waitFor(() => read("changes/merge-conflict/proposal.md") === mine, 10_000, "discarded text restored to disk");
+    await page.waitForSelector('[data-testid="toast"]:has-text("Restored proposal.md")');
   });
 
   it("1. the conflict regions are edited in the dialog: markers are refused, the resolved text is saved", async () => {
@@ -188,7 +203,7 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
   it("2. ten task clicks 100 ms apart: all ten on disk, exactly ten bytes changed; a click racing a disk edit of another task keeps both", async () => {
     const id = await idOf("fast-tasks");
     const before = readFileSync(file("changes/fast-tasks/tasks.md"));
-    await page.goto(`${webUrl}/changes/${id}?tab=tasks`);
+    await page.goto(webUrl + (await hrefOf(id, "?tab=tasks")));
     await live();
     await page.waitForSelector('[data-testid="task-1.1"]');
     // A network as slow as a real one (each toggle request reaches the server 250 ms late): clicks
@@ -242,8 +257,8 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     const disk = read("changes/drafts/proposal.md").replace("# Change: Drafts", "# Change: Drafts, renamed on disk meanwhile");
     writeFileSync(file("changes/drafts/proposal.md"), disk);
     await synced(id, "proposal.md", disk);
-    await page.waitForSelector('[data-testid="draft-offer"]');
-    expect(await page.textContent('[data-testid="draft-offer"]')).toContain("earlier version");
+    // The page's first HTML may predate the disk edit (server prefetch): the offer follows it live.
+    await page.waitForSelector('[data-testid="draft-offer"]:has-text("earlier version")', { timeout: 10_000 });
     await page.click('[data-testid="draft-restore"]');
     expect(await editorText(page)).toContain("Typed before the tab was reloaded.");
     await page.keyboard.press("Control+s");
@@ -256,6 +271,7 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
 
   it("3. an in-app link with unsaved text asks first; staying keeps the text, leaving keeps it as a draft; closing the tab asks too", async () => {
     const id = await openEditor(page, "nav-guard");
+    const href = await hrefOf(id);
     await page.keyboard.press("Control+End");
     await page.keyboard.type("\nDo not lose me.\n");
     dialogs.length = 0;
@@ -263,19 +279,19 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     await page.click('nav a[href="/"]');
     await waitFor(() => dialogs.some((d) => d.type === "confirm" && d.message.includes("unsaved changes to proposal.md")), 3_000, "confirm asked");
     await page.waitForTimeout(300);
-    expect(new URL(page.url()).pathname).toBe(`/changes/${id}`);
+    expect(new URL(page.url()).pathname).toBe(href);
     expect(await editorText(page)).toContain("Do not lose me.");
     answer = "accept";
     await page.click('nav a[href="/"]');
     await page.waitForURL((u) => u.pathname === "/");
-    await page.goto(`${webUrl}/changes/${id}`);
+    await page.goto(webUrl + href);
     await page.waitForSelector('[data-testid="draft-offer"]');
     await page.click('[data-testid="draft-restore"]');
     expect(await editorText(page)).toContain("Do not lose me.");
     // Closing the tab: the browser's own "leave site?" question.
     const other = await page.context().newPage(); // a second tab: same localStorage
     other.on("dialog", onDialog);
-    await other.goto(`${webUrl}/changes/${id}`);
+    await other.goto(webUrl + href);
     await other.click('[data-testid="draft-offer"] [data-testid="draft-restore"]');
     await other.keyboard.type("x");
     dialogs.length = 0;

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { changesListInput, changesView, lastPage } from "../lib/view-input";
 import { specHref } from "../lib/hrefs";
 import { historyChanges } from "../lib/history-diff";
+import { describeEntry } from "../lib/history-labels";
 
 const view = (q: Record<string, string>) => changesView((k) => q[k]);
 
@@ -43,5 +44,23 @@ describe("historyChanges", () => {
     expect(changes.get(3)![0]).toMatchObject({ before: "one\ntwo\n", after: "one\ntwo\nthree\n", added: 1, removed: 0 });
     expect(changes.get(1)![0]).toMatchObject({ before: "one\n", after: "one\ntwo\n", added: 1, removed: 0 });
     expect(changes.get(2)).toEqual([]);
+  });
+  it("shows a discarded draft against the disk version kept, restorable, without breaking the chain of disk versions", () => {
+    const entries = [
+      { id: 3, action: "draft_discarded", previousContent: { "a.md": "one\nmine\n" } },
+      { id: 2, action: "updated", previousContent: { "a.md": "one\n" } },
+    ];
+    const changes = historyChanges(entries, { "a.md": "one\ndisk\n" });
+    expect(changes.get(3)![0]).toMatchObject({ before: "one\ndisk\n", after: "one\nmine\n", added: 1, removed: 1, restorable: "one\nmine\n", draft: true });
+    // The disk edit before it still shows what the disk got, not the draft.
+    expect(changes.get(2)![0]).toMatchObject({ before: "one\n", after: "one\ndisk\n", restorable: "one\n" });
+  });
+});
+
+describe("describeEntry", () => {
+  it("says in words who discarded which draft", () => {
+    const d = describeEntry({ action: "draft_discarded", direction: "fs_to_db", trigger: "user_edit", filesChanged: ["proposal.md"], actor: "web" });
+    expect(d.what).toBe("Unsaved draft of proposal.md discarded by web");
+    expect(d.why).toContain("kept");
   });
 });

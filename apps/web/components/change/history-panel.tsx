@@ -36,7 +36,7 @@ export function HistoryPanel({ specId, files }: { specId: string; files: Record<
           <li key={h.id} className="space-y-1.5 py-2.5 text-sm" data-testid="history-entry" data-action={h.action}>
             <div className="flex flex-wrap items-center gap-2">
               <span className="w-20 shrink-0 text-xs text-zinc-500" title={new Date(h.createdAt).toLocaleString()}>{timeAgo(h.createdAt)}</span>
-              <Badge tone={!h.success ? "red" : h.action === "conflict" ? "amber" : h.lifecycle ? "green" : h.direction === "db_to_fs" ? "violet" : "blue"}>{h.action.replace("_", " ")}</Badge>
+              <Badge tone={!h.success ? "red" : h.action === "conflict" || h.action === "draft_discarded" ? "amber" : h.lifecycle ? "green" : h.direction === "db_to_fs" ? "violet" : "blue"}>{h.action.replace("_", " ")}</Badge>
               <span className="min-w-0 break-words" data-testid="history-what">{d.what}</span>
               <span className="text-xs text-zinc-500" data-testid="history-who">{d.why}{h.actor ? ` · by ${h.actor}` : ""}</span>
             </div>
@@ -48,9 +48,10 @@ export function HistoryPanel({ specId, files }: { specId: string; files: Record<
                   <span className="font-mono">{c.file}</span>
                   <span className="text-emerald-700 dark:text-emerald-400">+{c.added}</span>
                   <span className="text-red-700 dark:text-red-400">−{c.removed}</span>
-                  {c.before !== null ? (
-                    <Button variant="outline" size="sm" className="ml-auto h-6" disabled={restore.isPending} onClick={(e) => (e.preventDefault(), restore.mutate({ historyId: h.id, file: c.file }))} title={`Bring back ${c.file} as it was before this entry`}>
-                      Restore version before
+                  {c.draft ? <span className="text-zinc-500">the draft, compared with the disk version kept</span> : null}
+                  {c.restorable !== null ? (
+                    <Button variant="outline" size="sm" className="ml-auto h-6" disabled={restore.isPending} onClick={(e) => (e.preventDefault(), restore.mutate({ historyId: h.id, file: c.file }))} title={c.draft ? `Write the discarded draft of ${c.file} to disk` : `Bring back ${c.file} as it was before this entry`}>
+                      {c.draft ? "Restore discarded draft" : "Restore version before"}
                     </Button>
                   ) : null}
                 </summary>

@@ -4,6 +4,7 @@ import type { AtomicWriteHooks } from "../utils/fs/atomic-write";
 import { FileEditService } from "./file-edit-service";
 import { HistoryService } from "./history-service";
 import { LifecycleService, type LifecycleOptions } from "./lifecycle-service";
+import { CliOutputService } from "./openspec-output";
 import { OpenSpecSyncService } from "./openspec-sync-service";
 import { ProjectsService } from "./projects-service";
 import { SpecsService } from "./specs-service";
@@ -34,13 +35,16 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const runtime = new SyncRuntime({ database, sync, projects, events, history }, options);
   const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? SYNC_DEFAULTS.concurrency, options.statusStaleSeconds ?? SYNC_DEFAULTS.statusStaleSeconds);
   const lifecycle = new LifecycleService({ database, sync, specs, projects, history, events }, { log: options.log, ...options.lifecycle });
-  return { database, history, events, sync, edits, specs, projects, runtime, status, lifecycle };
+  /** `openspec list/show --json`, byte for byte, from the database (the CLI and GET /cli/v1/…). */
+  const cliOutput = new CliOutputService(database);
+  return { database, history, events, sync, edits, specs, projects, runtime, status, lifecycle, cliOutput };
 }
 
 export type Services = ReturnType<typeof createServices>;
 
 export { FileWatcherService, isIgnoredName } from "./file-watcher-service";
 export { SyncScheduler } from "./sync-scheduler";
+export { CliOutputService };
 export { HistoryService, LifecycleService, OpenSpecSyncService, ProjectsService, SpecsService, SyncEventBus, SyncRuntime, SyncStatusService };
 export type { SyncOutcome, SyncSummary, FileStatus, FileState } from "./openspec-sync-service";
 export type { SpecListItem } from "./specs-service";

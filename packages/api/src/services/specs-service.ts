@@ -23,19 +23,16 @@ import {
   PRIORITY_RANK,
   STATUS_TRANSITIONS,
   statusMismatch,
-  type ChangeListItemJson,
   bulkUpdateInputSchema,
   type BulkUpdateInput,
   type ListSpecsInput,
   type SetPriorityInput,
   type SetStatusInput,
-  type SpecShowJson,
   type ToggleTaskInput,
   type UpdateFileInput,
 } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
 import { outline, parseTasks, requirementOutline, type OutlineHeading } from "../utils/openspec";
-import { byCodeUnit } from "../utils/openspec/change-show";
 import type { FileEditService } from "./file-edit-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
@@ -390,46 +387,5 @@ export class SpecsService {
       )
       .orderBy(desc(openspecSpecs.updatedAt))
       .limit(500);
-  }
-
-  // ------------------------------------------------------------ the CLI's JSON shapes, from the database
-
-  /** `openspec list --json` (`changes` only; archived excluded, like the CLI). */
-  async cliListChanges(projectId: string): Promise<ChangeListItemJson[]> {
-    const rows = await this.db
-      .select({ name: openspecSpecs.name, done: openspecSpecs.tasksCompleted, total: openspecSpecs.tasksTotal, modified: openspecSpecs.fileModifiedAt })
-      .from(openspecSpecs)
-      .where(and(eq(openspecSpecs.projectId, projectId), eq(openspecSpecs.kind, "change"), eq(openspecSpecs.archived, false), isNull(openspecSpecs.deletedAt)));
-    return rows
-      .map((r) => ({
-        name: r.name,
-        completedTasks: r.done,
-        totalTasks: r.total,
-        lastModified: (r.modified ?? new Date(0)).toISOString(),
-        status: (r.total === 0 ? "no-tasks" : r.done === r.total ? "complete" : "in-progress") as ChangeListItemJson["status"],
-      }))
-      .sort((a, b) => b.lastModified.localeCompare(a.lastModified) || byCodeUnit(a.name, b.name));
-  }
-
-  /** `openspec list --specs --json`. */
-  async cliListSpecs(projectId: string): Promise<{ id: string; requirementCount: number }[]> {
-    const rows = await this.db
-      .select({ id: openspecSpecs.name, requirementCount: openspecSpecs.requirementCount })
-      .from(openspecSpecs)
-      .where(and(eq(openspecSpecs.projectId, projectId), eq(openspecSpecs.kind, "spec"), isNull(openspecSpecs.deletedAt)));
-    return rows.sort((a, b) => byCodeUnit(a.id, b.id));
-  }
-
-  /** `openspec show <id> --json`: an active change first, then a main spec (the CLI's lookup order). */
-  async cliShow(projectId: string, id: string) {
-    const rows = await this.db
-      .select({ kind: openspecSpecs.kind, parsed: openspecSpecs.parsed, archived: openspecSpecs.archived })
-      .from(openspecSpecs)
-      .where(and(eq(openspecSpecs.projectId, projectId), eq(openspecSpecs.name, id), isNull(openspecSpecs.deletedAt)));
-    const row = rows.find((r) => r.kind === "change" && !r.archived) ?? rows.find((r) => r.kind === "spec");
-    if (!row) throw new SpecsyncError("NOT_FOUND", `no change or spec named "${id}"`);
-    if (!row.parsed?.show) throw new SpecsyncError("BAD_REQUEST", row.parsed?.showError ?? `"${id}" cannot be shown`);
-    const show = row.parsed.show;
-    return row.kind === "spec" ? (show as SpecShowJson) : show;
   }
 }

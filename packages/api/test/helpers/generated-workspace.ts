@@ -5,7 +5,7 @@
  * code fences hiding headings and tasks, nested headings, numbered and indented tasks, unicode, empty
  * and missing files, every delta operation (ADDED/MODIFIED/REMOVED/RENAMED), nested capability ids.
  */
-import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /** Small, fast, seedable PRNG (mulberry32): the same seed gives the same documents. */
@@ -171,6 +171,8 @@ export function writeHardCases(root: string) {
     "specs/empty/spec.md": "",
     "specs/.hidden/spec.md": "# hidden\n",
   });
+  // A symlink to a change folder: not a change for the CLI (it lists real directories only).
+  symlinkSync("fences", path.join(root, "openspec/changes/link-to-fences"));
   // An empty change folder: lastModified is the folder's own mtime.
   mkdirSync(path.join(root, "openspec/changes/empty-folder"), { recursive: true });
   // Times: a tie between two changes (directory order decides), an untracked file newest, a fractional

@@ -10,6 +10,21 @@ type Queryable = Pick<Database, "query">;
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
+ * One readdir of `changes/`, no file read: the CLI's candidates, in the order it reads them (ties in
+ * lastModified keep that order). A symlink to a folder is not a change for the CLI (Dirent.isDirectory),
+ * though specsync syncs it. null when the folder cannot be read.
+ */
+function activeChangeDirs(rootPath: string): string[] | null {
+  try {
+    return readdirSync(path.join(rootPath, "openspec", "changes"), { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== "archive")
+      .map((e) => e.name);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * `openspec list|show --json`, byte for byte, from the database. `null` means the database does not
  * know the project (never synced): the caller syncs first or says so.
  */
@@ -46,17 +61,12 @@ export class CliOutputService {
       "select name, tasks_completed as done, tasks_total as total, file_modified_at as modified, parsed->'nested' as nested from openspec_specs where project_id = $1 and kind = 'change' and not archived and deleted_at is null",
       [projectId],
     );
-    // Ties in lastModified keep the order the CLI reads `changes/` in: one readdir, no file read.
-    let dirOrder: string[] = [];
-    try {
-      dirOrder = readdirSync(path.join(rootPath, "openspec", "changes"));
-    } catch {
-      // no changes folder: rows (if any) keep name order
-    }
+    const dirOrder = activeChangeDirs(rootPath);
+    const listed = dirOrder ? new Set(dirOrder) : null;
     return renderChangeList(
-      rows.map((r) => ({ name: r.name, completedTasks: r.done, totalTasks: r.total, lastModified: r.modified ? new Date(r.modified) : new Date(0), nested: r.nested ?? undefined })),
+      rows.filter((r) => !listed || listed.has(r.name)).map((r) => ({ name: r.name, completedTasks: r.done, totalTasks: r.total, lastModified: r.modified ? new Date(r.modified) : new Date(0), nested: r.nested ?? undefined })),
       root,
-      dirOrder,
+      dirOrder ?? [],
     );
   }
 
@@ -72,6 +82,8 @@ export class CliOutputService {
       "select kind, parsed from openspec_specs where project_id = $1 and name = $2 and deleted_at is null and (kind = 'spec' or not archived)",
       [projectId, id],
     );
+    const dirs = activeChangeDirs(rootPath);
+    const isActiveDir = (name: string) => !dirs || dirs.includes(name);
     const parsedOf = (kind: string) => {
       const p = rows.find((r) => r.kind === kind)?.parsed;
       return p ? { show: p.show, showError: p.showError, nested: p.nested } : null;
@@ -81,7 +93,7 @@ export class CliOutputService {
       type,
       root: this.root(rootPath),
       openspecDir: path.join(this.root(rootPath).path, "openspec"),
-      changeIds: ids.filter((r) => r.kind === "change").map((r) => r.name).sort(byCodeUnit),
+      changeIds: ids.filter((r) => r.kind === "change" && isActiveDir(r.name)).map((r) => r.name).sort(byCodeUnit),
       specIds: ids.filter((r) => r.kind === "spec").map((r) => r.name).sort(byCodeUnit),
       change: parsedOf("change") as never,
       spec: parsedOf("spec") as never,

@@ -33,26 +33,35 @@ export function isLineTerminator(c: number): boolean {
   return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 }
 
+// The primitives lean on the engine's native loops (a sticky `\s*`, trimEnd, indexOf): one pass each,
+// several times faster than charCodeAt loops on a 1 MiB line. `\s` is exactly what trim() removes.
+const WS_RUN = /\s*/y;
+
 function skipWs(s: string, i: number): number {
-  while (i < s.length && isWs(s.charCodeAt(i))) i++;
-  return i;
+  if (i >= s.length || !isWs(s.charCodeAt(i))) return i;
+  WS_RUN.lastIndex = i;
+  WS_RUN.exec(s);
+  return WS_RUN.lastIndex;
 }
 
 /** End of `s` without trailing `\s`, never below `from`. */
 function trimmedEnd(s: string, from: number): number {
-  let t = s.length;
-  while (t > from && isWs(s.charCodeAt(t - 1))) t--;
-  return t;
+  return Math.max(from, s.trimEnd().length);
+}
+
+const LINE_TERMINATORS = ["\n", "\r", "\u2028", "\u2029"];
+
+function firstLineTerminator(s: string, from: number): number {
+  let first = s.length;
+  for (const t of LINE_TERMINATORS) {
+    const k = s.indexOf(t, from);
+    if (k >= 0 && k < first) first = k;
+  }
+  return first;
 }
 
 function hasLineTerminator(s: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (isLineTerminator(s.charCodeAt(i))) return true;
-  return false;
-}
-
-function firstLineTerminator(s: string, from: number): number {
-  for (let i = from; i < s.length; i++) if (isLineTerminator(s.charCodeAt(i))) return i;
-  return s.length;
+  return firstLineTerminator(s, from) < to;
 }
 
 /** The last character at or after `from` that `.` matches, as the group a whitespace-only tail leaves. */
