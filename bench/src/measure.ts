@@ -99,7 +99,7 @@ export async function timeMany(n: number, fn: (i: number) => Promise<unknown>, w
 
 /** Wall time of the real OpenSpec CLI in the workspace (median of `n` runs). */
 export async function openspecCli(root: string, args: string[], n = 5) {
-  const bin = path.join(REPO, "node_modules/.bin/openspec");
+  const bin = path.join(REPO, "packages/api/node_modules/.bin/openspec");
   const xs: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
@@ -112,12 +112,12 @@ export async function openspecCli(root: string, args: string[], n = 5) {
 /** Peak RSS of a real server process started as `pnpm start` starts it, watching the workspace, after startup and some queries. */
 export async function serverRss(root: string, env: Record<string, string>) {
   const port = await freePort();
-  // Exactly what `pnpm start` runs (apps/server's start script: node, its flags, the CLI), plus our arguments.
-  const serverDir = path.join(REPO, "apps/server");
-  const start = (JSON.parse(readFileSync(path.join(serverDir, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start.split(/\s+/);
-  if (start[0] !== "node") throw new Error(`apps/server's start script must run node directly, not ${start[0]}`);
-  const child = spawn(process.execPath, [...start.slice(1), "--project", root, "--port", String(port)], {
-    cwd: serverDir,
+  // The API server as the root `specsync` script runs it (node, its V8 flags, the CLI), `serve`: the same
+  // flags `pnpm start` uses (apps/server has no start script since the installable package).
+  const script = (JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { scripts: { specsync: string } }).scripts.specsync.split(/\s+/);
+  if (script[0] !== "node") throw new Error(`the specsync script must run node directly, not ${script[0]}`);
+  const child = spawn(process.execPath, [...script.slice(1), "serve", "--project", root, "--port", String(port)], {
+    cwd: REPO,
     env: { ...process.env, ...env, SPECSYNC_LOG: "silent", SPECSYNC_CRON: "0 0 1 1 *" },
     stdio: "ignore",
   });

@@ -3,7 +3,7 @@
  * the real OpenSpec CLI. Prints a table, writes bench/results/<date>.json, and with --check exits 1
  * when a target is missed.
  *
- *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--out FILE]
+ *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--only lifecycle] [--out FILE]
  *              [--cli "pnpm -s specsync"] [--cli-changes 300]
  *
  * The CLI rows (`specsync list --json` vs `openspec list --json`, whole process) also run alone:
@@ -25,6 +25,7 @@ import { createHttpServer } from "../../apps/server/src/http";
 import { cliSpeedRows } from "./cli-speed";
 import { generateWorkspace, loadPool, type Generated } from "./generate-workspace";
 import { branchSwitch } from "./git-switch";
+import { lifecycleRows } from "./lifecycle";
 import { parserRows } from "./parsers";
 import { parsePoolRows } from "./parse-pool";
 import { coldImport, noopReconcile, openspecCli, REPO, scheduledBatch, serverRss, timeMany, watcherLatency } from "./measure";
@@ -39,6 +40,8 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     out: { type: "string" },
     saves: { type: "string", default: "200" },
+    /** Run one group of rows only: `lifecycle` (validate, archive preview). */
+    only: { type: "string" },
     cli: { type: "string", default: process.env.SPECSYNC_BENCH_CLI ?? "pnpm -s specsync" },
     "cli-changes": { type: "string", default: "300" },
   },
@@ -169,6 +172,23 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
   }
 }
 
+/** The change lifecycle: validate one change through specsync vs the CLI directly; the archive preview. */
+async function benchLifecycle(driver: "pglite" | "postgres", scratch: string) {
+  const db = await freshDb(driver, scratch);
+  try {
+    const services = createServices(db.database);
+    log(`${driver}: lifecycle (validate, archive preview)`);
+    const r = await lifecycleRows(services, scratch, samples, args.quick ? 2 : 15);
+    rows.push({ driver, metric: "changes.validate, one change p50 (the CLI's validator in process, stored + history)", value: r.validate.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 400 } } : {}) });
+    rows.push({ driver, metric: "`openspec validate <id> --strict --json` (CLI, wall)", value: r.direct.p50, unit: "ms" });
+    rows.push({ driver, metric: "ratio: changes.validate / openspec validate", value: r.validate.p50 / r.direct.p50, unit: "×" });
+    rows.push({ driver, metric: `archive preview, ${r.requirements} requirements p50`, value: r.preview.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 20 } } : {}) });
+    await db.database.close();
+  } finally {
+    await db.drop();
+  }
+}
+
 function verdict(r: Row): "PASS" | "FAIL" | "" {
   if (!r.target) return "";
   const ok = r.target.op === "<=" ? r.value <= r.target.value : r.value >= r.target.value;
@@ -184,6 +204,10 @@ async function main() {
     else log(`PostgreSQL not reachable at ${ADMIN_URL}: PostgreSQL rows skipped`);
   }
   try {
+    if (args.only === "lifecycle") {
+      for (const d of drivers) await benchLifecycle(d, scratch);
+      return printRows();
+    }
     const pool = loadPool();
     const workspaces = new Map<number, Generated>();
     for (const size of sizes) {
@@ -193,6 +217,7 @@ async function main() {
       log(`generated ${size} changes in ${(performance.now() - t).toFixed(0)} ms`);
     }
     for (const d of drivers) await benchDriver(d, workspaces, scratch);
+    for (const d of drivers) await benchLifecycle(d, scratch);
     rows.push(...parserRows(args.quick ? 1 : 5).map((r) => (withTargets ? r : { ...r, target: undefined })));
     rows.push(...(await parsePoolRows()).map((r) => (withTargets ? r : { ...r, target: undefined })));
     if (!args.quick && drivers.length) {
@@ -203,7 +228,10 @@ async function main() {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+  return printRows();
+}
 
+async function printRows() {
   const width = Math.max(...rows.map((r) => r.metric.length), 10);
   const lines = [`${"driver".padEnd(9)} ${"metric".padEnd(width)} ${"value".padStart(10)} unit       target    result`];
   for (const r of rows) {
@@ -211,7 +239,7 @@ async function main() {
     lines.push(`${r.driver.padEnd(9)} ${r.metric.padEnd(width)} ${r.value.toFixed(r.value < 10 ? 2 : 1).padStart(10)} ${r.unit.padEnd(10)} ${target.padEnd(9)} ${verdict(r)}${r.note ? `  (${r.note})` : ""}`);
   }
   console.log(lines.join("\n"));
-  const out = args.out ?? path.join(REPO, "bench/results", `${new Date().toISOString().slice(0, 10)}${args.quick ? "-quick" : ""}.json`);
+  const out = args.out ?? path.join(REPO, "bench/results", `${new Date().toISOString().slice(0, 10)}${args.quick ? "-quick" : ""}${args.only ? `-${args.only}` : ""}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import("node:os")).cpus().length, sizes, rows: rows.map((r) => ({ ...r, result: verdict(r) || undefined })) }, null, 2) + "\n");
   log(`results written to ${path.relative(process.cwd(), out)}`);

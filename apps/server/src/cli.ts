@@ -22,6 +22,10 @@ commands:
                                                     a change or spec from the database, as \`openspec show <id> --json\`
   history [--change ID] [--project PATH] [--limit N] [--json]
   conflicts [--project PATH] [--json]
+  new     <name> [--goal TEXT] [--project PATH] [--json]   \`openspec new change <name>\`, recorded in history
+  validate <change> [--project PATH] [--json]              \`openspec validate <change> --strict\`; findings stored on the change
+  archive <change> [--skip-specs] [--preview] [--project PATH] [--json]
+                                                   \`openspec archive <change> --yes\`; --preview prints what it would do to the specs
   migrate [--project PATH]                           apply the database migrations and exit
   help                                               this text (also --help, -h)
 
@@ -57,7 +61,7 @@ async function withServices<T>(env: Env, fn: (services: Services) => Promise<T>)
   const [{ openDatabase }, { createServices }] = await Promise.all([import("./database"), import("@specsync/api")]);
   const database = await openDatabase(env, []);
   try {
-    return await fn(createServices(database, { allowedRoots: env.SPECSYNC_ALLOWED_ROOTS }));
+    return await fn(createServices(database, { allowedRoots: env.SPECSYNC_ALLOWED_ROOTS, lifecycle: { timeoutMs: env.SPECSYNC_OPENSPEC_TIMEOUT_MS } }));
   } finally {
     await database.close();
   }
@@ -77,6 +81,10 @@ export async function main(argv: string[]): Promise<number> {
       project: { type: "string", multiple: true },
       json: { type: "boolean", default: false },
       specs: { type: "boolean", default: false },
+      goal: { type: "string" },
+      "skip-specs": { type: "boolean", default: false },
+      preview: { type: "boolean", default: false },
+      actor: { type: "string" },
       type: { type: "string" },
       change: { type: "string" },
       limit: { type: "string" },
@@ -173,6 +181,41 @@ export async function main(argv: string[]): Promise<number> {
         print(values.json, { conflicts: open }, () => open.map((c) => `${c.name}: ${c.conflict ? `conflict on ${c.conflict.files.join(", ")} (disk version kept; database version in history #${c.conflict.historyId})` : ""}${c.pendingFiles.length ? ` pending flush: ${c.pendingFiles.join(", ")}` : ""}`).join("\n") || "No conflicts.");
         return 0;
       });
+    case "new":
+    case "validate":
+    case "archive": {
+      const name = positionals[0];
+      if (!name) throw new Error(`usage: specsync ${command} <${command === "new" ? "name" : "change"}> [--json]`);
+      const actor = values.actor ?? "specsync-cli";
+      return withServices(env, async (s) => {
+        const [project] = await projectsFor(s, paths().slice(0, 1));
+        if (command === "new") {
+          const created = await s.lifecycle.create({ projectId: project!.id, name, goal: values.goal, actor });
+          print(values.json, created, () => `created openspec/${created.path}`);
+          return 0;
+        }
+        const id = await s.lifecycle.resolveChange({ projectId: project!.id, name });
+        if (command === "validate") {
+          const result = await s.lifecycle.validate({ id, actor });
+          print(values.json, result, () =>
+            [result.valid ? `${name} is valid` : `${name} has ${result.errors} errors`, ...result.findings.map((f) => `  ${f.level} ${f.file ?? "(change)"}${f.line ? `:${f.line}` : ""} ${f.message}`)].join("\n"),
+          );
+          return result.valid ? 0 : 2;
+        }
+        if (values.preview) {
+          const preview = await s.lifecycle.preview(id);
+          print(values.json, preview, () =>
+            preview.specs
+              .map((p) => `${p.file}${p.isNew ? " (new)" : ""}${p.error ? ` — archive would fail: ${p.error}` : ""}\n` + p.requirements.map((r) => `  ${r.op.padEnd(8)} ${r.from ? `${r.from} → ` : ""}${r.name}`).join("\n"))
+              .join("\n") || "no delta specs: archive moves the change only",
+          );
+          return 0;
+        }
+        const archived = await s.lifecycle.archive({ id, skipSpecs: values["skip-specs"], actor });
+        print(values.json, archived, () => `${name}: ${archived.message}`);
+        return 0;
+      });
+    }
     default:
       console.error(`unknown command: ${command}\n\n${USAGE}`);
       return 1;

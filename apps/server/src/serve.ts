@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { createServices, isDatabaseUnavailable, sharedParsePool } from "@specsync/api";
+import { createServices, isDatabaseUnavailable, sharedParsePool, SUPPORTED_OPENSPEC_RANGE } from "@specsync/api";
 import { allowedOrigins } from "@specsync/settings";
 import { databaseLocation, openDatabase } from "./database";
 import type { Env } from "./env";
@@ -27,8 +27,14 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
     log: say,
     watcher: { debounceMs: env.SPECSYNC_DEBOUNCE_MS },
     scheduler: { cron: env.SPECSYNC_CRON, staleSeconds: env.SPECSYNC_STALE_SECONDS, batchSize: env.SPECSYNC_BATCH_SIZE, concurrency: env.SPECSYNC_CONCURRENCY },
+    lifecycle: { timeoutMs: env.SPECSYNC_OPENSPEC_TIMEOUT_MS },
   });
+  // The OpenSpec CLI is checked once at start; without a supported one, sync still runs and the
+  // lifecycle actions (new, validate, archive) answer with the same message.
+  const cli = services.lifecycle.checkCli();
+  say(cli.ok ? `OpenSpec CLI ${cli.version} (${SUPPORTED_OPENSPEC_RANGE})` : `OpenSpec CLI unavailable: ${cli.error}`);
   await services.runtime.start(projectPaths);
+  services.lifecycle.startAutoValidate();
   const server = createHttpServer({
     services,
     token: env.SPECSYNC_TOKEN ?? null,
@@ -48,8 +54,10 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
   const stop = () =>
     (stopping ??= (async () => {
       say("shutting down");
+      services.lifecycle.stopAutoValidate();
       unadvertise();
       await services.runtime.stop();
+      await services.lifecycle.idle();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       say("HTTP closed");

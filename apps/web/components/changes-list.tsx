@@ -14,6 +14,8 @@ import { useViewParams } from "~/components/use-view-params";
 import { useSpecHref } from "~/components/use-spec-href";
 import { changesListInput, changesView, lastPage } from "~/lib/view-input";
 import { STATUS_LABEL } from "~/lib/utils";
+import { StageBadge, ValidationBadge } from "~/components/lifecycle/stage-badges";
+import { NewChangeButton } from "~/components/lifecycle/new-change-button";
 
 const SORTS = [
   ["updated", "Recently updated"],
@@ -51,7 +53,7 @@ export function ChangesList() {
     <div className="space-y-4">
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div>
-          <h1 className="text-2xl font-semibold">Changes</h1>
+          <h1 className="flex items-center gap-3 text-2xl font-semibold">Changes <NewChangeButton /></h1>
           <p className="text-sm text-zinc-500" data-testid="match-count">{total !== undefined ? `${total} ${total === 1 ? "change matches" : "changes match"}` : " "}</p>
         </div>
         {next.data ? (
@@ -97,6 +99,10 @@ export function ChangesList() {
           <option value="80">≥ 80 % done</option>
           <option value="100">Complete</option>
         </Select>
+        <Select aria-label="Validation" data-testid="filter-validation" value={view.get("invalid") ?? ""} onChange={(e) => view.set({ invalid: e.target.value })}>
+          <option value="">Any validation</option>
+          <option value="1">With validation errors</option>
+        </Select>
         <Select aria-label="Sort" value={input.sort} onChange={(e) => view.set({ sort: e.target.value })}>
           {SORTS.map(([v, l]) => (
             <option key={v} value={v}>{l}</option>
@@ -132,7 +138,9 @@ export function ChangesList() {
                       {[c.title !== c.name ? c.name : null, projects.data && projects.data.length > 1 ? projectName(c.projectId) : null, c.archivedOn ? `archived ${c.archivedOn}` : null].filter(Boolean).join(" · ")}
                     </div>
                   </td>
-                  <td className="px-2"><StatusBadge status={c.status} /></td>
+                  <td className="px-2">
+                    <div className="flex flex-wrap items-center gap-1"><StatusBadge status={c.status} /><StageBadge {...c} /><ValidationBadge errors={c.validationErrors} warnings={c.validationWarnings} /></div>
+                  </td>
                   <td className="hidden px-2 sm:table-cell"><PriorityBadge priority={c.priority} /></td>
                   <td className="px-2">{c.tasksTotal ? <Progress value={c.completion} label={`${c.tasksCompleted}/${c.tasksTotal}`} /> : <span className="text-xs text-zinc-400">no tasks</span>}</td>
                   <td className="hidden px-4 md:table-cell"><SyncState {...c} /></td>

@@ -15,6 +15,7 @@ export function LiveEvents() {
     void queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.sync.pathKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.projects.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.changes.summary.queryKey() });
   };
   const sub = useSubscription(
     trpc.sync.events.subscriptionOptions(undefined, {

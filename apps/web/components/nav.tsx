@@ -8,6 +8,7 @@ import { cn } from "~/lib/utils";
 const LINKS = [
   { href: "/", label: "Changes", section: "changes" },
   { href: "/board", label: "Board", section: "board" },
+  { href: "/summary", label: "Summary", section: "summary" },
   { href: "/specs", label: "Specs", section: "specs" },
   { href: "/sync", label: "Sync", section: "sync" },
 ] as const;
@@ -41,7 +42,7 @@ export function Nav() {
         {LINKS.map((l) => {
           const active = sectionOf(pathname) === l.section;
           return (
-            <Link key={l.href} href={l.href} aria-current={active ? "page" : undefined} className={cn("rounded-md px-2 py-1.5 text-sm sm:px-3", active ? "bg-zinc-100 font-medium dark:bg-zinc-800" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100")}>
+            <Link key={l.href} href={l.href} aria-current={active ? "page" : undefined} className={cn("rounded-md px-1.5 py-1.5 text-sm sm:px-3", active ? "bg-zinc-100 font-medium dark:bg-zinc-800" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100")}>
               {l.label}
             </Link>
           );

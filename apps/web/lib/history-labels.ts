@@ -7,6 +7,8 @@ type Entry = {
   filesChanged: string[];
   actor?: string | null;
   lifecycle?: { field: "status" | "priority"; from: string; to: string } | null;
+  /** What a lifecycle action did, in words ("openspec validate --strict: 2 errors"). */
+  note?: string | null;
 };
 
 const WHY: Record<string, string> = {
@@ -17,13 +19,17 @@ const WHY: Record<string, string> = {
   startup: "found at server start",
   conflict_resolution: "conflict resolved",
   restore: "restored from history",
+  git: "the git checkout moved",
+  lifecycle: "run through the OpenSpec CLI",
 };
 
 /** One line for a history entry: what happened, and why (its trigger). */
 export function describeEntry(h: Entry): { what: string; why: string } {
   const why = WHY[h.trigger] ?? h.trigger.replace("_", " ");
   const label = (v: string) => (h.lifecycle?.field === "status" ? (STATUS_LABEL[v] ?? v) : v);
-  if (h.lifecycle) return { what: `${h.lifecycle.field === "status" ? "Status" : "Priority"}: ${label(h.lifecycle.from)} → ${label(h.lifecycle.to)}`, why };
+  if (h.lifecycle) return { what: `${h.lifecycle.field === "status" ? "Status" : "Priority"}: ${label(h.lifecycle.from)} → ${label(h.lifecycle.to)}`, why: WHY.user_edit! };
+  // new / validate / archive: the CLI run in words (a status or priority edit has its structured value above).
+  if (h.trigger === "lifecycle" && h.note) return { what: h.note, why };
   if (h.action === "checked") return { what: "Synced: nothing had changed", why };
   // The person chose the disk version over their unsaved text; that text is kept here, restorable.
   if (h.action === "draft_discarded") return { what: `Unsaved draft of ${h.filesChanged.join(", ")} discarded by ${h.actor ?? "someone"}`, why: "the version on disk was kept; the draft is kept here" };

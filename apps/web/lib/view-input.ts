@@ -23,6 +23,8 @@ export function changesView(get: Get) {
     min,
     q: q || undefined,
     sort: pick(z.enum(LIST_SORTS), get("sort"), "updated" as const),
+    /** `invalid=1`: only changes with validation errors. */
+    invalid: get("invalid") === "1",
   };
 }
 export type ChangesView = ReturnType<typeof changesView>;
@@ -36,6 +38,7 @@ export function changesListInput(v: ChangesView, page = v.page) {
     priority: v.priority ? [v.priority] : undefined,
     archived: v.archived === "all" ? undefined : v.archived === "archived",
     minCompletion: v.min,
+    hasValidationErrors: v.invalid ? true : undefined,
     search: v.q,
     sort: v.sort,
     limit: PAGE_SIZE,

@@ -212,7 +212,7 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
     await page.waitForSelector('[data-testid="history-panel"]');
     const entries = page.locator('[data-testid="history-entry"]');
     expect(await entries.filter({ hasText: "Priority: none → high" }).filter({ hasText: "by bob" }).count()).toBe(1);
-    expect(await entries.filter({ hasText: "Status: Proposing → Approved" }).count()).toBe(1);
+    expect(await entries.filter({ hasText: "Status: In progress → Approved" }).count()).toBe(1);
     const edit = entries.filter({ hasText: "proposal.md written to disk" }).filter({ hasText: "edited in specsync" }).filter({ hasText: "by alice" });
     expect(await edit.count()).toBe(1);
     await edit.locator("summary").click();
@@ -248,7 +248,7 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
     await page.goto(`${webUrl}/board`);
     await page.waitForSelector('[data-testid="progress-label"]');
     const overflowing = await page.evaluate(() =>
-      [...document.querySelectorAll('[data-testid="progress-label"]')].filter((l) => l.getBoundingClientRect().right > l.closest("a")!.getBoundingClientRect().right + 0.5).map((l) => l.textContent),
+      [...document.querySelectorAll('[data-testid="progress-label"]')].filter((l) => l.getBoundingClientRect().right > l.closest('[data-testid="board-card"]')!.getBoundingClientRect().right + 0.5).map((l) => l.textContent),
     );
     expect(overflowing).toEqual([]);
 

@@ -8,3 +8,4 @@ export { sha256 } from "./utils/hash";
 export { mergeThreeWay, hasConflictMarkers, type ConflictRegion, type MergeResult } from "./utils/three-way-merge";
 export { appRouter, createCaller, type AppRouter } from "./router";
 export { errorIdOf, type Context } from "./trpc";
+export { locateOpenSpecCli, runOpenSpec, SUPPORTED_OPENSPEC_RANGE, type OpenSpecCli } from "./utils/openspec-cli";

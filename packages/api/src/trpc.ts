@@ -56,6 +56,8 @@ const TRPC_CODES: Record<SpecsyncErrorCode, TRPCError["code"]> = {
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   FORBIDDEN: "FORBIDDEN",
   IO_ERROR: "INTERNAL_SERVER_ERROR",
+  PRECONDITION_FAILED: "PRECONDITION_FAILED",
+  TIMEOUT: "TIMEOUT",
 };
 
 function tokenMatches(required: string, presented: string | null): boolean {

@@ -321,12 +321,13 @@ describeEachDb("OpenSpecSyncService", (db) => {
     expect(row.tasksTotal).toBe(1);
   });
 
-  it("lifecycle: allowed transitions only, who and when recorded; next() finds the work", async () => {
+  it("lifecycle: status starts from the stage, archived is never picked by hand, who and when recorded; next() finds the work", async () => {
     const { services, project, change } = await setup({ ...changeFiles("add-demo"), ...changeFiles("add-other"), ...changeFiles("add-third") });
     const a = await change("add-demo");
     const b = await change("add-other");
     const c = await change("add-third");
-    await expect(services.specs.setStatus({ id: a.id, status: "applied" })).rejects.toThrow(/cannot move from proposing to applied/);
+    expect(a.status).toBe("in_progress"); // 1 of 3 tasks done at import
+    await expect(services.specs.setStatus({ id: a.id, status: "archived" })).rejects.toThrow(/set by archiving the change/);
     const s = await services.specs.setStatus({ id: a.id, status: "approved", actor: "dave" });
     expect(s.statusChangedBy).toBe("dave");
     expect(s.statusChangedAt).toBeInstanceOf(Date);

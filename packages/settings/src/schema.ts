@@ -64,6 +64,8 @@ const fields = z.object({
   SPECSYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(SYNC_DEFAULTS.batchSize),
   SPECSYNC_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(SYNC_DEFAULTS.concurrency),
   SPECSYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).max(100).default(SYNC_DEFAULTS.debounceMs),
+  /** Longest an OpenSpec CLI run (new, validate, archive) may take before it is stopped. */
+  SPECSYNC_OPENSPEC_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   SPECSYNC_LOG: z.enum(["silent", "info", "debug"]).default("info"),
   /** Set by npm/pnpm to the folder a script was started from; relative paths are resolved from it. */
   INIT_CWD: z.string().optional(),

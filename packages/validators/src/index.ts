@@ -5,3 +5,5 @@ export * from "./openspec-json";
 export * from "./sync";
 export * from "./specs";
 export * from "./projects";
+export * from "./lifecycle";
+export * from "./stage";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { lifecycleStatusSchema, prioritySchema, specKindSchema } from "./enums";
+import { changeStageSchema, lifecycleStatusSchema, prioritySchema, specKindSchema } from "./enums";
 import { fileContentSchema, hashSchema } from "./content";
 import { relFilePathSchema, rowIdSchema } from "./ids";
 
@@ -12,6 +12,10 @@ export const listSpecsInputSchema = z.object({
   status: z.array(lifecycleStatusSchema).max(10).optional(),
   priority: z.array(prioritySchema).max(10).optional(),
   archived: z.boolean().optional(),
+  /** Stage derived from the files (changes only). */
+  stage: z.array(changeStageSchema).max(4).optional(),
+  /** Only changes whose last validation found errors. */
+  hasValidationErrors: z.boolean().optional(),
   minCompletion: z.number().min(0).max(100).optional(),
   maxCompletion: z.number().min(0).max(100).optional(),
   search: z.string().trim().max(200).optional(),

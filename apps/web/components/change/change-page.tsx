@@ -15,6 +15,13 @@ import { cn, STATUS_LABEL, timeAgo } from "~/lib/utils";
 import { FilePanel } from "./file-panel";
 import { TasksPanel } from "./tasks-panel";
 import { HistoryPanel } from "./history-panel";
+import { LifecycleBar } from "./lifecycle-bar";
+
+/** The first proposal of a new change, opened in the editor (nothing is written until it is saved). */
+function proposalTemplate(name: string, meta: Record<string, unknown>) {
+  const goal = typeof meta.goal === "string" ? meta.goal : "";
+  return `# Change: ${name}\n\n## Why\n${goal}\n\n## What Changes\n- \n\n## Impact\n- Affected specs: \n`;
+}
 
 export function ChangePage({ id }: { id: string }) {
   const trpc = useTRPC();
@@ -41,6 +48,7 @@ export function ChangePage({ id }: { id: string }) {
   const deltaFiles = Object.keys(s.files).filter((f) => f.startsWith("specs/")).sort();
   const tabs = isChange ? ["proposal", "tasks", "design", "deltas", "history"] : ["spec", "history"];
   const tab = view.get("tab") && tabs.includes(view.get("tab")!) ? view.get("tab")! : tabs[0]!;
+  const findingsOf = (file: string) => s.validation?.findings.filter((f) => f.file === file) ?? [];
   const label: Record<string, string> = { proposal: "Proposal", tasks: `Tasks (${s.tasksCompleted}/${s.tasksTotal})`, design: "Design", deltas: `Spec deltas (${deltaFiles.length})`, history: `History (${s.history.count})`, spec: "Spec" };
 
   return (
@@ -65,9 +73,9 @@ export function ChangePage({ id }: { id: string }) {
           <>
           <label className="text-xs text-zinc-500">
             Status
-            <Select className="mt-1 block" value={s.status} data-testid="status-select" onChange={(e) => setStatus.mutate({ id, status: e.target.value as (typeof LIFECYCLE_STATUSES)[number] })}>
+            <Select className="mt-1 block" value={s.status} data-testid="status-select" onChange={(e) => (e.target.value === "archived" ? view.set({ archive: "1" }) : setStatus.mutate({ id, status: e.target.value as (typeof LIFECYCLE_STATUSES)[number] }))}>
               {LIFECYCLE_STATUSES.map((st) => (
-                <option key={st} value={st} disabled={st !== s.status && !STATUS_TRANSITIONS[s.status].includes(st)}>{STATUS_LABEL[st]}</option>
+                <option key={st} value={st} disabled={st !== s.status && !STATUS_TRANSITIONS[s.status].includes(st)}>{st === "archived" && s.status !== "archived" ? "Archive… (runs openspec archive)" : STATUS_LABEL[st]}</option>
               ))}
             </Select>
           </label>
@@ -86,6 +94,7 @@ export function ChangePage({ id }: { id: string }) {
           </Button>
         </Card>
       </div>
+      {isChange ? <LifecycleBar change={s} onOpenFile={(f) => view.set({ tab: f === "proposal.md" ? null : f === "tasks.md" ? "tasks" : f === "design.md" ? "design" : "deltas" })} /> : null}
       {isChange && s.statusChangedAt ? <p className="text-xs text-zinc-500" suppressHydrationWarning>Status set by {s.statusChangedBy ?? "?"} {timeAgo(s.statusChangedAt)}</p> : null}
 
       {s.conflict ? (
@@ -109,11 +118,11 @@ export function ChangePage({ id }: { id: string }) {
         ))}
       </div>
       <Card className="min-w-0 p-3 sm:p-5" role="tabpanel">
-        {tab === "proposal" ? <FilePanel key="p" specId={id} file="proposal.md" content={s.files["proposal.md"]} hash={s.contentHashes["proposal.md"]} /> : null}
+        {tab === "proposal" ? <FilePanel key="p" specId={id} file="proposal.md" content={s.files["proposal.md"]} hash={s.contentHashes["proposal.md"]} findings={findingsOf("proposal.md")} startWith={view.get("edit") === "proposal.md" && s.files["proposal.md"] === undefined ? proposalTemplate(s.name, s.meta) : undefined} /> : null}
         {tab === "spec" ? <FilePanel key="s" specId={id} file="spec.md" content={s.files["spec.md"]} hash={s.contentHashes["spec.md"]} /> : null}
-        {tab === "design" ? <FilePanel key="d" specId={id} file="design.md" content={s.files["design.md"]} hash={s.contentHashes["design.md"]} emptyHint="This change has no design.md. Create one to record technical decisions." /> : null}
+        {tab === "design" ? <FilePanel key="d" specId={id} file="design.md" content={s.files["design.md"]} hash={s.contentHashes["design.md"]} emptyHint="This change has no design.md. Create one to record technical decisions." findings={findingsOf("design.md")} /> : null}
         {/* One list: the checkboxes are the rendered tasks.md; Edit opens the file itself. */}
-        {tab === "tasks" ? <FilePanel key="t" specId={id} file="tasks.md" content={s.files["tasks.md"]} hash={s.contentHashes["tasks.md"]} view={<TasksPanel specId={id} tasks={s.tasks} hash={s.contentHashes["tasks.md"]} />} /> : null}
+        {tab === "tasks" ? <FilePanel key="t" specId={id} file="tasks.md" content={s.files["tasks.md"]} hash={s.contentHashes["tasks.md"]} findings={findingsOf("tasks.md")} view={<TasksPanel specId={id} tasks={s.tasks} hash={s.contentHashes["tasks.md"]} />} /> : null}
         {tab === "deltas" ? (
           deltaFiles.length === 0 ? (
             <p className="py-8 text-center text-sm text-zinc-500">No delta specs.</p>
@@ -122,7 +131,7 @@ export function ChangePage({ id }: { id: string }) {
               {deltaFiles.map((f) => (
                 <section key={f}>
                   <h2 className="mb-2 font-mono text-sm text-zinc-500">{f}</h2>
-                  <FilePanel key={f} specId={id} file={f} content={s.files[f]} hash={s.contentHashes[f]} />
+                  <FilePanel key={f} specId={id} file={f} content={s.files[f]} hash={s.contentHashes[f]} findings={findingsOf(f)} />
                 </section>
               ))}
             </div>

@@ -12,6 +12,8 @@ import { useToast } from "~/components/ui/toaster";
 import { timeAgo } from "~/lib/utils";
 import { MarkdownEditor } from "./markdown-editor";
 import { ConflictDialog } from "./conflict-dialog";
+import type { ValidationFinding } from "@specsync/validators";
+import { validationLint } from "./validation-lint";
 import { clearDraft, loadDraft, storeDraft, type Draft } from "./drafts";
 import { useUnsavedGuard } from "./use-unsaved-guard";
 
@@ -25,7 +27,7 @@ const actorName = () => (typeof window === "undefined" ? "web" : (window.localSt
  * local draft while typed; saves merge three-way on the server with what changed since the version the
  * edit started from; overlapping edits open the conflict dialog; text a person discards is kept in history.
  */
-export function FilePanel({ specId, file, content, hash, emptyHint, view: customView }: { specId: string; file: string; content: string | undefined; hash: string | undefined; emptyHint?: string; view?: ReactNode }) {
+export function FilePanel({ specId, file, content, hash, emptyHint, view: customView, findings = [], startWith }: { specId: string; file: string; content: string | undefined; hash: string | undefined; emptyHint?: string; view?: ReactNode; findings?: ValidationFinding[]; startWith?: string }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
@@ -78,6 +80,13 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
     setEditing(true);
     if (pristineText === null || initial !== pristineText) setStorageFailed(!storeDraft(specId, file, { content: initial, baseHash: base }));
   };
+
+  // `startWith`: open straight in the editor with this text (a new change's first proposal; unsaved until saved).
+  useEffect(() => {
+    if (startWith !== undefined) startEditing(startWith, currentHash, null);
+    // Only when the panel opens.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   const onChange = (v: string) => {
     text.current = v;
@@ -230,7 +239,7 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
           </Button>
         </div>
       ) : null}
-      <MarkdownEditor key={`${specId}:${file}:${seed.n}`} initial={seed.text} onChange={onChange} onSave={() => void save(text.current, baseHash)} onView={(v) => (view.current = v)} label={`Edit ${file}`} />
+      <MarkdownEditor key={`${specId}:${file}:${seed.n}`} initial={seed.text} onChange={onChange} onSave={() => void save(text.current, baseHash)} onView={(v) => (view.current = v)} label={`Edit ${file}`} extensions={validationLint(findings)} />
       {conflict ? (
         <ConflictDialog
           key={conflict.n}

@@ -2,7 +2,7 @@
 import { useEffect, useRef } from "react";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { markdown } from "@codemirror/lang-markdown";
-import { Compartment, EditorState } from "@codemirror/state";
+import { Compartment, EditorState, type Extension } from "@codemirror/state";
 import { EditorView, keymap, lineNumbers, highlightActiveLine } from "@codemirror/view";
 import { conflictRegions, darkEditorTheme, isDarkPage, lightEditorTheme } from "./editor-theme";
 
@@ -20,6 +20,7 @@ export function MarkdownEditor({
   tabMovesFocus = false,
   label,
   testId = "editor",
+  extensions = [],
 }: {
   initial: string;
   onChange: (v: string) => void;
@@ -29,6 +30,8 @@ export function MarkdownEditor({
   tabMovesFocus?: boolean;
   label?: string;
   testId?: string;
+  /** Extra behaviour, e.g. the validation findings at their lines. */
+  extensions?: Extension[];
 }) {
   const host = useRef<HTMLDivElement>(null);
   const save = useRef(onSave);
@@ -58,6 +61,8 @@ export function MarkdownEditor({
           }),
           EditorView.contentAttributes.of({ "aria-label": label ?? "Markdown editor" }),
           EditorView.theme({ "&": { minHeight: "24rem" }, ".cm-scroller": { fontFamily: "var(--font-mono)" } }),
+          // Extra behaviour from the caller, e.g. the validation findings at their lines.
+          ...extensions,
         ],
       }),
     });

@@ -1,4 +1,5 @@
 import { createCallerFactory, router } from "../trpc";
+import { changesRouter } from "./changes";
 import { projectsRouter } from "./projects";
 import { specsRouter } from "./specs";
 import { syncRouter } from "./sync";
@@ -8,6 +9,7 @@ export const appRouter = router({
   sync: syncRouter,
   specs: specsRouter,
   projects: projectsRouter,
+  changes: changesRouter,
 });
 
 export type AppRouter = typeof appRouter;

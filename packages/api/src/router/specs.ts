@@ -30,8 +30,9 @@ export const specsRouter = router({
   /** "Keep disk": the person's unsaved text is kept as a history entry (draft discarded by <actor>), restorable. */
   discardDraft: procedure.input(discardDraftInputSchema).mutation(({ ctx, input }) => ctx.services.edits.discardDraft({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
   toggleTask: procedure.input(toggleTaskInputSchema).mutation(({ ctx, input }) => ctx.services.specs.toggleTask({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
-  setStatus: procedure.input(setStatusInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setStatus({ ...input, actor: input.actor ?? ctx.actor ?? "anonymous" })),
-  setPriority: procedure.input(setPriorityInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setPriority({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
+  /** Choosing "archived" runs the archive (LifecycleService). */
+  setStatus: procedure.input(setStatusInputSchema).mutation(({ ctx, input }) => ctx.services.lifecycle.setStatus({ ...input, actor: input.actor ?? ctx.actor ?? "anonymous" })),
+  setPriority: procedure.input(setPriorityInputSchema).mutation(({ ctx, input }) => ctx.services.specs.setPriority({ ...input, actor: input.actor ?? ctx.actor ?? "anonymous" })),
   /** Changes whose delta specs touch a capability. */
   touching: procedure
     .input(z.object({ projectId: rowIdSchema, capability: capabilityIdSchema }))

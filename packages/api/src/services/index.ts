@@ -3,6 +3,7 @@ import { SYNC_DEFAULTS } from "@specsync/settings";
 import type { AtomicWriteHooks } from "../utils/fs/atomic-write";
 import { FileEditService } from "./file-edit-service";
 import { HistoryService } from "./history-service";
+import { LifecycleService, type LifecycleOptions } from "./lifecycle-service";
 import { CliOutputService } from "./openspec-output";
 import { OpenSpecSyncService } from "./openspec-sync-service";
 import { ProjectsService } from "./projects-service";
@@ -16,6 +17,8 @@ export type ServicesOptions = RuntimeOptions & {
   writeHooks?: AtomicWriteHooks;
   /** Concurrency of manual project syncs. */
   concurrency?: number;
+  /** The OpenSpec CLI runs (new, validate, archive). */
+  lifecycle?: LifecycleOptions;
   /** A row not synced for this long counts as stale in the sync status. */
   statusStaleSeconds?: number;
 };
@@ -31,9 +34,10 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const projects = new ProjectsService(database, sync, allowedRoots);
   const runtime = new SyncRuntime({ database, sync, projects, events, history }, options);
   const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? SYNC_DEFAULTS.concurrency, options.statusStaleSeconds ?? SYNC_DEFAULTS.statusStaleSeconds);
+  const lifecycle = new LifecycleService({ database, sync, specs, projects, history, events }, { log: options.log, ...options.lifecycle });
   /** `openspec list/show --json`, byte for byte, from the database (the CLI and GET /cli/v1/…). */
   const cliOutput = new CliOutputService(database);
-  return { database, history, events, sync, edits, specs, projects, runtime, status, cliOutput };
+  return { database, history, events, sync, edits, specs, projects, runtime, status, lifecycle, cliOutput };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -41,9 +45,11 @@ export type Services = ReturnType<typeof createServices>;
 export { FileWatcherService, isIgnoredName } from "./file-watcher-service";
 export { SyncScheduler } from "./sync-scheduler";
 export { CliOutputService };
-export { HistoryService, OpenSpecSyncService, ProjectsService, SpecsService, SyncEventBus, SyncRuntime, SyncStatusService };
+export { HistoryService, LifecycleService, OpenSpecSyncService, ProjectsService, SpecsService, SyncEventBus, SyncRuntime, SyncStatusService };
 export type { SyncOutcome, SyncSummary, FileStatus, FileState } from "./openspec-sync-service";
 export type { SpecListItem } from "./specs-service";
+export type { ArchiveOutcome, CreatedChange, LifecycleOptions } from "./lifecycle-service";
+export type { ArchivePreview, RequirementChange, SpecPreview } from "./delta-preview";
 export { FileEditService };
 export { ParsePool, PARSE_INLINE_MAX, PARSE_TIMEOUT_MS, deriveFieldsOffThread, parseOffThread, sharedParsePool } from "./parse-pool";
 export type { MergePreview, SaveOutcome, SaveResult } from "./file-edit-service";

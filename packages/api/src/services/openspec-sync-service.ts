@@ -38,6 +38,7 @@ import { sha256 } from "../utils/hash";
 import { findNestedChanges, folderLastModified } from "../utils/fs/change-folder";
 import { folderFingerprint } from "../utils/fs/folder-fingerprint";
 import { KeyedMutex } from "../utils/keyed-mutex";
+import { initialStatusFor } from "@specsync/validators";
 import { deriveFieldsOffThread } from "./parse-pool";
 import type { HistoryService, NewHistory } from "./history-service";
 import { contentColumns, filesOfRow, hashFiles, type FileMap } from "./spec-files";
@@ -117,6 +118,12 @@ function changedValues<T extends object>(values: T, row: object): Partial<T> {
   }
   return out as Partial<T>;
 }
+/** What the stage of a newly imported folder is computed from (its status starts from it). */
+function derivedStage(ref: FolderRef, values: object) {
+  const v = values as { tasksTotal?: number; tasksCompleted?: number };
+  return { archived: ref.archived, tasksTotal: v.tasksTotal ?? 0, tasksCompleted: v.tasksCompleted ?? 0 };
+}
+
 /** Rows per multi-row INSERT when importing new folders. */
 const CREATE_BATCH = 50;
 
@@ -620,7 +627,7 @@ export class OpenSpecSyncService {
         } else {
           const [inserted] = await tx
             .insert(openspecSpecs)
-            .values({ ...values, projectId: project.id, kind: ref.kind, name: ref.name, path: ref.path, ...(ref.archived ? { status: "archived" as const } : {}) } as NewSpecRow)
+            .values({ ...values, projectId: project.id, kind: ref.kind, name: ref.name, path: ref.path, status: initialStatusFor(derivedStage(ref, values)) } as NewSpecRow)
             .returning({ id: openspecSpecs.id });
           id = inserted!.id;
         }
@@ -723,7 +730,7 @@ export class OpenSpecSyncService {
         const files: FileMap = {};
         for (const [f, d] of disk.files) files[f] = d.content!;
         const values = await this.folderValues(folderAbs, ref, files, disk.files, this.storableFingerprint(folderAbs, disk, disk.temps.length));
-        rows.push({ ...values, projectId: project.id, kind: ref.kind, baseHashes: values.contentHashes, lastSyncedAt: now(), ...(ref.archived ? { status: "archived" as const } : {}) } as NewSpecRow);
+        rows.push({ ...values, projectId: project.id, kind: ref.kind, baseHashes: values.contentHashes, lastSyncedAt: now(), status: initialStatusFor(derivedStage(ref, values)) } as NewSpecRow);
       }
       if (rows.length) {
         await this.db.transaction(async (tx) => {

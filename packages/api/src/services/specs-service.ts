@@ -22,6 +22,9 @@ import {
   type SpecKind,
   PRIORITY_RANK,
   STATUS_TRANSITIONS,
+  statusMismatch,
+  bulkUpdateInputSchema,
+  type BulkUpdateInput,
   type ListSpecsInput,
   type SetPriorityInput,
   type SetStatusInput,
@@ -57,6 +60,11 @@ const listColumns = {
   parseError: openspecSpecs.parseError,
   conflict: openspecSpecs.conflict,
   pendingFiles: openspecSpecs.pendingFiles,
+  /** Derived from the files: draft, in_progress, complete, archived (see the `stage` column). */
+  stage: openspecSpecs.stage,
+  /** Findings of the last `openspec validate --strict` (counts only; the findings are on the change page). */
+  validationErrors: sql<number | null>`(${openspecSpecs.validation} ->> 'errors')::int`,
+  validationWarnings: sql<number | null>`(${openspecSpecs.validation} ->> 'warnings')::int`,
   /** Last time the row was synced or verified unchanged. */
   lastSyncedAt: sql<Date | null>`greatest(${openspecSpecs.lastSyncedAt}, (select ${syncChecks.checkedAt} from ${syncChecks} where ${syncChecks.specId} = ${openspecSpecs.id}))`.mapWith(openspecSpecs.lastSyncedAt),
   fileModifiedAt: openspecSpecs.fileModifiedAt,
@@ -64,7 +72,8 @@ const listColumns = {
   updatedAt: openspecSpecs.updatedAt,
 };
 
-export type SpecListItem = { [K in keyof typeof listColumns]: SpecRow[K] };
+type ListColumn = keyof typeof listColumns;
+export type SpecListItem = { [K in Exclude<ListColumn, "validationErrors" | "validationWarnings">]: SpecRow[K] } & { validationErrors: number | null; validationWarnings: number | null };
 
 const STATUS_ORDER = sql`array_position(array['in_progress','review','assigned','approved','proposing','applied','archived']::text[], ${openspecSpecs.status})`;
 
@@ -156,6 +165,8 @@ export class SpecsService {
       q.projectId ? eq(openspecSpecs.projectId, q.projectId) : undefined,
       q.kind ? eq(openspecSpecs.kind, q.kind) : undefined,
       q.archived !== undefined ? eq(openspecSpecs.archived, q.archived) : undefined,
+      q.stage?.length ? inArray(openspecSpecs.stage, q.stage) : undefined,
+      q.hasValidationErrors === true ? sql`(${openspecSpecs.validation} ->> 'errors')::int > 0` : undefined,
       q.minCompletion !== undefined ? gte(openspecSpecs.completion, q.minCompletion) : undefined,
       q.maxCompletion !== undefined ? lte(openspecSpecs.completion, q.maxCompletion) : undefined,
       search ? sql`(${openspecSpecs.search} @@ ${search} or ${openspecSpecs.name} ilike ${"%" + q.search!.replace(/[\\%_]/g, "\\$&") + "%"})` : undefined,
@@ -269,12 +280,19 @@ export class SpecsService {
     return this.edits.toggleTask(input);
   }
 
+  /**
+   * A workflow status change, recorded in history with its actor. "archived" is not set here: it follows
+   * an archive (LifecycleService.setStatus runs one when it is chosen).
+   */
   async setStatus(input: SetStatusInput) {
     const row = await this.sync.getRow(input.id);
     const actor = input.actor ?? "anonymous";
     if (row.status === input.status) return row;
+    if (input.status === "archived") {
+      throw new SpecsyncError("BAD_REQUEST", `"archived" is set by archiving the change (openspec archive), not picked by hand`);
+    }
     if (!STATUS_TRANSITIONS[row.status].includes(input.status)) {
-      throw new SpecsyncError("BAD_REQUEST", `cannot move from ${row.status} to ${input.status}; allowed: ${STATUS_TRANSITIONS[row.status].join(", ")}`);
+      throw new SpecsyncError("BAD_REQUEST", row.status === "archived" ? `${row.name} is archived on disk; its status stays archived` : `cannot move from ${row.status} to ${input.status}; allowed: ${STATUS_TRANSITIONS[row.status].join(", ")}`);
     }
     const [updated] = await this.db
       .update(openspecSpecs)
@@ -300,13 +318,81 @@ export class SpecsService {
     return updated!;
   }
 
-  /** Status and priority live only in the database: their history row is the only trace of an edit. */
+  /** Status and/or priority for many changes (the board's multi-select); each one recorded in history. */
+  async bulkUpdate(input: BulkUpdateInput) {
+    const q = bulkUpdateInputSchema.parse(input);
+    const results: { id: string; ok: boolean; error?: string }[] = [];
+    for (const id of new Set(q.ids)) {
+      try {
+        if (q.status) await this.setStatus({ id, status: q.status, actor: q.actor });
+        if (q.priority) await this.setPriority({ id, priority: q.priority, actor: q.actor });
+        results.push({ id, ok: true });
+      } catch (err) {
+        results.push({ id, ok: false, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return { updated: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok) };
+  }
+
+  /**
+   * Status and priority live only in the database: their history row is the only trace of an edit. One
+   * row per edit: the structured value (`lifecycle`) and the same in words (`note`).
+   */
   private async recordLifecycle(row: SpecRow, lifecycle: { field: "status" | "priority"; from: string; to: string }, actor: string) {
+    const note = `${lifecycle.field} ${lifecycle.from} → ${lifecycle.to}`;
     const [h] = await this.db
       .insert(syncHistory)
-      .values({ specId: row.id, projectId: row.projectId, name: row.name, direction: "db_to_fs", trigger: "user_edit", action: `${lifecycle.field}_changed`, success: true, lifecycle, actor })
+      .values({ specId: row.id, projectId: row.projectId, name: row.name, direction: "db_to_fs", trigger: "lifecycle", action: `${lifecycle.field}_changed`, success: true, filesChanged: [], lifecycle, note, actor })
       .returning({ id: syncHistory.id });
     return h!;
+  }
+
+  /** The live dashboard (`openspec view`, from the database): specs, tasks, changes per stage and status, validation, the queue. */
+  async summary(projectId?: string) {
+    const scope = and(isNull(openspecSpecs.deletedAt), projectId ? eq(openspecSpecs.projectId, projectId) : undefined);
+    const [specs] = await this.db
+      .select({ specs: sql<number>`count(*)::int`, requirements: sql<number>`coalesce(sum(${openspecSpecs.requirementCount}), 0)::int`, scenarios: sql<number>`coalesce(sum(${openspecSpecs.scenarioCount}), 0)::int` })
+      .from(openspecSpecs)
+      .where(and(scope, eq(openspecSpecs.kind, "spec")));
+    const groups = await this.db
+      .select({ stage: openspecSpecs.stage, status: openspecSpecs.status, n: sql<number>`count(*)::int`, done: sql<number>`sum(${openspecSpecs.tasksCompleted})::int`, total: sql<number>`sum(${openspecSpecs.tasksTotal})::int` })
+      .from(openspecSpecs)
+      .where(and(scope, eq(openspecSpecs.kind, "change")))
+      .groupBy(openspecSpecs.stage, openspecSpecs.status);
+    const byStage: Record<string, number> = { draft: 0, in_progress: 0, complete: 0, archived: 0 };
+    const byStatus: Record<string, number> = {};
+    const tasks = { completed: 0, total: 0 };
+    for (const g of groups) {
+      byStage[g.stage ?? "draft"] = (byStage[g.stage ?? "draft"] ?? 0) + g.n;
+      if (g.stage === "archived") continue;
+      byStatus[g.status] = (byStatus[g.status] ?? 0) + g.n;
+      tasks.completed += g.done ?? 0;
+      tasks.total += g.total ?? 0;
+    }
+    const active = and(scope, eq(openspecSpecs.kind, "change"), eq(openspecSpecs.archived, false));
+    const invalid = await this.db
+      .select(listColumns)
+      .from(openspecSpecs)
+      .where(and(active, sql`(${openspecSpecs.validation} ->> 'errors')::int > 0`))
+      .orderBy(asc(openspecSpecs.name))
+      .limit(50);
+    const rows = await this.db.select(listColumns).from(openspecSpecs).where(active).orderBy(asc(openspecSpecs.name)).limit(1000);
+    const mismatched = (rows as SpecListItem[]).map((r) => ({ ...r, mismatch: statusMismatch(r.status, r) })).filter((r) => r.mismatch);
+    const queue = await this.db
+      .select(listColumns)
+      .from(openspecSpecs)
+      .where(and(active, inArray(openspecSpecs.status, ["approved", "assigned"]), sql`(${openspecSpecs.tasksTotal} = 0 or ${openspecSpecs.tasksCompleted} < ${openspecSpecs.tasksTotal})`))
+      .orderBy(asc(openspecSpecs.priorityRank), asc(openspecSpecs.createdAt), asc(openspecSpecs.name))
+      .limit(5);
+    return {
+      specs: specs ?? { specs: 0, requirements: 0, scenarios: 0 },
+      tasks,
+      byStage,
+      byStatus,
+      validationErrors: invalid as SpecListItem[],
+      mismatched,
+      queue: queue as SpecListItem[],
+    };
   }
 
   /** The work queue: highest priority approved/assigned change that is not complete, oldest first on ties. */

@@ -1,5 +1,5 @@
 /** Error codes the services raise; routers map them to tRPC codes, the CLI prints the message. */
-export type SpecsyncErrorCode = "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "FORBIDDEN" | "IO_ERROR";
+export type SpecsyncErrorCode = "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "FORBIDDEN" | "IO_ERROR" | "PRECONDITION_FAILED" | "TIMEOUT";
 
 export class SpecsyncError extends Error {
   constructor(

@@ -12,7 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import type { LifecycleStatus, OpenConflict, ParsedDocument, Priority, SpecKind } from "@specsync/validators";
+import type { ChangeStage, LifecycleStatus, OpenConflict, ParsedDocument, Priority, SpecKind, ValidationResult } from "@specsync/validators";
 import { projects } from "./projects";
 
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
@@ -95,6 +95,17 @@ export const openspecSpecs = pgTable(
     priorityRank: integer("priority_rank").notNull().default(4),
     statusChangedAt: timestamp("status_changed_at", { withTimezone: true, mode: "date" }),
     statusChangedBy: text("status_changed_by"),
+    /**
+     * Where the change is, derived from its files only (a generated column: never written by anyone):
+     * archived, draft (no tasks), complete (every task done) or in progress. Meaningless for main specs.
+     */
+    stage: text("stage")
+      .$type<ChangeStage>()
+      .generatedAlwaysAs(
+        sql`case when archived then 'archived' when tasks_total = 0 then 'draft' when tasks_completed >= tasks_total then 'complete' else 'in_progress' end`,
+      ),
+    /** The last `openspec validate --strict` of the change (null: never validated). */
+    validation: jsonb("validation").$type<ValidationResult>(),
 
     syncError: text("sync_error"),
     lastSyncedAt: timestamp("last_synced_at", { withTimezone: true, mode: "date" }),

@@ -8,5 +8,6 @@ export * from "./tasks";
 export * from "./meta";
 export * from "./outline";
 export * from "./derive";
+export * from "./validation-findings";
 export * from "./structure";
 export * from "./parse-jobs";
