@@ -5,3 +5,4 @@ export * from "./openspec-json";
 export * from "./sync";
 export * from "./specs";
 export * from "./projects";
+export * from "./agents";

@@ -1,4 +1,5 @@
 import { createCallerFactory, router } from "../trpc";
+import { agentsRouter } from "./agents";
 import { projectsRouter } from "./projects";
 import { specsRouter } from "./specs";
 import { syncRouter } from "./sync";
@@ -8,6 +9,7 @@ export const appRouter = router({
   sync: syncRouter,
   specs: specsRouter,
   projects: projectsRouter,
+  agents: agentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

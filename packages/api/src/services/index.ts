@@ -1,12 +1,17 @@
 import type { Database } from "@specsync/db";
 import type { AtomicWriteHooks } from "../utils/fs/atomic-write";
+import { ChangeLookup } from "./change-lookup";
+import { ClaimsService } from "./claims-service";
+import { DependenciesService } from "./dependencies-service";
 import { HistoryService } from "./history-service";
 import { OpenSpecSyncService } from "./openspec-sync-service";
 import { ProjectsService } from "./projects-service";
 import { SpecsService } from "./specs-service";
 import { SyncEventBus } from "./sync-events";
 import { SyncRuntime, type RuntimeOptions } from "./sync-runtime";
+import { OverlapsService } from "./overlaps";
 import { SyncStatusService } from "./sync-status-service";
+import { WorkQueueService } from "./work-queue-service";
 
 export type ServicesOptions = RuntimeOptions & {
   allowedRoots?: readonly string[];
@@ -25,7 +30,12 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const projects = new ProjectsService(database, sync, allowedRoots);
   const runtime = new SyncRuntime({ database, sync, projects, events, history }, options);
   const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? 10);
-  return { database, history, events, sync, specs, projects, runtime, status };
+  const claims = new ClaimsService(database, events);
+  const dependencies = new DependenciesService(database, events);
+  const overlaps = new OverlapsService(database);
+  const workQueue = new WorkQueueService(database, claims, overlaps, events);
+  const changes = new ChangeLookup(database);
+  return { database, history, events, sync, specs, projects, runtime, status, claims, dependencies, overlaps, workQueue, changes };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -35,5 +45,9 @@ export { SyncScheduler } from "./sync-scheduler";
 export { HistoryService, OpenSpecSyncService, ProjectsService, SpecsService, SyncEventBus, SyncRuntime, SyncStatusService };
 export type { SyncOutcome, SyncSummary, FileStatus, FileState } from "./openspec-sync-service";
 export type { SpecListItem } from "./specs-service";
+export type { Claim, ClaimResult } from "./claims-service";
+export type { Dependencies, DependencyLink } from "./dependencies-service";
+export type { Overlap } from "./overlaps";
+export type { NextWork, WorkItem } from "./work-queue-service";
 export type { PublishedEvent } from "./sync-events";
 export type { WatcherState } from "./file-watcher-service";

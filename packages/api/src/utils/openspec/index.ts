@@ -8,3 +8,4 @@ export * from "./tasks";
 export * from "./meta";
 export * from "./outline";
 export * from "./derive";
+export * from "./overlap";

@@ -1,0 +1,153 @@
+import { sql, type Database } from "@specsync/db";
+import { nextWorkClaimInputSchema, type LifecycleStatus, type NextWorkClaimInput, type Priority } from "@specsync/validators";
+import { sharedRequirements } from "../utils/openspec/overlap";
+import { rowsOf } from "../utils/sql-rows";
+import type { Claim, ClaimsService } from "./claims-service";
+import type { OverlapsService } from "./overlaps";
+import type { SyncEventBus } from "./sync-events";
+
+export type WorkItem = {
+  id: string;
+  name: string;
+  projectId: string;
+  title: string;
+  status: LifecycleStatus;
+  priority: Priority;
+  tasksCompleted: number;
+  tasksTotal: number;
+  createdAt: Date;
+};
+export type NextWork = {
+  change: WorkItem | null;
+  /** The claim taken (claim: true), or the caller's own live claim on it. */
+  claim: Claim | null;
+  reason: string;
+  /** With explain: the changes ahead of it in the queue and why each was passed over. */
+  skipped?: { name: string; reason: string }[];
+};
+
+type Candidate = WorkItem & {
+  contentHashes: Record<string, string>;
+  claimOwner: string | null;
+  claimClaimedAt: Date | string | null;
+  claimHeartbeatAt: Date | string | null;
+  claimExpiresAt: Date | string | null;
+  claimLive: boolean | null;
+  blockedBy: string[] | null;
+};
+type Tx = Parameters<Parameters<Database["db"]["transaction"]>[0]>[0];
+type Busy = { id: string; name: string; status: LifecycleStatus; owner: string | null; contentHashes: Record<string, string> };
+
+const PAGE = 200;
+const MAX_SKIPPED = 20;
+const ELIGIBLE = sql`s.kind = 'change' and not s.archived and s.deleted_at is null and s.status in ('approved', 'assigned') and (s.tasks_total = 0 or s.tasks_completed < s.tasks_total)`;
+/** A dependency blocks while it is neither archived nor deleted. */
+const BLOCKERS = sql`select d2.name from change_dependencies d join openspec_specs d2 on d2.id = d.depends_on_id where d.spec_id = s.id and not d2.archived and d2.deleted_at is null`;
+
+/**
+ * The work queue: approved/assigned changes with tasks left, highest priority first, then oldest; never
+ * archived, claimed by someone else, blocked by an unarchived dependency, or overlapping (same requirement
+ * of the same capability) a change that is claimed or in progress. With `claim`, picking and claiming run
+ * in one transaction under one advisory lock, so concurrent callers on any number of servers each get a
+ * different change and never two overlapping ones.
+ */
+export class WorkQueueService {
+  constructor(
+    private readonly database: Database,
+    private readonly claims: ClaimsService,
+    private readonly overlaps: OverlapsService,
+    private readonly events: SyncEventBus,
+  ) {}
+
+  async next(input: NextWorkClaimInput = {}): Promise<NextWork> {
+    const q = nextWorkClaimInputSchema.parse(input);
+    if (!q.claim) return this.pick(this.database.db, q);
+    const result = await this.database.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('specsync:next_work', 0))`);
+      return this.pick(tx, q);
+    });
+    if (result.change && result.claim) this.claims.announce(result.change);
+    return result;
+  }
+
+  private async pick(db: Database["db"] | Tx, q: ReturnType<typeof nextWorkClaimInputSchema.parse>): Promise<NextWork> {
+    const owner = q.owner ?? null;
+    const project = q.projectId ? sql`and s.project_id = ${q.projectId}::uuid` : sql``;
+    const busy = rowsOf<Busy>(
+      await db.execute(sql`
+        select s.id, s.name, s.status, c.owner, s.content_hashes as "contentHashes"
+        from openspec_specs s left join change_claims c on c.spec_id = s.id and c.expires_at > now()
+        where s.kind = 'change' and not s.archived and s.deleted_at is null ${project}
+          and (s.status = 'in_progress' or (c.spec_id is not null and c.owner is distinct from ${owner}))`),
+    );
+    const skipped: { name: string; reason: string }[] = [];
+    const skip = (name: string, reason: string) => q.explain && skipped.length < MAX_SKIPPED && skipped.push({ name, reason });
+    // Without explain, claimed and blocked changes are left out by the query itself.
+    const free = q.explain ? sql`` : sql`and (c.spec_id is null or c.expires_at <= now() or c.owner = ${owner}) and not exists (${BLOCKERS})`;
+    const busyTouched = busy.length ? await this.overlaps.touched(busy) : new Map();
+    for (let offset = 0; ; offset += PAGE) {
+      const page = rowsOf<Candidate>(
+        await db.execute(sql`
+          select s.id, s.name, s.project_id as "projectId", s.title, s.status, s.priority, s.tasks_completed as "tasksCompleted",
+                 s.tasks_total as "tasksTotal", s.created_at as "createdAt", s.content_hashes as "contentHashes",
+                 c.owner as "claimOwner", c.claimed_at as "claimClaimedAt", c.heartbeat_at as "claimHeartbeatAt", c.expires_at as "claimExpiresAt", c.expires_at > now() as "claimLive",
+                 ${q.explain ? sql`(select array_agg(b.name order by b.name) from (${BLOCKERS}) b)` : sql`null::text[]`} as "blockedBy"
+          from openspec_specs s left join change_claims c on c.spec_id = s.id
+          where ${ELIGIBLE} ${project} ${free}
+          order by (c.owner = ${owner} and c.expires_at > now()) is true desc, s.priority_rank, s.created_at, s.name
+          limit ${PAGE} offset ${offset}`),
+      );
+      const touched = await this.overlaps.touched(page);
+      for (const c of page) {
+        const mine = c.claimLive && c.claimOwner === owner;
+        if (c.claimLive && !mine) {
+          skip(c.name, `claimed by ${c.claimOwner} until ${new Date(c.claimExpiresAt!).toISOString()}`);
+          continue;
+        }
+        if (c.blockedBy?.length) {
+          skip(c.name, `blocked by ${c.blockedBy.join(", ")} (not archived)`);
+          continue;
+        }
+        const clash = this.clash(c, touched.get(c.id)!, busy, busyTouched);
+        if (clash) {
+          skip(c.name, clash);
+          continue;
+        }
+        const change = toItem(c);
+        if (q.claim) {
+          const claimed = await this.claims.tryClaimIn(db as Tx, change, owner!, q.leaseSeconds);
+          if (!claimed) {
+            skip(c.name, "claimed by someone else a moment ago");
+            continue;
+          }
+          return { change, claim: claimed.claim, reason: `${mine ? "your claim, renewed" : "claimed for " + owner}: ${why(change)}`, ...(q.explain ? { skipped } : {}) };
+        }
+        const claim = mine ? { owner: owner!, claimedAt: new Date(c.claimClaimedAt!), heartbeatAt: new Date(c.claimHeartbeatAt!), expiresAt: new Date(c.claimExpiresAt!) } : null;
+        return { change, claim, reason: mine ? `you already hold it: ${why(change)}` : why(change), ...(q.explain ? { skipped } : {}) };
+      }
+      if (page.length < PAGE) break;
+    }
+    return { change: null, claim: null, reason: "nothing to start: no approved or assigned change with open tasks is free, unblocked and clear of overlaps", ...(q.explain ? { skipped } : {}) };
+  }
+
+  private clash(c: Candidate, mine: Parameters<typeof sharedRequirements>[0], busy: Busy[], busyTouched: Map<string, Parameters<typeof sharedRequirements>[0]>): string | null {
+    if (!mine.size) return null;
+    for (const b of busy) {
+      if (b.id === c.id) continue;
+      const shared = sharedRequirements(mine, busyTouched.get(b.id)!);
+      if (shared.length) {
+        const who = b.owner ? `claimed by ${b.owner}` : "in progress";
+        return `overlaps ${b.name} (${who}) on ${shared.slice(0, 3).map((s) => `${s.capability}: ${s.requirement}`).join("; ")}${shared.length > 3 ? ` and ${shared.length - 3} more` : ""}`;
+      }
+    }
+    return null;
+  }
+}
+
+function toItem(c: Candidate): WorkItem {
+  return { id: c.id, name: c.name, projectId: c.projectId, title: c.title, status: c.status, priority: c.priority, tasksCompleted: c.tasksCompleted, tasksTotal: c.tasksTotal, createdAt: new Date(c.createdAt) };
+}
+
+function why(c: WorkItem): string {
+  return `highest-priority free change (priority ${c.priority}, ${c.tasksCompleted}/${c.tasksTotal} tasks done, oldest first among equals)`;
+}
