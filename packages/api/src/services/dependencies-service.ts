@@ -80,7 +80,7 @@ export class DependenciesService {
           from change_dependencies d join walk w on d.spec_id = w.node
           where not d.depends_on_id = any(w.path)
         )
-        select (select array_agg(s.name order by p.ord) from unnest(w.path) with ordinality p(id, ord) join openspec_specs s on s.id = p.id) as path
+        select (select jsonb_agg(s.name order by p.ord) from unnest(w.path) with ordinality p(id, ord) join openspec_specs s on s.id = p.id) as path
         from walk w where w.node = ${to}::uuid limit 1`),
     );
     return rows[0]?.path ?? null;

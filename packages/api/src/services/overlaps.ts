@@ -85,7 +85,7 @@ export class OverlapsService {
   }
 
   /** Parsed requirement sets of these rows, reading content only for rows not cached at their current hashes. */
-  async touched(rows: readonly OverlapRow[]): Promise<Map<string, TouchedRequirements>> {
+  async touched(rows: readonly OverlapRow[], db: Pick<Database["db"], "select"> = this.database.db): Promise<Map<string, TouchedRequirements>> {
     const out = new Map<string, TouchedRequirements>();
     const stale: { id: string; stamp: string }[] = [];
     for (const r of rows) {
@@ -100,7 +100,7 @@ export class OverlapsService {
       const stamps = new Map(stale.map((s) => [s.id, s.stamp]));
       for (let i = 0; i < stale.length; i += 500) {
         const ids = stale.slice(i, i + 500).map((s) => s.id);
-        const contents = await this.database.db.select({ id: openspecSpecs.id, deltaSpecs: openspecSpecs.deltaSpecs }).from(openspecSpecs).where(inArray(openspecSpecs.id, ids));
+        const contents = await db.select({ id: openspecSpecs.id, deltaSpecs: openspecSpecs.deltaSpecs }).from(openspecSpecs).where(inArray(openspecSpecs.id, ids));
         for (const c of contents) {
           const touched = touchedRequirements(c.deltaSpecs);
           this.cache.set(c.id, { stamp: stamps.get(c.id)!, touched });

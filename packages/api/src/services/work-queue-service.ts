@@ -84,20 +84,20 @@ export class WorkQueueService {
     const skip = (name: string, reason: string) => q.explain && skipped.length < MAX_SKIPPED && skipped.push({ name, reason });
     // Without explain, claimed and blocked changes are left out by the query itself.
     const free = q.explain ? sql`` : sql`and (c.spec_id is null or c.expires_at <= now() or c.owner = ${owner}) and not exists (${BLOCKERS})`;
-    const busyTouched = busy.length ? await this.overlaps.touched(busy) : new Map();
+    const busyTouched = busy.length ? await this.overlaps.touched(busy, db) : new Map();
     for (let offset = 0; ; offset += PAGE) {
       const page = rowsOf<Candidate>(
         await db.execute(sql`
           select s.id, s.name, s.project_id as "projectId", s.title, s.status, s.priority, s.tasks_completed as "tasksCompleted",
                  s.tasks_total as "tasksTotal", s.created_at as "createdAt", s.content_hashes as "contentHashes",
                  c.owner as "claimOwner", c.claimed_at as "claimClaimedAt", c.heartbeat_at as "claimHeartbeatAt", c.expires_at as "claimExpiresAt", c.expires_at > now() as "claimLive",
-                 ${q.explain ? sql`(select array_agg(b.name order by b.name) from (${BLOCKERS}) b)` : sql`null::text[]`} as "blockedBy"
+                 ${q.explain ? sql`(select jsonb_agg(b.name order by b.name) from (${BLOCKERS}) b)` : sql`null::jsonb`} as "blockedBy"
           from openspec_specs s left join change_claims c on c.spec_id = s.id
           where ${ELIGIBLE} ${project} ${free}
           order by (c.owner = ${owner} and c.expires_at > now()) is true desc, s.priority_rank, s.created_at, s.name
           limit ${PAGE} offset ${offset}`),
       );
-      const touched = await this.overlaps.touched(page);
+      const touched = await this.overlaps.touched(page, db);
       for (const c of page) {
         const mine = c.claimLive && c.claimOwner === owner;
         if (c.claimLive && !mine) {
