@@ -18,6 +18,11 @@ commands:
   show    <id> [--project PATH] [--json]             a change or spec from the database, as \`openspec show <id> --json\`
   history [--change ID] [--project PATH] [--limit N] [--json]
   conflicts [--project PATH] [--json]
+  mcp     [--project PATH]                            MCP server on stdio (for Claude Code, Cursor, Codex…)
+  next    [--owner NAME [--claim] [--lease S]] [--explain] [--project PATH] [--json]
+                                                     the next change to work on (--claim takes it atomically)
+  claim   <change> --owner NAME [--lease S] [--project PATH] [--json]   claim or renew (lease 10 s … 24 h, default 900 s)
+  release <change> --owner NAME [--project PATH] [--json]
 
 The database is DATABASE_URL (postgres://…) or, when unset, an embedded PGlite in SPECSYNC_DATA_DIR.
 Projects default to SPECSYNC_PROJECTS, else the repository around the current folder.`;
@@ -40,6 +45,9 @@ export function projectPaths(cliProjects: string[] | undefined, env: Env): strin
   if (!root) throw new Error("no openspec/ folder here or above; pass --project PATH or set SPECSYNC_PROJECTS");
   return [root];
 }
+
+/** `--lease S` as a number; a malformed value reaches the validator and gets its message. */
+const lease = (v: string | undefined) => (v === undefined ? {} : { leaseSeconds: /^\d+$/.test(v) ? Number(v) : Number.NaN });
 
 function print(json: boolean, value: unknown, text: () => string) {
   process.stdout.write(json ? JSON.stringify(value, null, 2) + "\n" : text() + "\n");
@@ -71,6 +79,10 @@ export async function main(argv: string[]): Promise<number> {
       limit: { type: "string" },
       port: { type: "string" },
       host: { type: "string" },
+      owner: { type: "string" },
+      lease: { type: "string" },
+      claim: { type: "boolean", default: false },
+      explain: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -152,6 +164,37 @@ export async function main(argv: string[]): Promise<number> {
         print(values.json, { conflicts: open }, () => open.map((c) => `${c.name}: ${c.conflict ? `conflict on ${c.conflict.files.join(", ")} (disk version kept; database version in history #${c.conflict.historyId})` : ""}${c.pendingFiles.length ? ` pending flush: ${c.pendingFiles.join(", ")}` : ""}`).join("\n") || "No conflicts.");
         return 0;
       });
+    case "mcp": {
+      const { runMcpStdio } = await import("./mcp-stdio");
+      await runMcpStdio(env, paths().slice(0, 1));
+      return 0;
+    }
+    case "next":
+      return withServices(env, async (s) => {
+        const [project] = await projectsFor(s, paths().slice(0, 1));
+        const res = await s.workQueue.next({ projectId: project!.id, owner: values.owner, claim: values.claim, explain: values.explain, ...lease(values.lease) });
+        print(values.json, res, () =>
+          [res.change ? `${res.change.name}  ${res.change.priority}  ${res.change.tasksCompleted}/${res.change.tasksTotal} tasks${res.claim ? `  claimed by ${res.claim.owner} until ${new Date(res.claim.expiresAt).toISOString()}` : ""}` : "nothing to start", `  ${res.reason}`, ...(res.skipped ?? []).map((k) => `  skipped ${k.name}: ${k.reason}`)].join("\n"),
+        );
+        return res.change ? 0 : 3;
+      });
+    case "claim":
+    case "release": {
+      const ref = positionals[0];
+      if (!ref || !values.owner) throw new Error(`usage: specsync ${command} <change> --owner NAME`);
+      return withServices(env, async (s) => {
+        const [project] = await projectsFor(s, paths().slice(0, 1));
+        const change = await s.changes.resolve(ref, project!.id);
+        if (command === "release") {
+          const res = await s.claims.release({ id: change.id, owner: values.owner! });
+          print(values.json, res, () => `${res.name} released`);
+        } else {
+          const res = await s.claims.claim({ id: change.id, owner: values.owner!, ...lease(values.lease) });
+          print(values.json, res, () => `${res.name} ${res.renewed ? "renewed" : "claimed"} by ${res.claim.owner} until ${res.claim.expiresAt.toISOString()}`);
+        }
+        return 0;
+      });
+    }
     default:
       console.error(`unknown command: ${command}\n\n${USAGE}`);
       return 1;

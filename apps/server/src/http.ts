@@ -1,6 +1,8 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { appRouter, type Context, type Services } from "@specsync/api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { createMcpHttpHandler } from "./mcp-http";
 
 export type HttpOptions = {
   services: Services;
@@ -16,7 +18,16 @@ function bearer(req: IncomingMessage): string | null {
   return h?.startsWith("Bearer ") ? h.slice(7).trim() : null;
 }
 
-/** The HTTP surface: tRPC at /trpc (SSE for subscriptions) and GET /healthz. */
+/** Same rule as the tRPC procedures: when a token is configured, the bearer must match (constant time). */
+function tokenOk(required: string | null, presented: string | null): boolean {
+  if (!required) return true;
+  if (!presented) return false;
+  const a = createHash("sha256").update(required).digest();
+  const b = createHash("sha256").update(presented).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The HTTP surface: tRPC at /trpc (SSE for subscriptions), MCP (Streamable HTTP) at /mcp, and GET /healthz. */
 export function createHttpServer(opts: HttpOptions): Server {
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -37,13 +48,16 @@ export function createHttpServer(opts: HttpOptions): Server {
     },
   });
 
-  return createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const mcp = createMcpHttpHandler(opts.services);
+
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const origin = req.headers.origin;
     if (origin && opts.allowedOrigins.includes(origin)) {
       res.setHeader("access-control-allow-origin", origin);
       res.setHeader("vary", "origin");
-      res.setHeader("access-control-allow-headers", "authorization, content-type, x-specsync-actor, trpc-accept, last-event-id");
-      res.setHeader("access-control-allow-methods", "GET, POST, OPTIONS");
+      res.setHeader("access-control-allow-headers", "authorization, content-type, x-specsync-actor, trpc-accept, last-event-id, mcp-session-id, mcp-protocol-version");
+      res.setHeader("access-control-expose-headers", "mcp-session-id");
+      res.setHeader("access-control-allow-methods", "GET, POST, DELETE, OPTIONS");
     }
     if (req.method === "OPTIONS") {
       res.writeHead(origin && opts.allowedOrigins.includes(origin) ? 204 : 403).end();
@@ -59,8 +73,23 @@ export function createHttpServer(opts: HttpOptions): Server {
       trpc(req, res);
       return;
     }
+    if (url.pathname === "/mcp") {
+      // A browser page from another origin must not drive the agent API (DNS rebinding); the token rule is /trpc's.
+      if (origin && !opts.allowedOrigins.includes(origin)) {
+        res.writeHead(403, { "content-type": "application/json" }).end(JSON.stringify({ error: `origin ${origin} is not allowed` }));
+        return;
+      }
+      if (!tokenOk(opts.token, bearer(req))) {
+        res.writeHead(401, { "content-type": "application/json", "www-authenticate": "Bearer" }).end(JSON.stringify({ error: "missing or wrong bearer token (Authorization: Bearer <SPECSYNC_TOKEN>)" }));
+        return;
+      }
+      await mcp.handle(req, res);
+      return;
+    }
     res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
   });
+  server.on("close", () => void mcp.close());
+  return server;
 }
 
 async function health(services: Services) {

@@ -31,7 +31,7 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   const url = `http://${env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST}:${port}`;
-  say(`API listening on ${url}/trpc (health: ${url}/healthz)`);
+  say(`API listening on ${url}/trpc, MCP on ${url}/mcp (health: ${url}/healthz)`);
 
   let stopping: Promise<void> | null = null;
   const stop = () =>

@@ -6,3 +6,4 @@ export * from "./sync";
 export * from "./specs";
 export * from "./projects";
 export * from "./agents";
+export * from "./agent-tools";
