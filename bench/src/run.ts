@@ -3,7 +3,7 @@
  * the real OpenSpec CLI. Prints a table, writes bench/results/<date>.json, and with --check exits 1
  * when a target is missed.
  *
- *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--out FILE]
+ *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--out FILE] [--only agents]
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +19,7 @@ import { createSpecsyncClient } from "@specsync/api/client";
 import { createDb, runMigrations, type Database } from "@specsync/db";
 import { createHttpServer } from "../../apps/server/src/http";
 import { generateWorkspace, loadPool, type Generated } from "./generate-workspace";
+import { mcpStdioListChanges, nextWorkWithClaim, overlapOne, seedAgentState } from "./agents";
 import { coldImport, noopReconcile, openspecCli, REPO, scheduledBatch, serverRss, timeMany, watcherLatency } from "./measure";
 
 type Row = { driver: string; metric: string; value: number; unit: string; target?: { op: "<=" | ">="; value: number }; note?: string };
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     out: { type: "string" },
     saves: { type: "string", default: "200" },
+    /** `agents`: only the agent rows (next_work, overlaps, MCP) at the largest size. */
+    only: { type: "string" },
   },
 });
 
@@ -91,6 +94,10 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
       log(`${driver}: cold import of ${size} changes`);
       const imp = await coldImport(services, project);
       rows.push({ driver, metric: `cold import, ${size} changes (${imp.folders} folders)`, value: imp.perSecond, unit: "changes/s", ...(withTargets && driver === "postgres" ? { target: { op: ">=", value: 1000 } } : {}) });
+      if (args.only === "agents") {
+        if (size === largest) await agentRows(driver, services, project, size, db.env);
+        continue;
+      }
       const noop = await noopReconcile(services, project);
       rows.push({ driver, metric: `no-op reconcile, ${size} changes`, value: noop.ms, unit: "ms", ...(withTargets && size >= 10000 ? { target: { op: "<=", value: 1000 } } : {}) });
       if (size === Math.min(...sizes)) {
@@ -145,6 +152,7 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
         server.closeAllConnections();
         server.close();
       }
+      await agentRows(driver, services, project, size, db.env);
       await db.database.close();
       closed = true;
       log(`${driver}: server RSS with ${size} changes watched`);
@@ -154,6 +162,34 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
       if (!closed) await db.database.close();
       await db.drop();
     }
+  }
+}
+
+async function agentRows(driver: "pglite" | "postgres", services: ReturnType<typeof createServices>, project: { id: string; rootPath: string }, size: number, env: Record<string, string>) {
+  log(`${driver}: agents (claims, dependencies, overlaps, next_work)`);
+  const seeded = await seedAgentState(services, project as never);
+  const server = createHttpServer({ services, token: null, allowedOrigins: [] });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const client = createSpecsyncClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, actor: "bench", EventSource: EventSource as unknown as typeof globalThis.EventSource });
+  try {
+    const note = `${seeded.active} active, ${seeded.dependencies} dependencies`;
+    const next = await nextWorkWithClaim(client, project.id, samples);
+    rows.push({ driver, metric: `next_work with claim over HTTP, ${size} changes p50`, value: next.p50, unit: "ms", note, ...(withTargets && driver === "postgres" ? { target: { op: "<=", value: 10 } } : {}) });
+    rows.push({ driver, metric: "next_work with claim p95", value: next.p95, unit: "ms" });
+    const active = (await services.specs.list({ projectId: project.id, kind: "change", archived: false, limit: 200 })).items.map((i) => i.id);
+    const ov = await overlapOne(services, active, samples);
+    rows.push({ driver, metric: `overlaps(change), ${size} changes p50`, value: ov.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 5 } } : {}) });
+    rows.push({ driver, metric: "overlaps(change) p95", value: ov.p95, unit: "ms" });
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+  if (driver === "postgres") {
+    // The stdio process opens the same database (PGlite is single-process, so PostgreSQL only).
+    const mcp = await mcpStdioListChanges(project.rootPath, env, samples);
+    rows.push({ driver, metric: `MCP stdio list_changes round trip, ${size} changes p50`, value: mcp.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 20 } } : {}) });
+    rows.push({ driver, metric: "MCP stdio list_changes round trip p95", value: mcp.p95, unit: "ms" });
   }
 }
 
