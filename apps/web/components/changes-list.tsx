@@ -10,6 +10,7 @@ import { Button } from "~/components/ui/button";
 import { Progress } from "~/components/ui/progress";
 import { PriorityBadge, StatusBadge, SyncState } from "~/components/spec-badges";
 import { useViewParams } from "~/components/use-view-params";
+import { ClaimBadge, OverlapWarning } from "~/components/agents/claim-badge";
 import { STATUS_LABEL } from "~/lib/utils";
 
 const PAGE = 50;
@@ -35,6 +36,7 @@ export function ChangesList() {
     archived: archived === "all" ? undefined : archived === "archived",
     minCompletion: view.get("min") ? Number(view.get("min")) : undefined,
     search: view.get("q") ?? undefined,
+    claimed: view.get("claimed") ? view.get("claimed") === "yes" : undefined,
     sort: (view.get("sort") ?? "updated") as (typeof SORTS)[number][0],
     limit: PAGE,
     cursor: page * PAGE,
@@ -43,6 +45,7 @@ export function ChangesList() {
   const list = useQuery(trpc.specs.list.queryOptions(input, { placeholderData: (prev) => prev }));
   const projects = useQuery(trpc.projects.list.queryOptions());
   const next = useQuery(trpc.specs.next.queryOptions({ projectId: input.projectId }));
+  const overlapMap = useQuery(trpc.agents.overlapMap.queryOptions({ projectId: input.projectId }));
   const projectName = (id: string) => projects.data?.find((p) => p.id === id)?.name ?? "";
 
   return (
@@ -89,6 +92,11 @@ export function ChangesList() {
           <option value="archived">Archived</option>
           <option value="all">Active + archived</option>
         </Select>
+        <Select aria-label="Claimed" data-testid="filter-claimed" value={view.get("claimed") ?? ""} onChange={(e) => view.set({ claimed: e.target.value })}>
+          <option value="">Claimed or not</option>
+          <option value="yes">Claimed</option>
+          <option value="no">Not claimed</option>
+        </Select>
         <Select aria-label="Minimum completion" value={view.get("min") ?? ""} onChange={(e) => view.set({ min: e.target.value })}>
           <option value="">Any progress</option>
           <option value="50">≥ 50 % done</option>
@@ -129,6 +137,10 @@ export function ChangesList() {
                       {c.name}
                       {projects.data && projects.data.length > 1 ? ` · ${projectName(c.projectId)}` : ""}
                       {c.archivedOn ? ` · archived ${c.archivedOn}` : ""}
+                    </div>
+                    <div className="flex flex-wrap gap-2">
+                      <ClaimBadge claimedBy={c.claimedBy} claimedAt={c.claimedAt} />
+                      <OverlapWarning names={overlapMap.data?.[c.id]} />
                     </div>
                   </td>
                   <td className="px-2"><StatusBadge status={c.status} /></td>

@@ -17,6 +17,7 @@ export function LiveEvents() {
         void queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
         void queryClient.invalidateQueries({ queryKey: trpc.sync.pathKey() });
         void queryClient.invalidateQueries({ queryKey: trpc.projects.pathKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.agents.pathKey() });
         if (data.type === "conflict_detected") {
           toast({
             tone: "warn",

@@ -15,6 +15,7 @@ import { cn, STATUS_LABEL, timeAgo } from "~/lib/utils";
 import { FilePanel } from "./file-panel";
 import { TasksPanel } from "./tasks-panel";
 import { HistoryPanel } from "./history-panel";
+import { AgentsPanel } from "./agents-panel";
 
 export function ChangePage({ id }: { id: string }) {
   const trpc = useTRPC();
@@ -81,6 +82,7 @@ export function ChangePage({ id }: { id: string }) {
           </Button>
         </Card>
       </div>
+      {isChange && !s.archived ? <AgentsPanel id={id} projectId={s.projectId} /> : null}
       {s.statusChangedAt ? <p className="text-xs text-zinc-500">Status set by {s.statusChangedBy ?? "?"} {timeAgo(s.statusChangedAt)}</p> : null}
 
       {s.conflict ? (

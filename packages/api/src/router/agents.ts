@@ -7,6 +7,8 @@ export const agentsRouter = router({
   claim: procedure.input(claimInputSchema).mutation(({ ctx, input }) => ctx.services.claims.claim(input)),
   heartbeat: procedure.input(heartbeatInputSchema).mutation(({ ctx, input }) => ctx.services.claims.heartbeat(input)),
   release: procedure.input(releaseInputSchema).mutation(({ ctx, input }) => ctx.services.claims.release(input)),
+  /** The live claim on a change, or null. */
+  claimOf: procedure.input(z.object({ id: rowIdSchema })).query(({ ctx, input }) => ctx.services.claims.get(input.id)),
   claimHistory: procedure.input(z.object({ id: rowIdSchema })).query(({ ctx, input }) => ctx.services.claims.history(input.id)),
   dependencies: procedure.input(z.object({ id: rowIdSchema })).query(({ ctx, input }) => ctx.services.dependencies.list(input.id)),
   addDependency: procedure.input(dependencyInputSchema).mutation(({ ctx, input }) => ctx.services.dependencies.add({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),

@@ -38,7 +38,7 @@ type Candidate = WorkItem & {
 type Tx = Parameters<Parameters<Database["db"]["transaction"]>[0]>[0];
 type Busy = { id: string; name: string; status: LifecycleStatus; owner: string | null; contentHashes: Record<string, string> };
 
-const PAGE = 200;
+const PAGE = 50;
 const MAX_SKIPPED = 20;
 const ELIGIBLE = sql`s.kind = 'change' and not s.archived and s.deleted_at is null and s.status in ('approved', 'assigned') and (s.tasks_total = 0 or s.tasks_completed < s.tasks_total)`;
 /** A dependency blocks while it is neither archived nor deleted. */
