@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { ZodError } from "zod";
 import { createServices, errorMessage, type Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
 import { openDatabase } from "./database";
@@ -208,7 +209,9 @@ if (invokedDirectly) {
       if (process.argv[2] !== "serve") process.exit(code);
     },
     (err) => {
-      console.error(`specsync: ${errorMessage(err)}`);
+      // Validation errors name each bad field instead of printing zod's JSON.
+      const message = err instanceof ZodError ? err.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ") : errorMessage(err);
+      console.error(`specsync: ${message}`);
       process.exit(1);
     },
   );
