@@ -155,6 +155,11 @@ describe("MCP server", () => {
       await expect(anonymous.connect(new StreamableHTTPClientTransport(url))).rejects.toThrow(/401|token/i);
       const foreign = await fetch(url, { method: "POST", headers: { origin: "http://evil.example", authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
       expect(foreign.status).toBe(403);
+      // Garbage and stale sessions get HTTP errors, not a crash; the server keeps serving.
+      const auth = { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" };
+      expect((await fetch(url, { method: "POST", headers: auth, body: "{not json" })).status).toBe(400);
+      expect((await fetch(url, { method: "POST", headers: { ...auth, "mcp-session-id": "no-such-session" }, body: "{}" })).status).toBe(404);
+      expect((await fetch(url, { method: "GET", headers: auth })).status).toBe(405);
 
       const client = new Client({ name: "http-agent", version: "1.0.0" });
       await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
@@ -164,10 +169,12 @@ describe("MCP server", () => {
         for (const c of ["add-alpha", "add-beta"]) await ok(client, "set_status", { change: c, status: "approved" });
       });
       // A new change folder on disk: the watcher syncs it, the event stream reports it, the client hears list_changed.
+      await new Promise((r) => setTimeout(r, 1000)); // let notifications of the loop's own edits arrive first
       const before = listChanged;
       writeTree(root, changeFiles("add-gamma"));
       await waitFor(() => listChanged > before, 10_000, "resources/list_changed");
-      expect((await ok(client, "list_changes", { search: "add-gamma" })).changes.map((c: { name: string }) => c.name)).toEqual(["add-gamma"]);
+      await waitFor(async () => (await ok(client, "list_changes", { search: "add-gamma" })).changes.some((c: { name: string }) => c.name === "add-gamma"), 10_000, "add-gamma listed");
+      expect((await client.listResources()).resources.map((r) => r.uri)).toContainEqual(expect.stringMatching(/\/changes\/add-gamma$/));
       await client.close();
     } finally {
       await server.stop();

@@ -47,7 +47,7 @@ export class ClaimsService {
     }
   }
 
-  private async claimIn(tx: Tx, target: Target, owner: string, leaseSeconds: number): Promise<ClaimResult> {
+  private async claimIn(tx: Tx, target: Target, owner: string, leaseSeconds: number, attempt = 0): Promise<ClaimResult> {
     const [inserted] = await tx
       .insert(changeClaims)
       .values({ specId: target.id, owner, expiresAt: leaseEnd(leaseSeconds) })
@@ -63,7 +63,11 @@ export class ClaimsService {
       .from(changeClaims)
       .where(eq(changeClaims.specId, target.id))
       .for("update");
-    if (!current) throw new SpecsyncError("CONFLICT", `${target.name} was released while you claimed it; try again`);
+    // Released between the insert and the lock: the row is free again, so try the insert once more.
+    if (!current) {
+      if (attempt < 3) return this.claimIn(tx, target, owner, leaseSeconds, attempt + 1);
+      throw new SpecsyncError("CONFLICT", `${target.name} changed hands several times while you claimed it; try again`);
+    }
     if (current.live && current.owner !== owner) {
       throw new SpecsyncError("CONFLICT", `${target.name} is claimed by ${current.owner} until ${current.expiresAt.toISOString()}`, { owner: current.owner, expiresAt: current.expiresAt.toISOString() });
     }
