@@ -33,4 +33,6 @@ ALTER TABLE "change_dependencies" ADD CONSTRAINT "change_dependencies_depends_on
 ALTER TABLE "claim_history" ADD CONSTRAINT "claim_history_spec_id_openspec_specs_id_fk" FOREIGN KEY ("spec_id") REFERENCES "public"."openspec_specs"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "claim_history" ADD CONSTRAINT "claim_history_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "change_dependencies_depends_on_idx" ON "change_dependencies" USING btree ("depends_on_id");--> statement-breakpoint
-CREATE INDEX "claim_history_spec_idx" ON "claim_history" USING btree ("spec_id","id");
+CREATE INDEX "claim_history_spec_idx" ON "claim_history" USING btree ("spec_id","id");--> statement-breakpoint
+CREATE INDEX "openspec_specs_work_queue_idx" ON "openspec_specs" USING btree ("priority_rank","created_at","name") WHERE kind = 'change' and not archived and deleted_at is null and status in ('approved', 'assigned');--> statement-breakpoint
+CREATE INDEX "openspec_specs_active_hashes_idx" ON "openspec_specs" USING gin ("content_hashes") WHERE kind = 'change' and not archived and deleted_at is null;

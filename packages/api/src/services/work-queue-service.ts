@@ -73,34 +73,59 @@ export class WorkQueueService {
   private async pick(db: Database["db"] | Tx, q: ReturnType<typeof nextWorkClaimInputSchema.parse>): Promise<NextWork> {
     const owner = q.owner ?? null;
     const project = q.projectId ? sql`and s.project_id = ${q.projectId}::uuid` : sql``;
-    const busy = rowsOf<Busy>(
-      await db.execute(sql`
-        select s.id, s.name, s.status, c.owner, s.content_hashes as "contentHashes"
-        from openspec_specs s left join change_claims c on c.spec_id = s.id and c.expires_at > now()
-        where s.kind = 'change' and not s.archived and s.deleted_at is null ${project}
-          and (s.status = 'in_progress' or (c.spec_id is not null and c.owner is distinct from ${owner}))`),
-    );
+    const columns = sql`s.id, s.name, s.project_id as "projectId", s.title, s.status, s.priority, s.tasks_completed as "tasksCompleted",
+      s.tasks_total as "tasksTotal", s.created_at as "createdAt", s.content_hashes as "contentHashes",
+      c.owner as "claimOwner", c.claimed_at as "claimClaimedAt", c.heartbeat_at as "claimHeartbeatAt", c.expires_at as "claimExpiresAt", c.expires_at > now() as "claimLive"`;
     const skipped: { name: string; reason: string }[] = [];
     const skip = (name: string, reason: string) => q.explain && skipped.length < MAX_SKIPPED && skipped.push({ name, reason });
-    // Without explain, claimed and blocked changes are left out by the query itself.
-    const free = q.explain ? sql`` : sql`and (c.spec_id is null or c.expires_at <= now() or c.owner = ${owner}) and not exists (${BLOCKERS})`;
+    const answer = (r: Omit<NextWork, "skipped">): NextWork => ({ ...r, ...(q.explain ? { skipped } : {}) });
+
+    const pageAt = (offset: number) =>
+      db.execute(sql`
+          select ${columns}, (select jsonb_agg(b.name order by b.name) from (${BLOCKERS}) b) as "blockedBy"
+          from (select * from openspec_specs s where ${ELIGIBLE} ${project} order by s.priority_rank, s.created_at, s.name limit ${PAGE} offset ${offset}) s
+          left join change_claims c on c.spec_id = s.id
+          order by s.priority_rank, s.created_at, s.name`);
+    // The owner's own claim, the busy set and the first page are independent: sent together (postgres.js
+    // pipelines them on one connection, one round trip).
+    const [heldResult, busyResult, firstPage] = await Promise.all([
+      owner
+        ? db.execute(sql`select ${columns}, null::jsonb as "blockedBy" from change_claims c join openspec_specs s on s.id = c.spec_id
+            where c.owner = ${owner} and c.expires_at > now() and ${ELIGIBLE} ${project} order by s.priority_rank, s.created_at, s.name limit 1`)
+        : Promise.resolve([]),
+      // Busy: claimed by someone else or in progress. Two index-driven halves (claims are few; in_progress has an index).
+      db.execute(sql`
+        select s.id, s.name, s.status, c.owner, s.content_hashes as "contentHashes"
+        from change_claims c join openspec_specs s on s.id = c.spec_id
+        where c.expires_at > now() and c.owner is distinct from ${owner} and s.kind = 'change' and not s.archived and s.deleted_at is null ${project}
+        union all
+        select s.id, s.name, s.status, null, s.content_hashes
+        from openspec_specs s
+        where s.status = 'in_progress' and s.kind = 'change' and not s.archived and s.deleted_at is null ${project}`),
+      pageAt(0),
+    ]);
+
+    // A change the owner already holds comes first: asking again resumes (and, with claim, renews) it.
+    const [held] = rowsOf<Candidate>(heldResult);
+    if (held && owner) {
+      const change = toItem(held);
+      if (q.claim) {
+        const renewed = await this.claims.tryClaimIn(db as Tx, change, owner, q.leaseSeconds);
+        if (renewed) return answer({ change, claim: renewed.claim, reason: `your claim, renewed: ${why(change)}` });
+      } else {
+        return answer({ change, claim: claimOf(held), reason: `you already hold it: ${why(change)}` });
+      }
+    }
+    const busyRows = rowsOf<Busy>(busyResult);
+    const busy = [...new Map(busyRows.map((b) => [b.id, b])).values()];
     const busyTouched = busy.length ? await this.overlaps.touched(busy, db) : new Map();
+    // Walk the work-queue index in order, a page at a time (the inner LIMIT keeps it an ordered index scan that
+    // stops early); claims and unarchived dependencies are looked up for that page's rows only.
     for (let offset = 0; ; offset += PAGE) {
-      const page = rowsOf<Candidate>(
-        await db.execute(sql`
-          select s.id, s.name, s.project_id as "projectId", s.title, s.status, s.priority, s.tasks_completed as "tasksCompleted",
-                 s.tasks_total as "tasksTotal", s.created_at as "createdAt", s.content_hashes as "contentHashes",
-                 c.owner as "claimOwner", c.claimed_at as "claimClaimedAt", c.heartbeat_at as "claimHeartbeatAt", c.expires_at as "claimExpiresAt", c.expires_at > now() as "claimLive",
-                 ${q.explain ? sql`(select jsonb_agg(b.name order by b.name) from (${BLOCKERS}) b)` : sql`null::jsonb`} as "blockedBy"
-          from openspec_specs s left join change_claims c on c.spec_id = s.id
-          where ${ELIGIBLE} ${project} ${free}
-          order by (c.owner = ${owner} and c.expires_at > now()) is true desc, s.priority_rank, s.created_at, s.name
-          limit ${PAGE} offset ${offset}`),
-      );
+      const page = rowsOf<Candidate>(offset === 0 ? firstPage : await pageAt(offset));
       const touched = await this.overlaps.touched(page, db);
       for (const c of page) {
-        const mine = c.claimLive && c.claimOwner === owner;
-        if (c.claimLive && !mine) {
+        if (c.claimLive && c.claimOwner !== owner) {
           skip(c.name, `claimed by ${c.claimOwner} until ${new Date(c.claimExpiresAt!).toISOString()}`);
           continue;
         }
@@ -114,20 +139,14 @@ export class WorkQueueService {
           continue;
         }
         const change = toItem(c);
-        if (q.claim) {
-          const claimed = await this.claims.tryClaimIn(db as Tx, change, owner!, q.leaseSeconds);
-          if (!claimed) {
-            skip(c.name, "claimed by someone else a moment ago");
-            continue;
-          }
-          return { change, claim: claimed.claim, reason: `${mine ? "your claim, renewed" : "claimed for " + owner}: ${why(change)}`, ...(q.explain ? { skipped } : {}) };
-        }
-        const claim = mine ? { owner: owner!, claimedAt: new Date(c.claimClaimedAt!), heartbeatAt: new Date(c.claimHeartbeatAt!), expiresAt: new Date(c.claimExpiresAt!) } : null;
-        return { change, claim, reason: mine ? `you already hold it: ${why(change)}` : why(change), ...(q.explain ? { skipped } : {}) };
+        if (!q.claim) return answer({ change, claim: null, reason: why(change) });
+        const claimed = await this.claims.tryClaimIn(db as Tx, change, owner!, q.leaseSeconds);
+        if (claimed) return answer({ change, claim: claimed.claim, reason: `claimed for ${owner}: ${why(change)}` });
+        skip(c.name, "claimed by someone else a moment ago");
       }
       if (page.length < PAGE) break;
     }
-    return { change: null, claim: null, reason: "nothing to start: no approved or assigned change with open tasks is free, unblocked and clear of overlaps", ...(q.explain ? { skipped } : {}) };
+    return answer({ change: null, claim: null, reason: "nothing to start: no approved or assigned change with open tasks is free, unblocked and clear of overlaps" });
   }
 
   private clash(c: Candidate, mine: Parameters<typeof sharedRequirements>[0], busy: Busy[], busyTouched: Map<string, Parameters<typeof sharedRequirements>[0]>): string | null {
@@ -146,6 +165,10 @@ export class WorkQueueService {
 
 function toItem(c: Candidate): WorkItem {
   return { id: c.id, name: c.name, projectId: c.projectId, title: c.title, status: c.status, priority: c.priority, tasksCompleted: c.tasksCompleted, tasksTotal: c.tasksTotal, createdAt: new Date(c.createdAt) };
+}
+
+function claimOf(c: Candidate): Claim {
+  return { owner: c.claimOwner!, claimedAt: new Date(c.claimClaimedAt!), heartbeatAt: new Date(c.claimHeartbeatAt!), expiresAt: new Date(c.claimExpiresAt!) };
 }
 
 function why(c: WorkItem): string {
