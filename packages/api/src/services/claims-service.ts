@@ -1,6 +1,7 @@
 import { and, changeClaims, claimHistory, desc, eq, openspecSpecs, sql, type ClaimEvent, type Database } from "@specsync/db";
 import { claimInputSchema, heartbeatInputSchema, releaseInputSchema, type ClaimInput, type HeartbeatInput, type ReleaseInput } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
+import { rowsOf } from "../utils/sql-rows";
 import type { SyncEventBus } from "./sync-events";
 
 export type Claim = { owner: string; claimedAt: Date; heartbeatAt: Date; expiresAt: Date };
@@ -48,14 +49,22 @@ export class ClaimsService {
   }
 
   private async claimIn(tx: Tx, target: Target, owner: string, leaseSeconds: number, attempt = 0): Promise<ClaimResult> {
-    const [inserted] = await tx
-      .insert(changeClaims)
-      .values({ specId: target.id, owner, expiresAt: leaseEnd(leaseSeconds) })
-      .onConflictDoNothing()
-      .returning(claimColumns);
+    // The common case in one statement: insert the claim if the change has none, and its history row with it.
+    const [inserted] = rowsOf<{ owner: string; claimedAt: Date | string; heartbeatAt: Date | string; expiresAt: Date | string }>(
+      await tx.execute(sql`
+        with ins as (
+          insert into change_claims (spec_id, owner, expires_at) values (${target.id}, ${owner}, ${leaseEnd(leaseSeconds)})
+          on conflict do nothing
+          returning owner, claimed_at, heartbeat_at, expires_at
+        ), hist as (
+          insert into claim_history (spec_id, project_id, name, owner, event, lease_seconds, expires_at)
+          select ${target.id}, ${target.projectId}, ${target.name}, owner, 'claimed', ${leaseSeconds}, expires_at from ins
+        )
+        select owner, claimed_at as "claimedAt", heartbeat_at as "heartbeatAt", expires_at as "expiresAt" from ins`),
+    );
     if (inserted) {
-      await this.record(tx, target, owner, "claimed", leaseSeconds, inserted.expiresAt);
-      return { id: target.id, name: target.name, projectId: target.projectId, claim: inserted, renewed: false };
+      const claim = { owner: inserted.owner, claimedAt: new Date(inserted.claimedAt), heartbeatAt: new Date(inserted.heartbeatAt), expiresAt: new Date(inserted.expiresAt) };
+      return { id: target.id, name: target.name, projectId: target.projectId, claim, renewed: false };
     }
     // Someone holds (or held) it: decide on the locked row.
     const [current] = await tx
