@@ -155,18 +155,23 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
     await s.specs.setPriority({ id: id("add-billing"), priority: "critical" });
     await s.specs.setPriority({ id: id("fix-auth"), priority: "high" });
     await s.specs.setPriority({ id: id("add-ui"), priority: "high" });
+    await s.specs.setPriority({ id: id("add-auth"), priority: "medium" });
     await s.dependencies.add({ id: id("add-ui"), dependsOn: id("add-docs") });
     await s.claims.claim({ id: id("add-billing"), owner: "bob" });
     await s.claims.claim({ id: id("add-auth"), owner: "carol" });
 
     const next = await s.workQueue.next({ projectId: project.id, owner: "alice", explain: true });
     expect(next.change?.name).toBe("add-docs");
-    expect(next.skipped).toEqual([
-      { name: "add-billing", reason: expect.stringMatching(/^claimed by bob until /) },
-      { name: "add-ui", reason: "blocked by add-docs (not archived)" },
-      { name: "fix-auth", reason: "overlaps add-auth (claimed by carol) on auth: Login" },
-      { name: "add-auth", reason: expect.stringMatching(/^claimed by carol/) },
-    ]);
+    // Everything ahead of add-docs (priority none) is skipped, each for its reason (equal priorities go by age).
+    expect(next.skipped).toHaveLength(4);
+    expect(next.skipped![0]).toEqual({ name: "add-billing", reason: expect.stringMatching(/^claimed by bob until /) });
+    expect(next.skipped).toEqual(
+      expect.arrayContaining([
+        { name: "add-ui", reason: "blocked by add-docs (not archived)" },
+        { name: "fix-auth", reason: "overlaps add-auth (claimed by carol) on auth: Login" },
+        { name: "add-auth", reason: expect.stringMatching(/^claimed by carol/) },
+      ]),
+    );
     // Not claimed: asking twice gives the same answer; claiming takes it off the queue.
     expect((await s.workQueue.next({ projectId: project.id, owner: "dave" })).change?.name).toBe("add-docs");
     const mine = await s.workQueue.next({ projectId: project.id, owner: "alice", claim: true });

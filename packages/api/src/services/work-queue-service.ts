@@ -38,7 +38,7 @@ type Candidate = WorkItem & {
 type Tx = Parameters<Parameters<Database["db"]["transaction"]>[0]>[0];
 type Busy = { id: string; name: string; status: LifecycleStatus; owner: string | null; contentHashes: Record<string, string> };
 
-const PAGE = 50;
+const PAGE = 20;
 const MAX_SKIPPED = 20;
 const ELIGIBLE = sql`s.kind = 'change' and not s.archived and s.deleted_at is null and s.status in ('approved', 'assigned') and (s.tasks_total = 0 or s.tasks_completed < s.tasks_total)`;
 /** A dependency blocks while it is neither archived nor deleted. */
@@ -80,10 +80,14 @@ export class WorkQueueService {
     const skip = (name: string, reason: string) => q.explain && skipped.length < MAX_SKIPPED && skipped.push({ name, reason });
     const answer = (r: Omit<NextWork, "skipped">): NextWork => ({ ...r, ...(q.explain ? { skipped } : {}) });
 
+    // Without explain, changes claimed by others and blocked ones are skipped inside the ordered index walk.
+    const free = q.explain
+      ? sql``
+      : sql`and not exists (select 1 from change_claims c2 where c2.spec_id = s.id and c2.expires_at > now() and c2.owner is distinct from ${owner}) and not exists (${BLOCKERS})`;
     const pageAt = (offset: number) =>
       db.execute(sql`
           select ${columns}, (select jsonb_agg(b.name order by b.name) from (${BLOCKERS}) b) as "blockedBy"
-          from (select * from openspec_specs s where ${ELIGIBLE} ${project} order by s.priority_rank, s.created_at, s.name limit ${PAGE} offset ${offset}) s
+          from (select * from openspec_specs s where ${ELIGIBLE} ${project} ${free} order by s.priority_rank, s.created_at, s.name limit ${PAGE} offset ${offset}) s
           left join change_claims c on c.spec_id = s.id
           order by s.priority_rank, s.created_at, s.name`);
     // The owner's own claim, the busy set and the first page are independent: sent together (postgres.js
