@@ -1,6 +1,6 @@
 import { sql, type Database } from "@specsync/db";
 import { nextWorkClaimInputSchema, type LifecycleStatus, type NextWorkClaimInput, type Priority } from "@specsync/validators";
-import { sharedRequirements } from "../utils/openspec/overlap";
+import { sharedRequirements, type TouchedRequirements } from "../utils/openspec/overlap";
 import { rowsOf } from "../utils/sql-rows";
 import type { Claim, ClaimsService } from "./claims-service";
 import type { OverlapsService } from "./overlaps";
@@ -122,7 +122,9 @@ export class WorkQueueService {
     }
     const busyRows = rowsOf<Busy>(busyResult);
     const busy = [...new Map(busyRows.map((b) => [b.id, b])).values()];
-    const busyTouched = busy.length ? await this.overlaps.touched(busy, db) : new Map();
+    const busyTouched: Map<string, TouchedRequirements> = busy.length ? await this.overlaps.touched(busy, db) : new Map();
+    const byCapability = new Map<string, Busy[]>();
+    for (const b of busy) for (const cap of busyTouched.get(b.id)?.keys() ?? []) byCapability.set(cap, [...(byCapability.get(cap) ?? []), b]);
     // Walk the work-queue index in order, a page at a time (the inner LIMIT keeps it an ordered index scan that
     // stops early); claims and unarchived dependencies are looked up for that page's rows only.
     for (let offset = 0; ; offset += PAGE) {
@@ -137,7 +139,7 @@ export class WorkQueueService {
           skip(c.name, `blocked by ${c.blockedBy.join(", ")} (not archived)`);
           continue;
         }
-        const clash = this.clash(c, touched.get(c.id)!, busy, busyTouched);
+        const clash = this.clash(c, touched.get(c.id)!, busyTouched, byCapability);
         if (clash) {
           skip(c.name, clash);
           continue;
@@ -153,18 +155,23 @@ export class WorkQueueService {
     return answer({ change: null, claim: null, reason: "nothing to start: no approved or assigned change with open tasks is free, unblocked and clear of overlaps" });
   }
 
-  private clash(c: Candidate, mine: Parameters<typeof sharedRequirements>[0], busy: Busy[], busyTouched: Map<string, Parameters<typeof sharedRequirements>[0]>): string | null {
-    if (!mine.size) return null;
-    for (const b of busy) {
-      if (b.id === c.id) continue;
-      const shared = sharedRequirements(mine, busyTouched.get(b.id)!);
-      if (shared.length) {
-        const who = b.owner ? `claimed by ${b.owner}` : "in progress";
-        return `overlaps ${b.name} (${who}) on ${shared.slice(0, 3).map((s) => `${s.capability}: ${s.requirement}`).join("; ")}${shared.length > 3 ? ` and ${shared.length - 3} more` : ""}`;
+  private clash(c: Candidate, mine: TouchedRequirements, busyTouched: Map<string, TouchedRequirements>, byCapability: Map<string, Busy[]>): string | null {
+    // Only busy changes touching one of this change's capabilities can share a requirement with it.
+    const seen = new Set<string>();
+    for (const cap of mine.keys()) {
+      for (const b of byCapability.get(cap) ?? []) {
+        if (b.id === c.id || seen.has(b.id)) continue;
+        seen.add(b.id);
+        const shared = sharedRequirements(mine, busyTouched.get(b.id)!);
+        if (shared.length) {
+          const who = b.owner ? `claimed by ${b.owner}` : "in progress";
+          return `overlaps ${b.name} (${who}) on ${shared.slice(0, 3).map((s) => `${s.capability}: ${s.requirement}`).join("; ")}${shared.length > 3 ? ` and ${shared.length - 3} more` : ""}`;
+        }
       }
     }
     return null;
   }
+
 }
 
 function toItem(c: Candidate): WorkItem {
