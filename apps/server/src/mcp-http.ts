@@ -5,6 +5,8 @@ import type { Services } from "@specsync/api";
 import { createMcpServer } from "@specsync/api/mcp";
 
 const MAX_SESSIONS = 1000;
+/** Sessions nobody has used for this long are closed (clients rarely send DELETE when they go away). */
+const IDLE_MS = 60 * 60 * 1000;
 
 /**
  * MCP over Streamable HTTP at /mcp: one McpServer and transport per session (the `mcp-session-id`
@@ -13,11 +15,20 @@ const MAX_SESSIONS = 1000;
  */
 export function createMcpHttpHandler(services: Services) {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const lastSeen = new Map<string, number>();
+  const sweep = setInterval(() => {
+    const cutoff = Date.now() - IDLE_MS;
+    for (const [sid, at] of lastSeen) if (at < cutoff) void sessions.get(sid)?.close();
+  }, 60_000);
+  sweep.unref();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const id = req.headers["mcp-session-id"];
     const existing = typeof id === "string" ? sessions.get(id) : undefined;
-    if (existing) return existing.handleRequest(req, res);
+    if (existing) {
+      lastSeen.set(id as string, Date.now());
+      return existing.handleRequest(req, res);
+    }
     if (typeof id === "string") {
       res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message: "unknown or expired MCP session; initialize again" }, id: null }));
       return;
@@ -33,10 +44,16 @@ export function createMcpHttpHandler(services: Services) {
     const server = createMcpServer(services, { log: (m) => console.error(`[specsync] mcp: ${m}`) });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (sid) => void sessions.set(sid, transport),
+      onsessioninitialized: (sid) => {
+        sessions.set(sid, transport);
+        lastSeen.set(sid, Date.now());
+      },
     });
     transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
+      if (transport.sessionId) {
+        sessions.delete(transport.sessionId);
+        lastSeen.delete(transport.sessionId);
+      }
       void server.close();
     };
     await server.connect(transport);
@@ -52,6 +69,7 @@ export function createMcpHttpHandler(services: Services) {
         if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32603, message: "internal error" }, id: null }));
       }),
     async close() {
+      clearInterval(sweep);
       await Promise.all([...sessions.values()].map((t) => t.close().catch(() => {})));
       sessions.clear();
     },
