@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createServices, isDatabaseUnavailable } from "@specsync/api";
 import { createMcpServer } from "@specsync/api/mcp";
@@ -10,6 +12,9 @@ import type { Env } from "./env";
  * stdout carries only the protocol: every log line goes to stderr. Resolves when the client hangs up.
  */
 export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<void> {
+  const root = projectPaths[0]!;
+  // A client spawns this with a path it was given: say plainly when there is no OpenSpec workspace there.
+  if (!existsSync(path.join(root, "openspec"))) throw new Error(`no openspec/ folder in ${root}; pass --project PATH of a repository that has one`);
   const log = env.SPECSYNC_LOG === "silent" ? () => {} : (m: string) => console.error(`[specsync] ${m}`);
   process.on("unhandledRejection", (reason) => {
     if (isDatabaseUnavailable(reason)) return log("database connection lost; syncs will retry");
@@ -25,7 +30,7 @@ export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<voi
     scheduler: { cron: env.SPECSYNC_CRON, staleSeconds: env.SPECSYNC_STALE_SECONDS, batchSize: env.SPECSYNC_BATCH_SIZE, concurrency: env.SPECSYNC_CONCURRENCY },
   });
   await services.runtime.start(projectPaths);
-  const project = await services.sync.ensureProject(projectPaths[0]!);
+  const project = await services.sync.ensureProject(root);
   const server = createMcpServer(services, { defaultProjectId: project.id, log });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
