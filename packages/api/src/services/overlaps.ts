@@ -1,6 +1,7 @@
-import { and, eq, inArray, isNull, ne, openspecSpecs, sql, type Database } from "@specsync/db";
+import { and, eq, inArray, isNull, openspecSpecs, sql, type Database } from "@specsync/db";
 import type { LifecycleStatus } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
+import { rowsOf } from "../utils/sql-rows";
 import { sharedRequirements, touchedRequirements, type SharedRequirement, type TouchedRequirements } from "../utils/openspec/overlap";
 
 export type Overlap = { id: string; name: string; status: LifecycleStatus; requirements: SharedRequirement[] };
@@ -28,28 +29,23 @@ export class OverlapsService {
 
   /** Active changes sharing at least one requirement with this one, with the requirements named. */
   async forChange(id: string): Promise<Overlap[]> {
-    const [row] = await this.database.db
-      .select({ id: openspecSpecs.id, projectId: openspecSpecs.projectId, kind: openspecSpecs.kind, contentHashes: openspecSpecs.contentHashes, deletedAt: openspecSpecs.deletedAt })
-      .from(openspecSpecs)
-      .where(eq(openspecSpecs.id, id));
-    if (!row || row.deletedAt) throw new SpecsyncError("NOT_FOUND", `change ${id} not found`);
+    // One round trip: the change itself, then the active changes of its project with a delta file for one of
+    // its capabilities (content_hashes keys, through the partial GIN index; no delta content is read).
+    const rows = rowsOf<{ id: string; name: string; status: LifecycleStatus; kind: string; deleted: boolean; self: boolean; contentHashes: Record<string, string> }>(
+      await this.database.db.execute(sql`
+        with me as (select id, project_id, kind, deleted_at, content_hashes from openspec_specs where id = ${id}::uuid)
+        select me.id, '' as name, null as status, me.kind, me.deleted_at is not null as deleted, true as self, me.content_hashes as "contentHashes" from me
+        union all
+        select s.id, s.name, s.status, s.kind, false, false, s.content_hashes
+        from openspec_specs s, me
+        where s.project_id = me.project_id and s.kind = 'change' and not s.archived and s.deleted_at is null and s.id <> me.id
+          and s.content_hashes ?| array(select k from me, jsonb_object_keys(me.content_hashes) k where k like 'specs/%/spec.md')`),
+    );
+    const row = rows.find((r) => r.self);
+    if (!row || row.deleted) throw new SpecsyncError("NOT_FOUND", `change ${id} not found`);
     if (row.kind !== "change") throw new SpecsyncError("BAD_REQUEST", "only changes overlap; this is a spec");
-    const caps = capabilitiesOf(row);
-    if (!caps.length) return [];
-    const others = await this.database.db
-      .select({ id: openspecSpecs.id, name: openspecSpecs.name, status: openspecSpecs.status, contentHashes: openspecSpecs.contentHashes })
-      .from(openspecSpecs)
-      .where(
-        and(
-          eq(openspecSpecs.projectId, row.projectId),
-          eq(openspecSpecs.kind, "change"),
-          eq(openspecSpecs.archived, false),
-          isNull(openspecSpecs.deletedAt),
-          ne(openspecSpecs.id, id),
-          // content_hashes is small and stored inline: the capability test never reads the delta specs themselves.
-          sql`${openspecSpecs.contentHashes} ?| array[${sql.join(caps.map((c) => sql`${`specs/${c}/spec.md`}`), sql`, `)}]::text[]`,
-        ),
-      );
+    const others = rows.filter((r) => !r.self);
+    if (!others.length || !capabilitiesOf(row).length) return [];
     const touched = await this.touched([row, ...others]);
     const mine = touched.get(id)!;
     const out: Overlap[] = [];
