@@ -1,22 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { generatedPool, prng, type Pool } from "../../packages/api/test/helpers/generated-workspace";
 
-/** Small, fast, seedable PRNG (mulberry32): the same seed gives the same workspace. */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 export const CORPUS_DIR = process.env.SPECSYNC_CORPUS ?? path.resolve(fileURLToPath(import.meta.url), "../../../../shared/corpora/openspec-repo");
 
-type Pool = { proposals: string[]; tasks: string[]; designs: string[]; deltas: string[]; specs: string[] };
 
 function walk(dir: string, out: string[] = []): string[] {
   if (!existsSync(dir)) return out;
@@ -28,18 +18,19 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** Real documents from the OpenSpec corpus, so sizes and shapes are realistic. */
+/**
+ * Documents to build workspaces from: this repository's generated ones (its own words, always there),
+ * plus the real OpenSpec corpus when present (SPECSYNC_CORPUS), so sizes and shapes stay realistic.
+ */
 export function loadPool(corpus = CORPUS_DIR): Pool {
+  const pool = generatedPool(7, 60);
   const files = walk(corpus);
   const read = (f: string) => readFileSync(f, "utf8");
-  const pool: Pool = {
-    proposals: files.filter((f) => f.endsWith("/proposal.md")).map(read),
-    tasks: files.filter((f) => f.endsWith("/tasks.md")).map(read),
-    designs: files.filter((f) => f.endsWith("/design.md")).map(read),
-    deltas: files.filter((f) => /\/changes\/.*\/specs\/.*\/spec\.md$/.test(f)).map(read),
-    specs: files.filter((f) => /\/specs\/[^/]+\/spec\.md$/.test(f) && !f.includes("/changes/")).map(read),
-  };
-  if (pool.proposals.length === 0) throw new Error(`no corpus at ${corpus} (set SPECSYNC_CORPUS)`);
+  pool.proposals.push(...files.filter((f) => f.endsWith("/proposal.md")).map(read));
+  pool.tasks.push(...files.filter((f) => f.endsWith("/tasks.md")).map(read));
+  pool.designs.push(...files.filter((f) => f.endsWith("/design.md")).map(read));
+  pool.deltas.push(...files.filter((f) => /\/changes\/.*\/specs\/.*\/spec\.md$/.test(f)).map(read));
+  pool.specs.push(...files.filter((f) => /\/specs\/[^/]+\/spec\.md$/.test(f) && !f.includes("/changes/")).map(read));
   return pool;
 }
 

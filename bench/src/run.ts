@@ -4,6 +4,10 @@
  * when a target is missed.
  *
  *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--out FILE] [--only agents]
+ *              [--cli "pnpm -s specsync"] [--cli-changes 300]
+ *
+ * The CLI rows (`specsync list --json` vs `openspec list --json`, whole process) also run alone:
+ * `node --import tsx bench/src/cli-speed.ts` (see there). They are left out of --quick.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,8 +22,11 @@ import { createServices } from "@specsync/api";
 import { createSpecsyncClient } from "@specsync/api/client";
 import { createDb, runMigrations, type Database } from "@specsync/db";
 import { createHttpServer } from "../../apps/server/src/http";
+import { cliSpeedRows } from "./cli-speed";
 import { generateWorkspace, loadPool, type Generated } from "./generate-workspace";
 import { mcpStdioListChanges, nextWorkWithClaim, overlapOne, seedAgentState } from "./agents";
+import { branchSwitch } from "./git-switch";
+import { parserRows } from "./parsers";
 import { coldImport, noopReconcile, openspecCli, REPO, scheduledBatch, serverRss, timeMany, watcherLatency } from "./measure";
 
 type Row = { driver: string; metric: string; value: number; unit: string; target?: { op: "<=" | ">="; value: number }; note?: string };
@@ -34,6 +41,8 @@ const { values: args } = parseArgs({
     saves: { type: "string", default: "200" },
     /** `agents`: only the agent rows (next_work, overlaps, MCP) at the largest size. */
     only: { type: "string" },
+    cli: { type: "string", default: process.env.SPECSYNC_BENCH_CLI ?? "pnpm -s specsync" },
+    "cli-changes": { type: "string", default: "300" },
   },
 });
 
@@ -103,6 +112,8 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
       if (size === Math.min(...sizes)) {
         const batch = await scheduledBatch(services, project);
         rows.push({ driver, metric: `scheduled batch, ${batch.rows} rows (${ws.archived.length} archived) in ${batch.batches} batches`, value: batch.ms, unit: "ms", ...(withTargets && batch.rows >= 1000 && batch.rows < 2000 ? { target: { op: "<=", value: 2000 } } : {}) });
+        const switched = await branchSwitch(db.database, scratch, 100);
+        rows.push({ driver, metric: "branch switch touching 100 archived folders → DB consistent", value: switched.ms, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 2000 } } : {}) });
       }
       if (size !== largest) continue;
 
@@ -139,7 +150,7 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
 
         const showTarget = active[0]!;
         const show = await timeMany(Math.min(samples, 30), () => client.specs.get.query({ id: showTarget.id }));
-        const cliLocal = await timeMany(Math.min(samples, 30), () => services.specs.cliListChanges(project.id));
+        const cliLocal = await timeMany(Math.min(samples, 30), () => services.cliOutput.list(ws.root));
         log(`${driver}: OpenSpec CLI on the same workspace`);
         const osList = await openspecCli(ws.root, ["list"], args.quick ? 2 : 5);
         const osShow = await openspecCli(ws.root, ["show", showTarget.name, "--type", "change"], args.quick ? 2 : 5);
@@ -217,6 +228,12 @@ async function main() {
       log(`generated ${size} changes in ${(performance.now() - t).toFixed(0)} ms`);
     }
     for (const d of drivers) await benchDriver(d, workspaces, scratch);
+    rows.push(...parserRows(args.quick ? 1 : 5).map((r) => (withTargets ? r : { ...r, target: undefined })));
+    if (!args.quick && drivers.length) {
+      const root = mkdtempSync(path.join(scratch, "ws-cli-"));
+      generateWorkspace(root, { changes: Number(args["cli-changes"]), seed: 42 }, pool);
+      rows.push(...(await cliSpeedRows({ root, drivers, runs: 5, cli: args.cli!, adminUrl: ADMIN_URL, log })));
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

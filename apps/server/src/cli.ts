@@ -2,34 +2,40 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ZodError } from "zod";
-import { createServices, errorMessage, type Services } from "@specsync/api";
+import type { Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
-import { openDatabase } from "./database";
+import { embeddedDataDir } from "@specsync/settings";
 import { loadEnv, type Env } from "./env";
 
 const USAGE = `specsync — keep an OpenSpec workspace and a database in two-way sync
 
-usage: specsync <command> [options]
+usage: specsync [command] [options]
 
 commands:
-  serve   [--project PATH]… [--port N] [--host H]   run the API server, watchers and scheduler
+  start   [--project PATH]… [--port N] [--web-port N] [--host H] [--[no-]gitignore] [--no-web]
+          the default (plain \`specsync\`): API + web UI on the repository around you, the
+          embedded database in <repo>/.specsync/ (offered to .gitignore), URLs printed
+  serve   [--project PATH]… [--port N] [--host H]   the API server, watchers and scheduler only
   sync    [--project PATH]… [--json]                 full two-way sync of the projects
   list    [--specs] [--project PATH] [--json]        changes (or specs) from the database, as \`openspec list --json\`
-  show    <id> [--project PATH] [--json]             a change or spec from the database, as \`openspec show <id> --json\`
+  show    <id> [--type change|spec] [--project PATH] [--json]
+                                                    a change or spec from the database, as \`openspec show <id> --json\`
   history [--change ID] [--project PATH] [--limit N] [--json]
   conflicts [--project PATH] [--json]
-  mcp     [--project PATH]                            MCP server on stdio (for Claude Code, Cursor, Codex…)
+  mcp     [--project PATH]                           MCP server on stdio (for Claude Code, Cursor, Codex…)
   next    [--owner NAME [--claim] [--lease S]] [--explain] [--project PATH] [--json]
                                                      the next change to work on (--claim takes it atomically)
   claim   <change> --owner NAME [--lease S] [--project PATH] [--json]   claim or renew (lease 10 s … 24 h, default 900 s)
   release <change> --owner NAME [--project PATH] [--json]
+  migrate [--project PATH]                           apply the database migrations and exit
+  help                                               this text (also --help, -h)
 
 The database is DATABASE_URL (postgres://…) or, when unset, an embedded PGlite in SPECSYNC_DATA_DIR.
-Projects default to SPECSYNC_PROJECTS, else the repository around the current folder.`;
+Projects default to SPECSYNC_PROJECTS, else the repository around the current folder.
+Every setting (PORT, WEB_PORT, HOST, DATABASE_URL, SPECSYNC_*) is listed in the README.`;
 
 /** The folder the user ran the command from (pnpm runs root scripts from the repo root). */
-const userCwd = () => process.env.INIT_CWD ?? process.cwd();
+const userCwd = (env: Pick<Env, "INIT_CWD">) => env.INIT_CWD ?? process.cwd();
 
 /** Nearest ancestor of the current folder that holds an `openspec/` folder. */
 function findRepoRoot(from: string): string | null {
@@ -40,9 +46,9 @@ function findRepoRoot(from: string): string | null {
 }
 
 export function projectPaths(cliProjects: string[] | undefined, env: Env): string[] {
-  if (cliProjects?.length) return cliProjects.map((p) => path.resolve(userCwd(), p));
-  if (env.SPECSYNC_PROJECTS.length) return env.SPECSYNC_PROJECTS.map((p) => path.resolve(userCwd(), p));
-  const root = findRepoRoot(userCwd());
+  if (cliProjects?.length) return cliProjects.map((p) => path.resolve(userCwd(env), p));
+  if (env.SPECSYNC_PROJECTS.length) return env.SPECSYNC_PROJECTS.map((p) => path.resolve(userCwd(env), p));
+  const root = findRepoRoot(userCwd(env));
   if (!root) throw new Error("no openspec/ folder here or above; pass --project PATH or set SPECSYNC_PROJECTS");
   return [root];
 }
@@ -50,12 +56,23 @@ export function projectPaths(cliProjects: string[] | undefined, env: Env): strin
 /** `--lease S` as a number; a malformed value reaches the validator and gets its message. */
 const lease = (v: string | undefined) => (v === undefined ? {} : { leaseSeconds: /^\d+$/.test(v) ? Number(v) : Number.NaN });
 
+/** One line for the terminal: zod errors name each bad field (duck-typed, so zod stays lazily loaded); drizzle's "Failed query" shows the driver's reason. */
+function cliErrorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const issues = (err as { issues?: unknown }).issues;
+  if (err.name === "ZodError" && Array.isArray(issues)) return issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ");
+  if (err.message.startsWith("Failed query:") && err.cause instanceof Error) return `database error: ${err.cause.message}`;
+  return err.message;
+}
+
 function print(json: boolean, value: unknown, text: () => string) {
   process.stdout.write(json ? JSON.stringify(value, null, 2) + "\n" : text() + "\n");
 }
 
+// Loaded on demand: `list`/`show` must not pay for the services, tRPC, chokidar, drizzle migrations.
 async function withServices<T>(env: Env, fn: (services: Services) => Promise<T>): Promise<T> {
-  const database = await openDatabase(env);
+  const [{ openDatabase }, { createServices }] = await Promise.all([import("./database"), import("@specsync/api")]);
+  const database = await openDatabase(env, []);
   try {
     return await fn(createServices(database, { allowedRoots: env.SPECSYNC_ALLOWED_ROOTS }));
   } finally {
@@ -68,7 +85,8 @@ async function projectsFor(services: Services, paths: string[]): Promise<Project
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  // No command (or options only): the default command, `start`.
+  const [command = "start", ...rest] = argv[0] === undefined || argv[0].startsWith("-") ? ["start", ...argv] : argv;
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -76,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       project: { type: "string", multiple: true },
       json: { type: "boolean", default: false },
       specs: { type: "boolean", default: false },
+      type: { type: "string" },
       change: { type: "string" },
       limit: { type: "string" },
       port: { type: "string" },
@@ -84,26 +103,49 @@ export async function main(argv: string[]): Promise<number> {
       lease: { type: "string" },
       claim: { type: "boolean", default: false },
       explain: { type: "boolean", default: false },
+      "web-port": { type: "string" },
+      web: { type: "boolean", default: true },
+      gitignore: { type: "boolean" },
       help: { type: "boolean", short: "h", default: false },
     },
+    allowNegative: true,
   });
-  if (!command || values.help || command === "help") {
+  if (values.help || command === "help") {
     console.log(USAGE);
-    return command ? 0 : 1;
+    return 0;
   }
-  const env = loadEnv();
+  // Flags win over the environment; derived defaults (the web app's API URL, CORS origins) follow them.
+  const flag = (v: string | undefined, name: string) => {
+    if (v !== undefined && (!/^\d+$/.test(v) || Number(v) > 65535)) throw new Error(`--${name} must be a port number (0-65535)`);
+    return v;
+  };
+  const overrides = Object.fromEntries(
+    Object.entries({ PORT: flag(values.port, "port"), WEB_PORT: flag(values["web-port"], "web-port"), HOST: values.host }).filter(([, v]) => v !== undefined),
+  );
+  const env = loadEnv(undefined, overrides);
   const paths = () => projectPaths(values.project, env);
   // The embedded database lives next to the first project unless told otherwise; relative paths are from where you ran specsync.
-  if (!env.DATABASE_URL) {
-    env.SPECSYNC_DATA_DIR = env.SPECSYNC_DATA_DIR
-      ? env.SPECSYNC_DATA_DIR.startsWith("memory://") ? env.SPECSYNC_DATA_DIR : path.resolve(userCwd(), env.SPECSYNC_DATA_DIR)
-      : path.join(paths()[0]!, ".specsync", "pglite");
-  }
+  if (!env.DATABASE_URL) env.SPECSYNC_DATA_DIR = embeddedDataDir(env.SPECSYNC_DATA_DIR, env.SPECSYNC_DATA_DIR ? "" : paths()[0]!, userCwd(env));
 
   switch (command) {
+    case "start": {
+      const { start } = await import("./start");
+      await start(env, paths(), {
+        gitignore: values.gitignore === undefined ? "ask" : values.gitignore ? "add" : "skip",
+        web: values.web,
+      });
+      return 0;
+    }
+    case "migrate": {
+      const { openDatabase } = await import("./database");
+      const database = await openDatabase(env, []);
+      await database.close();
+      console.log(`migrations applied (${database.driver === "pglite" ? `embedded PGlite in ${env.SPECSYNC_DATA_DIR}` : "PostgreSQL"})`);
+      return 0;
+    }
     case "serve": {
       const { serve } = await import("./serve");
-      await serve({ ...env, ...(values.port ? { PORT: Number(values.port) } : {}), ...(values.host ? { HOST: values.host } : {}) }, paths());
+      await serve(env, paths());
       return 0;
     }
     case "sync":
@@ -121,26 +163,13 @@ export async function main(argv: string[]): Promise<number> {
         return failed ? 2 : 0;
       });
     case "list":
-      return withServices(env, async (s) => {
-        const [project] = await projectsFor(s, paths().slice(0, 1));
-        if (values.specs) {
-          const specs = await s.specs.cliListSpecs(project!.id);
-          print(values.json, { specs }, () => specs.map((x) => `${x.id}  requirements ${x.requirementCount}`).join("\n") || "No specs found.");
-        } else {
-          const changes = await s.specs.cliListChanges(project!.id);
-          print(values.json, { changes }, () => changes.map((c) => `${c.name}  ${c.totalTasks ? `${c.completedTasks}/${c.totalTasks} tasks` : "No tasks"}`).join("\n") || "No active changes found.");
-        }
-        return 0;
-      });
     case "show": {
-      const id = positionals[0];
-      if (!id) throw new Error("usage: specsync show <id> [--json]");
-      return withServices(env, async (s) => {
-        const [project] = await projectsFor(s, paths().slice(0, 1));
-        const shown = await s.specs.cliShow(project!.id, id);
-        print(values.json, shown, () => JSON.stringify(shown, null, 2));
-        return 0;
-      });
+      const [{ openspecOutput, humanText }, { normalizeType }] = await Promise.all([import("./commands/openspec-output"), import("@specsync/api/openspec-output")]);
+      const req = command === "list" ? { command, specs: values.specs } : { command, id: positionals[0], type: normalizeType(values.type) };
+      const result = await openspecOutput(req, paths()[0]!, env);
+      process.stdout.write(values.json ? result.stdout : humanText(req, result));
+      process.stderr.write(result.stderr);
+      return result.exitCode;
     }
     case "history":
       return withServices(env, async (s) => {
@@ -202,17 +231,19 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] && /cli\.(ts|js|mjs)$/.test(process.argv[1]);
-if (invokedDirectly) {
-  main(process.argv.slice(2)).then(
+/** Run the CLI as a process: exit with its code, except the servers, which run until a signal. */
+export function run(argv: string[]): void {
+  main(argv).then(
     (code) => {
-      if (process.argv[2] !== "serve") process.exit(code);
+      const command = argv[0] === undefined || argv[0].startsWith("-") ? "start" : argv[0];
+      if (!["serve", "start"].includes(command) || argv.includes("--help") || argv.includes("-h")) process.exit(code);
     },
     (err) => {
-      // Validation errors name each bad field instead of printing zod's JSON.
-      const message = err instanceof ZodError ? err.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ") : errorMessage(err);
-      console.error(`specsync: ${message}`);
+      console.error(`specsync: ${cliErrorMessage(err)}`);
       process.exit(1);
     },
   );
 }
+
+const invokedDirectly = process.argv[1] && /cli\.(ts|js|mjs)$/.test(process.argv[1]);
+if (invokedDirectly) run(process.argv.slice(2));

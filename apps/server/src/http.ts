@@ -1,92 +1,109 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { appRouter, type Context, type Services } from "@specsync/api";
+import type { AddressInfo } from "node:net";
+import { appRouter, errorIdOf, type Context, type Services } from "@specsync/api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { createMcpHttpHandler } from "./mcp-http";
+import { CLI_ENDPOINT, handleCliRequest } from "./cli-endpoint";
+import { allowedHostsFor, createRequestGuard, type GuardLimits } from "./request-guard";
 
 export type HttpOptions = {
   services: Services;
   token: string | null;
-  /** Origins allowed by CORS (the web app). */
+  /** Origins allowed by CORS and the Origin check (the web app). */
   allowedOrigins: readonly string[];
+  /** Host names besides loopback (SPECSYNC_ALLOWED_HOSTS). */
+  allowedHosts?: readonly string[];
+  /** The address the server binds (a specific address is an allowed Host too). */
+  bindHost?: string;
+  limits?: Partial<GuardLimits>;
 };
 
-const MAX_BODY_BYTES = 8 * 1024 * 1024; // 1 MiB of content, JSON-escaped, with headroom
+/** Calls per batched tRPC request: a 1,000-call batch in one URL cost 9 s of server work. */
+export const MAX_BATCH_SIZE = 25;
+const SUBSCRIPTION_PATHS = new Set(["/trpc/sync.events"]);
 
-function bearer(req: IncomingMessage): string | null {
-  const h = req.headers.authorization;
-  return h?.startsWith("Bearer ") ? h.slice(7).trim() : null;
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(body));
 }
 
-/** Same rule as the tRPC procedures: when a token is configured, the bearer must match (constant time). */
-function tokenOk(required: string | null, presented: string | null): boolean {
-  if (!required) return true;
-  if (!presented) return false;
-  const a = createHash("sha256").update(required).digest();
-  const b = createHash("sha256").update(presented).digest();
-  return timingSafeEqual(a, b);
-}
-
-/** The HTTP surface: tRPC at /trpc (SSE for subscriptions), MCP (Streamable HTTP) at /mcp, and GET /healthz. */
+/**
+ * The HTTP surface: tRPC at /trpc (SSE for subscriptions), MCP (Streamable HTTP) at /mcp, GET /healthz and
+ * POST /auth/sse-ticket.
+ * Every request passes the request guard first (request-guard.ts); a new route is added below the
+ * `admit` call and so gets the Host, Origin, token and body checks with nothing else to do.
+ */
 export function createHttpServer(opts: HttpOptions): Server {
+  let server: Server;
+  const guard = createRequestGuard({
+    token: opts.token,
+    allowedHosts: allowedHostsFor(opts.bindHost ?? "127.0.0.1", opts.allowedHosts ?? []),
+    allowedOrigins: opts.allowedOrigins,
+    port: () => (server.address() as AddressInfo | null)?.port ?? 0,
+    publicPaths: ["/healthz"],
+    ticketPaths: (p) => SUBSCRIPTION_PATHS.has(p),
+    ...(opts.limits ? { limits: opts.limits } : {}),
+  });
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
-    maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req, info }): Context => {
-      const params = info.connectionParams as { token?: unknown } | null;
+    maxBatchSize: MAX_BATCH_SIZE,
+    createContext: ({ req }): Context => {
       const actorHeader = req.headers["x-specsync-actor"];
       return {
         services: opts.services,
         requiredToken: opts.token,
-        presentedToken: bearer(req) ?? (typeof params?.token === "string" ? params.token : null),
+        // The guard checked the header (or the SSE ticket) before the body was read.
+        presentedToken: guard.verdictOf(req)?.authenticated ? opts.token : null,
         actor: typeof actorHeader === "string" ? actorHeader.slice(0, 200) : null,
       };
     },
     onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[specsync] ${path ?? "?"}: ${error.message}`);
+      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[specsync] error ${errorIdOf(error)} in ${path ?? "?"}:`, error.cause ?? error);
     },
   });
 
   const mcp = createMcpHttpHandler(opts.services);
 
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    const origin = req.headers.origin;
-    if (origin && opts.allowedOrigins.includes(origin)) {
-      res.setHeader("access-control-allow-origin", origin);
-      res.setHeader("vary", "origin");
-      res.setHeader("access-control-allow-headers", "authorization, content-type, x-specsync-actor, trpc-accept, last-event-id, mcp-session-id, mcp-protocol-version");
-      res.setHeader("access-control-expose-headers", "mcp-session-id");
-      res.setHeader("access-control-allow-methods", "GET, POST, DELETE, OPTIONS");
-    }
-    if (req.method === "OPTIONS") {
-      res.writeHead(origin && opts.allowedOrigins.includes(origin) ? 204 : 403).end();
+  server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    let verdict;
+    try {
+      verdict = await guard.admit(req, res);
+    } catch (err) {
+      console.error(`[specsync] request refused: ${(err as Error).message}`);
+      if (!res.headersSent) sendJson(res, 400, { error: { code: "BAD_REQUEST", message: "bad request" } });
+      else res.end();
       return;
     }
-    const url = new URL(req.url ?? "/", "http://localhost");
-    if (url.pathname === "/healthz") {
+    if (!verdict) return;
+    const { pathname } = verdict.url;
+    if (pathname === "/healthz") {
       const body = await health(opts.services);
-      res.writeHead(body.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(body));
+      // Paths, project ids and error texts are for authenticated callers only.
+      sendJson(res, body.ok ? 200 : 503, verdict.authenticated ? body : { ok: body.ok });
       return;
     }
-    if (url.pathname.startsWith("/trpc/")) {
+    if (pathname === "/auth/sse-ticket" && req.method === "POST") {
+      sendJson(res, 200, guard.issueTicket());
+      return;
+    }
+    if (pathname.startsWith(CLI_ENDPOINT)) {
+      // The guard has checked Host and the token; the endpoint re-checks the token it is handed.
+      await handleCliRequest(req, res, verdict.url, opts.services, opts.token, verdict.authenticated ? opts.token : null).catch((err: Error) => {
+        console.error(`[specsync] cli endpoint: ${err.message}`);
+        if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+      });
+      return;
+    }
+    if (pathname.startsWith("/trpc/")) {
       trpc(req, res);
       return;
     }
-    if (url.pathname === "/mcp") {
-      // A browser page from another origin must not drive the agent API (DNS rebinding); the token rule is /trpc's.
-      if (origin && !opts.allowedOrigins.includes(origin)) {
-        res.writeHead(403, { "content-type": "application/json" }).end(JSON.stringify({ error: `origin ${origin} is not allowed` }));
-        return;
-      }
-      if (!tokenOk(opts.token, bearer(req))) {
-        res.writeHead(401, { "content-type": "application/json", "www-authenticate": "Bearer" }).end(JSON.stringify({ error: "missing or wrong bearer token (Authorization: Bearer <SPECSYNC_TOKEN>)" }));
-        return;
-      }
+    if (pathname === "/mcp") {
+      // Host, Origin, token and body were checked by the guard; the handler keeps the MCP sessions.
       await mcp.handle(req, res);
       return;
     }
-    res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+    sendJson(res, 404, { error: "not found" });
   });
   server.on("close", () => void mcp.close());
   return server;

@@ -23,11 +23,14 @@ export function createMcpHttpHandler(services: Services) {
   sweep.unref();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    // The request guard has already read and checked the body (req.body, JSON text): hand it on parsed.
+    const text = (req as IncomingMessage & { body?: string }).body;
+    const body: unknown = text ? JSON.parse(text) : undefined;
     const id = req.headers["mcp-session-id"];
     const existing = typeof id === "string" ? sessions.get(id) : undefined;
     if (existing) {
       lastSeen.set(id as string, Date.now());
-      return existing.handleRequest(req, res);
+      return existing.handleRequest(req, res, body);
     }
     if (typeof id === "string") {
       res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message: "unknown or expired MCP session; initialize again" }, id: null }));
@@ -57,7 +60,7 @@ export function createMcpHttpHandler(services: Services) {
       void server.close();
     };
     await server.connect(transport);
-    await transport.handleRequest(req, res);
+    await transport.handleRequest(req, res, body);
     // A first request that did not initialize a session leaves nothing behind.
     if (!transport.sessionId) await server.close();
   };

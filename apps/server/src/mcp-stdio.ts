@@ -21,10 +21,11 @@ export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<voi
     console.error("[specsync] unhandled rejection:", reason);
     process.exit(1);
   });
-  const database = await openDatabase(env);
+  const database = await openDatabase(env, projectPaths);
   const services = createServices(database, {
     allowedRoots: env.SPECSYNC_ALLOWED_ROOTS.length ? env.SPECSYNC_ALLOWED_ROOTS : projectPaths,
     concurrency: env.SPECSYNC_CONCURRENCY,
+    statusStaleSeconds: env.SPECSYNC_STATUS_STALE_SECONDS,
     log,
     watcher: { debounceMs: env.SPECSYNC_DEBOUNCE_MS },
     scheduler: { cron: env.SPECSYNC_CRON, staleSeconds: env.SPECSYNC_STALE_SECONDS, batchSize: env.SPECSYNC_BATCH_SIZE, concurrency: env.SPECSYNC_CONCURRENCY },

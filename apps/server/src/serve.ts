@@ -1,9 +1,11 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { createServices, isDatabaseUnavailable } from "@specsync/api";
-import { openDatabase } from "./database";
+import { allowedOrigins } from "@specsync/settings";
+import { databaseLocation, openDatabase } from "./database";
 import type { Env } from "./env";
 import { createHttpServer } from "./http";
+import { advertiseServer, localUrl } from "./server-file";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -16,27 +18,36 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
   }
   const quiet = env.SPECSYNC_LOG === "silent";
   const say = quiet ? () => {} : log;
-  const database = await openDatabase(env);
-  say(`database: ${database.driver === "pglite" ? `embedded PGlite (${env.SPECSYNC_DATA_DIR})` : "PostgreSQL"}; migrations applied`);
+  const database = await openDatabase(env, projectPaths);
+  say(`database: ${database.driver === "pglite" ? `embedded PGlite (${databaseLocation(env, projectPaths).dataDir})` : "PostgreSQL"}; migrations applied`);
   const services = createServices(database, {
     allowedRoots: env.SPECSYNC_ALLOWED_ROOTS.length ? env.SPECSYNC_ALLOWED_ROOTS : projectPaths,
     concurrency: env.SPECSYNC_CONCURRENCY,
+    statusStaleSeconds: env.SPECSYNC_STATUS_STALE_SECONDS,
     log: say,
     watcher: { debounceMs: env.SPECSYNC_DEBOUNCE_MS },
     scheduler: { cron: env.SPECSYNC_CRON, staleSeconds: env.SPECSYNC_STALE_SECONDS, batchSize: env.SPECSYNC_BATCH_SIZE, concurrency: env.SPECSYNC_CONCURRENCY },
   });
   await services.runtime.start(projectPaths);
-  const server = createHttpServer({ services, token: env.SPECSYNC_TOKEN ?? null, allowedOrigins: env.SPECSYNC_WEB_ORIGIN.split(",").map((s) => s.trim()) });
+  const server = createHttpServer({
+    services,
+    token: env.SPECSYNC_TOKEN ?? null,
+    allowedOrigins: allowedOrigins(env),
+    allowedHosts: env.SPECSYNC_ALLOWED_HOSTS,
+    bindHost: env.HOST,
+  });
   server.listen(env.PORT, env.HOST);
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   const url = `http://${env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST}:${port}`;
   say(`API listening on ${url}/trpc, MCP on ${url}/mcp (health: ${url}/healthz)`);
+  const unadvertise = advertiseServer(localUrl(env.HOST, port), services.runtime.state().map((p) => p.rootPath));
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       say("shutting down");
+      unadvertise();
       await services.runtime.stop();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
@@ -47,10 +58,11 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
   return { url, stop };
 }
 
-/** `specsync serve`: run until SIGINT/SIGTERM, then shut down gracefully and exit 0. */
-export async function serve(env: Env, projectPaths: string[]): Promise<void> {
-  // A dropped PostgreSQL connection can surface as a stray rejection inside the driver; the sync
-  // that needed it has already failed and been recorded, so log it and keep serving. Anything else is a bug.
+/**
+ * A dropped PostgreSQL connection can surface as a stray rejection inside the driver; the sync
+ * that needed it has already failed and been recorded, so log it and keep serving. Anything else is a bug.
+ */
+export function guardRejections(): void {
   process.on("unhandledRejection", (reason) => {
     if (isDatabaseUnavailable(reason)) {
       console.error(`[specsync] database connection lost (${(reason as { code?: string }).code}); syncs will retry`);
@@ -59,10 +71,13 @@ export async function serve(env: Env, projectPaths: string[]): Promise<void> {
     console.error("[specsync] unhandled rejection:", reason);
     process.exit(1);
   });
-  const running = await startServer(env, projectPaths);
+}
+
+/** On SIGINT/SIGTERM: `stop`, then exit 0 (1 if stopping failed). */
+export function stopOnSignals(stop: () => Promise<void>): void {
   const onSignal = (sig: string) => {
     console.log(`[specsync] ${sig} received`);
-    running.stop().then(
+    stop().then(
       () => process.exit(0),
       (err) => {
         console.error(`[specsync] shutdown failed: ${(err as Error).message}`);
@@ -72,4 +87,11 @@ export async function serve(env: Env, projectPaths: string[]): Promise<void> {
   };
   process.once("SIGINT", () => onSignal("SIGINT"));
   process.once("SIGTERM", () => onSignal("SIGTERM"));
+}
+
+/** `specsync serve`: run until SIGINT/SIGTERM, then shut down gracefully and exit 0. */
+export async function serve(env: Env, projectPaths: string[]): Promise<void> {
+  guardRejections();
+  const running = await startServer(env, projectPaths);
+  stopOnSignals(running.stop);
 }

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -30,6 +31,20 @@ const ok = async (client: Client, name: string, args: Record<string, unknown>) =
   if (r.isError) throw new Error(`${name} failed: ${r.text}`);
   return r.body as Record<string, any>;
 };
+
+/** A raw HTTP request: fetch() will not send a Host header of our choosing. */
+function rawPost(url: URL, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const INITIALIZE = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } });
 
 function workspace() {
   const root = tempRepo();
@@ -155,6 +170,10 @@ describe("MCP server", () => {
       await expect(anonymous.connect(new StreamableHTTPClientTransport(url))).rejects.toThrow(/401|token/i);
       const foreign = await fetch(url, { method: "POST", headers: { origin: "http://evil.example", authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
       expect(foreign.status).toBe(403);
+      // DNS rebinding: the right token and a valid initialize under a foreign Host name are refused by the request guard.
+      const headers = { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" };
+      expect(await rawPost(url, { ...headers, host: `evil.example:${url.port}` }, INITIALIZE)).toBe(421);
+      expect(await rawPost(url, { ...headers, host: `localhost:${url.port}` }, INITIALIZE)).toBe(200);
       // Garbage and stale sessions get HTTP errors, not a crash; the server keeps serving.
       const auth = { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" };
       expect((await fetch(url, { method: "POST", headers: auth, body: "{not json" })).status).toBe(400);
@@ -175,6 +194,11 @@ describe("MCP server", () => {
       await waitFor(() => listChanged > before, 10_000, "resources/list_changed");
       await waitFor(async () => (await ok(client, "list_changes", { search: "add-gamma" })).changes.some((c: { name: string }) => c.name === "add-gamma"), 10_000, "add-gamma listed");
       expect((await client.listResources()).resources.map((r) => r.uri)).toContainEqual(expect.stringMatching(/\/changes\/add-gamma$/));
+      // Ending the session is a body-less DELETE; the guard lets it through and the session is gone after it.
+      const transport = client.transport as StreamableHTTPClientTransport;
+      const sid = transport.sessionId!;
+      await transport.terminateSession();
+      expect((await fetch(url, { method: "POST", headers: { ...auth, "mcp-session-id": sid }, body: "{}" })).status).toBe(404);
       await client.close();
     } finally {
       await server.stop();

@@ -24,7 +24,6 @@ describe.skipIf(!pgOk)("several servers on one PostgreSQL", () => {
 
       // Two schedulers on two connections pools: the advisory lock lets exactly one run.
       const sa = createServices(testDb.database);
-      const other = await createTestDb("postgres").catch(() => null);
       const dbB = (await import("@specsync/db")).createDb({ url: testDb.url! });
       const sb = createServices(await dbB);
       const schedA = new SyncScheduler(project, sa.sync, sa.database, { staleSeconds: 0 });
@@ -34,7 +33,6 @@ describe.skipIf(!pgOk)("several servers on one PostgreSQL", () => {
       for (let i = 0; i < 20 && results.every((r) => r.ran); i++) results = await Promise.all([schedA.runOnce(), schedB.runOnce()]);
       expect(results.filter((r) => r.ran)).toHaveLength(1);
       await sb.database.close();
-      await other?.drop();
 
       const id = (await b.client.specs.list.query({ projectId: project.id, kind: "change" })).items.find((i) => i.name === "add-shared")!.id;
       const seenOnB: string[] = [];
@@ -51,7 +49,7 @@ describe.skipIf(!pgOk)("several servers on one PostgreSQL", () => {
     }
   });
 
-  it("connections terminated during a burst of saves: errors recorded, then caught up with nothing missed", async () => {
+  it("connections terminated during a burst of saves: the watcher retries on its own and nothing is missed", async () => {
     const testDb = await createTestDb("postgres");
     const root = tempRepo();
     const names = Array.from({ length: 10 }, (_, i) => `add-burst-${i}`);
@@ -66,9 +64,8 @@ describe.skipIf(!pgOk)("several servers on one PostgreSQL", () => {
         await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${dbName} and pid <> pg_backend_pid()`;
         await new Promise((r) => setTimeout(r, 50));
       }
-      // The scheduler (or a manual sync) catches up whatever failed while connections were dropped.
+      // No manual sync and no scheduler tick (30 s away): the watcher's own retries must catch up.
       await waitFor(async () => {
-        await s.client.sync.forceSync.mutate({ projectId: project.id }).catch(() => null);
         const items = (await s.client.specs.list.query({ projectId: project.id, kind: "change", limit: 50 })).items;
         return items.length === 10 && items.every((i) => i.tasksTotal === 2 && i.tasksCompleted === 1);
       }, 15000, "catch-up");

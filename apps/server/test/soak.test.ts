@@ -184,8 +184,9 @@ async function soak(driver: "pglite" | "postgres", ops: number) {
         const got = await server.client.specs.get.query({ id });
         const file = r.pick(TRACKED);
         const text = content(file, `${tag}-ui`);
-        await server.client.specs.update.mutate({ id, file, content: text, baseHash: got.contentHashes[file] ?? null });
-        known.add(`${file}\0${text}`);
+        // What was written: the text as sent, or merged with a disk edit made since it was loaded.
+        const saved = await server.client.specs.update.mutate({ id, file, content: text, baseHash: got.contentHashes[file] ?? null });
+        known.add(`${file}\0${saved.content}`);
         count("ui:update");
       } else if (roll < 0.68 && ids.size) {
         const id = r.pick([...ids.values()]);

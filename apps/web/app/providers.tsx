@@ -1,22 +1,16 @@
 "use client";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { QueryClientProvider } from "@tanstack/react-query";
 import { createSpecsyncClient } from "@specsync/api/client";
 import { useState, type ReactNode } from "react";
 import { TRPCProvider } from "~/lib/trpc";
+import { createQueryClient } from "~/lib/query-client";
 import { Toaster } from "~/components/ui/toaster";
 import { LiveEvents } from "~/components/live-events";
 
 export const TOKEN_KEY = "specsync.token";
 
 export function Providers({ apiUrl, children }: { apiUrl: string; children: ReactNode }) {
-  const [queryClient] = useState(
-    () =>
-      new QueryClient({
-        defaultOptions: {
-          queries: { staleTime: 5_000, refetchOnWindowFocus: false, retry: (n, err) => n < 2 && !/UNAUTHORIZED|NOT_FOUND|BAD_REQUEST/.test(String((err as { data?: { code?: string } })?.data?.code ?? "")) },
-        },
-      }),
-  );
+  const [queryClient] = useState(createQueryClient);
   const [trpcClient] = useState(() =>
     createSpecsyncClient({
       url: apiUrl,

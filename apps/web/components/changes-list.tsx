@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
 import { LIFECYCLE_STATUSES, PRIORITIES } from "@specsync/validators";
 import { ArrowRight, Search } from "lucide-react";
 import { useTRPC } from "~/lib/trpc";
@@ -11,9 +12,10 @@ import { Progress } from "~/components/ui/progress";
 import { PriorityBadge, StatusBadge, SyncState } from "~/components/spec-badges";
 import { useViewParams } from "~/components/use-view-params";
 import { ClaimBadge, OverlapWarning } from "~/components/agents/claim-badge";
+import { useSpecHref } from "~/components/use-spec-href";
+import { changesListInput, changesView, lastPage } from "~/lib/view-input";
 import { STATUS_LABEL } from "~/lib/utils";
 
-const PAGE = 50;
 const SORTS = [
   ["updated", "Recently updated"],
   ["priority", "Priority"],
@@ -26,62 +28,61 @@ const SORTS = [
 export function ChangesList() {
   const trpc = useTRPC();
   const view = useViewParams();
-  const page = Number(view.get("page") ?? 0);
-  const archived = view.get("archived") ?? "active";
-  const input = {
-    kind: "change" as const,
-    projectId: view.get("project") ?? undefined,
-    status: view.get("status") ? [view.get("status") as (typeof LIFECYCLE_STATUSES)[number]] : undefined,
-    priority: view.get("priority") ? [view.get("priority") as (typeof PRIORITIES)[number]] : undefined,
-    archived: archived === "all" ? undefined : archived === "archived",
-    minCompletion: view.get("min") ? Number(view.get("min")) : undefined,
-    search: view.get("q") ?? undefined,
-    claimed: view.get("claimed") ? view.get("claimed") === "yes" : undefined,
-    sort: (view.get("sort") ?? "updated") as (typeof SORTS)[number][0],
-    limit: PAGE,
-    cursor: page * PAGE,
-    withFacets: true,
-  };
+  const v = changesView(view.get);
+  const { page, archived } = v;
+  const input = changesListInput(v);
   const list = useQuery(trpc.specs.list.queryOptions(input, { placeholderData: (prev) => prev }));
   const projects = useQuery(trpc.projects.list.queryOptions());
   const next = useQuery(trpc.specs.next.queryOptions({ projectId: input.projectId }));
+  const hrefOf = useSpecHref();
   const overlapMap = useQuery(trpc.agents.overlapMap.queryOptions({ projectId: input.projectId }));
   const projectName = (id: string) => projects.data?.find((p) => p.id === id)?.name ?? "";
+  const total = list.data?.facets?.total;
+  // A page past the end (a stale link, rows archived meanwhile) shows the last page instead of "no match".
+  // The search box is uncontrolled (typing must not wait for the URL); Back/Forward still update it.
+  const searchBox = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (searchBox.current && document.activeElement !== searchBox.current) searchBox.current.value = v.q ?? "";
+  }, [v.q]);
+  const setView = view.set;
+  useEffect(() => {
+    if (total !== undefined && !list.isPlaceholderData && page > lastPage(total)) setView({ page: lastPage(total) ? String(lastPage(total)) : null }, { replace: true });
+  }, [total, page, list.isPlaceholderData, setView]);
 
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div>
           <h1 className="text-2xl font-semibold">Changes</h1>
-          <p className="text-sm text-zinc-500">{list.data?.facets ? `${list.data.facets.total} changes match` : " "}</p>
+          <p className="text-sm text-zinc-500" data-testid="match-count">{total !== undefined ? `${total} ${total === 1 ? "change matches" : "changes match"}` : " "}</p>
         </div>
         {next.data ? (
-          <Link href={`/changes/${next.data.id}`} className="flex items-center gap-2 rounded-lg border border-indigo-200 bg-indigo-50 px-3 py-2 text-sm hover:bg-indigo-100 dark:border-indigo-900 dark:bg-indigo-950 dark:hover:bg-indigo-900" data-testid="next-up">
-            <span className="text-indigo-700 dark:text-indigo-300">Next up:</span> <span className="font-medium">{next.data.title}</span>
+          <Link href={hrefOf(next.data)} className="flex min-w-0 items-center gap-2 rounded-lg border border-indigo-200 bg-indigo-50 px-3 py-2 text-sm hover:bg-indigo-100 dark:border-indigo-900 dark:bg-indigo-950 dark:hover:bg-indigo-900" data-testid="next-up">
+            <span className="text-indigo-700 dark:text-indigo-300">Next up:</span> <span className="truncate font-medium">{next.data.title}</span>
             <ArrowRight className="h-4 w-4" aria-hidden />
           </Link>
         ) : null}
       </div>
 
       <Card className="flex flex-wrap items-center gap-2 p-3">
-        <label className="relative flex-1 min-w-56">
+        <label className="relative basis-full sm:min-w-56 sm:flex-1 sm:basis-0">
           <span className="sr-only">Search</span>
           <Search className="pointer-events-none absolute top-2.5 left-2.5 h-4 w-4 text-zinc-400" aria-hidden />
-          <Input data-testid="search" className="w-full pl-8" placeholder="Search titles and content…" defaultValue={view.get("q") ?? ""} onChange={(e) => view.set({ q: e.target.value })} />
+          <Input ref={searchBox} data-testid="search" className="w-full pl-8" placeholder="Search titles and content…" defaultValue={view.get("q") ?? ""} onChange={(e) => view.set({ q: e.target.value }, { replace: !!view.get("q") })} />
         </label>
-        <Select aria-label="Project" value={view.get("project") ?? ""} onChange={(e) => view.set({ project: e.target.value })}>
+        <Select aria-label="Project" value={v.projectId ?? ""} onChange={(e) => view.set({ project: e.target.value })}>
           <option value="">All projects</option>
           {projects.data?.map((p) => (
             <option key={p.id} value={p.id}>{p.name}</option>
           ))}
         </Select>
-        <Select aria-label="Status" data-testid="filter-status" value={view.get("status") ?? ""} onChange={(e) => view.set({ status: e.target.value })}>
+        <Select aria-label="Status" data-testid="filter-status" value={v.status ?? ""} onChange={(e) => view.set({ status: e.target.value })}>
           <option value="">Any status</option>
           {LIFECYCLE_STATUSES.map((s) => (
             <option key={s} value={s}>{STATUS_LABEL[s]} {list.data?.facets?.status[s] ? `(${list.data.facets.status[s]})` : ""}</option>
           ))}
         </Select>
-        <Select aria-label="Priority" value={view.get("priority") ?? ""} onChange={(e) => view.set({ priority: e.target.value })}>
+        <Select aria-label="Priority" value={v.priority ?? ""} onChange={(e) => view.set({ priority: e.target.value })}>
           <option value="">Any priority</option>
           {PRIORITIES.map((p) => (
             <option key={p} value={p}>{p}</option>
@@ -92,12 +93,12 @@ export function ChangesList() {
           <option value="archived">Archived</option>
           <option value="all">Active + archived</option>
         </Select>
-        <Select aria-label="Claimed" data-testid="filter-claimed" value={view.get("claimed") ?? ""} onChange={(e) => view.set({ claimed: e.target.value })}>
+        <Select aria-label="Claimed" data-testid="filter-claimed" value={v.claimed ?? ""} onChange={(e) => view.set({ claimed: e.target.value })}>
           <option value="">Claimed or not</option>
           <option value="yes">Claimed</option>
           <option value="no">Not claimed</option>
         </Select>
-        <Select aria-label="Minimum completion" value={view.get("min") ?? ""} onChange={(e) => view.set({ min: e.target.value })}>
+        <Select aria-label="Minimum completion" value={v.min === undefined ? "" : String(v.min)} onChange={(e) => view.set({ min: e.target.value })}>
           <option value="">Any progress</option>
           <option value="50">≥ 50 % done</option>
           <option value="80">≥ 80 % done</option>
@@ -110,15 +111,15 @@ export function ChangesList() {
         </Select>
       </Card>
 
-      <Card className="overflow-x-auto">
+      <Card className="overflow-x-auto" id="content" tabIndex={-1}>
         <table className="w-full text-sm">
           <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 uppercase dark:border-zinc-800">
             <tr>
-              <th className="px-4 py-2 font-medium">Change</th>
+              <th className="px-3 py-2 font-medium sm:px-4">Change</th>
               <th className="px-2 py-2 font-medium">Status</th>
-              <th className="px-2 py-2 font-medium">Priority</th>
+              <th className="hidden px-2 py-2 font-medium sm:table-cell">Priority</th>
               <th className="px-2 py-2 font-medium">Tasks</th>
-              <th className="px-4 py-2 font-medium">Synced</th>
+              <th className="hidden px-4 py-2 font-medium md:table-cell">Synced</th>
             </tr>
           </thead>
           <tbody data-testid="changes-table">
@@ -131,12 +132,11 @@ export function ChangesList() {
             ) : (
               list.data.items.map((c) => (
                 <tr key={c.id} data-testid="change-row" data-name={c.name} className="border-b border-zinc-100 last:border-0 hover:bg-zinc-50 dark:border-zinc-800/60 dark:hover:bg-zinc-800/40">
-                  <td className="px-4 py-2.5">
-                    <Link href={`/changes/${c.id}`} className="font-medium hover:underline" data-testid="change-title">{c.title}</Link>
-                    <div className="text-xs text-zinc-500">
-                      {c.name}
-                      {projects.data && projects.data.length > 1 ? ` · ${projectName(c.projectId)}` : ""}
-                      {c.archivedOn ? ` · archived ${c.archivedOn}` : ""}
+                  <td className="px-3 py-2.5 sm:px-4">
+                    <Link href={hrefOf(c)} className="font-medium break-words hover:underline" data-testid="change-title">{c.title}</Link>
+                    <div className="text-xs break-words text-zinc-500" data-testid="change-subtitle">
+                      {/* A proposal without a heading is titled by its folder name: say it once. */}
+                      {[c.title !== c.name ? c.name : null, projects.data && projects.data.length > 1 ? projectName(c.projectId) : null, c.archivedOn ? `archived ${c.archivedOn}` : null].filter(Boolean).join(" · ")}
                     </div>
                     <div className="flex flex-wrap gap-2">
                       <ClaimBadge claimedBy={c.claimedBy} claimedAt={c.claimedAt} />
@@ -144,9 +144,9 @@ export function ChangesList() {
                     </div>
                   </td>
                   <td className="px-2"><StatusBadge status={c.status} /></td>
-                  <td className="px-2"><PriorityBadge priority={c.priority} /></td>
+                  <td className="hidden px-2 sm:table-cell"><PriorityBadge priority={c.priority} /></td>
                   <td className="px-2">{c.tasksTotal ? <Progress value={c.completion} label={`${c.tasksCompleted}/${c.tasksTotal}`} /> : <span className="text-xs text-zinc-400">no tasks</span>}</td>
-                  <td className="px-4"><SyncState {...c} /></td>
+                  <td className="hidden px-4 md:table-cell"><SyncState {...c} /></td>
                 </tr>
               ))
             )}
@@ -154,9 +154,9 @@ export function ChangesList() {
         </table>
       </Card>
       <div className="flex items-center justify-end gap-2">
-        <Button variant="outline" size="sm" disabled={page === 0} onClick={() => view.set({ page: String(page - 1) })}>Previous</Button>
-        <span className="text-xs text-zinc-500">page {page + 1}</span>
-        <Button variant="outline" size="sm" disabled={!list.data?.nextCursor} onClick={() => view.set({ page: String(page + 1) })}>Next</Button>
+        <Button variant="outline" size="sm" disabled={page === 0} onClick={() => view.set({ page: page - 1 ? String(page - 1) : null }, { scrollTop: true })}>Previous</Button>
+        <span className="text-xs text-zinc-500" data-testid="page-label">page {page + 1}{total !== undefined ? ` of ${lastPage(total) + 1}` : ""}</span>
+        <Button variant="outline" size="sm" disabled={!list.data?.nextCursor} onClick={() => view.set({ page: String(page + 1) }, { scrollTop: true })}>Next</Button>
       </div>
     </div>
   );

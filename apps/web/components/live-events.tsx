@@ -11,13 +11,16 @@ export function LiveEvents() {
   const queryClient = useQueryClient();
   const toast = useToast();
   const [status, setStatus] = useState<string>("connecting");
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.sync.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.projects.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.agents.pathKey() });
+  };
   const sub = useSubscription(
     trpc.sync.events.subscriptionOptions(undefined, {
       onData: ({ data }) => {
-        void queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
-        void queryClient.invalidateQueries({ queryKey: trpc.sync.pathKey() });
-        void queryClient.invalidateQueries({ queryKey: trpc.projects.pathKey() });
-        void queryClient.invalidateQueries({ queryKey: trpc.agents.pathKey() });
+        refresh();
         if (data.type === "conflict_detected") {
           toast({
             tone: "warn",
@@ -30,6 +33,20 @@ export function LiveEvents() {
     }),
   );
   useEffect(() => setStatus(sub.status), [sub.status]);
+  // Once the stream is open, refetch what is shown: the page's data may have been fetched (by the server
+  // render, or before a dropped connection) before a change whose event was sent while no stream listened.
+  useEffect(() => {
+    if (sub.status === "pending") refresh();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [sub.status]);
+  // With SPECSYNC_TOKEN the stream opens with a ticket valid a few minutes: once a dropped connection
+  // outlives it, the stream errors. Start over, which fetches a fresh ticket (missed events are replayed).
+  const { reset } = sub;
+  useEffect(() => {
+    if (sub.status !== "error") return;
+    const timer = setTimeout(reset, 2000);
+    return () => clearTimeout(timer);
+  }, [sub.status, reset]);
   return (
     <span className="sr-only" data-testid="live-status" data-status={status}>
       live updates: {status}

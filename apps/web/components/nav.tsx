@@ -1,18 +1,32 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { useEffect } from "react";
 import { Moon, Sun, RefreshCcw } from "lucide-react";
 import { cn } from "~/lib/utils";
 
 const LINKS = [
-  { href: "/", label: "Changes" },
-  { href: "/board", label: "Board" },
-  { href: "/specs", label: "Specs" },
-  { href: "/sync", label: "Sync" },
-];
+  { href: "/", label: "Changes", section: "changes" },
+  { href: "/board", label: "Board", section: "board" },
+  { href: "/specs", label: "Specs", section: "specs" },
+  { href: "/sync", label: "Sync", section: "sync" },
+] as const;
+
+/** Which nav entry a path belongs to: `/p/<project>/specs/…` is under Specs, `/p/<project>/changes/…` under Changes. */
+export function sectionOf(pathname: string): string {
+  const m = pathname.match(/^\/p\/[^/]+\/(changes|specs)(\/|$)/);
+  if (m) return m[1]!;
+  if (pathname === "/" || pathname.startsWith("/changes")) return "changes";
+  return pathname.split("/")[1] ?? "";
+}
 
 export function Nav() {
   const pathname = usePathname();
+  // Re-apply the saved theme after hydration: a client re-render of <html> must not drop it.
+  useEffect(() => {
+    const saved = localStorage.getItem("specsync.theme");
+    if (saved) document.documentElement.classList.toggle("dark", saved === "dark");
+  }, []);
   const toggle = () => {
     const dark = !document.documentElement.classList.contains("dark");
     document.documentElement.classList.toggle("dark", dark);
@@ -20,19 +34,19 @@ export function Nav() {
   };
   return (
     <header className="sticky top-0 z-40 border-b border-zinc-200 bg-white/80 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/80">
-      <nav className="mx-auto flex h-14 max-w-7xl items-center gap-1 px-4" aria-label="Main">
-        <Link href="/" className="mr-4 flex items-center gap-2 font-semibold">
-          <RefreshCcw className="h-4 w-4 text-indigo-600" aria-hidden /> specsync
+      <nav className="mx-auto flex h-14 max-w-7xl items-center gap-0.5 px-2 sm:gap-1 sm:px-4" aria-label="Main">
+        <Link href="/" className="mr-1 flex items-center gap-2 font-semibold sm:mr-4" aria-label="specsync home">
+          <RefreshCcw className="h-4 w-4 text-indigo-600" aria-hidden /> <span className="hidden sm:inline">specsync</span>
         </Link>
         {LINKS.map((l) => {
-          const active = l.href === "/" ? pathname === "/" || pathname.startsWith("/changes") : pathname.startsWith(l.href);
+          const active = sectionOf(pathname) === l.section;
           return (
-            <Link key={l.href} href={l.href} aria-current={active ? "page" : undefined} className={cn("rounded-md px-3 py-1.5 text-sm", active ? "bg-zinc-100 font-medium dark:bg-zinc-800" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100")}>
+            <Link key={l.href} href={l.href} aria-current={active ? "page" : undefined} className={cn("rounded-md px-2 py-1.5 text-sm sm:px-3", active ? "bg-zinc-100 font-medium dark:bg-zinc-800" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100")}>
               {l.label}
             </Link>
           );
         })}
-        <button type="button" onClick={toggle} className="ml-auto rounded-md p-2 hover:bg-zinc-100 dark:hover:bg-zinc-800" aria-label="Toggle dark mode">
+        <button type="button" onClick={toggle} className="ml-auto shrink-0 rounded-md p-2 hover:bg-zinc-100 dark:hover:bg-zinc-800" aria-label="Toggle dark mode">
           <Sun className="hidden h-4 w-4 dark:block" aria-hidden />
           <Moon className="h-4 w-4 dark:hidden" aria-hidden />
         </button>

@@ -14,7 +14,8 @@ export function PriorityBadge({ priority }: { priority: string }) {
 /** Last sync time plus any problem: sync error, open conflict, edits waiting to be written. */
 export function SyncState(props: { lastSyncedAt: Date | string | null; syncError: string | null; conflict: unknown; pendingFiles: string[] }) {
   return (
-    <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500">
+    // The relative time differs between the server render and hydration by the seconds in between.
+    <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500" suppressHydrationWarning>
       {props.syncError ? (
         <span title={props.syncError} className="text-red-600" aria-label={`sync error: ${props.syncError}`}>
           <CloudOff className="h-3.5 w-3.5" aria-hidden />

@@ -18,7 +18,8 @@ export type ClientOptions = {
 
 /** Typed client for scripts and the web app: batched HTTP for calls, SSE for `sync.events`. */
 export function createSpecsyncClient(opts: ClientOptions): SpecsyncClient {
-  const url = opts.url.replace(/\/$/, "") + "/trpc";
+  const base = opts.url.replace(/\/$/, "");
+  const url = base + "/trpc";
   const headers = () => ({
     ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
     ...(opts.actor ? { "x-specsync-actor": opts.actor } : {}),
@@ -30,12 +31,24 @@ export function createSpecsyncClient(opts: ClientOptions): SpecsyncClient {
         true: httpSubscriptionLink({
           url,
           transformer: superjson,
-          // EventSource cannot send headers: the token travels as a connection parameter.
-          connectionParams: () => (opts.token ? { token: opts.token } : {}),
+          // EventSource cannot send headers, and the token must not travel in a URL: a short-lived
+          // ticket, fetched with the header for each connection, goes in the connection parameters.
+          ...(opts.token ? { connectionParams: async () => ({ ticket: await sseTicket(base, opts.token!) }) } : {}),
           ...(opts.EventSource ? { EventSource: opts.EventSource } : {}),
         }),
         false: httpBatchLink({ url, transformer: superjson, headers }),
       }),
     ],
   });
+}
+
+/** A ticket that opens one SSE connection (valid a few minutes), minted by the server for the bearer token. */
+export async function sseTicket(baseUrl: string, token: string): Promise<string> {
+  const res = await fetch(`${baseUrl.replace(/\/$/, "")}/auth/sse-ticket`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: "{}",
+  });
+  if (!res.ok) throw new Error(`could not get a live-events ticket: HTTP ${res.status}`);
+  return ((await res.json()) as { ticket: string }).ticket;
 }

@@ -5,5 +5,6 @@ export { writeFileAtomic, TEMP_FILE_PATTERN } from "./utils/fs/atomic-write";
 export { resolveInside } from "./utils/fs/safe-path";
 export { scanWorkspace, classifyFolder } from "./utils/fs/scan-workspace";
 export { sha256 } from "./utils/hash";
+export { mergeThreeWay, hasConflictMarkers, type ConflictRegion, type MergeResult } from "./utils/three-way-merge";
 export { appRouter, createCaller, type AppRouter } from "./router";
-export type { Context } from "./trpc";
+export { errorIdOf, type Context } from "./trpc";

@@ -1,4 +1,4 @@
-import { timingSafeEqual, createHash } from "node:crypto";
+import { timingSafeEqual, createHash, randomBytes } from "node:crypto";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
@@ -15,12 +15,28 @@ export type Context = {
   actor: string | null;
 };
 
+const errorIds = new WeakMap<object, string>();
+
+/** A short id for an internal error: the answer carries it, the server log has the details under it. */
+export function errorIdOf(error: object): string {
+  let id = errorIds.get(error);
+  if (!id) errorIds.set(error, (id = randomBytes(6).toString("hex")));
+  return id;
+}
+
+/** Errors whose message was written for the caller; anything else (SQL, paths, stack) stays in the log. */
+function isCallerFacing(error: TRPCError): boolean {
+  return error.code !== "INTERNAL_SERVER_ERROR" || error.cause instanceof SpecsyncError;
+}
+
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
+    const message = isCallerFacing(error) ? shape.message : `internal error (id ${errorIdOf(error)}); the server log has the details`;
     return {
       ...shape,
+      message,
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,

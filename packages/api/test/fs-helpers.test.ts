@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { readTextFileConfined } from "../src/utils/fs/safe-open";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -101,5 +103,26 @@ describe("readTextFileSync", () => {
     expect(() => readTextFileSync(w("bin.md", Buffer.from([1, 0, 2])))).toThrow(/binary/);
     expect(() => readTextFileSync(w("bad.md", Buffer.from([0xc3, 0x28])))).toThrow(/UTF-8/);
     expect(() => readTextFileSync(w("big.md", "x".repeat(2000)), 1000)).toThrow(/limit/);
+  });
+});
+
+describe("confined opens (safe-open)", () => {
+  it("follow symlinks that stay inside the root, refuse those that leave it, never hang on a FIFO", () => {
+    const root = mkdtempSync(path.join(tmpdir(), "specsync-confined-"));
+    const outside = mkdtempSync(path.join(tmpdir(), "specsync-outside-"));
+    mkdirSync(path.join(root, "changes/real/specs/demo"), { recursive: true });
+    writeFileSync(path.join(root, "changes/real/proposal.md"), "# inside\n");
+    writeFileSync(path.join(outside, "secret.md"), "# secret\n");
+    symlinkSync("real", path.join(root, "changes/alias")); // a folder link inside the root
+    symlinkSync("proposal.md", path.join(root, "changes/real/linked.md")); // a file link inside the root
+    symlinkSync(path.join(outside, "secret.md"), path.join(root, "changes/real/out.md"));
+    symlinkSync(outside, path.join(root, "changes/real/specs/away"));
+    expect(readTextFileConfined(root, path.join(root, "changes/alias/proposal.md")).content).toBe("# inside\n");
+    expect(readTextFileConfined(root, path.join(root, "changes/real/linked.md")).content).toBe("# inside\n");
+    expect(() => readTextFileConfined(root, path.join(root, "changes/real/out.md"))).toThrow(/outside the OpenSpec root/);
+    expect(() => readTextFileConfined(root, path.join(root, "changes/real/specs/away/secret.md"))).toThrow(/outside the OpenSpec root/);
+    expect(() => readTextFileConfined(root, path.join(root, "../x.md"))).toThrow(/escapes/);
+    execFileSync("mkfifo", [path.join(root, "changes/real/fifo.md")]);
+    expect(() => readTextFileConfined(root, path.join(root, "changes/real/fifo.md"))).toThrow(/not a regular file/);
   });
 });

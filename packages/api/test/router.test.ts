@@ -42,6 +42,11 @@ describeEachDb("tRPC routers through createCaller", (db) => {
     const page1 = await caller.specs.list({ projectId: project.id, kind: "change", sort: "name", limit: 2, withFacets: true });
     expect(page1.items).toHaveLength(2);
     expect(page1.facets).toMatchObject({ total: 3, kind: { change: 3 }, status: { approved: 1, proposing: 2 }, priority: { critical: 1, none: 2 } });
+    // The total is what matches every filter; the per-status counts still show each choice.
+    const approved = await caller.specs.list({ projectId: project.id, kind: "change", status: ["approved"], withFacets: true });
+    expect(approved.facets).toMatchObject({ total: 1, status: { approved: 1, proposing: 2 } });
+    expect(await caller.specs.lookup({ project: project.name, kind: "change", name: "add-beta" })).toMatchObject({ id: id("add-beta") });
+    await expect(caller.specs.lookup({ project: project.name, kind: "change", name: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     const page2 = await caller.specs.list({ projectId: project.id, kind: "change", sort: "name", limit: 2, cursor: page1.nextCursor });
     expect(page2.items.map((i) => i.name)).toEqual(["fix-gamma"]);
     expect(page2.nextCursor).toBeNull();
@@ -101,6 +106,13 @@ describeEachDb("tRPC routers through createCaller", (db) => {
     await expect(caller.specs.setStatus({ id: got.id, status: "review" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     const s = await caller.specs.setStatus({ id: got.id, status: "approved" });
     expect(s.statusChangedBy).toBe("tester");
+    await caller.specs.setPriority({ id: got.id, priority: "high" });
+    // Lifecycle edits live only in the database: their history rows are their only trace.
+    const lifecycle = (await caller.sync.history({ specId: got.id })).items.filter((h) => h.lifecycle).map((h) => [h.action, h.lifecycle, h.actor]);
+    expect(lifecycle).toEqual([
+      ["priority_changed", { field: "priority", from: "none", to: "high" }, "tester"],
+      ["status_changed", { field: "status", from: "proposing", to: "approved" }, "tester"],
+    ]);
     expect((await caller.specs.next({ projectId: project.id }))?.name).toBe("add-beta");
   });
 
@@ -120,7 +132,10 @@ describeEachDb("tRPC routers through createCaller", (db) => {
     expect(h2.items[0]!.id).toBeLessThan(h1.items[1]!.id);
     expect((await caller.sync.history({ projectId: project.id, trigger: "manual" })).items.every((h) => h.trigger === "manual")).toBe(true);
     // restore the version the manual sync replaced
-    const replaced = (await caller.sync.history({ specId: id("add-alpha"), trigger: "manual" })).items[0]!;
+    const manual = (await caller.sync.history({ specId: id("add-alpha"), trigger: "manual" })).items;
+    // The second forceSync found nothing to do: it still leaves a "checked" entry, so a manual sync is never invisible.
+    expect(manual.map((h) => h.action)).toEqual(["checked", "updated"]);
+    const replaced = manual[1]!;
     await caller.sync.restore({ historyId: replaced.id });
     expect(readFileSync(path.join(root, "openspec/changes/add-alpha/proposal.md"), "utf8")).toContain("# Change: Alpha feature");
     expect((await caller.sync.history({ specId: id("add-alpha"), trigger: "restore" })).items).toHaveLength(1);
@@ -133,7 +148,9 @@ describeEachDb("tRPC routers through createCaller", (db) => {
     const other = tempRepo();
     const added = await caller.projects.add({ path: other });
     expect(added.rootPath).toBe(other);
-    await expect(caller.projects.add({ path: "/definitely/not/here" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    // Inside the allowed root a missing folder is a plain error; outside, existence is nobody's business.
+    await expect(caller.projects.add({ path: path.join(path.dirname(other), "not-here") })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(caller.projects.add({ path: "/definitely/not/here" })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const limited = createCaller({ ...ctx(), services: createServices(db().database, { allowedRoots: ["/nonexistent-root"] }) });
     await expect(limited.projects.add({ path: other })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const listed = await caller.projects.list();

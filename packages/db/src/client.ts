@@ -35,9 +35,8 @@ export type Database = {
   close(): Promise<void>;
 };
 
-export function isPostgresUrl(url: string | undefined): url is string {
-  return !!url && /^postgres(ql)?:\/\//.test(url);
-}
+export { isPostgresUrl } from "./is-postgres-url";
+import { isPostgresUrl } from "./is-postgres-url";
 
 export async function createDb(options: CreateDbOptions = {}): Promise<Database> {
   return isPostgresUrl(options.url) ? createPostgres(options.url, options.maxConnections ?? 10) : createPglite(options.dataDir ?? "memory://");

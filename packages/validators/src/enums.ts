@@ -38,12 +38,18 @@ export const SYNC_DIRECTIONS = ["fs_to_db", "db_to_fs"] as const;
 export const syncDirectionSchema = z.enum(SYNC_DIRECTIONS);
 export type SyncDirection = z.infer<typeof syncDirectionSchema>;
 
-export const SYNC_TRIGGERS = ["file_watcher", "periodic", "user_edit", "manual", "startup", "conflict_resolution", "restore"] as const;
+/** `git`: the repository's HEAD, index or branch moved (checkout, pull, stash, rebase, reset). */
+export const SYNC_TRIGGERS = ["file_watcher", "periodic", "user_edit", "manual", "startup", "conflict_resolution", "restore", "git"] as const;
 export const syncTriggerSchema = z.enum(SYNC_TRIGGERS);
 export type SyncTrigger = z.infer<typeof syncTriggerSchema>;
 
-/** What a sync did to the row; `noop` operations write no history row. */
-export const SYNC_ACTIONS = ["created", "updated", "flushed", "archived", "deleted", "restored", "conflict", "failed"] as const;
+/**
+ * What a sync did to the row; `noop` operations write no history row. `status_changed` and
+ * `priority_changed` record lifecycle edits (database only); `checked` records a manual sync that found
+ * nothing to do, so the person who asked for it sees it in the history. `draft_discarded`: a person chose
+ * the disk version over their unsaved text; that text is kept in the entry.
+ */
+export const SYNC_ACTIONS = ["created", "updated", "flushed", "archived", "deleted", "restored", "conflict", "failed", "status_changed", "priority_changed", "checked", "draft_discarded"] as const;
 export const syncActionSchema = z.enum(SYNC_ACTIONS);
 export type SyncAction = z.infer<typeof syncActionSchema>;
 

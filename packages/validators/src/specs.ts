@@ -23,7 +23,7 @@ export const listSpecsInputSchema = z.object({
   order: z.enum(["asc", "desc"]).optional(),
   limit: z.number().int().min(1).max(200).default(50),
   /** Offset cursor returned by the previous page. */
-  cursor: z.number().int().min(0).nullish(),
+  cursor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
   withFacets: z.boolean().default(false),
 });
 export type ListSpecsInput = z.input<typeof listSpecsInputSchema>;
@@ -41,10 +41,21 @@ export const updateFileInputSchema = z.object({
 });
 export type UpdateFileInput = z.infer<typeof updateFileInputSchema>;
 
+/** Text a person chose not to save ("keep disk"): kept in history, restorable like any version. */
+export const discardDraftInputSchema = z.object({
+  id: rowIdSchema,
+  file: editableFileSchema,
+  content: fileContentSchema,
+  baseHash: hashSchema.nullable(),
+  actor: z.string().max(200).optional(),
+});
+export type DiscardDraftInput = z.infer<typeof discardDraftInputSchema>;
+
 export const toggleTaskInputSchema = z.object({
   id: rowIdSchema,
   taskId: z.string().min(1).max(200),
   done: z.boolean(),
+  /** The version of tasks.md the click was made on: the toggle applies while the task's own line is unchanged since. */
   baseHash: hashSchema,
   actor: z.string().max(200).optional(),
 });
@@ -65,3 +76,13 @@ export const setPriorityInputSchema = z.object({
 export type SetPriorityInput = z.infer<typeof setPriorityInputSchema>;
 
 export const nextWorkInputSchema = z.object({ projectId: rowIdSchema.optional() });
+
+/** A readable address: `/p/<project>/changes/<name>` or `/p/<project>/specs/<capability>`. */
+export const lookupInputSchema = z.object({
+  /** Project slug, name or id. */
+  project: z.string().trim().min(1).max(200),
+  kind: specKindSchema,
+  /** Change id (an archived one by its folder name, `2025-01-01-add-x`) or capability id. */
+  name: z.string().min(1).max(300).regex(/^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/i, "not a change or capability id"),
+});
+export type LookupInput = z.infer<typeof lookupInputSchema>;

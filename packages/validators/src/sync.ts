@@ -23,17 +23,23 @@ export type OpenConflict = {
   historyId: number | null;
 };
 
+/** Dates the database can compare: years 1–9999 (JavaScript accepts -271821, PostgreSQL does not). */
+const historyDateSchema = z.coerce
+  .date()
+  .min(new Date("0001-01-01T00:00:00Z"), "dates must be in the years 1 to 9999")
+  .max(new Date("9999-12-31T23:59:59.999Z"), "dates must be in the years 1 to 9999");
+
 export const historyQuerySchema = z.object({
   specId: rowIdSchema.optional(),
   projectId: rowIdSchema.optional(),
   direction: syncDirectionSchema.optional(),
   trigger: syncTriggerSchema.optional(),
   success: z.boolean().optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: historyDateSchema.optional(),
+  to: historyDateSchema.optional(),
   limit: z.number().int().min(1).max(200).default(50),
   /** History id to continue after (exclusive). */
-  cursor: z.number().int().positive().nullish(),
+  cursor: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullish(),
 });
 export type HistoryQuery = z.input<typeof historyQuerySchema>;
 
@@ -48,6 +54,7 @@ export const forceSyncInputSchema = z
   .object({
     specId: rowIdSchema.optional(),
     projectId: rowIdSchema.optional(),
+    actor: z.string().max(200).optional(),
   })
   .refine((v) => !(v.specId && v.projectId), "give a specId or a projectId, not both");
 export type ForceSyncInput = z.infer<typeof forceSyncInputSchema>;

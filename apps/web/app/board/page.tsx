@@ -7,15 +7,17 @@ import { Card } from "~/components/ui/card";
 import { Progress } from "~/components/ui/progress";
 import { PriorityBadge } from "~/components/spec-badges";
 import { STATUS_LABEL } from "~/lib/utils";
+import { useSpecHref } from "~/components/use-spec-href";
 
 const COLUMNS = LIFECYCLE_STATUSES.filter((s) => s !== "archived");
 
 /** Active changes by lifecycle status, highest priority first. */
 export default function BoardPage() {
   const trpc = useTRPC();
+  const hrefOf = useSpecHref();
   const list = useQuery(trpc.specs.list.queryOptions({ kind: "change", archived: false, sort: "priority", limit: 200 }));
   return (
-    <div className="space-y-4">
+    <div className="space-y-4" id="content" tabIndex={-1}>
       <h1 className="text-2xl font-semibold">Board</h1>
       {list.isPending ? <p className="text-sm text-zinc-500">Loading…</p> : null}
       <div className="grid gap-3 md:grid-cols-3 xl:grid-cols-6">
@@ -28,10 +30,10 @@ export default function BoardPage() {
               </h2>
               <div className="space-y-2">
                 {items.map((c) => (
-                  <Link key={c.id} href={`/changes/${c.id}`} className="block">
+                  <Link key={c.id} href={hrefOf(c)} className="block">
                     <Card className="space-y-2 p-2.5 text-sm hover:border-indigo-400">
-                      <div className="font-medium">{c.title}</div>
-                      <div className="flex items-center justify-between">
+                      <div className="font-medium break-words">{c.title}</div>
+                      <div className="flex min-w-0 flex-wrap items-center justify-between gap-x-2 gap-y-1">
                         <PriorityBadge priority={c.priority} />
                         {c.tasksTotal ? <Progress value={c.completion} label={`${c.tasksCompleted}/${c.tasksTotal}`} /> : null}
                       </div>

@@ -9,10 +9,12 @@ import { Button } from "~/components/ui/button";
 import { Select } from "~/components/ui/input";
 import { useToast } from "~/components/ui/toaster";
 import { ClaimBadge } from "~/components/agents/claim-badge";
+import { useSpecHref } from "~/components/use-spec-href";
 
 /** Claim, dependencies (editable) and derived overlaps of one change. */
 export function AgentsPanel({ id, projectId }: { id: string; projectId: string }) {
   const trpc = useTRPC();
+  const hrefOf = useSpecHref();
   const queryClient = useQueryClient();
   const toast = useToast();
   const [adding, setAdding] = useState("");
@@ -41,7 +43,7 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
         <ul className="space-y-1">
           {deps.data?.dependsOn.map((d) => (
             <li key={d.id} className="flex items-center gap-2" data-testid="dependency">
-              <Link href={`/changes/${d.id}`} className="hover:underline">{d.name}</Link>
+              <Link href={d.archived ? `/changes/${d.id}` /* redirects to its archive folder */ : hrefOf({ id: d.id, projectId, kind: "change", name: d.name, path: "", archived: false })} className="hover:underline">{d.name}</Link>
               <span className="text-xs text-zinc-500">{d.archived ? "archived" : d.status}</span>
               <button type="button" aria-label={`remove dependency on ${d.name}`} className="text-zinc-400 hover:text-red-600" onClick={() => remove.mutate({ id, dependsOn: d.id })}>
                 <X className="h-3.5 w-3.5" aria-hidden />
@@ -66,7 +68,7 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
           <ul className="space-y-1">
             {overlaps.data.map((o) => (
               <li key={o.id} data-testid="overlap">
-                <Link href={`/changes/${o.id}`} className="font-medium hover:underline">{o.name}</Link>{" "}
+                <Link href={hrefOf({ id: o.id, projectId, kind: "change", name: o.name, path: "", archived: false })} className="font-medium hover:underline">{o.name}</Link>{" "}
                 <span className="text-xs text-zinc-500">{o.requirements.map((r) => `${r.capability}: ${r.requirement}`).join("; ")}</span>
               </li>
             ))}

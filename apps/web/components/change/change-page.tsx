@@ -45,22 +45,25 @@ export function ChangePage({ id }: { id: string }) {
   const label: Record<string, string> = { proposal: "Proposal", tasks: `Tasks (${s.tasksCompleted}/${s.tasksTotal})`, design: "Design", deltas: `Spec deltas (${deltaFiles.length})`, history: `History (${s.history.count})`, spec: "Spec" };
 
   return (
-    <div className="space-y-4">
-      <div className="text-sm text-zinc-500">
-        <Link href={isChange ? "/" : "/specs"} className="hover:underline">{isChange ? "Changes" : "Specs"}</Link> / {s.name}
+    <div className="min-w-0 space-y-4" id="content" tabIndex={-1}>
+      <div className="text-sm break-words text-zinc-500">
+        <Link href={isChange ? "/" : `/specs?spec=${s.id}`} className="hover:underline">{isChange ? "Changes" : "Specs"}</Link> / {s.name}
       </div>
       <div className="flex flex-wrap items-start justify-between gap-4">
-        <div>
-          <h1 className="text-2xl font-semibold" data-testid="change-heading">{s.title}</h1>
-          <p className="mt-1 font-mono text-xs text-zinc-500">openspec/{s.path}</p>
+        <div className="min-w-0">
+          <h1 className="text-2xl font-semibold break-words" data-testid="change-heading">{s.title}</h1>
+          <p className="mt-1 font-mono text-xs break-all text-zinc-500">openspec/{s.path}</p>
           <div className="mt-2 flex flex-wrap items-center gap-2">
-            <StatusBadge status={s.status} />
-            <PriorityBadge priority={s.priority} />
+            {isChange ? <StatusBadge status={s.status} /> : null}
+            {isChange ? <PriorityBadge priority={s.priority} /> : null}
             {s.tasksTotal ? <Progress value={s.completion} label={`${s.tasksCompleted}/${s.tasksTotal} tasks`} /> : null}
             <SyncState {...s} />
           </div>
         </div>
-        <Card className="flex flex-wrap items-end gap-3 p-3">
+        <Card className="flex flex-wrap items-end gap-3 p-3" data-testid="lifecycle-controls">
+          {/* Status and priority are a change's lifecycle; a main spec has none. */}
+          {isChange ? (
+          <>
           <label className="text-xs text-zinc-500">
             Status
             <Select className="mt-1 block" value={s.status} data-testid="status-select" onChange={(e) => setStatus.mutate({ id, status: e.target.value as (typeof LIFECYCLE_STATUSES)[number] })}>
@@ -77,13 +80,15 @@ export function ChangePage({ id }: { id: string }) {
               ))}
             </Select>
           </label>
+          </>
+          ) : null}
           <Button variant="outline" onClick={() => syncNow.mutate({ specId: id })} disabled={syncNow.isPending}>
             <RefreshCw className={cn("h-4 w-4", syncNow.isPending && "animate-spin")} aria-hidden /> Sync now
           </Button>
         </Card>
       </div>
       {isChange && !s.archived ? <AgentsPanel id={id} projectId={s.projectId} /> : null}
-      {s.statusChangedAt ? <p className="text-xs text-zinc-500">Status set by {s.statusChangedBy ?? "?"} {timeAgo(s.statusChangedAt)}</p> : null}
+      {isChange && s.statusChangedAt ? <p className="text-xs text-zinc-500" suppressHydrationWarning>Status set by {s.statusChangedBy ?? "?"} {timeAgo(s.statusChangedAt)}</p> : null}
 
       {s.conflict ? (
         <Card className="border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-800 dark:bg-amber-950" data-testid="conflict-banner">
@@ -98,23 +103,19 @@ export function ChangePage({ id }: { id: string }) {
       {s.syncError ? <Card className="border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300">Sync error: {s.syncError}</Card> : null}
       {s.parseError ? <Card className="border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-900 dark:bg-amber-950">The OpenSpec CLI would report: {s.parseError}</Card> : null}
 
-      <div role="tablist" aria-label="Documents" className="flex gap-1 border-b border-zinc-200 dark:border-zinc-800">
+      <div role="tablist" aria-label="Documents" className="flex flex-wrap gap-x-1 border-b border-zinc-200 dark:border-zinc-800">
         {tabs.map((t) => (
-          <button key={t} role="tab" type="button" aria-selected={tab === t} data-testid={`tab-${t}`} onClick={() => view.set({ tab: t === tabs[0] ? null : t })} className={cn("-mb-px border-b-2 px-3 py-2 text-sm", tab === t ? "border-indigo-600 font-medium" : "border-transparent text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100")}>
+          <button key={t} role="tab" type="button" aria-selected={tab === t} data-testid={`tab-${t}`} onClick={() => view.set({ tab: t === tabs[0] ? null : t })} className={cn("-mb-px shrink-0 border-b-2 px-3 py-2 text-sm whitespace-nowrap", tab === t ? "border-indigo-600 font-medium" : "border-transparent text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100")}>
             {label[t]}
           </button>
         ))}
       </div>
-      <Card className="p-5" role="tabpanel">
+      <Card className="min-w-0 p-3 sm:p-5" role="tabpanel">
         {tab === "proposal" ? <FilePanel key="p" specId={id} file="proposal.md" content={s.files["proposal.md"]} hash={s.contentHashes["proposal.md"]} /> : null}
         {tab === "spec" ? <FilePanel key="s" specId={id} file="spec.md" content={s.files["spec.md"]} hash={s.contentHashes["spec.md"]} /> : null}
         {tab === "design" ? <FilePanel key="d" specId={id} file="design.md" content={s.files["design.md"]} hash={s.contentHashes["design.md"]} emptyHint="This change has no design.md. Create one to record technical decisions." /> : null}
-        {tab === "tasks" ? (
-          <div className="grid gap-6 lg:grid-cols-2">
-            <TasksPanel specId={id} tasks={s.tasks} hash={s.contentHashes["tasks.md"]} />
-            <FilePanel key="t" specId={id} file="tasks.md" content={s.files["tasks.md"]} hash={s.contentHashes["tasks.md"]} />
-          </div>
-        ) : null}
+        {/* One list: the checkboxes are the rendered tasks.md; Edit opens the file itself. */}
+        {tab === "tasks" ? <FilePanel key="t" specId={id} file="tasks.md" content={s.files["tasks.md"]} hash={s.contentHashes["tasks.md"]} view={<TasksPanel specId={id} tasks={s.tasks} hash={s.contentHashes["tasks.md"]} />} /> : null}
         {tab === "deltas" ? (
           deltaFiles.length === 0 ? (
             <p className="py-8 text-center text-sm text-zinc-500">No delta specs.</p>
@@ -129,7 +130,7 @@ export function ChangePage({ id }: { id: string }) {
             </div>
           )
         ) : null}
-        {tab === "history" ? <HistoryPanel specId={id} /> : null}
+        {tab === "history" ? <HistoryPanel specId={id} files={s.files} /> : null}
       </Card>
     </div>
   );

@@ -1,58 +1,201 @@
 "use client";
-import { useState } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import ReactMarkdown from "react-markdown";
 import remarkGfm from "remark-gfm";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
-import { Pencil, Save, X } from "lucide-react";
-import { useTRPC } from "~/lib/trpc";
+import type { EditorView } from "@codemirror/view";
+import { GitMerge, Pencil, Save, X } from "lucide-react";
+import { useTRPC, useTRPCClient } from "~/lib/trpc";
 import { Button } from "~/components/ui/button";
 import { useToast } from "~/components/ui/toaster";
+import { timeAgo } from "~/lib/utils";
 import { MarkdownEditor } from "./markdown-editor";
 import { ConflictDialog } from "./conflict-dialog";
+import { clearDraft, loadDraft, storeDraft, type Draft } from "./drafts";
+import { useUnsavedGuard } from "./use-unsaved-guard";
 
-type Conflict = { disk: string | null; hash: string | null };
+type Conflict = { merged: string; conflicts: number; currentHash: string | null; n: number };
+type ConflictDetails = { merged?: string; conflicts?: unknown[]; currentHash?: string | null };
 
-/** One file of a change: rendered Markdown, or the editor. Saves send the base hash; CONFLICT opens the diff. */
-export function FilePanel({ specId, file, content, hash, emptyHint }: { specId: string; file: string; content: string | undefined; hash: string | undefined; emptyHint?: string }) {
+const actorName = () => (typeof window === "undefined" ? "web" : (window.localStorage.getItem("specsync.actor") ?? "web"));
+
+/**
+ * One file of a change: rendered Markdown, or the editor. Nothing typed is lost: the text is kept as a
+ * local draft while typed; saves merge three-way on the server with what changed since the version the
+ * edit started from; overlapping edits open the conflict dialog; text a person discards is kept in history.
+ */
+export function FilePanel({ specId, file, content, hash, emptyHint, view: customView }: { specId: string; file: string; content: string | undefined; hash: string | undefined; emptyHint?: string; view?: ReactNode }) {
   const trpc = useTRPC();
+  const client = useTRPCClient();
   const queryClient = useQueryClient();
   const toast = useToast();
   const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState(content ?? "");
-  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const [seed, setSeed] = useState({ text: "", n: 0 });
   // The version the user started from: a save must not silently adopt a newer one that arrived live.
   const [baseHash, setBaseHash] = useState<string | null>(null);
-  const update = useMutation(trpc.specs.update.mutationOptions());
+  const [dirty, setDirty] = useState(false);
+  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const [offered, setOffered] = useState<Draft | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [storageFailed, setStorageFailed] = useState(false);
+  const text = useRef("");
+  /** The text of the base version; null when the editor started from a draft (always unsaved). */
+  const pristine = useRef<string | null>(null);
+  const view = useRef<EditorView | null>(null);
+  const viewBox = useRef<HTMLDivElement>(null);
+  const focusEditButton = useRef(false);
+  const currentHash = hash ?? null;
 
-  const save = async (baseHash: string | null) => {
+  useUnsavedGuard(editing && dirty ? `You have unsaved changes to ${file}. Leave this page? (They stay as a draft in this browser.)` : null);
+
+  // A draft left by a closed tab, a navigation or a crash is offered back when the file is opened again.
+  useEffect(() => {
+    const d = loadDraft(specId, file);
+    if (d && d.content !== content) setOffered(d);
+    else if (d) clearDraft(specId, file);
+    // Only when the panel opens: later live updates must not re-offer a draft that is being edited.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [specId, file]);
+
+  useEffect(() => {
+    if (!editing && focusEditButton.current) {
+      focusEditButton.current = false;
+      viewBox.current?.querySelector<HTMLButtonElement>('[data-testid="edit-button"]')?.focus();
+    }
+  }, [editing]);
+
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
+
+  const startEditing = (initial: string, base: string | null, pristineText: string | null) => {
+    text.current = initial;
+    pristine.current = pristineText;
+    setDirty(pristineText === null || initial !== pristineText);
+    setBaseHash(base);
+    setSeed((s) => ({ text: initial, n: s.n + 1 }));
+    setOffered(null);
+    setConflict(null);
+    setEditing(true);
+    if (pristineText === null || initial !== pristineText) setStorageFailed(!storeDraft(specId, file, { content: initial, baseHash: base }));
+  };
+
+  const onChange = (v: string) => {
+    text.current = v;
+    const isDirty = pristine.current === null || v !== pristine.current;
+    setDirty(isDirty);
+    if (isDirty) setStorageFailed(!storeDraft(specId, file, { content: v, baseHash }));
+    else clearDraft(specId, file);
+  };
+
+  const finish = () => {
+    clearDraft(specId, file);
+    setConflict(null);
+    setDirty(false);
+    focusEditButton.current = true;
+    setEditing(false);
+  };
+
+  const saving = useRef(false);
+  const save = async (content: string, base: string | null) => {
+    // Ctrl+S pressed twice, or Save clicked during a save: one save at a time.
+    if (saving.current) return;
+    saving.current = true;
+    setBusy(true);
     try {
-      await update.mutateAsync({ id: specId, file, content: draft, baseHash });
-      setConflict(null);
-      setEditing(false);
-      toast({ tone: "info", title: `Saved ${file}`, body: "Written to the database and to disk." });
-      await queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
+      const r = await client.specs.update.mutate({ id: specId, file, content, baseHash: base });
+      finish();
+      toast(
+        r.outcome === "merged"
+          ? { tone: "info", title: `Saved ${file}, merged`, body: "Changes made to other lines since you opened it were kept too." }
+          : { tone: "info", title: `Saved ${file}`, body: "Written to the database and to disk." },
+      );
+      await invalidate();
     } catch (err) {
-      if (err instanceof TRPCClientError && err.data?.code === "CONFLICT") {
-        const details = (err.data as { details?: { currentContent?: string | null; currentHash?: string | null } }).details;
-        setConflict({ disk: details?.currentContent ?? null, hash: details?.currentHash ?? null });
-        await queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
+      const details = err instanceof TRPCClientError ? ((err.data as { details?: ConflictDetails } | undefined)?.details ?? null) : null;
+      if (err instanceof TRPCClientError && err.data?.code === "CONFLICT" && typeof details?.merged === "string") {
+        setConflict((c) => ({ merged: details.merged!, conflicts: details.conflicts?.length ?? 1, currentHash: details.currentHash ?? null, n: (c?.n ?? 0) + 1 }));
       } else {
-        toast({ tone: "error", title: `Could not save ${file}`, body: (err as Error).message });
+        toast({ tone: "error", title: `Could not save ${file}`, body: `${(err as Error).message} Your text is still in the editor and kept as a draft.` });
       }
+      await invalidate();
+    } finally {
+      saving.current = false;
+      setBusy(false);
+    }
+  };
+
+  /** Keep the text server-side (a "draft discarded" history entry), then let it go here. */
+  const discard = async (content: string, base: string | null, title: string) => {
+    setBusy(true);
+    try {
+      const r = await client.specs.discardDraft.mutate({ id: specId, file, content, baseHash: base });
+      clearDraft(specId, file);
+      setOffered(null);
+      toast({
+        tone: "info",
+        title,
+        body: `Your text is kept in History as “draft discarded by ${actorName()}” (entry #${r.historyId}); restore it from there.`,
+        href: `${window.location.pathname}?tab=history`,
+      });
+      return true;
+    } catch (err) {
+      toast({ tone: "error", title: "Your text could not be kept in history, so it was not discarded", body: (err as Error).message });
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const keepDisk = async () => {
+    if (await discard(text.current, baseHash, "Kept the disk version")) finish();
+  };
+
+  const cancel = async () => {
+    if (!dirty) return finish();
+    if (!window.confirm(`Discard your unsaved changes to ${file}? They will be kept in History.`)) return;
+    if (await discard(text.current, baseHash, `Discarded your changes to ${file}`)) finish();
+  };
+
+  /** Bring the disk's newer version into the editor now: merged with the user's text, not saved. */
+  const mergeNow = async () => {
+    setBusy(true);
+    try {
+      const p = await client.specs.previewMerge.mutate({ id: specId, file, content: text.current, baseHash });
+      if (p.clean) {
+        startEditing(p.text, p.currentHash, p.currentContent);
+        toast({ tone: "info", title: `Merged the newer ${file} into your text`, body: "Not saved yet: review it, then save." });
+      } else {
+        setConflict((c) => ({ merged: p.text, conflicts: p.conflicts.length, currentHash: p.currentHash, n: (c?.n ?? 0) + 1 }));
+      }
+    } catch (err) {
+      toast({ tone: "error", title: "Could not merge", body: (err as Error).message });
+    } finally {
+      setBusy(false);
     }
   };
 
   if (!editing) {
     return (
       <div>
-        <div className="mb-3 flex justify-end">
-          <Button variant="outline" size="sm" onClick={() => (setDraft(content ?? ""), setBaseHash(hash ?? null), setEditing(true))} data-testid="edit-button">
+        {offered ? (
+          <div className="mb-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-800 dark:bg-amber-950" role="status" data-testid="draft-offer">
+            <strong>You have unsaved changes to {file}</strong> from {timeAgo(new Date(offered.savedAt))}
+            {offered.baseHash === currentHash ? "." : ", made on an earlier version: saving merges them with what changed since."}
+            <div className="mt-2 flex gap-2">
+              <Button size="sm" onClick={() => startEditing(offered.content, offered.baseHash, null)} data-testid="draft-restore">Restore draft</Button>
+              <Button size="sm" variant="outline" disabled={busy} onClick={() => void discard(offered.content, offered.baseHash, "Draft discarded")} data-testid="draft-discard">Discard draft</Button>
+            </div>
+          </div>
+        ) : null}
+        <div className="mb-3 flex justify-end" ref={viewBox}>
+          <Button variant="outline" size="sm" onClick={() => startEditing(content ?? "", currentHash, content ?? "")} data-testid="edit-button">
             <Pencil className="h-3.5 w-3.5" aria-hidden /> {content === undefined ? `Create ${file}` : "Edit"}
           </Button>
         </div>
         {content === undefined ? (
           <p className="py-8 text-center text-sm text-zinc-500">{emptyHint ?? `No ${file} yet.`}</p>
+        ) : customView ? (
+          customView
         ) : (
           <article className="prose-spec max-w-none" data-testid="rendered">
             <ReactMarkdown remarkPlugins={[remarkGfm]}>{content.replace(/^\uFEFF/, "")}</ReactMarkdown>
@@ -61,34 +204,46 @@ export function FilePanel({ specId, file, content, hash, emptyHint }: { specId: 
       </div>
     );
   }
+  const changedOnDisk = currentHash !== baseHash && !conflict;
   return (
     <div>
-      <div className="mb-3 flex items-center justify-between gap-2">
-        <span className="text-xs text-zinc-500">Editing {file} · Ctrl/Cmd+S saves</span>
+      {/* Sticky under the site header: Save and Cancel stay reachable in long documents. */}
+      <div className="sticky top-14 z-30 -mx-2 mb-3 flex flex-wrap items-center justify-between gap-2 rounded-md border border-zinc-200 bg-white/95 px-2 py-1.5 shadow-sm backdrop-blur dark:border-zinc-800 dark:bg-zinc-900/95" data-testid="editor-toolbar">
+        <span className="text-xs text-zinc-500">
+          Editing {file} · Ctrl/Cmd+S saves{dirty ? " · unsaved (kept as a draft in this browser)" : ""}
+          {storageFailed ? <span className="text-red-600"> · this browser refused to keep a draft</span> : null}
+        </span>
         <div className="flex gap-2">
-          <Button variant="ghost" size="sm" onClick={() => setEditing(false)}>
+          <Button variant="ghost" size="sm" onClick={() => void cancel()} disabled={busy} data-testid="cancel-button">
             <X className="h-3.5 w-3.5" aria-hidden /> Cancel
           </Button>
-          <Button size="sm" onClick={() => save(baseHash)} disabled={update.isPending} data-testid="save-button">
-            <Save className="h-3.5 w-3.5" aria-hidden /> {update.isPending ? "Saving…" : "Save"}
+          <Button size="sm" onClick={() => void save(text.current, baseHash)} disabled={busy} data-testid="save-button">
+            <Save className="h-3.5 w-3.5" aria-hidden /> {busy ? "Saving…" : "Save"}
           </Button>
         </div>
       </div>
-      <MarkdownEditor key={`${specId}:${file}`} initial={draft} onChange={setDraft} onSave={() => save(baseHash)} />
+      {changedOnDisk ? (
+        <div className="mb-3 flex flex-wrap items-center justify-between gap-2 rounded-md border border-sky-300 bg-sky-50 p-2 text-sm dark:border-sky-800 dark:bg-sky-950" role="status" aria-live="polite" data-testid="changed-on-disk">
+          <span>{file} was changed on disk while you were editing. Your text is untouched.</span>
+          <Button size="sm" variant="outline" onClick={() => void mergeNow()} disabled={busy} data-testid="merge-now">
+            <GitMerge className="h-3.5 w-3.5" aria-hidden /> Merge now
+          </Button>
+        </div>
+      ) : null}
+      <MarkdownEditor key={`${specId}:${file}:${seed.n}`} initial={seed.text} onChange={onChange} onSave={() => void save(text.current, baseHash)} onView={(v) => (view.current = v)} label={`Edit ${file}`} />
       {conflict ? (
         <ConflictDialog
+          key={conflict.n}
           file={file}
-          disk={conflict.disk}
-          mine={draft}
-          busy={update.isPending}
-          onKeepDisk={() => {
+          merged={conflict.merged}
+          conflicts={conflict.conflicts}
+          busy={busy}
+          onSaveMerged={(merged) => void save(merged, conflict.currentHash)}
+          onKeepMine={() => void save(text.current, conflict.currentHash)}
+          onKeepDisk={() => void keepDisk()}
+          onClose={() => {
             setConflict(null);
-            setEditing(false);
-            toast({ tone: "info", title: "Kept the disk version", body: "Your text was not saved." });
-          }}
-          onOverwrite={() => {
-            setBaseHash(conflict.hash);
-            void save(conflict.hash);
+            requestAnimationFrame(() => view.current?.focus());
           }}
         />
       ) : null}

@@ -2,19 +2,44 @@
 import { useEffect, useRef } from "react";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { markdown } from "@codemirror/lang-markdown";
-import { EditorState } from "@codemirror/state";
+import { Compartment, EditorState } from "@codemirror/state";
 import { EditorView, keymap, lineNumbers, highlightActiveLine } from "@codemirror/view";
-import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { conflictRegions, darkEditorTheme, isDarkPage, lightEditorTheme } from "./editor-theme";
 
-/** CodeMirror 6 in Markdown mode; Ctrl/Cmd+S calls onSave. Uncontrolled: the initial value seeds it. */
-export function MarkdownEditor({ initial, onChange, onSave }: { initial: string; onChange: (v: string) => void; onSave: () => void }) {
+/**
+ * CodeMirror 6 in Markdown mode; Ctrl/Cmd+S calls onSave. Uncontrolled: the initial value seeds it (remount
+ * with a key to load another text). Follows the page's dark mode live. `tabMovesFocus` leaves Tab to the
+ * browser (inside a dialog, where Tab must cycle through the dialog's controls).
+ */
+export function MarkdownEditor({
+  initial,
+  onChange,
+  onSave,
+  onView,
+  autoFocus = true,
+  tabMovesFocus = false,
+  label,
+  testId = "editor",
+}: {
+  initial: string;
+  onChange: (v: string) => void;
+  onSave: () => void;
+  onView?: (view: EditorView | null) => void;
+  autoFocus?: boolean;
+  tabMovesFocus?: boolean;
+  label?: string;
+  testId?: string;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const save = useRef(onSave);
   const change = useRef(onChange);
+  const viewRef = useRef(onView);
   save.current = onSave;
   change.current = onChange;
+  viewRef.current = onView;
   useEffect(() => {
     if (!host.current) return;
+    const theme = new Compartment();
     const view = new EditorView({
       parent: host.current,
       state: EditorState.create({
@@ -24,20 +49,30 @@ export function MarkdownEditor({ initial, onChange, onSave }: { initial: string;
           highlightActiveLine(),
           history(),
           markdown(),
-          syntaxHighlighting(defaultHighlightStyle),
+          theme.of(isDarkPage() ? darkEditorTheme : lightEditorTheme),
+          conflictRegions,
           EditorView.lineWrapping,
-          keymap.of([{ key: "Mod-s", preventDefault: true, run: () => (save.current(), true) }, indentWithTab, ...defaultKeymap, ...historyKeymap]),
+          keymap.of([{ key: "Mod-s", preventDefault: true, run: () => (save.current(), true) }, ...(tabMovesFocus ? [] : [indentWithTab]), ...defaultKeymap, ...historyKeymap]),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) change.current(u.state.doc.toString());
           }),
+          EditorView.contentAttributes.of({ "aria-label": label ?? "Markdown editor" }),
           EditorView.theme({ "&": { minHeight: "24rem" }, ".cm-scroller": { fontFamily: "var(--font-mono)" } }),
         ],
       }),
     });
-    view.focus();
-    return () => view.destroy();
+    // The theme toggle flips a class on <html>: follow it without remounting (the text and undo stay).
+    const observer = new MutationObserver(() => view.dispatch({ effects: theme.reconfigure(isDarkPage() ? darkEditorTheme : lightEditorTheme) }));
+    observer.observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
+    viewRef.current?.(view);
+    if (autoFocus) view.focus();
+    return () => {
+      observer.disconnect();
+      viewRef.current?.(null);
+      view.destroy();
+    };
     // Seeded once per mount; the parent remounts with a key to load another text.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
-  return <div ref={host} data-testid="editor" />;
+  return <div ref={host} data-testid={testId} />;
 }

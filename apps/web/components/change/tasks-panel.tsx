@@ -1,31 +1,55 @@
 "use client";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useTRPC } from "~/lib/trpc";
+import { useEffect, useRef, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { useTRPC, useTRPCClient } from "~/lib/trpc";
 import { useToast } from "~/components/ui/toaster";
+import { InlineMarkdown } from "~/components/inline-markdown";
 
 type Task = { id: string; text: string; done: boolean; line: number; group: string | null };
 
-/** Checkboxes that toggle one task (one byte on disk), optimistically, rolled back on error. */
+/**
+ * Checkboxes that toggle one task (one byte on disk). Clicks are queued and sent one after another, each
+ * an operation on its task (the server applies it while that task's line is unchanged), so fast clicks
+ * are neither lost nor refused; the boxes show the clicked state until the queue has drained.
+ */
 export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Task[]; hash: string | undefined }) {
   const trpc = useTRPC();
+  const client = useTRPCClient();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const key = trpc.specs.get.queryKey({ id: specId });
-  const toggle = useMutation(
-    trpc.specs.toggleTask.mutationOptions({
-      onMutate: async (vars) => {
-        await queryClient.cancelQueries({ queryKey: key });
-        const previous = queryClient.getQueryData(key);
-        queryClient.setQueryData(key, (old) => (old ? { ...old, tasks: old.tasks.map((t) => (t.id === vars.taskId ? { ...t, done: vars.done } : t)) } : old));
-        return { previous };
-      },
-      onError: (err, _vars, ctx) => {
-        if (ctx?.previous) queryClient.setQueryData(key, ctx.previous);
-        toast({ tone: "error", title: "Task not updated", body: err.message });
-      },
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() }),
-    }),
-  );
+  const [pending, setPending] = useState<Record<string, boolean>>({});
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  const inFlight = useRef(0);
+  // The newest version known: the previous click's result, or what the page loaded when idle.
+  const latest = useRef(hash);
+  useEffect(() => {
+    if (inFlight.current === 0) latest.current = hash;
+  }, [hash]);
+
+  const click = (task: Task, done: boolean) => {
+    setPending((p) => ({ ...p, [task.id]: done }));
+    inFlight.current++;
+    queue.current = queue.current.then(async () => {
+      try {
+        if (!latest.current) throw new Error("this change has no tasks.md");
+        const r = await client.specs.toggleTask.mutate({ id: specId, taskId: task.id, done, baseHash: latest.current });
+        latest.current = r.hash;
+      } catch (err) {
+        setPending((p) => {
+          if (p[task.id] !== done) return p;
+          const { [task.id]: _dropped, ...rest } = p;
+          return rest;
+        });
+        toast({ tone: "error", title: `Task ${task.id} not updated`, body: (err as Error).message });
+      } finally {
+        if (--inFlight.current === 0) {
+          await queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
+          if (inFlight.current === 0) setPending({});
+        }
+      }
+    });
+  };
+
   if (tasks.length === 0) return <p className="py-8 text-center text-sm text-zinc-500">No tasks in tasks.md.</p>;
   const groups: { name: string | null; tasks: Task[] }[] = [];
   for (const t of tasks) {
@@ -33,30 +57,28 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
     if (last && last.name === t.group) last.tasks.push(t);
     else groups.push({ name: t.group, tasks: [t] });
   }
+  const saving = Object.keys(pending).length > 0;
   return (
-    <div className="space-y-4" data-testid="tasks-panel">
+    <div className="space-y-4" data-testid="tasks-panel" data-saving={saving ? "true" : "false"}>
       {groups.map((g, i) => (
         <section key={i}>
           {g.name ? <h3 className="mb-1 text-sm font-semibold">{g.name}</h3> : null}
           <ul className="space-y-1">
-            {g.tasks.map((t) => (
-              <li key={t.id}>
-                <label className="flex cursor-pointer items-start gap-2 rounded px-1 py-0.5 hover:bg-zinc-50 dark:hover:bg-zinc-800/50">
-                  <input
-                    type="checkbox"
-                    className="mt-1 h-4 w-4 accent-indigo-600"
-                    checked={t.done}
-                    disabled={!hash}
-                    data-testid={`task-${t.id}`}
-                    onChange={(e) => hash && toggle.mutate({ id: specId, taskId: t.id, done: e.target.checked, baseHash: hash })}
-                  />
-                  <span className={t.done ? "text-zinc-500 line-through" : ""}>{t.text}</span>
-                </label>
-              </li>
-            ))}
+            {g.tasks.map((t) => {
+              const done = pending[t.id] ?? t.done;
+              return (
+                <li key={t.id}>
+                  <label className="flex cursor-pointer items-start gap-2 rounded px-1 py-0.5 hover:bg-zinc-50 dark:hover:bg-zinc-800/50">
+                    <input type="checkbox" className="mt-1 h-4 w-4 accent-indigo-600" checked={done} disabled={!hash} data-testid={`task-${t.id}`} onChange={(e) => click(t, e.target.checked)} />
+                    <span className={done ? "text-zinc-500 line-through" : ""} data-testid="task-label"><InlineMarkdown text={t.text} /></span>
+                  </label>
+                </li>
+              );
+            })}
           </ul>
         </section>
       ))}
+      {saving ? <p className="text-xs text-zinc-500" role="status">Saving…</p> : null}
     </div>
   );
 }

@@ -12,7 +12,7 @@ export const syncRouter = router({
   specStatus: procedure.input(z.object({ specId: rowIdSchema })).query(({ ctx, input }) => ctx.services.status.ofSpec(input.specId)),
 
   /** Sync now, both directions, ignoring the schedule: one change, one project, or everything. */
-  forceSync: procedure.input(forceSyncInputSchema.optional()).mutation(({ ctx, input }) => ctx.services.status.forceSync(input ?? {})),
+  forceSync: procedure.input(forceSyncInputSchema.optional()).mutation(({ ctx, input }) => ctx.services.status.forceSync({ ...input, actor: input?.actor ?? ctx.actor ?? undefined })),
 
   history: procedure.input(historyQuerySchema).query(({ ctx, input }) => ctx.services.history.list(input)),
 

@@ -2,6 +2,7 @@ import { statSync, watch as watchDir, type FSWatcher as DirWatcher } from "node:
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import type { ProjectRow } from "@specsync/db";
+import { SYNC_DEFAULTS } from "@specsync/settings";
 import { errorMessage } from "../utils/errors";
 import { TEMP_FILE_PATTERN } from "../utils/fs/atomic-write";
 import { CHANGE_FILES, classifyFolder, listTrackedFiles, SPEC_FILE } from "../utils/fs/scan-workspace";
@@ -73,7 +74,7 @@ export class FileWatcherService {
   }
 
   get debounceMs(): number {
-    return this.opts.debounceMs ?? 5;
+    return this.opts.debounceMs ?? SYNC_DEFAULTS.debounceMs;
   }
 
   async start(): Promise<void> {

@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, gt, gte, lt, lte, syncHistory, type Database, type SyncHistoryRow } from "@specsync/db";
+import { and, asc, desc, eq, gt, gte, lt, lte, sql, syncHistory, type Database, type SyncHistoryRow } from "@specsync/db";
 import { historyQuerySchema, type HistoryQuery } from "@specsync/validators";
+import { sha256 } from "../utils/hash";
 
 export type NewHistory = typeof syncHistory.$inferInsert;
 
@@ -39,6 +40,21 @@ export class HistoryService {
       .where(and(gt(syncHistory.id, id), projectId ? eq(syncHistory.projectId, projectId) : undefined))
       .orderBy(asc(syncHistory.id))
       .limit(limit);
+  }
+
+  /**
+   * An earlier version of one file, found by its hash among the versions history keeps (every version
+   * the database held is kept once replaced). Newest first, bounded: a base older than that is unknown.
+   */
+  async versionOf(specId: string, file: string, hash: string, scan = 200): Promise<string | undefined> {
+    const rows = await this.database.db
+      .select({ content: sql<string | null>`${syncHistory.previousContent} ->> ${file}` })
+      .from(syncHistory)
+      .where(and(eq(syncHistory.specId, specId), sql`${syncHistory.previousContent} ? ${file}`))
+      .orderBy(desc(syncHistory.id))
+      .limit(scan);
+    for (const r of rows) if (r.content !== null && sha256(r.content) === hash) return r.content;
+    return undefined;
   }
 
   async get(id: number): Promise<SyncHistoryRow | undefined> {

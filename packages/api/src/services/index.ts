@@ -1,9 +1,12 @@
 import type { Database } from "@specsync/db";
+import { SYNC_DEFAULTS } from "@specsync/settings";
 import type { AtomicWriteHooks } from "../utils/fs/atomic-write";
 import { ChangeLookup } from "./change-lookup";
 import { ClaimsService } from "./claims-service";
 import { DependenciesService } from "./dependencies-service";
+import { FileEditService } from "./file-edit-service";
 import { HistoryService } from "./history-service";
+import { CliOutputService } from "./openspec-output";
 import { OpenSpecSyncService } from "./openspec-sync-service";
 import { ProjectsService } from "./projects-service";
 import { SpecsService } from "./specs-service";
@@ -18,6 +21,8 @@ export type ServicesOptions = RuntimeOptions & {
   writeHooks?: AtomicWriteHooks;
   /** Concurrency of manual project syncs. */
   concurrency?: number;
+  /** A row not synced for this long counts as stale in the sync status. */
+  statusStaleSeconds?: number;
 };
 
 /** Every service, wired to one database. Routers, the server and the CLI all start here. */
@@ -25,23 +30,27 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const history = new HistoryService(database);
   const events = new SyncEventBus(database);
   const sync = new OpenSpecSyncService({ database, history, events, writeHooks: options.writeHooks, log: options.log });
-  const specs = new SpecsService(database, sync, events);
+  const edits = new FileEditService(sync, history, events);
+  const specs = new SpecsService(database, sync, events, edits);
   const allowedRoots = options.allowedRoots?.length ? options.allowedRoots : [process.cwd()];
   const projects = new ProjectsService(database, sync, allowedRoots);
   const runtime = new SyncRuntime({ database, sync, projects, events, history }, options);
-  const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? 10);
+  const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? SYNC_DEFAULTS.concurrency, options.statusStaleSeconds ?? SYNC_DEFAULTS.statusStaleSeconds);
+  /** `openspec list/show --json`, byte for byte, from the database (the CLI and GET /cli/v1/…). */
+  const cliOutput = new CliOutputService(database);
   const claims = new ClaimsService(database, events);
   const dependencies = new DependenciesService(database, events);
   const overlaps = new OverlapsService(database);
   const workQueue = new WorkQueueService(database, claims, overlaps, events);
   const changes = new ChangeLookup(database);
-  return { database, history, events, sync, specs, projects, runtime, status, claims, dependencies, overlaps, workQueue, changes };
+  return { database, history, events, sync, edits, specs, projects, runtime, status, cliOutput, claims, dependencies, overlaps, workQueue, changes };
 }
 
 export type Services = ReturnType<typeof createServices>;
 
 export { FileWatcherService, isIgnoredName } from "./file-watcher-service";
 export { SyncScheduler } from "./sync-scheduler";
+export { CliOutputService };
 export { HistoryService, OpenSpecSyncService, ProjectsService, SpecsService, SyncEventBus, SyncRuntime, SyncStatusService };
 export type { SyncOutcome, SyncSummary, FileStatus, FileState } from "./openspec-sync-service";
 export type { SpecListItem } from "./specs-service";
@@ -49,5 +58,7 @@ export type { Claim, ClaimResult } from "./claims-service";
 export type { Dependencies, DependencyLink } from "./dependencies-service";
 export type { Overlap } from "./overlaps";
 export type { NextWork, WorkItem } from "./work-queue-service";
+export { FileEditService };
+export type { MergePreview, SaveOutcome, SaveResult } from "./file-edit-service";
 export type { PublishedEvent } from "./sync-events";
 export type { WatcherState } from "./file-watcher-service";

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, realpathSync, statSync, unlinkSync, type Stats } from "node:fs";
+import { existsSync, readdirSync, realpathSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import {
   and,
@@ -16,11 +16,13 @@ import {
   type ProjectRow,
   type SpecRow,
 } from "@specsync/db";
+import { SYNC_DEFAULTS } from "@specsync/settings";
 import {
   MAX_CONTENT_BYTES,
   type ConflictDetails,
   type ConflictResolution,
   type OpenConflict,
+  type ParsedDocument,
   type SyncAction,
   type SyncTrigger,
 } from "@specsync/validators";
@@ -29,10 +31,11 @@ import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { chunk, mapLimit } from "../utils/concurrency";
 import { errorMessage, isDatabaseUnavailable, SpecsyncError } from "../utils/errors";
 import { removeStaleTempFiles, writeFileAtomic, type AtomicWriteHooks } from "../utils/fs/atomic-write";
-import { readTextFileSync } from "../utils/fs/read-text";
+import { readTextFileConfined, unlinkConfined } from "../utils/fs/safe-open";
 import { resolveInside } from "../utils/fs/safe-path";
 import { classifyFolder, isTrackedFile, listTrackedFilesDetailed, scanWorkspace, type FolderRef } from "../utils/fs/scan-workspace";
 import { sha256 } from "../utils/hash";
+import { findNestedChanges, folderLastModified } from "../utils/fs/change-folder";
 import { folderFingerprint } from "../utils/fs/folder-fingerprint";
 import { KeyedMutex } from "../utils/keyed-mutex";
 import { deriveFields } from "../utils/openspec";
@@ -219,7 +222,7 @@ export class OpenSpecSyncService {
       project,
       targets.map((ref) => ({ ref, row: byPath.get(ref.path) ?? null })),
       trigger,
-      options.concurrency ?? 10,
+      options.concurrency ?? SYNC_DEFAULTS.concurrency,
       moveCandidates,
     );
     const { outcomes, failed, changed } = summary;
@@ -235,7 +238,7 @@ export class OpenSpecSyncService {
   }
 
   /** Reconcile known rows (the scheduler's stale batch) without re-reading each row first. */
-  async syncRows(project: ProjectRow, rows: SyncStateRow[], trigger: SyncTrigger, concurrency = 10): Promise<SyncSummary> {
+  async syncRows(project: ProjectRow, rows: SyncStateRow[], trigger: SyncTrigger, concurrency: number = SYNC_DEFAULTS.concurrency): Promise<SyncSummary> {
     const items = rows.flatMap((row) => {
       const ref = classifyFolder(row.path);
       return ref ? [{ ref, row }] : [];
@@ -244,7 +247,7 @@ export class OpenSpecSyncService {
   }
 
   /** Folders on disk with no row, and live rows whose folder is gone: what a watcher may have missed. */
-  async discover(project: ProjectRow, trigger: SyncTrigger, concurrency = 10): Promise<SyncSummary> {
+  async discover(project: ProjectRow, trigger: SyncTrigger, concurrency: number = SYNC_DEFAULTS.concurrency): Promise<SyncSummary> {
     const dir = this.openspecDir(project);
     if (!existsSync(dir)) return { total: 0, succeeded: 0, failed: 0, changed: 0, outcomes: [] };
     const refs = scanWorkspace(dir);
@@ -397,7 +400,7 @@ export class OpenSpecSyncService {
         continue;
       }
       try {
-        const text = readTextFileSync(path.join(folderAbs, file));
+        const text = readTextFileConfined(openspecDir, path.join(folderAbs, file));
         files.set(file, { hash: sha256(text.bytes), content: text.content, stat: text.stat });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
@@ -478,7 +481,16 @@ export class OpenSpecSyncService {
         if (fingerprint !== row.statFingerprint || row.syncError || row.pendingFiles.length) {
           await this.db
             .update(openspecSpecs)
-            .set({ fileStats: stats, statFingerprint: fingerprint, syncError: null, pendingFiles: [], lastSyncedAt: now(), fileModifiedAt: this.latestMtime(disk.files) })
+            .set({
+              fileStats: stats,
+              statFingerprint: fingerprint,
+              syncError: null,
+              pendingFiles: [],
+              lastSyncedAt: now(),
+              fileModifiedAt: this.folderModifiedAt(folderAbs, ref, disk.files),
+              // A folder with no tracked file may have become (or stopped being) a wrapper of nested changes.
+              ...(disk.files.size === 0 ? { parsed: this.parsedOf(folderAbs, ref, {}) } : {}),
+            })
             .where(eq(openspecSpecs.id, row.id));
         }
         return { specId: row.id, ...base, action: "noop", success: true, filesChanged: [] };
@@ -530,20 +542,20 @@ export class OpenSpecSyncService {
         };
         try {
           if (content === undefined) {
-            const current = this.readCurrent(abs);
+            const current = this.readCurrent(abs, openspecDir);
             if ((current?.hash ?? null) !== expectedHash) {
               fileWins(current);
               continue;
             }
             flushPrevious[file] = current?.content ?? null;
-            unlinkSync(abs);
+            unlinkConfined(openspecDir, abs);
           } else {
             // The guarded write re-checks the file right before replacing it, and returns what it replaced.
             try {
-              flushPrevious[file] = (await writeFileAtomic(abs, content, { ...this.opts.writeHooks, expectedHash })).replaced;
+              flushPrevious[file] = (await writeFileAtomic(abs, content, { ...this.opts.writeHooks, expectedHash, root: openspecDir })).replaced;
             } catch (err) {
               if (!(err instanceof SpecsyncError && err.code === "CONFLICT")) throw err;
-              fileWins(this.readCurrent(abs));
+              fileWins(this.readCurrent(abs, openspecDir));
               continue;
             }
           }
@@ -566,7 +578,7 @@ export class OpenSpecSyncService {
         ? { files: conflicts, detectedAt: now().toISOString(), fsModifiedAt: this.latestMtime(disk.files)?.toISOString() ?? null, dbModifiedAt: full?.dbModifiedAt?.toISOString() ?? null, historyId: null }
         : (full?.conflict ?? null);
       const values: PgUpdateSetSource<typeof openspecSpecs> = {
-        ...this.folderValues(ref, files, disk.files, fingerprintOf()),
+        ...this.folderValues(folderAbs, ref, files, disk.files, fingerprintOf()),
         baseHashes,
         pendingFiles: flushError ? toFlush.filter((f) => !flushed.includes(f) && !conflicts.includes(f)) : [],
         conflict,
@@ -643,11 +655,13 @@ export class OpenSpecSyncService {
   }
 
   /** Everything a row holds that comes from its folder's files: content, parsed fields, hashes, stats. */
-  private folderValues(ref: FolderRef, files: FileMap, disk: Map<string, DiskFile>, fingerprint: string | null) {
+  private folderValues(folderAbs: string, ref: FolderRef, files: FileMap, disk: Map<string, DiskFile>, fingerprint: string | null) {
     const stats = this.fileStats(disk);
+    const derived = deriveFields(ref.kind, ref.name, files);
     return {
       ...contentColumns(ref.kind, files),
-      ...deriveFields(ref.kind, ref.name, files),
+      ...derived,
+      parsed: this.withNested(folderAbs, ref, files, derived.parsed),
       name: ref.name,
       path: ref.path,
       archived: ref.archived,
@@ -655,8 +669,31 @@ export class OpenSpecSyncService {
       contentHashes: hashFiles(files),
       fileStats: stats,
       statFingerprint: fingerprint,
-      fileModifiedAt: this.latestMtime(disk),
+      fileModifiedAt: this.folderModifiedAt(folderAbs, ref, disk),
     };
+  }
+
+  /** `openspec list`'s lastModified for an active change (any file, tracked or not); newest tracked file otherwise. */
+  private folderModifiedAt(folderAbs: string, ref: FolderRef, disk: Map<string, DiskFile>): Date | null {
+    if (ref.kind === "change" && !ref.archived) {
+      try {
+        return folderLastModified(folderAbs);
+      } catch {
+        // vanished meanwhile: the next sync sees the folder gone
+      }
+    }
+    return this.latestMtime(disk);
+  }
+
+  private parsedOf(folderAbs: string, ref: FolderRef, files: FileMap) {
+    return this.withNested(folderAbs, ref, files, deriveFields(ref.kind, ref.name, files).parsed);
+  }
+
+  /** Record nested change folders (only possible when the folder has no tracked file of its own). */
+  private withNested(folderAbs: string, ref: FolderRef, files: FileMap, parsed: ParsedDocument): ParsedDocument {
+    if (ref.kind !== "change" || ref.archived || Object.keys(files).length) return parsed;
+    const nested = findNestedChanges(path.dirname(folderAbs), path.basename(folderAbs));
+    return nested ? { ...parsed, nested } : parsed;
   }
 
   /**
@@ -685,7 +722,7 @@ export class OpenSpecSyncService {
         }
         const files: FileMap = {};
         for (const [f, d] of disk.files) files[f] = d.content!;
-        const values = this.folderValues(ref, files, disk.files, this.storableFingerprint(folderAbs, disk, disk.temps.length));
+        const values = this.folderValues(folderAbs, ref, files, disk.files, this.storableFingerprint(folderAbs, disk, disk.temps.length));
         rows.push({ ...values, projectId: project.id, kind: ref.kind, baseHashes: values.contentHashes, lastSyncedAt: now(), ...(ref.archived ? { status: "archived" as const } : {}) } as NewSpecRow);
       }
       if (rows.length) {
@@ -770,9 +807,9 @@ export class OpenSpecSyncService {
     return { specId, name: ref.name, path: ref.path, action: "failed", success: false, error, filesChanged: [], ...(historyId ? { historyId } : {}) };
   }
 
-  private readCurrent(abs: string): { hash: string; content: string; stat: Stats } | null {
+  private readCurrent(abs: string, root: string): { hash: string; content: string; stat: Stats } | null {
     try {
-      const t = readTextFileSync(abs);
+      const t = readTextFileConfined(root, abs);
       return { hash: sha256(t.bytes), content: t.content, stat: t.stat };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
@@ -789,7 +826,8 @@ export class OpenSpecSyncService {
   private latestMtime(files: Map<string, DiskFile>): Date | null {
     let latest = 0;
     for (const d of files.values()) latest = Math.max(latest, d.stat.mtimeMs);
-    return latest ? new Date(latest) : null;
+    // Rounded like Node's stat.mtime (what the CLI prints), not truncated.
+    return latest ? new Date(Math.round(latest)) : null;
   }
 
   // ---------------------------------------------------------------- database → filesystem
@@ -826,7 +864,7 @@ export class OpenSpecSyncService {
         throw new SpecsyncError("CONFLICT", `${input.file} was changed since you loaded it`, { currentContent: dbFiles[input.file] ?? null, currentHash });
       }
       // The file on disk must still be what we last synced; otherwise import it first (the file wins).
-      const disk = this.readCurrent(abs);
+      const disk = this.readCurrent(abs, openspecDir);
       if ((disk?.hash ?? null) !== (row.baseHashes[input.file] ?? null)) {
         await this.reconcileLocked(project, classifyFolder(row.path)!, "file_watcher");
         throw new SpecsyncError("CONFLICT", `${input.file} was changed on disk; the disk version has been loaded`, { currentContent: disk?.content ?? null, currentHash: disk?.hash ?? null });
@@ -854,7 +892,7 @@ export class OpenSpecSyncService {
       // 2. Immediate atomic flush; the file is re-checked right before the rename replaces it.
       let replaced: string | null = disk?.content ?? null;
       try {
-        const written = await writeFileAtomic(abs, input.content, { ...this.opts.writeHooks, expectedHash: row.baseHashes[input.file] ?? null });
+        const written = await writeFileAtomic(abs, input.content, { ...this.opts.writeHooks, expectedHash: row.baseHashes[input.file] ?? null, root: openspecDir });
         // A write that slipped in between the check and the rename: its bytes go to history, not nowhere.
         if (written.replacedHash !== (row.baseHashes[input.file] ?? null)) replaced = written.replaced;
       } catch (err) {

@@ -5,6 +5,11 @@ import type { AddProjectInput } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 
+function isWithin(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
 /** Is `dir/openspec` an OpenSpec root (config.yaml, or the legacy project.md/AGENTS.md)? */
 export function isOpenSpecRoot(dir: string): boolean {
   const root = path.join(dir, "openspec");
@@ -35,17 +40,32 @@ export class ProjectsService {
     });
   }
 
-  /** Validate a path and register it: it must exist, hold an OpenSpec root and lie under an allowed root. */
+  /**
+   * Validate a path and register it: it must lie under an allowed root, exist and hold an OpenSpec root.
+   * The root check comes first and on the path as written, so a path outside gets the same answer
+   * whether it exists or not (no probing of the disk through this call), and the answer names no root.
+   */
   async add(input: AddProjectInput): Promise<ProjectRow> {
+    const outside = () => new SpecsyncError("FORBIDDEN", "this path is not under an allowed root (SPECSYNC_ALLOWED_ROOTS)");
     const resolved = path.resolve(input.path);
-    if (!existsSync(resolved) || !statSync(resolved).isDirectory()) throw new SpecsyncError("BAD_REQUEST", `${input.path} is not a folder`);
-    const real = realpathSync(resolved);
-    const allowed = this.allowedRoots.some((r) => {
-      if (!existsSync(r)) return false;
-      const rel = path.relative(realpathSync(r), real);
-      return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+    const roots = this.allowedRoots.flatMap((r) => {
+      const lexical = path.resolve(r);
+      try {
+        return [lexical, realpathSync(lexical)];
+      } catch {
+        return [];
+      }
     });
-    if (!allowed) throw new SpecsyncError("FORBIDDEN", `${input.path} is not under SPECSYNC_ALLOWED_ROOTS (${this.allowedRoots.join(", ")})`);
+    if (!roots.some((r) => isWithin(r, resolved))) throw outside();
+    let real: string;
+    try {
+      real = realpathSync(resolved);
+    } catch {
+      throw new SpecsyncError("BAD_REQUEST", `${input.path} is not a folder`);
+    }
+    // Under a root as written, but a symlink may lead elsewhere: the real path must be inside too.
+    if (!roots.some((r) => isWithin(r, real))) throw outside();
+    if (!statSync(real).isDirectory()) throw new SpecsyncError("BAD_REQUEST", `${input.path} is not a folder`);
     if (!isOpenSpecRoot(real)) throw new SpecsyncError("BAD_REQUEST", `${input.path} has no openspec/ folder (config.yaml, project.md, specs/ or changes/)`);
     return this.sync.ensureProject(real, input.name);
   }

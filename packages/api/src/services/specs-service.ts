@@ -9,6 +9,7 @@ import {
   isNull,
   lte,
   openspecSpecs,
+  projects,
   sql,
   syncChecks,
   syncHistory,
@@ -17,19 +18,20 @@ import {
 } from "@specsync/db";
 import {
   listSpecsInputSchema,
+  projectSlug,
+  type LookupInput,
+  type SpecKind,
   PRIORITY_RANK,
   STATUS_TRANSITIONS,
-  type ChangeListItemJson,
   type ListSpecsInput,
   type SetPriorityInput,
   type SetStatusInput,
-  type SpecShowJson,
   type ToggleTaskInput,
   type UpdateFileInput,
 } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
-import { outline, parseTasks, toggleTask as toggleTaskContent } from "../utils/openspec";
-import { byCodeUnit } from "../utils/openspec/change-show";
+import { outline, parseTasks, requirementOutline, type OutlineHeading } from "../utils/openspec";
+import type { FileEditService } from "./file-edit-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
 import type { SyncEventBus } from "./sync-events";
@@ -75,10 +77,27 @@ export class SpecsService {
     private readonly database: Database,
     private readonly sync: OpenSpecSyncService,
     private readonly events: SyncEventBus,
+    private readonly edits: FileEditService,
   ) {}
 
   private get db() {
     return this.database.db;
+  }
+
+  /** Heading outlines by content hash: a full Markdown parse is most of a change page's cost, and files rarely change. */
+  private readonly outlines = new Map<string, OutlineHeading[]>();
+
+  private outlineOf(content: string, hash: string | undefined): OutlineHeading[] {
+    if (!hash) return outline(content);
+    let hit = this.outlines.get(hash);
+    if (hit) {
+      this.outlines.delete(hash); // refresh its place: the map's order is least recently used first
+    } else {
+      hit = outline(content);
+      if (this.outlines.size >= 2000) this.outlines.delete(this.outlines.keys().next().value!);
+    }
+    this.outlines.set(hash, hit);
+    return hit;
   }
 
   async list(input: ListSpecsInput) {
@@ -116,12 +135,15 @@ export class SpecsService {
       .offset(offset);
     const hasMore = rows.length > q.limit;
     if (hasMore) rows.pop();
-    const facets = q.withFacets ? await this.facets(and(...filters)) : null;
+    const facets = q.withFacets ? await this.facets(and(...filters), q.status, q.priority) : null;
     return { items: rows as SpecListItem[], nextCursor: hasMore ? offset + q.limit : null, facets };
   }
 
-  /** Counts per status, priority and kind for the current filters (except status/priority themselves). */
-  private async facets(where: ReturnType<typeof and>) {
+  /**
+   * Counts per status, priority and kind for the current filters except status/priority themselves (so a
+   * status menu can show what each choice would give); `total` honours every filter: it is what matches.
+   */
+  private async facets(where: ReturnType<typeof and>, statuses?: readonly string[], priorities?: readonly string[]) {
     const rows = await this.db
       .select({ status: openspecSpecs.status, priority: openspecSpecs.priority, kind: openspecSpecs.kind, archived: openspecSpecs.archived, n: sql<number>`count(*)::int` })
       .from(openspecSpecs)
@@ -135,7 +157,7 @@ export class SpecsService {
       status[r.status] = (status[r.status] ?? 0) + r.n;
       priority[r.priority] = (priority[r.priority] ?? 0) + r.n;
       kind[r.kind] = (kind[r.kind] ?? 0) + r.n;
-      total += r.n;
+      if ((!statuses?.length || statuses.includes(r.status)) && (!priorities?.length || priorities.includes(r.priority))) total += r.n;
     }
     return { status, priority, kind, total };
   }
@@ -149,8 +171,8 @@ export class SpecsService {
       .select({ n: sql<number>`count(*)::int`, failures: sql<number>`count(*) filter (where not ${syncHistory.success})::int`, last: sql<Date | null>`max(${syncHistory.createdAt})` })
       .from(syncHistory)
       .where(eq(syncHistory.specId, id));
-    const outlines: Record<string, ReturnType<typeof outline>> = {};
-    for (const [f, c] of Object.entries(files)) if (f.endsWith(".md")) outlines[f] = outline(c);
+    const outlines: Record<string, OutlineHeading[]> = {};
+    for (const [f, c] of Object.entries(files)) if (f.endsWith(".md")) outlines[f] = this.outlineOf(c, row.contentHashes[f]);
     // Content is returned once, byte-exact, in `files` (the columns lack any leading BOM).
     const { proposalContent: _p, tasksContent: _t, designContent: _d, metaContent: _m, specContent: _c, deltaSpecs: _ds, bomFiles: _b, ...rest } = row;
     return {
@@ -158,28 +180,47 @@ export class SpecsService {
       files,
       tasks: tasks.map(({ markOffset: _m, emptyBox: _e, ...t }) => t),
       outlines,
+      /** A main spec's requirements and scenarios with their names, for display. */
+      requirements: row.kind === "spec" ? requirementOutline(files["spec.md"] ?? "") : [],
       history: { count: recent?.n ?? 0, failures: recent?.failures ?? 0, lastAt: recent?.last ?? null },
     };
   }
 
-  async update(input: UpdateFileInput) {
-    const { row, hash } = await this.sync.writeFile(input);
-    return { id: row.id, file: input.file, hash, contentHashes: row.contentHashes };
+  /**
+   * Find a row by its readable address: a project (its slug, its name or its id) plus a change name
+   * (an archived change by its archive folder name, `2025-01-01-add-x`) or a capability id.
+   */
+  async lookup(input: LookupInput): Promise<{ id: string; projectId: string; kind: SpecKind; name: string }> {
+    const all = await this.db.select({ id: projects.id, name: projects.name }).from(projects);
+    const project = all.find((p) => p.id === input.project) ?? all.find((p) => projectSlug(p.name) === input.project) ?? all.find((p) => p.name === input.project);
+    if (!project) throw new SpecsyncError("NOT_FOUND", `no project "${input.project}"`);
+    const path = input.kind === "spec" ? `specs/${input.name}` : null;
+    const rows = await this.db
+      .select({ id: openspecSpecs.id, projectId: openspecSpecs.projectId, kind: openspecSpecs.kind, name: openspecSpecs.name, path: openspecSpecs.path, archived: openspecSpecs.archived })
+      .from(openspecSpecs)
+      .where(
+        and(
+          isNull(openspecSpecs.deletedAt),
+          eq(openspecSpecs.projectId, project.id),
+          eq(openspecSpecs.kind, input.kind),
+          path ? eq(openspecSpecs.path, path) : sql`(${openspecSpecs.path} = ${`changes/${input.name}`} or ${openspecSpecs.path} = ${`changes/archive/${input.name}`})`,
+        ),
+      )
+      .limit(2);
+    const row = rows.find((r) => !r.archived) ?? rows[0];
+    if (!row) throw new SpecsyncError("NOT_FOUND", `no ${input.kind} "${input.name}" in ${project.name}`);
+    return { id: row.id, projectId: row.projectId, kind: row.kind, name: row.name };
   }
 
-  /** Tick or untick one task: exactly one character of tasks.md changes. */
+
+  /** Save a person's edit, merged with what changed since its base (see FileEditService.save). */
+  async update(input: UpdateFileInput) {
+    return this.edits.save(input);
+  }
+
+  /** Tick or untick one task by its id: exactly one character of tasks.md changes. */
   async toggleTask(input: ToggleTaskInput) {
-    const row = await this.sync.getRow(input.id);
-    if (row.kind !== "change") throw new SpecsyncError("BAD_REQUEST", "only changes have tasks");
-    const currentHash = row.contentHashes["tasks.md"];
-    const tasks = filesOfRow(row)["tasks.md"];
-    if (!currentHash || tasks === undefined) throw new SpecsyncError("NOT_FOUND", "this change has no tasks.md");
-    if (currentHash !== input.baseHash) {
-      throw new SpecsyncError("CONFLICT", "tasks.md was changed since you loaded it", { currentContent: tasks, currentHash });
-    }
-    const next = toggleTaskContent(tasks, input.taskId, input.done);
-    if (next === null) throw new SpecsyncError("NOT_FOUND", `task ${input.taskId} not found in tasks.md`);
-    return this.update({ id: input.id, file: "tasks.md", content: next, baseHash: input.baseHash, actor: input.actor });
+    return this.edits.toggleTask(input);
   }
 
   async setStatus(input: SetStatusInput) {
@@ -195,19 +236,31 @@ export class SpecsService {
       .where(and(eq(openspecSpecs.id, row.id), eq(openspecSpecs.status, row.status)))
       .returning();
     if (!updated) throw new SpecsyncError("CONFLICT", "the status was changed by someone else; reload and try again");
-    this.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name });
+    const h = await this.recordLifecycle(row, { field: "status", from: row.status, to: input.status }, actor);
+    this.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name }, h.id);
     return updated;
   }
 
   async setPriority(input: SetPriorityInput) {
     const row = await this.sync.getRow(input.id);
+    if (row.priority === input.priority) return row;
     const [updated] = await this.db
       .update(openspecSpecs)
       .set({ priority: input.priority, priorityRank: PRIORITY_RANK[input.priority], updatedAt: new Date() })
       .where(eq(openspecSpecs.id, row.id))
       .returning();
-    this.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name });
+    const h = await this.recordLifecycle(row, { field: "priority", from: row.priority, to: input.priority }, input.actor ?? "anonymous");
+    this.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name }, h.id);
     return updated!;
+  }
+
+  /** Status and priority live only in the database: their history row is the only trace of an edit. */
+  private async recordLifecycle(row: SpecRow, lifecycle: { field: "status" | "priority"; from: string; to: string }, actor: string) {
+    const [h] = await this.db
+      .insert(syncHistory)
+      .values({ specId: row.id, projectId: row.projectId, name: row.name, direction: "db_to_fs", trigger: "user_edit", action: `${lifecycle.field}_changed`, success: true, lifecycle, actor })
+      .returning({ id: syncHistory.id });
+    return h!;
   }
 
   /** The work queue: highest priority approved/assigned change that is not complete, oldest first on ties. */
@@ -254,46 +307,5 @@ export class SpecsService {
       )
       .orderBy(desc(openspecSpecs.updatedAt))
       .limit(500);
-  }
-
-  // ------------------------------------------------------------ the CLI's JSON shapes, from the database
-
-  /** `openspec list --json` (`changes` only; archived excluded, like the CLI). */
-  async cliListChanges(projectId: string): Promise<ChangeListItemJson[]> {
-    const rows = await this.db
-      .select({ name: openspecSpecs.name, done: openspecSpecs.tasksCompleted, total: openspecSpecs.tasksTotal, modified: openspecSpecs.fileModifiedAt })
-      .from(openspecSpecs)
-      .where(and(eq(openspecSpecs.projectId, projectId), eq(openspecSpecs.kind, "change"), eq(openspecSpecs.archived, false), isNull(openspecSpecs.deletedAt)));
-    return rows
-      .map((r) => ({
-        name: r.name,
-        completedTasks: r.done,
-        totalTasks: r.total,
-        lastModified: (r.modified ?? new Date(0)).toISOString(),
-        status: (r.total === 0 ? "no-tasks" : r.done === r.total ? "complete" : "in-progress") as ChangeListItemJson["status"],
-      }))
-      .sort((a, b) => b.lastModified.localeCompare(a.lastModified) || byCodeUnit(a.name, b.name));
-  }
-
-  /** `openspec list --specs --json`. */
-  async cliListSpecs(projectId: string): Promise<{ id: string; requirementCount: number }[]> {
-    const rows = await this.db
-      .select({ id: openspecSpecs.name, requirementCount: openspecSpecs.requirementCount })
-      .from(openspecSpecs)
-      .where(and(eq(openspecSpecs.projectId, projectId), eq(openspecSpecs.kind, "spec"), isNull(openspecSpecs.deletedAt)));
-    return rows.sort((a, b) => byCodeUnit(a.id, b.id));
-  }
-
-  /** `openspec show <id> --json`: an active change first, then a main spec (the CLI's lookup order). */
-  async cliShow(projectId: string, id: string) {
-    const rows = await this.db
-      .select({ kind: openspecSpecs.kind, parsed: openspecSpecs.parsed, archived: openspecSpecs.archived })
-      .from(openspecSpecs)
-      .where(and(eq(openspecSpecs.projectId, projectId), eq(openspecSpecs.name, id), isNull(openspecSpecs.deletedAt)));
-    const row = rows.find((r) => r.kind === "change" && !r.archived) ?? rows.find((r) => r.kind === "spec");
-    if (!row) throw new SpecsyncError("NOT_FOUND", `no change or spec named "${id}"`);
-    if (!row.parsed?.show) throw new SpecsyncError("BAD_REQUEST", row.parsed?.showError ?? `"${id}" cannot be shown`);
-    const show = row.parsed.show;
-    return row.kind === "spec" ? (show as SpecShowJson) : show;
   }
 }

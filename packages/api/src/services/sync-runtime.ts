@@ -2,6 +2,7 @@ import type { ProjectRow } from "@specsync/db";
 import type { AddProjectInput } from "@specsync/validators";
 import { errorMessage } from "../utils/errors";
 import { FileWatcherService, type FileWatcherOptions } from "./file-watcher-service";
+import { GitHeadWatcher } from "./git-head-watcher";
 import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import type { ProjectsService } from "./projects-service";
@@ -9,9 +10,15 @@ import type { SyncEventBus } from "./sync-events";
 import { SyncScheduler, type SchedulerOptions } from "./sync-scheduler";
 import type { Database } from "@specsync/db";
 
-export type RuntimeOptions = { watcher?: FileWatcherOptions; scheduler?: SchedulerOptions; log?: (msg: string) => void };
+export type RuntimeOptions = {
+  watcher?: FileWatcherOptions;
+  scheduler?: SchedulerOptions;
+  /** Reconcile the whole workspace when the repository's HEAD/index moves (default on). */
+  gitWatch?: boolean;
+  log?: (msg: string) => void;
+};
 
-type Running = { project: ProjectRow; watcher: FileWatcherService; scheduler: SyncScheduler };
+type Running = { project: ProjectRow; watcher: FileWatcherService; scheduler: SyncScheduler; git: GitHeadWatcher | null };
 
 /**
  * The live part of specsync: for each project a FileWatcherService and a SyncScheduler, started
@@ -56,9 +63,14 @@ export class SyncRuntime {
       log: this.opts.log,
       onMissedChange: (where) => watcher.reportMissedChange(where),
     });
-    this.running.set(project.id, { project, watcher, scheduler });
+    const git =
+      this.opts.gitWatch === false
+        ? null
+        : new GitHeadWatcher(project.rootPath, () => this.deps.sync.syncProject(project, "git", { concurrency: this.opts.scheduler?.concurrency }), { log: this.opts.log });
+    this.running.set(project.id, { project, watcher, scheduler, git });
     await watcher.start();
     scheduler.start();
+    git?.start();
   }
 
   async addProject(input: AddProjectInput): Promise<ProjectRow> {
@@ -70,6 +82,7 @@ export class SyncRuntime {
   async removeProject(id: string, deleteRows: boolean): Promise<ProjectRow> {
     const r = this.running.get(id);
     if (r) {
+      await r.git?.stop();
       await r.scheduler.stop();
       await r.watcher.stop();
       this.running.delete(id);
@@ -98,7 +111,10 @@ export class SyncRuntime {
 
   /** Graceful stop: schedulers, then watchers (flushing queued syncs), then every in-flight sync. */
   async stop(): Promise<void> {
-    for (const { scheduler } of this.running.values()) await scheduler.stop();
+    for (const { scheduler, git } of this.running.values()) {
+      await git?.stop();
+      await scheduler.stop();
+    }
     this.log("schedulers stopped");
     for (const { watcher } of this.running.values()) await watcher.stop();
     this.log("watchers stopped");

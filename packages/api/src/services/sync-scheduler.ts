@@ -1,5 +1,6 @@
 import cron, { type ScheduledTask } from "node-cron";
 import type { Database, ProjectRow } from "@specsync/db";
+import { SYNC_DEFAULTS } from "@specsync/settings";
 import { errorMessage } from "../utils/errors";
 import type { OpenSpecSyncService, SyncSummary } from "./openspec-sync-service";
 
@@ -36,7 +37,7 @@ export class SyncScheduler {
 
   start(): void {
     if (this.task) return;
-    this.task = cron.schedule(this.opts.cron ?? "*/30 * * * * *", () => void this.runOnce(), { noOverlap: true, name: `specsync-${this.project.id}` });
+    this.task = cron.schedule(this.opts.cron ?? SYNC_DEFAULTS.cron, () => void this.runOnce(), { noOverlap: true, name: `specsync-${this.project.id}` });
   }
 
   async stop(): Promise<void> {
@@ -53,8 +54,8 @@ export class SyncScheduler {
 
   private async pass(): Promise<SchedulerRun> {
     const started = Date.now();
-    const batchSize = this.opts.batchSize ?? 50;
-    const concurrency = this.opts.concurrency ?? 10;
+    const batchSize = this.opts.batchSize ?? SYNC_DEFAULTS.batchSize;
+    const concurrency = this.opts.concurrency ?? SYNC_DEFAULTS.concurrency;
     try {
       const locked = await this.database.tryWithLock(`specsync:batch:${this.project.id}`, async () => {
         let batches = 0;
@@ -71,7 +72,11 @@ export class SyncScheduler {
         // 1. New folders and vanished rows the watcher missed (cheap: a directory scan).
         add(await this.sync.discover(this.project, "periodic", concurrency));
         // 2. Stale rows, a batch at a time, until none is left (each sync bumps lastSyncedAt).
-        const cutoff = new Date(Date.now() - (this.opts.staleSeconds ?? 30) * 1000);
+        // Due = not synced for staleSeconds, less the time the previous pass took plus a second of
+        // timer jitter: a row checked during the pass at T is then due at T + period, not T + 2 periods
+        // (with staleSeconds equal to the period it was always a few ms short of stale).
+        const slackMs = (this.lastRun?.ms ?? 0) + 1000;
+        const cutoff = new Date(Date.now() - (this.opts.staleSeconds ?? SYNC_DEFAULTS.staleSeconds) * 1000 + slackMs);
         const seen = new Set<string>();
         for (;;) {
           const rows = (await this.sync.staleRows(this.project.id, cutoff, batchSize)).filter((r) => !seen.has(r.id));

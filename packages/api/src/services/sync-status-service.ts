@@ -1,12 +1,11 @@
-import { isNull, openspecSpecs, projects as projectsTable, sql, type Database } from "@specsync/db";
+import { eq, isNull, openspecSpecs, projects as projectsTable, sql, syncChecks, type Database } from "@specsync/db";
 import type { ForceSyncInput } from "@specsync/validators";
+import { SYNC_DEFAULTS } from "@specsync/settings";
 import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService, SyncSummary } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
 import type { SpecsService } from "./specs-service";
 import type { SyncRuntime } from "./sync-runtime";
-
-const STALE_AFTER_MS = 5 * 60 * 1000;
 
 /** Sync status, manual syncs and the conflicts view (what the `sync` router serves). */
 export class SyncStatusService {
@@ -16,7 +15,9 @@ export class SyncStatusService {
     private readonly specs: SpecsService,
     private readonly history: HistoryService,
     private readonly runtime: SyncRuntime,
-    private readonly concurrency: number,
+    private readonly concurrency: number = SYNC_DEFAULTS.concurrency,
+    /** A row not synced for this long counts as stale (the TypeScript check and the SQL count agree). */
+    private readonly staleSeconds: number = SYNC_DEFAULTS.statusStaleSeconds,
   ) {}
 
   /** One change: last sync, errors, open conflict, pending flushes and each file's three-way state. */
@@ -30,7 +31,7 @@ export class SyncStatusService {
       parseError: row.parseError,
       conflict: row.conflict,
       pendingFiles: row.pendingFiles,
-      stale: !row.lastSyncedAt || Date.now() - row.lastSyncedAt.getTime() > STALE_AFTER_MS,
+      stale: !row.lastSyncedAt || Date.now() - row.lastSyncedAt.getTime() > this.staleSeconds * 1000,
       files: three.files,
     };
   }
@@ -43,10 +44,12 @@ export class SyncStatusService {
         errors: sql<number>`count(*) filter (where ${openspecSpecs.syncError} is not null)::int`,
         conflicts: sql<number>`count(*) filter (where ${openspecSpecs.conflict} is not null)::int`,
         pending: sql<number>`count(*) filter (where jsonb_array_length(${openspecSpecs.pendingFiles}) > 0)::int`,
-        stale: sql<number>`count(*) filter (where ${openspecSpecs.lastSyncedAt} is null or ${openspecSpecs.lastSyncedAt} < now() - interval '5 minutes')::int`,
-        lastSyncedAt: sql<string | null>`max(${openspecSpecs.lastSyncedAt})`,
+        // A row verified unchanged (sync_checks) is as fresh as one just synced.
+        stale: sql<number>`count(*) filter (where coalesce(greatest(${openspecSpecs.lastSyncedAt}, ${syncChecks.checkedAt}), '-infinity') < now() - make_interval(secs => ${this.staleSeconds}))::int`,
+        lastSyncedAt: sql<string | null>`max(greatest(${openspecSpecs.lastSyncedAt}, ${syncChecks.checkedAt}))`,
       })
       .from(openspecSpecs)
+      .leftJoin(syncChecks, eq(syncChecks.specId, openspecSpecs.id))
       .where(isNull(openspecSpecs.deletedAt));
     const recentFailures = await this.history.list({ success: false, limit: 10 });
     return {
@@ -59,13 +62,21 @@ export class SyncStatusService {
   /** Sync now, both directions: one change, one project, or every project. */
   async forceSync(input: ForceSyncInput): Promise<Omit<SyncSummary, "outcomes"> & { outcomes: SyncSummary["outcomes"] }> {
     if (input.specId) {
+      const started = Date.now();
       const o = await this.sync.syncSpec(input.specId, "manual");
+      if (o.action === "noop" && o.success) {
+        const row = await this.sync.getRow(input.specId);
+        await this.recordChecked({ specId: row.id, projectId: row.projectId, name: row.name, actor: input.actor, durationMs: Date.now() - started });
+      }
       return { total: 1, succeeded: o.success ? 1 : 0, failed: o.success ? 0 : 1, changed: o.action === "noop" ? 0 : 1, outcomes: [o] };
     }
     const projects = input.projectId ? [await this.sync.getProject(input.projectId)] : await this.database.db.select().from(projectsTable);
     const all: SyncSummary = { total: 0, succeeded: 0, failed: 0, changed: 0, outcomes: [] };
     for (const p of projects) {
+      const started = Date.now();
       const s = await this.sync.syncProject(p, "manual", { concurrency: this.concurrency });
+      // Changed folders have their own history rows; a sync that found nothing would otherwise leave no trace.
+      if (s.changed === 0 && s.failed === 0) await this.recordChecked({ specId: null, projectId: p.id, name: p.name, actor: input.actor, durationMs: Date.now() - started });
       all.total += s.total;
       all.succeeded += s.succeeded;
       all.failed += s.failed;
@@ -73,6 +84,10 @@ export class SyncStatusService {
       all.outcomes.push(...s.outcomes.filter((o) => o.action !== "noop" || !o.success));
     }
     return all;
+  }
+
+  private async recordChecked(entry: { specId: string | null; projectId: string; name: string; actor: string | undefined; durationMs: number }) {
+    await this.history.record({ ...entry, actor: entry.actor ?? null, direction: "fs_to_db", trigger: "manual", action: "checked", success: true });
   }
 
   /** Open conflicts with both versions: the disk version (now in the DB) and the discarded DB version. */

@@ -33,6 +33,8 @@ export const syncHistory = pgTable(
     /** Content that this sync overwrote or discarded, keyed by file (null: the file did not exist). */
     previousContent: jsonb("previous_content").$type<Record<string, string | null>>(),
     actor: text("actor"),
+    /** A lifecycle edit (status or priority): the field, its old and its new value. */
+    lifecycle: jsonb("lifecycle").$type<{ field: "status" | "priority"; from: string; to: string }>(),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (t) => [

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, fstatSync, fsync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, fsync, lstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { stat, unlink } from "node:fs/promises";
 import { promisify } from "node:util";
 import path from "node:path";
 import { SpecsyncError } from "../errors";
 import { sha256 } from "../hash";
+import { openDirConfined, relativeInside } from "./safe-open";
 
 const fsyncAsync = promisify(fsync);
 
@@ -44,6 +45,13 @@ export type AtomicWriteOptions = AtomicWriteHooks & {
    * new bytes are on disk, right before the rename, so the window for a racing writer is a few syscalls.
    */
   expectedHash?: string | null;
+  /**
+   * Confine the write to this root (a project's `openspec/`): the folder is reached without following
+   * symlinks (safe-open.ts), the temp file is created with O_EXCL|O_NOFOLLOW, the replaced file is read
+   * with O_NOFOLLOW (a symlink swapped in is a CONFLICT, never followed), and the rename happens inside
+   * that same folder descriptor.
+   */
+  root?: string;
 };
 
 /** What the rename replaced: bytes read through a handle opened before the check (null: no file). */
@@ -58,13 +66,25 @@ export type AtomicWriteResult = { replaced: string | null; replacedHash: string 
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
   // Plain syscalls here are a few microseconds each; only the fsyncs, which can take long, leave the event loop.
   const dir = path.dirname(target);
-  mkdirSync(dir, { recursive: true });
-  const temp = path.join(dir, `.specsync-${path.basename(target)}-${randomBytes(6).toString("hex")}.tmp`);
+  const tempName = `.specsync-${path.basename(target)}-${randomBytes(6).toString("hex")}.tmp`;
+  const confined = options.root !== undefined ? openDirConfined(options.root, relativeInside(options.root, dir)) : null;
+  if (!confined) mkdirSync(dir, { recursive: true });
+  const temp = confined ? confined.entry(tempName) : path.join(dir, tempName);
+  const targetAt = confined ? confined.entry(path.basename(target)) : target;
+  const noFollow = confined ? constants.O_NOFOLLOW : 0;
+  try {
+    return await writeInto(dir, target, temp, targetAt, noFollow, data, options);
+  } finally {
+    confined?.close();
+  }
+}
+
+async function writeInto(dir: string, target: string, temp: string, targetAt: string, noFollow: number, data: string | Uint8Array, options: AtomicWriteOptions): Promise<AtomicWriteResult> {
   let mode = 0o644;
   try {
-    mode = statSync(target).mode & 0o7777;
+    mode = (noFollow ? lstatSync : statSync)(targetAt).mode & 0o7777;
   } catch {
-    // new file: default mode
+    // new file (or a dangling link): default mode
   }
   // A rename would replace a read-only file silently (and root ignores permissions): honour the owner's intent.
   if ((mode & 0o222) === 0) throw Object.assign(new Error(`${target} is read-only`), { code: "EACCES" });
@@ -72,17 +92,19 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
   let old: number | undefined;
   let result: AtomicWriteResult;
   try {
-    fd = openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
-    await options.beforeWrite?.(temp);
+    fd = openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | noFollow, mode);
+    await options.beforeWrite?.(path.join(dir, path.basename(temp)));
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
     await fsyncAsync(fd);
     closeSync(fd);
     fd = undefined;
     try {
-      old = openSync(target, constants.O_RDONLY);
+      old = openSync(targetAt, constants.O_RDONLY | noFollow | (noFollow ? constants.O_NONBLOCK : 0));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ELOOP") throw new SpecsyncError("CONFLICT", `${path.basename(target)} was replaced by a symlink on disk during the save`);
+      if (code !== "ENOENT") throw err;
     }
     const before = old !== undefined ? readWhole(old) : null;
     const beforeHash = before ? sha256(before) : null;
@@ -90,7 +112,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
       throw new SpecsyncError("CONFLICT", `${path.basename(target)} was changed on disk during the save`);
     }
     await options.beforeRename?.();
-    renameSync(temp, target);
+    renameSync(temp, targetAt);
     // An in-place write between our check and the rename went to the old inode: read it back.
     const after = old !== undefined ? readWhole(old) : null;
     result = { replaced: after ? after.toString("utf8") : null, replacedHash: after ? sha256(after) : null };
@@ -105,7 +127,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
   } finally {
     if (old !== undefined) closeSync(old);
   }
-  await fsyncDir(dir);
+  await fsyncDir(path.dirname(temp)); // confined: /proc/self/fd/<folder>, the folder we wrote in
   return result;
 }
 

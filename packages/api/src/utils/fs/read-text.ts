@@ -13,21 +13,26 @@ export type TextFile = { content: string; bytes: Buffer; stat: Stats };
 export function readTextFileSync(absPath: string, maxBytes = MAX_CONTENT_BYTES): TextFile {
   const fd = openSync(absPath, "r");
   try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new SpecsyncError("BAD_REQUEST", `${absPath} is not a regular file`);
-    if (stat.size > maxBytes) throw new SpecsyncError("PAYLOAD_TOO_LARGE", `${absPath} is ${stat.size} bytes; the limit is ${maxBytes}`);
-    const bytes = Buffer.allocUnsafe(stat.size);
-    let read = 0;
-    while (read < stat.size) {
-      const n = readSync(fd, bytes, read, stat.size - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    const exact = read === stat.size ? bytes : bytes.subarray(0, read);
-    return { content: decodeText(exact, absPath), bytes: exact, stat };
+    return readTextFd(fd, absPath, maxBytes);
   } finally {
     closeSync(fd);
   }
+}
+
+/** The same, from an open descriptor (the caller closes it). */
+export function readTextFd(fd: number, absPath: string, maxBytes = MAX_CONTENT_BYTES): TextFile {
+  const stat = fstatSync(fd);
+  if (!stat.isFile()) throw new SpecsyncError("BAD_REQUEST", `${absPath} is not a regular file`);
+  if (stat.size > maxBytes) throw new SpecsyncError("PAYLOAD_TOO_LARGE", `${absPath} is ${stat.size} bytes; the limit is ${maxBytes}`);
+  const bytes = Buffer.allocUnsafe(stat.size);
+  let read = 0;
+  while (read < stat.size) {
+    const n = readSync(fd, bytes, read, stat.size - read, read);
+    if (n === 0) break;
+    read += n;
+  }
+  const exact = read === stat.size ? bytes : bytes.subarray(0, read);
+  return { content: decodeText(exact, absPath), bytes: exact, stat };
 }
 
 export function decodeText(bytes: Uint8Array, label: string): string {

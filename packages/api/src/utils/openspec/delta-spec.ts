@@ -1,3 +1,4 @@
+import { matchLevel2Heading, matchRemovedBullet, matchRenameLine, matchRequirementHeader } from "./line-scan";
 import { normalizeRequirementName } from "./requirements";
 import { codeFenceMask, normalizeContent } from "./text";
 
@@ -12,8 +13,6 @@ export type DeltaPlan = {
   renamed: { from: string; to: string }[];
   sectionPresence: { added: boolean; modified: boolean; removed: boolean; renamed: boolean };
 };
-
-const REQUIREMENT_HEADER = /^###\s*Requirement:\s*(.+)\s*$/i;
 
 type SectionBody = { lines: string[]; mask: boolean[] };
 
@@ -45,8 +44,8 @@ function splitTopLevelSections(lines: string[], mask: boolean[]): { title: strin
   const starts: { title: string; index: number }[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (mask[i]) continue;
-    const m = lines[i]!.match(/^(##)\s+(.+)$/);
-    if (m) starts.push({ title: m[2]!.trim(), index: i });
+    const title = matchLevel2Heading(lines[i]!);
+    if (title !== null) starts.push({ title: title.trim(), index: i });
   }
   return starts.map((s, k) => {
     const end = starts[k + 1]?.index ?? lines.length;
@@ -55,7 +54,7 @@ function splitTopLevelSections(lines: string[], mask: boolean[]): { title: strin
 }
 
 function requirementBlocks({ lines, mask }: SectionBody): RequirementBlock[] {
-  const isReq = (i: number) => !mask[i] && REQUIREMENT_HEADER.test(lines[i]!);
+  const isReq = (i: number) => !mask[i] && matchRequirementHeader(lines[i]!) !== null;
   const isTop = (i: number) => !mask[i] && /^##\s+/.test(lines[i]!);
   const blocks: RequirementBlock[] = [];
   let i = 0;
@@ -63,7 +62,7 @@ function requirementBlocks({ lines, mask }: SectionBody): RequirementBlock[] {
     while (i < lines.length && !isReq(i)) i++;
     if (i >= lines.length) break;
     const headerLine = lines[i]!;
-    const name = normalizeRequirementName(headerLine.match(REQUIREMENT_HEADER)![1]!);
+    const name = normalizeRequirementName(matchRequirementHeader(headerLine)!);
     const buf = [headerLine];
     i++;
     while (i < lines.length && !isReq(i) && !isTop(i)) buf.push(lines[i++]!);
@@ -77,13 +76,13 @@ function removedNames({ lines, mask }: SectionBody): string[] {
   for (let i = 0; i < lines.length; i++) {
     if (mask[i]) continue;
     const line = lines[i]!;
-    const header = line.match(REQUIREMENT_HEADER);
-    if (header) {
-      names.push(normalizeRequirementName(header[1]!));
+    const header = matchRequirementHeader(line);
+    if (header !== null) {
+      names.push(normalizeRequirementName(header));
       continue;
     }
-    const bullet = line.match(/^\s*[-*+]\s*`?###\s*Requirement:\s*(.+?)`?\s*$/);
-    if (bullet) names.push(normalizeRequirementName(bullet[1]!));
+    const bullet = matchRemovedBullet(line);
+    if (bullet !== null) names.push(normalizeRequirementName(bullet));
   }
   return names;
 }
@@ -94,11 +93,11 @@ function renamedPairs({ lines, mask }: SectionBody): { from: string; to: string 
   for (let i = 0; i < lines.length; i++) {
     if (mask[i]) continue;
     const line = lines[i]!;
-    const from = line.match(/^\s*[-*+]?\s*FROM:\s*`?###\s*Requirement:\s*(.+?)`?\s*$/);
-    const to = line.match(/^\s*[-*+]?\s*TO:\s*`?###\s*Requirement:\s*(.+?)`?\s*$/);
-    if (from) pending = normalizeRequirementName(from[1]!);
-    else if (to && pending !== undefined) {
-      pairs.push({ from: pending, to: normalizeRequirementName(to[1]!) });
+    const from = matchRenameLine(line, "FROM:");
+    const to = matchRenameLine(line, "TO:");
+    if (from !== null) pending = normalizeRequirementName(from);
+    else if (to !== null && pending !== undefined) {
+      pairs.push({ from: pending, to: normalizeRequirementName(to) });
       pending = undefined;
     }
   }

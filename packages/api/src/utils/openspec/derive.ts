@@ -43,7 +43,7 @@ function deriveChange(name: string, files: Record<string, string>, errors: strin
   const deltaSpecs = deltaSpecsOf(files);
   let show: ChangeShowJson | null = null;
   let showError: string | null = null;
-  if (proposal === undefined) showError = `Change "${name}" has no proposal.md`;
+  if (proposal === undefined) showError = `Change "${name}" has no proposal.md yet. Run "openspec status --change ${name}" to see which artifact comes next.`;
   else {
     try {
       show = buildChangeShow(name, proposal, deltaSpecs);

@@ -9,3 +9,4 @@ export * from "./meta";
 export * from "./outline";
 export * from "./derive";
 export * from "./overlap";
+export * from "./structure";

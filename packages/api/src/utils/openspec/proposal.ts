@@ -1,4 +1,5 @@
 import matter from "gray-matter";
+import { matchWhatChangesBullet } from "./line-scan";
 import { findSection, parseSections, type Section } from "./sections";
 
 export type ProposalFields = {
@@ -48,15 +49,15 @@ function readFrontMatter(content: string): Record<string, unknown> {
 export function deltasFromWhatChanges(whatChanges: string): { spec: string; operation: "ADDED" | "MODIFIED" | "REMOVED" | "RENAMED"; description: string }[] {
   const out: { spec: string; operation: "ADDED" | "MODIFIED" | "REMOVED" | "RENAMED"; description: string }[] = [];
   for (const line of whatChanges.split("\n")) {
-    const m = line.match(/^\s*-\s*\*\*([^*:]+)(?::\*\*|\*\*:)\s*(.+)$/);
+    const m = matchWhatChangesBullet(line);
     if (!m) continue;
-    const description = m[2]!.trim();
+    const description = m.description.trim();
     const lower = description.toLowerCase();
     let operation: "ADDED" | "MODIFIED" | "REMOVED" | "RENAMED" = "MODIFIED";
     if (/\brename(s|d|ing)?\b/.test(lower) || /\brenamed\s+(to|from)\b/.test(lower)) operation = "RENAMED";
     else if (/\badd(s|ed|ing)?\b/.test(lower) || /\bcreate(s|d|ing)?\b/.test(lower) || /\bnew\b/.test(lower)) operation = "ADDED";
     else if (/\bremove(s|d|ing)?\b/.test(lower) || /\bdelete(s|d|ing)?\b/.test(lower)) operation = "REMOVED";
-    out.push({ spec: m[1]!.trim(), operation, description });
+    out.push({ spec: m.spec.trim(), operation, description });
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import type { RequirementJson } from "@specsync/validators";
 import type { Section } from "./sections";
+import { stripClosingHashes } from "./line-scan";
 import { codeFenceMask } from "./text";
 
 const METADATA_LINE = /^\*\*[^*]+\*\*:/;
@@ -35,5 +36,5 @@ export function requirementsFromSection(section: Pick<Section, "children">): Req
 }
 
 export function normalizeRequirementName(name: string): string {
-  return name.replace(/[ \t]+#+[ \t]*$/, "").trim();
+  return stripClosingHashes(name).trim(); // the CLI's name.replace(/[ \t]+#+[ \t]*$/, "")
 }

@@ -1,8 +1,8 @@
+import { matchHeading } from "./line-scan";
 import { codeFenceMask, normalizeContent } from "./text";
 
 export type Section = { level: number; title: string; content: string; children: Section[] };
 
-const HEADER = /^(#{1,6})\s+(.+)$/;
 const HEADER_START = /^(#{1,6})\s+/;
 
 /** Heading tree exactly as the CLI's MarkdownParser builds it (fenced lines are never headings). */
@@ -11,10 +11,10 @@ export function parseSectionsFromLines(lines: readonly string[], mask = codeFenc
   const stack: Section[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (mask[i]) continue;
-    const m = lines[i]!.match(HEADER);
+    const m = matchHeading(lines[i]!); // the CLI's /^(#{1,6})\s+(.+)$/, linear
     if (!m) continue;
-    const level = m[1]!.length;
-    const section: Section = { level, title: m[2]!.trim(), content: contentUntilNextHeader(lines, mask, i + 1, level), children: [] };
+    const level = m.level;
+    const section: Section = { level, title: m.title.trim(), content: contentUntilNextHeader(lines, mask, i + 1, level), children: [] };
     while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
     if (stack.length === 0) roots.push(section);
     else stack[stack.length - 1]!.children.push(section);

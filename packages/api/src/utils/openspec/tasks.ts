@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
+import { matchTaskGroupHeading, matchTaskLine } from "./line-scan";
 
-/** OpenSpec 1.13's task rule: `- [ ]`, `* [x]`, `+ [X]`, `1. [ ]`, `2) [x]`, anywhere (fences included, on purpose). */
-const TASK_LINE = /^\s*(?:[-*+]|\d{1,9}[.)])\s*\[(?:\s*([^\]\s]?)\s*\](?![([])|\s+\])\s*(.*)/d;
 
 export type TaskItem = {
   /** Stable across line moves: the task's own number (`1.2`) when unique, else a hash of its text. */
@@ -28,16 +27,16 @@ export function parseTasks(content: string): TaskItem[] {
   // Split on \n only, like the CLI; a trailing \r stays on the line and is trimmed from the text.
   for (const line of content.split("\n")) {
     lineNo++;
-    const heading = line.match(/^#{1,6}\s+(.+?)\s*\r?$/);
-    if (heading) group = heading[1]!;
-    const m = TASK_LINE.exec(line);
+    // OpenSpec 1.13's task rule (`- [ ]`, `* [x]`, `1. [ ]`, `2) [x]`, fences included), scanned in linear time.
+    const heading = matchTaskGroupHeading(line);
+    if (heading !== null) group = heading;
+    const m = matchTaskLine(line);
     if (m) {
-      const indices = m.indices!;
-      const open = line.indexOf("[", indices[0]![0]);
-      const markIdx = indices[1] && m[1] ? indices[1][0] : firstSpaceInside(line, open);
+      const open = m.open;
+      const markIdx = m.mark ? m.markIndex : firstSpaceInside(line, open);
       items.push({
-        text: (m[2] ?? "").trim(),
-        done: (m[1] ?? "").toLowerCase() === "x",
+        text: m.text.trim(),
+        done: (m.mark ?? "").toLowerCase() === "x",
         line: lineNo,
         markOffset: offset + (markIdx ?? open + 1),
         emptyBox: markIdx === null,

@@ -1,3 +1,5 @@
+import { matchFence } from "./line-scan";
+
 /**
  * Line handling shared by every OpenSpec parser. The CLI strips a BOM and folds CRLF/CR
  * to LF before parsing; writers never do this (they edit the original bytes).
@@ -9,13 +11,12 @@ export function normalizeContent(content: string): string {
 type Fence = { marker: string; length: number };
 
 function openingFence(line: string): Fence | null {
-  const m = line.match(/^\s*(`{3,}|~{3,})/);
-  return m ? { marker: m[1]![0]!, length: m[1]!.length } : null;
+  return matchFence(line, false);
 }
 
 function isClosingFence(line: string, fence: Fence): boolean {
-  const m = line.match(/^\s*(`{3,}|~{3,})\s*$/);
-  return !!m && m[1]![0] === fence.marker && m[1]!.length >= fence.length;
+  const m = matchFence(line, true);
+  return !!m && m.marker === fence.marker && m.length >= fence.length;
 }
 
 /** `true` for every line inside a fenced code block, fence lines included (the CLI's rule). */

@@ -1,0 +1,95 @@
+// Builds the installable `specsync` package into apps/server/dist/ (the package root; `npm pack dist`):
+//   bin/specsync.js   the bin
+//   lib/              the CLI and server bundled to plain JavaScript (esbuild; no tsx at run time)
+//   drizzle/          the migrations (lib/'s `../drizzle`, as packages/db/src's)
+//   web/              the web UI: Next.js `output: "standalone"`, its node_modules flattened (npm packs no symlinks)
+//   node_modules/     @electric-sql/pglite, bundled (its WebAssembly and data files are loaded from its own folder)
+// Run after `next build` of apps/web (turbo's `@specsync/server#build` depends on it).
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const started = Date.now();
+const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const repo = path.resolve(serverDir, "../..");
+const webDir = path.join(repo, "apps/web");
+const out = path.join(serverDir, "dist");
+const serverPkg = JSON.parse(readFileSync(path.join(serverDir, "package.json"), "utf8"));
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(path.join(out, "bin"), { recursive: true });
+
+// 1. The CLI and server. Code splitting keeps the lazy imports lazy (a `list` never loads the HTTP server).
+const external = ["@electric-sql/pglite"];
+await build({
+  entryPoints: { cli: path.join(serverDir, "src/cli.ts") },
+  outdir: path.join(out, "lib"),
+  chunkNames: "[name]-[hash]",
+  bundle: true,
+  splitting: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external,
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: "none",
+  logLevel: "warning",
+  // Bundled CommonJS dependencies call require() for Node built-ins.
+  banner: { js: "import { createRequire as __specsyncRequire } from 'node:module'; const require = __specsyncRequire(import.meta.url);" },
+});
+writeFileSync(
+  path.join(out, "bin/specsync.js"),
+  `#!/usr/bin/env node\nimport { run } from "../lib/cli.js";\n\nrun(process.argv.slice(2));\n`,
+);
+chmodSync(path.join(out, "bin/specsync.js"), 0o755);
+
+// 2. Migrations.
+cpSync(path.join(repo, "packages/db/drizzle"), path.join(out, "drizzle"), { recursive: true });
+
+// 3. PGlite, a real copy from the store (no source maps or type declarations).
+const requireFromDb = createRequire(path.join(repo, "packages/db/package.json"));
+const pgliteDir = path.dirname(path.dirname(realpathSync(requireFromDb.resolve("@electric-sql/pglite"))));
+const pglitePkg = JSON.parse(readFileSync(path.join(pgliteDir, "package.json"), "utf8"));
+const lean = (src) => !/\.(map|d\.ts|d\.cts)$/.test(src);
+// Extensions (*.tar.gz) are loaded on demand and specsync uses none.
+cpSync(pgliteDir, path.join(out, "node_modules/@electric-sql/pglite"), { recursive: true, dereference: true, filter: (src) => lean(src) && !src.endsWith(".tar.gz") });
+
+// 4. The web UI. The standalone output mirrors the monorepo (apps/web/server.js) with pnpm's symlinked
+// node_modules; flatten it: server.js and .next/ at web/, each traced package once in web/node_modules.
+const standalone = path.join(webDir, ".next/standalone");
+if (!existsSync(path.join(standalone, "apps/web/server.js"))) throw new Error("apps/web/.next/standalone is missing: run `pnpm -F @specsync/web build` first");
+const web = path.join(out, "web");
+const ownModules = path.join(standalone, "apps/web/node_modules"); // symlinks into .pnpm, replaced below
+cpSync(path.join(standalone, "apps/web"), web, { recursive: true, filter: (src) => src !== ownModules });
+cpSync(path.join(webDir, ".next/static"), path.join(web, ".next/static"), { recursive: true });
+if (existsSync(path.join(webDir, "public"))) cpSync(path.join(webDir, "public"), path.join(web, "public"), { recursive: true });
+// Image optimisation (sharp, a native module per platform) is unused: the UI has no <Image>.
+const unused = new Set(["sharp", "@img", "detect-libc", "semver"]);
+const hoisted = path.join(standalone, "node_modules/.pnpm/node_modules");
+for (const entry of readdirSync(hoisted)) {
+  if (unused.has(entry)) continue;
+  const names = entry.startsWith("@") ? readdirSync(path.join(hoisted, entry)).map((n) => `${entry}/${n}`) : [entry];
+  for (const name of names) {
+    cpSync(realpathSync(path.join(hoisted, name)), path.join(web, "node_modules", name), { recursive: true, dereference: true, filter: lean });
+  }
+}
+
+// 5. The package's manifest: no workspace references; PGlite is bundled, everything else is in lib/.
+const manifest = {
+  name: "specsync",
+  version: serverPkg.version,
+  description: "Two-way sync between an OpenSpec workspace and a database, with a web UI, an API and a CLI",
+  type: "module",
+  license: serverPkg.license ?? "MIT",
+  engines: { node: ">=20.19" },
+  bin: { specsync: "bin/specsync.js" },
+  files: ["bin", "lib", "drizzle", "web", "node_modules", "README.md"],
+  dependencies: { [pglitePkg.name]: pglitePkg.version },
+  bundleDependencies: [pglitePkg.name],
+};
+writeFileSync(path.join(out, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+cpSync(path.join(repo, "README.md"), path.join(out, "README.md"));
+console.log(`specsync package built in ${out} (${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { childEnv } from "@specsync/settings";
+
+/**
+ * The web UI's self-contained Next.js server (`output: "standalone"`), as the build lays it out:
+ * `<package>/web/server.js` next to the bundled CLI (`<package>/lib/`), or `apps/server/dist/web/`
+ * when running the TypeScript sources after a build.
+ */
+export function findWebServer(): string | null {
+  for (const rel of ["../web/server.js", "../dist/web/server.js"]) {
+    const file = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(file)) return file;
+  }
+  return null;
+}
+
+export type WebProcess = { url: string; stop: () => Promise<void>; exited: Promise<number | null> };
+
+/** Start the web UI on host:port, pointed at the API at apiUrl; resolves once it answers HTTP. */
+export async function startWebServer(opts: { serverJs: string; host: string; port: number; apiUrl: string; timeoutMs?: number }): Promise<WebProcess> {
+  const child: ChildProcess = spawn(process.execPath, [opts.serverJs], {
+    env: childEnv({ PORT: String(opts.port), HOSTNAME: opts.host, SPECSYNC_API_URL: opts.apiUrl, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" }),
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  // Never leave the web server behind when this process ends (an error, process.exit).
+  const reap = () => child.kill("SIGTERM");
+  process.once("exit", reap);
+  void exited.then(() => process.off("exit", reap));
+  const host = opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+  const url = `http://${host}:${opts.port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (;;) {
+    if (gone) throw new Error(`the web UI did not start (port ${opts.port}): ${stderr.trim().split("\n").slice(-3).join(" ") || "it exited"}`);
+    try {
+      const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status < 500 && !gone) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the web UI did not answer on ${url} within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, stop, exited };
+}

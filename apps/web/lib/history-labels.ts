@@ -1,0 +1,33 @@
+import { STATUS_LABEL } from "./utils";
+
+type Entry = {
+  action: string;
+  direction: string;
+  trigger: string;
+  filesChanged: string[];
+  actor?: string | null;
+  lifecycle?: { field: "status" | "priority"; from: string; to: string } | null;
+};
+
+const WHY: Record<string, string> = {
+  file_watcher: "saved on disk (file watcher)",
+  periodic: "found by the periodic check",
+  user_edit: "edited in specsync",
+  manual: "manual sync",
+  startup: "found at server start",
+  conflict_resolution: "conflict resolved",
+  restore: "restored from history",
+};
+
+/** One line for a history entry: what happened, and why (its trigger). */
+export function describeEntry(h: Entry): { what: string; why: string } {
+  const why = WHY[h.trigger] ?? h.trigger.replace("_", " ");
+  const label = (v: string) => (h.lifecycle?.field === "status" ? (STATUS_LABEL[v] ?? v) : v);
+  if (h.lifecycle) return { what: `${h.lifecycle.field === "status" ? "Status" : "Priority"}: ${label(h.lifecycle.from)} → ${label(h.lifecycle.to)}`, why };
+  if (h.action === "checked") return { what: "Synced: nothing had changed", why };
+  // The person chose the disk version over their unsaved text; that text is kept here, restorable.
+  if (h.action === "draft_discarded") return { what: `Unsaved draft of ${h.filesChanged.join(", ")} discarded by ${h.actor ?? "someone"}`, why: "the version on disk was kept; the draft is kept here" };
+  const files = h.filesChanged.join(", ");
+  const where = h.direction === "fs_to_db" ? "read from disk" : "written to disk";
+  return { what: files ? `${files} ${where}` : where, why };
+}

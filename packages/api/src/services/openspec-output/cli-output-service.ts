@@ -1,0 +1,105 @@
+import { readdirSync, realpathSync } from "node:fs";
+import path from "node:path";
+import type { Database } from "@specsync/db";
+import type { ParsedDocument } from "@specsync/validators";
+import { renderChangeList, renderShow, renderShowWithoutItem, renderSpecList, type CliResult, type RootOutput, type ShowType } from "./format";
+
+/** Only raw queries: this service is loaded by the one-shot CLI, which must not pay for drizzle's query builder. */
+type Queryable = Pick<Database, "query">;
+
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * One readdir of `changes/`, no file read: the CLI's candidates, in the order it reads them (ties in
+ * lastModified keep that order). A symlink to a folder is not a change for the CLI (Dirent.isDirectory),
+ * though specsync syncs it. null when the folder cannot be read.
+ */
+function activeChangeDirs(rootPath: string): string[] | null {
+  try {
+    return readdirSync(path.join(rootPath, "openspec", "changes"), { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== "archive")
+      .map((e) => e.name);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `openspec list|show --json`, byte for byte, from the database. `null` means the database does not
+ * know the project (never synced): the caller syncs first or says so.
+ */
+export class CliOutputService {
+  constructor(private readonly database: Queryable) {}
+
+  private async projectId(rootPath: string): Promise<string | null> {
+    const [row] = await this.database.query<{ id: string }>("select id from projects where root_path = $1", [path.resolve(rootPath)]);
+    return row?.id ?? null;
+  }
+
+  private root(rootPath: string): RootOutput {
+    let p = path.resolve(rootPath);
+    try {
+      p = realpathSync(p);
+    } catch {
+      // gone: print it as configured
+    }
+    return { path: p, source: "nearest" };
+  }
+
+  async list(rootPath: string, opts: { specs?: boolean } = {}): Promise<CliResult | null> {
+    const projectId = await this.projectId(rootPath);
+    if (!projectId) return null;
+    const root = this.root(rootPath);
+    if (opts.specs) {
+      const rows = await this.database.query<{ name: string; requirement_count: number }>(
+        "select name, requirement_count from openspec_specs where project_id = $1 and kind = 'spec' and deleted_at is null",
+        [projectId],
+      );
+      return renderSpecList(rows.map((r) => ({ id: r.name, requirementCount: r.requirement_count })), root);
+    }
+    const rows = await this.database.query<{ name: string; done: number; total: number; modified: Date | string | null; nested: string[] | null }>(
+      "select name, tasks_completed as done, tasks_total as total, file_modified_at as modified, parsed->'nested' as nested from openspec_specs where project_id = $1 and kind = 'change' and not archived and deleted_at is null",
+      [projectId],
+    );
+    const dirOrder = activeChangeDirs(rootPath);
+    const listed = dirOrder ? new Set(dirOrder) : null;
+    return renderChangeList(
+      rows.filter((r) => !listed || listed.has(r.name)).map((r) => ({ name: r.name, completedTasks: r.done, totalTasks: r.total, lastModified: r.modified ? new Date(r.modified) : new Date(0), nested: r.nested ?? undefined })),
+      root,
+      dirOrder ?? [],
+    );
+  }
+
+  async show(rootPath: string, id: string | undefined, type: ShowType): Promise<CliResult | null> {
+    const projectId = await this.projectId(rootPath);
+    if (!projectId) return null;
+    if (!id) return renderShowWithoutItem();
+    const ids = await this.database.query<{ kind: string; name: string }>(
+      "select kind, name from openspec_specs where project_id = $1 and deleted_at is null and (kind = 'spec' or not archived)",
+      [projectId],
+    );
+    const rows = await this.database.query<{ kind: string; parsed: ParsedDocument | null }>(
+      "select kind, parsed from openspec_specs where project_id = $1 and name = $2 and deleted_at is null and (kind = 'spec' or not archived)",
+      [projectId, id],
+    );
+    const dirs = activeChangeDirs(rootPath);
+    const isActiveDir = (name: string) => !dirs || dirs.includes(name);
+    const parsedOf = (kind: string) => {
+      const p = rows.find((r) => r.kind === kind)?.parsed;
+      return p ? { show: p.show, showError: p.showError, nested: p.nested } : null;
+    };
+    return renderShow({
+      id,
+      type,
+      root: this.root(rootPath),
+      openspecDir: path.join(this.root(rootPath).path, "openspec"),
+      changeIds: ids.filter((r) => r.kind === "change" && isActiveDir(r.name)).map((r) => r.name).sort(byCodeUnit),
+      specIds: ids.filter((r) => r.kind === "spec").map((r) => r.name).sort(byCodeUnit),
+      change: parsedOf("change") as never,
+      spec: parsedOf("spec") as never,
+    });
+  }
+}
+
+export type { CliResult, ShowType } from "./format";
+export { normalizeType } from "./format";

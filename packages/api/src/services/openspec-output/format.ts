@@ -1,0 +1,179 @@
+/**
+ * The exact bytes `openspec list|show … --json` print (1.13), rebuilt from what the database holds.
+ * Pure functions: the rules come from the CLI's dist/core/list.js, commands/show.js, change.js, spec.js,
+ * cli/index.js (failWithError) and utils/match.js.
+ */
+import path from "node:path";
+import type { ChangeShowJson, SpecShowJson } from "@specsync/validators";
+import { describeNestedChange } from "../../utils/fs/change-folder";
+
+/** What a command prints and how it exits. */
+export type CliResult = { stdout: string; stderr: string; exitCode: number };
+
+/** The CLI's `root` field: the nearest folder holding `openspec/`, canonical path. */
+export type RootOutput = { path: string; source: "nearest" };
+
+/** `console.log(JSON.stringify(v, null, 2))`. */
+const printed = (value: unknown) => JSON.stringify(value, null, 2) + "\n";
+const ok = (value: unknown): CliResult => ({ stdout: printed(value), stderr: "", exitCode: 0 });
+
+/** `failWithError(err, { enabled: json, fallbackCode })`: one JSON document on stdout, exit 1. */
+export const commandError = (code: string, message: string, payload: Record<string, unknown> = {}): CliResult => ({
+  stdout: printed({ ...payload, status: [{ severity: "error", code, message }] }),
+  stderr: "",
+  exitCode: 1,
+});
+
+/** Keys of `obj` in the given order first (those present), then any others as they come. */
+function ordered<T extends object>(obj: T, keys: readonly string[]): T {
+  const src = obj as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (k in src) out[k] = src[k];
+  for (const k of Object.keys(src)) if (!(k in out)) out[k] = src[k];
+  return out as T;
+}
+
+// jsonb stores object keys sorted by length, so the stored show bodies are put back in the CLI's order here.
+const requirement = (r: unknown) => {
+  const o = ordered(r as Record<string, unknown>, ["text", "scenarios"]);
+  if (Array.isArray(o.scenarios)) o.scenarios = o.scenarios.map((s) => ordered(s as object, ["rawText"]));
+  return o;
+};
+
+export function changeShowInCliOrder(show: ChangeShowJson): ChangeShowJson {
+  const out = ordered(show, ["id", "title", "deltaCount", "deltas"]);
+  out.deltas = show.deltas.map((d) => {
+    const o = ordered(d, ["spec", "operation", "description", "requirement", "requirements", "rename"]) as Record<string, unknown>;
+    if (o.requirement) o.requirement = requirement(o.requirement);
+    if (Array.isArray(o.requirements)) o.requirements = o.requirements.map(requirement);
+    if (o.rename) o.rename = ordered(o.rename as object, ["from", "to"]);
+    return o as (typeof show.deltas)[number];
+  });
+  return out;
+}
+
+export function specShowInCliOrder(show: SpecShowJson): SpecShowJson {
+  const out = ordered(show, ["id", "title", "overview", "requirementCount", "requirements", "metadata"]);
+  out.requirements = show.requirements.map(requirement) as SpecShowJson["requirements"];
+  out.metadata = ordered(show.metadata, ["version", "format"]);
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------- list
+
+export type ChangeListEntry = { name: string; completedTasks: number; totalTasks: number; lastModified: Date; nested?: string[] | undefined };
+
+/**
+ * `openspec list --json`. The CLI visits `changes/` in directory order (`dirOrder`, from readdir) and then
+ * sorts by lastModified, newest first, with a stable sort: equal times keep directory order.
+ */
+export function renderChangeList(entries: ChangeListEntry[], root: RootOutput, dirOrder: readonly string[]): CliResult {
+  const rank = new Map(dirOrder.map((n, i) => [n, i]));
+  const visited = [...entries].sort((a, b) => (rank.get(a.name) ?? Infinity) - (rank.get(b.name) ?? Infinity) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (visited.length === 0) return ok({ changes: [], root });
+  const changes = [...visited]
+    .sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime())
+    .map((c) => ({
+      name: c.name,
+      completedTasks: c.completedTasks,
+      totalTasks: c.totalTasks,
+      lastModified: c.lastModified.toISOString(),
+      status: c.totalTasks === 0 ? "no-tasks" : c.completedTasks === c.totalTasks ? "complete" : "in-progress",
+      ...(c.nested ? { nested: c.nested } : {}),
+    }));
+  const warnings = visited
+    .filter((c) => c.nested)
+    .map((c) => ({ code: "nested_change_directory", name: c.name, nested: c.nested, message: describeNestedChange(c.name, c.nested!) }));
+  return ok({ changes, ...(warnings.length ? { warnings } : {}), root });
+}
+
+/** `openspec list --specs --json`: sorted with localeCompare, like the CLI. */
+export function renderSpecList(specs: { id: string; requirementCount: number }[], root: RootOutput): CliResult {
+  return ok({ specs: [...specs].sort((a, b) => a.id.localeCompare(b.id)), root });
+}
+
+// ------------------------------------------------------------------------------------------- show
+
+export type ShowType = "change" | "spec" | undefined;
+
+/** `--type` as the CLI reads it: case-insensitive `change`/`spec`, anything else ignored. */
+export function normalizeType(value: string | undefined): ShowType {
+  const v = value?.toLowerCase();
+  return v === "change" || v === "spec" ? v : undefined;
+}
+
+export function levenshtein(a: string, b: string): number {
+  const dp = Array.from({ length: a.length + 1 }, () => Array<number>(b.length + 1).fill(0));
+  for (let i = 0; i <= a.length; i++) dp[i]![0] = i;
+  for (let j = 0; j <= b.length; j++) dp[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) dp[i]![j] = Math.min(dp[i - 1]![j]! + 1, dp[i]![j - 1]! + 1, dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return dp[a.length]![b.length]!;
+}
+
+export function nearestMatches(input: string, candidates: string[], max = 5): string[] {
+  return candidates
+    .map((candidate) => ({ candidate, distance: levenshtein(input, candidate) }))
+    .sort((a, b) => a.distance - b.distance)
+    .slice(0, max)
+    .map((s) => s.candidate);
+}
+
+/** A change row as `show` needs it. */
+export type ShowableChange = { show: ChangeShowJson | null; showError: string | null; nested?: string[] | undefined };
+export type ShowableSpec = { show: SpecShowJson | null; showError: string | null };
+
+export type ShowInput = {
+  id: string;
+  type: ShowType;
+  root: RootOutput;
+  /** Absolute path of `openspec/` (for the CLI's "not found at …" messages). */
+  openspecDir: string;
+  /** Active change ids, code-unit sorted (getActiveChangeIds). */
+  changeIds: string[];
+  /** Capability ids, code-unit sorted (getSpecIds). */
+  specIds: string[];
+  change: ShowableChange | null;
+  spec: ShowableSpec | null;
+};
+
+/** `openspec show <id> [--type change|spec] --json`. */
+export function renderShow(input: ShowInput): CliResult {
+  const { id, type, root } = input;
+  const isChange = type !== "spec" && input.changeIds.includes(id);
+  const isSpec = type !== "change" && input.specIds.includes(id);
+  const resolved = type ?? (isChange ? "change" : isSpec ? "spec" : undefined);
+  if (!resolved) {
+    const suggestions = nearestMatches(id, [...input.changeIds, ...input.specIds]);
+    const message = suggestions.length ? `Unknown item '${id}'. Did you mean: ${suggestions.join(", ")}?` : `Unknown item '${id}'.`;
+    return { stdout: printed({ status: [{ severity: "error", code: "unknown_item", message }] }), stderr: "", exitCode: 1 };
+  }
+  if (!type && isChange && isSpec) {
+    return {
+      stdout: printed({ status: [{ severity: "error", code: "ambiguous_item", message: `Ambiguous item '${id}' matches both a change and a spec.`, fix: "Pass --type change|spec." }] }),
+      stderr: "",
+      exitCode: 1,
+    };
+  }
+  const fail = (message: string) => commandError("show_error", message);
+  if (resolved === "change") {
+    const c = input.changeIds.includes(id) ? input.change : null;
+    if (!c) return fail(`Change "${id}" not found at ${path.join(input.openspecDir, "changes", id, "proposal.md")}`);
+    if (c.show) return ok({ ...changeShowInCliOrder(c.show), root });
+    if (c.nested) return fail(describeNestedChange(id, c.nested));
+    return fail(c.showError ?? `Change "${id}" cannot be shown`);
+  }
+  const s = input.specIds.includes(id) ? input.spec : null;
+  if (!s) return fail(`Spec '${id}' not found at ${path.join(input.openspecDir, "specs", id, "spec.md")}`);
+  if (s.show) return ok({ ...specShowInCliOrder(s.show), root });
+  return fail(s.showError ?? `Spec '${id}' cannot be shown`);
+}
+
+/** `openspec show` with no item, not interactive: a hint on stderr, exit 1. */
+export function renderShowWithoutItem(): CliResult {
+  return {
+    stdout: "",
+    stderr: ["Nothing to show. Try one of:", "  openspec show <item>", "  openspec change show", "  openspec spec show", "Or run in an interactive terminal.", ""].join("\n"),
+    exitCode: 1,
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The symlink swap race, for real: a separate process swaps `changes/race/proposal.md` (and the
+ * `specs/` folder on the way to a delta spec) between a regular file and a symlink to a file outside
+ * the repository, as fast as it can, while syncs run. Before safe-open.ts, the listing saw a regular
+ * file and the read followed the symlink: the outside bytes reached sync_history ~10 times in 20 s.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { openspecSpecs, sql, syncHistory } from "@specsync/db";
+import { createServices } from "../src";
+import { describeEachDb } from "./helpers/each-db";
+import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "./helpers/workspace";
+
+afterAll(cleanupTempRepos);
+
+const SWAPPER = `
+const fs = require("node:fs"), path = require("node:path");
+const [dir, outsideFile, outsideDir, maxSwaps, maxMs, dirOnly] = process.argv.slice(1);
+const target = path.join(dir, "proposal.md"), specs = path.join(dir, "specs");
+const original = fs.readFileSync(target), specsReal = path.join(dir, ".specs-real");
+let swaps = 0;
+const until = Date.now() + Number(maxMs);
+while (swaps < Number(maxSwaps) && Date.now() < until) {
+  if (!dirOnly) {
+    // file: symlink in, regular file back (each an atomic rename over the name)
+    try { fs.unlinkSync(target + ".l"); } catch {}
+    fs.symlinkSync(outsideFile, target + ".l");
+    fs.renameSync(target + ".l", target);
+    fs.writeFileSync(target + ".r", original);
+    fs.renameSync(target + ".r", target);
+  }
+  // directory on the way: specs/ becomes a symlink to an outside folder, then the real one again
+  // (a write landing while specs/ is missing recreates it: clear that copy to restore the real one)
+  const clear = () => fs.rmSync(specs, { recursive: true, force: true });
+  fs.renameSync(specs, specsReal);
+  try { fs.symlinkSync(outsideDir, specs); } catch { clear(); fs.symlinkSync(outsideDir, specs); }
+  fs.unlinkSync(specs);
+  try { fs.renameSync(specsReal, specs); } catch { clear(); fs.renameSync(specsReal, specs); }
+  swaps += 2;
+}
+process.stdout.write(String(swaps));
+`;
+
+describeEachDb("symlink swap race", (db) => {
+  it("thousands of swaps while syncs run: 0 outside bytes in openspec_specs or sync_history", async () => {
+    const marker = `OUTSIDE-SECRET-${Date.now()}`;
+    const outside = mkdtempSync(path.join(tmpdir(), "specsync-outside-"));
+    const outsideFile = path.join(outside, "secret.md");
+    writeFileSync(outsideFile, `# Change: ${marker}\n\n## Why\n${marker}\n\n## What Changes\n- ${marker}\n`);
+    mkdirSync(path.join(outside, "specs", "demo"), { recursive: true });
+    writeFileSync(path.join(outside, "specs", "demo", "spec.md"), `## ADDED Requirements\n### Requirement: ${marker}\nThe system SHALL leak ${marker}.\n`);
+    const root = tempRepo();
+    writeTree(root, changeFiles("race"));
+    const services = createServices(db().database);
+    const project = await services.sync.ensureProject(root);
+    await services.sync.syncProject(project, "startup");
+
+    const dir = path.join(root, "openspec", "changes", "race");
+    const swapper = spawn(process.execPath, ["-e", SWAPPER, dir, outsideFile, path.join(outside, "specs"), "4000", "15000"], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    swapper.stdout.on("data", (c) => (out += c));
+    const done = new Promise<number>((resolve) => swapper.on("exit", (code) => resolve(code ?? 1)));
+    let finished = false;
+    void done.then(() => (finished = true));
+    let syncs = 0;
+    while (!finished) {
+      await services.sync.syncFolder(project, "changes/race", "file_watcher");
+      syncs++;
+      await new Promise((r) => setImmediate(r)); // PGlite answers in microtasks: let the exit event in
+
+    }
+    expect(await done).toBe(0);
+    const swaps = Number(out);
+    expect(swaps).toBeGreaterThan(1000);
+    expect(syncs).toBeGreaterThan(50);
+
+    const { database } = db();
+    const leakedRows = await database.db.select({ id: openspecSpecs.id }).from(openspecSpecs).where(sql`${openspecSpecs}::text like ${"%" + marker + "%"}`);
+    const leakedHistory = await database.db.select({ id: syncHistory.id }).from(syncHistory).where(sql`${syncHistory}::text like ${"%" + marker + "%"}`);
+    expect({ swaps, syncs, leakedRows: leakedRows.length, leakedHistory: leakedHistory.length }).toMatchObject({ leakedRows: 0, leakedHistory: 0 });
+  }, 60_000);
+
+  it("writes while specs/ is swapped for a symlink to an outside folder: nothing is written or replaced outside", async () => {
+    const outside = mkdtempSync(path.join(tmpdir(), "specsync-outside-"));
+    mkdirSync(path.join(outside, "specs", "demo"), { recursive: true });
+    const outsideSpec = path.join(outside, "specs", "demo", "spec.md");
+    const outsideBytes = "## ADDED Requirements\n### Requirement: Outside\nThe system SHALL stay untouched.\n";
+    writeFileSync(outsideSpec, outsideBytes);
+    const root = tempRepo();
+    writeTree(root, changeFiles("race-write"));
+    const services = createServices(db().database);
+    const project = await services.sync.ensureProject(root);
+    await services.sync.syncProject(project, "startup");
+    const id = (await services.specs.list({ projectId: project.id, kind: "change" })).items.find((i) => i.name === "race-write")!.id;
+
+    const dir = path.join(root, "openspec", "changes", "race-write");
+    const swapper = spawn(process.execPath, ["-e", SWAPPER, dir, outsideSpec, path.join(outside, "specs"), "1000000", "6000", "dirs-only"], { stdio: ["ignore", "ignore", "inherit"] });
+    let finished = false;
+    const done = new Promise<number>((resolve) => swapper.on("exit", (code) => resolve(code ?? 1)));
+    void done.then(() => (finished = true));
+    let writes = 0;
+    let attempts = 0;
+    while (!finished) {
+      attempts++;
+      const row = await services.sync.getRow(id);
+      await services.sync
+        .writeFile({ id, file: "specs/demo/spec.md", content: `## ADDED Requirements\n### Requirement: Written ${writes}\nThe system SHALL write ${writes}.\n`, baseHash: row.contentHashes["specs/demo/spec.md"] ?? null })
+        .then(() => writes++, () => undefined); // CONFLICT / refused while the folder is a symlink: fine
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await done).toBe(0);
+    expect(attempts).toBeGreaterThan(50);
+    expect(writes).toBeGreaterThan(0);
+    expect(readFileSync(outsideSpec, "utf8")).toBe(outsideBytes);
+    expect(readdirSync(path.join(outside, "specs", "demo"))).toEqual(["spec.md"]); // no temp file left outside either
+    const { database } = db();
+    const leaked = await database.db.select({ id: syncHistory.id }).from(syncHistory).where(sql`${syncHistory}::text like ${"%stay untouched%"}`);
+    expect(leaked.length).toBe(0);
+  }, 60_000);
+});

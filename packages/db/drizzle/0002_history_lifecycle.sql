@@ -1,0 +1,1 @@
+ALTER TABLE "sync_history" ADD COLUMN "lifecycle" jsonb;
