@@ -25,7 +25,13 @@ export function createMcpHttpHandler(services: Services) {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     // The request guard has already read and checked the body (req.body, JSON text): hand it on parsed.
     const text = (req as IncomingMessage & { body?: string }).body;
-    const body: unknown = text ? JSON.parse(text) : undefined;
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: "parse error: the body is not JSON" }, id: null }));
+      return;
+    }
     const id = req.headers["mcp-session-id"];
     const existing = typeof id === "string" ? sessions.get(id) : undefined;
     if (existing) {
