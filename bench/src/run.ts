@@ -3,7 +3,7 @@
  * the real OpenSpec CLI. Prints a table, writes bench/results/<date>.json, and with --check exits 1
  * when a target is missed.
  *
- *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--only lifecycle] [--out FILE]
+ *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--only lifecycle|agents] [--out FILE]
  *              [--cli "pnpm -s specsync"] [--cli-changes 300]
  *
  * The CLI rows (`specsync list --json` vs `openspec list --json`, whole process) also run alone:
@@ -24,6 +24,7 @@ import { createDb, runMigrations, type Database } from "@specsync/db";
 import { createHttpServer } from "../../apps/server/src/http";
 import { cliSpeedRows } from "./cli-speed";
 import { generateWorkspace, loadPool, type Generated } from "./generate-workspace";
+import { mcpStdioListChanges, nextWorkWithClaim, overlapOne, seedAgentState } from "./agents";
 import { branchSwitch } from "./git-switch";
 import { lifecycleRows } from "./lifecycle";
 import { parserRows } from "./parsers";
@@ -40,7 +41,7 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     out: { type: "string" },
     saves: { type: "string", default: "200" },
-    /** Run one group of rows only: `lifecycle` (validate, archive preview). */
+    /** Run one group of rows only: `lifecycle` (validate, archive preview) or `agents` (next_work, overlaps, MCP, at the largest size). */
     only: { type: "string" },
     cli: { type: "string", default: process.env.SPECSYNC_BENCH_CLI ?? "pnpm -s specsync" },
     "cli-changes": { type: "string", default: "300" },
@@ -104,6 +105,10 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
       log(`${driver}: cold import of ${size} changes`);
       const imp = await coldImport(services, project);
       rows.push({ driver, metric: `cold import, ${size} changes (${imp.folders} folders)`, value: imp.perSecond, unit: "changes/s", ...(withTargets && driver === "postgres" ? { target: { op: ">=", value: 1000 } } : {}) });
+      if (args.only === "agents") {
+        if (size === largest) await agentRows(driver, services, project, size, db.env);
+        continue;
+      }
       const noop = await noopReconcile(services, project);
       rows.push({ driver, metric: `no-op reconcile, ${size} changes`, value: noop.ms, unit: "ms", ...(withTargets && size >= 10000 ? { target: { op: "<=", value: 1000 } } : {}) });
       if (size === Math.min(...sizes)) {
@@ -160,6 +165,7 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
         server.closeAllConnections();
         server.close();
       }
+      await agentRows(driver, services, project, size, db.env);
       await db.database.close();
       closed = true;
       log(`${driver}: server RSS with ${size} changes watched`);
@@ -186,6 +192,34 @@ async function benchLifecycle(driver: "pglite" | "postgres", scratch: string) {
     await db.database.close();
   } finally {
     await db.drop();
+  }
+}
+
+async function agentRows(driver: "pglite" | "postgres", services: ReturnType<typeof createServices>, project: { id: string; rootPath: string }, size: number, env: Record<string, string>) {
+  log(`${driver}: agents (claims, dependencies, overlaps, next_work)`);
+  const seeded = await seedAgentState(services, project as never);
+  const server = createHttpServer({ services, token: null, allowedOrigins: [] });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const client = createSpecsyncClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, actor: "bench", EventSource: EventSource as unknown as typeof globalThis.EventSource });
+  try {
+    const note = `${seeded.active} active, ${seeded.dependencies} dependencies`;
+    const next = await nextWorkWithClaim(client, project.id, samples);
+    rows.push({ driver, metric: `next_work with claim over HTTP, ${size} changes p50`, value: next.p50, unit: "ms", note, ...(withTargets && driver === "postgres" ? { target: { op: "<=", value: 10 } } : {}) });
+    rows.push({ driver, metric: "next_work with claim p95", value: next.p95, unit: "ms" });
+    const active = (await services.specs.list({ projectId: project.id, kind: "change", archived: false, limit: 200 })).items.map((i) => i.id);
+    const ov = await overlapOne(services, active, samples);
+    rows.push({ driver, metric: `overlaps(change), ${size} changes p50`, value: ov.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 5 } } : {}) });
+    rows.push({ driver, metric: "overlaps(change) p95", value: ov.p95, unit: "ms" });
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+  if (driver === "postgres") {
+    // The stdio process opens the same database (PGlite is single-process, so PostgreSQL only).
+    const mcp = await mcpStdioListChanges(project.rootPath, env, samples);
+    rows.push({ driver, metric: `MCP stdio list_changes round trip, ${size} changes p50`, value: mcp.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 20 } } : {}) });
+    rows.push({ driver, metric: "MCP stdio list_changes round trip p95", value: mcp.p95, unit: "ms" });
   }
 }
 

@@ -26,6 +26,11 @@ commands:
   validate <change> [--project PATH] [--json]              \`openspec validate <change> --strict\`; findings stored on the change
   archive <change> [--skip-specs] [--preview] [--project PATH] [--json]
                                                    \`openspec archive <change> --yes\`; --preview prints what it would do to the specs
+  mcp     [--project PATH]                           MCP server on stdio (for Claude Code, Cursor, Codex…)
+  next    [--owner NAME [--claim] [--lease S]] [--explain] [--project PATH] [--json]
+                                                     the next change to work on (--claim takes it atomically)
+  claim   <change> --owner NAME [--lease S] [--project PATH] [--json]   claim or renew (lease 10 s … 24 h, default 900 s)
+  release <change> --owner NAME [--project PATH] [--json]
   migrate [--project PATH]                           apply the database migrations and exit
   help                                               this text (also --help, -h)
 
@@ -50,6 +55,18 @@ export function projectPaths(cliProjects: string[] | undefined, env: Env): strin
   const root = findRepoRoot(userCwd(env));
   if (!root) throw new Error("no openspec/ folder here or above; pass --project PATH or set SPECSYNC_PROJECTS");
   return [root];
+}
+
+/** `--lease S` as a number; a malformed value reaches the validator and gets its message. */
+const lease = (v: string | undefined) => (v === undefined ? {} : { leaseSeconds: /^\d+$/.test(v) ? Number(v) : Number.NaN });
+
+/** One line for the terminal: zod errors name each bad field (duck-typed, so zod stays lazily loaded); drizzle's "Failed query" shows the driver's reason. */
+function cliErrorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const issues = (err as { issues?: unknown }).issues;
+  if (err.name === "ZodError" && Array.isArray(issues)) return issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ");
+  if (err.message.startsWith("Failed query:") && err.cause instanceof Error) return `database error: ${err.cause.message}`;
+  return err.message;
 }
 
 function print(json: boolean, value: unknown, text: () => string) {
@@ -90,6 +107,10 @@ export async function main(argv: string[]): Promise<number> {
       limit: { type: "string" },
       port: { type: "string" },
       host: { type: "string" },
+      owner: { type: "string" },
+      lease: { type: "string" },
+      claim: { type: "boolean", default: false },
+      explain: { type: "boolean", default: false },
       "web-port": { type: "string" },
       web: { type: "boolean", default: true },
       gitignore: { type: "boolean" },
@@ -216,6 +237,37 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       });
     }
+    case "mcp": {
+      const { runMcpStdio } = await import("./mcp-stdio");
+      await runMcpStdio(env, paths().slice(0, 1));
+      return 0;
+    }
+    case "next":
+      return withServices(env, async (s) => {
+        const [project] = await projectsFor(s, paths().slice(0, 1));
+        const res = await s.workQueue.next({ projectId: project!.id, owner: values.owner, claim: values.claim, explain: values.explain, ...lease(values.lease) });
+        print(values.json, res, () =>
+          [res.change ? `${res.change.name}  ${res.change.priority}  ${res.change.tasksCompleted}/${res.change.tasksTotal} tasks${res.claim ? `  claimed by ${res.claim.owner} until ${new Date(res.claim.expiresAt).toISOString()}` : ""}` : "nothing to start", `  ${res.reason}`, ...(res.skipped ?? []).map((k) => `  skipped ${k.name}: ${k.reason}`)].join("\n"),
+        );
+        return res.change ? 0 : 3;
+      });
+    case "claim":
+    case "release": {
+      const ref = positionals[0];
+      if (!ref || !values.owner) throw new Error(`usage: specsync ${command} <change> --owner NAME`);
+      return withServices(env, async (s) => {
+        const [project] = await projectsFor(s, paths().slice(0, 1));
+        const change = await s.changes.resolve(ref, project!.id);
+        if (command === "release") {
+          const res = await s.claims.release({ id: change.id, owner: values.owner! });
+          print(values.json, res, () => `${res.name} released`);
+        } else {
+          const res = await s.claims.claim({ id: change.id, owner: values.owner!, ...lease(values.lease) });
+          print(values.json, res, () => `${res.name} ${res.renewed ? "renewed" : "claimed"} by ${res.claim.owner} until ${res.claim.expiresAt.toISOString()}`);
+        }
+        return 0;
+      });
+    }
     default:
       console.error(`unknown command: ${command}\n\n${USAGE}`);
       return 1;
@@ -230,7 +282,7 @@ export function run(argv: string[]): void {
       if (!["serve", "start"].includes(command) || argv.includes("--help") || argv.includes("-h")) process.exit(code);
     },
     (err) => {
-      console.error(`specsync: ${err instanceof Error ? err.message : String(err)}`);
+      console.error(`specsync: ${cliErrorMessage(err)}`);
       process.exit(1);
     },
   );

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { appRouter, errorIdOf, type Context, type Services } from "@specsync/api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { createMcpHttpHandler } from "./mcp-http";
 import { CLI_ENDPOINT, handleCliRequest } from "./cli-endpoint";
 import { allowedHostsFor, createRequestGuard, type GuardLimits } from "./request-guard";
 
@@ -26,7 +27,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
 }
 
 /**
- * The HTTP surface: tRPC at /trpc (SSE for subscriptions), GET /healthz and POST /auth/sse-ticket.
+ * The HTTP surface: tRPC at /trpc (SSE for subscriptions), MCP (Streamable HTTP) at /mcp, GET /healthz and
+ * POST /auth/sse-ticket.
  * Every request passes the request guard first (request-guard.ts); a new route is added below the
  * `admit` call and so gets the Host, Origin, token and body checks with nothing else to do.
  */
@@ -59,6 +61,8 @@ export function createHttpServer(opts: HttpOptions): Server {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[specsync] error ${errorIdOf(error)} in ${path ?? "?"}:`, error.cause ?? error);
     },
   });
+
+  const mcp = createMcpHttpHandler(opts.services);
 
   server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     let verdict;
@@ -94,8 +98,14 @@ export function createHttpServer(opts: HttpOptions): Server {
       trpc(req, res);
       return;
     }
+    if (pathname === "/mcp") {
+      // Host, Origin, token and body were checked by the guard; the handler keeps the MCP sessions.
+      await mcp.handle(req, res);
+      return;
+    }
     sendJson(res, 404, { error: "not found" });
   });
+  server.on("close", () => void mcp.close());
   return server;
 }
 

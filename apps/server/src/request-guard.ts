@@ -164,8 +164,9 @@ export function createRequestGuard(opts: GuardOptions): RequestGuard {
       if (originAllowed) {
         res.setHeader("access-control-allow-origin", origin);
         res.setHeader("vary", "origin");
-        res.setHeader("access-control-allow-headers", "authorization, content-type, x-specsync-actor, trpc-accept, last-event-id");
-        res.setHeader("access-control-allow-methods", "GET, POST, OPTIONS");
+        res.setHeader("access-control-allow-headers", "authorization, content-type, x-specsync-actor, trpc-accept, last-event-id, mcp-session-id, mcp-protocol-version");
+        res.setHeader("access-control-expose-headers", "mcp-session-id");
+        res.setHeader("access-control-allow-methods", "GET, POST, DELETE, OPTIONS");
       }
       if (origin !== undefined && !originAllowed) return refuse(res, 403, "FORBIDDEN", "this Origin may not call specsync (SPECSYNC_WEB_ORIGIN)");
       if (req.method === "OPTIONS") {
@@ -187,7 +188,9 @@ export function createRequestGuard(opts: GuardOptions): RequestGuard {
         return refuse(res, 401, "UNAUTHORIZED", "missing or wrong bearer token (Authorization: Bearer <SPECSYNC_TOKEN>)", { connection: "close" });
       }
 
-      if (req.method !== "GET" && req.method !== "HEAD") {
+      // A body-less DELETE (MCP's session end) has nothing to check.
+      const bodyless = req.method === "DELETE" && !req.headers["transfer-encoding"] && (req.headers["content-length"] ?? "0") === "0";
+      if (req.method !== "GET" && req.method !== "HEAD" && !bodyless) {
         const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
         if (type !== "application/json") return refuse(res, 415, "UNSUPPORTED_MEDIA_TYPE", "request bodies must be application/json", { connection: "close" });
         try {

@@ -46,7 +46,7 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   const url = `http://${env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST}:${port}`;
-  say(`API listening on ${url}/trpc (health: ${url}/healthz)`);
+  say(`API listening on ${url}/trpc, MCP on ${url}/mcp (health: ${url}/healthz)`);
   void sharedParsePool().warm(); // big files are parsed on worker threads (issue #11): start them now, in the background
   const unadvertise = advertiseServer(localUrl(env.HOST, port), services.runtime.state().map((p) => p.rootPath));
 

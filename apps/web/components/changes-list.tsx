@@ -11,6 +11,7 @@ import { Button } from "~/components/ui/button";
 import { Progress } from "~/components/ui/progress";
 import { PriorityBadge, StatusBadge, SyncState } from "~/components/spec-badges";
 import { useViewParams } from "~/components/use-view-params";
+import { ClaimBadge, OverlapWarning } from "~/components/agents/claim-badge";
 import { useSpecHref } from "~/components/use-spec-href";
 import { changesListInput, changesView, lastPage } from "~/lib/view-input";
 import { STATUS_LABEL } from "~/lib/utils";
@@ -36,6 +37,7 @@ export function ChangesList() {
   const projects = useQuery(trpc.projects.list.queryOptions());
   const next = useQuery(trpc.specs.next.queryOptions({ projectId: input.projectId }));
   const hrefOf = useSpecHref();
+  const overlapMap = useQuery(trpc.agents.overlapMap.queryOptions({ projectId: input.projectId }));
   const projectName = (id: string) => projects.data?.find((p) => p.id === id)?.name ?? "";
   const total = list.data?.facets?.total;
   // A page past the end (a stale link, rows archived meanwhile) shows the last page instead of "no match".
@@ -93,6 +95,11 @@ export function ChangesList() {
           <option value="archived">Archived</option>
           <option value="all">Active + archived</option>
         </Select>
+        <Select aria-label="Claimed" data-testid="filter-claimed" value={v.claimed ?? ""} onChange={(e) => view.set({ claimed: e.target.value })}>
+          <option value="">Claimed or not</option>
+          <option value="yes">Claimed</option>
+          <option value="no">Not claimed</option>
+        </Select>
         <Select aria-label="Minimum completion" value={v.min === undefined ? "" : String(v.min)} onChange={(e) => view.set({ min: e.target.value })}>
           <option value="">Any progress</option>
           <option value="50">≥ 50 % done</option>
@@ -136,6 +143,10 @@ export function ChangesList() {
                     <div className="text-xs break-words text-zinc-500" data-testid="change-subtitle">
                       {/* A proposal without a heading is titled by its folder name: say it once. */}
                       {[c.title !== c.name ? c.name : null, projects.data && projects.data.length > 1 ? projectName(c.projectId) : null, c.archivedOn ? `archived ${c.archivedOn}` : null].filter(Boolean).join(" · ")}
+                    </div>
+                    <div className="flex flex-wrap gap-2">
+                      <ClaimBadge claimedBy={c.claimedBy} claimedAt={c.claimedAt} />
+                      <OverlapWarning names={overlapMap.data?.[c.id]} />
                     </div>
                   </td>
                   <td className="px-2">

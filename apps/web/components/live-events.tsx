@@ -16,6 +16,7 @@ export function LiveEvents() {
     void queryClient.invalidateQueries({ queryKey: trpc.sync.pathKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.projects.pathKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.changes.summary.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.agents.pathKey() });
   };
   const sub = useSubscription(
     trpc.sync.events.subscriptionOptions(undefined, {

@@ -25,6 +25,7 @@ export function changesView(get: Get) {
     sort: pick(z.enum(LIST_SORTS), get("sort"), "updated" as const),
     /** `invalid=1`: only changes with validation errors. */
     invalid: get("invalid") === "1",
+    claimed: pick(z.enum(["yes", "no"]).optional(), get("claimed"), undefined),
   };
 }
 export type ChangesView = ReturnType<typeof changesView>;
@@ -40,6 +41,7 @@ export function changesListInput(v: ChangesView, page = v.page) {
     minCompletion: v.min,
     hasValidationErrors: v.invalid ? true : undefined,
     search: v.q,
+    claimed: v.claimed === undefined ? undefined : v.claimed === "yes",
     sort: v.sort,
     limit: PAGE_SIZE,
     cursor: page * PAGE_SIZE,

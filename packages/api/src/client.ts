@@ -36,7 +36,8 @@ export function createSpecsyncClient(opts: ClientOptions): SpecsyncClient {
           ...(opts.token ? { connectionParams: async () => ({ ticket: await sseTicket(base, opts.token!) }) } : {}),
           ...(opts.EventSource ? { EventSource: opts.EventSource } : {}),
         }),
-        false: httpBatchLink({ url, transformer: superjson, headers }),
+        // The server refuses batches of more than 25 calls (apps/server/src/http.ts MAX_BATCH_SIZE): split bigger ones.
+        false: httpBatchLink({ url, transformer: superjson, headers, maxItems: 25 }),
       }),
     ],
   });

@@ -7,3 +7,5 @@ export * from "./specs";
 export * from "./projects";
 export * from "./lifecycle";
 export * from "./stage";
+export * from "./agents";
+export * from "./agent-tools";

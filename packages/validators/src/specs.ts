@@ -19,6 +19,10 @@ export const listSpecsInputSchema = z.object({
   minCompletion: z.number().min(0).max(100).optional(),
   maxCompletion: z.number().min(0).max(100).optional(),
   search: z.string().trim().max(200).optional(),
+  /** true: only changes someone holds a live claim on; false: only unclaimed ones. */
+  claimed: z.boolean().optional(),
+  /** Only changes this owner holds a live claim on. */
+  claimedBy: z.string().trim().min(1).max(200).optional(),
   sort: listSortSchema.default("updated"),
   order: z.enum(["asc", "desc"]).optional(),
   limit: z.number().int().min(1).max(200).default(50),

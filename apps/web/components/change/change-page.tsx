@@ -22,6 +22,7 @@ function proposalTemplate(name: string, meta: Record<string, unknown>) {
   const goal = typeof meta.goal === "string" ? meta.goal : "";
   return `# Change: ${name}\n\n## Why\n${goal}\n\n## What Changes\n- \n\n## Impact\n- Affected specs: \n`;
 }
+import { AgentsPanel } from "./agents-panel";
 
 export function ChangePage({ id }: { id: string }) {
   const trpc = useTRPC();
@@ -95,6 +96,7 @@ export function ChangePage({ id }: { id: string }) {
         </Card>
       </div>
       {isChange ? <LifecycleBar change={s} onOpenFile={(f) => view.set({ tab: f === "proposal.md" ? null : f === "tasks.md" ? "tasks" : f === "design.md" ? "design" : "deltas" })} /> : null}
+      {isChange && !s.archived ? <AgentsPanel id={id} projectId={s.projectId} /> : null}
       {isChange && s.statusChangedAt ? <p className="text-xs text-zinc-500" suppressHydrationWarning>Status set by {s.statusChangedBy ?? "?"} {timeAgo(s.statusChangedAt)}</p> : null}
 
       {s.conflict ? (

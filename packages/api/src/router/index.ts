@@ -1,5 +1,6 @@
 import { createCallerFactory, router } from "../trpc";
 import { changesRouter } from "./changes";
+import { agentsRouter } from "./agents";
 import { projectsRouter } from "./projects";
 import { specsRouter } from "./specs";
 import { syncRouter } from "./sync";
@@ -10,6 +11,7 @@ export const appRouter = router({
   specs: specsRouter,
   projects: projectsRouter,
   changes: changesRouter,
+  agents: agentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,9 @@
 import type { Database } from "@specsync/db";
 import { SYNC_DEFAULTS } from "@specsync/settings";
 import type { AtomicWriteHooks } from "../utils/fs/atomic-write";
+import { ChangeLookup } from "./change-lookup";
+import { ClaimsService } from "./claims-service";
+import { DependenciesService } from "./dependencies-service";
 import { FileEditService } from "./file-edit-service";
 import { HistoryService } from "./history-service";
 import { LifecycleService, type LifecycleOptions } from "./lifecycle-service";
@@ -10,7 +13,9 @@ import { ProjectsService } from "./projects-service";
 import { SpecsService } from "./specs-service";
 import { SyncEventBus } from "./sync-events";
 import { SyncRuntime, type RuntimeOptions } from "./sync-runtime";
+import { OverlapsService } from "./overlaps";
 import { SyncStatusService } from "./sync-status-service";
+import { WorkQueueService } from "./work-queue-service";
 
 export type ServicesOptions = RuntimeOptions & {
   allowedRoots?: readonly string[];
@@ -37,7 +42,12 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const lifecycle = new LifecycleService({ database, sync, specs, projects, history, events }, { log: options.log, ...options.lifecycle });
   /** `openspec list/show --json`, byte for byte, from the database (the CLI and GET /cli/v1/…). */
   const cliOutput = new CliOutputService(database);
-  return { database, history, events, sync, edits, specs, projects, runtime, status, lifecycle, cliOutput };
+  const claims = new ClaimsService(database, events);
+  const dependencies = new DependenciesService(database, events);
+  const overlaps = new OverlapsService(database);
+  const workQueue = new WorkQueueService(database, claims, overlaps, events);
+  const changes = new ChangeLookup(database);
+  return { database, history, events, sync, edits, specs, projects, runtime, status, lifecycle, cliOutput, claims, dependencies, overlaps, workQueue, changes };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -50,6 +60,10 @@ export type { SyncOutcome, SyncSummary, FileStatus, FileState } from "./openspec
 export type { SpecListItem } from "./specs-service";
 export type { ArchiveOutcome, CreatedChange, LifecycleOptions } from "./lifecycle-service";
 export type { ArchivePreview, RequirementChange, SpecPreview } from "./delta-preview";
+export type { Claim, ClaimResult } from "./claims-service";
+export type { Dependencies, DependencyLink } from "./dependencies-service";
+export type { Overlap } from "./overlaps";
+export type { NextWork, WorkItem } from "./work-queue-service";
 export { FileEditService };
 export { ParsePool, PARSE_INLINE_MAX, PARSE_TIMEOUT_MS, deriveFieldsOffThread, parseOffThread, sharedParsePool } from "./parse-pool";
 export type { MergePreview, SaveOutcome, SaveResult } from "./file-edit-service";

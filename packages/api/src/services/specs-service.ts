@@ -1,6 +1,7 @@
 import {
   and,
   asc,
+  changeClaims,
   desc,
   eq,
   gte,
@@ -68,12 +69,20 @@ const listColumns = {
   /** Last time the row was synced or verified unchanged. */
   lastSyncedAt: sql<Date | null>`greatest(${openspecSpecs.lastSyncedAt}, (select ${syncChecks.checkedAt} from ${syncChecks} where ${syncChecks.specId} = ${openspecSpecs.id}))`.mapWith(openspecSpecs.lastSyncedAt),
   fileModifiedAt: openspecSpecs.fileModifiedAt,
+  /** Owner and start of the live claim, if any (claims-service). */
+  claimedBy: sql<string | null>`(select ${changeClaims.owner} from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`,
+  claimedAt: sql<Date | null>`(select ${changeClaims.claimedAt} from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`.mapWith(changeClaims.claimedAt),
   createdAt: openspecSpecs.createdAt,
   updatedAt: openspecSpecs.updatedAt,
 };
 
 type ListColumn = keyof typeof listColumns;
-export type SpecListItem = { [K in Exclude<ListColumn, "validationErrors" | "validationWarnings">]: SpecRow[K] } & { validationErrors: number | null; validationWarnings: number | null };
+export type SpecListItem = { [K in Exclude<ListColumn, "validationErrors" | "validationWarnings" | "claimedBy" | "claimedAt">]: SpecRow[K] } & {
+  validationErrors: number | null;
+  validationWarnings: number | null;
+  claimedBy: string | null;
+  claimedAt: Date | null;
+};
 
 const STATUS_ORDER = sql`array_position(array['in_progress','review','assigned','approved','proposing','applied','archived']::text[], ${openspecSpecs.status})`;
 
@@ -169,6 +178,8 @@ export class SpecsService {
       q.hasValidationErrors === true ? sql`(${openspecSpecs.validation} ->> 'errors')::int > 0` : undefined,
       q.minCompletion !== undefined ? gte(openspecSpecs.completion, q.minCompletion) : undefined,
       q.maxCompletion !== undefined ? lte(openspecSpecs.completion, q.maxCompletion) : undefined,
+      q.claimed === undefined ? undefined : sql`${sql.raw(q.claimed ? "" : "not ")}exists (select 1 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`,
+      q.claimedBy ? sql`exists (select 1 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.owner} = ${q.claimedBy} and ${changeClaims.expiresAt} > now())` : undefined,
       search ? sql`(${openspecSpecs.search} @@ ${search} or ${openspecSpecs.name} ilike ${"%" + q.search!.replace(/[\\%_]/g, "\\$&") + "%"})` : undefined,
     ];
     const where = and(...filters, q.status?.length ? inArray(openspecSpecs.status, q.status) : undefined, q.priority?.length ? inArray(openspecSpecs.priority, q.priority) : undefined);

@@ -130,6 +130,12 @@ export const openspecSpecs = pgTable(
     index("openspec_specs_status_idx").on(t.status, t.priorityRank, t.createdAt),
     index("openspec_specs_completion_idx").on(t.completion),
     index("openspec_specs_search_idx").using("gin", t.search),
+    // The agents' work queue (next_work) walks this in order and stops at the first free change.
+    index("openspec_specs_work_queue_idx")
+      .on(t.priorityRank, t.createdAt, t.name)
+      .where(sql`kind = 'change' and not archived and deleted_at is null and status in ('approved', 'assigned')`),
+    // Overlaps: active changes with a delta spec for a capability (content_hashes keys `specs/<cap>/spec.md`).
+    index("openspec_specs_active_hashes_idx").using("gin", t.contentHashes).where(sql`kind = 'change' and not archived and deleted_at is null`),
   ],
 );
 

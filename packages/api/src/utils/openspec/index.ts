@@ -9,5 +9,6 @@ export * from "./meta";
 export * from "./outline";
 export * from "./derive";
 export * from "./validation-findings";
+export * from "./overlap";
 export * from "./structure";
 export * from "./parse-jobs";

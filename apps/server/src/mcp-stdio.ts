@@ -1,0 +1,47 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { createServices, isDatabaseUnavailable } from "@specsync/api";
+import { createMcpServer } from "@specsync/api/mcp";
+import { openDatabase } from "./database";
+import type { Env } from "./env";
+
+/**
+ * `specsync mcp`: an MCP server on stdin/stdout for the client that spawned it. It keeps the project in
+ * sync like `serve` does (startup sync, watcher, scheduler), so files an agent edits directly are seen.
+ * stdout carries only the protocol: every log line goes to stderr. Resolves when the client hangs up.
+ */
+export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<void> {
+  const root = projectPaths[0]!;
+  // A client spawns this with a path it was given: say plainly when there is no OpenSpec workspace there.
+  if (!existsSync(path.join(root, "openspec"))) throw new Error(`no openspec/ folder in ${root}; pass --project PATH of a repository that has one`);
+  const log = env.SPECSYNC_LOG === "silent" ? () => {} : (m: string) => console.error(`[specsync] ${m}`);
+  process.on("unhandledRejection", (reason) => {
+    if (isDatabaseUnavailable(reason)) return log("database connection lost; syncs will retry");
+    console.error("[specsync] unhandled rejection:", reason);
+    process.exit(1);
+  });
+  const database = await openDatabase(env, projectPaths);
+  const services = createServices(database, {
+    allowedRoots: env.SPECSYNC_ALLOWED_ROOTS.length ? env.SPECSYNC_ALLOWED_ROOTS : projectPaths,
+    concurrency: env.SPECSYNC_CONCURRENCY,
+    statusStaleSeconds: env.SPECSYNC_STATUS_STALE_SECONDS,
+    log,
+    watcher: { debounceMs: env.SPECSYNC_DEBOUNCE_MS },
+    scheduler: { cron: env.SPECSYNC_CRON, staleSeconds: env.SPECSYNC_STALE_SECONDS, batchSize: env.SPECSYNC_BATCH_SIZE, concurrency: env.SPECSYNC_CONCURRENCY },
+  });
+  await services.runtime.start(projectPaths);
+  const project = await services.sync.ensureProject(root);
+  const server = createMcpServer(services, { defaultProjectId: project.id, log });
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => {
+    transport.onclose = resolve;
+    process.stdin.once("end", resolve);
+  });
+  await server.connect(transport);
+  log(`MCP server on stdio for ${project.rootPath}`);
+  await closed;
+  await server.close().catch(() => {});
+  await services.runtime.stop();
+  await database.close();
+}

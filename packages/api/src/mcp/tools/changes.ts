@@ -1,0 +1,152 @@
+import { getChangeToolSchema, getSpecToolSchema, listChangesToolSchema, overlapsToolSchema, setStatusToolSchema, toggleTaskToolSchema, updateFileToolSchema } from "@specsync/validators";
+import { parseDeltaSpec } from "../../utils/openspec/delta-spec";
+import { SpecsyncError } from "../../utils/errors";
+import { claimView, tasksLabel } from "../format";
+import { defineTool } from "../tool";
+
+export const listChanges = defineTool({
+  name: "list_changes",
+  description: "List OpenSpec changes (active by default), highest priority first. Filter by status, priority, claim, or full-text search. Paginated: pass nextCursor back as cursor.",
+  input: listChangesToolSchema,
+  readOnly: true,
+  async run(ctx, q) {
+    const project = await ctx.project(q.project);
+    const page = await ctx.services.specs.list({
+      projectId: project.id,
+      kind: "change",
+      archived: q.archived,
+      status: q.status,
+      priority: q.priority,
+      search: q.search,
+      claimed: q.claimed,
+      claimedBy: q.claimedBy,
+      sort: "priority",
+      limit: q.limit,
+      cursor: q.cursor,
+    });
+    return {
+      changes: page.items.map((i) => ({
+        name: i.name,
+        title: i.title,
+        status: i.status,
+        priority: i.priority,
+        tasks: tasksLabel(i.tasksCompleted, i.tasksTotal),
+        ...(i.claimedBy ? { claimedBy: i.claimedBy } : {}),
+      })),
+      nextCursor: page.nextCursor,
+    };
+  },
+});
+
+export const getChange = defineTool({
+  name: "get_change",
+  description:
+    "Get one change: proposal text, tasks (with ids for toggle_task), the requirements its delta specs touch, status, priority, claim, dependencies, and file hashes (baseHash for update_file/toggle_task). Ask for other files' content with files.",
+  input: getChangeToolSchema,
+  readOnly: true,
+  async run(ctx, q) {
+    const ref = await ctx.change(q.change, q.project);
+    const [got, claim, deps] = await Promise.all([ctx.services.specs.get(ref.id), ctx.services.claims.get(ref.id), ctx.services.dependencies.list(ref.id)]);
+    const deltas: Record<string, Record<string, string[]>> = {};
+    for (const [file, content] of Object.entries(got.files)) {
+      const m = file.match(/^specs\/(.+)\/spec\.md$/);
+      if (!m) continue;
+      const plan = parseDeltaSpec(content);
+      const ops: Record<string, string[]> = {};
+      if (plan.added.length) ops.ADDED = plan.added.map((b) => b.name);
+      if (plan.modified.length) ops.MODIFIED = plan.modified.map((b) => b.name);
+      if (plan.removed.length) ops.REMOVED = plan.removed;
+      if (plan.renamed.length) ops.RENAMED = plan.renamed.map((r) => `${r.from} → ${r.to}`);
+      deltas[m[1]!] = ops;
+    }
+    const extra: Record<string, string | null> = {};
+    for (const f of q.files ?? []) extra[f] = got.files[f] ?? null;
+    return {
+      id: got.id,
+      name: got.name,
+      title: got.title,
+      path: got.path,
+      status: got.status,
+      priority: got.priority,
+      archived: got.archived,
+      claim: claimView(claim),
+      dependsOn: deps.dependsOn.map((d) => ({ name: d.name, archived: d.archived })),
+      blockedBy: deps.blockedBy,
+      proposal: got.files["proposal.md"] ?? null,
+      tasks: got.tasks.map((t) => ({ id: t.id, text: t.text, done: t.done })),
+      deltas,
+      files: Object.keys(got.files),
+      hashes: got.contentHashes,
+      ...(q.files?.length ? { content: extra } : {}),
+      ...(got.conflict ? { conflict: got.conflict } : {}),
+    };
+  },
+});
+
+export const getSpec = defineTool({
+  name: "get_spec",
+  description: "Get a main capability spec (openspec/specs/<capability>/spec.md): its content, hash and requirement names.",
+  input: getSpecToolSchema,
+  readOnly: true,
+  async run(ctx, q) {
+    const project = await ctx.project(q.project);
+    const { id } = await ctx.services.changes.spec(q.capability, project.id);
+    const got = await ctx.services.specs.get(id);
+    const content = got.files["spec.md"] ?? "";
+    const requirements = (got.parsed?.show as { requirements?: { text: string }[] } | undefined)?.requirements?.length ?? got.requirementCount;
+    return { id, capability: got.name, path: got.path, hash: got.contentHashes["spec.md"] ?? null, requirements, content };
+  },
+});
+
+export const toggleTask = defineTool({
+  name: "toggle_task",
+  description: "Tick (done: true) or untick a task of a change by its id from get_change. Writes exactly one character of tasks.md. Returns the new tasks.md hash.",
+  input: toggleTaskToolSchema,
+  async run(ctx, q) {
+    const ref = await ctx.change(q.change, q.project);
+    // Without a baseHash the toggle applies to the current version: setting a task's state is idempotent.
+    const baseHash = q.baseHash ?? (await ctx.services.specs.get(ref.id)).contentHashes["tasks.md"];
+    if (!baseHash) throw new SpecsyncError("NOT_FOUND", `${ref.name} has no tasks.md`);
+    const res = await ctx.services.specs.toggleTask({ id: ref.id, taskId: q.taskId, done: q.done, baseHash, actor: ctx.actor });
+    const after = await ctx.services.specs.get(ref.id);
+    return { change: ref.name, taskId: q.taskId, done: q.done, hash: res.hash, tasks: tasksLabel(after.tasksCompleted, after.tasksTotal) };
+  },
+});
+
+export const updateFile = defineTool({
+  name: "update_file",
+  description:
+    "Replace a file of a change (proposal.md, tasks.md, design.md, specs/<cap>/spec.md). baseHash must be the hash you read; if the file changed since, you get a CONFLICT error carrying currentContent and currentHash: merge and retry with currentHash.",
+  input: updateFileToolSchema,
+  async run(ctx, q) {
+    const ref = await ctx.change(q.change, q.project);
+    const res = await ctx.services.specs.update({ id: ref.id, file: q.file, content: q.content, baseHash: q.baseHash, actor: ctx.actor });
+    return { change: ref.name, file: q.file, hash: res.hash };
+  },
+});
+
+export const setStatus = defineTool({
+  name: "set_status",
+  description: "Move a change through its lifecycle: proposing → approved → assigned → in_progress → review → applied (archived happens when the folder is archived). Invalid moves say which are allowed.",
+  input: setStatusToolSchema,
+  async run(ctx, q) {
+    const ref = await ctx.change(q.change, q.project);
+    const row = await ctx.services.specs.setStatus({ id: ref.id, status: q.status, actor: ctx.actor });
+    return { change: ref.name, status: row.status };
+  },
+});
+
+export const overlaps = defineTool({
+  name: "overlaps",
+  description: "Active changes whose delta specs touch the same requirement (same capability) as this change: likely merge conflicts. Lists the shared requirements.",
+  input: overlapsToolSchema,
+  readOnly: true,
+  async run(ctx, q) {
+    const ref = await ctx.change(q.change, q.project);
+    const found = await ctx.services.overlaps.forChange(ref.id);
+    return {
+      change: ref.name,
+      overlaps: found.map((o) => ({ name: o.name, status: o.status, requirements: o.requirements.map((r) => `${r.capability}: ${r.requirement}`) })),
+    };
+  },
+});

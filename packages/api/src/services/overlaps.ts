@@ -1,0 +1,109 @@
+import { and, eq, inArray, isNull, openspecSpecs, sql, type Database } from "@specsync/db";
+import type { LifecycleStatus } from "@specsync/validators";
+import { SpecsyncError } from "../utils/errors";
+import { rowsOf } from "../utils/sql-rows";
+import { sharedRequirements, touchedRequirements, type SharedRequirement, type TouchedRequirements } from "../utils/openspec/overlap";
+
+export type Overlap = { id: string; name: string; status: LifecycleStatus; requirements: SharedRequirement[] };
+/** What the overlap check needs of a row: its id and its file hashes (which say when the delta specs changed). */
+export type OverlapRow = { id: string; contentHashes: Record<string, string> };
+
+const MAX_CACHED = 50_000;
+const isDeltaFile = (file: string) => file.startsWith("specs/") && file.endsWith("/spec.md");
+const capabilityOf = (file: string) => file.slice("specs/".length, -"/spec.md".length);
+
+/** Capabilities a row has delta specs for, from its file hashes alone (no content read). */
+export function capabilitiesOf(row: OverlapRow): string[] {
+  return Object.keys(row.contentHashes).filter(isDeltaFile).map(capabilityOf);
+}
+
+/**
+ * Derived overlap between active changes: two changes overlap when their delta specs touch the same
+ * requirement of the same capability. Parsed requirement sets are cached per row and keyed by the row's
+ * delta-spec hashes, so the check reads content only for rows whose delta specs changed since last time.
+ */
+export class OverlapsService {
+  private readonly cache = new Map<string, { stamp: string; touched: TouchedRequirements }>();
+
+  constructor(private readonly database: Database) {}
+
+  /** Active changes sharing at least one requirement with this one, with the requirements named. */
+  async forChange(id: string): Promise<Overlap[]> {
+    // One round trip: the change itself, then the active changes of its project with a delta file for one of
+    // its capabilities (content_hashes keys, through the partial GIN index; no delta content is read).
+    const rows = rowsOf<{ id: string; name: string; status: LifecycleStatus; kind: string; deleted: boolean; self: boolean; contentHashes: Record<string, string> }>(
+      await this.database.db.execute(sql`
+        with me as (select id, project_id, kind, deleted_at, content_hashes from openspec_specs where id = ${id}::uuid)
+        select me.id, '' as name, null as status, me.kind, me.deleted_at is not null as deleted, true as self, me.content_hashes as "contentHashes" from me
+        union all
+        select s.id, s.name, s.status, s.kind, false, false, s.content_hashes
+        from openspec_specs s, me
+        where s.project_id = me.project_id and s.kind = 'change' and not s.archived and s.deleted_at is null and s.id <> me.id
+          and s.content_hashes ?| array(select k from me, jsonb_object_keys(me.content_hashes) k where k like 'specs/%/spec.md')`),
+    );
+    const row = rows.find((r) => r.self);
+    if (!row || row.deleted) throw new SpecsyncError("NOT_FOUND", `change ${id} not found`);
+    if (row.kind !== "change") throw new SpecsyncError("BAD_REQUEST", "only changes overlap; this is a spec");
+    const others = rows.filter((r) => !r.self);
+    if (!others.length || !capabilitiesOf(row).length) return [];
+    const touched = await this.touched([row, ...others]);
+    const mine = touched.get(id)!;
+    const out: Overlap[] = [];
+    for (const o of others) {
+      const requirements = sharedRequirements(mine, touched.get(o.id)!);
+      if (requirements.length) out.push({ id: o.id, name: o.name, status: o.status, requirements });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** For every active change of a project that overlaps another: the names of the others (the list's warning). */
+  async map(projectId?: string): Promise<Record<string, string[]>> {
+    const rows = await this.database.db
+      .select({ id: openspecSpecs.id, name: openspecSpecs.name, contentHashes: openspecSpecs.contentHashes })
+      .from(openspecSpecs)
+      .where(and(eq(openspecSpecs.kind, "change"), eq(openspecSpecs.archived, false), isNull(openspecSpecs.deletedAt), projectId ? eq(openspecSpecs.projectId, projectId) : undefined));
+    const touched = await this.touched(rows.filter((r) => capabilitiesOf(r).length));
+    // Inverted index: capability + requirement → changes touching it.
+    const byKey = new Map<string, string[]>();
+    for (const r of rows) {
+      for (const [cap, names] of touched.get(r.id) ?? []) for (const name of names.keys()) {
+        const key = `${cap}\u0000${name}`;
+        byKey.set(key, [...(byKey.get(key) ?? []), r.id]);
+      }
+    }
+    const nameOf = new Map(rows.map((r) => [r.id, r.name]));
+    const out: Record<string, Set<string>> = {};
+    for (const ids of byKey.values()) {
+      if (ids.length < 2) continue;
+      for (const a of ids) for (const b of ids) if (a !== b) (out[a] ??= new Set()).add(nameOf.get(b)!);
+    }
+    return Object.fromEntries(Object.entries(out).map(([id, names]) => [id, [...names].sort()]));
+  }
+
+  /** Parsed requirement sets of these rows, reading content only for rows not cached at their current hashes. */
+  async touched(rows: readonly OverlapRow[], db: Pick<Database["db"], "select"> = this.database.db): Promise<Map<string, TouchedRequirements>> {
+    const out = new Map<string, TouchedRequirements>();
+    const stale: { id: string; stamp: string }[] = [];
+    for (const r of rows) {
+      const stamp = Object.entries(r.contentHashes).filter(([f]) => isDeltaFile(f)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([f, h]) => `${f}:${h}`).join("|");
+      const hit = this.cache.get(r.id);
+      if (hit && hit.stamp === stamp) out.set(r.id, hit.touched);
+      else if (!stamp) out.set(r.id, new Map());
+      else stale.push({ id: r.id, stamp });
+    }
+    if (stale.length) {
+      if (this.cache.size + stale.length > MAX_CACHED) this.cache.clear();
+      const stamps = new Map(stale.map((s) => [s.id, s.stamp]));
+      for (let i = 0; i < stale.length; i += 500) {
+        const ids = stale.slice(i, i + 500).map((s) => s.id);
+        const contents = await db.select({ id: openspecSpecs.id, deltaSpecs: openspecSpecs.deltaSpecs }).from(openspecSpecs).where(inArray(openspecSpecs.id, ids));
+        for (const c of contents) {
+          const touched = touchedRequirements(c.deltaSpecs);
+          this.cache.set(c.id, { stamp: stamps.get(c.id)!, touched });
+          out.set(c.id, touched);
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,187 @@
+import { sql, type Database } from "@specsync/db";
+import { nextWorkClaimInputSchema, type LifecycleStatus, type NextWorkClaimInput, type Priority } from "@specsync/validators";
+import { sharedRequirements, type TouchedRequirements } from "../utils/openspec/overlap";
+import { rowsOf } from "../utils/sql-rows";
+import type { Claim, ClaimsService } from "./claims-service";
+import type { OverlapsService } from "./overlaps";
+import type { SyncEventBus } from "./sync-events";
+
+export type WorkItem = {
+  id: string;
+  name: string;
+  projectId: string;
+  title: string;
+  status: LifecycleStatus;
+  priority: Priority;
+  tasksCompleted: number;
+  tasksTotal: number;
+  createdAt: Date;
+};
+export type NextWork = {
+  change: WorkItem | null;
+  /** The claim taken (claim: true), or the caller's own live claim on it. */
+  claim: Claim | null;
+  reason: string;
+  /** With explain: the changes ahead of it in the queue and why each was passed over. */
+  skipped?: { name: string; reason: string }[];
+};
+
+type Candidate = WorkItem & {
+  contentHashes: Record<string, string>;
+  claimOwner: string | null;
+  claimClaimedAt: Date | string | null;
+  claimHeartbeatAt: Date | string | null;
+  claimExpiresAt: Date | string | null;
+  claimLive: boolean | null;
+  blockedBy: string[] | null;
+};
+type Tx = Parameters<Parameters<Database["db"]["transaction"]>[0]>[0];
+type Busy = { id: string; name: string; status: LifecycleStatus; owner: string | null; contentHashes: Record<string, string> };
+
+const PAGE = 20;
+const MAX_SKIPPED = 20;
+const ELIGIBLE = sql`s.kind = 'change' and not s.archived and s.deleted_at is null and s.status in ('approved', 'assigned') and (s.tasks_total = 0 or s.tasks_completed < s.tasks_total)`;
+/** A dependency blocks while it is neither archived nor deleted. */
+const BLOCKERS = sql`select d2.name from change_dependencies d join openspec_specs d2 on d2.id = d.depends_on_id where d.spec_id = s.id and not d2.archived and d2.deleted_at is null`;
+
+/**
+ * The work queue: approved/assigned changes with tasks left, highest priority first, then oldest; never
+ * archived, claimed by someone else, blocked by an unarchived dependency, or overlapping (same requirement
+ * of the same capability) a change that is claimed or in progress. With `claim`, picking and claiming run
+ * in one transaction under one advisory lock, so concurrent callers on any number of servers each get a
+ * different change and never two overlapping ones.
+ */
+export class WorkQueueService {
+  constructor(
+    private readonly database: Database,
+    private readonly claims: ClaimsService,
+    private readonly overlaps: OverlapsService,
+    private readonly events: SyncEventBus,
+  ) {}
+
+  async next(input: NextWorkClaimInput = {}): Promise<NextWork> {
+    const q = nextWorkClaimInputSchema.parse(input);
+    if (!q.claim) return this.pick(this.database.db, q);
+    const result = await this.database.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('specsync:next_work', 0))`);
+      return this.pick(tx, q);
+    });
+    if (result.change && result.claim) this.claims.announce(result.change);
+    return result;
+  }
+
+  private async pick(db: Database["db"] | Tx, q: ReturnType<typeof nextWorkClaimInputSchema.parse>): Promise<NextWork> {
+    const owner = q.owner ?? null;
+    const project = q.projectId ? sql`and s.project_id = ${q.projectId}::uuid` : sql``;
+    const columns = sql`s.id, s.name, s.project_id as "projectId", s.title, s.status, s.priority, s.tasks_completed as "tasksCompleted",
+      s.tasks_total as "tasksTotal", s.created_at as "createdAt", s.content_hashes as "contentHashes",
+      c.owner as "claimOwner", c.claimed_at as "claimClaimedAt", c.heartbeat_at as "claimHeartbeatAt", c.expires_at as "claimExpiresAt", c.expires_at > now() as "claimLive"`;
+    const skipped: { name: string; reason: string }[] = [];
+    const skip = (name: string, reason: string) => q.explain && skipped.length < MAX_SKIPPED && skipped.push({ name, reason });
+    const answer = (r: Omit<NextWork, "skipped">): NextWork => ({ ...r, ...(q.explain ? { skipped } : {}) });
+
+    // Without explain, changes claimed by others and blocked ones are skipped inside the ordered index walk.
+    const free = q.explain
+      ? sql``
+      : sql`and not exists (select 1 from change_claims c2 where c2.spec_id = s.id and c2.expires_at > now() and c2.owner is distinct from ${owner}) and not exists (${BLOCKERS})`;
+    const pageAt = (offset: number) =>
+      db.execute(sql`
+          select ${columns}, (select jsonb_agg(b.name order by b.name) from (${BLOCKERS}) b) as "blockedBy"
+          from (select * from openspec_specs s where ${ELIGIBLE} ${project} ${free} order by s.priority_rank, s.created_at, s.name limit ${PAGE} offset ${offset}) s
+          left join change_claims c on c.spec_id = s.id
+          order by s.priority_rank, s.created_at, s.name`);
+    // The owner's own claim, the busy set and the first page are independent: sent together (postgres.js
+    // pipelines them on one connection, one round trip).
+    const [heldResult, busyResult, firstPage] = await Promise.all([
+      owner
+        ? db.execute(sql`select ${columns}, null::jsonb as "blockedBy" from change_claims c join openspec_specs s on s.id = c.spec_id
+            where c.owner = ${owner} and c.expires_at > now() and ${ELIGIBLE} ${project} order by s.priority_rank, s.created_at, s.name limit 1`)
+        : Promise.resolve([]),
+      // Busy: claimed by someone else or in progress. Two index-driven halves (claims are few; in_progress has an index).
+      db.execute(sql`
+        select s.id, s.name, s.status, c.owner, s.content_hashes as "contentHashes"
+        from change_claims c join openspec_specs s on s.id = c.spec_id
+        where c.expires_at > now() and c.owner is distinct from ${owner} and s.kind = 'change' and not s.archived and s.deleted_at is null ${project}
+        union all
+        select s.id, s.name, s.status, null, s.content_hashes
+        from openspec_specs s
+        where s.status = 'in_progress' and s.kind = 'change' and not s.archived and s.deleted_at is null ${project}`),
+      pageAt(0),
+    ]);
+
+    // A change the owner already holds comes first: asking again resumes (and, with claim, renews) it.
+    const [held] = rowsOf<Candidate>(heldResult);
+    if (held && owner) {
+      const change = toItem(held);
+      if (q.claim) {
+        const renewed = await this.claims.tryClaimIn(db as Tx, change, owner, q.leaseSeconds);
+        if (renewed) return answer({ change, claim: renewed.claim, reason: `your claim, renewed: ${why(change)}` });
+      } else {
+        return answer({ change, claim: claimOf(held), reason: `you already hold it: ${why(change)}` });
+      }
+    }
+    const busyRows = rowsOf<Busy>(busyResult);
+    const busy = [...new Map(busyRows.map((b) => [b.id, b])).values()];
+    const busyTouched: Map<string, TouchedRequirements> = busy.length ? await this.overlaps.touched(busy, db) : new Map();
+    const byCapability = new Map<string, Busy[]>();
+    for (const b of busy) for (const cap of busyTouched.get(b.id)?.keys() ?? []) byCapability.set(cap, [...(byCapability.get(cap) ?? []), b]);
+    // Walk the work-queue index in order, a page at a time (the inner LIMIT keeps it an ordered index scan that
+    // stops early); claims and unarchived dependencies are looked up for that page's rows only.
+    for (let offset = 0; ; offset += PAGE) {
+      const page = rowsOf<Candidate>(offset === 0 ? firstPage : await pageAt(offset));
+      const touched = await this.overlaps.touched(page, db);
+      for (const c of page) {
+        if (c.claimLive && c.claimOwner !== owner) {
+          skip(c.name, `claimed by ${c.claimOwner} until ${new Date(c.claimExpiresAt!).toISOString()}`);
+          continue;
+        }
+        if (c.blockedBy?.length) {
+          skip(c.name, `blocked by ${c.blockedBy.join(", ")} (not archived)`);
+          continue;
+        }
+        const clash = this.clash(c, touched.get(c.id)!, busyTouched, byCapability);
+        if (clash) {
+          skip(c.name, clash);
+          continue;
+        }
+        const change = toItem(c);
+        if (!q.claim) return answer({ change, claim: null, reason: why(change) });
+        const claimed = await this.claims.tryClaimIn(db as Tx, change, owner!, q.leaseSeconds);
+        if (claimed) return answer({ change, claim: claimed.claim, reason: `claimed for ${owner}: ${why(change)}` });
+        skip(c.name, "claimed by someone else a moment ago");
+      }
+      if (page.length < PAGE) break;
+    }
+    return answer({ change: null, claim: null, reason: "nothing to start: no approved or assigned change with open tasks is free, unblocked and clear of overlaps" });
+  }
+
+  private clash(c: Candidate, mine: TouchedRequirements, busyTouched: Map<string, TouchedRequirements>, byCapability: Map<string, Busy[]>): string | null {
+    // Only busy changes touching one of this change's capabilities can share a requirement with it.
+    const seen = new Set<string>();
+    for (const cap of mine.keys()) {
+      for (const b of byCapability.get(cap) ?? []) {
+        if (b.id === c.id || seen.has(b.id)) continue;
+        seen.add(b.id);
+        const shared = sharedRequirements(mine, busyTouched.get(b.id)!);
+        if (shared.length) {
+          const who = b.owner ? `claimed by ${b.owner}` : "in progress";
+          return `overlaps ${b.name} (${who}) on ${shared.slice(0, 3).map((s) => `${s.capability}: ${s.requirement}`).join("; ")}${shared.length > 3 ? ` and ${shared.length - 3} more` : ""}`;
+        }
+      }
+    }
+    return null;
+  }
+
+}
+
+function toItem(c: Candidate): WorkItem {
+  return { id: c.id, name: c.name, projectId: c.projectId, title: c.title, status: c.status, priority: c.priority, tasksCompleted: c.tasksCompleted, tasksTotal: c.tasksTotal, createdAt: new Date(c.createdAt) };
+}
+
+function claimOf(c: Candidate): Claim {
+  return { owner: c.claimOwner!, claimedAt: new Date(c.claimClaimedAt!), heartbeatAt: new Date(c.claimHeartbeatAt!), expiresAt: new Date(c.claimExpiresAt!) };
+}
+
+function why(c: WorkItem): string {
+  return `highest-priority free change (priority ${c.priority}, ${c.tasksCompleted}/${c.tasksTotal} tasks done, oldest first among equals)`;
+}

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { changeRefSchema, DEFAULT_LEASE_SECONDS, leaseSecondsSchema, ownerSchema } from "./agents";
+import { fileContentSchema, hashSchema } from "./content";
+import { lifecycleStatusSchema, prioritySchema } from "./enums";
+import { capabilityIdSchema, relFilePathSchema } from "./ids";
+
+/**
+ * Inputs of the MCP tools (their JSON schemas are generated from these). Changes are named by change id
+ * (`add-auth`) or row id; `project` (name, id or root path) is needed only when the server has several.
+ */
+const project = z.string().trim().min(1).max(1000).optional().describe("project name, id or root path; only needed when the server syncs several projects");
+const change = changeRefSchema.describe("change id (e.g. add-auth) or row id");
+const owner = ownerSchema.describe("who you are (agent or person name); the same owner renews and releases");
+
+export const listChangesToolSchema = z.object({
+  project,
+  status: z.array(lifecycleStatusSchema).max(10).optional(),
+  priority: z.array(prioritySchema).max(10).optional(),
+  search: z.string().trim().max(200).optional().describe("full-text search in names and content"),
+  claimed: z.boolean().optional().describe("true: only claimed changes; false: only unclaimed"),
+  claimedBy: ownerSchema.optional(),
+  archived: z.boolean().default(false).describe("list archived changes instead of active ones"),
+  limit: z.number().int().min(1).max(100).default(20),
+  cursor: z.number().int().min(0).optional().describe("nextCursor of the previous page"),
+});
+
+export const getChangeToolSchema = z.object({
+  project,
+  change,
+  files: z.array(relFilePathSchema).max(20).optional().describe("also return the full content of these files (e.g. design.md, specs/auth/spec.md)"),
+});
+
+export const getSpecToolSchema = z.object({ project, capability: capabilityIdSchema.describe("capability id, e.g. auth or cli/init") });
+
+export const nextWorkToolSchema = z.object({
+  project,
+  owner,
+  claim: z.boolean().default(true).describe("claim the change returned, atomically (default true)"),
+  leaseSeconds: leaseSecondsSchema.default(DEFAULT_LEASE_SECONDS),
+  explain: z.boolean().default(false).describe("also list the changes passed over and why"),
+});
+
+export const claimChangeToolSchema = z.object({ project, change, owner, leaseSeconds: leaseSecondsSchema.default(DEFAULT_LEASE_SECONDS) });
+export const releaseChangeToolSchema = z.object({ project, change, owner });
+
+export const toggleTaskToolSchema = z.object({
+  project,
+  change,
+  taskId: z.string().min(1).max(200).describe("task id from get_change, e.g. 1.2"),
+  done: z.boolean(),
+  baseHash: hashSchema.optional().describe("hashes['tasks.md'] from get_change; a stale one answers CONFLICT"),
+});
+
+export const updateFileToolSchema = z.object({
+  project,
+  change,
+  file: relFilePathSchema.describe("file in the change folder: proposal.md, tasks.md, design.md, specs/<capability>/spec.md"),
+  content: fileContentSchema,
+  baseHash: hashSchema.nullable().describe("hash of the version you edited (hashes[file] from get_change); null to create a new file"),
+});
+
+export const setStatusToolSchema = z.object({ project, change, status: lifecycleStatusSchema });
+export const dependencyToolSchema = z.object({ project, change, dependsOn: changeRefSchema.describe("the change it must wait for") });
+export const overlapsToolSchema = z.object({ project, change });
