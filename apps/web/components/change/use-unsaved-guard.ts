@@ -3,7 +3,7 @@ import { useEffect, useRef } from "react";
 
 /**
  * While `message` is set (there is unsaved text): closing or reloading the tab asks the browser's
- * "leave site?" question, and following an in-app link asks first. The text is also kept as a draft,
+ * "leave site?" question, following an in-app link or going Back/Forward asks first. The text is also kept as a draft,
  * so even "leave" loses nothing.
  */
 export function useUnsavedGuard(message: string | null) {
@@ -29,10 +29,27 @@ export function useUnsavedGuard(message: string | null) {
         e.stopPropagation();
       }
     };
+    // Back/Forward: a capture listener on window runs before Next's router (a bubble listener there). When the
+    // person stays, the router never hears of it and history.go() undoes the step; that popstate is swallowed too.
+    let undoing = false;
+    const popstate = (e: PopStateEvent) => {
+      if (undoing) {
+        undoing = false;
+        e.stopImmediatePropagation();
+        return;
+      }
+      if (window.confirm(current.current ?? "Leave this page?")) return;
+      e.stopImmediatePropagation();
+      undoing = true;
+      // popstate does not say which way the step went; Back is the common case, so step forward again.
+      window.history.go(1);
+    };
     window.addEventListener("beforeunload", beforeUnload);
+    window.addEventListener("popstate", popstate, true);
     document.addEventListener("click", click, true);
     return () => {
       window.removeEventListener("beforeunload", beforeUnload);
+      window.removeEventListener("popstate", popstate, true);
       document.removeEventListener("click", click, true);
     };
   }, [active]);
