@@ -11,7 +11,7 @@ import { Button } from "~/components/ui/button";
 import { Progress } from "~/components/ui/progress";
 import { PriorityBadge, StatusBadge, SyncState } from "~/components/spec-badges";
 import { useViewParams } from "~/components/use-view-params";
-import { useUrlSyncedInput } from "~/components/use-url-input";
+import { hasQuery, useUrlSyncedInput } from "~/components/use-url-input";
 import { useSpecHref } from "~/components/use-spec-href";
 import { changesListInput, changesView, lastPage } from "~/lib/view-input";
 import { STATUS_LABEL } from "~/lib/utils";
@@ -64,7 +64,7 @@ export function ChangesList() {
         <label className="relative basis-full sm:min-w-56 sm:flex-1 sm:basis-0">
           <span className="sr-only">Search</span>
           <Search className="pointer-events-none absolute top-2.5 left-2.5 h-4 w-4 text-zinc-400" aria-hidden />
-          <Input ref={searchBox} data-testid="search" className="w-full pl-8" placeholder="Search titles and content…" defaultValue={view.get("q") ?? ""} onChange={(e) => view.set({ q: e.target.value }, { replace: !!view.get("q") })} />
+          <Input ref={searchBox} data-testid="search" className="w-full pl-8" placeholder="Search titles and content…" defaultValue={view.get("q") ?? ""} onChange={(e) => view.set({ q: e.target.value }, { replace: hasQuery() })} />
         </label>
         <Select aria-label="Project" value={v.projectId ?? ""} onChange={(e) => view.set({ project: e.target.value })}>
           <option value="">All projects</option>

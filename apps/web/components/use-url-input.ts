@@ -21,3 +21,10 @@ export function useUrlSyncedInput(param: string, value: string | undefined) {
   }, [param, value]);
   return ref;
 }
+
+/**
+ * Whether the address already has a search: the first keystroke of a search pushes one history entry, the
+ * following ones replace it. Read from `window.location`, which is current at once (the search params of
+ * the last render lag behind fast typing, which made every key a Back step).
+ */
+export const hasQuery = (param = "q") => new URLSearchParams(window.location.search).has(param);
