@@ -29,6 +29,12 @@ export function LiveEvents() {
     }),
   );
   useEffect(() => setStatus(sub.status), [sub.status]);
+  // Changes made between the server render and the stream's opening send no event to this page: once
+  // connected, fetch again (a draft offered back must know the file changed since its base).
+  useEffect(() => {
+    if (sub.status !== "pending") return;
+    void queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
+  }, [sub.status, queryClient, trpc]);
   // With SPECSYNC_TOKEN the stream opens with a ticket valid a few minutes: once a dropped connection
   // outlives it, the stream errors. Start over, which fetches a fresh ticket (missed events are replayed).
   const { reset } = sub;
