@@ -6,6 +6,10 @@ import { TRPCProvider } from "~/lib/trpc";
 import { createQueryClient } from "~/lib/query-client";
 import { Toaster } from "~/components/ui/toaster";
 import { LiveEvents } from "~/components/live-events";
+import { installBackGuard } from "~/components/change/use-unsaved-guard";
+
+// Before the router adds its own popstate listener (see installBackGuard).
+installBackGuard();
 
 export const TOKEN_KEY = "specsync.token";
 

@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useRef } from "react";
+import { useEffect } from "react";
 import { LIFECYCLE_STATUSES, PRIORITIES } from "@specsync/validators";
 import { ArrowRight, Search } from "lucide-react";
 import { useTRPC } from "~/lib/trpc";
@@ -12,6 +12,7 @@ import { Progress } from "~/components/ui/progress";
 import { PriorityBadge, StatusBadge, SyncState } from "~/components/spec-badges";
 import { useViewParams } from "~/components/use-view-params";
 import { ClaimBadge, OverlapWarning } from "~/components/agents/claim-badge";
+import { hasQuery, useUrlSyncedInput } from "~/components/use-url-input";
 import { useSpecHref } from "~/components/use-spec-href";
 import { changesListInput, changesView, lastPage } from "~/lib/view-input";
 import { STATUS_LABEL } from "~/lib/utils";
@@ -42,13 +43,10 @@ export function ChangesList() {
   const total = list.data?.facets?.total;
   // A page past the end (a stale link, rows archived meanwhile) shows the last page instead of "no match".
   // The search box is uncontrolled (typing must not wait for the URL); Back/Forward still update it.
-  const searchBox = useRef<HTMLInputElement>(null);
-  useEffect(() => {
-    if (searchBox.current && document.activeElement !== searchBox.current) searchBox.current.value = v.q ?? "";
-  }, [v.q]);
+  const searchBox = useUrlSyncedInput("q", v.q);
   const setView = view.set;
   useEffect(() => {
-    if (total !== undefined && !list.isPlaceholderData && page > lastPage(total)) setView({ page: lastPage(total) ? String(lastPage(total)) : null }, { replace: true });
+    if (total !== undefined && !list.isPlaceholderData && page > lastPage(total)) setView({ page: lastPage(total) ? String(lastPage(total) + 1) : null }, { replace: true });
   }, [total, page, list.isPlaceholderData, setView]);
 
   return (
@@ -70,7 +68,7 @@ export function ChangesList() {
         <label className="relative basis-full sm:min-w-56 sm:flex-1 sm:basis-0">
           <span className="sr-only">Search</span>
           <Search className="pointer-events-none absolute top-2.5 left-2.5 h-4 w-4 text-zinc-400" aria-hidden />
-          <Input ref={searchBox} data-testid="search" className="w-full pl-8" placeholder="Search titles and content…" defaultValue={view.get("q") ?? ""} onChange={(e) => view.set({ q: e.target.value }, { replace: !!view.get("q") })} />
+          <Input ref={searchBox} data-testid="search" className="w-full pl-8" placeholder="Search titles and content…" defaultValue={view.get("q") ?? ""} onChange={(e) => view.set({ q: e.target.value }, { replace: hasQuery() })} />
         </label>
         <Select aria-label="Project" value={v.projectId ?? ""} onChange={(e) => view.set({ project: e.target.value })}>
           <option value="">All projects</option>
@@ -162,9 +160,9 @@ export function ChangesList() {
         </table>
       </Card>
       <div className="flex items-center justify-end gap-2">
-        <Button variant="outline" size="sm" disabled={page === 0} onClick={() => view.set({ page: page - 1 ? String(page - 1) : null }, { scrollTop: true })}>Previous</Button>
+        <Button variant="outline" size="sm" disabled={page === 0} onClick={() => view.set({ page: page - 1 > 0 ? String(page) : null }, { scrollTop: true })}>Previous</Button>
         <span className="text-xs text-zinc-500" data-testid="page-label">page {page + 1}{total !== undefined ? ` of ${lastPage(total) + 1}` : ""}</span>
-        <Button variant="outline" size="sm" disabled={!list.data?.nextCursor} onClick={() => view.set({ page: String(page + 1) }, { scrollTop: true })}>Next</Button>
+        <Button variant="outline" size="sm" disabled={!list.data?.nextCursor} onClick={() => view.set({ page: String(page + 2) }, { scrollTop: true })}>Next</Button>
       </div>
     </div>
   );

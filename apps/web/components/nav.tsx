@@ -23,10 +23,11 @@ export function sectionOf(pathname: string): string {
 
 export function Nav() {
   const pathname = usePathname();
-  // Re-apply the saved theme after hydration: a client re-render of <html> must not drop it.
+  // Re-apply the theme after hydration: a client re-render of <html> (the 404 page's is one) must not drop
+  // it — the saved choice, else the system's, as the head script decides.
   useEffect(() => {
     const saved = localStorage.getItem("specsync.theme");
-    if (saved) document.documentElement.classList.toggle("dark", saved === "dark");
+    document.documentElement.classList.toggle("dark", saved ? saved === "dark" : matchMedia("(prefers-color-scheme: dark)").matches);
   }, []);
   const toggle = () => {
     const dark = !document.documentElement.classList.contains("dark");

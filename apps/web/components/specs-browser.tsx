@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "~/lib/trpc";
 import { Card } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
+import { hasQuery, useUrlSyncedInput } from "~/components/use-url-input";
 import { StatusBadge } from "~/components/spec-badges";
 import { useViewParams } from "~/components/use-view-params";
 import { useSpecHref } from "~/components/use-spec-href";
@@ -20,6 +21,8 @@ export function SpecsBrowser() {
   const view = useViewParams();
   const q = view.get("q") ?? "";
   const list = useQuery(trpc.specs.list.queryOptions(specsListInput(q)));
+  // Back/Forward show the URL's filter in the box too.
+  const filterBox = useUrlSyncedInput("q", q);
   const asked = view.get("spec");
   // A malformed ?spec= falls back to the first spec instead of an error.
   const selectedId = (asked && rowIdSchema.safeParse(asked).success ? asked : undefined) ?? list.data?.items[0]?.id;
@@ -34,7 +37,7 @@ export function SpecsBrowser() {
     <div className="grid min-w-0 gap-4 lg:grid-cols-[18rem_minmax(0,1fr)]">
       <div className="min-w-0 space-y-2">
         <h1 className="text-2xl font-semibold">Specs</h1>
-        <Input className="w-full" placeholder="Filter specs…" defaultValue={q} onChange={(e) => view.set({ q: e.target.value }, { replace: !!view.get("q") })} aria-label="Filter specs" />
+        <Input ref={filterBox} data-testid="spec-filter" className="w-full" placeholder="Filter specs…" defaultValue={q} onChange={(e) => view.set({ q: e.target.value }, { replace: hasQuery() })} aria-label="Filter specs" />
         <Card className="max-h-[40vh] overflow-auto p-1 lg:max-h-[70vh]" data-testid="spec-list">
           {list.data?.items.map((s) => (
             <button key={s.id} type="button" onClick={() => view.set({ spec: s.id })} className={cn("flex w-full justify-between rounded px-2 py-1.5 text-left text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800", s.id === selectedId && "bg-zinc-100 font-medium dark:bg-zinc-800")}>

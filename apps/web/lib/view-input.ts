@@ -15,7 +15,9 @@ export function changesView(get: Get) {
   const min = pick(z.coerce.number().int().min(0).max(100).optional(), get("min"), undefined);
   const q = pick(z.string().trim().max(200).optional(), get("q"), undefined);
   return {
-    page: pick(z.coerce.number().int().min(0).max(100_000), get("page"), 0),
+    // The URL counts pages from 1, as the page label does ("page=1" is the first); the list counts from 0.
+    // An old "page=0" still means the first page.
+    page: Math.max(0, pick(z.coerce.number().int().min(0).max(100_000), get("page"), 1) - 1),
     archived,
     projectId: pick(z.uuid().optional(), get("project"), undefined),
     status: pick(z.enum(LIFECYCLE_STATUSES).optional(), get("status"), undefined),

@@ -164,7 +164,7 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
     await waitFor(() => page.url().includes("sort=name"), 5_000, "sort in URL");
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
     await page.click("button:has-text('Next')");
-    await waitFor(() => page.url().includes("page=1"), 5_000, "page 1");
+    await waitFor(() => page.url().includes("page=2"), 5_000, "page 2 (the URL counts from 1, as the label does)");
     await waitFor(async () => (await page.evaluate(() => window.scrollY)) === 0, 5_000, "scrolled to top");
     await page.goBack();
     await waitFor(() => !page.url().includes("page=") && page.url().includes("sort=name"), 5_000, "Back: page 0");
@@ -182,7 +182,7 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
 
     await page.goto(`${webUrl}/?archived=all&page=99`);
     await page.waitForSelector('[data-testid="change-row"]');
-    expect(page.url()).toMatch(/page=2(&|$)/); // 106 changes, 50 a page: the last page is the third
+    expect(page.url()).toMatch(/page=3(&|$)/); // 106 changes, 50 a page: the last page is the third
     expect(await page.textContent('[data-testid="changes-table"]')).not.toContain("No changes match");
   });
 

@@ -15,7 +15,7 @@ describe("changesView", () => {
     });
   });
   it("keeps valid ones and builds the exact list input", () => {
-    const v = view({ page: "2", status: "approved", sort: "name", archived: "all", q: " x " });
+    const v = view({ page: "3", status: "approved", sort: "name", archived: "all", q: " x " });
     expect(changesListInput(v)).toMatchObject({ status: ["approved"], sort: "name", archived: undefined, search: "x", cursor: 100, limit: 50 });
     expect([lastPage(0), lastPage(50), lastPage(51), lastPage(106)]).toEqual([0, 0, 1, 2]);
   });

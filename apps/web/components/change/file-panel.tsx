@@ -1,7 +1,5 @@
 "use client";
 import { useEffect, useRef, useState, type ReactNode } from "react";
-import ReactMarkdown from "react-markdown";
-import remarkGfm from "remark-gfm";
 import { useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import type { EditorView } from "@codemirror/view";
@@ -10,11 +8,13 @@ import { useTRPC, useTRPCClient } from "~/lib/trpc";
 import { Button } from "~/components/ui/button";
 import { useToast } from "~/components/ui/toaster";
 import { timeAgo } from "~/lib/utils";
+import { ChunkedMarkdown } from "~/components/chunked-markdown";
 import { MarkdownEditor } from "./markdown-editor";
 import { ConflictDialog } from "./conflict-dialog";
 import type { ValidationFinding } from "@specsync/validators";
 import { validationLint } from "./validation-lint";
-import { clearDraft, loadDraft, storeDraft, type Draft } from "./drafts";
+import { clearDraft, loadDrafts, loadOwnDraft, ownDraftKey, storeDraft, type Draft } from "./drafts";
+import { restoreLineEndings, toEditorText } from "~/lib/line-endings";
 import { useUnsavedGuard } from "./use-unsaved-guard";
 
 type Conflict = { merged: string; conflicts: number; currentHash: string | null; n: number };
@@ -38,12 +38,14 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
   const [baseHash, setBaseHash] = useState<string | null>(null);
   const [dirty, setDirty] = useState(false);
   const [conflict, setConflict] = useState<Conflict | null>(null);
-  const [offered, setOffered] = useState<Draft | null>(null);
+  const [offered, setOffered] = useState<Draft[]>([]);
   const [busy, setBusy] = useState(false);
   const [storageFailed, setStorageFailed] = useState(false);
   const text = useRef("");
   /** The text of the base version; null when the editor started from a draft (always unsaved). */
   const pristine = useRef<string | null>(null);
+  /** The file as it was when editing started: its line endings (CRLF, LF, CR, mixed) are put back on save. */
+  const eolSource = useRef("");
   const view = useRef<EditorView | null>(null);
   const viewBox = useRef<HTMLDivElement>(null);
   const focusEditButton = useRef(false);
@@ -53,9 +55,11 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
 
   // A draft left by a closed tab, a navigation or a crash is offered back when the file is opened again.
   useEffect(() => {
-    const d = loadDraft(specId, file);
-    if (d && d.content !== content) setOffered(d);
-    else if (d) clearDraft(specId, file);
+    const drafts = loadDrafts(specId, file);
+    // A draft equal to the file says nothing new; every other one (this tab's or another's) is offered.
+    const same = (d: Draft) => content !== undefined && toEditorText(d.content) === toEditorText(content);
+    for (const d of drafts) if (same(d)) clearDraft(specId, file, d.key);
+    setOffered(drafts.filter((d) => !same(d)));
     // Only when the panel opens: later live updates must not re-offer a draft that is being edited.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [specId, file]);
@@ -69,17 +73,42 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
 
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
 
-  const startEditing = (initial: string, base: string | null, pristineText: string | null) => {
+  /** Keep a draft server-side before its slot is reused: text in a draft never just vanishes. */
+  const keepSuperseded = async (d: Draft | null, next: string) => {
+    if (!d || d.content === next) return;
+    try {
+      await client.specs.discardDraft.mutate({ id: specId, file, content: d.content, baseHash: d.baseHash });
+    } catch {
+      // Not kept server-side: keep it locally under a slot of its own; it is offered again later.
+      try {
+        window.localStorage.setItem(`${d.key}:${d.savedAt}`, JSON.stringify(d));
+      } catch {
+        /* storage refused: nothing more can be done here */
+      }
+    }
+  };
+
+  const startEditing = (raw: string, base: string | null, pristineRaw: string | null, from?: Draft) => {
+    // CodeMirror holds "\n" only; the file's own line endings are restored on save.
+    eolSource.current = pristineRaw ?? content ?? raw;
+    const initial = toEditorText(raw);
+    const pristineText = pristineRaw === null ? null : toEditorText(pristineRaw);
+    const own = loadOwnDraft(specId, file);
+    if (own && own.key !== from?.key) void keepSuperseded(own, initial);
+    // A draft restored from another tab's slot (or an older one) moves into this tab's slot.
+    if (from && from.key !== ownDraftKey(specId, file)) clearDraft(specId, file, from.key);
     text.current = initial;
     pristine.current = pristineText;
     setDirty(pristineText === null || initial !== pristineText);
     setBaseHash(base);
     setSeed((s) => ({ text: initial, n: s.n + 1 }));
-    setOffered(null);
+    setOffered((o) => o.filter((d) => d.key !== from?.key && d.key !== own?.key));
     setConflict(null);
     setEditing(true);
     if (pristineText === null || initial !== pristineText) setStorageFailed(!storeDraft(specId, file, { content: initial, baseHash: base }));
   };
+  /** What is sent to the server: the editor's text with the file's line endings put back. */
+  const withEols = (t: string) => restoreLineEndings(eolSource.current, t);
 
   // `startWith`: open straight in the editor with this text (a new change's first proposal; unsaved until saved).
   useEffect(() => {
@@ -110,8 +139,24 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
     if (saving.current) return;
     saving.current = true;
     setBusy(true);
+    // The editor's text when the save started: anything typed while it runs must survive it.
+    const typedAtStart = text.current;
     try {
-      const r = await client.specs.update.mutate({ id: specId, file, content, baseHash: base });
+      const r = await client.specs.update.mutate({ id: specId, file, content: withEols(content), baseHash: base });
+      if (text.current !== typedAtStart) {
+        // Typed during the save: the editor stays open with that text, unsaved and kept as a draft. A clean
+        // save becomes the new base; after a merge the old base stays, so the next save merges again.
+        const nextBase = r.outcome === "merged" ? base : r.hash;
+        if (r.outcome !== "merged") pristine.current = toEditorText(r.content);
+        eolSource.current = r.content;
+        setBaseHash(nextBase);
+        setConflict(null);
+        setDirty(true);
+        setStorageFailed(!storeDraft(specId, file, { content: text.current, baseHash: nextBase }));
+        toast({ tone: "info", title: `Saved ${file}`, body: "What you typed while it was saving is not saved yet: it stays in the editor." });
+        await invalidate();
+        return;
+      }
       finish();
       toast(
         r.outcome === "merged"
@@ -134,12 +179,13 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
   };
 
   /** Keep the text server-side (a "draft discarded" history entry), then let it go here. */
-  const discard = async (content: string, base: string | null, title: string) => {
+  const discard = async (content: string, base: string | null, title: string, fromKey?: string) => {
     setBusy(true);
     try {
       const r = await client.specs.discardDraft.mutate({ id: specId, file, content, baseHash: base });
-      clearDraft(specId, file);
-      setOffered(null);
+      if (fromKey) clearDraft(specId, file, fromKey);
+      else clearDraft(specId, file);
+      setOffered((o) => o.filter((d) => d.key !== fromKey));
       toast({
         tone: "info",
         title,
@@ -169,7 +215,7 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
   const mergeNow = async () => {
     setBusy(true);
     try {
-      const p = await client.specs.previewMerge.mutate({ id: specId, file, content: text.current, baseHash });
+      const p = await client.specs.previewMerge.mutate({ id: specId, file, content: withEols(text.current), baseHash });
       if (p.clean) {
         startEditing(p.text, p.currentHash, p.currentContent);
         toast({ tone: "info", title: `Merged the newer ${file} into your text`, body: "Not saved yet: review it, then save." });
@@ -186,16 +232,18 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
   if (!editing) {
     return (
       <div>
-        {offered ? (
-          <div className="mb-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-800 dark:bg-amber-950" role="status" data-testid="draft-offer">
-            <strong>You have unsaved changes to {file}</strong> from {timeAgo(new Date(offered.savedAt))}
-            {offered.baseHash === currentHash ? "." : ", made on an earlier version: saving merges them with what changed since."}
+        {offered.map((d, i) => (
+          <div key={d.key} className="mb-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-800 dark:bg-amber-950" role="status" data-testid="draft-offer">
+            <strong>You have unsaved changes to {file}</strong> from {timeAgo(new Date(d.savedAt))}
+            {d.key === ownDraftKey(specId, file) ? "" : offered.length > 1 ? ` (draft ${i + 1} of ${offered.length}, newest first, from another tab)` : " (from another tab)"}
+            {d.baseHash === currentHash ? "." : ", made on an earlier version: saving merges them with what changed since."}
+            <pre className="mt-2 max-h-24 overflow-auto text-xs whitespace-pre-wrap text-zinc-600 dark:text-zinc-400" data-testid="draft-preview">{d.content.slice(0, 400)}</pre>
             <div className="mt-2 flex gap-2">
-              <Button size="sm" onClick={() => startEditing(offered.content, offered.baseHash, null)} data-testid="draft-restore">Restore draft</Button>
-              <Button size="sm" variant="outline" disabled={busy} onClick={() => void discard(offered.content, offered.baseHash, "Draft discarded")} data-testid="draft-discard">Discard draft</Button>
+              <Button size="sm" onClick={() => startEditing(d.content, d.baseHash, null, d)} data-testid="draft-restore">Restore draft</Button>
+              <Button size="sm" variant="outline" disabled={busy} onClick={() => void discard(d.content, d.baseHash, "Draft discarded", d.key)} data-testid="draft-discard">Discard draft</Button>
             </div>
           </div>
-        ) : null}
+        ))}
         <div className="mb-3 flex justify-end" ref={viewBox}>
           <Button variant="outline" size="sm" onClick={() => startEditing(content ?? "", currentHash, content ?? "")} data-testid="edit-button">
             <Pencil className="h-3.5 w-3.5" aria-hidden /> {content === undefined ? `Create ${file}` : "Edit"}
@@ -207,7 +255,7 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
           customView
         ) : (
           <article className="prose-spec max-w-none" data-testid="rendered">
-            <ReactMarkdown remarkPlugins={[remarkGfm]}>{content.replace(/^\uFEFF/, "")}</ReactMarkdown>
+            <ChunkedMarkdown text={content.replace(/^\uFEFF/, "")} />
           </article>
         )}
       </div>
@@ -247,7 +295,7 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
           merged={conflict.merged}
           conflicts={conflict.conflicts}
           busy={busy}
-          onSaveMerged={(merged) => void save(merged, conflict.currentHash)}
+          onSaveMerged={(merged) => void save(toEditorText(merged), conflict.currentHash)}
           onKeepMine={() => void save(text.current, conflict.currentHash)}
           onKeepDisk={() => void keepDisk()}
           onClose={() => {

@@ -1,6 +1,7 @@
 "use client";
 import { useEffect, useRef, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
+import { TRPCClientError } from "@trpc/client";
 import { useTRPC, useTRPCClient } from "~/lib/trpc";
 import { useToast } from "~/components/ui/toaster";
 import { InlineMarkdown } from "~/components/inline-markdown";
@@ -20,6 +21,8 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
   const [pending, setPending] = useState<Record<string, boolean>>({});
   const queue = useRef<Promise<void>>(Promise.resolve());
   const inFlight = useRef(0);
+  /** Clicks saved in the database whose write to tasks.md failed: one message for the lot. */
+  const diskPending = useRef(new Set<string>());
   // The newest version known: the previous click's result, or what the page loaded when idle.
   const latest = useRef(hash);
   useEffect(() => {
@@ -35,6 +38,14 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
         const r = await client.specs.toggleTask.mutate({ id: specId, taskId: task.id, done, baseHash: latest.current });
         latest.current = r.hash;
       } catch (err) {
+        const details = err instanceof TRPCClientError ? ((err.data as { details?: { kept?: boolean; currentHash?: string | null } | null } | undefined)?.details ?? null) : null;
+        if (details?.kept) {
+          // Saved in the database; only writing tasks.md failed (a read-only file or folder). The click
+          // stands: later clicks build on it (not a conflict with ourselves), and the message says so.
+          if (details.currentHash) latest.current = details.currentHash;
+          diskPending.current.add(task.id);
+          return;
+        }
         setPending((p) => {
           if (p[task.id] !== done) return p;
           const { [task.id]: _dropped, ...rest } = p;
@@ -43,6 +54,11 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
         toast({ tone: "error", title: `Task ${task.id} not updated`, body: (err as Error).message });
       } finally {
         if (--inFlight.current === 0) {
+          if (diskPending.current.size > 0) {
+            const ids = [...diskPending.current].join(", ");
+            diskPending.current.clear();
+            toast({ tone: "warn", title: `Task ${ids} saved; will be written to disk when possible`, body: "tasks.md cannot be written right now (read-only?). The change is kept in the database and written to the file once it can be (sync this change to retry)." });
+          }
           await queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
           if (inFlight.current === 0) setPending({});
         }
@@ -70,7 +86,7 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
                 <li key={t.id}>
                   <label className="flex cursor-pointer items-start gap-2 rounded px-1 py-0.5 hover:bg-zinc-50 dark:hover:bg-zinc-800/50">
                     <input type="checkbox" className="mt-1 h-4 w-4 accent-indigo-600" checked={done} disabled={!hash} data-testid={`task-${t.id}`} onChange={(e) => click(t, e.target.checked)} />
-                    <span className={done ? "text-zinc-500 line-through" : ""} data-testid="task-label"><InlineMarkdown text={t.text} /></span>
+                    <span className={`min-w-0 [overflow-wrap:anywhere] ${done ? "text-zinc-500 line-through" : ""}`} data-testid="task-label"><InlineMarkdown text={t.text} /></span>
                   </label>
                 </li>
               );

@@ -912,7 +912,8 @@ export class OpenSpecSyncService {
         await this.db.update(openspecSpecs).set({ syncError: error }).where(eq(openspecSpecs.id, row.id));
         const h = await this.opts.history.record({ specId: row.id, projectId: row.projectId, name: row.name, direction: "db_to_fs", trigger, action: "failed", success: false, error, filesChanged: [input.file], actor: input.actor ?? null, durationMs: Date.now() - started });
         this.opts.events.publish({ type: "sync_failed", projectId: row.projectId, specId: row.id, name: row.name, direction: "db_to_fs", error }, h.id);
-        throw new SpecsyncError("IO_ERROR", `${error}. Your edit is kept in the database and will be written when the file can be written (sync this change to retry).`);
+        // `kept`: the edit is the database's truth now (hash below); only the disk write is pending.
+        throw new SpecsyncError("IO_ERROR", `${error}. Your edit is kept in the database and will be written when the file can be written (sync this change to retry).`, { kept: true, currentHash: contentHashes[input.file] ?? null });
       }
       const s = statSync(abs);
       // 3. Bookkeeping and the history row are independent: on PostgreSQL they run side by side.

@@ -1,0 +1,32 @@
+"use client";
+import { memo, useEffect, useMemo, useState } from "react";
+import ReactMarkdown from "react-markdown";
+import remarkGfm from "remark-gfm";
+import { markdownChunks } from "~/lib/markdown-chunks";
+
+const Piece = memo(function Piece({ text }: { text: string }) {
+  return <ReactMarkdown remarkPlugins={[remarkGfm]}>{text}</ReactMarkdown>;
+});
+
+/**
+ * Rendered Markdown that stays quick for large documents (a 400 KB design.md): the first piece renders at
+ * once, the rest follow one piece per frame, so the page is readable and responsive while it fills in.
+ */
+export function ChunkedMarkdown({ text }: { text: string }) {
+  const chunks = useMemo(() => markdownChunks(text), [text]);
+  const [shown, setShown] = useState(1);
+  useEffect(() => setShown(1), [chunks]);
+  useEffect(() => {
+    if (shown >= chunks.length) return;
+    const t = setTimeout(() => setShown((n) => n + 1), 0);
+    return () => clearTimeout(t);
+  }, [shown, chunks]);
+  return (
+    <>
+      {chunks.slice(0, shown).map((c, i) => (
+        <Piece key={i} text={c} />
+      ))}
+      {shown < chunks.length ? <p className="text-xs text-zinc-500" role="status" data-testid="rendering-more">Rendering the rest of the document…</p> : null}
+    </>
+  );
+}
