@@ -69,6 +69,22 @@ function cliErrorMessage(err: unknown): string {
   return err.message;
 }
 
+const inside = (dir: string, parent: string) => dir === parent || dir.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+
+/** The project that contains `cwd` (the deepest, as openspec takes its nearest root), else the first. */
+export function projectAround(cwd: string, projects: string[]): string {
+  const here = path.resolve(cwd);
+  const around = projects.filter((p) => inside(here, path.resolve(p))).sort((a, b) => b.length - a.length);
+  return around[0] ?? projects[0]!;
+}
+
+/** A database inside `openspec/` would be synced as a change (or spec) folder of its own. */
+function refuseDataDirInWorkspace(dataDir: string, projects: string[]) {
+  const dir = path.resolve(dataDir);
+  const project = projects.find((p) => inside(dir, path.join(path.resolve(p), "openspec")));
+  if (project) throw new Error(`SPECSYNC_DATA_DIR ${dir} is inside ${path.join(project, "openspec")}: it would be synced as part of the workspace. Put it outside openspec/ (the default is ${path.join(project, ".specsync", "pglite")})`);
+}
+
 function print(json: boolean, value: unknown, text: () => string) {
   process.stdout.write(json ? JSON.stringify(value, null, 2) + "\n" : text() + "\n");
 }
@@ -132,8 +148,19 @@ export async function main(argv: string[]): Promise<number> {
   );
   const env = loadEnv(undefined, overrides);
   const paths = () => projectPaths(values.project, env);
+  // Like `openspec list/show` outside any workspace: its "no root" answer, not an error of ours.
+  if ((command === "list" || command === "show") && !values.project?.length && !env.SPECSYNC_PROJECTS.length && !findRepoRoot(userCwd(env))) {
+    const { noRootOutput } = await import("@specsync/api/openspec-output");
+    const result = noRootOutput(command === "list" ? { command, specs: values.specs } : { command, id: positionals[0], type: values.type }, userCwd(env));
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    return result.exitCode;
+  }
   // The embedded database lives next to the first project unless told otherwise; relative paths are from where you ran specsync.
-  if (!env.DATABASE_URL) env.SPECSYNC_DATA_DIR = embeddedDataDir(env.SPECSYNC_DATA_DIR, env.SPECSYNC_DATA_DIR ? "" : paths()[0]!, userCwd(env));
+  if (!env.DATABASE_URL) {
+    env.SPECSYNC_DATA_DIR = embeddedDataDir(env.SPECSYNC_DATA_DIR, env.SPECSYNC_DATA_DIR ? "" : paths()[0]!, userCwd(env));
+    if (!env.SPECSYNC_DATA_DIR.startsWith("memory://")) refuseDataDirInWorkspace(env.SPECSYNC_DATA_DIR, paths());
+  }
 
   switch (command) {
     case "start": {
@@ -174,7 +201,7 @@ export async function main(argv: string[]): Promise<number> {
     case "show": {
       const [{ openspecOutput, humanText }, { normalizeType }] = await Promise.all([import("./commands/openspec-output"), import("@specsync/api/openspec-output")]);
       const req = command === "list" ? { command, specs: values.specs } : { command, id: positionals[0], type: normalizeType(values.type) };
-      const result = await openspecOutput(req, paths()[0]!, env);
+      const result = await openspecOutput(req, projectAround(userCwd(env), paths()), env);
       process.stdout.write(values.json ? result.stdout : humanText(req, result));
       process.stderr.write(result.stderr);
       return result.exitCode;

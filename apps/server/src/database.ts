@@ -1,5 +1,6 @@
 import { createDb, runMigrations, type Database } from "@specsync/db";
 import { embeddedDataDir } from "@specsync/settings";
+import { lockDataDir } from "./data-dir-lock";
 import type { Env } from "./env";
 
 /** Where the database is: PostgreSQL at DATABASE_URL, or the embedded PGlite's folder (settings' one default). */
@@ -12,7 +13,23 @@ export function databaseLocation(env: Pick<Env, "DATABASE_URL" | "SPECSYNC_DATA_
 
 /** Open the configured database (PostgreSQL or embedded PGlite) and bring its schema up to date. */
 export async function openDatabase(env: Pick<Env, "DATABASE_URL" | "SPECSYNC_DATA_DIR" | "INIT_CWD">, projectPaths: readonly string[]): Promise<Database> {
-  const database = await createDb(databaseLocation(env, projectPaths));
-  await runMigrations(database);
-  return database;
+  const location = databaseLocation(env, projectPaths);
+  // The embedded database admits one process: refuse clearly rather than corrupt it.
+  const release = location.dataDir ? lockDataDir(location.dataDir, projectPaths) : () => {};
+  try {
+    const database = await createDb(location);
+    await runMigrations(database);
+    const close = database.close.bind(database);
+    database.close = async () => {
+      try {
+        await close();
+      } finally {
+        release();
+      }
+    };
+    return database;
+  } catch (err) {
+    release();
+    throw err;
+  }
 }

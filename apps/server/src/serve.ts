@@ -2,6 +2,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { createServices, isDatabaseUnavailable, sharedParsePool, SUPPORTED_OPENSPEC_RANGE } from "@specsync/api";
 import { allowedOrigins } from "@specsync/settings";
+import { refuseSecondServer } from "./data-dir-lock";
 import { databaseLocation, openDatabase } from "./database";
 import type { Env } from "./env";
 import { createHttpServer } from "./http";
@@ -16,6 +17,7 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
   if (!LOOPBACK.has(env.HOST) && !env.SPECSYNC_TOKEN) {
     throw new Error(`refusing to listen on ${env.HOST} without SPECSYNC_TOKEN: anyone on the network could edit your specs`);
   }
+  if (!env.DATABASE_URL) await refuseSecondServer(projectPaths);
   const quiet = env.SPECSYNC_LOG === "silent";
   const say = quiet ? () => {} : log;
   const database = await openDatabase(env, projectPaths);

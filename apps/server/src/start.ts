@@ -4,6 +4,7 @@ import { SPECSYNC_DIR } from "@specsync/settings";
 import type { Env } from "./env";
 import { offerGitignore, type GitignoreChoice } from "./gitignore";
 import { databaseLocation } from "./database";
+import { refuseSecondServer } from "./data-dir-lock";
 import { assertPortFree } from "./ports";
 import { guardRejections, startServer, stopOnSignals, type Running } from "./serve";
 import { findWebServer, startWebServer, type WebProcess } from "./web-process";
@@ -27,6 +28,8 @@ export async function start(env: Env, projectPaths: string[], opts: StartOptions
   const root = projectPaths[0]!;
   const say = (msg: string) => console.log(`[specsync] ${msg}`);
   if (opts.web && env.WEB_PORT === 0) throw new Error("WEB_PORT must be a port number, not 0: the API must know the web app's origin");
+  if (opts.web && env.PORT !== 0 && env.PORT === env.WEB_PORT) throw new Error(`the API and the web UI cannot share port ${env.PORT}: pass a different --port or --web-port (PORT / WEB_PORT)`);
+  if (!env.DATABASE_URL) await refuseSecondServer(projectPaths);
   await assertPortFree(env.HOST, env.PORT, "pass --port N or set PORT");
   const serverJs = opts.web ? findWebServer() : null;
   if (serverJs) await assertPortFree(env.HOST, env.WEB_PORT, "pass --web-port N or set WEB_PORT");

@@ -24,22 +24,34 @@ export async function startWebServer(opts: { serverJs: string; host: string; por
   const child: ChildProcess = spawn(process.execPath, [opts.serverJs], {
     env: childEnv({ PORT: String(opts.port), HOSTNAME: opts.host, SPECSYNC_API_URL: opts.apiUrl, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" }),
     stdio: ["ignore", "ignore", "pipe"],
+    // Its own process group: stopping it stops anything it spawned too (and a terminal's Ctrl+C reaches
+    // only us, so the shutdown order stays ours).
+    detached: process.platform !== "win32",
   });
+  const kill = (sig: NodeJS.Signals) => {
+    try {
+      if (process.platform !== "win32" && child.pid) process.kill(-child.pid, sig);
+      else child.kill(sig);
+    } catch {
+      // already gone
+    }
+  };
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = once(child, "exit").then(([code]) => code as number | null);
   // Never leave the web server behind when this process ends (an error, process.exit).
-  const reap = () => child.kill("SIGTERM");
+  const reap = () => kill("SIGTERM");
   process.once("exit", reap);
   void exited.then(() => process.off("exit", reap));
   const host = opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host.includes(":") ? `[${opts.host}]` : opts.host;
   const url = `http://${host}:${opts.port}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    kill("SIGTERM");
+    const timer = setTimeout(() => kill("SIGKILL"), 5000);
     await exited;
     clearTimeout(timer);
+    kill("SIGKILL"); // stragglers of its group
   };
 
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);

@@ -3,6 +3,7 @@ import { changeRefSchema, DEFAULT_LEASE_SECONDS, leaseSecondsSchema, ownerSchema
 import { fileContentSchema, hashSchema } from "./content";
 import { lifecycleStatusSchema, prioritySchema } from "./enums";
 import { capabilityIdSchema, relFilePathSchema } from "./ids";
+import { newChangeNameSchema } from "./lifecycle";
 
 /**
  * Inputs of the MCP tools (their JSON schemas are generated from these). Changes are named by change id
@@ -62,3 +63,12 @@ export const updateFileToolSchema = z.object({
 export const setStatusToolSchema = z.object({ project, change, status: lifecycleStatusSchema });
 export const dependencyToolSchema = z.object({ project, change, dependsOn: changeRefSchema.describe("the change it must wait for") });
 export const overlapsToolSchema = z.object({ project, change });
+
+export const newChangeToolSchema = z.object({
+  project,
+  name: newChangeNameSchema.describe("kebab-case change id, e.g. add-dark-mode"),
+  goal: z.string().trim().max(500).optional().describe("one sentence: what the change is for"),
+});
+export const validateChangeToolSchema = z.object({ project, change });
+export const previewArchiveToolSchema = z.object({ project, change, full: z.boolean().default(false).describe("include each requirement's text before and after") });
+export const archiveChangeToolSchema = z.object({ project, change, skipSpecs: z.boolean().default(false).describe("move the change without applying its delta specs") });

@@ -59,13 +59,18 @@ async function fromDatabase(req: OutputRequest, root: string, env: Env): Promise
   const run = (service: InstanceType<typeof CliOutputService>) => (req.command === "list" ? service.list(root, { specs: req.specs }) : service.show(root, req.id, req.type));
   const dataDir = env.SPECSYNC_DATA_DIR ?? "memory://";
   if (!dataDir.startsWith("memory://") || env.DATABASE_URL) {
-    const { openQueryClient } = await import("@specsync/db/query-client");
-    const client = await openQueryClient({ url: env.DATABASE_URL, dataDir });
+    const [{ openQueryClient }, { lockDataDir }] = await Promise.all([import("@specsync/db/query-client"), import("../data-dir-lock")]);
+    const release = env.DATABASE_URL ? () => {} : lockDataDir(dataDir, [root]);
+    const client = await openQueryClient({ url: env.DATABASE_URL, dataDir }).catch((err) => {
+      release();
+      throw err;
+    });
     try {
       const result = await run(new CliOutputService(client)).catch(() => null); // no tables yet, an older schema: the full path migrates
       if (result) return result;
     } finally {
       await client.close();
+      release();
     }
   }
   // The database does not know this project (a first run, `SPECSYNC_DATA_DIR=memory://`): sync it first,

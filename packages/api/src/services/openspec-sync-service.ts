@@ -113,7 +113,8 @@ function changedValues<T extends object>(values: T, row: object): Partial<T> {
   const current = row as Record<string, unknown>;
   for (const [k, v] of Object.entries(values)) {
     const cur = current[k];
-    const same = v instanceof Date || cur instanceof Date ? String(v) === String(cur) : typeof v === "object" && v !== null ? JSON.stringify(v) === JSON.stringify(cur) : v === cur;
+    // Dates by their milliseconds: String(date) has whole seconds, so an mtime later in the same second was dropped.
+    const same = v instanceof Date || cur instanceof Date ? (v instanceof Date ? v.getTime() : v) === (cur instanceof Date ? cur.getTime() : cur) : typeof v === "object" && v !== null ? JSON.stringify(v) === JSON.stringify(cur) : v === cur;
     if (!same) out[k] = v;
   }
   return out as Partial<T>;

@@ -2,6 +2,7 @@ import type { ToolDefinition } from "../tool";
 import { getChange, getSpec, listChanges, overlaps, setStatus, toggleTask, updateFile } from "./changes";
 import { claimChange, nextWork, releaseChange } from "./claims";
 import { addDependency, removeDependency } from "./dependencies";
+import { archiveChange, newChange, previewArchive, validateChange } from "./lifecycle";
 
 /**
  * Every MCP tool specsync serves. Adding one: define it with defineTool (input schema from
@@ -20,4 +21,8 @@ export const TOOLS: readonly ToolDefinition[] = [
   addDependency,
   removeDependency,
   overlaps,
+  newChange,
+  validateChange,
+  previewArchive,
+  archiveChange,
 ];

@@ -177,3 +177,16 @@ export function renderShowWithoutItem(): CliResult {
     exitCode: 1,
   };
 }
+
+/**
+ * `openspec list|show --json` run where no folder up the tree holds `openspec/`: `list` reports
+ * `no_openspec_root`; `show` looks in `<cwd>/openspec` and finds nothing.
+ */
+export function noRootOutput(req: { command: "list"; specs: boolean } | { command: "show"; id: string | undefined; type: string | undefined }, cwd: string): CliResult {
+  if (req.command === "list") {
+    const status = [{ severity: "error", code: "no_openspec_root", message: "No OpenSpec root found from the current directory.", target: "openspec.root", fix: "Run openspec init to create a root here." }];
+    return { stdout: printed({ [req.specs ? "specs" : "changes"]: [], root: null, status }), stderr: "", exitCode: 1 };
+  }
+  if (req.id === undefined) return renderShowWithoutItem();
+  return renderShow({ id: req.id, type: normalizeType(req.type), root: { path: cwd, source: "nearest" }, openspecDir: path.join(cwd, "openspec"), changeIds: [], specIds: [], change: null, spec: null });
+}

@@ -1,0 +1,81 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import path from "node:path";
+import { processAlive, readServerFile } from "./server-file";
+
+/**
+ * An embedded PGlite data directory admits one process: two that open it corrupt it. Whoever opens it
+ * first holds `<dataDir>.lock` (created with O_EXCL, holding its pid); a lock whose pid is gone is stale
+ * and taken over. PostgreSQL needs none of this (several servers on one database are supported).
+ */
+export const lockFilePath = (dataDir: string) => `${dataDir.replace(/[\\/]+$/, "")}.lock`;
+
+function holderOf(file: string): number | null {
+  try {
+    const pid = Number(readFileSync(file, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Who holds the data dir, in words: the running server's URL when its discovery file names that pid. */
+export function describeHolder(pid: number, roots: readonly string[]): string {
+  for (const root of roots) {
+    const advertised = readServerFile(root);
+    if (advertised?.pid === pid) return `specsync is already running for this repository at ${advertised.url} (pid ${pid})`;
+  }
+  return `the embedded database is in use by another specsync process (pid ${pid})`;
+}
+
+/** Take the lock of a PGlite data dir, or throw a clear error naming the holder; returns the release. */
+export function lockDataDir(dataDir: string, roots: readonly string[]): () => void {
+  if (dataDir.startsWith("memory://")) return () => {};
+  const file = lockFilePath(path.resolve(dataDir));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(file, "wx");
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" && attempt < 2) {
+        // No parent folder yet: PGlite creates the data dir; the lock sits next to it.
+        mkdirSync(path.dirname(file), { recursive: true });
+        continue;
+      }
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 2) throw err;
+      const pid = holderOf(file);
+      if (pid !== null && pid !== process.pid && processAlive(pid)) {
+        // The default data dir `<repo>/.specsync/pglite` names its repository even when the caller does not.
+        const repo = path.dirname(path.dirname(path.resolve(dataDir)));
+        throw new Error(`${describeHolder(pid, [...roots, repo])}; its embedded database ${dataDir} admits one process. Stop it first, or use \`specsync list/show\`, which ask the running server.`);
+      }
+      rmSync(file, { force: true }); // stale: its process is gone (or a half-written lock)
+    }
+  }
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    process.off("exit", release);
+    if (holderOf(file) === process.pid) rmSync(file, { force: true });
+  };
+  process.once("exit", release);
+  return release;
+}
+
+/**
+ * Before a server starts on the embedded database: if the discovery file names a live process that
+ * answers /healthz, say so plainly (instead of "port in use" or a locked database later on).
+ */
+export async function refuseSecondServer(roots: readonly string[]): Promise<void> {
+  for (const root of roots) {
+    const advertised = readServerFile(root);
+    if (!advertised || advertised.pid === process.pid || !processAlive(advertised.pid)) continue;
+    const answers = await fetch(`${advertised.url}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
+      async (r) => (await r.arrayBuffer(), r.status < 500),
+      () => false,
+    );
+    if (answers) throw new Error(`specsync is already running for this repository at ${advertised.url} (pid ${advertised.pid}); stop it first (Ctrl+C in its terminal, or kill ${advertised.pid})`);
+  }
+}

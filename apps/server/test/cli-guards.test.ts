@@ -1,0 +1,171 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../../../packages/api/test/helpers/free-port";
+import { openspecRaw } from "../../../packages/api/test/helpers/openspec-cli";
+import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
+import { lockFilePath } from "../src/data-dir-lock";
+import { serverFilePath } from "../src/server-file";
+import { startWebServer } from "../src/web-process";
+import { waitFor } from "./helpers";
+import { launch } from "./process-group";
+
+afterAll(cleanupTempRepos);
+
+const CLI = path.resolve(fileURLToPath(import.meta.url), "../../src/cli.ts");
+// By path: `--import tsx` would be resolved from the (temp) folder the command runs in.
+const TSX = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/loader.mjs")).href;
+type Out = { stdout: string; stderr: string; exitCode: number };
+
+const baseEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPECSYNC_") && k !== "DATABASE_URL" && k !== "INIT_CWD" && k !== "PORT" && k !== "WEB_PORT"));
+
+/** The real `specsync` command, run from `cwd` with only the settings given here. */
+function specsync(args: string[], cwd: string, env: Record<string, string> = {}, timeout = 120_000): Promise<Out> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", TSX, CLI, ...args], { cwd, env: { ...baseEnv(), ...env }, timeout, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      resolve({ stdout, stderr, exitCode: err ? ((err as { code?: number }).code ?? 1) : 0 }),
+    );
+  });
+}
+
+const openspec = async (cwd: string, args: string[]): Promise<Out> => {
+  const r = await openspecRaw(cwd, args);
+  return { stdout: r.stdout, stderr: r.stderr, exitCode: r.code };
+};
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe("one embedded database, one specsync", () => {
+  it("a second server, a sync, or a stale lock: refused clearly while the first runs, fine once it is gone", async () => {
+    const root = tempRepo();
+    writeTree(root, changeFiles("add-lock"));
+    const port = await freePort();
+    const first = launch(process.execPath, ["--import", TSX, CLI, "serve", "--port", String(port)], { cwd: root, env: { ...baseEnv(), SPECSYNC_CRON: "0 0 1 1 *" } });
+    try {
+      await waitFor(() => existsSync(serverFilePath(root)) && fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 90_000, `the first server (${first.output()})`);
+      const pid = first.child.pid!;
+      const url = `http://127.0.0.1:${port}`;
+
+      const second = await specsync(["serve", "--port", String(await freePort())], root);
+      expect(second.exitCode).toBe(1);
+      expect(second.stderr).toContain(`specsync is already running for this repository at ${url} (pid ${pid})`);
+
+      // A one-shot command that would open the data dir is refused too…
+      const sync = await specsync(["sync"], root);
+      expect(sync.exitCode).toBe(1);
+      expect(sync.stderr).toContain(`specsync is already running for this repository at ${url} (pid ${pid})`);
+      // …while list/show go through the server.
+      expect(await specsync(["list", "--json"], root)).toEqual(await openspec(root, ["list", "--json"]));
+
+      // Without the discovery file, the lock on the data dir still stands.
+      rmSync(serverFilePath(root));
+      const blind = await specsync(["serve", "--port", String(await freePort())], root);
+      expect(blind.exitCode).toBe(1);
+      expect(blind.stderr).toContain(`in use by another specsync process (pid ${pid})`);
+      const blindList = await specsync(["list", "--json"], root);
+      expect(blindList.exitCode).toBe(1);
+      expect(blindList.stderr).toContain(`(pid ${pid})`);
+    } finally {
+      await first.stop();
+    }
+    // The first server released its lock on the way out; a lock left by a dead process is taken over.
+    const lock = lockFilePath(path.join(root, ".specsync", "pglite"));
+    expect(existsSync(lock)).toBe(false);
+    writeFileSync(lock, "999999\n");
+    const after = await specsync(["sync", "--json"], root);
+    expect(after.stderr).toBe("");
+    expect(after.exitCode).toBe(0);
+    expect(existsSync(lock)).toBe(false);
+  }, 240_000);
+});
+
+describe("startup guards", () => {
+  it("--port equal to --web-port is refused at once, with a clear message", async () => {
+    const root = tempRepo();
+    const port = String(await freePort());
+    const r = await specsync(["start", "--port", port, "--web-port", port, "--no-gitignore"], root, {}, 60_000);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`the API and the web UI cannot share port ${port}`);
+    const viaEnv = await specsync(["--no-gitignore"], root, { PORT: port, WEB_PORT: port }, 60_000);
+    expect(viaEnv.exitCode).toBe(1);
+    expect(viaEnv.stderr).toContain("cannot share port");
+  }, 150_000);
+
+  it("stopping the web UI stops its whole process group (what it spawned too)", async () => {
+    // A real web-server script that, like `next start` workers, runs a process of its own.
+    const dir = mkdtempSync(path.join(tmpdir(), "specsync-web-"));
+    const pidFile = path.join(dir, "grandchild.pid");
+    const serverJs = path.join(dir, "server.js");
+    writeFileSync(
+      serverJs,
+      `const { spawn } = require("node:child_process");
+const g = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+require("node:fs").writeFileSync(${JSON.stringify(pidFile)}, String(g.pid));
+process.on("SIGTERM", () => process.exit(0));
+require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT), process.env.HOSTNAME);`,
+    );
+    writeFileSync(path.join(dir, "package.json"), '{"type":"commonjs"}');
+    const web = await startWebServer({ serverJs, host: "127.0.0.1", port: await freePort(), apiUrl: "http://127.0.0.1:1", timeoutMs: 30_000 });
+    const grandchild = Number(readFileSync(pidFile, "utf8"));
+    expect(alive(grandchild)).toBe(true);
+    await web.stop();
+    await waitFor(() => !alive(grandchild), 10_000, "the web server's own child to be gone").finally(() => {
+      if (alive(grandchild)) process.kill(grandchild, "SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    });
+  }, 60_000);
+
+  it("a SPECSYNC_DATA_DIR inside openspec/ is refused, and nothing is created there", async () => {
+    const root = tempRepo();
+    writeTree(root, changeFiles("add-one"));
+    const cwd = path.join(root, "openspec", "changes");
+    for (const args of [["sync"], ["list", "--json"]]) {
+      const r = await specsync(args, cwd, { SPECSYNC_DATA_DIR: "rel2" });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain(`SPECSYNC_DATA_DIR ${path.join(cwd, "rel2")} is inside ${path.join(root, "openspec")}`);
+    }
+    expect(existsSync(path.join(cwd, "rel2"))).toBe(false);
+  }, 120_000);
+});
+
+describe("list/show answer for the workspace around you, as openspec does", () => {
+  it("outside any openspec/ root: the CLI's exact bytes, stderr and exit code", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "specsync-noroot-"));
+    try {
+      for (const args of [["list", "--json"], ["list", "--specs", "--json"], ["show", "foo", "--json"], ["show", "foo", "--type", "spec", "--json"], ["show", "foo", "--type", "change", "--json"]]) {
+        const [ours, theirs] = [await specsync(args, dir, { SPECSYNC_DATA_DIR: path.join(dir, "db") }), await openspec(dir, args)];
+        expect(ours, args.join(" ")).toEqual(theirs);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("with two projects in SPECSYNC_PROJECTS, the one that contains the current folder", async () => {
+    const [a, b] = [tempRepo(), tempRepo()];
+    writeTree(a, changeFiles("only-in-a"));
+    writeTree(b, { ...changeFiles("only-in-b"), ...changeFiles("also-b") });
+    const env = { SPECSYNC_PROJECTS: [a, b].join(path.delimiter), SPECSYNC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "specsync-two-")) };
+    const inB = path.join(b, "openspec", "changes");
+    mkdirSync(inB, { recursive: true });
+    expect(await specsync(["sync"], a, env)).toMatchObject({ exitCode: 0 });
+    expect(await specsync(["list", "--json"], inB, env)).toEqual(await openspec(inB, ["list", "--json"]));
+    expect(await specsync(["show", "also-b", "--json"], inB, env)).toEqual(await openspec(inB, ["show", "also-b", "--json"]));
+    // In neither project: the first.
+    const elsewhere = mkdtempSync(path.join(tmpdir(), "specsync-elsewhere-"));
+    const out = await specsync(["list", "--json"], elsewhere, env);
+    expect(JSON.parse(out.stdout).changes.map((c: { name: string }) => c.name)).toEqual(["only-in-a"]);
+    rmSync(elsewhere, { recursive: true, force: true });
+  }, 180_000);
+});
