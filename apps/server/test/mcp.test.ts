@@ -114,7 +114,7 @@ async function agentLoop(client: Client, root: string, setStatusApproved: () => 
     ["add_dependency", { change: "add-alpha", dependsOn: "add-alpha" }, /cannot depend on itself/],
     ["toggle_task", { change: "add-alpha", taskId: "9.9", done: true }, /task 9.9 not found/],
     ["update_file", { change: "add-alpha", file: "../escape.md", content: "x", baseHash: null }, /path cannot contain/],
-    ["set_status", { change: "add-alpha", status: "applied" }, /cannot move from approved to applied/],
+    ["set_status", { change: "add-alpha", status: "archived" }, /set by archiving the change/],
     ["no_such_tool", {}, /not found/],
   ] as const) {
     const r = await call(client, name, args);

@@ -127,7 +127,7 @@ export const updateFile = defineTool({
 
 export const setStatus = defineTool({
   name: "set_status",
-  description: "Move a change through its lifecycle: proposing → approved → assigned → in_progress → review → applied (archived happens when the folder is archived). Invalid moves say which are allowed.",
+  description: "Set a change's workflow status (proposing, approved, assigned, in_progress, review, applied). \"archived\" is not set by hand: use archive_change. Invalid moves say why.",
   input: setStatusToolSchema,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
