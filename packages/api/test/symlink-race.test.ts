@@ -34,11 +34,13 @@ while (swaps < Number(maxSwaps) && Date.now() < until) {
   }
   // directory on the way: specs/ becomes a symlink to an outside folder, then the real one again
   // (a write landing while specs/ is missing recreates it: clear that copy to restore the real one)
-  const clear = () => fs.rmSync(specs, { recursive: true, force: true });
+  // (the writer may be recreating it while we clear it, so both steps retry until they win the race)
+  const clear = () => { try { fs.rmSync(specs, { recursive: true, force: true }); } catch {} };
+  const retry = (step) => { for (let i = 0; ; i++) { try { return step(); } catch (e) { if (i > 1000) throw e; clear(); } } };
   fs.renameSync(specs, specsReal);
-  try { fs.symlinkSync(outsideDir, specs); } catch { clear(); fs.symlinkSync(outsideDir, specs); }
+  retry(() => fs.symlinkSync(outsideDir, specs));
   fs.unlinkSync(specs);
-  try { fs.renameSync(specsReal, specs); } catch { clear(); fs.renameSync(specsReal, specs); }
+  retry(() => fs.renameSync(specsReal, specs));
   swaps += 2;
 }
 process.stdout.write(String(swaps));
