@@ -36,7 +36,8 @@ describe.skipIf(!haveBrowserAndBuild)("web UI with SPECSYNC_TOKEN", () => {
     api = await startTestServer({ databaseUrl: null, projects: [root], token: TOKEN, env: { SPECSYNC_WEB_ORIGIN: webUrl } });
     web = spawn(path.join(WEB_DIR, "node_modules/.bin/next"), ["start", "-p", String(webPort), "-H", "127.0.0.1"], {
       cwd: WEB_DIR,
-      env: { ...process.env, SPECSYNC_API_URL: api.url, NEXT_TELEMETRY_DISABLED: "1" },
+      // As `specsync start` does: the web server's own calls (server-side prefetch, old-link redirects) send the token too.
+      env: { ...process.env, SPECSYNC_API_URL: api.url, SPECSYNC_TOKEN: TOKEN, NEXT_TELEMETRY_DISABLED: "1" },
       stdio: "ignore",
     });
     await waitFor(async () => (await fetch(webUrl)).ok, 60_000, "next start");

@@ -11,7 +11,7 @@ const view = (q: Record<string, string>) => changesView((k) => q[k]);
 describe("changesView", () => {
   it("falls back to defaults for malformed parameters", () => {
     expect(view({ page: "abc", status: "bogus", priority: "7", sort: "zzz", min: "-5", project: "nope", archived: "maybe" })).toEqual({
-      page: 0, archived: "active", projectId: undefined, status: undefined, priority: undefined, min: undefined, q: undefined, sort: "updated",
+      page: 0, archived: "active", projectId: undefined, status: undefined, priority: undefined, min: undefined, q: undefined, sort: "updated", invalid: false, claimed: undefined,
     });
   });
   it("keeps valid ones and builds the exact list input", () => {
