@@ -242,7 +242,14 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     await page.click('[data-testid="task-1.1"]');
     await page.click('[data-testid="task-1.1"]');
     await page.waitForSelector('[data-testid="tasks-panel"][data-saving="false"]');
-    await waitFor(async () => (await api.client.specs.get.query({ id })).tasksCompleted === 12, 10_000, "all settled");
+    await waitFor(async () => {
+      const { tasksCompleted } = await api.client.specs.get.query({ id });
+      if (tasksCompleted === 12) return true;
+      const onDisk = (read("changes/fast-tasks/tasks.md").match(/- \[x\]/g) ?? []).length;
+      const toasts = await page.locator('[data-testid="toast"]').allInnerTexts();
+      const recent = (await api.client.sync.history.query({ specId: id, limit: 4 })).items.map((h) => `${h.action}/${h.trigger}`);
+      throw new Error(`database says ${tasksCompleted} done, disk ${onDisk}; 1.1 shown ${await page.isChecked('[data-testid="task-1.1"]') ? "checked" : "unchecked"}; toasts ${JSON.stringify(toasts)}; history ${recent.join(", ")}`);
+    }, 10_000, "all settled");
     expect(read("changes/fast-tasks/tasks.md")).toContain("- [x] 1.1 Task number 1\n");
     expect(await page.isChecked('[data-testid="task-1.1"]')).toBe(true);
   });
