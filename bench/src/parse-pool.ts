@@ -10,7 +10,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { deriveFieldsOffThread, parseOffThread, ParsePool, runParseJob } from "@specsync/api";
-import { adversarialCases } from "../../packages/api/test/helpers/adversarial-markdown";
+import { adversarialCases } from "@specsync/api/testing";
 import type { ParserRow } from "./parsers";
 
 export async function parsePoolRows(): Promise<ParserRow[]> {

@@ -8,10 +8,8 @@ import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveFields, ParsePool, sharedParsePool } from "@specsync/api";
-import { adversarialCases, MiB } from "../../../packages/api/test/helpers/adversarial-markdown";
-import { createTestDb, postgresReachable, type TestDb } from "../../../packages/api/test/helpers/databases";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, waitFor, type TestServer } from "./helpers";
+import { adversarialCases, changeFiles, cleanupTempRepos, createTestDb, MiB, postgresReachable, tempRepo, type TestDb, writeTree } from "@specsync/api/testing";
+import { startTestServer, waitFor, type TestServer } from "../testing";
 
 /**
  * Generous: what remains on the event loop is reading, hashing and storing 1 MiB files and sending 1 MiB

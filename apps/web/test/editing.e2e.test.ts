@@ -4,9 +4,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Dialog, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../packages/api/test/helpers/free-port";
-import { changeFiles, cleanupTempRepos, PROPOSAL, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, waitFor, type TestServer } from "../../server/test/helpers";
+import { changeFiles, cleanupTempRepos, freePort, PROPOSAL, tempRepo, writeTree } from "@specsync/api/testing";
+import { startTestServer, waitFor, type TestServer } from "@specsync/server/testing";
 
 /*
  * Nothing a person types is lost: three-way merge on save, the conflict dialog, queued task clicks,

@@ -9,10 +9,8 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectSlug } from "@specsync/validators";
-import { createTestDb, postgresReachable, type TestDb } from "../../../packages/api/test/helpers/databases";
-import { freePort } from "../../../packages/api/test/helpers/free-port";
-import { cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, waitFor, type TestServer } from "../../server/test/helpers";
+import { cleanupTempRepos, createTestDb, freePort, postgresReachable, tempRepo, type TestDb, writeTree } from "@specsync/api/testing";
+import { startTestServer, waitFor, type TestServer } from "@specsync/server/testing";
 
 const WEB_DIR = path.resolve(fileURLToPath(import.meta.url), "../..");
 const REPO_DIR = path.resolve(WEB_DIR, "../..");

@@ -4,9 +4,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../packages/api/test/helpers/free-port";
-import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, waitFor, type TestServer } from "../../server/test/helpers";
+import { changeFiles, cleanupTempRepos, freePort, MAIN_SPEC, tempRepo, writeTree } from "@specsync/api/testing";
+import { startTestServer, waitFor, type TestServer } from "@specsync/server/testing";
 
 const WEB_DIR = path.resolve(fileURLToPath(import.meta.url), "../..");
 const ARTIFACTS = path.resolve(WEB_DIR, "../../test-artifacts/screenshots");

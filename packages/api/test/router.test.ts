@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { createCaller, createServices, type Context } from "../src";
-import { describeEachDb } from "./helpers/each-db";
-import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "./helpers/workspace";
+import { describeEachDb } from "../testing/each-db";
+import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
 
