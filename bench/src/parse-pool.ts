@@ -26,7 +26,8 @@ export async function parsePoolRows(): Promise<ParserRow[]> {
     const t = performance.now();
     await Promise.all(cases.map((c) => deriveFieldsOffThread(c.kind, "adv", c.files, pool)));
     for (const c of cases.filter((c) => pages.includes(c.name))) {
-      await parseOffThread({ op: "page", tasks: c.files["tasks.md"] ?? "", requirements: c.files["spec.md"] }, pool);
+      const page = { op: "page" as const, tasks: c.files["tasks.md"] ?? "", requirements: c.files["spec.md"] };
+      await parseOffThread(page, pool);
     }
     const wall = performance.now() - t;
     h.disable();

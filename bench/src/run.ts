@@ -103,7 +103,13 @@ type Imported = {
 };
 
 /** A fresh database with `ws` imported into it (the cold import row), handed to `work`, then dropped. */
-async function imported(driver: Driver, ws: Generated, size: number, scratch: string, work: (i: Imported) => Promise<void>) {
+async function imported(
+  driver: Driver,
+  ws: Generated,
+  size: number,
+  scratch: string,
+  work: (i: Imported) => Promise<void>,
+) {
   const db = await freshDb(driver, scratch);
   let closed = false;
   const close = async () => {
@@ -246,13 +252,18 @@ function verdict(r: Row): "PASS" | "FAIL" | "" {
   return ok ? "PASS" : "FAIL";
 }
 
-type Context = { drivers: Driver[]; scratch: string; pool: () => Pool; workspaces: () => Map<number, Generated> };
+type Context = {
+  drivers: Driver[];
+  scratch: string;
+  pool: () => Pool;
+  workspaces: () => Map<number, Generated>;
+};
 type Group = { name: string; run: (c: Context) => Promise<void>; onlyAlone?: true; notQuick?: true };
 const noTargets = (r: Row): Row => (withTargets ? r : { ...r, target: undefined });
 
 /**
- * The row groups, in the order a full run measures them; `--only <name>` runs one. `agents` runs only
- * when asked for: a full run measures its rows inside `sync` (the largest size's database, already imported).
+ * The row groups, in the order a full run measures them; `--only <name>` runs one. `agents` runs
+ * only when asked for: a full run measures its rows inside `sync` (the largest size's database).
  */
 const GROUPS: Group[] = [
   {
@@ -266,9 +277,12 @@ const GROUPS: Group[] = [
     onlyAlone: true,
     run: async (c) => {
       const size = Math.max(...sizes);
-      const ws = c.workspaces().get(size)!;
+      const ws = c.workspaces().get(size);
+      if (!ws) throw new Error(`no workspace of ${size} changes`);
       for (const d of c.drivers) {
-        await imported(d, ws, size, c.scratch, (i) => agentRows(d, i.services, i.project, size, i.db.env));
+        await imported(d, ws, size, c.scratch, (i) =>
+          agentRows(d, i.services, i.project, size, i.db.env),
+        );
       }
     },
   },
@@ -278,8 +292,14 @@ const GROUPS: Group[] = [
       for (const d of c.drivers) await benchLifecycle(d, c.scratch);
     },
   },
-  { name: "parsers", run: async () => void rows.push(...parserRows(args.quick ? 1 : 5).map(noTargets)) },
-  { name: "parse-pool", run: async () => void rows.push(...(await parsePoolRows()).map(noTargets)) },
+  {
+    name: "parsers",
+    run: async () => void rows.push(...parserRows(args.quick ? 1 : 5).map(noTargets)),
+  },
+  {
+    name: "parse-pool",
+    run: async () => void rows.push(...(await parsePoolRows()).map(noTargets)),
+  },
   {
     name: "cli",
     notQuick: true,
@@ -287,14 +307,19 @@ const GROUPS: Group[] = [
       if (!c.drivers.length) return;
       const root = mkdtempSync(path.join(c.scratch, "ws-cli-"));
       generateWorkspace(root, { changes: Number(args["cli-changes"]), seed: 42 }, c.pool());
-      rows.push(...(await cliSpeedRows({ root, drivers: c.drivers, runs: 5, cli: args.cli!, adminUrl: ADMIN_URL, log })));
+      const cli = args.cli ?? "pnpm -s specsync";
+      rows.push(...(await cliSpeedRows({ root, drivers: c.drivers, runs: 5, cli, adminUrl: ADMIN_URL, log })));
     },
   },
 ];
 
 async function main() {
-  const groups = args.only ? GROUPS.filter((g) => g.name === args.only) : GROUPS.filter((g) => !g.onlyAlone && !(args.quick && g.notQuick));
-  if (!groups.length) throw new Error(`--only: no group "${args.only}" (${GROUPS.map((g) => g.name).join(", ")})`);
+  const groups = args.only
+    ? GROUPS.filter((g) => g.name === args.only)
+    : GROUPS.filter((g) => !g.onlyAlone && !(args.quick && g.notQuick));
+  if (!groups.length) {
+    throw new Error(`--only: no group "${args.only}" (${GROUPS.map((g) => g.name).join(", ")})`);
+  }
   const scratch = mkdtempSync(path.join(tmpdir(), "specsync-bench-"));
   const drivers: Driver[] = [];
   if (args.driver === "all" || args.driver === "pglite") drivers.push("pglite");

@@ -14,7 +14,8 @@ import { startTestServer, waitFor, type TestServer } from "../testing";
 /**
  * Generous: what remains on the event loop is reading, hashing and storing 1 MiB files and sending 1 MiB
  * answers (~25 ms on an idle machine; 100–300 ms measured on a 2-core box shared by 8 busy processes, where
- * the thread is mostly waiting for a CPU). Parsing inline blocked it for 2.5 s (a 1 MiB Markdown outline, since dropped).
+ * the thread is mostly waiting for a CPU). Parsing inline blocked it for 2.5 s (a 1 MiB Markdown
+ * outline, since dropped).
  * The bench row (`pnpm -F @specsync/bench bench:parse-pool`) holds the parsing-only target, 10 ms.
  */
 const MAX_DELAY_MS = 500;
@@ -147,8 +148,9 @@ describe.skipIf(!pgUp)("parsing stays off the event loop (real server, PostgreSQ
   it("a stuck worker is stopped after its time limit and replaced; the caller gets a clear error, not a hang", async () => {
     const pool = new ParsePool({ size: 1, timeoutMs: 300 });
     try {
-      const slow = "- [ ] a task\n".repeat(1_000_000); // a million tasks (12 MiB) take seconds to parse
-      await expect(pool.run({ op: "page", tasks: slow })).rejects.toThrow(/longer than 0.3 s and was stopped/);
+      const slow = "- [ ] a task\n".repeat(1_000_000); // a million tasks (12 MiB): seconds to parse
+      const stopped = /longer than 0.3 s and was stopped/;
+      await expect(pool.run({ op: "page", tasks: slow })).rejects.toThrow(stopped);
       expect(pool.workers).toBe(0);
       // The next job gets a fresh worker and succeeds.
       const ok = await pool.run({ op: "page", tasks: "- [ ] a\n".repeat(3) });

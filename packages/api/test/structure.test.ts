@@ -15,10 +15,14 @@ describe("requirementOutline", () => {
 
 /** The workspace's packages (pnpm-workspace.yaml: `dir/*` globs and plain folders). */
 function workspacePackages(): string[] {
-  const globs = [...readFileSync(path.join(REPO, "pnpm-workspace.yaml"), "utf8").matchAll(/^\s+-\s+["']?([^"'\s]+)["']?\s*$/gm)].map((m) => m[1] ?? "");
-  return globs.flatMap((g) =>
-    g.endsWith("/*") ? readdirSync(path.join(REPO, g.slice(0, -2))).map((d) => path.join(REPO, g.slice(0, -2), d)) : [path.join(REPO, g)],
-  ).filter((dir) => existsSync(path.join(dir, "package.json")));
+  const yaml = readFileSync(path.join(REPO, "pnpm-workspace.yaml"), "utf8");
+  const globs = [...yaml.matchAll(/^\s+-\s+["']?([^"'\s]+)["']?\s*$/gm)].map((m) => m[1] ?? "");
+  const dirs = globs.flatMap((g) => {
+    if (!g.endsWith("/*")) return [path.join(REPO, g)];
+    const parent = path.join(REPO, g.slice(0, -2));
+    return readdirSync(parent).map((d) => path.join(parent, d));
+  });
+  return dirs.filter((dir) => existsSync(path.join(dir, "package.json")));
 }
 
 const SKIP = new Set(["node_modules", ".next", "dist", ".turbo", "results"]);
@@ -27,7 +31,7 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
     if (SKIP.has(e.name)) continue;
     const abs = path.join(dir, e.name);
     if (e.isDirectory()) sourceFiles(abs, out);
-    else if (/\.(ts|tsx|mts|cts|js|mjs|cjs)$/.test(e.name) && !e.name.endsWith(".d.ts")) out.push(abs);
+    else if (/\.[mc]?[jt]sx?$/.test(e.name) && !e.name.endsWith(".d.ts")) out.push(abs);
   }
   return out;
 }
@@ -59,16 +63,23 @@ describe("package boundaries", () => {
     const file = path.join(REPO, "apps/server/test/x.test.ts");
     // Built from pieces, so that this file's own source does not contain the imports it describes.
     const q = JSON.stringify;
-    const src = `import { freePort } from ${q("../../../packages/api/testing/free-port")};\nimport {\n  a,\n} from ${q("../testing")};\nconst m = await import(${q("../../web/lib/x")});\n`;
-    expect(crossings(file, path.join(REPO, "apps/server"), src)).toEqual(["../../../packages/api/testing/free-port", "../../web/lib/x"]);
+    const across = "../../../packages/api/testing/free-port";
+    const src = [
+      `import { freePort } from ${q(across)};`,
+      `import {\n  a,\n} from ${q("../testing")};`,
+      `const m = await import(${q("../../web/lib/x")});`,
+    ].join("\n");
+    expect(crossings(file, path.join(REPO, "apps/server"), src)).toEqual([across, "../../web/lib/x"]);
   });
 
-  it("no file imports another package's files by relative path: shared code goes through package exports", () => {
-    expect(packages.map((p) => path.relative(REPO, p))).toEqual(expect.arrayContaining(["apps/server", "apps/web", "bench", "packages/api"]));
+  it("no file imports another package's files by relative path: shared code goes through exports", () => {
+    const names = packages.map((p) => path.relative(REPO, p));
+    expect(names).toEqual(expect.arrayContaining(["apps/server", "apps/web", "bench", "packages/api"]));
     const offenders: string[] = [];
     for (const pkg of packages) {
       for (const file of sourceFiles(pkg)) {
-        for (const s of crossings(file, pkg, readFileSync(file, "utf8"))) offenders.push(`${path.relative(REPO, file)}: ${s}`);
+        const found = crossings(file, pkg, readFileSync(file, "utf8"));
+        offenders.push(...found.map((s) => `${path.relative(REPO, file)}: ${s}`));
       }
     }
     expect(offenders).toEqual([]);
@@ -77,8 +88,10 @@ describe("package boundaries", () => {
   it("a package imports another workspace package only when its package.json declares it", () => {
     const offenders: string[] = [];
     for (const pkg of packages) {
-      const manifest = JSON.parse(readFileSync(path.join(pkg, "package.json"), "utf8")) as { name: string; dependencies?: object; devDependencies?: object };
-      const declared = new Set([manifest.name, ...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.devDependencies ?? {})]);
+      type Manifest = { name: string; dependencies?: object; devDependencies?: object };
+      const manifest = JSON.parse(readFileSync(path.join(pkg, "package.json"), "utf8")) as Manifest;
+      const deps = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.devDependencies ?? {})];
+      const declared = new Set([manifest.name, ...deps]);
       for (const file of sourceFiles(pkg)) {
         for (const s of specifiers(readFileSync(file, "utf8"))) {
           const name = /^@specsync\/[^/]+/.exec(s)?.[0];

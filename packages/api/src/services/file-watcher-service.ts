@@ -22,10 +22,13 @@ export type FileWatcherOptions = {
 
 const CHOKIDAR_THROTTLE_MS = 50;
 /**
- * What the watcher runs after a debounce: sync one change/spec folder, sync the capabilities under a
- * `specs/…` prefix (a spec tree moved), or check the folder listing (folders without rows, rows without folders).
+ * What the watcher runs after a debounce: sync one change/spec folder, sync the capabilities under
+ * a `specs/…` prefix (a spec tree moved), or check the listing (folders without rows and the reverse).
  */
-type Job = { kind: "folder"; folder: string } | { kind: "specs"; prefix: string } | { kind: "discover" };
+type Job =
+  | { kind: "folder"; folder: string }
+  | { kind: "specs"; prefix: string }
+  | { kind: "discover" };
 const DISCOVER: Job = { kind: "discover" };
 /** The listing check's debounce: structure changes come in bursts. */
 const DISCOVER_DEBOUNCE_MS = 100;
@@ -199,7 +202,8 @@ export class FileWatcherService {
     // A change folder appeared or vanished. chokidar can miss the removal of a folder it was still
     // setting up (created and renamed within a few ms), so a new folder also triggers a cheap listing
     // check for rows whose folder is gone, and folders without a row.
-    if (isDirEvent && job?.kind === "folder" && job.folder.startsWith("changes/") && job.folder === rel) {
+    const changeFolder = job?.kind === "folder" && job.folder.startsWith("changes/") && job.folder === rel;
+    if (isDirEvent && changeFolder) {
       this.schedule(DISCOVER, DISCOVER_DEBOUNCE_MS);
     }
   }
@@ -266,7 +270,8 @@ export class FileWatcherService {
       if (this.fingerprint(folder) !== before) this.schedule(job);
       else this.verifyLater(job, before);
     } catch (err) {
-      this.opts.log?.(`watcher ${this.project.name}: sync of ${jobKey(job)} failed: ${errorMessage(err)}`);
+      const what = jobKey(job);
+      this.opts.log?.(`watcher ${this.project.name}: sync of ${what} failed: ${errorMessage(err)}`);
     }
   }
 
@@ -293,9 +298,8 @@ export class FileWatcherService {
     const timer = setTimeout(() => {
       this.verifiers.delete(timer);
       const { folder } = job;
-      if (this.state !== "stopped" && !this.timers.has(folder) && this.fingerprint(folder) !== fingerprint) {
-        this.schedule(job);
-      }
+      if (this.state === "stopped" || this.timers.has(folder)) return;
+      if (this.fingerprint(folder) !== fingerprint) this.schedule(job);
     }, CHOKIDAR_THROTTLE_MS + 10);
     this.verifiers.add(timer);
   }

@@ -14,7 +14,7 @@ type Reply = { ok: true; value: unknown } | { ok: false; error: string };
 
 /**
  * A tiny pool of worker threads for parsing big documents, so that one large or hostile file never holds the
- * event loop (linear parsers still take tens of ms per MiB, and seconds for a tasks.md of a million tasks). Workers start
+ * event loop (linear parsers still take tens of ms per MiB, seconds for a million tasks). Workers start
  * on first use and are unref'd while idle: an idle pool never keeps the process alive. A hand-written pool
  * rather than piscina: piscina loads its own worker file by path, which the single-file esbuild bundle breaks.
  */

@@ -137,15 +137,17 @@ export class SpecsService {
       if (reqs) out.requirements = reqs;
       else job.requirements = files["spec.md"] ?? "";
     }
-    if (job.tasks === undefined && job.requirements === undefined) return { ...out, structureError: null };
+    const parsing = [job.tasks !== undefined && "tasks.md", job.requirements !== undefined && "spec.md"];
+    const names = parsing.filter((f) => f !== false);
+    if (!names.length) return { ...out, structureError: null };
     try {
       const parsed = await parseOffThread(job);
       if (parsed.tasks) this.remember(key("tasks", "tasks.md"), (out.tasks = parsed.tasks));
-      if (parsed.requirements) this.remember(key("requirements", "spec.md"), (out.requirements = parsed.requirements));
+      const reqs = parsed.requirements;
+      if (reqs) this.remember(key("requirements", "spec.md"), (out.requirements = reqs));
       return { ...out, structureError: null };
     } catch (err) {
-      const what = [...(job.tasks !== undefined ? ["tasks.md"] : []), ...(job.requirements !== undefined ? ["spec.md"] : [])];
-      return { ...out, structureError: `could not parse ${what.join(", ")}: ${errorMessage(err)}` };
+      return { ...out, structureError: `could not parse ${names.join(", ")}: ${errorMessage(err)}` };
     }
   }
 
