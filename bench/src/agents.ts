@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import type { Services } from "@specsync/api";
 import type { SpecsyncClient } from "@specsync/api/client";
 import type { ProjectRow } from "@specsync/db";
-import { prng } from "./generate-workspace";
+import { prng } from "@specsync/api/testing";
 import { REPO, timeMany } from "./measure";
 
 /**

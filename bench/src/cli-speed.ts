@@ -18,9 +18,9 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { envSchema } from "../../apps/server/src/env";
-import { startServer } from "../../apps/server/src/serve";
-import { generateWorkspace } from "./generate-workspace";
+import { settingsSchema } from "@specsync/settings";
+import { startServer } from "@specsync/server/serve";
+import { generateWorkspace } from "@specsync/api/testing";
 import { REPO } from "./measure";
 
 export type CliSpeedRow = { driver: string; metric: string; value: number; unit: string; target?: { op: "<=" | ">="; value: number }; note?: string };
@@ -125,7 +125,7 @@ export async function cliSpeedRows(opts: { root: string; drivers: ("pglite" | "p
         log(`${driver}: ${label}, no server running`);
         const [osDirect, direct] = await measureInterleaved([openspecCmd, specsyncCmd], opts.runs);
         log(`${driver}: ${label}, server running`);
-        const server = await startServer(envSchema.parse({ ...db.env, PORT: "0", SPECSYNC_LOG: "silent", SPECSYNC_CRON: "0 0 1 1 *" }), [opts.root]);
+        const server = await startServer(settingsSchema.parse({ ...db.env, PORT: "0", SPECSYNC_LOG: "silent", SPECSYNC_CRON: "0 0 1 1 *" }), [opts.root]);
         let osServer: Measured;
         let viaServer: Measured;
         try {

@@ -5,8 +5,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { FileWatcherService, SyncScheduler, type Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
-import { envSchema } from "../../apps/server/src/env";
-import { freePort } from "../../packages/api/test/helpers/free-port";
+import { settingsSchema } from "@specsync/settings";
+import { freePort } from "@specsync/api/testing";
 
 const run = promisify(execFile);
 export const REPO = path.resolve(fileURLToPath(import.meta.url), "../../..");
@@ -51,7 +51,7 @@ export async function watcherLatency(services: Services, project: ProjectRow, ac
   const waiting = new Map<string, (t: number) => void>();
   const watcher = new FileWatcherService(project, services.sync, {
     // What `specsync serve` runs with unless SPECSYNC_DEBOUNCE_MS says otherwise.
-    debounceMs: envSchema.parse({}).SPECSYNC_DEBOUNCE_MS,
+    debounceMs: settingsSchema.parse({}).SPECSYNC_DEBOUNCE_MS,
     onSynced: (o) => {
       if (o.action !== "noop") waiting.get(o.path)?.(performance.now());
     },

@@ -8,7 +8,7 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { deriveFields } from "@specsync/api";
-import { adversarialCases } from "../../packages/api/test/helpers/adversarial-markdown";
+import { adversarialCases } from "@specsync/api/testing";
 
 export type ParserRow = { driver: string; metric: string; value: number; unit: string; target: { op: "<="; value: number } };
 

@@ -3,8 +3,8 @@
  * the real OpenSpec CLI. Prints a table, writes bench/results/<date>.json, and with --check exits 1
  * when a target is missed.
  *
- *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--only lifecycle|agents] [--out FILE]
- *              [--cli "pnpm -s specsync"] [--cli-changes 300]
+ *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--out FILE]
+ *              [--only sync|agents|lifecycle|parsers|parse-pool|cli] [--cli "pnpm -s specsync"] [--cli-changes 300]
  *
  * The CLI rows (`specsync list --json` vs `openspec list --json`, whole process) also run alone:
  * `node --import tsx bench/src/cli-speed.ts` (see there). They are left out of --quick.
@@ -21,9 +21,9 @@ import postgres from "postgres";
 import { createServices } from "@specsync/api";
 import { createSpecsyncClient } from "@specsync/api/client";
 import { createDb, runMigrations, type Database } from "@specsync/db";
-import { createHttpServer } from "../../apps/server/src/http";
+import { createHttpServer } from "@specsync/server/http";
 import { cliSpeedRows } from "./cli-speed";
-import { generateWorkspace, loadPool, type Generated } from "./generate-workspace";
+import { generateWorkspace, loadPool, type Generated, type Pool } from "@specsync/api/testing";
 import { mcpStdioListChanges, nextWorkWithClaim, overlapOne, seedAgentState } from "./agents";
 import { branchSwitch } from "./git-switch";
 import { lifecycleRows } from "./lifecycle";
@@ -41,7 +41,7 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     out: { type: "string" },
     saves: { type: "string", default: "200" },
-    /** Run one group of rows only: `lifecycle` (validate, archive preview) or `agents` (next_work, overlaps, MCP, at the largest size). */
+    /** Run one group of rows only (see GROUPS below). */
     only: { type: "string" },
     cli: { type: "string", default: process.env.SPECSYNC_BENCH_CLI ?? "pnpm -s specsync" },
     "cli-changes": { type: "string", default: "300" },
@@ -68,6 +68,7 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
+type Driver = "pglite" | "postgres";
 type BenchDb = { database: Database; env: Record<string, string>; drop: () => Promise<void> };
 
 async function freshDb(driver: "pglite" | "postgres", scratch: string): Promise<BenchDb> {
@@ -93,22 +94,48 @@ async function freshDb(driver: "pglite" | "postgres", scratch: string): Promise<
   };
 }
 
-async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number, Generated>, scratch: string) {
+type Imported = {
+  services: ReturnType<typeof createServices>;
+  project: Awaited<ReturnType<ReturnType<typeof createServices>["sync"]["ensureProject"]>>;
+  db: BenchDb;
+  /** Closes the database early (the RSS row starts a server of its own on it). */
+  close: () => Promise<void>;
+};
+
+/** A fresh database with `ws` imported into it (the cold import row), handed to `work`, then dropped. */
+async function imported(
+  driver: Driver,
+  ws: Generated,
+  size: number,
+  scratch: string,
+  work: (i: Imported) => Promise<void>,
+) {
+  const db = await freshDb(driver, scratch);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await db.database.close();
+  };
+  try {
+    const services = createServices(db.database);
+    const project = await services.sync.ensureProject(ws.root);
+    log(`${driver}: cold import of ${size} changes`);
+    const imp = await coldImport(services, project);
+    rows.push({ driver, metric: `cold import, ${size} changes (${imp.folders} folders)`, value: imp.perSecond, unit: "changes/s", ...(withTargets && driver === "postgres" ? { target: { op: ">=", value: 1000 } } : {}) });
+    await work({ services, project, db, close });
+  } finally {
+    await close();
+    await db.drop();
+  }
+}
+
+/** The sync engine and the API at every size; at the largest, also the agent rows (same database). */
+async function benchDriver(driver: Driver, workspaces: Map<number, Generated>, scratch: string) {
   const largest = Math.max(...sizes);
   for (const size of sizes) {
     const ws = workspaces.get(size)!;
-    const db = await freshDb(driver, scratch);
-    let closed = false;
-    try {
-      const services = createServices(db.database);
-      const project = await services.sync.ensureProject(ws.root);
-      log(`${driver}: cold import of ${size} changes`);
-      const imp = await coldImport(services, project);
-      rows.push({ driver, metric: `cold import, ${size} changes (${imp.folders} folders)`, value: imp.perSecond, unit: "changes/s", ...(withTargets && driver === "postgres" ? { target: { op: ">=", value: 1000 } } : {}) });
-      if (args.only === "agents") {
-        if (size === largest) await agentRows(driver, services, project, size, db.env);
-        continue;
-      }
+    await imported(driver, ws, size, scratch, async ({ services, project, db, close }) => {
       const noop = await noopReconcile(services, project);
       rows.push({ driver, metric: `no-op reconcile, ${size} changes`, value: noop.ms, unit: "ms", ...(withTargets && size >= 10000 ? { target: { op: "<=", value: 1000 } } : {}) });
       if (size === Math.min(...sizes)) {
@@ -117,7 +144,7 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
         const switched = await branchSwitch(db.database, scratch, 100);
         rows.push({ driver, metric: "branch switch touching 100 archived folders → DB consistent", value: switched.ms, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 2000 } } : {}) });
       }
-      if (size !== largest) continue;
+      if (size !== largest) return;
 
       log(`${driver}: watcher latency over ${saves} saves`);
       const w = await watcherLatency(services, project, ws.active.slice(0, 50), saves);
@@ -166,15 +193,11 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
         server.close();
       }
       await agentRows(driver, services, project, size, db.env);
-      await db.database.close();
-      closed = true;
+      await close();
       log(`${driver}: server RSS with ${size} changes watched`);
       const rss = await serverRss(ws.root, db.env);
       rows.push({ driver, metric: `server peak RSS, ${size} changes watched`, value: rss.peakMb, unit: "MB", ...(withTargets ? { target: { op: "<=", value: 300 } } : {}) });
-    } finally {
-      if (!closed) await db.database.close();
-      await db.drop();
-    }
+    });
   }
 }
 
@@ -229,36 +252,102 @@ function verdict(r: Row): "PASS" | "FAIL" | "" {
   return ok ? "PASS" : "FAIL";
 }
 
+type Context = {
+  drivers: Driver[];
+  scratch: string;
+  pool: () => Pool;
+  workspaces: () => Map<number, Generated>;
+};
+type Group = { name: string; run: (c: Context) => Promise<void>; onlyAlone?: true; notQuick?: true };
+const noTargets = (r: Row): Row => (withTargets ? r : { ...r, target: undefined });
+
+/**
+ * The row groups, in the order a full run measures them; `--only <name>` runs one. `agents` runs
+ * only when asked for: a full run measures its rows inside `sync` (the largest size's database).
+ */
+const GROUPS: Group[] = [
+  {
+    name: "sync",
+    run: async (c) => {
+      for (const d of c.drivers) await benchDriver(d, c.workspaces(), c.scratch);
+    },
+  },
+  {
+    name: "agents",
+    onlyAlone: true,
+    run: async (c) => {
+      const size = Math.max(...sizes);
+      const ws = c.workspaces().get(size);
+      if (!ws) throw new Error(`no workspace of ${size} changes`);
+      for (const d of c.drivers) {
+        await imported(d, ws, size, c.scratch, (i) =>
+          agentRows(d, i.services, i.project, size, i.db.env),
+        );
+      }
+    },
+  },
+  {
+    name: "lifecycle",
+    run: async (c) => {
+      for (const d of c.drivers) await benchLifecycle(d, c.scratch);
+    },
+  },
+  {
+    name: "parsers",
+    run: async () => void rows.push(...parserRows(args.quick ? 1 : 5).map(noTargets)),
+  },
+  {
+    name: "parse-pool",
+    run: async () => void rows.push(...(await parsePoolRows()).map(noTargets)),
+  },
+  {
+    name: "cli",
+    notQuick: true,
+    run: async (c) => {
+      if (!c.drivers.length) return;
+      const root = mkdtempSync(path.join(c.scratch, "ws-cli-"));
+      generateWorkspace(root, { changes: Number(args["cli-changes"]), seed: 42 }, c.pool());
+      const cli = args.cli ?? "pnpm -s specsync";
+      rows.push(...(await cliSpeedRows({ root, drivers: c.drivers, runs: 5, cli, adminUrl: ADMIN_URL, log })));
+    },
+  },
+];
+
 async function main() {
+  const groups = args.only
+    ? GROUPS.filter((g) => g.name === args.only)
+    : GROUPS.filter((g) => !g.onlyAlone && !(args.quick && g.notQuick));
+  if (!groups.length) {
+    throw new Error(`--only: no group "${args.only}" (${GROUPS.map((g) => g.name).join(", ")})`);
+  }
   const scratch = mkdtempSync(path.join(tmpdir(), "specsync-bench-"));
-  const drivers: ("pglite" | "postgres")[] = [];
+  const drivers: Driver[] = [];
   if (args.driver === "all" || args.driver === "pglite") drivers.push("pglite");
   if (args.driver === "all" || args.driver === "postgres") {
     if (await postgresReachable()) drivers.push("postgres");
     else log(`PostgreSQL not reachable at ${ADMIN_URL}: PostgreSQL rows skipped`);
   }
+  // Generated on first use: the lifecycle and parser groups need no workspace.
+  let pool: Pool | undefined;
+  let workspaces: Map<number, Generated> | undefined;
+  const context: Context = {
+    drivers,
+    scratch,
+    pool: () => (pool ??= loadPool()),
+    workspaces: () => {
+      if (workspaces) return workspaces;
+      workspaces = new Map();
+      for (const size of sizes) {
+        const root = mkdtempSync(path.join(scratch, `ws-${size}-`));
+        const t = performance.now();
+        workspaces.set(size, generateWorkspace(root, { changes: size, seed: 42 }, context.pool()));
+        log(`generated ${size} changes in ${(performance.now() - t).toFixed(0)} ms`);
+      }
+      return workspaces;
+    },
+  };
   try {
-    if (args.only === "lifecycle") {
-      for (const d of drivers) await benchLifecycle(d, scratch);
-      return printRows();
-    }
-    const pool = loadPool();
-    const workspaces = new Map<number, Generated>();
-    for (const size of sizes) {
-      const root = mkdtempSync(path.join(scratch, `ws-${size}-`));
-      const t = performance.now();
-      workspaces.set(size, generateWorkspace(root, { changes: size, seed: 42 }, pool));
-      log(`generated ${size} changes in ${(performance.now() - t).toFixed(0)} ms`);
-    }
-    for (const d of drivers) await benchDriver(d, workspaces, scratch);
-    for (const d of drivers) await benchLifecycle(d, scratch);
-    rows.push(...parserRows(args.quick ? 1 : 5).map((r) => (withTargets ? r : { ...r, target: undefined })));
-    rows.push(...(await parsePoolRows()).map((r) => (withTargets ? r : { ...r, target: undefined })));
-    if (!args.quick && drivers.length) {
-      const root = mkdtempSync(path.join(scratch, "ws-cli-"));
-      generateWorkspace(root, { changes: Number(args["cli-changes"]), seed: 42 }, pool);
-      rows.push(...(await cliSpeedRows({ root, drivers, runs: 5, cli: args.cli!, adminUrl: ADMIN_URL, log })));
-    }
+    for (const g of groups) await g.run(context);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -1,10 +1,9 @@
 import { appendFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { describeEachDb } from "../../../packages/api/test/helpers/each-db";
-import { openspecRaw } from "../../../packages/api/test/helpers/openspec-cli";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer } from "./helpers";
+import { describeEachDb } from "@specsync/api/testing/each-db";
+import { changeFiles, cleanupTempRepos, openspecRaw, tempRepo, writeTree } from "@specsync/api/testing";
+import { startTestServer } from "../testing";
 
 afterAll(cleanupTempRepos);
 

@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { createTestDb, postgresReachable } from "../../../packages/api/test/helpers/databases";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer } from "./helpers";
+import { changeFiles, cleanupTempRepos, createTestDb, postgresReachable, tempRepo, writeTree } from "@specsync/api/testing";
+import { startTestServer } from "../testing";
 
 afterAll(cleanupTempRepos);
 const pgOk = await postgresReachable();

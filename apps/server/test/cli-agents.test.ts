@@ -3,8 +3,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServices } from "@specsync/api";
-import { createTestDb, postgresReachable, type TestDb } from "../../../packages/api/test/helpers/databases";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
+import { changeFiles, cleanupTempRepos, createTestDb, postgresReachable, tempRepo, type TestDb, writeTree } from "@specsync/api/testing";
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));

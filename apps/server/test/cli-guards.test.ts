@@ -5,13 +5,11 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../packages/api/test/helpers/free-port";
-import { openspecRaw } from "../../../packages/api/test/helpers/openspec-cli";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
+import { changeFiles, cleanupTempRepos, freePort, openspecRaw, tempRepo, writeTree } from "@specsync/api/testing";
 import { lockFilePath } from "../src/data-dir-lock";
 import { serverFilePath } from "../src/server-file";
 import { startWebServer } from "../src/web-process";
-import { waitFor } from "./helpers";
+import { waitFor } from "../testing";
 import { launch } from "./process-group";
 
 afterAll(cleanupTempRepos);

@@ -4,12 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
-import { describeEachDb } from "../../../packages/api/test/helpers/each-db";
-import { writeHardCases } from "../../../packages/api/test/helpers/generated-workspace";
-import { openspecRaw } from "../../../packages/api/test/helpers/openspec-cli";
-import { cleanupTempRepos, tempRepo } from "../../../packages/api/test/helpers/workspace";
+import { describeEachDb } from "@specsync/api/testing/each-db";
+import { cleanupTempRepos, openspecRaw, tempRepo, writeHardCases } from "@specsync/api/testing";
 import { serverFilePath } from "../src/server-file";
-import { startTestServer, waitFor } from "./helpers";
+import { startTestServer, waitFor } from "../testing";
 
 afterAll(cleanupTempRepos);
 

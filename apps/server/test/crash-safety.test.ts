@@ -6,8 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { createServices } from "@specsync/api";
 import { createDb, runMigrations } from "@specsync/db";
-import { createTestDb, postgresReachable } from "../../../packages/api/test/helpers/databases";
-import { changeFiles, cleanupTempRepos, PROPOSAL, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
+import { changeFiles, cleanupTempRepos, createTestDb, postgresReachable, PROPOSAL, tempRepo, writeTree } from "@specsync/api/testing";
 
 afterAll(cleanupTempRepos);
 const pgOk = await postgresReachable();

@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, waitFor } from "./helpers";
+import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "@specsync/api/testing";
+import { startTestServer, waitFor } from "../testing";
 
 afterAll(cleanupTempRepos);
 

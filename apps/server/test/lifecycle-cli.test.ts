@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
+import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "@specsync/api/testing";
 
 const CLI = path.resolve(fileURLToPath(import.meta.url), "../../src/cli.ts");
 

@@ -4,10 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, expect, it } from "vitest";
-import { describeEachDb } from "../../../packages/api/test/helpers/each-db";
-import { openspecRaw } from "../../../packages/api/test/helpers/openspec-cli";
-import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, waitFor, type TestServer } from "./helpers";
+import { describeEachDb } from "@specsync/api/testing/each-db";
+import { changeFiles, cleanupTempRepos, MAIN_SPEC, openspecRaw, tempRepo, writeTree } from "@specsync/api/testing";
+import { startTestServer, waitFor, type TestServer } from "../testing";
 
 const run = promisify(execFile);
 afterAll(cleanupTempRepos);

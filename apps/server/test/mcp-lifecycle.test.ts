@@ -3,8 +3,8 @@ import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, describe, expect, it } from "vitest";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer } from "./helpers";
+import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "@specsync/api/testing";
+import { startTestServer } from "../testing";
 
 afterAll(cleanupTempRepos);
 

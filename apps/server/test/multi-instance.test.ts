@@ -3,9 +3,8 @@ import path from "node:path";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { createServices, SyncScheduler } from "@specsync/api";
-import { createTestDb, postgresReachable } from "../../../packages/api/test/helpers/databases";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, waitFor } from "./helpers";
+import { changeFiles, cleanupTempRepos, createTestDb, postgresReachable, tempRepo, writeTree } from "@specsync/api/testing";
+import { startTestServer, waitFor } from "../testing";
 
 afterAll(cleanupTempRepos);
 const pgOk = await postgresReachable();

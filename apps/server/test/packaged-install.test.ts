@@ -7,9 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../packages/api/test/helpers/free-port";
-import { openspecJson } from "../../../packages/api/test/helpers/openspec-cli";
-import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
+import { changeFiles, cleanupTempRepos, freePort, MAIN_SPEC, openspecJson, tempRepo, writeTree } from "@specsync/api/testing";
 import { launch, until, type Launched } from "./process-group";
 
 const REPO = path.resolve(fileURLToPath(import.meta.url), "../../../..");

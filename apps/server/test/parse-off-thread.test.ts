@@ -8,23 +8,21 @@ import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveFields, ParsePool, sharedParsePool } from "@specsync/api";
-import { adversarialCases, MiB } from "../../../packages/api/test/helpers/adversarial-markdown";
-import { createTestDb, postgresReachable, type TestDb } from "../../../packages/api/test/helpers/databases";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, waitFor, type TestServer } from "./helpers";
+import { adversarialCases, changeFiles, cleanupTempRepos, createTestDb, MiB, postgresReachable, tempRepo, type TestDb, writeTree } from "@specsync/api/testing";
+import { startTestServer, waitFor, type TestServer } from "../testing";
 
 /**
  * Generous: what remains on the event loop is reading, hashing and storing 1 MiB files and sending 1 MiB
  * answers (~25 ms on an idle machine; 100–300 ms measured on a 2-core box shared by 8 busy processes, where
- * the thread is mostly waiting for a CPU). Parsing inline blocked it for 2.5 s (a 1 MiB Markdown outline).
+ * the thread is mostly waiting for a CPU). Parsing inline blocked it for 2.5 s (a 1 MiB Markdown
+ * outline, since dropped).
  * The bench row (`pnpm -F @specsync/bench bench:parse-pool`) holds the parsing-only target, 10 ms.
  */
 const MAX_DELAY_MS = 500;
 
 /**
  * Three folders of < 1 MiB each (the issue's bound is per input): a change whose tasks.md, a change whose
- * delta spec, a main spec whose spec.md is a pathological 1 MiB line. Their Markdown outlines take 0.2–2 s
- * each; deriving them tens of ms.
+ * delta spec, a main spec whose spec.md is a pathological 1 MiB line. Deriving them takes tens of ms.
  */
 function hostileFolders(): Record<string, { kind: "change" | "spec"; files: Record<string, string> }> {
   // Just under the 1 MiB per-file limit (the cases are sized in characters; U+2028 is 3 bytes in UTF-8).
@@ -127,7 +125,7 @@ describe.skipIf(!pgUp)("parsing stays off the event loop (real server, PostgreSQ
     });
     expect(fields(sync.result)).toEqual(expected);
 
-    // Each page once, measured: outlines, tasks and requirements are parsed on first view.
+    // Each page once, measured: tasks and requirements are parsed on first view.
     const page = await measured(server.url, async () => {
       const answers = [];
       for (const row of sync.result) answers.push(await get(`${server.url}/trpc/specs.get?input=${encodeURIComponent(JSON.stringify({ json: { id: row!.id } }))}`));
@@ -135,7 +133,7 @@ describe.skipIf(!pgUp)("parsing stays off the event loop (real server, PostgreSQ
     });
     const fmt = (m: { maxDelayMs: number; health: { ms: number }[] }) => `max event-loop delay ${m.maxDelayMs.toFixed(1)} ms, /healthz answered ${m.health.length}× (slowest ${Math.max(...m.health.map((x) => x.ms)).toFixed(1)} ms)`;
     console.log(`[parse-off-thread] sync of 3 folders of 1 MiB: ${fmt(sync)}`);
-    console.log(`[parse-off-thread] specs.get of each (first view, outlines parsed): ${fmt(page)}, answers took ${page.result.map((a) => a.ms.toFixed(0)).join(", ")} ms`);
+    console.log(`[parse-off-thread] specs.get of each (first view, structure parsed): ${fmt(page)}, answers took ${page.result.map((a) => a.ms.toFixed(0)).join(", ")} ms`);
     expect(page.result.map((a) => a.status)).toEqual([200, 200, 200]);
     for (const m of [sync, page]) {
       expect(m.health.length).toBeGreaterThan(0);
@@ -150,12 +148,13 @@ describe.skipIf(!pgUp)("parsing stays off the event loop (real server, PostgreSQ
   it("a stuck worker is stopped after its time limit and replaced; the caller gets a clear error, not a hang", async () => {
     const pool = new ParsePool({ size: 1, timeoutMs: 300 });
     try {
-      const slow = hostileFolders()["changes/hostile-tasks"]!.files["tasks.md"]!; // its Markdown outline takes seconds
-      await expect(pool.run({ op: "page", outlines: { "tasks.md": slow } })).rejects.toThrow(/longer than 0.3 s and was stopped/);
+      const slow = "- [ ] a task\n".repeat(1_000_000); // a million tasks (12 MiB): seconds to parse
+      const stopped = /longer than 0.3 s and was stopped/;
+      await expect(pool.run({ op: "page", tasks: slow })).rejects.toThrow(stopped);
       expect(pool.workers).toBe(0);
       // The next job gets a fresh worker and succeeds.
-      const ok = await pool.run({ op: "page", outlines: { "a.md": "# A\n".repeat(3) } });
-      expect(ok.outlines["a.md"]).toHaveLength(3);
+      const ok = await pool.run({ op: "page", tasks: "- [ ] a\n".repeat(3) });
+      expect(ok.tasks).toHaveLength(3);
       expect(pool.workers).toBe(1);
     } finally {
       await pool.close();

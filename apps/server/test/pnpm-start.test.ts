@@ -1,9 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../packages/api/test/helpers/free-port";
-import { createTestDb, postgresReachable, type TestDb } from "../../../packages/api/test/helpers/databases";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
+import { changeFiles, cleanupTempRepos, createTestDb, freePort, postgresReachable, tempRepo, type TestDb, writeTree } from "@specsync/api/testing";
 import { launch, until, type Launched } from "./process-group";
 
 const REPO = path.resolve(fileURLToPath(import.meta.url), "../../../..");

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
-import { freePort } from "../../../packages/api/test/helpers/free-port";
+import { freePort } from "@specsync/api/testing";
 
 /**
  * A throwaway PostgreSQL cluster of its own (initdb in a temp dir, its own port), so a test can stop

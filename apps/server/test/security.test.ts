@@ -10,9 +10,8 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventSource } from "eventsource";
 import { createSpecsyncClient } from "@specsync/api/client";
-import { createTestDb, postgresReachable } from "../../../packages/api/test/helpers/databases";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, type TestServer } from "./helpers";
+import { changeFiles, cleanupTempRepos, createTestDb, postgresReachable, tempRepo, writeTree } from "@specsync/api/testing";
+import { startTestServer, type TestServer } from "../testing";
 
 type Raw = { status: number; headers: Record<string, string | string[] | undefined>; body: string; ms: number };
 

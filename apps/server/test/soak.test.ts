@@ -3,9 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb, openspecSpecs, syncHistory, type Database } from "@specsync/db";
-import { createTestDb, postgresReachable } from "../../../packages/api/test/helpers/databases";
-import { changeFiles, cleanupTempRepos, PROPOSAL, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, type TestServer } from "./helpers";
+import { changeFiles, cleanupTempRepos, createTestDb, postgresReachable, PROPOSAL, tempRepo, writeTree } from "@specsync/api/testing";
+import { startTestServer, type TestServer } from "../testing";
 
 /**
  * Soak: thousands of random operations — disk edits in every editor style, UI edits and task toggles,

@@ -1,57 +1,28 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../packages/api/test/helpers/free-port";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, waitFor, type TestServer } from "../../server/test/helpers";
-
-const WEB_DIR = path.resolve(fileURLToPath(import.meta.url), "../..");
-const ARTIFACTS = path.resolve(WEB_DIR, "../../test-artifacts/screenshots");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it`);
+import { changeFiles } from "@specsync/api/testing";
+import { waitFor, type TestServer } from "@specsync/server/testing";
+import { ARTIFACTS, haveChromium, startBrowserStack, type BrowserStack } from "./browser-stack";
 
 describe.skipIf(!haveChromium)("agents in the web UI (headless Chromium)", () => {
   let api: TestServer;
-  let web: ChildProcess;
+  let stack: BrowserStack;
   let webUrl: string;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    if (!existsSync(path.join(WEB_DIR, ".next/BUILD_ID"))) {
-      const build = spawnSync("pnpm", ["build"], { cwd: WEB_DIR, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-      if (build.status !== 0) throw new Error("next build failed");
-    }
-    const root = tempRepo();
     // add-login and fix-login both touch demo: Demo behaviour (the default delta), add-docs touches docs only.
     const docs = changeFiles("add-docs", "Write the docs");
     docs["changes/add-docs/specs/docs/spec.md"] = docs["changes/add-docs/specs/demo/spec.md"]!;
     delete docs["changes/add-docs/specs/demo/spec.md"];
-    writeTree(root, { ...changeFiles("add-login", "Add login"), ...changeFiles("fix-login", "Fix login"), ...docs });
-    const webPort = await freePort();
-    webUrl = `http://127.0.0.1:${webPort}`;
-    api = await startTestServer({ databaseUrl: null, projects: [root], env: { SPECSYNC_WEB_ORIGIN: webUrl } });
-    web = spawn(path.join(WEB_DIR, "node_modules/.bin/next"), ["start", "-p", String(webPort), "-H", "127.0.0.1"], {
-      cwd: WEB_DIR,
-      env: { ...process.env, SPECSYNC_API_URL: api.url, NEXT_TELEMETRY_DISABLED: "1" },
-      stdio: "ignore",
-    });
-    await waitFor(async () => (await fetch(webUrl)).ok, 60_000, "next start");
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"] });
+    stack = await startBrowserStack({ files: { ...changeFiles("add-login", "Add login"), ...changeFiles("fix-login", "Fix login"), ...docs } });
+    ({ api, webUrl, browser } = stack);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    mkdirSync(ARTIFACTS, { recursive: true });
   }, 600_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    web?.kill("SIGTERM");
-    await api?.stop();
-    cleanupTempRepos();
-  });
+  afterAll(() => stack?.stop());
 
   const idOf = async (name: string) => (await api.client.specs.list.query({ kind: "change", search: name })).items.find((i) => i.name === name)!.id;
   const rowNames = () => page.locator('[data-testid="change-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-name")));

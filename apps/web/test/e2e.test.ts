@@ -1,24 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../packages/api/test/helpers/free-port";
-import { openspecRaw } from "../../../packages/api/test/helpers/openspec-cli";
-import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, waitFor, type TestServer } from "../../server/test/helpers";
-
-const WEB_DIR = path.resolve(fileURLToPath(import.meta.url), "../..");
-const ARTIFACTS = path.resolve(WEB_DIR, "../../test-artifacts/screenshots");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it`);
-if (!haveChromium) console.warn(`\n⚠ Chromium not found at ${CHROMIUM}: browser tests are SKIPPED (apt-get install chromium)\n`);
+import { changeFiles, MAIN_SPEC, openspecRaw } from "@specsync/api/testing";
+import { waitFor, type TestServer } from "@specsync/server/testing";
+import { ARTIFACTS, haveChromium, startBrowserStack, type BrowserStack } from "./browser-stack";
 
 describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
   let api: TestServer;
-  let web: ChildProcess;
+  let stack: BrowserStack;
   let webUrl: string;
   let browser: Browser;
   let page: Page;
@@ -26,40 +16,19 @@ describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
   const file = (rel: string) => path.join(root, "openspec", rel);
 
   beforeAll(async () => {
-    if (!existsSync(path.join(WEB_DIR, ".next/BUILD_ID"))) {
-      const build = spawnSync("pnpm", ["build"], { cwd: WEB_DIR, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-      if (build.status !== 0) throw new Error("next build failed");
-    }
-    root = tempRepo();
-    writeTree(root, {
-      ...changeFiles("add-search", "Add full-text search"),
-      ...changeFiles("fix-login", "Fix login redirect"),
-      ...changeFiles("add-export", "Add CSV export"),
-      "specs/demo/spec.md": MAIN_SPEC,
+    stack = await startBrowserStack({
+      files: {
+        ...changeFiles("add-search", "Add full-text search"),
+        ...changeFiles("fix-login", "Fix login redirect"),
+        ...changeFiles("add-export", "Add CSV export"),
+        "specs/demo/spec.md": MAIN_SPEC,
+      },
     });
-    const webPort = await freePort();
-    webUrl = `http://127.0.0.1:${webPort}`;
-    api = await startTestServer({ databaseUrl: null, projects: [root], env: { SPECSYNC_WEB_ORIGIN: webUrl } });
-    web = spawn(path.join(WEB_DIR, "node_modules/.bin/next"), ["start", "-p", String(webPort), "-H", "127.0.0.1"], {
-      cwd: WEB_DIR,
-      env: { ...process.env, SPECSYNC_API_URL: api.url, NEXT_TELEMETRY_DISABLED: "1" },
-      stdio: "ignore",
-    });
-    await waitFor(async () => (await fetch(webUrl)).ok, 60_000, "next start");
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-    });
+    ({ api, webUrl, browser, root } = stack);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    mkdirSync(ARTIFACTS, { recursive: true });
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    web?.kill("SIGTERM");
-    await api?.stop();
-    cleanupTempRepos();
-  });
+  afterAll(() => stack?.stop());
 
   const idOf = async (name: string) => (await api.client.specs.list.query({ kind: "change", search: name })).items.find((i) => i.name === name)!.id;
   const live = () => page.waitForSelector('[data-testid="live-status"][data-status="pending"]', { state: "attached", timeout: 15_000 });

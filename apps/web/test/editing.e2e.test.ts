@@ -1,23 +1,16 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Dialog, type Page } from "playwright-core";
+import type { Browser, Dialog, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../packages/api/test/helpers/free-port";
-import { changeFiles, cleanupTempRepos, PROPOSAL, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, waitFor, type TestServer } from "../../server/test/helpers";
+import { changeFiles, PROPOSAL } from "@specsync/api/testing";
+import { waitFor, type TestServer } from "@specsync/server/testing";
+import { ARTIFACTS, haveChromium, startBrowserStack, type BrowserStack } from "./browser-stack";
 
 /*
  * Nothing a person types is lost: three-way merge on save, the conflict dialog, queued task clicks,
  * local drafts and navigation guards, the live "changed on disk" banner, the dark editor, the sticky
  * toolbar. Real Chromium, the built app (`pnpm -F @specsync/web build`; built here when missing), a real server.
  */
-const WEB_DIR = path.resolve(fileURLToPath(import.meta.url), "../..");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it`);
-
 const TWELVE_TASKS = "## 1. Work\n" + Array.from({ length: 12 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("");
 const LONG = PROPOSAL("Long document", Array.from({ length: 150 }, (_, i) => `- Point ${i + 1} of a long list.\n`).join(""));
 /** ~40 KB: more than fits in a URL, so the merge preview must travel in a request body. */
@@ -26,7 +19,7 @@ const MARKDOWN = PROPOSAL("Dark editor", "- A [link](https://example.com), `code
 
 describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is lost", () => {
   let api: TestServer;
-  let web: ChildProcess;
+  let stack: BrowserStack;
   let webUrl: string;
   let browser: Browser;
   let page: Page;
@@ -49,48 +42,28 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
   };
 
   beforeAll(async () => {
-    if (!existsSync(path.join(WEB_DIR, ".next/BUILD_ID"))) {
-      const build = spawnSync("pnpm", ["build"], { cwd: WEB_DIR, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-      if (build.status !== 0) throw new Error("next build failed");
-    }
-    root = tempRepo();
-    writeTree(root, {
-      ...changeFiles("merge-clean", "Merge clean"),
-      ...changeFiles("merge-now", "Merge now"),
-      "changes/merge-now/proposal.md": BIG,
-      ...changeFiles("merge-conflict", "Merge conflict"),
-      ...changeFiles("resolve-in-dialog", "Resolve in dialog"),
-      ...changeFiles("fast-tasks", "Fast tasks"),
-      "changes/fast-tasks/tasks.md": TWELVE_TASKS,
-      ...changeFiles("drafts", "Drafts"),
-      ...changeFiles("nav-guard", "Navigation guard"),
-      ...changeFiles("long-doc", "Long document"),
-      "changes/long-doc/proposal.md": LONG,
-      ...changeFiles("dark-editor", "Dark editor"),
-      "changes/dark-editor/proposal.md": MARKDOWN,
+    stack = await startBrowserStack({
+      files: {
+        ...changeFiles("merge-clean", "Merge clean"),
+        ...changeFiles("merge-now", "Merge now"),
+        "changes/merge-now/proposal.md": BIG,
+        ...changeFiles("merge-conflict", "Merge conflict"),
+        ...changeFiles("resolve-in-dialog", "Resolve in dialog"),
+        ...changeFiles("fast-tasks", "Fast tasks"),
+        "changes/fast-tasks/tasks.md": TWELVE_TASKS,
+        ...changeFiles("drafts", "Drafts"),
+        ...changeFiles("nav-guard", "Navigation guard"),
+        ...changeFiles("long-doc", "Long document"),
+        "changes/long-doc/proposal.md": LONG,
+        ...changeFiles("dark-editor", "Dark editor"),
+        "changes/dark-editor/proposal.md": MARKDOWN,
+      },
     });
-    const webPort = await freePort();
-    webUrl = `http://127.0.0.1:${webPort}`;
-    api = await startTestServer({ databaseUrl: null, projects: [root], env: { SPECSYNC_WEB_ORIGIN: webUrl } });
-    web = spawn(path.join(WEB_DIR, "node_modules/.bin/next"), ["start", "-p", String(webPort), "-H", "127.0.0.1"], {
-      cwd: WEB_DIR,
-      env: { ...process.env, SPECSYNC_API_URL: api.url, NEXT_TELEMETRY_DISABLED: "1" },
-      stdio: "ignore",
-    });
-    await waitFor(async () => (await fetch(webUrl)).ok, 60_000, "next start");
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-    });
+    ({ api, webUrl, browser, root } = stack);
     page = await newPage();
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    web?.kill("SIGTERM");
-    await api?.stop();
-    cleanupTempRepos();
-  });
+  afterAll(() => stack?.stop());
 
   const idOf = async (name: string) => (await api.client.specs.list.query({ kind: "change", search: name })).items.find((i) => i.name === name)!.id;
   /** The readable address of a row (`/p/<project>/changes/<name>…`): where its old `/changes/<id>` link redirects. */
@@ -366,7 +339,7 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     expect(report.editorBg).toBeLessThan(0.05);
     expect(report.gutterBg).toBeLessThan(0.05);
     expect(report.worst[0]!.ratio, JSON.stringify(report.worst)).toBeGreaterThanOrEqual(4.5);
-    await p.screenshot({ path: path.resolve(WEB_DIR, "../../test-artifacts/screenshots/editor-dark.png") });
+    await p.screenshot({ path: path.join(ARTIFACTS, "editor-dark.png") });
     await p.close();
   });
 

@@ -2,23 +2,16 @@
 // rows in the first HTML, a phone-sized screen, history that says what changed, and the small things.
 // Real parts only: the built Next app (`next start`), a real specsync server on PostgreSQL, a copy of
 // OpenSpec's own workspace (22 active, 83 archived changes, 36 specs), headless Chromium.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectSlug } from "@specsync/validators";
-import { createTestDb, postgresReachable, type TestDb } from "../../../packages/api/test/helpers/databases";
-import { freePort } from "../../../packages/api/test/helpers/free-port";
-import { cleanupTempRepos, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, waitFor, type TestServer } from "../../server/test/helpers";
+import { createTestDb, postgresReachable, type TestDb } from "@specsync/api/testing";
+import { waitFor, type TestServer } from "@specsync/server/testing";
+import { ARTIFACTS, haveChromium, startBrowserStack, type BrowserStack, WEB_DIR } from "./browser-stack";
 
-const WEB_DIR = path.resolve(fileURLToPath(import.meta.url), "../..");
 const REPO_DIR = path.resolve(WEB_DIR, "../..");
-const ARTIFACTS = path.resolve(REPO_DIR, "test-artifacts/screenshots");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
 const havePostgres = await postgresReachable();
 if (!havePostgres && process.env.CI) throw new Error("PostgreSQL is needed by the first-hour browser suite");
 
@@ -27,7 +20,7 @@ const CHANGE = "add-change-stacking-awareness"; // corpus change: no `#` heading
 describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headless Chromium, corpus workspace)", () => {
   let db: TestDb;
   let api: TestServer;
-  let web: ChildProcess;
+  let stack: BrowserStack;
   let webUrl: string;
   let browser: Browser;
   let page: Page;
@@ -40,41 +33,24 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
   const noHorizontalScroll = (p: Page) => p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
   beforeAll(async () => {
-    if (!existsSync(path.join(WEB_DIR, ".next/BUILD_ID"))) {
-      const build = spawnSync("pnpm", ["build"], { cwd: WEB_DIR, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-      if (build.status !== 0) throw new Error("next build failed");
-    }
-    root = tempRepo({ corpus: true });
-    writeTree(root, {
-      "changes/zz-tiny/proposal.md": "# Change: Tiny\n\n## Why\nA test change.\n\n## What Changes\n- **demo:** adds a line\n",
-      "changes/zz-tiny/tasks.md": "## 1. Work\n- [ ] 1.1 One\n- [x] 1.2 Two\n- [ ] 1.3 Three\n",
-    });
     db = await createTestDb("postgres");
-    const webPort = await freePort();
-    webUrl = `http://127.0.0.1:${webPort}`;
-    api = await startTestServer({ databaseUrl: db.url, projects: [root], env: { SPECSYNC_WEB_ORIGIN: webUrl } });
+    stack = await startBrowserStack({
+      corpus: true,
+      files: {
+        "changes/zz-tiny/proposal.md": "# Change: Tiny\n\n## Why\nA test change.\n\n## What Changes\n- **demo:** adds a line\n",
+        "changes/zz-tiny/tasks.md": "## 1. Work\n- [ ] 1.1 One\n- [x] 1.2 Two\n- [ ] 1.3 Three\n",
+      },
+      databaseUrl: db.url,
+    });
+    ({ api, webUrl, browser, root } = stack);
     slug = projectSlug((await api.client.projects.list.query())[0]!.name);
-    web = spawn(path.join(WEB_DIR, "node_modules/.bin/next"), ["start", "-p", String(webPort), "-H", "127.0.0.1"], {
-      cwd: WEB_DIR,
-      env: { ...process.env, SPECSYNC_API_URL: api.url, NEXT_TELEMETRY_DISABLED: "1" },
-      stdio: process.env.SPECSYNC_TEST_LOG ? "inherit" : "ignore",
-    });
-    await waitFor(async () => (await fetch(webUrl)).ok, 60_000, "next start");
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-    });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on("pageerror", (err) => console.error("page error:", err.message));
-    mkdirSync(ARTIFACTS, { recursive: true });
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    web?.kill("SIGTERM");
-    await api?.stop();
+    await stack?.stop();
     await db?.drop();
-    cleanupTempRepos();
     // Figures for docs/performance.md (printed, never asserted).
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const lines = Object.entries(figures).map(([k, xs]) => `${k}: median ${med(xs)} ms, min ${Math.min(...xs)}, max ${Math.max(...xs)} (n=${xs.length})`);

@@ -1,22 +1,17 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Dialog, type Page } from "playwright-core";
+import type { Browser, Dialog, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../packages/api/test/helpers/free-port";
-import { changeFiles, cleanupTempRepos, MAIN_SPEC, PROPOSAL, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, waitFor, type TestServer } from "../../server/test/helpers";
+import { changeFiles, MAIN_SPEC, PROPOSAL } from "@specsync/api/testing";
+import { waitFor, type TestServer } from "@specsync/server/testing";
+import { haveChromium, startBrowserStack, type BrowserStack } from "./browser-stack";
 
 /*
  * The web UI used by someone in a hurry (an independent tester's findings): typing on while a save runs,
  * two tabs on one file, CRLF files, Back in the middle of things, a read-only tasks.md, a 400 KB design,
  * a phone, dark mode on the 404 page. Real Chromium, the built app, a real server, real files.
  */
-const WEB_DIR = path.resolve(fileURLToPath(import.meta.url), "../..");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it`);
 /** `chattr +i` makes a folder unwritable even for root (the tests may run as root, where chmod does not). */
 const canFreeze = spawnSync("chattr", ["--version"]).status === 0 || spawnSync("which", ["chattr"]).status === 0;
 
@@ -46,7 +41,7 @@ const PAGED = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`changes/
 
 describe.skipIf(!haveChromium)("a hurried person in headless Chromium: nothing typed is lost, nothing surprises", () => {
   let api: TestServer;
-  let web: ChildProcess;
+  let stack: BrowserStack;
   let webUrl: string;
   let browser: Browser;
   let page: Page;
@@ -69,51 +64,33 @@ describe.skipIf(!haveChromium)("a hurried person in headless Chromium: nothing t
   };
 
   beforeAll(async () => {
-    if (!existsSync(path.join(WEB_DIR, ".next/BUILD_ID"))) {
-      const build = spawnSync("pnpm", ["build"], { cwd: WEB_DIR, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-      if (build.status !== 0) throw new Error("next build failed");
-    }
-    root = tempRepo();
-    writeTree(root, {
-      "specs/demo/spec.md": MAIN_SPEC,
-      ...changeFiles("type-while-saving", "Type while saving"),
-      ...changeFiles("two-tabs", "Two tabs"),
-      ...changeFiles("crlf-file", "Crlf file"),
-      "changes/crlf-file/proposal.md": CRLF,
-      ...changeFiles("mixed-endings", "Mixed endings"),
-      "changes/mixed-endings/proposal.md": MIXED,
-      ...changeFiles("back-guard", "Back guard"),
-      ...changeFiles("read-only-tasks", "Read-only tasks"),
-      "changes/read-only-tasks/tasks.md": FIFTEEN_TASKS,
-      ...changeFiles("big-design", "Big design"),
-      "changes/big-design/design.md": bigDesign(),
-      ...changeFiles("long-tokens", "Long tokens"),
-      "changes/long-tokens/proposal.md": LONG_TOKENS_PROPOSAL,
-      "changes/long-tokens/tasks.md": LONG_TOKENS_TASKS,
-      ...PAGED,
+    stack = await startBrowserStack({
+      files: {
+        "specs/demo/spec.md": MAIN_SPEC,
+        ...changeFiles("type-while-saving", "Type while saving"),
+        ...changeFiles("two-tabs", "Two tabs"),
+        ...changeFiles("crlf-file", "Crlf file"),
+        "changes/crlf-file/proposal.md": CRLF,
+        ...changeFiles("mixed-endings", "Mixed endings"),
+        "changes/mixed-endings/proposal.md": MIXED,
+        ...changeFiles("back-guard", "Back guard"),
+        ...changeFiles("read-only-tasks", "Read-only tasks"),
+        "changes/read-only-tasks/tasks.md": FIFTEEN_TASKS,
+        ...changeFiles("big-design", "Big design"),
+        "changes/big-design/design.md": bigDesign(),
+        ...changeFiles("long-tokens", "Long tokens"),
+        "changes/long-tokens/proposal.md": LONG_TOKENS_PROPOSAL,
+        "changes/long-tokens/tasks.md": LONG_TOKENS_TASKS,
+        ...PAGED,
+      },
     });
-    const webPort = await freePort();
-    webUrl = `http://127.0.0.1:${webPort}`;
-    api = await startTestServer({ databaseUrl: null, projects: [root], env: { SPECSYNC_WEB_ORIGIN: webUrl } });
-    web = spawn(path.join(WEB_DIR, "node_modules/.bin/next"), ["start", "-p", String(webPort), "-H", "127.0.0.1"], {
-      cwd: WEB_DIR,
-      env: { ...process.env, SPECSYNC_API_URL: api.url, NEXT_TELEMETRY_DISABLED: "1" },
-      stdio: "ignore",
-    });
-    await waitFor(async () => (await fetch(webUrl)).ok, 60_000, "next start");
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-    });
+    ({ api, webUrl, browser, root } = stack);
     page = await newPage();
   }, 300_000);
 
   afterAll(async () => {
     for (const dir of frozen) spawnSync("chattr", ["-i", dir]);
-    await browser?.close();
-    web?.kill("SIGTERM");
-    await api?.stop();
-    cleanupTempRepos();
+    await stack?.stop();
   });
 
   const idOf = async (name: string) => (await api.client.specs.list.query({ kind: "change", search: name })).items.find((i) => i.name === name)!.id;

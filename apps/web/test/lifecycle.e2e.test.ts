@@ -1,26 +1,17 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../packages/api/test/helpers/free-port";
-import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "../../../packages/api/test/helpers/workspace";
-import { startTestServer, waitFor, type TestServer } from "../../server/test/helpers";
-
-const WEB_DIR = path.resolve(fileURLToPath(import.meta.url), "../..");
-const ARTIFACTS = path.resolve(WEB_DIR, "../../test-artifacts/screenshots");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it`);
-if (!haveChromium) console.warn(`\n⚠ Chromium not found at ${CHROMIUM}: browser tests are SKIPPED (apt-get install chromium)\n`);
+import { changeFiles, MAIN_SPEC } from "@specsync/api/testing";
+import { waitFor, type TestServer } from "@specsync/server/testing";
+import { ARTIFACTS, haveChromium, startBrowserStack, type BrowserStack } from "./browser-stack";
 
 const BROKEN_DELTA = "## ADDED Requirements\n### Requirement: Broken behaviour\nThe system SHALL break.\n";
 const LOUD_DELTA = "## MODIFIED Requirements\n### Requirement: Demo behaviour\nThe system SHALL demo loudly.\n\n#### Scenario: Demo works\n- **WHEN** a user demos\n- **THEN** it works, loudly\n";
 
 describe.skipIf(!haveChromium)("change lifecycle in headless Chromium (new, validate, archive, stage, board, summary)", () => {
   let api: TestServer;
-  let web: ChildProcess;
+  let stack: BrowserStack;
   let webUrl: string;
   let browser: Browser;
   let page: Page;
@@ -28,45 +19,24 @@ describe.skipIf(!haveChromium)("change lifecycle in headless Chromium (new, vali
   const file = (rel: string) => path.join(root, "openspec", rel);
 
   beforeAll(async () => {
-    if (!existsSync(path.join(WEB_DIR, ".next/BUILD_ID"))) {
-      const build = spawnSync("pnpm", ["build"], { cwd: WEB_DIR, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-      if (build.status !== 0) throw new Error("next build failed");
-    }
-    root = tempRepo();
-    writeTree(root, {
-      ...changeFiles("add-loud", "Make the demo loud"),
-      "changes/add-loud/specs/demo/spec.md": LOUD_DELTA,
-      ...changeFiles("add-broken", "A broken change"),
-      "changes/add-broken/specs/demo/spec.md": BROKEN_DELTA,
-      ...changeFiles("add-done", "Everything done"),
-      "changes/add-done/tasks.md": "- [x] 1.1 a\n- [x] 1.2 b\n",
-      ...changeFiles("add-board-a", "Board card A"),
-      ...changeFiles("add-board-b", "Board card B"),
-      "specs/demo/spec.md": MAIN_SPEC,
+    stack = await startBrowserStack({
+      files: {
+        ...changeFiles("add-loud", "Make the demo loud"),
+        "changes/add-loud/specs/demo/spec.md": LOUD_DELTA,
+        ...changeFiles("add-broken", "A broken change"),
+        "changes/add-broken/specs/demo/spec.md": BROKEN_DELTA,
+        ...changeFiles("add-done", "Everything done"),
+        "changes/add-done/tasks.md": "- [x] 1.1 a\n- [x] 1.2 b\n",
+        ...changeFiles("add-board-a", "Board card A"),
+        ...changeFiles("add-board-b", "Board card B"),
+        "specs/demo/spec.md": MAIN_SPEC,
+      },
     });
-    const webPort = await freePort();
-    webUrl = `http://127.0.0.1:${webPort}`;
-    api = await startTestServer({ databaseUrl: null, projects: [root], env: { SPECSYNC_WEB_ORIGIN: webUrl } });
-    web = spawn(path.join(WEB_DIR, "node_modules/.bin/next"), ["start", "-p", String(webPort), "-H", "127.0.0.1"], {
-      cwd: WEB_DIR,
-      env: { ...process.env, SPECSYNC_API_URL: api.url, NEXT_TELEMETRY_DISABLED: "1" },
-      stdio: "ignore",
-    });
-    await waitFor(async () => (await fetch(webUrl)).ok, 60_000, "next start");
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-    });
+    ({ api, webUrl, browser, root } = stack);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    mkdirSync(ARTIFACTS, { recursive: true });
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    web?.kill("SIGTERM");
-    await api?.stop();
-    cleanupTempRepos();
-  });
+  afterAll(() => stack?.stop());
 
   const row = async (name: string) => (await api.client.specs.list.query({ kind: "change", search: name, archived: undefined })).items.find((i) => i.name === name)!;
 

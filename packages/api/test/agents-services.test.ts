@@ -2,8 +2,8 @@ import { afterAll, expect, it } from "vitest";
 import { changeClaims, eq, sql } from "@specsync/db";
 import { createServices, SpecsyncError } from "../src";
 import { sharedRequirements, touchedRequirements } from "../src/utils/openspec/overlap";
-import { describeEachDb } from "./helpers/each-db";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "./helpers/workspace";
+import { describeEachDb } from "../testing/each-db";
+import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
 

@@ -4,8 +4,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { locateOpenSpecCli } from "../src";
 import { previewArchive } from "../src/services/delta-preview";
 import { loadArchiveRules } from "../src/utils/openspec-internals";
-import { openspecRaw } from "./helpers/openspec-cli";
-import { cleanupTempRepos, CORPUS_DIR, tempRepo, writeTree } from "./helpers/workspace";
+import { openspecRaw } from "../testing/openspec-cli";
+import { cleanupTempRepos, CORPUS_DIR, tempRepo, writeTree } from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
 

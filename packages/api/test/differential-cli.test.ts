@@ -2,14 +2,14 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { generateWorkspace } from "../../../bench/src/generate-workspace";
+import { generateWorkspace } from "../testing/generate-workspace";
 import { createServices } from "../src";
 import { CliOutputService, type CliResult } from "../src/services/openspec-output";
-import { describeEachDb } from "./helpers/each-db";
-import { adversarialCases } from "./helpers/adversarial-markdown";
-import { generatedPool, writeHardCases } from "./helpers/generated-workspace";
-import { openspecRaw } from "./helpers/openspec-cli";
-import { cleanupTempRepos, corpusAvailable, tempRepo, writeTree } from "./helpers/workspace";
+import { describeEachDb } from "../testing/each-db";
+import { adversarialCases } from "../testing/adversarial-markdown";
+import { generatedPool, writeHardCases } from "../testing/generated-workspace";
+import { openspecRaw } from "../testing/openspec-cli";
+import { cleanupTempRepos, corpusAvailable, tempRepo, writeTree } from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
 

@@ -4,8 +4,8 @@ import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { createServices } from "../src";
-import { describeEachDb } from "./helpers/each-db";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "./helpers/workspace";
+import { describeEachDb } from "../testing/each-db";
+import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../testing/workspace";
 
 /**
  * A real full disk: the project lives on a 512 KiB tmpfs that the test fills up. Needs root (mount);

@@ -3,8 +3,8 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { createServices, hasConflictMarkers, mergeThreeWay, sha256, SpecsyncError } from "../src";
-import { describeEachDb } from "./helpers/each-db";
-import { changeFiles, cleanupTempRepos, PROPOSAL, tempRepo, writeTree } from "./helpers/workspace";
+import { describeEachDb } from "../testing/each-db";
+import { changeFiles, cleanupTempRepos, PROPOSAL, tempRepo, writeTree } from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
 const read = (p: string) => readFileSync(p, "utf8");

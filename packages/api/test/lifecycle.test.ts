@@ -4,8 +4,8 @@ import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { statusMismatch } from "@specsync/validators";
 import { createCaller, createServices, locateOpenSpecCli, type Context } from "../src";
-import { describeEachDb } from "./helpers/each-db";
-import { changeFiles, cleanupTempRepos, MAIN_SPEC, PROPOSAL, tempRepo, writeTree } from "./helpers/workspace";
+import { describeEachDb } from "../testing/each-db";
+import { changeFiles, cleanupTempRepos, MAIN_SPEC, PROPOSAL, tempRepo, writeTree } from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
 

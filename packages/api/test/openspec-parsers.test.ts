@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildChangeShow, buildSpecShow, extractTitle, parseChangeMeta, parseDeltaSpec, parseTasks, summarizeTasks, toggleTask, deriveFields, outline } from "../src";
+import { buildChangeShow, buildSpecShow, extractTitle, parseChangeMeta, parseDeltaSpec, parseTasks, summarizeTasks, toggleTask, deriveFields } from "../src";
 
 describe("tasks", () => {
   it("follows OpenSpec's checkbox rule, fenced lines included", () => {
@@ -84,13 +84,6 @@ describe("proposal and change show", () => {
     const d = deriveFields("change", "c", { "proposal.md": "# c\n## Why\nw\n## What Changes\n- x\n", ".openspec.yaml": "a: [unclosed\n" });
     expect(d.parseError).toMatch(/\.openspec\.yaml/);
     expect(d.parsed.show).not.toBeNull();
-  });
-
-  it("outline lists headings with line numbers (remark)", () => {
-    expect(outline("# A\n\ntext\n\n## B\n```\n# not\n```\n")).toEqual([
-      { depth: 1, text: "A", line: 1 },
-      { depth: 2, text: "B", line: 5 },
-    ]);
   });
 
   it("property: the parsers never throw on arbitrary text", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { deriveFields, parseDeltaSpec, parseTasks } from "../src/utils/openspec";
-import { adversarialCases } from "./helpers/adversarial-markdown";
+import { adversarialCases } from "../testing/adversarial-markdown";
 
 // Regression bound only (the ≤ 50 ms target lives in `pnpm -F @specsync/bench bench:parsers`):
 // before the linear scanners, `- [` + 60,000 spaces took 7 s and 1 MiB of it ~35 minutes.

@@ -3,8 +3,8 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, expect, it } from "vitest";
 import { createServices } from "../src";
-import { describeEachDb } from "./helpers/each-db";
-import { cleanupTempRepos, tempRepo, writeTree } from "./helpers/workspace";
+import { describeEachDb } from "../testing/each-db";
+import { cleanupTempRepos, tempRepo, writeTree } from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
 

@@ -2,8 +2,8 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { createServices, SyncScheduler } from "../src";
-import { describeEachDb } from "./helpers/each-db";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "./helpers/workspace";
+import { describeEachDb } from "../testing/each-db";
+import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
 

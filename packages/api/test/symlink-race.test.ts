@@ -11,8 +11,8 @@ import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { openspecSpecs, sql, syncHistory } from "@specsync/db";
 import { createServices } from "../src";
-import { describeEachDb } from "./helpers/each-db";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "./helpers/workspace";
+import { describeEachDb } from "../testing/each-db";
+import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
 

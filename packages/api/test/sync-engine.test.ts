@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { createServices, sha256, SpecsyncError } from "../src";
-import { describeEachDb } from "./helpers/each-db";
-import { openspecRaw } from "./helpers/openspec-cli";
-import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "./helpers/workspace";
+import { describeEachDb } from "../testing/each-db";
+import { openspecRaw } from "../testing/openspec-cli";
+import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
 

@@ -3,8 +3,8 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { locateOpenSpecCli } from "../src";
 import { loadArchiveRules } from "../src/utils/openspec-internals";
-import { openspecJson } from "./helpers/openspec-cli";
-import { changeFiles, cleanupTempRepos, CORPUS_DIR, tempRepo, writeTree } from "./helpers/workspace";
+import { openspecJson } from "../testing/openspec-cli";
+import { changeFiles, cleanupTempRepos, CORPUS_DIR, tempRepo, writeTree } from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
 

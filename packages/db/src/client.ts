@@ -28,8 +28,9 @@ export type Database = {
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   notify(channel: string, payload: string): Promise<void>;
   /**
-   * Run `fn` only if no other process holds the advisory lock `key`; returns undefined
-   * when the lock is taken. PGlite is single-process, so an in-process flag suffices.
+   * Run `fn` only if nobody else holds the lock `key` (PostgreSQL: a transaction-scoped advisory lock,
+   * so every server sharing the database sees it); `{ ran: false }` when it is taken. PGlite is
+   * single-process, so an in-process flag suffices.
    */
   tryWithLock<T>(key: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
   close(): Promise<void>;

@@ -21,9 +21,23 @@ export type FileWatcherOptions = {
 };
 
 const CHOKIDAR_THROTTLE_MS = 50;
-/** Job key of the folder-listing check, and its debounce (structure changes come in bursts). */
-const DISCOVER = "discover";
+/**
+ * What the watcher runs after a debounce: sync one change/spec folder, sync the capabilities under
+ * a `specs/…` prefix (a spec tree moved), or check the listing (folders without rows and the reverse).
+ */
+type Job =
+  | { kind: "folder"; folder: string }
+  | { kind: "specs"; prefix: string }
+  | { kind: "discover" };
+const DISCOVER: Job = { kind: "discover" };
+/** The listing check's debounce: structure changes come in bursts. */
 const DISCOVER_DEBOUNCE_MS = 100;
+
+/** Jobs with the same key are one job: debounced, retried and re-checked together. */
+function jobKey(job: Job): string {
+  if (job.kind === "folder") return job.folder;
+  return job.kind === "specs" ? `prefix:${job.prefix}` : "discover";
+}
 
 const TRACKED_NAMES = new Set<string>([...CHANGE_FILES, SPEC_FILE]);
 
@@ -55,7 +69,7 @@ export class FileWatcherService {
   private watcher: FSWatcher | null = null;
   /** A single non-recursive watch on `changes/archive`: folders arriving and leaving (see `ignored`). */
   private archiveWatch: DirWatcher | null = null;
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { job: Job; timer: NodeJS.Timeout }>();
   private readonly inflight = new Set<Promise<unknown>>();
   private polling: boolean;
   private backoffMs = 250;
@@ -108,13 +122,13 @@ export class FileWatcherService {
     this.restartTimer = null;
     for (const t of this.verifiers) clearTimeout(t);
     this.verifiers.clear();
-    const pending = [...this.timers.keys()];
-    for (const t of this.timers.values()) clearTimeout(t);
+    const pending = [...this.timers.values()].map((t) => t.job);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     this.unwatchArchive();
     await this.watcher?.close();
     this.watcher = null;
-    for (const key of pending) this.fire(key);
+    for (const job of pending) this.fire(job);
     await Promise.allSettled([...this.inflight]);
     this.state = "stopped";
   }
@@ -135,7 +149,7 @@ export class FileWatcherService {
       const entry = typeof name === "string" ? name : name?.toString();
       if (!entry || isIgnoredName(entry)) return;
       this.lastEventAt = new Date();
-      this.schedule(`changes/archive/${entry}`);
+      this.schedule({ kind: "folder", folder: `changes/archive/${entry}` });
       this.schedule(DISCOVER, DISCOVER_DEBOUNCE_MS);
     });
     // The folder itself went away (chokidar reports that too); anything else is a watcher error.
@@ -183,75 +197,81 @@ export class FileWatcherService {
       return;
     }
     if (!isDirEvent && !TRACKED_NAMES.has(path.basename(rel))) return;
-    const folder = this.folderOf(rel, isDirEvent);
-    if (folder) this.schedule(folder);
+    const job = this.jobOf(rel, isDirEvent);
+    if (job) this.schedule(job);
     // A change folder appeared or vanished. chokidar can miss the removal of a folder it was still
     // setting up (created and renamed within a few ms), so a new folder also triggers a cheap listing
     // check for rows whose folder is gone, and folders without a row.
-    if (isDirEvent && folder?.startsWith("changes/") && folder === rel) this.schedule(DISCOVER, DISCOVER_DEBOUNCE_MS);
+    const changeFolder = job?.kind === "folder" && job.folder.startsWith("changes/") && job.folder === rel;
+    if (isDirEvent && changeFolder) {
+      this.schedule(DISCOVER, DISCOVER_DEBOUNCE_MS);
+    }
   }
 
-  /** The change/spec folder an event belongs to, or a `specs/…` prefix to rescan when a spec tree moved. */
-  private folderOf(rel: string, isDir: boolean): string | null {
+  /** The change folder an event belongs to, or a `specs/…` prefix to rescan (a spec tree may have moved). */
+  private jobOf(rel: string, isDir: boolean): Job | null {
     const parts = rel.split("/");
     if (parts[0] === "changes") {
       if (parts.length < 2) return null;
-      if (parts[1] === "archive") return parts.length >= 3 ? `changes/archive/${parts[2]}` : null;
-      return `changes/${parts[1]}`;
+      if (parts[1] === "archive") {
+        return parts.length >= 3 ? { kind: "folder", folder: `changes/archive/${parts[2]}` } : null;
+      }
+      return { kind: "folder", folder: `changes/${parts[1]}` };
     }
     if (parts[0] === "specs") {
       const dir = isDir ? rel : parts.slice(0, -1).join("/");
-      return dir === "specs" ? null : `prefix:${dir}`;
+      return dir === "specs" ? null : { kind: "specs", prefix: dir };
     }
     return null;
   }
 
-  private schedule(key: string, delay = this.debounceMs): void {
+  private schedule(job: Job, delay = this.debounceMs): void {
+    const key = jobKey(job);
     const existing = this.timers.get(key);
-    if (existing) clearTimeout(existing);
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        this.fire(key);
-      }, delay),
-    );
+    if (existing) clearTimeout(existing.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.fire(job);
+    }, delay);
+    this.timers.set(key, { job, timer });
   }
 
-  private fire(key: string): void {
-    const job = this.run(key).finally(() => this.inflight.delete(job));
-    this.inflight.add(job);
+  private fire(job: Job): void {
+    const running = this.run(job).finally(() => this.inflight.delete(running));
+    this.inflight.add(running);
   }
 
-  private async run(key: string): Promise<void> {
+  private async run(job: Job): Promise<void> {
     try {
-      if (key === DISCOVER) {
+      if (job.kind === "discover") {
         const summary = await this.sync.discover(this.project, "file_watcher");
         for (const o of summary.outcomes) this.opts.onSynced?.(o);
-        if (summary.outcomes.some((o) => o.retryable)) this.retryLater(key);
+        if (summary.outcomes.some((o) => o.retryable)) this.retryLater(job);
         return;
       }
-      if (key.startsWith("prefix:")) {
-        const prefix = key.slice("prefix:".length);
+      if (job.kind === "specs") {
+        const { prefix } = job;
         // A spec folder (or a tree of them) changed: sync exactly the capabilities under it.
         const summary = await this.sync.syncProject(this.project, "file_watcher", {
           only: (ref) => ref.kind === "spec" && (ref.path === prefix || ref.path.startsWith(prefix + "/") || prefix.startsWith(ref.path + "/")),
         });
         for (const o of summary.outcomes) this.opts.onSynced?.(o);
-        if (summary.outcomes.some((o) => o.retryable)) this.retryLater(key);
-        else this.retryDelays.delete(key);
+        if (summary.outcomes.some((o) => o.retryable)) this.retryLater(job);
+        else this.retryDelays.delete(jobKey(job));
         return;
       }
-      const before = this.fingerprint(key);
-      const outcome = await this.sync.syncFolder(this.project, key, "file_watcher");
+      const { folder } = job;
+      const before = this.fingerprint(folder);
+      const outcome = await this.sync.syncFolder(this.project, folder, "file_watcher");
       this.opts.onSynced?.(outcome);
-      if (outcome.retryable) return this.retryLater(key);
-      this.retryDelays.delete(key);
+      if (outcome.retryable) return this.retryLater(job);
+      this.retryDelays.delete(folder);
       // Still being written while we read it: read again once it settles.
-      if (this.fingerprint(key) !== before) this.schedule(key);
-      else this.verifyLater(key, before);
+      if (this.fingerprint(folder) !== before) this.schedule(job);
+      else this.verifyLater(job, before);
     } catch (err) {
-      this.opts.log?.(`watcher ${this.project.name}: sync of ${key} failed: ${errorMessage(err)}`);
+      const what = jobKey(job);
+      this.opts.log?.(`watcher ${this.project.name}: sync of ${what} failed: ${errorMessage(err)}`);
     }
   }
 
@@ -259,12 +279,13 @@ export class FileWatcherService {
    * The database was unreachable: the save is still on disk, so try again with backoff until it is
    * back (250 ms doubling to 5 s). Nothing saved during an outage waits for the next scheduled run.
    */
-  private retryLater(key: string): void {
+  private retryLater(job: Job): void {
+    const key = jobKey(job);
     const delay = this.retryDelays.get(key) ?? 250;
     this.retryDelays.set(key, Math.min(delay * 2, 5_000));
     const timer = setTimeout(() => {
       this.verifiers.delete(timer);
-      if (this.state !== "stopped" && !this.timers.has(key)) this.schedule(key);
+      if (this.state !== "stopped" && !this.timers.has(key)) this.schedule(job);
     }, delay);
     this.verifiers.add(timer);
   }
@@ -273,10 +294,12 @@ export class FileWatcherService {
    * chokidar drops a second `change` of the same path within 50 ms (its throttle), so a save right
    * after another one can go unreported. Look once more after that window; a cheap stat comparison.
    */
-  private verifyLater(key: string, fingerprint: string): void {
+  private verifyLater(job: Job & { kind: "folder" }, fingerprint: string): void {
     const timer = setTimeout(() => {
       this.verifiers.delete(timer);
-      if (this.state !== "stopped" && !this.timers.has(key) && this.fingerprint(key) !== fingerprint) this.schedule(key);
+      const { folder } = job;
+      if (this.state === "stopped" || this.timers.has(folder)) return;
+      if (this.fingerprint(folder) !== fingerprint) this.schedule(job);
     }, CHOKIDAR_THROTTLE_MS + 10);
     this.verifiers.add(timer);
   }

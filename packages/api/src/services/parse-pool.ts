@@ -14,7 +14,7 @@ type Reply = { ok: true; value: unknown } | { ok: false; error: string };
 
 /**
  * A tiny pool of worker threads for parsing big documents, so that one large or hostile file never holds the
- * event loop (linear parsers still take tens of ms per MiB, a full Markdown outline far more). Workers start
+ * event loop (linear parsers still take tens of ms per MiB, seconds for a million tasks). Workers start
  * on first use and are unref'd while idle: an idle pool never keeps the process alive. A hand-written pool
  * rather than piscina: piscina loads its own worker file by path, which the single-file esbuild bundle breaks.
  */
@@ -48,7 +48,7 @@ export class ParsePool {
    * Resolves when they are ready; never rejects (a worker that fails to start is replaced on first use).
    */
   warm(): Promise<void> {
-    return (this.warming ??= Promise.all(Array.from({ length: this.size }, () => this.run({ op: "page", outlines: {} }).catch(() => {}))).then(() => {}));
+    return (this.warming ??= Promise.all(Array.from({ length: this.size }, () => this.run({ op: "page" }).catch(() => {}))).then(() => {}));
   }
 
   /** Workers alive right now (idle or busy). */

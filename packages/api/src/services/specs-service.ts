@@ -33,8 +33,8 @@ import {
   type UpdateFileInput,
 } from "@specsync/validators";
 import { errorMessage, SpecsyncError } from "../utils/errors";
-import { type OutlineHeading, type PageJob, type PageStructure } from "../utils/openspec";
-import { PARSE_INLINE_MAX, parseOffThread } from "./parse-pool";
+import { type PageJob, type PageStructure } from "../utils/openspec";
+import { parseOffThread } from "./parse-pool";
 import type { FileEditService } from "./file-edit-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
@@ -100,8 +100,8 @@ export class SpecsService {
   }
 
   /**
-   * Parsed page structure (outlines, tasks, requirements) by kind and content hash: a full Markdown parse is
-   * most of a change page's cost, and files rarely change. Least recently used first (a Map keeps order).
+   * Parsed page structure (tasks, requirements) by content hash: files rarely change between views.
+   * Least recently used first (a Map keeps order).
    */
   private readonly structures = new Map<string, unknown>();
 
@@ -123,19 +123,12 @@ export class SpecsService {
 
   /**
    * What a page shows besides the raw files. Whatever is not cached is parsed in one job, on a worker thread
-   * when the files are big (a Markdown outline of a hostile 1 MiB file takes seconds). A failed parse gives
-   * an empty structure and `structureError`, never a failed page.
+   * when the files are big. A failed parse gives an empty structure and `structureError`, never a failed page.
    */
   private async structureOf(kind: SpecKind, files: Record<string, string>, hashes: Record<string, string>) {
     const key = (what: string, file: string) => (hashes[file] ? `${what}:${hashes[file]}` : null);
-    const out: Required<PageStructure> = { outlines: {}, tasks: [], requirements: [] };
-    const job: PageJob = { op: "page", outlines: {} };
-    for (const [f, c] of Object.entries(files)) {
-      if (!f.endsWith(".md")) continue;
-      const hit = this.cached<OutlineHeading[]>(key("outline", f));
-      if (hit) out.outlines[f] = hit;
-      else job.outlines[f] = c;
-    }
+    const out: Required<PageStructure> = { tasks: [], requirements: [] };
+    const job: PageJob = { op: "page" };
     const tasks = this.cached<PageStructure["tasks"]>(key("tasks", "tasks.md"));
     if (tasks) out.tasks = tasks;
     else job.tasks = files["tasks.md"] ?? "";
@@ -144,26 +137,18 @@ export class SpecsService {
       if (reqs) out.requirements = reqs;
       else job.requirements = files["spec.md"] ?? "";
     }
-    // Big files one job each, so that they spread over the pool's workers and each gets its own time limit.
-    const jobs: PageJob[] = [{ op: "page", outlines: {}, tasks: job.tasks, requirements: job.requirements }];
-    for (const [f, c] of Object.entries(job.outlines)) {
-      if (c.length > PARSE_INLINE_MAX) jobs.push({ op: "page", outlines: { [f]: c } });
-      else jobs[0]!.outlines[f] = c;
+    const parsing = [job.tasks !== undefined && "tasks.md", job.requirements !== undefined && "spec.md"];
+    const names = parsing.filter((f) => f !== false);
+    if (!names.length) return { ...out, structureError: null };
+    try {
+      const parsed = await parseOffThread(job);
+      if (parsed.tasks) this.remember(key("tasks", "tasks.md"), (out.tasks = parsed.tasks));
+      const reqs = parsed.requirements;
+      if (reqs) this.remember(key("requirements", "spec.md"), (out.requirements = reqs));
+      return { ...out, structureError: null };
+    } catch (err) {
+      return { ...out, structureError: `could not parse ${names.join(", ")}: ${errorMessage(err)}` };
     }
-    const errors: string[] = [];
-    await Promise.all(
-      jobs.map(async (j) => {
-        try {
-          const parsed = await parseOffThread(j);
-          for (const [f, o] of Object.entries(parsed.outlines)) this.remember(key("outline", f), (out.outlines[f] = o));
-          if (parsed.tasks) this.remember(key("tasks", "tasks.md"), (out.tasks = parsed.tasks));
-          if (parsed.requirements) this.remember(key("requirements", "spec.md"), (out.requirements = parsed.requirements));
-        } catch (err) {
-          errors.push(`${[...Object.keys(j.outlines), ...(j.tasks !== undefined ? ["tasks.md"] : []), ...(j.requirements !== undefined ? ["spec.md"] : [])].join(", ")}: ${errorMessage(err)}`);
-        }
-      }),
-    );
-    return { ...out, structureError: errors.length ? `could not parse ${errors.join("; ")}` : null };
   }
 
   async list(input: ListSpecsInput) {
@@ -245,10 +230,9 @@ export class SpecsService {
       ...rest,
       files,
       tasks: structure.tasks.map(({ markOffset: _m, emptyBox: _e, ...t }) => t),
-      outlines: structure.outlines,
       /** A main spec's requirements and scenarios with their names, for display. */
       requirements: structure.requirements,
-      /** Why tasks/outlines/requirements are empty when the files could not be parsed (null normally). */
+      /** Why tasks/requirements are empty when the files could not be parsed (null normally). */
       structureError: structure.structureError,
       history: { count: recent?.n ?? 0, failures: recent?.failures ?? 0, lastAt: recent?.last ?? null },
     };

@@ -90,14 +90,6 @@ export class SyncRuntime {
     return this.deps.projects.remove(id, deleteRows);
   }
 
-  watcherOf(projectId: string): FileWatcherService | undefined {
-    return this.running.get(projectId)?.watcher;
-  }
-
-  schedulerOf(projectId: string): SyncScheduler | undefined {
-    return this.running.get(projectId)?.scheduler;
-  }
-
   /** Watcher and scheduler state per project, for /healthz and sync.status. */
   state() {
     return [...this.running.values()].map(({ project, watcher, scheduler }) => ({

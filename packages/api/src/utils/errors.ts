@@ -1,4 +1,7 @@
-/** Error codes the services raise; routers map them to tRPC codes, the CLI prints the message. */
+/**
+ * Error codes the services raise. One middleware in trpc.ts maps them to tRPC codes (and keeps their
+ * message and details for the caller), the MCP adapter to `isError` results, the CLI prints the message.
+ */
 export type SpecsyncErrorCode = "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "FORBIDDEN" | "IO_ERROR" | "PRECONDITION_FAILED" | "TIMEOUT";
 
 export class SpecsyncError extends Error {

@@ -6,7 +6,6 @@ export * from "./proposal";
 export * from "./change-show";
 export * from "./tasks";
 export * from "./meta";
-export * from "./outline";
 export * from "./derive";
 export * from "./validation-findings";
 export * from "./overlap";

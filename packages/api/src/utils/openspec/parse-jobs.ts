@@ -1,6 +1,5 @@
 import type { SpecKind } from "@specsync/validators";
 import { deriveFields, type DerivedFields } from "./derive";
-import { outline, type OutlineHeading } from "./outline";
 import { requirementOutline } from "./structure";
 import { parseTasks, type TaskItem } from "./tasks";
 
@@ -9,12 +8,11 @@ import { parseTasks, type TaskItem } from "./tasks";
  * `runParseJob` is pure: the worker only calls it, and the main thread calls it directly for small inputs.
  */
 export type DeriveJob = { op: "derive"; kind: SpecKind; name: string; files: Record<string, string> };
-/** A change page's structure: heading outlines of some files, the task list, a main spec's requirements. */
-export type PageJob = { op: "page"; outlines: Record<string, string>; tasks?: string; requirements?: string };
+/** A change page's structure: the task list, a main spec's requirements. */
+export type PageJob = { op: "page"; tasks?: string; requirements?: string };
 export type ParseJob = DeriveJob | PageJob;
 
 export type PageStructure = {
-  outlines: Record<string, OutlineHeading[]>;
   tasks?: TaskItem[];
   requirements?: ReturnType<typeof requirementOutline>;
 };
@@ -22,8 +20,7 @@ export type ParseResult<J extends ParseJob> = J extends DeriveJob ? DerivedField
 
 export function runParseJob<J extends ParseJob>(job: J): ParseResult<J> {
   if (job.op === "derive") return deriveFields(job.kind, job.name, job.files) as ParseResult<J>;
-  const out: PageStructure = { outlines: {} };
-  for (const [file, content] of Object.entries(job.outlines)) out.outlines[file] = outline(content);
+  const out: PageStructure = {};
   if (job.tasks !== undefined) out.tasks = parseTasks(job.tasks);
   if (job.requirements !== undefined) out.requirements = requirementOutline(job.requirements);
   return out as ParseResult<J>;
@@ -31,6 +28,6 @@ export function runParseJob<J extends ParseJob>(job: J): ParseResult<J> {
 
 /** Characters a job carries: what decides whether it is worth a worker. */
 export function parseJobSize(job: ParseJob): number {
-  const texts = job.op === "derive" ? Object.values(job.files) : [...Object.values(job.outlines), job.tasks ?? "", job.requirements ?? ""];
+  const texts = job.op === "derive" ? Object.values(job.files) : [job.tasks ?? "", job.requirements ?? ""];
   return texts.reduce((n, t) => n + t.length, 0);
 }

@@ -1,12 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { generatedPool, prng, type Pool } from "../../packages/api/test/helpers/generated-workspace";
-
-export { prng };
-
-export const CORPUS_DIR = process.env.SPECSYNC_CORPUS ?? path.resolve(fileURLToPath(import.meta.url), "../../../../shared/corpora/openspec-repo");
-
+import { generatedPool, prng, type Pool } from "./generated-workspace";
+import { CORPUS_DIR } from "./workspace";
 
 function walk(dir: string, out: string[] = []): string[] {
   if (!existsSync(dir)) return out;

@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 // The CLI is a runtime dependency of @specsync/api (its bin is linked there).
-const BIN = path.resolve(fileURLToPath(import.meta.url), "../../../node_modules/.bin/openspec");
+const BIN = path.resolve(fileURLToPath(import.meta.url), "../../node_modules/.bin/openspec");
 
 /** Run the real OpenSpec CLI in a repository root and parse its JSON (the oracle). */
 export async function openspecJson<T = any>(root: string, args: string[]): Promise<T> {

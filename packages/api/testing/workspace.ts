@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The real OpenSpec corpus in shared/ (read-only; tests copy it). */
-export const CORPUS_DIR = process.env.SPECSYNC_CORPUS ?? path.resolve(fileURLToPath(import.meta.url), "../../../../../../shared/corpora/openspec-repo");
+export const CORPUS_DIR = process.env.SPECSYNC_CORPUS ?? path.resolve(fileURLToPath(import.meta.url), "../../../../../shared/corpora/openspec-repo");
 
 /**
  * Whether the real corpus is there. Suites that need it skip with a note when it is absent (a fresh clone

@@ -1,0 +1,37 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+/** Builds the app once before the suites that run it (see the file). */
+const BUILD = fileURLToPath(new URL("./apps/server/test/setup/build.ts", import.meta.url));
+const INSTALL_TESTS = ["test/pnpm-start.test.ts", "test/packaged-install.test.ts"];
+const include = ["test/**/*.test.ts"];
+/** Database suites run against PGlite and PostgreSQL inside each file. */
+const db = { testTimeout: 60_000, hookTimeout: 60_000 };
+/** The suites that build and run the whole app: one file at a time. */
+const app = { globalSetup: [BUILD], testTimeout: 180_000, hookTimeout: 300_000, fileParallelism: false };
+
+// One project per package that has tests (`--project <name>`); `pnpm test` runs them all.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: "settings", root: "./packages/settings", include } },
+      { test: { name: "api", root: "./packages/api", include, ...db } },
+      {
+        test: {
+          name: "server",
+          root: "./apps/server",
+          include,
+          exclude: INSTALL_TESTS,
+          testTimeout: 90_000,
+          hookTimeout: 90_000,
+        },
+      },
+      // The real commands (`pnpm start`, the packed and installed bin).
+      { test: { name: "install", root: "./apps/server", include: INSTALL_TESTS, ...app } },
+      { test: { name: "web", root: "./apps/web", include, ...app } },
+      {
+        test: { name: "bench", root: "./bench", include, testTimeout: 180_000, hookTimeout: 120_000 },
+      },
+    ],
+  },
+});
