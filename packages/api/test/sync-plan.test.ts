@@ -18,7 +18,8 @@ import {
   type RowSide,
 } from "../src/services/sync/plan";
 
-// The planner is pure: hashes and texts in, decisions out. Contents double as their own hashes here.
+// The planner is pure: hashes and texts in, decisions out. Contents double as their own hashes
+// here.
 const F = "proposal.md";
 const disk = (files: Record<string, string>): DiskSide =>
   new Map(Object.entries(files).map(([f, text]) => [f, { hash: `h:${text}`, content: text }]));
@@ -43,7 +44,13 @@ const TABLE = [
   { case: "created in the database", disk: null, db: "b", base: null, state: "db_changed" },
   { case: "deleted in the database", disk: "a", db: null, base: "a", state: "db_changed" },
   { case: "deleted on both sides", disk: null, db: null, base: "a", state: "converged" },
-  { case: "deleted on disk, edited in the database", disk: null, db: "c", base: "a", state: "conflict" },
+  {
+    case: "deleted on disk, edited in the database",
+    disk: null,
+    db: "c",
+    base: "a",
+    state: "conflict",
+  },
   { case: "created on both sides, differently", disk: "b", db: "c", base: null, state: "conflict" },
 ] as const;
 
@@ -55,7 +62,9 @@ describe("fileState and planFolder: every row of the three-way table", () => {
     expect(fileState(h(t.disk), h(t.db), h(t.base))).toBe(t.state);
 
     const plan = planFolder(disk(only(t.disk)), row(only(t.db), only(t.base)));
-    expect(plan.statuses).toEqual([{ file: F, state: t.state, diskHash: h(t.disk), dbHash: h(t.db), baseHash: h(t.base) }]);
+    expect(plan.statuses).toEqual([
+      { file: F, state: t.state, diskHash: h(t.disk), dbHash: h(t.db), baseHash: h(t.base) },
+    ]);
     expect(plan.clean).toBe(t.state === "clean");
     // import: disk → database, the replaced database copy kept for history
     const imports = t.state === "fs_changed" || t.state === "conflict";
@@ -86,7 +95,10 @@ describe("fileState and planFolder: every row of the three-way table", () => {
   it("files are planned independently, in name order", () => {
     const plan = planFolder(
       disk({ "tasks.md": "t2", [F]: "p", "design.md": "d" }),
-      row({ "tasks.md": "t", [F]: "p2", "specs/x/spec.md": "s" }, { "tasks.md": "t", [F]: "p", "specs/x/spec.md": "s" }),
+      row(
+        { "tasks.md": "t", [F]: "p2", "specs/x/spec.md": "s" },
+        { "tasks.md": "t", [F]: "p", "specs/x/spec.md": "s" },
+      ),
     );
     expect(plan.statuses.map((s) => [s.file, s.state])).toEqual([
       ["design.md", "fs_changed"],
@@ -101,7 +113,11 @@ describe("fileState and planFolder: every row of the three-way table", () => {
 });
 
 describe("applyFlush: the plan after database → disk writes", () => {
-  const planned = () => planFolder(disk({ [F]: "a", "tasks.md": "t" }), row({ [F]: "b", "tasks.md": "u" }, { [F]: "a", "tasks.md": "t" }));
+  const planned = () =>
+    planFolder(
+      disk({ [F]: "a", "tasks.md": "t" }),
+      row({ [F]: "b", "tasks.md": "u" }, { [F]: "a", "tasks.md": "t" }),
+    );
 
   it("a written file gets its new base and stat; the replaced bytes are kept", () => {
     const plan = planned();
@@ -118,7 +134,9 @@ describe("applyFlush: the plan after database → disk writes", () => {
   it("a file changed on disk meanwhile: the file wins, the database edit goes to history", () => {
     const plan = planned();
     const current = { hash: "h:z", content: "z", stat };
-    const done = applyFlush(plan, { [F]: "b", "tasks.md": "u" }, new Map(), [{ file: F, kind: "changed_on_disk", current }]);
+    const done = applyFlush(plan, { [F]: "b", "tasks.md": "u" }, new Map(), [
+      { file: F, kind: "changed_on_disk", current },
+    ]);
     expect(done.conflicts).toEqual([F]);
     expect(done.imported).toEqual([F]);
     expect(done.previous).toEqual({ [F]: "b" });
@@ -131,18 +149,25 @@ describe("applyFlush: the plan after database → disk writes", () => {
   it("a database deletion removes the file; one deleted on disk meanwhile is a conflict", () => {
     const plan = planFolder(disk({ [F]: "a" }), row({}, { [F]: "a" }));
     expect(plan.flush).toEqual([F]);
-    const deleted = applyFlush(plan, {}, new Map([[F, { hash: "h:a", stat }]]), [{ file: F, kind: "deleted", previous: "a" }]);
+    const deleted = applyFlush(plan, {}, new Map([[F, { hash: "h:a", stat }]]), [
+      { file: F, kind: "deleted", previous: "a" },
+    ]);
     expect(deleted.flushed).toEqual([F]);
     expect(deleted.baseHashes).toEqual({});
     expect(deleted.disk.has(F)).toBe(false);
-    const gone = applyFlush(plan, {}, new Map(), [{ file: F, kind: "changed_on_disk", current: null }]);
+    const gone = applyFlush(plan, {}, new Map(), [
+      { file: F, kind: "changed_on_disk", current: null },
+    ]);
     expect(gone.conflicts).toEqual([F]);
     expect(gone.files).toEqual({});
     expect(gone.baseHashes).toEqual({});
   });
 
   it("a failed flush leaves the unwritten files pending and records the failure", () => {
-    const plan = planFolder(disk({ [F]: "a", "tasks.md": "t2" }), row({ [F]: "b", "tasks.md": "t" }, { [F]: "a", "tasks.md": "t" }));
+    const plan = planFolder(
+      disk({ [F]: "a", "tasks.md": "t2" }),
+      row({ [F]: "b", "tasks.md": "t" }, { [F]: "a", "tasks.md": "t" }),
+    );
     const done = applyFlush(plan, {}, new Map(), []);
     expect(pendingAfter(plan, done, null)).toEqual([]);
     expect(pendingAfter(plan, done, "proposal.md: EROFS")).toEqual([F]);
@@ -155,19 +180,36 @@ describe("applyFlush: the plan after database → disk writes", () => {
 });
 
 describe("history and conflicts a reconcile records", () => {
-  const times = { detectedAt: new Date("2026-01-02T00:00:00Z"), fsModifiedAt: null, dbModifiedAt: new Date(0) };
+  const times = {
+    detectedAt: new Date("2026-01-02T00:00:00Z"),
+    fsModifiedAt: null,
+    dbModifiedAt: new Date(0),
+  };
 
-  it("a conflict keeps the database version (previousContent) and is marked filesystem_wins", () => {
+  it("a conflict keeps the database version in history, marked filesystem_wins", () => {
     const plan = planFolder(disk({ [F]: "b" }), row({ [F]: "c" }, { [F]: "a" }));
     const done = applyFlush(plan, {}, new Map(), []);
     const conflict = conflictOf(done.conflicts, null, times);
-    expect(conflict).toEqual({ files: [F], detectedAt: "2026-01-02T00:00:00.000Z", fsModifiedAt: null, dbModifiedAt: "1970-01-01T00:00:00.000Z", historyId: null });
+    expect(conflict).toEqual({
+      files: [F],
+      detectedAt: "2026-01-02T00:00:00.000Z",
+      fsModifiedAt: null,
+      dbModifiedAt: "1970-01-01T00:00:00.000Z",
+      historyId: null,
+    });
     const [h] = historiesOf(plan, done, null, live, conflict);
-    expect(h).toMatchObject({ direction: "fs_to_db", action: "conflict", previousContent: { [F]: "c" }, conflict: { resolution: "filesystem_wins", automatic: true } });
+    expect(h).toMatchObject({
+      direction: "fs_to_db",
+      action: "conflict",
+      previousContent: { [F]: "c" },
+      conflict: { resolution: "filesystem_wins", automatic: true },
+    });
   });
 
   it("an open conflict stays until resolved; a clean pass records no history", () => {
-    const open = { ...conflictOf([F], null, times), historyId: 3 } as NonNullable<ReturnType<typeof conflictOf>>;
+    const open = { ...conflictOf([F], null, times), historyId: 3 } as NonNullable<
+      ReturnType<typeof conflictOf>
+    >;
     expect(conflictOf([], open, times)).toBe(open);
     const plan = planFolder(disk({ [F]: "a" }), row({ [F]: "a" }, { [F]: "a" }));
     expect(isSettled(plan, live)).toBe(true);
@@ -186,20 +228,48 @@ describe("moves and deletions", () => {
 
   it("a vanished folder of a live row is followed to archive/, else soft-deleted", () => {
     const archived = { path: "changes/archive/2026-01-01-x" };
-    expect(planVanished(r("1", "changes/x"), "changes/x", archived)).toEqual({ kind: "moved", to: archived });
+    expect(planVanished(r("1", "changes/x"), "changes/x", archived)).toEqual({
+      kind: "moved",
+      to: archived,
+    });
     expect(planVanished(r("1", "changes/x"), "changes/x", null)).toEqual({ kind: "deleted" });
-    expect(planVanished(r("1", "changes/x"), "changes/x", { path: "changes/x" })).toEqual({ kind: "deleted" });
-    expect(planVanished(r("1", "changes/x", new Date()), "changes/x", archived)).toEqual({ kind: "noop" });
+    expect(planVanished(r("1", "changes/x"), "changes/x", { path: "changes/x" })).toEqual({
+      kind: "deleted",
+    });
+    expect(planVanished(r("1", "changes/x", new Date()), "changes/x", archived)).toEqual({
+      kind: "noop",
+    });
     expect(planVanished(undefined, "changes/x", archived)).toEqual({ kind: "noop" });
   });
 
-  it("a folder that appeared takes over a row whose folder is gone: live first, then newest", () => {
-    const c = (id: string, path: string, gone: boolean, deleted: boolean, t: number) => ({ row: id, path, gone, deleted, updatedAt: new Date(t) });
+  it("a new folder takes over a row whose folder is gone: live first, then newest", () => {
+    const c = (id: string, path: string, gone: boolean, deleted: boolean, t: number) => ({
+      row: id,
+      path,
+      gone,
+      deleted,
+      updatedAt: new Date(t),
+    });
     const target = "changes/archive/2026-01-01-x";
-    expect(pickMoveSource(target, [c("a", "changes/x", true, true, 9), c("b", "changes/x2", true, false, 1)])).toBe("b");
-    expect(pickMoveSource(target, [c("a", "changes/x", true, false, 1), c("b", "changes/y", true, false, 5)])).toBe("b");
+    expect(
+      pickMoveSource(target, [
+        c("a", "changes/x", true, true, 9),
+        c("b", "changes/x2", true, false, 1),
+      ]),
+    ).toBe("b");
+    expect(
+      pickMoveSource(target, [
+        c("a", "changes/x", true, false, 1),
+        c("b", "changes/y", true, false, 5),
+      ]),
+    ).toBe("b");
     // A row whose folder still exists, or the row at the target itself, is no move source.
-    expect(pickMoveSource(target, [c("a", "changes/x", false, false, 1), c("t", target, true, false, 1)])).toBeUndefined();
+    expect(
+      pickMoveSource(target, [
+        c("a", "changes/x", false, false, 1),
+        c("t", target, true, false, 1),
+      ]),
+    ).toBeUndefined();
   });
 
   it("a move keeps the row; a deleted row in the way is set aside, never dropped", () => {
@@ -211,12 +281,16 @@ describe("moves and deletions", () => {
     // A deleted source only revives a folder that has no row at all.
     const deletedSource = r("cafe", "changes/y", new Date());
     expect(planArrival(here, deletedSource)).toEqual({ row: here, moved: false, setAside: null });
-    expect(planArrival(undefined, deletedSource)).toEqual({ row: deletedSource, moved: true, setAside: null });
+    expect(planArrival(undefined, deletedSource)).toEqual({
+      row: deletedSource,
+      moved: true,
+      setAside: null,
+    });
     const liveHere = r("1", "changes/x");
     expect(planArrival(liveHere, source)).toEqual({ row: liveHere, moved: false, setAside: null });
   });
 
-  it("actions: moved into archive/ is archived; a revived deleted row is created; a move records history", () => {
+  it("actions: moved to archive/ is archived, a revived row created; a move has history", () => {
     expect(actionOf([], { ...live, moved: true, archivedNow: true })).toBe("archived");
     expect(actionOf([], { ...live, moved: true, archivedNow: false })).toBe("updated");
     expect(actionOf([], { ...live, deleted: true })).toBe("created");

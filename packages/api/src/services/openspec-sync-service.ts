@@ -2,7 +2,14 @@ import type { ProjectRow, SpecRow } from "@specsync/db";
 import type { ConflictResolution, OpenConflict, SyncTrigger } from "@specsync/validators";
 import { KeyedMutex } from "../utils/keyed-mutex";
 import { discover, syncProject, syncRows, type ProjectSyncOptions } from "./sync/bulk";
-import { detectConflicts, resolveConflict, restore, writeFile, type WriteInput, type WriteResult } from "./sync/edits";
+import {
+  detectConflicts,
+  resolveConflict,
+  restore,
+  writeFile,
+  type WriteInput,
+  type WriteResult,
+} from "./sync/edits";
 import { syncPath, syncSpec } from "./sync/reconcile";
 import { ensureProject, getProject, getRow, openspecDir, staleRows } from "./sync/store";
 import type {
@@ -58,7 +65,10 @@ export class OpenSpecSyncService {
 
   // ---------------------------------------------------------------- reconcile
 
-  /** Sync one folder (relative to `openspec/`) in both directions. Never throws: failures are outcomes. */
+  /**
+   * Sync one folder (relative to `openspec/`) in both directions. Never throws: failures are
+   * outcomes.
+   */
   syncFolder(project: ProjectRow, relPath: string, trigger: SyncTrigger): Promise<SyncOutcome> {
     return syncPath(this.ctx, project, relPath, trigger);
   }
@@ -72,16 +82,28 @@ export class OpenSpecSyncService {
    * Reconcile a whole project: every folder on disk, plus every row whose folder is gone.
    * `only` narrows the folders (the scheduler passes archived/stale ones).
    */
-  syncProject(project: ProjectRow, trigger: SyncTrigger, options: ProjectSyncOptions = {}): Promise<SyncSummary> {
+  syncProject(
+    project: ProjectRow,
+    trigger: SyncTrigger,
+    options: ProjectSyncOptions = {},
+  ): Promise<SyncSummary> {
     return syncProject(this.ctx, project, trigger, options);
   }
 
   /** Reconcile known rows (the scheduler's stale batch) without re-reading each row first. */
-  syncRows(project: ProjectRow, rows: SyncStateRow[], trigger: SyncTrigger, concurrency?: number): Promise<SyncSummary> {
+  syncRows(
+    project: ProjectRow,
+    rows: SyncStateRow[],
+    trigger: SyncTrigger,
+    concurrency?: number,
+  ): Promise<SyncSummary> {
     return syncRows(this.ctx, project, rows, trigger, concurrency);
   }
 
-  /** Folders on disk with no row, and live rows whose folder is gone: what a watcher may have missed. */
+  /**
+   * Folders on disk with no row, and live rows whose folder is gone: what a watcher may have
+   * missed.
+   */
   discover(project: ProjectRow, trigger: SyncTrigger, concurrency?: number): Promise<SyncSummary> {
     return discover(this.ctx, project, trigger, concurrency);
   }
@@ -101,17 +123,30 @@ export class OpenSpecSyncService {
   }
 
   /** Per-file three-way state of a change, without changing anything. */
-  detectConflicts(specId: string): Promise<{ files: FileStatus[]; openConflict: OpenConflict | null }> {
+  detectConflicts(
+    specId: string,
+  ): Promise<{ files: FileStatus[]; openConflict: OpenConflict | null }> {
     return detectConflicts(this.ctx, specId);
   }
 
-  /** Settle a conflict: `filesystem_wins` closes it, `db_wins` writes the kept database version back. */
-  resolveConflict(specId: string, resolution: ConflictResolution, actor?: string): Promise<SyncOutcome> {
+  /**
+   * Settle a conflict: `filesystem_wins` closes it, `db_wins` writes the kept database version
+   * back.
+   */
+  resolveConflict(
+    specId: string,
+    resolution: ConflictResolution,
+    actor?: string,
+  ): Promise<SyncOutcome> {
     return resolveConflict(this.ctx, specId, resolution, actor);
   }
 
   /** Bring back a version kept in history: written to the database and flushed to the file. */
-  restore(historyId: number, file: string | undefined, actor?: string): Promise<{ row: Pick<SpecRow, "id" | "contentHashes">; files: string[] }> {
+  restore(
+    historyId: number,
+    file: string | undefined,
+    actor?: string,
+  ): Promise<{ row: Pick<SpecRow, "id" | "contentHashes">; files: string[] }> {
     return restore(this.ctx, historyId, file, actor);
   }
 

@@ -1,4 +1,6 @@
-/** Many folders at once: a whole project, the scheduler's batches, what a watcher may have missed. */
+/**
+ * Many folders at once: a whole project, the scheduler's batches, what a watcher may have missed.
+ */
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { NewSpecRow, ProjectRow } from "@specsync/db";
@@ -69,22 +71,60 @@ export async function syncProject(
     ctx.events.publish({ type: failed ? "sync_failed" : "sync_completed", ...about, ...error });
   }
   const took = Date.now() - started;
-  ctx.log?.(`sync ${project.name} (${trigger}): ${outcomes.length} folders, ${changed} changed, ${failed} failed in ${took} ms`);
+  ctx.log?.(
+    `sync ${project.name} (${trigger}): ${outcomes.length} folders, ${changed} changed, ` +
+      `${failed} failed in ${took} ms`,
+  );
   return summary;
 }
 
-async function noWorkspace(ctx: SyncContext, project: ProjectRow, trigger: SyncTrigger, started: number): Promise<SyncSummary> {
+async function noWorkspace(
+  ctx: SyncContext,
+  project: ProjectRow,
+  trigger: SyncTrigger,
+  started: number,
+): Promise<SyncSummary> {
   const error = `no openspec/ folder at ${project.rootPath}`;
   const durationMs = Date.now() - started;
   const direction = "fs_to_db";
-  await ctx.history.record({ projectId: project.id, direction, trigger, action: "failed", success: false, error, durationMs });
-  ctx.events.publish({ type: "sync_failed", projectId: project.id, specId: null, name: project.name, error });
-  const outcome: SyncOutcome = { specId: null, name: project.name, path: "", action: "failed", success: false, error, filesChanged: [] };
+  await ctx.history.record({
+    projectId: project.id,
+    direction,
+    trigger,
+    action: "failed",
+    success: false,
+    error,
+    durationMs,
+  });
+  ctx.events.publish({
+    type: "sync_failed",
+    projectId: project.id,
+    specId: null,
+    name: project.name,
+    error,
+  });
+  const outcome: SyncOutcome = {
+    specId: null,
+    name: project.name,
+    path: "",
+    action: "failed",
+    success: false,
+    error,
+    filesChanged: [],
+  };
   return { total: 0, succeeded: 0, failed: 1, changed: 0, outcomes: [outcome] };
 }
 
-/** Folders on disk, then rows whose folder vanished (moved or deleted: visiting the old path resolves both). */
-async function projectItems(ctx: SyncContext, project: ProjectRow, dir: string, only: ProjectSyncOptions["only"]) {
+/**
+ * Folders on disk, then rows whose folder vanished (moved or deleted: visiting the old path
+ * resolves both).
+ */
+async function projectItems(
+  ctx: SyncContext,
+  project: ProjectRow,
+  dir: string,
+  only: ProjectSyncOptions["only"],
+) {
   const refs = scanWorkspace(dir);
   const rows = await syncStateRows(ctx, project.id);
   const byPath = new Map(rows.map((r) => [r.path, r]));
@@ -96,8 +136,13 @@ async function projectItems(ctx: SyncContext, project: ProjectRow, dir: string, 
     if (ref && (!only || only(ref, row))) targets.push(ref);
   }
   // Only names that have a vanished or deleted row can be moves.
-  const moveCandidates = new Set(rows.filter((r) => r.deletedAt || !onDisk.has(r.path)).map((r) => r.name));
-  return { items: targets.map((ref) => ({ ref, row: byPath.get(ref.path) ?? null })), moveCandidates };
+  const moveCandidates = new Set(
+    rows.filter((r) => r.deletedAt || !onDisk.has(r.path)).map((r) => r.name),
+  );
+  return {
+    items: targets.map((ref) => ({ ref, row: byPath.get(ref.path) ?? null })),
+    moveCandidates,
+  };
 }
 
 /** Reconcile known rows (the scheduler's stale batch) without re-reading each row first. */
@@ -115,7 +160,9 @@ export function syncRows(
   return reconcileMany(ctx, project, items, trigger, { concurrency });
 }
 
-/** Folders on disk with no row, and live rows whose folder is gone: what a watcher may have missed. */
+/**
+ * Folders on disk with no row, and live rows whose folder is gone: what a watcher may have missed.
+ */
 export async function discover(
   ctx: SyncContext,
   project: ProjectRow,
@@ -147,24 +194,44 @@ async function reconcileMany(
   const announce = items.length <= ANNOUNCE_UP_TO;
   const batchCreate = items.length > BATCH_CREATE_ABOVE;
   // Folders with no row that cannot be moves are imported in batches; the rest one by one.
-  const isNew = (i: Item) => batchCreate && i.row === null && !!moveCandidates && !moveCandidates.has(i.ref.name);
-  const batches = chunk(items.filter(isNew).map((i) => i.ref), CREATE_BATCH);
+  const isNew = (i: Item) =>
+    batchCreate && i.row === null && !!moveCandidates && !moveCandidates.has(i.ref.name);
+  const batches = chunk(
+    items.filter(isNew).map((i) => i.ref),
+    CREATE_BATCH,
+  );
   const batchConcurrency = Math.max(1, Math.floor(concurrency / 5));
-  const created = await mapLimit(batches, batchConcurrency, (refs) => createBatch(ctx, project, refs, trigger));
-  const others = await mapLimit(items.filter((i) => !isNew(i)), concurrency, ({ ref, row }) =>
-    syncLocked(ctx, project, ref, trigger, { row, announce }),
+  const created = await mapLimit(batches, batchConcurrency, (refs) =>
+    createBatch(ctx, project, refs, trigger),
+  );
+  const others = await mapLimit(
+    items.filter((i) => !isNew(i)),
+    concurrency,
+    ({ ref, row }) => syncLocked(ctx, project, ref, trigger, { row, announce }),
   );
   const outcomes = [...created.flat(), ...others];
   // Unchanged rows only get their check time bumped.
-  await markChecked(ctx, outcomes.flatMap((o) => (o.action === "noop" && o.specId ? [o.specId] : [])));
+  await markChecked(
+    ctx,
+    outcomes.flatMap((o) => (o.action === "noop" && o.specId ? [o.specId] : [])),
+  );
   return summaryOf(outcomes);
 }
 
 /** Hold the locks of all `refs` until `committed` settles; resolves once all are acquired. */
-async function holdLocks(ctx: SyncContext, keys: string[], committed: Promise<void>): Promise<Promise<unknown>[]> {
+async function holdLocks(
+  ctx: SyncContext,
+  keys: string[],
+  committed: Promise<void>,
+): Promise<Promise<unknown>[]> {
   const held: Promise<unknown>[] = [];
   await Promise.all(
-    keys.map((key) => new Promise<void>((acquired) => held.push(ctx.mutex.run(key, () => (acquired(), committed))))),
+    keys.map(
+      (key) =>
+        new Promise<void>((acquired) =>
+          held.push(ctx.mutex.run(key, () => (acquired(), committed))),
+        ),
+    ),
   );
   return held;
 }
@@ -172,37 +239,61 @@ async function holdLocks(ctx: SyncContext, keys: string[], committed: Promise<vo
 /**
  * Import brand-new folders in one multi-row INSERT (cold start, first sync of a big workspace):
  * far fewer round trips and bytes on the wire than one transaction per folder. Every folder's lock
- * is held until the batch commits; anything unusual (unreadable file, a row that appeared meanwhile)
+ * is held until the batch commits; anything unusual (unreadable file, a row that appeared
+ * meanwhile)
  * falls back to the one-folder path, which records it properly.
  */
-async function createBatch(ctx: SyncContext, project: ProjectRow, refs: FolderRef[], trigger: SyncTrigger): Promise<SyncOutcome[]> {
+async function createBatch(
+  ctx: SyncContext,
+  project: ProjectRow,
+  refs: FolderRef[],
+  trigger: SyncTrigger,
+): Promise<SyncOutcome[]> {
   const started = Date.now();
   let release = () => {};
   const committed = new Promise<void>((r) => (release = r));
-  const held = await holdLocks(ctx, refs.map((ref) => lockKey(project.id, ref)), committed);
+  const held = await holdLocks(
+    ctx,
+    refs.map((ref) => lockKey(project.id, ref)),
+    committed,
+  );
   const outcomes = new Map<string, SyncOutcome>();
   const fallback: FolderRef[] = [];
   try {
     const { rows, unusual } = await newRows(project, refs);
     fallback.push(...unusual);
-    const inserted = rows.length ? await insertNewRows(ctx, project, rows, trigger, started) : new Map();
+    const inserted = rows.length
+      ? await insertNewRows(ctx, project, rows, trigger, started)
+      : new Map();
     for (const ref of rows.length ? refs : []) {
       const r = inserted.get(ref.path);
       if (r) {
         const ids = r.historyId === undefined ? {} : { historyId: r.historyId };
-        outcomes.set(ref.path, { specId: r.id, name: ref.name, path: ref.path, action: "created", success: true, filesChanged: r.files, ...ids });
+        outcomes.set(ref.path, {
+          specId: r.id,
+          name: ref.name,
+          path: ref.path,
+          action: "created",
+          success: true,
+          filesChanged: r.files,
+          ...ids,
+        });
       } else if (!fallback.includes(ref)) fallback.push(ref); // a row appeared meanwhile
     }
   } finally {
     release();
     await Promise.all(held);
   }
-  for (const ref of fallback) outcomes.set(ref.path, await syncLocked(ctx, project, ref, trigger, { announce: false }));
+  for (const ref of fallback)
+    outcomes.set(ref.path, await syncLocked(ctx, project, ref, trigger, { announce: false }));
   return refs.flatMap((ref) => outcomes.get(ref.path) ?? []);
 }
 
 /** The rows of new folders, read in full; folders that need the careful path are `unusual`. */
-async function newRows(project: ProjectRow, refs: FolderRef[]): Promise<{ rows: NewSpecRow[]; unusual: FolderRef[] }> {
+async function newRows(
+  project: ProjectRow,
+  refs: FolderRef[],
+): Promise<{ rows: NewSpecRow[]; unusual: FolderRef[] }> {
   const dir = openspecDir(project);
   const rows: NewSpecRow[] = [];
   const unusual: FolderRef[] = [];
@@ -218,7 +309,14 @@ async function newRows(project: ProjectRow, refs: FolderRef[]): Promise<{ rows: 
     const fingerprint = storableFingerprint(folderAbs, disk, disk.files.keys(), disk.temps.length);
     const values = await folderValues(folderAbs, ref, files, disk.files, fingerprint);
     const status = initialStatusFor(derivedStage(ref, values));
-    rows.push({ ...values, projectId: project.id, kind: ref.kind, baseHashes: values.contentHashes, lastSyncedAt: new Date(), status } as NewSpecRow);
+    rows.push({
+      ...values,
+      projectId: project.id,
+      kind: ref.kind,
+      baseHashes: values.contentHashes,
+      lastSyncedAt: new Date(),
+      status,
+    } as NewSpecRow);
   }
   return { rows, unusual };
 }

@@ -1,4 +1,6 @@
-/** Reading a folder: stats, contents, hashes and the one stat fingerprint. Nothing is written here. */
+/**
+ * Reading a folder: stats, contents, hashes and the one stat fingerprint. Nothing is written here.
+ */
 import { readdirSync, realpathSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import type { FileStat } from "@specsync/db";
@@ -45,7 +47,9 @@ function fileError(file: string, err: unknown, openspecDir: string): string {
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === "ENOENT";
 
-/** No symlink on the way from `openspec/` to the folder (the scan knows; otherwise ask realpath). */
+/**
+ * No symlink on the way from `openspec/` to the folder (the scan knows; otherwise ask realpath).
+ */
 function isPlainFolder(folderAbs: string, openspecDir: string, ref: FolderRef): boolean {
   if (ref.viaSymlink !== undefined) return !ref.viaSymlink;
   try {
@@ -90,7 +94,9 @@ function statFolder(folderAbs: string, openspecDir: string, ref: FolderRef): Fol
   return { files, error: errors.length ? errors.join("; ") : null, temps, trusted };
 }
 
-/** Read the tracked files of a folder, hashing only those whose stat changed since the last sync. */
+/**
+ * Read the tracked files of a folder, hashing only those whose stat changed since the last sync.
+ */
 export function readDisk(
   folderAbs: string,
   openspecDir: string,
@@ -139,7 +145,11 @@ export function storableFingerprint(
 }
 
 /** Whether the files a bulk snapshot knew are unchanged since the fingerprint was stored. */
-export function fingerprintUnchanged(folderAbs: string, files: readonly string[], stored: string): boolean {
+export function fingerprintUnchanged(
+  folderAbs: string,
+  files: readonly string[],
+  stored: string,
+): boolean {
   return folderFingerprint(folderAbs, files) === stored;
 }
 
@@ -159,7 +169,9 @@ export function settleFingerprint(openspecDir: string, relPath: string): string 
   }
 }
 
-/** `openspec list`'s lastModified for an active change (any file); newest tracked file otherwise. */
+/**
+ * `openspec list`'s lastModified for an active change (any file); newest tracked file otherwise.
+ */
 export function folderModifiedAt(
   folderAbs: string,
   ref: FolderRef,
@@ -175,7 +187,10 @@ export function folderModifiedAt(
   return latestMtime(disk);
 }
 
-/** Where an active change went when its folder vanished: `changes/archive/<date>-<name>`, if present. */
+/**
+ * Where an active change went when its folder vanished: `changes/archive/<date>-<name>`, if
+ * present.
+ */
 export function findArchivedFolder(openspecDir: string, name: string): FolderRef | null {
   let entries: string[];
   try {

@@ -1,4 +1,6 @@
-/** People's edits: a save (database first, then an immediate flush), conflict resolution, restore. */
+/**
+ * People's edits: a save (database first, then an immediate flush), conflict resolution, restore.
+ */
 import { existsSync, statSync } from "node:fs";
 import { and, eq, openspecSpecs, sql, type ProjectRow, type SpecRow } from "@specsync/db";
 import {
@@ -18,7 +20,15 @@ import { readCurrent, readDisk, statOf } from "./disk";
 import { writeGuarded } from "./flush";
 import { compareFiles } from "./plan";
 import { folderOfRow, reconcileFolder, syncSpec } from "./reconcile";
-import { changedValues, editRow, getProject, getRow, lockKeyOfRow, openspecDir, updateRow } from "./store";
+import {
+  changedValues,
+  editRow,
+  getProject,
+  getRow,
+  lockKeyOfRow,
+  openspecDir,
+  updateRow,
+} from "./store";
 import type { DiskFile, EditRow, FileStatus, SyncContext, SyncOutcome } from "./types";
 
 export type WriteInput = {
@@ -30,19 +40,28 @@ export type WriteInput = {
   /** What asked for the write: a person's save (default), a restore, a conflict resolution. */
   trigger?: SyncTrigger;
 };
-export type WriteResult = { row: Pick<SpecRow, "id" | "contentHashes">; hash: string; historyId: number | null };
+export type WriteResult = {
+  row: Pick<SpecRow, "id" | "contentHashes">;
+  hash: string;
+  historyId: number | null;
+};
 
 /** Bad input is refused before anything is touched. */
 function checkInput(input: WriteInput, row: EditRow): void {
   const bytes = Buffer.byteLength(input.content, "utf8");
   if (bytes > MAX_CONTENT_BYTES) {
-    throw new SpecsyncError("PAYLOAD_TOO_LARGE", `content is ${bytes} bytes; the limit is ${MAX_CONTENT_BYTES}`);
+    throw new SpecsyncError(
+      "PAYLOAD_TOO_LARGE",
+      `content is ${bytes} bytes; the limit is ${MAX_CONTENT_BYTES}`,
+    );
   }
-  if (input.content.includes("\0")) throw new SpecsyncError("BAD_REQUEST", "content must be text: it contains a NUL byte");
+  if (input.content.includes("\0"))
+    throw new SpecsyncError("BAD_REQUEST", "content must be text: it contains a NUL byte");
   if (!isTrackedFile(row.kind, input.file)) {
     throw new SpecsyncError(
       "BAD_REQUEST",
-      `${input.file} is not an editable file of a ${row.kind} (proposal.md, tasks.md, design.md, .openspec.yaml, specs/<capability>/spec.md; spec.md for specs)`,
+      `${input.file} is not an editable file of a ${row.kind} (proposal.md, tasks.md, design.md, ` +
+        ".openspec.yaml, specs/<capability>/spec.md; spec.md for specs)",
     );
   }
 }
@@ -77,7 +96,10 @@ async function writeLocked(ctx: SyncContext, input: WriteInput): Promise<WriteRe
   const currentHash = row.contentHashes[input.file] ?? null;
   if (input.baseHash !== currentHash) {
     const currentContent = dbFiles[input.file] ?? null;
-    throw new SpecsyncError("CONFLICT", `${input.file} was changed since you loaded it`, { currentContent, currentHash });
+    throw new SpecsyncError("CONFLICT", `${input.file} was changed since you loaded it`, {
+      currentContent,
+      currentHash,
+    });
   }
   // The file on disk must still be what we last synced; otherwise import it first (the file wins).
   const disk = readCurrent(abs, root);
@@ -85,7 +107,10 @@ async function writeLocked(ctx: SyncContext, input: WriteInput): Promise<WriteRe
   if ((disk?.hash ?? null) !== baseHash) {
     await importDisk();
     const message = `${input.file} was changed on disk; the disk version has been loaded`;
-    throw new SpecsyncError("CONFLICT", message, { currentContent: disk?.content ?? null, currentHash: disk?.hash ?? null });
+    throw new SpecsyncError("CONFLICT", message, {
+      currentContent: disk?.content ?? null,
+      currentHash: disk?.hash ?? null,
+    });
   }
   const hash = sha256(input.content);
   if (hash === currentHash && hash === (disk?.hash ?? null)) return { row, hash, historyId: null };
@@ -110,7 +135,11 @@ type Edit = {
  * 1. Database first, compare-and-set so two servers cannot both win the same base. Only changed
  * columns are sent: unchanged content is not re-parsed, re-TOASTed or re-indexed.
  */
-async function saveEdit(e: Edit, dbFiles: FileMap, currentHash: string | null): Promise<Record<string, string>> {
+async function saveEdit(
+  e: Edit,
+  dbFiles: FileMap,
+  currentHash: string | null,
+): Promise<Record<string, string>> {
   const { row, input } = e;
   const files = { ...dbFiles, [input.file]: input.content };
   const contentHashes = hashFiles(files);
@@ -128,7 +157,11 @@ async function saveEdit(e: Edit, dbFiles: FileMap, currentHash: string | null): 
     )
     .returning({ id: openspecSpecs.id });
   if (updated.length === 0) {
-    throw new SpecsyncError("CONFLICT", `${input.file} was changed by someone else since you loaded it`, { currentHash: null });
+    throw new SpecsyncError(
+      "CONFLICT",
+      `${input.file} was changed by someone else since you loaded it`,
+      { currentHash: null },
+    );
   }
   return contentHashes;
 }
@@ -147,7 +180,8 @@ async function flushEdit(
   const baseHash = row.baseHashes[input.file] ?? null;
   try {
     const written = await writeGuarded(ctx, e.abs, input.content, baseHash, e.root);
-    // A write that slipped in between the check and the rename: its bytes go to history, not nowhere.
+    // A write that slipped in between the check and the rename: its bytes go to history, not
+    // nowhere.
     return written.replacedHash !== baseHash ? written.replaced : onDisk;
   } catch (err) {
     if (err instanceof SpecsyncError && err.code === "CONFLICT") {
@@ -166,8 +200,13 @@ async function flushEdit(
     const about = { projectId: row.projectId, specId: row.id, name: row.name };
     ctx.events.publish({ type: "sync_failed", ...about, direction: "db_to_fs", error }, h.id);
     // `kept`: the edit is the database's truth now (hash below); only the disk write is pending.
-    const message = `${error}. Your edit is kept in the database and will be written when the file can be written (sync this change to retry).`;
-    throw new SpecsyncError("IO_ERROR", message, { kept: true, currentHash: contentHashes[input.file] ?? null });
+    const message =
+      `${error}. Your edit is kept in the database and will be written when the file can be ` +
+      "written (sync this change to retry).";
+    throw new SpecsyncError("IO_ERROR", message, {
+      kept: true,
+      currentHash: contentHashes[input.file] ?? null,
+    });
   }
 }
 
@@ -191,7 +230,8 @@ async function recordEdit(e: Edit, hash: string, replaced: string | null): Promi
     .set({
       baseHashes: { ...row.baseHashes, [input.file]: hash },
       fileStats: { ...row.fileStats, [input.file]: statOf(s) },
-      statFingerprint: null, // just written: too recent to trust; the next bulk pass reads the folder once
+      // just written: too recent to trust; the next bulk pass reads the folder once
+      statFingerprint: null,
       fileModifiedAt: s.mtime,
       pendingFiles: row.pendingFiles.filter((f) => f !== input.file),
       syncError: null,
@@ -268,12 +308,31 @@ export async function resolveConflict(
     actor: actor ?? null,
     durationMs: Date.now() - started,
   });
-  ctx.events.publish({ type: "spec_changed", projectId: row.projectId, specId, name: row.name }, h.id);
-  return { specId, name: row.name, path: row.path, action: "conflict", success: true, filesChanged: written, historyId: h.id };
+  ctx.events.publish(
+    { type: "spec_changed", projectId: row.projectId, specId, name: row.name },
+    h.id,
+  );
+  return {
+    specId,
+    name: row.name,
+    path: row.path,
+    action: "conflict",
+    success: true,
+    filesChanged: written,
+    historyId: h.id,
+  };
 }
 
-/** `db_wins`: write back the database version the conflict kept in history. Returns the files written. */
-async function writeKeptVersion(ctx: SyncContext, specId: string, open: OpenConflict, actor?: string): Promise<string[]> {
+/**
+ * `db_wins`: write back the database version the conflict kept in history. Returns the files
+ * written.
+ */
+async function writeKeptVersion(
+  ctx: SyncContext,
+  specId: string,
+  open: OpenConflict,
+  actor?: string,
+): Promise<string[]> {
   if (!open.historyId) return [];
   const kept = await ctx.history.get(open.historyId);
   const written: string[] = [];
@@ -281,7 +340,14 @@ async function writeKeptVersion(ctx: SyncContext, specId: string, open: OpenConf
     const content = kept?.previousContent?.[file];
     if (content === undefined || content === null) continue;
     const baseHash = (await getRow(ctx, specId)).contentHashes[file] ?? null;
-    await writeFile(ctx, { id: specId, file, content, baseHash, actor, trigger: "conflict_resolution" });
+    await writeFile(ctx, {
+      id: specId,
+      file,
+      content,
+      baseHash,
+      actor,
+      trigger: "conflict_resolution",
+    });
     written.push(file);
   }
   return written;
@@ -296,20 +362,30 @@ export async function restore(
 ): Promise<{ row: Pick<SpecRow, "id" | "contentHashes">; files: string[] }> {
   const h = await ctx.history.get(historyId);
   if (!h || !h.specId) {
-    throw new SpecsyncError("NOT_FOUND", `history entry ${historyId} not found or its change no longer exists`);
+    throw new SpecsyncError(
+      "NOT_FOUND",
+      `history entry ${historyId} not found or its change no longer exists`,
+    );
   }
   const kept = h.previousContent ?? {};
   const files = file ? [file] : Object.keys(kept);
-  if (files.length === 0) throw new SpecsyncError("BAD_REQUEST", `history entry ${historyId} keeps no previous content`);
+  if (files.length === 0)
+    throw new SpecsyncError("BAD_REQUEST", `history entry ${historyId} keeps no previous content`);
   let row: Pick<SpecRow, "id" | "contentHashes"> = await getRow(ctx, h.specId);
   for (const f of files) {
     const content = kept[f];
-    if (content === undefined) throw new SpecsyncError("NOT_FOUND", `history entry ${historyId} keeps no version of ${f}`);
+    if (content === undefined)
+      throw new SpecsyncError("NOT_FOUND", `history entry ${historyId} keeps no version of ${f}`);
     if (content === null) {
-      throw new SpecsyncError("BAD_REQUEST", `${f} did not exist in that version; delete it on disk to restore that state`);
+      throw new SpecsyncError(
+        "BAD_REQUEST",
+        `${f} did not exist in that version; delete it on disk to restore that state`,
+      );
     }
     const baseHash = row.contentHashes[f] ?? null;
-    row = (await writeFile(ctx, { id: h.specId, file: f, content, baseHash, actor, trigger: "restore" })).row;
+    row = (
+      await writeFile(ctx, { id: h.specId, file: f, content, baseHash, actor, trigger: "restore" })
+    ).row;
   }
   return { row, files };
 }

@@ -31,7 +31,9 @@ export function writeGuarded(
   return writeFileAtomic(abs, content, { ...ctx.writeHooks, expectedHash, root });
 }
 
-/** Flush one file: write (or delete, when the database has no such file) unless it changed on disk. */
+/**
+ * Flush one file: write (or delete, when the database has no such file) unless it changed on disk.
+ */
 async function flushOne(
   ctx: SyncContext,
   root: string,
@@ -42,7 +44,8 @@ async function flushOne(
 ): Promise<{ step: FlushStep; error?: string }> {
   if (content === undefined) {
     const current = readCurrent(abs, root);
-    if ((current?.hash ?? null) !== expectedHash) return { step: { file, kind: "changed_on_disk", current } };
+    if ((current?.hash ?? null) !== expectedHash)
+      return { step: { file, kind: "changed_on_disk", current } };
     unlinkConfined(root, abs);
     return { step: { file, kind: "deleted", previous: current?.content ?? null } };
   }
@@ -57,7 +60,10 @@ async function flushOne(
   try {
     return { step: { file, kind: "written", hash, stat: statSync(abs), previous } };
   } catch (err) {
-    return { step: { file, kind: "written", hash, stat: null, previous }, error: errorMessage(err) };
+    return {
+      step: { file, kind: "written", hash, stat: null, previous },
+      error: errorMessage(err),
+    };
   }
 }
 
@@ -88,10 +94,18 @@ export async function flushFolder(
   return { steps, error };
 }
 
-/** A write that never finished (crash, kill -9) left its temp file: clear it. Returns how many stay. */
-export async function clearTempFiles(ctx: SyncContext, folderAbs: string, ref: FolderRef, temps: string[]): Promise<number> {
+/**
+ * A write that never finished (crash, kill -9) left its temp file: clear it. Returns how many stay.
+ */
+export async function clearTempFiles(
+  ctx: SyncContext,
+  folderAbs: string,
+  ref: FolderRef,
+  temps: string[],
+): Promise<number> {
   if (!temps.length) return 0;
   const removed = await removeStaleTempFiles(folderAbs, temps);
-  if (removed.length) ctx.log?.(`removed temp files of interrupted writes in ${ref.path}: ${removed.join(", ")}`);
+  if (removed.length)
+    ctx.log?.(`removed temp files of interrupted writes in ${ref.path}: ${removed.join(", ")}`);
   return temps.length - removed.length;
 }

@@ -10,7 +10,9 @@ import type { FileState, FileStatus } from "./types";
 
 /** What disk holds: per tracked file its hash, and its text when it was read. */
 export type DiskSide = ReadonlyMap<string, { hash: string; content?: string }>;
-/** What the row holds: its files (the database's version) and the hashes of the last sync (base). */
+/**
+ * What the row holds: its files (the database's version) and the hashes of the last sync (base).
+ */
 export type RowSide = {
   contentHashes: Record<string, string>;
   baseHashes: Record<string, string>;
@@ -25,7 +27,10 @@ export function fileState(disk: string | null, db: string | null, base: string |
 }
 
 /** Three-way state of every file known to disk, database or base, by file name. */
-export function compareFiles(disk: DiskSide, row: Omit<RowSide, "files"> | undefined): FileStatus[] {
+export function compareFiles(
+  disk: DiskSide,
+  row: Omit<RowSide, "files"> | undefined,
+): FileStatus[] {
   const db = row?.contentHashes ?? {};
   const base = row?.baseHashes ?? {};
   const names = new Set([...disk.keys(), ...Object.keys(db), ...Object.keys(base)]);
@@ -90,7 +95,8 @@ export function planFolder(disk: DiskSide, row: RowSide | undefined): FolderPlan
     else files[file] = content;
   }
   for (const [file, d] of disk) plan.baseHashes[file] = d.hash;
-  for (const file of Object.keys(plan.baseHashes)) if (!disk.has(file)) delete plan.baseHashes[file];
+  for (const file of Object.keys(plan.baseHashes))
+    if (!disk.has(file)) delete plan.baseHashes[file];
   return plan;
 }
 
@@ -116,7 +122,9 @@ export type Flushed = {
   flushPrevious: Record<string, string | null>;
 };
 
-/** The plan after its flushes: written files get a new base, files changed meanwhile are imported. */
+/**
+ * The plan after its flushes: written files get a new base, files changed meanwhile are imported.
+ */
 export function applyFlush(
   plan: FolderPlan,
   dbFiles: FileMap,
@@ -185,7 +193,9 @@ export function actionOf(conflicts: readonly string[], before: RowBefore): SyncA
   return before.deleted ? "created" : "updated";
 }
 
-/** The conflict the row shows: a new one, or the still-open one (a conflict stays until resolved). */
+/**
+ * The conflict the row shows: a new one, or the still-open one (a conflict stays until resolved).
+ */
 export function conflictOf(
   conflicts: readonly string[],
   open: OpenConflict | null,
@@ -212,7 +222,9 @@ export type PlannedHistory = {
   error?: string;
 };
 
-/** The history a reconcile leaves: the import (with what it replaced), the flush, a failed flush. */
+/**
+ * The history a reconcile leaves: the import (with what it replaced), the flush, a failed flush.
+ */
 export function historiesOf(
   plan: FolderPlan,
   done: Flushed,
@@ -254,7 +266,13 @@ export function historiesOf(
   }
   if (flushError) {
     const failed = plan.flush.filter((f) => !done.flushed.includes(f));
-    out.push({ direction: "db_to_fs", action: "failed", success: false, error: flushError, filesChanged: failed });
+    out.push({
+      direction: "db_to_fs",
+      action: "failed",
+      success: false,
+      error: flushError,
+      filesChanged: failed,
+    });
   }
   return out;
 }
@@ -262,12 +280,24 @@ export function historiesOf(
 // ------------------------------------------------------------------ moves and deletions
 
 /** A row that could be the source of a move: `gone` when its folder no longer exists. */
-export type MoveCandidate<R> = { row: R; path: string; gone: boolean; deleted: boolean; updatedAt: Date };
+export type MoveCandidate<R> = {
+  row: R;
+  path: string;
+  gone: boolean;
+  deleted: boolean;
+  updatedAt: Date;
+};
 
 /** The row a folder that appeared was moved from: gone from its path; live first, then newest. */
-export function pickMoveSource<R>(target: string, candidates: readonly MoveCandidate<R>[]): R | undefined {
+export function pickMoveSource<R>(
+  target: string,
+  candidates: readonly MoveCandidate<R>[],
+): R | undefined {
   const gone = candidates.filter((c) => c.path !== target && c.gone);
-  gone.sort((a, b) => Number(a.deleted) - Number(b.deleted) || b.updatedAt.getTime() - a.updatedAt.getTime());
+  gone.sort(
+    (a, b) =>
+      Number(a.deleted) - Number(b.deleted) || b.updatedAt.getTime() - a.updatedAt.getTime(),
+  );
   return gone[0]?.row;
 }
 
@@ -280,7 +310,8 @@ export function planArrival<R extends { deletedAt: Date | null }>(
   source: R | undefined,
 ): { row: R | undefined; moved: boolean; setAside: R | null } {
   if (here && !here.deletedAt) return { row: here, moved: false, setAside: null };
-  if (source && (!here || !source.deletedAt)) return { row: source, moved: true, setAside: here ?? null };
+  if (source && (!here || !source.deletedAt))
+    return { row: source, moved: true, setAside: here ?? null };
   return { row: here, moved: false, setAside: null };
 }
 

@@ -61,7 +61,9 @@ export function syncLocked(
   trigger: SyncTrigger,
   opts: ReconcileOptions = {},
 ): Promise<SyncOutcome> {
-  return ctx.mutex.run(lockKey(project.id, ref), () => reconcileFolder(ctx, project, ref, trigger, opts));
+  return ctx.mutex.run(lockKey(project.id, ref), () =>
+    reconcileFolder(ctx, project, ref, trigger, opts),
+  );
 }
 
 /** Reconcile one folder; the caller holds its lock. */
@@ -78,7 +80,8 @@ export async function reconcileFolder(
   // check is needed here; any real work resolves the folder inside the root first.
   if (known && !known.deletedAt && !known.dirty && known.statFingerprint) {
     const folderAbs = path.join(openspecDir(project), ref.path);
-    if (fingerprintUnchanged(folderAbs, known.files, known.statFingerprint)) return noop(ref, known.id);
+    if (fingerprintUnchanged(folderAbs, known.files, known.statFingerprint))
+      return noop(ref, known.id);
   }
   // Anything else is decided on a fresh, full read of the row, under the lock: a snapshot's
   // "no row here" may be stale (two watcher jobs can race to create the same folder's row).
@@ -99,7 +102,8 @@ async function reconcileLocked(
   try {
     const folderAbs = resolveInside(root, ref.path);
     row = await rowByPath(ctx, project.id, ref.path);
-    if (!existsSync(folderAbs)) return await folderGone(ctx, project, ref, row, trigger, started, announce);
+    if (!existsSync(folderAbs))
+      return await folderGone(ctx, project, ref, row, trigger, started, announce);
     const arrival = await arrive(ctx, project, ref, row);
     row = arrival.row;
     // read
@@ -115,16 +119,31 @@ async function reconcileLocked(
     };
     const dbFiles = row ? filesOfRow(row) : {};
     const plan = planFolder(disk.files, row && { ...row, files: dbFiles });
-    if (row && isSettled(plan, before)) return await settle(ctx, folderAbs, ref, row, disk, tempsLeft);
+    if (row && isSettled(plan, before))
+      return await settle(ctx, folderAbs, ref, row, disk, tempsLeft);
     // flush
     const flush = await flushFolder(ctx, root, ref, plan.flush, plan.files, row?.baseHashes ?? {});
     const done = applyFlush(plan, dbFiles, disk.files, flush.steps);
     // store
     const folder = { folderAbs, ref, disk, tempsLeft };
     const write = await reconcileWrite(folder, row, plan, done, flush.error, before);
-    const { specId, historyIds } = await saveReconcile(ctx, { ...write, project, ref, row, trigger, started });
+    const { specId, historyIds } = await saveReconcile(ctx, {
+      ...write,
+      project,
+      ref,
+      row,
+      trigger,
+      started,
+    });
     // publish
-    const outcome = { ref, specId, historyIds, flushError: flush.error, done, action: actionOf(done.conflicts, before) };
+    const outcome = {
+      ref,
+      specId,
+      historyIds,
+      flushError: flush.error,
+      done,
+      action: actionOf(done.conflicts, before),
+    };
     return publishReconcile(ctx, project, outcome, announce);
   } catch (err) {
     const outcome = await fail(ctx, { ...failure, row, error: errorMessage(err) });
@@ -163,7 +182,8 @@ async function settle(
       pendingFiles: [],
       lastSyncedAt: new Date(),
       fileModifiedAt: folderModifiedAt(folderAbs, ref, disk.files),
-      // A folder with no tracked file may have become (or stopped being) a wrapper of nested changes.
+      // A folder with no tracked file may have become (or stopped being) a wrapper of nested
+      // changes.
       ...(disk.files.size === 0 ? { parsed: await parsedOf(folderAbs, ref, {}) } : {}),
     });
   }
@@ -198,7 +218,11 @@ async function reconcileWrite(
     updatedAt: now,
     deletedAt: null,
     ...(becameArchived
-      ? { status: "archived" as const, statusChangedAt: now, statusChangedBy: "specsync (archived on disk)" }
+      ? {
+          status: "archived" as const,
+          statusChangedAt: now,
+          statusChangedBy: "specsync (archived on disk)",
+        }
       : {}),
   };
   const histories = historiesOf(plan, done, flushError, before, conflict);
@@ -223,12 +247,18 @@ function publishReconcile(
   const historyId = o.historyIds[0];
   const about = { projectId: project.id, specId, name: ref.name };
   if (done.conflicts.length) {
-    ctx.events.publish({ type: "conflict_detected", ...about, direction: "fs_to_db" }, historyId ?? null);
+    ctx.events.publish(
+      { type: "conflict_detected", ...about, direction: "fs_to_db" },
+      historyId ?? null,
+    );
   }
   if (announce) ctx.events.publish({ type: "spec_changed", ...about }, historyId ?? null);
   if (flushError) {
     const last = o.historyIds[o.historyIds.length - 1] ?? null;
-    ctx.events.publish({ type: "sync_failed", ...about, direction: "db_to_fs", error: flushError }, last);
+    ctx.events.publish(
+      { type: "sync_failed", ...about, direction: "db_to_fs", error: flushError },
+      last,
+    );
   }
   return {
     specId,
@@ -242,7 +272,9 @@ function publishReconcile(
   };
 }
 
-/** The folder is gone: a move (archive) if the change reappears under archive/, else a soft delete. */
+/**
+ * The folder is gone: a move (archive) if the change reappears under archive/, else a soft delete.
+ */
 async function folderGone(
   ctx: SyncContext,
   project: ProjectRow,
@@ -253,16 +285,30 @@ async function folderGone(
   announce: boolean,
 ): Promise<SyncOutcome> {
   const isActiveChange = ref.kind === "change" && !ref.archived;
-  const found = isActiveChange && row && !row.deletedAt ? findArchivedFolder(openspecDir(project), ref.name) : null;
+  const found =
+    isActiveChange && row && !row.deletedAt
+      ? findArchivedFolder(openspecDir(project), ref.name)
+      : null;
   const next = planVanished(row, ref.path, found);
   if (next.kind === "moved") return reconcileLocked(ctx, project, next.to, trigger, announce);
   if (next.kind === "noop" || !row) return noop(ref, row?.id ?? null);
   const historyId = await softDelete(ctx, project, ref, row, trigger, started);
   if (announce) {
-    ctx.events.publish({ type: "spec_changed", projectId: project.id, specId: row.id, name: ref.name }, historyId);
+    ctx.events.publish(
+      { type: "spec_changed", projectId: project.id, specId: row.id, name: ref.name },
+      historyId,
+    );
   }
   const filesChanged = Object.keys(row.contentHashes);
-  return { specId: row.id, name: ref.name, path: ref.path, action: "deleted", success: true, filesChanged, historyId };
+  return {
+    specId: row.id,
+    name: ref.name,
+    path: ref.path,
+    action: "deleted",
+    success: true,
+    filesChanged,
+    historyId,
+  };
 }
 
 /** Record a failed folder (row and history) and announce it. */
@@ -274,19 +320,45 @@ export async function fail(ctx: SyncContext, f: FailureRecord): Promise<SyncOutc
     historyId ?? null,
   );
   const ids = historyId ? { historyId } : {};
-  return { specId, name: ref.name, path: ref.path, action: "failed", success: false, error, filesChanged: [], ...ids };
+  return {
+    specId,
+    name: ref.name,
+    path: ref.path,
+    action: "failed",
+    success: false,
+    error,
+    filesChanged: [],
+    ...ids,
+  };
 }
 
 /** Sync one folder (relative to `openspec/`) in both directions, under its lock. */
-export function syncPath(ctx: SyncContext, project: ProjectRow, relPath: string, trigger: SyncTrigger): Promise<SyncOutcome> {
+export function syncPath(
+  ctx: SyncContext,
+  project: ProjectRow,
+  relPath: string,
+  trigger: SyncTrigger,
+): Promise<SyncOutcome> {
   const ref = classifyFolder(relPath);
   if (ref) return syncLocked(ctx, project, ref, trigger);
   const error = `${relPath} is not a change or spec folder`;
-  return Promise.resolve({ specId: null, name: relPath, path: relPath, action: "failed", success: false, error, filesChanged: [] });
+  return Promise.resolve({
+    specId: null,
+    name: relPath,
+    path: relPath,
+    action: "failed",
+    success: false,
+    error,
+    filesChanged: [],
+  });
 }
 
 /** Sync a row's folder (by row id, deleted rows too) in both directions, ignoring any schedule. */
-export async function syncSpec(ctx: SyncContext, specId: string, trigger: SyncTrigger): Promise<SyncOutcome> {
+export async function syncSpec(
+  ctx: SyncContext,
+  specId: string,
+  trigger: SyncTrigger,
+): Promise<SyncOutcome> {
   const row = await getRow(ctx, specId, true);
   return syncPath(ctx, await getProject(ctx, row.projectId), row.path, trigger);
 }

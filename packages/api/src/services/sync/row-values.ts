@@ -39,13 +39,25 @@ export async function parsedOf(folderAbs: string, ref: FolderRef, files: FileMap
 }
 
 /** Record nested change folders (only possible when the folder has no tracked file of its own). */
-function withNested(folderAbs: string, ref: FolderRef, files: FileMap, parsed: ParsedDocument): ParsedDocument {
+function withNested(
+  folderAbs: string,
+  ref: FolderRef,
+  files: FileMap,
+  parsed: ParsedDocument,
+): ParsedDocument {
   if (ref.kind !== "change" || ref.archived || Object.keys(files).length) return parsed;
   const nested = findNestedChanges(path.dirname(folderAbs), path.basename(folderAbs));
   return nested ? { ...parsed, nested } : parsed;
 }
 
 /** What the stage of a newly imported folder is computed from (its status starts from it). */
-export function derivedStage(ref: FolderRef, values: { tasksTotal?: number; tasksCompleted?: number }) {
-  return { archived: ref.archived, tasksTotal: values.tasksTotal ?? 0, tasksCompleted: values.tasksCompleted ?? 0 };
+export function derivedStage(
+  ref: FolderRef,
+  values: { tasksTotal?: number; tasksCompleted?: number },
+) {
+  return {
+    archived: ref.archived,
+    tasksTotal: values.tasksTotal ?? 0,
+    tasksCompleted: values.tasksCompleted ?? 0,
+  };
 }

@@ -40,11 +40,11 @@ const syncStateColumns = {
   statFingerprint: openspecSpecs.statFingerprint,
   lastSyncedAt: openspecSpecs.lastSyncedAt,
   /** Tracked files at the last sync: what the fingerprint check stats. */
-  files: sql<
-    string[]
-  >`(select coalesce(jsonb_agg(k), '[]'::jsonb) from jsonb_object_keys(${openspecSpecs.fileStats}) k)`,
+  files: sql<string[]>`(select coalesce(jsonb_agg(k), '[]'::jsonb)
+    from jsonb_object_keys(${openspecSpecs.fileStats}) k)`,
   /** Something to do even if no file changed: a pending flush, an error to clear. */
-  dirty: sql<boolean>`(jsonb_array_length(${openspecSpecs.pendingFiles}) > 0 or ${openspecSpecs.syncError} is not null)`,
+  dirty: sql<boolean>`(jsonb_array_length(${openspecSpecs.pendingFiles}) > 0
+    or ${openspecSpecs.syncError} is not null)`,
 };
 
 export const openspecDir = (project: ProjectRow) => path.join(project.rootPath, "openspec");
@@ -59,7 +59,9 @@ function sameValue(v: unknown, cur: unknown): boolean {
   return v === cur;
 }
 
-/** The entries of `values` that differ from `row`: unchanged content is not re-sent or re-indexed. */
+/**
+ * The entries of `values` that differ from `row`: unchanged content is not re-sent or re-indexed.
+ */
 export function changedValues<T extends object>(values: T, row: object): Partial<T> {
   const out: Record<string, unknown> = {};
   const current = row as Record<string, unknown>;
@@ -69,7 +71,11 @@ export function changedValues<T extends object>(values: T, row: object): Partial
 
 // ------------------------------------------------------------------ projects and locks
 
-export async function ensureProject(ctx: SyncContext, rootPath: string, name?: string): Promise<ProjectRow> {
+export async function ensureProject(
+  ctx: SyncContext,
+  rootPath: string,
+  name?: string,
+): Promise<ProjectRow> {
   const root = path.resolve(rootPath);
   await ctx.db
     .insert(projects)
@@ -97,7 +103,11 @@ export async function lockKeyOfRow(ctx: SyncContext, id: string): Promise<string
   const cached = ctx.rowKeys.get(id);
   if (cached) return cached;
   const [row] = await ctx.db
-    .select({ projectId: openspecSpecs.projectId, kind: openspecSpecs.kind, name: openspecSpecs.name })
+    .select({
+      projectId: openspecSpecs.projectId,
+      kind: openspecSpecs.kind,
+      name: openspecSpecs.name,
+    })
     .from(openspecSpecs)
     .where(eq(openspecSpecs.id, id));
   if (!row) throw new SpecsyncError("NOT_FOUND", `spec ${id} not found`);
@@ -109,19 +119,31 @@ export async function lockKeyOfRow(ctx: SyncContext, id: string): Promise<string
 
 // ------------------------------------------------------------------ reading rows
 
-export async function getRow(ctx: SyncContext, id: string, includeDeleted = false): Promise<SpecRow> {
+export async function getRow(
+  ctx: SyncContext,
+  id: string,
+  includeDeleted = false,
+): Promise<SpecRow> {
   const [row] = await ctx.db.select(rowColumns).from(openspecSpecs).where(eq(openspecSpecs.id, id));
-  if (!row || (!includeDeleted && row.deletedAt)) throw new SpecsyncError("NOT_FOUND", `spec ${id} not found`);
+  if (!row || (!includeDeleted && row.deletedAt))
+    throw new SpecsyncError("NOT_FOUND", `spec ${id} not found`);
   return row;
 }
 
 /** The row an edit works on: everything but the parsed structure. */
 export async function editRow(ctx: SyncContext, id: string): Promise<EditRow | undefined> {
-  const [row] = await ctx.db.select(editColumns).from(openspecSpecs).where(eq(openspecSpecs.id, id));
+  const [row] = await ctx.db
+    .select(editColumns)
+    .from(openspecSpecs)
+    .where(eq(openspecSpecs.id, id));
   return row;
 }
 
-export async function rowByPath(ctx: SyncContext, projectId: string, relPath: string): Promise<EditRow | undefined> {
+export async function rowByPath(
+  ctx: SyncContext,
+  projectId: string,
+  relPath: string,
+): Promise<EditRow | undefined> {
   const [row] = await ctx.db
     .select(editColumns)
     .from(openspecSpecs)
@@ -129,13 +151,23 @@ export async function rowByPath(ctx: SyncContext, projectId: string, relPath: st
   return row;
 }
 
-/** A row of the same change whose folder is gone: the source of a move (archive, un-archive, date). */
-export async function movedRow(ctx: SyncContext, project: ProjectRow, ref: FolderRef): Promise<EditRow | undefined> {
+/**
+ * A row of the same change whose folder is gone: the source of a move (archive, un-archive, date).
+ */
+export async function movedRow(
+  ctx: SyncContext,
+  project: ProjectRow,
+  ref: FolderRef,
+): Promise<EditRow | undefined> {
   const rows = await ctx.db
     .select(editColumns)
     .from(openspecSpecs)
     .where(
-      and(eq(openspecSpecs.projectId, project.id), eq(openspecSpecs.kind, ref.kind), eq(openspecSpecs.name, ref.name)),
+      and(
+        eq(openspecSpecs.projectId, project.id),
+        eq(openspecSpecs.kind, ref.kind),
+        eq(openspecSpecs.name, ref.name),
+      ),
     );
   const dir = openspecDir(project);
   const candidates = rows
@@ -152,11 +184,17 @@ export async function movedRow(ctx: SyncContext, project: ProjectRow, ref: Folde
 
 /** The sync state of every row of a project (what bulk reconciles start from). */
 export function syncStateRows(ctx: SyncContext, projectId: string): Promise<SyncStateRow[]> {
-  return ctx.db.select(syncStateColumns).from(openspecSpecs).where(eq(openspecSpecs.projectId, projectId));
+  return ctx.db
+    .select(syncStateColumns)
+    .from(openspecSpecs)
+    .where(eq(openspecSpecs.projectId, projectId));
 }
 
 /** Path and deletion of every row of a project: all a listing check needs. */
-export function rowPaths(ctx: SyncContext, projectId: string): Promise<{ path: string; deletedAt: Date | null }[]> {
+export function rowPaths(
+  ctx: SyncContext,
+  projectId: string,
+): Promise<{ path: string; deletedAt: Date | null }[]> {
   return ctx.db
     .select({ path: openspecSpecs.path, deletedAt: openspecSpecs.deletedAt })
     .from(openspecSpecs)
@@ -164,7 +202,12 @@ export function rowPaths(ctx: SyncContext, projectId: string): Promise<{ path: s
 }
 
 /** Rows of a project not synced since `before` (never-synced first). */
-export async function staleRows(ctx: SyncContext, projectId: string, before: Date, limit: number): Promise<SyncStateRow[]> {
+export async function staleRows(
+  ctx: SyncContext,
+  projectId: string,
+  before: Date,
+  limit: number,
+): Promise<SyncStateRow[]> {
   const lastSeen = sql`greatest(${openspecSpecs.lastSyncedAt}, ${syncChecks.checkedAt})`;
   // Pick the ids first (a narrow sort), then read the state of just those: the state includes a
   // per-row JSON expression that would otherwise be computed for every stale row, on every batch.
@@ -183,7 +226,10 @@ export async function staleRows(ctx: SyncContext, projectId: string, before: Dat
     .limit(limit);
   if (due.length === 0) return [];
   const ids = due.map((d) => d.id);
-  const rows = await ctx.db.select(syncStateColumns).from(openspecSpecs).where(inArray(openspecSpecs.id, ids));
+  const rows = await ctx.db
+    .select(syncStateColumns)
+    .from(openspecSpecs)
+    .where(inArray(openspecSpecs.id, ids));
   const order = new Map(ids.map((id, i) => [id, i]));
   return rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
 }
@@ -194,14 +240,18 @@ export async function staleRows(ctx: SyncContext, projectId: string, before: Dat
 export async function markChecked(ctx: SyncContext, ids: readonly string[]): Promise<void> {
   for (const part of chunk([...ids], 5000)) {
     await ctx.db.execute(
-      sql`insert into ${syncChecks} (spec_id, checked_at) select unnest(${`{${part.join(",")}}`}::uuid[]), now()
+      sql`insert into ${syncChecks} (spec_id, checked_at)
+          select unnest(${`{${part.join(",")}}`}::uuid[]), now()
           on conflict (spec_id) do update set checked_at = excluded.checked_at`,
     );
   }
 }
 
 export async function markFullSync(ctx: SyncContext, projectId: string): Promise<void> {
-  await ctx.db.update(projects).set({ lastFullSyncAt: new Date() }).where(eq(projects.id, projectId));
+  await ctx.db
+    .update(projects)
+    .set({ lastFullSyncAt: new Date() })
+    .where(eq(projects.id, projectId));
 }
 
 export async function updateRow(
@@ -224,13 +274,18 @@ export type ReconcileWrite = {
   values: PgUpdateSetSource<typeof openspecSpecs>;
   histories: readonly PlannedHistory[];
   trigger: SyncTrigger;
-  /** A conflict found now: the row links it to the history entry that keeps the database version. */
+  /**
+   * A conflict found now: the row links it to the history entry that keeps the database version.
+   */
   conflict: OpenConflict | null;
   started: number;
 };
 
 /** Write a reconcile's row and history in one transaction; returns the row id and history ids. */
-export async function saveReconcile(ctx: SyncContext, w: ReconcileWrite): Promise<{ specId: string; historyIds: number[] }> {
+export async function saveReconcile(
+  ctx: SyncContext,
+  w: ReconcileWrite,
+): Promise<{ specId: string; historyIds: number[] }> {
   const historyRow = (h: PlannedHistory, specId: string) => ({
     ...h,
     trigger: w.trigger,
@@ -242,19 +297,29 @@ export async function saveReconcile(ctx: SyncContext, w: ReconcileWrite): Promis
   return ctx.db.transaction(async (tx) => {
     const { row } = w;
     if (row && !w.conflict) {
-      // The usual case: the row update and its history rows do not depend on each other, so they are
+      // The usual case: the row update and its history rows do not depend on each other, so they
+      // are
       // pipelined on the transaction's connection (one round trip instead of one per statement).
       const [, ...inserted] = await Promise.all([
-        tx.update(openspecSpecs).set(changedValues(w.values, row)).where(eq(openspecSpecs.id, row.id)),
+        tx
+          .update(openspecSpecs)
+          .set(changedValues(w.values, row))
+          .where(eq(openspecSpecs.id, row.id)),
         ...w.histories.map((h) =>
           tx.insert(syncHistory).values(historyRow(h, row.id)).returning({ id: syncHistory.id }),
         ),
       ]);
-      return { specId: row.id, historyIds: (inserted as { id: number }[][]).flatMap((r) => r.map((x) => x.id)) };
+      return {
+        specId: row.id,
+        historyIds: (inserted as { id: number }[][]).flatMap((r) => r.map((x) => x.id)),
+      };
     }
     let id: string;
     if (row) {
-      await tx.update(openspecSpecs).set(changedValues(w.values, row)).where(eq(openspecSpecs.id, row.id));
+      await tx
+        .update(openspecSpecs)
+        .set(changedValues(w.values, row))
+        .where(eq(openspecSpecs.id, row.id));
       id = row.id;
     } else {
       const values = w.values as Record<string, unknown>;
@@ -274,7 +339,10 @@ export async function saveReconcile(ctx: SyncContext, w: ReconcileWrite): Promis
     }
     const ids: number[] = [];
     for (const h of w.histories) {
-      const [r] = await tx.insert(syncHistory).values(historyRow(h, id)).returning({ id: syncHistory.id });
+      const [r] = await tx
+        .insert(syncHistory)
+        .values(historyRow(h, id))
+        .returning({ id: syncHistory.id });
       if (r) ids.push(r.id);
     }
     if (w.conflict) {
@@ -285,7 +353,10 @@ export async function saveReconcile(ctx: SyncContext, w: ReconcileWrite): Promis
   });
 }
 
-/** Brand-new rows in one multi-row INSERT, with their `created` history; rows already there are skipped. */
+/**
+ * Brand-new rows in one multi-row INSERT, with their `created` history; rows already there are
+ * skipped.
+ */
 export async function insertNewRows(
   ctx: SyncContext,
   project: ProjectRow,
@@ -316,12 +387,19 @@ export async function insertNewRows(
       durationMs: Date.now() - started,
     }));
     const ids = histories.length
-      ? await tx.insert(syncHistory).values(histories).returning({ id: syncHistory.id, specId: syncHistory.specId })
+      ? await tx
+          .insert(syncHistory)
+          .values(histories)
+          .returning({ id: syncHistory.id, specId: syncHistory.specId })
       : [];
     const historyOf = new Map(ids.map((h) => [h.specId, h.id]));
     const out = new Map<string, { id: string; files: string[]; historyId: number | undefined }>();
     for (const r of inserted) {
-      out.set(r.path, { id: r.id, files: Object.keys(r.contentHashes), historyId: historyOf.get(r.id) });
+      out.set(r.path, {
+        id: r.id,
+        files: Object.keys(r.contentHashes),
+        historyId: historyOf.get(r.id),
+      });
     }
     return out;
   });
@@ -366,7 +444,10 @@ export type FailureRecord = {
  * Record a failed sync on the row (created if missing: a folder we cannot read still shows up,
  * with its error) and in history. Never throws: a database that is down is logged.
  */
-export async function recordFailure(ctx: SyncContext, f: FailureRecord): Promise<{ specId: string | null; historyId?: number }> {
+export async function recordFailure(
+  ctx: SyncContext,
+  f: FailureRecord,
+): Promise<{ specId: string | null; historyId?: number }> {
   let specId = f.row?.id ?? null;
   try {
     if (f.row) {
@@ -406,7 +487,10 @@ export async function recordFailure(ctx: SyncContext, f: FailureRecord): Promise
     });
     return { specId, historyId: h.id };
   } catch (dbErr) {
-    ctx.log?.(`could not record sync failure of ${f.ref.path}: ${errorMessage(dbErr)} (original error: ${f.error})`);
+    ctx.log?.(
+      `could not record sync failure of ${f.ref.path}: ${errorMessage(dbErr)} ` +
+        `(original error: ${f.error})`,
+    );
     return { specId };
   }
 }

@@ -52,14 +52,20 @@ export type SyncContext = SyncServiceOptions & {
   mutex: KeyedMutex;
   /** Projects never change their root, so they are cached (the edit path needs one per call). */
   projects: Map<string, ProjectRow>;
-  /** A row's project, kind and name never change (a move keeps the name): its lock key is cached. */
+  /**
+   * A row's project, kind and name never change (a move keeps the name): its lock key is cached.
+   */
   rowKeys: Map<string, string>;
 };
 
-/** A tracked file as read from disk; `content` is absent when its stat matched and it was not read. */
+/**
+ * A tracked file as read from disk; `content` is absent when its stat matched and it was not read.
+ */
 export type DiskFile = { hash: string; content?: string; stat: Stats };
 
-/** `trusted`: no symlinks, no directories off the tracked paths: a folder fingerprint covers it all. */
+/**
+ * `trusted`: no symlinks, no directories off the tracked paths: a folder fingerprint covers it all.
+ */
 export type DiskRead = {
   files: Map<string, DiskFile>;
   error: string | null;
