@@ -111,12 +111,7 @@ async function reconcileLocked(
     if (disk.error) return await fail(ctx, { ...failure, row, error: disk.error });
     const tempsLeft = await clearTempFiles(ctx, folderAbs, ref, disk.temps);
     // plan
-    const before: RowBefore = {
-      exists: !!row,
-      deleted: !!row?.deletedAt,
-      moved: arrival.moved,
-      archivedNow: ref.archived,
-    };
+    const before = rowBefore(row, arrival.moved, ref);
     const dbFiles = row ? filesOfRow(row) : {};
     const plan = planFolder(disk.files, row && { ...row, files: dbFiles });
     if (row && isSettled(plan, before))
@@ -127,28 +122,23 @@ async function reconcileLocked(
     // store
     const folder = { folderAbs, ref, disk, tempsLeft };
     const write = await reconcileWrite(folder, row, plan, done, flush.error, before);
-    const { specId, historyIds } = await saveReconcile(ctx, {
-      ...write,
-      project,
-      ref,
-      row,
-      trigger,
-      started,
-    });
+    const saved = await saveReconcile(ctx, { ...write, project, ref, row, trigger, started });
     // publish
-    const outcome = {
-      ref,
-      specId,
-      historyIds,
-      flushError: flush.error,
+    const result = {
+      ...saved,
       done,
+      flushError: flush.error,
       action: actionOf(done.conflicts, before),
     };
-    return publishReconcile(ctx, project, outcome, announce);
+    return publishReconcile(ctx, project, ref, result, announce);
   } catch (err) {
     const outcome = await fail(ctx, { ...failure, row, error: errorMessage(err) });
     return isDatabaseUnavailable(err) ? { ...outcome, retryable: true } : outcome;
   }
+}
+
+function rowBefore(row: EditRow | undefined, moved: boolean, ref: FolderRef): RowBefore {
+  return { exists: !!row, deleted: !!row?.deletedAt, moved, archivedNow: ref.archived };
 }
 
 /** A folder with no live row here may be a moved one: it takes over the row it was moved from. */
@@ -233,8 +223,8 @@ async function reconcileWrite(
 function publishReconcile(
   ctx: SyncContext,
   project: ProjectRow,
+  ref: FolderRef,
   o: {
-    ref: FolderRef;
     specId: string;
     historyIds: number[];
     flushError: string | null;
@@ -243,7 +233,7 @@ function publishReconcile(
   },
   announce: boolean,
 ): SyncOutcome {
-  const { ref, specId, flushError, done } = o;
+  const { specId, flushError, done } = o;
   const historyId = o.historyIds[0];
   const about = { projectId: project.id, specId, name: ref.name };
   if (done.conflicts.length) {
