@@ -178,6 +178,22 @@ describeEachDb("OpenSpecSyncService", (db) => {
     expect((await change()).proposalContent).toBe(edited + "\nDisk edit.\n");
   });
 
+  it("a save that finds the file changed on disk records the import under the save's trigger", async () => {
+    const { services, root, change, history } = await setup();
+    const row = await change();
+    write(root, "changes/add-demo/proposal.md", row.proposalContent + "\nDisk edit.\n");
+    const save = { id: row.id, file: "proposal.md", content: "mine", baseHash: row.contentHashes["proposal.md"] ?? null };
+    await expect(services.sync.writeFile(save)).rejects.toMatchObject({ code: "CONFLICT" });
+    const [imported] = await history(row.id);
+    expect(imported).toMatchObject({ direction: "fs_to_db", action: "updated", trigger: "user_edit", filesChanged: ["proposal.md"] });
+    // A restore that meets a changed file is recorded as part of the restore.
+    write(root, "changes/add-demo/proposal.md", "again\n");
+    const current = await change();
+    const restore = { ...save, baseHash: current.contentHashes["proposal.md"] ?? null, trigger: "restore" as const };
+    await expect(services.sync.writeFile(restore)).rejects.toMatchObject({ code: "CONFLICT" });
+    expect((await history(row.id))[0]).toMatchObject({ direction: "fs_to_db", trigger: "restore" });
+  });
+
   it("writeFile: a disk save racing into the instant before the rename is kept in history", async () => {
     let race: (() => void) | null = null;
     const services = createServices(db().database, { writeHooks: { beforeRename: () => race?.() } });

@@ -1,12 +1,13 @@
-import { statSync, watch as watchDir, type FSWatcher as DirWatcher } from "node:fs";
+import { watch as watchDir, type FSWatcher as DirWatcher } from "node:fs";
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import type { ProjectRow } from "@specsync/db";
 import { SYNC_DEFAULTS } from "@specsync/settings";
 import { errorMessage } from "../utils/errors";
 import { TEMP_FILE_PATTERN } from "../utils/fs/atomic-write";
-import { CHANGE_FILES, classifyFolder, listTrackedFiles, SPEC_FILE } from "../utils/fs/scan-workspace";
+import { CHANGE_FILES, SPEC_FILE } from "../utils/fs/scan-workspace";
 import type { OpenSpecSyncService, SyncOutcome } from "./openspec-sync-service";
+import { settleFingerprint } from "./sync/disk";
 
 export type WatcherState = "starting" | "watching" | "polling" | "restarting" | "stopped" | "failed";
 
@@ -294,7 +295,7 @@ export class FileWatcherService {
    * chokidar drops a second `change` of the same path within 50 ms (its throttle), so a save right
    * after another one can go unreported. Look once more after that window; a cheap stat comparison.
    */
-  private verifyLater(job: Job & { kind: "folder" }, fingerprint: string): void {
+  private verifyLater(job: Job & { kind: "folder" }, fingerprint: string | null): void {
     const timer = setTimeout(() => {
       this.verifiers.delete(timer);
       const { folder } = job;
@@ -304,21 +305,9 @@ export class FileWatcherService {
     this.verifiers.add(timer);
   }
 
-  /** Size, mtime and inode of a folder's tracked files: equal fingerprints mean nothing moved meanwhile. */
-  private fingerprint(folder: string): string {
-    const ref = classifyFolder(folder);
-    if (!ref) return "";
-    const abs = path.join(this.openspecDir, folder);
-    try {
-      return listTrackedFiles(abs, ref.kind)
-        .map((f) => {
-          const s = statSync(path.join(abs, f));
-          return `${f}:${s.size}:${s.mtimeMs}:${s.ino}`;
-        })
-        .join("|");
-    } catch {
-      return "gone";
-    }
+  /** The folder's stat fingerprint (sync/disk.ts): equal fingerprints mean nothing moved meanwhile. */
+  private fingerprint(folder: string): string | null {
+    return settleFingerprint(this.openspecDir, folder);
   }
 
   private onError(err: NodeJS.ErrnoException): void {

@@ -1,0 +1,391 @@
+/**
+ * People's edits: a save (database first, then an immediate flush), conflict resolution, restore.
+ */
+import { existsSync, statSync } from "node:fs";
+import { and, eq, openspecSpecs, sql, type ProjectRow, type SpecRow } from "@specsync/db";
+import {
+  MAX_CONTENT_BYTES,
+  type ConflictDetails,
+  type ConflictResolution,
+  type OpenConflict,
+  type SyncTrigger,
+} from "@specsync/validators";
+import { errorMessage, SpecsyncError } from "../../utils/errors";
+import { resolveInside } from "../../utils/fs/safe-path";
+import { isTrackedFile } from "../../utils/fs/scan-workspace";
+import { sha256 } from "../../utils/hash";
+import { deriveFieldsOffThread } from "../parse-pool";
+import { contentColumns, filesOfRow, hashFiles, type FileMap } from "../spec-files";
+import { readCurrent, readDisk, statOf } from "./disk";
+import { writeGuarded } from "./flush";
+import { compareFiles } from "./plan";
+import { folderOfRow, reconcileFolder, syncSpec } from "./reconcile";
+import {
+  changedValues,
+  editRow,
+  getProject,
+  getRow,
+  lockKeyOfRow,
+  openspecDir,
+  updateRow,
+} from "./store";
+import type { DiskFile, EditRow, FileStatus, SyncContext, SyncOutcome } from "./types";
+
+export type WriteInput = {
+  id: string;
+  file: string;
+  content: string;
+  baseHash: string | null;
+  actor?: string | undefined;
+  /** What asked for the write: a person's save (default), a restore, a conflict resolution. */
+  trigger?: SyncTrigger;
+};
+export type WriteResult = {
+  row: Pick<SpecRow, "id" | "contentHashes">;
+  hash: string;
+  historyId: number | null;
+};
+
+/** Bad input is refused before anything is touched. */
+function checkInput(input: WriteInput, row: EditRow): void {
+  const bytes = Buffer.byteLength(input.content, "utf8");
+  if (bytes > MAX_CONTENT_BYTES) {
+    throw new SpecsyncError(
+      "PAYLOAD_TOO_LARGE",
+      `content is ${bytes} bytes; the limit is ${MAX_CONTENT_BYTES}`,
+    );
+  }
+  if (input.content.includes("\0"))
+    throw new SpecsyncError("BAD_REQUEST", "content must be text: it contains a NUL byte");
+  if (!isTrackedFile(row.kind, input.file)) {
+    throw new SpecsyncError(
+      "BAD_REQUEST",
+      `${input.file} is not an editable file of a ${row.kind} (proposal.md, tasks.md, design.md, ` +
+        ".openspec.yaml, specs/<capability>/spec.md; spec.md for specs)",
+    );
+  }
+}
+
+/**
+ * Write one file: database first (compare-and-set on the editor's base hash), then an immediate
+ * atomic flush. A stale base or a file changed on disk since the last sync is a CONFLICT.
+ */
+export async function writeFile(ctx: SyncContext, input: WriteInput): Promise<WriteResult> {
+  const key = await lockKeyOfRow(ctx, input.id);
+  return ctx.mutex.run(key, () => writeLocked(ctx, input));
+}
+
+async function writeLocked(ctx: SyncContext, input: WriteInput): Promise<WriteResult> {
+  const started = Date.now();
+  const trigger = input.trigger ?? "user_edit";
+  const row = await editRow(ctx, input.id);
+  if (!row || row.deletedAt) throw new SpecsyncError("NOT_FOUND", `spec ${input.id} not found`);
+  const project = await getProject(ctx, row.projectId);
+  checkInput(input, row);
+  const root = openspecDir(project);
+  const abs = resolveInside(root, `${row.path}/${input.file}`);
+  // What the save found is imported under the save's own trigger: it is why this sync ran.
+  const importDisk = () => reconcileFolder(ctx, project, folderOfRow(row), trigger);
+  if (!existsSync(resolveInside(root, row.path))) {
+    // Deleted or moved on disk since the last sync: writing would resurrect a one-file folder.
+    await importDisk();
+    const message = `the folder ${row.path} was moved or deleted on disk; reload and try again`;
+    throw new SpecsyncError("CONFLICT", message, { currentHash: null });
+  }
+  const dbFiles = filesOfRow(row);
+  const currentHash = row.contentHashes[input.file] ?? null;
+  if (input.baseHash !== currentHash) {
+    const currentContent = dbFiles[input.file] ?? null;
+    throw new SpecsyncError("CONFLICT", `${input.file} was changed since you loaded it`, {
+      currentContent,
+      currentHash,
+    });
+  }
+  // The file on disk must still be what we last synced; otherwise import it first (the file wins).
+  const disk = readCurrent(abs, root);
+  const baseHash = row.baseHashes[input.file] ?? null;
+  if ((disk?.hash ?? null) !== baseHash) {
+    await importDisk();
+    const message = `${input.file} was changed on disk; the disk version has been loaded`;
+    throw new SpecsyncError("CONFLICT", message, {
+      currentContent: disk?.content ?? null,
+      currentHash: disk?.hash ?? null,
+    });
+  }
+  const hash = sha256(input.content);
+  if (hash === currentHash && hash === (disk?.hash ?? null)) return { row, hash, historyId: null };
+  const edit = { ctx, project, row, input, trigger, started, abs, root };
+  const contentHashes = await saveEdit(edit, dbFiles, currentHash);
+  const replaced = await flushEdit(edit, disk?.content ?? null, contentHashes, importDisk);
+  return recordEdit(edit, hash, replaced);
+}
+
+type Edit = {
+  ctx: SyncContext;
+  project: ProjectRow;
+  row: EditRow;
+  input: WriteInput;
+  trigger: SyncTrigger;
+  started: number;
+  abs: string;
+  root: string;
+};
+
+/**
+ * 1. Database first, compare-and-set so two servers cannot both win the same base. Only changed
+ * columns are sent: unchanged content is not re-parsed, re-TOASTed or re-indexed.
+ */
+async function saveEdit(
+  e: Edit,
+  dbFiles: FileMap,
+  currentHash: string | null,
+): Promise<Record<string, string>> {
+  const { row, input } = e;
+  const files = { ...dbFiles, [input.file]: input.content };
+  const contentHashes = hashFiles(files);
+  const derived = await deriveFieldsOffThread(row.kind, row.name, files);
+  const pendingFiles = [...new Set([...row.pendingFiles, input.file])];
+  const values = { ...contentColumns(row.kind, files), ...derived, contentHashes, pendingFiles };
+  const updated = await e.ctx.db
+    .update(openspecSpecs)
+    .set({ ...changedValues(values, row), dbModifiedAt: new Date(), updatedAt: new Date() })
+    .where(
+      and(
+        eq(openspecSpecs.id, row.id),
+        sql`(${openspecSpecs.contentHashes} ->> ${input.file}) is not distinct from ${currentHash}`,
+      ),
+    )
+    .returning({ id: openspecSpecs.id });
+  if (updated.length === 0) {
+    throw new SpecsyncError(
+      "CONFLICT",
+      `${input.file} was changed by someone else since you loaded it`,
+      { currentHash: null },
+    );
+  }
+  return contentHashes;
+}
+
+/**
+ * 2. Immediate atomic flush; the file is re-checked right before the rename replaces it. Returns
+ * the bytes it replaced. A failed write leaves the edit in the database, pending.
+ */
+async function flushEdit(
+  e: Edit,
+  onDisk: string | null,
+  contentHashes: Record<string, string>,
+  importDisk: () => Promise<SyncOutcome>,
+): Promise<string | null> {
+  const { ctx, row, input } = e;
+  const baseHash = row.baseHashes[input.file] ?? null;
+  try {
+    const written = await writeGuarded(ctx, e.abs, input.content, baseHash, e.root);
+    // A write that slipped in between the check and the rename: its bytes go to history, not
+    // nowhere.
+    return written.replacedHash !== baseHash ? written.replaced : onDisk;
+  } catch (err) {
+    if (err instanceof SpecsyncError && err.code === "CONFLICT") {
+      // The file wins; our edit goes to history through the regular conflict path.
+      await importDisk();
+      throw err;
+    }
+    const error = `could not write ${input.file}: ${errorMessage(err)}`;
+    await updateRow(ctx, row.id, { syncError: error });
+    const h = await ctx.history.record({
+      ...historyOf(e),
+      action: "failed",
+      success: false,
+      error,
+    });
+    const about = { projectId: row.projectId, specId: row.id, name: row.name };
+    ctx.events.publish({ type: "sync_failed", ...about, direction: "db_to_fs", error }, h.id);
+    // `kept`: the edit is the database's truth now (hash below); only the disk write is pending.
+    const message =
+      `${error}. Your edit is kept in the database and will be written when the file can be ` +
+      "written (sync this change to retry).";
+    throw new SpecsyncError("IO_ERROR", message, {
+      kept: true,
+      currentHash: contentHashes[input.file] ?? null,
+    });
+  }
+}
+
+const historyOf = (e: Edit) => ({
+  specId: e.row.id,
+  projectId: e.row.projectId,
+  name: e.row.name,
+  direction: "db_to_fs" as const,
+  trigger: e.trigger,
+  filesChanged: [e.input.file],
+  actor: e.input.actor ?? null,
+  durationMs: Date.now() - e.started,
+});
+
+/** 3. Bookkeeping and the history row are independent: on PostgreSQL they run side by side. */
+async function recordEdit(e: Edit, hash: string, replaced: string | null): Promise<WriteResult> {
+  const { ctx, row, input } = e;
+  const s = statSync(e.abs);
+  const bookkeeping = ctx.db
+    .update(openspecSpecs)
+    .set({
+      baseHashes: { ...row.baseHashes, [input.file]: hash },
+      fileStats: { ...row.fileStats, [input.file]: statOf(s) },
+      // just written: too recent to trust; the next bulk pass reads the folder once
+      statFingerprint: null,
+      fileModifiedAt: s.mtime,
+      pendingFiles: row.pendingFiles.filter((f) => f !== input.file),
+      syncError: null,
+      lastSyncedAt: new Date(),
+    })
+    .where(eq(openspecSpecs.id, row.id))
+    .returning({ id: openspecSpecs.id, contentHashes: openspecSpecs.contentHashes });
+  const history = ctx.history.record({
+    ...historyOf(e),
+    action: e.trigger === "restore" ? "restored" : "flushed",
+    success: true,
+    previousContent: { [input.file]: replaced },
+  });
+  const [[final], h] = await Promise.all([bookkeeping, history]);
+  if (!final) throw new SpecsyncError("NOT_FOUND", `spec ${row.id} not found`);
+  const about = { projectId: row.projectId, specId: row.id, name: row.name };
+  ctx.events.publish({ type: "spec_changed", ...about, direction: "db_to_fs" }, h.id);
+  return { row: final, hash, historyId: h.id };
+}
+
+// ------------------------------------------------------------------ conflicts and restore
+
+/** Per-file three-way state of a change, without changing anything. */
+export async function detectConflicts(
+  ctx: SyncContext,
+  specId: string,
+): Promise<{ files: FileStatus[]; openConflict: OpenConflict | null }> {
+  const row = await getRow(ctx, specId);
+  const dir = openspecDir(await getProject(ctx, row.projectId));
+  const folderAbs = resolveInside(dir, row.path);
+  const disk = existsSync(folderAbs)
+    ? readDisk(folderAbs, dir, folderOfRow(row), row)
+    : { files: new Map<string, DiskFile>(), error: null };
+  if (disk.error) throw new SpecsyncError("IO_ERROR", disk.error);
+  return { files: compareFiles(disk.files, row), openConflict: row.conflict };
+}
+
+/**
+ * Settle a conflict. `filesystem_wins` keeps the disk (already applied) and closes the conflict;
+ * `db_wins` writes the discarded database version back to the files.
+ */
+export async function resolveConflict(
+  ctx: SyncContext,
+  specId: string,
+  resolution: ConflictResolution,
+  actor?: string,
+): Promise<SyncOutcome> {
+  const before = await syncSpec(ctx, specId, "conflict_resolution");
+  const row = await getRow(ctx, specId);
+  const open = row.conflict;
+  if (!open) return before;
+  const started = Date.now();
+  const written = resolution === "db_wins" ? await writeKeptVersion(ctx, specId, open, actor) : [];
+  await updateRow(ctx, specId, { conflict: null });
+  const kept = open.historyId ? { keptVersionHistoryId: open.historyId } : {};
+  const details: ConflictDetails = {
+    files: open.files,
+    fsModifiedAt: open.fsModifiedAt,
+    dbModifiedAt: open.dbModifiedAt,
+    resolution,
+    automatic: false,
+    ...kept,
+  };
+  const h = await ctx.history.record({
+    specId,
+    projectId: row.projectId,
+    name: row.name,
+    direction: resolution === "db_wins" ? "db_to_fs" : "fs_to_db",
+    trigger: "conflict_resolution",
+    action: "conflict",
+    success: true,
+    filesChanged: written,
+    conflict: details,
+    actor: actor ?? null,
+    durationMs: Date.now() - started,
+  });
+  ctx.events.publish(
+    { type: "spec_changed", projectId: row.projectId, specId, name: row.name },
+    h.id,
+  );
+  return {
+    specId,
+    name: row.name,
+    path: row.path,
+    action: "conflict",
+    success: true,
+    filesChanged: written,
+    historyId: h.id,
+  };
+}
+
+/**
+ * `db_wins`: write back the database version the conflict kept in history. Returns the files
+ * written.
+ */
+async function writeKeptVersion(
+  ctx: SyncContext,
+  specId: string,
+  open: OpenConflict,
+  actor?: string,
+): Promise<string[]> {
+  if (!open.historyId) return [];
+  const kept = await ctx.history.get(open.historyId);
+  const written: string[] = [];
+  for (const file of open.files) {
+    const content = kept?.previousContent?.[file];
+    if (content === undefined || content === null) continue;
+    const baseHash = (await getRow(ctx, specId)).contentHashes[file] ?? null;
+    await writeFile(ctx, {
+      id: specId,
+      file,
+      content,
+      baseHash,
+      actor,
+      trigger: "conflict_resolution",
+    });
+    written.push(file);
+  }
+  return written;
+}
+
+/** Bring back a version kept in history: written to the database and flushed to the file. */
+export async function restore(
+  ctx: SyncContext,
+  historyId: number,
+  file: string | undefined,
+  actor?: string,
+): Promise<{ row: Pick<SpecRow, "id" | "contentHashes">; files: string[] }> {
+  const h = await ctx.history.get(historyId);
+  if (!h || !h.specId) {
+    throw new SpecsyncError(
+      "NOT_FOUND",
+      `history entry ${historyId} not found or its change no longer exists`,
+    );
+  }
+  const kept = h.previousContent ?? {};
+  const files = file ? [file] : Object.keys(kept);
+  if (files.length === 0)
+    throw new SpecsyncError("BAD_REQUEST", `history entry ${historyId} keeps no previous content`);
+  let row: Pick<SpecRow, "id" | "contentHashes"> = await getRow(ctx, h.specId);
+  for (const f of files) {
+    const content = kept[f];
+    if (content === undefined)
+      throw new SpecsyncError("NOT_FOUND", `history entry ${historyId} keeps no version of ${f}`);
+    if (content === null) {
+      throw new SpecsyncError(
+        "BAD_REQUEST",
+        `${f} did not exist in that version; delete it on disk to restore that state`,
+      );
+    }
+    const baseHash = row.contentHashes[f] ?? null;
+    row = (
+      await writeFile(ctx, { id: h.specId, file: f, content, baseHash, actor, trigger: "restore" })
+    ).row;
+  }
+  return { row, files };
+}

@@ -1,0 +1,63 @@
+/** What a row holds that comes from its folder: content, parsed fields, hashes, stats. */
+import path from "node:path";
+import type { ParsedDocument } from "@specsync/validators";
+import { findNestedChanges } from "../../utils/fs/change-folder";
+import type { FolderRef } from "../../utils/fs/scan-workspace";
+import { deriveFieldsOffThread } from "../parse-pool";
+import { contentColumns, hashFiles, type FileMap } from "../spec-files";
+import { fileStats, folderModifiedAt } from "./disk";
+import type { DiskFile } from "./types";
+
+/** Everything a row holds that comes from its folder's files (parsed off the event loop). */
+export async function folderValues(
+  folderAbs: string,
+  ref: FolderRef,
+  files: FileMap,
+  disk: ReadonlyMap<string, DiskFile>,
+  fingerprint: string | null,
+) {
+  const derived = await deriveFieldsOffThread(ref.kind, ref.name, files);
+  return {
+    ...contentColumns(ref.kind, files),
+    ...derived,
+    parsed: withNested(folderAbs, ref, files, derived.parsed),
+    name: ref.name,
+    path: ref.path,
+    archived: ref.archived,
+    archivedOn: ref.archivedOn,
+    contentHashes: hashFiles(files),
+    fileStats: fileStats(disk),
+    statFingerprint: fingerprint,
+    fileModifiedAt: folderModifiedAt(folderAbs, ref, disk),
+  };
+}
+
+/** The parsed structure of a folder (with its nested changes, if it only wraps some). */
+export async function parsedOf(folderAbs: string, ref: FolderRef, files: FileMap) {
+  const { parsed } = await deriveFieldsOffThread(ref.kind, ref.name, files);
+  return withNested(folderAbs, ref, files, parsed);
+}
+
+/** Record nested change folders (only possible when the folder has no tracked file of its own). */
+function withNested(
+  folderAbs: string,
+  ref: FolderRef,
+  files: FileMap,
+  parsed: ParsedDocument,
+): ParsedDocument {
+  if (ref.kind !== "change" || ref.archived || Object.keys(files).length) return parsed;
+  const nested = findNestedChanges(path.dirname(folderAbs), path.basename(folderAbs));
+  return nested ? { ...parsed, nested } : parsed;
+}
+
+/** What the stage of a newly imported folder is computed from (its status starts from it). */
+export function derivedStage(
+  ref: FolderRef,
+  values: { tasksTotal?: number; tasksCompleted?: number },
+) {
+  return {
+    archived: ref.archived,
+    tasksTotal: values.tasksTotal ?? 0,
+    tasksCompleted: values.tasksCompleted ?? 0,
+  };
+}

@@ -1,0 +1,496 @@
+/** The engine's rows and history: reads, the reconcile transaction, soft deletes, failures. */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import {
+  and,
+  eq,
+  inArray,
+  isNull,
+  openspecSpecs,
+  projects,
+  sql,
+  syncChecks,
+  syncHistory,
+  type NewSpecRow,
+  type ProjectRow,
+  type SpecRow,
+} from "@specsync/db";
+import { initialStatusFor, type OpenConflict, type SyncTrigger } from "@specsync/validators";
+import { getTableColumns } from "drizzle-orm";
+import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
+import { chunk } from "../../utils/concurrency";
+import { errorMessage, SpecsyncError } from "../../utils/errors";
+import type { FolderRef } from "../../utils/fs/scan-workspace";
+import { asidePath, pickMoveSource, type PlannedHistory } from "./plan";
+import { derivedStage } from "./row-values";
+import type { EditRow, SyncContext, SyncStateRow } from "./types";
+
+/** Every column but the search vector, which only SQL reads (and which is large). */
+const { search: _search, ...rowColumns } = getTableColumns(openspecSpecs);
+/** What an edit reads: everything but the parsed structure (recomputed from the files anyway). */
+const { parsed: _parsed, ...editColumns } = rowColumns;
+
+/** The columns a no-op check needs; anything more is read fresh, under the folder's lock. */
+const syncStateColumns = {
+  id: openspecSpecs.id,
+  path: openspecSpecs.path,
+  kind: openspecSpecs.kind,
+  name: openspecSpecs.name,
+  deletedAt: openspecSpecs.deletedAt,
+  statFingerprint: openspecSpecs.statFingerprint,
+  lastSyncedAt: openspecSpecs.lastSyncedAt,
+  /** Tracked files at the last sync: what the fingerprint check stats. */
+  files: sql<string[]>`(select coalesce(jsonb_agg(k), '[]'::jsonb)
+    from jsonb_object_keys(${openspecSpecs.fileStats}) k)`,
+  /** Something to do even if no file changed: a pending flush, an error to clear. */
+  dirty: sql<boolean>`(jsonb_array_length(${openspecSpecs.pendingFiles}) > 0
+    or ${openspecSpecs.syncError} is not null)`,
+};
+
+export const openspecDir = (project: ProjectRow) => path.join(project.rootPath, "openspec");
+
+/** Dates by their milliseconds (String(date) has whole seconds); JSON values deeply. */
+function sameValue(v: unknown, cur: unknown): boolean {
+  if (v instanceof Date || cur instanceof Date) {
+    const ms = (x: unknown) => (x instanceof Date ? x.getTime() : x);
+    return ms(v) === ms(cur);
+  }
+  if (typeof v === "object" && v !== null) return JSON.stringify(v) === JSON.stringify(cur);
+  return v === cur;
+}
+
+/**
+ * The entries of `values` that differ from `row`: unchanged content is not re-sent or re-indexed.
+ */
+export function changedValues<T extends object>(values: T, row: object): Partial<T> {
+  const out: Record<string, unknown> = {};
+  const current = row as Record<string, unknown>;
+  for (const [k, v] of Object.entries(values)) if (!sameValue(v, current[k])) out[k] = v;
+  return out as Partial<T>;
+}
+
+// ------------------------------------------------------------------ projects and locks
+
+export async function ensureProject(
+  ctx: SyncContext,
+  rootPath: string,
+  name?: string,
+): Promise<ProjectRow> {
+  const root = path.resolve(rootPath);
+  await ctx.db
+    .insert(projects)
+    .values({ rootPath: root, name: name ?? path.basename(root) })
+    .onConflictDoNothing({ target: projects.rootPath });
+  const [row] = await ctx.db.select().from(projects).where(eq(projects.rootPath, root));
+  if (!row) throw new SpecsyncError("NOT_FOUND", `project at ${root} not found`);
+  return row;
+}
+
+export async function getProject(ctx: SyncContext, id: string): Promise<ProjectRow> {
+  const cached = ctx.projects.get(id);
+  if (cached) return cached;
+  const [row] = await ctx.db.select().from(projects).where(eq(projects.id, id));
+  if (!row) throw new SpecsyncError("NOT_FOUND", `project ${id} not found`);
+  ctx.projects.set(id, row);
+  return row;
+}
+
+export function lockKey(projectId: string, ref: Pick<FolderRef, "kind" | "name">): string {
+  return `${projectId}:${ref.kind}:${ref.name}`;
+}
+
+export async function lockKeyOfRow(ctx: SyncContext, id: string): Promise<string> {
+  const cached = ctx.rowKeys.get(id);
+  if (cached) return cached;
+  const [row] = await ctx.db
+    .select({
+      projectId: openspecSpecs.projectId,
+      kind: openspecSpecs.kind,
+      name: openspecSpecs.name,
+    })
+    .from(openspecSpecs)
+    .where(eq(openspecSpecs.id, id));
+  if (!row) throw new SpecsyncError("NOT_FOUND", `spec ${id} not found`);
+  if (ctx.rowKeys.size >= 10_000) ctx.rowKeys.clear();
+  const key = lockKey(row.projectId, row);
+  ctx.rowKeys.set(id, key);
+  return key;
+}
+
+// ------------------------------------------------------------------ reading rows
+
+export async function getRow(
+  ctx: SyncContext,
+  id: string,
+  includeDeleted = false,
+): Promise<SpecRow> {
+  const [row] = await ctx.db.select(rowColumns).from(openspecSpecs).where(eq(openspecSpecs.id, id));
+  if (!row || (!includeDeleted && row.deletedAt))
+    throw new SpecsyncError("NOT_FOUND", `spec ${id} not found`);
+  return row;
+}
+
+/** The row an edit works on: everything but the parsed structure. */
+export async function editRow(ctx: SyncContext, id: string): Promise<EditRow | undefined> {
+  const [row] = await ctx.db
+    .select(editColumns)
+    .from(openspecSpecs)
+    .where(eq(openspecSpecs.id, id));
+  return row;
+}
+
+export async function rowByPath(
+  ctx: SyncContext,
+  projectId: string,
+  relPath: string,
+): Promise<EditRow | undefined> {
+  const [row] = await ctx.db
+    .select(editColumns)
+    .from(openspecSpecs)
+    .where(and(eq(openspecSpecs.projectId, projectId), eq(openspecSpecs.path, relPath)));
+  return row;
+}
+
+/**
+ * A row of the same change whose folder is gone: the source of a move (archive, un-archive, date).
+ */
+export async function movedRow(
+  ctx: SyncContext,
+  project: ProjectRow,
+  ref: FolderRef,
+): Promise<EditRow | undefined> {
+  const rows = await ctx.db
+    .select(editColumns)
+    .from(openspecSpecs)
+    .where(
+      and(
+        eq(openspecSpecs.projectId, project.id),
+        eq(openspecSpecs.kind, ref.kind),
+        eq(openspecSpecs.name, ref.name),
+      ),
+    );
+  const dir = openspecDir(project);
+  const candidates = rows
+    .filter((r) => r.path !== ref.path)
+    .map((row) => ({
+      row,
+      path: row.path,
+      gone: !existsSync(path.join(dir, row.path)),
+      deleted: !!row.deletedAt,
+      updatedAt: row.updatedAt,
+    }));
+  return pickMoveSource(ref.path, candidates);
+}
+
+/** The sync state of every row of a project (what bulk reconciles start from). */
+export function syncStateRows(ctx: SyncContext, projectId: string): Promise<SyncStateRow[]> {
+  return ctx.db
+    .select(syncStateColumns)
+    .from(openspecSpecs)
+    .where(eq(openspecSpecs.projectId, projectId));
+}
+
+/** Path and deletion of every row of a project: all a listing check needs. */
+export function rowPaths(
+  ctx: SyncContext,
+  projectId: string,
+): Promise<{ path: string; deletedAt: Date | null }[]> {
+  return ctx.db
+    .select({ path: openspecSpecs.path, deletedAt: openspecSpecs.deletedAt })
+    .from(openspecSpecs)
+    .where(eq(openspecSpecs.projectId, projectId));
+}
+
+/** Rows of a project not synced since `before` (never-synced first). */
+export async function staleRows(
+  ctx: SyncContext,
+  projectId: string,
+  before: Date,
+  limit: number,
+): Promise<SyncStateRow[]> {
+  const lastSeen = sql`greatest(${openspecSpecs.lastSyncedAt}, ${syncChecks.checkedAt})`;
+  // Pick the ids first (a narrow sort), then read the state of just those: the state includes a
+  // per-row JSON expression that would otherwise be computed for every stale row, on every batch.
+  const due = await ctx.db
+    .select({ id: openspecSpecs.id })
+    .from(openspecSpecs)
+    .leftJoin(syncChecks, eq(syncChecks.specId, openspecSpecs.id))
+    .where(
+      and(
+        eq(openspecSpecs.projectId, projectId),
+        isNull(openspecSpecs.deletedAt),
+        sql`(${lastSeen} is null or ${lastSeen} < ${before.toISOString()})`,
+      ),
+    )
+    .orderBy(sql`${lastSeen} asc nulls first`)
+    .limit(limit);
+  if (due.length === 0) return [];
+  const ids = due.map((d) => d.id);
+  const rows = await ctx.db
+    .select(syncStateColumns)
+    .from(openspecSpecs)
+    .where(inArray(openspecSpecs.id, ids));
+  const order = new Map(ids.map((id, i) => [id, i]));
+  return rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+}
+
+// ------------------------------------------------------------------ writing rows
+
+/** Unchanged rows only get their check time bumped: one narrow upsert per 5,000 rows. */
+export async function markChecked(ctx: SyncContext, ids: readonly string[]): Promise<void> {
+  for (const part of chunk([...ids], 5000)) {
+    await ctx.db.execute(
+      sql`insert into ${syncChecks} (spec_id, checked_at)
+          select unnest(${`{${part.join(",")}}`}::uuid[]), now()
+          on conflict (spec_id) do update set checked_at = excluded.checked_at`,
+    );
+  }
+}
+
+export async function markFullSync(ctx: SyncContext, projectId: string): Promise<void> {
+  await ctx.db
+    .update(projects)
+    .set({ lastFullSyncAt: new Date() })
+    .where(eq(projects.id, projectId));
+}
+
+export async function updateRow(
+  ctx: SyncContext,
+  id: string,
+  values: PgUpdateSetSource<typeof openspecSpecs>,
+): Promise<void> {
+  await ctx.db.update(openspecSpecs).set(values).where(eq(openspecSpecs.id, id));
+}
+
+/** A soft-deleted row in the way of a moved folder is renamed aside, never dropped. */
+export function setAside(ctx: SyncContext, row: { id: string; path: string }): Promise<void> {
+  return updateRow(ctx, row.id, { path: asidePath(row) });
+}
+
+export type ReconcileWrite = {
+  project: ProjectRow;
+  ref: FolderRef;
+  row: EditRow | undefined;
+  values: PgUpdateSetSource<typeof openspecSpecs>;
+  histories: readonly PlannedHistory[];
+  trigger: SyncTrigger;
+  /**
+   * A conflict found now: the row links it to the history entry that keeps the database version.
+   */
+  conflict: OpenConflict | null;
+  started: number;
+};
+
+/** Write a reconcile's row and history in one transaction; returns the row id and history ids. */
+export async function saveReconcile(
+  ctx: SyncContext,
+  w: ReconcileWrite,
+): Promise<{ specId: string; historyIds: number[] }> {
+  const historyRow = (h: PlannedHistory, specId: string) => ({
+    ...h,
+    trigger: w.trigger,
+    specId,
+    projectId: w.project.id,
+    name: w.ref.name,
+    durationMs: Date.now() - w.started,
+  });
+  return ctx.db.transaction(async (tx) => {
+    const { row } = w;
+    if (row && !w.conflict) {
+      // The usual case: the row update and its history rows do not depend on each other, so they
+      // are
+      // pipelined on the transaction's connection (one round trip instead of one per statement).
+      const [, ...inserted] = await Promise.all([
+        tx
+          .update(openspecSpecs)
+          .set(changedValues(w.values, row))
+          .where(eq(openspecSpecs.id, row.id)),
+        ...w.histories.map((h) =>
+          tx.insert(syncHistory).values(historyRow(h, row.id)).returning({ id: syncHistory.id }),
+        ),
+      ]);
+      return {
+        specId: row.id,
+        historyIds: (inserted as { id: number }[][]).flatMap((r) => r.map((x) => x.id)),
+      };
+    }
+    let id: string;
+    if (row) {
+      await tx
+        .update(openspecSpecs)
+        .set(changedValues(w.values, row))
+        .where(eq(openspecSpecs.id, row.id));
+      id = row.id;
+    } else {
+      const values = w.values as Record<string, unknown>;
+      const [inserted] = await tx
+        .insert(openspecSpecs)
+        .values({
+          ...values,
+          projectId: w.project.id,
+          kind: w.ref.kind,
+          name: w.ref.name,
+          path: w.ref.path,
+          status: initialStatusFor(derivedStage(w.ref, values)),
+        } as NewSpecRow)
+        .returning({ id: openspecSpecs.id });
+      if (!inserted) throw new Error(`could not insert the row of ${w.ref.path}`);
+      id = inserted.id;
+    }
+    const ids: number[] = [];
+    for (const h of w.histories) {
+      const [r] = await tx
+        .insert(syncHistory)
+        .values(historyRow(h, id))
+        .returning({ id: syncHistory.id });
+      if (r) ids.push(r.id);
+    }
+    if (w.conflict) {
+      const conflict = { ...w.conflict, historyId: ids[0] ?? null };
+      await tx.update(openspecSpecs).set({ conflict }).where(eq(openspecSpecs.id, id));
+    }
+    return { specId: id, historyIds: ids };
+  });
+}
+
+/**
+ * Brand-new rows in one multi-row INSERT, with their `created` history; rows already there are
+ * skipped.
+ */
+export async function insertNewRows(
+  ctx: SyncContext,
+  project: ProjectRow,
+  rows: NewSpecRow[],
+  trigger: SyncTrigger,
+  started: number,
+): Promise<Map<string, { id: string; files: string[]; historyId: number | undefined }>> {
+  return ctx.db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(openspecSpecs)
+      .values(rows)
+      .onConflictDoNothing({ target: [openspecSpecs.projectId, openspecSpecs.path] })
+      .returning({
+        id: openspecSpecs.id,
+        path: openspecSpecs.path,
+        name: openspecSpecs.name,
+        contentHashes: openspecSpecs.contentHashes,
+      });
+    const histories = inserted.map((r) => ({
+      specId: r.id,
+      projectId: project.id,
+      name: r.name,
+      direction: "fs_to_db" as const,
+      trigger,
+      action: "created" as const,
+      success: true,
+      filesChanged: Object.keys(r.contentHashes),
+      durationMs: Date.now() - started,
+    }));
+    const ids = histories.length
+      ? await tx
+          .insert(syncHistory)
+          .values(histories)
+          .returning({ id: syncHistory.id, specId: syncHistory.specId })
+      : [];
+    const historyOf = new Map(ids.map((h) => [h.specId, h.id]));
+    const out = new Map<string, { id: string; files: string[]; historyId: number | undefined }>();
+    for (const r of inserted) {
+      out.set(r.path, {
+        id: r.id,
+        files: Object.keys(r.contentHashes),
+        historyId: historyOf.get(r.id),
+      });
+    }
+    return out;
+  });
+}
+
+/** A folder that is gone for good: soft delete (the content stays), with its history row. */
+export async function softDelete(
+  ctx: SyncContext,
+  project: ProjectRow,
+  ref: FolderRef,
+  row: EditRow,
+  trigger: SyncTrigger,
+  started: number,
+): Promise<number> {
+  const h = await ctx.history.record({
+    specId: row.id,
+    projectId: project.id,
+    name: ref.name,
+    direction: "fs_to_db",
+    trigger,
+    action: "deleted",
+    success: true,
+    filesChanged: Object.keys(row.contentHashes),
+    durationMs: Date.now() - started,
+  });
+  const now = new Date();
+  await updateRow(ctx, row.id, { deletedAt: now, updatedAt: now, lastSyncedAt: now });
+  return h.id;
+}
+
+export type FailureRecord = {
+  project: ProjectRow;
+  ref: FolderRef;
+  row: { id: string } | undefined;
+  trigger: SyncTrigger;
+  direction: "fs_to_db" | "db_to_fs";
+  error: string;
+  started: number;
+};
+
+/**
+ * Record a failed sync on the row (created if missing: a folder we cannot read still shows up,
+ * with its error) and in history. Never throws: a database that is down is logged.
+ */
+export async function recordFailure(
+  ctx: SyncContext,
+  f: FailureRecord,
+): Promise<{ specId: string | null; historyId?: number }> {
+  let specId = f.row?.id ?? null;
+  try {
+    if (f.row) {
+      await updateRow(ctx, f.row.id, { syncError: f.error, lastSyncedAt: new Date() });
+    } else {
+      const { ref } = f;
+      const [inserted] = await ctx.db
+        .insert(openspecSpecs)
+        .values({
+          projectId: f.project.id,
+          kind: ref.kind,
+          name: ref.name,
+          path: ref.path,
+          archived: ref.archived,
+          archivedOn: ref.archivedOn,
+          title: ref.name,
+          syncError: f.error,
+          lastSyncedAt: new Date(),
+        })
+        .onConflictDoUpdate({
+          target: [openspecSpecs.projectId, openspecSpecs.path],
+          set: { syncError: f.error, lastSyncedAt: new Date() },
+        })
+        .returning({ id: openspecSpecs.id });
+      specId = inserted?.id ?? null;
+    }
+    const h = await ctx.history.record({
+      specId,
+      projectId: f.project.id,
+      name: f.ref.name,
+      direction: f.direction,
+      trigger: f.trigger,
+      action: "failed",
+      success: false,
+      error: f.error,
+      durationMs: Date.now() - f.started,
+    });
+    return { specId, historyId: h.id };
+  } catch (dbErr) {
+    ctx.log?.(
+      `could not record sync failure of ${f.ref.path}: ${errorMessage(dbErr)} ` +
+        `(original error: ${f.error})`,
+    );
+    return { specId };
+  }
+}
