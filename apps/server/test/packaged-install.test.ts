@@ -153,7 +153,7 @@ describe.skipIf(!haveChromium)("the packed specsync package, installed with npm 
       expect(names).toEqual(["add-search", "fix-login"]);
     });
 
-    it("after Ctrl+C, `specsync list --json` answers from the same embedded database, as the OpenSpec CLI does", async () => {
+    it("after Ctrl+C, `specsync list --json` answers from the files (no server left), as the OpenSpec CLI does", async () => {
       await started.stop();
       const listed = JSON.parse(run(bin, ["list", "--json"], root)) as { changes: { name: string; completedTasks: number; totalTasks: number }[] };
       const oracle = await openspecJson<{ changes: { name: string; completedTasks: number; totalTasks: number }[] }>(root, ["list", "--json"]);
