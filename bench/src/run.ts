@@ -4,7 +4,7 @@
  * when a target is missed.
  *
  *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--only lifecycle|agents] [--out FILE]
- *              [--cli "pnpm -s specsync"] [--cli-changes 300]
+ *              [--cli "node apps/server/dist/bin/specsync.js"] [--cli-changes 300]
  *
  * The CLI rows (`specsync list --json` vs `openspec list --json`, whole process) also run alone:
  * `node --import tsx bench/src/cli-speed.ts` (see there). They are left out of --quick.
@@ -22,7 +22,7 @@ import { createServices } from "@specsync/api";
 import { createSpecsyncClient } from "@specsync/api/client";
 import { createDb, runMigrations, type Database } from "@specsync/db";
 import { createHttpServer } from "../../apps/server/src/http";
-import { cliSpeedRows } from "./cli-speed";
+import { cliSpeedRows, DEFAULT_CLI } from "./cli-speed";
 import { generateWorkspace, loadPool, type Generated } from "./generate-workspace";
 import { mcpStdioListChanges, nextWorkWithClaim, overlapOne, seedAgentState } from "./agents";
 import { branchSwitch } from "./git-switch";
@@ -43,7 +43,7 @@ const { values: args } = parseArgs({
     saves: { type: "string", default: "200" },
     /** Run one group of rows only: `lifecycle` (validate, archive preview) or `agents` (next_work, overlaps, MCP, at the largest size). */
     only: { type: "string" },
-    cli: { type: "string", default: process.env.SPECSYNC_BENCH_CLI ?? "pnpm -s specsync" },
+    cli: { type: "string", default: process.env.SPECSYNC_BENCH_CLI ?? DEFAULT_CLI },
     "cli-changes": { type: "string", default: "300" },
   },
 });
