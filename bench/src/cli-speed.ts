@@ -6,10 +6,10 @@
  * at most 100 MiB.
  *
  *   node --import tsx bench/src/cli-speed.ts [--changes 300] [--runs 5] [--driver all|pglite|postgres]
- *        [--cli "node apps/server/dist/bin/specsync.js"] [--check]
+ *        [--cli "apps/server/dist/bin/specsync.js"] [--check]
  * --cli (or SPECSYNC_BENCH_CLI) is split on spaces and run from the repository root, followed by
  * `list --json --project <workspace>`. Default: the installed package's bin as `pnpm build` lays it out,
- * i.e. what a user runs (`specsync` is that file); `pnpm -s specsync` (tsx through pnpm) is a contributor's
+ * executed as a user's `specsync` is (the installed command is a link to that file); `pnpm -s specsync` (tsx through pnpm) is a contributor's
  * shortcut and measures pnpm and tsx start-up, not specsync.
  */
 import { spawn } from "node:child_process";
@@ -25,8 +25,8 @@ import { startServer } from "../../apps/server/src/serve";
 import { generateWorkspace } from "./generate-workspace";
 import { REPO } from "./measure";
 
-/** What `specsync` is once installed: the bundled bin (`pnpm build` makes it). */
-export const DEFAULT_CLI = "node apps/server/dist/bin/specsync.js";
+/** What `specsync` is once installed: the bundled bin (`pnpm build` makes it), run through its shebang. */
+export const DEFAULT_CLI = "apps/server/dist/bin/specsync.js";
 
 /** The bin must exist: measuring a stale or missing build would measure nothing. */
 export function assertCliBuilt(cli: string) {

@@ -4,7 +4,7 @@
  * when a target is missed.
  *
  *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--only lifecycle|agents] [--out FILE]
- *              [--cli "node apps/server/dist/bin/specsync.js"] [--cli-changes 300]
+ *              [--cli "apps/server/dist/bin/specsync.js"] [--cli-changes 300]
  *
  * The CLI rows (`specsync list --json` vs `openspec list --json`, whole process) also run alone:
  * `node --import tsx bench/src/cli-speed.ts` (see there). They are left out of --quick.
