@@ -109,7 +109,7 @@ export async function cliSpeedRows(opts: { root: string; drivers: ("pglite" | "p
   const rows: CliSpeedRow[] = [];
   const log = opts.log ?? (() => {});
   assertCliBuilt(opts.cli);
-  const cli = opts.cli.split(/\s+/).filter(Boolean);
+  const cli = opts.cli.split(/\s+/).filter(Boolean).map((a) => (/\.(m?js|ts)$/.test(a) ? path.resolve(REPO, a) : a));
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPECSYNC_") && k !== "DATABASE_URL"));
   const openspecCmd: Cmd = { argv: [path.join(REPO, "node_modules/.bin/openspec"), "list", "--json"], cwd: opts.root, env: { ...clean, OPENSPEC_TELEMETRY: "0", CI: "1" } };
   const expected = JSON.parse(
