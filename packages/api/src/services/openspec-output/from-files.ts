@@ -1,8 +1,9 @@
 /**
- * `openspec list|show --json` straight from the files, with the sync engine's own readers and parsers
- * (the same functions that fill the database rows CliOutputService reads). Used by the one-shot CLI when
- * no specsync server runs for the project (the database would only be the last sync's copy), and by
- * CliOutputService for change folders the database does not hold (hidden folders, which the sync skips).
+ * `openspec list|show --json` straight from the files, with the sync engine's own readers and
+ * parsers (the same functions that fill the rows CliOutputService reads). Used by the one-shot CLI
+ * when no specsync server runs for the project (the database would only be the last sync's copy),
+ * and by CliOutputService for change folders the database does not hold (hidden ones: the sync
+ * skips them).
  */
 import { readdirSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
@@ -28,7 +29,7 @@ import {
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * `changes/` as `openspec list` reads it: directories (not symlinks to them) other than `archive`, in
+ * `changes/` as `openspec list` reads it: directories (not symlinks to them) but `archive`, in
  * readdir order (ties in lastModified keep it). Hidden folders included, as the CLI lists them.
  * [] when there is no `changes/`; null when it cannot be read.
  */
@@ -43,7 +44,8 @@ export function activeChangeDirs(rootPath: string): string[] | null {
 }
 
 /** The ids `openspec show` resolves without `--type` (getActiveChangeIds): no hidden folders. */
-export const showableChangeIds = (dirs: readonly string[]) => dirs.filter((n) => !n.startsWith(".")).sort(byCodeUnit);
+export const showableChangeIds = (dirs: readonly string[]) =>
+  dirs.filter((n) => !n.startsWith(".")).sort(byCodeUnit);
 
 /** The CLI's `root`: the canonical path of the folder holding `openspec/`. */
 export function rootOutput(rootPath: string): RootOutput {
@@ -56,8 +58,13 @@ export function rootOutput(rootPath: string): RootOutput {
   return { path: p, source: "nearest" };
 }
 
-/** The tracked files of a folder as the sync reads them (confined, strict UTF-8); unreadable ones left out. */
-function readTracked(openspecDir: string, folder: string, kind: "change" | "spec", only?: string): Record<string, string> {
+/** A folder's tracked files, read as the sync reads them (confined, strict UTF-8), if readable. */
+function readTracked(
+  openspecDir: string,
+  folder: string,
+  kind: "change" | "spec",
+  only?: string,
+): Record<string, string> {
   const files: Record<string, string> = {};
   for (const file of listTrackedFiles(folder, kind)) {
     if (only && file !== only) continue;
@@ -77,18 +84,29 @@ export function changeEntryFromFiles(rootPath: string, name: string): ChangeList
   const folder = path.join(changesDir, name);
   try {
     const tracked = listTrackedFiles(folder, "change");
-    const tasks = tracked.includes("tasks.md") ? readTracked(openspecDir, folder, "change", "tasks.md")["tasks.md"] : undefined;
+    const tasks = tracked.includes("tasks.md")
+      ? readTracked(openspecDir, folder, "change", "tasks.md")["tasks.md"]
+      : undefined;
     const summary = summarizeTasks(parseTasks(tasks ?? ""));
     const nested = tracked.length ? null : findNestedChanges(changesDir, name);
     const lastModified = folderLastModified(folder);
-    return { name, completedTasks: summary.completed, totalTasks: summary.total, lastModified, nested: nested ?? undefined };
+    return {
+      name,
+      completedTasks: summary.completed,
+      totalTasks: summary.total,
+      lastModified,
+      nested: nested ?? undefined,
+    };
   } catch {
     return null;
   }
 }
 
-/** `changes/<id>` as `show --type change` reads it (any single folder name, hidden or symlinked). */
-export async function changeFromFiles(rootPath: string, id: string): Promise<ShowableChange | null> {
+/** `changes/<id>` as `show --type change` reads it (any folder name, hidden or symlinked). */
+export async function changeFromFiles(
+  rootPath: string,
+  id: string,
+): Promise<ShowableChange | null> {
   const changesDir = path.join(rootPath, "openspec", "changes");
   const folder = path.join(changesDir, id);
   if (path.dirname(path.resolve(folder)) !== path.resolve(changesDir)) return null;
@@ -113,22 +131,35 @@ async function specFromFiles(rootPath: string, id: string): Promise<ShowableSpec
   return { show: show as SpecShowJson | null, showError };
 }
 
-/** `openspec list|show --json`, byte for byte, from the files as they are now. The database is not touched. */
+/** `openspec list|show --json`, byte for byte, from the files as they are now; no database. */
 export class FilesCliOutput {
-  async list(rootPath: string, opts: { specs?: boolean; sort?: ListSort } = {}): Promise<CliResult> {
+  async list(
+    rootPath: string,
+    opts: { specs?: boolean; sort?: ListSort } = {},
+  ): Promise<CliResult> {
     const root = rootOutput(rootPath);
     if (opts.specs) {
       const { deriveFields } = await import("../../utils/openspec/derive");
       const specsDir = path.join(rootPath, "openspec", "specs");
       const specs = discoverSpecIds(specsDir).map((id) => {
-        const files = readTracked(path.join(rootPath, "openspec"), path.join(specsDir, ...id.split("/")), "spec");
-        return { id, requirementCount: files[SPEC_FILE] === undefined ? 0 : deriveFields("spec", id, files).requirementCount };
+        const files = readTracked(
+          path.join(rootPath, "openspec"),
+          path.join(specsDir, ...id.split("/")),
+          "spec",
+        );
+        return {
+          id,
+          requirementCount:
+            files[SPEC_FILE] === undefined ? 0 : deriveFields("spec", id, files).requirementCount,
+        };
       });
       return renderSpecList(specs, root);
     }
     const dirs = activeChangeDirs(rootPath);
     if (dirs === null) throw new Error(`cannot read ${path.join(rootPath, "openspec", "changes")}`);
-    const entries = dirs.map((name) => changeEntryFromFiles(rootPath, name)).filter((e) => e !== null);
+    const entries = dirs
+      .map((name) => changeEntryFromFiles(rootPath, name))
+      .filter((e) => e !== null);
     return renderChangeList(entries, root, dirs, opts.sort);
   }
 
@@ -138,7 +169,8 @@ export class FilesCliOutput {
     const changeIds = showableChangeIds(activeChangeDirs(rootPath) ?? []);
     const specIds = discoverSpecIds(path.join(rootPath, "openspec", "specs"));
     const wantsChange = type === "change" || (type === undefined && changeIds.includes(id));
-    const wantsSpec = type === "spec" || (type === undefined && !changeIds.includes(id) && specIds.includes(id));
+    const wantsSpec =
+      type === "spec" || (type === undefined && !changeIds.includes(id) && specIds.includes(id));
     return renderShow({
       id,
       type,
