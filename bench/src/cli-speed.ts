@@ -8,9 +8,10 @@
  *   node --import tsx bench/src/cli-speed.ts [--changes 300] [--runs 5] [--driver all|pglite|postgres]
  *        [--cli "apps/server/dist/bin/specsync.js"] [--check]
  * --cli (or SPECSYNC_BENCH_CLI) is split on spaces and run from the repository root, followed by
- * `list --json --project <workspace>`. Default: the installed package's bin as `pnpm build` lays it out,
- * executed as a user's `specsync` is (the installed command is a link to that file); `pnpm -s specsync` (tsx through pnpm) is a contributor's
- * shortcut and measures pnpm and tsx start-up, not specsync.
+ * `list --json --project <workspace>`. Default: the installed package's bin as `pnpm build` lays it
+ * out, executed as a user's `specsync` is (the installed command is a link to that file);
+ * `pnpm -s specsync` (tsx through pnpm) is a contributor's shortcut and measures pnpm and tsx
+ * start-up, not specsync.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -31,7 +32,9 @@ export const DEFAULT_CLI = "apps/server/dist/bin/specsync.js";
 /** The bin must exist: measuring a stale or missing build would measure nothing. */
 export function assertCliBuilt(cli: string) {
   const file = cli.split(/\s+/).find((a) => /\.(m?js|ts)$/.test(a));
-  if (file && !existsSync(path.resolve(REPO, file))) throw new Error(`${file} does not exist: run \`pnpm build\` first (or pass --cli)`);
+  if (file && !existsSync(path.resolve(REPO, file))) {
+    throw new Error(`${file} does not exist: run \`pnpm build\` first (or pass --cli)`);
+  }
 }
 
 export type CliSpeedRow = { driver: string; metric: string; value: number; unit: string; target?: { op: "<=" | ">="; value: number }; note?: string };
@@ -109,7 +112,10 @@ export async function cliSpeedRows(opts: { root: string; drivers: ("pglite" | "p
   const rows: CliSpeedRow[] = [];
   const log = opts.log ?? (() => {});
   assertCliBuilt(opts.cli);
-  const cli = opts.cli.split(/\s+/).filter(Boolean).map((a) => (/\.(m?js|ts)$/.test(a) ? path.resolve(REPO, a) : a));
+  const cli = opts.cli
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((a) => (/\.(m?js|ts)$/.test(a) ? path.resolve(REPO, a) : a));
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPECSYNC_") && k !== "DATABASE_URL"));
   const openspecCmd: Cmd = { argv: [path.join(REPO, "node_modules/.bin/openspec"), "list", "--json"], cwd: opts.root, env: { ...clean, OPENSPEC_TELEMETRY: "0", CI: "1" } };
   const expected = JSON.parse(

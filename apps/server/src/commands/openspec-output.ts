@@ -11,7 +11,9 @@ import type { CliResult, ListSort, ShowType } from "@specsync/api/openspec-outpu
 import type { Env } from "../env";
 import { processAlive, readServerFile, serverFilePath } from "../server-file";
 
-export type OutputRequest = { command: "list"; specs: boolean; sort: ListSort } | { command: "show"; id: string | undefined; type: ShowType };
+export type OutputRequest =
+  | { command: "list"; specs: boolean; sort: ListSort }
+  | { command: "show"; id: string | undefined; type: ShowType };
 
 /**
  * The answer of the specsync server running for `root`; "none" when no live server is advertised,
@@ -60,7 +62,9 @@ async function getJson(url: string, token: string | undefined): Promise<{ status
 async function fromFiles(req: OutputRequest, root: string): Promise<CliResult> {
   const { FilesCliOutput } = await import("@specsync/api/openspec-output");
   const files = new FilesCliOutput();
-  return req.command === "list" ? files.list(root, { specs: req.specs, sort: req.sort }) : files.show(root, req.id, req.type);
+  return req.command === "list"
+    ? files.list(root, { specs: req.specs, sort: req.sort })
+    : files.show(root, req.id, req.type);
 }
 
 export async function openspecOutput(req: OutputRequest, root: string, env: Env): Promise<CliResult> {
