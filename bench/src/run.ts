@@ -22,7 +22,7 @@ import { createServices } from "@specsync/api";
 import { createSpecsyncClient } from "@specsync/api/client";
 import { createDb, runMigrations, type Database } from "@specsync/db";
 import { createHttpServer } from "../../apps/server/src/http";
-import { cliSpeedRows, DEFAULT_CLI } from "./cli-speed";
+import { assertCliBuilt, cliSpeedRows, DEFAULT_CLI } from "./cli-speed";
 import { generateWorkspace, loadPool, type Generated } from "./generate-workspace";
 import { mcpStdioListChanges, nextWorkWithClaim, overlapOne, seedAgentState } from "./agents";
 import { branchSwitch } from "./git-switch";
@@ -230,6 +230,8 @@ function verdict(r: Row): "PASS" | "FAIL" | "" {
 }
 
 async function main() {
+  // The CLI rows come last: find a missing build before the long rows, not after them.
+  if (!args.quick && !args.only) assertCliBuilt(args.cli ?? DEFAULT_CLI);
   const scratch = mkdtempSync(path.join(tmpdir(), "specsync-bench-"));
   const drivers: ("pglite" | "postgres")[] = [];
   if (args.driver === "all" || args.driver === "pglite") drivers.push("pglite");
