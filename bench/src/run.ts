@@ -4,7 +4,8 @@
  * when a target is missed.
  *
  *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--out FILE]
- *              [--only sync|agents|lifecycle|parsers|parse-pool|cli] [--cli "pnpm -s specsync"] [--cli-changes 300]
+ *              [--only sync|agents|lifecycle|parsers|parse-pool|cli]
+ *              [--cli "apps/server/dist/bin/specsync.js"] [--cli-changes 300]
  *
  * The CLI rows (`specsync list --json` vs `openspec list --json`, whole process) also run alone:
  * `node --import tsx bench/src/cli-speed.ts` (see there). They are left out of --quick.
@@ -22,7 +23,7 @@ import { createServices } from "@specsync/api";
 import { createSpecsyncClient } from "@specsync/api/client";
 import { createDb, runMigrations, type Database } from "@specsync/db";
 import { createHttpServer } from "@specsync/server/http";
-import { cliSpeedRows } from "./cli-speed";
+import { assertCliBuilt, cliSpeedRows, DEFAULT_CLI } from "./cli-speed";
 import { generateWorkspace, loadPool, type Generated, type Pool } from "@specsync/api/testing";
 import { mcpStdioListChanges, nextWorkWithClaim, overlapOne, seedAgentState } from "./agents";
 import { branchSwitch } from "./git-switch";
@@ -43,7 +44,7 @@ const { values: args } = parseArgs({
     saves: { type: "string", default: "200" },
     /** Run one group of rows only (see GROUPS below). */
     only: { type: "string" },
-    cli: { type: "string", default: process.env.SPECSYNC_BENCH_CLI ?? "pnpm -s specsync" },
+    cli: { type: "string", default: process.env.SPECSYNC_BENCH_CLI ?? DEFAULT_CLI },
     "cli-changes": { type: "string", default: "300" },
   },
 });
@@ -307,7 +308,7 @@ const GROUPS: Group[] = [
       if (!c.drivers.length) return;
       const root = mkdtempSync(path.join(c.scratch, "ws-cli-"));
       generateWorkspace(root, { changes: Number(args["cli-changes"]), seed: 42 }, c.pool());
-      const cli = args.cli ?? "pnpm -s specsync";
+      const cli = args.cli ?? DEFAULT_CLI;
       rows.push(...(await cliSpeedRows({ root, drivers: c.drivers, runs: 5, cli, adminUrl: ADMIN_URL, log })));
     },
   },
@@ -320,6 +321,8 @@ async function main() {
   if (!groups.length) {
     throw new Error(`--only: no group "${args.only}" (${GROUPS.map((g) => g.name).join(", ")})`);
   }
+  // The CLI rows come last: find a missing build before the long rows, not after them.
+  if (groups.some((g) => g.name === "cli") && !args.quick) assertCliBuilt(args.cli ?? DEFAULT_CLI);
   const scratch = mkdtempSync(path.join(tmpdir(), "specsync-bench-"));
   const drivers: Driver[] = [];
   if (args.driver === "all" || args.driver === "pglite") drivers.push("pglite");

@@ -41,9 +41,42 @@ await build({
   // Bundled CommonJS dependencies call require() for Node built-ins.
   banner: { js: "import { createRequire as __specsyncRequire } from 'node:module'; const require = __specsyncRequire(import.meta.url);" },
 });
+// The bin. `start`/`serve`/`mcp` are long-running watcher processes, memory-bound rather than
+// CPU-bound: they run under V8's --optimize-for-size (docs/performance.md). V8 takes the flag only at
+// start, and a `#!/usr/bin/env -S node …` shebang fails where env has no -S (BusyBox, Alpine), so the
+// bin relaunches itself with it and relays signals and the exit status. One-shot commands run in place.
 writeFileSync(
   path.join(out, "bin/specsync.js"),
-  `#!/usr/bin/env node\nimport { run } from "../lib/cli.js";\n\nrun(process.argv.slice(2));\n`,
+  `#!/usr/bin/env node
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const args = process.argv.slice(2);
+const command = args[0] === undefined || args[0].startsWith("-") ? "start" : args[0];
+const help = args.includes("--help") || args.includes("-h");
+const longRunning = ["start", "serve", "mcp"].includes(command) && !help;
+
+if (longRunning && !process.execArgv.includes("--optimize-for-size")) {
+  const argv = ["--optimize-for-size", ...process.execArgv, fileURLToPath(import.meta.url), ...args];
+  const child = spawn(process.execPath, argv, { stdio: "inherit" });
+  // A signal sent to this process alone reaches the server too; one sent to the whole group
+  // (Ctrl+C) reaches it twice, which it takes as one request.
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const sig of signals) process.on(sig, () => child.kill(sig));
+  child.on("error", (err) => {
+    console.error(\`specsync: could not start \${process.execPath}: \${err.message}\`);
+    process.exit(1);
+  });
+  child.on("exit", (code, signal) => {
+    if (signal === null) process.exit(code ?? 1);
+    for (const sig of signals) process.removeAllListeners(sig);
+    process.kill(process.pid, signal);
+  });
+} else {
+  const { run } = await import("../lib/cli.js");
+  run(args);
+}
+`,
 );
 chmodSync(path.join(out, "bin/specsync.js"), 0o755);
 

@@ -3,7 +3,7 @@ import { realpathSync } from "node:fs";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "@specsync/api";
-import { normalizeType } from "@specsync/api/openspec-output";
+import { normalizeSort, normalizeType } from "@specsync/api/openspec-output";
 
 /** Path prefix of the endpoint `specsync list/show` use when a server is running for their project. */
 export const CLI_ENDPOINT = "/cli/v1/";
@@ -27,7 +27,7 @@ function canonical(p: string): string {
 const send = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 
 /**
- * GET /cli/v1/list?root=…[&specs=1] and /cli/v1/show?root=…&id=…[&type=…]: the CLI's exact stdout, stderr
+ * GET /cli/v1/list?root=…[&specs=1][&sort=name] and /cli/v1/show?root=…&id=…[&type=…]: the CLI's exact stdout, stderr
  * and exit code, from this server's database. 404 for a repository this server does not watch (its rows
  * would not be kept current): the CLI then reads the database itself.
  */
@@ -42,7 +42,7 @@ export async function handleCliRequest(req: IncomingMessage, res: ServerResponse
   const command = url.pathname.slice(CLI_ENDPOINT.length);
   const result =
     command === "list"
-      ? await output.list(watched.rootPath, { specs: url.searchParams.get("specs") === "1" })
+      ? await output.list(watched.rootPath, { specs: url.searchParams.get("specs") === "1", sort: normalizeSort(url.searchParams.get("sort") ?? undefined) })
       : command === "show"
         ? await output.show(watched.rootPath, url.searchParams.get("id") ?? undefined, normalizeType(url.searchParams.get("type") ?? undefined))
         : undefined;

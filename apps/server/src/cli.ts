@@ -17,9 +17,11 @@ commands:
           embedded database in <repo>/.specsync/ (offered to .gitignore), URLs printed
   serve   [--project PATH]… [--port N] [--host H]   the API server, watchers and scheduler only
   sync    [--project PATH]… [--json]                 full two-way sync of the projects
-  list    [--specs] [--project PATH] [--json]        changes (or specs) from the database, as \`openspec list --json\`
+  list    [--specs] [--sort recent|name] [--project PATH] [--json]
+                                                    changes (or specs), as \`openspec list --json\`: asked of the
+                                                    running server, else read from the files (database untouched)
   show    <id> [--type change|spec] [--project PATH] [--json]
-                                                    a change or spec from the database, as \`openspec show <id> --json\`
+                                                    a change or spec, as \`openspec show <id> --json\` (same sources)
   history [--change ID] [--project PATH] [--limit N] [--json]
   conflicts [--project PATH] [--json]
   new     <name> [--goal TEXT] [--project PATH] [--json]   \`openspec new change <name>\`, recorded in history
@@ -119,6 +121,7 @@ export async function main(argv: string[]): Promise<number> {
       preview: { type: "boolean", default: false },
       actor: { type: "string" },
       type: { type: "string" },
+      sort: { type: "string" },
       change: { type: "string" },
       limit: { type: "string" },
       port: { type: "string" },
@@ -199,8 +202,8 @@ export async function main(argv: string[]): Promise<number> {
       });
     case "list":
     case "show": {
-      const [{ openspecOutput, humanText }, { normalizeType }] = await Promise.all([import("./commands/openspec-output"), import("@specsync/api/openspec-output")]);
-      const req = command === "list" ? { command, specs: values.specs } : { command, id: positionals[0], type: normalizeType(values.type) };
+      const [{ openspecOutput, humanText }, { normalizeSort, normalizeType }] = await Promise.all([import("./commands/openspec-output"), import("@specsync/api/openspec-output")]);
+      const req = command === "list" ? { command, specs: values.specs, sort: normalizeSort(values.sort) } : { command, id: positionals[0], type: normalizeType(values.type) };
       const result = await openspecOutput(req, projectAround(userCwd(env), paths()), env);
       process.stdout.write(values.json ? result.stdout : humanText(req, result));
       process.stderr.write(result.stderr);

@@ -84,9 +84,20 @@ export function guardRejections(): void {
   });
 }
 
-/** On SIGINT/SIGTERM: `stop`, then exit 0 (1 if stopping failed). */
+/**
+ * On SIGINT/SIGTERM: `stop`, then exit 0 (1 if stopping failed). A second signal within a second is the
+ * same request delivered twice (to the process group, and relayed by the installed bin's launcher); a
+ * later one exits at once (128 + signal number), as an unhandled signal would.
+ */
 export function stopOnSignals(stop: () => Promise<void>): void {
-  const onSignal = (sig: string) => {
+  let firstAt: number | null = null;
+  const onSignal = (sig: "SIGINT" | "SIGTERM") => {
+    if (firstAt !== null) {
+      if (Date.now() - firstAt < 1000) return;
+      console.error(`[specsync] ${sig} again: exiting without waiting for the shutdown`);
+      process.exit(sig === "SIGINT" ? 130 : 143);
+    }
+    firstAt = Date.now();
     console.log(`[specsync] ${sig} received`);
     stop().then(
       () => process.exit(0),
@@ -96,8 +107,8 @@ export function stopOnSignals(stop: () => Promise<void>): void {
       },
     );
   };
-  process.once("SIGINT", () => onSignal("SIGINT"));
-  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
 }
 
 /** `specsync serve`: run until SIGINT/SIGTERM, then shut down gracefully and exit 0. */

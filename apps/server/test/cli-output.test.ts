@@ -1,11 +1,11 @@
 import { execFile, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
 import { describeEachDb } from "@specsync/api/testing/each-db";
-import { cleanupTempRepos, openspecRaw, tempRepo, writeHardCases } from "@specsync/api/testing";
+import { cleanupTempRepos, openspecRaw, tempRepo, writeHardCases, writeTree } from "@specsync/api/testing";
 import { serverFilePath } from "../src/server-file";
 import { startTestServer, waitFor } from "../testing";
 
@@ -35,27 +35,45 @@ async function expectSame(root: string, args: string[], env: Record<string, stri
   expect(ours, `specsync ${args.join(" ")}`).toEqual(theirs);
 }
 
-const CASES = [["list"], ["list", "--specs"], ["show", "fences"], ["show", "all-ops", "--type", "change"], ["show", "cli/init"], ["show", "no-proposal"], ["show", "group"], ["show", "cli-tools"], ["show", "nope"], ["show", "demo", "--type", "change"]];
+/** The hard cases plus a hidden change folder (listed by the CLI, never synced by specsync). */
+function hardRepo(): string {
+  const root = tempRepo();
+  writeHardCases(root);
+  writeTree(root, { "changes/.draft/proposal.md": "# Change: Hidden\n\n## Why\nw\n\n## What Changes\n- x\n", "changes/.draft/tasks.md": "- [ ] t\n" });
+  return root;
+}
+
+const CASES = [
+  ["list"],
+  ["list", "--specs"],
+  ["list", "--sort", "name"],
+  ["list", "--sort", "bogus"],
+  ["show", ".draft"],
+  ["show", ".draft", "--type", "change"],
+  ["show", "link-to-fences"],
+  ["show", "link-to-fences", "--type", "change"], ["show", "fences"], ["show", "all-ops", "--type", "change"], ["show", "cli/init"], ["show", "no-proposal"], ["show", "group"], ["show", "cli-tools"], ["show", "nope"], ["show", "demo", "--type", "change"]];
 
 describeEachDb("the specsync command prints what openspec prints", (db, driver) => {
-  it("from the database: synced first when the database does not know the project, then read directly", async () => {
-    const root = tempRepo();
-    writeHardCases(root);
-    const env: Record<string, string> = db().url ? { DATABASE_URL: db().url! } : { SPECSYNC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "specsync-cli-pglite-")) };
-    await expectSame(root, ["list"], env); // first run: the project is unknown, so it is synced, then printed
+  it("no server running: read from the files, the database left alone", async () => {
+    const root = hardRepo();
+    const dataDir = mkdtempSync(path.join(tmpdir(), "specsync-cli-pglite-"));
+    const env: Record<string, string> = db().url ? { DATABASE_URL: db().url! } : { SPECSYNC_DATA_DIR: dataDir };
     for (const args of CASES) await expectSame(root, args, env);
+    // An edit is in the very next answer: the files are read, not a copy of them.
+    writeFileSync(path.join(root, "openspec/changes/fences/tasks.md"), "- [x] done at once\n");
+    await expectSame(root, ["list"], env);
+    if (!db().url) expect(readdirSync(dataDir), "the embedded database is never opened").toEqual([]);
+    else expect(await db().database.query("select 1 from projects where root_path = $1", [root])).toEqual([]);
   }, 240_000);
 
   // Not about the database server: run once.
-  it.skipIf(driver === "postgres")("with a throwaway database (SPECSYNC_DATA_DIR=memory://) the workspace is synced first, never an empty list", async () => {
-    const root = tempRepo();
-    writeHardCases(root);
+  it.skipIf(driver === "postgres")("with a throwaway database (SPECSYNC_DATA_DIR=memory://) the files answer, never an empty list", async () => {
+    const root = hardRepo();
     await expectSame(root, ["list"], { SPECSYNC_DATA_DIR: "memory://" });
   }, 120_000);
 
   it("asks the server running for the project over HTTP, with its token, and falls back when it is gone", async () => {
-    const root = tempRepo();
-    writeHardCases(root);
+    const root = hardRepo();
     const token = "t0ken-for-the-cli-test";
     const server = await startTestServer({ databaseUrl: db().url, projects: [root], token });
     const advertised = JSON.parse(readFileSync(serverFilePath(root), "utf8"));
@@ -66,6 +84,7 @@ describeEachDb("the specsync command prints what openspec prints", (db, driver) 
       await expectSame(root, ["list"], unreachable);
       await expectSame(root, ["show", "fences"], unreachable);
       await expectSame(root, ["show", "nope", "--type", "spec"], unreachable);
+      for (const args of [["list", "--sort", "name"], ["show", ".draft", "--type", "change"], ["show", "link-to-fences", "--type", "change"]]) await expectSame(root, args, unreachable);
       // An edit on disk reaches the answer through the server's watcher.
       writeFileSync(path.join(root, "openspec/changes/fences/tasks.md"), "- [x] all done now\n");
       await waitFor(async () => {
@@ -81,15 +100,11 @@ describeEachDb("the specsync command prints what openspec prints", (db, driver) 
       await server.stop();
     }
     expect(existsSync(serverFilePath(root))).toBe(false);
-    // A live process advertised for the project that does not answer: with the embedded database the CLI
-    // refuses to open the data directory a second process may hold; PostgreSQL is safe to share.
+    // A live process advertised for the project that does not answer: the files answer (the data directory
+    // that process may hold is never opened).
     writeFileSync(serverFilePath(root), JSON.stringify({ url: "http://127.0.0.1:1", pid: process.pid, roots: [root] }));
-    if (!db().url) {
-      const refused = await specsync(["list", "--json", "--project", root], { SPECSYNC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "specsync-cli-pglite-")) });
-      expect(refused).toMatchObject({ exitCode: 1, stdout: "" });
-      expect(refused.stderr).toMatch(/did not answer.*will not open it too/);
-    } else await expectSame(root, ["list"], { DATABASE_URL: db().url! });
-    // A stale file (its process is gone) is ignored: the database answers.
+    await expectSame(root, ["list"], db().url ? { DATABASE_URL: db().url! } : { SPECSYNC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "specsync-cli-pglite-")) });
+    // A stale file (its process is gone) is ignored: the files answer.
     const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
     writeFileSync(serverFilePath(root), JSON.stringify({ url: "http://127.0.0.1:1", pid: dead, roots: [root] }));
     await expectSame(root, ["list", "--specs"], db().url ? { DATABASE_URL: db().url! } : { SPECSYNC_DATA_DIR: "memory://" });

@@ -151,7 +151,17 @@ describe.skipIf(!haveChromium)("the packed specsync package, installed with npm 
       expect(names).toEqual(["add-search", "fix-login"]);
     });
 
-    it("after Ctrl+C, `specsync list --json` answers from the same embedded database, as the OpenSpec CLI does", async () => {
+    it("the server runs under --optimize-for-size; a SIGTERM to the bin alone stops it gracefully", async () => {
+      const server = JSON.parse(readFileSync(path.join(root, ".specsync", "server.json"), "utf8")) as { pid: number };
+      expect(server.pid).not.toBe(started.child.pid); // the bin relaunched itself with the flag
+      expect(readFileSync(`/proc/${server.pid}/cmdline`, "utf8").split("\0")).toContain("--optimize-for-size");
+      started.child.kill("SIGTERM");
+      expect(await started.exited).toBe(0);
+      expect(started.output().match(/SIGTERM received/g)).toHaveLength(1);
+      expect(existsSync(path.join(root, ".specsync", "server.json"))).toBe(false);
+    });
+
+    it("after Ctrl+C, `specsync list --json` answers from the files (no server left), as the OpenSpec CLI does", async () => {
       await started.stop();
       const listed = JSON.parse(run(bin, ["list", "--json"], root)) as { changes: { name: string; completedTasks: number; totalTasks: number }[] };
       const oracle = await openspecJson<{ changes: { name: string; completedTasks: number; totalTasks: number }[] }>(root, ["list", "--json"]);

@@ -1,10 +1,10 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { generateWorkspace } from "../testing/generate-workspace";
 import { createServices } from "../src";
-import { CliOutputService, type CliResult } from "../src/services/openspec-output";
+import { CliOutputService, FilesCliOutput, type CliResult, type ShowType } from "../src/services/openspec-output";
 import { describeEachDb } from "../testing/each-db";
 import { adversarialCases } from "../testing/adversarial-markdown";
 import { generatedPool, writeHardCases } from "../testing/generated-workspace";
@@ -30,6 +30,7 @@ function workspace(kind: "corpus" | "hard" | "generated"): string {
     else if (kind === "hard") {
       const root = tempRepo();
       writeHardCases(root);
+      writeCliCorners(root);
       roots.set(kind, root);
     } else {
       const root = mkdtempSync(path.join(tmpdir(), "specsync-gen-"));
@@ -56,38 +57,52 @@ function pathologicalCases(root: string) {
 }
 
 /**
+ * Corners where the CLI and the sync see `changes/` differently: a hidden folder (listed by `list`, never
+ * synced, resolved by `show --type change` only) and a symlink to a change folder (not listed, resolved by
+ * `show --type change`, synced by specsync).
+ */
+function writeCliCorners(root: string) {
+  writeTree(root, {
+    "changes/.draft/proposal.md": "# Change: A hidden draft\n\n## Why\nNot ready.\n\n## What Changes\n- **cli:** later\n",
+    "changes/.draft/tasks.md": "- [x] one\n- [ ] two\n",
+  });
+}
+
+type Output = { list(root: string, opts?: { specs?: boolean; sort?: "recent" | "name" }): Promise<CliResult | null>; show(root: string, id: string | undefined, type: ShowType): Promise<CliResult | null> };
+
+/** `specsync <args>` through one of the two readers (database rows, or the files). */
+function ask(out: Output, root: string, args: string[]): Promise<CliResult | null> {
+  if (args[0] === "list") return out.list(root, { specs: args.includes("--specs"), sort: args.includes("name") ? "name" : "recent" });
+  const t = args.indexOf("--type");
+  return out.show(root, args[1], t < 0 ? undefined : (args[t + 1] as ShowType));
+}
+
+/**
  * Every `list`/`show` the CLI can be asked on this workspace, with its error cases, compared as raw
  * bytes: stdout, stderr and exit code, nothing stripped or re-sorted.
  */
-async function expectByteIdentical(services: ReturnType<typeof createServices>, root: string) {
-  const project = await services.sync.ensureProject(root);
-  await services.sync.syncProject(project, "manual");
-  const out = new CliOutputService(services.database);
+async function expectByteIdentical(out: Output, root: string) {
   const list = await cli(root, ["list"]);
   const specs = await cli(root, ["list", "--specs"]);
-  const cases: { args: string[]; ours: () => Promise<CliResult | null> }[] = [
-    { args: ["list"], ours: () => out.list(root) },
-    { args: ["list", "--specs"], ours: () => out.list(root, { specs: true }) },
-    { args: ["show", "no-such-item"], ours: () => out.show(root, "no-such-item", undefined) },
-    { args: ["show", "no-such-item", "--type", "change"], ours: () => out.show(root, "no-such-item", "change") },
-    { args: ["show", "no-such-item", "--type", "spec"], ours: () => out.show(root, "no-such-item", "spec") },
-  ];
+  const cases: string[][] = [["list"], ["list", "--specs"], ["list", "--sort", "name"], ["show", "no-such-item"], ["show", "no-such-item", "--type", "change"], ["show", "no-such-item", "--type", "spec"]];
   const changeNames = (JSON.parse(list.stdout) as { changes: { name: string }[] }).changes.map((c) => c.name);
   const specIds = (JSON.parse(specs.stdout) as { specs: { id: string }[] }).specs.map((s) => s.id);
   expect(changeNames.length + specIds.length).toBeGreaterThan(3);
   for (const [i, name] of changeNames.entries()) {
-    cases.push({ args: ["show", name], ours: () => out.show(root, name, undefined) });
-    if (i < 3) cases.push({ args: ["show", name, "--type", "spec"], ours: () => out.show(root, name, "spec") });
+    cases.push(["show", name]);
+    if (i < 3) cases.push(["show", name, "--type", "spec"]);
   }
+  // Every entry of changes/ by name, with and without --type change: hidden folders, symlinks, files.
+  for (const name of readdirSync(`${root}/openspec/changes`)) cases.push(["show", name], ["show", name, "--type", "change"]);
   for (const [i, id] of specIds.entries()) {
-    cases.push({ args: ["show", id, "--type", "spec"], ours: () => out.show(root, id, "spec") });
-    if (i < 3) cases.push({ args: ["show", id, "--type", "change"], ours: () => out.show(root, id, "change") });
+    cases.push(["show", id, "--type", "spec"]);
+    if (i < 3) cases.push(["show", id, "--type", "change"]);
   }
   const failures: string[] = [];
-  for (const c of cases) {
-    const [theirs, ours] = await Promise.all([cli(root, c.args), c.ours()]);
+  for (const args of cases) {
+    const [theirs, ours] = await Promise.all([cli(root, args), ask(out, root, args)]);
     try {
-      expect(ours, c.args.join(" ")).toEqual(theirs);
+      expect(ours, args.join(" ")).toEqual(theirs);
     } catch (err) {
       failures.push((err as Error).message.slice(0, 1500));
     }
@@ -96,14 +111,22 @@ async function expectByteIdentical(services: ReturnType<typeof createServices>, 
   return cases.length;
 }
 
+/** The database reader, after a full sync of the workspace. */
+async function fromDatabase(services: ReturnType<typeof createServices>, root: string): Promise<Output> {
+  const project = await services.sync.ensureProject(root);
+  await services.sync.syncProject(project, "manual");
+  return new CliOutputService(services.database);
+}
+
 describeEachDb("specsync list/show --json are byte-identical to openspec", (db) => {
   it.skipIf(!hasCorpus)("on the real OpenSpec corpus (every change and spec, error cases)", async () => {
-    expect(await expectByteIdentical(createServices(db().database), workspace("corpus"))).toBeGreaterThan(20);
+    const root = workspace("corpus");
+    expect(await expectByteIdentical(await fromDatabase(createServices(db().database), root), root)).toBeGreaterThan(20);
   }, 300_000);
 
   it("on generated hard cases (CRLF, BOM, fences, nested folders, ties, untracked files, unicode, ambiguous ids)", async () => {
     const root = workspace("hard");
-    await expectByteIdentical(createServices(db().database), root);
+    await expectByteIdentical(await fromDatabase(createServices(db().database), root), root);
     // the hard cases do reach the corners they are there for
     const list = (await cli(root, ["list"])).stdout;
     expect(list).toContain('"nested_change_directory"');
@@ -111,12 +134,39 @@ describeEachDb("specsync list/show --json are byte-identical to openspec", (db) 
   }, 180_000);
 
   it("on a generated workspace (this repository's own words)", async () => {
-    await expectByteIdentical(createServices(db().database), workspace("generated"));
+    const root = workspace("generated");
+    await expectByteIdentical(await fromDatabase(createServices(db().database), root), root);
   }, 300_000);
 
   it("on pathological lines that made the old regexes backtrack (and their near misses)", async () => {
     const root = tempRepo();
     pathologicalCases(root);
-    await expectByteIdentical(createServices(db().database), root);
+    await expectByteIdentical(await fromDatabase(createServices(db().database), root), root);
+  }, 180_000);
+});
+
+// What `specsync list/show` print when no server runs for the project: the same bytes, from the files.
+describe("specsync list/show --json from the files (no server) are byte-identical to openspec", () => {
+  it.skipIf(!hasCorpus)("on the real OpenSpec corpus", async () => {
+    expect(await expectByteIdentical(new FilesCliOutput(), workspace("corpus"))).toBeGreaterThan(20);
+  }, 300_000);
+
+  it("on generated hard cases, hidden and symlinked change folders included", async () => {
+    const root = workspace("hard");
+    await expectByteIdentical(new FilesCliOutput(), root);
+    expect((await cli(root, ["list"])).stdout).toContain('"name": ".draft"');
+    expect((await cli(root, ["show", "link-to-fences", "--type", "change"])).exitCode).toBe(0);
+    // --sort name orders by localeCompare, which differs from code-unit order here
+    expect((await cli(root, ["list", "--sort", "name"])).stdout).not.toEqual((await cli(root, ["list"])).stdout);
+  }, 180_000);
+
+  it("on a generated workspace", async () => {
+    await expectByteIdentical(new FilesCliOutput(), workspace("generated"));
+  }, 300_000);
+
+  it("on pathological lines", async () => {
+    const root = tempRepo();
+    pathologicalCases(root);
+    await expectByteIdentical(new FilesCliOutput(), root);
   }, 180_000);
 });

@@ -1,15 +1,19 @@
 /**
- * `specsync list|show --json`: what `openspec list|show --json` prints, from specsync's database.
- * Loaded lazily by the CLI and itself loading as little as it can: a running server for the project is
- * asked over HTTP (it holds the answer, and an embedded PGlite admits one process only); otherwise the
- * database is read with raw queries (no drizzle, no migrations, no watcher/tRPC code); only a database
- * that does not know the project yet pays for the full services, to sync it first.
+ * `specsync list|show --json`: what `openspec list|show --json` prints. Loaded lazily by the CLI and
+ * itself loading as little as it can. A specsync server running for the project is asked over HTTP: its
+ * watchers keep its database current, and it holds the answer. Without one, the database is only the last
+ * sync's copy of the files, so the answer is read from the files themselves, with the sync engine's own
+ * readers and parsers (FilesCliOutput): the files are the truth, and no database is opened (an embedded
+ * PGlite costs seconds and ~170 MiB to open, and admits one process only). The database is not updated:
+ * `specsync sync` (or a running server) does that.
  */
-import type { CliResult, ShowType } from "@specsync/api/openspec-output";
+import type { CliResult, ListSort, ShowType } from "@specsync/api/openspec-output";
 import type { Env } from "../env";
 import { processAlive, readServerFile, serverFilePath } from "../server-file";
 
-export type OutputRequest = { command: "list"; specs: boolean } | { command: "show"; id: string | undefined; type: ShowType };
+export type OutputRequest =
+  | { command: "list"; specs: boolean; sort: ListSort }
+  | { command: "show"; id: string | undefined; type: ShowType };
 
 /**
  * The answer of the specsync server running for `root`; "none" when no live server is advertised,
@@ -22,6 +26,7 @@ export async function askRunningServer(req: OutputRequest, root: string, token: 
   const q = new URLSearchParams({ root });
   if (req.command === "list") {
     if (req.specs) q.set("specs", "1");
+    if (req.sort !== "recent") q.set("sort", req.sort);
   } else {
     if (req.id !== undefined) q.set("id", req.id);
     if (req.type) q.set("type", req.type);
@@ -54,50 +59,18 @@ async function getJson(url: string, token: string | undefined): Promise<{ status
   });
 }
 
-async function fromDatabase(req: OutputRequest, root: string, env: Env): Promise<CliResult> {
-  const { CliOutputService } = await import("@specsync/api/openspec-output");
-  const run = (service: InstanceType<typeof CliOutputService>) => (req.command === "list" ? service.list(root, { specs: req.specs }) : service.show(root, req.id, req.type));
-  const dataDir = env.SPECSYNC_DATA_DIR ?? "memory://";
-  if (!dataDir.startsWith("memory://") || env.DATABASE_URL) {
-    const [{ openQueryClient }, { lockDataDir }] = await Promise.all([import("@specsync/db/query-client"), import("../data-dir-lock")]);
-    const release = env.DATABASE_URL ? () => {} : lockDataDir(dataDir, [root]);
-    const client = await openQueryClient({ url: env.DATABASE_URL, dataDir }).catch((err) => {
-      release();
-      throw err;
-    });
-    try {
-      const result = await run(new CliOutputService(client)).catch(() => null); // no tables yet, an older schema: the full path migrates
-      if (result) return result;
-    } finally {
-      await client.close();
-      release();
-    }
-  }
-  // The database does not know this project (a first run, `SPECSYNC_DATA_DIR=memory://`): sync it first,
-  // so the answer is the workspace's and never a silent empty list.
-  const [{ openDatabase }, { createServices }] = await Promise.all([import("../database"), import("@specsync/api")]);
-  const database = await openDatabase(env, []);
-  try {
-    const services = createServices(database, { allowedRoots: [root] });
-    const project = await services.sync.ensureProject(root);
-    await services.sync.syncProject(project, "manual");
-    const result = await run(new CliOutputService(database));
-    if (!result) throw new Error(`could not read ${root} into the database`);
-    return result;
-  } finally {
-    await database.close();
-  }
+async function fromFiles(req: OutputRequest, root: string): Promise<CliResult> {
+  const { FilesCliOutput } = await import("@specsync/api/openspec-output");
+  const files = new FilesCliOutput();
+  return req.command === "list"
+    ? files.list(root, { specs: req.specs, sort: req.sort })
+    : files.show(root, req.id, req.type);
 }
 
 export async function openspecOutput(req: OutputRequest, root: string, env: Env): Promise<CliResult> {
   const answer = await askRunningServer(req, root, env.SPECSYNC_TOKEN);
-  if (answer === "none") return fromDatabase(req, root, env);
-  if ("silent" in answer) {
-    // Two processes on one PGlite data directory can corrupt it: never open it behind a live server's back.
-    if (!env.DATABASE_URL) throw new Error(`${answer.silent}; it holds the embedded database, so specsync will not open it too. Retry, stop that server, or delete the file if that process is not specsync.`);
-    return fromDatabase(req, root, env); // PostgreSQL is safe to share
-  }
-  return answer;
+  // A server advertised but silent (busy, stopping): the files answer; its database is never opened here.
+  return answer === "none" || "silent" in answer ? fromFiles(req, root) : answer;
 }
 
 /** A short human rendering when `--json` is not given (the JSON is the contract). */

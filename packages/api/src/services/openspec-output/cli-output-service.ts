@@ -1,26 +1,24 @@
-import { readdirSync, realpathSync } from "node:fs";
+import { statSync } from "node:fs";
 import path from "node:path";
 import type { Database } from "@specsync/db";
 import type { ParsedDocument } from "@specsync/validators";
-import { renderChangeList, renderShow, renderShowWithoutItem, renderSpecList, type CliResult, type RootOutput, type ShowType } from "./format";
+import { renderChangeList, renderShow, renderShowWithoutItem, renderSpecList, type ChangeListEntry, type CliResult, type ListSort, type ShowType } from "./format";
+import { activeChangeDirs, changeEntryFromFiles, changeFromFiles, rootOutput, showableChangeIds } from "./from-files";
 
 /** Only raw queries: this service is loaded by the one-shot CLI, which must not pay for drizzle's query builder. */
 type Queryable = Pick<Database, "query">;
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/**
- * One readdir of `changes/`, no file read: the CLI's candidates, in the order it reads them (ties in
- * lastModified keep that order). A symlink to a folder is not a change for the CLI (Dirent.isDirectory),
- * though specsync syncs it. null when the folder cannot be read.
- */
-function activeChangeDirs(rootPath: string): string[] | null {
+/** Is `changes/<id>` a folder (symlinks followed), as `show --type change` requires? */
+function isChangeFolder(rootPath: string, id: string): boolean {
+  const changesDir = path.join(rootPath, "openspec", "changes");
+  const folder = path.join(changesDir, id);
+  if (path.dirname(path.resolve(folder)) !== path.resolve(changesDir)) return false;
   try {
-    return readdirSync(path.join(rootPath, "openspec", "changes"), { withFileTypes: true })
-      .filter((e) => e.isDirectory() && e.name !== "archive")
-      .map((e) => e.name);
+    return statSync(folder).isDirectory();
   } catch {
-    return null;
+    return false;
   }
 }
 
@@ -36,20 +34,10 @@ export class CliOutputService {
     return row?.id ?? null;
   }
 
-  private root(rootPath: string): RootOutput {
-    let p = path.resolve(rootPath);
-    try {
-      p = realpathSync(p);
-    } catch {
-      // gone: print it as configured
-    }
-    return { path: p, source: "nearest" };
-  }
-
-  async list(rootPath: string, opts: { specs?: boolean } = {}): Promise<CliResult | null> {
+  async list(rootPath: string, opts: { specs?: boolean; sort?: ListSort } = {}): Promise<CliResult | null> {
     const projectId = await this.projectId(rootPath);
     if (!projectId) return null;
-    const root = this.root(rootPath);
+    const root = rootOutput(rootPath);
     if (opts.specs) {
       const rows = await this.database.query<{ name: string; requirement_count: number }>(
         "select name, requirement_count from openspec_specs where project_id = $1 and kind = 'spec' and deleted_at is null",
@@ -63,11 +51,16 @@ export class CliOutputService {
     );
     const dirOrder = activeChangeDirs(rootPath);
     const listed = dirOrder ? new Set(dirOrder) : null;
-    return renderChangeList(
-      rows.filter((r) => !listed || listed.has(r.name)).map((r) => ({ name: r.name, completedTasks: r.done, totalTasks: r.total, lastModified: r.modified ? new Date(r.modified) : new Date(0), nested: r.nested ?? undefined })),
-      root,
-      dirOrder ?? [],
-    );
+    const entries: ChangeListEntry[] = rows
+      .filter((r) => !listed || listed.has(r.name))
+      .map((r) => ({ name: r.name, completedTasks: r.done, totalTasks: r.total, lastModified: r.modified ? new Date(r.modified) : new Date(0), nested: r.nested ?? undefined }));
+    // Hidden folders are listed by the CLI but never synced (the sync skips dot-entries): read from the files.
+    for (const name of dirOrder ?? []) {
+      if (!name.startsWith(".")) continue;
+      const entry = changeEntryFromFiles(rootPath, name);
+      if (entry) entries.push(entry);
+    }
+    return renderChangeList(entries, root, dirOrder ?? [], opts.sort);
   }
 
   async show(rootPath: string, id: string | undefined, type: ShowType): Promise<CliResult | null> {
@@ -88,14 +81,17 @@ export class CliOutputService {
       const p = rows.find((r) => r.kind === kind)?.parsed;
       return p ? { show: p.show, showError: p.showError, nested: p.nested } : null;
     };
+    // `--type change` reads any folder under changes/ (hidden, symlinked); one the sync skips comes from the files.
+    const change = isChangeFolder(rootPath, id) ? (parsedOf("change") ?? (await changeFromFiles(rootPath, id))) : null;
+    const root = rootOutput(rootPath);
     return renderShow({
       id,
       type,
-      root: this.root(rootPath),
-      openspecDir: path.join(this.root(rootPath).path, "openspec"),
-      changeIds: ids.filter((r) => r.kind === "change" && isActiveDir(r.name)).map((r) => r.name).sort(byCodeUnit),
+      root,
+      openspecDir: path.join(root.path, "openspec"),
+      changeIds: showableChangeIds(ids.filter((r) => r.kind === "change" && isActiveDir(r.name)).map((r) => r.name)),
       specIds: ids.filter((r) => r.kind === "spec").map((r) => r.name).sort(byCodeUnit),
-      change: parsedOf("change") as never,
+      change: change as never,
       spec: parsedOf("spec") as never,
     });
   }

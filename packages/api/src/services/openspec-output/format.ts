@@ -63,16 +63,21 @@ export function specShowInCliOrder(show: SpecShowJson): SpecShowJson {
 
 export type ChangeListEntry = { name: string; completedTasks: number; totalTasks: number; lastModified: Date; nested?: string[] | undefined };
 
+/** `list --sort`: the CLI takes `name` and treats anything else as `recent`. */
+export type ListSort = "recent" | "name";
+export const normalizeSort = (value: string | undefined): ListSort => (value === "name" ? "name" : "recent");
+
 /**
  * `openspec list --json`. The CLI visits `changes/` in directory order (`dirOrder`, from readdir) and then
- * sorts by lastModified, newest first, with a stable sort: equal times keep directory order.
+ * sorts by lastModified, newest first (or by name with `--sort name`, localeCompare), with a stable sort:
+ * equal keys keep directory order.
  */
-export function renderChangeList(entries: ChangeListEntry[], root: RootOutput, dirOrder: readonly string[]): CliResult {
+export function renderChangeList(entries: ChangeListEntry[], root: RootOutput, dirOrder: readonly string[], sort: ListSort = "recent"): CliResult {
   const rank = new Map(dirOrder.map((n, i) => [n, i]));
   const visited = [...entries].sort((a, b) => (rank.get(a.name) ?? Infinity) - (rank.get(b.name) ?? Infinity) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (visited.length === 0) return ok({ changes: [], root });
   const changes = [...visited]
-    .sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime())
+    .sort(sort === "name" ? (a, b) => a.name.localeCompare(b.name) : (a, b) => b.lastModified.getTime() - a.lastModified.getTime())
     .map((c) => ({
       name: c.name,
       completedTasks: c.completedTasks,
@@ -129,10 +134,11 @@ export type ShowInput = {
   root: RootOutput;
   /** Absolute path of `openspec/` (for the CLI's "not found at …" messages). */
   openspecDir: string;
-  /** Active change ids, code-unit sorted (getActiveChangeIds). */
+  /** Active change ids, code-unit sorted (getActiveChangeIds: no hidden folders, no symlinks). */
   changeIds: string[];
   /** Capability ids, code-unit sorted (getSpecIds). */
   specIds: string[];
+  /** `changes/<id>` when it is a folder (`--type change` reads any, hidden or symlinked), else null. */
   change: ShowableChange | null;
   spec: ShowableSpec | null;
 };
@@ -157,7 +163,7 @@ export function renderShow(input: ShowInput): CliResult {
   }
   const fail = (message: string) => commandError("show_error", message);
   if (resolved === "change") {
-    const c = input.changeIds.includes(id) ? input.change : null;
+    const c = input.change;
     if (!c) return fail(`Change "${id}" not found at ${path.join(input.openspecDir, "changes", id, "proposal.md")}`);
     if (c.show) return ok({ ...changeShowInCliOrder(c.show), root });
     if (c.nested) return fail(describeNestedChange(id, c.nested));

@@ -1,0 +1,185 @@
+/**
+ * `openspec list|show --json` straight from the files, with the sync engine's own readers and
+ * parsers (the same functions that fill the rows CliOutputService reads). Used by the one-shot CLI
+ * when no specsync server runs for the project (the database would only be the last sync's copy),
+ * and by CliOutputService for change folders the database does not hold (hidden ones: the sync
+ * skips them).
+ */
+import { readdirSync, realpathSync, statSync } from "node:fs";
+import path from "node:path";
+import type { ChangeShowJson, SpecShowJson } from "@specsync/validators";
+import { findNestedChanges, folderLastModified } from "../../utils/fs/change-folder";
+import { readTextFileConfined } from "../../utils/fs/safe-open";
+import { discoverSpecIds, listTrackedFiles, SPEC_FILE } from "../../utils/fs/scan-workspace";
+import { parseTasks, summarizeTasks } from "../../utils/openspec/tasks";
+import {
+  renderChangeList,
+  renderShow,
+  renderShowWithoutItem,
+  renderSpecList,
+  type ChangeListEntry,
+  type CliResult,
+  type ListSort,
+  type RootOutput,
+  type ShowableChange,
+  type ShowableSpec,
+  type ShowType,
+} from "./format";
+
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * `changes/` as `openspec list` reads it: directories (not symlinks to them) but `archive`, in
+ * readdir order (ties in lastModified keep it). Hidden folders included, as the CLI lists them.
+ * [] when there is no `changes/`; null when it cannot be read.
+ */
+export function activeChangeDirs(rootPath: string): string[] | null {
+  try {
+    return readdirSync(path.join(rootPath, "openspec", "changes"), { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== "archive")
+      .map((e) => e.name);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT" ? [] : null;
+  }
+}
+
+/** The ids `openspec show` resolves without `--type` (getActiveChangeIds): no hidden folders. */
+export const showableChangeIds = (dirs: readonly string[]) =>
+  dirs.filter((n) => !n.startsWith(".")).sort(byCodeUnit);
+
+/** The CLI's `root`: the canonical path of the folder holding `openspec/`. */
+export function rootOutput(rootPath: string): RootOutput {
+  let p = path.resolve(rootPath);
+  try {
+    p = realpathSync(p);
+  } catch {
+    // gone: print it as configured
+  }
+  return { path: p, source: "nearest" };
+}
+
+/** A folder's tracked files, read as the sync reads them (confined, strict UTF-8), if readable. */
+function readTracked(
+  openspecDir: string,
+  folder: string,
+  kind: "change" | "spec",
+  only?: string,
+): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const file of listTrackedFiles(folder, kind)) {
+    if (only && file !== only) continue;
+    try {
+      files[file] = readTextFileConfined(openspecDir, path.join(folder, file)).content;
+    } catch {
+      // binary, too large, outside the root, vanished: the sync records the folder as failed
+    }
+  }
+  return files;
+}
+
+/** One `list` entry for `changes/<name>`; null when the folder vanished meanwhile. */
+export function changeEntryFromFiles(rootPath: string, name: string): ChangeListEntry | null {
+  const openspecDir = path.join(rootPath, "openspec");
+  const changesDir = path.join(openspecDir, "changes");
+  const folder = path.join(changesDir, name);
+  try {
+    const tracked = listTrackedFiles(folder, "change");
+    const tasks = tracked.includes("tasks.md")
+      ? readTracked(openspecDir, folder, "change", "tasks.md")["tasks.md"]
+      : undefined;
+    const summary = summarizeTasks(parseTasks(tasks ?? ""));
+    const nested = tracked.length ? null : findNestedChanges(changesDir, name);
+    const lastModified = folderLastModified(folder);
+    return {
+      name,
+      completedTasks: summary.completed,
+      totalTasks: summary.total,
+      lastModified,
+      nested: nested ?? undefined,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** `changes/<id>` as `show --type change` reads it (any folder name, hidden or symlinked). */
+export async function changeFromFiles(
+  rootPath: string,
+  id: string,
+): Promise<ShowableChange | null> {
+  const changesDir = path.join(rootPath, "openspec", "changes");
+  const folder = path.join(changesDir, id);
+  if (path.dirname(path.resolve(folder)) !== path.resolve(changesDir)) return null;
+  try {
+    if (!statSync(folder).isDirectory()) return null;
+  } catch {
+    return null;
+  }
+  const files = readTracked(path.join(rootPath, "openspec"), folder, "change");
+  const { deriveFields } = await import("../../utils/openspec/derive");
+  const { show, showError } = deriveFields("change", id, files).parsed;
+  const nested = Object.keys(files).length ? null : findNestedChanges(changesDir, id);
+  return { show: show as ChangeShowJson | null, showError, nested: nested ?? undefined };
+}
+
+async function specFromFiles(rootPath: string, id: string): Promise<ShowableSpec | null> {
+  const openspecDir = path.join(rootPath, "openspec");
+  const files = readTracked(openspecDir, path.join(openspecDir, "specs", ...id.split("/")), "spec");
+  if (files[SPEC_FILE] === undefined) return null;
+  const { deriveFields } = await import("../../utils/openspec/derive");
+  const { show, showError } = deriveFields("spec", id, files).parsed;
+  return { show: show as SpecShowJson | null, showError };
+}
+
+/** `openspec list|show --json`, byte for byte, from the files as they are now; no database. */
+export class FilesCliOutput {
+  async list(
+    rootPath: string,
+    opts: { specs?: boolean; sort?: ListSort } = {},
+  ): Promise<CliResult> {
+    const root = rootOutput(rootPath);
+    if (opts.specs) {
+      const { deriveFields } = await import("../../utils/openspec/derive");
+      const specsDir = path.join(rootPath, "openspec", "specs");
+      const specs = discoverSpecIds(specsDir).map((id) => {
+        const files = readTracked(
+          path.join(rootPath, "openspec"),
+          path.join(specsDir, ...id.split("/")),
+          "spec",
+        );
+        return {
+          id,
+          requirementCount:
+            files[SPEC_FILE] === undefined ? 0 : deriveFields("spec", id, files).requirementCount,
+        };
+      });
+      return renderSpecList(specs, root);
+    }
+    const dirs = activeChangeDirs(rootPath);
+    if (dirs === null) throw new Error(`cannot read ${path.join(rootPath, "openspec", "changes")}`);
+    const entries = dirs
+      .map((name) => changeEntryFromFiles(rootPath, name))
+      .filter((e) => e !== null);
+    return renderChangeList(entries, root, dirs, opts.sort);
+  }
+
+  async show(rootPath: string, id: string | undefined, type: ShowType): Promise<CliResult> {
+    if (!id) return renderShowWithoutItem();
+    const root = rootOutput(rootPath);
+    const changeIds = showableChangeIds(activeChangeDirs(rootPath) ?? []);
+    const specIds = discoverSpecIds(path.join(rootPath, "openspec", "specs"));
+    const wantsChange = type === "change" || (type === undefined && changeIds.includes(id));
+    const wantsSpec =
+      type === "spec" || (type === undefined && !changeIds.includes(id) && specIds.includes(id));
+    return renderShow({
+      id,
+      type,
+      root,
+      openspecDir: path.join(root.path, "openspec"),
+      changeIds,
+      specIds,
+      change: wantsChange ? await changeFromFiles(rootPath, id) : null,
+      spec: wantsSpec && specIds.includes(id) ? await specFromFiles(rootPath, id) : null,
+    });
+  }
+}
