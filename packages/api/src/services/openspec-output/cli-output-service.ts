@@ -102,4 +102,3 @@ export class CliOutputService {
 }
 
 export type { CliResult, ShowType } from "./format";
-export { normalizeType } from "./format";

@@ -82,12 +82,10 @@ export function scanWorkspace(openspecDir: string): FolderRef[] {
   return out;
 }
 
-/** Capability ids (`a`, `a/b`) under a specs folder: folders holding a `spec.md`, dot-entries skipped. */
-export function discoverSpecIds(specsDir: string): string[] {
-  return discoverSpecs(specsDir).map((s) => s.id);
-}
-
-/** Like discoverSpecIds, also saying whether a symlink is on the way (those paths need a containment check). */
+/**
+ * Capability ids (`a`, `a/b`) under a specs folder: folders holding a `spec.md`, dot-entries
+ * skipped; each says whether a symlink is on the way (those paths need a containment check).
+ */
 function discoverSpecs(specsDir: string, viaSymlink = false, temps?: string[], dirs?: string[]): { id: string; viaSymlink: boolean }[] {
   const found: { id: string; viaSymlink: boolean }[] = [];
   const walk = (dir: string, segments: string[], linked: boolean) => {
