@@ -19,7 +19,8 @@ export type ClientOptions = {
 /** Typed client for scripts and the web app: batched HTTP for calls, SSE for `sync.events`. */
 export function createSpecsyncClient(opts: ClientOptions): SpecsyncClient {
   const base = opts.url.replace(/\/$/, "");
-  const url = base + "/trpc";
+  const url = `${base}/trpc`;
+  const token = opts.token;
   const headers = () => ({
     ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
     ...(opts.actor ? { "x-specsync-actor": opts.actor } : {}),
@@ -33,7 +34,7 @@ export function createSpecsyncClient(opts: ClientOptions): SpecsyncClient {
           transformer: superjson,
           // EventSource cannot send headers, and the token must not travel in a URL: a short-lived
           // ticket, fetched with the header for each connection, goes in the connection parameters.
-          ...(opts.token ? { connectionParams: async () => ({ ticket: await sseTicket(base, opts.token!) }) } : {}),
+          ...(token ? { connectionParams: async () => ({ ticket: await sseTicket(base, token) }) } : {}),
           ...(opts.EventSource ? { EventSource: opts.EventSource } : {}),
         }),
         // The server refuses batches of more than 25 calls (apps/server/src/http.ts MAX_BATCH_SIZE): split bigger ones.

@@ -20,7 +20,9 @@ const errorIds = new WeakMap<object, string>();
 /** A short id for an internal error: the answer carries it, the server log has the details under it. */
 export function errorIdOf(error: object): string {
   let id = errorIds.get(error);
-  if (!id) errorIds.set(error, (id = randomBytes(6).toString("hex")));
+  if (id) return id;
+  id = randomBytes(6).toString("hex");
+  errorIds.set(error, id);
   return id;
 }
 

@@ -18,7 +18,7 @@ const hasCorpus = corpusAvailable();
 /** The real CLI's answers per workspace, computed once and shared by both database drivers. */
 const oracle = new Map<string, Promise<CliResult>>();
 function cli(root: string, args: string[]): Promise<CliResult> {
-  const key = root + "\0" + args.join("\0");
+  const key = `${root}\0${args.join("\0")}`;
   if (!oracle.has(key)) oracle.set(key, openspecRaw(root, [...args, "--json"]).then((r) => ({ stdout: r.stdout, stderr: r.stderr, exitCode: r.code })));
   return oracle.get(key)!;
 }

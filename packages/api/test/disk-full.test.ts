@@ -56,7 +56,7 @@ describeEachDb("disk full (real ENOSPC on a tiny tmpfs)", (db, driver) => {
     }
     expect(written).toBeGreaterThan(0);
 
-    const edited = before + `\n${"A bigger edit than the disk can take. ".repeat(500)}\n`;
+    const edited = `${before}\n${"A bigger edit than the disk can take. ".repeat(500)}\n`;
     const err = await services.specs.update({ id, file: "proposal.md", content: edited, baseHash: row.contentHashes["proposal.md"]! }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "IO_ERROR" });
     expect((err as Error).message).toMatch(/ENOSPC|no space left/i);

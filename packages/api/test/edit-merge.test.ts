@@ -50,7 +50,7 @@ describe("mergeThreeWay (node-diff3)", () => {
   });
 });
 
-const MANY_TASKS = "## 1. Work\n" + Array.from({ length: 12 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("");
+const MANY_TASKS = `## 1. Work\n${Array.from({ length: 12 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("")}`;
 
 describeEachDb("edits by people: three-way merge on save, tasks by id, discarded drafts kept", (db) => {
   async function setup() {
@@ -108,7 +108,7 @@ describeEachDb("edits by people: three-way merge on save, tasks by id, discarded
 
   it("keep disk: the discarded text is a history entry by its actor, and restoring it brings it back to disk", async () => {
     const { services, id, file, got } = await setup();
-    const mine = got.files["proposal.md"]! + "\nText I chose not to save.\n";
+    const mine = `${got.files["proposal.md"]!}\nText I chose not to save.\n`;
     const { historyId } = await services.edits.discardDraft({ id, file: "proposal.md", content: mine, baseHash: got.contentHashes["proposal.md"]!, actor: "ann" });
     const h = await services.history.get(historyId);
     expect(h).toMatchObject({ action: "draft_discarded", actor: "ann", filesChanged: ["proposal.md"], previousContent: { "proposal.md": mine } });

@@ -65,7 +65,7 @@ describeEachDb("tRPC routers through createCaller", (db) => {
   it("specs.update writes DB then file; stale baseHash → CONFLICT with current content; nothing written", async () => {
     const { caller, root, id } = await setup();
     const got = await caller.specs.get({ id: id("add-alpha") });
-    const res = await caller.specs.update({ id: got.id, file: "proposal.md", content: got.files["proposal.md"]! + "\nMore.\n", baseHash: got.contentHashes["proposal.md"]! });
+    const res = await caller.specs.update({ id: got.id, file: "proposal.md", content: `${got.files["proposal.md"]!}\nMore.\n`, baseHash: got.contentHashes["proposal.md"]! });
     expect(readFileSync(path.join(root, "openspec/changes/add-alpha/proposal.md"), "utf8")).toMatch(/More\.\n$/);
     const stale = caller.specs.update({ id: got.id, file: "proposal.md", content: "lost?", baseHash: got.contentHashes["proposal.md"]! });
     await expect(stale).rejects.toMatchObject({ code: "CONFLICT" });
@@ -171,7 +171,7 @@ describeEachDb("concurrent edits", (db) => {
     const got = await services.specs.get(id);
     const base = got.contentHashes["proposal.md"]!;
     const results = await Promise.allSettled(
-      Array.from({ length: 50 }, (_, i) => createCaller({ services, requiredToken: null, presentedToken: null, actor: `user-${i}` }).specs.update({ id, file: "proposal.md", content: got.files["proposal.md"] + `\nEdit by user ${i}.\n`, baseHash: base })),
+      Array.from({ length: 50 }, (_, i) => createCaller({ services, requiredToken: null, presentedToken: null, actor: `user-${i}` }).specs.update({ id, file: "proposal.md", content: `${got.files["proposal.md"]}\nEdit by user ${i}.\n`, baseHash: base })),
     );
     const won = results.filter((r) => r.status === "fulfilled");
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -114,10 +114,10 @@ describeEachDb("OpenSpecSyncService", (db) => {
     await services.specs.setStatus({ id: row.id, status: "approved", actor: "alice" });
     await services.specs.setPriority({ id: row.id, priority: "high" });
     chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o444);
-    const dbVersion = row.tasksContent! + "- [ ] 1.4 added in the UI\n";
+    const dbVersion = `${row.tasksContent!}- [ ] 1.4 added in the UI\n`;
     await services.sync.writeFile({ id: row.id, file: "tasks.md", content: dbVersion, baseHash: row.contentHashes["tasks.md"]! }).catch(() => {});
     chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o644);
-    const diskVersion = row.tasksContent! + "- [ ] 1.5 added on disk\n";
+    const diskVersion = `${row.tasksContent!}- [ ] 1.5 added on disk\n`;
     write(root, "changes/add-demo/tasks.md", diskVersion);
     const out = await services.sync.syncSpec(row.id, "manual");
     expect(out.action).toBe("conflict");
@@ -172,10 +172,10 @@ describeEachDb("OpenSpecSyncService", (db) => {
     // stale base
     await expect(services.sync.writeFile({ id: row.id, file: "proposal.md", content: "x", baseHash: base })).rejects.toMatchObject({ code: "CONFLICT" });
     // file changed on disk but not yet synced
-    write(root, "changes/add-demo/proposal.md", edited + "\nDisk edit.\n");
+    write(root, "changes/add-demo/proposal.md", `${edited}\nDisk edit.\n`);
     await expect(services.sync.writeFile({ id: row.id, file: "proposal.md", content: "mine", baseHash: res.hash })).rejects.toMatchObject({ code: "CONFLICT" });
-    expect(read(root, "changes/add-demo/proposal.md")).toBe(edited + "\nDisk edit.\n");
-    expect((await change()).proposalContent).toBe(edited + "\nDisk edit.\n");
+    expect(read(root, "changes/add-demo/proposal.md")).toBe(`${edited}\nDisk edit.\n`);
+    expect((await change()).proposalContent).toBe(`${edited}\nDisk edit.\n`);
   });
 
   it("writeFile: a disk save racing into the instant before the rename is kept in history", async () => {

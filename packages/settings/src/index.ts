@@ -21,13 +21,15 @@ export function loadSettings(source: Source = process.env, overrides: Source = {
 let cached: Settings | undefined;
 /** The process's settings, read once. */
 export function readSettings(): Settings {
-  return (cached ??= loadSettings(process.env));
+  cached ??= loadSettings(process.env);
+  return cached;
 }
 
 let cachedWeb: WebSettings | undefined;
 /** The web app's settings, read once per process. */
 export function readWebSettings(): WebSettings {
-  return (cachedWeb ??= parseOrExplain(webSettingsSchema.safeParse(process.env)));
+  cachedWeb ??= parseOrExplain(webSettingsSchema.safeParse(process.env));
+  return cachedWeb;
 }
 
 /** Environment for a child process: this process's, with `overrides` (for the web server we spawn). */

@@ -40,7 +40,7 @@ export const syncRouter = router({
       let lastHistoryId = Number.parseInt(input?.lastEventId ?? "", 10);
       if (Number.isFinite(lastHistoryId)) {
         for (const event of await eventsSince(ctx.services.history, lastHistoryId, input?.projectId)) {
-          lastHistoryId = event.historyId!;
+          lastHistoryId = event.historyId ?? lastHistoryId;
           yield tracked(String(event.historyId), event);
         }
       } else {

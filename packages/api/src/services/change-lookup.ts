@@ -37,7 +37,8 @@ export class ChangeLookup {
       .where(ref ? (isId ? eq(projects.id, ref) : or(eq(projects.name, ref), eq(projects.rootPath, ref))) : undefined)
       .orderBy(asc(projects.name))
       .limit(50);
-    if (rows.length === 1) return rows[0]!;
+    const [only] = rows;
+    if (rows.length === 1 && only) return only;
     if (!rows.length) throw new SpecsyncError("NOT_FOUND", ref ? `no project ${ref}` : "no project is synced yet");
     throw new SpecsyncError("BAD_REQUEST", `several projects match; pass project (one of: ${rows.map((r) => `${r.name} = ${r.rootPath}`).join(", ")})`);
   }

@@ -67,7 +67,7 @@ export async function previewArchive(rules: ArchiveRules, openspecDir: string, c
 
 /** Each operation of a delta spec with the requirement block as it is now and as it will be. */
 function requirementChanges(rules: ArchiveRules, delta: string, before: string | null, after: string | null): RequirementChange[] {
-  let plan;
+  let plan: ReturnType<ArchiveRules["parseDeltaSpec"]>;
   try {
     plan = rules.parseDeltaSpec(delta);
   } catch {

@@ -29,7 +29,7 @@ export class DependenciesService {
       const [change, dep] = await Promise.all([this.change(tx, q.id), this.change(tx, q.dependsOn)]);
       if (change.projectId !== dep.projectId) throw new SpecsyncError("BAD_REQUEST", `${change.name} and ${dep.name} belong to different projects`);
       // One writer of a project's graph at a time, across servers: two opposite edges added at once cannot both pass the cycle check.
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${"specsync:deps:" + change.projectId}, 0))`);
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`specsync:deps:${change.projectId}`}, 0))`);
       const cycle = await this.pathBetween(tx, dep.id, change.id);
       if (cycle) {
         const names = [change.name, ...cycle];

@@ -8,6 +8,7 @@ import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
 import type { SyncEventBus } from "./sync-events";
+import { present } from "../utils/present";
 
 /** What a save did: written as sent, written merged with edits made since the base, or nothing to do. */
 export type SaveOutcome = "saved" | "merged" | "unchanged";
@@ -144,7 +145,7 @@ export class FileEditService {
         }
       }
       if (!task) throw new SpecsyncError("NOT_FOUND", `task ${input.taskId} not found in tasks.md`);
-      const next = toggleTaskContent(current, input.taskId, input.done)!;
+      const next = present(toggleTaskContent(current, input.taskId, input.done), `task ${input.taskId}`);
       if (next === current) return { id: row.id, file: "tasks.md", hash: currentHash, contentHashes: row.contentHashes, outcome: "unchanged", content: current };
       try {
         const { row: written, hash } = await this.sync.writeFile({ id: row.id, file: "tasks.md", content: next, baseHash: currentHash, actor: input.actor });

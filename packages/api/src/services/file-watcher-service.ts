@@ -235,7 +235,7 @@ export class FileWatcherService {
         const prefix = key.slice("prefix:".length);
         // A spec folder (or a tree of them) changed: sync exactly the capabilities under it.
         const summary = await this.sync.syncProject(this.project, "file_watcher", {
-          only: (ref) => ref.kind === "spec" && (ref.path === prefix || ref.path.startsWith(prefix + "/") || prefix.startsWith(ref.path + "/")),
+          only: (ref) => ref.kind === "spec" && (ref.path === prefix || ref.path.startsWith(`${prefix}/`) || prefix.startsWith(`${ref.path}/`)),
         });
         for (const o of summary.outcomes) this.opts.onSynced?.(o);
         if (summary.outcomes.some((o) => o.retryable)) this.retryLater(key);

@@ -83,7 +83,10 @@ export class GitHeadWatcher {
   private fire(): void {
     this.timer = null;
     // git still at work (checkout holds index.lock until the tree is written): wait for it.
-    if (this.gitDir && existsSync(path.join(this.gitDir, "index.lock"))) return this.schedule();
+    if (this.gitDir && existsSync(path.join(this.gitDir, "index.lock"))) {
+      this.schedule();
+      return;
+    }
     if (this.running) {
       this.again = true;
       return;

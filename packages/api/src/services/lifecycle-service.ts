@@ -306,14 +306,13 @@ export class LifecycleService {
       await this.deps.sync.syncFolder(project, row.path, "lifecycle");
       for (const cap of capabilities) await this.deps.sync.syncFolder(project, `specs/${cap}`, "lifecycle");
       const json = run ? parseCliJson<CliArchiveJson>(run.stdout) : null;
-      const done = run?.code === 0 && json?.archive;
-      if (!done) {
-        const message = failure ? errorMessage(failure) : cliFailureMessage(run!);
+      const archive = run?.code === 0 ? json?.archive : undefined;
+      if (!run || !archive) {
+        const message = failure || !run ? errorMessage(failure) : cliFailureMessage(run);
         await this.record(row, { action: "failed", success: false, error: `archive: ${message}`, actor: q.actor, started });
         if (failure) throw failure;
         throw new OpenSpecCliError("failed", message);
       }
-      const archive = json!.archive!;
       const files = archive.specsUpdated ? capabilities.map((c) => `specs/${c}/spec.md`) : [];
       await this.db
         .update(openspecSpecs)

@@ -3,6 +3,7 @@ import type { LifecycleStatus } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
 import { rowsOf } from "../utils/sql-rows";
 import { sharedRequirements, touchedRequirements, type SharedRequirement, type TouchedRequirements } from "../utils/openspec/overlap";
+import { present } from "../utils/present";
 
 export type Overlap = { id: string; name: string; status: LifecycleStatus; requirements: SharedRequirement[] };
 /** What the overlap check needs of a row: its id and its file hashes (which say when the delta specs changed). */
@@ -47,10 +48,10 @@ export class OverlapsService {
     const others = rows.filter((r) => !r.self);
     if (!others.length || !capabilitiesOf(row).length) return [];
     const touched = await this.touched([row, ...others]);
-    const mine = touched.get(id)!;
+    const mine = touched.get(id) ?? new Map();
     const out: Overlap[] = [];
     for (const o of others) {
-      const requirements = sharedRequirements(mine, touched.get(o.id)!);
+      const requirements = sharedRequirements(mine, touched.get(o.id) ?? new Map());
       if (requirements.length) out.push({ id: o.id, name: o.name, status: o.status, requirements });
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -75,7 +76,14 @@ export class OverlapsService {
     const out: Record<string, Set<string>> = {};
     for (const ids of byKey.values()) {
       if (ids.length < 2) continue;
-      for (const a of ids) for (const b of ids) if (a !== b) (out[a] ??= new Set()).add(nameOf.get(b)!);
+      for (const a of ids) {
+        for (const b of ids) {
+          if (a === b) continue;
+          const names = out[a] ?? new Set<string>();
+          out[a] = names;
+          names.add(nameOf.get(b) ?? b);
+        }
+      }
     }
     return Object.fromEntries(Object.entries(out).map(([id, names]) => [id, [...names].sort()]));
   }
@@ -99,7 +107,7 @@ export class OverlapsService {
         const contents = await db.select({ id: openspecSpecs.id, deltaSpecs: openspecSpecs.deltaSpecs }).from(openspecSpecs).where(inArray(openspecSpecs.id, ids));
         for (const c of contents) {
           const touched = touchedRequirements(c.deltaSpecs);
-          this.cache.set(c.id, { stamp: stamps.get(c.id)!, touched });
+          this.cache.set(c.id, { stamp: present(stamps.get(c.id), "the change's stamp"), touched });
           out.set(c.id, touched);
         }
       }

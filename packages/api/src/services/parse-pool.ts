@@ -48,7 +48,12 @@ export class ParsePool {
    * Resolves when they are ready; never rejects (a worker that fails to start is replaced on first use).
    */
   warm(): Promise<void> {
-    return (this.warming ??= Promise.all(Array.from({ length: this.size }, () => this.run({ op: "page", outlines: {} }).catch(() => {}))).then(() => {}));
+    this.warming ??= Promise.all(
+      Array.from({ length: this.size }, () =>
+        this.run({ op: "page", outlines: {} }).catch(() => {}),
+      ),
+    ).then(() => {});
+    return this.warming;
   }
 
   /** Workers alive right now (idle or busy). */
@@ -68,7 +73,11 @@ export class ParsePool {
     while (this.queue.length) {
       const worker = this.idle.pop() ?? (this.workers < this.size ? this.spawn() : null);
       if (!worker) return;
-      const task = this.queue.shift()!;
+      const task = this.queue.shift();
+      if (!task) {
+        this.idle.push(worker);
+        return;
+      }
       this.busy.set(worker, task);
       worker.ref();
       if (this.ready.has(worker)) this.dispatch(worker, task);
@@ -132,7 +141,8 @@ export class ParsePool {
 let shared: ParsePool | null = null;
 /** The process-wide pool (workers start lazily; idle ones do not keep the process alive). */
 export function sharedParsePool(): ParsePool {
-  return (shared ??= new ParsePool());
+  shared ??= new ParsePool();
+  return shared;
 }
 
 /** Run a parse job inline when small, on the pool when big. Rejects only when the pool fails. */

@@ -33,12 +33,13 @@ import {
   type UpdateFileInput,
 } from "@specsync/validators";
 import { errorMessage, SpecsyncError } from "../utils/errors";
-import { type OutlineHeading, type PageJob, type PageStructure } from "../utils/openspec";
+import type { OutlineHeading, PageJob, PageStructure } from "../utils/openspec";
 import { PARSE_INLINE_MAX, parseOffThread } from "./parse-pool";
 import type { FileEditService } from "./file-edit-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
 import type { SyncEventBus } from "./sync-events";
+import { present } from "../utils/present";
 
 /** The columns a list needs: never the (large) content columns. */
 const listColumns = {
@@ -117,7 +118,10 @@ export class SpecsService {
 
   private remember(key: string | null, value: unknown): void {
     if (!key || value === undefined) return;
-    if (this.structures.size >= 2000) this.structures.delete(this.structures.keys().next().value!);
+    if (this.structures.size >= 2000) {
+      const oldest = this.structures.keys().next();
+      if (!oldest.done) this.structures.delete(oldest.value);
+    }
     this.structures.set(key, value);
   }
 
@@ -145,19 +149,29 @@ export class SpecsService {
       else job.requirements = files["spec.md"] ?? "";
     }
     // Big files one job each, so that they spread over the pool's workers and each gets its own time limit.
-    const jobs: PageJob[] = [{ op: "page", outlines: {}, tasks: job.tasks, requirements: job.requirements }];
+    const first: PageJob = { op: "page", outlines: {}, tasks: job.tasks, requirements: job.requirements };
+    const jobs: PageJob[] = [first];
     for (const [f, c] of Object.entries(job.outlines)) {
       if (c.length > PARSE_INLINE_MAX) jobs.push({ op: "page", outlines: { [f]: c } });
-      else jobs[0]!.outlines[f] = c;
+      else first.outlines[f] = c;
     }
     const errors: string[] = [];
     await Promise.all(
       jobs.map(async (j) => {
         try {
           const parsed = await parseOffThread(j);
-          for (const [f, o] of Object.entries(parsed.outlines)) this.remember(key("outline", f), (out.outlines[f] = o));
-          if (parsed.tasks) this.remember(key("tasks", "tasks.md"), (out.tasks = parsed.tasks));
-          if (parsed.requirements) this.remember(key("requirements", "spec.md"), (out.requirements = parsed.requirements));
+          for (const [f, o] of Object.entries(parsed.outlines)) {
+            out.outlines[f] = o;
+            this.remember(key("outline", f), o);
+          }
+          if (parsed.tasks) {
+            out.tasks = parsed.tasks;
+            this.remember(key("tasks", "tasks.md"), parsed.tasks);
+          }
+          if (parsed.requirements) {
+            out.requirements = parsed.requirements;
+            this.remember(key("requirements", "spec.md"), parsed.requirements);
+          }
         } catch (err) {
           errors.push(`${[...Object.keys(j.outlines), ...(j.tasks !== undefined ? ["tasks.md"] : []), ...(j.requirements !== undefined ? ["spec.md"] : [])].join(", ")}: ${errorMessage(err)}`);
         }
@@ -168,7 +182,8 @@ export class SpecsService {
 
   async list(input: ListSpecsInput) {
     const q = listSpecsInputSchema.parse(input);
-    const search = q.search ? sql`websearch_to_tsquery('english', ${q.search})` : null;
+    const text = q.search;
+    const search = text ? sql`websearch_to_tsquery('english', ${text})` : null;
     const filters = [
       isNull(openspecSpecs.deletedAt),
       q.projectId ? eq(openspecSpecs.projectId, q.projectId) : undefined,
@@ -180,7 +195,7 @@ export class SpecsService {
       q.maxCompletion !== undefined ? lte(openspecSpecs.completion, q.maxCompletion) : undefined,
       q.claimed === undefined ? undefined : sql`${sql.raw(q.claimed ? "" : "not ")}exists (select 1 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`,
       q.claimedBy ? sql`exists (select 1 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.owner} = ${q.claimedBy} and ${changeClaims.expiresAt} > now())` : undefined,
-      search ? sql`(${openspecSpecs.search} @@ ${search} or ${openspecSpecs.name} ilike ${"%" + q.search!.replace(/[\\%_]/g, "\\$&") + "%"})` : undefined,
+      text && search ? sql`(${openspecSpecs.search} @@ ${search} or ${openspecSpecs.name} ilike ${`%${text.replace(/[\\%_]/g, "\\$&")}%`})` : undefined,
     ];
     const where = and(...filters, q.status?.length ? inArray(openspecSpecs.status, q.status) : undefined, q.priority?.length ? inArray(openspecSpecs.priority, q.priority) : undefined);
     const dir = (d: "asc" | "desc") => (d === "asc" ? asc : desc);
@@ -326,7 +341,7 @@ export class SpecsService {
       .returning();
     const h = await this.recordLifecycle(row, { field: "priority", from: row.priority, to: input.priority }, input.actor ?? "anonymous");
     this.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name }, h.id);
-    return updated!;
+    return present(updated, "the updated change");
   }
 
   /** Status and/or priority for many changes (the board's multi-select); each one recorded in history. */
@@ -355,7 +370,7 @@ export class SpecsService {
       .insert(syncHistory)
       .values({ specId: row.id, projectId: row.projectId, name: row.name, direction: "db_to_fs", trigger: "lifecycle", action: `${lifecycle.field}_changed`, success: true, filesChanged: [], lifecycle, note, actor })
       .returning({ id: syncHistory.id });
-    return h!;
+    return present(h, "the inserted history row");
   }
 
   /** The live dashboard (`openspec view`, from the database): specs, tasks, changes per stage and status, validation, the queue. */

@@ -6,6 +6,7 @@ import type { OpenSpecSyncService, SyncSummary } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
 import type { SpecsService } from "./specs-service";
 import type { SyncRuntime } from "./sync-runtime";
+import { present } from "../utils/present";
 
 /** Sync status, manual syncs and the conflicts view (what the `sync` router serves). */
 export class SyncStatusService {
@@ -53,7 +54,10 @@ export class SyncStatusService {
       .where(isNull(openspecSpecs.deletedAt));
     const recentFailures = await this.history.list({ success: false, limit: 10 });
     return {
-      totals: { ...totals!, lastSyncedAt: totals?.lastSyncedAt ? new Date(totals.lastSyncedAt) : null },
+      totals: {
+        ...present(totals, "the totals row"),
+        lastSyncedAt: totals?.lastSyncedAt ? new Date(totals.lastSyncedAt) : null,
+      },
       projects: this.runtime.state(),
       recentFailures: recentFailures.items.map(({ previousContent: _p, ...h }) => h),
     };

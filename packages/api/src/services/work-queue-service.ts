@@ -5,6 +5,7 @@ import { rowsOf } from "../utils/sql-rows";
 import type { Claim, ClaimsService } from "./claims-service";
 import type { OverlapsService } from "./overlaps";
 import type { SyncEventBus } from "./sync-events";
+import { present } from "../utils/present";
 
 export type WorkItem = {
   id: string;
@@ -132,21 +133,21 @@ export class WorkQueueService {
       const touched = await this.overlaps.touched(page, db);
       for (const c of page) {
         if (c.claimLive && c.claimOwner !== owner) {
-          skip(c.name, `claimed by ${c.claimOwner} until ${new Date(c.claimExpiresAt!).toISOString()}`);
+          skip(c.name, `claimed by ${c.claimOwner} until ${new Date(present(c.claimExpiresAt, "a live claim's expiry")).toISOString()}`);
           continue;
         }
         if (c.blockedBy?.length) {
           skip(c.name, `blocked by ${c.blockedBy.join(", ")} (not archived)`);
           continue;
         }
-        const clash = this.clash(c, touched.get(c.id)!, busyTouched, byCapability);
+        const clash = this.clash(c, touched.get(c.id) ?? new Map(), busyTouched, byCapability);
         if (clash) {
           skip(c.name, clash);
           continue;
         }
         const change = toItem(c);
         if (!q.claim) return answer({ change, claim: null, reason: why(change) });
-        const claimed = await this.claims.tryClaimIn(db as Tx, change, owner!, q.leaseSeconds);
+        const claimed = await this.claims.tryClaimIn(db as Tx, change, present(owner, "the owner (required to claim)"), q.leaseSeconds);
         if (claimed) return answer({ change, claim: claimed.claim, reason: `claimed for ${owner}: ${why(change)}` });
         skip(c.name, "claimed by someone else a moment ago");
       }
@@ -162,7 +163,7 @@ export class WorkQueueService {
       for (const b of byCapability.get(cap) ?? []) {
         if (b.id === c.id || seen.has(b.id)) continue;
         seen.add(b.id);
-        const shared = sharedRequirements(mine, busyTouched.get(b.id)!);
+        const shared = sharedRequirements(mine, busyTouched.get(b.id) ?? new Map());
         if (shared.length) {
           const who = b.owner ? `claimed by ${b.owner}` : "in progress";
           return `overlaps ${b.name} (${who}) on ${shared.slice(0, 3).map((s) => `${s.capability}: ${s.requirement}`).join("; ")}${shared.length > 3 ? ` and ${shared.length - 3} more` : ""}`;
@@ -179,7 +180,12 @@ function toItem(c: Candidate): WorkItem {
 }
 
 function claimOf(c: Candidate): Claim {
-  return { owner: c.claimOwner!, claimedAt: new Date(c.claimClaimedAt!), heartbeatAt: new Date(c.claimHeartbeatAt!), expiresAt: new Date(c.claimExpiresAt!) };
+  return {
+    owner: present(c.claimOwner, "the claim's owner"),
+    claimedAt: new Date(present(c.claimClaimedAt, "the claim's start")),
+    heartbeatAt: new Date(present(c.claimHeartbeatAt, "the claim's heartbeat")),
+    expiresAt: new Date(present(c.claimExpiresAt, "the claim's expiry")),
+  };
 }
 
 function why(c: WorkItem): string {

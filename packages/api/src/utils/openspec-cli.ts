@@ -6,6 +6,10 @@ import semver from "semver";
 import { childEnv } from "@specsync/settings";
 import { SpecsyncError } from "./errors";
 
+/** Terminal colour codes (ESC [ … m) that the CLI may print around its messages. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is exactly what is stripped.
+const ANSI_COLOR = /\u001b\[[0-9;]*m/g;
+
 /**
  * The OpenSpec CLI versions specsync runs (`new change`, `validate --json`, `archive --yes --json`) and
  * whose archive rules the delta preview reuses. 1.13.2 is the pinned, tested one; a later 1.13 patch
@@ -127,6 +131,6 @@ export function cliFailureMessage(run: OpenSpecRun): string {
   const json = parseCliJson<{ status?: { severity?: string; message?: string; fix?: string }[] }>(run.stdout);
   const status = json?.status?.filter((s) => s.severity === "error" && s.message);
   if (status?.length) return status.map((s) => (s.fix ? `${s.message} ${s.fix}` : s.message)).join("\n");
-  const text = (run.stderr.trim() || run.stdout.trim()).replace(/\u001b\[[0-9;]*m/g, "");
+  const text = (run.stderr.trim() || run.stdout.trim()).replace(ANSI_COLOR, "");
   return text.slice(0, 4000) || `openspec exited with code ${run.code}`;
 }

@@ -57,7 +57,8 @@ export function mergeThreeWay(base: string, current: string, mine: string): Merg
       put(region.ok.join(""));
       continue;
     }
-    const c = region.conflict!;
+    const c = region.conflict;
+    if (!c) continue; // node-diff3 gives each region either `ok` or `conflict`
     if (text !== "" && !text.endsWith("\n")) put(eol);
     const startLine = lineNo;
     put(MARKER_CURRENT + eol + block(c.a) + MARKER_SPLIT + eol + block(c.b) + MARKER_MINE);

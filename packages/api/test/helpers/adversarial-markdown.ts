@@ -24,10 +24,10 @@ export function adversarialCases(size = MiB): AdversarialCase[] {
     { name: "REMOVED bullet, spaces, U+2028", kind: "change", files: { "proposal.md": proposal, "specs/a/spec.md": delta("REMOVED", pad("- `### Requirement: a", "\u2028x")) } },
     { name: "RENAMED line: leading spaces", kind: "change", files: { "proposal.md": proposal, "specs/a/spec.md": delta("RENAMED", pad("", "x")) } },
     { name: "requirement name: spaces between words (closing-# rule)", kind: "change", files: { "proposal.md": proposal, "specs/a/spec.md": delta("ADDED", pad("### Requirement: a", "b\nThe system SHALL x.")) } },
-    { name: "What Changes bullet, spaces, U+2028", kind: "change", files: { "proposal.md": "# Change: x\n\n## Why\nw\n\n## What Changes\n" + pad("- **a:** ", "x\u2028y") } },
+    { name: "What Changes bullet, spaces, U+2028", kind: "change", files: { "proposal.md": `# Change: x\n\n## Why\nw\n\n## What Changes\n${pad("- **a:** ", "x\u2028y")}` } },
     { name: "title: '#', spaces, U+2028", kind: "change", files: { "proposal.md": pad("#", "\u2028") } },
     { name: "title: '# Change:', spaces, U+2028", kind: "change", files: { "proposal.md": pad("# Change:", "\u2028") } },
-    { name: "fence opener, spaces, junk", kind: "spec", files: { "spec.md": "```\n" + pad("```", "x") } },
-    { name: "metadata line without closing stars", kind: "spec", files: { "spec.md": "## Purpose\np\n## Requirements\n### Requirement: a\n" + pad("**", "", "a") } },
+    { name: "fence opener, spaces, junk", kind: "spec", files: { "spec.md": `\`\`\`\n${pad("```", "x")}` } },
+    { name: "metadata line without closing stars", kind: "spec", files: { "spec.md": `## Purpose\np\n## Requirements\n### Requirement: a\n${pad("**", "", "a")}` } },
   ];
 }

@@ -57,7 +57,7 @@ export const getChange = defineTool({
       if (plan.modified.length) ops.MODIFIED = plan.modified.map((b) => b.name);
       if (plan.removed.length) ops.REMOVED = plan.removed;
       if (plan.renamed.length) ops.RENAMED = plan.renamed.map((r) => `${r.from} → ${r.to}`);
-      deltas[m[1]!] = ops;
+      deltas[m[1] ?? ""] = ops;
     }
     const extra: Record<string, string | null> = {};
     for (const f of q.files ?? []) extra[f] = got.files[f] ?? null;

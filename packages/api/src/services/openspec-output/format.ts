@@ -14,7 +14,7 @@ export type CliResult = { stdout: string; stderr: string; exitCode: number };
 export type RootOutput = { path: string; source: "nearest" };
 
 /** `console.log(JSON.stringify(v, null, 2))`. */
-const printed = (value: unknown) => JSON.stringify(value, null, 2) + "\n";
+const printed = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 const ok = (value: unknown): CliResult => ({ stdout: printed(value), stderr: "", exitCode: 0 });
 
 /** `failWithError(err, { enabled: json, fallbackCode })`: one JSON document on stdout, exit 1. */
@@ -81,9 +81,11 @@ export function renderChangeList(entries: ChangeListEntry[], root: RootOutput, d
       status: c.totalTasks === 0 ? "no-tasks" : c.completedTasks === c.totalTasks ? "complete" : "in-progress",
       ...(c.nested ? { nested: c.nested } : {}),
     }));
-  const warnings = visited
-    .filter((c) => c.nested)
-    .map((c) => ({ code: "nested_change_directory", name: c.name, nested: c.nested, message: describeNestedChange(c.name, c.nested!) }));
+  const warnings = visited.flatMap((c) =>
+    c.nested
+      ? [{ code: "nested_change_directory", name: c.name, nested: c.nested, message: describeNestedChange(c.name, c.nested) }]
+      : [],
+  );
   return ok({ changes, ...(warnings.length ? { warnings } : {}), root });
 }
 
@@ -103,12 +105,17 @@ export function normalizeType(value: string | undefined): ShowType {
 }
 
 export function levenshtein(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, () => Array<number>(b.length + 1).fill(0));
-  for (let i = 0; i <= a.length; i++) dp[i]![0] = i;
-  for (let j = 0; j <= b.length; j++) dp[0]![j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) dp[i]![j] = Math.min(dp[i - 1]![j]! + 1, dp[i]![j - 1]! + 1, dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return dp[a.length]![b.length]!;
+  // Two rows of the edit-distance table: `prev` is row i - 1, `row` is row i.
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitute = (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, substitute));
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
 }
 
 export function nearestMatches(input: string, candidates: string[], max = 5): string[] {

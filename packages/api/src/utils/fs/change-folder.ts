@@ -90,7 +90,7 @@ export function findNestedChanges(changesDir: string, name: string): string[] | 
 /** The CLI's one explanation of a nested change folder (describeNestedChange). */
 export function describeNestedChange(name: string, nested: string[]): string {
   const list = nested.map((id) => `openspec/changes/${id}/`).join(", ");
-  const example = nested[0]!.split("/").join("-");
+  const example = (nested[0] ?? name).split("/").join("-");
   return (
     `"${name}" is not a change: it is a folder wrapping ${list}. ` +
     "A change must be a directory directly under openspec/changes/, so those " +

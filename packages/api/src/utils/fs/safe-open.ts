@@ -78,7 +78,7 @@ function walkOpen(walk: Walk, segs: string[], finalFlags: number, rel: string, c
     const owned: number[] = [];
     try {
       for (let i = 0; i < segs.length; i++) {
-        const name = segs[i]!;
+        const name = segs[i] ?? ""; // i < segs.length
         const last = i === segs.length - 1;
         try {
           const fd = openSync(at(dirFd, name), last ? finalFlags : O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
@@ -189,10 +189,11 @@ export function openDirConfined(root: string, relDir: string): { dirFd: number; 
     return { dirFd: fd, entry: (name) => at(fd, name), close: () => closeSync(fd) };
   } catch (err) {
     // The last directory may itself be missing: create it and retry once.
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" && segs.length > 0) {
+    const lastSeg = segs.at(-1);
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" && lastSeg !== undefined) {
       const parent = openDirConfined(root, segs.slice(0, -1).join("/"));
       try {
-        mkdirSync(parent.entry(segs[segs.length - 1]!));
+        mkdirSync(parent.entry(lastSeg));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       } finally {

@@ -47,10 +47,11 @@ export function classifyFolder(relPath: string): FolderRef | null {
   const parts = relPath.split("/");
   if (parts.some((p) => p.startsWith(".") || p === "")) return null;
   if (parts[0] === "changes") {
-    if (parts.length === 2 && parts[1] !== "archive") return { kind: "change", name: parts[1]!, path: relPath, archived: false, archivedOn: null };
-    if (parts.length === 3 && parts[1] === "archive") {
-      const m = parts[2]!.match(ARCHIVE_DIR);
-      return { kind: "change", name: m ? m[2]! : parts[2]!, path: relPath, archived: true, archivedOn: m ? m[1]! : null };
+    const [, second = "", third = ""] = parts;
+    if (parts.length === 2 && second !== "archive") return { kind: "change", name: second, path: relPath, archived: false, archivedOn: null };
+    if (parts.length === 3 && second === "archive") {
+      const m = third.match(ARCHIVE_DIR);
+      return { kind: "change", name: m?.[2] ?? third, path: relPath, archived: true, archivedOn: m?.[1] ?? null };
     }
     return null;
   }
@@ -65,6 +66,11 @@ export function classifyFolder(relPath: string): FolderRef | null {
  */
 export function scanWorkspace(openspecDir: string): FolderRef[] {
   const out: FolderRef[] = [];
+  // Every path pushed is a change or capability folder by construction; classifyFolder names it.
+  const push = (relPath: string, viaSymlink: boolean) => {
+    const ref = classifyFolder(relPath);
+    if (ref) out.push({ ...ref, viaSymlink });
+  };
   const changesDir = path.join(openspecDir, "changes");
   for (const e of entries(changesDir)) {
     if (e.name.startsWith(".") || !isDir(changesDir, e)) continue;
@@ -72,13 +78,13 @@ export function scanWorkspace(openspecDir: string): FolderRef[] {
       const archiveDir = path.join(changesDir, "archive");
       for (const a of entries(archiveDir)) {
         if (a.name.startsWith(".") || !isDir(archiveDir, a)) continue;
-        out.push({ ...classifyFolder(`changes/archive/${a.name}`)!, viaSymlink: a.isSymbolicLink() || e.isSymbolicLink() });
+        push(`changes/archive/${a.name}`, a.isSymbolicLink() || e.isSymbolicLink());
       }
     } else {
-      out.push({ ...classifyFolder(`changes/${e.name}`)!, viaSymlink: e.isSymbolicLink() });
+      push(`changes/${e.name}`, e.isSymbolicLink());
     }
   }
-  for (const s of discoverSpecs(path.join(openspecDir, "specs"))) out.push({ ...classifyFolder(`specs/${s.id}`)!, viaSymlink: s.viaSymlink });
+  for (const s of discoverSpecs(path.join(openspecDir, "specs"))) push(`specs/${s.id}`, s.viaSymlink);
   return out;
 }
 
@@ -146,5 +152,5 @@ export function isTrackedFile(kind: SpecKind, file: string): boolean {
   if (kind === "spec") return file === SPEC_FILE;
   if ((CHANGE_FILES as readonly string[]).includes(file)) return true;
   const m = file.match(/^specs\/(.+)\/spec\.md$/);
-  return !!m && m[1]!.split("/").every((seg) => seg.length > 0 && !seg.startsWith(".") && seg !== "..");
+  return !!m?.[1] && m[1].split("/").every((seg) => seg.length > 0 && !seg.startsWith(".") && seg !== "..");
 }

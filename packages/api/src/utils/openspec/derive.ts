@@ -103,7 +103,7 @@ export function deltaSpecsOf(files: Record<string, string>): Record<string, stri
   const out: Record<string, string> = {};
   for (const [file, content] of Object.entries(files)) {
     const m = file.match(/^specs\/(.+)\/spec\.md$/);
-    if (m) out[m[1]!] = content;
+    if (m?.[1]) out[m[1]] = content;
   }
   return out;
 }

@@ -66,7 +66,7 @@ function hasLineTerminator(s: string, from: number, to: number): boolean {
 
 /** The last character at or after `from` that `.` matches, as the group a whitespace-only tail leaves. */
 function lastDotChar(s: string, from: number): string | null {
-  for (let k = s.length - 1; k >= from; k--) if (!isLineTerminator(s.charCodeAt(k))) return s[k]!;
+  for (let k = s.length - 1; k >= from; k--) if (!isLineTerminator(s.charCodeAt(k))) return s[k] ?? "";
   return null;
 }
 
@@ -263,7 +263,7 @@ export function matchTaskLine(line: string): TaskLineMatch | null {
     const r = skipWs(line, q + 1);
     if (closesBox(r)) {
       end = r + 1;
-      mark = line[q]!;
+      mark = line[q] ?? "";
       markIndex = q;
     }
   } else if (q < line.length && closesBox(q)) {
@@ -289,5 +289,5 @@ export function matchFence(line: string, closing: boolean): { marker: string; le
   while (end < line.length && line.charCodeAt(end) === c) end++;
   if (end - start < 3) return null;
   if (closing && skipWs(line, end) !== line.length) return null;
-  return { marker: line[start]!, length: end - start };
+  return { marker: (line[start] ?? ""), length: end - start };
 }

@@ -1,5 +1,5 @@
 import type { Heading, Root } from "mdast";
-import { toString } from "mdast-util-to-string";
+import { toString as textOf } from "mdast-util-to-string";
 import remarkGfm from "remark-gfm";
 import remarkParse from "remark-parse";
 import { unified } from "unified";
@@ -13,5 +13,5 @@ export function outline(content: string): OutlineHeading[] {
   const tree = processor.parse(content) as Root;
   return tree.children
     .filter((n): n is Heading => n.type === "heading")
-    .map((h) => ({ depth: h.depth, text: toString(h), line: h.position?.start.line ?? 0 }));
+    .map((h) => ({ depth: h.depth, text: textOf(h), line: h.position?.start.line ?? 0 }));
 }

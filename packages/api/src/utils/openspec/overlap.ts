@@ -16,9 +16,15 @@ export function touchedRequirements(deltaSpecs: Record<string, string>): Touched
   const touched: TouchedRequirements = new Map();
   const add = (capability: string, name: string, op: DeltaOperation) => {
     let byName = touched.get(capability);
-    if (!byName) touched.set(capability, (byName = new Map()));
+    if (!byName) {
+      byName = new Map();
+      touched.set(capability, byName);
+    }
     let ops = byName.get(name);
-    if (!ops) byName.set(name, (ops = new Set()));
+    if (!ops) {
+      ops = new Set();
+      byName.set(name, ops);
+    }
     ops.add(op);
   };
   for (const [capability, content] of Object.entries(deltaSpecs)) {

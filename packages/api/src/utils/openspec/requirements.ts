@@ -13,7 +13,7 @@ export function extractRequirementBody(bodyLines: readonly string[]): string {
   const metadata: string[] = [];
   for (let i = 0; i < bodyLines.length; i++) {
     if (mask[i]) continue;
-    const line = bodyLines[i]!;
+    const line = bodyLines[i] ?? "";
     if (HEADER_LINE.test(line)) break;
     const trimmed = line.trim();
     if (!trimmed) continue;

@@ -50,7 +50,7 @@ export function parseTasks(content: string): TaskItem[] {
 
 function firstSpaceInside(line: string, open: number): number | null {
   const close = line.indexOf("]", open);
-  for (let i = open + 1; i < close; i++) if (/\s/.test(line[i]!)) return i;
+  for (let i = open + 1; i < close; i++) if (/\s/.test(line[i] ?? "")) return i;
   return null;
 }
 
@@ -62,7 +62,7 @@ function assignIds(items: Omit<TaskItem, "id">[]): TaskItem[] {
   return items.map((t, i) => {
     const n = numbered[i];
     if (n && counts.get(n) === 1) return { id: n, ...t };
-    const h = "t" + createHash("sha1").update(t.text).digest("hex").slice(0, 10);
+    const h = `t${createHash("sha1").update(t.text).digest("hex").slice(0, 10)}`;
     const k = (seen.get(h) ?? 0) + 1;
     seen.set(h, k);
     return { id: k === 1 ? h : `${h}-${k}`, ...t };
@@ -80,6 +80,6 @@ export function toggleTask(content: string, taskId: string, done: boolean): stri
   if (!task) return null;
   if (task.done === done) return content;
   const at = task.markOffset;
-  if (task.emptyBox) return done ? content.slice(0, at) + "x" + content.slice(at) : content;
+  if (task.emptyBox) return done ? `${content.slice(0, at)}x${content.slice(at)}` : content;
   return content.slice(0, at) + (done ? "x" : " ") + content.slice(at + 1);
 }
