@@ -65,7 +65,7 @@ export async function watcherLatency(services: Services, project: ProjectRow, ac
       const name = activeNames[i % activeNames.length]!;
       const file = path.join(root, name, "tasks.md");
       const folder = `changes/${name}`;
-      const content = readFileSync(file, "utf8").replace(/\n?<!-- bench \S+ -->\n?$/, "") + `\n<!-- bench ${nonce}-${i} -->\n`;
+      const content = `${readFileSync(file, "utf8").replace(/\n?<!-- bench \S+ -->\n?$/, "")}\n<!-- bench ${nonce}-${i} -->\n`;
       const done = new Promise<number>((resolve, reject) => {
         waiting.set(folder, resolve);
         setTimeout(() => reject(new Error(`save ${i} to ${folder} never reached the database`)), 5000);
@@ -73,8 +73,8 @@ export async function watcherLatency(services: Services, project: ProjectRow, ac
       const t = performance.now();
       if (i % 2 === 0) writeFileSync(file, content);
       else {
-        writeFileSync(file + ".tmp", content);
-        renameSync(file + ".tmp", file);
+        writeFileSync(`${file}.tmp`, content);
+        renameSync(`${file}.tmp`, file);
       }
       latencies.push((await done) - t);
       waiting.delete(folder);

@@ -142,7 +142,7 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
         for (let i = 0; i < Math.min(samples, 50); i++) {
           const target = active[i % active.length]!;
           const got = await client.specs.get.query({ id: target.id });
-          const content = got.files["proposal.md"]!.replace(/\n<!-- flush \S+ -->\n$/, "") + `\n<!-- flush ${nonce}-${i} -->\n`;
+          const content = `${got.files["proposal.md"]!.replace(/\n<!-- flush \S+ -->\n$/, "")}\n<!-- flush ${nonce}-${i} -->\n`;
           const t = performance.now();
           await client.specs.update.mutate({ id: target.id, file: "proposal.md", content, baseHash: got.contentHashes["proposal.md"]! });
           flushOnly.push(performance.now() - t);
@@ -275,7 +275,7 @@ async function printRows() {
   console.log(lines.join("\n"));
   const out = args.out ?? path.join(REPO, "bench/results", `${new Date().toISOString().slice(0, 10)}${args.quick ? "-quick" : ""}${args.only ? `-${args.only}` : ""}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import("node:os")).cpus().length, sizes, rows: rows.map((r) => ({ ...r, result: verdict(r) || undefined })) }, null, 2) + "\n");
+  writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import("node:os")).cpus().length, sizes, rows: rows.map((r) => ({ ...r, result: verdict(r) || undefined })) }, null, 2)}\n`);
   log(`results written to ${path.relative(process.cwd(), out)}`);
   const failed = rows.filter((r) => verdict(r) === "FAIL");
   if (args.check && failed.length) {

@@ -91,6 +91,6 @@ const manifest = {
   dependencies: { [pglitePkg.name]: pglitePkg.version },
   bundleDependencies: [pglitePkg.name],
 };
-writeFileSync(path.join(out, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+writeFileSync(path.join(out, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 cpSync(path.join(repo, "README.md"), path.join(out, "README.md"));
 console.log(`specsync package built in ${out} (${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -86,7 +86,7 @@ function refuseDataDirInWorkspace(dataDir: string, projects: string[]) {
 }
 
 function print(json: boolean, value: unknown, text: () => string) {
-  process.stdout.write(json ? JSON.stringify(value, null, 2) + "\n" : text() + "\n");
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
 }
 
 // Loaded on demand: `list`/`show` must not pay for the services, tRPC, chokidar, drizzle migrations.
@@ -193,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
           results.push({ project: project.rootPath, total: summary.total, changed: summary.changed, failed: summary.failed, errors: summary.outcomes.filter((o) => !o.success).map((o) => ({ path: o.path, error: o.error })) });
         }
         print(values.json, { projects: results }, () =>
-          results.map((r) => `${r.project}: ${r.total} folders, ${r.changed} changed, ${r.failed} failed` + r.errors.map((e) => `\n  ✗ ${e.path}: ${e.error}`).join("")).join("\n"),
+          results.map((r) => `${r.project}: ${r.total} folders, ${r.changed} changed, ${r.failed} failed${r.errors.map((e) => `\n  ✗ ${e.path}: ${e.error}`).join("")}`).join("\n"),
         );
         return failed ? 2 : 0;
       });
@@ -218,7 +218,7 @@ export async function main(argv: string[]): Promise<number> {
         const page = await s.history.list({ projectId: project!.id, specId, limit: values.limit ? Number(values.limit) : 50 });
         const items = page.items.map(({ previousContent, ...h }) => ({ ...h, keptFiles: Object.keys(previousContent ?? {}) }));
         print(values.json, { items, nextCursor: page.nextCursor }, () =>
-          items.map((h) => `#${h.id} ${h.createdAt.toISOString()} ${h.name ?? "-"} ${h.direction} ${h.trigger} ${h.action} ${h.success ? "ok" : "FAILED: " + h.error} ${h.filesChanged.join(",")}`).join("\n") || "No history.",
+          items.map((h) => `#${h.id} ${h.createdAt.toISOString()} ${h.name ?? "-"} ${h.direction} ${h.trigger} ${h.action} ${h.success ? "ok" : `FAILED: ${h.error}`} ${h.filesChanged.join(",")}`).join("\n") || "No history.",
         );
         return 0;
       });
@@ -254,7 +254,7 @@ export async function main(argv: string[]): Promise<number> {
           const preview = await s.lifecycle.preview(id);
           print(values.json, preview, () =>
             preview.specs
-              .map((p) => `${p.file}${p.isNew ? " (new)" : ""}${p.error ? ` — archive would fail: ${p.error}` : ""}\n` + p.requirements.map((r) => `  ${r.op.padEnd(8)} ${r.from ? `${r.from} → ` : ""}${r.name}`).join("\n"))
+              .map((p) => `${p.file}${p.isNew ? " (new)" : ""}${p.error ? ` — archive would fail: ${p.error}` : ""}\n${p.requirements.map((r) => `  ${r.op.padEnd(8)} ${r.from ? `${r.from} → ` : ""}${r.name}`).join("\n")}`)
               .join("\n") || "no delta specs: archive moves the change only",
           );
           return 0;

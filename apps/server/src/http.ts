@@ -4,7 +4,7 @@ import { appRouter, errorIdOf, type Context, type Services } from "@specsync/api
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { createMcpHttpHandler } from "./mcp-http";
 import { CLI_ENDPOINT, handleCliRequest } from "./cli-endpoint";
-import { allowedHostsFor, createRequestGuard, type GuardLimits } from "./request-guard";
+import { allowedHostsFor, createRequestGuard, type GuardLimits, type Verdict } from "./request-guard";
 
 export type HttpOptions = {
   services: Services;
@@ -65,7 +65,7 @@ export function createHttpServer(opts: HttpOptions): Server {
   const mcp = createMcpHttpHandler(opts.services);
 
   server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    let verdict;
+    let verdict: Verdict | null;
     try {
       verdict = await guard.admit(req, res);
     } catch (err) {

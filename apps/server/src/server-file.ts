@@ -20,7 +20,7 @@ export function localUrl(host: string, port: number): string {
 
 /** Advertise the server in every project it serves; returns the cleanup. Best effort: a read-only repo just is not advertised. */
 export function advertiseServer(url: string, roots: string[]): () => void {
-  const body = JSON.stringify({ url, pid: process.pid, roots } satisfies ServerFile) + "\n";
+  const body = `${JSON.stringify({ url, pid: process.pid, roots } satisfies ServerFile)}\n`;
   const written: string[] = [];
   for (const root of roots) {
     const file = serverFilePath(root);

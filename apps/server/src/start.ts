@@ -72,5 +72,5 @@ export async function start(env: Env, projectPaths: string[], opts: StartOptions
     void api.stop().then(() => process.exit(1));
   });
 
-  console.log(`\nspecsync is running on ${root}\n` + (web ? `  web UI  ${web.url}\n` : "") + `  API     ${api.url}/trpc  (health: ${api.url}/healthz)\n\nCtrl+C to stop.`);
+  console.log(`\nspecsync is running on ${root}\n${web ? `  web UI  ${web.url}\n` : ""}  API     ${api.url}/trpc  (health: ${api.url}/healthz)\n\nCtrl+C to stop.`);
 }

@@ -69,10 +69,10 @@ describe.skipIf(!privatePostgresAvailable)("PostgreSQL restarted under a running
       const seen: string[] = [];
       const sub = c.sync.events.subscribe(undefined, { onData: (d) => d.data.specId === first.id && seen.push(d.data.type) });
       await new Promise((r) => setTimeout(r, 300));
-      await c.specs.update.mutate({ id: first.id, file: "proposal.md", content: before + "\nAfter the outage.\n", baseHash: refreshed.contentHashes["proposal.md"]! });
+      await c.specs.update.mutate({ id: first.id, file: "proposal.md", content: `${before}\nAfter the outage.\n`, baseHash: refreshed.contentHashes["proposal.md"]! });
       await waitFor(() => seen.includes("spec_changed"), 10_000, "an event after the restart");
       sub.unsubscribe();
-      expect(readFileSync(path.join(firstFolder, "proposal.md"), "utf8")).toBe(before + "\nAfter the outage.\n");
+      expect(readFileSync(path.join(firstFolder, "proposal.md"), "utf8")).toBe(`${before}\nAfter the outage.\n`);
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     } finally {
       await server.stop();

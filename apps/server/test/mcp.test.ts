@@ -93,9 +93,9 @@ async function agentLoop(client: Client, root: string, setStatusApproved: () => 
   // Someone edits proposal.md on disk while the agent works on its own version.
   change = await ok(client, "get_change", { change: "add-alpha" });
   const proposalPath = path.join(root, "openspec/changes/add-alpha/proposal.md");
-  writeFileSync(proposalPath, readFileSync(proposalPath, "utf8") + "\nA human note.\n");
+  writeFileSync(proposalPath, `${readFileSync(proposalPath, "utf8")}\nA human note.\n`);
   await waitFor(async () => (await ok(client, "get_change", { change: "add-alpha" })).proposal.includes("A human note."), 10_000, "disk edit seen");
-  const stale = await call(client, "update_file", { change: "add-alpha", file: "proposal.md", content: change.proposal + "\nAgent text.\n", baseHash: change.hashes["proposal.md"] });
+  const stale = await call(client, "update_file", { change: "add-alpha", file: "proposal.md", content: `${change.proposal}\nAgent text.\n`, baseHash: change.hashes["proposal.md"] });
   expect(stale.isError).toBe(true);
   expect(stale.body).toMatchObject({ error: "CONFLICT" });
   expect(stale.body.currentContent).toContain("A human note.");

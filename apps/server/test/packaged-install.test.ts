@@ -59,7 +59,7 @@ describe.skipIf(!haveChromium)("the packed specsync package, installed with npm 
     bin = path.join(prefix, "bin", "specsync");
     root = tempRepo();
     // fix-login's tasks.md is > 64 KiB: parsed on the bundle's worker thread (lib/parse-worker.js); `list` checks its counts.
-    const bigTasks = "## 1. Work\n" + Array.from({ length: 6000 }, (_, i) => `- [${i % 3 ? " " : "x"}] 1.${i + 1} step number ${i + 1}\n`).join("");
+    const bigTasks = `## 1. Work\n${Array.from({ length: 6000 }, (_, i) => `- [${i % 3 ? " " : "x"}] 1.${i + 1} step number ${i + 1}\n`).join("")}`;
     writeTree(root, { ...changeFiles("add-search", "Add full-text search"), ...changeFiles("fix-login", "Fix login redirect"), "changes/fix-login/tasks.md": bigTasks, "specs/demo/spec.md": MAIN_SPEC });
     // Distinct ages, so that the list order (newest first) does not hang on a millisecond.
     const hourAgo = new Date(Date.now() - 3600_000);

@@ -18,7 +18,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it`);
 
-const TWELVE_TASKS = "## 1. Work\n" + Array.from({ length: 12 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("");
+const TWELVE_TASKS = `## 1. Work\n${Array.from({ length: 12 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("")}`;
 const LONG = PROPOSAL("Long document", Array.from({ length: 150 }, (_, i) => `- Point ${i + 1} of a long list.\n`).join(""));
 /** ~40 KB: more than fits in a URL, so the merge preview must travel in a request body. */
 const BIG = PROPOSAL("Merge now", Array.from({ length: 800 }, (_, i) => `- Requirement note ${i + 1}: the system keeps every word typed.\n`).join(""));
@@ -134,7 +134,7 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     await page.click('[data-testid="save-button"]');
     await page.waitForSelector('[data-testid="toast"]:has-text("merged")');
     expect(await page.locator('[data-testid="conflict-dialog"]').count()).toBe(0);
-    expect(read("changes/merge-clean/proposal.md")).toBe(disk + "\nA line typed in the browser.\n");
+    expect(read("changes/merge-clean/proposal.md")).toBe(`${disk}\nA line typed in the browser.\n`);
   });
 
   it("1. overlapping edits: the dialog shows the merged text; Tab stays inside, Esc returns to the editor; keep disk keeps my text in history, restorable", async () => {
@@ -262,7 +262,7 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     await page.click('[data-testid="draft-restore"]');
     expect(await editorText(page)).toContain("Typed before the tab was reloaded.");
     await page.keyboard.press("Control+s");
-    await waitFor(() => read("changes/drafts/proposal.md") === disk + "\nTyped before the tab was reloaded.\n", 10_000, "draft saved, merged");
+    await waitFor(() => read("changes/drafts/proposal.md") === `${disk}\nTyped before the tab was reloaded.\n`, 10_000, "draft saved, merged");
     // Saved drafts are not offered again.
     await page.reload();
     await page.waitForSelector('[data-testid="rendered"]');
@@ -323,7 +323,7 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     expect(read("changes/merge-now/proposal.md")).toBe(disk); // not saved yet
     await page.waitForSelector('[data-testid="changed-on-disk"]', { state: "detached" });
     await page.keyboard.press("Control+s");
-    await waitFor(() => read("changes/merge-now/proposal.md") === disk + "\nMine, still typing.\n", 10_000, "saved");
+    await waitFor(() => read("changes/merge-now/proposal.md") === `${disk}\nMine, still typing.\n`, 10_000, "saved");
     expect(await page.locator('[data-testid="conflict-dialog"]').count()).toBe(0);
   });
 
@@ -378,6 +378,6 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     await page.click('[data-testid="save-button"]');
     await page.waitForSelector('[data-testid="rendered"]');
     await waitFor(() => page.evaluate(() => document.activeElement?.getAttribute("data-testid") === "edit-button"), 3_000, "focus on Edit");
-    expect(read("changes/long-doc/proposal.md")).toBe(LONG + "\nThe end.\n");
+    expect(read("changes/long-doc/proposal.md")).toBe(`${LONG}\nThe end.\n`);
   });
 });

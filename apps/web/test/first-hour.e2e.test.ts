@@ -206,7 +206,7 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
     const id = await idOf("zz-tiny");
     const before = (await api.client.specs.get.query({ id })).contentHashes["proposal.md"]!;
     const content = readFileSync(file("changes/zz-tiny/proposal.md"), "utf8");
-    await api.client.specs.update.mutate({ id, file: "proposal.md", content: content + "\nA line added through the API.\n", baseHash: before, actor: "alice" });
+    await api.client.specs.update.mutate({ id, file: "proposal.md", content: `${content}\nA line added through the API.\n`, baseHash: before, actor: "alice" });
     await api.client.specs.setPriority.mutate({ id, priority: "high", actor: "bob" });
     await page.goto(`${webUrl}/p/${slug}/changes/zz-tiny?tab=history`);
     await page.waitForSelector('[data-testid="history-panel"]');

@@ -22,7 +22,7 @@ const canFreeze = spawnSync("chattr", ["--version"]).status === 0 || spawnSync("
 
 const CRLF = "\uFEFF# Change: Crlf — ünïcode ✓\r\n\r\n## Why\r\nBecause 日本語 matters.\r\n\r\n## What Changes\r\n- Something changes.\r\n\r\n## Impact\r\n- Affected specs: demo\r\n";
 const MIXED = "# Change: Mixed endings\r\n\r\n## Why\nBecause it matters.\r\n\r\n## What Changes\r- Something changes.\n\n## Impact\r\n- Affected specs: demo\n";
-const FIFTEEN_TASKS = "## 1. Work\n" + Array.from({ length: 15 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("");
+const FIFTEEN_TASKS = `## 1. Work\n${Array.from({ length: 15 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("")}`;
 const LONG_TOKENS_TASKS = "## 1. Workflow\n- [ ] 1.1 Run `/opsx:new`→`/opsx:continue`→`/opsx:continue`→`/opsx:continue`→`/opsx:apply`→`/opsx:verify`→`/opsx:archive` end to end\n- [ ] 1.2 Check openspec/changes/archive/2026-01-02-a-very-long-change-name-without-any-break-at-all/specs/capability/spec.md\n";
 const LONG_TOKENS_PROPOSAL = PROPOSAL(
   "Long tokens",
