@@ -22,11 +22,12 @@ import { envSchema } from "../../apps/server/src/env";
 import { startServer } from "../../apps/server/src/serve";
 import { generateWorkspace } from "./generate-workspace";
 import { REPO } from "./measure";
+import { must } from "./must";
 
 export type CliSpeedRow = { driver: string; metric: string; value: number; unit: string; target?: { op: "<=" | ">="; value: number }; note?: string };
 
 const TIME = "/usr/bin/time";
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => must([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)], "a sample");
 
 type Cmd = { argv: string[]; cwd: string; env: NodeJS.ProcessEnv; expect?: (stdout: string) => void };
 
@@ -36,7 +37,8 @@ async function once(c: Cmd, scratch: string, i: number) {
   const argv = existsSync(TIME) ? [TIME, "-f", "%M", "-o", out, ...c.argv] : c.argv;
   const t = performance.now();
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: c.cwd, env: c.env, stdio: ["ignore", "pipe", "pipe"] });
+    const [cmd = "", ...args] = argv;
+    const child = spawn(cmd, args, { cwd: c.cwd, env: c.env, stdio: ["ignore", "pipe", "pipe"] });
     let so = "";
     let se = "";
     child.stdout.on("data", (d: Buffer) => (so += d));
@@ -65,14 +67,17 @@ async function measureInterleaved(cmds: [Cmd, Cmd], runs: number): Promise<[Meas
       for (const [k, c] of cmds.entries()) {
         const r = await once(c, scratch, round * cmds.length + k);
         if (round === 0) continue; // warm-up: file cache, tsx cache, a first sync
-        walls[k]!.push(r.wall);
-        if (Number.isFinite(r.rss)) rss[k]!.push(r.rss);
+        walls[k]?.push(r.wall);
+        if (Number.isFinite(r.rss)) rss[k]?.push(r.rss);
       }
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  const result = (k: number): Measured => ({ ms: median(walls[k]!), rssMb: rss[k]!.length ? median(rss[k]!) : NaN });
+  const result = (k: number): Measured => {
+    const mem = rss[k] ?? [];
+    return { ms: median(walls[k] ?? []), rssMb: mem.length ? median(mem) : Number.NaN };
+  };
   return [result(0), result(1)];
 }
 
@@ -102,7 +107,8 @@ export async function cliSpeedRows(opts: { root: string; drivers: ("pglite" | "p
   const openspecCmd: Cmd = { argv: [path.join(REPO, "node_modules/.bin/openspec"), "list", "--json"], cwd: opts.root, env: { ...clean, OPENSPEC_TELEMETRY: "0", CI: "1" } };
   const expected = JSON.parse(
     await new Promise<string>((resolve) => {
-      const c = spawn(openspecCmd.argv[0]!, openspecCmd.argv.slice(1), { cwd: opts.root, env: openspecCmd.env });
+      const [cmd = "", ...args] = openspecCmd.argv;
+      const c = spawn(cmd, args, { cwd: opts.root, env: openspecCmd.env });
       let s = "";
       c.stdout.on("data", (d: Buffer) => (s += d));
       c.on("close", () => resolve(s));
@@ -169,7 +175,7 @@ if (invokedDirectly) {
   const root = mkdtempSync(path.join(tmpdir(), "cli-speed-ws-"));
   try {
     generateWorkspace(root, { changes: Number(values.changes), seed: 42 });
-    const rows = await cliSpeedRows({ root, drivers, runs: Number(values.runs), cli: values.cli!, adminUrl, log: (m) => process.stderr.write(`[cli-speed] ${m}\n`) });
+    const rows = await cliSpeedRows({ root, drivers, runs: Number(values.runs), cli: must(values.cli, "--cli"), adminUrl, log: (m) => process.stderr.write(`[cli-speed] ${m}\n`) });
     let failed = 0;
     for (const r of rows) {
       const verdict = r.target ? ((r.target.op === ">=" ? r.value >= r.target.value : r.value <= r.target.value) ? "PASS" : (failed++, "FAIL")) : "";

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generatedPool, prng, type Pool } from "../../packages/api/test/helpers/generated-workspace";
+import { must } from "./must";
 
 export { prng };
 
@@ -43,7 +44,7 @@ export type Generated = { root: string; active: string[]; archived: string[]; sp
  */
 export function generateWorkspace(root: string, opts: GenerateOptions, pool = loadPool()): Generated {
   const rand = prng(opts.seed ?? 42);
-  const pick = <T,>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const pick = <T,>(xs: T[]) => must(xs[Math.floor(rand() * xs.length)], "a pool entry");
   const os = path.join(root, "openspec");
   mkdirSync(path.join(os, "changes", "archive"), { recursive: true });
   writeFileSync(path.join(os, "config.yaml"), "schema: spec-driven\n");

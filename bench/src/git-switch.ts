@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createServices } from "@specsync/api";
 import type { Database } from "@specsync/db";
+import { must } from "./must";
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false", ...args], { cwd, stdio: "pipe" });
@@ -34,7 +35,7 @@ export async function branchSwitch(database: Database, scratch: string, n: numbe
   const services = createServices(database, { scheduler: { cron: "0 0 1 1 *" } });
   await services.runtime.start([root]);
   try {
-    const project = (await services.projects.list()).find((p) => p.rootPath === root)!;
+    const project = must((await services.projects.list()).find((p) => p.rootPath === root), "the project");
     const rewritten = async () =>
       (await services.specs.list({ projectId: project.id, kind: "change", archived: true, limit: 200 })).items.filter((i) =>
         i.title.startsWith("Rewritten"),

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Services } from "@specsync/api";
 import { openspecCli, timeMany } from "./measure";
+import { must } from "./must";
 
 const req = (name: string, verb: string) => `### Requirement: ${name}\nThe system SHALL ${verb} ${name.toLowerCase()}.\n\n#### Scenario: ${name} works\n- **WHEN** someone uses ${name.toLowerCase()}\n- **THEN** it ${verb}s\n`;
 
@@ -36,7 +37,7 @@ export async function lifecycleRows(services: Services, scratch: string, samples
   const project = await services.sync.ensureProject(root);
   await services.sync.syncProject(project, "startup");
   const { items } = await services.specs.list({ projectId: project.id, kind: "change", search: change });
-  const id = items.find((i) => i.name === change)!.id;
+  const id = must(items.find((i) => i.name === change), `change ${change}`).id;
   const n = Math.min(samples, 15);
   const validate = await timeMany(n, () => services.lifecycle.validate({ id, actor: "bench" }), 2);
   const direct = await openspecCli(root, ["validate", change, "--strict"], cliRuns);

@@ -7,6 +7,7 @@ import { FileWatcherService, SyncScheduler, type Services } from "@specsync/api"
 import type { ProjectRow } from "@specsync/db";
 import { envSchema } from "../../apps/server/src/env";
 import { freePort } from "../../packages/api/test/helpers/free-port";
+import { must } from "./must";
 
 const run = promisify(execFile);
 export const REPO = path.resolve(fileURLToPath(import.meta.url), "../../..");
@@ -14,7 +15,7 @@ export const REPO = path.resolve(fileURLToPath(import.meta.url), "../../..");
 export function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+  return must(s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))], "a sample");
 }
 
 export const summary = (xs: number[]) => ({ n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95), p99: percentile(xs, 99) });
@@ -62,7 +63,7 @@ export async function watcherLatency(services: Services, project: ProjectRow, ac
   const nonce = Math.random().toString(36).slice(2, 8); // every save must change the bytes, across runs too
   try {
     for (let i = 0; i < saves; i++) {
-      const name = activeNames[i % activeNames.length]!;
+      const name = must(activeNames[i % activeNames.length], "an active change");
       const file = path.join(root, name, "tasks.md");
       const folder = `changes/${name}`;
       const content = `${readFileSync(file, "utf8").replace(/\n?<!-- bench \S+ -->\n?$/, "")}\n<!-- bench ${nonce}-${i} -->\n`;

@@ -30,6 +30,7 @@ import { lifecycleRows } from "./lifecycle";
 import { parserRows } from "./parsers";
 import { parsePoolRows } from "./parse-pool";
 import { coldImport, noopReconcile, openspecCli, REPO, scheduledBatch, serverRss, timeMany, watcherLatency } from "./measure";
+import { must } from "./must";
 
 type Row = { driver: string; metric: string; value: number; unit: string; target?: { op: "<=" | ">="; value: number }; note?: string };
 
@@ -49,7 +50,7 @@ const { values: args } = parseArgs({
 });
 
 const ADMIN_URL = process.env.SPECSYNC_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const sizes = args.quick ? [30] : args.sizes!.split(",").map(Number);
+const sizes = args.quick ? [30] : must(args.sizes, "--sizes").split(",").map(Number);
 const saves = args.quick ? 6 : Number(args.saves);
 const samples = args.quick ? 5 : 100;
 const withTargets = !args.quick;
@@ -96,7 +97,7 @@ async function freshDb(driver: "pglite" | "postgres", scratch: string): Promise<
 async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number, Generated>, scratch: string) {
   const largest = Math.max(...sizes);
   for (const size of sizes) {
-    const ws = workspaces.get(size)!;
+    const ws = must(workspaces.get(size), `the ${size}-change workspace`);
     const db = await freshDb(driver, scratch);
     let closed = false;
     try {
@@ -140,17 +141,17 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
         const flushOnly: number[] = [];
         const nonce = Math.random().toString(36).slice(2, 8);
         for (let i = 0; i < Math.min(samples, 50); i++) {
-          const target = active[i % active.length]!;
+          const target = must(active[i % active.length], "an active change");
           const got = await client.specs.get.query({ id: target.id });
-          const content = `${got.files["proposal.md"]!.replace(/\n<!-- flush \S+ -->\n$/, "")}\n<!-- flush ${nonce}-${i} -->\n`;
+          const content = `${must(got.files["proposal.md"], "proposal.md").replace(/\n<!-- flush \S+ -->\n$/, "")}\n<!-- flush ${nonce}-${i} -->\n`;
           const t = performance.now();
-          await client.specs.update.mutate({ id: target.id, file: "proposal.md", content, baseHash: got.contentHashes["proposal.md"]! });
+          await client.specs.update.mutate({ id: target.id, file: "proposal.md", content, baseHash: must(got.contentHashes["proposal.md"], "proposal.md's hash") });
           flushOnly.push(performance.now() - t);
         }
         flushOnly.sort((a, b) => a - b);
-        rows.push({ driver, metric: "specs.update → bytes on disk p50", value: flushOnly[Math.floor(flushOnly.length / 2)]!, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 20 } } : {}) });
+        rows.push({ driver, metric: "specs.update → bytes on disk p50", value: must(flushOnly[Math.floor(flushOnly.length / 2)], "a sample"), unit: "ms", ...(withTargets ? { target: { op: "<=", value: 20 } } : {}) });
 
-        const showTarget = active[0]!;
+        const showTarget = must(active[0], "an active change");
         const show = await timeMany(Math.min(samples, 30), () => client.specs.get.query({ id: showTarget.id }));
         const cliLocal = await timeMany(Math.min(samples, 30), () => services.cliOutput.list(ws.root));
         log(`${driver}: OpenSpec CLI on the same workspace`);
@@ -257,7 +258,7 @@ async function main() {
     if (!args.quick && drivers.length) {
       const root = mkdtempSync(path.join(scratch, "ws-cli-"));
       generateWorkspace(root, { changes: Number(args["cli-changes"]), seed: 42 }, pool);
-      rows.push(...(await cliSpeedRows({ root, drivers, runs: 5, cli: args.cli!, adminUrl: ADMIN_URL, log })));
+      rows.push(...(await cliSpeedRows({ root, drivers, runs: 5, cli: must(args.cli, "--cli"), adminUrl: ADMIN_URL, log })));
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

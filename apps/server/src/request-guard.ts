@@ -54,7 +54,8 @@ const WILDCARD_BINDS = new Set(["0.0.0.0", "::", "[::]", ""]);
 export function parseHost(host: string): { name: string; port: number } | null {
   const m = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/i.exec(host.trim());
   if (!m) return null;
-  return { name: m[1]!.toLowerCase(), port: m[2] ? Number(m[2]) : 80 };
+  const [, name = "", port] = m;
+  return { name: name.toLowerCase(), port: port ? Number(port) : 80 };
 }
 
 /** Host allow-list: loopback names on our own port, or a configured name (any port unless it names one). */
@@ -175,10 +176,11 @@ export function createRequestGuard(opts: GuardOptions): RequestGuard {
       }
 
       const url = new URL(req.url ?? "/", "http://specsync.invalid");
-      let authenticated = opts.token === null;
-      if (!authenticated) {
+      const token = opts.token;
+      let authenticated = token === null;
+      if (token !== null) {
         const presented = bearer(req);
-        if (presented !== null) authenticated = sameSecret(opts.token!, presented);
+        if (presented !== null) authenticated = sameSecret(token, presented);
         else if (req.method === "GET" && opts.ticketPaths?.(url.pathname)) {
           const ticket = ticketOf(url);
           authenticated = ticket !== null && ticketValid(ticket);
@@ -191,7 +193,8 @@ export function createRequestGuard(opts: GuardOptions): RequestGuard {
       // A body-less DELETE (MCP's session end) has nothing to check.
       const bodyless = req.method === "DELETE" && !req.headers["transfer-encoding"] && (req.headers["content-length"] ?? "0") === "0";
       if (req.method !== "GET" && req.method !== "HEAD" && !bodyless) {
-        const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+        const [mediaType = ""] = (req.headers["content-type"] ?? "").split(";");
+        const type = mediaType.trim().toLowerCase();
         if (type !== "application/json") return refuse(res, 415, "UNSUPPORTED_MEDIA_TYPE", "request bodies must be application/json", { connection: "close" });
         try {
           const text = await readBodyText(req, limits.maxBodyBytes);

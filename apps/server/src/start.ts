@@ -8,6 +8,7 @@ import { refuseSecondServer } from "./data-dir-lock";
 import { assertPortFree } from "./ports";
 import { guardRejections, startServer, stopOnSignals, type Running } from "./serve";
 import { findWebServer, startWebServer, type WebProcess } from "./web-process";
+import { firstPath } from "./first-path";
 
 export type StartOptions = { gitignore: GitignoreChoice; web: boolean };
 
@@ -25,7 +26,7 @@ async function ask(question: string): Promise<string> {
  * `<repo>/.specsync/` (offered to .gitignore), URLs printed; runs until SIGINT/SIGTERM.
  */
 export async function start(env: Env, projectPaths: string[], opts: StartOptions): Promise<void> {
-  const root = projectPaths[0]!;
+  const root = firstPath(projectPaths);
   const say = (msg: string) => console.log(`[specsync] ${msg}`);
   if (opts.web && env.WEB_PORT === 0) throw new Error("WEB_PORT must be a port number, not 0: the API must know the web app's origin");
   if (opts.web && env.PORT !== 0 && env.PORT === env.WEB_PORT) throw new Error(`the API and the web UI cannot share port ${env.PORT}: pass a different --port or --web-port (PORT / WEB_PORT)`);

@@ -20,7 +20,7 @@ export default async function ChangesPage({ searchParams }: { searchParams: Sear
   // A page past the end goes to the last page (a stale link, rows archived meanwhile).
   const total = qc.getQueryData(trpc.specs.list.queryKey(changesListInput(view)))?.facets?.total;
   if (total !== undefined && view.page > lastPage(total)) {
-    const qs = new URLSearchParams(Object.entries(params).flatMap(([k, v]) => (k === "page" || v === undefined ? [] : [[k, first(v)!]])));
+    const qs = new URLSearchParams(Object.entries(params).flatMap(([k, v]) => (k === "page" || v === undefined ? [] : [[k, first(v) ?? ""]])));
     if (lastPage(total) > 0) qs.set("page", String(lastPage(total) + 1)); // the URL counts pages from 1
     redirect(qs.size ? `/?${qs}` : "/");
   }

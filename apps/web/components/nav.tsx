@@ -16,7 +16,7 @@ const LINKS = [
 /** Which nav entry a path belongs to: `/p/<project>/specs/…` is under Specs, `/p/<project>/changes/…` under Changes. */
 export function sectionOf(pathname: string): string {
   const m = pathname.match(/^\/p\/[^/]+\/(changes|specs)(\/|$)/);
-  if (m) return m[1]!;
+  if (m?.[1]) return m[1];
   if (pathname === "/" || pathname.startsWith("/changes")) return "changes";
   return pathname.split("/")[1] ?? "";
 }

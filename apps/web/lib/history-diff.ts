@@ -27,7 +27,7 @@ export function historyChanges(entries: readonly Entry[], current: Record<string
   for (const e of entries) {
     const changes: FileChange[] = [];
     for (const [file, kept] of Object.entries(e.previousContent ?? {})) {
-      const produced = after.has(file) ? after.get(file)! : null;
+      const produced = after.get(file) ?? null;
       if (e.action === "draft_discarded") {
         changes.push({ ...fileChange(file, produced, kept), restorable: kept, draft: true });
         continue;

@@ -16,8 +16,8 @@ export function projectSegment(project: ProjectLike, all: readonly ProjectLike[]
  */
 export function specHref(spec: SpecLike, projects: readonly ProjectLike[] | undefined, query = ""): string {
   const project = projects?.find((p) => p.id === spec.projectId);
-  if (!project) return `/changes/${spec.id}${query}`;
-  const seg = encodeURIComponent(projectSegment(project, projects!));
-  const name = spec.kind === "spec" ? spec.name : spec.archived ? spec.path.split("/").pop()! : spec.name;
+  if (!projects || !project) return `/changes/${spec.id}${query}`;
+  const seg = encodeURIComponent(projectSegment(project, projects));
+  const name = spec.kind === "spec" ? spec.name : spec.archived ? (spec.path.split("/").pop() ?? spec.name) : spec.name;
   return `/p/${seg}/${spec.kind === "spec" ? "specs" : "changes"}/${name.split("/").map(encodeURIComponent).join("/")}${query}`;
 }

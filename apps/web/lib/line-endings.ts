@@ -44,9 +44,9 @@ export function restoreLineEndings(original: string, edited: string): string {
       oi += part.value.length;
       continue;
     }
-    for (let k = 0; k < part.value.length; k++) {
+    for (const [k, line] of part.value.entries()) {
       const kept = part.added ? "" : (o.eols[oi + k] ?? "");
-      out.push(part.value[k]!);
+      out.push(line);
       out.push(kept || eol);
     }
     if (!part.added) oi += part.value.length;

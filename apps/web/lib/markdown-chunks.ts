@@ -11,9 +11,9 @@ export function markdownChunks(text: string, size = 12_000): string[] {
   let start = 0;
   let length = 0;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const f = /^\s{0,3}(`{3,}|~{3,})/.exec(line);
-    if (f) fence = fence === null ? f[1]![0]! : f[1]![0] === fence ? null : fence;
+    const line = lines[i] ?? "";
+    const mark = /^\s{0,3}(`{3,}|~{3,})/.exec(line)?.[1]?.[0];
+    if (mark) fence = fence === null ? mark : mark === fence ? null : fence;
     if (fence === null && i > start && length >= size && /^#{1,6}\s/.test(line)) {
       out.push(lines.slice(start, i).join("\n"));
       start = i;

@@ -48,7 +48,8 @@ export function ChangePage({ id }: { id: string }) {
   const isChange = s.kind === "change";
   const deltaFiles = Object.keys(s.files).filter((f) => f.startsWith("specs/")).sort();
   const tabs = isChange ? ["proposal", "tasks", "design", "deltas", "history"] : ["spec", "history"];
-  const tab = view.get("tab") && tabs.includes(view.get("tab")!) ? view.get("tab")! : tabs[0]!;
+  const asked = view.get("tab");
+  const tab = asked && tabs.includes(asked) ? asked : (tabs[0] ?? "history");
   const findingsOf = (file: string) => s.validation?.findings.filter((f) => f.file === file) ?? [];
   const label: Record<string, string> = { proposal: "Proposal", tasks: `Tasks (${s.tasksCompleted}/${s.tasksTotal})`, design: "Design", deltas: `Spec deltas (${deltaFiles.length})`, history: `History (${s.history.count})`, spec: "Spec" };
 

@@ -166,8 +166,9 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
       await invalidate();
     } catch (err) {
       const details = err instanceof TRPCClientError ? ((err.data as { details?: ConflictDetails } | undefined)?.details ?? null) : null;
-      if (err instanceof TRPCClientError && err.data?.code === "CONFLICT" && typeof details?.merged === "string") {
-        setConflict((c) => ({ merged: details.merged!, conflicts: details.conflicts?.length ?? 1, currentHash: details.currentHash ?? null, n: (c?.n ?? 0) + 1 }));
+      const merged = details?.merged;
+      if (err instanceof TRPCClientError && err.data?.code === "CONFLICT" && typeof merged === "string") {
+        setConflict((c) => ({ merged, conflicts: details?.conflicts?.length ?? 1, currentHash: details?.currentHash ?? null, n: (c?.n ?? 0) + 1 }));
       } else {
         toast({ tone: "error", title: `Could not save ${file}`, body: `${(err as Error).message} Your text is still in the editor and kept as a draft.` });
       }

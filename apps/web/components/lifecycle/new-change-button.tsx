@@ -74,7 +74,7 @@ function NewChangeDialog({ onClose }: { onClose: () => void }) {
           <label className="block text-sm">
             Project
             <Select className="mt-1 block w-full" value={projectId} onChange={(e) => setProjectId(e.target.value)}>
-              <option value="">{projects.data[0]!.name}</option>
+              <option value="">{projects.data[0]?.name}</option>
               {projects.data.slice(1).map((p) => (
                 <option key={p.id} value={p.id}>{p.name}</option>
               ))}

@@ -13,7 +13,7 @@ export default async function Page({ params, searchParams }: { params: Promise<{
   let target: string;
   try {
     const [spec, projects] = await Promise.all([client.specs.get.query({ id }), client.projects.list.query()]);
-    const qs = new URLSearchParams(Object.entries(await searchParams).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v[0]! : v]]))).toString();
+    const qs = new URLSearchParams(Object.entries(await searchParams).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? (v[0] ?? "") : v]]))).toString();
     target = specHref(spec, projects, qs ? `?${qs}` : "");
   } catch (err) {
     if (isNotFound(err)) notFound();
