@@ -15,6 +15,7 @@ const Piece = memo(function Piece({ text }: { text: string }) {
 export function ChunkedMarkdown({ text }: { text: string }) {
   const chunks = useMemo(() => markdownChunks(text), [text]);
   const [shown, setShown] = useState(1);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new text (new chunks) restarts the reveal
   useEffect(() => setShown(1), [chunks]);
   useEffect(() => {
     if (shown >= chunks.length) return;
@@ -24,6 +25,7 @@ export function ChunkedMarkdown({ text }: { text: string }) {
   return (
     <>
       {chunks.slice(0, shown).map((c, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: chunks are positions in one text, replaced whole
         <Piece key={i} text={c} />
       ))}
       {shown < chunks.length ? <p className="text-xs text-zinc-500" role="status" data-testid="rendering-more">Rendering the rest of the document…</p> : null}

@@ -9,6 +9,7 @@ import { useEffect, useRef } from "react";
  */
 export function useUrlSyncedInput(param: string, value: string | undefined) {
   const ref = useRef<HTMLInputElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new value is when the URL may have changed
   useEffect(() => {
     const sync = () => {
       const box = ref.current;

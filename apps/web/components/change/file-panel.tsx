@@ -54,6 +54,7 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
   useUnsavedGuard(editing && dirty ? `You have unsaved changes to ${file}. Leave this page? (They stay as a draft in this browser.)` : null);
 
   // A draft left by a closed tab, a navigation or a crash is offered back when the file is opened again.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only when the file opens (see below)
   useEffect(() => {
     const drafts = loadDrafts(specId, file);
     // A draft equal to the file says nothing new; every other one (this tab's or another's) is offered.
@@ -61,7 +62,6 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
     for (const d of drafts) if (same(d)) clearDraft(specId, file, d.key);
     setOffered(drafts.filter((d) => !same(d)));
     // Only when the panel opens: later live updates must not re-offer a draft that is being edited.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [specId, file]);
 
   useEffect(() => {
@@ -111,10 +111,10 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
   const withEols = (t: string) => restoreLineEndings(eolSource.current, t);
 
   // `startWith`: open straight in the editor with this text (a new change's first proposal; unsaved until saved).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only when the panel opens (see below)
   useEffect(() => {
     if (startWith !== undefined) startEditing(startWith, currentHash, null);
     // Only when the panel opens.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const onChange = (v: string) => {

@@ -40,6 +40,7 @@ export function MarkdownEditor({
   save.current = onSave;
   change.current = onChange;
   viewRef.current = onView;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: seeded once per mount (see the end)
   useEffect(() => {
     if (!host.current) return;
     const theme = new Compartment();
@@ -77,7 +78,6 @@ export function MarkdownEditor({
       view.destroy();
     };
     // Seeded once per mount; the parent remounts with a key to load another text.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   return <div ref={host} data-testid={testId} />;
 }

@@ -123,8 +123,10 @@ export function Board() {
               </h2>
               <ul className="space-y-2">
                 {cards.map((c) => (
+                  // biome-ignore lint/a11y/useAriaPropsSupportedByRole: the card's selection, also in its label
                   <li
                     key={c.id}
+                    // biome-ignore lint/a11y/noNoninteractiveTabindex: a card is focused to move and select it with the keyboard (onKey)
                     tabIndex={0}
                     draggable
                     aria-selected={selected.has(c.id)}

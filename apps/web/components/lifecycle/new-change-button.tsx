@@ -51,6 +51,7 @@ function NewChangeDialog({ onClose }: { onClose: () => void }) {
     create.mutate({ name: name.trim(), goal: goal.trim() || undefined, projectId: projectId || undefined });
   };
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions lint/a11y/useKeyWithClickEvents: a backdrop click is a mouse shortcut; Escape closes for the keyboard
     <div className="fixed inset-0 z-50 flex items-start justify-center bg-black/40 p-4" onClick={(e) => e.target === e.currentTarget && onClose()}>
       <form
         role="dialog"

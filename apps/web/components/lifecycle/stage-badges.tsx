@@ -17,7 +17,7 @@ export function StageBadge(props: StageProps) {
         {STAGE_LABEL[props.stage]}
       </Badge>
       {mismatch ? (
-        <span title={mismatch} aria-label={`status disagrees with the files: ${mismatch}`} className="text-amber-600" data-testid="status-mismatch">
+        <span role="img" title={mismatch} aria-label={`status disagrees with the files: ${mismatch}`} className="text-amber-600" data-testid="status-mismatch">
           <AlertTriangle className="h-3.5 w-3.5" aria-hidden />
         </span>
       ) : null}
