@@ -12,6 +12,7 @@ type ToolResult = { isError?: boolean; content: { type: string; text?: string }[
 async function call(client: Client, name: string, args: Record<string, unknown>) {
   const res = (await client.callTool({ name, arguments: args })) as ToolResult;
   const text = res.content[0]?.text ?? "";
+  // biome-ignore lint/suspicious/noExplicitAny: tool answers are JSON read by path in the assertions
   let body: Record<string, any>;
   try {
     body = JSON.parse(text);

@@ -29,6 +29,7 @@ const call = async (client: Client, name: string, args: Record<string, unknown>)
 const ok = async (client: Client, name: string, args: Record<string, unknown>) => {
   const r = await call(client, name, args);
   if (r.isError) throw new Error(`${name} failed: ${r.text}`);
+  // biome-ignore lint/suspicious/noExplicitAny: tool answers are JSON read by path in the assertions
   return r.body as Record<string, any>;
 };
 

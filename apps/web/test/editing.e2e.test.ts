@@ -308,7 +308,7 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
   });
 
   it("3. while editing, a live banner says the file changed on disk; merge now brings the disk's lines into the editor, unsaved", async () => {
-    const id = await openEditor(page, "merge-now");
+    await openEditor(page, "merge-now");
     await page.keyboard.press("Control+End");
     await page.keyboard.type("\nMine, still typing.\n");
     expect(await page.locator('[data-testid="changed-on-disk"]').count()).toBe(0);

@@ -34,6 +34,9 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
   let root: string;
   let slug: string;
   const figures: Record<string, number[]> = {};
+  const record = (name: string, ms: number) => {
+    figures[name] = [...(figures[name] ?? []), ms];
+  };
   const file = (rel: string) => path.join(root, "openspec", rel);
   const idOf = async (name: string, kind: "change" | "spec" = "change") => (await api.client.specs.list.query({ kind, search: name, archived: kind === "change" ? false : undefined })).items.find((i) => i.name === name)!.id;
   const live = (p: Page = page) => p.waitForSelector('[data-testid="live-status"][data-status="pending"]', { state: "attached", timeout: 15_000 });
@@ -104,18 +107,18 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
       for (const [label, url] of [["HTML with rows, /", "/"], ["HTML with content, change page", `/p/${slug}/changes/${CHANGE}`]] as const) {
         const t = Date.now();
         await (await fetch(webUrl + url)).text();
-        (figures[`server render: ${label}`] ??= []).push(Date.now() - t);
+        record(`server render: ${label}`, Date.now() - t);
       }
       const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       const p = await ctx.newPage();
       let t0 = Date.now();
       await p.goto(webUrl, { waitUntil: "commit" });
       await p.waitForSelector('[data-testid="change-row"]', { state: "visible" });
-      (figures["first rows visible (fresh browser, /)"] ??= []).push(Date.now() - t0);
+      record("first rows visible (fresh browser, /)", Date.now() - t0);
       t0 = Date.now();
       await p.goto(`${webUrl}/p/${slug}/changes/${CHANGE}`, { waitUntil: "commit" });
       await p.waitForSelector('[data-testid="change-heading"]', { state: "visible" });
-      (figures["change page heading visible"] ??= []).push(Date.now() - t0);
+      record("change page heading visible", Date.now() - t0);
       await ctx.close();
     }
   });
@@ -303,7 +306,7 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
       const t0 = Date.now();
       writeFileSync(file("changes/zz-tiny/proposal.md"), original.replace("# Change: Tiny", `# Change: ${title}`));
       await page.waitForFunction((t) => document.querySelector('[data-testid="change-heading"]')?.textContent === t, title, { timeout: 10_000 });
-      (figures["disk save → visible in the open page"] ??= []).push(Date.now() - t0);
+      record("disk save → visible in the open page", Date.now() - t0);
     }
     expect((await api.client.specs.get.query({ id })).title).toBe("Tiny v5");
 

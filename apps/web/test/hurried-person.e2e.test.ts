@@ -322,7 +322,9 @@ describe.skipIf(!haveChromium)("a hurried person in headless Chromium: nothing t
     const toasts: string[] = [];
     await page.exposeFunction("__toast", (t: string) => toasts.push(t));
     await page.evaluate(() => {
-      new MutationObserver(() => document.querySelectorAll('[data-testid="toast"]').forEach((t) => (window as unknown as { __toast: (s: string) => void }).__toast(t.textContent ?? ""))).observe(document.body, { childList: true, subtree: true });
+      new MutationObserver(() => {
+        for (const t of document.querySelectorAll('[data-testid="toast"]')) (window as unknown as { __toast: (s: string) => void }).__toast(t.textContent ?? "");
+      }).observe(document.body, { childList: true, subtree: true });
     });
     for (let i = 1; i <= 15; i++) {
       await page.click(`[data-testid="task-1.${i}"]`);
