@@ -25,8 +25,9 @@ export function ChunkedMarkdown({ text }: { text: string }) {
   return (
     <>
       {chunks.slice(0, shown).map((c, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: chunks are positions in one text, replaced whole
-        <Piece key={i} text={c} />
+        <Piece
+          // biome-ignore lint/suspicious/noArrayIndexKey: chunks are positions in one text, replaced whole
+          key={i} text={c} />
       ))}
       {shown < chunks.length ? <p className="text-xs text-zinc-500" role="status" data-testid="rendering-more">Rendering the rest of the document…</p> : null}
     </>

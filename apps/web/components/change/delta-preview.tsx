@@ -12,8 +12,9 @@ function RequirementDiff({ before, after }: { before: string | null; after: stri
   return (
     <pre className="overflow-x-auto rounded-md bg-zinc-50 p-2 font-mono text-xs leading-5 whitespace-pre-wrap dark:bg-zinc-900">
       {parts.map((p, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: diff parts have no id; the list is recomputed whole
-        <span key={i} className={cn(p.added && "block bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200", p.removed && "block bg-red-100 text-red-900 line-through decoration-red-400/60 dark:bg-red-950 dark:text-red-200")} data-diff={p.added ? "added" : p.removed ? "removed" : "same"}>
+        <span
+          // biome-ignore lint/suspicious/noArrayIndexKey: diff parts have no id; the list is recomputed whole
+          key={i} className={cn(p.added && "block bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200", p.removed && "block bg-red-100 text-red-900 line-through decoration-red-400/60 dark:bg-red-950 dark:text-red-200")} data-diff={p.added ? "added" : p.removed ? "removed" : "same"}>
           {p.value}
         </span>
       ))}

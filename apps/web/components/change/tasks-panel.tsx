@@ -77,8 +77,9 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
   return (
     <div className="space-y-4" data-testid="tasks-panel" data-saving={saving ? "true" : "false"}>
       {groups.map((g, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: groups have no id; the list is parsed anew from tasks.md
-        <section key={i}>
+        <section
+          // biome-ignore lint/suspicious/noArrayIndexKey: groups have no id; the list is parsed anew from tasks.md
+          key={i}>
           {g.name ? <h3 className="mb-1 text-sm font-semibold">{g.name}</h3> : null}
           <ul className="space-y-1">
             {g.tasks.map((t) => {
