@@ -12,7 +12,8 @@ export default defineWorkspace([
   { test: { name: "db", root: "./packages/db", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
   { test: { name: "api", root: "./packages/api", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
   { test: { name: "server", root: "./apps/server", include: ["test/**/*.test.ts"], exclude: INSTALL_TESTS, testTimeout: 90_000, hookTimeout: 90_000 } },
-  // The real commands (`pnpm start`, the packed and installed bin) build and run the whole app: one at a time.
+  // The real commands (`pnpm start`, the packed and installed bin) build and run the whole app: one
+  // at a time.
   { test: { name: "install", root: "./apps/server", include: INSTALL_TESTS, globalSetup: [BUILD], testTimeout: 180_000, hookTimeout: 300_000, fileParallelism: false } },
   { test: { name: "web", root: "./apps/web", include: ["test/**/*.test.ts"], globalSetup: [BUILD], testTimeout: 180_000, hookTimeout: 300_000, fileParallelism: false } },
   { test: { name: "bench", root: "./bench", include: ["test/**/*.test.ts"], testTimeout: 180_000, hookTimeout: 120_000 } },

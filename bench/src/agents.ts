@@ -52,7 +52,10 @@ export async function overlapOne(services: Services, ids: string[], samples: num
   return timeMany(samples, (i) => services.overlaps.forChange(must(ids[i % ids.length], "change id")));
 }
 
-/** The real `specsync mcp` process over stdio, driven by the SDK's client: list_changes round trips. */
+/**
+ * The real `specsync mcp` process over stdio, driven by the SDK's client: list_changes round
+ * trips.
+ */
 export async function mcpStdioListChanges(root: string, env: Record<string, string>, samples: number) {
   const transport = new StdioClientTransport({
     command: process.execPath,

@@ -1,14 +1,16 @@
 /**
- * Whole-process speed of `specsync list --json` against `openspec list --json` on the same workspace:
- * wall time (median of N runs) and peak RSS (GNU time's %M: the largest process of the tree), with a
- * specsync server running for the project (the CLI asks it over HTTP) and without one (the CLI reads the
- * database). Target (issue #12): at least 2× faster than openspec, at most 100 MiB.
+ * Whole-process speed of `specsync list --json` against `openspec list --json` on the same
+ * workspace: wall time (median of N runs) and peak RSS (GNU time's %M: the largest process of the
+ * tree), with a specsync server running for the project (the CLI asks it over HTTP) and without one
+ * (the CLI reads the database). Target (issue #12): at least 2× faster than openspec, at most 100
+ * MiB.
  *
  * The command measured is configurable, because what users run changes once the bin is bundled:
- *   node --import tsx bench/src/cli-speed.ts [--changes 300] [--runs 5] [--driver all|pglite|postgres]
- *        [--cli "pnpm -s specsync"] [--check]
+ *   node --import tsx bench/src/cli-speed.ts [--changes 300] [--runs 5] [--driver
+ * all|pglite|postgres]        [--cli "pnpm -s specsync"] [--check]
  * --cli (or SPECSYNC_BENCH_CLI) is split on spaces and run from the repository root, followed by
- * `list --json --project <workspace>`. Default: `pnpm -s specsync`, the documented command today (`-s`: without it pnpm prints its own banner on stdout).
+ * `list --json --project <workspace>`. Default: `pnpm -s specsync`, the documented command today
+ * (`-s`: without it pnpm prints its own banner on stdout).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -53,8 +55,9 @@ async function once(c: Cmd, scratch: string, i: number) {
 }
 
 /**
- * Run the commands in turn, `runs` rounds (after one untimed warm-up round), so that both sides of a ratio
- * see the same machine load (it moves a lot on a shared machine): median wall ms and median peak RSS MiB.
+ * Run the commands in turn, `runs` rounds (after one untimed warm-up round), so that both sides of
+ * a ratio see the same machine load (it moves a lot on a shared machine): median wall ms and median
+ * peak RSS MiB.
  */
 type Measured = { ms: number; rssMb: number };
 

@@ -20,8 +20,9 @@ function walk(dir: string, out: string[] = []): string[] {
 }
 
 /**
- * Documents to build workspaces from: this repository's generated ones (its own words, always there),
- * plus the real OpenSpec corpus when present (SPECSYNC_CORPUS), so sizes and shapes stay realistic.
+ * Documents to build workspaces from: this repository's generated ones (its own words, always
+ * there), plus the real OpenSpec corpus when present (SPECSYNC_CORPUS), so sizes and shapes stay
+ * realistic.
  */
 export function loadPool(corpus = CORPUS_DIR): Pool {
   const pool = generatedPool(7, 60);

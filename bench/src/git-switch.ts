@@ -11,9 +11,10 @@ const git = (cwd: string, ...args: string[]) =>
 const proposal = (title: string) => `# Change: ${title}\n\n## Why\nBecause.\n\n## What Changes\n- Something.\n`;
 
 /**
- * `git checkout` of a branch that rewrites `n` archived proposals under a running runtime (watchers,
- * a scheduler that never fires, the git watcher): time from the checkout's return until the DB holds
- * all `n` new titles. Archived folders are not watched file by file, so this is the git watcher's work.
+ * `git checkout` of a branch that rewrites `n` archived proposals under a running runtime
+ * (watchers, a scheduler that never fires, the git watcher): time from the checkout's return until
+ * the DB holds all `n` new titles. Archived folders are not watched file by file, so this is the
+ * git watcher's work.
  */
 export async function branchSwitch(database: Database, scratch: string, n: number): Promise<{ ms: number }> {
   const root = mkdtempSync(path.join(scratch, "git-"));

@@ -7,8 +7,8 @@ import { must } from "./must";
 const req = (name: string, verb: string) => `### Requirement: ${name}\nThe system SHALL ${verb} ${name.toLowerCase()}.\n\n#### Scenario: ${name} works\n- **WHEN** someone uses ${name.toLowerCase()}\n- **THEN** it ${verb}s\n`;
 
 /**
- * A repository whose one change has a delta spec with 20 requirements (10 MODIFIED against a main spec of
- * 30, 10 ADDED): the size the preview target is stated for.
+ * A repository whose one change has a delta spec with 20 requirements (10 MODIFIED against a main
+ * spec of 30, 10 ADDED): the size the preview target is stated for.
  */
 export function lifecycleWorkspace(scratch: string): { root: string; change: string } {
   const root = mkdtempSync(path.join(scratch, "lifecycle-"));
@@ -31,7 +31,10 @@ export function lifecycleWorkspace(scratch: string): { root: string; change: str
   return { root, change };
 }
 
-/** validate one change (the CLI's own cost, through the service) vs `openspec validate` directly; the archive preview. */
+/**
+ * validate one change (the CLI's own cost, through the service) vs `openspec validate` directly;
+ * the archive preview.
+ */
 export async function lifecycleRows(services: Services, scratch: string, samples: number, cliRuns = Math.min(samples, 15)) {
   const { root, change } = lifecycleWorkspace(scratch);
   const project = await services.sync.ensureProject(root);

@@ -110,11 +110,15 @@ export async function openspecCli(root: string, args: string[], n = 5) {
   return summary(xs);
 }
 
-/** Peak RSS of a real server process started as `pnpm start` starts it, watching the workspace, after startup and some queries. */
+/**
+ * Peak RSS of a real server process started as `pnpm start` starts it, watching the workspace,
+ * after startup and some queries.
+ */
 export async function serverRss(root: string, env: Record<string, string>) {
   const port = await freePort();
-  // The API server as the root `specsync` script runs it (node, its V8 flags, the CLI), `serve`: the same
-  // flags `pnpm start` uses (apps/server has no start script since the installable package).
+  // The API server as the root `specsync` script runs it (node, its V8 flags, the CLI), `serve`:
+  // the same flags `pnpm start` uses (apps/server has no start script since the installable
+  // package).
   const script = (JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { scripts: { specsync: string } }).scripts.specsync.split(/\s+/);
   if (script[0] !== "node") throw new Error(`the specsync script must run node directly, not ${script[0]}`);
   const child = spawn(process.execPath, [...script.slice(1), "serve", "--project", root, "--port", String(port)], {

@@ -1,8 +1,9 @@
 /**
- * Parse-pool row of `pnpm bench`: the event loop's worst delay while every adversarial 1 MiB folder is
- * derived (`deriveFieldsOffThread`, what a sync does) and three of them get their page structure (Markdown
- * outlines, tasks, requirements: what `specs.get` does, seconds of work each) — all on the worker pool.
- * Target: ≤ 10 ms (issue #11: parsing never holds the event loop more than a few ms). Runnable alone:
+ * Parse-pool row of `pnpm bench`: the event loop's worst delay while every adversarial 1 MiB folder
+ * is derived (`deriveFieldsOffThread`, what a sync does) and three of them get their page structure
+ * (Markdown outlines, tasks, requirements: what `specs.get` does, seconds of work each) — all on
+ * the worker pool. Target: ≤ 10 ms (issue #11: parsing never holds the event loop more than a few
+ * ms). Runnable alone:
  *
  *   pnpm -F @specsync/bench bench:parse-pool [--check]
  */

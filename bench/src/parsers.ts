@@ -1,7 +1,7 @@
 /**
- * Parser row of `pnpm bench`: every adversarial 1 MiB file (long whitespace runs that made the CLI's
- * regexes backtrack quadratically) through the whole derivation (`deriveFields`: tasks, proposal,
- * delta specs, `show` JSON). Target: ≤ 50 ms each. Runnable alone:
+ * Parser row of `pnpm bench`: every adversarial 1 MiB file (long whitespace runs that made the
+ * CLI's regexes backtrack quadratically) through the whole derivation (`deriveFields`: tasks,
+ * proposal, delta specs, `show` JSON). Target: ≤ 50 ms each. Runnable alone:
  *
  *   pnpm -F @specsync/bench bench:parsers [--check]
  */

@@ -3,8 +3,8 @@
  * the real OpenSpec CLI. Prints a table, writes bench/results/<date>.json, and with --check exits 1
  * when a target is missed.
  *
- *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--only lifecycle|agents] [--out FILE]
- *              [--cli "pnpm -s specsync"] [--cli-changes 300]
+ *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--only
+ * lifecycle|agents] [--out FILE]              [--cli "pnpm -s specsync"] [--cli-changes 300]
  *
  * The CLI rows (`specsync list --json` vs `openspec list --json`, whole process) also run alone:
  * `node --import tsx bench/src/cli-speed.ts` (see there). They are left out of --quick.
@@ -42,7 +42,10 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     out: { type: "string" },
     saves: { type: "string", default: "200" },
-    /** Run one group of rows only: `lifecycle` (validate, archive preview) or `agents` (next_work, overlaps, MCP, at the largest size). */
+    /**
+     * Run one group of rows only: `lifecycle` (validate, archive preview) or `agents`
+     * (next_work, overlaps, MCP, at the largest size).
+     */
     only: { type: "string" },
     cli: { type: "string", default: process.env.SPECSYNC_BENCH_CLI ?? "pnpm -s specsync" },
     "cli-changes": { type: "string", default: "300" },
@@ -179,7 +182,10 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
   }
 }
 
-/** The change lifecycle: validate one change through specsync vs the CLI directly; the archive preview. */
+/**
+ * The change lifecycle: validate one change through specsync vs the CLI directly; the archive
+ * preview.
+ */
 async function benchLifecycle(driver: "pglite" | "postgres", scratch: string) {
   const db = await freshDb(driver, scratch);
   try {

@@ -5,7 +5,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "@specsync/api";
 import { normalizeType } from "@specsync/api/openspec-output";
 
-/** Path prefix of the endpoint `specsync list/show` use when a server is running for their project. */
+/**
+ * Path prefix of the endpoint `specsync list/show` use when a server is running for their
+ * project.
+ */
 export const CLI_ENDPOINT = "/cli/v1/";
 
 function sameToken(required: string, presented: string | null): boolean {
@@ -27,9 +30,9 @@ function canonical(p: string): string {
 const send = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 
 /**
- * GET /cli/v1/list?root=…[&specs=1] and /cli/v1/show?root=…&id=…[&type=…]: the CLI's exact stdout, stderr
- * and exit code, from this server's database. 404 for a repository this server does not watch (its rows
- * would not be kept current): the CLI then reads the database itself.
+ * GET /cli/v1/list?root=…[&specs=1] and /cli/v1/show?root=…&id=…[&type=…]: the CLI's exact stdout,
+ * stderr and exit code, from this server's database. 404 for a repository this server does not
+ * watch (its rows would not be kept current): the CLI then reads the database itself.
  */
 export async function handleCliRequest(req: IncomingMessage, res: ServerResponse, url: URL, services: Services, token: string | null, presented: string | null) {
   if (token && !sameToken(token, presented)) return send(res, 401, { error: "missing or wrong bearer token (Authorization: Bearer <SPECSYNC_TOKEN>)" });

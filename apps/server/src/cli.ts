@@ -61,7 +61,10 @@ export function projectPaths(cliProjects: string[] | undefined, env: Env): strin
 /** `--lease S` as a number; a malformed value reaches the validator and gets its message. */
 const lease = (v: string | undefined) => (v === undefined ? {} : { leaseSeconds: /^\d+$/.test(v) ? Number(v) : Number.NaN });
 
-/** One line for the terminal: zod errors name each bad field (duck-typed, so zod stays lazily loaded); drizzle's "Failed query" shows the driver's reason. */
+/**
+ * One line for the terminal: zod errors name each bad field (duck-typed, so zod stays lazily
+ * loaded); drizzle's "Failed query" shows the driver's reason.
+ */
 function cliErrorMessage(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const issues = (err as { issues?: unknown }).issues;
@@ -72,7 +75,10 @@ function cliErrorMessage(err: unknown): string {
 
 const inside = (dir: string, parent: string) => dir === parent || dir.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
 
-/** The project that contains `cwd` (the deepest, as openspec takes its nearest root), else the first. */
+/**
+ * The project that contains `cwd` (the deepest, as openspec takes its nearest root), else the
+ * first.
+ */
 export function projectAround(cwd: string, projects: string[]): string {
   const here = path.resolve(cwd);
   const around = projects.filter((p) => inside(here, path.resolve(p))).sort((a, b) => b.length - a.length);
@@ -90,7 +96,8 @@ function print(json: boolean, value: unknown, text: () => string) {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
 }
 
-// Loaded on demand: `list`/`show` must not pay for the services, tRPC, chokidar, drizzle migrations.
+// Loaded on demand: `list`/`show` must not pay for the services, tRPC, chokidar, drizzle
+// migrations.
 async function withServices<T>(env: Env, fn: (services: Services) => Promise<T>): Promise<T> {
   const [{ openDatabase }, { createServices }] = await Promise.all([import("./database"), import("@specsync/api")]);
   const database = await openDatabase(env, []);
@@ -139,7 +146,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  // Flags win over the environment; derived defaults (the web app's API URL, CORS origins) follow them.
+  // Flags win over the environment; derived defaults (the web app's API URL, CORS origins) follow
+  // them.
   const flag = (v: string | undefined, name: string) => {
     if (v !== undefined && (!/^\d+$/.test(v) || Number(v) > 65535)) throw new Error(`--${name} must be a port number (0-65535)`);
     return v;
@@ -157,7 +165,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(result.stderr);
     return result.exitCode;
   }
-  // The embedded database lives next to the first project unless told otherwise; relative paths are from where you ran specsync.
+  // The embedded database lives next to the first project unless told otherwise; relative paths are
+  // from where you ran specsync.
   if (!env.DATABASE_URL) {
     env.SPECSYNC_DATA_DIR = embeddedDataDir(env.SPECSYNC_DATA_DIR, env.SPECSYNC_DATA_DIR ? "" : firstPath(paths()), userCwd(env));
     if (!env.SPECSYNC_DATA_DIR.startsWith("memory://")) refuseDataDirInWorkspace(env.SPECSYNC_DATA_DIR, paths());

@@ -27,8 +27,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
 }
 
 /**
- * The HTTP surface: tRPC at /trpc (SSE for subscriptions), MCP (Streamable HTTP) at /mcp, GET /healthz and
- * POST /auth/sse-ticket.
+ * The HTTP surface: tRPC at /trpc (SSE for subscriptions), MCP (Streamable HTTP) at /mcp, GET
+ * /healthz and POST /auth/sse-ticket.
  * Every request passes the request guard first (request-guard.ts); a new route is added below the
  * `admit` call and so gets the Host, Origin, token and body checks with nothing else to do.
  */

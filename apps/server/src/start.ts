@@ -41,8 +41,8 @@ export async function start(env: Env, projectPaths: string[], opts: StartOptions
 
   guardRejections();
   if (opts.web && !serverJs) say("web UI not built (run `pnpm build`); serving the API only");
-  // The web server starts alongside the database and the startup sync (it needs only the API's URL),
-  // unless the API's port is random (PORT=0) and so known only once it listens.
+  // The web server starts alongside the database and the startup sync (it needs only the API's
+  // URL), unless the API's port is random (PORT=0) and so known only once it listens.
   const early = serverJs && env.PORT !== 0 ? startWebServer({ serverJs, host: env.HOST, port: env.WEB_PORT, apiUrl: env.SPECSYNC_API_URL }) : null;
   early?.catch(() => {}); // awaited below
   let api: Running;

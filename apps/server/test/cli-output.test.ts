@@ -74,7 +74,8 @@ describeEachDb("the specsync command prints what openspec prints", (db, driver) 
         const [ours, theirs] = await Promise.all([specsync(["list", "--json", "--project", root], unreachable), openspec(root, ["list"])]);
         return ours.stdout === theirs.stdout && ours.stdout.includes('"complete"');
       }, 15_000, "the edit to show up in specsync list");
-      // Without the token the server refuses, and the CLI says why instead of printing something else.
+      // Without the token the server refuses, and the CLI says why instead of printing something
+      // else.
       const refused = await specsync(["list", "--json", "--project", root], { DATABASE_URL: unreachable.DATABASE_URL });
       expect(refused.exitCode).toBe(1);
       expect(refused.stderr).toMatch(/SPECSYNC_TOKEN/);
@@ -83,8 +84,9 @@ describeEachDb("the specsync command prints what openspec prints", (db, driver) 
       await server.stop();
     }
     expect(existsSync(serverFilePath(root))).toBe(false);
-    // A live process advertised for the project that does not answer: with the embedded database the CLI
-    // refuses to open the data directory a second process may hold; PostgreSQL is safe to share.
+    // A live process advertised for the project that does not answer: with the embedded database
+    // the CLI refuses to open the data directory a second process may hold; PostgreSQL is safe to
+    // share.
     writeFileSync(serverFilePath(root), JSON.stringify({ url: "http://127.0.0.1:1", pid: process.pid, roots: [root] }));
     if (!db().url) {
       const refused = await specsync(["list", "--json", "--project", root], { SPECSYNC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "specsync-cli-pglite-")) });

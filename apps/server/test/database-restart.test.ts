@@ -9,9 +9,9 @@ afterAll(cleanupTempRepos);
 if (!privatePostgresAvailable && process.env.CI) throw new Error("CI must be able to run a private PostgreSQL cluster (/usr/lib/postgresql/*/bin)");
 
 /**
- * PostgreSQL itself stopped and started again (not just connections killed) while files are saved and
- * the UI edits: saves made while it was down arrive by themselves once it is back, UI edits fail with a
- * clear error and leave no trace, and live events flow again.
+ * PostgreSQL itself stopped and started again (not just connections killed) while files are saved
+ * and the UI edits: saves made while it was down arrive by themselves once it is back, UI edits
+ * fail with a clear error and leave no trace, and live events flow again.
  */
 describe.skipIf(!privatePostgresAvailable)("PostgreSQL restarted under a running server", () => {
   it("saves made while it was down are synced when it returns; UI edits fail cleanly; events resume", async () => {

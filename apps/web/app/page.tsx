@@ -6,7 +6,10 @@ import { changesListInput, changesView, lastPage } from "~/lib/view-input";
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
-/** The first page of rows is fetched here, so it is in the first HTML (no "Loading…" on a fresh visit). */
+/**
+ * The first page of rows is fetched here, so it is in the first HTML (no "Loading…" on a fresh
+ * visit).
+ */
 export default async function ChangesPage({ searchParams }: { searchParams: SearchParams }) {
   const params = await searchParams;
   const view = changesView((k) => first(params[k]));

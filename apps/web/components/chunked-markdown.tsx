@@ -9,8 +9,9 @@ const Piece = memo(function Piece({ text }: { text: string }) {
 });
 
 /**
- * Rendered Markdown that stays quick for large documents (a 400 KB design.md): the first piece renders at
- * once, the rest follow one piece per frame, so the page is readable and responsive while it fills in.
+ * Rendered Markdown that stays quick for large documents (a 400 KB design.md): the first piece
+ * renders at once, the rest follow one piece per frame, so the page is readable and responsive
+ * while it fills in.
  */
 export function ChunkedMarkdown({ text }: { text: string }) {
   const chunks = useMemo(() => markdownChunks(text), [text]);

@@ -29,7 +29,8 @@ export function describeEntry(h: Entry): { what: string; why: string } {
   const why = WHY[h.trigger] ?? h.trigger.replace("_", " ");
   const label = (v: string) => (h.lifecycle?.field === "status" ? (STATUS_LABEL[v] ?? v) : v);
   if (h.lifecycle) return { what: `${h.lifecycle.field === "status" ? "Status" : "Priority"}: ${label(h.lifecycle.from)} → ${label(h.lifecycle.to)}`, why: USER_EDIT };
-  // new / validate / archive: the CLI run in words (a status or priority edit has its structured value above).
+  // new / validate / archive: the CLI run in words (a status or priority edit has its structured
+  // value above).
   if (h.trigger === "lifecycle" && h.note) return { what: h.note, why };
   if (h.action === "checked") return { what: "Synced: nothing had changed", why };
   // The person chose the disk version over their unsaved text; that text is kept here, restorable.

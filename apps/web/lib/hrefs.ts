@@ -10,9 +10,10 @@ export function projectSegment(project: ProjectLike, all: readonly ProjectLike[]
 }
 
 /**
- * The readable address of a change or spec: `/p/<project>/changes/<name>` (an archived change by its
- * archive folder name, unique where the change name may not be) or `/p/<project>/specs/<capability>`.
- * Without the project list yet, the old `/changes/<id>` address, which redirects.
+ * The readable address of a change or spec: `/p/<project>/changes/<name>` (an archived change by
+ * its archive folder name, unique where the change name may not be) or
+ * `/p/<project>/specs/<capability>`. Without the project list yet, the old `/changes/<id>` address,
+ * which redirects.
  */
 export function specHref(spec: SpecLike, projects: readonly ProjectLike[] | undefined, query = ""): string {
   const project = projects?.find((p) => p.id === spec.projectId);

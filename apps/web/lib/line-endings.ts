@@ -1,9 +1,9 @@
 import { diffArrays } from "diff";
 
 /**
- * CodeMirror joins lines with "\n" whatever the file used. Saving its text as is would rewrite every line
- * of a CRLF (or CR, or mixed) file. These put the file's own line endings back: lines the person did not
- * touch keep theirs, new or edited lines get the file's most common one.
+ * CodeMirror joins lines with "\n" whatever the file used. Saving its text as is would rewrite
+ * every line of a CRLF (or CR, or mixed) file. These put the file's own line endings back: lines
+ * the person did not touch keep theirs, new or edited lines get the file's most common one.
  */
 const EOL = /\r\n|\r|\n/g;
 

@@ -1,7 +1,8 @@
 /**
- * Split a Markdown document into pieces that render the same on their own: cuts only before a heading
- * (outside fenced code), once a piece has reached `size` characters. Rendering a large document piece by
- * piece shows the first screen at once instead of after the whole document was parsed.
+ * Split a Markdown document into pieces that render the same on their own: cuts only before a
+ * heading (outside fenced code), once a piece has reached `size` characters. Rendering a large
+ * document piece by piece shows the first screen at once instead of after the whole document was
+ * parsed.
  */
 export function markdownChunks(text: string, size = 12_000): string[] {
   if (text.length <= size) return [text];

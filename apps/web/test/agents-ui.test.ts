@@ -27,7 +27,8 @@ describe.skipIf(!haveChromium)("agents in the web UI (headless Chromium)", () =>
       if (build.status !== 0) throw new Error("next build failed");
     }
     const root = tempRepo();
-    // add-login and fix-login both touch demo: Demo behaviour (the default delta), add-docs touches docs only.
+    // add-login and fix-login both touch demo: Demo behaviour (the default delta), add-docs touches
+    // docs only.
     const docs = changeFiles("add-docs", "Write the docs");
     docs["changes/add-docs/specs/docs/spec.md"] = docs["changes/add-docs/specs/demo/spec.md"]!;
     delete docs["changes/add-docs/specs/demo/spec.md"];

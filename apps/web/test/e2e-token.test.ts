@@ -1,7 +1,7 @@
 /**
  * The web app against a server with SPECSYNC_TOKEN (headless Chromium): the token sits in the
- * browser's localStorage, calls send it as a header, and live events open with a short-lived ticket —
- * the long-lived token never appears in a URL the browser requests.
+ * browser's localStorage, calls send it as a header, and live events open with a short-lived ticket
+ * — the long-lived token never appears in a URL the browser requests.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -36,7 +36,8 @@ describe.skipIf(!haveBrowserAndBuild)("web UI with SPECSYNC_TOKEN", () => {
     api = await startTestServer({ databaseUrl: null, projects: [root], token: TOKEN, env: { SPECSYNC_WEB_ORIGIN: webUrl } });
     web = spawn(path.join(WEB_DIR, "node_modules/.bin/next"), ["start", "-p", String(webPort), "-H", "127.0.0.1"], {
       cwd: WEB_DIR,
-      // As `specsync start` does: the web server's own calls (server-side prefetch, old-link redirects) send the token too.
+      // As `specsync start` does: the web server's own calls (server-side prefetch, old-link
+      // redirects) send the token too.
       env: { ...process.env, SPECSYNC_API_URL: api.url, SPECSYNC_TOKEN: TOKEN, NEXT_TELEMETRY_DISABLED: "1" },
       stdio: "ignore",
     });

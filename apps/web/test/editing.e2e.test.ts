@@ -10,8 +10,9 @@ import { startTestServer, waitFor, type TestServer } from "../../server/test/hel
 
 /*
  * Nothing a person types is lost: three-way merge on save, the conflict dialog, queued task clicks,
- * local drafts and navigation guards, the live "changed on disk" banner, the dark editor, the sticky
- * toolbar. Real Chromium, the built app (`pnpm -F @specsync/web build`; built here when missing), a real server.
+ * local drafts and navigation guards, the live "changed on disk" banner, the dark editor, the
+ * sticky toolbar. Real Chromium, the built app (`pnpm -F @specsync/web build`; built here when
+ * missing), a real server.
  */
 const WEB_DIR = path.resolve(fileURLToPath(import.meta.url), "../..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -93,7 +94,10 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
   });
 
   const idOf = async (name: string) => (await api.client.specs.list.query({ kind: "change", search: name })).items.find((i) => i.name === name)!.id;
-  /** The readable address of a row (`/p/<project>/changes/<name>…`): where its old `/changes/<id>` link redirects. */
+  /**
+   * The readable address of a row (`/p/<project>/changes/<name>…`): where its old
+   * `/changes/<id>` link redirects.
+   */
   const hrefOf = async (id: string, query = "") => {
     const res = await fetch(`${webUrl}/changes/${id}${query}`, { redirect: "manual" });
     expect(res.status, "old /changes/<id> links redirect").toBe(307);
@@ -167,8 +171,8 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     expect(read("changes/merge-conflict/proposal.md")).toBe(disk);
     const kept = (await api.client.sync.history.query({ specId: id, limit: 20 })).items.find((h) => h.action === "draft_discarded");
     expect(kept).toMatchObject({ actor: "web", previousContent: { "proposal.md": mine } });
-    // Restorable like any version, from the History tab: the entry says in words what it is, shows the
-    // draft against the disk version kept, and its button writes the draft back to disk.
+    // Restorable like any version, from the History tab: the entry says in words what it is, shows
+    // the draft against the disk version kept, and its button writes the draft back to disk.
     await page.goto(webUrl + (await hrefOf(id, "?tab=history")));
     const entry = page.locator('[data-testid="history-entry"][data-action="draft_discarded"]');
     expect(await entry.locator('[data-testid="history-what"]').textContent()).toBe("Unsaved draft of proposal.md discarded by web");
@@ -226,8 +230,9 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     const allChecked = async () => (await Promise.all(Array.from({ length: 10 }, (_, i) => page.isChecked(`[data-testid="task-1.${i + 1}"]`)))).every(Boolean);
     await waitFor(allChecked, 10_000, "all ten shown checked");
     expect(await page.locator('[data-testid="toast"]:has-text("not updated")').count()).toBe(0);
-    // An agent ticks 1.12 on disk while the person's click on 1.11 is on its way: the disk edit lands
-    // (and is imported) after the click was made on the older version, before the click reaches the server.
+    // An agent ticks 1.12 on disk while the person's click on 1.11 is on its way: the disk edit
+    // lands (and is imported) after the click was made on the older version, before the click
+    // reaches the server.
     await page.unroute(isToggle);
     await page.route(isToggle, async (route) => {
       const edited = read("changes/fast-tasks/tasks.md").replace("- [ ] 1.12", "- [x] 1.12");

@@ -1,7 +1,8 @@
-// The first hour with the web UI (issue 13): readable URLs, real 404s, history you can go Back through,
-// rows in the first HTML, a phone-sized screen, history that says what changed, and the small things.
-// Real parts only: the built Next app (`next start`), a real specsync server on PostgreSQL, a copy of
-// OpenSpec's own workspace (22 active, 83 archived changes, 36 specs), headless Chromium.
+// The first hour with the web UI (issue 13): readable URLs, real 404s, history you can go Back
+// through, rows in the first HTML, a phone-sized screen, history that says what changed, and the
+// small things. Real parts only: the built Next app (`next start`), a real specsync server on
+// PostgreSQL, a copy of OpenSpec's own workspace (22 active, 83 archived changes, 36 specs),
+// headless Chromium.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -102,7 +103,8 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
     const sync = await (await fetch(`${webUrl}/sync`)).text();
     expect(sync).toContain('data-testid="project-row"');
     expect(sync).toMatch(/<td[^>]*>created<\/|>created</);
-    // Measured: the server's HTML (with rows) and first row visible in a fresh browser context (no cache), and the same for a change page.
+    // Measured: the server's HTML (with rows) and first row visible in a fresh browser context (no
+    // cache), and the same for a change page.
     for (let i = 0; i < 5; i++) {
       for (const [label, url] of [["HTML with rows, /", "/"], ["HTML with content, change page", `/p/${slug}/changes/${CHANGE}`]] as const) {
         const t = Date.now();

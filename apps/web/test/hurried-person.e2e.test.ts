@@ -9,15 +9,19 @@ import { changeFiles, cleanupTempRepos, MAIN_SPEC, PROPOSAL, tempRepo, writeTree
 import { startTestServer, waitFor, type TestServer } from "../../server/test/helpers";
 
 /*
- * The web UI used by someone in a hurry (an independent tester's findings): typing on while a save runs,
- * two tabs on one file, CRLF files, Back in the middle of things, a read-only tasks.md, a 400 KB design,
- * a phone, dark mode on the 404 page. Real Chromium, the built app, a real server, real files.
+ * The web UI used by someone in a hurry (an independent tester's findings): typing on while a save
+ * runs, two tabs on one file, CRLF files, Back in the middle of things, a read-only tasks.md, a 400
+ * KB design, a phone, dark mode on the 404 page. Real Chromium, the built app, a real server, real
+ * files.
  */
 const WEB_DIR = path.resolve(fileURLToPath(import.meta.url), "../..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it`);
-/** `chattr +i` makes a folder unwritable even for root (the tests may run as root, where chmod does not). */
+/**
+ * `chattr +i` makes a folder unwritable even for root (the tests may run as root, where chmod
+ * does not).
+ */
 const canFreeze = spawnSync("chattr", ["--version"]).status === 0 || spawnSync("which", ["chattr"]).status === 0;
 
 const CRLF = "\uFEFF# Change: Crlf — ünïcode ✓\r\n\r\n## Why\r\nBecause 日本語 matters.\r\n\r\n## What Changes\r\n- Something changes.\r\n\r\n## Impact\r\n- Affected specs: demo\r\n";
@@ -32,7 +36,10 @@ const LONG_TOKENS_PROPOSAL = PROPOSAL(
     "| Column one | Column two | Column three | Column four | Column five | Column six | Column seven |\n|---|---|---|---|---|---|---|\n| a long cell value | another long cell value | and another | and more | and more | and more | the end |\n\n" +
     "```\n" + "x".repeat(300) + "\n```\n",
 );
-/** ~416 KB of design: sections with prose, lists, inline code and tables (the size the tester opened). */
+/**
+ * ~416 KB of design: sections with prose, lists, inline code and tables (the size the tester
+ * opened).
+ */
 function bigDesign(): string {
   const section = (i: number) =>
     `## Decision ${i}: something worth writing down\n\nWe chose **option ${i}** because \`config.key_${i}\` must stay stable; see [the notes](https://example.com/${i}).\n` +
@@ -201,7 +208,8 @@ describe.skipIf(!haveChromium)("a hurried person in headless Chromium: nothing t
     expect(await editorText(a)).not.toContain("From tab B.");
     await b.close();
 
-    // A fresh edit over an old draft of this tab: the old text goes to history instead of vanishing.
+    // A fresh edit over an old draft of this tab: the old text goes to history instead of
+    // vanishing.
     await a.reload();
     await live(a);
     await a.waitForSelector('[data-testid="draft-offer"]');

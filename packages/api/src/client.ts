@@ -12,7 +12,10 @@ export type ClientOptions = {
   token?: string | undefined;
   /** Name recorded in history for edits made through this client. */
   actor?: string | undefined;
-  /** EventSource implementation where there is no global one (Node 20: the `eventsource` package). */
+  /**
+   * EventSource implementation where there is no global one (Node 20: the `eventsource`
+   * package).
+   */
   EventSource?: typeof globalThis.EventSource;
 };
 
@@ -37,14 +40,18 @@ export function createSpecsyncClient(opts: ClientOptions): SpecsyncClient {
           ...(token ? { connectionParams: async () => ({ ticket: await sseTicket(base, token) }) } : {}),
           ...(opts.EventSource ? { EventSource: opts.EventSource } : {}),
         }),
-        // The server refuses batches of more than 25 calls (apps/server/src/http.ts MAX_BATCH_SIZE): split bigger ones.
+        // The server refuses batches of more than 25 calls (apps/server/src/http.ts
+        // MAX_BATCH_SIZE): split bigger ones.
         false: httpBatchLink({ url, transformer: superjson, headers, maxItems: 25 }),
       }),
     ],
   });
 }
 
-/** A ticket that opens one SSE connection (valid a few minutes), minted by the server for the bearer token. */
+/**
+ * A ticket that opens one SSE connection (valid a few minutes), minted by the server for the
+ * bearer token.
+ */
 export async function sseTicket(baseUrl: string, token: string): Promise<string> {
   const res = await fetch(`${baseUrl.replace(/\/$/, "")}/auth/sse-ticket`, {
     method: "POST",

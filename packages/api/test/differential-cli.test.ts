@@ -40,7 +40,10 @@ function workspace(kind: "corpus" | "hard" | "generated"): string {
   return roots.get(kind)!;
 }
 
-/** The parser-attack files (linear scanners), small enough that the CLI's own backtracking regexes finish. */
+/**
+ * The parser-attack files (linear scanners), small enough that the CLI's own backtracking
+ * regexes finish.
+ */
 function pathologicalCases(root: string) {
   const tree: Record<string, string> = {};
   adversarialCases(3000).forEach((c, i) => {

@@ -8,8 +8,9 @@ import { describeEachDb } from "./helpers/each-db";
 import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "./helpers/workspace";
 
 /**
- * A real full disk: the project lives on a 512 KiB tmpfs that the test fills up. Needs root (mount);
- * CI runs as root, elsewhere the injected ENOSPC test in fs-helpers.test.ts covers the same path.
+ * A real full disk: the project lives on a 512 KiB tmpfs that the test fills up. Needs root
+ * (mount); CI runs as root, elsewhere the injected ENOSPC test in fs-helpers.test.ts covers the
+ * same path.
  */
 const mountPoint = mkdtempSync(path.join(tmpdir(), "specsync-tinyfs-"));
 let mounted = false;

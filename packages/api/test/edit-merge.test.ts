@@ -115,7 +115,8 @@ describeEachDb("edits by people: three-way merge on save, tasks by id, discarded
     expect(readFileSync(file("proposal.md"), "utf8")).toBe(got.files["proposal.md"]);
     await services.sync.restore(historyId, "proposal.md", "ann");
     expect(readFileSync(file("proposal.md"), "utf8")).toBe(mine);
-    // Hostile input: not a file of this change, a path outside it, too large — refused, nothing recorded.
+    // Hostile input: not a file of this change, a path outside it, too large — refused, nothing
+    // recorded.
     const base = got.contentHashes["proposal.md"]!;
     await expect(services.edits.discardDraft({ id, file: "notes.txt", content: "x", baseHash: base })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(services.edits.discardDraft({ id, file: "../../etc/passwd", content: "x", baseHash: base })).rejects.toMatchObject({ code: "BAD_REQUEST" });
@@ -154,7 +155,8 @@ describeEachDb("edits by people: three-way merge on save, tasks by id, discarded
     const err = await services.specs.toggleTask({ id, taskId: "1.3", done: true, baseHash: loaded }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "CONFLICT" });
     expect(readFileSync(file("tasks.md"), "utf8")).toContain("- [ ] 1.3 Task number 3, reworded");
-    // A second click on the same task made on the old version: its own line changed (by the first click).
+    // A second click on the same task made on the old version: its own line changed (by the first
+    // click).
     await expect(services.specs.toggleTask({ id, taskId: "1.1", done: false, baseHash: loaded })).rejects.toMatchObject({ code: "CONFLICT" });
     await expect(services.specs.toggleTask({ id, taskId: "9.9", done: true, baseHash: loaded })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });

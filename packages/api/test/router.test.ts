@@ -133,7 +133,8 @@ describeEachDb("tRPC routers through createCaller", (db) => {
     expect((await caller.sync.history({ projectId: project.id, trigger: "manual" })).items.every((h) => h.trigger === "manual")).toBe(true);
     // restore the version the manual sync replaced
     const manual = (await caller.sync.history({ specId: id("add-alpha"), trigger: "manual" })).items;
-    // The second forceSync found nothing to do: it still leaves a "checked" entry, so a manual sync is never invisible.
+    // The second forceSync found nothing to do: it still leaves a "checked" entry, so a manual sync
+    // is never invisible.
     expect(manual.map((h) => h.action)).toEqual(["checked", "updated"]);
     const replaced = manual[1]!;
     await caller.sync.restore({ historyId: replaced.id });
@@ -148,7 +149,8 @@ describeEachDb("tRPC routers through createCaller", (db) => {
     const other = tempRepo();
     const added = await caller.projects.add({ path: other });
     expect(added.rootPath).toBe(other);
-    // Inside the allowed root a missing folder is a plain error; outside, existence is nobody's business.
+    // Inside the allowed root a missing folder is a plain error; outside, existence is nobody's
+    // business.
     await expect(caller.projects.add({ path: path.join(path.dirname(other), "not-here") })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(caller.projects.add({ path: "/definitely/not/here" })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const limited = createCaller({ ...ctx(), services: createServices(db().database, { allowedRoots: ["/nonexistent-root"] }) });

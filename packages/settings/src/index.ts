@@ -11,8 +11,9 @@ function parseOrExplain<T>(result: { success: true; data: T } | { success: false
 }
 
 /**
- * Validate settings from `source`, with `overrides` (command-line flags) on top. This module is the only app code that reads `process.env`
- * (a test keeps it so): everything else gets the parsed object passed down.
+ * Validate settings from `source`, with `overrides` (command-line flags) on top. This module is the
+ * only app code that reads `process.env` (a test keeps it so): everything else gets the parsed
+ * object passed down.
  */
 export function loadSettings(source: Source = process.env, overrides: Source = {}): Settings {
   return parseOrExplain(settingsSchema.safeParse({ ...source, ...overrides }));
@@ -32,7 +33,10 @@ export function readWebSettings(): WebSettings {
   return cachedWeb;
 }
 
-/** Environment for a child process: this process's, with `overrides` (for the web server we spawn). */
+/**
+ * Environment for a child process: this process's, with `overrides` (for the web server we
+ * spawn).
+ */
 export function childEnv(overrides: Source): NodeJS.ProcessEnv {
   return { ...process.env, ...overrides };
 }

@@ -1,9 +1,10 @@
 /**
  * `specsync list|show --json`: what `openspec list|show --json` prints, from specsync's database.
- * Loaded lazily by the CLI and itself loading as little as it can: a running server for the project is
- * asked over HTTP (it holds the answer, and an embedded PGlite admits one process only); otherwise the
- * database is read with raw queries (no drizzle, no migrations, no watcher/tRPC code); only a database
- * that does not know the project yet pays for the full services, to sync it first.
+ * Loaded lazily by the CLI and itself loading as little as it can: a running server for the project
+ * is asked over HTTP (it holds the answer, and an embedded PGlite admits one process only);
+ * otherwise the database is read with raw queries (no drizzle, no migrations, no watcher/tRPC
+ * code); only a database that does not know the project yet pays for the full services, to sync it
+ * first.
  */
 import type { CliResult, ShowType } from "@specsync/api/openspec-output";
 import type { Env } from "../env";
@@ -38,7 +39,9 @@ export async function askRunningServer(req: OutputRequest, root: string, token: 
 
 class TokenRefused extends Error {}
 
-/** node:http rather than fetch: undici alone costs a one-shot command more than the whole answer. */
+/**
+ * node:http rather than fetch: undici alone costs a one-shot command more than the whole answer.
+ */
 async function getJson(url: string, token: string | undefined): Promise<{ status: number; body: string }> {
   const { request } = await import("node:http");
   return new Promise((resolve, reject) => {
@@ -73,8 +76,8 @@ async function fromDatabase(req: OutputRequest, root: string, env: Env): Promise
       release();
     }
   }
-  // The database does not know this project (a first run, `SPECSYNC_DATA_DIR=memory://`): sync it first,
-  // so the answer is the workspace's and never a silent empty list.
+  // The database does not know this project (a first run, `SPECSYNC_DATA_DIR=memory://`): sync it
+  // first, so the answer is the workspace's and never a silent empty list.
   const [{ openDatabase }, { createServices }] = await Promise.all([import("../database"), import("@specsync/api")]);
   const database = await openDatabase(env, []);
   try {
@@ -93,7 +96,8 @@ export async function openspecOutput(req: OutputRequest, root: string, env: Env)
   const answer = await askRunningServer(req, root, env.SPECSYNC_TOKEN);
   if (answer === "none") return fromDatabase(req, root, env);
   if ("silent" in answer) {
-    // Two processes on one PGlite data directory can corrupt it: never open it behind a live server's back.
+    // Two processes on one PGlite data directory can corrupt it: never open it behind a live
+    // server's back.
     if (!env.DATABASE_URL) throw new Error(`${answer.silent}; it holds the embedded database, so specsync will not open it too. Retry, stop that server, or delete the file if that process is not specsync.`);
     return fromDatabase(req, root, env); // PostgreSQL is safe to share
   }

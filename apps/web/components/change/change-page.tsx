@@ -17,7 +17,10 @@ import { TasksPanel } from "./tasks-panel";
 import { HistoryPanel } from "./history-panel";
 import { LifecycleBar } from "./lifecycle-bar";
 
-/** The first proposal of a new change, opened in the editor (nothing is written until it is saved). */
+/**
+ * The first proposal of a new change, opened in the editor (nothing is written until it is
+ * saved).
+ */
 function proposalTemplate(name: string, meta: Record<string, unknown>) {
   const goal = typeof meta.goal === "string" ? meta.goal : "";
   return `# Change: ${name}\n\n## Why\n${goal}\n\n## What Changes\n- \n\n## Impact\n- Affected specs: \n`;

@@ -7,8 +7,9 @@ const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select
 const hasMarkers = (text: string) => /^<<<<<<< /m.test(text) || /^>>>>>>> /m.test(text);
 
 /**
- * Overlapping edits: the merged text with its conflict regions, editable; or one side entirely. Whatever is
- * not kept stays in history. Esc closes (back to editing); focus stays inside while open.
+ * Overlapping edits: the merged text with its conflict regions, editable; or one side entirely.
+ * Whatever is not kept stays in history. Esc closes (back to editing); focus stays inside while
+ * open.
  */
 export function ConflictDialog(props: {
   file: string;

@@ -22,7 +22,10 @@ function RequirementDiff({ before, after }: { before: string | null; after: stri
   );
 }
 
-/** What `openspec archive` will do to each main spec, requirement by requirement (computed with its own rules). */
+/**
+ * What `openspec archive` will do to each main spec, requirement by requirement (computed with
+ * its own rules).
+ */
 export function DeltaPreview({ preview }: { preview: ArchivePreview }) {
   if (preview.specs.length === 0) return <p className="text-sm text-zinc-500">No delta specs: archiving moves the change folder and touches no main spec.</p>;
   return (

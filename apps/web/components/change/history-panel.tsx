@@ -8,7 +8,10 @@ import { historyChanges, type FileChange } from "~/lib/history-diff";
 import { describeEntry } from "~/lib/history-labels";
 import { timeAgo } from "~/lib/utils";
 
-/** Every sync, edit, lifecycle change and conflict of one change: what changed (a diff), who and why, and a restore. */
+/**
+ * Every sync, edit, lifecycle change and conflict of one change: what changed (a diff), who and
+ * why, and a restore.
+ */
 export function HistoryPanel({ specId, files }: { specId: string; files: Record<string, string | undefined> }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();

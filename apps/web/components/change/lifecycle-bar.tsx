@@ -26,7 +26,10 @@ type Change = {
 
 const sameHashes = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
-/** Stage, Validate, Archive (with its preview) for one change. Choosing the status "archived" opens the archive dialog (`?archive=1`). */
+/**
+ * Stage, Validate, Archive (with its preview) for one change. Choosing the status "archived"
+ * opens the archive dialog (`?archive=1`).
+ */
 export function LifecycleBar({ change, onOpenFile }: { change: Change; onOpenFile: (file: string) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();

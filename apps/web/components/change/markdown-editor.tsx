@@ -7,9 +7,9 @@ import { EditorView, keymap, lineNumbers, highlightActiveLine } from "@codemirro
 import { conflictRegions, darkEditorTheme, isDarkPage, lightEditorTheme } from "./editor-theme";
 
 /**
- * CodeMirror 6 in Markdown mode; Ctrl/Cmd+S calls onSave. Uncontrolled: the initial value seeds it (remount
- * with a key to load another text). Follows the page's dark mode live. `tabMovesFocus` leaves Tab to the
- * browser (inside a dialog, where Tab must cycle through the dialog's controls).
+ * CodeMirror 6 in Markdown mode; Ctrl/Cmd+S calls onSave. Uncontrolled: the initial value seeds it
+ * (remount with a key to load another text). Follows the page's dark mode live. `tabMovesFocus`
+ * leaves Tab to the browser (inside a dialog, where Tab must cycle through the dialog's controls).
  */
 export function MarkdownEditor({
   initial,
@@ -67,7 +67,8 @@ export function MarkdownEditor({
         ],
       }),
     });
-    // The theme toggle flips a class on <html>: follow it without remounting (the text and undo stay).
+    // The theme toggle flips a class on <html>: follow it without remounting (the text and undo
+    // stay).
     const observer = new MutationObserver(() => view.dispatch({ effects: theme.reconfigure(isDarkPage() ? darkEditorTheme : lightEditorTheme) }));
     observer.observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
     viewRef.current?.(view);

@@ -18,8 +18,9 @@ import { cn, STATUS_LABEL } from "~/lib/utils";
 const COLUMNS = PICKABLE_STATUSES;
 
 /**
- * Active changes by status. Cards move by drag and drop, or from the keyboard (focus a card, Shift+←/→);
- * Space or the checkbox selects several for a bulk status or priority change. Every move is in history.
+ * Active changes by status. Cards move by drag and drop, or from the keyboard (focus a card,
+ * Shift+←/→); Space or the checkbox selects several for a bulk status or priority change. Every
+ * move is in history.
  */
 export function Board() {
   const trpc = useTRPC();

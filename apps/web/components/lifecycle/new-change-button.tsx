@@ -9,7 +9,10 @@ import { specHref } from "~/lib/hrefs";
 import { Button } from "~/components/ui/button";
 import { Input, Select } from "~/components/ui/input";
 
-/** "New change": a kebab-case name (checked as you type) and an optional goal; runs `openspec new change`, then opens the proposal in the editor. */
+/**
+ * "New change": a kebab-case name (checked as you type) and an optional goal; runs `openspec new
+ * change`, then opens the proposal in the editor.
+ */
 export function NewChangeButton() {
   const [open, setOpen] = useState(false);
   return (

@@ -50,7 +50,8 @@ export class ClaimsService {
   }
 
   private async claimIn(tx: Tx, target: Target, owner: string, leaseSeconds: number, attempt = 0): Promise<ClaimResult> {
-    // The common case in one statement: insert the claim if the change has none, and its history row with it.
+    // The common case in one statement: insert the claim if the change has none, and its history
+    // row with it.
     const [inserted] = rowsOf<{ owner: string; claimedAt: Date | string; heartbeatAt: Date | string; expiresAt: Date | string }>(
       await tx.execute(sql`
         with ins as (
@@ -93,7 +94,10 @@ export class ClaimsService {
     return { id: target.id, name: target.name, projectId: target.projectId, claim, renewed: renewing };
   }
 
-  /** Extend your own live lease. An expired lease is an error: claim again (someone may have taken it). */
+  /**
+   * Extend your own live lease. An expired lease is an error: claim again (someone may have
+   * taken it).
+   */
   async heartbeat(input: HeartbeatInput): Promise<ClaimResult> {
     const q = heartbeatInputSchema.parse(input);
     const result = await this.database.db.transaction(async (tx) => {

@@ -13,7 +13,10 @@ export type WatcherState = "starting" | "watching" | "polling" | "restarting" | 
 export type FileWatcherOptions = {
   /** Quiet time after the last event of a folder before it is synced (trailing debounce). */
   debounceMs?: number;
-  /** Force polling (network filesystems); also the automatic fallback when the OS refuses watches. */
+  /**
+   * Force polling (network filesystems); also the automatic fallback when the OS refuses
+   * watches.
+   */
   usePolling?: boolean;
   log?: (msg: string) => void;
   /** Called after each sync the watcher triggers (tests and benchmarks observe latency here). */
@@ -53,7 +56,10 @@ export class FileWatcherService {
   lastError: string | null = null;
   restarts = 0;
   private watcher: FSWatcher | null = null;
-  /** A single non-recursive watch on `changes/archive`: folders arriving and leaving (see `ignored`). */
+  /**
+   * A single non-recursive watch on `changes/archive`: folders arriving and leaving (see
+   * `ignored`).
+   */
   private archiveWatch: DirWatcher | null = null;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -86,7 +92,8 @@ export class FileWatcherService {
       usePolling: this.polling,
       interval: 500,
       binaryInterval: 1000,
-      // We settle writes ourselves (trailing debounce + stability re-check); chokidar's own waits 2 s.
+      // We settle writes ourselves (trailing debounce + stability re-check); chokidar's own waits 2
+      // s.
       awaitWriteFinish: false,
       atomic: false,
       ignored: (p: string) => this.ignored(p),
@@ -151,7 +158,10 @@ export class FileWatcherService {
     this.archiveWatch = null;
   }
 
-  /** Reported by the scheduler when it found a change the watcher should have seen: the watcher is silent. */
+  /**
+   * Reported by the scheduler when it found a change the watcher should have seen: the watcher
+   * is silent.
+   */
   reportMissedChange(where: string): void {
     if (this.state === "stopped") return;
     this.lastError = `missed a change to ${where}; restarting the watcher`;
@@ -165,9 +175,10 @@ export class FileWatcherService {
     const parts = rel.split(path.sep);
     if (parts[0] !== "changes" && parts[0] !== "specs") return true;
     // Hybrid strategy: archived changes are the scheduler's. The watcher sees folders arrive in and
-    // leave archive/ (an `openspec archive` move) but does not watch them: on a big workspace they are
-    // most of the folders, and chokidar keeps a handle and ~20 KB per watched entry. Arrivals come from
-    // one plain watch on archive/ itself; when polling (no inotify), chokidar polls the folders instead.
+    // leave archive/ (an `openspec archive` move) but does not watch them: on a big workspace they
+    // are most of the folders, and chokidar keeps a handle and ~20 KB per watched entry. Arrivals
+    // come from one plain watch on archive/ itself; when polling (no inotify), chokidar polls the
+    // folders instead.
     if (parts[0] === "changes" && parts[1] === "archive" && parts.length > (this.polling ? 3 : 2)) return true;
     return parts.some(isIgnoredName);
   }
@@ -186,12 +197,15 @@ export class FileWatcherService {
     const folder = this.folderOf(rel, isDirEvent);
     if (folder) this.schedule(folder);
     // A change folder appeared or vanished. chokidar can miss the removal of a folder it was still
-    // setting up (created and renamed within a few ms), so a new folder also triggers a cheap listing
-    // check for rows whose folder is gone, and folders without a row.
+    // setting up (created and renamed within a few ms), so a new folder also triggers a cheap
+    // listing check for rows whose folder is gone, and folders without a row.
     if (isDirEvent && folder?.startsWith("changes/") && folder === rel) this.schedule(DISCOVER, DISCOVER_DEBOUNCE_MS);
   }
 
-  /** The change/spec folder an event belongs to, or a `specs/…` prefix to rescan when a spec tree moved. */
+  /**
+   * The change/spec folder an event belongs to, or a `specs/…` prefix to rescan when a spec
+   * tree moved.
+   */
   private folderOf(rel: string, isDir: boolean): string | null {
     const parts = rel.split("/");
     if (parts[0] === "changes") {
@@ -281,7 +295,10 @@ export class FileWatcherService {
     this.verifiers.add(timer);
   }
 
-  /** Size, mtime and inode of a folder's tracked files: equal fingerprints mean nothing moved meanwhile. */
+  /**
+   * Size, mtime and inode of a folder's tracked files: equal fingerprints mean nothing moved
+   * meanwhile.
+   */
   private fingerprint(folder: string): string {
     const ref = classifyFolder(folder);
     if (!ref) return "";

@@ -44,8 +44,9 @@ export class HistoryService {
   }
 
   /**
-   * An earlier version of one file, found by its hash among the versions history keeps (every version
-   * the database held is kept once replaced). Newest first, bounded: a base older than that is unknown.
+   * An earlier version of one file, found by its hash among the versions history keeps (every
+   * version the database held is kept once replaced). Newest first, bounded: a base older than that
+   * is unknown.
    */
   async versionOf(specId: string, file: string, hash: string, scan = 200): Promise<string | undefined> {
     const rows = await this.database.db

@@ -64,7 +64,10 @@ const listColumns = {
   pendingFiles: openspecSpecs.pendingFiles,
   /** Derived from the files: draft, in_progress, complete, archived (see the `stage` column). */
   stage: openspecSpecs.stage,
-  /** Findings of the last `openspec validate --strict` (counts only; the findings are on the change page). */
+  /**
+   * Findings of the last `openspec validate --strict` (counts only; the findings are on the
+   * change page).
+   */
   validationErrors: sql<number | null>`(${openspecSpecs.validation} ->> 'errors')::int`,
   validationWarnings: sql<number | null>`(${openspecSpecs.validation} ->> 'warnings')::int`,
   /** Last time the row was synced or verified unchanged. */
@@ -101,8 +104,9 @@ export class SpecsService {
   }
 
   /**
-   * Parsed page structure (outlines, tasks, requirements) by kind and content hash: a full Markdown parse is
-   * most of a change page's cost, and files rarely change. Least recently used first (a Map keeps order).
+   * Parsed page structure (outlines, tasks, requirements) by kind and content hash: a full Markdown
+   * parse is most of a change page's cost, and files rarely change. Least recently used first (a
+   * Map keeps order).
    */
   private readonly structures = new Map<string, unknown>();
 
@@ -126,9 +130,9 @@ export class SpecsService {
   }
 
   /**
-   * What a page shows besides the raw files. Whatever is not cached is parsed in one job, on a worker thread
-   * when the files are big (a Markdown outline of a hostile 1 MiB file takes seconds). A failed parse gives
-   * an empty structure and `structureError`, never a failed page.
+   * What a page shows besides the raw files. Whatever is not cached is parsed in one job, on a
+   * worker thread when the files are big (a Markdown outline of a hostile 1 MiB file takes
+   * seconds). A failed parse gives an empty structure and `structureError`, never a failed page.
    */
   private async structureOf(kind: SpecKind, files: Record<string, string>, hashes: Record<string, string>) {
     const key = (what: string, file: string) => (hashes[file] ? `${what}:${hashes[file]}` : null);
@@ -148,7 +152,8 @@ export class SpecsService {
       if (reqs) out.requirements = reqs;
       else job.requirements = files["spec.md"] ?? "";
     }
-    // Big files one job each, so that they spread over the pool's workers and each gets its own time limit.
+    // Big files one job each, so that they spread over the pool's workers and each gets its own
+    // time limit.
     const first: PageJob = { op: "page", outlines: {}, tasks: job.tasks, requirements: job.requirements };
     const jobs: PageJob[] = [first];
     for (const [f, c] of Object.entries(job.outlines)) {
@@ -223,8 +228,9 @@ export class SpecsService {
   }
 
   /**
-   * Counts per status, priority and kind for the current filters except status/priority themselves (so a
-   * status menu can show what each choice would give); `total` honours every filter: it is what matches.
+   * Counts per status, priority and kind for the current filters except status/priority themselves
+   * (so a status menu can show what each choice would give); `total` honours every filter: it is
+   * what matches.
    */
   private async facets(where: ReturnType<typeof and>, statuses?: readonly string[], priorities?: readonly string[]) {
     const rows = await this.db
@@ -263,7 +269,10 @@ export class SpecsService {
       outlines: structure.outlines,
       /** A main spec's requirements and scenarios with their names, for display. */
       requirements: structure.requirements,
-      /** Why tasks/outlines/requirements are empty when the files could not be parsed (null normally). */
+      /**
+       * Why tasks/outlines/requirements are empty when the files could not be parsed (null
+       * normally).
+       */
       structureError: structure.structureError,
       history: { count: recent?.n ?? 0, failures: recent?.failures ?? 0, lastAt: recent?.last ?? null },
     };
@@ -307,8 +316,8 @@ export class SpecsService {
   }
 
   /**
-   * A workflow status change, recorded in history with its actor. "archived" is not set here: it follows
-   * an archive (LifecycleService.setStatus runs one when it is chosen).
+   * A workflow status change, recorded in history with its actor. "archived" is not set here: it
+   * follows an archive (LifecycleService.setStatus runs one when it is chosen).
    */
   async setStatus(input: SetStatusInput) {
     const row = await this.sync.getRow(input.id);
@@ -344,7 +353,10 @@ export class SpecsService {
     return present(updated, "the updated change");
   }
 
-  /** Status and/or priority for many changes (the board's multi-select); each one recorded in history. */
+  /**
+   * Status and/or priority for many changes (the board's multi-select); each one recorded in
+   * history.
+   */
   async bulkUpdate(input: BulkUpdateInput) {
     const q = bulkUpdateInputSchema.parse(input);
     const results: { id: string; ok: boolean; error?: string }[] = [];
@@ -361,8 +373,8 @@ export class SpecsService {
   }
 
   /**
-   * Status and priority live only in the database: their history row is the only trace of an edit. One
-   * row per edit: the structured value (`lifecycle`) and the same in words (`note`).
+   * Status and priority live only in the database: their history row is the only trace of an edit.
+   * One row per edit: the structured value (`lifecycle`) and the same in words (`note`).
    */
   private async recordLifecycle(row: SpecRow, lifecycle: { field: "status" | "priority"; from: string; to: string }, actor: string) {
     const note = `${lifecycle.field} ${lifecycle.from} → ${lifecycle.to}`;
@@ -373,7 +385,10 @@ export class SpecsService {
     return present(h, "the inserted history row");
   }
 
-  /** The live dashboard (`openspec view`, from the database): specs, tasks, changes per stage and status, validation, the queue. */
+  /**
+   * The live dashboard (`openspec view`, from the database): specs, tasks, changes per stage
+   * and status, validation, the queue.
+   */
   async summary(projectId?: string) {
     const scope = and(isNull(openspecSpecs.deletedAt), projectId ? eq(openspecSpecs.projectId, projectId) : undefined);
     const [specs] = await this.db
@@ -421,7 +436,10 @@ export class SpecsService {
     };
   }
 
-  /** The work queue: highest priority approved/assigned change that is not complete, oldest first on ties. */
+  /**
+   * The work queue: highest priority approved/assigned change that is not complete, oldest
+   * first on ties.
+   */
   async next(projectId?: string): Promise<SpecListItem | null> {
     const [row] = await this.db
       .select(listColumns)

@@ -11,9 +11,9 @@ import { SpecsyncError } from "./errors";
 const ANSI_COLOR = /\u001b\[[0-9;]*m/g;
 
 /**
- * The OpenSpec CLI versions specsync runs (`new change`, `validate --json`, `archive --yes --json`) and
- * whose archive rules the delta preview reuses. 1.13.2 is the pinned, tested one; a later 1.13 patch
- * keeps the JSON shapes. Anything else is refused at start with a clear message.
+ * The OpenSpec CLI versions specsync runs (`new change`, `validate --json`, `archive --yes --json`)
+ * and whose archive rules the delta preview reuses. 1.13.2 is the pinned, tested one; a later 1.13
+ * patch keeps the JSON shapes. Anything else is refused at start with a clear message.
  */
 export const SUPPORTED_OPENSPEC_RANGE = ">=1.13.2 <1.14.0";
 
@@ -77,10 +77,10 @@ export type RunOptions = {
 };
 
 /**
- * Run `openspec <args>`: this Node runs the bin script, arguments as an array (no shell, so names and
- * goals are never interpreted), in the project root, with a timeout after which the process is killed.
- * A non-zero exit is returned, not thrown (validate exits 1 on an invalid change); a timeout or a
- * CLI that cannot start is thrown.
+ * Run `openspec <args>`: this Node runs the bin script, arguments as an array (no shell, so names
+ * and goals are never interpreted), in the project root, with a timeout after which the process is
+ * killed. A non-zero exit is returned, not thrown (validate exits 1 on an invalid change); a
+ * timeout or a CLI that cannot start is thrown.
  */
 export function runOpenSpec(cli: OpenSpecCli, args: readonly string[], opts: RunOptions): Promise<OpenSpecRun> {
   const started = performance.now();
@@ -95,8 +95,9 @@ export function runOpenSpec(cli: OpenSpecCli, args: readonly string[], opts: Run
         maxBuffer: 32 * 1024 * 1024,
         shell: false,
         windowsHide: true,
-        // The child inherits the environment (through the settings module, the only reader of the environment),
-        // with telemetry off, CI=1 (never prompt) and no colours (plain messages to show people).
+        // The child inherits the environment (through the settings module, the only reader of the
+        // environment), with telemetry off, CI=1 (never prompt) and no colours (plain messages to
+        // show people).
         env: childEnv({ OPENSPEC_TELEMETRY: "0", CI: "1", NO_COLOR: "1", FORCE_COLOR: "0" }),
       },
       (err, stdout, stderr) => {

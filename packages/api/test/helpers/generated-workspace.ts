@@ -1,9 +1,10 @@
 /**
- * OpenSpec documents written by this repository, in its own words, deterministic from a seed: what the
- * tests and the benchmark use, so a fresh clone needs nothing from outside (the real corpus in
- * ../shared is used in addition when present). The documents cover the grammar's corners: CRLF, BOM,
- * code fences hiding headings and tasks, nested headings, numbered and indented tasks, unicode, empty
- * and missing files, every delta operation (ADDED/MODIFIED/REMOVED/RENAMED), nested capability ids.
+ * OpenSpec documents written by this repository, in its own words, deterministic from a seed: what
+ * the tests and the benchmark use, so a fresh clone needs nothing from outside (the real corpus in
+ * ../shared is used in addition when present). The documents cover the grammar's corners: CRLF,
+ * BOM, code fences hiding headings and tasks, nested headings, numbered and indented tasks,
+ * unicode, empty and missing files, every delta operation (ADDED/MODIFIED/REMOVED/RENAMED), nested
+ * capability ids.
  */
 import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -127,9 +128,9 @@ function write(root: string, files: Record<string, string>) {
 }
 
 /**
- * A small workspace of hard cases for the differential tests: each entry is a corner of the grammar or of
- * the folder layout where a port of the CLI can go wrong. Times are set explicitly where the list order
- * depends on them (ties included: equal times keep directory order in the CLI).
+ * A small workspace of hard cases for the differential tests: each entry is a corner of the grammar
+ * or of the folder layout where a port of the CLI can go wrong. Times are set explicitly where the
+ * list order depends on them (ties included: equal times keep directory order in the CLI).
  */
 export function writeHardCases(root: string) {
   const b = "\uFEFF";
@@ -175,8 +176,9 @@ export function writeHardCases(root: string) {
   symlinkSync("fences", path.join(root, "openspec/changes/link-to-fences"));
   // An empty change folder: lastModified is the folder's own mtime.
   mkdirSync(path.join(root, "openspec/changes/empty-folder"), { recursive: true });
-  // Times: a tie between two changes (directory order decides), an untracked file newest, a fractional
-  // millisecond that Node rounds up (stat.mtime) where truncating would print 1 ms early.
+  // Times: a tie between two changes (directory order decides), an untracked file newest, a
+  // fractional millisecond that Node rounds up (stat.mtime) where truncating would print 1 ms
+  // early.
   const at = (rel: string, iso: string, fracMs = 0) => {
     const t = (Date.parse(iso) + fracMs) / 1000;
     utimesSync(path.join(root, "openspec", rel), t, t);

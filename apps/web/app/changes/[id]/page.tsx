@@ -5,7 +5,10 @@ import { isNotFound, serverClient } from "~/lib/trpc-server";
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
-/** The old `/changes/<uuid>` address: a permanent home at the readable one, query kept. Bad or unknown id: 404. */
+/**
+ * The old `/changes/<uuid>` address: a permanent home at the readable one, query kept. Bad or
+ * unknown id: 404.
+ */
 export default async function Page({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: SearchParams }) {
   const { id } = await params;
   if (!rowIdSchema.safeParse(id).success) notFound();

@@ -104,7 +104,8 @@ export const toggleTask = defineTool({
   input: toggleTaskToolSchema,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
-    // Without a baseHash the toggle applies to the current version: setting a task's state is idempotent.
+    // Without a baseHash the toggle applies to the current version: setting a task's state is
+    // idempotent.
     const baseHash = q.baseHash ?? (await ctx.services.specs.get(ref.id)).contentHashes["tasks.md"];
     if (!baseHash) throw new SpecsyncError("NOT_FOUND", `${ref.name} has no tasks.md`);
     const res = await ctx.services.specs.toggleTask({ id: ref.id, taskId: q.taskId, done: q.done, baseHash, actor: ctx.actor });

@@ -4,15 +4,18 @@ import type { Database } from "@specsync/db";
 import type { ParsedDocument } from "@specsync/validators";
 import { renderChangeList, renderShow, renderShowWithoutItem, renderSpecList, type CliResult, type RootOutput, type ShowType } from "./format";
 
-/** Only raw queries: this service is loaded by the one-shot CLI, which must not pay for drizzle's query builder. */
+/**
+ * Only raw queries: this service is loaded by the one-shot CLI, which must not pay for drizzle's
+ * query builder.
+ */
 type Queryable = Pick<Database, "query">;
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * One readdir of `changes/`, no file read: the CLI's candidates, in the order it reads them (ties in
- * lastModified keep that order). A symlink to a folder is not a change for the CLI (Dirent.isDirectory),
- * though specsync syncs it. null when the folder cannot be read.
+ * One readdir of `changes/`, no file read: the CLI's candidates, in the order it reads them (ties
+ * in lastModified keep that order). A symlink to a folder is not a change for the CLI
+ * (Dirent.isDirectory), though specsync syncs it. null when the folder cannot be read.
  */
 function activeChangeDirs(rootPath: string): string[] | null {
   try {

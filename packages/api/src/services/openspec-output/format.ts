@@ -1,7 +1,7 @@
 /**
  * The exact bytes `openspec list|show … --json` print (1.13), rebuilt from what the database holds.
- * Pure functions: the rules come from the CLI's dist/core/list.js, commands/show.js, change.js, spec.js,
- * cli/index.js (failWithError) and utils/match.js.
+ * Pure functions: the rules come from the CLI's dist/core/list.js, commands/show.js, change.js,
+ * spec.js, cli/index.js (failWithError) and utils/match.js.
  */
 import path from "node:path";
 import type { ChangeShowJson, SpecShowJson } from "@specsync/validators";
@@ -33,7 +33,8 @@ function ordered<T extends object>(obj: T, keys: readonly string[]): T {
   return out as T;
 }
 
-// jsonb stores object keys sorted by length, so the stored show bodies are put back in the CLI's order here.
+// jsonb stores object keys sorted by length, so the stored show bodies are put back in the CLI's
+// order here.
 const requirement = (r: unknown) => {
   const o = ordered(r as Record<string, unknown>, ["text", "scenarios"]);
   if (Array.isArray(o.scenarios)) o.scenarios = o.scenarios.map((s) => ordered(s as object, ["rawText"]));
@@ -64,8 +65,9 @@ export function specShowInCliOrder(show: SpecShowJson): SpecShowJson {
 export type ChangeListEntry = { name: string; completedTasks: number; totalTasks: number; lastModified: Date; nested?: string[] | undefined };
 
 /**
- * `openspec list --json`. The CLI visits `changes/` in directory order (`dirOrder`, from readdir) and then
- * sorts by lastModified, newest first, with a stable sort: equal times keep directory order.
+ * `openspec list --json`. The CLI visits `changes/` in directory order (`dirOrder`, from readdir)
+ * and then sorts by lastModified, newest first, with a stable sort: equal times keep directory
+ * order.
  */
 export function renderChangeList(entries: ChangeListEntry[], root: RootOutput, dirOrder: readonly string[]): CliResult {
   const rank = new Map(dirOrder.map((n, i) => [n, i]));

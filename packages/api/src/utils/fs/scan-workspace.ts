@@ -12,7 +12,10 @@ export type FolderRef = {
   path: string;
   archived: boolean;
   archivedOn: string | null;
-  /** Set by scanWorkspace: false when no symlink leads to the folder (so it is inside the root by construction). */
+  /**
+   * Set by scanWorkspace: false when no symlink leads to the folder (so it is inside the root
+   * by construction).
+   */
   viaSymlink?: boolean;
 };
 
@@ -42,7 +45,10 @@ function isDir(dir: string, e: Dirent): boolean {
   }
 }
 
-/** Describe a folder path relative to `openspec/`, or null if it is not a change or capability folder. */
+/**
+ * Describe a folder path relative to `openspec/`, or null if it is not a change or capability
+ * folder.
+ */
 export function classifyFolder(relPath: string): FolderRef | null {
   const parts = relPath.split("/");
   if (parts.some((p) => p.startsWith(".") || p === "")) return null;
@@ -120,9 +126,9 @@ function discoverSpecs(specsDir: string, viaSymlink = false, temps?: string[], d
 export type TrackedFile = { file: string; viaSymlink: boolean };
 
 /**
- * The files of one folder that specsync tracks, relative to the folder, flagged when reached through a
- * symlink. Temp files of interrupted atomic writes met on the way are reported into `temps`, and the
- * directories walked under `specs/` into `dirs`.
+ * The files of one folder that specsync tracks, relative to the folder, flagged when reached
+ * through a symlink. Temp files of interrupted atomic writes met on the way are reported into
+ * `temps`, and the directories walked under `specs/` into `dirs`.
  */
 export function listTrackedFilesDetailed(folderAbs: string, kind: SpecKind, temps?: string[], dirs?: string[]): TrackedFile[] {
   const all = entries(folderAbs);

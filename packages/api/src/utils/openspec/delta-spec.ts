@@ -16,7 +16,10 @@ export type DeltaPlan = {
 
 type SectionBody = { lines: string[]; mask: boolean[] };
 
-/** Parse a delta spec the way `openspec archive` reads it (repeated and case-variant sections all count). */
+/**
+ * Parse a delta spec the way `openspec archive` reads it (repeated and case-variant sections all
+ * count).
+ */
 export function parseDeltaSpec(content: string): DeltaPlan {
   const lines = normalizeContent(content).split("\n");
   const mask = codeFenceMask(lines);

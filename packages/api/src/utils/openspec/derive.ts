@@ -22,7 +22,10 @@ export type DerivedFields = {
   parseError: string | null;
 };
 
-/** Derive parsed fields from the files of a change or spec. Never throws: problems land in `parseError`. */
+/**
+ * Derive parsed fields from the files of a change or spec. Never throws: problems land in
+ * `parseError`.
+ */
 export function deriveFields(kind: SpecKind, name: string, files: Record<string, string>): DerivedFields {
   const errors: string[] = [];
   return kind === "change" ? deriveChange(name, files, errors) : deriveSpec(name, files, errors);
@@ -108,7 +111,10 @@ export function deltaSpecsOf(files: Record<string, string>): Record<string, stri
   return out;
 }
 
-/** The fields of a folder whose files could not be parsed at all (the parse worker failed or timed out). */
+/**
+ * The fields of a folder whose files could not be parsed at all (the parse worker failed or
+ * timed out).
+ */
 export function unparsedFields(name: string, error: string): DerivedFields {
   return {
     title: name,

@@ -8,7 +8,10 @@ export type OutlineHeading = { depth: number; text: string; line: number };
 
 const processor = unified().use(remarkParse).use(remarkGfm);
 
-/** A CommonMark heading outline for the UI's table of contents (display only; sync uses the CLI's grammar). */
+/**
+ * A CommonMark heading outline for the UI's table of contents (display only; sync uses the CLI's
+ * grammar).
+ */
 export function outline(content: string): OutlineHeading[] {
   const tree = processor.parse(content) as Root;
   return tree.children

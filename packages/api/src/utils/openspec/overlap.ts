@@ -9,8 +9,8 @@ export type SharedRequirement = { capability: string; requirement: string; opera
 
 /**
  * What a change touches, read the way `openspec archive` reads delta specs: requirement names are
- * normalised by the CLI's rule (trailing `#`s and blanks dropped) and matched exactly; a RENAMED entry
- * touches both its FROM and its TO name.
+ * normalised by the CLI's rule (trailing `#`s and blanks dropped) and matched exactly; a RENAMED
+ * entry touches both its FROM and its TO name.
  */
 export function touchedRequirements(deltaSpecs: Record<string, string>): TouchedRequirements {
   const touched: TouchedRequirements = new Map();
@@ -40,7 +40,10 @@ export function touchedRequirements(deltaSpecs: Record<string, string>): Touched
   return touched;
 }
 
-/** Requirements both changes touch (same capability, same requirement name), sorted for stable output. */
+/**
+ * Requirements both changes touch (same capability, same requirement name), sorted for stable
+ * output.
+ */
 export function sharedRequirements(a: TouchedRequirements, b: TouchedRequirements): SharedRequirement[] {
   const shared: SharedRequirement[] = [];
   for (const [capability, namesA] of a) {

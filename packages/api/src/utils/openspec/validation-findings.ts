@@ -7,8 +7,9 @@ const LEVELS = new Set(["ERROR", "WARNING", "INFO"]);
 
 /**
  * Place the CLI's issues in the change's files: its `path` is relative to the change (`tasks.md`,
- * `.openspec.yaml`) or to its `specs/` folder (`cli/spec.md`); "file" means the change as a whole. The line
- * is the CLI's when it gives one, else the header of the requirement the message names (`ADDED "Foo" …`).
+ * `.openspec.yaml`) or to its `specs/` folder (`cli/spec.md`); "file" means the change as a whole.
+ * The line is the CLI's when it gives one, else the header of the requirement the message names
+ * (`ADDED "Foo" …`).
  */
 export function toFindings(issues: readonly CliValidationIssue[], files: Readonly<Record<string, string>>): ValidationFinding[] {
   return issues.map((issue) => {
