@@ -1,8 +1,8 @@
 import { NextResponse, type NextRequest } from "next/server";
 
 /**
- * A malformed percent-encoding in the path (`/p/x/changes/%E0%A4%A`) makes Next's own param decoding throw
- * (HTTP 500); it is a bad address like any other, so it gets the 404 page.
+ * A malformed percent-encoding in the path (`/p/x/changes/%E0%A4%A`) makes Next's own param
+ * decoding throw (HTTP 500); it is a bad address like any other, so it gets the 404 page.
  */
 export function proxy(request: NextRequest) {
   try {

@@ -7,6 +7,7 @@ import type { SpecsyncClient } from "@specsync/api/client";
 import type { ProjectRow } from "@specsync/db";
 import { prng } from "@specsync/api/testing";
 import { REPO, timeMany } from "./measure";
+import { must } from "./must";
 
 /**
  * The agent queue's state for the bench: on the active changes (the generator's deltas already make
@@ -32,11 +33,11 @@ export async function seedAgentState(services: Services, project: ProjectRow, se
   let deps = 0;
   for (let i = 1; i < ids.length; i++) {
     if (rand() < 1 / 3) {
-      await services.dependencies.add({ id: ids[i]!, dependsOn: ids[Math.floor(rand() * i)]! });
+      await services.dependencies.add({ id: must(ids[i], "change id"), dependsOn: must(ids[Math.floor(rand() * i)], "change id") });
       deps++;
     }
   }
-  for (let i = 0; i < 20; i++) await services.claims.claim({ id: ids[Math.floor(rand() * ids.length)]!, owner: `seed-agent-${i}`, leaseSeconds: 3600 }).catch(() => null);
+  for (let i = 0; i < 20; i++) await services.claims.claim({ id: must(ids[Math.floor(rand() * ids.length)], "change id"), owner: `seed-agent-${i}`, leaseSeconds: 3600 }).catch(() => null);
   return { active: ids.length, dependencies: deps };
 }
 
@@ -48,10 +49,13 @@ export async function nextWorkWithClaim(client: SpecsyncClient, projectId: strin
 
 /** overlaps(changeId) in the service, over different active changes. */
 export async function overlapOne(services: Services, ids: string[], samples: number) {
-  return timeMany(samples, (i) => services.overlaps.forChange(ids[i % ids.length]!));
+  return timeMany(samples, (i) => services.overlaps.forChange(must(ids[i % ids.length], "change id")));
 }
 
-/** The real `specsync mcp` process over stdio, driven by the SDK's client: list_changes round trips. */
+/**
+ * The real `specsync mcp` process over stdio, driven by the SDK's client: list_changes round
+ * trips.
+ */
 export async function mcpStdioListChanges(root: string, env: Record<string, string>, samples: number) {
   const transport = new StdioClientTransport({
     command: process.execPath,

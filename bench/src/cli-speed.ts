@@ -25,6 +25,7 @@ import { settingsSchema } from "@specsync/settings";
 import { startServer } from "@specsync/server/serve";
 import { generateWorkspace } from "@specsync/api/testing";
 import { REPO } from "./measure";
+import { must } from "./must";
 
 /** What `specsync` is once installed: the bundled bin (`pnpm build` makes it), run through its shebang. */
 export const DEFAULT_CLI = "apps/server/dist/bin/specsync.js";
@@ -40,7 +41,7 @@ export function assertCliBuilt(cli: string) {
 export type CliSpeedRow = { driver: string; metric: string; value: number; unit: string; target?: { op: "<=" | ">="; value: number }; note?: string };
 
 const TIME = "/usr/bin/time";
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => must([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)], "a sample");
 
 type Cmd = { argv: string[]; cwd: string; env: NodeJS.ProcessEnv; expect?: (stdout: string) => void };
 
@@ -50,7 +51,8 @@ async function once(c: Cmd, scratch: string, i: number) {
   const argv = existsSync(TIME) ? [TIME, "-f", "%M", "-o", out, ...c.argv] : c.argv;
   const t = performance.now();
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: c.cwd, env: c.env, stdio: ["ignore", "pipe", "pipe"] });
+    const [cmd = "", ...args] = argv;
+    const child = spawn(cmd, args, { cwd: c.cwd, env: c.env, stdio: ["ignore", "pipe", "pipe"] });
     let so = "";
     let se = "";
     child.stdout.on("data", (d: Buffer) => (so += d));
@@ -65,8 +67,9 @@ async function once(c: Cmd, scratch: string, i: number) {
 }
 
 /**
- * Run the commands in turn, `runs` rounds (after one untimed warm-up round), so that both sides of a ratio
- * see the same machine load (it moves a lot on a shared machine): median wall ms and median peak RSS MiB.
+ * Run the commands in turn, `runs` rounds (after one untimed warm-up round), so that both sides of
+ * a ratio see the same machine load (it moves a lot on a shared machine): median wall ms and median
+ * peak RSS MiB.
  */
 type Measured = { ms: number; rssMb: number };
 
@@ -79,14 +82,17 @@ async function measureInterleaved(cmds: [Cmd, Cmd], runs: number): Promise<[Meas
       for (const [k, c] of cmds.entries()) {
         const r = await once(c, scratch, round * cmds.length + k);
         if (round === 0) continue; // warm-up: file cache, tsx cache, a first sync
-        walls[k]!.push(r.wall);
-        if (Number.isFinite(r.rss)) rss[k]!.push(r.rss);
+        walls[k]?.push(r.wall);
+        if (Number.isFinite(r.rss)) rss[k]?.push(r.rss);
       }
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  const result = (k: number): Measured => ({ ms: median(walls[k]!), rssMb: rss[k]!.length ? median(rss[k]!) : NaN });
+  const result = (k: number): Measured => {
+    const mem = rss[k] ?? [];
+    return { ms: median(walls[k] ?? []), rssMb: mem.length ? median(mem) : Number.NaN };
+  };
   return [result(0), result(1)];
 }
 
@@ -120,7 +126,8 @@ export async function cliSpeedRows(opts: { root: string; drivers: ("pglite" | "p
   const openspecCmd: Cmd = { argv: [path.join(REPO, "node_modules/.bin/openspec"), "list", "--json"], cwd: opts.root, env: { ...clean, OPENSPEC_TELEMETRY: "0", CI: "1" } };
   const expected = JSON.parse(
     await new Promise<string>((resolve) => {
-      const c = spawn(openspecCmd.argv[0]!, openspecCmd.argv.slice(1), { cwd: opts.root, env: openspecCmd.env });
+      const [cmd = "", ...args] = openspecCmd.argv;
+      const c = spawn(cmd, args, { cwd: opts.root, env: openspecCmd.env });
       let s = "";
       c.stdout.on("data", (d: Buffer) => (s += d));
       c.on("close", () => resolve(s));
@@ -186,7 +193,7 @@ if (invokedDirectly) {
   const root = mkdtempSync(path.join(tmpdir(), "cli-speed-ws-"));
   try {
     generateWorkspace(root, { changes: Number(values.changes), seed: 42 });
-    const rows = await cliSpeedRows({ root, drivers, runs: Number(values.runs), cli: values.cli!, adminUrl, log: (m) => process.stderr.write(`[cli-speed] ${m}\n`) });
+    const rows = await cliSpeedRows({ root, drivers, runs: Number(values.runs), cli: must(values.cli, "--cli"), adminUrl, log: (m) => process.stderr.write(`[cli-speed] ${m}\n`) });
     let failed = 0;
     for (const r of rows) {
       const verdict = r.target ? ((r.target.op === ">=" ? r.value >= r.target.value : r.value <= r.target.value) ? "PASS" : (failed++, "FAIL")) : "";

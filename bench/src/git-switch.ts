@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createServices } from "@specsync/api";
 import type { Database } from "@specsync/db";
+import { must } from "./must";
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false", ...args], { cwd, stdio: "pipe" });
@@ -10,9 +11,10 @@ const git = (cwd: string, ...args: string[]) =>
 const proposal = (title: string) => `# Change: ${title}\n\n## Why\nBecause.\n\n## What Changes\n- Something.\n`;
 
 /**
- * `git checkout` of a branch that rewrites `n` archived proposals under a running runtime (watchers,
- * a scheduler that never fires, the git watcher): time from the checkout's return until the DB holds
- * all `n` new titles. Archived folders are not watched file by file, so this is the git watcher's work.
+ * `git checkout` of a branch that rewrites `n` archived proposals under a running runtime
+ * (watchers, a scheduler that never fires, the git watcher): time from the checkout's return until
+ * the DB holds all `n` new titles. Archived folders are not watched file by file, so this is the
+ * git watcher's work.
  */
 export async function branchSwitch(database: Database, scratch: string, n: number): Promise<{ ms: number }> {
   const root = mkdtempSync(path.join(scratch, "git-"));
@@ -34,7 +36,7 @@ export async function branchSwitch(database: Database, scratch: string, n: numbe
   const services = createServices(database, { scheduler: { cron: "0 0 1 1 *" } });
   await services.runtime.start([root]);
   try {
-    const project = (await services.projects.list()).find((p) => p.rootPath === root)!;
+    const project = must((await services.projects.list()).find((p) => p.rootPath === root), "the project");
     const rewritten = async () =>
       (await services.specs.list({ projectId: project.id, kind: "change", archived: true, limit: 200 })).items.filter((i) =>
         i.title.startsWith("Rewritten"),

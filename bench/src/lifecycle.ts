@@ -2,12 +2,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Services } from "@specsync/api";
 import { openspecCli, timeMany } from "./measure";
+import { must } from "./must";
 
 const req = (name: string, verb: string) => `### Requirement: ${name}\nThe system SHALL ${verb} ${name.toLowerCase()}.\n\n#### Scenario: ${name} works\n- **WHEN** someone uses ${name.toLowerCase()}\n- **THEN** it ${verb}s\n`;
 
 /**
- * A repository whose one change has a delta spec with 20 requirements (10 MODIFIED against a main spec of
- * 30, 10 ADDED): the size the preview target is stated for.
+ * A repository whose one change has a delta spec with 20 requirements (10 MODIFIED against a main
+ * spec of 30, 10 ADDED): the size the preview target is stated for.
  */
 export function lifecycleWorkspace(scratch: string): { root: string; change: string } {
   const root = mkdtempSync(path.join(scratch, "lifecycle-"));
@@ -30,13 +31,16 @@ export function lifecycleWorkspace(scratch: string): { root: string; change: str
   return { root, change };
 }
 
-/** validate one change (the CLI's own cost, through the service) vs `openspec validate` directly; the archive preview. */
+/**
+ * validate one change (the CLI's own cost, through the service) vs `openspec validate` directly;
+ * the archive preview.
+ */
 export async function lifecycleRows(services: Services, scratch: string, samples: number, cliRuns = Math.min(samples, 15)) {
   const { root, change } = lifecycleWorkspace(scratch);
   const project = await services.sync.ensureProject(root);
   await services.sync.syncProject(project, "startup");
   const { items } = await services.specs.list({ projectId: project.id, kind: "change", search: change });
-  const id = items.find((i) => i.name === change)!.id;
+  const id = must(items.find((i) => i.name === change), `change ${change}`).id;
   const n = Math.min(samples, 15);
   const validate = await timeMany(n, () => services.lifecycle.validate({ id, actor: "bench" }), 2);
   const direct = await openspecCli(root, ["validate", change, "--strict"], cliRuns);

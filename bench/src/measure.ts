@@ -1,3 +1,4 @@
+import { must } from "./must";
 import { execFile, spawn } from "node:child_process";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -14,7 +15,7 @@ export const REPO = path.resolve(fileURLToPath(import.meta.url), "../../..");
 export function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+  return must(s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))], "a sample");
 }
 
 export const summary = (xs: number[]) => ({ n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95), p99: percentile(xs, 99) });
@@ -62,10 +63,10 @@ export async function watcherLatency(services: Services, project: ProjectRow, ac
   const nonce = Math.random().toString(36).slice(2, 8); // every save must change the bytes, across runs too
   try {
     for (let i = 0; i < saves; i++) {
-      const name = activeNames[i % activeNames.length]!;
+      const name = must(activeNames[i % activeNames.length], "an active change");
       const file = path.join(root, name, "tasks.md");
       const folder = `changes/${name}`;
-      const content = readFileSync(file, "utf8").replace(/\n?<!-- bench \S+ -->\n?$/, "") + `\n<!-- bench ${nonce}-${i} -->\n`;
+      const content = `${readFileSync(file, "utf8").replace(/\n?<!-- bench \S+ -->\n?$/, "")}\n<!-- bench ${nonce}-${i} -->\n`;
       const done = new Promise<number>((resolve, reject) => {
         waiting.set(folder, resolve);
         setTimeout(() => reject(new Error(`save ${i} to ${folder} never reached the database`)), 5000);
@@ -73,8 +74,8 @@ export async function watcherLatency(services: Services, project: ProjectRow, ac
       const t = performance.now();
       if (i % 2 === 0) writeFileSync(file, content);
       else {
-        writeFileSync(file + ".tmp", content);
-        renameSync(file + ".tmp", file);
+        writeFileSync(`${file}.tmp`, content);
+        renameSync(`${file}.tmp`, file);
       }
       latencies.push((await done) - t);
       waiting.delete(folder);
@@ -109,11 +110,15 @@ export async function openspecCli(root: string, args: string[], n = 5) {
   return summary(xs);
 }
 
-/** Peak RSS of a real server process started as `pnpm start` starts it, watching the workspace, after startup and some queries. */
+/**
+ * Peak RSS of a real server process started as `pnpm start` starts it, watching the workspace,
+ * after startup and some queries.
+ */
 export async function serverRss(root: string, env: Record<string, string>) {
   const port = await freePort();
-  // The API server as the root `specsync` script runs it (node, its V8 flags, the CLI), `serve`: the same
-  // flags `pnpm start` uses (apps/server has no start script since the installable package).
+  // The API server as the root `specsync` script runs it (node, its V8 flags, the CLI), `serve`:
+  // the same flags `pnpm start` uses (apps/server has no start script since the installable
+  // package).
   const script = (JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { scripts: { specsync: string } }).scripts.specsync.split(/\s+/);
   if (script[0] !== "node") throw new Error(`the specsync script must run node directly, not ${script[0]}`);
   const child = spawn(process.execPath, [...script.slice(1), "serve", "--project", root, "--port", String(port)], {

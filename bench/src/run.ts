@@ -31,6 +31,7 @@ import { lifecycleRows } from "./lifecycle";
 import { parserRows } from "./parsers";
 import { parsePoolRows } from "./parse-pool";
 import { coldImport, noopReconcile, openspecCli, REPO, scheduledBatch, serverRss, timeMany, watcherLatency } from "./measure";
+import { must } from "./must";
 
 type Row = { driver: string; metric: string; value: number; unit: string; target?: { op: "<=" | ">="; value: number }; note?: string };
 
@@ -50,7 +51,7 @@ const { values: args } = parseArgs({
 });
 
 const ADMIN_URL = process.env.SPECSYNC_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const sizes = args.quick ? [30] : args.sizes!.split(",").map(Number);
+const sizes = args.quick ? [30] : must(args.sizes, "--sizes").split(",").map(Number);
 const saves = args.quick ? 6 : Number(args.saves);
 const samples = args.quick ? 5 : 100;
 const withTargets = !args.quick;
@@ -168,17 +169,17 @@ async function benchDriver(driver: Driver, workspaces: Map<number, Generated>, s
         const flushOnly: number[] = [];
         const nonce = Math.random().toString(36).slice(2, 8);
         for (let i = 0; i < Math.min(samples, 50); i++) {
-          const target = active[i % active.length]!;
+          const target = must(active[i % active.length], "an active change");
           const got = await client.specs.get.query({ id: target.id });
-          const content = got.files["proposal.md"]!.replace(/\n<!-- flush \S+ -->\n$/, "") + `\n<!-- flush ${nonce}-${i} -->\n`;
+          const content = `${must(got.files["proposal.md"], "proposal.md").replace(/\n<!-- flush \S+ -->\n$/, "")}\n<!-- flush ${nonce}-${i} -->\n`;
           const t = performance.now();
-          await client.specs.update.mutate({ id: target.id, file: "proposal.md", content, baseHash: got.contentHashes["proposal.md"]! });
+          await client.specs.update.mutate({ id: target.id, file: "proposal.md", content, baseHash: must(got.contentHashes["proposal.md"], "proposal.md's hash") });
           flushOnly.push(performance.now() - t);
         }
         flushOnly.sort((a, b) => a - b);
-        rows.push({ driver, metric: "specs.update → bytes on disk p50", value: flushOnly[Math.floor(flushOnly.length / 2)]!, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 20 } } : {}) });
+        rows.push({ driver, metric: "specs.update → bytes on disk p50", value: must(flushOnly[Math.floor(flushOnly.length / 2)], "a sample"), unit: "ms", ...(withTargets ? { target: { op: "<=", value: 20 } } : {}) });
 
-        const showTarget = active[0]!;
+        const showTarget = must(active[0], "an active change");
         const show = await timeMany(Math.min(samples, 30), () => client.specs.get.query({ id: showTarget.id }));
         const cliLocal = await timeMany(Math.min(samples, 30), () => services.cliOutput.list(ws.root));
         log(`${driver}: OpenSpec CLI on the same workspace`);
@@ -202,7 +203,10 @@ async function benchDriver(driver: Driver, workspaces: Map<number, Generated>, s
   }
 }
 
-/** The change lifecycle: validate one change through specsync vs the CLI directly; the archive preview. */
+/**
+ * The change lifecycle: validate one change through specsync vs the CLI directly; the archive
+ * preview.
+ */
 async function benchLifecycle(driver: "pglite" | "postgres", scratch: string) {
   const db = await freshDb(driver, scratch);
   try {
@@ -367,7 +371,7 @@ async function printRows() {
   console.log(lines.join("\n"));
   const out = args.out ?? path.join(REPO, "bench/results", `${new Date().toISOString().slice(0, 10)}${args.quick ? "-quick" : ""}${args.only ? `-${args.only}` : ""}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import("node:os")).cpus().length, sizes, rows: rows.map((r) => ({ ...r, result: verdict(r) || undefined })) }, null, 2) + "\n");
+  writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import("node:os")).cpus().length, sizes, rows: rows.map((r) => ({ ...r, result: verdict(r) || undefined })) }, null, 2)}\n`);
   log(`results written to ${path.relative(process.cwd(), out)}`);
   const failed = rows.filter((r) => verdict(r) === "FAIL");
   if (args.check && failed.length) {

@@ -1,10 +1,11 @@
-// Builds the installable `specsync` package into apps/server/dist/ (the package root; `npm pack dist`):
-//   bin/specsync.js   the bin
+// Builds the installable `specsync` package into apps/server/dist/ (the package root; `npm pack
+// dist`):   bin/specsync.js   the bin
 //   lib/              the CLI and server bundled to plain JavaScript (esbuild; no tsx at run time)
 //   drizzle/          the migrations (lib/'s `../drizzle`, as packages/db/src's)
-//   web/              the web UI: Next.js `output: "standalone"`, its node_modules flattened (npm packs no symlinks)
-//   node_modules/     @electric-sql/pglite, bundled (its WebAssembly and data files are loaded from its own folder)
-// Run after `next build` of apps/web (turbo's `@specsync/server#build` depends on it).
+//   web/              the web UI: Next.js `output: "standalone"`, its node_modules flattened (npm
+// packs no symlinks)   node_modules/     @electric-sql/pglite, bundled (its WebAssembly and data
+// files are loaded from its own folder) Run after `next build` of apps/web (turbo's
+// `@specsync/server#build` depends on it).
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -21,10 +22,12 @@ const serverPkg = JSON.parse(readFileSync(path.join(serverDir, "package.json"), 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(path.join(out, "bin"), { recursive: true });
 
-// 1. The CLI and server. Code splitting keeps the lazy imports lazy (a `list` never loads the HTTP server).
+// 1. The CLI and server. Code splitting keeps the lazy imports lazy (a `list` never loads the HTTP
+// server).
 const external = ["@electric-sql/pglite"];
 await build({
-  // parse-worker.js: the worker thread that parses big files (packages/api parse-pool.ts loads it next to itself).
+  // parse-worker.js: the worker thread that parses big files (packages/api parse-pool.ts loads it
+  // next to itself).
   entryPoints: { cli: path.join(serverDir, "src/cli.ts"), "parse-worker": path.join(repo, "packages/api/src/services/parse-worker.ts") },
   outdir: path.join(out, "lib"),
   chunkNames: "[name]-[hash]",
@@ -91,8 +94,9 @@ const lean = (src) => !/\.(map|d\.ts|d\.cts)$/.test(src);
 // Extensions (*.tar.gz) are loaded on demand and specsync uses none.
 cpSync(pgliteDir, path.join(out, "node_modules/@electric-sql/pglite"), { recursive: true, dereference: true, filter: (src) => lean(src) && !src.endsWith(".tar.gz") });
 
-// 4. The web UI. The standalone output mirrors the monorepo (apps/web/server.js) with pnpm's symlinked
-// node_modules; flatten it: server.js and .next/ at web/, each traced package once in web/node_modules.
+// 4. The web UI. The standalone output mirrors the monorepo (apps/web/server.js) with pnpm's
+// symlinked node_modules; flatten it: server.js and .next/ at web/, each traced package once in
+// web/node_modules.
 const standalone = path.join(webDir, ".next/standalone");
 if (!existsSync(path.join(standalone, "apps/web/server.js"))) throw new Error("apps/web/.next/standalone is missing: run `pnpm -F @specsync/web build` first");
 const web = path.join(out, "web");
@@ -111,7 +115,8 @@ for (const entry of readdirSync(hoisted)) {
   }
 }
 
-// 5. The package's manifest: no workspace references; PGlite is bundled, everything else is in lib/.
+// 5. The package's manifest: no workspace references; PGlite is bundled, everything else is in
+// lib/.
 const manifest = {
   name: "specsync",
   version: serverPkg.version,
@@ -124,6 +129,6 @@ const manifest = {
   dependencies: { [pglitePkg.name]: pglitePkg.version },
   bundleDependencies: [pglitePkg.name],
 };
-writeFileSync(path.join(out, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+writeFileSync(path.join(out, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 cpSync(path.join(repo, "README.md"), path.join(out, "README.md"));
 console.log(`specsync package built in ${out} (${((Date.now() - started) / 1000).toFixed(1)} s)`);

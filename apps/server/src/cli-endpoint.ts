@@ -5,7 +5,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "@specsync/api";
 import { normalizeSort, normalizeType } from "@specsync/api/openspec-output";
 
-/** Path prefix of the endpoint `specsync list/show` use when a server is running for their project. */
+/**
+ * Path prefix of the endpoint `specsync list/show` use when a server is running for their
+ * project.
+ */
 export const CLI_ENDPOINT = "/cli/v1/";
 
 function sameToken(required: string, presented: string | null): boolean {

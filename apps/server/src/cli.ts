@@ -6,6 +6,7 @@ import type { Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
 import { embeddedDataDir } from "@specsync/settings";
 import { loadEnv, type Env } from "./env";
+import { firstPath } from "./first-path";
 
 const USAGE = `specsync — keep an OpenSpec workspace and a database in two-way sync
 
@@ -62,7 +63,10 @@ export function projectPaths(cliProjects: string[] | undefined, env: Env): strin
 /** `--lease S` as a number; a malformed value reaches the validator and gets its message. */
 const lease = (v: string | undefined) => (v === undefined ? {} : { leaseSeconds: /^\d+$/.test(v) ? Number(v) : Number.NaN });
 
-/** One line for the terminal: zod errors name each bad field (duck-typed, so zod stays lazily loaded); drizzle's "Failed query" shows the driver's reason. */
+/**
+ * One line for the terminal: zod errors name each bad field (duck-typed, so zod stays lazily
+ * loaded); drizzle's "Failed query" shows the driver's reason.
+ */
 function cliErrorMessage(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const issues = (err as { issues?: unknown }).issues;
@@ -73,11 +77,14 @@ function cliErrorMessage(err: unknown): string {
 
 const inside = (dir: string, parent: string) => dir === parent || dir.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
 
-/** The project that contains `cwd` (the deepest, as openspec takes its nearest root), else the first. */
+/**
+ * The project that contains `cwd` (the deepest, as openspec takes its nearest root), else the
+ * first.
+ */
 export function projectAround(cwd: string, projects: string[]): string {
   const here = path.resolve(cwd);
   const around = projects.filter((p) => inside(here, path.resolve(p))).sort((a, b) => b.length - a.length);
-  return around[0] ?? projects[0]!;
+  return around[0] ?? firstPath(projects);
 }
 
 /** A database inside `openspec/` would be synced as a change (or spec) folder of its own. */
@@ -88,10 +95,11 @@ function refuseDataDirInWorkspace(dataDir: string, projects: string[]) {
 }
 
 function print(json: boolean, value: unknown, text: () => string) {
-  process.stdout.write(json ? JSON.stringify(value, null, 2) + "\n" : text() + "\n");
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
 }
 
-// Loaded on demand: `list`/`show` must not pay for the services, tRPC, chokidar, drizzle migrations.
+// Loaded on demand: `list`/`show` must not pay for the services, tRPC, chokidar, drizzle
+// migrations.
 async function withServices<T>(env: Env, fn: (services: Services) => Promise<T>): Promise<T> {
   const [{ openDatabase }, { createServices }] = await Promise.all([import("./database"), import("@specsync/api")]);
   const database = await openDatabase(env, []);
@@ -141,7 +149,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  // Flags win over the environment; derived defaults (the web app's API URL, CORS origins) follow them.
+  // Flags win over the environment; derived defaults (the web app's API URL, CORS origins) follow
+  // them.
   const flag = (v: string | undefined, name: string) => {
     if (v !== undefined && (!/^\d+$/.test(v) || Number(v) > 65535)) throw new Error(`--${name} must be a port number (0-65535)`);
     return v;
@@ -159,9 +168,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(result.stderr);
     return result.exitCode;
   }
-  // The embedded database lives next to the first project unless told otherwise; relative paths are from where you ran specsync.
+  // The embedded database lives next to the first project unless told otherwise; relative paths are
+  // from where you ran specsync.
   if (!env.DATABASE_URL) {
-    env.SPECSYNC_DATA_DIR = embeddedDataDir(env.SPECSYNC_DATA_DIR, env.SPECSYNC_DATA_DIR ? "" : paths()[0]!, userCwd(env));
+    env.SPECSYNC_DATA_DIR = embeddedDataDir(env.SPECSYNC_DATA_DIR, env.SPECSYNC_DATA_DIR ? "" : firstPath(paths()), userCwd(env));
     if (!env.SPECSYNC_DATA_DIR.startsWith("memory://")) refuseDataDirInWorkspace(env.SPECSYNC_DATA_DIR, paths());
   }
 
@@ -196,7 +206,7 @@ export async function main(argv: string[]): Promise<number> {
           results.push({ project: project.rootPath, total: summary.total, changed: summary.changed, failed: summary.failed, errors: summary.outcomes.filter((o) => !o.success).map((o) => ({ path: o.path, error: o.error })) });
         }
         print(values.json, { projects: results }, () =>
-          results.map((r) => `${r.project}: ${r.total} folders, ${r.changed} changed, ${r.failed} failed` + r.errors.map((e) => `\n  ✗ ${e.path}: ${e.error}`).join("")).join("\n"),
+          results.map((r) => `${r.project}: ${r.total} folders, ${r.changed} changed, ${r.failed} failed${r.errors.map((e) => `\n  ✗ ${e.path}: ${e.error}`).join("")}`).join("\n"),
         );
         return failed ? 2 : 0;
       });
@@ -211,24 +221,24 @@ export async function main(argv: string[]): Promise<number> {
     }
     case "history":
       return withServices(env, async (s) => {
-        const [project] = await projectsFor(s, paths().slice(0, 1));
+        const project = await s.sync.ensureProject(firstPath(paths()));
         let specId: string | undefined;
         if (values.change) {
-          const found = await s.specs.list({ projectId: project!.id, kind: "change", search: values.change, limit: 200 });
+          const found = await s.specs.list({ projectId: project.id, kind: "change", search: values.change, limit: 200 });
           specId = found.items.find((i) => i.name === values.change)?.id;
           if (!specId) throw new Error(`no change named ${values.change}`);
         }
-        const page = await s.history.list({ projectId: project!.id, specId, limit: values.limit ? Number(values.limit) : 50 });
+        const page = await s.history.list({ projectId: project.id, specId, limit: values.limit ? Number(values.limit) : 50 });
         const items = page.items.map(({ previousContent, ...h }) => ({ ...h, keptFiles: Object.keys(previousContent ?? {}) }));
         print(values.json, { items, nextCursor: page.nextCursor }, () =>
-          items.map((h) => `#${h.id} ${h.createdAt.toISOString()} ${h.name ?? "-"} ${h.direction} ${h.trigger} ${h.action} ${h.success ? "ok" : "FAILED: " + h.error} ${h.filesChanged.join(",")}`).join("\n") || "No history.",
+          items.map((h) => `#${h.id} ${h.createdAt.toISOString()} ${h.name ?? "-"} ${h.direction} ${h.trigger} ${h.action} ${h.success ? "ok" : `FAILED: ${h.error}`} ${h.filesChanged.join(",")}`).join("\n") || "No history.",
         );
         return 0;
       });
     case "conflicts":
       return withServices(env, async (s) => {
-        const [project] = await projectsFor(s, paths().slice(0, 1));
-        const open = (await s.specs.conflicts(project!.id)).map((r) => ({ id: r.id, name: r.name, path: r.path, conflict: r.conflict, pendingFiles: r.pendingFiles }));
+        const project = await s.sync.ensureProject(firstPath(paths()));
+        const open = (await s.specs.conflicts(project.id)).map((r) => ({ id: r.id, name: r.name, path: r.path, conflict: r.conflict, pendingFiles: r.pendingFiles }));
         print(values.json, { conflicts: open }, () => open.map((c) => `${c.name}: ${c.conflict ? `conflict on ${c.conflict.files.join(", ")} (disk version kept; database version in history #${c.conflict.historyId})` : ""}${c.pendingFiles.length ? ` pending flush: ${c.pendingFiles.join(", ")}` : ""}`).join("\n") || "No conflicts.");
         return 0;
       });
@@ -239,13 +249,13 @@ export async function main(argv: string[]): Promise<number> {
       if (!name) throw new Error(`usage: specsync ${command} <${command === "new" ? "name" : "change"}> [--json]`);
       const actor = values.actor ?? "specsync-cli";
       return withServices(env, async (s) => {
-        const [project] = await projectsFor(s, paths().slice(0, 1));
+        const project = await s.sync.ensureProject(firstPath(paths()));
         if (command === "new") {
-          const created = await s.lifecycle.create({ projectId: project!.id, name, goal: values.goal, actor });
+          const created = await s.lifecycle.create({ projectId: project.id, name, goal: values.goal, actor });
           print(values.json, created, () => `created openspec/${created.path}`);
           return 0;
         }
-        const id = await s.lifecycle.resolveChange({ projectId: project!.id, name });
+        const id = await s.lifecycle.resolveChange({ projectId: project.id, name });
         if (command === "validate") {
           const result = await s.lifecycle.validate({ id, actor });
           print(values.json, result, () =>
@@ -257,7 +267,7 @@ export async function main(argv: string[]): Promise<number> {
           const preview = await s.lifecycle.preview(id);
           print(values.json, preview, () =>
             preview.specs
-              .map((p) => `${p.file}${p.isNew ? " (new)" : ""}${p.error ? ` — archive would fail: ${p.error}` : ""}\n` + p.requirements.map((r) => `  ${r.op.padEnd(8)} ${r.from ? `${r.from} → ` : ""}${r.name}`).join("\n"))
+              .map((p) => `${p.file}${p.isNew ? " (new)" : ""}${p.error ? ` — archive would fail: ${p.error}` : ""}\n${p.requirements.map((r) => `  ${r.op.padEnd(8)} ${r.from ? `${r.from} → ` : ""}${r.name}`).join("\n")}`)
               .join("\n") || "no delta specs: archive moves the change only",
           );
           return 0;
@@ -274,8 +284,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case "next":
       return withServices(env, async (s) => {
-        const [project] = await projectsFor(s, paths().slice(0, 1));
-        const res = await s.workQueue.next({ projectId: project!.id, owner: values.owner, claim: values.claim, explain: values.explain, ...lease(values.lease) });
+        const project = await s.sync.ensureProject(firstPath(paths()));
+        const res = await s.workQueue.next({ projectId: project.id, owner: values.owner, claim: values.claim, explain: values.explain, ...lease(values.lease) });
         print(values.json, res, () =>
           [res.change ? `${res.change.name}  ${res.change.priority}  ${res.change.tasksCompleted}/${res.change.tasksTotal} tasks${res.claim ? `  claimed by ${res.claim.owner} until ${new Date(res.claim.expiresAt).toISOString()}` : ""}` : "nothing to start", `  ${res.reason}`, ...(res.skipped ?? []).map((k) => `  skipped ${k.name}: ${k.reason}`)].join("\n"),
         );
@@ -284,15 +294,16 @@ export async function main(argv: string[]): Promise<number> {
     case "claim":
     case "release": {
       const ref = positionals[0];
-      if (!ref || !values.owner) throw new Error(`usage: specsync ${command} <change> --owner NAME`);
+      const owner = values.owner;
+      if (!ref || !owner) throw new Error(`usage: specsync ${command} <change> --owner NAME`);
       return withServices(env, async (s) => {
-        const [project] = await projectsFor(s, paths().slice(0, 1));
-        const change = await s.changes.resolve(ref, project!.id);
+        const project = await s.sync.ensureProject(firstPath(paths()));
+        const change = await s.changes.resolve(ref, project.id);
         if (command === "release") {
-          const res = await s.claims.release({ id: change.id, owner: values.owner! });
+          const res = await s.claims.release({ id: change.id, owner });
           print(values.json, res, () => `${res.name} released`);
         } else {
-          const res = await s.claims.claim({ id: change.id, owner: values.owner!, ...lease(values.lease) });
+          const res = await s.claims.claim({ id: change.id, owner, ...lease(values.lease) });
           print(values.json, res, () => `${res.name} ${res.renewed ? "renewed" : "claimed"} by ${res.claim.owner} until ${res.claim.expiresAt.toISOString()}`);
         }
         return 0;

@@ -3,9 +3,10 @@ import path from "node:path";
 import { processAlive, readServerFile } from "./server-file";
 
 /**
- * An embedded PGlite data directory admits one process: two that open it corrupt it. Whoever opens it
- * first holds `<dataDir>.lock` (created with O_EXCL, holding its pid); a lock whose pid is gone is stale
- * and taken over. PostgreSQL needs none of this (several servers on one database are supported).
+ * An embedded PGlite data directory admits one process: two that open it corrupt it. Whoever opens
+ * it first holds `<dataDir>.lock` (created with O_EXCL, holding its pid); a lock whose pid is gone
+ * is stale and taken over. PostgreSQL needs none of this (several servers on one database are
+ * supported).
  */
 export const lockFilePath = (dataDir: string) => `${dataDir.replace(/[\\/]+$/, "")}.lock`;
 
@@ -18,7 +19,10 @@ function holderOf(file: string): number | null {
   }
 }
 
-/** Who holds the data dir, in words: the running server's URL when its discovery file names that pid. */
+/**
+ * Who holds the data dir, in words: the running server's URL when its discovery file names that
+ * pid.
+ */
 export function describeHolder(pid: number, roots: readonly string[]): string {
   for (const root of roots) {
     const advertised = readServerFile(root);
@@ -27,7 +31,10 @@ export function describeHolder(pid: number, roots: readonly string[]): string {
   return `the embedded database is in use by another specsync process (pid ${pid})`;
 }
 
-/** Take the lock of a PGlite data dir, or throw a clear error naming the holder; returns the release. */
+/**
+ * Take the lock of a PGlite data dir, or throw a clear error naming the holder; returns the
+ * release.
+ */
 export function lockDataDir(dataDir: string, roots: readonly string[]): () => void {
   if (dataDir.startsWith("memory://")) return () => {};
   const file = lockFilePath(path.resolve(dataDir));
@@ -46,7 +53,8 @@ export function lockDataDir(dataDir: string, roots: readonly string[]): () => vo
       if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 2) throw err;
       const pid = holderOf(file);
       if (pid !== null && pid !== process.pid && processAlive(pid)) {
-        // The default data dir `<repo>/.specsync/pglite` names its repository even when the caller does not.
+        // The default data dir `<repo>/.specsync/pglite` names its repository even when the caller
+        // does not.
         const repo = path.dirname(path.dirname(path.resolve(dataDir)));
         throw new Error(`${describeHolder(pid, [...roots, repo])}; its embedded database ${dataDir} admits one process. Stop it first, or use \`specsync list/show\`, which ask the running server.`);
       }

@@ -3,7 +3,10 @@ import { embeddedDataDir } from "@specsync/settings";
 import { lockDataDir } from "./data-dir-lock";
 import type { Env } from "./env";
 
-/** Where the database is: PostgreSQL at DATABASE_URL, or the embedded PGlite's folder (settings' one default). */
+/**
+ * Where the database is: PostgreSQL at DATABASE_URL, or the embedded PGlite's folder (settings'
+ * one default).
+ */
 export function databaseLocation(env: Pick<Env, "DATABASE_URL" | "SPECSYNC_DATA_DIR" | "INIT_CWD">, projectPaths: readonly string[]): { url?: string; dataDir?: string } {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL };
   const first = projectPaths[0];

@@ -28,13 +28,19 @@ export function ignoresSpecsyncDir(gitignore: string): boolean {
   return ignored;
 }
 
-/** Git's own answer (any .gitignore above, info/exclude, the global excludes); null when git is not installed. */
+/**
+ * Git's own answer (any .gitignore above, info/exclude, the global excludes); null when git is
+ * not installed.
+ */
 function gitIgnores(root: string): boolean | null {
   const r = spawnSync("git", ["check-ignore", "-q", ENTRY], { cwd: root, stdio: "ignore" });
   return r.status === 0 ? true : r.status === 1 ? false : null;
 }
 
-/** Append `.specsync/` to `<root>/.gitignore`, creating it if needed, keeping the file's last line intact. */
+/**
+ * Append `.specsync/` to `<root>/.gitignore`, creating it if needed, keeping the file's last
+ * line intact.
+ */
 export function addToGitignore(root: string): string {
   const file = path.join(root, ".gitignore");
   const text = existsSync(file) ? readFileSync(file, "utf8") : "";

@@ -4,7 +4,7 @@ import { appRouter, errorIdOf, type Context, type Services } from "@specsync/api
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { createMcpHttpHandler } from "./mcp-http";
 import { CLI_ENDPOINT, handleCliRequest } from "./cli-endpoint";
-import { allowedHostsFor, createRequestGuard, type GuardLimits } from "./request-guard";
+import { allowedHostsFor, createRequestGuard, type GuardLimits, type Verdict } from "./request-guard";
 
 export type HttpOptions = {
   services: Services;
@@ -27,8 +27,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
 }
 
 /**
- * The HTTP surface: tRPC at /trpc (SSE for subscriptions), MCP (Streamable HTTP) at /mcp, GET /healthz and
- * POST /auth/sse-ticket.
+ * The HTTP surface: tRPC at /trpc (SSE for subscriptions), MCP (Streamable HTTP) at /mcp, GET
+ * /healthz and POST /auth/sse-ticket.
  * Every request passes the request guard first (request-guard.ts); a new route is added below the
  * `admit` call and so gets the Host, Origin, token and body checks with nothing else to do.
  */
@@ -65,7 +65,7 @@ export function createHttpServer(opts: HttpOptions): Server {
   const mcp = createMcpHttpHandler(opts.services);
 
   server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    let verdict;
+    let verdict: Verdict | null;
     try {
       verdict = await guard.admit(req, res);
     } catch (err) {

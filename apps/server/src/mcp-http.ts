@@ -5,7 +5,10 @@ import type { Services } from "@specsync/api";
 import { createMcpServer } from "@specsync/api/mcp";
 
 const MAX_SESSIONS = 1000;
-/** Sessions nobody has used for this long are closed (clients rarely send DELETE when they go away). */
+/**
+ * Sessions nobody has used for this long are closed (clients rarely send DELETE when they go
+ * away).
+ */
 const IDLE_MS = 60 * 60 * 1000;
 
 /**
@@ -23,7 +26,8 @@ export function createMcpHttpHandler(services: Services) {
   sweep.unref();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    // The request guard has already read and checked the body (req.body, JSON text): hand it on parsed.
+    // The request guard has already read and checked the body (req.body, JSON text): hand it on
+    // parsed.
     const text = (req as IncomingMessage & { body?: string }).body;
     let body: unknown;
     try {

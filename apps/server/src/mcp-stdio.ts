@@ -5,15 +5,18 @@ import { createServices, isDatabaseUnavailable } from "@specsync/api";
 import { createMcpServer } from "@specsync/api/mcp";
 import { openDatabase } from "./database";
 import type { Env } from "./env";
+import { firstPath } from "./first-path";
 
 /**
- * `specsync mcp`: an MCP server on stdin/stdout for the client that spawned it. It keeps the project in
- * sync like `serve` does (startup sync, watcher, scheduler), so files an agent edits directly are seen.
- * stdout carries only the protocol: every log line goes to stderr. Resolves when the client hangs up.
+ * `specsync mcp`: an MCP server on stdin/stdout for the client that spawned it. It keeps the
+ * project in sync like `serve` does (startup sync, watcher, scheduler), so files an agent edits
+ * directly are seen. stdout carries only the protocol: every log line goes to stderr. Resolves when
+ * the client hangs up.
  */
 export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<void> {
-  const root = projectPaths[0]!;
-  // A client spawns this with a path it was given: say plainly when there is no OpenSpec workspace there.
+  const root = firstPath(projectPaths);
+  // A client spawns this with a path it was given: say plainly when there is no OpenSpec workspace
+  // there.
   if (!existsSync(path.join(root, "openspec"))) throw new Error(`no openspec/ folder in ${root}; pass --project PATH of a repository that has one`);
   const log = env.SPECSYNC_LOG === "silent" ? () => {} : (m: string) => console.error(`[specsync] ${m}`);
   process.on("unhandledRejection", (reason) => {

@@ -1,7 +1,10 @@
 import { once } from "node:events";
 import { createServer } from "node:net";
 
-/** Fail early and clearly when a port is taken (instead of after the startup sync, or worse, talking to a stranger). */
+/**
+ * Fail early and clearly when a port is taken (instead of after the startup sync, or worse,
+ * talking to a stranger).
+ */
 export async function assertPortFree(host: string, port: number, how: string): Promise<void> {
   if (port === 0) return;
   const probe = createServer();

@@ -3,27 +3,33 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { BodyRefused, checkJsonText, readBodyText } from "./request-body";
 
 /**
- * The one gate in front of every HTTP route (`/trpc`, SSE, `/healthz`, `/auth/sse-ticket` and any route
- * added later: a route gets the guard by being dispatched after `admit()` in http.ts). In order:
+ * The one gate in front of every HTTP route (`/trpc`, SSE, `/healthz`, `/auth/sse-ticket` and any
+ * route added later: a route gets the guard by being dispatched after `admit()` in http.ts). In
+ * order:
  *
  *  1. URL length cap (414).
  *  2. Host allow-list — DNS rebinding: a page on evil.example rebinds its name to 127.0.0.1 and its
- *     requests arrive with `Host: evil.example`. Only loopback names on our port, the address we bind
- *     and SPECSYNC_ALLOWED_HOSTS pass (421 otherwise).
- *  3. Origin: absent (CLI, scripts) or one of SPECSYNC_WEB_ORIGIN, on every method (403 otherwise) —
- *     checked here, not left to the browser's CORS enforcement. Preflights are answered here.
- *  4. Token (when SPECSYNC_TOKEN is set), from the Authorization header only, before any body byte is
- *     read (401). Where a route allows it (SSE, which cannot send headers), a short-lived ticket minted
- *     with the header stands in: `connectionParams={"ticket":"…"}`. Public routes pass unauthenticated
- *     and decide what to show.
- *  5. Bodies: `application/json` only (415), size cap (413), strict UTF-8 (400), nesting depth and lone
- *     surrogates checked by a linear scan before JSON.parse (400). The text is handed on as `req.body`.
+ *     requests arrive with `Host: evil.example`. Only loopback names on our port, the address we
+ * bind     and SPECSYNC_ALLOWED_HOSTS pass (421 otherwise).
+ *  3. Origin: absent (CLI, scripts) or one of SPECSYNC_WEB_ORIGIN, on every method (403 otherwise)
+ * —     checked here, not left to the browser's CORS enforcement. Preflights are answered here.
+ *  4. Token (when SPECSYNC_TOKEN is set), from the Authorization header only, before any body byte
+ * is     read (401). Where a route allows it (SSE, which cannot send headers), a short-lived ticket
+ * minted     with the header stands in: `connectionParams={"ticket":"…"}`. Public routes pass
+ * unauthenticated     and decide what to show.
+ *  5. Bodies: `application/json` only (415), size cap (413), strict UTF-8 (400), nesting depth and
+ * lone     surrogates checked by a linear scan before JSON.parse (400). The text is handed on as
+ * `req.body`.
  *
- * It also merges `Vary` headers, so tRPC's `Vary: trpc-accept, accept` does not erase `Vary: origin`.
+ * It also merges `Vary` headers, so tRPC's `Vary: trpc-accept, accept` does not erase `Vary:
+ * origin`.
  */
 export type GuardOptions = {
   token: string | null;
-  /** Extra host names (SPECSYNC_ALLOWED_HOSTS, plus a non-wildcard bind address); `name` or `name:port`. */
+  /**
+   * Extra host names (SPECSYNC_ALLOWED_HOSTS, plus a non-wildcard bind address); `name` or
+   * `name:port`.
+   */
   allowedHosts: readonly string[];
   /** SPECSYNC_WEB_ORIGIN. */
   allowedOrigins: readonly string[];
@@ -50,14 +56,21 @@ export type Verdict = { authenticated: boolean; url: URL };
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const WILDCARD_BINDS = new Set(["0.0.0.0", "::", "[::]", ""]);
 
-/** `Host` header → lowercase name (IPv6 in brackets) and port (80 when absent). Null when malformed. */
+/**
+ * `Host` header → lowercase name (IPv6 in brackets) and port (80 when absent). Null when
+ * malformed.
+ */
 export function parseHost(host: string): { name: string; port: number } | null {
   const m = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/i.exec(host.trim());
   if (!m) return null;
-  return { name: m[1]!.toLowerCase(), port: m[2] ? Number(m[2]) : 80 };
+  const [, name = "", port] = m;
+  return { name: name.toLowerCase(), port: port ? Number(port) : 80 };
 }
 
-/** Host allow-list: loopback names on our own port, or a configured name (any port unless it names one). */
+/**
+ * Host allow-list: loopback names on our own port, or a configured name (any port unless it
+ * names one).
+ */
 export function isAllowedHost(hostHeader: string | undefined, port: number, extra: readonly string[]): boolean {
   if (!hostHeader) return false;
   const host = parseHost(hostHeader);
@@ -71,7 +84,10 @@ export function isAllowedHost(hostHeader: string | undefined, port: number, extr
   });
 }
 
-/** Host names to accept besides loopback: SPECSYNC_ALLOWED_HOSTS and the address we bind, when specific. */
+/**
+ * Host names to accept besides loopback: SPECSYNC_ALLOWED_HOSTS and the address we bind, when
+ * specific.
+ */
 export function allowedHostsFor(bindHost: string, configured: readonly string[]): string[] {
   const out = [...configured];
   if (!WILDCARD_BINDS.has(bindHost) && !LOOPBACK_NAMES.has(bindHost) && bindHost !== "::1") out.push(bindHost.includes(":") ? `[${bindHost}]` : bindHost);
@@ -113,7 +129,10 @@ export type RequestGuard = {
   admit(req: IncomingMessage, res: ServerResponse): Promise<Verdict | null>;
   /** The verdict `admit` gave this request (for tRPC's createContext). */
   verdictOf(req: IncomingMessage): Verdict | undefined;
-  /** A ticket for one SSE connection setup, valid `ticketTtlMs` (the caller must be authenticated). */
+  /**
+   * A ticket for one SSE connection setup, valid `ticketTtlMs` (the caller must be
+   * authenticated).
+   */
   issueTicket(): { ticket: string; expiresAt: string };
 };
 
@@ -175,10 +194,11 @@ export function createRequestGuard(opts: GuardOptions): RequestGuard {
       }
 
       const url = new URL(req.url ?? "/", "http://specsync.invalid");
-      let authenticated = opts.token === null;
-      if (!authenticated) {
+      const token = opts.token;
+      let authenticated = token === null;
+      if (token !== null) {
         const presented = bearer(req);
-        if (presented !== null) authenticated = sameSecret(opts.token!, presented);
+        if (presented !== null) authenticated = sameSecret(token, presented);
         else if (req.method === "GET" && opts.ticketPaths?.(url.pathname)) {
           const ticket = ticketOf(url);
           authenticated = ticket !== null && ticketValid(ticket);
@@ -191,7 +211,8 @@ export function createRequestGuard(opts: GuardOptions): RequestGuard {
       // A body-less DELETE (MCP's session end) has nothing to check.
       const bodyless = req.method === "DELETE" && !req.headers["transfer-encoding"] && (req.headers["content-length"] ?? "0") === "0";
       if (req.method !== "GET" && req.method !== "HEAD" && !bodyless) {
-        const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+        const [mediaType = ""] = (req.headers["content-type"] ?? "").split(";");
+        const type = mediaType.trim().toLowerCase();
         if (type !== "application/json") return refuse(res, 415, "UNSUPPORTED_MEDIA_TYPE", "request bodies must be application/json", { connection: "close" });
         try {
           const text = await readBodyText(req, limits.maxBodyBytes);

@@ -71,7 +71,8 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
 
 /**
  * A dropped PostgreSQL connection can surface as a stray rejection inside the driver; the sync
- * that needed it has already failed and been recorded, so log it and keep serving. Anything else is a bug.
+ * that needed it has already failed and been recorded, so log it and keep serving. Anything else is
+ * a bug.
  */
 export function guardRejections(): void {
   process.on("unhandledRejection", (reason) => {

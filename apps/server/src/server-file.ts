@@ -3,24 +3,31 @@ import path from "node:path";
 import { z } from "zod";
 
 /**
- * `<repo>/.specsync/server.json`: how a one-shot `specsync list/show` finds the server already running for
- * that repository and asks it instead of opening the database (faster; and PGlite allows one process only).
- * Holds no secret: a configured token is read by the CLI from its own settings.
+ * `<repo>/.specsync/server.json`: how a one-shot `specsync list/show` finds the server already
+ * running for that repository and asks it instead of opening the database (faster; and PGlite
+ * allows one process only). Holds no secret: a configured token is read by the CLI from its own
+ * settings.
  */
 const serverFileSchema = z.object({ url: z.string().url(), pid: z.number().int().positive(), roots: z.array(z.string()) });
 export type ServerFile = z.infer<typeof serverFileSchema>;
 
 export const serverFilePath = (root: string) => path.join(root, ".specsync", "server.json");
 
-/** Where a local client reaches a server listening on `host` (a wildcard address is reached on loopback). */
+/**
+ * Where a local client reaches a server listening on `host` (a wildcard address is reached on
+ * loopback).
+ */
 export function localUrl(host: string, port: number): string {
   const h = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
   return `http://${h.includes(":") ? `[${h}]` : h}:${port}`;
 }
 
-/** Advertise the server in every project it serves; returns the cleanup. Best effort: a read-only repo just is not advertised. */
+/**
+ * Advertise the server in every project it serves; returns the cleanup. Best effort: a read-only
+ * repo just is not advertised.
+ */
 export function advertiseServer(url: string, roots: string[]): () => void {
-  const body = JSON.stringify({ url, pid: process.pid, roots } satisfies ServerFile) + "\n";
+  const body = `${JSON.stringify({ url, pid: process.pid, roots } satisfies ServerFile)}\n`;
   const written: string[] = [];
   for (const root of roots) {
     const file = serverFilePath(root);

@@ -8,6 +8,7 @@ import { refuseSecondServer } from "./data-dir-lock";
 import { assertPortFree } from "./ports";
 import { guardRejections, startServer, stopOnSignals, type Running } from "./serve";
 import { findWebServer, startWebServer, type WebProcess } from "./web-process";
+import { firstPath } from "./first-path";
 
 export type StartOptions = { gitignore: GitignoreChoice; web: boolean };
 
@@ -25,7 +26,7 @@ async function ask(question: string): Promise<string> {
  * `<repo>/.specsync/` (offered to .gitignore), URLs printed; runs until SIGINT/SIGTERM.
  */
 export async function start(env: Env, projectPaths: string[], opts: StartOptions): Promise<void> {
-  const root = projectPaths[0]!;
+  const root = firstPath(projectPaths);
   const say = (msg: string) => console.log(`[specsync] ${msg}`);
   if (opts.web && env.WEB_PORT === 0) throw new Error("WEB_PORT must be a port number, not 0: the API must know the web app's origin");
   if (opts.web && env.PORT !== 0 && env.PORT === env.WEB_PORT) throw new Error(`the API and the web UI cannot share port ${env.PORT}: pass a different --port or --web-port (PORT / WEB_PORT)`);
@@ -40,8 +41,8 @@ export async function start(env: Env, projectPaths: string[], opts: StartOptions
 
   guardRejections();
   if (opts.web && !serverJs) say("web UI not built (run `pnpm build`); serving the API only");
-  // The web server starts alongside the database and the startup sync (it needs only the API's URL),
-  // unless the API's port is random (PORT=0) and so known only once it listens.
+  // The web server starts alongside the database and the startup sync (it needs only the API's
+  // URL), unless the API's port is random (PORT=0) and so known only once it listens.
   const early = serverJs && env.PORT !== 0 ? startWebServer({ serverJs, host: env.HOST, port: env.WEB_PORT, apiUrl: env.SPECSYNC_API_URL }) : null;
   early?.catch(() => {}); // awaited below
   let api: Running;
@@ -72,5 +73,5 @@ export async function start(env: Env, projectPaths: string[], opts: StartOptions
     void api.stop().then(() => process.exit(1));
   });
 
-  console.log(`\nspecsync is running on ${root}\n` + (web ? `  web UI  ${web.url}\n` : "") + `  API     ${api.url}/trpc  (health: ${api.url}/healthz)\n\nCtrl+C to stop.`);
+  console.log(`\nspecsync is running on ${root}\n${web ? `  web UI  ${web.url}\n` : ""}  API     ${api.url}/trpc  (health: ${api.url}/healthz)\n\nCtrl+C to stop.`);
 }

@@ -24,8 +24,8 @@ export async function startWebServer(opts: { serverJs: string; host: string; por
   const child: ChildProcess = spawn(process.execPath, [opts.serverJs], {
     env: childEnv({ PORT: String(opts.port), HOSTNAME: opts.host, SPECSYNC_API_URL: opts.apiUrl, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" }),
     stdio: ["ignore", "ignore", "pipe"],
-    // Its own process group: stopping it stops anything it spawned too (and a terminal's Ctrl+C reaches
-    // only us, so the shutdown order stays ours).
+    // Its own process group: stopping it stops anything it spawned too (and a terminal's Ctrl+C
+    // reaches only us, so the shutdown order stays ours).
     detached: process.platform !== "win32",
   });
   const kill = (sig: NodeJS.Signals) => {

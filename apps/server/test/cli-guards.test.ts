@@ -76,7 +76,8 @@ describe("one embedded database, one specsync", () => {
     } finally {
       await first.stop();
     }
-    // The first server released its lock on the way out; a lock left by a dead process is taken over.
+    // The first server released its lock on the way out; a lock left by a dead process is taken
+    // over.
     const lock = lockFilePath(path.join(root, ".specsync", "pglite"));
     expect(existsSync(lock)).toBe(false);
     writeFileSync(lock, "999999\n");

@@ -91,7 +91,8 @@ describeEachDb("the specsync command prints what openspec prints", (db, driver) 
         const [ours, theirs] = await Promise.all([specsync(["list", "--json", "--project", root], unreachable), openspec(root, ["list"])]);
         return ours.stdout === theirs.stdout && ours.stdout.includes('"complete"');
       }, 15_000, "the edit to show up in specsync list");
-      // Without the token the server refuses, and the CLI says why instead of printing something else.
+      // Without the token the server refuses, and the CLI says why instead of printing something
+      // else.
       const refused = await specsync(["list", "--json", "--project", root], { DATABASE_URL: unreachable.DATABASE_URL });
       expect(refused.exitCode).toBe(1);
       expect(refused.stderr).toMatch(/SPECSYNC_TOKEN/);

@@ -45,19 +45,21 @@ async function crashLoop(driver: "postgres" | "pglite", RUNS: number) {
   try {
     for (let run = 0; run < RUNS; run++) {
       const child = spawn(process.execPath, ["--import", "tsx", path.join(HERE, "fixtures/flush-loop.ts"), testDb.url!, root, versionsFile], { stdio: ["ignore", "pipe", "ignore"] });
-      // Every other run waits for one completed flush first, so a loaded machine (where a flush can take
-      // longer than the random delay) still proves that flushes complete between kills.
+      // Every other run waits for one completed flush first, so a loaded machine (where a flush can
+      // take longer than the random delay) still proves that flushes complete between kills.
       const waitFor = run % 2 === 1 ? "flushed" : "ready";
       await new Promise<void>((resolve, reject) => {
         child.stdout!.on("data", (d: Buffer) => d.toString().includes(waitFor) && resolve());
         child.once("exit", () => reject(new Error(`child exited before "${waitFor}"`)));
         setTimeout(() => reject(new Error(`child not "${waitFor}" in 60 s`)), 60_000);
       });
-      // PGlite runs the database in the child's own thread: a flush takes longer, so the window is wider.
+      // PGlite runs the database in the child's own thread: a flush takes longer, so the window is
+      // wider.
       await new Promise((r) => setTimeout(r, 20 + Math.random() * (driver === "pglite" ? 500 : 200)));
       child.kill("SIGKILL");
       await new Promise((r) => child.once("exit", r));
-      // A kill mid-write leaves a temp file; count only temp files this kill left (earlier ones stay until a sync).
+      // A kill mid-write leaves a temp file; count only temp files this kill left (earlier ones
+      // stay until a sync).
       const temps = names.flatMap((n) => readdirSync(path.join(root, "openspec/changes", n)).filter((f) => f.endsWith(".tmp")).map((f) => `${n}/${f}`));
       if (temps.some((t) => !seenTemps.has(t))) runsWithTemp++;
       for (const t of temps) seenTemps.add(t);
@@ -67,15 +69,17 @@ async function crashLoop(driver: "postgres" | "pglite", RUNS: number) {
       }
     }
     console.log(`crash safety (${driver}): ${RUNS} kills, ${runsWithTemp} of them in the middle of an atomic write (temp file left behind)`);
-    // The loop must actually exercise interrupted writes, or it proves less than it claims (~1 kill in 3
-    // lands mid-write with PostgreSQL; PGlite's slower flushes make it rarer, so only PostgreSQL insists).
+    // The loop must actually exercise interrupted writes, or it proves less than it claims (~1 kill
+    // in 3 lands mid-write with PostgreSQL; PGlite's slower flushes make it rarer, so only
+    // PostgreSQL insists).
     if (driver === "postgres" && RUNS >= 20) expect(runsWithTemp, "kills that landed mid-write").toBeGreaterThan(0);
     if (driver === "pglite") {
       testDb.database = await createDb({ dataDir: dataDir! });
       services = createServices(testDb.database);
       project = await services.sync.ensureProject(root);
     }
-    // Restart: a full sync must converge DB and files, retry or adopt interrupted flushes, and clean temp files.
+    // Restart: a full sync must converge DB and files, retry or adopt interrupted flushes, and
+    // clean temp files.
     await new Promise((r) => setTimeout(r, 10_500)); // temp files younger than 10 s are left alone
     const summary = await services.sync.syncProject(project, "startup");
     expect(summary.failed).toBe(0);

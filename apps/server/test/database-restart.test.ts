@@ -9,9 +9,9 @@ afterAll(cleanupTempRepos);
 if (!privatePostgresAvailable && process.env.CI) throw new Error("CI must be able to run a private PostgreSQL cluster (/usr/lib/postgresql/*/bin)");
 
 /**
- * PostgreSQL itself stopped and started again (not just connections killed) while files are saved and
- * the UI edits: saves made while it was down arrive by themselves once it is back, UI edits fail with a
- * clear error and leave no trace, and live events flow again.
+ * PostgreSQL itself stopped and started again (not just connections killed) while files are saved
+ * and the UI edits: saves made while it was down arrive by themselves once it is back, UI edits
+ * fail with a clear error and leave no trace, and live events flow again.
  */
 describe.skipIf(!privatePostgresAvailable)("PostgreSQL restarted under a running server", () => {
   it("saves made while it was down are synced when it returns; UI edits fail cleanly; events resume", async () => {
@@ -69,10 +69,10 @@ describe.skipIf(!privatePostgresAvailable)("PostgreSQL restarted under a running
       const seen: string[] = [];
       const sub = c.sync.events.subscribe(undefined, { onData: (d) => d.data.specId === first.id && seen.push(d.data.type) });
       await new Promise((r) => setTimeout(r, 300));
-      await c.specs.update.mutate({ id: first.id, file: "proposal.md", content: before + "\nAfter the outage.\n", baseHash: refreshed.contentHashes["proposal.md"]! });
+      await c.specs.update.mutate({ id: first.id, file: "proposal.md", content: `${before}\nAfter the outage.\n`, baseHash: refreshed.contentHashes["proposal.md"]! });
       await waitFor(() => seen.includes("spec_changed"), 10_000, "an event after the restart");
       sub.unsubscribe();
-      expect(readFileSync(path.join(firstFolder, "proposal.md"), "utf8")).toBe(before + "\nAfter the outage.\n");
+      expect(readFileSync(path.join(firstFolder, "proposal.md"), "utf8")).toBe(`${before}\nAfter the outage.\n`);
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     } finally {
       await server.stop();

@@ -27,7 +27,8 @@ describe("the repository moving under the server (git checkout, reset)", () => {
     git(root, "commit", "-qam", "rewrite archived proposals");
     git(root, "checkout", "-q", "main");
 
-    // The test server's scheduler never fires (cron set to once a year): only the git watcher can help.
+    // The test server's scheduler never fires (cron set to once a year): only the git watcher can
+    // help.
     const s = await startTestServer({ databaseUrl: null, projects: [root] });
     try {
       const project = (await s.client.projects.list.query()).find((p) => p.rootPath === root)!;

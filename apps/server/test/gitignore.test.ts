@@ -13,7 +13,9 @@ function repo(opts: { git: boolean; gitignore?: string }): string {
   if (opts.gitignore !== undefined) writeFileSync(path.join(root, ".gitignore"), opts.gitignore);
   return root;
 }
-afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 const io = (answer = "", interactive = true) => {
   const said: string[] = [];

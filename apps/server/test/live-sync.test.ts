@@ -47,13 +47,13 @@ describeEachDb("live sync through the real server", (db) => {
     writeFileSync(target, proposal("in place"));
     await titleIs("in place");
 
-    writeFileSync(target + ".tmp", proposal("atomic rename"));
-    renameSync(target + ".tmp", target);
+    writeFileSync(`${target}.tmp`, proposal("atomic rename"));
+    renameSync(`${target}.tmp`, target);
     await titleIs("atomic rename");
 
-    renameSync(target, target + "~"); // vim: backup the original, write a new file, drop the backup
+    renameSync(target, `${target}~`); // vim: backup the original, write a new file, drop the backup
     writeFileSync(target, proposal("vim style"));
-    unlinkSync(target + "~");
+    unlinkSync(`${target}~`);
     await titleIs("vim style");
 
     unlinkSync(target);

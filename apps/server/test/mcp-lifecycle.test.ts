@@ -12,6 +12,7 @@ type ToolResult = { isError?: boolean; content: { type: string; text?: string }[
 async function call(client: Client, name: string, args: Record<string, unknown>) {
   const res = (await client.callTool({ name, arguments: args })) as ToolResult;
   const text = res.content[0]?.text ?? "";
+  // biome-ignore lint/suspicious/noExplicitAny: tool answers are JSON read by path in the assertions
   let body: Record<string, any>;
   try {
     body = JSON.parse(text);
@@ -32,7 +33,8 @@ describe("MCP: the change lifecycle through the real OpenSpec CLI (new_change, v
       const tools = (await client.listTools()).tools.map((t) => t.name);
       expect(tools).toEqual(expect.arrayContaining(["new_change", "validate_change", "preview_archive", "archive_change"]));
 
-      // new_change runs `openspec new change`: the folder exists on disk and the DB knows it at once.
+      // new_change runs `openspec new change`: the folder exists on disk and the DB knows it at
+      // once.
       const created = await call(client, "new_change", { name: "add-beta", goal: "Try the lifecycle" });
       expect(created.isError).toBe(false);
       expect(created.body.name).toBe("add-beta");
@@ -43,7 +45,8 @@ describe("MCP: the change lifecycle through the real OpenSpec CLI (new_change, v
       expect(dup.isError).toBe(true);
       expect(dup.body.message).toMatch(/already exists/);
 
-      // validate_change: findings with files and lines, the same rules as `openspec validate --strict`.
+      // validate_change: findings with files and lines, the same rules as `openspec validate
+      // --strict`.
       const v = await call(client, "validate_change", { change: "add-alpha" });
       expect(v.isError).toBe(false);
       expect(typeof v.body.valid).toBe("boolean");

@@ -29,6 +29,7 @@ const call = async (client: Client, name: string, args: Record<string, unknown>)
 const ok = async (client: Client, name: string, args: Record<string, unknown>) => {
   const r = await call(client, name, args);
   if (r.isError) throw new Error(`${name} failed: ${r.text}`);
+  // biome-ignore lint/suspicious/noExplicitAny: tool answers are JSON read by path in the assertions
   return r.body as Record<string, any>;
 };
 
@@ -52,7 +53,10 @@ function workspace() {
   return root;
 }
 
-/** What an agent does: take work, read it, tick tasks, edit a file, survive a conflict, hand the change back. */
+/**
+ * What an agent does: take work, read it, tick tasks, edit a file, survive a conflict, hand the
+ * change back.
+ */
 async function agentLoop(client: Client, root: string, setStatusApproved: () => Promise<void>) {
   const tools = (await client.listTools()).tools.map((t) => t.name);
   expect(tools).toEqual(expect.arrayContaining(["list_changes", "get_change", "get_spec", "next_work", "claim_change", "release_change", "toggle_task", "update_file", "set_status", "add_dependency", "remove_dependency", "overlaps"]));
@@ -71,7 +75,8 @@ async function agentLoop(client: Client, root: string, setStatusApproved: () => 
   expect(next.claim.owner).toBe("agent-1");
   expect((await ok(client, "list_changes", { claimed: true })).changes).toEqual([expect.objectContaining({ name: "add-alpha", claimedBy: "agent-1" })]);
 
-  // Both changes touch demo: Demo behaviour, so the other one is not offered while add-alpha is claimed.
+  // Both changes touch demo: Demo behaviour, so the other one is not offered while add-alpha is
+  // claimed.
   const other = await ok(client, "next_work", { owner: "agent-2", explain: true });
   expect(other.change).toBeNull();
   expect(other.skipped).toContainEqual({ name: "add-beta", reason: "overlaps add-alpha (claimed by agent-1) on demo: Demo behaviour" });
@@ -93,9 +98,9 @@ async function agentLoop(client: Client, root: string, setStatusApproved: () => 
   // Someone edits proposal.md on disk while the agent works on its own version.
   change = await ok(client, "get_change", { change: "add-alpha" });
   const proposalPath = path.join(root, "openspec/changes/add-alpha/proposal.md");
-  writeFileSync(proposalPath, readFileSync(proposalPath, "utf8") + "\nA human note.\n");
+  writeFileSync(proposalPath, `${readFileSync(proposalPath, "utf8")}\nA human note.\n`);
   await waitFor(async () => (await ok(client, "get_change", { change: "add-alpha" })).proposal.includes("A human note."), 10_000, "disk edit seen");
-  const stale = await call(client, "update_file", { change: "add-alpha", file: "proposal.md", content: change.proposal + "\nAgent text.\n", baseHash: change.hashes["proposal.md"] });
+  const stale = await call(client, "update_file", { change: "add-alpha", file: "proposal.md", content: `${change.proposal}\nAgent text.\n`, baseHash: change.hashes["proposal.md"] });
   expect(stale.isError).toBe(true);
   expect(stale.body).toMatchObject({ error: "CONFLICT" });
   expect(stale.body.currentContent).toContain("A human note.");
@@ -170,7 +175,8 @@ describe("MCP server", () => {
       await expect(anonymous.connect(new StreamableHTTPClientTransport(url))).rejects.toThrow(/401|token/i);
       const foreign = await fetch(url, { method: "POST", headers: { origin: "http://evil.example", authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
       expect(foreign.status).toBe(403);
-      // DNS rebinding: the right token and a valid initialize under a foreign Host name are refused by the request guard.
+      // DNS rebinding: the right token and a valid initialize under a foreign Host name are refused
+      // by the request guard.
       const headers = { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" };
       expect(await rawPost(url, { ...headers, host: `evil.example:${url.port}` }, INITIALIZE)).toBe(421);
       expect(await rawPost(url, { ...headers, host: `localhost:${url.port}` }, INITIALIZE)).toBe(200);
@@ -187,14 +193,16 @@ describe("MCP server", () => {
       await agentLoop(client, root, async () => {
         for (const c of ["add-alpha", "add-beta"]) await ok(client, "set_status", { change: c, status: "approved" });
       });
-      // A new change folder on disk: the watcher syncs it, the event stream reports it, the client hears list_changed.
+      // A new change folder on disk: the watcher syncs it, the event stream reports it, the client
+      // hears list_changed.
       await new Promise((r) => setTimeout(r, 1000)); // let notifications of the loop's own edits arrive first
       const before = listChanged;
       writeTree(root, changeFiles("add-gamma"));
       await waitFor(() => listChanged > before, 10_000, "resources/list_changed");
       await waitFor(async () => (await ok(client, "list_changes", { search: "add-gamma" })).changes.some((c: { name: string }) => c.name === "add-gamma"), 10_000, "add-gamma listed");
       expect((await client.listResources()).resources.map((r) => r.uri)).toContainEqual(expect.stringMatching(/\/changes\/add-gamma$/));
-      // Ending the session is a body-less DELETE; the guard lets it through and the session is gone after it.
+      // Ending the session is a body-less DELETE; the guard lets it through and the session is gone
+      // after it.
       const transport = client.transport as StreamableHTTPClientTransport;
       const sid = transport.sessionId!;
       await transport.terminateSession();

@@ -38,7 +38,7 @@ describe.skipIf(!pgOk)("several servers on one PostgreSQL", () => {
       const sub = b.client.sync.events.subscribe(undefined, { onData: (d) => d.data.specId === id && seenOnB.push(d.data.type) });
       await new Promise((r) => setTimeout(r, 300));
       const got = await a.client.specs.get.query({ id });
-      await a.client.specs.update.mutate({ id, file: "proposal.md", content: got.files["proposal.md"] + "\nFrom A.\n", baseHash: got.contentHashes["proposal.md"]! });
+      await a.client.specs.update.mutate({ id, file: "proposal.md", content: `${got.files["proposal.md"]}\nFrom A.\n`, baseHash: got.contentHashes["proposal.md"]! });
       await waitFor(() => seenOnB.includes("spec_changed"), 5000, "event on B");
       sub.unsubscribe();
     } finally {

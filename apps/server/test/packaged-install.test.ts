@@ -15,7 +15,10 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it`);
 
-/** A user's shell: none of the variables pnpm/npm set for the test run (INIT_CWD would point specsync at this repo). */
+/**
+ * A user's shell: none of the variables pnpm/npm set for the test run (INIT_CWD would point
+ * specsync at this repo).
+ */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
@@ -56,8 +59,9 @@ describe.skipIf(!haveChromium)("the packed specsync package, installed with npm 
     timed("install", () => run("npm", ["install", "--global", "--offline", "--no-audit", "--no-fund", "--prefix", prefix, tarball], work));
     bin = path.join(prefix, "bin", "specsync");
     root = tempRepo();
-    // fix-login's tasks.md is > 64 KiB: parsed on the bundle's worker thread (lib/parse-worker.js); `list` checks its counts.
-    const bigTasks = "## 1. Work\n" + Array.from({ length: 6000 }, (_, i) => `- [${i % 3 ? " " : "x"}] 1.${i + 1} step number ${i + 1}\n`).join("");
+    // fix-login's tasks.md is > 64 KiB: parsed on the bundle's worker thread (lib/parse-worker.js);
+    // `list` checks its counts.
+    const bigTasks = `## 1. Work\n${Array.from({ length: 6000 }, (_, i) => `- [${i % 3 ? " " : "x"}] 1.${i + 1} step number ${i + 1}\n`).join("")}`;
     writeTree(root, { ...changeFiles("add-search", "Add full-text search"), ...changeFiles("fix-login", "Fix login redirect"), "changes/fix-login/tasks.md": bigTasks, "specs/demo/spec.md": MAIN_SPEC });
     // Distinct ages, so that the list order (newest first) does not hang on a millisecond.
     const hourAgo = new Date(Date.now() - 3600_000);

@@ -1,7 +1,8 @@
-// Issue #11 item 2, last sentence: parsing never holds the event loop for more than a few ms, even for
-// hostile 1 MiB files. A real server syncs a change folder of pathological files and serves its page while
-// the event loop's delay is measured in the same process and /healthz is polled over HTTP.
-// PostgreSQL only: PGlite runs its queries on this same event loop, which would measure the database, not parsing.
+// Issue #11 item 2, last sentence: parsing never holds the event loop for more than a few ms, even
+// for hostile 1 MiB files. A real server syncs a change folder of pathological files and serves its
+// page while the event loop's delay is measured in the same process and /healthz is polled over
+// HTTP. PostgreSQL only: PGlite runs its queries on this same event loop, which would measure the
+// database, not parsing.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import path from "node:path";
@@ -25,7 +26,8 @@ const MAX_DELAY_MS = 500;
  * delta spec, a main spec whose spec.md is a pathological 1 MiB line. Deriving them takes tens of ms.
  */
 function hostileFolders(): Record<string, { kind: "change" | "spec"; files: Record<string, string> }> {
-  // Just under the 1 MiB per-file limit (the cases are sized in characters; U+2028 is 3 bytes in UTF-8).
+  // Just under the 1 MiB per-file limit (the cases are sized in characters; U+2028 is 3 bytes in
+  // UTF-8).
   const cases = new Map(adversarialCases(MiB - 4096).map((c) => [c.name, c]));
   const pick = (name: string) => ({ kind: cases.get(name)!.kind, files: cases.get(name)!.files });
   return {
@@ -35,7 +37,10 @@ function hostileFolders(): Record<string, { kind: "change" | "spec"; files: Reco
   };
 }
 
-/** GET without decoding the body (decoding a multi-MiB answer on this thread would be measured too). */
+/**
+ * GET without decoding the body (decoding a multi-MiB answer on this thread would be measured
+ * too).
+ */
 function get(url: string): Promise<{ status: number; bytes: number; ms: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -108,7 +113,8 @@ describe.skipIf(!pgUp)("parsing stays off the event loop (real server, PostgreSQ
       const items = [...(await c.specs.list.query({ projectId: project.id, kind: "change" })).items, ...(await c.specs.list.query({ projectId: project.id, kind: "spec" })).items];
       return Object.keys(folders).map((folder) => items.find((i) => i.path === folder));
     };
-    // Parsed for real on the worker: each row ends up with the fields of its files, not an empty fallback.
+    // Parsed for real on the worker: each row ends up with the fields of its files, not an empty
+    // fallback.
     const expected = Object.entries(folders).map(([folder, { kind, files }]) => {
       const d = deriveFields(kind, path.basename(folder), files);
       return { title: d.title, tasks: d.tasksTotal, requirements: d.requirementCount, parseError: d.parseError };

@@ -8,8 +8,8 @@ const REPO = path.resolve(fileURLToPath(import.meta.url), "../../../..");
 const pg = await postgresReachable();
 if (!pg && process.env.CI) throw new Error("PostgreSQL is not reachable; the `pnpm start` test needs it in CI");
 
-// The README's command, from the repository root, with every location setting moved off its default:
-// each one must reach the processes (turbo's strict env mode used to drop them all).
+// The README's command, from the repository root, with every location setting moved off its
+// default: each one must reach the processes (turbo's strict env mode used to drop them all).
 describe.skipIf(!pg)("pnpm start honours the settings", () => {
   let db: TestDb;
   let root: string;

@@ -5,8 +5,8 @@ import path from "node:path";
 import { freePort } from "@specsync/api/testing";
 
 /**
- * A throwaway PostgreSQL cluster of its own (initdb in a temp dir, its own port), so a test can stop
- * and restart the server without disturbing the shared one other test files use.
+ * A throwaway PostgreSQL cluster of its own (initdb in a temp dir, its own port), so a test can
+ * stop and restart the server without disturbing the shared one other test files use.
  */
 export type PrivatePostgres = { url: string; stop(): void; start(): void; destroy(): void };
 

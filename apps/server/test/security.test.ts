@@ -15,7 +15,10 @@ import { startTestServer, type TestServer } from "../testing";
 
 type Raw = { status: number; headers: Record<string, string | string[] | undefined>; body: string; ms: number };
 
-/** One HTTP request exactly as given (Host and Origin included); resolves on the response or after `timeoutMs`. */
+/**
+ * One HTTP request exactly as given (Host and Origin included); resolves on the response or
+ * after `timeoutMs`.
+ */
 function raw(base: string, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer; stallBody?: boolean; timeoutMs?: number }): Promise<Raw> {
   const u = new URL(base);
   const started = Date.now();
@@ -79,7 +82,8 @@ describe("request guard (no token: the default setup)", () => {
     for (const p of ["/trpc/specs.list", `/trpc/sync.events?input=${trpcInput({})}`, "/healthz", "/auth/sse-ticket", "/anything"]) {
       expect((await raw(s.url, { path: p, headers: { host: `evil.example:${port()}` } })).status, p).toBe(421);
     }
-    // Even without an Origin (a rebinding page's GET), and with our port on a name that only resolves to us.
+    // Even without an Origin (a rebinding page's GET), and with our port on a name that only
+    // resolves to us.
     expect((await raw(s.url, { path: "/trpc/specs.list", headers: { host: `attacker.localhost.evil:${port()}` } })).status).toBe(421);
     expect((await raw(s.url, { path: "/trpc/specs.list", headers: { host: `localhost:${Number(port()) + 1}` } })).status).toBe(421);
     // The names the user really uses still work.
@@ -112,7 +116,8 @@ describe("request guard (no token: the default setup)", () => {
     writeTree(root, { "changes/add-demo/design.md": "# Design\n\nwritten behind the watcher's back\n" });
     const none = await raw(s.url, { method: "POST", path: "/trpc/sync.forceSync", body: "" });
     expect(none.status).toBe(415);
-    // Only refused requests so far: nothing was synced by them (the watcher may record design.md itself).
+    // Only refused requests so far: nothing was synced by them (the watcher may record design.md
+    // itself).
     const after = (await s.client.sync.history.query({ limit: 200 })).items.filter((h) => h.trigger === "manual");
     expect(after.length).toBe(0);
     expect(historyBefore).toBeGreaterThanOrEqual(0);
@@ -149,9 +154,9 @@ describe("request guard (no token: the default setup)", () => {
       expect(res.status).toBe(400);
       expect(res.body).toMatch(/UTF-8/);
     }
-    for (const escape of ["\\ud800", "\\udc00x", "\\ud800\\u0041", "\\\\\\ud83d"]) {
-      const res = await raw(s.url, { method: "POST", path: "/trpc/specs.update", headers: { "content-type": "application/json" }, body: Buffer.concat([prefix, Buffer.from(escape), suffix]) });
-      expect(res.status, escape).toBe(400);
+    for (const lone of ["\\ud800", "\\udc00x", "\\ud800\\u0041", "\\\\\\ud83d"]) {
+      const res = await raw(s.url, { method: "POST", path: "/trpc/specs.update", headers: { "content-type": "application/json" }, body: Buffer.concat([prefix, Buffer.from(lone), suffix]) });
+      expect(res.status, lone).toBe(400);
       expect(res.body).toMatch(/surrogate/);
     }
     expect(readFileSync(proposal).equals(before)).toBe(true);

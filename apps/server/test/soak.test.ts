@@ -7,11 +7,12 @@ import { changeFiles, cleanupTempRepos, createTestDb, postgresReachable, PROPOSA
 import { startTestServer, type TestServer } from "../testing";
 
 /**
- * Soak: thousands of random operations — disk edits in every editor style, UI edits and task toggles,
- * new folders, archives, un-archives, deletes, renames, server restarts — run in small concurrent bursts
- * against a real server. At every checkpoint the watcher alone must bring the database to the files;
- * at the end every version the database ever held (each UI edit, each checkpointed file) must still be
- * somewhere in the database: a live row, a deleted row, or a history row's previous content.
+ * Soak: thousands of random operations — disk edits in every editor style, UI edits and task
+ * toggles, new folders, archives, un-archives, deletes, renames, server restarts — run in small
+ * concurrent bursts against a real server. At every checkpoint the watcher alone must bring the
+ * database to the files; at the end every version the database ever held (each UI edit, each
+ * checkpointed file) must still be somewhere in the database: a live row, a deleted row, or a
+ * history row's previous content.
  */
 afterAll(cleanupTempRepos);
 const pgOk = await postgresReachable();
@@ -44,7 +45,9 @@ const content = (file: string, tag: string) =>
       ? `## 1. Work\n- [ ] 1.1 First ${tag}\n- [x] 1.2 Second\n- [ ] 1.3 Third\n`
       : `## Context\nDesign ${tag}.\n`;
 
-/** Tracked files of a change folder, as the engine defines them (top-level docs and delta specs). */
+/**
+ * Tracked files of a change folder, as the engine defines them (top-level docs and delta specs).
+ */
 function folderFiles(folder: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of [...TRACKED, ".openspec.yaml"]) {
@@ -90,7 +93,10 @@ async function soak(driver: "pglite" | "postgres", ops: number) {
     }
   }
 
-  /** Wait until the watcher alone has brought every folder into the database, then record what it holds. */
+  /**
+   * Wait until the watcher alone has brought every folder into the database, then record what
+   * it holds.
+   */
   async function checkpoint(label: string) {
     const deadline = Date.now() + 20_000;
     let problems: string[] = [];
@@ -236,7 +242,8 @@ async function soak(driver: "pglite" | "postgres", ops: number) {
   try {
     await checkpoint("start");
     for (let n = 0; n < ops; ) {
-      // A burst of 1–3 operations in flight at once, sometimes with a pause that lets the watcher run mid-burst.
+      // A burst of 1–3 operations in flight at once, sometimes with a pause that lets the watcher
+      // run mid-burst.
       const burst = Math.min(1 + r.int(3), ops - n);
       await Promise.all(Array.from({ length: burst }, (_, i) => op(n + i)));
       n += burst;

@@ -41,8 +41,9 @@ export function ChangesList() {
   const overlapMap = useQuery(trpc.agents.overlapMap.queryOptions({ projectId: input.projectId }));
   const projectName = (id: string) => projects.data?.find((p) => p.id === id)?.name ?? "";
   const total = list.data?.facets?.total;
-  // A page past the end (a stale link, rows archived meanwhile) shows the last page instead of "no match".
-  // The search box is uncontrolled (typing must not wait for the URL); Back/Forward still update it.
+  // A page past the end (a stale link, rows archived meanwhile) shows the last page instead of "no
+  // match". The search box is uncontrolled (typing must not wait for the URL); Back/Forward still
+  // update it.
   const searchBox = useUrlSyncedInput("q", v.q);
   const setView = view.set;
   useEffect(() => {

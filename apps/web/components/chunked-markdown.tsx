@@ -9,12 +9,14 @@ const Piece = memo(function Piece({ text }: { text: string }) {
 });
 
 /**
- * Rendered Markdown that stays quick for large documents (a 400 KB design.md): the first piece renders at
- * once, the rest follow one piece per frame, so the page is readable and responsive while it fills in.
+ * Rendered Markdown that stays quick for large documents (a 400 KB design.md): the first piece
+ * renders at once, the rest follow one piece per frame, so the page is readable and responsive
+ * while it fills in.
  */
 export function ChunkedMarkdown({ text }: { text: string }) {
   const chunks = useMemo(() => markdownChunks(text), [text]);
   const [shown, setShown] = useState(1);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new text (new chunks) restarts the reveal
   useEffect(() => setShown(1), [chunks]);
   useEffect(() => {
     if (shown >= chunks.length) return;
@@ -24,7 +26,9 @@ export function ChunkedMarkdown({ text }: { text: string }) {
   return (
     <>
       {chunks.slice(0, shown).map((c, i) => (
-        <Piece key={i} text={c} />
+        <Piece
+          // biome-ignore lint/suspicious/noArrayIndexKey: chunks are positions in one text, replaced whole
+          key={i} text={c} />
       ))}
       {shown < chunks.length ? <p className="text-xs text-zinc-500" role="status" data-testid="rendering-more">Rendering the rest of the document…</p> : null}
     </>

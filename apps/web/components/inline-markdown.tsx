@@ -1,7 +1,10 @@
 import ReactMarkdown from "react-markdown";
 import remarkGfm from "remark-gfm";
 
-/** One line of Markdown (a task label, a requirement name) rendered inline: code, emphasis, links; no block wrappers. */
+/**
+ * One line of Markdown (a task label, a requirement name) rendered inline: code, emphasis,
+ * links; no block wrappers.
+ */
 export function InlineMarkdown({ text }: { text: string }) {
   return (
     <span className="prose-inline">

@@ -34,14 +34,16 @@ export function LiveEvents() {
     }),
   );
   useEffect(() => setStatus(sub.status), [sub.status]);
-  // Once the stream is open, refetch what is shown: the page's data may have been fetched (by the server
-  // render, or before a dropped connection) before a change whose event was sent while no stream listened.
+  // Once the stream is open, refetch what is shown: the page's data may have been fetched (by the
+  // server render, or before a dropped connection) before a change whose event was sent while no
+  // stream listened.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: on the stream state only (see above)
   useEffect(() => {
     if (sub.status === "pending") refresh();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [sub.status]);
-  // With SPECSYNC_TOKEN the stream opens with a ticket valid a few minutes: once a dropped connection
-  // outlives it, the stream errors. Start over, which fetches a fresh ticket (missed events are replayed).
+  // With SPECSYNC_TOKEN the stream opens with a ticket valid a few minutes: once a dropped
+  // connection outlives it, the stream errors. Start over, which fetches a fresh ticket (missed
+  // events are replayed).
   const { reset } = sub;
   useEffect(() => {
     if (sub.status !== "error") return;

@@ -13,18 +13,21 @@ const LINKS = [
   { href: "/sync", label: "Sync", section: "sync" },
 ] as const;
 
-/** Which nav entry a path belongs to: `/p/<project>/specs/…` is under Specs, `/p/<project>/changes/…` under Changes. */
+/**
+ * Which nav entry a path belongs to: `/p/<project>/specs/…` is under Specs,
+ * `/p/<project>/changes/…` under Changes.
+ */
 export function sectionOf(pathname: string): string {
   const m = pathname.match(/^\/p\/[^/]+\/(changes|specs)(\/|$)/);
-  if (m) return m[1]!;
+  if (m?.[1]) return m[1];
   if (pathname === "/" || pathname.startsWith("/changes")) return "changes";
   return pathname.split("/")[1] ?? "";
 }
 
 export function Nav() {
   const pathname = usePathname();
-  // Re-apply the theme after hydration: a client re-render of <html> (the 404 page's is one) must not drop
-  // it — the saved choice, else the system's, as the head script decides.
+  // Re-apply the theme after hydration: a client re-render of <html> (the 404 page's is one) must
+  // not drop it — the saved choice, else the system's, as the head script decides.
   useEffect(() => {
     const saved = localStorage.getItem("specsync.theme");
     document.documentElement.classList.toggle("dark", saved ? saved === "dark" : matchMedia("(prefers-color-scheme: dark)").matches);

@@ -17,17 +17,17 @@ export function SyncState(props: { lastSyncedAt: Date | string | null; syncError
     // The relative time differs between the server render and hydration by the seconds in between.
     <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500" suppressHydrationWarning>
       {props.syncError ? (
-        <span title={props.syncError} className="text-red-600" aria-label={`sync error: ${props.syncError}`}>
+        <span role="img" title={props.syncError} className="text-red-600" aria-label={`sync error: ${props.syncError}`}>
           <CloudOff className="h-3.5 w-3.5" aria-hidden />
         </span>
       ) : null}
       {props.conflict ? (
-        <span title="conflict: the disk version won, your edit is in history" className="text-amber-600" aria-label="conflict">
+        <span role="img" title="conflict: the disk version won, your edit is in history" className="text-amber-600" aria-label="conflict">
           <GitMerge className="h-3.5 w-3.5" aria-hidden />
         </span>
       ) : null}
       {props.pendingFiles.length ? (
-        <span title={`waiting to be written: ${props.pendingFiles.join(", ")}`} className="text-amber-600" aria-label="pending write">
+        <span role="img" title={`waiting to be written: ${props.pendingFiles.join(", ")}`} className="text-amber-600" aria-label="pending write">
           <AlertTriangle className="h-3.5 w-3.5" aria-hidden />
         </span>
       ) : null}

@@ -77,11 +77,15 @@ export function SpecsBrowser() {
             </Card>
             <div className="space-y-3" data-testid="requirements">
               {selected.data.requirements.map((r, i) => (
-                <Card key={i} className="space-y-2 p-3" data-testid="requirement">
+                <Card
+                  // biome-ignore lint/suspicious/noArrayIndexKey: requirements have no id; the list is replaced whole
+                  key={i} className="space-y-2 p-3" data-testid="requirement">
                   <h3 className="font-semibold break-words" data-testid="requirement-name"><InlineMarkdown text={r.name} /></h3>
                   <div className="prose-spec text-sm"><ReactMarkdown remarkPlugins={[remarkGfm]}>{r.text}</ReactMarkdown></div>
                   {r.scenarios.map((sc, j) => (
-                    <section key={j} className="rounded-md bg-zinc-50 p-2 dark:bg-zinc-950" data-testid="scenario">
+                    <section
+                      // biome-ignore lint/suspicious/noArrayIndexKey: scenarios have no id; the list is replaced whole
+                      key={j} className="rounded-md bg-zinc-50 p-2 dark:bg-zinc-950" data-testid="scenario">
                       <h4 className="text-sm font-medium break-words" data-testid="scenario-name">Scenario: <InlineMarkdown text={sc.name} /></h4>
                       <div className="prose-spec text-sm"><ReactMarkdown remarkPlugins={[remarkGfm]}>{sc.content}</ReactMarkdown></div>
                     </section>

@@ -51,7 +51,7 @@ export function SyncPanel() {
           ["Pending writes", t?.pending],
           ["Stale (> 5 min)", t?.stale],
         ].map(([label, n]) => (
-          <Card key={label as string} className="p-3" data-testid={`total-${String(label).split(" ")[0]!.toLowerCase()}`}>
+          <Card key={label as string} className="p-3" data-testid={`total-${(String(label).split(" ")[0] ?? "").toLowerCase()}`}>
             <div className="text-xs text-zinc-500">{label}</div>
             <div className="text-2xl font-semibold tabular-nums">{n ?? "–"}</div>
           </Card>

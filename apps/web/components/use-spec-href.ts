@@ -3,7 +3,10 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "~/lib/trpc";
 import { specHref } from "~/lib/hrefs";
 
-/** Readable links need the project list (prefetched by the server with every page that shows links). */
+/**
+ * Readable links need the project list (prefetched by the server with every page that shows
+ * links).
+ */
 export function useSpecHref() {
   const trpc = useTRPC();
   const projects = useQuery(trpc.projects.list.queryOptions());

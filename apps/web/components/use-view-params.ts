@@ -3,10 +3,10 @@ import { usePathname, useSearchParams } from "next/navigation";
 import { useCallback } from "react";
 
 /**
- * The view lives in the URL so it can be shared and survives reloads. Each change is a history entry
- * (Back undoes a filter or a page turn instead of leaving the app); typing in a search box replaces
- * the entry instead (`{ replace: true }`). The native History API keeps it a client-side change: Next
- * syncs useSearchParams with it and does not re-render the server page.
+ * The view lives in the URL so it can be shared and survives reloads. Each change is a history
+ * entry (Back undoes a filter or a page turn instead of leaving the app); typing in a search box
+ * replaces the entry instead (`{ replace: true }`). The native History API keeps it a client-side
+ * change: Next syncs useSearchParams with it and does not re-render the server page.
  */
 export function useViewParams() {
   const params = useSearchParams();

@@ -8,18 +8,21 @@ export type FileChange = {
   added: number;
   removed: number;
   lines: { kind: "add" | "del" | "same" | "gap"; text: string }[];
-  /** The text the entry's restore button brings back (null: nothing to restore, the file did not exist). */
+  /**
+   * The text the entry's restore button brings back (null: nothing to restore, the file did
+   * not exist).
+   */
   restorable: string | null;
   /** A discarded draft: `before` is the disk version that was kept, `after` the draft. */
   draft?: true;
 };
 
 /**
- * What each history entry changed, file by file. An entry keeps the version it replaced; the version it
- * produced is the one the next newer entry of that file replaced, or the current file for the newest.
- * A `draft_discarded` entry keeps text that never reached the disk: it is shown against the disk version
- * kept at that moment (what the person would have changed), and is no link in the chain of disk versions.
- * `entries` are newest first (as the API lists them).
+ * What each history entry changed, file by file. An entry keeps the version it replaced; the
+ * version it produced is the one the next newer entry of that file replaced, or the current file
+ * for the newest. A `draft_discarded` entry keeps text that never reached the disk: it is shown
+ * against the disk version kept at that moment (what the person would have changed), and is no link
+ * in the chain of disk versions. `entries` are newest first (as the API lists them).
  */
 export function historyChanges(entries: readonly Entry[], current: Record<string, string | undefined>): Map<number, FileChange[]> {
   const after = new Map<string, string | null>(Object.entries(current).map(([f, c]) => [f, c ?? null]));
@@ -27,7 +30,7 @@ export function historyChanges(entries: readonly Entry[], current: Record<string
   for (const e of entries) {
     const changes: FileChange[] = [];
     for (const [file, kept] of Object.entries(e.previousContent ?? {})) {
-      const produced = after.has(file) ? after.get(file)! : null;
+      const produced = after.get(file) ?? null;
       if (e.action === "draft_discarded") {
         changes.push({ ...fileChange(file, produced, kept), restorable: kept, draft: true });
         continue;

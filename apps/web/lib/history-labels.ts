@@ -11,10 +11,11 @@ type Entry = {
   note?: string | null;
 };
 
+const USER_EDIT = "edited in specsync";
 const WHY: Record<string, string> = {
   file_watcher: "saved on disk (file watcher)",
   periodic: "found by the periodic check",
-  user_edit: "edited in specsync",
+  user_edit: USER_EDIT,
   manual: "manual sync",
   startup: "found at server start",
   conflict_resolution: "conflict resolved",
@@ -27,8 +28,9 @@ const WHY: Record<string, string> = {
 export function describeEntry(h: Entry): { what: string; why: string } {
   const why = WHY[h.trigger] ?? h.trigger.replace("_", " ");
   const label = (v: string) => (h.lifecycle?.field === "status" ? (STATUS_LABEL[v] ?? v) : v);
-  if (h.lifecycle) return { what: `${h.lifecycle.field === "status" ? "Status" : "Priority"}: ${label(h.lifecycle.from)} → ${label(h.lifecycle.to)}`, why: WHY.user_edit! };
-  // new / validate / archive: the CLI run in words (a status or priority edit has its structured value above).
+  if (h.lifecycle) return { what: `${h.lifecycle.field === "status" ? "Status" : "Priority"}: ${label(h.lifecycle.from)} → ${label(h.lifecycle.to)}`, why: USER_EDIT };
+  // new / validate / archive: the CLI run in words (a status or priority edit has its structured
+  // value above).
   if (h.trigger === "lifecycle" && h.note) return { what: h.note, why };
   if (h.action === "checked") return { what: "Synced: nothing had changed", why };
   // The person chose the disk version over their unsaved text; that text is kept here, restorable.

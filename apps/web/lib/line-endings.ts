@@ -1,9 +1,9 @@
 import { diffArrays } from "diff";
 
 /**
- * CodeMirror joins lines with "\n" whatever the file used. Saving its text as is would rewrite every line
- * of a CRLF (or CR, or mixed) file. These put the file's own line endings back: lines the person did not
- * touch keep theirs, new or edited lines get the file's most common one.
+ * CodeMirror joins lines with "\n" whatever the file used. Saving its text as is would rewrite
+ * every line of a CRLF (or CR, or mixed) file. These put the file's own line endings back: lines
+ * the person did not touch keep theirs, new or edited lines get the file's most common one.
  */
 const EOL = /\r\n|\r|\n/g;
 
@@ -44,9 +44,9 @@ export function restoreLineEndings(original: string, edited: string): string {
       oi += part.value.length;
       continue;
     }
-    for (let k = 0; k < part.value.length; k++) {
+    for (const [k, line] of part.value.entries()) {
       const kept = part.added ? "" : (o.eols[oi + k] ?? "");
-      out.push(part.value[k]!);
+      out.push(line);
       out.push(kept || eol);
     }
     if (!part.added) oi += part.value.length;

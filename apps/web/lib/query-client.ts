@@ -1,7 +1,10 @@
 import { defaultShouldDehydrateQuery, QueryClient } from "@tanstack/react-query";
 import superjson from "superjson";
 
-/** One QueryClient factory for the server render and the browser: superjson carries Dates through hydration. */
+/**
+ * One QueryClient factory for the server render and the browser: superjson carries Dates through
+ * hydration.
+ */
 export function createQueryClient() {
   return new QueryClient({
     defaultOptions: {

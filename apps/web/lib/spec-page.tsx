@@ -5,8 +5,8 @@ import { ChangePage } from "~/components/change/change-page";
 import { getQueryClient, HydrateClient, isNotFound, serverClient, serverTrpc } from "./trpc-server";
 
 /**
- * A change or spec page at its readable address. The row is looked up and fetched here, so the first
- * HTML has the content; an unknown project, name or malformed id answers a real 404.
+ * A change or spec page at its readable address. The row is looked up and fetched here, so the
+ * first HTML has the content; an unknown project, name or malformed id answers a real 404.
  */
 export async function SpecPage({ project, kind, name }: { project: string; kind: "change" | "spec"; name: string }) {
   const input = lookupInputSchema.safeParse({ project: safeDecode(project), kind, name: safeDecode(name) });

@@ -10,13 +10,19 @@ import { webSettings } from "./settings";
 /** One QueryClient per request (React cache), as create-t3-turbo does. */
 export const getQueryClient = cache(createQueryClient);
 
-/** The API client of this request: the API's own URL (so its Host), the token when one is configured. */
+/**
+ * The API client of this request: the API's own URL (so its Host), the token when one is
+ * configured.
+ */
 export const serverClient = cache(() => {
   const { apiUrl, token } = webSettings();
   return createSpecsyncClient({ url: apiUrl, token, actor: "web" });
 });
 
-/** Query options for server components: prefetch here, the client components find the data hydrated. */
+/**
+ * Query options for server components: prefetch here, the client components find the data
+ * hydrated.
+ */
 export const serverTrpc = () => createTRPCOptionsProxy<AppRouter>({ client: serverClient(), queryClient: getQueryClient });
 
 export function HydrateClient({ children }: { children: ReactNode }) {

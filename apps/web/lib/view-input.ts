@@ -9,14 +9,17 @@ const pick = <T,>(schema: z.ZodType<T>, value: string | null | undefined, fallba
   return r.success && r.data !== undefined ? r.data : fallback;
 };
 
-/** The changes list's view from the URL. Anything malformed falls back to its default instead of an error. */
+/**
+ * The changes list's view from the URL. Anything malformed falls back to its default instead of
+ * an error.
+ */
 export function changesView(get: Get) {
   const archived = pick(z.enum(["active", "archived", "all"]), get("archived"), "active" as const);
   const min = pick(z.coerce.number().int().min(0).max(100).optional(), get("min"), undefined);
   const q = pick(z.string().trim().max(200).optional(), get("q"), undefined);
   return {
-    // The URL counts pages from 1, as the page label does ("page=1" is the first); the list counts from 0.
-    // An old "page=0" still means the first page.
+    // The URL counts pages from 1, as the page label does ("page=1" is the first); the list counts
+    // from 0. An old "page=0" still means the first page.
     page: Math.max(0, pick(z.coerce.number().int().min(0).max(100_000), get("page"), 1) - 1),
     archived,
     projectId: pick(z.uuid().optional(), get("project"), undefined),
@@ -32,7 +35,10 @@ export function changesView(get: Get) {
 }
 export type ChangesView = ReturnType<typeof changesView>;
 
-/** The exact specs.list input for a view: the server's prefetch and the browser's query must agree on it. */
+/**
+ * The exact specs.list input for a view: the server's prefetch and the browser's query must
+ * agree on it.
+ */
 export function changesListInput(v: ChangesView, page = v.page) {
   return {
     kind: "change" as const,

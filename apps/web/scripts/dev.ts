@@ -1,6 +1,6 @@
-// `pnpm dev` for the web app: `next dev` on WEB_PORT, told where the API is. Next.js overwrites PORT
-// in its own process, so the API address (SPECSYNC_API_URL, else http://HOST:PORT) is derived here,
-// from the full settings, and handed down.
+// `pnpm dev` for the web app: `next dev` on WEB_PORT, told where the API is. Next.js overwrites
+// PORT in its own process, so the API address (SPECSYNC_API_URL, else http://HOST:PORT) is derived
+// here, from the full settings, and handed down.
 import { spawn } from "node:child_process";
 import { childEnv, readSettings } from "@specsync/settings";
 

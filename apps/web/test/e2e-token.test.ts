@@ -1,7 +1,7 @@
 /**
  * The web app against a server with SPECSYNC_TOKEN (headless Chromium): the token sits in the
- * browser's localStorage, calls send it as a header, and live events open with a short-lived ticket —
- * the long-lived token never appears in a URL the browser requests.
+ * browser's localStorage, calls send it as a header, and live events open with a short-lived ticket
+ * — the long-lived token never appears in a URL the browser requests.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";

@@ -49,7 +49,7 @@ describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
       return names.length === 1 && names[0] === "fix-login";
     }, 10_000, "status filter");
     expect(page.url()).toContain("status=approved");
-    await page.goto(webUrl + "/board");
+    await page.goto(`${webUrl}/board`);
     await page.waitForSelector('[data-testid="column-approved"] a');
     await page.screenshot({ path: path.join(ARTIFACTS, "board.png") });
   });
@@ -107,7 +107,7 @@ describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
     await page.click(".cm-content");
     await page.keyboard.press("Control+End");
     await page.keyboard.type("\nMy browser edit.\n");
-    const diskVersion = readFileSync(file("changes/add-export/proposal.md"), "utf8") + "\nAn agent wrote this on disk.\n";
+    const diskVersion = `${readFileSync(file("changes/add-export/proposal.md"), "utf8")}\nAn agent wrote this on disk.\n`;
     writeFileSync(file("changes/add-export/proposal.md"), diskVersion);
     await waitFor(async () => (await api.client.specs.get.query({ id })).files["proposal.md"] === diskVersion, 5_000, "disk edit synced");
     await page.click('[data-testid="save-button"]');

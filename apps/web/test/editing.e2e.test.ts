@@ -8,8 +8,9 @@ import { ARTIFACTS, haveChromium, startBrowserStack, type BrowserStack } from ".
 
 /*
  * Nothing a person types is lost: three-way merge on save, the conflict dialog, queued task clicks,
- * local drafts and navigation guards, the live "changed on disk" banner, the dark editor, the sticky
- * toolbar. Real Chromium, the built app (`pnpm -F @specsync/web build`; built here when missing), a real server.
+ * local drafts and navigation guards, the live "changed on disk" banner, the dark editor, the
+ * sticky toolbar. Real Chromium, the built app (`pnpm -F @specsync/web build`; built here when
+ * missing), a real server.
  */
 const TWELVE_TASKS = "## 1. Work\n" + Array.from({ length: 12 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("");
 const LONG = PROPOSAL("Long document", Array.from({ length: 150 }, (_, i) => `- Point ${i + 1} of a long list.\n`).join(""));
@@ -66,7 +67,10 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
   afterAll(() => stack?.stop());
 
   const idOf = async (name: string) => (await api.client.specs.list.query({ kind: "change", search: name })).items.find((i) => i.name === name)!.id;
-  /** The readable address of a row (`/p/<project>/changes/<name>…`): where its old `/changes/<id>` link redirects. */
+  /**
+   * The readable address of a row (`/p/<project>/changes/<name>…`): where its old
+   * `/changes/<id>` link redirects.
+   */
   const hrefOf = async (id: string, query = "") => {
     const res = await fetch(`${webUrl}/changes/${id}${query}`, { redirect: "manual" });
     expect(res.status, "old /changes/<id> links redirect").toBe(307);
@@ -107,7 +111,7 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     await page.click('[data-testid="save-button"]');
     await page.waitForSelector('[data-testid="toast"]:has-text("merged")');
     expect(await page.locator('[data-testid="conflict-dialog"]').count()).toBe(0);
-    expect(read("changes/merge-clean/proposal.md")).toBe(disk + "\nA line typed in the browser.\n");
+    expect(read("changes/merge-clean/proposal.md")).toBe(`${disk}\nA line typed in the browser.\n`);
   });
 
   it("1. overlapping edits: the dialog shows the merged text; Tab stays inside, Esc returns to the editor; keep disk keeps my text in history, restorable", async () => {
@@ -140,8 +144,8 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     expect(read("changes/merge-conflict/proposal.md")).toBe(disk);
     const kept = (await api.client.sync.history.query({ specId: id, limit: 20 })).items.find((h) => h.action === "draft_discarded");
     expect(kept).toMatchObject({ actor: "web", previousContent: { "proposal.md": mine } });
-    // Restorable like any version, from the History tab: the entry says in words what it is, shows the
-    // draft against the disk version kept, and its button writes the draft back to disk.
+    // Restorable like any version, from the History tab: the entry says in words what it is, shows
+    // the draft against the disk version kept, and its button writes the draft back to disk.
     await page.goto(webUrl + (await hrefOf(id, "?tab=history")));
     const entry = page.locator('[data-testid="history-entry"][data-action="draft_discarded"]');
     expect(await entry.locator('[data-testid="history-what"]').textContent()).toBe("Unsaved draft of proposal.md discarded by web");
@@ -199,8 +203,9 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     const allChecked = async () => (await Promise.all(Array.from({ length: 10 }, (_, i) => page.isChecked(`[data-testid="task-1.${i + 1}"]`)))).every(Boolean);
     await waitFor(allChecked, 10_000, "all ten shown checked");
     expect(await page.locator('[data-testid="toast"]:has-text("not updated")').count()).toBe(0);
-    // An agent ticks 1.12 on disk while the person's click on 1.11 is on its way: the disk edit lands
-    // (and is imported) after the click was made on the older version, before the click reaches the server.
+    // An agent ticks 1.12 on disk while the person's click on 1.11 is on its way: the disk edit
+    // lands (and is imported) after the click was made on the older version, before the click
+    // reaches the server.
     await page.unroute(isToggle);
     await page.route(isToggle, async (route) => {
       const edited = read("changes/fast-tasks/tasks.md").replace("- [ ] 1.12", "- [x] 1.12");
@@ -242,7 +247,7 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     await page.click('[data-testid="draft-restore"]');
     expect(await editorText(page)).toContain("Typed before the tab was reloaded.");
     await page.keyboard.press("Control+s");
-    await waitFor(() => read("changes/drafts/proposal.md") === disk + "\nTyped before the tab was reloaded.\n", 10_000, "draft saved, merged");
+    await waitFor(() => read("changes/drafts/proposal.md") === `${disk}\nTyped before the tab was reloaded.\n`, 10_000, "draft saved, merged");
     // Saved drafts are not offered again.
     await page.reload();
     await page.waitForSelector('[data-testid="rendered"]');
@@ -288,7 +293,7 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
   });
 
   it("3. while editing, a live banner says the file changed on disk; merge now brings the disk's lines into the editor, unsaved", async () => {
-    const id = await openEditor(page, "merge-now");
+    await openEditor(page, "merge-now");
     await page.keyboard.press("Control+End");
     await page.keyboard.type("\nMine, still typing.\n");
     expect(await page.locator('[data-testid="changed-on-disk"]').count()).toBe(0);
@@ -303,7 +308,7 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     expect(read("changes/merge-now/proposal.md")).toBe(disk); // not saved yet
     await page.waitForSelector('[data-testid="changed-on-disk"]', { state: "detached" });
     await page.keyboard.press("Control+s");
-    await waitFor(() => read("changes/merge-now/proposal.md") === disk + "\nMine, still typing.\n", 10_000, "saved");
+    await waitFor(() => read("changes/merge-now/proposal.md") === `${disk}\nMine, still typing.\n`, 10_000, "saved");
     expect(await page.locator('[data-testid="conflict-dialog"]').count()).toBe(0);
   });
 
@@ -358,6 +363,6 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     await page.click('[data-testid="save-button"]');
     await page.waitForSelector('[data-testid="rendered"]');
     await waitFor(() => page.evaluate(() => document.activeElement?.getAttribute("data-testid") === "edit-button"), 3_000, "focus on Edit");
-    expect(read("changes/long-doc/proposal.md")).toBe(LONG + "\nThe end.\n");
+    expect(read("changes/long-doc/proposal.md")).toBe(`${LONG}\nThe end.\n`);
   });
 });

@@ -27,6 +27,9 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
   let root: string;
   let slug: string;
   const figures: Record<string, number[]> = {};
+  const record = (name: string, ms: number) => {
+    figures[name] = [...(figures[name] ?? []), ms];
+  };
   const file = (rel: string) => path.join(root, "openspec", rel);
   const idOf = async (name: string, kind: "change" | "spec" = "change") => (await api.client.specs.list.query({ kind, search: name, archived: kind === "change" ? false : undefined })).items.find((i) => i.name === name)!.id;
   const live = (p: Page = page) => p.waitForSelector('[data-testid="live-status"][data-status="pending"]', { state: "attached", timeout: 15_000 });
@@ -75,23 +78,24 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
     const sync = await (await fetch(`${webUrl}/sync`)).text();
     expect(sync).toContain('data-testid="project-row"');
     expect(sync).toMatch(/<td[^>]*>created<\/|>created</);
-    // Measured: the server's HTML (with rows) and first row visible in a fresh browser context (no cache), and the same for a change page.
+    // Measured: the server's HTML (with rows) and first row visible in a fresh browser context (no
+    // cache), and the same for a change page.
     for (let i = 0; i < 5; i++) {
       for (const [label, url] of [["HTML with rows, /", "/"], ["HTML with content, change page", `/p/${slug}/changes/${CHANGE}`]] as const) {
         const t = Date.now();
         await (await fetch(webUrl + url)).text();
-        (figures[`server render: ${label}`] ??= []).push(Date.now() - t);
+        record(`server render: ${label}`, Date.now() - t);
       }
       const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       const p = await ctx.newPage();
       let t0 = Date.now();
       await p.goto(webUrl, { waitUntil: "commit" });
       await p.waitForSelector('[data-testid="change-row"]', { state: "visible" });
-      (figures["first rows visible (fresh browser, /)"] ??= []).push(Date.now() - t0);
+      record("first rows visible (fresh browser, /)", Date.now() - t0);
       t0 = Date.now();
       await p.goto(`${webUrl}/p/${slug}/changes/${CHANGE}`, { waitUntil: "commit" });
       await p.waitForSelector('[data-testid="change-heading"]', { state: "visible" });
-      (figures["change page heading visible"] ??= []).push(Date.now() - t0);
+      record("change page heading visible", Date.now() - t0);
       await ctx.close();
     }
   });
@@ -182,7 +186,7 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
     const id = await idOf("zz-tiny");
     const before = (await api.client.specs.get.query({ id })).contentHashes["proposal.md"]!;
     const content = readFileSync(file("changes/zz-tiny/proposal.md"), "utf8");
-    await api.client.specs.update.mutate({ id, file: "proposal.md", content: content + "\nA line added through the API.\n", baseHash: before, actor: "alice" });
+    await api.client.specs.update.mutate({ id, file: "proposal.md", content: `${content}\nA line added through the API.\n`, baseHash: before, actor: "alice" });
     await api.client.specs.setPriority.mutate({ id, priority: "high", actor: "bob" });
     await page.goto(`${webUrl}/p/${slug}/changes/zz-tiny?tab=history`);
     await page.waitForSelector('[data-testid="history-panel"]');
@@ -279,7 +283,7 @@ describe.skipIf(!haveChromium || !havePostgres)("first hour in the web UI (headl
       const t0 = Date.now();
       writeFileSync(file("changes/zz-tiny/proposal.md"), original.replace("# Change: Tiny", `# Change: ${title}`));
       await page.waitForFunction((t) => document.querySelector('[data-testid="change-heading"]')?.textContent === t, title, { timeout: 10_000 });
-      (figures["disk save → visible in the open page"] ??= []).push(Date.now() - t0);
+      record("disk save → visible in the open page", Date.now() - t0);
     }
     expect((await api.client.specs.get.query({ id })).title).toBe("Tiny v5");
 

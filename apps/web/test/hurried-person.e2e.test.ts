@@ -8,16 +8,17 @@ import { waitFor, type TestServer } from "@specsync/server/testing";
 import { haveChromium, startBrowserStack, type BrowserStack } from "./browser-stack";
 
 /*
- * The web UI used by someone in a hurry (an independent tester's findings): typing on while a save runs,
- * two tabs on one file, CRLF files, Back in the middle of things, a read-only tasks.md, a 400 KB design,
- * a phone, dark mode on the 404 page. Real Chromium, the built app, a real server, real files.
+ * The web UI used by someone in a hurry (an independent tester's findings): typing on while a save
+ * runs, two tabs on one file, CRLF files, Back in the middle of things, a read-only tasks.md, a 400
+ * KB design, a phone, dark mode on the 404 page. Real Chromium, the built app, a real server, real
+ * files.
  */
 /** `chattr +i` makes a folder unwritable even for root (the tests may run as root, where chmod does not). */
 const canFreeze = spawnSync("chattr", ["--version"]).status === 0 || spawnSync("which", ["chattr"]).status === 0;
 
 const CRLF = "\uFEFF# Change: Crlf — ünïcode ✓\r\n\r\n## Why\r\nBecause 日本語 matters.\r\n\r\n## What Changes\r\n- Something changes.\r\n\r\n## Impact\r\n- Affected specs: demo\r\n";
 const MIXED = "# Change: Mixed endings\r\n\r\n## Why\nBecause it matters.\r\n\r\n## What Changes\r- Something changes.\n\n## Impact\r\n- Affected specs: demo\n";
-const FIFTEEN_TASKS = "## 1. Work\n" + Array.from({ length: 15 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("");
+const FIFTEEN_TASKS = `## 1. Work\n${Array.from({ length: 15 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("")}`;
 const LONG_TOKENS_TASKS = "## 1. Workflow\n- [ ] 1.1 Run `/opsx:new`→`/opsx:continue`→`/opsx:continue`→`/opsx:continue`→`/opsx:apply`→`/opsx:verify`→`/opsx:archive` end to end\n- [ ] 1.2 Check openspec/changes/archive/2026-01-02-a-very-long-change-name-without-any-break-at-all/specs/capability/spec.md\n";
 const LONG_TOKENS_PROPOSAL = PROPOSAL(
   "Long tokens",
@@ -27,7 +28,10 @@ const LONG_TOKENS_PROPOSAL = PROPOSAL(
     "| Column one | Column two | Column three | Column four | Column five | Column six | Column seven |\n|---|---|---|---|---|---|---|\n| a long cell value | another long cell value | and another | and more | and more | and more | the end |\n\n" +
     "```\n" + "x".repeat(300) + "\n```\n",
 );
-/** ~416 KB of design: sections with prose, lists, inline code and tables (the size the tester opened). */
+/**
+ * ~416 KB of design: sections with prose, lists, inline code and tables (the size the tester
+ * opened).
+ */
 function bigDesign(): string {
   const section = (i: number) =>
     `## Decision ${i}: something worth writing down\n\nWe chose **option ${i}** because \`config.key_${i}\` must stay stable; see [the notes](https://example.com/${i}).\n` +
@@ -178,7 +182,8 @@ describe.skipIf(!haveChromium)("a hurried person in headless Chromium: nothing t
     expect(await editorText(a)).not.toContain("From tab B.");
     await b.close();
 
-    // A fresh edit over an old draft of this tab: the old text goes to history instead of vanishing.
+    // A fresh edit over an old draft of this tab: the old text goes to history instead of
+    // vanishing.
     await a.reload();
     await live(a);
     await a.waitForSelector('[data-testid="draft-offer"]');
@@ -299,7 +304,9 @@ describe.skipIf(!haveChromium)("a hurried person in headless Chromium: nothing t
     const toasts: string[] = [];
     await page.exposeFunction("__toast", (t: string) => toasts.push(t));
     await page.evaluate(() => {
-      new MutationObserver(() => document.querySelectorAll('[data-testid="toast"]').forEach((t) => (window as unknown as { __toast: (s: string) => void }).__toast(t.textContent ?? ""))).observe(document.body, { childList: true, subtree: true });
+      new MutationObserver(() => {
+        for (const t of document.querySelectorAll('[data-testid="toast"]')) (window as unknown as { __toast: (s: string) => void }).__toast(t.textContent ?? "");
+      }).observe(document.body, { childList: true, subtree: true });
     });
     for (let i = 1; i <= 15; i++) {
       await page.click(`[data-testid="task-1.${i}"]`);

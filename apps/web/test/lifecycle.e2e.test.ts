@@ -149,7 +149,8 @@ describe.skipIf(!haveChromium)("change lifecycle in headless Chromium (new, vali
     expect(await page.textContent('[data-testid="summary-invalid"]')).toContain("add-broken");
     expect(await page.textContent('[data-testid="summary-mismatched"]')).toContain("add-done");
     expect(await page.textContent('[data-testid="summary-stages"] [data-stage="archived"]')).toContain("1");
-    // Live: ticking the last tasks of a change on disk moves it to "all tasks done" without a reload.
+    // Live: ticking the last tasks of a change on disk moves it to "all tasks done" without a
+    // reload.
     const before = await page.textContent('[data-testid="summary-stages"] [data-stage="complete"]');
     await api.client.specs.setStatus.mutate({ id: (await row("add-board-a")).id, status: "applied" });
     const tasks = await api.client.specs.get.query({ id: (await row("add-board-a")).id });

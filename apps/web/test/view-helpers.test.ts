@@ -1,5 +1,5 @@
-// Pure helpers of the web app: the URL → list input mapping (malformed values fall back to defaults),
-// readable addresses, and what each history entry changed.
+// Pure helpers of the web app: the URL → list input mapping (malformed values fall back to
+// defaults), readable addresses, and what each history entry changed.
 import { describe, expect, it } from "vitest";
 import { changesListInput, changesView, lastPage } from "../lib/view-input";
 import { specHref } from "../lib/hrefs";

@@ -12,14 +12,18 @@ export type ClientOptions = {
   token?: string | undefined;
   /** Name recorded in history for edits made through this client. */
   actor?: string | undefined;
-  /** EventSource implementation where there is no global one (Node 20: the `eventsource` package). */
+  /**
+   * EventSource implementation where there is no global one (Node 20: the `eventsource`
+   * package).
+   */
   EventSource?: typeof globalThis.EventSource;
 };
 
 /** Typed client for scripts and the web app: batched HTTP for calls, SSE for `sync.events`. */
 export function createSpecsyncClient(opts: ClientOptions): SpecsyncClient {
   const base = opts.url.replace(/\/$/, "");
-  const url = base + "/trpc";
+  const url = `${base}/trpc`;
+  const token = opts.token;
   const headers = () => ({
     ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
     ...(opts.actor ? { "x-specsync-actor": opts.actor } : {}),
@@ -33,17 +37,21 @@ export function createSpecsyncClient(opts: ClientOptions): SpecsyncClient {
           transformer: superjson,
           // EventSource cannot send headers, and the token must not travel in a URL: a short-lived
           // ticket, fetched with the header for each connection, goes in the connection parameters.
-          ...(opts.token ? { connectionParams: async () => ({ ticket: await sseTicket(base, opts.token!) }) } : {}),
+          ...(token ? { connectionParams: async () => ({ ticket: await sseTicket(base, token) }) } : {}),
           ...(opts.EventSource ? { EventSource: opts.EventSource } : {}),
         }),
-        // The server refuses batches of more than 25 calls (apps/server/src/http.ts MAX_BATCH_SIZE): split bigger ones.
+        // The server refuses batches of more than 25 calls (apps/server/src/http.ts
+        // MAX_BATCH_SIZE): split bigger ones.
         false: httpBatchLink({ url, transformer: superjson, headers, maxItems: 25 }),
       }),
     ],
   });
 }
 
-/** A ticket that opens one SSE connection (valid a few minutes), minted by the server for the bearer token. */
+/**
+ * A ticket that opens one SSE connection (valid a few minutes), minted by the server for the
+ * bearer token.
+ */
 export async function sseTicket(baseUrl: string, token: string): Promise<string> {
   const res = await fetch(`${baseUrl.replace(/\/$/, "")}/auth/sse-ticket`, {
     method: "POST",

@@ -17,14 +17,22 @@ export type Context = {
 
 const errorIds = new WeakMap<object, string>();
 
-/** A short id for an internal error: the answer carries it, the server log has the details under it. */
+/**
+ * A short id for an internal error: the answer carries it, the server log has the details under
+ * it.
+ */
 export function errorIdOf(error: object): string {
   let id = errorIds.get(error);
-  if (!id) errorIds.set(error, (id = randomBytes(6).toString("hex")));
+  if (id) return id;
+  id = randomBytes(6).toString("hex");
+  errorIds.set(error, id);
   return id;
 }
 
-/** Errors whose message was written for the caller; anything else (SQL, paths, stack) stays in the log. */
+/**
+ * Errors whose message was written for the caller; anything else (SQL, paths, stack) stays in
+ * the log.
+ */
 function isCallerFacing(error: TRPCError): boolean {
   return error.code !== "INTERNAL_SERVER_ERROR" || error.cause instanceof SpecsyncError;
 }
@@ -41,7 +49,8 @@ const t = initTRPC.context<Context>().create({
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
         path: shape.data.path,
-        // Never a stack trace; CONFLICT answers carry the current content, validation answers the issues.
+        // Never a stack trace; CONFLICT answers carry the current content, validation answers the
+        // issues.
         details: cause instanceof SpecsyncError ? (cause.details ?? null) : null,
         issues: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : null,
       },
@@ -68,7 +77,10 @@ function tokenMatches(required: string, presented: string | null): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** Services throw SpecsyncError; the API answers with the matching tRPC error and a clear message. */
+/**
+ * Services throw SpecsyncError; the API answers with the matching tRPC error and a clear
+ * message.
+ */
 const errorMapping = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof SpecsyncError) {

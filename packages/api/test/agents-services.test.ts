@@ -162,7 +162,8 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
 
     const next = await s.workQueue.next({ projectId: project.id, owner: "alice", explain: true });
     expect(next.change?.name).toBe("add-docs");
-    // Everything ahead of add-docs (priority none) is skipped, each for its reason (equal priorities go by age).
+    // Everything ahead of add-docs (priority none) is skipped, each for its reason (equal
+    // priorities go by age).
     expect(next.skipped).toHaveLength(4);
     expect(next.skipped![0]).toEqual({ name: "add-billing", reason: expect.stringMatching(/^claimed by bob until /) });
     expect(next.skipped).toEqual(

@@ -13,9 +13,10 @@ const corpus = existsSync(path.join(CORPUS_DIR, "changes"));
 if (!corpus) console.warn(`\n⚠ ${CORPUS_DIR} is absent: the archive-preview differential test is SKIPPED (set SPECSYNC_CORPUS)\n`);
 
 /**
- * The oracle: on a copy of OpenSpec's own workspace, every active change is previewed and then archived
- * for real with `openspec archive <id> --yes`, one after the other (each preview sees the specs the
- * previous archives wrote). Each main spec must then be byte for byte what the preview said.
+ * The oracle: on a copy of OpenSpec's own workspace, every active change is previewed and then
+ * archived for real with `openspec archive <id> --yes`, one after the other (each preview sees the
+ * specs the previous archives wrote). Each main spec must then be byte for byte what the preview
+ * said.
  */
 describe.skipIf(!corpus)("archive preview = what `openspec archive` writes (shared corpus)", () => {
   it("every main spec after a real archive equals the preview, byte for byte; refused archives change nothing", async () => {

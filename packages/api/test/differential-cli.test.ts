@@ -18,7 +18,7 @@ const hasCorpus = corpusAvailable();
 /** The real CLI's answers per workspace, computed once and shared by both database drivers. */
 const oracle = new Map<string, Promise<CliResult>>();
 function cli(root: string, args: string[]): Promise<CliResult> {
-  const key = root + "\0" + args.join("\0");
+  const key = `${root}\0${args.join("\0")}`;
   if (!oracle.has(key)) oracle.set(key, openspecRaw(root, [...args, "--json"]).then((r) => ({ stdout: r.stdout, stderr: r.stderr, exitCode: r.code })));
   return oracle.get(key)!;
 }
@@ -41,7 +41,10 @@ function workspace(kind: "corpus" | "hard" | "generated"): string {
   return roots.get(kind)!;
 }
 
-/** The parser-attack files (linear scanners), small enough that the CLI's own backtracking regexes finish. */
+/**
+ * The parser-attack files (linear scanners), small enough that the CLI's own backtracking
+ * regexes finish.
+ */
 function pathologicalCases(root: string) {
   const tree: Record<string, string> = {};
   adversarialCases(3000).forEach((c, i) => {

@@ -8,8 +8,9 @@ import { describeEachDb } from "../testing/each-db";
 import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../testing/workspace";
 
 /**
- * A real full disk: the project lives on a 512 KiB tmpfs that the test fills up. Needs root (mount);
- * CI runs as root, elsewhere the injected ENOSPC test in fs-helpers.test.ts covers the same path.
+ * A real full disk: the project lives on a 512 KiB tmpfs that the test fills up. Needs root
+ * (mount); CI runs as root, elsewhere the injected ENOSPC test in fs-helpers.test.ts covers the
+ * same path.
  */
 const mountPoint = mkdtempSync(path.join(tmpdir(), "specsync-tinyfs-"));
 let mounted = false;
@@ -56,7 +57,7 @@ describeEachDb("disk full (real ENOSPC on a tiny tmpfs)", (db, driver) => {
     }
     expect(written).toBeGreaterThan(0);
 
-    const edited = before + `\n${"A bigger edit than the disk can take. ".repeat(500)}\n`;
+    const edited = `${before}\n${"A bigger edit than the disk can take. ".repeat(500)}\n`;
     const err = await services.specs.update({ id, file: "proposal.md", content: edited, baseHash: row.contentHashes["proposal.md"]! }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "IO_ERROR" });
     expect((err as Error).message).toMatch(/ENOSPC|no space left/i);

@@ -50,7 +50,7 @@ describe("mergeThreeWay (node-diff3)", () => {
   });
 });
 
-const MANY_TASKS = "## 1. Work\n" + Array.from({ length: 12 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("");
+const MANY_TASKS = `## 1. Work\n${Array.from({ length: 12 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("")}`;
 
 describeEachDb("edits by people: three-way merge on save, tasks by id, discarded drafts kept", (db) => {
   async function setup() {
@@ -108,14 +108,15 @@ describeEachDb("edits by people: three-way merge on save, tasks by id, discarded
 
   it("keep disk: the discarded text is a history entry by its actor, and restoring it brings it back to disk", async () => {
     const { services, id, file, got } = await setup();
-    const mine = got.files["proposal.md"]! + "\nText I chose not to save.\n";
+    const mine = `${got.files["proposal.md"]!}\nText I chose not to save.\n`;
     const { historyId } = await services.edits.discardDraft({ id, file: "proposal.md", content: mine, baseHash: got.contentHashes["proposal.md"]!, actor: "ann" });
     const h = await services.history.get(historyId);
     expect(h).toMatchObject({ action: "draft_discarded", actor: "ann", filesChanged: ["proposal.md"], previousContent: { "proposal.md": mine } });
     expect(readFileSync(file("proposal.md"), "utf8")).toBe(got.files["proposal.md"]);
     await services.sync.restore(historyId, "proposal.md", "ann");
     expect(readFileSync(file("proposal.md"), "utf8")).toBe(mine);
-    // Hostile input: not a file of this change, a path outside it, too large — refused, nothing recorded.
+    // Hostile input: not a file of this change, a path outside it, too large — refused, nothing
+    // recorded.
     const base = got.contentHashes["proposal.md"]!;
     await expect(services.edits.discardDraft({ id, file: "notes.txt", content: "x", baseHash: base })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(services.edits.discardDraft({ id, file: "../../etc/passwd", content: "x", baseHash: base })).rejects.toMatchObject({ code: "BAD_REQUEST" });
@@ -154,7 +155,8 @@ describeEachDb("edits by people: three-way merge on save, tasks by id, discarded
     const err = await services.specs.toggleTask({ id, taskId: "1.3", done: true, baseHash: loaded }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "CONFLICT" });
     expect(readFileSync(file("tasks.md"), "utf8")).toContain("- [ ] 1.3 Task number 3, reworded");
-    // A second click on the same task made on the old version: its own line changed (by the first click).
+    // A second click on the same task made on the old version: its own line changed (by the first
+    // click).
     await expect(services.specs.toggleTask({ id, taskId: "1.1", done: false, baseHash: loaded })).rejects.toMatchObject({ code: "CONFLICT" });
     await expect(services.specs.toggleTask({ id, taskId: "9.9", done: true, baseHash: loaded })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });

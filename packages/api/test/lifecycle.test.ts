@@ -9,7 +9,10 @@ import { changeFiles, cleanupTempRepos, MAIN_SPEC, PROPOSAL, tempRepo, writeTree
 
 afterAll(cleanupTempRepos);
 
-/** A delta whose requirement has no scenario: `openspec validate --strict` rejects it, and so does archive. */
+/**
+ * A delta whose requirement has no scenario: `openspec validate --strict` rejects it, and so
+ * does archive.
+ */
 const INVALID_DELTA = `## ADDED Requirements
 ### Requirement: Broken behaviour
 The system SHALL break.
@@ -188,7 +191,8 @@ describeEachDb("LifecycleService with the real OpenSpec CLI", (db) => {
     expect(existsSync(old.file("changes/add-new"))).toBe(false);
     expect((await old.history(id))[0]).toMatchObject({ action: "failed", success: false, error: expect.stringMatching(/not supported/) });
 
-    // The real CLI needs far more than 50 ms to start: it is stopped, and the archive never happens.
+    // The real CLI needs far more than 50 ms to start: it is stopped, and the archive never
+    // happens.
     const slow = await setup(changeFiles("add-slow"), { lifecycle: { timeoutMs: 50 } });
     const slowId = (await slow.row("add-slow")).id;
     await expect(slow.caller.changes.archive({ id: slowId })).rejects.toMatchObject({ code: "TIMEOUT", message: expect.stringMatching(/did not finish within 50 ms/) });

@@ -13,7 +13,10 @@ import {
   stripClosingHashes,
 } from "../src/utils/openspec/line-scan";
 
-/** The OpenSpec CLI's own patterns (1.13.2), copied verbatim: the scanners must answer exactly like them. */
+/**
+ * The OpenSpec CLI's own patterns (1.13.2), copied verbatim: the scanners must answer exactly
+ * like them.
+ */
 const CLI = {
   heading: /^(#{1,6})\s+(.+)$/,
   level2: /^(##)\s+(.+)$/,

@@ -10,7 +10,10 @@ afterAll(cleanupTempRepos);
 
 const RUNS = Number(process.env.SPECSYNC_ROUNDTRIP_RUNS ?? 200);
 
-/** Markdown-ish text with the bytes that trip naive tools: BOM, CRLF, lone CR, tabs, NBSP, astral characters. */
+/**
+ * Markdown-ish text with the bytes that trip naive tools: BOM, CRLF, lone CR, tabs, NBSP, astral
+ * characters.
+ */
 const text = fc
   .tuple(
     fc.boolean(),

@@ -64,7 +64,7 @@ describeEachDb("tRPC routers through createCaller", (db) => {
   it("specs.update writes DB then file; stale baseHash → CONFLICT with current content; nothing written", async () => {
     const { caller, root, id } = await setup();
     const got = await caller.specs.get({ id: id("add-alpha") });
-    const res = await caller.specs.update({ id: got.id, file: "proposal.md", content: got.files["proposal.md"]! + "\nMore.\n", baseHash: got.contentHashes["proposal.md"]! });
+    const res = await caller.specs.update({ id: got.id, file: "proposal.md", content: `${got.files["proposal.md"]!}\nMore.\n`, baseHash: got.contentHashes["proposal.md"]! });
     expect(readFileSync(path.join(root, "openspec/changes/add-alpha/proposal.md"), "utf8")).toMatch(/More\.\n$/);
     const stale = caller.specs.update({ id: got.id, file: "proposal.md", content: "lost?", baseHash: got.contentHashes["proposal.md"]! });
     await expect(stale).rejects.toMatchObject({ code: "CONFLICT" });
@@ -132,7 +132,8 @@ describeEachDb("tRPC routers through createCaller", (db) => {
     expect((await caller.sync.history({ projectId: project.id, trigger: "manual" })).items.every((h) => h.trigger === "manual")).toBe(true);
     // restore the version the manual sync replaced
     const manual = (await caller.sync.history({ specId: id("add-alpha"), trigger: "manual" })).items;
-    // The second forceSync found nothing to do: it still leaves a "checked" entry, so a manual sync is never invisible.
+    // The second forceSync found nothing to do: it still leaves a "checked" entry, so a manual sync
+    // is never invisible.
     expect(manual.map((h) => h.action)).toEqual(["checked", "updated"]);
     const replaced = manual[1]!;
     await caller.sync.restore({ historyId: replaced.id });
@@ -147,7 +148,8 @@ describeEachDb("tRPC routers through createCaller", (db) => {
     const other = tempRepo();
     const added = await caller.projects.add({ path: other });
     expect(added.rootPath).toBe(other);
-    // Inside the allowed root a missing folder is a plain error; outside, existence is nobody's business.
+    // Inside the allowed root a missing folder is a plain error; outside, existence is nobody's
+    // business.
     await expect(caller.projects.add({ path: path.join(path.dirname(other), "not-here") })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(caller.projects.add({ path: "/definitely/not/here" })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const limited = createCaller({ ...ctx(), services: createServices(db().database, { allowedRoots: ["/nonexistent-root"] }) });
@@ -170,7 +172,7 @@ describeEachDb("concurrent edits", (db) => {
     const got = await services.specs.get(id);
     const base = got.contentHashes["proposal.md"]!;
     const results = await Promise.allSettled(
-      Array.from({ length: 50 }, (_, i) => createCaller({ services, requiredToken: null, presentedToken: null, actor: `user-${i}` }).specs.update({ id, file: "proposal.md", content: got.files["proposal.md"] + `\nEdit by user ${i}.\n`, baseHash: base })),
+      Array.from({ length: 50 }, (_, i) => createCaller({ services, requiredToken: null, presentedToken: null, actor: `user-${i}` }).specs.update({ id, file: "proposal.md", content: `${got.files["proposal.md"]}\nEdit by user ${i}.\n`, baseHash: base })),
     );
     const won = results.filter((r) => r.status === "fulfilled");
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -69,7 +69,8 @@ describeEachDb("SyncScheduler", (db) => {
     const [a, b] = await Promise.all([scheduler.runOnce(), scheduler.runOnce()]);
     expect(a).toBe(b); // the same run object: the second tick did not start a second batch
     expect(a.ran).toBe(true);
-    // A folder added after that run is found by the next one (the scheduler is not stuck on the first promise).
+    // A folder added after that run is found by the next one (the scheduler is not stuck on the
+    // first promise).
     mkdirSync(path.join(root, "openspec/changes/add-two"));
     writeFileSync(path.join(root, "openspec/changes/add-two/proposal.md"), "# Change: Two\n\n## Why\nw\n\n## What Changes\n- x\n");
     const c = await scheduler.runOnce();

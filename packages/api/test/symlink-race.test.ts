@@ -80,8 +80,8 @@ describeEachDb("symlink swap race", (db) => {
     expect(syncs).toBeGreaterThan(50);
 
     const { database } = db();
-    const leakedRows = await database.db.select({ id: openspecSpecs.id }).from(openspecSpecs).where(sql`${openspecSpecs}::text like ${"%" + marker + "%"}`);
-    const leakedHistory = await database.db.select({ id: syncHistory.id }).from(syncHistory).where(sql`${syncHistory}::text like ${"%" + marker + "%"}`);
+    const leakedRows = await database.db.select({ id: openspecSpecs.id }).from(openspecSpecs).where(sql`${openspecSpecs}::text like ${`%${marker}%`}`);
+    const leakedHistory = await database.db.select({ id: syncHistory.id }).from(syncHistory).where(sql`${syncHistory}::text like ${`%${marker}%`}`);
     expect({ swaps, syncs, leakedRows: leakedRows.length, leakedHistory: leakedHistory.length }).toMatchObject({ leakedRows: 0, leakedHistory: 0 });
   }, 60_000);
 

@@ -114,10 +114,10 @@ describeEachDb("OpenSpecSyncService", (db) => {
     await services.specs.setStatus({ id: row.id, status: "approved", actor: "alice" });
     await services.specs.setPriority({ id: row.id, priority: "high" });
     chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o444);
-    const dbVersion = row.tasksContent! + "- [ ] 1.4 added in the UI\n";
+    const dbVersion = `${row.tasksContent!}- [ ] 1.4 added in the UI\n`;
     await services.sync.writeFile({ id: row.id, file: "tasks.md", content: dbVersion, baseHash: row.contentHashes["tasks.md"]! }).catch(() => {});
     chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o644);
-    const diskVersion = row.tasksContent! + "- [ ] 1.5 added on disk\n";
+    const diskVersion = `${row.tasksContent!}- [ ] 1.5 added on disk\n`;
     write(root, "changes/add-demo/tasks.md", diskVersion);
     const out = await services.sync.syncSpec(row.id, "manual");
     expect(out.action).toBe("conflict");
@@ -172,10 +172,10 @@ describeEachDb("OpenSpecSyncService", (db) => {
     // stale base
     await expect(services.sync.writeFile({ id: row.id, file: "proposal.md", content: "x", baseHash: base })).rejects.toMatchObject({ code: "CONFLICT" });
     // file changed on disk but not yet synced
-    write(root, "changes/add-demo/proposal.md", edited + "\nDisk edit.\n");
+    write(root, "changes/add-demo/proposal.md", `${edited}\nDisk edit.\n`);
     await expect(services.sync.writeFile({ id: row.id, file: "proposal.md", content: "mine", baseHash: res.hash })).rejects.toMatchObject({ code: "CONFLICT" });
-    expect(read(root, "changes/add-demo/proposal.md")).toBe(edited + "\nDisk edit.\n");
-    expect((await change()).proposalContent).toBe(edited + "\nDisk edit.\n");
+    expect(read(root, "changes/add-demo/proposal.md")).toBe(`${edited}\nDisk edit.\n`);
+    expect((await change()).proposalContent).toBe(`${edited}\nDisk edit.\n`);
   });
 
   it("a save that finds the file changed on disk records the import under the save's trigger", async () => {
@@ -373,7 +373,8 @@ describeEachDb("OpenSpecSyncService", (db) => {
   it("bulk reconcile skips unchanged folders by stats alone, yet sees edits, new delta specs and stray directories", async () => {
     const files = { ...changeFiles("add-a"), ...changeFiles("add-b"), ...changeFiles("add-c") };
     const { services, root, project, change } = await setup(files);
-    // Make every timestamp old, as on a workspace nobody touched for an hour, then sync: fingerprints are stored.
+    // Make every timestamp old, as on a workspace nobody touched for an hour, then sync:
+    // fingerprints are stored.
     const age = (dir: string) => {
       const old = new Date(Date.now() - 3600_000);
       for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) age(path.join(dir, e.name));
@@ -389,8 +390,9 @@ describeEachDb("OpenSpecSyncService", (db) => {
     expect((await services.sync.syncRows(project, due, "periodic")).changed).toBe(0);
     for (const n of ["add-a", "add-b", "add-c"]) expect((await change(n)).statFingerprint, n).not.toBeNull();
 
-    // An in-place edit of the same size, a new delta spec in a new capability folder, and a directory off
-    // the tracked paths (which makes add-c's fingerprint untrusted: it is read in full from then on).
+    // An in-place edit of the same size, a new delta spec in a new capability folder, and a
+    // directory off the tracked paths (which makes add-c's fingerprint untrusted: it is read in
+    // full from then on).
     const proposal = path.join(root, "openspec/changes/add-a/proposal.md");
     writeFileSync(proposal, readFileSync(proposal, "utf8").replace("Because it matters.", "Because it mattered"));
     write(root, "changes/add-b/specs/other/spec.md", "## ADDED Requirements\n### Requirement: Other\nThe system SHALL other.\n\n#### Scenario: ok\n- **WHEN** x\n- **THEN** y\n");
@@ -403,8 +405,8 @@ describeEachDb("OpenSpecSyncService", (db) => {
     await services.sync.syncProject(project, "periodic");
     expect((await change("add-a")).statFingerprint).not.toBeNull();
     expect((await change("add-c")).statFingerprint).toBeNull();
-    // A spec.md appearing in the stray directory changes no tracked path's directory but specs/empty's own:
-    // add-c is read in full every time, so it is still found.
+    // A spec.md appearing in the stray directory changes no tracked path's directory but
+    // specs/empty's own: add-c is read in full every time, so it is still found.
     write(root, "changes/add-c/specs/empty/spec.md", "## ADDED Requirements\n### Requirement: Late\nThe system SHALL late.\n\n#### Scenario: ok\n- **WHEN** x\n- **THEN** y\n");
     utimesSync(path.join(root, "openspec/changes/add-c/specs/empty/spec.md"), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
     utimesSync(path.join(root, "openspec/changes/add-c/specs/empty"), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));

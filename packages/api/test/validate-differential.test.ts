@@ -11,7 +11,10 @@ afterAll(cleanupTempRepos);
 const corpus = existsSync(path.join(CORPUS_DIR, "changes"));
 if (!corpus) console.warn(`\n⚠ ${CORPUS_DIR} is absent: the corpus part of the validate differential test is SKIPPED (set SPECSYNC_CORPUS)\n`);
 
-/** specsync validates with the CLI's own validator in process; the oracle is the bin's --json output. */
+/**
+ * specsync validates with the CLI's own validator in process; the oracle is the bin's --json
+ * output.
+ */
 async function compare(root: string, names: string[]) {
   const rules = await loadArchiveRules(locateOpenSpecCli());
   const os = path.join(root, "openspec");

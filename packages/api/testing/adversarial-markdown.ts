@@ -1,8 +1,8 @@
 /**
- * Pathological OpenSpec files (≈1 MiB each) aimed at the backtracking regexes the OpenSpec CLI uses:
- * long runs of whitespace that a `\s*…\s*` or `\s+(.+)$` pair can split in quadratically many ways,
- * a line terminator (U+2028) or stray character at the end so that every split has to be tried.
- * Shared by the parser regression test and `pnpm -F @specsync/bench bench:parsers`.
+ * Pathological OpenSpec files (≈1 MiB each) aimed at the backtracking regexes the OpenSpec CLI
+ * uses: long runs of whitespace that a `\s*…\s*` or `\s+(.+)$` pair can split in quadratically many
+ * ways, a line terminator (U+2028) or stray character at the end so that every split has to be
+ * tried. Shared by the parser regression test and `pnpm -F @specsync/bench bench:parsers`.
  */
 export type AdversarialCase = { name: string; kind: "change" | "spec"; files: Record<string, string> };
 
@@ -10,7 +10,10 @@ export const MiB = 1024 * 1024;
 const proposal = "# Change: x\n\n## Why\nw\n\n## What Changes\n- x\n";
 const delta = (section: string, line: string) => `## ${section} Requirements\n${line}\n`;
 
-/** Every case at about `size` characters (the CLI itself is quadratic on them: differential tests use a few KB). */
+/**
+ * Every case at about `size` characters (the CLI itself is quadratic on them: differential tests
+ * use a few KB).
+ */
 export function adversarialCases(size = MiB): AdversarialCase[] {
   const pad = (prefix: string, suffix: string, fill = " ") => prefix + fill.repeat(Math.max(0, Math.floor((size - prefix.length - suffix.length) / fill.length))) + suffix;
   return [
@@ -24,10 +27,10 @@ export function adversarialCases(size = MiB): AdversarialCase[] {
     { name: "REMOVED bullet, spaces, U+2028", kind: "change", files: { "proposal.md": proposal, "specs/a/spec.md": delta("REMOVED", pad("- `### Requirement: a", "\u2028x")) } },
     { name: "RENAMED line: leading spaces", kind: "change", files: { "proposal.md": proposal, "specs/a/spec.md": delta("RENAMED", pad("", "x")) } },
     { name: "requirement name: spaces between words (closing-# rule)", kind: "change", files: { "proposal.md": proposal, "specs/a/spec.md": delta("ADDED", pad("### Requirement: a", "b\nThe system SHALL x.")) } },
-    { name: "What Changes bullet, spaces, U+2028", kind: "change", files: { "proposal.md": "# Change: x\n\n## Why\nw\n\n## What Changes\n" + pad("- **a:** ", "x\u2028y") } },
+    { name: "What Changes bullet, spaces, U+2028", kind: "change", files: { "proposal.md": `# Change: x\n\n## Why\nw\n\n## What Changes\n${pad("- **a:** ", "x\u2028y")}` } },
     { name: "title: '#', spaces, U+2028", kind: "change", files: { "proposal.md": pad("#", "\u2028") } },
     { name: "title: '# Change:', spaces, U+2028", kind: "change", files: { "proposal.md": pad("# Change:", "\u2028") } },
-    { name: "fence opener, spaces, junk", kind: "spec", files: { "spec.md": "```\n" + pad("```", "x") } },
-    { name: "metadata line without closing stars", kind: "spec", files: { "spec.md": "## Purpose\np\n## Requirements\n### Requirement: a\n" + pad("**", "", "a") } },
+    { name: "fence opener, spaces, junk", kind: "spec", files: { "spec.md": `\`\`\`\n${pad("```", "x")}` } },
+    { name: "metadata line without closing stars", kind: "spec", files: { "spec.md": `## Purpose\np\n## Requirements\n### Requirement: a\n${pad("**", "", "a")}` } },
   ];
 }

@@ -23,7 +23,9 @@ export function postgresReachable(): Promise<boolean> {
 
 export type TestDb = { database: Database; url: string | null; drop(): Promise<void> };
 
-/** A fresh, migrated database: in-memory PGlite, or a new PostgreSQL database dropped afterwards. */
+/**
+ * A fresh, migrated database: in-memory PGlite, or a new PostgreSQL database dropped afterwards.
+ */
 export async function createTestDb(driver: "pglite" | "postgres"): Promise<TestDb> {
   if (driver === "pglite") {
     const database = await createDb({ dataDir: "memory://" });

@@ -3,6 +3,13 @@ import path from "node:path";
 import { generatedPool, prng, type Pool } from "./generated-workspace";
 import { CORPUS_DIR } from "./workspace";
 
+/** An entry of a non-empty pool (the generator's pools are constants; an empty one is a bug here). */
+function pickOneOf<T>(xs: T[], i: number): T {
+  const x = xs[i];
+  if (x === undefined) throw new Error("generate-workspace: pick from an empty pool");
+  return x;
+}
+
 function walk(dir: string, out: string[] = []): string[] {
   if (!existsSync(dir)) return out;
   for (const e of readdirSync(dir)) {
@@ -14,8 +21,9 @@ function walk(dir: string, out: string[] = []): string[] {
 }
 
 /**
- * Documents to build workspaces from: this repository's generated ones (its own words, always there),
- * plus the real OpenSpec corpus when present (SPECSYNC_CORPUS), so sizes and shapes stay realistic.
+ * Documents to build workspaces from: this repository's generated ones (its own words, always
+ * there), plus the real OpenSpec corpus when present (SPECSYNC_CORPUS), so sizes and shapes stay
+ * realistic.
  */
 export function loadPool(corpus = CORPUS_DIR): Pool {
   const pool = generatedPool(7, 60);
@@ -38,7 +46,7 @@ export type Generated = { root: string; active: string[]; archived: string[]; sp
  */
 export function generateWorkspace(root: string, opts: GenerateOptions, pool = loadPool()): Generated {
   const rand = prng(opts.seed ?? 42);
-  const pick = <T,>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const pick = <T,>(xs: T[]) => pickOneOf(xs, Math.floor(rand() * xs.length));
   const os = path.join(root, "openspec");
   mkdirSync(path.join(os, "changes", "archive"), { recursive: true });
   writeFileSync(path.join(os, "config.yaml"), "schema: spec-driven\n");

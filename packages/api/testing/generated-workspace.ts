@@ -1,9 +1,10 @@
 /**
- * OpenSpec documents written by this repository, in its own words, deterministic from a seed: what the
- * tests and the benchmark use, so a fresh clone needs nothing from outside (the real corpus in
- * ../shared is used in addition when present). The documents cover the grammar's corners: CRLF, BOM,
- * code fences hiding headings and tasks, nested headings, numbered and indented tasks, unicode, empty
- * and missing files, every delta operation (ADDED/MODIFIED/REMOVED/RENAMED), nested capability ids.
+ * OpenSpec documents written by this repository, in its own words, deterministic from a seed: what
+ * the tests and the benchmark use, so a fresh clone needs nothing from outside (the real corpus in
+ * ../shared is used in addition when present). The documents cover the grammar's corners: CRLF,
+ * BOM, code fences hiding headings and tasks, nested headings, numbered and indented tasks,
+ * unicode, empty and missing files, every delta operation (ADDED/MODIFIED/REMOVED/RENAMED), nested
+ * capability ids.
  */
 import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -40,7 +41,7 @@ function words(rand: () => number) {
 }
 
 const eol = (text: string, crlf: boolean) => (crlf ? text.replace(/\n/g, "\r\n") : text);
-const bom = (text: string, on: boolean) => (on ? "\uFEFF" + text : text);
+const bom = (text: string, on: boolean) => (on ? `\uFEFF${text}` : text);
 
 function scenario(w: ReturnType<typeof words>, i: number) {
   return `#### Scenario: ${w.verb()} case ${i}\n- **WHEN** ${w.actor()} submits a ${w.noun()}\n- **THEN** the ${w.noun()} is ${w.verb()}d\n- **AND** nothing else changes\n`;
@@ -48,7 +49,7 @@ function scenario(w: ReturnType<typeof words>, i: number) {
 
 function requirement(w: ReturnType<typeof words>, name: string, scenarios: number) {
   let out = `### Requirement: ${name}\n${w.sentence()}\n\n`;
-  for (let i = 1; i <= scenarios; i++) out += scenario(w, i) + "\n";
+  for (let i = 1; i <= scenarios; i++) out += `${scenario(w, i)}\n`;
   return out;
 }
 
@@ -127,9 +128,9 @@ function write(root: string, files: Record<string, string>) {
 }
 
 /**
- * A small workspace of hard cases for the differential tests: each entry is a corner of the grammar or of
- * the folder layout where a port of the CLI can go wrong. Times are set explicitly where the list order
- * depends on them (ties included: equal times keep directory order in the CLI).
+ * A small workspace of hard cases for the differential tests: each entry is a corner of the grammar
+ * or of the folder layout where a port of the CLI can go wrong. Times are set explicitly where the
+ * list order depends on them (ties included: equal times keep directory order in the CLI).
  */
 export function writeHardCases(root: string) {
   const b = "\uFEFF";
@@ -138,8 +139,8 @@ export function writeHardCases(root: string) {
     "changes/crlf-change/proposal.md": "# Change: CRLF title\r\n\r\n## Why\r\nWindows line endings.\r\n\r\n## What Changes\r\n- stuff\r\n",
     "changes/crlf-change/tasks.md": "## 1. Group\r\n- [x] 1.1 done\r\n- [ ] 1.2 open\r\n",
     "changes/crlf-change/specs/cli/init/spec.md": "## ADDED Requirements\r\n### Requirement: Nested\r\nThe system SHALL nest.\r\n\r\n#### Scenario: nested\r\n- **WHEN** x\r\n- **THEN** y\r\n",
-    "changes/bom-change/proposal.md": b + "# Proposal\n\n## Why\nBOM first.\n\n## What Changes\n- **demo:** Add a new thing\n- **other:** Remove an old thing\n",
-    "changes/bom-change/tasks.md": b + "- [X] upper X\n  * [ ] indented star\n+ [x] plus\n1. [ ] numbered\n2) [x] paren\n- [] empty box\n- [-] dash\n- [ x ] spaced\n",
+    "changes/bom-change/proposal.md": `${b}# Proposal\n\n## Why\nBOM first.\n\n## What Changes\n- **demo:** Add a new thing\n- **other:** Remove an old thing\n`,
+    "changes/bom-change/tasks.md": `${b}- [X] upper X\n  * [ ] indented star\n+ [x] plus\n1. [ ] numbered\n2) [x] paren\n- [] empty box\n- [-] dash\n- [ x ] spaced\n`,
     "changes/fences/proposal.md": "# Change: Fences\n\n## Why\nReal why.\n\n```md\n## What Changes\nfake inside fence\n```\n\n## What Changes\n- real\n\n~~~\n# Not a title\n~~~\n",
     "changes/fences/tasks.md": "```\n- [ ] task in a fence still counts\n```\n<!-- - [x] task in a comment counts too -->\n",
     "changes/fences/specs/demo/spec.md": "## MODIFIED Requirements\n### Requirement: Demo\nThe system SHALL demo.\n\n```\n### Requirement: Fake in fence\n```\n\n#### Scenario: ok\n- **WHEN** a\n- **THEN** b\n\n## REMOVED Requirements\n- `### Requirement: Old one`\n### Requirement: Older one\n**Reason**: gone\n\n## RENAMED Requirements\n- FROM: `### Requirement: Before`\n- TO: `### Requirement: After`\n",
@@ -165,7 +166,7 @@ export function writeHardCases(root: string) {
     "specs/demo/spec.md": "# demo\n\n## Purpose\nDemo purpose.\n\n## Requirements\n### Requirement: Demo\nThe system SHALL demo.\n\n#### Scenario: ok\n- **WHEN** a\n- **THEN** b\n\n#### Scenario: empty\n\n### Requirement: Second\n**ID**: R2\n\n#### Scenario: s\nbody\n",
     "specs/cli/init/spec.md": "# cli/init\r\n\r\n## Purpose\r\nNested capability.\r\n\r\n## Requirements\r\n### Requirement: Init\r\nThe command SHALL init.\r\n",
     "specs/cli-tools/spec.md": "# cli-tools\n\n## Purpose\nSorts between cli and cli/init depending on the comparison.\n\n## Requirements\n### Requirement: Tools\nThe system SHALL tool.\n",
-    "specs/Beta/spec.md": b + "# Beta\n\n## Purpose\nCapital letters: localeCompare puts this after alpha, code units before.\n\n## Requirements\n### Requirement: B\nThe system SHALL b.\n",
+    "specs/Beta/spec.md": `${b}# Beta\n\n## Purpose\nCapital letters: localeCompare puts this after alpha, code units before.\n\n## Requirements\n### Requirement: B\nThe system SHALL b.\n`,
     "specs/alpha/spec.md": "# alpha\n\n## Purpose\nLower case.\n\n## Requirements\n",
     "specs/no-purpose/spec.md": "# no purpose\n\n## Requirements\n### Requirement: X\nThe system SHALL x.\n",
     "specs/empty/spec.md": "",
@@ -175,8 +176,9 @@ export function writeHardCases(root: string) {
   symlinkSync("fences", path.join(root, "openspec/changes/link-to-fences"));
   // An empty change folder: lastModified is the folder's own mtime.
   mkdirSync(path.join(root, "openspec/changes/empty-folder"), { recursive: true });
-  // Times: a tie between two changes (directory order decides), an untracked file newest, a fractional
-  // millisecond that Node rounds up (stat.mtime) where truncating would print 1 ms early.
+  // Times: a tie between two changes (directory order decides), an untracked file newest, a
+  // fractional millisecond that Node rounds up (stat.mtime) where truncating would print 1 ms
+  // early.
   const at = (rel: string, iso: string, fracMs = 0) => {
     const t = (Date.parse(iso) + fracMs) / 1000;
     utimesSync(path.join(root, "openspec", rel), t, t);

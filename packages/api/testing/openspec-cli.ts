@@ -8,6 +8,7 @@ const run = promisify(execFile);
 const BIN = path.resolve(fileURLToPath(import.meta.url), "../../node_modules/.bin/openspec");
 
 /** Run the real OpenSpec CLI in a repository root and parse its JSON (the oracle). */
+// biome-ignore lint/suspicious/noExplicitAny: the oracle's JSON, compared as the CLI prints it
 export async function openspecJson<T = any>(root: string, args: string[]): Promise<T> {
   const { stdout } = await run(BIN, [...args, "--json"], { cwd: root, env: { ...process.env, OPENSPEC_TELEMETRY: "0", NO_COLOR: "1", CI: "1" }, maxBuffer: 64 * 1024 * 1024 }).catch((err) => {
     if (err.stdout) return { stdout: err.stdout as string };
@@ -22,7 +23,8 @@ export async function openspecRaw(root: string, args: string[]): Promise<{ code:
   try {
     const { stdout, stderr } = await run(BIN, args, { cwd: root, env: { ...process.env, OPENSPEC_TELEMETRY: "0", NO_COLOR: "1", CI: "1" }, maxBuffer: 64 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
-  } catch (err: any) {
-    return { code: err.code ?? 1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
   }
 }

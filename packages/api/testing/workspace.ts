@@ -7,8 +7,9 @@ import { fileURLToPath } from "node:url";
 export const CORPUS_DIR = process.env.SPECSYNC_CORPUS ?? path.resolve(fileURLToPath(import.meta.url), "../../../../../shared/corpora/openspec-repo");
 
 /**
- * Whether the real corpus is there. Suites that need it skip with a note when it is absent (a fresh clone
- * has no ../shared); in CI (CI=true) its absence is a failure, so a misconfigured CI cannot pass by skipping.
+ * Whether the real corpus is there. Suites that need it skip with a note when it is absent (a fresh
+ * clone has no ../shared); in CI (CI=true) its absence is a failure, so a misconfigured CI cannot
+ * pass by skipping.
  */
 export function corpusAvailable(): boolean {
   if (existsSync(path.join(CORPUS_DIR, "changes"))) return true;

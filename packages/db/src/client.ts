@@ -86,10 +86,12 @@ async function createPostgres(url: string, max: number): Promise<Database> {
     // Idle connections are recycled so a restarted server is picked up again.
     idle_timeout: 30,
     connect_timeout: 10,
-    // No array-type discovery query at connect: nothing here needs it, and it is one more thing to fail mid-reconnect.
+    // No array-type discovery query at connect: nothing here needs it, and it is one more thing to
+    // fail mid-reconnect.
     fetch_types: false,
-    // The driver's default waits up to 20 s between reconnect attempts after a few failures (3^n / 100 s);
-    // after a database restart that delays every sync. Retry at most a second apart instead.
+    // The driver's default waits up to 20 s between reconnect attempts after a few failures (3^n /
+    // 100 s); after a database restart that delays every sync. Retry at most a second apart
+    // instead.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
   });
   const db = drizzlePostgres(sql, { schema }) as unknown as Db;
@@ -108,7 +110,8 @@ async function createPostgres(url: string, max: number): Promise<Database> {
     },
     async tryWithLock(key, fn) {
       // A transaction-scoped lock: held by this transaction's connection until fn settles, released
-      // by COMMIT (or by PostgreSQL itself if the connection dies). fn runs on other pool connections.
+      // by COMMIT (or by PostgreSQL itself if the connection dies). fn runs on other pool
+      // connections.
       let result: { ran: true; value: Awaited<ReturnType<typeof fn>> } | { ran: false } = { ran: false };
       await sql.begin(async (tx) => {
         const [row] = await tx`select pg_try_advisory_xact_lock(hashtext(${key})) as ok`;

@@ -1,7 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { isPostgresUrl } from "./is-postgres-url";
 
-/** Raw queries only, no drizzle, no migrations: what a one-shot read (`specsync list`) needs and no more. */
+/**
+ * Raw queries only, no drizzle, no migrations: what a one-shot read (`specsync list`) needs and
+ * no more.
+ */
 export type QueryClient = {
   driver: "pglite" | "postgres";
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
@@ -24,7 +27,8 @@ export async function openQueryClient(options: { url?: string | undefined; dataD
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
   const { PGlite } = await import("@electric-sql/pglite");
   // A one-shot read needs no 128 MB buffer cache: 1 MB halves the start time and the memory
-  // (a start parameter, so the data directory's own postgresql.conf is left as the server wants it).
+  // (a start parameter, so the data directory's own postgresql.conf is left as the server wants
+  // it).
   const client = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=1MB"] });
   return {
     driver: "pglite",

@@ -11,8 +11,9 @@ function parseOrExplain<T>(result: { success: true; data: T } | { success: false
 }
 
 /**
- * Validate settings from `source`, with `overrides` (command-line flags) on top. This module is the only app code that reads `process.env`
- * (a test keeps it so): everything else gets the parsed object passed down.
+ * Validate settings from `source`, with `overrides` (command-line flags) on top. This module is the
+ * only app code that reads `process.env` (a test keeps it so): everything else gets the parsed
+ * object passed down.
  */
 export function loadSettings(source: Source = process.env, overrides: Source = {}): Settings {
   return parseOrExplain(settingsSchema.safeParse({ ...source, ...overrides }));
@@ -21,16 +22,21 @@ export function loadSettings(source: Source = process.env, overrides: Source = {
 let cached: Settings | undefined;
 /** The process's settings, read once. */
 export function readSettings(): Settings {
-  return (cached ??= loadSettings(process.env));
+  cached ??= loadSettings(process.env);
+  return cached;
 }
 
 let cachedWeb: WebSettings | undefined;
 /** The web app's settings, read once per process. */
 export function readWebSettings(): WebSettings {
-  return (cachedWeb ??= parseOrExplain(webSettingsSchema.safeParse(process.env)));
+  cachedWeb ??= parseOrExplain(webSettingsSchema.safeParse(process.env));
+  return cachedWeb;
 }
 
-/** Environment for a child process: this process's, with `overrides` (for the web server we spawn). */
+/**
+ * Environment for a child process: this process's, with `overrides` (for the web server we
+ * spawn).
+ */
 export function childEnv(overrides: Source): NodeJS.ProcessEnv {
   return { ...process.env, ...overrides };
 }

@@ -38,7 +38,9 @@ const url = (name: string) =>
 /** A browser cannot reach a wildcard address: the URL we hand out names the loopback instead. */
 const reachableHost = (host: string) => (host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host);
 
-/** Every setting specsync reads from the environment; the README's settings table lists them all. */
+/**
+ * Every setting specsync reads from the environment; the README's settings table lists them all.
+ */
 const fields = z.object({
   DATABASE_URL: z
     .string()
@@ -54,7 +56,10 @@ const fields = z.object({
   SPECSYNC_TOKEN: z.string().min(16, "SPECSYNC_TOKEN must be at least 16 characters").optional(),
   /** Unset: the web app's own origins, `http://localhost:WEB_PORT,http://127.0.0.1:WEB_PORT`. */
   SPECSYNC_WEB_ORIGIN: z.string().optional(),
-  /** Host names (besides localhost/127.0.0.1/[::1] on our port) the API answers to: `name` or `name:port`. */
+  /**
+   * Host names (besides localhost/127.0.0.1/[::1] on our port) the API answers to: `name` or
+   * `name:port`.
+   */
   SPECSYNC_ALLOWED_HOSTS: list(","),
   /** Unset: `http://HOST:PORT`. */
   SPECSYNC_API_URL: url("SPECSYNC_API_URL"),
@@ -67,7 +72,10 @@ const fields = z.object({
   /** Longest an OpenSpec CLI run (new, validate, archive) may take before it is stopped. */
   SPECSYNC_OPENSPEC_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   SPECSYNC_LOG: z.enum(["silent", "info", "debug"]).default("info"),
-  /** Set by npm/pnpm to the folder a script was started from; relative paths are resolved from it. */
+  /**
+   * Set by npm/pnpm to the folder a script was started from; relative paths are resolved from
+   * it.
+   */
   INIT_CWD: z.string().optional(),
 });
 
@@ -84,21 +92,25 @@ export const settingsSchema = fields.transform((s) => ({
 export type Settings = z.output<typeof settingsSchema>;
 
 /**
- * What the web app's own process reads. Next.js sets PORT to the web port in its process, so the API's
- * address cannot be derived there: whoever starts the web app (`specsync`, `pnpm dev`) passes
+ * What the web app's own process reads. Next.js sets PORT to the web port in its process, so the
+ * API's address cannot be derived there: whoever starts the web app (`specsync`, `pnpm dev`) passes
  * SPECSYNC_API_URL, derived from the full settings; the fallback is the default API address.
  */
 export const webSettingsSchema = fields.pick({ SPECSYNC_API_URL: true, SPECSYNC_TOKEN: true }).transform((s) => ({
   apiUrl: (s.SPECSYNC_API_URL ?? `http://${DEFAULT_HOST}:${DEFAULT_PORT}`).replace(/\/+$/, ""),
-  /** The API's token, if it requires one: sent by the web server's own calls only, never to the browser. */
+  /**
+   * The API's token, if it requires one: sent by the web server's own calls only, never to the
+   * browser.
+   */
   token: s.SPECSYNC_TOKEN,
 }));
 
 export type WebSettings = z.output<typeof webSettingsSchema>;
 
 /**
- * Where the embedded PGlite lives: SPECSYNC_DATA_DIR (relative to `cwd`; `memory://` for a throwaway
- * database), else `<first project>/.specsync/pglite`. The one place this default is written.
+ * Where the embedded PGlite lives: SPECSYNC_DATA_DIR (relative to `cwd`; `memory://` for a
+ * throwaway database), else `<first project>/.specsync/pglite`. The one place this default is
+ * written.
  */
 export function embeddedDataDir(dataDir: string | undefined, firstProject: string, cwd: string): string {
   if (!dataDir) return path.join(firstProject, SPECSYNC_DIR, "pglite");

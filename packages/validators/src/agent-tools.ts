@@ -6,8 +6,9 @@ import { capabilityIdSchema, relFilePathSchema } from "./ids";
 import { newChangeNameSchema } from "./lifecycle";
 
 /**
- * Inputs of the MCP tools (their JSON schemas are generated from these). Changes are named by change id
- * (`add-auth`) or row id; `project` (name, id or root path) is needed only when the server has several.
+ * Inputs of the MCP tools (their JSON schemas are generated from these). Changes are named by
+ * change id (`add-auth`) or row id; `project` (name, id or root path) is needed only when the
+ * server has several.
  */
 const project = z.string().trim().min(1).max(1000).optional().describe("project name, id or root path; only needed when the server syncs several projects");
 const change = changeRefSchema.describe("change id (e.g. add-auth) or row id");

@@ -23,6 +23,7 @@ export const claimInputSchema = z.object({
 });
 export type ClaimInput = z.input<typeof claimInputSchema>;
 
+/** @alias a heartbeat names the claim it renews, as a claim does. */
 export const heartbeatInputSchema = claimInputSchema;
 export type HeartbeatInput = z.input<typeof heartbeatInputSchema>;
 

@@ -13,21 +13,26 @@ export const LIFECYCLE_STATUSES = [
 export const lifecycleStatusSchema = z.enum(LIFECYCLE_STATUSES);
 export type LifecycleStatus = z.infer<typeof lifecycleStatusSchema>;
 
-/** Statuses a person picks freely; "archived" is reached only by an archive (the action, or a move on disk). */
+/**
+ * Statuses a person picks freely; "archived" is reached only by an archive (the action, or a
+ * move on disk).
+ */
 export type PickableStatus = Exclude<LifecycleStatus, "archived">;
 export const PICKABLE_STATUSES: readonly PickableStatus[] = LIFECYCLE_STATUSES.filter((s): s is PickableStatus => s !== "archived");
 
 /**
- * Transitions a user may make: any workflow status to any other (the board moves cards freely), and to
- * "archived" only by running the archive (choosing it runs `openspec archive`). An archived change stays archived.
+ * Transitions a user may make: any workflow status to any other (the board moves cards freely), and
+ * to "archived" only by running the archive (choosing it runs `openspec archive`). An archived
+ * change stays archived.
  */
 export const STATUS_TRANSITIONS: Record<LifecycleStatus, readonly LifecycleStatus[]> = Object.fromEntries(
   LIFECYCLE_STATUSES.map((from) => [from, from === "archived" ? [] : LIFECYCLE_STATUSES.filter((to) => to !== from)]),
 ) as unknown as Record<LifecycleStatus, readonly LifecycleStatus[]>;
 
 /**
- * Where a change is, derived from its files only (as `openspec view` groups them): no tasks yet (draft),
- * tasks open (in progress), every task done (complete), moved under archive/ (archived). Never set by hand.
+ * Where a change is, derived from its files only (as `openspec view` groups them): no tasks yet
+ * (draft), tasks open (in progress), every task done (complete), moved under archive/ (archived).
+ * Never set by hand.
  */
 export const CHANGE_STAGES = ["draft", "in_progress", "complete", "archived"] as const;
 export const changeStageSchema = z.enum(CHANGE_STAGES);
@@ -47,17 +52,20 @@ export const SYNC_DIRECTIONS = ["fs_to_db", "db_to_fs"] as const;
 export const syncDirectionSchema = z.enum(SYNC_DIRECTIONS);
 export type SyncDirection = z.infer<typeof syncDirectionSchema>;
 
-/** `git`: the repository's HEAD, index or branch moved (checkout, pull, stash, rebase, reset). `lifecycle`: an OpenSpec CLI run (new, validate, archive). */
+/**
+ * `git`: the repository's HEAD, index or branch moved (checkout, pull, stash, rebase, reset).
+ * `lifecycle`: an OpenSpec CLI run (new, validate, archive).
+ */
 export const SYNC_TRIGGERS = ["file_watcher", "periodic", "user_edit", "manual", "startup", "conflict_resolution", "restore", "git", "lifecycle"] as const;
 export const syncTriggerSchema = z.enum(SYNC_TRIGGERS);
 export type SyncTrigger = z.infer<typeof syncTriggerSchema>;
 
 /**
  * What a sync did to the row; `noop` operations write no history row. `status_changed` and
- * `priority_changed` record lifecycle edits (database only); `checked` records a manual sync that found
- * nothing to do, so the person who asked for it sees it in the history. `draft_discarded`: a person chose
- * the disk version over their unsaved text; that text is kept in the entry. `validated`: an
- * `openspec validate` run on a change.
+ * `priority_changed` record lifecycle edits (database only); `checked` records a manual sync that
+ * found nothing to do, so the person who asked for it sees it in the history. `draft_discarded`: a
+ * person chose the disk version over their unsaved text; that text is kept in the entry.
+ * `validated`: an `openspec validate` run on a change.
  */
 export const SYNC_ACTIONS = ["created", "updated", "flushed", "archived", "deleted", "restored", "conflict", "failed", "validated", "status_changed", "priority_changed", "checked", "draft_discarded"] as const;
 export const syncActionSchema = z.enum(SYNC_ACTIONS);

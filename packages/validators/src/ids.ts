@@ -1,6 +1,9 @@
 import { z } from "zod";
 
-/** Most filesystems refuse a name over 255 bytes (ENAMETOOLONG): refuse it here, with a clear message. */
+/**
+ * Most filesystems refuse a name over 255 bytes (ENAMETOOLONG): refuse it here, with a clear
+ * message.
+ */
 export const MAX_SEGMENT_BYTES = 255;
 const utf8 = new TextEncoder();
 export const segmentsFit = (p: string) => p.split(/[\\/]/).every((seg) => seg.length <= MAX_SEGMENT_BYTES / 3 || utf8.encode(seg).length <= MAX_SEGMENT_BYTES);

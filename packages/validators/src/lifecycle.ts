@@ -2,7 +2,10 @@ import { z } from "zod";
 import { lifecycleStatusSchema, prioritySchema } from "./enums";
 import { CHANGE_ID_PATTERN, rowIdSchema } from "./ids";
 
-/** The name of a new change, as `openspec new change` accepts it (kebab-case), with a friendlier message. */
+/**
+ * The name of a new change, as `openspec new change` accepts it (kebab-case), with a friendlier
+ * message.
+ */
 export const newChangeNameSchema = z
   .string()
   .trim()
@@ -34,7 +37,10 @@ export type ArchiveChangeInput = z.input<typeof archiveChangeInputSchema>;
 
 export const previewChangeInputSchema = z.object({ id: rowIdSchema });
 
-/** Bulk edits from the board: one status and/or priority for many changes, each recorded in history. */
+/**
+ * Bulk edits from the board: one status and/or priority for many changes, each recorded in
+ * history.
+ */
 export const bulkUpdateInputSchema = z
   .object({
     ids: z.array(rowIdSchema).min(1).max(200),
@@ -45,10 +51,16 @@ export const bulkUpdateInputSchema = z
   .refine((v) => v.status || v.priority, "give a status or a priority");
 export type BulkUpdateInput = z.input<typeof bulkUpdateInputSchema>;
 
-/** One finding of `openspec validate --strict`, placed at its line when it names something we can find. */
+/**
+ * One finding of `openspec validate --strict`, placed at its line when it names something we can
+ * find.
+ */
 export type ValidationFinding = {
   level: "ERROR" | "WARNING" | "INFO";
-  /** File relative to the change folder (`proposal.md`, `specs/cli/spec.md`), or null for the change as a whole. */
+  /**
+   * File relative to the change folder (`proposal.md`, `specs/cli/spec.md`), or null for the
+   * change as a whole.
+   */
   file: string | null;
   /** 1-based line in that file, or null. */
   line: number | null;

@@ -49,6 +49,9 @@ export type ParsedDocument = {
   show: ChangeShowJson | SpecShowJson | null;
   /** Why `show` is null (the CLI's own message where there is one). */
   showError: string | null;
-  /** An active change folder that only wraps nested change folders: their ids (`group/sub`), as the CLI reports them. */
+  /**
+   * An active change folder that only wraps nested change folders: their ids (`group/sub`), as
+   * the CLI reports them.
+   */
   nested?: string[];
 };

@@ -13,7 +13,10 @@ export const removeProjectInputSchema = z.object({
 });
 export type RemoveProjectInput = z.input<typeof removeProjectInputSchema>;
 
-/** A project's name as a URL segment (`/p/<slug>/…`): lowercase, anything but letters, digits, `.`, `_` and `-` becomes `-`. */
+/**
+ * A project's name as a URL segment (`/p/<slug>/…`): lowercase, anything but letters, digits,
+ * `.`, `_` and `-` becomes `-`.
+ */
 export function projectSlug(name: string): string {
   const slug = name
     .normalize("NFKD")

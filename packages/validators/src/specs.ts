@@ -32,7 +32,10 @@ export const listSpecsInputSchema = z.object({
 });
 export type ListSpecsInput = z.input<typeof listSpecsInputSchema>;
 
-/** A file that can be edited: proposal, tasks, design, the main spec, or a delta spec (`specs/<cap>/spec.md`). */
+/**
+ * A file that can be edited: proposal, tasks, design, the main spec, or a delta spec
+ * (`specs/<cap>/spec.md`).
+ */
 export const editableFileSchema = relFilePathSchema;
 
 export const updateFileInputSchema = z.object({
@@ -59,7 +62,10 @@ export const toggleTaskInputSchema = z.object({
   id: rowIdSchema,
   taskId: z.string().min(1).max(200),
   done: z.boolean(),
-  /** The version of tasks.md the click was made on: the toggle applies while the task's own line is unchanged since. */
+  /**
+   * The version of tasks.md the click was made on: the toggle applies while the task's own
+   * line is unchanged since.
+   */
   baseHash: hashSchema,
   actor: z.string().max(200).optional(),
 });

@@ -2,7 +2,10 @@ import type { ChangeStage, LifecycleStatus } from "./enums";
 
 type StageInput = { archived: boolean; tasksTotal: number; tasksCompleted: number };
 
-/** The stage of a change from its files (the same rule as the `stage` generated column and `openspec view`). */
+/**
+ * The stage of a change from its files (the same rule as the `stage` generated column and
+ * `openspec view`).
+ */
 export function stageOf(c: StageInput): ChangeStage {
   if (c.archived) return "archived";
   if (c.tasksTotal === 0) return "draft";
@@ -22,8 +25,8 @@ export function initialStatusFor(c: StageInput): LifecycleStatus {
 }
 
 /**
- * Why a status contradicts the files, or null when it does not. The status is a workflow layer on top of
- * the stage; only combinations that cannot both be true are flagged.
+ * Why a status contradicts the files, or null when it does not. The status is a workflow layer on
+ * top of the stage; only combinations that cannot both be true are flagged.
  */
 export function statusMismatch(status: LifecycleStatus, c: StageInput): string | null {
   const stage = stageOf(c);

@@ -23,7 +23,10 @@ export type OpenConflict = {
   historyId: number | null;
 };
 
-/** Dates the database can compare: years 1–9999 (JavaScript accepts -271821, PostgreSQL does not). */
+/**
+ * Dates the database can compare: years 1–9999 (JavaScript accepts -271821, PostgreSQL does
+ * not).
+ */
 const historyDateSchema = z.coerce
   .date()
   .min(new Date("0001-01-01T00:00:00Z"), "dates must be in the years 1 to 9999")

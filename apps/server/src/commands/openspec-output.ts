@@ -43,7 +43,9 @@ export async function askRunningServer(req: OutputRequest, root: string, token: 
 
 class TokenRefused extends Error {}
 
-/** node:http rather than fetch: undici alone costs a one-shot command more than the whole answer. */
+/**
+ * node:http rather than fetch: undici alone costs a one-shot command more than the whole answer.
+ */
 async function getJson(url: string, token: string | undefined): Promise<{ status: number; body: string }> {
   const { request } = await import("node:http");
   return new Promise((resolve, reject) => {
@@ -77,8 +79,8 @@ export async function openspecOutput(req: OutputRequest, root: string, env: Env)
 export function humanText(req: OutputRequest, result: CliResult): string {
   if (result.exitCode !== 0 || !result.stdout) return result.stdout;
   const body = JSON.parse(result.stdout) as { changes?: { name: string; completedTasks: number; totalTasks: number; nested?: string[] }[]; specs?: { id: string; requirementCount: number }[] };
-  if (req.command === "list" && body.specs) return (body.specs.map((s) => `${s.id}  requirements ${s.requirementCount}`).join("\n") || "No specs found.") + "\n";
+  if (req.command === "list" && body.specs) return `${body.specs.map((s) => `${s.id}  requirements ${s.requirementCount}`).join("\n") || "No specs found."}\n`;
   if (req.command === "list" && body.changes)
-    return (body.changes.map((c) => `${c.name}  ${c.nested ? "not a change" : c.totalTasks ? `${c.completedTasks}/${c.totalTasks} tasks` : "No tasks"}`).join("\n") || "No active changes found.") + "\n";
+    return `${body.changes.map((c) => `${c.name}  ${c.nested ? "not a change" : c.totalTasks ? `${c.completedTasks}/${c.totalTasks} tasks` : "No tasks"}`).join("\n") || "No active changes found."}\n`;
   return result.stdout;
 }

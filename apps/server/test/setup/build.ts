@@ -5,8 +5,8 @@ import { fileURLToPath } from "node:url";
 const REPO = path.resolve(fileURLToPath(import.meta.url), "../../../../..");
 
 /**
- * Global setup of the suites that run the built app (the browser tests, `pnpm start`, the packed bin):
- * one `pnpm build` before any of them, so that they never build the web app at the same time.
+ * Global setup of the suites that run the built app (the browser tests, `pnpm start`, the packed
+ * bin): one `pnpm build` before any of them, so that they never build the web app at the same time.
  * Turbo's cache makes it a no-op when `.ci/run` (or you) built already.
  */
 export default function setup(): void {

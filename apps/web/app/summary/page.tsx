@@ -34,7 +34,7 @@ export default function SummaryPage() {
       <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
         <Stat label="Specifications" value={s.specs.specs} testId="summary-specs" />
         <Stat label="Requirements" value={s.specs.requirements} testId="summary-requirements" />
-        <Stat label="Active changes" value={s.byStage.draft! + s.byStage.in_progress! + s.byStage.complete!} testId="summary-active" />
+        <Stat label="Active changes" value={(s.byStage.draft ?? 0) + (s.byStage.in_progress ?? 0) + (s.byStage.complete ?? 0)} testId="summary-active" />
         <Card className="p-4">
           <div className="text-xs text-zinc-500 uppercase">Task progress (active)</div>
           <div className="mt-2"><Progress value={pct} label={`${s.tasks.completed}/${s.tasks.total} (${pct} %)`} /></div>

@@ -2,7 +2,10 @@ import { SyncPanel } from "~/components/sync-panel";
 import { getQueryClient, HydrateClient, serverTrpc } from "~/lib/trpc-server";
 import { syncHistoryInput } from "~/lib/view-input";
 
-/** Totals, projects, conflicts and the latest history are fetched here, so they are in the first HTML. */
+/**
+ * Totals, projects, conflicts and the latest history are fetched here, so they are in the first
+ * HTML.
+ */
 export default async function SyncPage() {
   const trpc = serverTrpc();
   const qc = getQueryClient();

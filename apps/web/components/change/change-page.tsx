@@ -17,7 +17,10 @@ import { TasksPanel } from "./tasks-panel";
 import { HistoryPanel } from "./history-panel";
 import { LifecycleBar } from "./lifecycle-bar";
 
-/** The first proposal of a new change, opened in the editor (nothing is written until it is saved). */
+/**
+ * The first proposal of a new change, opened in the editor (nothing is written until it is
+ * saved).
+ */
 function proposalTemplate(name: string, meta: Record<string, unknown>) {
   const goal = typeof meta.goal === "string" ? meta.goal : "";
   return `# Change: ${name}\n\n## Why\n${goal}\n\n## What Changes\n- \n\n## Impact\n- Affected specs: \n`;
@@ -48,7 +51,8 @@ export function ChangePage({ id }: { id: string }) {
   const isChange = s.kind === "change";
   const deltaFiles = Object.keys(s.files).filter((f) => f.startsWith("specs/")).sort();
   const tabs = isChange ? ["proposal", "tasks", "design", "deltas", "history"] : ["spec", "history"];
-  const tab = view.get("tab") && tabs.includes(view.get("tab")!) ? view.get("tab")! : tabs[0]!;
+  const asked = view.get("tab");
+  const tab = asked && tabs.includes(asked) ? asked : (tabs[0] ?? "history");
   const findingsOf = (file: string) => s.validation?.findings.filter((f) => f.file === file) ?? [];
   const label: Record<string, string> = { proposal: "Proposal", tasks: `Tasks (${s.tasksCompleted}/${s.tasksTotal})`, design: "Design", deltas: `Spec deltas (${deltaFiles.length})`, history: `History (${s.history.count})`, spec: "Spec" };
 

@@ -7,8 +7,9 @@ const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select
 const hasMarkers = (text: string) => /^<<<<<<< /m.test(text) || /^>>>>>>> /m.test(text);
 
 /**
- * Overlapping edits: the merged text with its conflict regions, editable; or one side entirely. Whatever is
- * not kept stays in history. Esc closes (back to editing); focus stays inside while open.
+ * Overlapping edits: the merged text with its conflict regions, editable; or one side entirely.
+ * Whatever is not kept stays in history. Esc closes (back to editing); focus stays inside while
+ * open.
  */
 export function ConflictDialog(props: {
   file: string;
@@ -50,9 +51,9 @@ export function ConflictDialog(props: {
   const trap = (e: ReactKeyboardEvent) => {
     if (e.key !== "Tab" || !box.current) return;
     const items = [...box.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null || el === document.activeElement);
-    if (items.length === 0) return;
-    const first = items[0]!;
-    const last = items[items.length - 1]!;
+    const first = items[0];
+    const last = items.at(-1);
+    if (!first || !last) return;
     const inside = box.current.contains(document.activeElement);
     if (e.shiftKey && (document.activeElement === first || !inside)) {
       e.preventDefault();

@@ -12,7 +12,9 @@ function RequirementDiff({ before, after }: { before: string | null; after: stri
   return (
     <pre className="overflow-x-auto rounded-md bg-zinc-50 p-2 font-mono text-xs leading-5 whitespace-pre-wrap dark:bg-zinc-900">
       {parts.map((p, i) => (
-        <span key={i} className={cn(p.added && "block bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200", p.removed && "block bg-red-100 text-red-900 line-through decoration-red-400/60 dark:bg-red-950 dark:text-red-200")} data-diff={p.added ? "added" : p.removed ? "removed" : "same"}>
+        <span
+          // biome-ignore lint/suspicious/noArrayIndexKey: diff parts have no id; the list is recomputed whole
+          key={i} className={cn(p.added && "block bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200", p.removed && "block bg-red-100 text-red-900 line-through decoration-red-400/60 dark:bg-red-950 dark:text-red-200")} data-diff={p.added ? "added" : p.removed ? "removed" : "same"}>
           {p.value}
         </span>
       ))}
@@ -20,7 +22,10 @@ function RequirementDiff({ before, after }: { before: string | null; after: stri
   );
 }
 
-/** What `openspec archive` will do to each main spec, requirement by requirement (computed with its own rules). */
+/**
+ * What `openspec archive` will do to each main spec, requirement by requirement (computed with
+ * its own rules).
+ */
 export function DeltaPreview({ preview }: { preview: ArchivePreview }) {
   if (preview.specs.length === 0) return <p className="text-sm text-zinc-500">No delta specs: archiving moves the change folder and touches no main spec.</p>;
   return (

@@ -1,15 +1,19 @@
 /**
- * Unsaved editor text, kept in this browser's localStorage as it is typed, with the hash of the version
- * it was made on: a closed tab, a crash or a navigation never loses it, and a later save merges it
- * three-way against that base. Each tab writes its own slot (`specsync.draft:<id>:<file>:<tab>`, the tab id
- * lives in sessionStorage, so a reload keeps it): two tabs editing one file never overwrite each other's text.
+ * Unsaved editor text, kept in this browser's localStorage as it is typed, with the hash of the
+ * version it was made on: a closed tab, a crash or a navigation never loses it, and a later save
+ * merges it three-way against that base. Each tab writes its own slot
+ * (`specsync.draft:<id>:<file>:<tab>`, the tab id lives in sessionStorage, so a reload keeps it):
+ * two tabs editing one file never overwrite each other's text.
  */
 export type Draft = { content: string; baseHash: string | null; savedAt: number; key: string };
 
 const prefix = (specId: string, file: string) => `specsync.draft:${specId}:${file}`;
 
 let tab: string | null = null;
-/** This tab's id: kept in sessionStorage (survives reloads of this tab, not shared with other tabs). */
+/**
+ * This tab's id: kept in sessionStorage (survives reloads of this tab, not shared with other
+ * tabs).
+ */
 export function tabId(): string {
   if (tab) return tab;
   try {
@@ -36,7 +40,10 @@ function parse(key: string, raw: string | null): Draft | null {
   }
 }
 
-/** Every draft of this file in this browser (all tabs, and the single slot of older versions), newest first. */
+/**
+ * Every draft of this file in this browser (all tabs, and the single slot of older versions),
+ * newest first.
+ */
 export function loadDrafts(specId: string, file: string): Draft[] {
   const p = prefix(specId, file);
   const out: Draft[] = [];
@@ -64,7 +71,10 @@ export function loadOwnDraft(specId: string, file: string): Draft | null {
   }
 }
 
-/** False when the browser refused (storage full or disabled): the caller warns instead of pretending. */
+/**
+ * False when the browser refused (storage full or disabled): the caller warns instead of
+ * pretending.
+ */
 export function storeDraft(specId: string, file: string, draft: Pick<Draft, "content" | "baseHash">): boolean {
   try {
     window.localStorage.setItem(ownDraftKey(specId, file), JSON.stringify({ content: draft.content, baseHash: draft.baseHash, savedAt: Date.now() }));

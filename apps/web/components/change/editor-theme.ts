@@ -67,7 +67,10 @@ function conflictDecorations(view: EditorView): DecorationSet {
   return b.finish();
 }
 
-/** Colours the regions of a merge conflict (`<<<<<<<` … `=======` … `>>>>>>>`) while they are being edited. */
+/**
+ * Colours the regions of a merge conflict (`<<<<<<<` … `=======` … `>>>>>>>`) while they are
+ * being edited.
+ */
 export const conflictRegions = ViewPlugin.fromClass(
   class {
     decorations: DecorationSet;

@@ -23,9 +23,10 @@ type ConflictDetails = { merged?: string; conflicts?: unknown[]; currentHash?: s
 const actorName = () => (typeof window === "undefined" ? "web" : (window.localStorage.getItem("specsync.actor") ?? "web"));
 
 /**
- * One file of a change: rendered Markdown, or the editor. Nothing typed is lost: the text is kept as a
- * local draft while typed; saves merge three-way on the server with what changed since the version the
- * edit started from; overlapping edits open the conflict dialog; text a person discards is kept in history.
+ * One file of a change: rendered Markdown, or the editor. Nothing typed is lost: the text is kept
+ * as a local draft while typed; saves merge three-way on the server with what changed since the
+ * version the edit started from; overlapping edits open the conflict dialog; text a person discards
+ * is kept in history.
  */
 export function FilePanel({ specId, file, content, hash, emptyHint, view: customView, findings = [], startWith }: { specId: string; file: string; content: string | undefined; hash: string | undefined; emptyHint?: string; view?: ReactNode; findings?: ValidationFinding[]; startWith?: string }) {
   const trpc = useTRPC();
@@ -34,7 +35,8 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
   const toast = useToast();
   const [editing, setEditing] = useState(false);
   const [seed, setSeed] = useState({ text: "", n: 0 });
-  // The version the user started from: a save must not silently adopt a newer one that arrived live.
+  // The version the user started from: a save must not silently adopt a newer one that arrived
+  // live.
   const [baseHash, setBaseHash] = useState<string | null>(null);
   const [dirty, setDirty] = useState(false);
   const [conflict, setConflict] = useState<Conflict | null>(null);
@@ -44,7 +46,10 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
   const text = useRef("");
   /** The text of the base version; null when the editor started from a draft (always unsaved). */
   const pristine = useRef<string | null>(null);
-  /** The file as it was when editing started: its line endings (CRLF, LF, CR, mixed) are put back on save. */
+  /**
+   * The file as it was when editing started: its line endings (CRLF, LF, CR, mixed) are put
+   * back on save.
+   */
   const eolSource = useRef("");
   const view = useRef<EditorView | null>(null);
   const viewBox = useRef<HTMLDivElement>(null);
@@ -53,15 +58,17 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
 
   useUnsavedGuard(editing && dirty ? `You have unsaved changes to ${file}. Leave this page? (They stay as a draft in this browser.)` : null);
 
-  // A draft left by a closed tab, a navigation or a crash is offered back when the file is opened again.
+  // A draft left by a closed tab, a navigation or a crash is offered back when the file is opened
+  // again.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only when the file opens (see below)
   useEffect(() => {
     const drafts = loadDrafts(specId, file);
-    // A draft equal to the file says nothing new; every other one (this tab's or another's) is offered.
+    // A draft equal to the file says nothing new; every other one (this tab's or another's) is
+    // offered.
     const same = (d: Draft) => content !== undefined && toEditorText(d.content) === toEditorText(content);
     for (const d of drafts) if (same(d)) clearDraft(specId, file, d.key);
     setOffered(drafts.filter((d) => !same(d)));
     // Only when the panel opens: later live updates must not re-offer a draft that is being edited.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [specId, file]);
 
   useEffect(() => {
@@ -110,11 +117,12 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
   /** What is sent to the server: the editor's text with the file's line endings put back. */
   const withEols = (t: string) => restoreLineEndings(eolSource.current, t);
 
-  // `startWith`: open straight in the editor with this text (a new change's first proposal; unsaved until saved).
+  // `startWith`: open straight in the editor with this text (a new change's first proposal; unsaved
+  // until saved).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only when the panel opens (see below)
   useEffect(() => {
     if (startWith !== undefined) startEditing(startWith, currentHash, null);
     // Only when the panel opens.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const onChange = (v: string) => {
@@ -144,8 +152,9 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
     try {
       const r = await client.specs.update.mutate({ id: specId, file, content: withEols(content), baseHash: base });
       if (text.current !== typedAtStart) {
-        // Typed during the save: the editor stays open with that text, unsaved and kept as a draft. A clean
-        // save becomes the new base; after a merge the old base stays, so the next save merges again.
+        // Typed during the save: the editor stays open with that text, unsaved and kept as a draft.
+        // A clean save becomes the new base; after a merge the old base stays, so the next save
+        // merges again.
         const nextBase = r.outcome === "merged" ? base : r.hash;
         if (r.outcome !== "merged") pristine.current = toEditorText(r.content);
         eolSource.current = r.content;
@@ -166,8 +175,9 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
       await invalidate();
     } catch (err) {
       const details = err instanceof TRPCClientError ? ((err.data as { details?: ConflictDetails } | undefined)?.details ?? null) : null;
-      if (err instanceof TRPCClientError && err.data?.code === "CONFLICT" && typeof details?.merged === "string") {
-        setConflict((c) => ({ merged: details.merged!, conflicts: details.conflicts?.length ?? 1, currentHash: details.currentHash ?? null, n: (c?.n ?? 0) + 1 }));
+      const merged = details?.merged;
+      if (err instanceof TRPCClientError && err.data?.code === "CONFLICT" && typeof merged === "string") {
+        setConflict((c) => ({ merged, conflicts: details?.conflicts?.length ?? 1, currentHash: details?.currentHash ?? null, n: (c?.n ?? 0) + 1 }));
       } else {
         toast({ tone: "error", title: `Could not save ${file}`, body: `${(err as Error).message} Your text is still in the editor and kept as a draft.` });
       }

@@ -8,7 +8,10 @@ import { historyChanges, type FileChange } from "~/lib/history-diff";
 import { describeEntry } from "~/lib/history-labels";
 import { timeAgo } from "~/lib/utils";
 
-/** Every sync, edit, lifecycle change and conflict of one change: what changed (a diff), who and why, and a restore. */
+/**
+ * Every sync, edit, lifecycle change and conflict of one change: what changed (a diff), who and
+ * why, and a restore.
+ */
 export function HistoryPanel({ specId, files }: { specId: string; files: Record<string, string | undefined> }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -70,7 +73,9 @@ function DiffLines({ change }: { change: FileChange }) {
   return (
     <pre className="overflow-x-auto border-t border-zinc-200 px-2 py-1 text-xs dark:border-zinc-800">
       {change.lines.map((l, i) => (
-        <div key={i} className={l.kind === "add" ? "bg-emerald-50 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200" : l.kind === "del" ? "bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200" : "text-zinc-500"}>
+        <div
+          // biome-ignore lint/suspicious/noArrayIndexKey: diff lines have no id; the list is recomputed whole
+          key={i} className={l.kind === "add" ? "bg-emerald-50 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200" : l.kind === "del" ? "bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200" : "text-zinc-500"}>
           {l.kind === "add" ? "+ " : l.kind === "del" ? "- " : l.kind === "gap" ? "" : "  "}
           {l.text}
         </div>

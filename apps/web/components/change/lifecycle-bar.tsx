@@ -26,7 +26,10 @@ type Change = {
 
 const sameHashes = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
-/** Stage, Validate, Archive (with its preview) for one change. Choosing the status "archived" opens the archive dialog (`?archive=1`). */
+/**
+ * Stage, Validate, Archive (with its preview) for one change. Choosing the status "archived"
+ * opens the archive dialog (`?archive=1`).
+ */
 export function LifecycleBar({ change, onOpenFile }: { change: Change; onOpenFile: (file: string) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -87,6 +90,7 @@ function ArchiveDialog({ change, onClose }: { change: Change; onClose: () => voi
     return () => window.removeEventListener("keydown", onKey);
   }, [archive.isPending, onClose]);
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions lint/a11y/useKeyWithClickEvents: a backdrop click is a mouse shortcut; Escape closes for the keyboard
     <div className="fixed inset-0 z-50 flex items-start justify-center overflow-y-auto bg-black/40 p-4" onClick={(e) => e.target === e.currentTarget && !archive.isPending && onClose()}>
       <div ref={dialog} role="dialog" aria-modal="true" aria-labelledby="archive-title" className="mt-10 w-full max-w-3xl space-y-4 rounded-lg bg-white p-5 shadow-xl dark:bg-zinc-950" data-testid="archive-dialog">
         <h2 id="archive-title" className="text-lg font-semibold">Archive {change.name}?</h2>

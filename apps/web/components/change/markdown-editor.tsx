@@ -7,9 +7,9 @@ import { EditorView, keymap, lineNumbers, highlightActiveLine } from "@codemirro
 import { conflictRegions, darkEditorTheme, isDarkPage, lightEditorTheme } from "./editor-theme";
 
 /**
- * CodeMirror 6 in Markdown mode; Ctrl/Cmd+S calls onSave. Uncontrolled: the initial value seeds it (remount
- * with a key to load another text). Follows the page's dark mode live. `tabMovesFocus` leaves Tab to the
- * browser (inside a dialog, where Tab must cycle through the dialog's controls).
+ * CodeMirror 6 in Markdown mode; Ctrl/Cmd+S calls onSave. Uncontrolled: the initial value seeds it
+ * (remount with a key to load another text). Follows the page's dark mode live. `tabMovesFocus`
+ * leaves Tab to the browser (inside a dialog, where Tab must cycle through the dialog's controls).
  */
 export function MarkdownEditor({
   initial,
@@ -40,6 +40,7 @@ export function MarkdownEditor({
   save.current = onSave;
   change.current = onChange;
   viewRef.current = onView;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: seeded once per mount (see the end)
   useEffect(() => {
     if (!host.current) return;
     const theme = new Compartment();
@@ -66,7 +67,8 @@ export function MarkdownEditor({
         ],
       }),
     });
-    // The theme toggle flips a class on <html>: follow it without remounting (the text and undo stay).
+    // The theme toggle flips a class on <html>: follow it without remounting (the text and undo
+    // stay).
     const observer = new MutationObserver(() => view.dispatch({ effects: theme.reconfigure(isDarkPage() ? darkEditorTheme : lightEditorTheme) }));
     observer.observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
     viewRef.current?.(view);
@@ -77,7 +79,6 @@ export function MarkdownEditor({
       view.destroy();
     };
     // Seeded once per mount; the parent remounts with a key to load another text.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   return <div ref={host} data-testid={testId} />;
 }

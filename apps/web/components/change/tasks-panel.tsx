@@ -9,9 +9,10 @@ import { InlineMarkdown } from "~/components/inline-markdown";
 type Task = { id: string; text: string; done: boolean; line: number; group: string | null };
 
 /**
- * Checkboxes that toggle one task (one byte on disk). Clicks are queued and sent one after another, each
- * an operation on its task (the server applies it while that task's line is unchanged), so fast clicks
- * are neither lost nor refused; the boxes show the clicked state until the queue has drained.
+ * Checkboxes that toggle one task (one byte on disk). Clicks are queued and sent one after another,
+ * each an operation on its task (the server applies it while that task's line is unchanged), so
+ * fast clicks are neither lost nor refused; the boxes show the clicked state until the queue has
+ * drained.
  */
 export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Task[]; hash: string | undefined }) {
   const trpc = useTRPC();
@@ -40,8 +41,9 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
       } catch (err) {
         const details = err instanceof TRPCClientError ? ((err.data as { details?: { kept?: boolean; currentHash?: string | null } | null } | undefined)?.details ?? null) : null;
         if (details?.kept) {
-          // Saved in the database; only writing tasks.md failed (a read-only file or folder). The click
-          // stands: later clicks build on it (not a conflict with ourselves), and the message says so.
+          // Saved in the database; only writing tasks.md failed (a read-only file or folder). The
+          // click stands: later clicks build on it (not a conflict with ourselves), and the message
+          // says so.
           if (details.currentHash) latest.current = details.currentHash;
           diskPending.current.add(task.id);
           return;
@@ -77,7 +79,9 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
   return (
     <div className="space-y-4" data-testid="tasks-panel" data-saving={saving ? "true" : "false"}>
       {groups.map((g, i) => (
-        <section key={i}>
+        <section
+          // biome-ignore lint/suspicious/noArrayIndexKey: groups have no id; the list is parsed anew from tasks.md
+          key={i}>
           {g.name ? <h3 className="mb-1 text-sm font-semibold">{g.name}</h3> : null}
           <ul className="space-y-1">
             {g.tasks.map((t) => {

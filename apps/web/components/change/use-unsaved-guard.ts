@@ -3,8 +3,8 @@ import { useEffect, useRef } from "react";
 
 /**
  * While `message` is set (there is unsaved text): closing or reloading the tab asks the browser's
- * "leave site?" question, following an in-app link or going Back/Forward asks first. The text is also kept as a draft,
- * so even "leave" loses nothing.
+ * "leave site?" question, following an in-app link or going Back/Forward asks first. The text is
+ * also kept as a draft, so even "leave" loses nothing.
  */
 /** The unsaved-text messages of the editors open now (one per panel with unsaved text). */
 const guards = new Set<() => string | null>();
@@ -12,10 +12,11 @@ let undoing = false;
 
 /**
  * Back/Forward while there is unsaved text asks too. Installed once when the app loads (from the
- * providers), so it is on window before Next's router: at the target, listeners run in the order they were
- * added, and the router's own popstate handler unmounts the page (and would remove a later listener) before
- * it could ask. When the person stays, the router never hears of the step and history.go(1) undoes it (Back
- * is by far the common case; popstate does not say which way the step went); that popstate is swallowed too.
+ * providers), so it is on window before Next's router: at the target, listeners run in the order
+ * they were added, and the router's own popstate handler unmounts the page (and would remove a
+ * later listener) before it could ask. When the person stays, the router never hears of the step
+ * and history.go(1) undoes it (Back is by far the common case; popstate does not say which way the
+ * step went); that popstate is swallowed too.
  */
 export function installBackGuard() {
   if (typeof window === "undefined" || (window as { __specsyncBackGuard?: boolean }).__specsyncBackGuard) return;

@@ -2,7 +2,10 @@ import { linter, lintGutter, type Diagnostic } from "@codemirror/lint";
 import type { Extension } from "@codemirror/state";
 import type { ValidationFinding } from "@specsync/validators";
 
-/** The validation findings of one file as CodeMirror diagnostics, at their lines (a static linter: the last run's findings). */
+/**
+ * The validation findings of one file as CodeMirror diagnostics, at their lines (a static
+ * linter: the last run's findings).
+ */
 export function validationLint(findings: readonly ValidationFinding[]): Extension[] {
   if (!findings.length) return [];
   return [

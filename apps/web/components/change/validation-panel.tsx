@@ -16,10 +16,12 @@ export function ValidationPanel({ validation, stale, onOpen }: { validation: Val
       {findings.length ? (
         <ul className="space-y-1">
           {findings.map((f, i) => (
-            <li key={i} className="flex gap-2" data-testid="validation-finding" data-level={f.level}>
+            <li
+              // biome-ignore lint/suspicious/noArrayIndexKey: findings have no id; the list is replaced whole
+              key={i} className="flex gap-2" data-testid="validation-finding" data-level={f.level}>
               <span className={f.level === "ERROR" ? "text-red-600" : f.level === "WARNING" ? "text-amber-600" : "text-zinc-500"}>{f.level === "ERROR" ? "✗" : f.level === "WARNING" ? "⚠" : "ℹ"}</span>
               {f.file ? (
-                <button type="button" className="shrink-0 font-mono text-xs text-indigo-700 hover:underline dark:text-indigo-300" onClick={() => onOpen(f.file!)}>
+                <button type="button" className="shrink-0 font-mono text-xs text-indigo-700 hover:underline dark:text-indigo-300" onClick={() => onOpen(f.file ?? "")}>
                   {f.file}
                   {f.line ? `:${f.line}` : ""}
                 </button>

@@ -18,8 +18,9 @@ import { cn, STATUS_LABEL } from "~/lib/utils";
 const COLUMNS = PICKABLE_STATUSES;
 
 /**
- * Active changes by status. Cards move by drag and drop, or from the keyboard (focus a card, Shift+←/→);
- * Space or the checkbox selects several for a bulk status or priority change. Every move is in history.
+ * Active changes by status. Cards move by drag and drop, or from the keyboard (focus a card,
+ * Shift+←/→); Space or the checkbox selects several for a bulk status or priority change. Every
+ * move is in history.
  */
 export function Board() {
   const trpc = useTRPC();
@@ -123,8 +124,10 @@ export function Board() {
               </h2>
               <ul className="space-y-2">
                 {cards.map((c) => (
+                  // biome-ignore lint/a11y/useAriaPropsSupportedByRole: the card's selection, also in its label
                   <li
                     key={c.id}
+                    // biome-ignore lint/a11y/noNoninteractiveTabindex: a card is focused to move and select it with the keyboard (onKey)
                     tabIndex={0}
                     draggable
                     aria-selected={selected.has(c.id)}

@@ -9,7 +9,10 @@ import { specHref } from "~/lib/hrefs";
 import { Button } from "~/components/ui/button";
 import { Input, Select } from "~/components/ui/input";
 
-/** "New change": a kebab-case name (checked as you type) and an optional goal; runs `openspec new change`, then opens the proposal in the editor. */
+/**
+ * "New change": a kebab-case name (checked as you type) and an optional goal; runs `openspec new
+ * change`, then opens the proposal in the editor.
+ */
 export function NewChangeButton() {
   const [open, setOpen] = useState(false);
   return (
@@ -51,6 +54,7 @@ function NewChangeDialog({ onClose }: { onClose: () => void }) {
     create.mutate({ name: name.trim(), goal: goal.trim() || undefined, projectId: projectId || undefined });
   };
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions lint/a11y/useKeyWithClickEvents: a backdrop click is a mouse shortcut; Escape closes for the keyboard
     <div className="fixed inset-0 z-50 flex items-start justify-center bg-black/40 p-4" onClick={(e) => e.target === e.currentTarget && onClose()}>
       <form
         role="dialog"
@@ -74,7 +78,7 @@ function NewChangeDialog({ onClose }: { onClose: () => void }) {
           <label className="block text-sm">
             Project
             <Select className="mt-1 block w-full" value={projectId} onChange={(e) => setProjectId(e.target.value)}>
-              <option value="">{projects.data[0]!.name}</option>
+              <option value="">{projects.data[0]?.name}</option>
               {projects.data.slice(1).map((p) => (
                 <option key={p.id} value={p.id}>{p.name}</option>
               ))}

@@ -7,7 +7,10 @@ const STAGE_TONE: Record<ChangeStage, Tone> = { draft: "gray", in_progress: "amb
 
 type StageProps = { stage: ChangeStage | null; status: LifecycleStatus; archived: boolean; tasksTotal: number; tasksCompleted: number };
 
-/** The stage derived from the files (like `openspec view`), with a flag when the status contradicts it. */
+/**
+ * The stage derived from the files (like `openspec view`), with a flag when the status
+ * contradicts it.
+ */
 export function StageBadge(props: StageProps) {
   if (!props.stage) return null;
   const mismatch = statusMismatch(props.status, props);
@@ -17,7 +20,7 @@ export function StageBadge(props: StageProps) {
         {STAGE_LABEL[props.stage]}
       </Badge>
       {mismatch ? (
-        <span title={mismatch} aria-label={`status disagrees with the files: ${mismatch}`} className="text-amber-600" data-testid="status-mismatch">
+        <span role="img" title={mismatch} aria-label={`status disagrees with the files: ${mismatch}`} className="text-amber-600" data-testid="status-mismatch">
           <AlertTriangle className="h-3.5 w-3.5" aria-hidden />
         </span>
       ) : null}

@@ -4,7 +4,10 @@ import type { Services } from "../services";
 
 const one = (v: string | string[] | undefined) => decodeURIComponent(Array.isArray(v) ? (v[0] ?? "") : (v ?? ""));
 
-/** URI of a change or main spec: `specsync://<project>/changes/<name>`, `specsync://<project>/specs/<capability>`. */
+/**
+ * URI of a change or main spec: `specsync://<project>/changes/<name>`,
+ * `specsync://<project>/specs/<capability>`.
+ */
 export function resourceUri(project: string, kind: "change" | "spec", name: string): string {
   return `specsync://${encodeURIComponent(project)}/${kind === "change" ? "changes" : "specs"}/${encodeURIComponent(name)}`;
 }

@@ -14,7 +14,10 @@ export type McpServerOptions = {
   log?: (msg: string) => void;
 };
 
-/** A tool error the model can act on: the code, the message, and what the service attached (CONFLICT: currentContent/currentHash). */
+/**
+ * A tool error the model can act on: the code, the message, and what the service attached
+ * (CONFLICT: currentContent/currentHash).
+ */
 function toolError(err: unknown, log?: (msg: string) => void) {
   let text: string;
   if (err instanceof SpecsyncError) text = JSON.stringify({ error: err.code, message: err.message, ...(err.details ?? {}) });
@@ -28,9 +31,9 @@ function toolError(err: unknown, log?: (msg: string) => void) {
 }
 
 /**
- * specsync as an MCP server: the tools in ./tools and each change/spec as a resource, over any transport
- * (stdio for `specsync mcp`, Streamable HTTP at /mcp). One McpServer per connection; `close` stops its
- * event subscription.
+ * specsync as an MCP server: the tools in ./tools and each change/spec as a resource, over any
+ * transport (stdio for `specsync mcp`, Streamable HTTP at /mcp). One McpServer per connection;
+ * `close` stops its event subscription.
  */
 export function createMcpServer(services: Services, opts: McpServerOptions = {}): McpServer {
   const server = new McpServer(

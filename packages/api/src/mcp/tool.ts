@@ -14,8 +14,9 @@ export type ToolContext = {
 
 /**
  * One MCP tool: a name, a short description written for a model, the zod input schema (from
- * @specsync/validators; the JSON schema clients see is generated from it) and a thin call into the services.
- * The value returned is sent as compact JSON; a thrown SpecsyncError becomes a tool error (isError).
+ * @specsync/validators; the JSON schema clients see is generated from it) and a thin call into the
+ * services. The value returned is sent as compact JSON; a thrown SpecsyncError becomes a tool error
+ * (isError).
  */
 export type ToolDefinition<S extends z.ZodObject = z.ZodObject> = {
   name: string;

@@ -2,7 +2,10 @@ import { z } from "zod";
 import { claimInputSchema, dependencyInputSchema, heartbeatInputSchema, nextWorkClaimInputSchema, releaseInputSchema, rowIdSchema } from "@specsync/validators";
 import { procedure, router } from "../trpc";
 
-/** Claims, dependencies, overlaps and the claiming work queue: thin over the services that MCP and the CLI use too. */
+/**
+ * Claims, dependencies, overlaps and the claiming work queue: thin over the services that MCP
+ * and the CLI use too.
+ */
 export const agentsRouter = router({
   claim: procedure.input(claimInputSchema).mutation(({ ctx, input }) => ctx.services.claims.claim(input)),
   heartbeat: procedure.input(heartbeatInputSchema).mutation(({ ctx, input }) => ctx.services.claims.heartbeat(input)),
@@ -16,6 +19,9 @@ export const agentsRouter = router({
   overlaps: procedure.input(z.object({ id: rowIdSchema })).query(({ ctx, input }) => ctx.services.overlaps.forChange(input.id)),
   /** Active changes that overlap another, for the list's warning: id → names of the others. */
   overlapMap: procedure.input(z.object({ projectId: rowIdSchema.optional() }).optional()).query(({ ctx, input }) => ctx.services.overlaps.map(input?.projectId)),
-  /** The work queue; with `claim: true` a mutation in effect (it takes the claim), hence a mutation. */
+  /**
+   * The work queue; with `claim: true` a mutation in effect (it takes the claim), hence a
+   * mutation.
+   */
   nextWork: procedure.input(nextWorkClaimInputSchema).mutation(({ ctx, input }) => ctx.services.workQueue.next(input)),
 });

@@ -2,7 +2,10 @@ import { z } from "zod";
 import { archiveChangeInputSchema, rowIdSchema, bulkUpdateInputSchema, createChangeInputSchema, previewChangeInputSchema, validateChangeInputSchema } from "@specsync/validators";
 import { procedure, router } from "../trpc";
 
-/** The change lifecycle through the real OpenSpec CLI (LifecycleService), plus the board's bulk edits. */
+/**
+ * The change lifecycle through the real OpenSpec CLI (LifecycleService), plus the board's bulk
+ * edits.
+ */
 export const changesRouter = router({
   /** `openspec new change <name>`: returns the new row's id (the UI opens it in the editor). */
   create: procedure.input(createChangeInputSchema).mutation(({ ctx, input }) => ctx.services.lifecycle.create({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),

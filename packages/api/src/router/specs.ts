@@ -19,15 +19,23 @@ export const specsRouter = router({
   /** The row behind a readable address (project slug + change name or capability id). */
   lookup: procedure.input(lookupInputSchema).query(({ ctx, input }) => ctx.services.specs.lookup(input)),
   /**
-   * Write one file: DB first, then an immediate atomic flush. Made on an older baseHash, the text is merged
-   * three-way with what changed since (`outcome: "merged"`); overlapping edits answer CONFLICT with
-   * `details.merged` (text with conflict markers) and `details.conflicts` (their regions).
+   * Write one file: DB first, then an immediate atomic flush. Made on an older baseHash, the text
+   * is merged three-way with what changed since (`outcome: "merged"`); overlapping edits answer
+   * CONFLICT with `details.merged` (text with conflict markers) and `details.conflicts` (their
+   * regions).
    */
   update: procedure.input(updateFileInputSchema).mutation(({ ctx, input }) => ctx.services.specs.update({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
-  /** The same merge as `update`, without writing: how an edit made on baseHash combines with the current file. */
-  // A mutation only for transport: the text (up to 1 MiB) travels in a POST body, never in a GET URL.
+  /**
+   * The same merge as `update`, without writing: how an edit made on baseHash combines with
+   * the current file.
+   */
+  // A mutation only for transport: the text (up to 1 MiB) travels in a POST body, never in a GET
+  // URL.
   previewMerge: procedure.input(updateFileInputSchema.omit({ actor: true })).mutation(({ ctx, input }) => ctx.services.edits.preview(input)),
-  /** "Keep disk": the person's unsaved text is kept as a history entry (draft discarded by <actor>), restorable. */
+  /**
+   * "Keep disk": the person's unsaved text is kept as a history entry (draft discarded by
+   * <actor>), restorable.
+   */
   discardDraft: procedure.input(discardDraftInputSchema).mutation(({ ctx, input }) => ctx.services.edits.discardDraft({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
   toggleTask: procedure.input(toggleTaskInputSchema).mutation(({ ctx, input }) => ctx.services.specs.toggleTask({ ...input, actor: input.actor ?? ctx.actor ?? undefined })),
   /** Choosing "archived" runs the archive (LifecycleService). */

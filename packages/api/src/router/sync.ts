@@ -5,10 +5,16 @@ import { procedure, router } from "../trpc";
 import { eventsSince, eventStream } from "../services/event-stream";
 
 export const syncRouter = router({
-  /** Overall and per project: counts of errors, conflicts, pending and stale rows; watcher and scheduler state. */
+  /**
+   * Overall and per project: counts of errors, conflicts, pending and stale rows; watcher and
+   * scheduler state.
+   */
   status: procedure.query(({ ctx }) => ctx.services.status.overall()),
 
-  /** One change: last sync, error, conflict, pending flushes, staleness and each file's three-way state. */
+  /**
+   * One change: last sync, error, conflict, pending flushes, staleness and each file's
+   * three-way state.
+   */
   specStatus: procedure.input(z.object({ specId: rowIdSchema })).query(({ ctx, input }) => ctx.services.status.ofSpec(input.specId)),
 
   /** Sync now, both directions, ignoring the schedule: one change, one project, or everything. */
@@ -40,7 +46,7 @@ export const syncRouter = router({
       let lastHistoryId = Number.parseInt(input?.lastEventId ?? "", 10);
       if (Number.isFinite(lastHistoryId)) {
         for (const event of await eventsSince(ctx.services.history, lastHistoryId, input?.projectId)) {
-          lastHistoryId = event.historyId!;
+          lastHistoryId = event.historyId ?? lastHistoryId;
           yield tracked(String(event.historyId), event);
         }
       } else {

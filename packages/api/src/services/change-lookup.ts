@@ -6,7 +6,10 @@ import { SpecsyncError } from "../utils/errors";
 export class ChangeLookup {
   constructor(private readonly database: Database) {}
 
-  /** A change by row id or change id (`add-auth`): the active change first, else the latest archived one. */
+  /**
+   * A change by row id or change id (`add-auth`): the active change first, else the latest
+   * archived one.
+   */
   async resolve(ref: string, projectId: string | null): Promise<{ id: string; name: string; projectId: string }> {
     const byId = rowIdSchema.safeParse(ref).success;
     const rows = await this.database.db
@@ -27,7 +30,10 @@ export class ChangeLookup {
     return row;
   }
 
-  /** A project by id, name or root path; with none given, the default one, else the only one there is. */
+  /**
+   * A project by id, name or root path; with none given, the default one, else the only one
+   * there is.
+   */
   async project(ref: string | undefined, defaultId: string | null): Promise<ProjectRow> {
     if (!ref && defaultId) ref = defaultId;
     const isId = !!ref && rowIdSchema.safeParse(ref).success;
@@ -37,7 +43,8 @@ export class ChangeLookup {
       .where(ref ? (isId ? eq(projects.id, ref) : or(eq(projects.name, ref), eq(projects.rootPath, ref))) : undefined)
       .orderBy(asc(projects.name))
       .limit(50);
-    if (rows.length === 1) return rows[0]!;
+    const [only] = rows;
+    if (rows.length === 1 && only) return only;
     if (!rows.length) throw new SpecsyncError("NOT_FOUND", ref ? `no project ${ref}` : "no project is synced yet");
     throw new SpecsyncError("BAD_REQUEST", `several projects match; pass project (one of: ${rows.map((r) => `${r.name} = ${r.rootPath}`).join(", ")})`);
   }

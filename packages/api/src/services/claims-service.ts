@@ -3,6 +3,7 @@ import { claimInputSchema, heartbeatInputSchema, releaseInputSchema, type ClaimI
 import { SpecsyncError } from "../utils/errors";
 import { rowsOf } from "../utils/sql-rows";
 import type { SyncEventBus } from "./sync-events";
+import { present } from "../utils/present";
 
 export type Claim = { owner: string; claimedAt: Date; heartbeatAt: Date; expiresAt: Date };
 export type ClaimResult = { id: string; name: string; projectId: string; claim: Claim; renewed: boolean };
@@ -49,7 +50,8 @@ export class ClaimsService {
   }
 
   private async claimIn(tx: Tx, target: Target, owner: string, leaseSeconds: number, attempt = 0): Promise<ClaimResult> {
-    // The common case in one statement: insert the claim if the change has none, and its history row with it.
+    // The common case in one statement: insert the claim if the change has none, and its history
+    // row with it.
     const [inserted] = rowsOf<{ owner: string; claimedAt: Date | string; heartbeatAt: Date | string; expiresAt: Date | string }>(
       await tx.execute(sql`
         with ins as (
@@ -82,28 +84,33 @@ export class ClaimsService {
     }
     const renewing = current.live && current.owner === owner;
     if (!current.live) await this.record(tx, target, current.owner, "expired", null, current.expiresAt);
-    const [claim] = await tx
+    const [updated] = await tx
       .update(changeClaims)
       .set({ owner, heartbeatAt: sql`now()`, expiresAt: leaseEnd(leaseSeconds), ...(renewing ? {} : { claimedAt: sql`now()` }) })
       .where(eq(changeClaims.specId, target.id))
       .returning(claimColumns);
-    await this.record(tx, target, owner, renewing ? "renewed" : "claimed", leaseSeconds, claim!.expiresAt);
-    return { id: target.id, name: target.name, projectId: target.projectId, claim: claim!, renewed: renewing };
+    const claim = present(updated, "the updated claim");
+    await this.record(tx, target, owner, renewing ? "renewed" : "claimed", leaseSeconds, claim.expiresAt);
+    return { id: target.id, name: target.name, projectId: target.projectId, claim, renewed: renewing };
   }
 
-  /** Extend your own live lease. An expired lease is an error: claim again (someone may have taken it). */
+  /**
+   * Extend your own live lease. An expired lease is an error: claim again (someone may have
+   * taken it).
+   */
   async heartbeat(input: HeartbeatInput): Promise<ClaimResult> {
     const q = heartbeatInputSchema.parse(input);
     const result = await this.database.db.transaction(async (tx) => {
       const target = await this.target(tx, q.id, { allowArchived: true });
       await this.ownLiveClaim(tx, target, q.owner, "renew");
-      const [claim] = await tx
+      const [updated] = await tx
         .update(changeClaims)
         .set({ heartbeatAt: sql`now()`, expiresAt: leaseEnd(q.leaseSeconds) })
         .where(eq(changeClaims.specId, target.id))
         .returning(claimColumns);
-      await this.record(tx, target, q.owner, "renewed", q.leaseSeconds, claim!.expiresAt);
-      return { id: target.id, name: target.name, projectId: target.projectId, claim: claim!, renewed: true };
+      const claim = present(updated, "the renewed claim");
+      await this.record(tx, target, q.owner, "renewed", q.leaseSeconds, claim.expiresAt);
+      return { id: target.id, name: target.name, projectId: target.projectId, claim, renewed: true };
     });
     return result;
   }

@@ -21,7 +21,10 @@ export type SpecPreview = {
   file: string;
   /** The main spec does not exist yet: archive creates it. */
   isNew: boolean;
-  /** The whole main spec now, and exactly what archive would write (null when archive cannot build it). */
+  /**
+   * The whole main spec now, and exactly what archive would write (null when archive cannot
+   * build it).
+   */
   before: string | null;
   after: string | null;
   counts: { added: number; modified: number; removed: number; renamed: number };
@@ -34,8 +37,8 @@ export type SpecPreview = {
 export type ArchivePreview = { change: string; specs: SpecPreview[]; durationMs: number };
 
 /**
- * What `openspec archive` would do to the main specs, computed with the archive's own functions on the
- * files as they are now. Nothing is written.
+ * What `openspec archive` would do to the main specs, computed with the archive's own functions on
+ * the files as they are now. Nothing is written.
  */
 export async function previewArchive(rules: ArchiveRules, openspecDir: string, changeRelPath: string, changeName: string): Promise<ArchivePreview> {
   const started = performance.now();
@@ -52,7 +55,8 @@ export async function previewArchive(rules: ArchiveRules, openspecDir: string, c
     let warnings: string[] = [];
     try {
       const built = await rules.buildUpdatedSpec(update, changeName, { silent: true });
-      // archive writes the rebuilt text with the line endings the existing file used (writeUpdatedSpec).
+      // archive writes the rebuilt text with the line endings the existing file used
+      // (writeUpdatedSpec).
       after = before === null ? built.rebuilt : rules.matchLineEnding(built.rebuilt, before);
       counts = built.counts;
       warnings = built.warnings ?? [];
@@ -67,7 +71,7 @@ export async function previewArchive(rules: ArchiveRules, openspecDir: string, c
 
 /** Each operation of a delta spec with the requirement block as it is now and as it will be. */
 function requirementChanges(rules: ArchiveRules, delta: string, before: string | null, after: string | null): RequirementChange[] {
-  let plan;
+  let plan: ReturnType<ArchiveRules["parseDeltaSpec"]>;
   try {
     plan = rules.parseDeltaSpec(delta);
   } catch {

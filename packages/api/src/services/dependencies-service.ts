@@ -12,10 +12,16 @@ export type Dependencies = {
   blockedBy: string[];
 };
 
-/** A dependency blocks until it is archived (a change folder deleted without archiving blocks nothing). */
+/**
+ * A dependency blocks until it is archived (a change folder deleted without archiving blocks
+ * nothing).
+ */
 export const isBlocking = (d: Pick<DependencyLink, "archived" | "deleted">) => !d.archived && !d.deleted;
 
-/** `depends_on` between changes of one project: stored in the database only, never in files; no cycles. */
+/**
+ * `depends_on` between changes of one project: stored in the database only, never in files; no
+ * cycles.
+ */
 export class DependenciesService {
   constructor(
     private readonly database: Database,
@@ -28,8 +34,9 @@ export class DependenciesService {
     const change = await this.database.db.transaction(async (tx) => {
       const [change, dep] = await Promise.all([this.change(tx, q.id), this.change(tx, q.dependsOn)]);
       if (change.projectId !== dep.projectId) throw new SpecsyncError("BAD_REQUEST", `${change.name} and ${dep.name} belong to different projects`);
-      // One writer of a project's graph at a time, across servers: two opposite edges added at once cannot both pass the cycle check.
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${"specsync:deps:" + change.projectId}, 0))`);
+      // One writer of a project's graph at a time, across servers: two opposite edges added at once
+      // cannot both pass the cycle check.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`specsync:deps:${change.projectId}`}, 0))`);
       const cycle = await this.pathBetween(tx, dep.id, change.id);
       if (cycle) {
         const names = [change.name, ...cycle];
@@ -69,7 +76,10 @@ export class DependenciesService {
     return { dependsOn, dependents, blockedBy: dependsOn.filter(isBlocking).map((d) => d.name) };
   }
 
-  /** Names along a dependency path from `from` to `to` (both included), or null when there is none. */
+  /**
+   * Names along a dependency path from `from` to `to` (both included), or null when there is
+   * none.
+   */
   private async pathBetween(tx: Pick<Database["db"], "execute">, from: string, to: string): Promise<string[] | null> {
     const rows = rowsOf<{ path: string[] }>(
       await tx.execute(sql`

@@ -33,7 +33,10 @@ export function eventOfHistory(h: SyncHistoryRow): PublishedEvent {
   };
 }
 
-/** History rows after `lastId`, oldest first, as events (at most 1,000: a client further behind reloads). */
+/**
+ * History rows after `lastId`, oldest first, as events (at most 1,000: a client further behind
+ * reloads).
+ */
 export async function eventsSince(history: HistoryService, lastId: number, projectId?: string): Promise<PublishedEvent[]> {
   return (await history.after(lastId, 1000, projectId)).map(eventOfHistory);
 }

@@ -8,8 +8,12 @@ import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
 import type { SyncEventBus } from "./sync-events";
+import { present } from "../utils/present";
 
-/** What a save did: written as sent, written merged with edits made since the base, or nothing to do. */
+/**
+ * What a save did: written as sent, written merged with edits made since the base, or nothing to
+ * do.
+ */
 export type SaveOutcome = "saved" | "merged" | "unchanged";
 export type SaveResult = { id: string; file: string; hash: string; contentHashes: Record<string, string>; outcome: SaveOutcome; content: string };
 
@@ -18,7 +22,10 @@ export type MergePreview =
   | { clean: true; text: string; currentHash: string | null; currentContent: string | null; changed: boolean }
   | { clean: false; text: string; conflicts: ConflictRegion[]; currentHash: string | null; currentContent: string | null; changed: true };
 
-/** A few retries: each one follows a real write by someone else (the disk, another user), never a spin. */
+/**
+ * A few retries: each one follows a real write by someone else (the disk, another user), never a
+ * spin.
+ */
 const ATTEMPTS = 4;
 
 const isConflict = (err: unknown): err is SpecsyncError => err instanceof SpecsyncError && err.code === "CONFLICT";
@@ -26,12 +33,14 @@ const lineAt = (content: string, line: number) => content.split("\n")[line - 1];
 
 /**
  * Edits made by people: saves merge with whatever changed since the version they started from
- * (three-way, node-diff3), task toggles are operations on one task, and text a person discards is kept.
+ * (three-way, node-diff3), task toggles are operations on one task, and text a person discards is
+ * kept.
  */
 export class FileEditService {
   /**
-   * People's edits of one file are merged one at a time in this process, so concurrent clicks and saves
-   * never race each other into retries; the sync engine's compare-and-set still guards other servers.
+   * People's edits of one file are merged one at a time in this process, so concurrent clicks and
+   * saves never race each other into retries; the sync engine's compare-and-set still guards other
+   * servers.
    */
   private readonly lock = new KeyedMutex();
 
@@ -55,15 +64,17 @@ export class FileEditService {
     const currentHash = row.contentHashes[input.file] ?? null;
     const currentContent = files[input.file] ?? null;
     if (currentHash === input.baseHash) return { clean: true, text: input.content, currentHash, currentContent, changed: false };
-    // A base no longer known merges against nothing: every difference becomes a conflict for the person to settle.
+    // A base no longer known merges against nothing: every difference becomes a conflict for the
+    // person to settle.
     const base = (await this.versionOf(row, files, input.file, input.baseHash)) ?? "";
     const merged = mergeThreeWay(base, currentContent ?? "", input.content);
     return merged.clean ? { clean: true, text: merged.text, currentHash, currentContent, changed: true } : { ...merged, currentHash, currentContent, changed: true };
   }
 
   /**
-   * Save a person's text made on `baseHash`. Unchanged since → written as is; changed on other lines →
-   * merged and written; overlapping edits → CONFLICT carrying the merged text with its conflict regions.
+   * Save a person's text made on `baseHash`. Unchanged since → written as is; changed on other
+   * lines → merged and written; overlapping edits → CONFLICT carrying the merged text with its
+   * conflict regions.
    */
   async save(input: UpdateFileInput): Promise<SaveResult> {
     return this.lock.run(`${input.id}\0${input.file}`, () => this.saveLocked(input));
@@ -85,14 +96,18 @@ export class FileEditService {
         const outcome: SaveOutcome = historyId === null ? "unchanged" : p.changed ? "merged" : "saved";
         return { id: row.id, file: input.file, hash, contentHashes: row.contentHashes, outcome, content: p.text };
       } catch (err) {
-        // The file changed on disk (now imported) or another save won the race: merge again with that.
+        // The file changed on disk (now imported) or another save won the race: merge again with
+        // that.
         if (isConflict(err) && attempt < ATTEMPTS) continue;
         throw err;
       }
     }
   }
 
-  /** Keep the text a person chose not to save, as a history entry ("draft discarded by <actor>"), restorable. */
+  /**
+   * Keep the text a person chose not to save, as a history entry ("draft discarded by
+   * <actor>"), restorable.
+   */
   async discardDraft(input: DiscardDraftInput): Promise<{ historyId: number }> {
     const bytes = Buffer.byteLength(input.content, "utf8");
     if (bytes > MAX_CONTENT_BYTES) throw new SpecsyncError("PAYLOAD_TOO_LARGE", `content is ${bytes} bytes; the limit is ${MAX_CONTENT_BYTES}`);
@@ -118,9 +133,10 @@ export class FileEditService {
   }
 
   /**
-   * Tick or untick task T (by its stable id) in the current tasks.md: exactly one character changes.
-   * Applied as long as T's own line is what it was in the version the click was made on (`baseHash`);
-   * edits to other lines since then, by the disk or earlier clicks, are kept. Only a change to T's line is a CONFLICT.
+   * Tick or untick task T (by its stable id) in the current tasks.md: exactly one character
+   * changes. Applied as long as T's own line is what it was in the version the click was made on
+   * (`baseHash`); edits to other lines since then, by the disk or earlier clicks, are kept. Only a
+   * change to T's line is a CONFLICT.
    */
   async toggleTask(input: ToggleTaskInput): Promise<SaveResult> {
     return this.lock.run(`${input.id}\0tasks.md`, () => this.toggleTaskLocked(input));
@@ -144,7 +160,7 @@ export class FileEditService {
         }
       }
       if (!task) throw new SpecsyncError("NOT_FOUND", `task ${input.taskId} not found in tasks.md`);
-      const next = toggleTaskContent(current, input.taskId, input.done)!;
+      const next = present(toggleTaskContent(current, input.taskId, input.done), `task ${input.taskId}`);
       if (next === current) return { id: row.id, file: "tasks.md", hash: currentHash, contentHashes: row.contentHashes, outcome: "unchanged", content: current };
       try {
         const { row: written, hash } = await this.sync.writeFile({ id: row.id, file: "tasks.md", content: next, baseHash: currentHash, actor: input.actor });

@@ -14,7 +14,10 @@ export type WatcherState = "starting" | "watching" | "polling" | "restarting" | 
 export type FileWatcherOptions = {
   /** Quiet time after the last event of a folder before it is synced (trailing debounce). */
   debounceMs?: number;
-  /** Force polling (network filesystems); also the automatic fallback when the OS refuses watches. */
+  /**
+   * Force polling (network filesystems); also the automatic fallback when the OS refuses
+   * watches.
+   */
   usePolling?: boolean;
   log?: (msg: string) => void;
   /** Called after each sync the watcher triggers (tests and benchmarks observe latency here). */
@@ -68,7 +71,10 @@ export class FileWatcherService {
   lastError: string | null = null;
   restarts = 0;
   private watcher: FSWatcher | null = null;
-  /** A single non-recursive watch on `changes/archive`: folders arriving and leaving (see `ignored`). */
+  /**
+   * A single non-recursive watch on `changes/archive`: folders arriving and leaving (see
+   * `ignored`).
+   */
   private archiveWatch: DirWatcher | null = null;
   private readonly timers = new Map<string, { job: Job; timer: NodeJS.Timeout }>();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -101,7 +107,8 @@ export class FileWatcherService {
       usePolling: this.polling,
       interval: 500,
       binaryInterval: 1000,
-      // We settle writes ourselves (trailing debounce + stability re-check); chokidar's own waits 2 s.
+      // We settle writes ourselves (trailing debounce + stability re-check); chokidar's own waits 2
+      // s.
       awaitWriteFinish: false,
       atomic: false,
       ignored: (p: string) => this.ignored(p),
@@ -166,7 +173,10 @@ export class FileWatcherService {
     this.archiveWatch = null;
   }
 
-  /** Reported by the scheduler when it found a change the watcher should have seen: the watcher is silent. */
+  /**
+   * Reported by the scheduler when it found a change the watcher should have seen: the watcher
+   * is silent.
+   */
   reportMissedChange(where: string): void {
     if (this.state === "stopped") return;
     this.lastError = `missed a change to ${where}; restarting the watcher`;
@@ -180,9 +190,10 @@ export class FileWatcherService {
     const parts = rel.split(path.sep);
     if (parts[0] !== "changes" && parts[0] !== "specs") return true;
     // Hybrid strategy: archived changes are the scheduler's. The watcher sees folders arrive in and
-    // leave archive/ (an `openspec archive` move) but does not watch them: on a big workspace they are
-    // most of the folders, and chokidar keeps a handle and ~20 KB per watched entry. Arrivals come from
-    // one plain watch on archive/ itself; when polling (no inotify), chokidar polls the folders instead.
+    // leave archive/ (an `openspec archive` move) but does not watch them: on a big workspace they
+    // are most of the folders, and chokidar keeps a handle and ~20 KB per watched entry. Arrivals
+    // come from one plain watch on archive/ itself; when polling (no inotify), chokidar polls the
+    // folders instead.
     if (parts[0] === "changes" && parts[1] === "archive" && parts.length > (this.polling ? 3 : 2)) return true;
     return parts.some(isIgnoredName);
   }
@@ -254,7 +265,7 @@ export class FileWatcherService {
         const { prefix } = job;
         // A spec folder (or a tree of them) changed: sync exactly the capabilities under it.
         const summary = await this.sync.syncProject(this.project, "file_watcher", {
-          only: (ref) => ref.kind === "spec" && (ref.path === prefix || ref.path.startsWith(prefix + "/") || prefix.startsWith(ref.path + "/")),
+          only: (ref) => ref.kind === "spec" && (ref.path === prefix || ref.path.startsWith(`${prefix}/`) || prefix.startsWith(`${ref.path}/`)),
         });
         for (const o of summary.outcomes) this.opts.onSynced?.(o);
         if (summary.outcomes.some((o) => o.retryable)) this.retryLater(job);

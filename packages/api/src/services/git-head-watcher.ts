@@ -3,7 +3,10 @@ import path from "node:path";
 import { errorMessage } from "../utils/errors";
 
 export type GitHeadWatcherOptions = {
-  /** Quiet time after the last git event before the workspace is reconciled (git writes in bursts). */
+  /**
+   * Quiet time after the last git event before the workspace is reconciled (git writes in
+   * bursts).
+   */
   quietMs?: number;
   log?: (msg: string) => void;
 };
@@ -12,8 +15,8 @@ export type GitHeadWatcherOptions = {
 const MOVES = new Set(["HEAD", "index", "ORIG_HEAD", "packed-refs"]);
 
 /**
- * The git directory of the repository around `root`: `.git` as a folder, or the `gitdir:` a worktree's
- * or submodule's `.git` file points at. Null outside a repository.
+ * The git directory of the repository around `root`: `.git` as a folder, or the `gitdir:` a
+ * worktree's or submodule's `.git` file points at. Null outside a repository.
  */
 export function findGitDir(root: string): string | null {
   for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
@@ -33,10 +36,10 @@ export function findGitDir(root: string): string | null {
 }
 
 /**
- * Calls `onMove` once a branch switch, pull, stash, reset or rebase has settled: the repository's HEAD,
- * index or the current branch's ref changed and no `index.lock` is left. The watcher only sees folders
- * of active changes; archived ones would otherwise wait for the scheduler, and a checkout can rewrite
- * hundreds of them at once.
+ * Calls `onMove` once a branch switch, pull, stash, reset or rebase has settled: the repository's
+ * HEAD, index or the current branch's ref changed and no `index.lock` is left. The watcher only
+ * sees folders of active changes; archived ones would otherwise wait for the scheduler, and a
+ * checkout can rewrite hundreds of them at once.
  */
 export class GitHeadWatcher {
   private dirWatch: FSWatcher | null = null;
@@ -58,7 +61,8 @@ export class GitHeadWatcher {
     if (!this.gitDir || this.dirWatch) return;
     const gitDir = this.gitDir;
     try {
-      // Non-recursive: git replaces HEAD/index by renaming a .lock file, which fs.watch reports by name.
+      // Non-recursive: git replaces HEAD/index by renaming a .lock file, which fs.watch reports by
+      // name.
       this.dirWatch = watch(gitDir, { persistent: false }, (_event, name) => {
         if (name && (MOVES.has(String(name)) || String(name) === "index.lock")) this.schedule();
       });
@@ -83,7 +87,10 @@ export class GitHeadWatcher {
   private fire(): void {
     this.timer = null;
     // git still at work (checkout holds index.lock until the tree is written): wait for it.
-    if (this.gitDir && existsSync(path.join(this.gitDir, "index.lock"))) return this.schedule();
+    if (this.gitDir && existsSync(path.join(this.gitDir, "index.lock"))) {
+      this.schedule();
+      return;
+    }
     if (this.running) {
       this.again = true;
       return;

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, gte, lt, lte, sql, syncHistory, type Database, type SyncHistoryRow } from "@specsync/db";
 import { historyQuerySchema, type HistoryQuery } from "@specsync/validators";
 import { sha256 } from "../utils/hash";
+import { present } from "../utils/present";
 
 export type NewHistory = typeof syncHistory.$inferInsert;
 
@@ -10,7 +11,7 @@ export class HistoryService {
 
   async record(entry: NewHistory): Promise<SyncHistoryRow> {
     const [row] = await this.database.db.insert(syncHistory).values(entry).returning();
-    return row!;
+    return present(row, "the inserted history row");
   }
 
   /** Newest first, cursor = the last id of the previous page. */
@@ -29,7 +30,7 @@ export class HistoryService {
     const items = await this.database.db.select().from(syncHistory).where(where).orderBy(desc(syncHistory.id)).limit(q.limit + 1);
     const hasMore = items.length > q.limit;
     if (hasMore) items.pop();
-    return { items, nextCursor: hasMore ? items[items.length - 1]!.id : null };
+    return { items, nextCursor: hasMore ? (items.at(-1)?.id ?? null) : null };
   }
 
   /** Rows after `id`, oldest first: what a reconnecting subscriber missed. */
@@ -43,8 +44,9 @@ export class HistoryService {
   }
 
   /**
-   * An earlier version of one file, found by its hash among the versions history keeps (every version
-   * the database held is kept once replaced). Newest first, bounded: a base older than that is unknown.
+   * An earlier version of one file, found by its hash among the versions history keeps (every
+   * version the database held is kept once replaced). Newest first, bounded: a base older than that
+   * is unknown.
    */
   async versionOf(specId: string, file: string, hash: string, scan = 200): Promise<string | undefined> {
     const rows = await this.database.db

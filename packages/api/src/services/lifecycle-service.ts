@@ -25,7 +25,10 @@ import { filesOfRow } from "./spec-files";
 import type { SpecsService } from "./specs-service";
 import type { SyncEventBus } from "./sync-events";
 
-/** A validation that takes too long is abandoned (it only reads files, so nothing is left half-done). */
+/**
+ * A validation that takes too long is abandoned (it only reads files, so nothing is left
+ * half-done).
+ */
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -34,7 +37,10 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Service inputs are checked again here (the CLI and MCP call the service directly): a clear message, not zod's JSON. */
+/**
+ * Service inputs are checked again here (the CLI and MCP call the service directly): a clear
+ * message, not zod's JSON.
+ */
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const r = schema.safeParse(input);
   if (!r.success) throw new SpecsyncError("BAD_REQUEST", r.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "));
@@ -57,10 +63,10 @@ export type ArchiveOutcome = { id: string; name: string; archivedAs: string; pat
 type CliArchiveJson = { archive?: { archivedAs: string; path: string; specsUpdated: boolean; totals?: Record<string, number> } | null };
 
 /**
- * Carrying a change through its life with the real OpenSpec CLI: new, validate, archive (and the preview of
- * what archive does to the main specs). The CLI writes the files; the watcher and explicit syncs bring the
- * result into the database; every action is recorded in history with its actor.
- * Knows nothing of tRPC or MCP: routers and tools call these methods.
+ * Carrying a change through its life with the real OpenSpec CLI: new, validate, archive (and the
+ * preview of what archive does to the main specs). The CLI writes the files; the watcher and
+ * explicit syncs bring the result into the database; every action is recorded in history with its
+ * actor. Knows nothing of tRPC or MCP: routers and tools call these methods.
  */
 export class LifecycleService {
   private cli: OpenSpecCli | null = null;
@@ -82,13 +88,19 @@ export class LifecycleService {
     return this.opts.timeoutMs ?? 60_000;
   }
 
-  /** The CLI, located and version-checked once (throws a clear OpenSpecCliError when missing or unsupported). */
+  /**
+   * The CLI, located and version-checked once (throws a clear OpenSpecCliError when missing or
+   * unsupported).
+   */
   openspecCli(): OpenSpecCli {
     this.cli ??= locateOpenSpecCli(this.opts.cliPackageDir);
     return this.cli;
   }
 
-  /** Checked at server start: a description of the CLI, or why lifecycle actions will be refused. */
+  /**
+   * Checked at server start: a description of the CLI, or why lifecycle actions will be
+   * refused.
+   */
   checkCli(): { ok: true; version: string; bin: string } | { ok: false; error: string } {
     try {
       const cli = this.openspecCli();
@@ -128,8 +140,8 @@ export class LifecycleService {
   }
 
   /**
-   * The row id of an active change by name (CLI verbs, MCP tools): its folder is synced first, so a change
-   * created on disk a moment ago is found. The first project when none is given.
+   * The row id of an active change by name (CLI verbs, MCP tools): its folder is synced first, so a
+   * change created on disk a moment ago is found. The first project when none is given.
    */
   async resolveChange(input: { projectId?: string; name: string }): Promise<string> {
     const project = input.projectId ? await this.deps.sync.getProject(input.projectId) : (await this.deps.projects.list())[0];
@@ -142,7 +154,10 @@ export class LifecycleService {
 
   // ------------------------------------------------------------------ new
 
-  /** `openspec new change <name> [--goal …]`, then the folder is imported at once (the watcher would too). */
+  /**
+   * `openspec new change <name> [--goal …]`, then the folder is imported at once (the watcher
+   * would too).
+   */
   async create(input: CreateChangeInput): Promise<CreatedChange> {
     const q = parse(createChangeInputSchema, input);
     const started = performance.now();
@@ -172,7 +187,10 @@ export class LifecycleService {
 
   // ------------------------------------------------------------------ validate
 
-  /** `openspec validate <id> --strict` (its validator, in process); the findings are stored on the row and, unless `record: false`, in history. */
+  /**
+   * `openspec validate <id> --strict` (its validator, in process); the findings are stored on
+   * the row and, unless `record: false`, in history.
+   */
   async validate(input: ValidateChangeInput, opts: { record?: boolean } = {}): Promise<ValidationResult> {
     const q = parse(validateChangeInputSchema, input);
     const started = performance.now();
@@ -180,8 +198,9 @@ export class LifecycleService {
     const project = await this.deps.sync.getProject(row.projectId);
     let result: ValidationResult;
     try {
-      // The CLI's own validator (what `openspec validate <id> --strict` calls), in process: the same issues
-      // its --json prints (a differential test holds them equal), without starting Node for every save.
+      // The CLI's own validator (what `openspec validate <id> --strict` calls), in process: the
+      // same issues its --json prints (a differential test holds them equal), without starting Node
+      // for every save.
       const rules = await loadArchiveRules(this.openspecCli());
       const t = performance.now();
       const openspecDir = this.deps.sync.openspecDir(project);
@@ -211,7 +230,8 @@ export class LifecycleService {
     await this.db.update(openspecSpecs).set({ validation: result }).where(eq(openspecSpecs.id, row.id));
     if (opts.record !== false) {
       const summary = result.valid ? `valid${result.warnings ? ` (${result.warnings} warnings)` : ""}` : `${result.errors} errors, ${result.warnings} warnings`;
-      // The validation ran: a change with findings is not a failed action (its findings are on the row).
+      // The validation ran: a change with findings is not a failed action (its findings are on the
+      // row).
       await this.record(row, { action: "validated", success: true, note: `openspec validate --strict: ${summary}`, actor: q.actor, started });
     }
     this.deps.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name });
@@ -269,7 +289,10 @@ export class LifecycleService {
 
   // ------------------------------------------------------------------ archive
 
-  /** What archive would write to each main spec, requirement by requirement (nothing is written). */
+  /**
+   * What archive would write to each main spec, requirement by requirement (nothing is
+   * written).
+   */
   async preview(id: string): Promise<ArchivePreview> {
     const row = await this.activeChange(id);
     const project = await this.deps.sync.getProject(row.projectId);
@@ -282,9 +305,10 @@ export class LifecycleService {
   }
 
   /**
-   * `openspec archive <id> --yes [--skip-specs]`. The CLI validates and writes everything or nothing; we
-   * then sync the moved folder (same row, now archived) and the main specs it touched, so the database
-   * shows the files as the CLI left them whatever happened. One archive per change at a time.
+   * `openspec archive <id> --yes [--skip-specs]`. The CLI validates and writes everything or
+   * nothing; we then sync the moved folder (same row, now archived) and the main specs it touched,
+   * so the database shows the files as the CLI left them whatever happened. One archive per change
+   * at a time.
    */
   async archive(input: ArchiveChangeInput): Promise<ArchiveOutcome> {
     const q = parse(archiveChangeInputSchema, input);
@@ -306,14 +330,13 @@ export class LifecycleService {
       await this.deps.sync.syncFolder(project, row.path, "lifecycle");
       for (const cap of capabilities) await this.deps.sync.syncFolder(project, `specs/${cap}`, "lifecycle");
       const json = run ? parseCliJson<CliArchiveJson>(run.stdout) : null;
-      const done = run?.code === 0 && json?.archive;
-      if (!done) {
-        const message = failure ? errorMessage(failure) : cliFailureMessage(run!);
+      const archive = run?.code === 0 ? json?.archive : undefined;
+      if (!run || !archive) {
+        const message = failure || !run ? errorMessage(failure) : cliFailureMessage(run);
         await this.record(row, { action: "failed", success: false, error: `archive: ${message}`, actor: q.actor, started });
         if (failure) throw failure;
         throw new OpenSpecCliError("failed", message);
       }
-      const archive = json!.archive!;
       const files = archive.specsUpdated ? capabilities.map((c) => `specs/${c}/spec.md`) : [];
       await this.db
         .update(openspecSpecs)

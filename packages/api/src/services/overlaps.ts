@@ -3,9 +3,13 @@ import type { LifecycleStatus } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
 import { rowsOf } from "../utils/sql-rows";
 import { sharedRequirements, touchedRequirements, type SharedRequirement, type TouchedRequirements } from "../utils/openspec/overlap";
+import { present } from "../utils/present";
 
 export type Overlap = { id: string; name: string; status: LifecycleStatus; requirements: SharedRequirement[] };
-/** What the overlap check needs of a row: its id and its file hashes (which say when the delta specs changed). */
+/**
+ * What the overlap check needs of a row: its id and its file hashes (which say when the delta
+ * specs changed).
+ */
 export type OverlapRow = { id: string; contentHashes: Record<string, string> };
 
 const MAX_CACHED = 50_000;
@@ -19,8 +23,9 @@ export function capabilitiesOf(row: OverlapRow): string[] {
 
 /**
  * Derived overlap between active changes: two changes overlap when their delta specs touch the same
- * requirement of the same capability. Parsed requirement sets are cached per row and keyed by the row's
- * delta-spec hashes, so the check reads content only for rows whose delta specs changed since last time.
+ * requirement of the same capability. Parsed requirement sets are cached per row and keyed by the
+ * row's delta-spec hashes, so the check reads content only for rows whose delta specs changed since
+ * last time.
  */
 export class OverlapsService {
   private readonly cache = new Map<string, { stamp: string; touched: TouchedRequirements }>();
@@ -29,8 +34,9 @@ export class OverlapsService {
 
   /** Active changes sharing at least one requirement with this one, with the requirements named. */
   async forChange(id: string): Promise<Overlap[]> {
-    // One round trip: the change itself, then the active changes of its project with a delta file for one of
-    // its capabilities (content_hashes keys, through the partial GIN index; no delta content is read).
+    // One round trip: the change itself, then the active changes of its project with a delta file
+    // for one of its capabilities (content_hashes keys, through the partial GIN index; no delta
+    // content is read).
     const rows = rowsOf<{ id: string; name: string; status: LifecycleStatus; kind: string; deleted: boolean; self: boolean; contentHashes: Record<string, string> }>(
       await this.database.db.execute(sql`
         with me as (select id, project_id, kind, deleted_at, content_hashes from openspec_specs where id = ${id}::uuid)
@@ -47,16 +53,19 @@ export class OverlapsService {
     const others = rows.filter((r) => !r.self);
     if (!others.length || !capabilitiesOf(row).length) return [];
     const touched = await this.touched([row, ...others]);
-    const mine = touched.get(id)!;
+    const mine = touched.get(id) ?? new Map();
     const out: Overlap[] = [];
     for (const o of others) {
-      const requirements = sharedRequirements(mine, touched.get(o.id)!);
+      const requirements = sharedRequirements(mine, touched.get(o.id) ?? new Map());
       if (requirements.length) out.push({ id: o.id, name: o.name, status: o.status, requirements });
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** For every active change of a project that overlaps another: the names of the others (the list's warning). */
+  /**
+   * For every active change of a project that overlaps another: the names of the others (the
+   * list's warning).
+   */
   async map(projectId?: string): Promise<Record<string, string[]>> {
     const rows = await this.database.db
       .select({ id: openspecSpecs.id, name: openspecSpecs.name, contentHashes: openspecSpecs.contentHashes })
@@ -75,12 +84,22 @@ export class OverlapsService {
     const out: Record<string, Set<string>> = {};
     for (const ids of byKey.values()) {
       if (ids.length < 2) continue;
-      for (const a of ids) for (const b of ids) if (a !== b) (out[a] ??= new Set()).add(nameOf.get(b)!);
+      for (const a of ids) {
+        for (const b of ids) {
+          if (a === b) continue;
+          const names = out[a] ?? new Set<string>();
+          out[a] = names;
+          names.add(nameOf.get(b) ?? b);
+        }
+      }
     }
     return Object.fromEntries(Object.entries(out).map(([id, names]) => [id, [...names].sort()]));
   }
 
-  /** Parsed requirement sets of these rows, reading content only for rows not cached at their current hashes. */
+  /**
+   * Parsed requirement sets of these rows, reading content only for rows not cached at their
+   * current hashes.
+   */
   async touched(rows: readonly OverlapRow[], db: Pick<Database["db"], "select"> = this.database.db): Promise<Map<string, TouchedRequirements>> {
     const out = new Map<string, TouchedRequirements>();
     const stale: { id: string; stamp: string }[] = [];
@@ -99,7 +118,7 @@ export class OverlapsService {
         const contents = await db.select({ id: openspecSpecs.id, deltaSpecs: openspecSpecs.deltaSpecs }).from(openspecSpecs).where(inArray(openspecSpecs.id, ids));
         for (const c of contents) {
           const touched = touchedRequirements(c.deltaSpecs);
-          this.cache.set(c.id, { stamp: stamps.get(c.id)!, touched });
+          this.cache.set(c.id, { stamp: present(stamps.get(c.id), "the change's stamp"), touched });
           out.set(c.id, touched);
         }
       }

@@ -4,7 +4,10 @@ import type { SpecKind } from "@specsync/validators";
 import { errorMessage } from "../utils/errors";
 import { deriveFields, parseJobSize, runParseJob, unparsedFields, type DerivedFields, type ParseJob, type ParseResult } from "../utils/openspec";
 
-/** Below this many characters a job runs inline: a worker round trip (~1 ms) would cost more than the parse. */
+/**
+ * Below this many characters a job runs inline: a worker round trip (~1 ms) would cost more than
+ * the parse.
+ */
 export const PARSE_INLINE_MAX = 64 * 1024;
 /** A worker busy longer than this is terminated (and replaced on the next job); its job fails. */
 export const PARSE_TIMEOUT_MS = 10_000;
@@ -33,7 +36,10 @@ export class ParsePool {
     this.timeoutMs = opts.timeoutMs ?? PARSE_TIMEOUT_MS;
   }
 
-  /** Run `job` on a worker. Rejects (never hangs) when the worker fails, runs out of memory or times out. */
+  /**
+   * Run `job` on a worker. Rejects (never hangs) when the worker fails, runs out of memory or
+   * times out.
+   */
   run<J extends ParseJob>(job: J): Promise<ParseResult<J>> {
     if (this.closed) return Promise.reject(new Error("the parse pool is closed"));
     return new Promise<ParseResult<J>>((resolve, reject) => {
@@ -43,9 +49,10 @@ export class ParsePool {
   }
 
   /**
-   * Start the workers now rather than on the first big file: starting a thread costs the event loop a few
-   * ms (far more when loaded through tsx), better paid at server start than in the middle of a request.
-   * Resolves when they are ready; never rejects (a worker that fails to start is replaced on first use).
+   * Start the workers now rather than on the first big file: starting a thread costs the event loop
+   * a few ms (far more when loaded through tsx), better paid at server start than in the middle of
+   * a request. Resolves when they are ready; never rejects (a worker that fails to start is
+   * replaced on first use).
    */
   warm(): Promise<void> {
     return (this.warming ??= Promise.all(Array.from({ length: this.size }, () => this.run({ op: "page" }).catch(() => {}))).then(() => {}));
@@ -68,7 +75,11 @@ export class ParsePool {
     while (this.queue.length) {
       const worker = this.idle.pop() ?? (this.workers < this.size ? this.spawn() : null);
       if (!worker) return;
-      const task = this.queue.shift()!;
+      const task = this.queue.shift();
+      if (!task) {
+        this.idle.push(worker);
+        return;
+      }
       this.busy.set(worker, task);
       worker.ref();
       if (this.ready.has(worker)) this.dispatch(worker, task);
@@ -84,13 +95,15 @@ export class ParsePool {
 
   private spawn(): Worker {
     const here = import.meta.url;
-    // From sources the worker is TypeScript (loaded through tsx); in the bundle it is lib/parse-worker.js.
-    // A runaway parse dies alone (ERR_WORKER_OUT_OF_MEMORY) instead of taking the server's heap with it.
+    // From sources the worker is TypeScript (loaded through tsx); in the bundle it is
+    // lib/parse-worker.js. A runaway parse dies alone (ERR_WORKER_OUT_OF_MEMORY) instead of taking
+    // the server's heap with it.
     const resourceLimits = { maxOldGenerationSizeMb: 1024 };
     const worker = here.endsWith(".ts")
       ? new Worker(new URL("./parse-worker-dev.mjs", here), { workerData: { entry: new URL("./parse-worker.ts", here).href }, resourceLimits })
       : new Worker(new URL("./parse-worker.js", here), { resourceLimits });
-    // The timeout counts from a loaded worker: loading through tsx takes seconds, which is not the parse's fault.
+    // The timeout counts from a loaded worker: loading through tsx takes seconds, which is not the
+    // parse's fault.
     worker.on("message", (reply: Reply | "ready") => {
       const task = this.busy.get(worker);
       if (reply === "ready") {
@@ -132,7 +145,8 @@ export class ParsePool {
 let shared: ParsePool | null = null;
 /** The process-wide pool (workers start lazily; idle ones do not keep the process alive). */
 export function sharedParsePool(): ParsePool {
-  return (shared ??= new ParsePool());
+  shared ??= new ParsePool();
+  return shared;
 }
 
 /** Run a parse job inline when small, on the pool when big. Rejects only when the pool fails. */
@@ -140,7 +154,10 @@ export async function parseOffThread<J extends ParseJob>(job: J, pool: ParsePool
   return parseJobSize(job) <= PARSE_INLINE_MAX ? runParseJob(job) : pool.run(job);
 }
 
-/** `deriveFields` that keeps big folders off the event loop. Never throws: a failed parse lands in `parseError`. */
+/**
+ * `deriveFields` that keeps big folders off the event loop. Never throws: a failed parse lands
+ * in `parseError`.
+ */
 export async function deriveFieldsOffThread(kind: SpecKind, name: string, files: Record<string, string>, pool?: ParsePool): Promise<DerivedFields> {
   const job = { op: "derive" as const, kind, name, files };
   if (parseJobSize(job) <= PARSE_INLINE_MAX) return deriveFields(kind, name, files);

@@ -3,11 +3,13 @@ import { parentPort } from "node:worker_threads";
 import { errorMessage } from "../utils/errors";
 import { runParseJob, type ParseJob } from "../utils/openspec/parse-jobs";
 
-parentPort!.on("message", (job: ParseJob) => {
+const port = parentPort;
+if (!port) throw new Error("parse-worker.ts runs as a worker thread (parse-pool.ts starts it)");
+port.on("message", (job: ParseJob) => {
   try {
-    parentPort!.postMessage({ ok: true, value: runParseJob(job) });
+    port.postMessage({ ok: true, value: runParseJob(job) });
   } catch (err) {
-    parentPort!.postMessage({ ok: false, error: errorMessage(err) });
+    port.postMessage({ ok: false, error: errorMessage(err) });
   }
 });
-parentPort!.postMessage("ready");
+port.postMessage("ready");

@@ -41,9 +41,10 @@ export class ProjectsService {
   }
 
   /**
-   * Validate a path and register it: it must lie under an allowed root, exist and hold an OpenSpec root.
-   * The root check comes first and on the path as written, so a path outside gets the same answer
-   * whether it exists or not (no probing of the disk through this call), and the answer names no root.
+   * Validate a path and register it: it must lie under an allowed root, exist and hold an OpenSpec
+   * root. The root check comes first and on the path as written, so a path outside gets the same
+   * answer whether it exists or not (no probing of the disk through this call), and the answer
+   * names no root.
    */
   async add(input: AddProjectInput): Promise<ProjectRow> {
     const outside = () => new SpecsyncError("FORBIDDEN", "this path is not under an allowed root (SPECSYNC_ALLOWED_ROOTS)");

@@ -26,7 +26,10 @@ export function filesOfRow(row: ContentOfRow): FileMap {
   return files;
 }
 
-/** Content columns for a file map (the inverse of filesOfRow); a leading BOM is recorded in `bomFiles`. */
+/**
+ * Content columns for a file map (the inverse of filesOfRow); a leading BOM is recorded in
+ * `bomFiles`.
+ */
 export function contentColumns(kind: SpecKind, files: FileMap): Partial<NewSpecRow> {
   const bomFiles: string[] = [];
   const text: FileMap = {};

@@ -39,6 +39,7 @@ import type { FileEditService } from "./file-edit-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
 import type { SyncEventBus } from "./sync-events";
+import { present } from "../utils/present";
 
 /** The columns a list needs: never the (large) content columns. */
 const listColumns = {
@@ -63,7 +64,10 @@ const listColumns = {
   pendingFiles: openspecSpecs.pendingFiles,
   /** Derived from the files: draft, in_progress, complete, archived (see the `stage` column). */
   stage: openspecSpecs.stage,
-  /** Findings of the last `openspec validate --strict` (counts only; the findings are on the change page). */
+  /**
+   * Findings of the last `openspec validate --strict` (counts only; the findings are on the
+   * change page).
+   */
   validationErrors: sql<number | null>`(${openspecSpecs.validation} ->> 'errors')::int`,
   validationWarnings: sql<number | null>`(${openspecSpecs.validation} ->> 'warnings')::int`,
   /** Last time the row was synced or verified unchanged. */
@@ -117,7 +121,10 @@ export class SpecsService {
 
   private remember(key: string | null, value: unknown): void {
     if (!key || value === undefined) return;
-    if (this.structures.size >= 2000) this.structures.delete(this.structures.keys().next().value!);
+    if (this.structures.size >= 2000) {
+      const oldest = this.structures.keys().next();
+      if (!oldest.done) this.structures.delete(oldest.value);
+    }
     this.structures.set(key, value);
   }
 
@@ -153,7 +160,8 @@ export class SpecsService {
 
   async list(input: ListSpecsInput) {
     const q = listSpecsInputSchema.parse(input);
-    const search = q.search ? sql`websearch_to_tsquery('english', ${q.search})` : null;
+    const text = q.search;
+    const search = text ? sql`websearch_to_tsquery('english', ${text})` : null;
     const filters = [
       isNull(openspecSpecs.deletedAt),
       q.projectId ? eq(openspecSpecs.projectId, q.projectId) : undefined,
@@ -165,7 +173,7 @@ export class SpecsService {
       q.maxCompletion !== undefined ? lte(openspecSpecs.completion, q.maxCompletion) : undefined,
       q.claimed === undefined ? undefined : sql`${sql.raw(q.claimed ? "" : "not ")}exists (select 1 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`,
       q.claimedBy ? sql`exists (select 1 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.owner} = ${q.claimedBy} and ${changeClaims.expiresAt} > now())` : undefined,
-      search ? sql`(${openspecSpecs.search} @@ ${search} or ${openspecSpecs.name} ilike ${"%" + q.search!.replace(/[\\%_]/g, "\\$&") + "%"})` : undefined,
+      text && search ? sql`(${openspecSpecs.search} @@ ${search} or ${openspecSpecs.name} ilike ${`%${text.replace(/[\\%_]/g, "\\$&")}%`})` : undefined,
     ];
     const where = and(...filters, q.status?.length ? inArray(openspecSpecs.status, q.status) : undefined, q.priority?.length ? inArray(openspecSpecs.priority, q.priority) : undefined);
     const dir = (d: "asc" | "desc") => (d === "asc" ? asc : desc);
@@ -193,8 +201,9 @@ export class SpecsService {
   }
 
   /**
-   * Counts per status, priority and kind for the current filters except status/priority themselves (so a
-   * status menu can show what each choice would give); `total` honours every filter: it is what matches.
+   * Counts per status, priority and kind for the current filters except status/priority themselves
+   * (so a status menu can show what each choice would give); `total` honours every filter: it is
+   * what matches.
    */
   private async facets(where: ReturnType<typeof and>, statuses?: readonly string[], priorities?: readonly string[]) {
     const rows = await this.db
@@ -276,8 +285,8 @@ export class SpecsService {
   }
 
   /**
-   * A workflow status change, recorded in history with its actor. "archived" is not set here: it follows
-   * an archive (LifecycleService.setStatus runs one when it is chosen).
+   * A workflow status change, recorded in history with its actor. "archived" is not set here: it
+   * follows an archive (LifecycleService.setStatus runs one when it is chosen).
    */
   async setStatus(input: SetStatusInput) {
     const row = await this.sync.getRow(input.id);
@@ -310,10 +319,13 @@ export class SpecsService {
       .returning();
     const h = await this.recordLifecycle(row, { field: "priority", from: row.priority, to: input.priority }, input.actor ?? "anonymous");
     this.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name }, h.id);
-    return updated!;
+    return present(updated, "the updated change");
   }
 
-  /** Status and/or priority for many changes (the board's multi-select); each one recorded in history. */
+  /**
+   * Status and/or priority for many changes (the board's multi-select); each one recorded in
+   * history.
+   */
   async bulkUpdate(input: BulkUpdateInput) {
     const q = bulkUpdateInputSchema.parse(input);
     const results: { id: string; ok: boolean; error?: string }[] = [];
@@ -330,8 +342,8 @@ export class SpecsService {
   }
 
   /**
-   * Status and priority live only in the database: their history row is the only trace of an edit. One
-   * row per edit: the structured value (`lifecycle`) and the same in words (`note`).
+   * Status and priority live only in the database: their history row is the only trace of an edit.
+   * One row per edit: the structured value (`lifecycle`) and the same in words (`note`).
    */
   private async recordLifecycle(row: SpecRow, lifecycle: { field: "status" | "priority"; from: string; to: string }, actor: string) {
     const note = `${lifecycle.field} ${lifecycle.from} → ${lifecycle.to}`;
@@ -339,10 +351,13 @@ export class SpecsService {
       .insert(syncHistory)
       .values({ specId: row.id, projectId: row.projectId, name: row.name, direction: "db_to_fs", trigger: "lifecycle", action: `${lifecycle.field}_changed`, success: true, filesChanged: [], lifecycle, note, actor })
       .returning({ id: syncHistory.id });
-    return h!;
+    return present(h, "the inserted history row");
   }
 
-  /** The live dashboard (`openspec view`, from the database): specs, tasks, changes per stage and status, validation, the queue. */
+  /**
+   * The live dashboard (`openspec view`, from the database): specs, tasks, changes per stage
+   * and status, validation, the queue.
+   */
   async summary(projectId?: string) {
     const scope = and(isNull(openspecSpecs.deletedAt), projectId ? eq(openspecSpecs.projectId, projectId) : undefined);
     const [specs] = await this.db
@@ -390,7 +405,10 @@ export class SpecsService {
     };
   }
 
-  /** The work queue: highest priority approved/assigned change that is not complete, oldest first on ties. */
+  /**
+   * The work queue: highest priority approved/assigned change that is not complete, oldest
+   * first on ties.
+   */
   async next(projectId?: string): Promise<SpecListItem | null> {
     const [row] = await this.db
       .select(listColumns)

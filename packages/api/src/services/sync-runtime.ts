@@ -22,7 +22,8 @@ type Running = { project: ProjectRow; watcher: FileWatcherService; scheduler: Sy
 
 /**
  * The live part of specsync: for each project a FileWatcherService and a SyncScheduler, started
- * after a full sync. Owned by the server process; tests and the CLI can use the services without it.
+ * after a full sync. Owned by the server process; tests and the CLI can use the services without
+ * it.
  */
 export class SyncRuntime {
   private readonly running = new Map<string, Running>();
@@ -37,7 +38,10 @@ export class SyncRuntime {
     this.opts.log?.(msg);
   }
 
-  /** Full sync of every project (errors recorded, never fatal for the others), then watchers and schedulers. */
+  /**
+   * Full sync of every project (errors recorded, never fatal for the others), then watchers
+   * and schedulers.
+   */
   async start(projectPaths: readonly string[]): Promise<void> {
     this.started = true;
     await this.deps.events.start();
@@ -101,7 +105,10 @@ export class SyncRuntime {
     }));
   }
 
-  /** Graceful stop: schedulers, then watchers (flushing queued syncs), then every in-flight sync. */
+  /**
+   * Graceful stop: schedulers, then watchers (flushing queued syncs), then every in-flight
+   * sync.
+   */
   async stop(): Promise<void> {
     for (const { scheduler, git } of this.running.values()) {
       await git?.stop();

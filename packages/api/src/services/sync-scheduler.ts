@@ -73,8 +73,8 @@ export class SyncScheduler {
         add(await this.sync.discover(this.project, "periodic", concurrency));
         // 2. Stale rows, a batch at a time, until none is left (each sync bumps lastSyncedAt).
         // Due = not synced for staleSeconds, less the time the previous pass took plus a second of
-        // timer jitter: a row checked during the pass at T is then due at T + period, not T + 2 periods
-        // (with staleSeconds equal to the period it was always a few ms short of stale).
+        // timer jitter: a row checked during the pass at T is then due at T + period, not T + 2
+        // periods (with staleSeconds equal to the period it was always a few ms short of stale).
         const slackMs = (this.lastRun?.ms ?? 0) + 1000;
         const cutoff = new Date(Date.now() - (this.opts.staleSeconds ?? SYNC_DEFAULTS.staleSeconds) * 1000 + slackMs);
         const seen = new Set<string>();

@@ -6,6 +6,7 @@ import type { OpenSpecSyncService, SyncSummary } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
 import type { SpecsService } from "./specs-service";
 import type { SyncRuntime } from "./sync-runtime";
+import { present } from "../utils/present";
 
 /** Sync status, manual syncs and the conflicts view (what the `sync` router serves). */
 export class SyncStatusService {
@@ -16,11 +17,17 @@ export class SyncStatusService {
     private readonly history: HistoryService,
     private readonly runtime: SyncRuntime,
     private readonly concurrency: number = SYNC_DEFAULTS.concurrency,
-    /** A row not synced for this long counts as stale (the TypeScript check and the SQL count agree). */
+    /**
+     * A row not synced for this long counts as stale (the TypeScript check and the SQL count
+     * agree).
+     */
     private readonly staleSeconds: number = SYNC_DEFAULTS.statusStaleSeconds,
   ) {}
 
-  /** One change: last sync, errors, open conflict, pending flushes and each file's three-way state. */
+  /**
+   * One change: last sync, errors, open conflict, pending flushes and each file's three-way
+   * state.
+   */
   async ofSpec(specId: string) {
     const row = await this.sync.getRow(specId);
     const three = await this.sync.detectConflicts(specId).catch((err: Error) => ({ files: [], openConflict: row.conflict, error: err.message }));
@@ -36,7 +43,10 @@ export class SyncStatusService {
     };
   }
 
-  /** Everything: counts of errors/conflicts/pending/stale rows, per-project watcher and scheduler state. */
+  /**
+   * Everything: counts of errors/conflicts/pending/stale rows, per-project watcher and
+   * scheduler state.
+   */
   async overall() {
     const [totals] = await this.database.db
       .select({
@@ -53,7 +63,10 @@ export class SyncStatusService {
       .where(isNull(openspecSpecs.deletedAt));
     const recentFailures = await this.history.list({ success: false, limit: 10 });
     return {
-      totals: { ...totals!, lastSyncedAt: totals?.lastSyncedAt ? new Date(totals.lastSyncedAt) : null },
+      totals: {
+        ...present(totals, "the totals row"),
+        lastSyncedAt: totals?.lastSyncedAt ? new Date(totals.lastSyncedAt) : null,
+      },
       projects: this.runtime.state(),
       recentFailures: recentFailures.items.map(({ previousContent: _p, ...h }) => h),
     };
@@ -75,7 +88,8 @@ export class SyncStatusService {
     for (const p of projects) {
       const started = Date.now();
       const s = await this.sync.syncProject(p, "manual", { concurrency: this.concurrency });
-      // Changed folders have their own history rows; a sync that found nothing would otherwise leave no trace.
+      // Changed folders have their own history rows; a sync that found nothing would otherwise
+      // leave no trace.
       if (s.changed === 0 && s.failed === 0) await this.recordChecked({ specId: null, projectId: p.id, name: p.name, actor: input.actor, durationMs: Date.now() - started });
       all.total += s.total;
       all.succeeded += s.succeeded;
@@ -90,7 +104,10 @@ export class SyncStatusService {
     await this.history.record({ ...entry, actor: entry.actor ?? null, direction: "fs_to_db", trigger: "manual", action: "checked", success: true });
   }
 
-  /** Open conflicts with both versions: the disk version (now in the DB) and the discarded DB version. */
+  /**
+   * Open conflicts with both versions: the disk version (now in the DB) and the discarded DB
+   * version.
+   */
   async conflicts(projectId?: string) {
     const rows = await this.specs.conflicts(projectId);
     return Promise.all(

@@ -5,6 +5,7 @@ import { rowsOf } from "../utils/sql-rows";
 import type { Claim, ClaimsService } from "./claims-service";
 import type { OverlapsService } from "./overlaps";
 import type { SyncEventBus } from "./sync-events";
+import { present } from "../utils/present";
 
 export type WorkItem = {
   id: string;
@@ -45,11 +46,11 @@ const ELIGIBLE = sql`s.kind = 'change' and not s.archived and s.deleted_at is nu
 const BLOCKERS = sql`select d2.name from change_dependencies d join openspec_specs d2 on d2.id = d.depends_on_id where d.spec_id = s.id and not d2.archived and d2.deleted_at is null`;
 
 /**
- * The work queue: approved/assigned changes with tasks left, highest priority first, then oldest; never
- * archived, claimed by someone else, blocked by an unarchived dependency, or overlapping (same requirement
- * of the same capability) a change that is claimed or in progress. With `claim`, picking and claiming run
- * in one transaction under one advisory lock, so concurrent callers on any number of servers each get a
- * different change and never two overlapping ones.
+ * The work queue: approved/assigned changes with tasks left, highest priority first, then oldest;
+ * never archived, claimed by someone else, blocked by an unarchived dependency, or overlapping
+ * (same requirement of the same capability) a change that is claimed or in progress. With `claim`,
+ * picking and claiming run in one transaction under one advisory lock, so concurrent callers on any
+ * number of servers each get a different change and never two overlapping ones.
  */
 export class WorkQueueService {
   constructor(
@@ -80,7 +81,8 @@ export class WorkQueueService {
     const skip = (name: string, reason: string) => q.explain && skipped.length < MAX_SKIPPED && skipped.push({ name, reason });
     const answer = (r: Omit<NextWork, "skipped">): NextWork => ({ ...r, ...(q.explain ? { skipped } : {}) });
 
-    // Without explain, changes claimed by others and blocked ones are skipped inside the ordered index walk.
+    // Without explain, changes claimed by others and blocked ones are skipped inside the ordered
+    // index walk.
     const free = q.explain
       ? sql``
       : sql`and not exists (select 1 from change_claims c2 where c2.spec_id = s.id and c2.expires_at > now() and c2.owner is distinct from ${owner}) and not exists (${BLOCKERS})`;
@@ -90,14 +92,15 @@ export class WorkQueueService {
           from (select * from openspec_specs s where ${ELIGIBLE} ${project} ${free} order by s.priority_rank, s.created_at, s.name limit ${PAGE} offset ${offset}) s
           left join change_claims c on c.spec_id = s.id
           order by s.priority_rank, s.created_at, s.name`);
-    // The owner's own claim, the busy set and the first page are independent: sent together (postgres.js
-    // pipelines them on one connection, one round trip).
+    // The owner's own claim, the busy set and the first page are independent: sent together
+    // (postgres.js pipelines them on one connection, one round trip).
     const [heldResult, busyResult, firstPage] = await Promise.all([
       owner
         ? db.execute(sql`select ${columns}, null::jsonb as "blockedBy" from change_claims c join openspec_specs s on s.id = c.spec_id
             where c.owner = ${owner} and c.expires_at > now() and ${ELIGIBLE} ${project} order by s.priority_rank, s.created_at, s.name limit 1`)
         : Promise.resolve([]),
-      // Busy: claimed by someone else or in progress. Two index-driven halves (claims are few; in_progress has an index).
+      // Busy: claimed by someone else or in progress. Two index-driven halves (claims are few;
+      // in_progress has an index).
       db.execute(sql`
         select s.id, s.name, s.status, c.owner, s.content_hashes as "contentHashes"
         from change_claims c join openspec_specs s on s.id = c.spec_id
@@ -109,7 +112,8 @@ export class WorkQueueService {
       pageAt(0),
     ]);
 
-    // A change the owner already holds comes first: asking again resumes (and, with claim, renews) it.
+    // A change the owner already holds comes first: asking again resumes (and, with claim, renews)
+    // it.
     const [held] = rowsOf<Candidate>(heldResult);
     if (held && owner) {
       const change = toItem(held);
@@ -125,28 +129,29 @@ export class WorkQueueService {
     const busyTouched: Map<string, TouchedRequirements> = busy.length ? await this.overlaps.touched(busy, db) : new Map();
     const byCapability = new Map<string, Busy[]>();
     for (const b of busy) for (const cap of busyTouched.get(b.id)?.keys() ?? []) byCapability.set(cap, [...(byCapability.get(cap) ?? []), b]);
-    // Walk the work-queue index in order, a page at a time (the inner LIMIT keeps it an ordered index scan that
-    // stops early); claims and unarchived dependencies are looked up for that page's rows only.
+    // Walk the work-queue index in order, a page at a time (the inner LIMIT keeps it an ordered
+    // index scan that stops early); claims and unarchived dependencies are looked up for that
+    // page's rows only.
     for (let offset = 0; ; offset += PAGE) {
       const page = rowsOf<Candidate>(offset === 0 ? firstPage : await pageAt(offset));
       const touched = await this.overlaps.touched(page, db);
       for (const c of page) {
         if (c.claimLive && c.claimOwner !== owner) {
-          skip(c.name, `claimed by ${c.claimOwner} until ${new Date(c.claimExpiresAt!).toISOString()}`);
+          skip(c.name, `claimed by ${c.claimOwner} until ${new Date(present(c.claimExpiresAt, "a live claim's expiry")).toISOString()}`);
           continue;
         }
         if (c.blockedBy?.length) {
           skip(c.name, `blocked by ${c.blockedBy.join(", ")} (not archived)`);
           continue;
         }
-        const clash = this.clash(c, touched.get(c.id)!, busyTouched, byCapability);
+        const clash = this.clash(c, touched.get(c.id) ?? new Map(), busyTouched, byCapability);
         if (clash) {
           skip(c.name, clash);
           continue;
         }
         const change = toItem(c);
         if (!q.claim) return answer({ change, claim: null, reason: why(change) });
-        const claimed = await this.claims.tryClaimIn(db as Tx, change, owner!, q.leaseSeconds);
+        const claimed = await this.claims.tryClaimIn(db as Tx, change, present(owner, "the owner (required to claim)"), q.leaseSeconds);
         if (claimed) return answer({ change, claim: claimed.claim, reason: `claimed for ${owner}: ${why(change)}` });
         skip(c.name, "claimed by someone else a moment ago");
       }
@@ -162,7 +167,7 @@ export class WorkQueueService {
       for (const b of byCapability.get(cap) ?? []) {
         if (b.id === c.id || seen.has(b.id)) continue;
         seen.add(b.id);
-        const shared = sharedRequirements(mine, busyTouched.get(b.id)!);
+        const shared = sharedRequirements(mine, busyTouched.get(b.id) ?? new Map());
         if (shared.length) {
           const who = b.owner ? `claimed by ${b.owner}` : "in progress";
           return `overlaps ${b.name} (${who}) on ${shared.slice(0, 3).map((s) => `${s.capability}: ${s.requirement}`).join("; ")}${shared.length > 3 ? ` and ${shared.length - 3} more` : ""}`;
@@ -179,7 +184,12 @@ function toItem(c: Candidate): WorkItem {
 }
 
 function claimOf(c: Candidate): Claim {
-  return { owner: c.claimOwner!, claimedAt: new Date(c.claimClaimedAt!), heartbeatAt: new Date(c.claimHeartbeatAt!), expiresAt: new Date(c.claimExpiresAt!) };
+  return {
+    owner: present(c.claimOwner, "the claim's owner"),
+    claimedAt: new Date(present(c.claimClaimedAt, "the claim's start")),
+    heartbeatAt: new Date(present(c.claimHeartbeatAt, "the claim's heartbeat")),
+    expiresAt: new Date(present(c.claimExpiresAt, "the claim's expiry")),
+  };
 }
 
 function why(c: WorkItem): string {

@@ -17,12 +17,16 @@ export class SpecsyncError extends Error {
 
 export function errorMessage(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  // drizzle wraps driver errors as "Failed query: <sql>"; the driver's own message is the useful part.
+  // drizzle wraps driver errors as "Failed query: <sql>"; the driver's own message is the useful
+  // part.
   if (err.message.startsWith("Failed query:") && err.cause instanceof Error) return `database error: ${err.cause.message}`;
   return err.message;
 }
 
-/** Driver and server codes that mean "the database is not reachable right now", not "the query is wrong". */
+/**
+ * Driver and server codes that mean "the database is not reachable right now", not "the query is
+ * wrong".
+ */
 const UNAVAILABLE_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",

@@ -6,10 +6,14 @@ import semver from "semver";
 import { childEnv } from "@specsync/settings";
 import { SpecsyncError } from "./errors";
 
+/** Terminal colour codes (ESC [ … m) that the CLI may print around its messages. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is exactly what is stripped.
+const ANSI_COLOR = /\u001b\[[0-9;]*m/g;
+
 /**
- * The OpenSpec CLI versions specsync runs (`new change`, `validate --json`, `archive --yes --json`) and
- * whose archive rules the delta preview reuses. 1.13.2 is the pinned, tested one; a later 1.13 patch
- * keeps the JSON shapes. Anything else is refused at start with a clear message.
+ * The OpenSpec CLI versions specsync runs (`new change`, `validate --json`, `archive --yes --json`)
+ * and whose archive rules the delta preview reuses. 1.13.2 is the pinned, tested one; a later 1.13
+ * patch keeps the JSON shapes. Anything else is refused at start with a clear message.
  */
 export const SUPPORTED_OPENSPEC_RANGE = ">=1.13.2 <1.14.0";
 
@@ -73,10 +77,10 @@ export type RunOptions = {
 };
 
 /**
- * Run `openspec <args>`: this Node runs the bin script, arguments as an array (no shell, so names and
- * goals are never interpreted), in the project root, with a timeout after which the process is killed.
- * A non-zero exit is returned, not thrown (validate exits 1 on an invalid change); a timeout or a
- * CLI that cannot start is thrown.
+ * Run `openspec <args>`: this Node runs the bin script, arguments as an array (no shell, so names
+ * and goals are never interpreted), in the project root, with a timeout after which the process is
+ * killed. A non-zero exit is returned, not thrown (validate exits 1 on an invalid change); a
+ * timeout or a CLI that cannot start is thrown.
  */
 export function runOpenSpec(cli: OpenSpecCli, args: readonly string[], opts: RunOptions): Promise<OpenSpecRun> {
   const started = performance.now();
@@ -91,8 +95,9 @@ export function runOpenSpec(cli: OpenSpecCli, args: readonly string[], opts: Run
         maxBuffer: 32 * 1024 * 1024,
         shell: false,
         windowsHide: true,
-        // The child inherits the environment (through the settings module, the only reader of the environment),
-        // with telemetry off, CI=1 (never prompt) and no colours (plain messages to show people).
+        // The child inherits the environment (through the settings module, the only reader of the
+        // environment), with telemetry off, CI=1 (never prompt) and no colours (plain messages to
+        // show people).
         env: childEnv({ OPENSPEC_TELEMETRY: "0", CI: "1", NO_COLOR: "1", FORCE_COLOR: "0" }),
       },
       (err, stdout, stderr) => {
@@ -127,6 +132,6 @@ export function cliFailureMessage(run: OpenSpecRun): string {
   const json = parseCliJson<{ status?: { severity?: string; message?: string; fix?: string }[] }>(run.stdout);
   const status = json?.status?.filter((s) => s.severity === "error" && s.message);
   if (status?.length) return status.map((s) => (s.fix ? `${s.message} ${s.fix}` : s.message)).join("\n");
-  const text = (run.stderr.trim() || run.stdout.trim()).replace(/\u001b\[[0-9;]*m/g, "");
+  const text = (run.stderr.trim() || run.stdout.trim()).replace(ANSI_COLOR, "");
   return text.slice(0, 4000) || `openspec exited with code ${run.code}`;
 }

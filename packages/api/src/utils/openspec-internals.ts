@@ -19,10 +19,11 @@ export type DeltaPlan = {
 };
 
 /**
- * The archive's own merge rules and the validator, taken from the installed OpenSpec CLI rather than re-implemented:
- * `openspec archive` builds each main spec with `buildUpdatedSpec` and writes it with the file's own line
- * endings (`matchLineEnding`), so a preview built with the same functions is what archive writes.
- * These modules are internal to the CLI, which is why the CLI version is pinned to a checked range.
+ * The archive's own merge rules and the validator, taken from the installed OpenSpec CLI rather
+ * than re-implemented: `openspec archive` builds each main spec with `buildUpdatedSpec` and writes
+ * it with the file's own line endings (`matchLineEnding`), so a preview built with the same
+ * functions is what archive writes. These modules are internal to the CLI, which is why the CLI
+ * version is pinned to a checked range.
  */
 export type ArchiveRules = {
   findSpecUpdates(changeDir: string, mainSpecsDir: string): Promise<SpecUpdate[]>;
@@ -33,8 +34,9 @@ export type ArchiveRules = {
   normalizeRequirementName(name: string): string;
   foldRequirementName(name: string): string;
   /**
-   * What `openspec validate <change> --strict` runs (commands/validate.js → Validator.validateChangeDeltaSpecs):
-   * the same issues the CLI prints as JSON, without starting a process.
+   * What `openspec validate <change> --strict` runs (commands/validate.js →
+   * Validator.validateChangeDeltaSpecs): the same issues the CLI prints as JSON, without starting a
+   * process.
    */
   validateChange(changeDir: string, opts: { mainSpecsDir: string; projectRoot: string }): Promise<{ valid: boolean; issues: { level: string; path: string; line?: number; message: string }[] }>;
 };

@@ -1,6 +1,9 @@
 import { diff3Merge } from "node-diff3";
 
-/** One overlapping edit in a merged text: 1-based line numbers of its marker block, and both sides. */
+/**
+ * One overlapping edit in a merged text: 1-based line numbers of its marker block, and both
+ * sides.
+ */
 export type ConflictRegion = {
   /** Line of `<<<<<<<` in the merged text. */
   startLine: number;
@@ -19,7 +22,10 @@ export const MARKER_CURRENT = "<<<<<<< on disk";
 export const MARKER_SPLIT = "=======";
 export const MARKER_MINE = ">>>>>>> yours";
 
-/** Lines with their own terminators, so CRLF, a missing final newline and every byte survive the merge. */
+/**
+ * Lines with their own terminators, so CRLF, a missing final newline and every byte survive the
+ * merge.
+ */
 function lines(text: string): string[] {
   return text === "" ? [] : text.split(/(?<=\n)/);
 }
@@ -31,8 +37,8 @@ function eolOf(text: string): string {
 
 /**
  * Three-way line merge (diff3, node-diff3) of two texts derived from `base`: edits to different
- * lines combine; edits to the same or adjacent lines become a conflict region with git-style markers,
- * the disk side first.
+ * lines combine; edits to the same or adjacent lines become a conflict region with git-style
+ * markers, the disk side first.
  */
 export function mergeThreeWay(base: string, current: string, mine: string): MergeResult {
   if (current === mine) return { clean: true, text: mine };
@@ -57,7 +63,8 @@ export function mergeThreeWay(base: string, current: string, mine: string): Merg
       put(region.ok.join(""));
       continue;
     }
-    const c = region.conflict!;
+    const c = region.conflict;
+    if (!c) continue; // node-diff3 gives each region either `ok` or `conflict`
     if (text !== "" && !text.endsWith("\n")) put(eol);
     const startLine = lineNo;
     put(MARKER_CURRENT + eol + block(c.a) + MARKER_SPLIT + eol + block(c.b) + MARKER_MINE);

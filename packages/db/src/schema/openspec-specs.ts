@@ -35,7 +35,10 @@ export const openspecSpecs = pgTable(
     kind: text("kind").$type<SpecKind>().notNull(),
     /** Change id (`add-foo`) or capability id (`cli/init`). */
     name: text("name").notNull(),
-    /** Folder relative to `openspec/`: `changes/add-foo`, `changes/archive/2025-01-01-add-foo`, `specs/cli/init`. */
+    /**
+     * Folder relative to `openspec/`: `changes/add-foo`,
+     * `changes/archive/2025-01-01-add-foo`, `specs/cli/init`.
+     */
     path: text("path").notNull(),
     archived: boolean("archived").notNull().default(false),
     archivedOn: text("archived_on"),
@@ -77,8 +80,9 @@ export const openspecSpecs = pgTable(
     baseHashes: jsonb("base_hashes").$type<Record<string, string>>().notNull().default({}),
     fileStats: jsonb("file_stats").$type<Record<string, FileStat>>().notNull().default({}),
     /**
-     * "Nothing moved" digest from stats only (the folder, the directories on the way to tracked files, the
-     * files): equal digests let a bulk reconcile skip the folder. Null: read the folder in full next time.
+     * "Nothing moved" digest from stats only (the folder, the directories on the way to tracked
+     * files, the files): equal digests let a bulk reconcile skip the folder. Null: read the folder
+     * in full next time.
      */
     statFingerprint: text("stat_fingerprint"),
     /** Latest mtime of the folder's files (what `openspec list` calls lastModified). */
@@ -96,8 +100,9 @@ export const openspecSpecs = pgTable(
     statusChangedAt: timestamp("status_changed_at", { withTimezone: true, mode: "date" }),
     statusChangedBy: text("status_changed_by"),
     /**
-     * Where the change is, derived from its files only (a generated column: never written by anyone):
-     * archived, draft (no tasks), complete (every task done) or in progress. Meaningless for main specs.
+     * Where the change is, derived from its files only (a generated column: never written by
+     * anyone): archived, draft (no tasks), complete (every task done) or in progress. Meaningless
+     * for main specs.
      */
     stage: text("stage")
       .$type<ChangeStage>()
@@ -114,17 +119,19 @@ export const openspecSpecs = pgTable(
     deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }),
 
     /**
-     * Full-text search vector, maintained by a trigger on the content columns only (migration 0001):
-     * a generated column would be recomputed on every UPDATE, bookkeeping ones included, and
+     * Full-text search vector, maintained by a trigger on the content columns only (migration
+     * 0001): a generated column would be recomputed on every UPDATE, bookkeeping ones included, and
      * computing it in the app would send every document over the wire twice.
      */
     search: tsvector("search"),
   },
-  // last_synced_at is left out of every index so that bookkeeping updates can stay HOT (see migration 0001).
+  // last_synced_at is left out of every index so that bookkeeping updates can stay HOT (see
+  // migration 0001).
   (t) => [
     uniqueIndex("openspec_specs_project_path_uq").on(t.projectId, t.path),
     index("openspec_specs_project_kind_name_idx").on(t.projectId, t.kind, t.name),
-    // One index per list ordering (primary key, then name, id), so a page of 50 is an index range scan.
+    // One index per list ordering (primary key, then name, id), so a page of 50 is an index range
+    // scan.
     index("openspec_specs_list_priority_idx").on(t.kind, t.archived, t.priorityRank, t.name, t.id),
     index("openspec_specs_list_updated_idx").on(t.kind, t.archived, t.updatedAt, t.name, t.id),
     index("openspec_specs_status_idx").on(t.status, t.priorityRank, t.createdAt),
@@ -134,7 +141,8 @@ export const openspecSpecs = pgTable(
     index("openspec_specs_work_queue_idx")
       .on(t.priorityRank, t.createdAt, t.name)
       .where(sql`kind = 'change' and not archived and deleted_at is null and status in ('approved', 'assigned')`),
-    // Overlaps: active changes with a delta spec for a capability (content_hashes keys `specs/<cap>/spec.md`).
+    // Overlaps: active changes with a delta spec for a capability (content_hashes keys
+    // `specs/<cap>/spec.md`).
     index("openspec_specs_active_hashes_idx").using("gin", t.contentHashes).where(sql`kind = 'change' and not archived and deleted_at is null`),
   ],
 );

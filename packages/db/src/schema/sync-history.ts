@@ -30,10 +30,16 @@ export const syncHistory = pgTable(
     filesChanged: jsonb("files_changed").$type<string[]>().notNull().default([]),
     durationMs: integer("duration_ms").notNull().default(0),
     conflict: jsonb("conflict").$type<ConflictDetails>(),
-    /** Content that this sync overwrote or discarded, keyed by file (null: the file did not exist). */
+    /**
+     * Content that this sync overwrote or discarded, keyed by file (null: the file did not
+     * exist).
+     */
     previousContent: jsonb("previous_content").$type<Record<string, string | null>>(),
     actor: text("actor"),
-    /** What an action that is not a file sync did, in words ("status proposing → approved", "2 errors"). */
+    /**
+     * What an action that is not a file sync did, in words ("status proposing → approved",
+     * "2 errors").
+     */
     note: text("note"),
     /** A lifecycle edit (status or priority): the field, its old and its new value. */
     lifecycle: jsonb("lifecycle").$type<{ field: "status" | "priority"; from: string; to: string }>(),

@@ -57,7 +57,7 @@ export const getChange = defineTool({
       if (plan.modified.length) ops.MODIFIED = plan.modified.map((b) => b.name);
       if (plan.removed.length) ops.REMOVED = plan.removed;
       if (plan.renamed.length) ops.RENAMED = plan.renamed.map((r) => `${r.from} → ${r.to}`);
-      deltas[m[1]!] = ops;
+      deltas[m[1] ?? ""] = ops;
     }
     const extra: Record<string, string | null> = {};
     for (const f of q.files ?? []) extra[f] = got.files[f] ?? null;
@@ -104,7 +104,8 @@ export const toggleTask = defineTool({
   input: toggleTaskToolSchema,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
-    // Without a baseHash the toggle applies to the current version: setting a task's state is idempotent.
+    // Without a baseHash the toggle applies to the current version: setting a task's state is
+    // idempotent.
     const baseHash = q.baseHash ?? (await ctx.services.specs.get(ref.id)).contentHashes["tasks.md"];
     if (!baseHash) throw new SpecsyncError("NOT_FOUND", `${ref.name} has no tasks.md`);
     const res = await ctx.services.specs.toggleTask({ id: ref.id, taskId: q.taskId, done: q.done, baseHash, actor: ctx.actor });

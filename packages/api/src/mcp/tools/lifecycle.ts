@@ -1,7 +1,10 @@
 import { archiveChangeToolSchema, newChangeToolSchema, previewArchiveToolSchema, validateChangeToolSchema } from "@specsync/validators";
 import { defineTool } from "../tool";
 
-/** The change lifecycle, carried out by the real OpenSpec CLI through LifecycleService (as in the UI, tRPC and the CLI). */
+/**
+ * The change lifecycle, carried out by the real OpenSpec CLI through LifecycleService (as in the
+ * UI, tRPC and the CLI).
+ */
 
 export const newChange = defineTool({
   name: "new_change",

@@ -5,7 +5,10 @@ import type { ParsedDocument } from "@specsync/validators";
 import { renderChangeList, renderShow, renderShowWithoutItem, renderSpecList, type ChangeListEntry, type CliResult, type ListSort, type ShowType } from "./format";
 import { activeChangeDirs, changeEntryFromFiles, changeFromFiles, rootOutput, showableChangeIds } from "./from-files";
 
-/** Only raw queries: this service is loaded by the one-shot CLI, which must not pay for drizzle's query builder. */
+/**
+ * Only raw queries: this service is loaded by the one-shot CLI, which must not pay for drizzle's
+ * query builder.
+ */
 type Queryable = Pick<Database, "query">;
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -98,4 +101,3 @@ export class CliOutputService {
 }
 
 export type { CliResult, ShowType } from "./format";
-export { normalizeType } from "./format";

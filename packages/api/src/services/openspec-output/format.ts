@@ -1,7 +1,7 @@
 /**
  * The exact bytes `openspec list|show … --json` print (1.13), rebuilt from what the database holds.
- * Pure functions: the rules come from the CLI's dist/core/list.js, commands/show.js, change.js, spec.js,
- * cli/index.js (failWithError) and utils/match.js.
+ * Pure functions: the rules come from the CLI's dist/core/list.js, commands/show.js, change.js,
+ * spec.js, cli/index.js (failWithError) and utils/match.js.
  */
 import path from "node:path";
 import type { ChangeShowJson, SpecShowJson } from "@specsync/validators";
@@ -14,7 +14,7 @@ export type CliResult = { stdout: string; stderr: string; exitCode: number };
 export type RootOutput = { path: string; source: "nearest" };
 
 /** `console.log(JSON.stringify(v, null, 2))`. */
-const printed = (value: unknown) => JSON.stringify(value, null, 2) + "\n";
+const printed = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 const ok = (value: unknown): CliResult => ({ stdout: printed(value), stderr: "", exitCode: 0 });
 
 /** `failWithError(err, { enabled: json, fallbackCode })`: one JSON document on stdout, exit 1. */
@@ -33,7 +33,8 @@ function ordered<T extends object>(obj: T, keys: readonly string[]): T {
   return out as T;
 }
 
-// jsonb stores object keys sorted by length, so the stored show bodies are put back in the CLI's order here.
+// jsonb stores object keys sorted by length, so the stored show bodies are put back in the CLI's
+// order here.
 const requirement = (r: unknown) => {
   const o = ordered(r as Record<string, unknown>, ["text", "scenarios"]);
   if (Array.isArray(o.scenarios)) o.scenarios = o.scenarios.map((s) => ordered(s as object, ["rawText"]));
@@ -86,9 +87,11 @@ export function renderChangeList(entries: ChangeListEntry[], root: RootOutput, d
       status: c.totalTasks === 0 ? "no-tasks" : c.completedTasks === c.totalTasks ? "complete" : "in-progress",
       ...(c.nested ? { nested: c.nested } : {}),
     }));
-  const warnings = visited
-    .filter((c) => c.nested)
-    .map((c) => ({ code: "nested_change_directory", name: c.name, nested: c.nested, message: describeNestedChange(c.name, c.nested!) }));
+  const warnings = visited.flatMap((c) =>
+    c.nested
+      ? [{ code: "nested_change_directory", name: c.name, nested: c.nested, message: describeNestedChange(c.name, c.nested) }]
+      : [],
+  );
   return ok({ changes, ...(warnings.length ? { warnings } : {}), root });
 }
 
@@ -108,12 +111,17 @@ export function normalizeType(value: string | undefined): ShowType {
 }
 
 export function levenshtein(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, () => Array<number>(b.length + 1).fill(0));
-  for (let i = 0; i <= a.length; i++) dp[i]![0] = i;
-  for (let j = 0; j <= b.length; j++) dp[0]![j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) dp[i]![j] = Math.min(dp[i - 1]![j]! + 1, dp[i]![j - 1]! + 1, dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return dp[a.length]![b.length]!;
+  // Two rows of the edit-distance table: `prev` is row i - 1, `row` is row i.
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitute = (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, substitute));
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
 }
 
 export function nearestMatches(input: string, candidates: string[], max = 5): string[] {

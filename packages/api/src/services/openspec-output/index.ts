@@ -1,4 +1,5 @@
-// Kept free of the rest of @specsync/api (tRPC, chokidar, node-cron): `specsync list/show` load only this.
+// Kept free of the rest of @specsync/api (tRPC, chokidar, node-cron): `specsync list/show` load
+// only this.
 export { CliOutputService } from "./cli-output-service";
 export * from "./format";
 export { FilesCliOutput } from "./from-files";

@@ -9,12 +9,15 @@ import { openDirConfined, relativeInside } from "./safe-open";
 
 const fsyncAsync = promisify(fsync);
 
-/** The temp-file name pattern; dot-prefixed so the OpenSpec CLI never lists it, and the watcher ignores it. */
+/**
+ * The temp-file name pattern; dot-prefixed so the OpenSpec CLI never lists it, and the watcher
+ * ignores it.
+ */
 export const TEMP_FILE_PATTERN = /^\.specsync-.*\.tmp$/;
 
 /**
- * Remove temp files that interrupted writes (a crash, kill -9) left in a folder. Only files older than
- * `minAgeMs` go, so a write in progress in another process is never pulled from under it.
+ * Remove temp files that interrupted writes (a crash, kill -9) left in a folder. Only files older
+ * than `minAgeMs` go, so a write in progress in another process is never pulled from under it.
  */
 export async function removeStaleTempFiles(folder: string, names: readonly string[], minAgeMs = 10_000): Promise<string[]> {
   const removed: string[] = [];
@@ -41,30 +44,35 @@ export type AtomicWriteHooks = {
 
 export type AtomicWriteOptions = AtomicWriteHooks & {
   /**
-   * Replace the target only if it still has this sha256 (null: it must not exist). Checked after the
-   * new bytes are on disk, right before the rename, so the window for a racing writer is a few syscalls.
+   * Replace the target only if it still has this sha256 (null: it must not exist). Checked after
+   * the new bytes are on disk, right before the rename, so the window for a racing writer is a few
+   * syscalls.
    */
   expectedHash?: string | null;
   /**
-   * Confine the write to this root (a project's `openspec/`): the folder is reached without following
-   * symlinks (safe-open.ts), the temp file is created with O_EXCL|O_NOFOLLOW, the replaced file is read
-   * with O_NOFOLLOW (a symlink swapped in is a CONFLICT, never followed), and the rename happens inside
-   * that same folder descriptor.
+   * Confine the write to this root (a project's `openspec/`): the folder is reached without
+   * following symlinks (safe-open.ts), the temp file is created with O_EXCL|O_NOFOLLOW, the
+   * replaced file is read with O_NOFOLLOW (a symlink swapped in is a CONFLICT, never followed), and
+   * the rename happens inside that same folder descriptor.
    */
   root?: string;
 };
 
-/** What the rename replaced: bytes read through a handle opened before the check (null: no file). */
+/**
+ * What the rename replaced: bytes read through a handle opened before the check (null: no file).
+ */
 export type AtomicWriteResult = { replaced: string | null; replacedHash: string | null };
 
 /**
  * Write a file atomically: temp file in the same folder, fsync, rename over the target, fsync the
- * folder. Readers see the old bytes or the new bytes, never a mix; on any error the temp file is removed.
- * With `expectedHash`, a target changed by someone else is not replaced (`CONFLICT`); and the bytes the
- * rename did replace are returned, so a write that raced into the last microseconds is not lost either.
+ * folder. Readers see the old bytes or the new bytes, never a mix; on any error the temp file is
+ * removed. With `expectedHash`, a target changed by someone else is not replaced (`CONFLICT`); and
+ * the bytes the rename did replace are returned, so a write that raced into the last microseconds
+ * is not lost either.
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
-  // Plain syscalls here are a few microseconds each; only the fsyncs, which can take long, leave the event loop.
+  // Plain syscalls here are a few microseconds each; only the fsyncs, which can take long, leave
+  // the event loop.
   const dir = path.dirname(target);
   const tempName = `.specsync-${path.basename(target)}-${randomBytes(6).toString("hex")}.tmp`;
   const confined = options.root !== undefined ? openDirConfined(options.root, relativeInside(options.root, dir)) : null;
@@ -86,7 +94,8 @@ async function writeInto(dir: string, target: string, temp: string, targetAt: st
   } catch {
     // new file (or a dangling link): default mode
   }
-  // A rename would replace a read-only file silently (and root ignores permissions): honour the owner's intent.
+  // A rename would replace a read-only file silently (and root ignores permissions): honour the
+  // owner's intent.
   if ((mode & 0o222) === 0) throw Object.assign(new Error(`${target} is read-only`), { code: "EACCES" });
   let fd: number | undefined;
   let old: number | undefined;

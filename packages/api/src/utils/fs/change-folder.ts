@@ -2,10 +2,10 @@ import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 
 /**
- * What `openspec list` calls a change's lastModified (core/list.js getLastModified): the newest mtime of
- * any file below the folder, tracked or not, symlinks followed, entries that no longer resolve skipped;
- * the folder's own mtime when it holds no file. `stat.mtime` (not `new Date(mtimeMs)`): Node rounds to
- * the millisecond there, and the CLI compares and prints that Date.
+ * What `openspec list` calls a change's lastModified (core/list.js getLastModified): the newest
+ * mtime of any file below the folder, tracked or not, symlinks followed, entries that no longer
+ * resolve skipped; the folder's own mtime when it holds no file. `stat.mtime` (not `new
+ * Date(mtimeMs)`): Node rounds to the millisecond there, and the CLI compares and prints that Date.
  */
 export function folderLastModified(dir: string): Date {
   let latest: Date | null = null;
@@ -28,7 +28,8 @@ export function folderLastModified(dir: string): Date {
   return latest ?? statSync(dir).mtime;
 }
 
-// ------------------------------------------------------------------ nested change folders (utils/nested-change.js)
+// ------------------------------------------------------------------ nested change folders
+// (utils/nested-change.js)
 
 const CHANGE_ROOT_MARKERS = [".openspec.yaml", "proposal.md", "tasks.md", "design.md"];
 const MAX_NESTING_DEPTH = 3;
@@ -64,8 +65,8 @@ function looksLikeChange(dir: string): boolean {
 }
 
 /**
- * The change directories nested inside `changes/<name>/` when that folder only wraps them (the CLI's
- * `nested` flag and `nested_change_directory` warning), sorted; null for an ordinary change.
+ * The change directories nested inside `changes/<name>/` when that folder only wraps them (the
+ * CLI's `nested` flag and `nested_change_directory` warning), sorted; null for an ordinary change.
  */
 export function findNestedChanges(changesDir: string, name: string): string[] | null {
   if (name === "archive" || name.startsWith(".")) return null;
@@ -90,7 +91,7 @@ export function findNestedChanges(changesDir: string, name: string): string[] | 
 /** The CLI's one explanation of a nested change folder (describeNestedChange). */
 export function describeNestedChange(name: string, nested: string[]): string {
   const list = nested.map((id) => `openspec/changes/${id}/`).join(", ");
-  const example = nested[0]!.split("/").join("-");
+  const example = (nested[0] ?? name).split("/").join("-");
   return (
     `"${name}" is not a change: it is a folder wrapping ${list}. ` +
     "A change must be a directory directly under openspec/changes/, so those " +

@@ -2,18 +2,21 @@ import { statSync } from "node:fs";
 import { createHash } from "node:crypto";
 import path from "node:path";
 
-/** A stat this recent may still be followed by a change that keeps it (coarse kernel timestamps). */
+/**
+ * A stat this recent may still be followed by a change that keeps it (coarse kernel timestamps).
+ */
 export const RACY_WINDOW_MS = 2_000;
 
 /**
  * One short digest saying "nothing moved in this folder", from `stat` calls only — no `readdir`:
- * the folder and every directory on the way to a tracked file (a directory's mtime changes whenever an
- * entry inside is added, removed or renamed), and each tracked file (size, mtime, inode).
+ * the folder and every directory on the way to a tracked file (a directory's mtime changes whenever
+ * an entry inside is added, removed or renamed), and each tracked file (size, mtime, inode).
  *
- * It is only as good as what it covers, so callers store it only for folders whose full read showed no
- * symlinks, no leftover temp files and no directories off the tracked paths. Returns null when a path is
- * gone, or when a timestamp is too recent to rely on (the racy-git problem: a write in the same clock
- * tick as our read would leave every stat unchanged) — a null fingerprint means "read it in full".
+ * It is only as good as what it covers, so callers store it only for folders whose full read showed
+ * no symlinks, no leftover temp files and no directories off the tracked paths. Returns null when a
+ * path is gone, or when a timestamp is too recent to rely on (the racy-git problem: a write in the
+ * same clock tick as our read would leave every stat unchanged) — a null fingerprint means "read it
+ * in full".
  */
 export function folderFingerprint(folderAbs: string, files: readonly string[], now = Date.now()): string | null {
   const dirs = new Set<string>([""]);

@@ -6,19 +6,20 @@ import { readTextFd, type TextFile } from "./read-text";
 /**
  * Opening a tracked file without a symlink race.
  *
- * Checking a path (realpath, lstat) and then opening it by name leaves a window: a file swapped for a
- * symlink to `~/.ssh/id_rsa` in between is opened, and its bytes land in the database and history
- * (10 times in 20 s of swapping, before this module). Here every component is opened relative to the
- * directory before it, starting from a descriptor of the root: Linux's `/proc/self/fd/<dir>/<name>`
- * resolves `<name>` inside the directory that descriptor holds — Node's stand-in for `openat(2)` — and
- * `O_NOFOLLOW` refuses a symlink in that step. A symlink met on the way is allowed only when its target
- * is inside the root, and then the walk restarts from the root along the target's real path, again
- * component by component, so whatever is finally opened was reached without following any link.
- * Content is read from that descriptor only, never by path again.
+ * Checking a path (realpath, lstat) and then opening it by name leaves a window: a file swapped for
+ * a symlink to `~/.ssh/id_rsa` in between is opened, and its bytes land in the database and history
+ * (10 times in 20 s of swapping, before this module). Here every component is opened relative to
+ * the directory before it, starting from a descriptor of the root: Linux's
+ * `/proc/self/fd/<dir>/<name>` resolves `<name>` inside the directory that descriptor holds —
+ * Node's stand-in for `openat(2)` — and `O_NOFOLLOW` refuses a symlink in that step. A symlink met
+ * on the way is allowed only when its target is inside the root, and then the walk restarts from
+ * the root along the target's real path, again component by component, so whatever is finally
+ * opened was reached without following any link. Content is read from that descriptor only, never
+ * by path again.
  *
- * Without `/proc` (macOS, BSD) the fallback opens the realpath with `O_NOFOLLOW` and then checks that
- * the descriptor's device/inode is the one the path resolves to, and that every directory on the way is
- * a directory inside the root, refusing on any difference.
+ * Without `/proc` (macOS, BSD) the fallback opens the realpath with `O_NOFOLLOW` and then checks
+ * that the descriptor's device/inode is the one the path resolves to, and that every directory on
+ * the way is a directory inside the root, refusing on any difference.
  */
 
 const HAS_PROC_FD = process.platform === "linux" && existsSync("/proc/self/fd");
@@ -68,8 +69,8 @@ function followInside(walk: Walk, dirFd: number, name: string, rest: string[], r
 }
 
 /**
- * Open `segs` (directories, then a final entry opened with `finalFlags`) under the root. Returns the
- * descriptor of the final entry and of its parent directory (caller closes both).
+ * Open `segs` (directories, then a final entry opened with `finalFlags`) under the root. Returns
+ * the descriptor of the final entry and of its parent directory (caller closes both).
  */
 function walkOpen(walk: Walk, segs: string[], finalFlags: number, rel: string, createDirs = false): { fd: number; dirFd: number; name: string } {
   for (let hops = 0; hops <= MAX_HOPS; hops++) {
@@ -78,7 +79,7 @@ function walkOpen(walk: Walk, segs: string[], finalFlags: number, rel: string, c
     const owned: number[] = [];
     try {
       for (let i = 0; i < segs.length; i++) {
-        const name = segs[i]!;
+        const name = segs[i] ?? ""; // i < segs.length
         const last = i === segs.length - 1;
         try {
           const fd = openSync(at(dirFd, name), last ? finalFlags : O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
@@ -120,7 +121,10 @@ function walkOpen(walk: Walk, segs: string[], finalFlags: number, rel: string, c
   throw new SpecsyncError("BAD_REQUEST", `too many symlinks on the way to ${rel}`);
 }
 
-/** Fallback without /proc: open the realpath with O_NOFOLLOW, then check the descriptor is what the path is. */
+/**
+ * Fallback without /proc: open the realpath with O_NOFOLLOW, then check the descriptor is what
+ * the path is.
+ */
 function fallbackOpen(root: string, rel: string, finalFlags: number): number {
   const realRoot = realpathSync.native(root);
   const real = realpathSync.native(path.join(realRoot, rel));
@@ -140,7 +144,10 @@ function fallbackOpen(root: string, rel: string, finalFlags: number): number {
   }
 }
 
-/** Open a file inside `root` for reading, symlink-race free. The caller reads from and closes the fd. */
+/**
+ * Open a file inside `root` for reading, symlink-race free. The caller reads from and closes the
+ * fd.
+ */
 export function openConfined(root: string, rel: string): number {
   const segs = segmentsOf(rel);
   const flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK; // NONBLOCK: a FIFO must not hang the sync
@@ -155,7 +162,10 @@ export function openConfined(root: string, rel: string): number {
   }
 }
 
-/** Read a tracked file (strict UTF-8, size limit) through a confined descriptor. `abs` must lie in `root`. */
+/**
+ * Read a tracked file (strict UTF-8, size limit) through a confined descriptor. `abs` must lie
+ * in `root`.
+ */
 export function readTextFileConfined(root: string, abs: string): TextFile {
   const rel = relativeInside(root, abs);
   const fd = openConfined(root, rel);
@@ -189,10 +199,11 @@ export function openDirConfined(root: string, relDir: string): { dirFd: number; 
     return { dirFd: fd, entry: (name) => at(fd, name), close: () => closeSync(fd) };
   } catch (err) {
     // The last directory may itself be missing: create it and retry once.
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" && segs.length > 0) {
+    const lastSeg = segs.at(-1);
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" && lastSeg !== undefined) {
       const parent = openDirConfined(root, segs.slice(0, -1).join("/"));
       try {
-        mkdirSync(parent.entry(segs[segs.length - 1]!));
+        mkdirSync(parent.entry(lastSeg));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       } finally {
@@ -206,7 +217,10 @@ export function openDirConfined(root: string, relDir: string): { dirFd: number; 
   }
 }
 
-/** Remove a file inside `root`; the folder is reached without following symlinks (unlink never follows the last one). */
+/**
+ * Remove a file inside `root`; the folder is reached without following symlinks (unlink never
+ * follows the last one).
+ */
 export function unlinkConfined(root: string, abs: string): void {
   const rel = relativeInside(root, abs);
   const dir = openDirConfined(root, path.dirname(rel));

@@ -7,7 +7,10 @@ function isWithin(root: string, candidate: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
-/** realpath of the deepest existing ancestor, so a path that does not exist yet can still be checked. */
+/**
+ * realpath of the deepest existing ancestor, so a path that does not exist yet can still be
+ * checked.
+ */
 function realpathOfExisting(p: string): string {
   let current = p;
   const rest: string[] = [];

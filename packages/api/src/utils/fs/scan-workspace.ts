@@ -12,7 +12,10 @@ export type FolderRef = {
   path: string;
   archived: boolean;
   archivedOn: string | null;
-  /** Set by scanWorkspace: false when no symlink leads to the folder (so it is inside the root by construction). */
+  /**
+   * Set by scanWorkspace: false when no symlink leads to the folder (so it is inside the root
+   * by construction).
+   */
   viaSymlink?: boolean;
 };
 
@@ -42,15 +45,19 @@ function isDir(dir: string, e: Dirent): boolean {
   }
 }
 
-/** Describe a folder path relative to `openspec/`, or null if it is not a change or capability folder. */
+/**
+ * Describe a folder path relative to `openspec/`, or null if it is not a change or capability
+ * folder.
+ */
 export function classifyFolder(relPath: string): FolderRef | null {
   const parts = relPath.split("/");
   if (parts.some((p) => p.startsWith(".") || p === "")) return null;
   if (parts[0] === "changes") {
-    if (parts.length === 2 && parts[1] !== "archive") return { kind: "change", name: parts[1]!, path: relPath, archived: false, archivedOn: null };
-    if (parts.length === 3 && parts[1] === "archive") {
-      const m = parts[2]!.match(ARCHIVE_DIR);
-      return { kind: "change", name: m ? m[2]! : parts[2]!, path: relPath, archived: true, archivedOn: m ? m[1]! : null };
+    const [, second = "", third = ""] = parts;
+    if (parts.length === 2 && second !== "archive") return { kind: "change", name: second, path: relPath, archived: false, archivedOn: null };
+    if (parts.length === 3 && second === "archive") {
+      const m = third.match(ARCHIVE_DIR);
+      return { kind: "change", name: m?.[2] ?? third, path: relPath, archived: true, archivedOn: m?.[1] ?? null };
     }
     return null;
   }
@@ -65,6 +72,11 @@ export function classifyFolder(relPath: string): FolderRef | null {
  */
 export function scanWorkspace(openspecDir: string): FolderRef[] {
   const out: FolderRef[] = [];
+  // Every path pushed is a change or capability folder by construction; classifyFolder names it.
+  const push = (relPath: string, viaSymlink: boolean) => {
+    const ref = classifyFolder(relPath);
+    if (ref) out.push({ ...ref, viaSymlink });
+  };
   const changesDir = path.join(openspecDir, "changes");
   for (const e of entries(changesDir)) {
     if (e.name.startsWith(".") || !isDir(changesDir, e)) continue;
@@ -72,22 +84,25 @@ export function scanWorkspace(openspecDir: string): FolderRef[] {
       const archiveDir = path.join(changesDir, "archive");
       for (const a of entries(archiveDir)) {
         if (a.name.startsWith(".") || !isDir(archiveDir, a)) continue;
-        out.push({ ...classifyFolder(`changes/archive/${a.name}`)!, viaSymlink: a.isSymbolicLink() || e.isSymbolicLink() });
+        push(`changes/archive/${a.name}`, a.isSymbolicLink() || e.isSymbolicLink());
       }
     } else {
-      out.push({ ...classifyFolder(`changes/${e.name}`)!, viaSymlink: e.isSymbolicLink() });
+      push(`changes/${e.name}`, e.isSymbolicLink());
     }
   }
-  for (const s of discoverSpecs(path.join(openspecDir, "specs"))) out.push({ ...classifyFolder(`specs/${s.id}`)!, viaSymlink: s.viaSymlink });
+  for (const s of discoverSpecs(path.join(openspecDir, "specs"))) push(`specs/${s.id}`, s.viaSymlink);
   return out;
 }
 
-/** Capability ids (`a`, `a/b`) under a specs folder: folders holding a `spec.md`, dot-entries skipped. */
+/** The capability ids under specs/ (folders holding a spec.md), as the CLI discovers them. */
 export function discoverSpecIds(specsDir: string): string[] {
   return discoverSpecs(specsDir).map((s) => s.id);
 }
 
-/** Like discoverSpecIds, also saying whether a symlink is on the way (those paths need a containment check). */
+/**
+ * Capability ids (`a`, `a/b`) under a specs folder: folders holding a `spec.md`, dot-entries
+ * skipped; each says whether a symlink is on the way (those paths need a containment check).
+ */
 function discoverSpecs(specsDir: string, viaSymlink = false, temps?: string[], dirs?: string[]): { id: string; viaSymlink: boolean }[] {
   const found: { id: string; viaSymlink: boolean }[] = [];
   const walk = (dir: string, segments: string[], linked: boolean) => {
@@ -116,9 +131,9 @@ function discoverSpecs(specsDir: string, viaSymlink = false, temps?: string[], d
 export type TrackedFile = { file: string; viaSymlink: boolean };
 
 /**
- * The files of one folder that specsync tracks, relative to the folder, flagged when reached through a
- * symlink. Temp files of interrupted atomic writes met on the way are reported into `temps`, and the
- * directories walked under `specs/` into `dirs`.
+ * The files of one folder that specsync tracks, relative to the folder, flagged when reached
+ * through a symlink. Temp files of interrupted atomic writes met on the way are reported into
+ * `temps`, and the directories walked under `specs/` into `dirs`.
  */
 export function listTrackedFilesDetailed(folderAbs: string, kind: SpecKind, temps?: string[], dirs?: string[]): TrackedFile[] {
   const all = entries(folderAbs);
@@ -148,5 +163,5 @@ export function isTrackedFile(kind: SpecKind, file: string): boolean {
   if (kind === "spec") return file === SPEC_FILE;
   if ((CHANGE_FILES as readonly string[]).includes(file)) return true;
   const m = file.match(/^specs\/(.+)\/spec\.md$/);
-  return !!m && m[1]!.split("/").every((seg) => seg.length > 0 && !seg.startsWith(".") && seg !== "..");
+  return !!m?.[1] && m[1].split("/").every((seg) => seg.length > 0 && !seg.startsWith(".") && seg !== "..");
 }

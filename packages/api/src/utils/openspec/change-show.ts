@@ -22,7 +22,7 @@ export function buildChangeShow(name: string, proposal: string, deltaSpecs: Reco
   const deltas: DeltaJson[] = [];
   let anyDeltaSection = false;
   for (const spec of Object.keys(deltaSpecs).sort(byCodeUnit)) {
-    const plan = parseDeltaSpec(deltaSpecs[spec]!);
+    const plan = parseDeltaSpec(deltaSpecs[spec] ?? "");
     if (hasDeltaSections(plan)) anyDeltaSection = true;
     const push = (operation: "ADDED" | "MODIFIED" | "REMOVED", verb: string, blocks: RequirementBlock[]) => {
       for (const requirement of blocks.flatMap(blockToRequirements)) {
@@ -34,11 +34,12 @@ export function buildChangeShow(name: string, proposal: string, deltaSpecs: Reco
     const removedBlocks = [...plan.removedBlocks];
     const removed = plan.removed.map((reqName) => {
       const i = removedBlocks.findIndex((b) => b.name === reqName);
-      if (i === -1) {
+      const [block] = i === -1 ? [] : removedBlocks.splice(i, 1);
+      if (!block) {
         const headerLine = `### Requirement: ${reqName}`;
         return { headerLine, name: reqName, raw: headerLine };
       }
-      return removedBlocks.splice(i, 1)[0]!;
+      return block;
     });
     push("REMOVED", "Remove", removed);
     for (const rename of plan.renamed) {

@@ -16,7 +16,10 @@ export type DeltaPlan = {
 
 type SectionBody = { lines: string[]; mask: boolean[] };
 
-/** Parse a delta spec the way `openspec archive` reads it (repeated and case-variant sections all count). */
+/**
+ * Parse a delta spec the way `openspec archive` reads it (repeated and case-variant sections all
+ * count).
+ */
 export function parseDeltaSpec(content: string): DeltaPlan {
   const lines = normalizeContent(content).split("\n");
   const mask = codeFenceMask(lines);
@@ -44,7 +47,7 @@ function splitTopLevelSections(lines: string[], mask: boolean[]): { title: strin
   const starts: { title: string; index: number }[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (mask[i]) continue;
-    const title = matchLevel2Heading(lines[i]!);
+    const title = matchLevel2Heading(lines[i] ?? "");
     if (title !== null) starts.push({ title: title.trim(), index: i });
   }
   return starts.map((s, k) => {
@@ -54,18 +57,18 @@ function splitTopLevelSections(lines: string[], mask: boolean[]): { title: strin
 }
 
 function requirementBlocks({ lines, mask }: SectionBody): RequirementBlock[] {
-  const isReq = (i: number) => !mask[i] && matchRequirementHeader(lines[i]!) !== null;
-  const isTop = (i: number) => !mask[i] && /^##\s+/.test(lines[i]!);
+  const isReq = (i: number) => !mask[i] && matchRequirementHeader(lines[i] ?? "") !== null;
+  const isTop = (i: number) => !mask[i] && /^##\s+/.test(lines[i] ?? "");
   const blocks: RequirementBlock[] = [];
   let i = 0;
   while (i < lines.length) {
     while (i < lines.length && !isReq(i)) i++;
     if (i >= lines.length) break;
-    const headerLine = lines[i]!;
-    const name = normalizeRequirementName(matchRequirementHeader(headerLine)!);
+    const headerLine = lines[i] ?? "";
+    const name = normalizeRequirementName(matchRequirementHeader(headerLine) ?? ""); // isReq(i) held
     const buf = [headerLine];
     i++;
-    while (i < lines.length && !isReq(i) && !isTop(i)) buf.push(lines[i++]!);
+    while (i < lines.length && !isReq(i) && !isTop(i)) buf.push(lines[i++] ?? "");
     blocks.push({ headerLine, name, raw: buf.join("\n").trimEnd() });
   }
   return blocks;
@@ -75,7 +78,7 @@ function removedNames({ lines, mask }: SectionBody): string[] {
   const names: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (mask[i]) continue;
-    const line = lines[i]!;
+    const line = lines[i] ?? "";
     const header = matchRequirementHeader(line);
     if (header !== null) {
       names.push(normalizeRequirementName(header));
@@ -92,7 +95,7 @@ function renamedPairs({ lines, mask }: SectionBody): { from: string; to: string 
   let pending: string | undefined;
   for (let i = 0; i < lines.length; i++) {
     if (mask[i]) continue;
-    const line = lines[i]!;
+    const line = lines[i] ?? "";
     const from = matchRenameLine(line, "FROM:");
     const to = matchRenameLine(line, "TO:");
     if (from !== null) pending = normalizeRequirementName(from);

@@ -22,7 +22,10 @@ export type DerivedFields = {
   parseError: string | null;
 };
 
-/** Derive parsed fields from the files of a change or spec. Never throws: problems land in `parseError`. */
+/**
+ * Derive parsed fields from the files of a change or spec. Never throws: problems land in
+ * `parseError`.
+ */
 export function deriveFields(kind: SpecKind, name: string, files: Record<string, string>): DerivedFields {
   const errors: string[] = [];
   return kind === "change" ? deriveChange(name, files, errors) : deriveSpec(name, files, errors);
@@ -103,12 +106,15 @@ export function deltaSpecsOf(files: Record<string, string>): Record<string, stri
   const out: Record<string, string> = {};
   for (const [file, content] of Object.entries(files)) {
     const m = file.match(/^specs\/(.+)\/spec\.md$/);
-    if (m) out[m[1]!] = content;
+    if (m?.[1]) out[m[1]] = content;
   }
   return out;
 }
 
-/** The fields of a folder whose files could not be parsed at all (the parse worker failed or timed out). */
+/**
+ * The fields of a folder whose files could not be parsed at all (the parse worker failed or
+ * timed out).
+ */
 export function unparsedFields(name: string, error: string): DerivedFields {
   return {
     title: name,

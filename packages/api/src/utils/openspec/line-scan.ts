@@ -1,10 +1,10 @@
 /**
  * Linear-time matchers for the OpenSpec CLI's line regexes.
  *
- * The CLI (1.13) reads markdown with regexes such as `^###\s*Requirement:\s*(.+)\s*$` whose adjacent
- * `\s*` / `.+` can split a run of whitespace in quadratically many ways: `- [` + 60,000 spaces took
- * 7 s. Each function below scans a line once and returns exactly what the CLI's regex returns
- * (group text, or null for no match) — the regex each one replaces is quoted above it, and
+ * The CLI (1.13) reads markdown with regexes such as `^###\s*Requirement:\s*(.+)\s*$` whose
+ * adjacent `\s*` / `.+` can split a run of whitespace in quadratically many ways: `- [` + 60,000
+ * spaces took 7 s. Each function below scans a line once and returns exactly what the CLI's regex
+ * returns (group text, or null for no match) — the regex each one replaces is quoted above it, and
  * `line-scan.test.ts` checks them against those regexes on random lines.
  *
  * Two character classes matter: JavaScript's `\s`, and the line terminators that `.` refuses
@@ -33,8 +33,9 @@ export function isLineTerminator(c: number): boolean {
   return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 }
 
-// The primitives lean on the engine's native loops (a sticky `\s*`, trimEnd, indexOf): one pass each,
-// several times faster than charCodeAt loops on a 1 MiB line. `\s` is exactly what trim() removes.
+// The primitives lean on the engine's native loops (a sticky `\s*`, trimEnd, indexOf): one pass
+// each, several times faster than charCodeAt loops on a 1 MiB line. `\s` is exactly what trim()
+// removes.
 const WS_RUN = /\s*/y;
 
 function skipWs(s: string, i: number): number {
@@ -64,9 +65,12 @@ function hasLineTerminator(s: string, from: number, to: number): boolean {
   return firstLineTerminator(s, from) < to;
 }
 
-/** The last character at or after `from` that `.` matches, as the group a whitespace-only tail leaves. */
+/**
+ * The last character at or after `from` that `.` matches, as the group a whitespace-only tail
+ * leaves.
+ */
 function lastDotChar(s: string, from: number): string | null {
-  for (let k = s.length - 1; k >= from; k--) if (!isLineTerminator(s.charCodeAt(k))) return s[k]!;
+  for (let k = s.length - 1; k >= from; k--) if (!isLineTerminator(s.charCodeAt(k))) return s[k] ?? "";
   return null;
 }
 
@@ -88,7 +92,8 @@ function countHashes(s: string, from = 0): number {
   return h - from;
 }
 
-// ------------------------------------------------------------------ tails (from position i to the end)
+// ------------------------------------------------------------------ tails (from position i to the
+// end)
 
 /** `\s+(.+)$` */
 function tailWsPlusRest(s: string, i: number): string | null {
@@ -224,7 +229,10 @@ export function matchWhatChangesBullet(line: string): { spec: string; descriptio
 }
 
 export type TaskLineMatch = {
-  /** The mark inside the box (one UTF-16 unit), "" for `[]`-like boxes, undefined for a whitespace-only box. */
+  /**
+   * The mark inside the box (one UTF-16 unit), "" for `[]`-like boxes, undefined for a
+   * whitespace-only box.
+   */
   mark: string | undefined;
   /** Index of the mark, when there is one. */
   markIndex: number;
@@ -235,7 +243,8 @@ export type TaskLineMatch = {
 };
 
 /**
- * `/^\s*(?:[-*+]|\d{1,9}[.)])\s*\[(?:\s*([^\]\s]?)\s*\](?![([])|\s+\])\s*(.*)/` — OpenSpec 1.13's task line.
+ * `/^\s*(?:[-*+]|\d{1,9}[.)])\s*\[(?:\s*([^\]\s]?)\s*\](?![([])|\s+\])\s*(.*)/` — OpenSpec 1.13's
+ * task line.
  */
 export function matchTaskLine(line: string): TaskLineMatch | null {
   let i = skipWs(line, 0);
@@ -263,7 +272,7 @@ export function matchTaskLine(line: string): TaskLineMatch | null {
     const r = skipWs(line, q + 1);
     if (closesBox(r)) {
       end = r + 1;
-      mark = line[q]!;
+      mark = line[q] ?? "";
       markIndex = q;
     }
   } else if (q < line.length && closesBox(q)) {
@@ -278,8 +287,9 @@ export function matchTaskLine(line: string): TaskLineMatch | null {
 }
 
 /**
- * `` /^\s*(`{3,}|~{3,})/ `` (opening) and `` /^\s*(`{3,}|~{3,})\s*$/ `` (closing): the fence run, or null.
- * Linear already as regexes, but this runs on every line of every file: a scan allocates nothing.
+ * `` /^\s*(`{3,}|~{3,})/ `` (opening) and `` /^\s*(`{3,}|~{3,})\s*$/ `` (closing): the fence run,
+ * or null. Linear already as regexes, but this runs on every line of every file: a scan allocates
+ * nothing.
  */
 export function matchFence(line: string, closing: boolean): { marker: string; length: number } | null {
   const start = skipWs(line, 0);
@@ -289,5 +299,5 @@ export function matchFence(line: string, closing: boolean): { marker: string; le
   while (end < line.length && line.charCodeAt(end) === c) end++;
   if (end - start < 3) return null;
   if (closing && skipWs(line, end) !== line.length) return null;
-  return { marker: line[start]!, length: end - start };
+  return { marker: (line[start] ?? ""), length: end - start };
 }

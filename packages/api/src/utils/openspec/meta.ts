@@ -2,7 +2,10 @@ import { parse as parseYaml } from "yaml";
 
 export type ChangeMeta = { schema?: string; created?: string; goal?: string; [key: string]: unknown };
 
-/** `.openspec.yaml`: unknown keys are kept (the CLI ignores them); malformed YAML is an error the caller records. */
+/**
+ * `.openspec.yaml`: unknown keys are kept (the CLI ignores them); malformed YAML is an error the
+ * caller records.
+ */
 export function parseChangeMeta(content: string): ChangeMeta {
   const value: unknown = parseYaml(content.replace(/^\uFEFF/, ""));
   if (value === null || value === undefined) return {};

@@ -9,16 +9,22 @@ export type SharedRequirement = { capability: string; requirement: string; opera
 
 /**
  * What a change touches, read the way `openspec archive` reads delta specs: requirement names are
- * normalised by the CLI's rule (trailing `#`s and blanks dropped) and matched exactly; a RENAMED entry
- * touches both its FROM and its TO name.
+ * normalised by the CLI's rule (trailing `#`s and blanks dropped) and matched exactly; a RENAMED
+ * entry touches both its FROM and its TO name.
  */
 export function touchedRequirements(deltaSpecs: Record<string, string>): TouchedRequirements {
   const touched: TouchedRequirements = new Map();
   const add = (capability: string, name: string, op: DeltaOperation) => {
     let byName = touched.get(capability);
-    if (!byName) touched.set(capability, (byName = new Map()));
+    if (!byName) {
+      byName = new Map();
+      touched.set(capability, byName);
+    }
     let ops = byName.get(name);
-    if (!ops) byName.set(name, (ops = new Set()));
+    if (!ops) {
+      ops = new Set();
+      byName.set(name, ops);
+    }
     ops.add(op);
   };
   for (const [capability, content] of Object.entries(deltaSpecs)) {
@@ -34,7 +40,10 @@ export function touchedRequirements(deltaSpecs: Record<string, string>): Touched
   return touched;
 }
 
-/** Requirements both changes touch (same capability, same requirement name), sorted for stable output. */
+/**
+ * Requirements both changes touch (same capability, same requirement name), sorted for stable
+ * output.
+ */
 export function sharedRequirements(a: TouchedRequirements, b: TouchedRequirements): SharedRequirement[] {
   const shared: SharedRequirement[] = [];
   for (const [capability, namesA] of a) {

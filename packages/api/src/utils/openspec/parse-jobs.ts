@@ -4,8 +4,9 @@ import { requirementOutline } from "./structure";
 import { parseTasks, type TaskItem } from "./tasks";
 
 /**
- * The parsing work specsync can hand to a worker thread, as plain data in and out (structured-clone safe).
- * `runParseJob` is pure: the worker only calls it, and the main thread calls it directly for small inputs.
+ * The parsing work specsync can hand to a worker thread, as plain data in and out (structured-clone
+ * safe). `runParseJob` is pure: the worker only calls it, and the main thread calls it directly for
+ * small inputs.
  */
 export type DeriveJob = { op: "derive"; kind: SpecKind; name: string; files: Record<string, string> };
 /** A change page's structure: the task list, a main spec's requirements. */

@@ -13,7 +13,10 @@ export type ProposalFields = {
   sections: Section[];
 };
 
-/** The CLI's title rule: first `# ` line anywhere, `Change:` stripped, a bare `# Proposal` falls back to the id. */
+/**
+ * The CLI's title rule: first `# ` line anywhere, `Change:` stripped, a bare `# Proposal` falls
+ * back to the id.
+ */
 export function extractTitle(content: string, changeName: string): string {
   const title = content.match(/^#\s+(?:Change:\s+)?(.+)$/im)?.[1]?.trim();
   return title && title.toLowerCase() !== "proposal" ? title : changeName;

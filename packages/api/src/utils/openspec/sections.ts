@@ -11,13 +11,17 @@ export function parseSectionsFromLines(lines: readonly string[], mask = codeFenc
   const stack: Section[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (mask[i]) continue;
-    const m = matchHeading(lines[i]!); // the CLI's /^(#{1,6})\s+(.+)$/, linear
+    const m = matchHeading(lines[i] ?? ""); // the CLI's /^(#{1,6})\s+(.+)$/, linear
     if (!m) continue;
     const level = m.level;
     const section: Section = { level, title: m.title.trim(), content: contentUntilNextHeader(lines, mask, i + 1, level), children: [] };
-    while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
-    if (stack.length === 0) roots.push(section);
-    else stack[stack.length - 1]!.children.push(section);
+    let parent = stack.at(-1);
+    while (parent && parent.level >= level) {
+      stack.pop();
+      parent = stack.at(-1);
+    }
+    if (parent) parent.children.push(section);
+    else roots.push(section);
     stack.push(section);
   }
   return roots;
@@ -30,9 +34,9 @@ export function parseSections(content: string): Section[] {
 function contentUntilNextHeader(lines: readonly string[], mask: readonly boolean[], start: number, level: number): string {
   const out: string[] = [];
   for (let i = start; i < lines.length; i++) {
-    const m = mask[i] ? null : lines[i]!.match(HEADER_START);
-    if (m && m[1]!.length <= level) break;
-    out.push(lines[i]!);
+    const m = mask[i] ? null : (lines[i] ?? "").match(HEADER_START);
+    if (m && (m[1] ?? "").length <= level) break;
+    out.push(lines[i] ?? "");
   }
   return out.join("\n").trim();
 }

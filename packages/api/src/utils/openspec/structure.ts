@@ -6,8 +6,8 @@ export type RequirementOutline = { name: string; text: string; scenarios: { name
 const strip = (title: string, prefix: string) => title.replace(new RegExp(`^${prefix}:\\s*`, "i"), "").trim();
 
 /**
- * Requirements of a spec with their names and scenario names (for display; the CLI's JSON has neither):
- * the children of `## Requirements`, and each one's children with a body.
+ * Requirements of a spec with their names and scenario names (for display; the CLI's JSON has
+ * neither): the children of `## Requirements`, and each one's children with a body.
  */
 export function requirementOutline(content: string): RequirementOutline[] {
   const section = findSection(parseSections(content), "Requirements");

@@ -3,13 +3,19 @@ import { matchTaskGroupHeading, matchTaskLine } from "./line-scan";
 
 
 export type TaskItem = {
-  /** Stable across line moves: the task's own number (`1.2`) when unique, else a hash of its text. */
+  /**
+   * Stable across line moves: the task's own number (`1.2`) when unique, else a hash of its
+   * text.
+   */
   id: string;
   text: string;
   done: boolean;
   /** 1-based line number in the file. */
   line: number;
-  /** UTF-16 offset of the checkbox mark (or of the first space inside `[ ]`), for one-character toggles. */
+  /**
+   * UTF-16 offset of the checkbox mark (or of the first space inside `[ ]`), for one-character
+   * toggles.
+   */
   markOffset: number;
   /** True when the box is `[]`: toggling inserts a character instead of replacing one. */
   emptyBox: boolean;
@@ -27,7 +33,8 @@ export function parseTasks(content: string): TaskItem[] {
   // Split on \n only, like the CLI; a trailing \r stays on the line and is trimmed from the text.
   for (const line of content.split("\n")) {
     lineNo++;
-    // OpenSpec 1.13's task rule (`- [ ]`, `* [x]`, `1. [ ]`, `2) [x]`, fences included), scanned in linear time.
+    // OpenSpec 1.13's task rule (`- [ ]`, `* [x]`, `1. [ ]`, `2) [x]`, fences included), scanned in
+    // linear time.
     const heading = matchTaskGroupHeading(line);
     if (heading !== null) group = heading;
     const m = matchTaskLine(line);
@@ -50,7 +57,7 @@ export function parseTasks(content: string): TaskItem[] {
 
 function firstSpaceInside(line: string, open: number): number | null {
   const close = line.indexOf("]", open);
-  for (let i = open + 1; i < close; i++) if (/\s/.test(line[i]!)) return i;
+  for (let i = open + 1; i < close; i++) if (/\s/.test(line[i] ?? "")) return i;
   return null;
 }
 
@@ -62,7 +69,7 @@ function assignIds(items: Omit<TaskItem, "id">[]): TaskItem[] {
   return items.map((t, i) => {
     const n = numbered[i];
     if (n && counts.get(n) === 1) return { id: n, ...t };
-    const h = "t" + createHash("sha1").update(t.text).digest("hex").slice(0, 10);
+    const h = `t${createHash("sha1").update(t.text).digest("hex").slice(0, 10)}`;
     const k = (seen.get(h) ?? 0) + 1;
     seen.set(h, k);
     return { id: k === 1 ? h : `${h}-${k}`, ...t };
@@ -74,12 +81,15 @@ export function summarizeTasks(tasks: readonly TaskItem[]): TaskSummary {
   return { total: tasks.length, completed, percent: tasks.length === 0 ? 0 : Math.round((completed / tasks.length) * 10000) / 100 };
 }
 
-/** Set one task's box; every other byte of the file is unchanged. Returns null if the task is unknown. */
+/**
+ * Set one task's box; every other byte of the file is unchanged. Returns null if the task is
+ * unknown.
+ */
 export function toggleTask(content: string, taskId: string, done: boolean): string | null {
   const task = parseTasks(content).find((t) => t.id === taskId);
   if (!task) return null;
   if (task.done === done) return content;
   const at = task.markOffset;
-  if (task.emptyBox) return done ? content.slice(0, at) + "x" + content.slice(at) : content;
+  if (task.emptyBox) return done ? `${content.slice(0, at)}x${content.slice(at)}` : content;
   return content.slice(0, at) + (done ? "x" : " ") + content.slice(at + 1);
 }

@@ -24,7 +24,7 @@ export function codeFenceMask(lines: readonly string[]): boolean[] {
   const mask = new Array<boolean>(lines.length).fill(false);
   let active: Fence | null = null;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+    const line = lines[i] ?? "";
     if (!active) {
       active = openingFence(line);
       if (active) mask[i] = true;

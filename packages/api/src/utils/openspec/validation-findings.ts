@@ -7,8 +7,9 @@ const LEVELS = new Set(["ERROR", "WARNING", "INFO"]);
 
 /**
  * Place the CLI's issues in the change's files: its `path` is relative to the change (`tasks.md`,
- * `.openspec.yaml`) or to its `specs/` folder (`cli/spec.md`); "file" means the change as a whole. The line
- * is the CLI's when it gives one, else the header of the requirement the message names (`ADDED "Foo" …`).
+ * `.openspec.yaml`) or to its `specs/` folder (`cli/spec.md`); "file" means the change as a whole.
+ * The line is the CLI's when it gives one, else the header of the requirement the message names
+ * (`ADDED "Foo" …`).
  */
 export function toFindings(issues: readonly CliValidationIssue[], files: Readonly<Record<string, string>>): ValidationFinding[] {
   return issues.map((issue) => {
@@ -17,7 +18,7 @@ export function toFindings(issues: readonly CliValidationIssue[], files: Readonl
     const p = issue.path ?? "";
     const file = p in files ? p : `specs/${p}` in files ? `specs/${p}` : null;
     let line = typeof issue.line === "number" && issue.line > 0 ? issue.line : null;
-    if (file && line === null) line = requirementLine(files[file]!, message);
+    if (file && line === null) line = requirementLine(files[file] ?? "", message);
     return { level, file, line, message };
   });
 }
@@ -29,8 +30,8 @@ function requirementLine(content: string, message: string): number | null {
   const want = quoted.trim().toLowerCase();
   const lines = content.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    const m = /^#{3}\s+Requirement:\s*(.+?)\s*$/.exec(lines[i]!);
-    if (m && m[1]!.toLowerCase() === want) return i + 1;
+    const m = /^#{3}\s+Requirement:\s*(.+?)\s*$/.exec(lines[i] ?? "");
+    if (m?.[1]?.toLowerCase() === want) return i + 1;
   }
   // RENAMED/REMOVED entries name requirements in list lines (`- FROM: ### Requirement: Foo`).
   const at = lines.findIndex((l) => l.toLowerCase().includes(want));
