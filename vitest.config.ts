@@ -8,7 +8,12 @@ const include = ["test/**/*.test.ts"];
 /** Database suites run against PGlite and PostgreSQL inside each file. */
 const db = { testTimeout: 60_000, hookTimeout: 60_000 };
 /** The suites that build and run the whole app: one file at a time. */
-const app = { globalSetup: [BUILD], testTimeout: 180_000, hookTimeout: 300_000, fileParallelism: false };
+const app = {
+  globalSetup: [BUILD],
+  testTimeout: 180_000,
+  hookTimeout: 300_000,
+  fileParallelism: false,
+};
 
 // One project per package that has tests (`--project <name>`); `pnpm test` runs them all.
 export default defineConfig({
@@ -30,7 +35,13 @@ export default defineConfig({
       { test: { name: "install", root: "./apps/server", include: INSTALL_TESTS, ...app } },
       { test: { name: "web", root: "./apps/web", include, ...app } },
       {
-        test: { name: "bench", root: "./bench", include, testTimeout: 180_000, hookTimeout: 120_000 },
+        test: {
+          name: "bench",
+          root: "./bench",
+          include,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
   },

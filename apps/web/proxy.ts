@@ -1,4 +1,4 @@
-import { NextResponse, type NextRequest } from "next/server";
+import { type NextRequest, NextResponse } from "next/server";
 
 /**
  * A malformed percent-encoding in the path (`/p/x/changes/%E0%A4%A`) makes Next's own param

@@ -14,16 +14,16 @@
  * start-up, not specsync.
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { randomBytes } from "node:crypto";
-import postgres from "postgres";
-import { settingsSchema } from "@specsync/settings";
-import { startServer } from "@specsync/server/serve";
+import { parseArgs } from "node:util";
 import { generateWorkspace } from "@specsync/api/testing";
+import { startServer } from "@specsync/server/serve";
+import { settingsSchema } from "@specsync/settings";
+import postgres from "postgres";
 import { REPO } from "./measure";
 import { must } from "./must";
 
@@ -38,19 +38,36 @@ export function assertCliBuilt(cli: string) {
   }
 }
 
-export type CliSpeedRow = { driver: string; metric: string; value: number; unit: string; target?: { op: "<=" | ">="; value: number }; note?: string };
+export type CliSpeedRow = {
+  driver: string;
+  metric: string;
+  value: number;
+  unit: string;
+  target?: { op: "<=" | ">="; value: number };
+  note?: string;
+};
 
 const TIME = "/usr/bin/time";
-const median = (xs: number[]) => must([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)], "a sample");
+const median = (xs: number[]) =>
+  must([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)], "a sample");
 
-type Cmd = { argv: string[]; cwd: string; env: NodeJS.ProcessEnv; expect?: (stdout: string) => void };
+type Cmd = {
+  argv: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  expect?: (stdout: string) => void;
+};
 
 /** One run: wall ms and peak RSS MiB (GNU time's %M, when /usr/bin/time is there). */
 async function once(c: Cmd, scratch: string, i: number) {
   const out = path.join(scratch, `t${i}`);
   const argv = existsSync(TIME) ? [TIME, "-f", "%M", "-o", out, ...c.argv] : c.argv;
   const t = performance.now();
-  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+  const { code, stdout, stderr } = await new Promise<{
+    code: number;
+    stdout: string;
+    stderr: string;
+  }>((resolve, reject) => {
     const [cmd = "", ...args] = argv;
     const child = spawn(cmd, args, { cwd: c.cwd, env: c.env, stdio: ["ignore", "pipe", "pipe"] });
     let so = "";
@@ -63,7 +80,10 @@ async function once(c: Cmd, scratch: string, i: number) {
   const wall = performance.now() - t;
   if (code !== 0) throw new Error(`${c.argv.join(" ")} exited ${code}: ${stderr.slice(0, 500)}`);
   c.expect?.(stdout);
-  return { wall, rss: existsSync(out) ? Number(readFileSync(out, "utf8").trim().split("\n").pop()) / 1024 : NaN };
+  return {
+    wall,
+    rss: existsSync(out) ? Number(readFileSync(out, "utf8").trim().split("\n").pop()) / 1024 : NaN,
+  };
 }
 
 /**
@@ -100,7 +120,10 @@ async function measureInterleaved(cmds: [Cmd, Cmd], runs: number): Promise<[Meas
 async function freshDatabase(driver: "pglite" | "postgres", adminUrl: string, scratch: string) {
   if (driver === "pglite") {
     const dir = mkdtempSync(path.join(scratch, "pglite-"));
-    return { env: { SPECSYNC_DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      env: { SPECSYNC_DATA_DIR: dir },
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const name = `specsync_clispeed_${randomBytes(4).toString("hex")}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
@@ -114,7 +137,14 @@ async function freshDatabase(driver: "pglite" | "postgres", adminUrl: string, sc
   };
 }
 
-export async function cliSpeedRows(opts: { root: string; drivers: ("pglite" | "postgres")[]; runs: number; cli: string; adminUrl: string; log?: (m: string) => void }): Promise<CliSpeedRow[]> {
+export async function cliSpeedRows(opts: {
+  root: string;
+  drivers: ("pglite" | "postgres")[];
+  runs: number;
+  cli: string;
+  adminUrl: string;
+  log?: (m: string) => void;
+}): Promise<CliSpeedRow[]> {
   const rows: CliSpeedRow[] = [];
   const log = opts.log ?? (() => {});
   assertCliBuilt(opts.cli);
@@ -122,8 +152,14 @@ export async function cliSpeedRows(opts: { root: string; drivers: ("pglite" | "p
     .split(/\s+/)
     .filter(Boolean)
     .map((a) => (/\.(m?js|ts)$/.test(a) ? path.resolve(REPO, a) : a));
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPECSYNC_") && k !== "DATABASE_URL"));
-  const openspecCmd: Cmd = { argv: [path.join(REPO, "node_modules/.bin/openspec"), "list", "--json"], cwd: opts.root, env: { ...clean, OPENSPEC_TELEMETRY: "0", CI: "1" } };
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith("SPECSYNC_") && k !== "DATABASE_URL"),
+  );
+  const openspecCmd: Cmd = {
+    argv: [path.join(REPO, "node_modules/.bin/openspec"), "list", "--json"],
+    cwd: opts.root,
+    env: { ...clean, OPENSPEC_TELEMETRY: "0", CI: "1" },
+  };
   const expected = JSON.parse(
     await new Promise<string>((resolve) => {
       const [cmd = "", ...args] = openspecCmd.argv;
@@ -136,7 +172,8 @@ export async function cliSpeedRows(opts: { root: string; drivers: ("pglite" | "p
   // Each run must print the whole list: a fast wrong answer is no answer.
   const check = (stdout: string) => {
     const n = (JSON.parse(stdout) as { changes: unknown[] }).changes.length;
-    if (n !== expected.changes.length) throw new Error(`specsync listed ${n} changes, openspec ${expected.changes.length}`);
+    if (n !== expected.changes.length)
+      throw new Error(`specsync listed ${n} changes, openspec ${expected.changes.length}`);
   };
   const scratch = mkdtempSync(path.join(tmpdir(), "cli-speed-db-"));
   try {
@@ -144,12 +181,25 @@ export async function cliSpeedRows(opts: { root: string; drivers: ("pglite" | "p
       const db = await freshDatabase(driver, opts.adminUrl, scratch);
       try {
         const env = { ...clean, ...db.env, SPECSYNC_LOG: "silent" };
-        const specsyncCmd: Cmd = { argv: [...cli, "list", "--json", "--project", opts.root], cwd: REPO, env, expect: check };
+        const specsyncCmd: Cmd = {
+          argv: [...cli, "list", "--json", "--project", opts.root],
+          cwd: REPO,
+          env,
+          expect: check,
+        };
         const label = `\`${opts.cli} list --json\``;
         log(`${driver}: ${label}, no server running`);
         const [osDirect, direct] = await measureInterleaved([openspecCmd, specsyncCmd], opts.runs);
         log(`${driver}: ${label}, server running`);
-        const server = await startServer(settingsSchema.parse({ ...db.env, PORT: "0", SPECSYNC_LOG: "silent", SPECSYNC_CRON: "0 0 1 1 *" }), [opts.root]);
+        const server = await startServer(
+          settingsSchema.parse({
+            ...db.env,
+            PORT: "0",
+            SPECSYNC_LOG: "silent",
+            SPECSYNC_CRON: "0 0 1 1 *",
+          }),
+          [opts.root],
+        );
         let osServer: Measured;
         let viaServer: Measured;
         try {
@@ -161,11 +211,38 @@ export async function cliSpeedRows(opts: { root: string; drivers: ("pglite" | "p
           ["server running (asked over HTTP)", osServer, viaServer],
           ["no server (reads the files, database not opened)", osDirect, direct],
         ] as const) {
-          rows.push({ driver, metric: `\`openspec list --json\`, alternating with the next row (median of ${opts.runs})`, value: os.ms, unit: "ms" });
-          rows.push({ driver, metric: `${label}, ${what} (median of ${opts.runs})`, value: m.ms, unit: "ms" });
-          rows.push({ driver, metric: `ratio openspec / specsync, ${what}`, value: os.ms / m.ms, unit: "×", target: { op: ">=", value: 2 } });
-          rows.push({ driver, metric: `peak RSS: openspec / specsync, ${what}`, value: os.rssMb, unit: "MiB" });
-          rows.push({ driver, metric: `specsync peak RSS, ${what}`, value: m.rssMb, unit: "MiB", target: { op: "<=", value: 100 } });
+          rows.push({
+            driver,
+            metric: `\`openspec list --json\`, alternating with the next row (median of ${opts.runs})`,
+            value: os.ms,
+            unit: "ms",
+          });
+          rows.push({
+            driver,
+            metric: `${label}, ${what} (median of ${opts.runs})`,
+            value: m.ms,
+            unit: "ms",
+          });
+          rows.push({
+            driver,
+            metric: `ratio openspec / specsync, ${what}`,
+            value: os.ms / m.ms,
+            unit: "×",
+            target: { op: ">=", value: 2 },
+          });
+          rows.push({
+            driver,
+            metric: `peak RSS: openspec / specsync, ${what}`,
+            value: os.rssMb,
+            unit: "MiB",
+          });
+          rows.push({
+            driver,
+            metric: `specsync peak RSS, ${what}`,
+            value: m.rssMb,
+            unit: "MiB",
+            target: { op: "<=", value: 100 },
+          });
         }
       } finally {
         await db.drop();
@@ -177,7 +254,8 @@ export async function cliSpeedRows(opts: { root: string; drivers: ("pglite" | "p
   return rows;
 }
 
-const invokedDirectly = process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
+const invokedDirectly =
+  process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
 if (invokedDirectly) {
   const { values } = parseArgs({
     options: {
@@ -188,16 +266,33 @@ if (invokedDirectly) {
       check: { type: "boolean", default: false },
     },
   });
-  const adminUrl = process.env.SPECSYNC_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const drivers = (values.driver === "all" ? ["pglite", "postgres"] : [values.driver]) as ("pglite" | "postgres")[];
+  const adminUrl =
+    process.env.SPECSYNC_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const drivers = (values.driver === "all" ? ["pglite", "postgres"] : [values.driver]) as (
+    | "pglite"
+    | "postgres"
+  )[];
   const root = mkdtempSync(path.join(tmpdir(), "cli-speed-ws-"));
   try {
     generateWorkspace(root, { changes: Number(values.changes), seed: 42 });
-    const rows = await cliSpeedRows({ root, drivers, runs: Number(values.runs), cli: must(values.cli, "--cli"), adminUrl, log: (m) => process.stderr.write(`[cli-speed] ${m}\n`) });
+    const rows = await cliSpeedRows({
+      root,
+      drivers,
+      runs: Number(values.runs),
+      cli: must(values.cli, "--cli"),
+      adminUrl,
+      log: (m) => process.stderr.write(`[cli-speed] ${m}\n`),
+    });
     let failed = 0;
     for (const r of rows) {
-      const verdict = r.target ? ((r.target.op === ">=" ? r.value >= r.target.value : r.value <= r.target.value) ? "PASS" : (failed++, "FAIL")) : "";
-      console.log(`${r.driver.padEnd(9)} ${r.metric.padEnd(80)} ${r.value.toFixed(2).padStart(9)} ${r.unit.padEnd(4)} ${r.target ? `${r.target.op} ${r.target.value}` : ""} ${verdict}${r.note ? `  (${r.note})` : ""}`);
+      const verdict = r.target
+        ? (r.target.op === ">=" ? r.value >= r.target.value : r.value <= r.target.value)
+          ? "PASS"
+          : (failed++, "FAIL")
+        : "";
+      console.log(
+        `${r.driver.padEnd(9)} ${r.metric.padEnd(80)} ${r.value.toFixed(2).padStart(9)} ${r.unit.padEnd(4)} ${r.target ? `${r.target.op} ${r.target.value}` : ""} ${verdict}${r.note ? `  (${r.note})` : ""}`,
+      );
     }
     if (values.check && failed) process.exitCode = 1;
   } finally {

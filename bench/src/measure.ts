@@ -1,13 +1,13 @@
-import { must } from "./must";
 import { execFile, spawn } from "node:child_process";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { FileWatcherService, SyncScheduler, type Services } from "@specsync/api";
+import { FileWatcherService, type Services, SyncScheduler } from "@specsync/api";
+import { freePort } from "@specsync/api/testing";
 import type { ProjectRow } from "@specsync/db";
 import { settingsSchema } from "@specsync/settings";
-import { freePort } from "@specsync/api/testing";
+import { must } from "./must";
 
 const run = promisify(execFile);
 export const REPO = path.resolve(fileURLToPath(import.meta.url), "../../..");
@@ -15,11 +15,18 @@ export const REPO = path.resolve(fileURLToPath(import.meta.url), "../../..");
 export function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  return must(s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))], "a sample");
+  return must(
+    s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))],
+    "a sample",
+  );
 }
 
-export const summary = (xs: number[]) => ({ n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95), p99: percentile(xs, 99) });
-
+export const summary = (xs: number[]) => ({
+  n: xs.length,
+  p50: percentile(xs, 50),
+  p95: percentile(xs, 95),
+  p99: percentile(xs, 99),
+});
 
 /** Cold import: every folder is new. */
 export async function coldImport(services: Services, project: ProjectRow) {
@@ -39,7 +46,11 @@ export async function noopReconcile(services: Services, project: ProjectRow) {
 
 /** One scheduler pass over rows that are all due (staleSeconds 0): archived changes mostly. */
 export async function scheduledBatch(services: Services, project: ProjectRow) {
-  const scheduler = new SyncScheduler(project, services.sync, services.database, { staleSeconds: 0, batchSize: 50, concurrency: 10 });
+  const scheduler = new SyncScheduler(project, services.sync, services.database, {
+    staleSeconds: 0,
+    batchSize: 50,
+    concurrency: 10,
+  });
   const r = await scheduler.runOnce();
   return { rows: r.summary.total, batches: r.batches, ms: r.ms };
 }
@@ -48,7 +59,12 @@ export async function scheduledBatch(services: Services, project: ProjectRow) {
  * Save → DB row committed, through the real FileWatcherService: alternately in-place writes and
  * atomic renames (temp + rename), round-robin over active changes, one at a time.
  */
-export async function watcherLatency(services: Services, project: ProjectRow, activeNames: string[], saves: number) {
+export async function watcherLatency(
+  services: Services,
+  project: ProjectRow,
+  activeNames: string[],
+  saves: number,
+) {
   const waiting = new Map<string, (t: number) => void>();
   const watcher = new FileWatcherService(project, services.sync, {
     // What `specsync serve` runs with unless SPECSYNC_DEBOUNCE_MS says otherwise.
@@ -69,7 +85,10 @@ export async function watcherLatency(services: Services, project: ProjectRow, ac
       const content = `${readFileSync(file, "utf8").replace(/\n?<!-- bench \S+ -->\n?$/, "")}\n<!-- bench ${nonce}-${i} -->\n`;
       const done = new Promise<number>((resolve, reject) => {
         waiting.set(folder, resolve);
-        setTimeout(() => reject(new Error(`save ${i} to ${folder} never reached the database`)), 5000);
+        setTimeout(
+          () => reject(new Error(`save ${i} to ${folder} never reached the database`)),
+          5000,
+        );
       });
       const t = performance.now();
       if (i % 2 === 0) writeFileSync(file, content);
@@ -104,7 +123,11 @@ export async function openspecCli(root: string, args: string[], n = 5) {
   const xs: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    await run(bin, [...args, "--json"], { cwd: root, env: { ...process.env, OPENSPEC_TELEMETRY: "0", CI: "1" }, maxBuffer: 256 * 1024 * 1024 });
+    await run(bin, [...args, "--json"], {
+      cwd: root,
+      env: { ...process.env, OPENSPEC_TELEMETRY: "0", CI: "1" },
+      maxBuffer: 256 * 1024 * 1024,
+    });
     xs.push(performance.now() - t);
   }
   return summary(xs);
@@ -119,23 +142,38 @@ export async function serverRss(root: string, env: Record<string, string>) {
   // The API server as the root `specsync` script runs it (node, its V8 flags, the CLI), `serve`:
   // the same flags `pnpm start` uses (apps/server has no start script since the installable
   // package).
-  const script = (JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { scripts: { specsync: string } }).scripts.specsync.split(/\s+/);
-  if (script[0] !== "node") throw new Error(`the specsync script must run node directly, not ${script[0]}`);
-  const child = spawn(process.execPath, [...script.slice(1), "serve", "--project", root, "--port", String(port)], {
-    cwd: REPO,
-    env: { ...process.env, ...env, SPECSYNC_LOG: "silent", SPECSYNC_CRON: "0 0 1 1 *" },
-    stdio: "ignore",
-  });
+  const script = (
+    JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as {
+      scripts: { specsync: string };
+    }
+  ).scripts.specsync.split(/\s+/);
+  if (script[0] !== "node")
+    throw new Error(`the specsync script must run node directly, not ${script[0]}`);
+  const child = spawn(
+    process.execPath,
+    [...script.slice(1), "serve", "--project", root, "--port", String(port)],
+    {
+      cwd: REPO,
+      env: { ...process.env, ...env, SPECSYNC_LOG: "silent", SPECSYNC_CRON: "0 0 1 1 *" },
+      stdio: "ignore",
+    },
+  );
   try {
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 300_000;
     for (;;) {
-      const ok = await fetch(`${url}/healthz`).then((r) => r.ok).catch(() => false);
+      const ok = await fetch(`${url}/healthz`)
+        .then((r) => r.ok)
+        .catch(() => false);
       if (ok) break;
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error("server did not become healthy");
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error("server did not become healthy");
       await new Promise((r) => setTimeout(r, 250));
     }
-    for (let i = 0; i < 20; i++) await fetch(`${url}/trpc/specs.list?input=${encodeURIComponent(JSON.stringify({ json: { limit: 50, sort: "priority" } }))}`);
+    for (let i = 0; i < 20; i++)
+      await fetch(
+        `${url}/trpc/specs.list?input=${encodeURIComponent(JSON.stringify({ json: { limit: 50, sort: "priority" } }))}`,
+      );
     const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
     const kb = (key: string) => Number(status.match(new RegExp(`${key}:\\s+(\\d+)`))?.[1] ?? NaN);
     return { peakMb: kb("VmHWM") / 1024, rssMb: kb("VmRSS") / 1024 };

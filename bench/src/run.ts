@@ -11,29 +11,45 @@
  * `node --import tsx bench/src/cli-speed.ts` (see there). They are left out of --quick.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { EventSource } from "eventsource";
-import postgres from "postgres";
 import { createServices } from "@specsync/api";
 import { createSpecsyncClient } from "@specsync/api/client";
-import { createDb, runMigrations, type Database } from "@specsync/db";
+import { type Generated, generateWorkspace, loadPool, type Pool } from "@specsync/api/testing";
+import { createDb, type Database, runMigrations } from "@specsync/db";
 import { createHttpServer } from "@specsync/server/http";
-import { assertCliBuilt, cliSpeedRows, DEFAULT_CLI } from "./cli-speed";
-import { generateWorkspace, loadPool, type Generated, type Pool } from "@specsync/api/testing";
+import { EventSource } from "eventsource";
+import postgres from "postgres";
 import { mcpStdioListChanges, nextWorkWithClaim, overlapOne, seedAgentState } from "./agents";
+import { assertCliBuilt, cliSpeedRows, DEFAULT_CLI } from "./cli-speed";
 import { branchSwitch } from "./git-switch";
 import { lifecycleRows } from "./lifecycle";
-import { parserRows } from "./parsers";
-import { parsePoolRows } from "./parse-pool";
-import { coldImport, noopReconcile, openspecCli, REPO, scheduledBatch, serverRss, timeMany, watcherLatency } from "./measure";
+import {
+  coldImport,
+  noopReconcile,
+  openspecCli,
+  REPO,
+  scheduledBatch,
+  serverRss,
+  timeMany,
+  watcherLatency,
+} from "./measure";
 import { must } from "./must";
+import { parsePoolRows } from "./parse-pool";
+import { parserRows } from "./parsers";
 
-type Row = { driver: string; metric: string; value: number; unit: string; target?: { op: "<=" | ">="; value: number }; note?: string };
+type Row = {
+  driver: string;
+  metric: string;
+  value: number;
+  unit: string;
+  target?: { op: "<=" | ">="; value: number };
+  note?: string;
+};
 
 const { values: args } = parseArgs({
   options: {
@@ -50,7 +66,8 @@ const { values: args } = parseArgs({
   },
 });
 
-const ADMIN_URL = process.env.SPECSYNC_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const ADMIN_URL =
+  process.env.SPECSYNC_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const sizes = args.quick ? [30] : must(args.sizes, "--sizes").split(",").map(Number);
 const saves = args.quick ? 6 : Number(args.saves);
 const samples = args.quick ? 5 : 100;
@@ -78,7 +95,11 @@ async function freshDb(driver: "pglite" | "postgres", scratch: string): Promise<
     const dataDir = mkdtempSync(path.join(scratch, "pglite-"));
     const database = await createDb({ dataDir });
     await runMigrations(database);
-    return { database, env: { SPECSYNC_DATA_DIR: dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+    return {
+      database,
+      env: { SPECSYNC_DATA_DIR: dataDir },
+      drop: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
   }
   const name = `specsync_bench_${randomBytes(4).toString("hex")}`;
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
@@ -124,7 +145,13 @@ async function imported(
     const project = await services.sync.ensureProject(ws.root);
     log(`${driver}: cold import of ${size} changes`);
     const imp = await coldImport(services, project);
-    rows.push({ driver, metric: `cold import, ${size} changes (${imp.folders} folders)`, value: imp.perSecond, unit: "changes/s", ...(withTargets && driver === "postgres" ? { target: { op: ">=", value: 1000 } } : {}) });
+    rows.push({
+      driver,
+      metric: `cold import, ${size} changes (${imp.folders} folders)`,
+      value: imp.perSecond,
+      unit: "changes/s",
+      ...(withTargets && driver === "postgres" ? { target: { op: ">=", value: 1000 } } : {}),
+    });
     await work({ services, project, db, close });
   } finally {
     await close();
@@ -136,22 +163,54 @@ async function imported(
 async function benchDriver(driver: Driver, workspaces: Map<number, Generated>, scratch: string) {
   const largest = Math.max(...sizes);
   for (const size of sizes) {
-    const ws = workspaces.get(size)!;
+    const ws = must(workspaces.get(size), `the workspace of ${size} changes`);
     await imported(driver, ws, size, scratch, async ({ services, project, db, close }) => {
       const noop = await noopReconcile(services, project);
-      rows.push({ driver, metric: `no-op reconcile, ${size} changes`, value: noop.ms, unit: "ms", ...(withTargets && size >= 10000 ? { target: { op: "<=", value: 1000 } } : {}) });
+      rows.push({
+        driver,
+        metric: `no-op reconcile, ${size} changes`,
+        value: noop.ms,
+        unit: "ms",
+        ...(withTargets && size >= 10000 ? { target: { op: "<=", value: 1000 } } : {}),
+      });
       if (size === Math.min(...sizes)) {
         const batch = await scheduledBatch(services, project);
-        rows.push({ driver, metric: `scheduled batch, ${batch.rows} rows (${ws.archived.length} archived) in ${batch.batches} batches`, value: batch.ms, unit: "ms", ...(withTargets && batch.rows >= 1000 && batch.rows < 2000 ? { target: { op: "<=", value: 2000 } } : {}) });
+        rows.push({
+          driver,
+          metric: `scheduled batch, ${batch.rows} rows (${ws.archived.length} archived) in ${batch.batches} batches`,
+          value: batch.ms,
+          unit: "ms",
+          ...(withTargets && batch.rows >= 1000 && batch.rows < 2000
+            ? { target: { op: "<=", value: 2000 } }
+            : {}),
+        });
         const switched = await branchSwitch(db.database, scratch, 100);
-        rows.push({ driver, metric: "branch switch touching 100 archived folders → DB consistent", value: switched.ms, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 2000 } } : {}) });
+        rows.push({
+          driver,
+          metric: "branch switch touching 100 archived folders → DB consistent",
+          value: switched.ms,
+          unit: "ms",
+          ...(withTargets ? { target: { op: "<=", value: 2000 } } : {}),
+        });
       }
       if (size !== largest) return;
 
       log(`${driver}: watcher latency over ${saves} saves`);
       const w = await watcherLatency(services, project, ws.active.slice(0, 50), saves);
-      rows.push({ driver, metric: `save → DB row committed p50 (${w.n} saves)`, value: w.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 25 } } : {}) });
-      rows.push({ driver, metric: "save → DB row committed p95", value: w.p95, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 100 } } : {}) });
+      rows.push({
+        driver,
+        metric: `save → DB row committed p50 (${w.n} saves)`,
+        value: w.p50,
+        unit: "ms",
+        ...(withTargets ? { target: { op: "<=", value: 25 } } : {}),
+      });
+      rows.push({
+        driver,
+        metric: "save → DB row committed p95",
+        value: w.p95,
+        unit: "ms",
+        ...(withTargets ? { target: { op: "<=", value: 100 } } : {}),
+      });
       rows.push({ driver, metric: "save → DB row committed p99", value: w.p99, unit: "ms" });
 
       log(`${driver}: HTTP queries`);
@@ -159,12 +218,37 @@ async function benchDriver(driver: Driver, workspaces: Map<number, Generated>, s
       server.listen(0, "127.0.0.1");
       await once(server, "listening");
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const client = createSpecsyncClient({ url, actor: "bench", EventSource: EventSource as unknown as typeof globalThis.EventSource });
+      const client = createSpecsyncClient({
+        url,
+        actor: "bench",
+        EventSource: EventSource as unknown as typeof globalThis.EventSource,
+      });
       try {
-        const list = await timeMany(samples, () => client.specs.list.query({ kind: "change", archived: true, minCompletion: 10, sort: "priority", limit: 50 }));
-        rows.push({ driver, metric: `specs.list over HTTP, filtered+sorted page of 50 (${size} changes) p50`, value: list.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 15 } } : {}) });
+        const list = await timeMany(samples, () =>
+          client.specs.list.query({
+            kind: "change",
+            archived: true,
+            minCompletion: 10,
+            sort: "priority",
+            limit: 50,
+          }),
+        );
+        rows.push({
+          driver,
+          metric: `specs.list over HTTP, filtered+sorted page of 50 (${size} changes) p50`,
+          value: list.p50,
+          unit: "ms",
+          ...(withTargets ? { target: { op: "<=", value: 15 } } : {}),
+        });
         rows.push({ driver, metric: "specs.list over HTTP p95", value: list.p95, unit: "ms" });
-        const active = (await client.specs.list.query({ kind: "change", archived: false, limit: 20, sort: "name" })).items;
+        const active = (
+          await client.specs.list.query({
+            kind: "change",
+            archived: false,
+            limit: 20,
+            sort: "name",
+          })
+        ).items;
         // Only the update call is timed: it answers after the file is on disk.
         const flushOnly: number[] = [];
         const nonce = Math.random().toString(36).slice(2, 8);
@@ -173,23 +257,67 @@ async function benchDriver(driver: Driver, workspaces: Map<number, Generated>, s
           const got = await client.specs.get.query({ id: target.id });
           const content = `${must(got.files["proposal.md"], "proposal.md").replace(/\n<!-- flush \S+ -->\n$/, "")}\n<!-- flush ${nonce}-${i} -->\n`;
           const t = performance.now();
-          await client.specs.update.mutate({ id: target.id, file: "proposal.md", content, baseHash: must(got.contentHashes["proposal.md"], "proposal.md's hash") });
+          await client.specs.update.mutate({
+            id: target.id,
+            file: "proposal.md",
+            content,
+            baseHash: must(got.contentHashes["proposal.md"], "proposal.md's hash"),
+          });
           flushOnly.push(performance.now() - t);
         }
         flushOnly.sort((a, b) => a - b);
-        rows.push({ driver, metric: "specs.update → bytes on disk p50", value: must(flushOnly[Math.floor(flushOnly.length / 2)], "a sample"), unit: "ms", ...(withTargets ? { target: { op: "<=", value: 20 } } : {}) });
+        rows.push({
+          driver,
+          metric: "specs.update → bytes on disk p50",
+          value: must(flushOnly[Math.floor(flushOnly.length / 2)], "a sample"),
+          unit: "ms",
+          ...(withTargets ? { target: { op: "<=", value: 20 } } : {}),
+        });
 
         const showTarget = must(active[0], "an active change");
-        const show = await timeMany(Math.min(samples, 30), () => client.specs.get.query({ id: showTarget.id }));
-        const cliLocal = await timeMany(Math.min(samples, 30), () => services.cliOutput.list(ws.root));
+        const show = await timeMany(Math.min(samples, 30), () =>
+          client.specs.get.query({ id: showTarget.id }),
+        );
+        const cliLocal = await timeMany(Math.min(samples, 30), () =>
+          services.cliOutput.list(ws.root),
+        );
         log(`${driver}: OpenSpec CLI on the same workspace`);
         const osList = await openspecCli(ws.root, ["list"], args.quick ? 2 : 5);
-        const osShow = await openspecCli(ws.root, ["show", showTarget.name, "--type", "change"], args.quick ? 2 : 5);
-        rows.push({ driver, metric: "`openspec list --json` (CLI, wall)", value: osList.p50, unit: "ms" });
-        rows.push({ driver, metric: "ratio: openspec list / specs.list page", value: osList.p50 / list.p50, unit: "×" });
-        rows.push({ driver, metric: "ratio: openspec list / specsync list --json (same JSON, from DB)", value: osList.p50 / cliLocal.p50, unit: "×" });
-        rows.push({ driver, metric: "`openspec show <id> --json` (CLI, wall)", value: osShow.p50, unit: "ms" });
-        rows.push({ driver, metric: "ratio: openspec show / specs.get over HTTP", value: osShow.p50 / show.p50, unit: "×" });
+        const osShow = await openspecCli(
+          ws.root,
+          ["show", showTarget.name, "--type", "change"],
+          args.quick ? 2 : 5,
+        );
+        rows.push({
+          driver,
+          metric: "`openspec list --json` (CLI, wall)",
+          value: osList.p50,
+          unit: "ms",
+        });
+        rows.push({
+          driver,
+          metric: "ratio: openspec list / specs.list page",
+          value: osList.p50 / list.p50,
+          unit: "×",
+        });
+        rows.push({
+          driver,
+          metric: "ratio: openspec list / specsync list --json (same JSON, from DB)",
+          value: osList.p50 / cliLocal.p50,
+          unit: "×",
+        });
+        rows.push({
+          driver,
+          metric: "`openspec show <id> --json` (CLI, wall)",
+          value: osShow.p50,
+          unit: "ms",
+        });
+        rows.push({
+          driver,
+          metric: "ratio: openspec show / specs.get over HTTP",
+          value: osShow.p50 / show.p50,
+          unit: "×",
+        });
       } finally {
         server.closeAllConnections();
         server.close();
@@ -198,7 +326,13 @@ async function benchDriver(driver: Driver, workspaces: Map<number, Generated>, s
       await close();
       log(`${driver}: server RSS with ${size} changes watched`);
       const rss = await serverRss(ws.root, db.env);
-      rows.push({ driver, metric: `server peak RSS, ${size} changes watched`, value: rss.peakMb, unit: "MB", ...(withTargets ? { target: { op: "<=", value: 300 } } : {}) });
+      rows.push({
+        driver,
+        metric: `server peak RSS, ${size} changes watched`,
+        value: rss.peakMb,
+        unit: "MB",
+        ...(withTargets ? { target: { op: "<=", value: 300 } } : {}),
+      });
     });
   }
 }
@@ -213,31 +347,83 @@ async function benchLifecycle(driver: "pglite" | "postgres", scratch: string) {
     const services = createServices(db.database);
     log(`${driver}: lifecycle (validate, archive preview)`);
     const r = await lifecycleRows(services, scratch, samples, args.quick ? 2 : 15);
-    rows.push({ driver, metric: "changes.validate, one change p50 (the CLI's validator in process, stored + history)", value: r.validate.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 400 } } : {}) });
-    rows.push({ driver, metric: "`openspec validate <id> --strict --json` (CLI, wall)", value: r.direct.p50, unit: "ms" });
-    rows.push({ driver, metric: "ratio: changes.validate / openspec validate", value: r.validate.p50 / r.direct.p50, unit: "×" });
-    rows.push({ driver, metric: `archive preview, ${r.requirements} requirements p50`, value: r.preview.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 20 } } : {}) });
+    rows.push({
+      driver,
+      metric: "changes.validate, one change p50 (the CLI's validator in process, stored + history)",
+      value: r.validate.p50,
+      unit: "ms",
+      ...(withTargets ? { target: { op: "<=", value: 400 } } : {}),
+    });
+    rows.push({
+      driver,
+      metric: "`openspec validate <id> --strict --json` (CLI, wall)",
+      value: r.direct.p50,
+      unit: "ms",
+    });
+    rows.push({
+      driver,
+      metric: "ratio: changes.validate / openspec validate",
+      value: r.validate.p50 / r.direct.p50,
+      unit: "×",
+    });
+    rows.push({
+      driver,
+      metric: `archive preview, ${r.requirements} requirements p50`,
+      value: r.preview.p50,
+      unit: "ms",
+      ...(withTargets ? { target: { op: "<=", value: 20 } } : {}),
+    });
     await db.database.close();
   } finally {
     await db.drop();
   }
 }
 
-async function agentRows(driver: "pglite" | "postgres", services: ReturnType<typeof createServices>, project: { id: string; rootPath: string }, size: number, env: Record<string, string>) {
+async function agentRows(
+  driver: "pglite" | "postgres",
+  services: ReturnType<typeof createServices>,
+  project: { id: string; rootPath: string },
+  size: number,
+  env: Record<string, string>,
+) {
   log(`${driver}: agents (claims, dependencies, overlaps, next_work)`);
   const seeded = await seedAgentState(services, project as never);
   const server = createHttpServer({ services, token: null, allowedOrigins: [] });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
-  const client = createSpecsyncClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, actor: "bench", EventSource: EventSource as unknown as typeof globalThis.EventSource });
+  const client = createSpecsyncClient({
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    actor: "bench",
+    EventSource: EventSource as unknown as typeof globalThis.EventSource,
+  });
   try {
     const note = `${seeded.active} active, ${seeded.dependencies} dependencies`;
     const next = await nextWorkWithClaim(client, project.id, samples);
-    rows.push({ driver, metric: `next_work with claim over HTTP, ${size} changes p50`, value: next.p50, unit: "ms", note, ...(withTargets && driver === "postgres" ? { target: { op: "<=", value: 10 } } : {}) });
+    rows.push({
+      driver,
+      metric: `next_work with claim over HTTP, ${size} changes p50`,
+      value: next.p50,
+      unit: "ms",
+      note,
+      ...(withTargets && driver === "postgres" ? { target: { op: "<=", value: 10 } } : {}),
+    });
     rows.push({ driver, metric: "next_work with claim p95", value: next.p95, unit: "ms" });
-    const active = (await services.specs.list({ projectId: project.id, kind: "change", archived: false, limit: 200 })).items.map((i) => i.id);
+    const active = (
+      await services.specs.list({
+        projectId: project.id,
+        kind: "change",
+        archived: false,
+        limit: 200,
+      })
+    ).items.map((i) => i.id);
     const ov = await overlapOne(services, active, samples);
-    rows.push({ driver, metric: `overlaps(change), ${size} changes p50`, value: ov.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 5 } } : {}) });
+    rows.push({
+      driver,
+      metric: `overlaps(change), ${size} changes p50`,
+      value: ov.p50,
+      unit: "ms",
+      ...(withTargets ? { target: { op: "<=", value: 5 } } : {}),
+    });
     rows.push({ driver, metric: "overlaps(change) p95", value: ov.p95, unit: "ms" });
   } finally {
     server.closeAllConnections();
@@ -246,8 +432,19 @@ async function agentRows(driver: "pglite" | "postgres", services: ReturnType<typ
   if (driver === "postgres") {
     // The stdio process opens the same database (PGlite is single-process, so PostgreSQL only).
     const mcp = await mcpStdioListChanges(project.rootPath, env, samples);
-    rows.push({ driver, metric: `MCP stdio list_changes round trip, ${size} changes p50`, value: mcp.p50, unit: "ms", ...(withTargets ? { target: { op: "<=", value: 20 } } : {}) });
-    rows.push({ driver, metric: "MCP stdio list_changes round trip p95", value: mcp.p95, unit: "ms" });
+    rows.push({
+      driver,
+      metric: `MCP stdio list_changes round trip, ${size} changes p50`,
+      value: mcp.p50,
+      unit: "ms",
+      ...(withTargets ? { target: { op: "<=", value: 20 } } : {}),
+    });
+    rows.push({
+      driver,
+      metric: "MCP stdio list_changes round trip p95",
+      value: mcp.p95,
+      unit: "ms",
+    });
   }
 }
 
@@ -263,7 +460,12 @@ type Context = {
   pool: () => Pool;
   workspaces: () => Map<number, Generated>;
 };
-type Group = { name: string; run: (c: Context) => Promise<void>; onlyAlone?: true; notQuick?: true };
+type Group = {
+  name: string;
+  run: (c: Context) => Promise<void>;
+  onlyAlone?: true;
+  notQuick?: true;
+};
 const noTargets = (r: Row): Row => (withTargets ? r : { ...r, target: undefined });
 
 /**
@@ -313,7 +515,16 @@ const GROUPS: Group[] = [
       const root = mkdtempSync(path.join(c.scratch, "ws-cli-"));
       generateWorkspace(root, { changes: Number(args["cli-changes"]), seed: 42 }, c.pool());
       const cli = args.cli ?? DEFAULT_CLI;
-      rows.push(...(await cliSpeedRows({ root, drivers: c.drivers, runs: 5, cli, adminUrl: ADMIN_URL, log })));
+      rows.push(
+        ...(await cliSpeedRows({
+          root,
+          drivers: c.drivers,
+          runs: 5,
+          cli,
+          adminUrl: ADMIN_URL,
+          log,
+        })),
+      );
     },
   },
 ];
@@ -363,15 +574,28 @@ async function main() {
 
 async function printRows() {
   const width = Math.max(...rows.map((r) => r.metric.length), 10);
-  const lines = [`${"driver".padEnd(9)} ${"metric".padEnd(width)} ${"value".padStart(10)} unit       target    result`];
+  const lines = [
+    `${"driver".padEnd(9)} ${"metric".padEnd(width)} ${"value".padStart(10)} unit       target    result`,
+  ];
   for (const r of rows) {
     const target = r.target ? `${r.target.op} ${r.target.value}` : "";
-    lines.push(`${r.driver.padEnd(9)} ${r.metric.padEnd(width)} ${r.value.toFixed(r.value < 10 ? 2 : 1).padStart(10)} ${r.unit.padEnd(10)} ${target.padEnd(9)} ${verdict(r)}${r.note ? `  (${r.note})` : ""}`);
+    lines.push(
+      `${r.driver.padEnd(9)} ${r.metric.padEnd(width)} ${r.value.toFixed(r.value < 10 ? 2 : 1).padStart(10)} ${r.unit.padEnd(10)} ${target.padEnd(9)} ${verdict(r)}${r.note ? `  (${r.note})` : ""}`,
+    );
   }
   console.log(lines.join("\n"));
-  const out = args.out ?? path.join(REPO, "bench/results", `${new Date().toISOString().slice(0, 10)}${args.quick ? "-quick" : ""}${args.only ? `-${args.only}` : ""}.json`);
+  const out =
+    args.out ??
+    path.join(
+      REPO,
+      "bench/results",
+      `${new Date().toISOString().slice(0, 10)}${args.quick ? "-quick" : ""}${args.only ? `-${args.only}` : ""}.json`,
+    );
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import("node:os")).cpus().length, sizes, rows: rows.map((r) => ({ ...r, result: verdict(r) || undefined })) }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import("node:os")).cpus().length, sizes, rows: rows.map((r) => ({ ...r, result: verdict(r) || undefined })) }, null, 2)}\n`,
+  );
   log(`results written to ${path.relative(process.cwd(), out)}`);
   const failed = rows.filter((r) => verdict(r) === "FAIL");
   if (args.check && failed.length) {

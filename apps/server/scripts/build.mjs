@@ -6,7 +6,17 @@
 // packs no symlinks)   node_modules/     @electric-sql/pglite, bundled (its WebAssembly and data
 // files are loaded from its own folder) Run after `next build` of apps/web (turbo's
 // `@specsync/server#build` depends on it).
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,7 +38,10 @@ const external = ["@electric-sql/pglite"];
 await build({
   // parse-worker.js: the worker thread that parses big files (packages/api parse-pool.ts loads it
   // next to itself).
-  entryPoints: { cli: path.join(serverDir, "src/cli.ts"), "parse-worker": path.join(repo, "packages/api/src/services/parse-worker.ts") },
+  entryPoints: {
+    cli: path.join(serverDir, "src/cli.ts"),
+    "parse-worker": path.join(repo, "packages/api/src/services/parse-worker.ts"),
+  },
   outdir: path.join(out, "lib"),
   chunkNames: "[name]-[hash]",
   bundle: true,
@@ -42,7 +55,9 @@ await build({
   legalComments: "none",
   logLevel: "warning",
   // Bundled CommonJS dependencies call require() for Node built-ins.
-  banner: { js: "import { createRequire as __specsyncRequire } from 'node:module'; const require = __specsyncRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __specsyncRequire } from 'node:module'; const require = __specsyncRequire(import.meta.url);",
+  },
 });
 // The bin. `start`/`serve`/`mcp` are long-running watcher processes, memory-bound rather than
 // CPU-bound: they run under V8's --optimize-for-size (docs/performance.md). V8 takes the flag only at
@@ -88,30 +103,47 @@ cpSync(path.join(repo, "packages/db/drizzle"), path.join(out, "drizzle"), { recu
 
 // 3. PGlite, a real copy from the store (no source maps or type declarations).
 const requireFromDb = createRequire(path.join(repo, "packages/db/package.json"));
-const pgliteDir = path.dirname(path.dirname(realpathSync(requireFromDb.resolve("@electric-sql/pglite"))));
+const pgliteDir = path.dirname(
+  path.dirname(realpathSync(requireFromDb.resolve("@electric-sql/pglite"))),
+);
 const pglitePkg = JSON.parse(readFileSync(path.join(pgliteDir, "package.json"), "utf8"));
 const lean = (src) => !/\.(map|d\.ts|d\.cts)$/.test(src);
 // Extensions (*.tar.gz) are loaded on demand and specsync uses none.
-cpSync(pgliteDir, path.join(out, "node_modules/@electric-sql/pglite"), { recursive: true, dereference: true, filter: (src) => lean(src) && !src.endsWith(".tar.gz") });
+cpSync(pgliteDir, path.join(out, "node_modules/@electric-sql/pglite"), {
+  recursive: true,
+  dereference: true,
+  filter: (src) => lean(src) && !src.endsWith(".tar.gz"),
+});
 
 // 4. The web UI. The standalone output mirrors the monorepo (apps/web/server.js) with pnpm's
 // symlinked node_modules; flatten it: server.js and .next/ at web/, each traced package once in
 // web/node_modules.
 const standalone = path.join(webDir, ".next/standalone");
-if (!existsSync(path.join(standalone, "apps/web/server.js"))) throw new Error("apps/web/.next/standalone is missing: run `pnpm -F @specsync/web build` first");
+if (!existsSync(path.join(standalone, "apps/web/server.js")))
+  throw new Error("apps/web/.next/standalone is missing: run `pnpm -F @specsync/web build` first");
 const web = path.join(out, "web");
 const ownModules = path.join(standalone, "apps/web/node_modules"); // symlinks into .pnpm, replaced below
-cpSync(path.join(standalone, "apps/web"), web, { recursive: true, filter: (src) => src !== ownModules });
+cpSync(path.join(standalone, "apps/web"), web, {
+  recursive: true,
+  filter: (src) => src !== ownModules,
+});
 cpSync(path.join(webDir, ".next/static"), path.join(web, ".next/static"), { recursive: true });
-if (existsSync(path.join(webDir, "public"))) cpSync(path.join(webDir, "public"), path.join(web, "public"), { recursive: true });
+if (existsSync(path.join(webDir, "public")))
+  cpSync(path.join(webDir, "public"), path.join(web, "public"), { recursive: true });
 // Image optimisation (sharp, a native module per platform) is unused: the UI has no <Image>.
 const unused = new Set(["sharp", "@img", "detect-libc", "semver"]);
 const hoisted = path.join(standalone, "node_modules/.pnpm/node_modules");
 for (const entry of readdirSync(hoisted)) {
   if (unused.has(entry)) continue;
-  const names = entry.startsWith("@") ? readdirSync(path.join(hoisted, entry)).map((n) => `${entry}/${n}`) : [entry];
+  const names = entry.startsWith("@")
+    ? readdirSync(path.join(hoisted, entry)).map((n) => `${entry}/${n}`)
+    : [entry];
   for (const name of names) {
-    cpSync(realpathSync(path.join(hoisted, name)), path.join(web, "node_modules", name), { recursive: true, dereference: true, filter: lean });
+    cpSync(realpathSync(path.join(hoisted, name)), path.join(web, "node_modules", name), {
+      recursive: true,
+      dereference: true,
+      filter: lean,
+    });
   }
 }
 
@@ -120,7 +152,8 @@ for (const entry of readdirSync(hoisted)) {
 const manifest = {
   name: "specsync",
   version: serverPkg.version,
-  description: "Two-way sync between an OpenSpec workspace and a database, with a web UI, an API and a CLI",
+  description:
+    "Two-way sync between an OpenSpec workspace and a database, with a web UI, an API and a CLI",
   type: "module",
   license: serverPkg.license ?? "MIT",
   engines: { node: ">=20.19" },

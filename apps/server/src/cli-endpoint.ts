@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { realpathSync } from "node:fs";
-import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
 import type { Services } from "@specsync/api";
 import { normalizeSort, normalizeType } from "@specsync/api/openspec-output";
 
@@ -27,27 +27,46 @@ function canonical(p: string): string {
   }
 }
 
-const send = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+const send = (res: ServerResponse, status: number, body: unknown) =>
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 
 /**
  * GET /cli/v1/list?root=…[&specs=1][&sort=name] and /cli/v1/show?root=…&id=…[&type=…]: the CLI's exact stdout, stderr
  * and exit code, from this server's database. 404 for a repository this server does not watch (its rows
  * would not be kept current): the CLI then reads the database itself.
  */
-export async function handleCliRequest(req: IncomingMessage, res: ServerResponse, url: URL, services: Services, token: string | null, presented: string | null) {
-  if (token && !sameToken(token, presented)) return send(res, 401, { error: "missing or wrong bearer token (Authorization: Bearer <SPECSYNC_TOKEN>)" });
+export async function handleCliRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  services: Services,
+  token: string | null,
+  presented: string | null,
+) {
+  if (token && !sameToken(token, presented))
+    return send(res, 401, {
+      error: "missing or wrong bearer token (Authorization: Bearer <SPECSYNC_TOKEN>)",
+    });
   if (req.method !== "GET") return send(res, 405, { error: "GET only" });
   const root = url.searchParams.get("root");
-  if (!root || !path.isAbsolute(root)) return send(res, 400, { error: "root must be an absolute path" });
+  if (!root || !path.isAbsolute(root))
+    return send(res, 400, { error: "root must be an absolute path" });
   const watched = services.runtime.state().find((p) => canonical(p.rootPath) === canonical(root));
   if (!watched) return send(res, 404, { error: "this server does not watch that repository" });
   const output = services.cliOutput;
   const command = url.pathname.slice(CLI_ENDPOINT.length);
   const result =
     command === "list"
-      ? await output.list(watched.rootPath, { specs: url.searchParams.get("specs") === "1", sort: normalizeSort(url.searchParams.get("sort") ?? undefined) })
+      ? await output.list(watched.rootPath, {
+          specs: url.searchParams.get("specs") === "1",
+          sort: normalizeSort(url.searchParams.get("sort") ?? undefined),
+        })
       : command === "show"
-        ? await output.show(watched.rootPath, url.searchParams.get("id") ?? undefined, normalizeType(url.searchParams.get("type") ?? undefined))
+        ? await output.show(
+            watched.rootPath,
+            url.searchParams.get("id") ?? undefined,
+            normalizeType(url.searchParams.get("type") ?? undefined),
+          )
         : undefined;
   if (result === undefined) return send(res, 404, { error: "not found" });
   if (result === null) return send(res, 404, { error: "project not in the database" });

@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import type { Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
 import { embeddedDataDir } from "@specsync/settings";
-import { loadEnv, type Env } from "./env";
+import { type Env, loadEnv } from "./env";
 import { firstPath } from "./first-path";
 
 const USAGE = `specsync — keep an OpenSpec workspace and a database in two-way sync
@@ -54,14 +54,19 @@ function findRepoRoot(from: string): string | null {
 
 export function projectPaths(cliProjects: string[] | undefined, env: Env): string[] {
   if (cliProjects?.length) return cliProjects.map((p) => path.resolve(userCwd(env), p));
-  if (env.SPECSYNC_PROJECTS.length) return env.SPECSYNC_PROJECTS.map((p) => path.resolve(userCwd(env), p));
+  if (env.SPECSYNC_PROJECTS.length)
+    return env.SPECSYNC_PROJECTS.map((p) => path.resolve(userCwd(env), p));
   const root = findRepoRoot(userCwd(env));
-  if (!root) throw new Error("no openspec/ folder here or above; pass --project PATH or set SPECSYNC_PROJECTS");
+  if (!root)
+    throw new Error(
+      "no openspec/ folder here or above; pass --project PATH or set SPECSYNC_PROJECTS",
+    );
   return [root];
 }
 
 /** `--lease S` as a number; a malformed value reaches the validator and gets its message. */
-const lease = (v: string | undefined) => (v === undefined ? {} : { leaseSeconds: /^\d+$/.test(v) ? Number(v) : Number.NaN });
+const lease = (v: string | undefined) =>
+  v === undefined ? {} : { leaseSeconds: /^\d+$/.test(v) ? Number(v) : Number.NaN };
 
 /**
  * One line for the terminal: zod errors name each bad field (duck-typed, so zod stays lazily
@@ -70,12 +75,20 @@ const lease = (v: string | undefined) => (v === undefined ? {} : { leaseSeconds:
 function cliErrorMessage(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const issues = (err as { issues?: unknown }).issues;
-  if (err.name === "ZodError" && Array.isArray(issues)) return issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ");
-  if (err.message.startsWith("Failed query:") && err.cause instanceof Error) return `database error: ${err.cause.message}`;
+  if (err.name === "ZodError" && Array.isArray(issues))
+    return issues
+      .map(
+        (i: { path: PropertyKey[]; message: string }) =>
+          `${i.path.join(".") || "input"}: ${i.message}`,
+      )
+      .join("; ");
+  if (err.message.startsWith("Failed query:") && err.cause instanceof Error)
+    return `database error: ${err.cause.message}`;
   return err.message;
 }
 
-const inside = (dir: string, parent: string) => dir === parent || dir.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+const inside = (dir: string, parent: string) =>
+  dir === parent || dir.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
 
 /**
  * The project that contains `cwd` (the deepest, as openspec takes its nearest root), else the
@@ -83,7 +96,9 @@ const inside = (dir: string, parent: string) => dir === parent || dir.startsWith
  */
 export function projectAround(cwd: string, projects: string[]): string {
   const here = path.resolve(cwd);
-  const around = projects.filter((p) => inside(here, path.resolve(p))).sort((a, b) => b.length - a.length);
+  const around = projects
+    .filter((p) => inside(here, path.resolve(p)))
+    .sort((a, b) => b.length - a.length);
   return around[0] ?? firstPath(projects);
 }
 
@@ -91,7 +106,10 @@ export function projectAround(cwd: string, projects: string[]): string {
 function refuseDataDirInWorkspace(dataDir: string, projects: string[]) {
   const dir = path.resolve(dataDir);
   const project = projects.find((p) => inside(dir, path.join(path.resolve(p), "openspec")));
-  if (project) throw new Error(`SPECSYNC_DATA_DIR ${dir} is inside ${path.join(project, "openspec")}: it would be synced as part of the workspace. Put it outside openspec/ (the default is ${path.join(project, ".specsync", "pglite")})`);
+  if (project)
+    throw new Error(
+      `SPECSYNC_DATA_DIR ${dir} is inside ${path.join(project, "openspec")}: it would be synced as part of the workspace. Put it outside openspec/ (the default is ${path.join(project, ".specsync", "pglite")})`,
+    );
 }
 
 function print(json: boolean, value: unknown, text: () => string) {
@@ -101,10 +119,18 @@ function print(json: boolean, value: unknown, text: () => string) {
 // Loaded on demand: `list`/`show` must not pay for the services, tRPC, chokidar, drizzle
 // migrations.
 async function withServices<T>(env: Env, fn: (services: Services) => Promise<T>): Promise<T> {
-  const [{ openDatabase }, { createServices }] = await Promise.all([import("./database"), import("@specsync/api")]);
+  const [{ openDatabase }, { createServices }] = await Promise.all([
+    import("./database"),
+    import("@specsync/api"),
+  ]);
   const database = await openDatabase(env, []);
   try {
-    return await fn(createServices(database, { allowedRoots: env.SPECSYNC_ALLOWED_ROOTS, lifecycle: { timeoutMs: env.SPECSYNC_OPENSPEC_TIMEOUT_MS } }));
+    return await fn(
+      createServices(database, {
+        allowedRoots: env.SPECSYNC_ALLOWED_ROOTS,
+        lifecycle: { timeoutMs: env.SPECSYNC_OPENSPEC_TIMEOUT_MS },
+      }),
+    );
   } finally {
     await database.close();
   }
@@ -116,7 +142,8 @@ async function projectsFor(services: Services, paths: string[]): Promise<Project
 
 export async function main(argv: string[]): Promise<number> {
   // No command (or options only): the default command, `start`.
-  const [command = "start", ...rest] = argv[0] === undefined || argv[0].startsWith("-") ? ["start", ...argv] : argv;
+  const [command = "start", ...rest] =
+    argv[0] === undefined || argv[0].startsWith("-") ? ["start", ...argv] : argv;
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -152,18 +179,33 @@ export async function main(argv: string[]): Promise<number> {
   // Flags win over the environment; derived defaults (the web app's API URL, CORS origins) follow
   // them.
   const flag = (v: string | undefined, name: string) => {
-    if (v !== undefined && (!/^\d+$/.test(v) || Number(v) > 65535)) throw new Error(`--${name} must be a port number (0-65535)`);
+    if (v !== undefined && (!/^\d+$/.test(v) || Number(v) > 65535))
+      throw new Error(`--${name} must be a port number (0-65535)`);
     return v;
   };
   const overrides = Object.fromEntries(
-    Object.entries({ PORT: flag(values.port, "port"), WEB_PORT: flag(values["web-port"], "web-port"), HOST: values.host }).filter(([, v]) => v !== undefined),
+    Object.entries({
+      PORT: flag(values.port, "port"),
+      WEB_PORT: flag(values["web-port"], "web-port"),
+      HOST: values.host,
+    }).filter(([, v]) => v !== undefined),
   );
   const env = loadEnv(undefined, overrides);
   const paths = () => projectPaths(values.project, env);
   // Like `openspec list/show` outside any workspace: its "no root" answer, not an error of ours.
-  if ((command === "list" || command === "show") && !values.project?.length && !env.SPECSYNC_PROJECTS.length && !findRepoRoot(userCwd(env))) {
+  if (
+    (command === "list" || command === "show") &&
+    !values.project?.length &&
+    !env.SPECSYNC_PROJECTS.length &&
+    !findRepoRoot(userCwd(env))
+  ) {
     const { noRootOutput } = await import("@specsync/api/openspec-output");
-    const result = noRootOutput(command === "list" ? { command, specs: values.specs } : { command, id: positionals[0], type: values.type }, userCwd(env));
+    const result = noRootOutput(
+      command === "list"
+        ? { command, specs: values.specs }
+        : { command, id: positionals[0], type: values.type },
+      userCwd(env),
+    );
     process.stdout.write(result.stdout);
     process.stderr.write(result.stderr);
     return result.exitCode;
@@ -171,8 +213,13 @@ export async function main(argv: string[]): Promise<number> {
   // The embedded database lives next to the first project unless told otherwise; relative paths are
   // from where you ran specsync.
   if (!env.DATABASE_URL) {
-    env.SPECSYNC_DATA_DIR = embeddedDataDir(env.SPECSYNC_DATA_DIR, env.SPECSYNC_DATA_DIR ? "" : firstPath(paths()), userCwd(env));
-    if (!env.SPECSYNC_DATA_DIR.startsWith("memory://")) refuseDataDirInWorkspace(env.SPECSYNC_DATA_DIR, paths());
+    env.SPECSYNC_DATA_DIR = embeddedDataDir(
+      env.SPECSYNC_DATA_DIR,
+      env.SPECSYNC_DATA_DIR ? "" : firstPath(paths()),
+      userCwd(env),
+    );
+    if (!env.SPECSYNC_DATA_DIR.startsWith("memory://"))
+      refuseDataDirInWorkspace(env.SPECSYNC_DATA_DIR, paths());
   }
 
   switch (command) {
@@ -188,7 +235,9 @@ export async function main(argv: string[]): Promise<number> {
       const { openDatabase } = await import("./database");
       const database = await openDatabase(env, []);
       await database.close();
-      console.log(`migrations applied (${database.driver === "pglite" ? `embedded PGlite in ${env.SPECSYNC_DATA_DIR}` : "PostgreSQL"})`);
+      console.log(
+        `migrations applied (${database.driver === "pglite" ? `embedded PGlite in ${env.SPECSYNC_DATA_DIR}` : "PostgreSQL"})`,
+      );
       return 0;
     }
     case "serve": {
@@ -199,21 +248,46 @@ export async function main(argv: string[]): Promise<number> {
     case "sync":
       return withServices(env, async (s) => {
         let failed = 0;
-        const results: { project: string; total: number; changed: number; failed: number; errors: { path: string; error: string | undefined }[] }[] = [];
+        const results: {
+          project: string;
+          total: number;
+          changed: number;
+          failed: number;
+          errors: { path: string; error: string | undefined }[];
+        }[] = [];
         for (const project of await projectsFor(s, paths())) {
           const summary = await s.sync.syncProject(project, "manual");
           failed += summary.failed;
-          results.push({ project: project.rootPath, total: summary.total, changed: summary.changed, failed: summary.failed, errors: summary.outcomes.filter((o) => !o.success).map((o) => ({ path: o.path, error: o.error })) });
+          results.push({
+            project: project.rootPath,
+            total: summary.total,
+            changed: summary.changed,
+            failed: summary.failed,
+            errors: summary.outcomes
+              .filter((o) => !o.success)
+              .map((o) => ({ path: o.path, error: o.error })),
+          });
         }
         print(values.json, { projects: results }, () =>
-          results.map((r) => `${r.project}: ${r.total} folders, ${r.changed} changed, ${r.failed} failed${r.errors.map((e) => `\n  ✗ ${e.path}: ${e.error}`).join("")}`).join("\n"),
+          results
+            .map(
+              (r) =>
+                `${r.project}: ${r.total} folders, ${r.changed} changed, ${r.failed} failed${r.errors.map((e) => `\n  ✗ ${e.path}: ${e.error}`).join("")}`,
+            )
+            .join("\n"),
         );
         return failed ? 2 : 0;
       });
     case "list":
     case "show": {
-      const [{ openspecOutput, humanText }, { normalizeSort, normalizeType }] = await Promise.all([import("./commands/openspec-output"), import("@specsync/api/openspec-output")]);
-      const req = command === "list" ? { command, specs: values.specs, sort: normalizeSort(values.sort) } : { command, id: positionals[0], type: normalizeType(values.type) };
+      const [{ openspecOutput, humanText }, { normalizeSort, normalizeType }] = await Promise.all([
+        import("./commands/openspec-output"),
+        import("@specsync/api/openspec-output"),
+      ]);
+      const req =
+        command === "list"
+          ? { command, specs: values.specs, sort: normalizeSort(values.sort) }
+          : { command, id: positionals[0], type: normalizeType(values.type) };
       const result = await openspecOutput(req, projectAround(userCwd(env), paths()), env);
       process.stdout.write(values.json ? result.stdout : humanText(req, result));
       process.stderr.write(result.stderr);
@@ -224,34 +298,78 @@ export async function main(argv: string[]): Promise<number> {
         const project = await s.sync.ensureProject(firstPath(paths()));
         let specId: string | undefined;
         if (values.change) {
-          const found = await s.specs.list({ projectId: project.id, kind: "change", search: values.change, limit: 200 });
+          const found = await s.specs.list({
+            projectId: project.id,
+            kind: "change",
+            search: values.change,
+            limit: 200,
+          });
           specId = found.items.find((i) => i.name === values.change)?.id;
           if (!specId) throw new Error(`no change named ${values.change}`);
         }
-        const page = await s.history.list({ projectId: project.id, specId, limit: values.limit ? Number(values.limit) : 50 });
-        const items = page.items.map(({ previousContent, ...h }) => ({ ...h, keptFiles: Object.keys(previousContent ?? {}) }));
-        print(values.json, { items, nextCursor: page.nextCursor }, () =>
-          items.map((h) => `#${h.id} ${h.createdAt.toISOString()} ${h.name ?? "-"} ${h.direction} ${h.trigger} ${h.action} ${h.success ? "ok" : `FAILED: ${h.error}`} ${h.filesChanged.join(",")}`).join("\n") || "No history.",
+        const page = await s.history.list({
+          projectId: project.id,
+          specId,
+          limit: values.limit ? Number(values.limit) : 50,
+        });
+        const items = page.items.map(({ previousContent, ...h }) => ({
+          ...h,
+          keptFiles: Object.keys(previousContent ?? {}),
+        }));
+        print(
+          values.json,
+          { items, nextCursor: page.nextCursor },
+          () =>
+            items
+              .map(
+                (h) =>
+                  `#${h.id} ${h.createdAt.toISOString()} ${h.name ?? "-"} ${h.direction} ${h.trigger} ${h.action} ${h.success ? "ok" : `FAILED: ${h.error}`} ${h.filesChanged.join(",")}`,
+              )
+              .join("\n") || "No history.",
         );
         return 0;
       });
     case "conflicts":
       return withServices(env, async (s) => {
         const project = await s.sync.ensureProject(firstPath(paths()));
-        const open = (await s.specs.conflicts(project.id)).map((r) => ({ id: r.id, name: r.name, path: r.path, conflict: r.conflict, pendingFiles: r.pendingFiles }));
-        print(values.json, { conflicts: open }, () => open.map((c) => `${c.name}: ${c.conflict ? `conflict on ${c.conflict.files.join(", ")} (disk version kept; database version in history #${c.conflict.historyId})` : ""}${c.pendingFiles.length ? ` pending flush: ${c.pendingFiles.join(", ")}` : ""}`).join("\n") || "No conflicts.");
+        const open = (await s.specs.conflicts(project.id)).map((r) => ({
+          id: r.id,
+          name: r.name,
+          path: r.path,
+          conflict: r.conflict,
+          pendingFiles: r.pendingFiles,
+        }));
+        print(
+          values.json,
+          { conflicts: open },
+          () =>
+            open
+              .map(
+                (c) =>
+                  `${c.name}: ${c.conflict ? `conflict on ${c.conflict.files.join(", ")} (disk version kept; database version in history #${c.conflict.historyId})` : ""}${c.pendingFiles.length ? ` pending flush: ${c.pendingFiles.join(", ")}` : ""}`,
+              )
+              .join("\n") || "No conflicts.",
+        );
         return 0;
       });
     case "new":
     case "validate":
     case "archive": {
       const name = positionals[0];
-      if (!name) throw new Error(`usage: specsync ${command} <${command === "new" ? "name" : "change"}> [--json]`);
+      if (!name)
+        throw new Error(
+          `usage: specsync ${command} <${command === "new" ? "name" : "change"}> [--json]`,
+        );
       const actor = values.actor ?? "specsync-cli";
       return withServices(env, async (s) => {
         const project = await s.sync.ensureProject(firstPath(paths()));
         if (command === "new") {
-          const created = await s.lifecycle.create({ projectId: project.id, name, goal: values.goal, actor });
+          const created = await s.lifecycle.create({
+            projectId: project.id,
+            name,
+            goal: values.goal,
+            actor,
+          });
           print(values.json, created, () => `created openspec/${created.path}`);
           return 0;
         }
@@ -259,16 +377,28 @@ export async function main(argv: string[]): Promise<number> {
         if (command === "validate") {
           const result = await s.lifecycle.validate({ id, actor });
           print(values.json, result, () =>
-            [result.valid ? `${name} is valid` : `${name} has ${result.errors} errors`, ...result.findings.map((f) => `  ${f.level} ${f.file ?? "(change)"}${f.line ? `:${f.line}` : ""} ${f.message}`)].join("\n"),
+            [
+              result.valid ? `${name} is valid` : `${name} has ${result.errors} errors`,
+              ...result.findings.map(
+                (f) =>
+                  `  ${f.level} ${f.file ?? "(change)"}${f.line ? `:${f.line}` : ""} ${f.message}`,
+              ),
+            ].join("\n"),
           );
           return result.valid ? 0 : 2;
         }
         if (values.preview) {
           const preview = await s.lifecycle.preview(id);
-          print(values.json, preview, () =>
-            preview.specs
-              .map((p) => `${p.file}${p.isNew ? " (new)" : ""}${p.error ? ` — archive would fail: ${p.error}` : ""}\n${p.requirements.map((r) => `  ${r.op.padEnd(8)} ${r.from ? `${r.from} → ` : ""}${r.name}`).join("\n")}`)
-              .join("\n") || "no delta specs: archive moves the change only",
+          print(
+            values.json,
+            preview,
+            () =>
+              preview.specs
+                .map(
+                  (p) =>
+                    `${p.file}${p.isNew ? " (new)" : ""}${p.error ? ` — archive would fail: ${p.error}` : ""}\n${p.requirements.map((r) => `  ${r.op.padEnd(8)} ${r.from ? `${r.from} → ` : ""}${r.name}`).join("\n")}`,
+                )
+                .join("\n") || "no delta specs: archive moves the change only",
           );
           return 0;
         }
@@ -285,9 +415,21 @@ export async function main(argv: string[]): Promise<number> {
     case "next":
       return withServices(env, async (s) => {
         const project = await s.sync.ensureProject(firstPath(paths()));
-        const res = await s.workQueue.next({ projectId: project.id, owner: values.owner, claim: values.claim, explain: values.explain, ...lease(values.lease) });
+        const res = await s.workQueue.next({
+          projectId: project.id,
+          owner: values.owner,
+          claim: values.claim,
+          explain: values.explain,
+          ...lease(values.lease),
+        });
         print(values.json, res, () =>
-          [res.change ? `${res.change.name}  ${res.change.priority}  ${res.change.tasksCompleted}/${res.change.tasksTotal} tasks${res.claim ? `  claimed by ${res.claim.owner} until ${new Date(res.claim.expiresAt).toISOString()}` : ""}` : "nothing to start", `  ${res.reason}`, ...(res.skipped ?? []).map((k) => `  skipped ${k.name}: ${k.reason}`)].join("\n"),
+          [
+            res.change
+              ? `${res.change.name}  ${res.change.priority}  ${res.change.tasksCompleted}/${res.change.tasksTotal} tasks${res.claim ? `  claimed by ${res.claim.owner} until ${new Date(res.claim.expiresAt).toISOString()}` : ""}`
+              : "nothing to start",
+            `  ${res.reason}`,
+            ...(res.skipped ?? []).map((k) => `  skipped ${k.name}: ${k.reason}`),
+          ].join("\n"),
         );
         return res.change ? 0 : 3;
       });
@@ -304,7 +446,12 @@ export async function main(argv: string[]): Promise<number> {
           print(values.json, res, () => `${res.name} released`);
         } else {
           const res = await s.claims.claim({ id: change.id, owner, ...lease(values.lease) });
-          print(values.json, res, () => `${res.name} ${res.renewed ? "renewed" : "claimed"} by ${res.claim.owner} until ${res.claim.expiresAt.toISOString()}`);
+          print(
+            values.json,
+            res,
+            () =>
+              `${res.name} ${res.renewed ? "renewed" : "claimed"} by ${res.claim.owner} until ${res.claim.expiresAt.toISOString()}`,
+          );
         }
         return 0;
       });
@@ -320,7 +467,8 @@ export function run(argv: string[]): void {
   main(argv).then(
     (code) => {
       const command = argv[0] === undefined || argv[0].startsWith("-") ? "start" : argv[0];
-      if (!["serve", "start"].includes(command) || argv.includes("--help") || argv.includes("-h")) process.exit(code);
+      if (!["serve", "start"].includes(command) || argv.includes("--help") || argv.includes("-h"))
+        process.exit(code);
     },
     (err) => {
       console.error(`specsync: ${cliErrorMessage(err)}`);

@@ -26,7 +26,8 @@ function holderOf(file: string): number | null {
 export function describeHolder(pid: number, roots: readonly string[]): string {
   for (const root of roots) {
     const advertised = readServerFile(root);
-    if (advertised?.pid === pid) return `specsync is already running for this repository at ${advertised.url} (pid ${pid})`;
+    if (advertised?.pid === pid)
+      return `specsync is already running for this repository at ${advertised.url} (pid ${pid})`;
   }
   return `the embedded database is in use by another specsync process (pid ${pid})`;
 }
@@ -56,7 +57,9 @@ export function lockDataDir(dataDir: string, roots: readonly string[]): () => vo
         // The default data dir `<repo>/.specsync/pglite` names its repository even when the caller
         // does not.
         const repo = path.dirname(path.dirname(path.resolve(dataDir)));
-        throw new Error(`${describeHolder(pid, [...roots, repo])}; its embedded database ${dataDir} admits one process. Stop it first, or use \`specsync list/show\`, which ask the running server.`);
+        throw new Error(
+          `${describeHolder(pid, [...roots, repo])}; its embedded database ${dataDir} admits one process. Stop it first, or use \`specsync list/show\`, which ask the running server.`,
+        );
       }
       rmSync(file, { force: true }); // stale: its process is gone (or a half-written lock)
     }
@@ -80,10 +83,15 @@ export async function refuseSecondServer(roots: readonly string[]): Promise<void
   for (const root of roots) {
     const advertised = readServerFile(root);
     if (!advertised || advertised.pid === process.pid || !processAlive(advertised.pid)) continue;
-    const answers = await fetch(`${advertised.url}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
+    const answers = await fetch(`${advertised.url}/healthz`, {
+      signal: AbortSignal.timeout(2000),
+    }).then(
       async (r) => (await r.arrayBuffer(), r.status < 500),
       () => false,
     );
-    if (answers) throw new Error(`specsync is already running for this repository at ${advertised.url} (pid ${advertised.pid}); stop it first (Ctrl+C in its terminal, or kill ${advertised.pid})`);
+    if (answers)
+      throw new Error(
+        `specsync is already running for this repository at ${advertised.url} (pid ${advertised.pid}); stop it first (Ctrl+C in its terminal, or kill ${advertised.pid})`,
+      );
   }
 }

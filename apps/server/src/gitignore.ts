@@ -60,18 +60,27 @@ export type GitignoreResult = "not-git" | "already" | "added" | "declined" | "hi
 export async function offerGitignore(
   root: string,
   choice: GitignoreChoice,
-  io: { interactive: boolean; ask: (question: string) => Promise<string>; say: (msg: string) => void },
+  io: {
+    interactive: boolean;
+    ask: (question: string) => Promise<string>;
+    say: (msg: string) => void;
+  },
 ): Promise<GitignoreResult> {
   if (!findGitRoot(root)) return "not-git";
   const file = path.join(root, ".gitignore");
-  if (gitIgnores(root) ?? (existsSync(file) && ignoresSpecsyncDir(readFileSync(file, "utf8")))) return "already";
+  if (gitIgnores(root) ?? (existsSync(file) && ignoresSpecsyncDir(readFileSync(file, "utf8"))))
+    return "already";
   if (choice === "skip") return "declined";
   if (choice === "ask" && !io.interactive) {
-    io.say(`note: the embedded database is in ${path.join(root, SPECSYNC_DIR)}; add "${ENTRY}" to .gitignore (or run specsync --gitignore once)`);
+    io.say(
+      `note: the embedded database is in ${path.join(root, SPECSYNC_DIR)}; add "${ENTRY}" to .gitignore (or run specsync --gitignore once)`,
+    );
     return "hint";
   }
   if (choice === "ask") {
-    const answer = (await io.ask(`Add ${ENTRY} (specsync's embedded database) to ${file}? [Y/n] `)).trim().toLowerCase();
+    const answer = (await io.ask(`Add ${ENTRY} (specsync's embedded database) to ${file}? [Y/n] `))
+      .trim()
+      .toLowerCase();
     if (answer && !["y", "yes"].includes(answer)) return "declined";
   }
   addToGitignore(root);

@@ -1,10 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { appRouter, errorIdOf, type Context, type Services } from "@specsync/api";
+import { appRouter, type Context, errorIdOf, type Services } from "@specsync/api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { createMcpHttpHandler } from "./mcp-http";
 import { CLI_ENDPOINT, handleCliRequest } from "./cli-endpoint";
-import { allowedHostsFor, createRequestGuard, type GuardLimits, type Verdict } from "./request-guard";
+import { createMcpHttpHandler } from "./mcp-http";
+import {
+  allowedHostsFor,
+  createRequestGuard,
+  type GuardLimits,
+  type Verdict,
+} from "./request-guard";
 
 export type HttpOptions = {
   services: Services;
@@ -23,7 +28,9 @@ export const MAX_BATCH_SIZE = 25;
 const SUBSCRIPTION_PATHS = new Set(["/trpc/sync.events"]);
 
 function sendJson(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { "content-type": "application/json", "cache-control": "no-store" })
+    .end(JSON.stringify(body));
 }
 
 /**
@@ -58,7 +65,11 @@ export function createHttpServer(opts: HttpOptions): Server {
       };
     },
     onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[specsync] error ${errorIdOf(error)} in ${path ?? "?"}:`, error.cause ?? error);
+      if (error.code === "INTERNAL_SERVER_ERROR")
+        console.error(
+          `[specsync] error ${errorIdOf(error)} in ${path ?? "?"}:`,
+          error.cause ?? error,
+        );
     },
   });
 
@@ -70,7 +81,8 @@ export function createHttpServer(opts: HttpOptions): Server {
       verdict = await guard.admit(req, res);
     } catch (err) {
       console.error(`[specsync] request refused: ${(err as Error).message}`);
-      if (!res.headersSent) sendJson(res, 400, { error: { code: "BAD_REQUEST", message: "bad request" } });
+      if (!res.headersSent)
+        sendJson(res, 400, { error: { code: "BAD_REQUEST", message: "bad request" } });
       else res.end();
       return;
     }
@@ -88,7 +100,14 @@ export function createHttpServer(opts: HttpOptions): Server {
     }
     if (pathname.startsWith(CLI_ENDPOINT)) {
       // The guard has checked Host and the token; the endpoint re-checks the token it is handed.
-      await handleCliRequest(req, res, verdict.url, opts.services, opts.token, verdict.authenticated ? opts.token : null).catch((err: Error) => {
+      await handleCliRequest(
+        req,
+        res,
+        verdict.url,
+        opts.services,
+        opts.token,
+        verdict.authenticated ? opts.token : null,
+      ).catch((err: Error) => {
         console.error(`[specsync] cli endpoint: ${err.message}`);
         if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
       });
@@ -110,12 +129,17 @@ export function createHttpServer(opts: HttpOptions): Server {
 }
 
 async function health(services: Services) {
-  let db: { ok: boolean; driver: string; error?: string } = { ok: true, driver: services.database.driver };
+  let db: { ok: boolean; driver: string; error?: string } = {
+    ok: true,
+    driver: services.database.driver,
+  };
   try {
     await services.database.query("select 1");
   } catch (err) {
     db = { ok: false, driver: services.database.driver, error: (err as Error).message };
   }
-  const projects = services.runtime.state().map((p) => ({ ...p, ok: p.watcher.state === "watching" || p.watcher.state === "polling" }));
+  const projects = services.runtime
+    .state()
+    .map((p) => ({ ...p, ok: p.watcher.state === "watching" || p.watcher.state === "polling" }));
   return { ok: db.ok && projects.every((p) => p.ok), db, projects };
 }

@@ -33,7 +33,13 @@ export function createMcpHttpHandler(services: Services) {
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {
-      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: "parse error: the body is not JSON" }, id: null }));
+      res.writeHead(400, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          error: { code: -32700, message: "parse error: the body is not JSON" },
+          id: null,
+        }),
+      );
       return;
     }
     const id = req.headers["mcp-session-id"];
@@ -43,15 +49,33 @@ export function createMcpHttpHandler(services: Services) {
       return existing.handleRequest(req, res, body);
     }
     if (typeof id === "string") {
-      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message: "unknown or expired MCP session; initialize again" }, id: null }));
+      res.writeHead(404, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          error: { code: -32001, message: "unknown or expired MCP session; initialize again" },
+          id: null,
+        }),
+      );
       return;
     }
     if (req.method !== "POST") {
-      res.writeHead(405, { allow: "POST", "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: "start a session with an initialize POST" }, id: null }));
+      res.writeHead(405, { allow: "POST", "content-type": "application/json" }).end(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          error: { code: -32000, message: "start a session with an initialize POST" },
+          id: null,
+        }),
+      );
       return;
     }
     if (sessions.size >= MAX_SESSIONS) {
-      res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: "too many MCP sessions" }, id: null }));
+      res.writeHead(503, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          error: { code: -32000, message: "too many MCP sessions" },
+          id: null,
+        }),
+      );
       return;
     }
     const server = createMcpServer(services, { log: (m) => console.error(`[specsync] mcp: ${m}`) });
@@ -79,7 +103,14 @@ export function createMcpHttpHandler(services: Services) {
     handle: (req: IncomingMessage, res: ServerResponse) =>
       handle(req, res).catch((err: unknown) => {
         console.error(`[specsync] mcp: ${(err as Error).message}`);
-        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32603, message: "internal error" }, id: null }));
+        if (!res.headersSent)
+          res.writeHead(500, { "content-type": "application/json" }).end(
+            JSON.stringify({
+              jsonrpc: "2.0",
+              error: { code: -32603, message: "internal error" },
+              id: null,
+            }),
+          );
       }),
     async close() {
       clearInterval(sweep);

@@ -17,8 +17,12 @@ export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<voi
   const root = firstPath(projectPaths);
   // A client spawns this with a path it was given: say plainly when there is no OpenSpec workspace
   // there.
-  if (!existsSync(path.join(root, "openspec"))) throw new Error(`no openspec/ folder in ${root}; pass --project PATH of a repository that has one`);
-  const log = env.SPECSYNC_LOG === "silent" ? () => {} : (m: string) => console.error(`[specsync] ${m}`);
+  if (!existsSync(path.join(root, "openspec")))
+    throw new Error(
+      `no openspec/ folder in ${root}; pass --project PATH of a repository that has one`,
+    );
+  const log =
+    env.SPECSYNC_LOG === "silent" ? () => {} : (m: string) => console.error(`[specsync] ${m}`);
   process.on("unhandledRejection", (reason) => {
     if (isDatabaseUnavailable(reason)) return log("database connection lost; syncs will retry");
     console.error("[specsync] unhandled rejection:", reason);
@@ -31,7 +35,12 @@ export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<voi
     statusStaleSeconds: env.SPECSYNC_STATUS_STALE_SECONDS,
     log,
     watcher: { debounceMs: env.SPECSYNC_DEBOUNCE_MS },
-    scheduler: { cron: env.SPECSYNC_CRON, staleSeconds: env.SPECSYNC_STALE_SECONDS, batchSize: env.SPECSYNC_BATCH_SIZE, concurrency: env.SPECSYNC_CONCURRENCY },
+    scheduler: {
+      cron: env.SPECSYNC_CRON,
+      staleSeconds: env.SPECSYNC_STALE_SECONDS,
+      batchSize: env.SPECSYNC_BATCH_SIZE,
+      concurrency: env.SPECSYNC_CONCURRENCY,
+    },
   });
   await services.runtime.start(projectPaths);
   const project = await services.sync.ensureProject(root);

@@ -10,10 +10,17 @@ export async function assertPortFree(host: string, port: number, how: string): P
   const probe = createServer();
   probe.listen(port, host);
   try {
-    await Promise.race([once(probe, "listening"), once(probe, "error").then(([err]) => Promise.reject(err))]);
+    await Promise.race([
+      once(probe, "listening"),
+      once(probe, "error").then(([err]) => Promise.reject(err)),
+    ]);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === "EADDRINUSE" ? `port ${port} on ${host} is in use; ${how}` : `cannot listen on ${host}:${port}: ${(err as Error).message}`);
+    throw new Error(
+      code === "EADDRINUSE"
+        ? `port ${port} on ${host} is in use; ${how}`
+        : `cannot listen on ${host}:${port}: ${(err as Error).message}`,
+    );
   } finally {
     probe.close();
   }

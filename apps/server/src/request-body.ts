@@ -18,7 +18,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  */
 export async function readBodyText(req: IncomingMessage, maxBytes: number): Promise<string> {
   const declared = Number(req.headers["content-length"] ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) throw new BodyRefused(413, `request body is ${declared} bytes; the limit is ${maxBytes}`);
+  if (Number.isFinite(declared) && declared > maxBytes)
+    throw new BodyRefused(413, `request body is ${declared} bytes; the limit is ${maxBytes}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -50,20 +51,31 @@ export function checkJsonText(text: string, maxDepth: number): void {
     if (!inString) {
       if (c === 34) inString = true;
       else if (c === 91 || c === 123) {
-        if (++depth > maxDepth) throw new BodyRefused(400, `request body is nested deeper than ${maxDepth} levels`);
+        if (++depth > maxDepth)
+          throw new BodyRefused(400, `request body is nested deeper than ${maxDepth} levels`);
       } else if (c === 93 || c === 125) depth--;
       continue;
     }
     let unit = -1; // a \u escape's code unit, else -1
     if (c === 92) {
       const next = text.charCodeAt(i + 1);
-      if (next === 117 && hex(text.charCodeAt(i + 2)) && hex(text.charCodeAt(i + 3)) && hex(text.charCodeAt(i + 4)) && hex(text.charCodeAt(i + 5))) {
+      if (
+        next === 117 &&
+        hex(text.charCodeAt(i + 2)) &&
+        hex(text.charCodeAt(i + 3)) &&
+        hex(text.charCodeAt(i + 4)) &&
+        hex(text.charCodeAt(i + 5))
+      ) {
         unit = Number.parseInt(text.slice(i + 2, i + 6), 16);
         i += 5;
       } else i++;
     } else if (c === 34) inString = false;
     const isLow = unit >= 0xdc00 && unit <= 0xdfff;
-    if (highPending !== isLow) throw new BodyRefused(400, "request body holds a lone UTF-16 surrogate (\\uD800–\\uDFFF escape without its pair)");
+    if (highPending !== isLow)
+      throw new BodyRefused(
+        400,
+        "request body holds a lone UTF-16 surrogate (\\uD800–\\uDFFF escape without its pair)",
+      );
     highPending = unit >= 0xd800 && unit <= 0xdbff;
   }
 }

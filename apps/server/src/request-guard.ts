@@ -42,7 +42,12 @@ export type GuardOptions = {
   limits?: Partial<GuardLimits>;
 };
 
-export type GuardLimits = { maxUrlLength: number; maxBodyBytes: number; maxJsonDepth: number; ticketTtlMs: number };
+export type GuardLimits = {
+  maxUrlLength: number;
+  maxBodyBytes: number;
+  maxJsonDepth: number;
+  ticketTtlMs: number;
+};
 
 export const DEFAULT_LIMITS: GuardLimits = {
   maxUrlLength: 8 * 1024,
@@ -71,7 +76,11 @@ export function parseHost(host: string): { name: string; port: number } | null {
  * Host allow-list: loopback names on our own port, or a configured name (any port unless it
  * names one).
  */
-export function isAllowedHost(hostHeader: string | undefined, port: number, extra: readonly string[]): boolean {
+export function isAllowedHost(
+  hostHeader: string | undefined,
+  port: number,
+  extra: readonly string[],
+): boolean {
   if (!hostHeader) return false;
   const host = parseHost(hostHeader);
   if (!host) return false;
@@ -90,13 +99,17 @@ export function isAllowedHost(hostHeader: string | undefined, port: number, extr
  */
 export function allowedHostsFor(bindHost: string, configured: readonly string[]): string[] {
   const out = [...configured];
-  if (!WILDCARD_BINDS.has(bindHost) && !LOOPBACK_NAMES.has(bindHost) && bindHost !== "::1") out.push(bindHost.includes(":") ? `[${bindHost}]` : bindHost);
+  if (!WILDCARD_BINDS.has(bindHost) && !LOOPBACK_NAMES.has(bindHost) && bindHost !== "::1")
+    out.push(bindHost.includes(":") ? `[${bindHost}]` : bindHost);
   return out;
 }
 
 function sameSecret(a: string, b: string): boolean {
   // Hash both sides so the comparison is constant-time whatever the lengths.
-  return timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
+  return timingSafeEqual(
+    createHash("sha256").update(a).digest(),
+    createHash("sha256").update(b).digest(),
+  );
 }
 
 function bearer(req: IncomingMessage): string | null {
@@ -104,8 +117,15 @@ function bearer(req: IncomingMessage): string | null {
   return h?.startsWith("Bearer ") ? h.slice(7).trim() : null;
 }
 
-function refuse(res: ServerResponse, status: number, code: string, message: string, extraHeaders: Record<string, string> = {}): null {
-  if (!res.headersSent) res.writeHead(status, { "content-type": "application/json", ...extraHeaders });
+function refuse(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extraHeaders: Record<string, string> = {},
+): null {
+  if (!res.headersSent)
+    res.writeHead(status, { "content-type": "application/json", ...extraHeaders });
   res.end(JSON.stringify({ error: { code, message } }));
   return null;
 }
@@ -116,11 +136,17 @@ function mergeVary(res: ServerResponse): void {
   res.setHeader = ((name: string, value: number | string | readonly string[]) => {
     if (name.toLowerCase() !== "vary") return set(name, value);
     const before = String(res.getHeader("vary") ?? "");
-    const all = [...before.split(","), ...(Array.isArray(value) ? value : [String(value)]).flatMap((v) => String(v).split(","))]
+    const all = [
+      ...before.split(","),
+      ...(Array.isArray(value) ? value : [String(value)]).flatMap((v) => String(v).split(",")),
+    ]
       .map((v) => v.trim())
       .filter(Boolean);
     const seen = new Set<string>();
-    return set("vary", all.filter((v) => !seen.has(v.toLowerCase()) && seen.add(v.toLowerCase())).join(", "));
+    return set(
+      "vary",
+      all.filter((v) => !seen.has(v.toLowerCase()) && seen.add(v.toLowerCase())).join(", "),
+    );
   }) as ServerResponse["setHeader"];
 }
 
@@ -140,7 +166,8 @@ export function createRequestGuard(opts: GuardOptions): RequestGuard {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const ticketKey = randomBytes(32); // per process: a restart invalidates every ticket
   const verdicts = new WeakMap<IncomingMessage, Verdict>();
-  const sign = (expires: number) => createHmac("sha256", ticketKey).update(`sse-ticket:${expires}`).digest("base64url");
+  const sign = (expires: number) =>
+    createHmac("sha256", ticketKey).update(`sse-ticket:${expires}`).digest("base64url");
 
   const ticketValid = (ticket: string): boolean => {
     const [version, expiresText, mac] = ticket.split(".");
@@ -167,15 +194,29 @@ export function createRequestGuard(opts: GuardOptions): RequestGuard {
 
     issueTicket() {
       const expires = Date.now() + limits.ticketTtlMs;
-      return { ticket: `t1.${expires}.${sign(expires)}`, expiresAt: new Date(expires).toISOString() };
+      return {
+        ticket: `t1.${expires}.${sign(expires)}`,
+        expiresAt: new Date(expires).toISOString(),
+      };
     },
 
     async admit(req, res) {
       mergeVary(res);
-      if ((req.url ?? "").length > limits.maxUrlLength) return refuse(res, 414, "URI_TOO_LONG", `request URL longer than ${limits.maxUrlLength} characters`);
+      if ((req.url ?? "").length > limits.maxUrlLength)
+        return refuse(
+          res,
+          414,
+          "URI_TOO_LONG",
+          `request URL longer than ${limits.maxUrlLength} characters`,
+        );
 
       if (!isAllowedHost(req.headers.host, opts.port(), opts.allowedHosts)) {
-        return refuse(res, 421, "MISDIRECTED", "unknown Host: add it to SPECSYNC_ALLOWED_HOSTS to reach specsync under this name");
+        return refuse(
+          res,
+          421,
+          "MISDIRECTED",
+          "unknown Host: add it to SPECSYNC_ALLOWED_HOSTS to reach specsync under this name",
+        );
       }
 
       const origin = req.headers.origin;
@@ -183,11 +224,20 @@ export function createRequestGuard(opts: GuardOptions): RequestGuard {
       if (originAllowed) {
         res.setHeader("access-control-allow-origin", origin);
         res.setHeader("vary", "origin");
-        res.setHeader("access-control-allow-headers", "authorization, content-type, x-specsync-actor, trpc-accept, last-event-id, mcp-session-id, mcp-protocol-version");
+        res.setHeader(
+          "access-control-allow-headers",
+          "authorization, content-type, x-specsync-actor, trpc-accept, last-event-id, mcp-session-id, mcp-protocol-version",
+        );
         res.setHeader("access-control-expose-headers", "mcp-session-id");
         res.setHeader("access-control-allow-methods", "GET, POST, DELETE, OPTIONS");
       }
-      if (origin !== undefined && !originAllowed) return refuse(res, 403, "FORBIDDEN", "this Origin may not call specsync (SPECSYNC_WEB_ORIGIN)");
+      if (origin !== undefined && !originAllowed)
+        return refuse(
+          res,
+          403,
+          "FORBIDDEN",
+          "this Origin may not call specsync (SPECSYNC_WEB_ORIGIN)",
+        );
       if (req.method === "OPTIONS") {
         res.writeHead(originAllowed ? 204 : 403).end();
         return null;
@@ -205,21 +255,44 @@ export function createRequestGuard(opts: GuardOptions): RequestGuard {
         }
       }
       if (!authenticated && !opts.publicPaths?.includes(url.pathname)) {
-        return refuse(res, 401, "UNAUTHORIZED", "missing or wrong bearer token (Authorization: Bearer <SPECSYNC_TOKEN>)", { connection: "close" });
+        return refuse(
+          res,
+          401,
+          "UNAUTHORIZED",
+          "missing or wrong bearer token (Authorization: Bearer <SPECSYNC_TOKEN>)",
+          { connection: "close" },
+        );
       }
 
       // A body-less DELETE (MCP's session end) has nothing to check.
-      const bodyless = req.method === "DELETE" && !req.headers["transfer-encoding"] && (req.headers["content-length"] ?? "0") === "0";
+      const bodyless =
+        req.method === "DELETE" &&
+        !req.headers["transfer-encoding"] &&
+        (req.headers["content-length"] ?? "0") === "0";
       if (req.method !== "GET" && req.method !== "HEAD" && !bodyless) {
         const [mediaType = ""] = (req.headers["content-type"] ?? "").split(";");
         const type = mediaType.trim().toLowerCase();
-        if (type !== "application/json") return refuse(res, 415, "UNSUPPORTED_MEDIA_TYPE", "request bodies must be application/json", { connection: "close" });
+        if (type !== "application/json")
+          return refuse(
+            res,
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "request bodies must be application/json",
+            { connection: "close" },
+          );
         try {
           const text = await readBodyText(req, limits.maxBodyBytes);
           checkJsonText(text, limits.maxJsonDepth);
           (req as IncomingMessage & { body?: string }).body = text;
         } catch (err) {
-          if (err instanceof BodyRefused) return refuse(res, err.status, err.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", err.message, { connection: "close" });
+          if (err instanceof BodyRefused)
+            return refuse(
+              res,
+              err.status,
+              err.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
+              err.message,
+              { connection: "close" },
+            );
           throw err;
         }
       }

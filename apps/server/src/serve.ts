@@ -1,6 +1,11 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { createServices, isDatabaseUnavailable, sharedParsePool, SUPPORTED_OPENSPEC_RANGE } from "@specsync/api";
+import {
+  createServices,
+  isDatabaseUnavailable,
+  SUPPORTED_OPENSPEC_RANGE,
+  sharedParsePool,
+} from "@specsync/api";
 import { allowedOrigins } from "@specsync/settings";
 import { refuseSecondServer } from "./data-dir-lock";
 import { databaseLocation, openDatabase } from "./database";
@@ -13,28 +18,45 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 export type Running = { url: string; stop: () => Promise<void> };
 
 /** Start specsync: migrations, full sync of every project, watchers and schedulers, then HTTP. */
-export async function startServer(env: Env, projectPaths: string[], log: (msg: string) => void = (m) => console.log(`[specsync] ${m}`)): Promise<Running> {
+export async function startServer(
+  env: Env,
+  projectPaths: string[],
+  log: (msg: string) => void = (m) => console.log(`[specsync] ${m}`),
+): Promise<Running> {
   if (!LOOPBACK.has(env.HOST) && !env.SPECSYNC_TOKEN) {
-    throw new Error(`refusing to listen on ${env.HOST} without SPECSYNC_TOKEN: anyone on the network could edit your specs`);
+    throw new Error(
+      `refusing to listen on ${env.HOST} without SPECSYNC_TOKEN: anyone on the network could edit your specs`,
+    );
   }
   if (!env.DATABASE_URL) await refuseSecondServer(projectPaths);
   const quiet = env.SPECSYNC_LOG === "silent";
   const say = quiet ? () => {} : log;
   const database = await openDatabase(env, projectPaths);
-  say(`database: ${database.driver === "pglite" ? `embedded PGlite (${databaseLocation(env, projectPaths).dataDir})` : "PostgreSQL"}; migrations applied`);
+  say(
+    `database: ${database.driver === "pglite" ? `embedded PGlite (${databaseLocation(env, projectPaths).dataDir})` : "PostgreSQL"}; migrations applied`,
+  );
   const services = createServices(database, {
     allowedRoots: env.SPECSYNC_ALLOWED_ROOTS.length ? env.SPECSYNC_ALLOWED_ROOTS : projectPaths,
     concurrency: env.SPECSYNC_CONCURRENCY,
     statusStaleSeconds: env.SPECSYNC_STATUS_STALE_SECONDS,
     log: say,
     watcher: { debounceMs: env.SPECSYNC_DEBOUNCE_MS },
-    scheduler: { cron: env.SPECSYNC_CRON, staleSeconds: env.SPECSYNC_STALE_SECONDS, batchSize: env.SPECSYNC_BATCH_SIZE, concurrency: env.SPECSYNC_CONCURRENCY },
+    scheduler: {
+      cron: env.SPECSYNC_CRON,
+      staleSeconds: env.SPECSYNC_STALE_SECONDS,
+      batchSize: env.SPECSYNC_BATCH_SIZE,
+      concurrency: env.SPECSYNC_CONCURRENCY,
+    },
     lifecycle: { timeoutMs: env.SPECSYNC_OPENSPEC_TIMEOUT_MS },
   });
   // The OpenSpec CLI is checked once at start; without a supported one, sync still runs and the
   // lifecycle actions (new, validate, archive) answer with the same message.
   const cli = services.lifecycle.checkCli();
-  say(cli.ok ? `OpenSpec CLI ${cli.version} (${SUPPORTED_OPENSPEC_RANGE})` : `OpenSpec CLI unavailable: ${cli.error}`);
+  say(
+    cli.ok
+      ? `OpenSpec CLI ${cli.version} (${SUPPORTED_OPENSPEC_RANGE})`
+      : `OpenSpec CLI unavailable: ${cli.error}`,
+  );
   await services.runtime.start(projectPaths);
   services.lifecycle.startAutoValidate();
   const server = createHttpServer({
@@ -50,7 +72,10 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
   const url = `http://${env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST}:${port}`;
   say(`API listening on ${url}/trpc, MCP on ${url}/mcp (health: ${url}/healthz)`);
   void sharedParsePool().warm(); // big files are parsed on worker threads (issue #11): start them now, in the background
-  const unadvertise = advertiseServer(localUrl(env.HOST, port), services.runtime.state().map((p) => p.rootPath));
+  const unadvertise = advertiseServer(
+    localUrl(env.HOST, port),
+    services.runtime.state().map((p) => p.rootPath),
+  );
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -77,7 +102,9 @@ export async function startServer(env: Env, projectPaths: string[], log: (msg: s
 export function guardRejections(): void {
   process.on("unhandledRejection", (reason) => {
     if (isDatabaseUnavailable(reason)) {
-      console.error(`[specsync] database connection lost (${(reason as { code?: string }).code}); syncs will retry`);
+      console.error(
+        `[specsync] database connection lost (${(reason as { code?: string }).code}); syncs will retry`,
+      );
       return;
     }
     console.error("[specsync] unhandled rejection:", reason);

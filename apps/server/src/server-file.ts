@@ -8,7 +8,11 @@ import { z } from "zod";
  * allows one process only). Holds no secret: a configured token is read by the CLI from its own
  * settings.
  */
-const serverFileSchema = z.object({ url: z.string().url(), pid: z.number().int().positive(), roots: z.array(z.string()) });
+const serverFileSchema = z.object({
+  url: z.string().url(),
+  pid: z.number().int().positive(),
+  roots: z.array(z.string()),
+});
 export type ServerFile = z.infer<typeof serverFileSchema>;
 
 export const serverFilePath = (root: string) => path.join(root, ".specsync", "server.json");
@@ -44,14 +48,17 @@ export function advertiseServer(url: string, roots: string[]): () => void {
   return () => {
     for (const file of written) {
       // Only our own file: another server may have started for that repo since.
-      if (readServerFile(path.dirname(path.dirname(file)))?.pid === process.pid) rmSync(file, { force: true });
+      if (readServerFile(path.dirname(path.dirname(file)))?.pid === process.pid)
+        rmSync(file, { force: true });
     }
   };
 }
 
 export function readServerFile(root: string): ServerFile | null {
   try {
-    const parsed = serverFileSchema.safeParse(JSON.parse(readFileSync(serverFilePath(root), "utf8")));
+    const parsed = serverFileSchema.safeParse(
+      JSON.parse(readFileSync(serverFilePath(root), "utf8")),
+    );
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

@@ -1,14 +1,14 @@
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { SPECSYNC_DIR } from "@specsync/settings";
-import type { Env } from "./env";
-import { offerGitignore, type GitignoreChoice } from "./gitignore";
-import { databaseLocation } from "./database";
 import { refuseSecondServer } from "./data-dir-lock";
-import { assertPortFree } from "./ports";
-import { guardRejections, startServer, stopOnSignals, type Running } from "./serve";
-import { findWebServer, startWebServer, type WebProcess } from "./web-process";
+import { databaseLocation } from "./database";
+import type { Env } from "./env";
 import { firstPath } from "./first-path";
+import { type GitignoreChoice, offerGitignore } from "./gitignore";
+import { assertPortFree } from "./ports";
+import { guardRejections, type Running, startServer, stopOnSignals } from "./serve";
+import { findWebServer, startWebServer, type WebProcess } from "./web-process";
 
 export type StartOptions = { gitignore: GitignoreChoice; web: boolean };
 
@@ -28,33 +28,58 @@ async function ask(question: string): Promise<string> {
 export async function start(env: Env, projectPaths: string[], opts: StartOptions): Promise<void> {
   const root = firstPath(projectPaths);
   const say = (msg: string) => console.log(`[specsync] ${msg}`);
-  if (opts.web && env.WEB_PORT === 0) throw new Error("WEB_PORT must be a port number, not 0: the API must know the web app's origin");
-  if (opts.web && env.PORT !== 0 && env.PORT === env.WEB_PORT) throw new Error(`the API and the web UI cannot share port ${env.PORT}: pass a different --port or --web-port (PORT / WEB_PORT)`);
+  if (opts.web && env.WEB_PORT === 0)
+    throw new Error(
+      "WEB_PORT must be a port number, not 0: the API must know the web app's origin",
+    );
+  if (opts.web && env.PORT !== 0 && env.PORT === env.WEB_PORT)
+    throw new Error(
+      `the API and the web UI cannot share port ${env.PORT}: pass a different --port or --web-port (PORT / WEB_PORT)`,
+    );
   if (!env.DATABASE_URL) await refuseSecondServer(projectPaths);
   await assertPortFree(env.HOST, env.PORT, "pass --port N or set PORT");
   const serverJs = opts.web ? findWebServer() : null;
   if (serverJs) await assertPortFree(env.HOST, env.WEB_PORT, "pass --web-port N or set WEB_PORT");
   const { dataDir } = databaseLocation(env, projectPaths);
   if (dataDir && path.resolve(dataDir).startsWith(path.join(root, SPECSYNC_DIR) + path.sep)) {
-    await offerGitignore(root, opts.gitignore, { interactive: !!(process.stdin.isTTY && process.stdout.isTTY), ask, say });
+    await offerGitignore(root, opts.gitignore, {
+      interactive: !!(process.stdin.isTTY && process.stdout.isTTY),
+      ask,
+      say,
+    });
   }
 
   guardRejections();
   if (opts.web && !serverJs) say("web UI not built (run `pnpm build`); serving the API only");
   // The web server starts alongside the database and the startup sync (it needs only the API's
   // URL), unless the API's port is random (PORT=0) and so known only once it listens.
-  const early = serverJs && env.PORT !== 0 ? startWebServer({ serverJs, host: env.HOST, port: env.WEB_PORT, apiUrl: env.SPECSYNC_API_URL }) : null;
+  const early =
+    serverJs && env.PORT !== 0
+      ? startWebServer({
+          serverJs,
+          host: env.HOST,
+          port: env.WEB_PORT,
+          apiUrl: env.SPECSYNC_API_URL,
+        })
+      : null;
   early?.catch(() => {}); // awaited below
   let api: Running;
   try {
     api = await startServer(env, projectPaths);
   } catch (err) {
-    await early?.then((w) => w.stop(), () => {});
+    await early?.then(
+      (w) => w.stop(),
+      () => {},
+    );
     throw err;
   }
   let web: WebProcess | null = null;
   try {
-    web = early ? await early : serverJs ? await startWebServer({ serverJs, host: env.HOST, port: env.WEB_PORT, apiUrl: api.url }) : null;
+    web = early
+      ? await early
+      : serverJs
+        ? await startWebServer({ serverJs, host: env.HOST, port: env.WEB_PORT, apiUrl: api.url })
+        : null;
   } catch (err) {
     await api.stop();
     throw err;
@@ -73,5 +98,7 @@ export async function start(env: Env, projectPaths: string[], opts: StartOptions
     void api.stop().then(() => process.exit(1));
   });
 
-  console.log(`\nspecsync is running on ${root}\n${web ? `  web UI  ${web.url}\n` : ""}  API     ${api.url}/trpc  (health: ${api.url}/healthz)\n\nCtrl+C to stop.`);
+  console.log(
+    `\nspecsync is running on ${root}\n${web ? `  web UI  ${web.url}\n` : ""}  API     ${api.url}/trpc  (health: ${api.url}/healthz)\n\nCtrl+C to stop.`,
+  );
 }

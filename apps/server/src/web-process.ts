@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { childEnv } from "@specsync/settings";
 
@@ -20,9 +20,21 @@ export function findWebServer(): string | null {
 export type WebProcess = { url: string; stop: () => Promise<void>; exited: Promise<number | null> };
 
 /** Start the web UI on host:port, pointed at the API at apiUrl; resolves once it answers HTTP. */
-export async function startWebServer(opts: { serverJs: string; host: string; port: number; apiUrl: string; timeoutMs?: number }): Promise<WebProcess> {
+export async function startWebServer(opts: {
+  serverJs: string;
+  host: string;
+  port: number;
+  apiUrl: string;
+  timeoutMs?: number;
+}): Promise<WebProcess> {
   const child: ChildProcess = spawn(process.execPath, [opts.serverJs], {
-    env: childEnv({ PORT: String(opts.port), HOSTNAME: opts.host, SPECSYNC_API_URL: opts.apiUrl, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" }),
+    env: childEnv({
+      PORT: String(opts.port),
+      HOSTNAME: opts.host,
+      SPECSYNC_API_URL: opts.apiUrl,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+    }),
     stdio: ["ignore", "ignore", "pipe"],
     // Its own process group: stopping it stops anything it spawned too (and a terminal's Ctrl+C
     // reaches only us, so the shutdown order stays ours).
@@ -43,7 +55,12 @@ export async function startWebServer(opts: { serverJs: string; host: string; por
   const reap = () => kill("SIGTERM");
   process.once("exit", reap);
   void exited.then(() => process.off("exit", reap));
-  const host = opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+  const host =
+    opts.host === "0.0.0.0" || opts.host === "::"
+      ? "127.0.0.1"
+      : opts.host.includes(":")
+        ? `[${opts.host}]`
+        : opts.host;
   const url = `http://${host}:${opts.port}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -58,7 +75,10 @@ export async function startWebServer(opts: { serverJs: string; host: string; por
   let gone = false;
   void exited.then(() => (gone = true));
   for (;;) {
-    if (gone) throw new Error(`the web UI did not start (port ${opts.port}): ${stderr.trim().split("\n").slice(-3).join(" ") || "it exited"}`);
+    if (gone)
+      throw new Error(
+        `the web UI did not start (port ${opts.port}): ${stderr.trim().split("\n").slice(-3).join(" ") || "it exited"}`,
+      );
     try {
       const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
@@ -68,7 +88,9 @@ export async function startWebServer(opts: { serverJs: string; host: string; por
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`the web UI did not answer on ${url} within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s`);
+      throw new Error(
+        `the web UI did not answer on ${url} within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,8 +1,14 @@
 import { appendFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, expect, it } from "vitest";
+import {
+  changeFiles,
+  cleanupTempRepos,
+  openspecRaw,
+  tempRepo,
+  writeTree,
+} from "@specsync/api/testing";
 import { describeEachDb } from "@specsync/api/testing/each-db";
-import { changeFiles, cleanupTempRepos, openspecRaw, tempRepo, writeTree } from "@specsync/api/testing";
+import { afterAll, expect, it } from "vitest";
 import { startTestServer } from "../testing";
 
 afterAll(cleanupTempRepos);
@@ -21,7 +27,9 @@ describeEachDb("lastModified after a burst of edits, with the real watcher", (db
         await new Promise((r) => setTimeout(r, 200));
       }
       await new Promise((r) => setTimeout(r, 2000)); // `sleep 2`: the watcher alone
-      const ours = await fetch(`${server.url}/cli/v1/list?root=${encodeURIComponent(root)}`).then((r) => r.json() as Promise<{ stdout: string; exitCode: number }>);
+      const ours = await fetch(`${server.url}/cli/v1/list?root=${encodeURIComponent(root)}`).then(
+        (r) => r.json() as Promise<{ stdout: string; exitCode: number }>,
+      );
       const theirs = await openspecRaw(root, ["list", "--json"]);
       expect(JSON.parse(ours.stdout)).toEqual(JSON.parse(theirs.stdout));
       expect(ours.stdout).toBe(theirs.stdout);

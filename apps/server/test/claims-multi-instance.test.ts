@@ -1,5 +1,12 @@
+import {
+  changeFiles,
+  cleanupTempRepos,
+  createTestDb,
+  postgresReachable,
+  tempRepo,
+  writeTree,
+} from "@specsync/api/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { changeFiles, cleanupTempRepos, createTestDb, postgresReachable, tempRepo, writeTree } from "@specsync/api/testing";
 import { startTestServer } from "../testing";
 
 afterAll(cleanupTempRepos);
@@ -22,13 +29,24 @@ describe.skipIf(!pgOk)("claiming work from two servers on one PostgreSQL", () =>
     const b = await startTestServer({ databaseUrl: testDb.url, projects: [root] });
     try {
       const project = (await a.client.projects.list.query()).find((p) => p.rootPath === root)!;
-      const { items } = await a.client.specs.list.query({ projectId: project.id, kind: "change", limit: 100 });
+      const { items } = await a.client.specs.list.query({
+        projectId: project.id,
+        kind: "change",
+        limit: 100,
+      });
       expect(items).toHaveLength(30);
-      await Promise.all(items.map((i) => a.client.specs.setStatus.mutate({ id: i.id, status: "approved" })));
+      await Promise.all(
+        items.map((i) => a.client.specs.setStatus.mutate({ id: i.id, status: "approved" })),
+      );
 
       const claimers = Array.from({ length: 40 }, (_, i) => {
         const server = i % 2 ? b : a;
-        return server.client.agents.nextWork.mutate({ projectId: project.id, owner: `agent-${i}`, claim: true, leaseSeconds: 600 });
+        return server.client.agents.nextWork.mutate({
+          projectId: project.id,
+          owner: `agent-${i}`,
+          claim: true,
+          leaseSeconds: 600,
+        });
       });
       const results = await Promise.all(claimers);
       const got = results.map((r) => r.change?.name).filter((n): n is string => !!n);
@@ -36,9 +54,15 @@ describe.skipIf(!pgOk)("claiming work from two servers on one PostgreSQL", () =>
       expect(new Set(got).size).toBe(30);
       expect(results.filter((r) => !r.change)).toHaveLength(10);
       // The database agrees: 30 claims, each held by the agent that was told it got it.
-      const claimed = await b.client.specs.list.query({ projectId: project.id, claimed: true, limit: 100 });
+      const claimed = await b.client.specs.list.query({
+        projectId: project.id,
+        claimed: true,
+        limit: 100,
+      });
       expect(claimed.items).toHaveLength(30);
-      const ownerOf = new Map(results.filter((r) => r.change).map((r) => [r.change!.name, r.claim!.owner]));
+      const ownerOf = new Map(
+        results.filter((r) => r.change).map((r) => [r.change!.name, r.claim!.owner]),
+      );
       for (const item of claimed.items) expect(item.claimedBy).toBe(ownerOf.get(item.name));
     } finally {
       await a.stop();

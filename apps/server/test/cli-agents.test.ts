@@ -1,9 +1,17 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServices } from "@specsync/api";
-import { changeFiles, cleanupTempRepos, createTestDb, postgresReachable, tempRepo, type TestDb, writeTree } from "@specsync/api/testing";
+import {
+  changeFiles,
+  cleanupTempRepos,
+  createTestDb,
+  postgresReachable,
+  type TestDb,
+  tempRepo,
+  writeTree,
+} from "@specsync/api/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
@@ -14,7 +22,11 @@ describe.skipIf(!pgOk)("specsync next / claim / release (the real command)", () 
   let root: string;
   const cli = async (...args: string[]) => {
     try {
-      const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", CLI, ...args, "--project", root], { env: { ...process.env, DATABASE_URL: testDb.url!, SPECSYNC_LOG: "silent" } });
+      const { stdout, stderr } = await run(
+        process.execPath,
+        ["--import", "tsx", CLI, ...args, "--project", root],
+        { env: { ...process.env, DATABASE_URL: testDb.url!, SPECSYNC_LOG: "silent" } },
+      );
       return { code: 0, stdout, stderr };
     } catch (err) {
       const e = err as { code: number; stdout: string; stderr: string };
@@ -32,7 +44,8 @@ describe.skipIf(!pgOk)("specsync next / claim / release (the real command)", () 
     const s = createServices(testDb.database);
     const project = await s.sync.ensureProject(root);
     await s.sync.syncProject(project, "manual");
-    for (const i of (await s.specs.list({ projectId: project.id, kind: "change" })).items) await s.specs.setStatus({ id: i.id, status: "approved" });
+    for (const i of (await s.specs.list({ projectId: project.id, kind: "change" })).items)
+      await s.specs.setStatus({ id: i.id, status: "approved" });
   }, 60_000);
   afterAll(async () => {
     await testDb?.drop();
@@ -42,7 +55,11 @@ describe.skipIf(!pgOk)("specsync next / claim / release (the real command)", () 
   it("claims, refuses a second owner and bad leases, explains the queue, releases", async () => {
     const claimed = await cli("claim", "add-a", "--owner", "agent-1", "--lease", "600", "--json");
     expect(claimed.code).toBe(0);
-    expect(JSON.parse(claimed.stdout)).toMatchObject({ name: "add-a", renewed: false, claim: { owner: "agent-1" } });
+    expect(JSON.parse(claimed.stdout)).toMatchObject({
+      name: "add-a",
+      renewed: false,
+      claim: { owner: "agent-1" },
+    });
 
     const taken = await cli("claim", "add-a", "--owner", "agent-2");
     expect(taken.code).toBe(1);
@@ -52,20 +69,28 @@ describe.skipIf(!pgOk)("specsync next / claim / release (the real command)", () 
       expect(bad.code, lease).toBe(1);
       expect(bad.stderr).toMatch(/specsync: leaseSeconds: /);
     }
-    expect((await cli("claim", "no-such-change", "--owner", "agent-2")).stderr).toMatch(/no change named no-such-change/);
-    expect((await cli("release", "add-a", "--owner", "agent-2")).stderr).toMatch(/claimed by agent-1, not by agent-2/);
+    expect((await cli("claim", "no-such-change", "--owner", "agent-2")).stderr).toMatch(
+      /no change named no-such-change/,
+    );
+    expect((await cli("release", "add-a", "--owner", "agent-2")).stderr).toMatch(
+      /claimed by agent-1, not by agent-2/,
+    );
 
     const next = await cli("next", "--owner", "agent-2", "--claim", "--explain", "--json");
     expect(next.code).toBe(0);
     const body = JSON.parse(next.stdout);
     expect(body.change.name).toBe("add-b");
     expect(body.claim.owner).toBe("agent-2");
-    expect(body.skipped).toEqual([{ name: "add-a", reason: expect.stringMatching(/^claimed by agent-1 until/) }]);
+    expect(body.skipped).toEqual([
+      { name: "add-a", reason: expect.stringMatching(/^claimed by agent-1 until/) },
+    ]);
     const empty = await cli("next", "--owner", "agent-3");
     expect(empty.code).toBe(3);
     expect(empty.stdout).toMatch(/nothing to start/);
 
     expect((await cli("release", "add-a", "--owner", "agent-1")).stdout).toMatch(/add-a released/);
-    expect(JSON.parse((await cli("next", "--owner", "agent-3", "--json")).stdout).change.name).toBe("add-a");
+    expect(JSON.parse((await cli("next", "--owner", "agent-3", "--json")).stdout).change.name).toBe(
+      "add-a",
+    );
   }, 120_000);
 });

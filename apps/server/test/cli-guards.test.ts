@@ -1,11 +1,18 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  changeFiles,
+  cleanupTempRepos,
+  freePort,
+  openspecRaw,
+  tempRepo,
+  writeTree,
+} from "@specsync/api/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { changeFiles, cleanupTempRepos, freePort, openspecRaw, tempRepo, writeTree } from "@specsync/api/testing";
 import { lockFilePath } from "../src/data-dir-lock";
 import { serverFilePath } from "../src/server-file";
 import { startWebServer } from "../src/web-process";
@@ -16,16 +23,40 @@ afterAll(cleanupTempRepos);
 
 const CLI = path.resolve(fileURLToPath(import.meta.url), "../../src/cli.ts");
 // By path: `--import tsx` would be resolved from the (temp) folder the command runs in.
-const TSX = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/loader.mjs")).href;
+const TSX = pathToFileURL(
+  path.join(
+    path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")),
+    "dist/loader.mjs",
+  ),
+).href;
 type Out = { stdout: string; stderr: string; exitCode: number };
 
-const baseEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPECSYNC_") && k !== "DATABASE_URL" && k !== "INIT_CWD" && k !== "PORT" && k !== "WEB_PORT"));
+const baseEnv = () =>
+  Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) =>
+        !k.startsWith("SPECSYNC_") &&
+        k !== "DATABASE_URL" &&
+        k !== "INIT_CWD" &&
+        k !== "PORT" &&
+        k !== "WEB_PORT",
+    ),
+  );
 
 /** The real `specsync` command, run from `cwd` with only the settings given here. */
-function specsync(args: string[], cwd: string, env: Record<string, string> = {}, timeout = 120_000): Promise<Out> {
+function specsync(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+  timeout = 120_000,
+): Promise<Out> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", TSX, CLI, ...args], { cwd, env: { ...baseEnv(), ...env }, timeout, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
-      resolve({ stdout, stderr, exitCode: err ? ((err as { code?: number }).code ?? 1) : 0 }),
+    execFile(
+      process.execPath,
+      ["--import", TSX, CLI, ...args],
+      { cwd, env: { ...baseEnv(), ...env }, timeout, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) =>
+        resolve({ stdout, stderr, exitCode: err ? ((err as { code?: number }).code ?? 1) : 0 }),
     );
   });
 }
@@ -49,22 +80,38 @@ describe("one embedded database, one specsync", () => {
     const root = tempRepo();
     writeTree(root, changeFiles("add-lock"));
     const port = await freePort();
-    const first = launch(process.execPath, ["--import", TSX, CLI, "serve", "--port", String(port)], { cwd: root, env: { ...baseEnv(), SPECSYNC_CRON: "0 0 1 1 *" } });
+    const first = launch(
+      process.execPath,
+      ["--import", TSX, CLI, "serve", "--port", String(port)],
+      { cwd: root, env: { ...baseEnv(), SPECSYNC_CRON: "0 0 1 1 *" } },
+    );
     try {
-      await waitFor(() => existsSync(serverFilePath(root)) && fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 90_000, `the first server (${first.output()})`);
+      await waitFor(
+        () =>
+          existsSync(serverFilePath(root)) &&
+          fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok),
+        90_000,
+        `the first server (${first.output()})`,
+      );
       const pid = first.child.pid!;
       const url = `http://127.0.0.1:${port}`;
 
       const second = await specsync(["serve", "--port", String(await freePort())], root);
       expect(second.exitCode).toBe(1);
-      expect(second.stderr).toContain(`specsync is already running for this repository at ${url} (pid ${pid})`);
+      expect(second.stderr).toContain(
+        `specsync is already running for this repository at ${url} (pid ${pid})`,
+      );
 
       // A one-shot command that would open the data dir is refused too…
       const sync = await specsync(["sync"], root);
       expect(sync.exitCode).toBe(1);
-      expect(sync.stderr).toContain(`specsync is already running for this repository at ${url} (pid ${pid})`);
+      expect(sync.stderr).toContain(
+        `specsync is already running for this repository at ${url} (pid ${pid})`,
+      );
       // …while list/show go through the server.
-      expect(await specsync(["list", "--json"], root)).toEqual(await openspec(root, ["list", "--json"]));
+      expect(await specsync(["list", "--json"], root)).toEqual(
+        await openspec(root, ["list", "--json"]),
+      );
 
       // Without the discovery file, the lock on the data dir still stands.
       rmSync(serverFilePath(root));
@@ -72,7 +119,9 @@ describe("one embedded database, one specsync", () => {
       expect(blind.exitCode).toBe(1);
       expect(blind.stderr).toContain(`in use by another specsync process (pid ${pid})`);
       // list/show never open the data dir: with no server to ask, they read the files.
-      expect(await specsync(["list", "--json"], root)).toEqual(await openspec(root, ["list", "--json"]));
+      expect(await specsync(["list", "--json"], root)).toEqual(
+        await openspec(root, ["list", "--json"]),
+      );
     } finally {
       await first.stop();
     }
@@ -93,9 +142,19 @@ describe("stopping", () => {
     const root = tempRepo();
     writeTree(root, changeFiles("add-stop"));
     const port = await freePort();
-    const server = launch(process.execPath, ["--import", TSX, CLI, "serve", "--port", String(port)], { cwd: root, env: { ...baseEnv(), SPECSYNC_CRON: "0 0 1 1 *" } });
+    const server = launch(
+      process.execPath,
+      ["--import", TSX, CLI, "serve", "--port", String(port)],
+      { cwd: root, env: { ...baseEnv(), SPECSYNC_CRON: "0 0 1 1 *" } },
+    );
     try {
-      await waitFor(() => existsSync(serverFilePath(root)) && fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 90_000, `the server (${server.output()})`);
+      await waitFor(
+        () =>
+          existsSync(serverFilePath(root)) &&
+          fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok),
+        90_000,
+        `the server (${server.output()})`,
+      );
       server.child.kill("SIGTERM");
       server.child.kill("SIGTERM");
       expect(await server.exited).toBe(0);
@@ -112,7 +171,12 @@ describe("startup guards", () => {
   it("--port equal to --web-port is refused at once, with a clear message", async () => {
     const root = tempRepo();
     const port = String(await freePort());
-    const r = await specsync(["start", "--port", port, "--web-port", port, "--no-gitignore"], root, {}, 60_000);
+    const r = await specsync(
+      ["start", "--port", port, "--web-port", port, "--no-gitignore"],
+      root,
+      {},
+      60_000,
+    );
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(`the API and the web UI cannot share port ${port}`);
     const viaEnv = await specsync(["--no-gitignore"], root, { PORT: port, WEB_PORT: port }, 60_000);
@@ -134,11 +198,21 @@ process.on("SIGTERM", () => process.exit(0));
 require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT), process.env.HOSTNAME);`,
     );
     writeFileSync(path.join(dir, "package.json"), '{"type":"commonjs"}');
-    const web = await startWebServer({ serverJs, host: "127.0.0.1", port: await freePort(), apiUrl: "http://127.0.0.1:1", timeoutMs: 30_000 });
+    const web = await startWebServer({
+      serverJs,
+      host: "127.0.0.1",
+      port: await freePort(),
+      apiUrl: "http://127.0.0.1:1",
+      timeoutMs: 30_000,
+    });
     const grandchild = Number(readFileSync(pidFile, "utf8"));
     expect(alive(grandchild)).toBe(true);
     await web.stop();
-    await waitFor(() => !alive(grandchild), 10_000, "the web server's own child to be gone").finally(() => {
+    await waitFor(
+      () => !alive(grandchild),
+      10_000,
+      "the web server's own child to be gone",
+    ).finally(() => {
       if (alive(grandchild)) process.kill(grandchild, "SIGKILL");
       rmSync(dir, { recursive: true, force: true });
     });
@@ -151,7 +225,9 @@ require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.e
     for (const args of [["sync"], ["list", "--json"]]) {
       const r = await specsync(args, cwd, { SPECSYNC_DATA_DIR: "rel2" });
       expect(r.exitCode).toBe(1);
-      expect(r.stderr).toContain(`SPECSYNC_DATA_DIR ${path.join(cwd, "rel2")} is inside ${path.join(root, "openspec")}`);
+      expect(r.stderr).toContain(
+        `SPECSYNC_DATA_DIR ${path.join(cwd, "rel2")} is inside ${path.join(root, "openspec")}`,
+      );
     }
     expect(existsSync(path.join(cwd, "rel2"))).toBe(false);
   }, 120_000);
@@ -161,8 +237,17 @@ describe("list/show answer for the workspace around you, as openspec does", () =
   it("outside any openspec/ root: the CLI's exact bytes, stderr and exit code", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "specsync-noroot-"));
     try {
-      for (const args of [["list", "--json"], ["list", "--specs", "--json"], ["show", "foo", "--json"], ["show", "foo", "--type", "spec", "--json"], ["show", "foo", "--type", "change", "--json"]]) {
-        const [ours, theirs] = [await specsync(args, dir, { SPECSYNC_DATA_DIR: path.join(dir, "db") }), await openspec(dir, args)];
+      for (const args of [
+        ["list", "--json"],
+        ["list", "--specs", "--json"],
+        ["show", "foo", "--json"],
+        ["show", "foo", "--type", "spec", "--json"],
+        ["show", "foo", "--type", "change", "--json"],
+      ]) {
+        const [ours, theirs] = [
+          await specsync(args, dir, { SPECSYNC_DATA_DIR: path.join(dir, "db") }),
+          await openspec(dir, args),
+        ];
         expect(ours, args.join(" ")).toEqual(theirs);
       }
     } finally {
@@ -174,16 +259,25 @@ describe("list/show answer for the workspace around you, as openspec does", () =
     const [a, b] = [tempRepo(), tempRepo()];
     writeTree(a, changeFiles("only-in-a"));
     writeTree(b, { ...changeFiles("only-in-b"), ...changeFiles("also-b") });
-    const env = { SPECSYNC_PROJECTS: [a, b].join(path.delimiter), SPECSYNC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "specsync-two-")) };
+    const env = {
+      SPECSYNC_PROJECTS: [a, b].join(path.delimiter),
+      SPECSYNC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "specsync-two-")),
+    };
     const inB = path.join(b, "openspec", "changes");
     mkdirSync(inB, { recursive: true });
     expect(await specsync(["sync"], a, env)).toMatchObject({ exitCode: 0 });
-    expect(await specsync(["list", "--json"], inB, env)).toEqual(await openspec(inB, ["list", "--json"]));
-    expect(await specsync(["show", "also-b", "--json"], inB, env)).toEqual(await openspec(inB, ["show", "also-b", "--json"]));
+    expect(await specsync(["list", "--json"], inB, env)).toEqual(
+      await openspec(inB, ["list", "--json"]),
+    );
+    expect(await specsync(["show", "also-b", "--json"], inB, env)).toEqual(
+      await openspec(inB, ["show", "also-b", "--json"]),
+    );
     // In neither project: the first.
     const elsewhere = mkdtempSync(path.join(tmpdir(), "specsync-elsewhere-"));
     const out = await specsync(["list", "--json"], elsewhere, env);
-    expect(JSON.parse(out.stdout).changes.map((c: { name: string }) => c.name)).toEqual(["only-in-a"]);
+    expect(JSON.parse(out.stdout).changes.map((c: { name: string }) => c.name)).toEqual([
+      "only-in-a",
+    ]);
     rmSync(elsewhere, { recursive: true, force: true });
   }, 180_000);
 });

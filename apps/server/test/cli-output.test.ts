@@ -3,9 +3,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, expect, it } from "vitest";
+import {
+  cleanupTempRepos,
+  openspecRaw,
+  tempRepo,
+  writeHardCases,
+  writeTree,
+} from "@specsync/api/testing";
 import { describeEachDb } from "@specsync/api/testing/each-db";
-import { cleanupTempRepos, openspecRaw, tempRepo, writeHardCases, writeTree } from "@specsync/api/testing";
+import { afterAll, expect, it } from "vitest";
 import { serverFilePath } from "../src/server-file";
 import { startTestServer, waitFor } from "../testing";
 
@@ -16,10 +22,18 @@ type Out = { stdout: string; stderr: string; exitCode: number };
 
 /** The real `specsync` command in its own process, with only the settings given here. */
 function specsync(args: string[], env: Record<string, string>): Promise<Out> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPECSYNC_") && k !== "DATABASE_URL" && k !== "INIT_CWD"));
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !k.startsWith("SPECSYNC_") && k !== "DATABASE_URL" && k !== "INIT_CWD",
+    ),
+  );
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", CLI, ...args], { env: { ...base, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
-      resolve({ stdout, stderr, exitCode: err ? ((err as { code?: number }).code ?? 1) : 0 }),
+    execFile(
+      process.execPath,
+      ["--import", "tsx", CLI, ...args],
+      { env: { ...base, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) =>
+        resolve({ stdout, stderr, exitCode: err ? ((err as { code?: number }).code ?? 1) : 0 }),
     );
   });
 }
@@ -31,7 +45,10 @@ const openspec = async (root: string, args: string[]): Promise<Out> => {
 
 /** The raw bytes of `specsync <args> --json` equal those of `openspec <args> --json`. */
 async function expectSame(root: string, args: string[], env: Record<string, string>) {
-  const [ours, theirs] = await Promise.all([specsync([...args, "--json", "--project", root], env), openspec(root, args)]);
+  const [ours, theirs] = await Promise.all([
+    specsync([...args, "--json", "--project", root], env),
+    openspec(root, args),
+  ]);
   expect(ours, `specsync ${args.join(" ")}`).toEqual(theirs);
 }
 
@@ -39,7 +56,10 @@ async function expectSame(root: string, args: string[], env: Record<string, stri
 function hardRepo(): string {
   const root = tempRepo();
   writeHardCases(root);
-  writeTree(root, { "changes/.draft/proposal.md": "# Change: Hidden\n\n## Why\nw\n\n## What Changes\n- x\n", "changes/.draft/tasks.md": "- [ ] t\n" });
+  writeTree(root, {
+    "changes/.draft/proposal.md": "# Change: Hidden\n\n## Why\nw\n\n## What Changes\n- x\n",
+    "changes/.draft/tasks.md": "- [ ] t\n",
+  });
   return root;
 }
 
@@ -51,26 +71,45 @@ const CASES = [
   ["show", ".draft"],
   ["show", ".draft", "--type", "change"],
   ["show", "link-to-fences"],
-  ["show", "link-to-fences", "--type", "change"], ["show", "fences"], ["show", "all-ops", "--type", "change"], ["show", "cli/init"], ["show", "no-proposal"], ["show", "group"], ["show", "cli-tools"], ["show", "nope"], ["show", "demo", "--type", "change"]];
+  ["show", "link-to-fences", "--type", "change"],
+  ["show", "fences"],
+  ["show", "all-ops", "--type", "change"],
+  ["show", "cli/init"],
+  ["show", "no-proposal"],
+  ["show", "group"],
+  ["show", "cli-tools"],
+  ["show", "nope"],
+  ["show", "demo", "--type", "change"],
+];
 
 describeEachDb("the specsync command prints what openspec prints", (db, driver) => {
   it("no server running: read from the files, the database left alone", async () => {
     const root = hardRepo();
     const dataDir = mkdtempSync(path.join(tmpdir(), "specsync-cli-pglite-"));
-    const env: Record<string, string> = db().url ? { DATABASE_URL: db().url! } : { SPECSYNC_DATA_DIR: dataDir };
+    const env: Record<string, string> = db().url
+      ? { DATABASE_URL: db().url! }
+      : { SPECSYNC_DATA_DIR: dataDir };
     for (const args of CASES) await expectSame(root, args, env);
     // An edit is in the very next answer: the files are read, not a copy of them.
     writeFileSync(path.join(root, "openspec/changes/fences/tasks.md"), "- [x] done at once\n");
     await expectSame(root, ["list"], env);
-    if (!db().url) expect(readdirSync(dataDir), "the embedded database is never opened").toEqual([]);
-    else expect(await db().database.query("select 1 from projects where root_path = $1", [root])).toEqual([]);
+    if (!db().url)
+      expect(readdirSync(dataDir), "the embedded database is never opened").toEqual([]);
+    else
+      expect(
+        await db().database.query("select 1 from projects where root_path = $1", [root]),
+      ).toEqual([]);
   }, 240_000);
 
   // Not about the database server: run once.
-  it.skipIf(driver === "postgres")("with a throwaway database (SPECSYNC_DATA_DIR=memory://) the files answer, never an empty list", async () => {
-    const root = hardRepo();
-    await expectSame(root, ["list"], { SPECSYNC_DATA_DIR: "memory://" });
-  }, 120_000);
+  it.skipIf(driver === "postgres")(
+    "with a throwaway database (SPECSYNC_DATA_DIR=memory://) the files answer, never an empty list",
+    async () => {
+      const root = hardRepo();
+      await expectSame(root, ["list"], { SPECSYNC_DATA_DIR: "memory://" });
+    },
+    120_000,
+  );
 
   it("asks the server running for the project over HTTP, with its token, and falls back when it is gone", async () => {
     const root = hardRepo();
@@ -79,21 +118,38 @@ describeEachDb("the specsync command prints what openspec prints", (db, driver) 
     const advertised = JSON.parse(readFileSync(serverFilePath(root), "utf8"));
     expect(advertised).toMatchObject({ url: server.url, pid: process.pid, roots: [root] });
     // A database this process cannot reach: only the server can answer.
-    const unreachable = { DATABASE_URL: "postgres://nobody@127.0.0.1:1/nothing", SPECSYNC_TOKEN: token };
+    const unreachable = {
+      DATABASE_URL: "postgres://nobody@127.0.0.1:1/nothing",
+      SPECSYNC_TOKEN: token,
+    };
     try {
       await expectSame(root, ["list"], unreachable);
       await expectSame(root, ["show", "fences"], unreachable);
       await expectSame(root, ["show", "nope", "--type", "spec"], unreachable);
-      for (const args of [["list", "--sort", "name"], ["show", ".draft", "--type", "change"], ["show", "link-to-fences", "--type", "change"]]) await expectSame(root, args, unreachable);
+      for (const args of [
+        ["list", "--sort", "name"],
+        ["show", ".draft", "--type", "change"],
+        ["show", "link-to-fences", "--type", "change"],
+      ])
+        await expectSame(root, args, unreachable);
       // An edit on disk reaches the answer through the server's watcher.
       writeFileSync(path.join(root, "openspec/changes/fences/tasks.md"), "- [x] all done now\n");
-      await waitFor(async () => {
-        const [ours, theirs] = await Promise.all([specsync(["list", "--json", "--project", root], unreachable), openspec(root, ["list"])]);
-        return ours.stdout === theirs.stdout && ours.stdout.includes('"complete"');
-      }, 15_000, "the edit to show up in specsync list");
+      await waitFor(
+        async () => {
+          const [ours, theirs] = await Promise.all([
+            specsync(["list", "--json", "--project", root], unreachable),
+            openspec(root, ["list"]),
+          ]);
+          return ours.stdout === theirs.stdout && ours.stdout.includes('"complete"');
+        },
+        15_000,
+        "the edit to show up in specsync list",
+      );
       // Without the token the server refuses, and the CLI says why instead of printing something
       // else.
-      const refused = await specsync(["list", "--json", "--project", root], { DATABASE_URL: unreachable.DATABASE_URL });
+      const refused = await specsync(["list", "--json", "--project", root], {
+        DATABASE_URL: unreachable.DATABASE_URL,
+      });
       expect(refused.exitCode).toBe(1);
       expect(refused.stderr).toMatch(/SPECSYNC_TOKEN/);
       expect(refused.stdout).toBe("");
@@ -103,11 +159,27 @@ describeEachDb("the specsync command prints what openspec prints", (db, driver) 
     expect(existsSync(serverFilePath(root))).toBe(false);
     // A live process advertised for the project that does not answer: the files answer (the data directory
     // that process may hold is never opened).
-    writeFileSync(serverFilePath(root), JSON.stringify({ url: "http://127.0.0.1:1", pid: process.pid, roots: [root] }));
-    await expectSame(root, ["list"], db().url ? { DATABASE_URL: db().url! } : { SPECSYNC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "specsync-cli-pglite-")) });
+    writeFileSync(
+      serverFilePath(root),
+      JSON.stringify({ url: "http://127.0.0.1:1", pid: process.pid, roots: [root] }),
+    );
+    await expectSame(
+      root,
+      ["list"],
+      db().url
+        ? { DATABASE_URL: db().url! }
+        : { SPECSYNC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "specsync-cli-pglite-")) },
+    );
     // A stale file (its process is gone) is ignored: the files answer.
     const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
-    writeFileSync(serverFilePath(root), JSON.stringify({ url: "http://127.0.0.1:1", pid: dead, roots: [root] }));
-    await expectSame(root, ["list", "--specs"], db().url ? { DATABASE_URL: db().url! } : { SPECSYNC_DATA_DIR: "memory://" });
+    writeFileSync(
+      serverFilePath(root),
+      JSON.stringify({ url: "http://127.0.0.1:1", pid: dead, roots: [root] }),
+    );
+    await expectSame(
+      root,
+      ["list", "--specs"],
+      db().url ? { DATABASE_URL: db().url! } : { SPECSYNC_DATA_DIR: "memory://" },
+    );
   }, 240_000);
 });

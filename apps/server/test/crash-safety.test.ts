@@ -3,10 +3,18 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
 import { createServices } from "@specsync/api";
+import {
+  changeFiles,
+  cleanupTempRepos,
+  createTestDb,
+  PROPOSAL,
+  postgresReachable,
+  tempRepo,
+  writeTree,
+} from "@specsync/api/testing";
 import { createDb, runMigrations } from "@specsync/db";
-import { changeFiles, cleanupTempRepos, createTestDb, postgresReachable, PROPOSAL, tempRepo, writeTree } from "@specsync/api/testing";
+import { afterAll, describe, expect, it } from "vitest";
 
 afterAll(cleanupTempRepos);
 const pgOk = await postgresReachable();
@@ -16,24 +24,47 @@ const RUNS = Number(process.env.SPECSYNC_CRASH_RUNS ?? 50);
 const PGLITE_RUNS = Number(process.env.SPECSYNC_CRASH_RUNS_PGLITE ?? 20);
 
 describe("crash safety", () => {
-  it.skipIf(!pgOk)(`kill -9 during flushes, PostgreSQL (${RUNS} runs): every file is old or new bytes, then DB and files converge`, () => crashLoop("postgres", RUNS), 600_000);
+  it.skipIf(!pgOk)(
+    `kill -9 during flushes, PostgreSQL (${RUNS} runs): every file is old or new bytes, then DB and files converge`,
+    () => crashLoop("postgres", RUNS),
+    600_000,
+  );
   // The embedded database lives in the killed process itself: each run's child must reopen what the
   // previous kill left behind, so this also measures PGlite's own durability under SIGKILL.
-  it(`kill -9 during flushes, embedded PGlite (${PGLITE_RUNS} runs): the data dir always reopens, then DB and files converge`, () => crashLoop("pglite", PGLITE_RUNS), 600_000);
+  it(
+    `kill -9 during flushes, embedded PGlite (${PGLITE_RUNS} runs): the data dir always reopens, then DB and files converge`,
+    () => crashLoop("pglite", PGLITE_RUNS),
+    600_000,
+  );
 });
 
 async function crashLoop(driver: "postgres" | "pglite", RUNS: number) {
-  const dataDir = driver === "pglite" ? mkdtempSync(path.join(tmpdir(), "specsync-crash-pglite-")) : null;
-  const testDb = driver === "postgres" ? await createTestDb("postgres") : { url: `pglite:${dataDir}`, database: await createDb({ dataDir: dataDir! }), drop: async () => rmSync(dataDir!, { recursive: true, force: true }) };
+  const dataDir =
+    driver === "pglite" ? mkdtempSync(path.join(tmpdir(), "specsync-crash-pglite-")) : null;
+  const testDb =
+    driver === "postgres"
+      ? await createTestDb("postgres")
+      : {
+          url: `pglite:${dataDir}`,
+          database: await createDb({ dataDir: dataDir! }),
+          drop: async () => rmSync(dataDir!, { recursive: true, force: true }),
+        };
   if (driver === "pglite") await runMigrations(testDb.database);
   const root = tempRepo();
   const names = ["add-a", "add-b", "add-c"];
   for (const n of names) writeTree(root, changeFiles(n));
   // Large versions widen the window in which a kill lands mid-write.
-  const versions = [1, 2, 3].map((v) => PROPOSAL(`version ${v}`, `- ${"padding ".repeat(20_000)}\n`));
-  const initial = names.map((n) => readFileSync(path.join(root, "openspec/changes", n, "proposal.md"), "utf8"));
+  const versions = [1, 2, 3].map((v) =>
+    PROPOSAL(`version ${v}`, `- ${"padding ".repeat(20_000)}\n`),
+  );
+  const initial = names.map((n) =>
+    readFileSync(path.join(root, "openspec/changes", n, "proposal.md"), "utf8"),
+  );
   const allowed = new Set([...initial, ...versions]);
-  const versionsFile = path.join(mkdtempSync(path.join(tmpdir(), "specsync-crash-")), "versions.json");
+  const versionsFile = path.join(
+    mkdtempSync(path.join(tmpdir(), "specsync-crash-")),
+    "versions.json",
+  );
   writeFileSync(versionsFile, JSON.stringify(versions));
   let services = createServices(testDb.database);
   let project = await services.sync.ensureProject(root);
@@ -44,7 +75,18 @@ async function crashLoop(driver: "postgres" | "pglite", RUNS: number) {
   const seenTemps = new Set<string>();
   try {
     for (let run = 0; run < RUNS; run++) {
-      const child = spawn(process.execPath, ["--import", "tsx", path.join(HERE, "fixtures/flush-loop.ts"), testDb.url!, root, versionsFile], { stdio: ["ignore", "pipe", "ignore"] });
+      const child = spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          path.join(HERE, "fixtures/flush-loop.ts"),
+          testDb.url!,
+          root,
+          versionsFile,
+        ],
+        { stdio: ["ignore", "pipe", "ignore"] },
+      );
       // Every other run waits for one completed flush first, so a loaded machine (where a flush can
       // take longer than the random delay) still proves that flushes complete between kills.
       const waitFor = run % 2 === 1 ? "flushed" : "ready";
@@ -55,24 +97,36 @@ async function crashLoop(driver: "postgres" | "pglite", RUNS: number) {
       });
       // PGlite runs the database in the child's own thread: a flush takes longer, so the window is
       // wider.
-      await new Promise((r) => setTimeout(r, 20 + Math.random() * (driver === "pglite" ? 500 : 200)));
+      await new Promise((r) =>
+        setTimeout(r, 20 + Math.random() * (driver === "pglite" ? 500 : 200)),
+      );
       child.kill("SIGKILL");
       await new Promise((r) => child.once("exit", r));
       // A kill mid-write leaves a temp file; count only temp files this kill left (earlier ones
       // stay until a sync).
-      const temps = names.flatMap((n) => readdirSync(path.join(root, "openspec/changes", n)).filter((f) => f.endsWith(".tmp")).map((f) => `${n}/${f}`));
+      const temps = names.flatMap((n) =>
+        readdirSync(path.join(root, "openspec/changes", n))
+          .filter((f) => f.endsWith(".tmp"))
+          .map((f) => `${n}/${f}`),
+      );
       if (temps.some((t) => !seenTemps.has(t))) runsWithTemp++;
       for (const t of temps) seenTemps.add(t);
       for (const n of names) {
         const bytes = readFileSync(path.join(root, "openspec/changes", n, "proposal.md"), "utf8");
-        expect(allowed.has(bytes), `run ${run}: ${n}/proposal.md is neither an old nor a new version (${bytes.length} bytes)`).toBe(true);
+        expect(
+          allowed.has(bytes),
+          `run ${run}: ${n}/proposal.md is neither an old nor a new version (${bytes.length} bytes)`,
+        ).toBe(true);
       }
     }
-    console.log(`crash safety (${driver}): ${RUNS} kills, ${runsWithTemp} of them in the middle of an atomic write (temp file left behind)`);
+    console.log(
+      `crash safety (${driver}): ${RUNS} kills, ${runsWithTemp} of them in the middle of an atomic write (temp file left behind)`,
+    );
     // The loop must actually exercise interrupted writes, or it proves less than it claims (~1 kill
     // in 3 lands mid-write with PostgreSQL; PGlite's slower flushes make it rarer, so only
     // PostgreSQL insists).
-    if (driver === "postgres" && RUNS >= 20) expect(runsWithTemp, "kills that landed mid-write").toBeGreaterThan(0);
+    if (driver === "postgres" && RUNS >= 20)
+      expect(runsWithTemp, "kills that landed mid-write").toBeGreaterThan(0);
     if (driver === "pglite") {
       testDb.database = await createDb({ dataDir: dataDir! });
       services = createServices(testDb.database);
@@ -84,15 +138,25 @@ async function crashLoop(driver: "postgres" | "pglite", RUNS: number) {
     const summary = await services.sync.syncProject(project, "startup");
     expect(summary.failed).toBe(0);
     for (const n of names) {
-      const item = (await services.specs.list({ projectId: project.id, kind: "change", search: n })).items.find((i) => i.name === n)!;
+      const item = (
+        await services.specs.list({ projectId: project.id, kind: "change", search: n })
+      ).items.find((i) => i.name === n)!;
       const got = await services.specs.get(item.id);
       const onDisk = readFileSync(path.join(root, "openspec/changes", n, "proposal.md"), "utf8");
       expect(got.files["proposal.md"]).toBe(onDisk);
       expect(got.pendingFiles).toEqual([]);
-      expect(readdirSync(path.join(root, "openspec/changes", n)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      expect(
+        readdirSync(path.join(root, "openspec/changes", n)).filter((f) => f.endsWith(".tmp")),
+      ).toEqual([]);
     }
-    const flushes = (await testDb.database.query<{ n: number }>("select count(*)::int as n from sync_history where direction = 'db_to_fs' and success"))[0]!.n;
-    console.log(`crash safety (${driver}): ${flushes} flushes completed and recorded across the ${RUNS} runs`);
+    const flushes = (
+      await testDb.database.query<{ n: number }>(
+        "select count(*)::int as n from sync_history where direction = 'db_to_fs' and success",
+      )
+    )[0]!.n;
+    console.log(
+      `crash safety (${driver}): ${flushes} flushes completed and recorded across the ${RUNS} runs`,
+    );
     expect(flushes).toBeGreaterThan(0);
   } finally {
     if (driver === "pglite") await testDb.database.close().catch(() => {});

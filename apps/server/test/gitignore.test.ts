@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -20,22 +20,50 @@ afterAll(() => {
 const io = (answer = "", interactive = true) => {
   const said: string[] = [];
   const asked: string[] = [];
-  return { said, asked, io: { interactive, ask: async (q: string) => (asked.push(q), answer), say: (m: string) => void said.push(m) } };
+  return {
+    said,
+    asked,
+    io: {
+      interactive,
+      ask: async (q: string) => (asked.push(q), answer),
+      say: (m: string) => void said.push(m),
+    },
+  };
 };
 
 describe(".gitignore offer for the embedded database", () => {
   it("recognises the rules git would apply to <root>/.specsync/", () => {
-    for (const yes of [".specsync/", ".specsync", "/.specsync/", "**/.specsync/", ".specsync/**", "node_modules\n.specsync/\n"]) expect(ignoresSpecsyncDir(yes), yes).toBe(true);
-    for (const no of ["", "# .specsync/", ".specsync-old/", "specsync/", ".specsync/\n!.specsync/", "x.specsync/"]) expect(ignoresSpecsyncDir(no), no).toBe(false);
+    for (const yes of [
+      ".specsync/",
+      ".specsync",
+      "/.specsync/",
+      "**/.specsync/",
+      ".specsync/**",
+      "node_modules\n.specsync/\n",
+    ])
+      expect(ignoresSpecsyncDir(yes), yes).toBe(true);
+    for (const no of [
+      "",
+      "# .specsync/",
+      ".specsync-old/",
+      "specsync/",
+      ".specsync/\n!.specsync/",
+      "x.specsync/",
+    ])
+      expect(ignoresSpecsyncDir(no), no).toBe(false);
   });
 
   it("--gitignore appends once, keeping an unterminated last line intact", async () => {
     const root = repo({ git: true, gitignore: "node_modules" });
     const a = io();
     expect(await offerGitignore(root, "add", a.io)).toBe("added");
-    expect(readFileSync(path.join(root, ".gitignore"), "utf8")).toBe("node_modules\n# specsync's embedded database\n.specsync/\n");
+    expect(readFileSync(path.join(root, ".gitignore"), "utf8")).toBe(
+      "node_modules\n# specsync's embedded database\n.specsync/\n",
+    );
     expect(await offerGitignore(root, "add", a.io)).toBe("already");
-    expect(readFileSync(path.join(root, ".gitignore"), "utf8").match(/\.specsync\//g)).toHaveLength(1);
+    expect(readFileSync(path.join(root, ".gitignore"), "utf8").match(/\.specsync\//g)).toHaveLength(
+      1,
+    );
   });
 
   it("asks on a terminal (Enter = yes, n = no); without a terminal only prints a hint; --no-gitignore never writes", async () => {

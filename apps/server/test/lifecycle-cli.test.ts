@@ -2,24 +2,41 @@ import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  changeFiles,
+  cleanupTempRepos,
+  MAIN_SPEC,
+  tempRepo,
+  writeTree,
+} from "@specsync/api/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "@specsync/api/testing";
 
 const CLI = path.resolve(fileURLToPath(import.meta.url), "../../src/cli.ts");
 
 afterAll(cleanupTempRepos);
 
 /** The real `specsync` command, as a person types it (an embedded throwaway database each run). */
-function specsync(args: string[], root: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function specsync(
+  args: string[],
+  root: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     // Run from apps/server (where tsx resolves), pointed at the repository with --project.
-    execFile(process.execPath, ["--import", "tsx", CLI, ...args, "--project", root], { cwd: path.dirname(path.dirname(CLI)), env: { ...process.env, SPECSYNC_DATA_DIR: "memory://", SPECSYNC_LOG: "silent" } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ["--import", "tsx", CLI, ...args, "--project", root],
+      {
+        cwd: path.dirname(path.dirname(CLI)),
+        env: { ...process.env, SPECSYNC_DATA_DIR: "memory://", SPECSYNC_LOG: "silent" },
+      },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
 
-const LOUD_DELTA = "## MODIFIED Requirements\n### Requirement: Demo behaviour\nThe system SHALL demo loudly.\n\n#### Scenario: Demo works\n- **WHEN** a user demos\n- **THEN** it works, loudly\n";
+const LOUD_DELTA =
+  "## MODIFIED Requirements\n### Requirement: Demo behaviour\nThe system SHALL demo loudly.\n\n#### Scenario: Demo works\n- **WHEN** a user demos\n- **THEN** it works, loudly\n";
 
 describe("specsync new | validate | archive (the real command)", () => {
   it("creates, validates, previews and archives through the OpenSpec CLI, with clear messages for bad input", async () => {
@@ -29,7 +46,8 @@ describe("specsync new | validate | archive (the real command)", () => {
       ...changeFiles("add-loud"),
       "changes/add-loud/specs/demo/spec.md": LOUD_DELTA,
       ...changeFiles("add-broken"),
-      "changes/add-broken/specs/demo/spec.md": "## ADDED Requirements\n### Requirement: Broken\nThe system SHALL break.\n",
+      "changes/add-broken/specs/demo/spec.md":
+        "## ADDED Requirements\n### Requirement: Broken\nThe system SHALL break.\n",
     });
     const bad = await specsync(["new", "Bad_Name"], root);
     expect(bad.code).toBe(1);
@@ -38,12 +56,19 @@ describe("specsync new | validate | archive (the real command)", () => {
 
     const created = await specsync(["new", "add-thing", "--goal", "Ship it", "--json"], root);
     expect(created.code, created.stderr).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ name: "add-thing", path: "changes/add-thing" });
-    expect(readFileSync(path.join(root, "openspec/changes/add-thing/.openspec.yaml"), "utf8")).toContain("goal: Ship it");
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      name: "add-thing",
+      path: "changes/add-thing",
+    });
+    expect(
+      readFileSync(path.join(root, "openspec/changes/add-thing/.openspec.yaml"), "utf8"),
+    ).toContain("goal: Ship it");
 
     const invalid = await specsync(["validate", "add-broken"], root);
     expect(invalid.code).toBe(2);
-    expect(invalid.stdout).toMatch(/ERROR specs\/demo\/spec\.md:2 ADDED "Broken" must include at least one scenario/);
+    expect(invalid.stdout).toMatch(
+      /ERROR specs\/demo\/spec\.md:2 ADDED "Broken" must include at least one scenario/,
+    );
 
     const preview = await specsync(["archive", "add-loud", "--preview"], root);
     expect(preview.stdout).toContain("specs/demo/spec.md\n  MODIFIED Demo behaviour");
@@ -51,8 +76,12 @@ describe("specsync new | validate | archive (the real command)", () => {
 
     const archived = await specsync(["archive", "add-loud"], root);
     expect(archived.code, archived.stderr).toBe(0);
-    expect(archived.stdout).toMatch(/add-loud: archived as changes\/archive\/\d{4}-\d{2}-\d{2}-add-loud \(0 added, 1 modified/);
-    expect(readFileSync(path.join(root, "openspec/specs/demo/spec.md"), "utf8")).toContain("demo loudly");
+    expect(archived.stdout).toMatch(
+      /add-loud: archived as changes\/archive\/\d{4}-\d{2}-\d{2}-add-loud \(0 added, 1 modified/,
+    );
+    expect(readFileSync(path.join(root, "openspec/specs/demo/spec.md"), "utf8")).toContain(
+      "demo loudly",
+    );
 
     const again = await specsync(["archive", "add-loud"], root);
     expect(again.code).toBe(1);

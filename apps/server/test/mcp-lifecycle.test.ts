@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { afterAll, describe, expect, it } from "vitest";
 import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "@specsync/api/testing";
+import { afterAll, describe, expect, it } from "vitest";
 import { startTestServer } from "../testing";
 
 afterAll(cleanupTempRepos);
@@ -31,11 +31,21 @@ describe("MCP: the change lifecycle through the real OpenSpec CLI (new_change, v
     await client.connect(new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`)));
     try {
       const tools = (await client.listTools()).tools.map((t) => t.name);
-      expect(tools).toEqual(expect.arrayContaining(["new_change", "validate_change", "preview_archive", "archive_change"]));
+      expect(tools).toEqual(
+        expect.arrayContaining([
+          "new_change",
+          "validate_change",
+          "preview_archive",
+          "archive_change",
+        ]),
+      );
 
       // new_change runs `openspec new change`: the folder exists on disk and the DB knows it at
       // once.
-      const created = await call(client, "new_change", { name: "add-beta", goal: "Try the lifecycle" });
+      const created = await call(client, "new_change", {
+        name: "add-beta",
+        goal: "Try the lifecycle",
+      });
       expect(created.isError).toBe(false);
       expect(created.body.name).toBe("add-beta");
       expect(existsSync(path.join(root, "openspec/changes/add-beta"))).toBe(true);
@@ -55,7 +65,12 @@ describe("MCP: the change lifecycle through the real OpenSpec CLI (new_change, v
       // preview_archive says what archive will do to specs/demo; archive_change then does it.
       const p = await call(client, "preview_archive", { change: "add-alpha", full: true });
       expect(p.isError).toBe(false);
-      const demo = (p.body.specs as { capability: string; requirements: { op: string; name: string; after?: string | null }[] }[]).find((x) => x.capability === "demo");
+      const demo = (
+        p.body.specs as {
+          capability: string;
+          requirements: { op: string; name: string; after?: string | null }[];
+        }[]
+      ).find((x) => x.capability === "demo");
       expect(demo, JSON.stringify(p.body)).toBeTruthy();
       expect(demo!.requirements.length).toBeGreaterThan(0);
       const a = await call(client, "archive_change", { change: "add-alpha" });
@@ -64,7 +79,8 @@ describe("MCP: the change lifecycle through the real OpenSpec CLI (new_change, v
       expect(existsSync(path.join(root, "openspec/changes/add-alpha"))).toBe(false);
       // what the preview said the main spec becomes is what archive wrote
       const after = readFileSync(path.join(root, "openspec/specs/demo/spec.md"), "utf8");
-      for (const r of demo!.requirements) if (r.op !== "REMOVED" && r.after) expect(after).toContain(r.after.trim().split("\n")[0]!);
+      for (const r of demo!.requirements)
+        if (r.op !== "REMOVED" && r.after) expect(after).toContain(r.after.trim().split("\n")[0]!);
       const again = await call(client, "archive_change", { change: "add-alpha" });
       expect(again.isError).toBe(true);
     } finally {

@@ -6,8 +6,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ResourceListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, describe, expect, it } from "vitest";
 import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "@specsync/api/testing";
+import { afterAll, describe, expect, it } from "vitest";
 import { startTestServer, waitFor } from "../testing";
 
 afterAll(cleanupTempRepos);
@@ -36,16 +36,34 @@ const ok = async (client: Client, name: string, args: Record<string, unknown>) =
 /** A raw HTTP request: fetch() will not send a Host header of our choosing. */
 function rawPost(url: URL, headers: Record<string, string>, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
 }
 
-const INITIALIZE = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } });
+const INITIALIZE = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "x", version: "1" },
+  },
+});
 
 function workspace() {
   const root = tempRepo();
@@ -59,13 +77,32 @@ function workspace() {
  */
 async function agentLoop(client: Client, root: string, setStatusApproved: () => Promise<void>) {
   const tools = (await client.listTools()).tools.map((t) => t.name);
-  expect(tools).toEqual(expect.arrayContaining(["list_changes", "get_change", "get_spec", "next_work", "claim_change", "release_change", "toggle_task", "update_file", "set_status", "add_dependency", "remove_dependency", "overlaps"]));
-  const schema = (await client.listTools()).tools.find((t) => t.name === "claim_change")!.inputSchema as { properties: Record<string, { minimum?: number }>; required?: string[] };
+  expect(tools).toEqual(
+    expect.arrayContaining([
+      "list_changes",
+      "get_change",
+      "get_spec",
+      "next_work",
+      "claim_change",
+      "release_change",
+      "toggle_task",
+      "update_file",
+      "set_status",
+      "add_dependency",
+      "remove_dependency",
+      "overlaps",
+    ]),
+  );
+  const schema = (await client.listTools()).tools.find((t) => t.name === "claim_change")!
+    .inputSchema as { properties: Record<string, { minimum?: number }>; required?: string[] };
   expect(schema.required).toEqual(expect.arrayContaining(["change", "owner"]));
   expect(schema.properties.leaseSeconds!.minimum).toBe(10);
 
   const listed = await ok(client, "list_changes", {});
-  expect(listed.changes.map((c: { name: string }) => c.name).sort()).toEqual(["add-alpha", "add-beta"]);
+  expect(listed.changes.map((c: { name: string }) => c.name).sort()).toEqual([
+    "add-alpha",
+    "add-beta",
+  ]);
 
   // Nothing approved yet: the queue is empty and says so.
   expect((await ok(client, "next_work", { owner: "agent-1" })).change).toBeNull();
@@ -73,15 +110,22 @@ async function agentLoop(client: Client, root: string, setStatusApproved: () => 
   const next = await ok(client, "next_work", { owner: "agent-1", explain: true });
   expect(next.change.name).toBe("add-alpha");
   expect(next.claim.owner).toBe("agent-1");
-  expect((await ok(client, "list_changes", { claimed: true })).changes).toEqual([expect.objectContaining({ name: "add-alpha", claimedBy: "agent-1" })]);
+  expect((await ok(client, "list_changes", { claimed: true })).changes).toEqual([
+    expect.objectContaining({ name: "add-alpha", claimedBy: "agent-1" }),
+  ]);
 
   // Both changes touch demo: Demo behaviour, so the other one is not offered while add-alpha is
   // claimed.
   const other = await ok(client, "next_work", { owner: "agent-2", explain: true });
   expect(other.change).toBeNull();
-  expect(other.skipped).toContainEqual({ name: "add-beta", reason: "overlaps add-alpha (claimed by agent-1) on demo: Demo behaviour" });
+  expect(other.skipped).toContainEqual({
+    name: "add-beta",
+    reason: "overlaps add-alpha (claimed by agent-1) on demo: Demo behaviour",
+  });
   const overl = await ok(client, "overlaps", { change: "add-alpha" });
-  expect(overl.overlaps).toEqual([{ name: "add-beta", status: "approved", requirements: ["demo: Demo behaviour"] }]);
+  expect(overl.overlaps).toEqual([
+    { name: "add-beta", status: "approved", requirements: ["demo: Demo behaviour"] },
+  ]);
 
   const stolen = await call(client, "claim_change", { change: "add-alpha", owner: "agent-2" });
   expect(stolen.isError).toBe(true);
@@ -91,34 +135,72 @@ async function agentLoop(client: Client, root: string, setStatusApproved: () => 
   expect(change.tasks.map((t: { id: string }) => t.id)).toEqual(["1.1", "1.2", "1.3"]);
   expect(change.deltas).toEqual({ demo: { ADDED: ["Demo behaviour"] } });
   expect(change.claim.owner).toBe("agent-1");
-  const ticked = await ok(client, "toggle_task", { change: "add-alpha", taskId: "1.1", done: true, baseHash: change.hashes["tasks.md"] });
+  const ticked = await ok(client, "toggle_task", {
+    change: "add-alpha",
+    taskId: "1.1",
+    done: true,
+    baseHash: change.hashes["tasks.md"],
+  });
   expect(ticked.tasks).toBe("2/3");
-  expect(readFileSync(path.join(root, "openspec/changes/add-alpha/tasks.md"), "utf8")).toContain("- [x] 1.1 First task");
+  expect(readFileSync(path.join(root, "openspec/changes/add-alpha/tasks.md"), "utf8")).toContain(
+    "- [x] 1.1 First task",
+  );
 
   // Someone edits proposal.md on disk while the agent works on its own version.
   change = await ok(client, "get_change", { change: "add-alpha" });
   const proposalPath = path.join(root, "openspec/changes/add-alpha/proposal.md");
   writeFileSync(proposalPath, `${readFileSync(proposalPath, "utf8")}\nA human note.\n`);
-  await waitFor(async () => (await ok(client, "get_change", { change: "add-alpha" })).proposal.includes("A human note."), 10_000, "disk edit seen");
-  const stale = await call(client, "update_file", { change: "add-alpha", file: "proposal.md", content: `${change.proposal}\nAgent text.\n`, baseHash: change.hashes["proposal.md"] });
+  await waitFor(
+    async () =>
+      (await ok(client, "get_change", { change: "add-alpha" })).proposal.includes("A human note."),
+    10_000,
+    "disk edit seen",
+  );
+  const stale = await call(client, "update_file", {
+    change: "add-alpha",
+    file: "proposal.md",
+    content: `${change.proposal}\nAgent text.\n`,
+    baseHash: change.hashes["proposal.md"],
+  });
   expect(stale.isError).toBe(true);
   expect(stale.body).toMatchObject({ error: "CONFLICT" });
   expect(stale.body.currentContent).toContain("A human note.");
   expect(readFileSync(proposalPath, "utf8")).not.toContain("Agent text.");
   const merged = `${stale.body.currentContent}\nAgent text.\n`;
-  const saved = await ok(client, "update_file", { change: "add-alpha", file: "proposal.md", content: merged, baseHash: stale.body.currentHash });
+  const saved = await ok(client, "update_file", {
+    change: "add-alpha",
+    file: "proposal.md",
+    content: merged,
+    baseHash: stale.body.currentHash,
+  });
   expect(saved.hash).toMatch(/^[0-9a-f]{64}$/);
   expect(readFileSync(proposalPath, "utf8")).toBe(merged);
 
   // Bad input: tool errors with the reason, never a crash, and the server keeps answering.
   for (const [name, args, message] of [
     ["get_change", { change: "no-such-change" }, /no change named no-such-change/],
-    ["claim_change", { change: "add-alpha", owner: "agent-1", leaseSeconds: 0 }, /at least 10 seconds/],
-    ["claim_change", { change: "add-alpha", owner: "agent-1", leaseSeconds: 315_360_000 }, /at most 86400 seconds/],
-    ["release_change", { change: "add-alpha", owner: "agent-2" }, /claimed by agent-1, not by agent-2/],
+    [
+      "claim_change",
+      { change: "add-alpha", owner: "agent-1", leaseSeconds: 0 },
+      /at least 10 seconds/,
+    ],
+    [
+      "claim_change",
+      { change: "add-alpha", owner: "agent-1", leaseSeconds: 315_360_000 },
+      /at most 86400 seconds/,
+    ],
+    [
+      "release_change",
+      { change: "add-alpha", owner: "agent-2" },
+      /claimed by agent-1, not by agent-2/,
+    ],
     ["add_dependency", { change: "add-alpha", dependsOn: "add-alpha" }, /cannot depend on itself/],
     ["toggle_task", { change: "add-alpha", taskId: "9.9", done: true }, /task 9.9 not found/],
-    ["update_file", { change: "add-alpha", file: "../escape.md", content: "x", baseHash: null }, /path cannot contain/],
+    [
+      "update_file",
+      { change: "add-alpha", file: "../escape.md", content: "x", baseHash: null },
+      /path cannot contain/,
+    ],
     ["set_status", { change: "add-alpha", status: "archived" }, /set by archiving the change/],
     ["no_such_tool", {}, /not found/],
   ] as const) {
@@ -132,14 +214,18 @@ async function agentLoop(client: Client, root: string, setStatusApproved: () => 
   expect(cyc.text).toMatch(/cycle add-alpha → add-beta → add-alpha/);
   expect((await ok(client, "get_change", { change: "add-beta" })).blockedBy).toEqual(["add-alpha"]);
 
-  expect(await ok(client, "release_change", { change: "add-alpha", owner: "agent-1" })).toMatchObject({ released: true });
+  expect(
+    await ok(client, "release_change", { change: "add-alpha", owner: "agent-1" }),
+  ).toMatchObject({ released: true });
   expect((await ok(client, "list_changes", { claimed: true })).changes).toEqual([]);
 
   const resources = (await client.listResources()).resources.map((r) => r.uri);
   const uri = resources.find((u) => u.endsWith("/changes/add-alpha"))!;
   expect(uri).toMatch(/^specsync:\/\/[^/]+\/changes\/add-alpha$/);
   const read = await client.readResource({ uri });
-  expect(read.contents.map((c) => c.uri.slice(uri.length + 1))).toEqual(expect.arrayContaining(["proposal.md", "tasks.md", "specs/demo/spec.md"]));
+  expect(read.contents.map((c) => c.uri.slice(uri.length + 1))).toEqual(
+    expect.arrayContaining(["proposal.md", "tasks.md", "specs/demo/spec.md"]),
+  );
 }
 
 describe("MCP server", () => {
@@ -148,7 +234,12 @@ describe("MCP server", () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: ["--import", "tsx", CLI, "mcp", "--project", root],
-      env: { ...(process.env as Record<string, string>), SPECSYNC_DATA_DIR: "memory://", SPECSYNC_LOG: "silent", SPECSYNC_CRON: "0 0 1 1 *" },
+      env: {
+        ...(process.env as Record<string, string>),
+        SPECSYNC_DATA_DIR: "memory://",
+        SPECSYNC_LOG: "silent",
+        SPECSYNC_CRON: "0 0 1 1 *",
+      },
       stderr: "pipe",
     });
     let stderr = "";
@@ -157,7 +248,8 @@ describe("MCP server", () => {
     await client.connect(transport);
     try {
       await agentLoop(client, root, async () => {
-        for (const c of ["add-alpha", "add-beta"]) await ok(client, "set_status", { change: c, status: "approved" });
+        for (const c of ["add-alpha", "add-beta"])
+          await ok(client, "set_status", { change: c, status: "approved" });
       });
       expect(stderr).not.toMatch(/unhandled|TypeError/);
     } finally {
@@ -172,26 +264,66 @@ describe("MCP server", () => {
     const url = new URL("/mcp", server.url);
     try {
       const anonymous = new Client({ name: "anon", version: "1.0.0" });
-      await expect(anonymous.connect(new StreamableHTTPClientTransport(url))).rejects.toThrow(/401|token/i);
-      const foreign = await fetch(url, { method: "POST", headers: { origin: "http://evil.example", authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
+      await expect(anonymous.connect(new StreamableHTTPClientTransport(url))).rejects.toThrow(
+        /401|token/i,
+      );
+      const foreign = await fetch(url, {
+        method: "POST",
+        headers: {
+          origin: "http://evil.example",
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+        },
+        body: "{}",
+      });
       expect(foreign.status).toBe(403);
       // DNS rebinding: the right token and a valid initialize under a foreign Host name are refused
       // by the request guard.
-      const headers = { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" };
-      expect(await rawPost(url, { ...headers, host: `evil.example:${url.port}` }, INITIALIZE)).toBe(421);
-      expect(await rawPost(url, { ...headers, host: `localhost:${url.port}` }, INITIALIZE)).toBe(200);
+      const headers = {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      };
+      expect(await rawPost(url, { ...headers, host: `evil.example:${url.port}` }, INITIALIZE)).toBe(
+        421,
+      );
+      expect(await rawPost(url, { ...headers, host: `localhost:${url.port}` }, INITIALIZE)).toBe(
+        200,
+      );
       // Garbage and stale sessions get HTTP errors, not a crash; the server keeps serving.
-      const auth = { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" };
-      expect((await fetch(url, { method: "POST", headers: auth, body: "{not json" })).status).toBe(400);
-      expect((await fetch(url, { method: "POST", headers: { ...auth, "mcp-session-id": "no-such-session" }, body: "{}" })).status).toBe(404);
+      const auth = {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      };
+      expect((await fetch(url, { method: "POST", headers: auth, body: "{not json" })).status).toBe(
+        400,
+      );
+      expect(
+        (
+          await fetch(url, {
+            method: "POST",
+            headers: { ...auth, "mcp-session-id": "no-such-session" },
+            body: "{}",
+          })
+        ).status,
+      ).toBe(404);
       expect((await fetch(url, { method: "GET", headers: auth })).status).toBe(405);
 
       const client = new Client({ name: "http-agent", version: "1.0.0" });
-      await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      await client.connect(
+        new StreamableHTTPClientTransport(url, {
+          requestInit: { headers: { authorization: `Bearer ${token}` } },
+        }),
+      );
       let listChanged = 0;
-      client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => void listChanged++);
+      client.setNotificationHandler(
+        ResourceListChangedNotificationSchema,
+        async () => void listChanged++,
+      );
       await agentLoop(client, root, async () => {
-        for (const c of ["add-alpha", "add-beta"]) await ok(client, "set_status", { change: c, status: "approved" });
+        for (const c of ["add-alpha", "add-beta"])
+          await ok(client, "set_status", { change: c, status: "approved" });
       });
       // A new change folder on disk: the watcher syncs it, the event stream reports it, the client
       // hears list_changed.
@@ -199,14 +331,31 @@ describe("MCP server", () => {
       const before = listChanged;
       writeTree(root, changeFiles("add-gamma"));
       await waitFor(() => listChanged > before, 10_000, "resources/list_changed");
-      await waitFor(async () => (await ok(client, "list_changes", { search: "add-gamma" })).changes.some((c: { name: string }) => c.name === "add-gamma"), 10_000, "add-gamma listed");
-      expect((await client.listResources()).resources.map((r) => r.uri)).toContainEqual(expect.stringMatching(/\/changes\/add-gamma$/));
+      await waitFor(
+        async () =>
+          (await ok(client, "list_changes", { search: "add-gamma" })).changes.some(
+            (c: { name: string }) => c.name === "add-gamma",
+          ),
+        10_000,
+        "add-gamma listed",
+      );
+      expect((await client.listResources()).resources.map((r) => r.uri)).toContainEqual(
+        expect.stringMatching(/\/changes\/add-gamma$/),
+      );
       // Ending the session is a body-less DELETE; the guard lets it through and the session is gone
       // after it.
       const transport = client.transport as StreamableHTTPClientTransport;
       const sid = transport.sessionId!;
       await transport.terminateSession();
-      expect((await fetch(url, { method: "POST", headers: { ...auth, "mcp-session-id": sid }, body: "{}" })).status).toBe(404);
+      expect(
+        (
+          await fetch(url, {
+            method: "POST",
+            headers: { ...auth, "mcp-session-id": sid },
+            body: "{}",
+          })
+        ).status,
+      ).toBe(404);
       await client.close();
     } finally {
       await server.stop();

@@ -1,9 +1,16 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { createServices, SyncScheduler } from "@specsync/api";
+import {
+  changeFiles,
+  cleanupTempRepos,
+  createTestDb,
+  postgresReachable,
+  tempRepo,
+  writeTree,
+} from "@specsync/api/testing";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
-import { createServices, SyncScheduler } from "@specsync/api";
-import { changeFiles, cleanupTempRepos, createTestDb, postgresReachable, tempRepo, writeTree } from "@specsync/api/testing";
 import { startTestServer, waitFor } from "../testing";
 
 afterAll(cleanupTempRepos);
@@ -19,7 +26,9 @@ describe.skipIf(!pgOk)("several servers on one PostgreSQL", () => {
     const b = await startTestServer({ databaseUrl: testDb.url, projects: [root] });
     try {
       const project = (await a.client.projects.list.query()).find((p) => p.rootPath === root)!;
-      expect((await b.client.projects.list.query()).find((p) => p.rootPath === root)!.id).toBe(project.id);
+      expect((await b.client.projects.list.query()).find((p) => p.rootPath === root)!.id).toBe(
+        project.id,
+      );
 
       // Two schedulers on two connections pools: the advisory lock lets exactly one run.
       const sa = createServices(testDb.database);
@@ -29,16 +38,26 @@ describe.skipIf(!pgOk)("several servers on one PostgreSQL", () => {
       const schedB = new SyncScheduler(project, sb.sync, sb.database, { staleSeconds: 0 });
       let results = await Promise.all([schedA.runOnce(), schedB.runOnce()]);
       // the first can finish before the second asks; try until they overlap
-      for (let i = 0; i < 20 && results.every((r) => r.ran); i++) results = await Promise.all([schedA.runOnce(), schedB.runOnce()]);
+      for (let i = 0; i < 20 && results.every((r) => r.ran); i++)
+        results = await Promise.all([schedA.runOnce(), schedB.runOnce()]);
       expect(results.filter((r) => r.ran)).toHaveLength(1);
       await sb.database.close();
 
-      const id = (await b.client.specs.list.query({ projectId: project.id, kind: "change" })).items.find((i) => i.name === "add-shared")!.id;
+      const id = (
+        await b.client.specs.list.query({ projectId: project.id, kind: "change" })
+      ).items.find((i) => i.name === "add-shared")!.id;
       const seenOnB: string[] = [];
-      const sub = b.client.sync.events.subscribe(undefined, { onData: (d) => d.data.specId === id && seenOnB.push(d.data.type) });
+      const sub = b.client.sync.events.subscribe(undefined, {
+        onData: (d) => d.data.specId === id && seenOnB.push(d.data.type),
+      });
       await new Promise((r) => setTimeout(r, 300));
       const got = await a.client.specs.get.query({ id });
-      await a.client.specs.update.mutate({ id, file: "proposal.md", content: `${got.files["proposal.md"]}\nFrom A.\n`, baseHash: got.contentHashes["proposal.md"]! });
+      await a.client.specs.update.mutate({
+        id,
+        file: "proposal.md",
+        content: `${got.files["proposal.md"]}\nFrom A.\n`,
+        baseHash: got.contentHashes["proposal.md"]!,
+      });
       await waitFor(() => seenOnB.includes("spec_changed"), 5000, "event on B");
       sub.unsubscribe();
     } finally {
@@ -54,22 +73,39 @@ describe.skipIf(!pgOk)("several servers on one PostgreSQL", () => {
     const names = Array.from({ length: 10 }, (_, i) => `add-burst-${i}`);
     for (const n of names) writeTree(root, changeFiles(n));
     const s = await startTestServer({ databaseUrl: testDb.url, projects: [root] });
-    const admin = postgres(testDb.url!.replace(/\/[^/]*$/, "/postgres"), { max: 1, onnotice: () => {} });
+    const admin = postgres(testDb.url!.replace(/\/[^/]*$/, "/postgres"), {
+      max: 1,
+      onnotice: () => {},
+    });
     const dbName = testDb.url!.split("/").pop()!;
     try {
       const project = (await s.client.projects.list.query()).find((p) => p.rootPath === root)!;
       for (let round = 0; round < 3; round++) {
-        for (const n of names) writeFileSync(path.join(root, "openspec/changes", n, "tasks.md"), `- [x] 1.1 round ${round}\n- [ ] 1.2 open\n`);
+        for (const n of names)
+          writeFileSync(
+            path.join(root, "openspec/changes", n, "tasks.md"),
+            `- [x] 1.1 round ${round}\n- [ ] 1.2 open\n`,
+          );
         await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${dbName} and pid <> pg_backend_pid()`;
         await new Promise((r) => setTimeout(r, 50));
       }
       // No manual sync and no scheduler tick (30 s away): the watcher's own retries must catch up.
-      await waitFor(async () => {
-        const items = (await s.client.specs.list.query({ projectId: project.id, kind: "change", limit: 50 })).items;
-        return items.length === 10 && items.every((i) => i.tasksTotal === 2 && i.tasksCompleted === 1);
-      }, 15000, "catch-up");
+      await waitFor(
+        async () => {
+          const items = (
+            await s.client.specs.list.query({ projectId: project.id, kind: "change", limit: 50 })
+          ).items;
+          return (
+            items.length === 10 && items.every((i) => i.tasksTotal === 2 && i.tasksCompleted === 1)
+          );
+        },
+        15000,
+        "catch-up",
+      );
       for (const n of names) {
-        const item = (await s.client.specs.list.query({ projectId: project.id, search: n })).items.find((i) => i.name === n)!;
+        const item = (
+          await s.client.specs.list.query({ projectId: project.id, search: n })
+        ).items.find((i) => i.name === n)!;
         const got = await s.client.specs.get.query({ id: item.id });
         expect(got.files["tasks.md"]).toBe("- [x] 1.1 round 2\n- [ ] 1.2 open\n");
       }

@@ -7,10 +7,20 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveFields, ParsePool, sharedParsePool } from "@specsync/api";
-import { adversarialCases, changeFiles, cleanupTempRepos, createTestDb, MiB, postgresReachable, tempRepo, type TestDb, writeTree } from "@specsync/api/testing";
-import { startTestServer, waitFor, type TestServer } from "../testing";
+import {
+  adversarialCases,
+  changeFiles,
+  cleanupTempRepos,
+  createTestDb,
+  MiB,
+  postgresReachable,
+  type TestDb,
+  tempRepo,
+  writeTree,
+} from "@specsync/api/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer, waitFor } from "../testing";
 
 /**
  * Generous: what remains on the event loop is reading, hashing and storing 1 MiB files and sending 1 MiB
@@ -25,7 +35,10 @@ const MAX_DELAY_MS = 500;
  * Three folders of < 1 MiB each (the issue's bound is per input): a change whose tasks.md, a change whose
  * delta spec, a main spec whose spec.md is a pathological 1 MiB line. Deriving them takes tens of ms.
  */
-function hostileFolders(): Record<string, { kind: "change" | "spec"; files: Record<string, string> }> {
+function hostileFolders(): Record<
+  string,
+  { kind: "change" | "spec"; files: Record<string, string> }
+> {
   // Just under the 1 MiB per-file limit (the cases are sized in characters; U+2028 is 3 bytes in
   // UTF-8).
   const cases = new Map(adversarialCases(MiB - 4096).map((c) => [c.name, c]));
@@ -47,7 +60,9 @@ function get(url: string): Promise<{ status: number; bytes: number; ms: number }
     request(url, (res) => {
       let bytes = 0;
       res.on("data", (c: Buffer) => (bytes += c.length));
-      res.on("end", () => resolve({ status: res.statusCode!, bytes, ms: performance.now() - started }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode!, bytes, ms: performance.now() - started }),
+      );
       res.on("error", reject);
     })
       .on("error", reject)
@@ -110,36 +125,65 @@ describe.skipIf(!pgUp)("parsing stays off the event loop (real server, PostgreSQ
       }
     };
     const rows = async () => {
-      const items = [...(await c.specs.list.query({ projectId: project.id, kind: "change" })).items, ...(await c.specs.list.query({ projectId: project.id, kind: "spec" })).items];
+      const items = [
+        ...(await c.specs.list.query({ projectId: project.id, kind: "change" })).items,
+        ...(await c.specs.list.query({ projectId: project.id, kind: "spec" })).items,
+      ];
       return Object.keys(folders).map((folder) => items.find((i) => i.path === folder));
     };
     // Parsed for real on the worker: each row ends up with the fields of its files, not an empty
     // fallback.
     const expected = Object.entries(folders).map(([folder, { kind, files }]) => {
       const d = deriveFields(kind, path.basename(folder), files);
-      return { title: d.title, tasks: d.tasksTotal, requirements: d.requirementCount, parseError: d.parseError };
+      return {
+        title: d.title,
+        tasks: d.tasksTotal,
+        requirements: d.requirementCount,
+        parseError: d.parseError,
+      };
     });
-    const fields = (r: Awaited<ReturnType<typeof rows>>) => r.map((x) => x && { title: x.title, tasks: x.tasksTotal, requirements: x.requirementCount, parseError: x.parseError });
+    const fields = (r: Awaited<ReturnType<typeof rows>>) =>
+      r.map(
+        (x) =>
+          x && {
+            title: x.title,
+            tasks: x.tasksTotal,
+            requirements: x.requirementCount,
+            parseError: x.parseError,
+          },
+      );
 
     const sync = await measured(server.url, async () => {
       write("");
       await c.sync.forceSync.mutate({ projectId: project.id });
-      return waitFor(async () => {
-        const r = await rows();
-        return JSON.stringify(fields(r)) === JSON.stringify(expected) ? r : null;
-      }, 60_000, "hostile folders synced");
+      return waitFor(
+        async () => {
+          const r = await rows();
+          return JSON.stringify(fields(r)) === JSON.stringify(expected) ? r : null;
+        },
+        60_000,
+        "hostile folders synced",
+      );
     });
     expect(fields(sync.result)).toEqual(expected);
 
     // Each page once, measured: tasks and requirements are parsed on first view.
     const page = await measured(server.url, async () => {
       const answers = [];
-      for (const row of sync.result) answers.push(await get(`${server.url}/trpc/specs.get?input=${encodeURIComponent(JSON.stringify({ json: { id: row!.id } }))}`));
+      for (const row of sync.result)
+        answers.push(
+          await get(
+            `${server.url}/trpc/specs.get?input=${encodeURIComponent(JSON.stringify({ json: { id: row!.id } }))}`,
+          ),
+        );
       return answers;
     });
-    const fmt = (m: { maxDelayMs: number; health: { ms: number }[] }) => `max event-loop delay ${m.maxDelayMs.toFixed(1)} ms, /healthz answered ${m.health.length}× (slowest ${Math.max(...m.health.map((x) => x.ms)).toFixed(1)} ms)`;
+    const fmt = (m: { maxDelayMs: number; health: { ms: number }[] }) =>
+      `max event-loop delay ${m.maxDelayMs.toFixed(1)} ms, /healthz answered ${m.health.length}× (slowest ${Math.max(...m.health.map((x) => x.ms)).toFixed(1)} ms)`;
     console.log(`[parse-off-thread] sync of 3 folders of 1 MiB: ${fmt(sync)}`);
-    console.log(`[parse-off-thread] specs.get of each (first view, structure parsed): ${fmt(page)}, answers took ${page.result.map((a) => a.ms.toFixed(0)).join(", ")} ms`);
+    console.log(
+      `[parse-off-thread] specs.get of each (first view, structure parsed): ${fmt(page)}, answers took ${page.result.map((a) => a.ms.toFixed(0)).join(", ")} ms`,
+    );
     expect(page.result.map((a) => a.status)).toEqual([200, 200, 200]);
     for (const m of [sync, page]) {
       expect(m.health.length).toBeGreaterThan(0);

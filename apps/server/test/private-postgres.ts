@@ -27,15 +27,36 @@ export async function createPrivatePostgres(): Promise<PrivatePostgres> {
   const data = path.join(dir, "data");
   // initdb and postgres refuse to run as root: run them as the postgres user then.
   const asRoot = userInfo().uid === 0;
-  if (asRoot) chownSync(dir, Number(execFileSync("id", ["-u", "postgres"]).toString().trim()), Number(execFileSync("id", ["-g", "postgres"]).toString().trim()));
+  if (asRoot)
+    chownSync(
+      dir,
+      Number(execFileSync("id", ["-u", "postgres"]).toString().trim()),
+      Number(execFileSync("id", ["-g", "postgres"]).toString().trim()),
+    );
   const run = (cmd: string, args: string[]) =>
-    execFileSync(asRoot ? "runuser" : path.join(bin, cmd), asRoot ? ["-u", "postgres", "--", path.join(bin, cmd), ...args] : args, { stdio: "pipe", timeout: 60_000 });
+    execFileSync(
+      asRoot ? "runuser" : path.join(bin, cmd),
+      asRoot ? ["-u", "postgres", "--", path.join(bin, cmd), ...args] : args,
+      { stdio: "pipe", timeout: 60_000 },
+    );
   run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
   const port = await freePort();
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
   const pg = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    start: () => void run("pg_ctl", ["-D", data, "-o", opts, "-l", path.join(dir, "log"), "-w", "-t", "30", "start"]),
+    start: () =>
+      void run("pg_ctl", [
+        "-D",
+        data,
+        "-o",
+        opts,
+        "-l",
+        path.join(dir, "log"),
+        "-w",
+        "-t",
+        "30",
+        "start",
+      ]),
     stop: () => void run("pg_ctl", ["-D", data, "-m", "fast", "-w", "-t", "30", "stop"]),
     destroy: () => {
       try {

@@ -1,14 +1,28 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 
-export type Launched = { child: ChildProcess; output: () => string; exited: Promise<number | null>; stop: () => Promise<void> };
+export type Launched = {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  stop: () => Promise<void>;
+};
 
 /**
  * Run a real command in its own process group (pnpm → turbo → node → the web server all land in
  * it), keep the tail of its output for failure messages, and stop the whole group at the end.
  */
-export function launch(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Launched {
-  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+export function launch(
+  command: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv },
+): Launched {
+  const child = spawn(command, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
   child.stdout!.on("data", keep);
@@ -33,7 +47,12 @@ export function launch(command: string, args: string[], opts: { cwd: string; env
 }
 
 /** Poll `fn` until it returns a truthy value; fail early if the process exits. */
-export async function until<T>(what: string, launched: Launched, fn: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
+export async function until<T>(
+  what: string,
+  launched: Launched,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   void launched.exited.then(() => (exited = true));
@@ -44,8 +63,12 @@ export async function until<T>(what: string, launched: Launched, fn: () => Promi
     } catch {
       // not up yet
     }
-    if (exited) throw new Error(`${what}: the process exited (code ${launched.child.exitCode}):\n${launched.output()}`);
-    if (Date.now() > deadline) throw new Error(`${what}: timed out after ${timeoutMs} ms:\n${launched.output()}`);
+    if (exited)
+      throw new Error(
+        `${what}: the process exited (code ${launched.child.exitCode}):\n${launched.output()}`,
+      );
+    if (Date.now() > deadline)
+      throw new Error(`${what}: timed out after ${timeoutMs} ms:\n${launched.output()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

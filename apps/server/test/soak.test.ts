@@ -1,9 +1,26 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import {
+  changeFiles,
+  cleanupTempRepos,
+  createTestDb,
+  PROPOSAL,
+  postgresReachable,
+  tempRepo,
+  writeTree,
+} from "@specsync/api/testing";
+import { createDb, type Database, openspecSpecs, syncHistory } from "@specsync/db";
 import { afterAll, describe, expect, it } from "vitest";
-import { createDb, openspecSpecs, syncHistory, type Database } from "@specsync/db";
-import { changeFiles, cleanupTempRepos, createTestDb, postgresReachable, PROPOSAL, tempRepo, writeTree } from "@specsync/api/testing";
 import { startTestServer, type TestServer } from "../testing";
 
 /**
@@ -35,7 +52,11 @@ function rng(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!,
+  };
 }
 
 const content = (file: string, tag: string) =>
@@ -55,14 +76,21 @@ function folderFiles(folder: string): Record<string, string> {
     if (existsSync(p)) out[f] = readFileSync(p, "utf8");
   }
   const specs = path.join(folder, "specs");
-  if (existsSync(specs)) for (const cap of readdirSync(specs)) if (existsSync(path.join(specs, cap, "spec.md"))) out[`specs/${cap}/spec.md`] = readFileSync(path.join(specs, cap, "spec.md"), "utf8");
+  if (existsSync(specs))
+    for (const cap of readdirSync(specs))
+      if (existsSync(path.join(specs, cap, "spec.md")))
+        out[`specs/${cap}/spec.md`] = readFileSync(path.join(specs, cap, "spec.md"), "utf8");
   return out;
 }
 
 function changeFolders(root: string): string[] {
   const changes = path.join(root, "openspec/changes");
-  const active = readdirSync(changes).filter((n) => n !== "archive" && !n.startsWith(".")).map((n) => `changes/${n}`);
-  const archived = readdirSync(path.join(changes, "archive")).filter((n) => !n.startsWith(".")).map((n) => `changes/archive/${n}`);
+  const active = readdirSync(changes)
+    .filter((n) => n !== "archive" && !n.startsWith("."))
+    .map((n) => `changes/${n}`);
+  const archived = readdirSync(path.join(changes, "archive"))
+    .filter((n) => !n.startsWith("."))
+    .map((n) => `changes/archive/${n}`);
   return [...active, ...archived];
 }
 
@@ -71,10 +99,16 @@ type Stats = Record<string, number>;
 async function soak(driver: "pglite" | "postgres", ops: number) {
   const r = rng(SEED);
   const testDb = driver === "postgres" ? await createTestDb("postgres") : null;
-  const dataDir = driver === "pglite" ? mkdtempSync(path.join(tmpdir(), "specsync-soak-pglite-")) : null;
+  const dataDir =
+    driver === "pglite" ? mkdtempSync(path.join(tmpdir(), "specsync-soak-pglite-")) : null;
   const root = tempRepo();
   for (let i = 0; i < 20; i++) writeTree(root, changeFiles(`soak-${i}`));
-  const start = () => startTestServer({ databaseUrl: testDb?.url ?? null, projects: [root], env: dataDir ? { SPECSYNC_DATA_DIR: dataDir } : {} });
+  const start = () =>
+    startTestServer({
+      databaseUrl: testDb?.url ?? null,
+      projects: [root],
+      env: dataDir ? { SPECSYNC_DATA_DIR: dataDir } : {},
+    });
   let server: TestServer = await start();
   const stats: Stats = {};
   const count = (k: string) => (stats[k] = (stats[k] ?? 0) + 1);
@@ -87,7 +121,8 @@ async function soak(driver: "pglite" | "postgres", ops: number) {
   async function refreshIds() {
     ids.clear();
     for (let cursor: number | null = 0; cursor !== null; ) {
-      const page: Awaited<ReturnType<typeof server.client.specs.list.query>> = await server.client.specs.list.query({ kind: "change", limit: 200, cursor });
+      const page: Awaited<ReturnType<typeof server.client.specs.list.query>> =
+        await server.client.specs.list.query({ kind: "change", limit: 200, cursor });
       for (const item of page.items) ids.set(item.path, item.id);
       cursor = page.nextCursor;
     }
@@ -104,7 +139,8 @@ async function soak(driver: "pglite" | "postgres", ops: number) {
       problems = [];
       await refreshIds();
       const folders = changeFolders(root);
-      for (const p of [...ids.keys()]) if (!folders.includes(p)) problems.push(`${p}: row is live but the folder is gone`);
+      for (const p of [...ids.keys()])
+        if (!folders.includes(p)) problems.push(`${p}: row is live but the folder is gone`);
       for (const folder of folders) {
         const temps = readdirSync(abs(folder)).filter((f) => f.startsWith(".specsync-"));
         if (temps.length) problems.push(`${folder}: temp files left: ${temps.join(", ")}`);
@@ -121,9 +157,12 @@ async function soak(driver: "pglite" | "postgres", ops: number) {
         const disk = folderFiles(abs(folder));
         const names = [...new Set([...Object.keys(disk), ...Object.keys(got.files)])];
         const differ = names.filter((k) => disk[k] !== got.files[k]);
-        if (differ.length) problems.push(`${folder}: database differs from disk in ${differ.join(", ")}`);
-        if (got.pendingFiles.length) problems.push(`${folder}: pending ${got.pendingFiles.join(", ")}`);
-        if (problems.length === 0) for (const [f, c] of Object.entries(disk)) known.add(`${f}\0${c}`);
+        if (differ.length)
+          problems.push(`${folder}: database differs from disk in ${differ.join(", ")}`);
+        if (got.pendingFiles.length)
+          problems.push(`${folder}: pending ${got.pendingFiles.join(", ")}`);
+        if (problems.length === 0)
+          for (const [f, c] of Object.entries(disk)) known.add(`${f}\0${c}`);
       }
       if (problems.length === 0) return;
       if (Date.now() > deadline) break;
@@ -134,24 +173,53 @@ async function soak(driver: "pglite" | "postgres", ops: number) {
         const id = ids.get(p.split(":")[0]!);
         if (!id) continue;
         const h = await server.client.sync.history.query({ specId: id, limit: 20 });
-        console.log(p, JSON.stringify(h.items.map((x) => [x.id, x.action, x.trigger, x.direction, x.filesChanged, x.error, x.createdAt])));
-        console.log(changeFolders(root).filter((f) => f.includes(p.split(":")[0]!.split("/").pop()!.slice(0, 12))));
+        console.log(
+          p,
+          JSON.stringify(
+            h.items.map((x) => [
+              x.id,
+              x.action,
+              x.trigger,
+              x.direction,
+              x.filesChanged,
+              x.error,
+              x.createdAt,
+            ]),
+          ),
+        );
+        console.log(
+          changeFolders(root).filter((f) =>
+            f.includes(p.split(":")[0]!.split("/").pop()!.slice(0, 12)),
+          ),
+        );
       }
     }
-    throw new Error(`checkpoint ${label} (seed ${SEED}): not converged after 20 s:\n${problems.slice(0, 20).join("\n")}`);
+    throw new Error(
+      `checkpoint ${label} (seed ${SEED}): not converged after 20 s:\n${problems.slice(0, 20).join("\n")}`,
+    );
   }
 
   const tolerate = (err: unknown) => {
-    const code = (err as { code?: string; data?: { code?: string } }).data?.code ?? (err as { code?: string }).code;
-    if (code === "ENOENT" || code === "ENOTEMPTY" || code === "EEXIST" || code === "CONFLICT" || code === "NOT_FOUND") {
+    const code =
+      (err as { code?: string; data?: { code?: string } }).data?.code ??
+      (err as { code?: string }).code;
+    if (
+      code === "ENOENT" ||
+      code === "ENOTEMPTY" ||
+      code === "EEXIST" ||
+      code === "CONFLICT" ||
+      code === "NOT_FOUND"
+    ) {
       count(`skipped:${code}`);
       return;
     }
     throw err;
   };
 
-  const activeFolders = () => readdirSync(abs("changes")).filter((n) => n !== "archive" && !n.startsWith("."));
-  const archivedFolders = () => readdirSync(abs("changes/archive")).filter((n) => !n.startsWith("."));
+  const activeFolders = () =>
+    readdirSync(abs("changes")).filter((n) => n !== "archive" && !n.startsWith("."));
+  const archivedFolders = () =>
+    readdirSync(abs("changes/archive")).filter((n) => !n.startsWith("."));
 
   async function op(n: number): Promise<void> {
     const active = activeFolders();
@@ -163,7 +231,12 @@ async function soak(driver: "pglite" | "postgres", ops: number) {
         const file = r.pick(TRACKED);
         const target = abs(`changes/${r.pick(active)}/${file}`);
         const text = content(file, tag);
-        const style = r.pick(["in_place", "atomic_rename", "vim_backup", "delete_recreate"] as const);
+        const style = r.pick([
+          "in_place",
+          "atomic_rename",
+          "vim_backup",
+          "delete_recreate",
+        ] as const);
         count(`disk:${style}`);
         if (style === "in_place") writeFileSync(target, text);
         else if (style === "atomic_rename") {
@@ -190,19 +263,33 @@ async function soak(driver: "pglite" | "postgres", ops: number) {
         const file = r.pick(TRACKED);
         const text = content(file, `${tag}-ui`);
         // What was written: the text as sent, or merged with a disk edit made since it was loaded.
-        const saved = await server.client.specs.update.mutate({ id, file, content: text, baseHash: got.contentHashes[file] ?? null });
+        const saved = await server.client.specs.update.mutate({
+          id,
+          file,
+          content: text,
+          baseHash: got.contentHashes[file] ?? null,
+        });
         known.add(`${file}\0${saved.content}`);
         count("ui:update");
       } else if (roll < 0.68 && ids.size) {
         const id = r.pick([...ids.values()]);
         const got = await server.client.specs.get.query({ id });
-        if (!got.tasks.length || !got.contentHashes["tasks.md"]) return void count("ui:toggle-none");
+        if (!got.tasks.length || !got.contentHashes["tasks.md"])
+          return void count("ui:toggle-none");
         const task = r.pick(got.tasks);
-        await server.client.specs.toggleTask.mutate({ id, taskId: task.id, done: !task.done, baseHash: got.contentHashes["tasks.md"] });
+        await server.client.specs.toggleTask.mutate({
+          id,
+          taskId: task.id,
+          done: !task.done,
+          baseHash: got.contentHashes["tasks.md"],
+        });
         count("ui:toggle");
       } else if (roll < 0.76) {
         if (active.length > 40) return void count("create-skipped");
-        writeTree(root, { ...changeFiles(`soak-${tag}`), [`changes/soak-${tag}/proposal.md`]: content("proposal.md", tag) });
+        writeTree(root, {
+          ...changeFiles(`soak-${tag}`),
+          [`changes/soak-${tag}/proposal.md`]: content("proposal.md", tag),
+        });
         count("create");
       } else if (roll < 0.82 && active.length) {
         // What `openspec archive` does: move to archive/<date>-<id>.
@@ -220,13 +307,19 @@ async function soak(driver: "pglite" | "postgres", ops: number) {
         renameSync(abs(`changes/archive/${dir}`), abs(`changes/${name}`));
         count("unarchive");
       } else if (roll < 0.9) {
-        const all = [...active.map((a) => `changes/${a}`), ...archivedFolders().map((a) => `changes/archive/${a}`)];
+        const all = [
+          ...active.map((a) => `changes/${a}`),
+          ...archivedFolders().map((a) => `changes/archive/${a}`),
+        ];
         if (all.length < 10) return void count("delete-skipped");
         rmSync(abs(r.pick(all)), { recursive: true });
         count("delete-folder");
       } else if (roll < 0.95 && active.length) {
         const name = r.pick(active);
-        renameSync(abs(`changes/${name}`), abs(`changes/${name.length > 60 ? `soak-${tag}` : `${name}-r${n}`}`));
+        renameSync(
+          abs(`changes/${name}`),
+          abs(`changes/${name.length > 60 ? `soak-${tag}` : `${name}-r${n}`}`),
+        );
         count("rename");
       } else if (active.length) {
         const target = abs(`changes/${r.pick(active)}/design.md`);
@@ -255,7 +348,8 @@ async function soak(driver: "pglite" | "postgres", ops: number) {
         server = await start();
         count("restart");
       }
-      if (Math.floor(n / CHECK_EVERY) !== Math.floor((n - burst) / CHECK_EVERY) || n === ops) await checkpoint(`after op ${n}`);
+      if (Math.floor(n / CHECK_EVERY) !== Math.floor((n - burst) / CHECK_EVERY) || n === ops)
+        await checkpoint(`after op ${n}`);
     }
   } finally {
     await server.stop();
@@ -267,18 +361,41 @@ async function soak(driver: "pglite" | "postgres", ops: number) {
     const held = new Set<string>();
     const rows = await database.db.select().from(openspecSpecs);
     for (const row of rows) {
-      const files: [string, string | null][] = [["proposal.md", row.proposalContent], ["tasks.md", row.tasksContent], ["design.md", row.designContent], [".openspec.yaml", row.metaContent]];
-      for (const [cap, c] of Object.entries(row.deltaSpecs)) files.push([`specs/${cap}/spec.md`, c]);
+      const files: [string, string | null][] = [
+        ["proposal.md", row.proposalContent],
+        ["tasks.md", row.tasksContent],
+        ["design.md", row.designContent],
+        [".openspec.yaml", row.metaContent],
+      ];
+      for (const [cap, c] of Object.entries(row.deltaSpecs))
+        files.push([`specs/${cap}/spec.md`, c]);
       for (const [f, c] of files) if (c !== null) held.add(`${f}\0${c}`);
     }
-    for (const h of await database.db.select({ previous: syncHistory.previousContent }).from(syncHistory)) {
+    for (const h of await database.db
+      .select({ previous: syncHistory.previousContent })
+      .from(syncHistory)) {
       for (const [f, c] of Object.entries(h.previous ?? {})) if (c !== null) held.add(`${f}\0${c}`);
     }
     const lost = [...known].filter((k) => !held.has(k));
-    const historyRows = (await database.query<{ n: number }>("select count(*)::int as n from sync_history"))[0]!.n;
-    const summary = { driver, seed: SEED, ops, seconds: Math.round((Date.now() - started) / 1000), versionsTracked: known.size, lost: lost.length, rows: rows.length, historyRows, ...stats };
+    const historyRows = (
+      await database.query<{ n: number }>("select count(*)::int as n from sync_history")
+    )[0]!.n;
+    const summary = {
+      driver,
+      seed: SEED,
+      ops,
+      seconds: Math.round((Date.now() - started) / 1000),
+      versionsTracked: known.size,
+      lost: lost.length,
+      rows: rows.length,
+      historyRows,
+      ...stats,
+    };
     console.log(`soak ${JSON.stringify(summary)}`);
-    expect(lost.map((k) => k.slice(0, 120)), `versions lost (seed ${SEED})`).toEqual([]);
+    expect(
+      lost.map((k) => k.slice(0, 120)),
+      `versions lost (seed ${SEED})`,
+    ).toEqual([]);
     expect(stats["restart"] ?? 0).toBe(Math.ceil(ops / RESTART_EVERY) - 1);
   } finally {
     if (testDb) await testDb.drop();
@@ -290,6 +407,14 @@ async function soak(driver: "pglite" | "postgres", ops: number) {
 }
 
 describe("soak", () => {
-  it.skipIf(!pgOk)(`${OPS} random operations on PostgreSQL: watcher converges at every checkpoint, no version lost`, () => soak("postgres", OPS), 900_000);
-  it(`${PGLITE_OPS} random operations on PGlite: same invariants`, () => soak("pglite", PGLITE_OPS), 900_000);
+  it.skipIf(!pgOk)(
+    `${OPS} random operations on PostgreSQL: watcher converges at every checkpoint, no version lost`,
+    () => soak("postgres", OPS),
+    900_000,
+  );
+  it(
+    `${PGLITE_OPS} random operations on PGlite: same invariants`,
+    () => soak("pglite", PGLITE_OPS),
+    900_000,
+  );
 });

@@ -1,12 +1,17 @@
-import { EventSource } from "eventsource";
 import { createSpecsyncClient, type SpecsyncClient } from "@specsync/api/client";
+import { EventSource } from "eventsource";
 import { envSchema } from "../src/env";
-import { startServer, type Running } from "../src/serve";
+import { type Running, startServer } from "../src/serve";
 
 export type TestServer = Running & { client: SpecsyncClient };
 
 /** Start a real specsync server in this process (port chosen by the OS). */
-export async function startTestServer(opts: { databaseUrl: string | null; projects: string[]; env?: Record<string, string>; token?: string }): Promise<TestServer> {
+export async function startTestServer(opts: {
+  databaseUrl: string | null;
+  projects: string[];
+  env?: Record<string, string>;
+  token?: string;
+}): Promise<TestServer> {
   const env = envSchema.parse({
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : { SPECSYNC_DATA_DIR: "memory://" }),
     PORT: "0",
@@ -16,12 +21,21 @@ export async function startTestServer(opts: { databaseUrl: string | null; projec
     ...opts.env,
   });
   const running = await startServer(env, opts.projects);
-  const client = createSpecsyncClient({ url: running.url, token: opts.token, actor: "test", EventSource: EventSource as unknown as typeof globalThis.EventSource });
+  const client = createSpecsyncClient({
+    url: running.url,
+    token: opts.token,
+    actor: "test",
+    EventSource: EventSource as unknown as typeof globalThis.EventSource,
+  });
   return { ...running, client };
 }
 
 /** Poll until `fn` returns a truthy value (or throw after `timeoutMs`). */
-export async function waitFor<T>(fn: () => Promise<T> | T, timeoutMs = 5000, what = "condition"): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  fn: () => Promise<T> | T,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -31,7 +45,8 @@ export async function waitFor<T>(fn: () => Promise<T> | T, timeoutMs = 5000, wha
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -5,7 +5,10 @@ import { webSettings } from "~/lib/settings";
 import { Providers } from "./providers";
 import "./globals.css";
 
-export const metadata: Metadata = { title: "specsync", description: "OpenSpec changes and specs, in sync with your files" };
+export const metadata: Metadata = {
+  title: "specsync",
+  description: "OpenSpec changes and specs, in sync with your files",
+};
 // The API address is read at request time, so one build serves any deployment.
 export const dynamic = "force-dynamic";
 
@@ -21,7 +24,11 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       </head>
       <body className="min-h-screen">
         {/* Keyboard users jump past the navigation and filters to the page's main content (#content). */}
-        <a href="#content" data-testid="skip-link" className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded-md focus:bg-white focus:px-3 focus:py-2 focus:text-sm focus:shadow dark:focus:bg-zinc-900">
+        <a
+          href="#content"
+          data-testid="skip-link"
+          className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded-md focus:bg-white focus:px-3 focus:py-2 focus:text-sm focus:shadow dark:focus:bg-zinc-900"
+        >
           Skip to content
         </a>
         <Providers apiUrl={apiUrl}>

@@ -1,6 +1,6 @@
 import { redirect } from "next/navigation";
 import { ChangesList } from "~/components/changes-list";
-import { HydrateClient, serverTrpc, getQueryClient } from "~/lib/trpc-server";
+import { getQueryClient, HydrateClient, serverTrpc } from "~/lib/trpc-server";
 import { changesListInput, changesView, lastPage } from "~/lib/view-input";
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
@@ -23,7 +23,11 @@ export default async function ChangesPage({ searchParams }: { searchParams: Sear
   // A page past the end goes to the last page (a stale link, rows archived meanwhile).
   const total = qc.getQueryData(trpc.specs.list.queryKey(changesListInput(view)))?.facets?.total;
   if (total !== undefined && view.page > lastPage(total)) {
-    const qs = new URLSearchParams(Object.entries(params).flatMap(([k, v]) => (k === "page" || v === undefined ? [] : [[k, first(v) ?? ""]])));
+    const qs = new URLSearchParams(
+      Object.entries(params).flatMap(([k, v]) =>
+        k === "page" || v === undefined ? [] : [[k, first(v) ?? ""]],
+      ),
+    );
     if (lastPage(total) > 0) qs.set("page", String(lastPage(total) + 1)); // the URL counts pages from 1
     redirect(qs.size ? `/?${qs}` : "/");
   }

@@ -1,12 +1,12 @@
 "use client";
-import { QueryClientProvider } from "@tanstack/react-query";
 import { createSpecsyncClient } from "@specsync/api/client";
-import { useState, type ReactNode } from "react";
-import { TRPCProvider } from "~/lib/trpc";
-import { createQueryClient } from "~/lib/query-client";
-import { Toaster } from "~/components/ui/toaster";
-import { LiveEvents } from "~/components/live-events";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { type ReactNode, useState } from "react";
 import { installBackGuard } from "~/components/change/use-unsaved-guard";
+import { LiveEvents } from "~/components/live-events";
+import { Toaster } from "~/components/ui/toaster";
+import { createQueryClient } from "~/lib/query-client";
+import { TRPCProvider } from "~/lib/trpc";
 
 // Before the router adds its own popstate listener (see installBackGuard).
 installBackGuard();
@@ -18,8 +18,14 @@ export function Providers({ apiUrl, children }: { apiUrl: string; children: Reac
   const [trpcClient] = useState(() =>
     createSpecsyncClient({
       url: apiUrl,
-      token: typeof window !== "undefined" ? (window.localStorage.getItem(TOKEN_KEY) ?? undefined) : undefined,
-      actor: typeof window !== "undefined" ? (window.localStorage.getItem("specsync.actor") ?? "web") : "web",
+      token:
+        typeof window !== "undefined"
+          ? (window.localStorage.getItem(TOKEN_KEY) ?? undefined)
+          : undefined,
+      actor:
+        typeof window !== "undefined"
+          ? (window.localStorage.getItem("specsync.actor") ?? "web")
+          : "web",
     }),
   );
   return (

@@ -1,23 +1,23 @@
 "use client";
-import Link from "next/link";
-import { useQuery } from "@tanstack/react-query";
-import { useEffect } from "react";
 import { LIFECYCLE_STATUSES, PRIORITIES } from "@specsync/validators";
+import { useQuery } from "@tanstack/react-query";
 import { ArrowRight, Search } from "lucide-react";
-import { useTRPC } from "~/lib/trpc";
+import Link from "next/link";
+import { useEffect } from "react";
+import { ClaimBadge, OverlapWarning } from "~/components/agents/claim-badge";
+import { NewChangeButton } from "~/components/lifecycle/new-change-button";
+import { StageBadge, ValidationBadge } from "~/components/lifecycle/stage-badges";
+import { PriorityBadge, StatusBadge, SyncState } from "~/components/spec-badges";
+import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Input, Select } from "~/components/ui/input";
-import { Button } from "~/components/ui/button";
 import { Progress } from "~/components/ui/progress";
-import { PriorityBadge, StatusBadge, SyncState } from "~/components/spec-badges";
-import { useViewParams } from "~/components/use-view-params";
-import { ClaimBadge, OverlapWarning } from "~/components/agents/claim-badge";
-import { hasQuery, useUrlSyncedInput } from "~/components/use-url-input";
 import { useSpecHref } from "~/components/use-spec-href";
-import { changesListInput, changesView, lastPage } from "~/lib/view-input";
+import { hasQuery, useUrlSyncedInput } from "~/components/use-url-input";
+import { useViewParams } from "~/components/use-view-params";
+import { useTRPC } from "~/lib/trpc";
 import { STATUS_LABEL } from "~/lib/utils";
-import { StageBadge, ValidationBadge } from "~/components/lifecycle/stage-badges";
-import { NewChangeButton } from "~/components/lifecycle/new-change-button";
+import { changesListInput, changesView, lastPage } from "~/lib/view-input";
 
 const SORTS = [
   ["updated", "Recently updated"],
@@ -47,19 +47,31 @@ export function ChangesList() {
   const searchBox = useUrlSyncedInput("q", v.q);
   const setView = view.set;
   useEffect(() => {
-    if (total !== undefined && !list.isPlaceholderData && page > lastPage(total)) setView({ page: lastPage(total) ? String(lastPage(total) + 1) : null }, { replace: true });
+    if (total !== undefined && !list.isPlaceholderData && page > lastPage(total))
+      setView({ page: lastPage(total) ? String(lastPage(total) + 1) : null }, { replace: true });
   }, [total, page, list.isPlaceholderData, setView]);
 
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div>
-          <h1 className="flex items-center gap-3 text-2xl font-semibold">Changes <NewChangeButton /></h1>
-          <p className="text-sm text-zinc-500" data-testid="match-count">{total !== undefined ? `${total} ${total === 1 ? "change matches" : "changes match"}` : " "}</p>
+          <h1 className="flex items-center gap-3 text-2xl font-semibold">
+            Changes <NewChangeButton />
+          </h1>
+          <p className="text-sm text-zinc-500" data-testid="match-count">
+            {total !== undefined
+              ? `${total} ${total === 1 ? "change matches" : "changes match"}`
+              : " "}
+          </p>
         </div>
         {next.data ? (
-          <Link href={hrefOf(next.data)} className="flex min-w-0 items-center gap-2 rounded-lg border border-indigo-200 bg-indigo-50 px-3 py-2 text-sm hover:bg-indigo-100 dark:border-indigo-900 dark:bg-indigo-950 dark:hover:bg-indigo-900" data-testid="next-up">
-            <span className="text-indigo-700 dark:text-indigo-300">Next up:</span> <span className="truncate font-medium">{next.data.title}</span>
+          <Link
+            href={hrefOf(next.data)}
+            className="flex min-w-0 items-center gap-2 rounded-lg border border-indigo-200 bg-indigo-50 px-3 py-2 text-sm hover:bg-indigo-100 dark:border-indigo-900 dark:bg-indigo-950 dark:hover:bg-indigo-900"
+            data-testid="next-up"
+          >
+            <span className="text-indigo-700 dark:text-indigo-300">Next up:</span>{" "}
+            <span className="truncate font-medium">{next.data.title}</span>
             <ArrowRight className="h-4 w-4" aria-hidden />
           </Link>
         ) : null}
@@ -68,50 +80,107 @@ export function ChangesList() {
       <Card className="flex flex-wrap items-center gap-2 p-3">
         <label className="relative basis-full sm:min-w-56 sm:flex-1 sm:basis-0">
           <span className="sr-only">Search</span>
-          <Search className="pointer-events-none absolute top-2.5 left-2.5 h-4 w-4 text-zinc-400" aria-hidden />
-          <Input ref={searchBox} data-testid="search" className="w-full pl-8" placeholder="Search titles and content…" defaultValue={view.get("q") ?? ""} onChange={(e) => view.set({ q: e.target.value }, { replace: hasQuery() })} />
+          <Search
+            className="pointer-events-none absolute top-2.5 left-2.5 h-4 w-4 text-zinc-400"
+            aria-hidden
+          />
+          <Input
+            ref={searchBox}
+            data-testid="search"
+            className="w-full pl-8"
+            placeholder="Search titles and content…"
+            defaultValue={view.get("q") ?? ""}
+            onChange={(e) => view.set({ q: e.target.value }, { replace: hasQuery() })}
+          />
         </label>
-        <Select aria-label="Project" value={v.projectId ?? ""} onChange={(e) => view.set({ project: e.target.value })}>
+        <Select
+          aria-label="Project"
+          value={v.projectId ?? ""}
+          onChange={(e) => view.set({ project: e.target.value })}
+        >
           <option value="">All projects</option>
           {projects.data?.map((p) => (
-            <option key={p.id} value={p.id}>{p.name}</option>
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
           ))}
         </Select>
-        <Select aria-label="Status" data-testid="filter-status" value={v.status ?? ""} onChange={(e) => view.set({ status: e.target.value })}>
+        <Select
+          aria-label="Status"
+          data-testid="filter-status"
+          value={v.status ?? ""}
+          onChange={(e) => view.set({ status: e.target.value })}
+        >
           <option value="">Any status</option>
           {LIFECYCLE_STATUSES.map((s) => (
-            <option key={s} value={s}>{STATUS_LABEL[s]} {list.data?.facets?.status[s] ? `(${list.data.facets.status[s]})` : ""}</option>
+            <option key={s} value={s}>
+              {STATUS_LABEL[s]}{" "}
+              {list.data?.facets?.status[s] ? `(${list.data.facets.status[s]})` : ""}
+            </option>
           ))}
         </Select>
-        <Select aria-label="Priority" value={v.priority ?? ""} onChange={(e) => view.set({ priority: e.target.value })}>
+        <Select
+          aria-label="Priority"
+          value={v.priority ?? ""}
+          onChange={(e) => view.set({ priority: e.target.value })}
+        >
           <option value="">Any priority</option>
           {PRIORITIES.map((p) => (
-            <option key={p} value={p}>{p}</option>
+            <option key={p} value={p}>
+              {p}
+            </option>
           ))}
         </Select>
-        <Select aria-label="Archived" data-testid="filter-archived" value={archived} onChange={(e) => view.set({ archived: e.target.value === "active" ? null : e.target.value })}>
+        <Select
+          aria-label="Archived"
+          data-testid="filter-archived"
+          value={archived}
+          onChange={(e) =>
+            view.set({ archived: e.target.value === "active" ? null : e.target.value })
+          }
+        >
           <option value="active">Active</option>
           <option value="archived">Archived</option>
           <option value="all">Active + archived</option>
         </Select>
-        <Select aria-label="Claimed" data-testid="filter-claimed" value={v.claimed ?? ""} onChange={(e) => view.set({ claimed: e.target.value })}>
+        <Select
+          aria-label="Claimed"
+          data-testid="filter-claimed"
+          value={v.claimed ?? ""}
+          onChange={(e) => view.set({ claimed: e.target.value })}
+        >
           <option value="">Claimed or not</option>
           <option value="yes">Claimed</option>
           <option value="no">Not claimed</option>
         </Select>
-        <Select aria-label="Minimum completion" value={v.min === undefined ? "" : String(v.min)} onChange={(e) => view.set({ min: e.target.value })}>
+        <Select
+          aria-label="Minimum completion"
+          value={v.min === undefined ? "" : String(v.min)}
+          onChange={(e) => view.set({ min: e.target.value })}
+        >
           <option value="">Any progress</option>
           <option value="50">≥ 50 % done</option>
           <option value="80">≥ 80 % done</option>
           <option value="100">Complete</option>
         </Select>
-        <Select aria-label="Validation" data-testid="filter-validation" value={view.get("invalid") ?? ""} onChange={(e) => view.set({ invalid: e.target.value })}>
+        <Select
+          aria-label="Validation"
+          data-testid="filter-validation"
+          value={view.get("invalid") ?? ""}
+          onChange={(e) => view.set({ invalid: e.target.value })}
+        >
           <option value="">Any validation</option>
           <option value="1">With validation errors</option>
         </Select>
-        <Select aria-label="Sort" value={input.sort} onChange={(e) => view.set({ sort: e.target.value })}>
+        <Select
+          aria-label="Sort"
+          value={input.sort}
+          onChange={(e) => view.set({ sort: e.target.value })}
+        >
           {SORTS.map(([v, l]) => (
-            <option key={v} value={v}>{l}</option>
+            <option key={v} value={v}>
+              {l}
+            </option>
           ))}
         </Select>
       </Card>
@@ -129,19 +198,51 @@ export function ChangesList() {
           </thead>
           <tbody data-testid="changes-table">
             {list.isPending ? (
-              <tr><td colSpan={5} className="px-4 py-8 text-center text-zinc-500">Loading changes…</td></tr>
+              <tr>
+                <td colSpan={5} className="px-4 py-8 text-center text-zinc-500">
+                  Loading changes…
+                </td>
+              </tr>
             ) : list.error ? (
-              <tr><td colSpan={5} className="px-4 py-8 text-center text-red-600">Could not load changes: {list.error.message}</td></tr>
+              <tr>
+                <td colSpan={5} className="px-4 py-8 text-center text-red-600">
+                  Could not load changes: {list.error.message}
+                </td>
+              </tr>
             ) : list.data.items.length === 0 ? (
-              <tr><td colSpan={5} className="px-4 py-8 text-center text-zinc-500">No changes match these filters.</td></tr>
+              <tr>
+                <td colSpan={5} className="px-4 py-8 text-center text-zinc-500">
+                  No changes match these filters.
+                </td>
+              </tr>
             ) : (
               list.data.items.map((c) => (
-                <tr key={c.id} data-testid="change-row" data-name={c.name} className="border-b border-zinc-100 last:border-0 hover:bg-zinc-50 dark:border-zinc-800/60 dark:hover:bg-zinc-800/40">
+                <tr
+                  key={c.id}
+                  data-testid="change-row"
+                  data-name={c.name}
+                  className="border-b border-zinc-100 last:border-0 hover:bg-zinc-50 dark:border-zinc-800/60 dark:hover:bg-zinc-800/40"
+                >
                   <td className="px-3 py-2.5 sm:px-4">
-                    <Link href={hrefOf(c)} className="font-medium break-words hover:underline" data-testid="change-title">{c.title}</Link>
-                    <div className="text-xs break-words text-zinc-500" data-testid="change-subtitle">
+                    <Link
+                      href={hrefOf(c)}
+                      className="font-medium break-words hover:underline"
+                      data-testid="change-title"
+                    >
+                      {c.title}
+                    </Link>
+                    <div
+                      className="text-xs break-words text-zinc-500"
+                      data-testid="change-subtitle"
+                    >
                       {/* A proposal without a heading is titled by its folder name: say it once. */}
-                      {[c.title !== c.name ? c.name : null, projects.data && projects.data.length > 1 ? projectName(c.projectId) : null, c.archivedOn ? `archived ${c.archivedOn}` : null].filter(Boolean).join(" · ")}
+                      {[
+                        c.title !== c.name ? c.name : null,
+                        projects.data && projects.data.length > 1 ? projectName(c.projectId) : null,
+                        c.archivedOn ? `archived ${c.archivedOn}` : null,
+                      ]
+                        .filter(Boolean)
+                        .join(" · ")}
                     </div>
                     <div className="flex flex-wrap gap-2">
                       <ClaimBadge claimedBy={c.claimedBy} claimedAt={c.claimedAt} />
@@ -149,11 +250,31 @@ export function ChangesList() {
                     </div>
                   </td>
                   <td className="px-2">
-                    <div className="flex flex-wrap items-center gap-1"><StatusBadge status={c.status} /><StageBadge {...c} /><ValidationBadge errors={c.validationErrors} warnings={c.validationWarnings} /></div>
+                    <div className="flex flex-wrap items-center gap-1">
+                      <StatusBadge status={c.status} />
+                      <StageBadge {...c} />
+                      <ValidationBadge
+                        errors={c.validationErrors}
+                        warnings={c.validationWarnings}
+                      />
+                    </div>
                   </td>
-                  <td className="hidden px-2 sm:table-cell"><PriorityBadge priority={c.priority} /></td>
-                  <td className="px-2">{c.tasksTotal ? <Progress value={c.completion} label={`${c.tasksCompleted}/${c.tasksTotal}`} /> : <span className="text-xs text-zinc-400">no tasks</span>}</td>
-                  <td className="hidden px-4 md:table-cell"><SyncState {...c} /></td>
+                  <td className="hidden px-2 sm:table-cell">
+                    <PriorityBadge priority={c.priority} />
+                  </td>
+                  <td className="px-2">
+                    {c.tasksTotal ? (
+                      <Progress
+                        value={c.completion}
+                        label={`${c.tasksCompleted}/${c.tasksTotal}`}
+                      />
+                    ) : (
+                      <span className="text-xs text-zinc-400">no tasks</span>
+                    )}
+                  </td>
+                  <td className="hidden px-4 md:table-cell">
+                    <SyncState {...c} />
+                  </td>
                 </tr>
               ))
             )}
@@ -161,9 +282,28 @@ export function ChangesList() {
         </table>
       </Card>
       <div className="flex items-center justify-end gap-2">
-        <Button variant="outline" size="sm" disabled={page === 0} onClick={() => view.set({ page: page - 1 > 0 ? String(page) : null }, { scrollTop: true })}>Previous</Button>
-        <span className="text-xs text-zinc-500" data-testid="page-label">page {page + 1}{total !== undefined ? ` of ${lastPage(total) + 1}` : ""}</span>
-        <Button variant="outline" size="sm" disabled={!list.data?.nextCursor} onClick={() => view.set({ page: String(page + 2) }, { scrollTop: true })}>Next</Button>
+        <Button
+          variant="outline"
+          size="sm"
+          disabled={page === 0}
+          onClick={() =>
+            view.set({ page: page - 1 > 0 ? String(page) : null }, { scrollTop: true })
+          }
+        >
+          Previous
+        </Button>
+        <span className="text-xs text-zinc-500" data-testid="page-label">
+          page {page + 1}
+          {total !== undefined ? ` of ${lastPage(total) + 1}` : ""}
+        </span>
+        <Button
+          variant="outline"
+          size="sm"
+          disabled={!list.data?.nextCursor}
+          onClick={() => view.set({ page: String(page + 2) }, { scrollTop: true })}
+        >
+          Next
+        </Button>
       </div>
     </div>
   );

@@ -28,9 +28,15 @@ export function ChunkedMarkdown({ text }: { text: string }) {
       {chunks.slice(0, shown).map((c, i) => (
         <Piece
           // biome-ignore lint/suspicious/noArrayIndexKey: chunks are positions in one text, replaced whole
-          key={i} text={c} />
+          key={i}
+          text={c}
+        />
       ))}
-      {shown < chunks.length ? <p className="text-xs text-zinc-500" role="status" data-testid="rendering-more">Rendering the rest of the document…</p> : null}
+      {shown < chunks.length ? (
+        <p className="text-xs text-zinc-500" role="status" data-testid="rendering-more">
+          Rendering the rest of the document…
+        </p>
+      ) : null}
     </>
   );
 }

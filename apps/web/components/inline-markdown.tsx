@@ -8,7 +8,12 @@ import remarkGfm from "remark-gfm";
 export function InlineMarkdown({ text }: { text: string }) {
   return (
     <span className="prose-inline">
-      <ReactMarkdown remarkPlugins={[remarkGfm]} components={{ p: ({ children }) => <>{children}</> }} allowedElements={["p", "code", "em", "strong", "a", "del", "br"]} unwrapDisallowed>
+      <ReactMarkdown
+        remarkPlugins={[remarkGfm]}
+        components={{ p: ({ children }) => <>{children}</> }}
+        allowedElements={["p", "code", "em", "strong", "a", "del", "br"]}
+        unwrapDisallowed
+      >
         {text}
       </ReactMarkdown>
     </span>

@@ -1,9 +1,9 @@
 "use client";
 import { useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { useTRPC } from "~/lib/trpc";
-import { useToast } from "~/components/ui/toaster";
 import { useEffect, useState } from "react";
+import { useToast } from "~/components/ui/toaster";
+import { useTRPC } from "~/lib/trpc";
 
 /** Keeps every open page fresh: each sync event invalidates the queries it can affect. */
 export function LiveEvents() {

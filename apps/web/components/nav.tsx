@@ -1,8 +1,8 @@
 "use client";
+import { Moon, RefreshCcw, Sun } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect } from "react";
-import { Moon, Sun, RefreshCcw } from "lucide-react";
 import { cn } from "~/lib/utils";
 
 const LINKS = [
@@ -30,7 +30,10 @@ export function Nav() {
   // not drop it — the saved choice, else the system's, as the head script decides.
   useEffect(() => {
     const saved = localStorage.getItem("specsync.theme");
-    document.documentElement.classList.toggle("dark", saved ? saved === "dark" : matchMedia("(prefers-color-scheme: dark)").matches);
+    document.documentElement.classList.toggle(
+      "dark",
+      saved ? saved === "dark" : matchMedia("(prefers-color-scheme: dark)").matches,
+    );
   }, []);
   const toggle = () => {
     const dark = !document.documentElement.classList.contains("dark");
@@ -39,19 +42,42 @@ export function Nav() {
   };
   return (
     <header className="sticky top-0 z-40 border-b border-zinc-200 bg-white/80 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/80">
-      <nav className="mx-auto flex h-14 max-w-7xl items-center gap-0.5 px-2 sm:gap-1 sm:px-4" aria-label="Main">
-        <Link href="/" className="mr-1 flex items-center gap-2 font-semibold sm:mr-4" aria-label="specsync home">
-          <RefreshCcw className="h-4 w-4 text-indigo-600" aria-hidden /> <span className="hidden sm:inline">specsync</span>
+      <nav
+        className="mx-auto flex h-14 max-w-7xl items-center gap-0.5 px-2 sm:gap-1 sm:px-4"
+        aria-label="Main"
+      >
+        <Link
+          href="/"
+          className="mr-1 flex items-center gap-2 font-semibold sm:mr-4"
+          aria-label="specsync home"
+        >
+          <RefreshCcw className="h-4 w-4 text-indigo-600" aria-hidden />{" "}
+          <span className="hidden sm:inline">specsync</span>
         </Link>
         {LINKS.map((l) => {
           const active = sectionOf(pathname) === l.section;
           return (
-            <Link key={l.href} href={l.href} aria-current={active ? "page" : undefined} className={cn("rounded-md px-1.5 py-1.5 text-sm sm:px-3", active ? "bg-zinc-100 font-medium dark:bg-zinc-800" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100")}>
+            <Link
+              key={l.href}
+              href={l.href}
+              aria-current={active ? "page" : undefined}
+              className={cn(
+                "rounded-md px-1.5 py-1.5 text-sm sm:px-3",
+                active
+                  ? "bg-zinc-100 font-medium dark:bg-zinc-800"
+                  : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100",
+              )}
+            >
               {l.label}
             </Link>
           );
         })}
-        <button type="button" onClick={toggle} className="ml-auto shrink-0 rounded-md p-2 hover:bg-zinc-100 dark:hover:bg-zinc-800" aria-label="Toggle dark mode">
+        <button
+          type="button"
+          onClick={toggle}
+          className="ml-auto shrink-0 rounded-md p-2 hover:bg-zinc-100 dark:hover:bg-zinc-800"
+          aria-label="Toggle dark mode"
+        >
           <Sun className="hidden h-4 w-4 dark:block" aria-hidden />
           <Moon className="h-4 w-4 dark:hidden" aria-hidden />
         </button>

@@ -3,7 +3,11 @@ import { Badge, PRIORITY_TONE, STATUS_TONE } from "~/components/ui/badge";
 import { STATUS_LABEL, timeAgo } from "~/lib/utils";
 
 export function StatusBadge({ status }: { status: string }) {
-  return <Badge tone={STATUS_TONE[status] ?? "gray"} data-testid="status-badge">{STATUS_LABEL[status] ?? status}</Badge>;
+  return (
+    <Badge tone={STATUS_TONE[status] ?? "gray"} data-testid="status-badge">
+      {STATUS_LABEL[status] ?? status}
+    </Badge>
+  );
 }
 
 export function PriorityBadge({ priority }: { priority: string }) {
@@ -12,22 +16,45 @@ export function PriorityBadge({ priority }: { priority: string }) {
 }
 
 /** Last sync time plus any problem: sync error, open conflict, edits waiting to be written. */
-export function SyncState(props: { lastSyncedAt: Date | string | null; syncError: string | null; conflict: unknown; pendingFiles: string[] }) {
+export function SyncState(props: {
+  lastSyncedAt: Date | string | null;
+  syncError: string | null;
+  conflict: unknown;
+  pendingFiles: string[];
+}) {
   return (
     // The relative time differs between the server render and hydration by the seconds in between.
-    <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500" suppressHydrationWarning>
+    <span
+      className="inline-flex items-center gap-1.5 text-xs text-zinc-500"
+      suppressHydrationWarning
+    >
       {props.syncError ? (
-        <span role="img" title={props.syncError} className="text-red-600" aria-label={`sync error: ${props.syncError}`}>
+        <span
+          role="img"
+          title={props.syncError}
+          className="text-red-600"
+          aria-label={`sync error: ${props.syncError}`}
+        >
           <CloudOff className="h-3.5 w-3.5" aria-hidden />
         </span>
       ) : null}
       {props.conflict ? (
-        <span role="img" title="conflict: the disk version won, your edit is in history" className="text-amber-600" aria-label="conflict">
+        <span
+          role="img"
+          title="conflict: the disk version won, your edit is in history"
+          className="text-amber-600"
+          aria-label="conflict"
+        >
           <GitMerge className="h-3.5 w-3.5" aria-hidden />
         </span>
       ) : null}
       {props.pendingFiles.length ? (
-        <span role="img" title={`waiting to be written: ${props.pendingFiles.join(", ")}`} className="text-amber-600" aria-label="pending write">
+        <span
+          role="img"
+          title={`waiting to be written: ${props.pendingFiles.join(", ")}`}
+          className="text-amber-600"
+          aria-label="pending write"
+        >
           <AlertTriangle className="h-3.5 w-3.5" aria-hidden />
         </span>
       ) : null}

@@ -1,19 +1,19 @@
 "use client";
-import Link from "next/link";
-import { useQuery } from "@tanstack/react-query";
-import { useTRPC } from "~/lib/trpc";
-import { Card } from "~/components/ui/card";
-import { Input } from "~/components/ui/input";
-import { hasQuery, useUrlSyncedInput } from "~/components/use-url-input";
-import { StatusBadge } from "~/components/spec-badges";
-import { useViewParams } from "~/components/use-view-params";
-import { useSpecHref } from "~/components/use-spec-href";
-import { InlineMarkdown } from "~/components/inline-markdown";
-import { cn } from "~/lib/utils";
-import { specsListInput } from "~/lib/view-input";
 import { rowIdSchema } from "@specsync/validators";
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import ReactMarkdown from "react-markdown";
 import remarkGfm from "remark-gfm";
+import { InlineMarkdown } from "~/components/inline-markdown";
+import { StatusBadge } from "~/components/spec-badges";
+import { Card } from "~/components/ui/card";
+import { Input } from "~/components/ui/input";
+import { useSpecHref } from "~/components/use-spec-href";
+import { hasQuery, useUrlSyncedInput } from "~/components/use-url-input";
+import { useViewParams } from "~/components/use-view-params";
+import { useTRPC } from "~/lib/trpc";
+import { cn } from "~/lib/utils";
+import { specsListInput } from "~/lib/view-input";
 
 /** Main capability specs: requirements, scenarios, and the changes that touch each capability. */
 export function SpecsBrowser() {
@@ -25,10 +25,17 @@ export function SpecsBrowser() {
   const filterBox = useUrlSyncedInput("q", q);
   const asked = view.get("spec");
   // A malformed ?spec= falls back to the first spec instead of an error.
-  const selectedId = (asked && rowIdSchema.safeParse(asked).success ? asked : undefined) ?? list.data?.items[0]?.id;
-  const selected = useQuery({ ...trpc.specs.get.queryOptions({ id: selectedId ?? "00000000-0000-4000-8000-000000000000" }), enabled: !!selectedId });
+  const selectedId =
+    (asked && rowIdSchema.safeParse(asked).success ? asked : undefined) ?? list.data?.items[0]?.id;
+  const selected = useQuery({
+    ...trpc.specs.get.queryOptions({ id: selectedId ?? "00000000-0000-4000-8000-000000000000" }),
+    enabled: !!selectedId,
+  });
   const touching = useQuery({
-    ...trpc.specs.touching.queryOptions({ projectId: selected.data?.projectId ?? "00000000-0000-4000-8000-000000000000", capability: selected.data?.name ?? "x" }),
+    ...trpc.specs.touching.queryOptions({
+      projectId: selected.data?.projectId ?? "00000000-0000-4000-8000-000000000000",
+      capability: selected.data?.name ?? "x",
+    }),
     enabled: !!selected.data,
   });
   const show = selected.data?.parsed?.show as { overview?: string } | null | undefined;
@@ -37,15 +44,33 @@ export function SpecsBrowser() {
     <div className="grid min-w-0 gap-4 lg:grid-cols-[18rem_minmax(0,1fr)]">
       <div className="min-w-0 space-y-2">
         <h1 className="text-2xl font-semibold">Specs</h1>
-        <Input ref={filterBox} data-testid="spec-filter" className="w-full" placeholder="Filter specs…" defaultValue={q} onChange={(e) => view.set({ q: e.target.value }, { replace: hasQuery() })} aria-label="Filter specs" />
+        <Input
+          ref={filterBox}
+          data-testid="spec-filter"
+          className="w-full"
+          placeholder="Filter specs…"
+          defaultValue={q}
+          onChange={(e) => view.set({ q: e.target.value }, { replace: hasQuery() })}
+          aria-label="Filter specs"
+        />
         <Card className="max-h-[40vh] overflow-auto p-1 lg:max-h-[70vh]" data-testid="spec-list">
           {list.data?.items.map((s) => (
-            <button key={s.id} type="button" onClick={() => view.set({ spec: s.id })} className={cn("flex w-full justify-between rounded px-2 py-1.5 text-left text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800", s.id === selectedId && "bg-zinc-100 font-medium dark:bg-zinc-800")}>
+            <button
+              key={s.id}
+              type="button"
+              onClick={() => view.set({ spec: s.id })}
+              className={cn(
+                "flex w-full justify-between rounded px-2 py-1.5 text-left text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800",
+                s.id === selectedId && "bg-zinc-100 font-medium dark:bg-zinc-800",
+              )}
+            >
               <span className="truncate">{s.name}</span>
               <span className="text-xs text-zinc-500">{s.requirementCount}</span>
             </button>
           ))}
-          {list.data?.items.length === 0 ? <p className="p-3 text-sm text-zinc-500">No specs.</p> : null}
+          {list.data?.items.length === 0 ? (
+            <p className="p-3 text-sm text-zinc-500">No specs.</p>
+          ) : null}
         </Card>
       </div>
       <div className="min-w-0 space-y-4" id="content" tabIndex={-1}>
@@ -54,19 +79,33 @@ export function SpecsBrowser() {
             <div className="flex flex-wrap items-start justify-between gap-2">
               <div className="min-w-0">
                 <h2 className="text-xl font-semibold break-words">{selected.data.name}</h2>
-                <p className="font-mono text-xs break-all text-zinc-500">openspec/{selected.data.path}/spec.md</p>
+                <p className="font-mono text-xs break-all text-zinc-500">
+                  openspec/{selected.data.path}/spec.md
+                </p>
               </div>
-              <Link className="text-sm text-indigo-600 underline dark:text-indigo-400" href={hrefOf(selected.data)} data-testid="open-spec">Open / edit</Link>
+              <Link
+                className="text-sm text-indigo-600 underline dark:text-indigo-400"
+                href={hrefOf(selected.data)}
+                data-testid="open-spec"
+              >
+                Open / edit
+              </Link>
             </div>
-            {show?.overview ? <p className="text-sm text-zinc-700 dark:text-zinc-300">{show.overview}</p> : null}
-            {selected.data.parseError ? <p className="text-sm text-amber-700">{selected.data.parseError}</p> : null}
+            {show?.overview ? (
+              <p className="text-sm text-zinc-700 dark:text-zinc-300">{show.overview}</p>
+            ) : null}
+            {selected.data.parseError ? (
+              <p className="text-sm text-amber-700">{selected.data.parseError}</p>
+            ) : null}
             <Card className="p-3">
               <h3 className="mb-2 text-sm font-semibold">Changes touching this capability</h3>
               {touching.data?.length ? (
                 <ul className="space-y-1 text-sm">
                   {touching.data.map((c) => (
                     <li key={c.id} className="flex items-center gap-2">
-                      <Link href={hrefOf(c)} className="hover:underline">{c.title}</Link>
+                      <Link href={hrefOf(c)} className="hover:underline">
+                        {c.title}
+                      </Link>
                       <StatusBadge status={c.status} />
                     </li>
                   ))}
@@ -79,15 +118,29 @@ export function SpecsBrowser() {
               {selected.data.requirements.map((r, i) => (
                 <Card
                   // biome-ignore lint/suspicious/noArrayIndexKey: requirements have no id; the list is replaced whole
-                  key={i} className="space-y-2 p-3" data-testid="requirement">
-                  <h3 className="font-semibold break-words" data-testid="requirement-name"><InlineMarkdown text={r.name} /></h3>
-                  <div className="prose-spec text-sm"><ReactMarkdown remarkPlugins={[remarkGfm]}>{r.text}</ReactMarkdown></div>
+                  key={i}
+                  className="space-y-2 p-3"
+                  data-testid="requirement"
+                >
+                  <h3 className="font-semibold break-words" data-testid="requirement-name">
+                    <InlineMarkdown text={r.name} />
+                  </h3>
+                  <div className="prose-spec text-sm">
+                    <ReactMarkdown remarkPlugins={[remarkGfm]}>{r.text}</ReactMarkdown>
+                  </div>
                   {r.scenarios.map((sc, j) => (
                     <section
                       // biome-ignore lint/suspicious/noArrayIndexKey: scenarios have no id; the list is replaced whole
-                      key={j} className="rounded-md bg-zinc-50 p-2 dark:bg-zinc-950" data-testid="scenario">
-                      <h4 className="text-sm font-medium break-words" data-testid="scenario-name">Scenario: <InlineMarkdown text={sc.name} /></h4>
-                      <div className="prose-spec text-sm"><ReactMarkdown remarkPlugins={[remarkGfm]}>{sc.content}</ReactMarkdown></div>
+                      key={j}
+                      className="rounded-md bg-zinc-50 p-2 dark:bg-zinc-950"
+                      data-testid="scenario"
+                    >
+                      <h4 className="text-sm font-medium break-words" data-testid="scenario-name">
+                        Scenario: <InlineMarkdown text={sc.name} />
+                      </h4>
+                      <div className="prose-spec text-sm">
+                        <ReactMarkdown remarkPlugins={[remarkGfm]}>{sc.content}</ReactMarkdown>
+                      </div>
                     </section>
                   ))}
                 </Card>

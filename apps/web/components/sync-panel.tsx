@@ -1,18 +1,18 @@
 "use client";
+import { SYNC_TRIGGERS } from "@specsync/validators";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { RefreshCw } from "lucide-react";
 import Link from "next/link";
 import { useState } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { SYNC_TRIGGERS } from "@specsync/validators";
-import { RefreshCw } from "lucide-react";
-import { useTRPC } from "~/lib/trpc";
-import { Card } from "~/components/ui/card";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
+import { Card } from "~/components/ui/card";
 import { Select } from "~/components/ui/input";
 import { useToast } from "~/components/ui/toaster";
+import { useSpecHref } from "~/components/use-spec-href";
+import { useTRPC } from "~/lib/trpc";
 import { timeAgo } from "~/lib/utils";
 import { syncHistoryInput } from "~/lib/view-input";
-import { useSpecHref } from "~/components/use-spec-href";
 
 /** The sync panel: totals, projects, open conflicts, and the history with its filters. */
 export function SyncPanel() {
@@ -27,7 +27,19 @@ export function SyncPanel() {
   const invalidate = () => queryClient.invalidateQueries();
   const force = useMutation(
     trpc.sync.forceSync.mutationOptions({
-      onSuccess: (r) => toast({ tone: r.failed ? "error" : "info", title: `Synced ${r.total} folders`, body: `${r.changed} changed, ${r.failed} failed${r.failed ? `: ${r.outcomes.filter((o) => !o.success).map((o) => `${o.path}: ${o.error}`).join("; ")}` : ""}` }),
+      onSuccess: (r) =>
+        toast({
+          tone: r.failed ? "error" : "info",
+          title: `Synced ${r.total} folders`,
+          body: `${r.changed} changed, ${r.failed} failed${
+            r.failed
+              ? `: ${r.outcomes
+                  .filter((o) => !o.success)
+                  .map((o) => `${o.path}: ${o.error}`)
+                  .join("; ")}`
+              : ""
+          }`,
+        }),
       onError: (e) => toast({ tone: "error", title: "Sync failed", body: e.message }),
       onSettled: invalidate,
     }),
@@ -40,7 +52,8 @@ export function SyncPanel() {
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h1 className="text-2xl font-semibold">Sync</h1>
         <Button onClick={() => force.mutate({})} disabled={force.isPending} data-testid="sync-all">
-          <RefreshCw className={force.isPending ? "h-4 w-4 animate-spin" : "h-4 w-4"} aria-hidden /> Sync everything now
+          <RefreshCw className={force.isPending ? "h-4 w-4 animate-spin" : "h-4 w-4"} aria-hidden />{" "}
+          Sync everything now
         </Button>
       </div>
       <div className="grid grid-cols-2 gap-3 sm:grid-cols-5">
@@ -51,7 +64,11 @@ export function SyncPanel() {
           ["Pending writes", t?.pending],
           ["Stale (> 5 min)", t?.stale],
         ].map(([label, n]) => (
-          <Card key={label as string} className="p-3" data-testid={`total-${(String(label).split(" ")[0] ?? "").toLowerCase()}`}>
+          <Card
+            key={label as string}
+            className="p-3"
+            data-testid={`total-${(String(label).split(" ")[0] ?? "").toLowerCase()}`}
+          >
             <div className="text-xs text-zinc-500">{label}</div>
             <div className="text-2xl font-semibold tabular-nums">{n ?? "–"}</div>
           </Card>
@@ -62,17 +79,51 @@ export function SyncPanel() {
         <h2 className="mb-2 text-lg font-semibold">Projects</h2>
         <Card className="divide-y divide-zinc-100 dark:divide-zinc-800">
           {status.data?.projects.map((p) => (
-            <div key={p.projectId} className="flex flex-wrap items-center gap-3 p-3 text-sm" data-testid="project-row">
+            <div
+              key={p.projectId}
+              className="flex flex-wrap items-center gap-3 p-3 text-sm"
+              data-testid="project-row"
+            >
               <span className="font-medium">{p.name}</span>
-              <span className="min-w-0 font-mono text-xs break-all text-zinc-500">{p.rootPath}</span>
-              <Badge tone={p.watcher.state === "watching" ? "green" : p.watcher.state === "polling" ? "amber" : "red"}>watcher: {p.watcher.state}</Badge>
-              <span className="text-xs text-zinc-500" suppressHydrationWarning>last event {timeAgo(p.watcher.lastEventAt)} · restarts {p.watcher.restarts}</span>
-              {p.scheduler ? <span className="text-xs text-zinc-500" suppressHydrationWarning>batch {timeAgo(p.scheduler.at)}: {p.scheduler.summary.total} checked in {p.scheduler.ms} ms</span> : null}
-              {p.watcher.lastError ? <span className="w-full text-xs text-red-600">{p.watcher.lastError}</span> : null}
-              <Button size="sm" variant="outline" className="ml-auto" onClick={() => force.mutate({ projectId: p.projectId })}>Sync project</Button>
+              <span className="min-w-0 font-mono text-xs break-all text-zinc-500">
+                {p.rootPath}
+              </span>
+              <Badge
+                tone={
+                  p.watcher.state === "watching"
+                    ? "green"
+                    : p.watcher.state === "polling"
+                      ? "amber"
+                      : "red"
+                }
+              >
+                watcher: {p.watcher.state}
+              </Badge>
+              <span className="text-xs text-zinc-500" suppressHydrationWarning>
+                last event {timeAgo(p.watcher.lastEventAt)} · restarts {p.watcher.restarts}
+              </span>
+              {p.scheduler ? (
+                <span className="text-xs text-zinc-500" suppressHydrationWarning>
+                  batch {timeAgo(p.scheduler.at)}: {p.scheduler.summary.total} checked in{" "}
+                  {p.scheduler.ms} ms
+                </span>
+              ) : null}
+              {p.watcher.lastError ? (
+                <span className="w-full text-xs text-red-600">{p.watcher.lastError}</span>
+              ) : null}
+              <Button
+                size="sm"
+                variant="outline"
+                className="ml-auto"
+                onClick={() => force.mutate({ projectId: p.projectId })}
+              >
+                Sync project
+              </Button>
             </div>
           ))}
-          {status.data && status.data.projects.length === 0 ? <p className="p-3 text-sm text-zinc-500">No project is being watched by this server.</p> : null}
+          {status.data && status.data.projects.length === 0 ? (
+            <p className="p-3 text-sm text-zinc-500">No project is being watched by this server.</p>
+          ) : null}
         </Card>
       </section>
 
@@ -83,27 +134,65 @@ export function SyncPanel() {
             conflicts.data.map((c) => (
               <div key={c.id} className="space-y-1 p-3 text-sm">
                 <div className="flex flex-wrap items-center gap-2">
-                  <Link href={hrefOf(c, "?tab=history")} className="font-medium hover:underline">{c.title}</Link>
-                  {c.conflict ? <Badge tone="amber">conflict: {c.conflict.files.join(", ")}</Badge> : null}
-                  {c.pendingFiles.length ? <Badge tone="red">not yet written: {c.pendingFiles.join(", ")}</Badge> : null}
+                  <Link href={hrefOf(c, "?tab=history")} className="font-medium hover:underline">
+                    {c.title}
+                  </Link>
+                  {c.conflict ? (
+                    <Badge tone="amber">conflict: {c.conflict.files.join(", ")}</Badge>
+                  ) : null}
+                  {c.pendingFiles.length ? (
+                    <Badge tone="red">not yet written: {c.pendingFiles.join(", ")}</Badge>
+                  ) : null}
                   {c.conflict ? (
                     <span className="ml-auto flex gap-2">
-                      <Button size="sm" variant="outline" onClick={() => resolve.mutate({ specId: c.id, resolution: "filesystem_wins" })}>Keep disk</Button>
-                      <Button size="sm" variant="destructive" onClick={() => resolve.mutate({ specId: c.id, resolution: "db_wins" })}>Use database version</Button>
+                      <Button
+                        size="sm"
+                        variant="outline"
+                        onClick={() =>
+                          resolve.mutate({ specId: c.id, resolution: "filesystem_wins" })
+                        }
+                      >
+                        Keep disk
+                      </Button>
+                      <Button
+                        size="sm"
+                        variant="destructive"
+                        onClick={() => resolve.mutate({ specId: c.id, resolution: "db_wins" })}
+                      >
+                        Use database version
+                      </Button>
                     </span>
                   ) : (
-                    <Button size="sm" variant="outline" className="ml-auto" onClick={() => force.mutate({ specId: c.id })}>Retry write</Button>
+                    <Button
+                      size="sm"
+                      variant="outline"
+                      className="ml-auto"
+                      onClick={() => force.mutate({ specId: c.id })}
+                    >
+                      Retry write
+                    </Button>
                   )}
                 </div>
                 {c.conflict ? (
                   <p className="text-xs text-zinc-500">
-                    disk modified {c.conflict.fsModifiedAt ? new Date(c.conflict.fsModifiedAt).toLocaleString() : "?"} · database modified {c.conflict.dbModifiedAt ? new Date(c.conflict.dbModifiedAt).toLocaleString() : "?"}
+                    disk modified{" "}
+                    {c.conflict.fsModifiedAt
+                      ? new Date(c.conflict.fsModifiedAt).toLocaleString()
+                      : "?"}{" "}
+                    · database modified{" "}
+                    {c.conflict.dbModifiedAt
+                      ? new Date(c.conflict.dbModifiedAt).toLocaleString()
+                      : "?"}
                   </p>
                 ) : null}
               </div>
             ))
           ) : (
-            <p className="p-3 text-sm text-zinc-500">{conflicts.isPending ? "Loading…" : "No conflicts. Everything on disk matches the database."}</p>
+            <p className="p-3 text-sm text-zinc-500">
+              {conflicts.isPending
+                ? "Loading…"
+                : "No conflicts. Everything on disk matches the database."}
+            </p>
           )}
         </Card>
       </section>
@@ -114,11 +203,18 @@ export function SyncPanel() {
           <Select aria-label="Trigger" value={trigger} onChange={(e) => setTrigger(e.target.value)}>
             <option value="">Any trigger</option>
             {SYNC_TRIGGERS.map((x) => (
-              <option key={x} value={x}>{x.replace("_", " ")}</option>
+              <option key={x} value={x}>
+                {x.replace("_", " ")}
+              </option>
             ))}
           </Select>
           <label className="flex items-center gap-1 text-sm">
-            <input type="checkbox" checked={onlyFailures} onChange={(e) => setOnlyFailures(e.target.checked)} /> failures only
+            <input
+              type="checkbox"
+              checked={onlyFailures}
+              onChange={(e) => setOnlyFailures(e.target.checked)}
+            />{" "}
+            failures only
           </label>
         </div>
         <Card className="overflow-x-auto">
@@ -136,21 +232,62 @@ export function SyncPanel() {
             </thead>
             <tbody>
               {history.data?.items.map((h) => (
-                <tr key={h.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800/60">
-                  <td className="px-3 py-1.5 text-xs whitespace-nowrap text-zinc-500" suppressHydrationWarning>{timeAgo(h.createdAt)}</td>
-                  <td className="px-3 py-1.5">{h.specId ? <Link className="hover:underline" href={`/changes/${h.specId}?tab=history`}>{h.name}</Link> : h.name}</td>
-                  <td className="px-3 py-1.5 text-xs">{h.lifecycle || h.action === "checked" ? "—" : h.direction === "fs_to_db" ? "disk → db" : "db → disk"}</td>
+                <tr
+                  key={h.id}
+                  className="border-b border-zinc-100 last:border-0 dark:border-zinc-800/60"
+                >
+                  <td
+                    className="px-3 py-1.5 text-xs whitespace-nowrap text-zinc-500"
+                    suppressHydrationWarning
+                  >
+                    {timeAgo(h.createdAt)}
+                  </td>
+                  <td className="px-3 py-1.5">
+                    {h.specId ? (
+                      <Link className="hover:underline" href={`/changes/${h.specId}?tab=history`}>
+                        {h.name}
+                      </Link>
+                    ) : (
+                      h.name
+                    )}
+                  </td>
+                  <td className="px-3 py-1.5 text-xs">
+                    {h.lifecycle || h.action === "checked"
+                      ? "—"
+                      : h.direction === "fs_to_db"
+                        ? "disk → db"
+                        : "db → disk"}
+                  </td>
                   <td className="px-3 py-1.5 text-xs">{h.trigger.replace("_", " ")}</td>
-                  <td className="px-3 py-1.5">{h.success ? <Badge tone={h.action === "conflict" ? "amber" : "green"}>{h.action.replace("_", " ")}</Badge> : <Badge tone="red" title={h.error ?? ""}>failed</Badge>}</td>
-                  <td className="px-3 py-1.5 font-mono text-xs">{h.lifecycle ? `${h.lifecycle.field}: ${h.lifecycle.from} → ${h.lifecycle.to}` : h.filesChanged.join(", ")}</td>
+                  <td className="px-3 py-1.5">
+                    {h.success ? (
+                      <Badge tone={h.action === "conflict" ? "amber" : "green"}>
+                        {h.action.replace("_", " ")}
+                      </Badge>
+                    ) : (
+                      <Badge tone="red" title={h.error ?? ""}>
+                        failed
+                      </Badge>
+                    )}
+                  </td>
+                  <td className="px-3 py-1.5 font-mono text-xs">
+                    {h.lifecycle
+                      ? `${h.lifecycle.field}: ${h.lifecycle.from} → ${h.lifecycle.to}`
+                      : h.filesChanged.join(", ")}
+                  </td>
                   <td className="px-3 py-1.5 text-right text-xs tabular-nums">{h.durationMs}</td>
                 </tr>
               ))}
               {history.data && history.data.items.length === 0 ? (
                 <tr>
-                  <td colSpan={7} className="px-3 py-6 text-center text-sm text-zinc-500" data-testid="history-empty">
+                  <td
+                    colSpan={7}
+                    className="px-3 py-6 text-center text-sm text-zinc-500"
+                    data-testid="history-empty"
+                  >
                     {onlyFailures ? "No failed syncs" : "No history entries"}
-                    {trigger ? ` with trigger "${trigger.replace("_", " ")}"` : ""}.{onlyFailures ? " Everything synced cleanly." : ""}
+                    {trigger ? ` with trigger "${trigger.replace("_", " ")}"` : ""}.
+                    {onlyFailures ? " Everything synced cleanly." : ""}
                   </td>
                 </tr>
               ) : null}

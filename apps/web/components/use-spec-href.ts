@@ -1,7 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import { useTRPC } from "~/lib/trpc";
 import { specHref } from "~/lib/hrefs";
+import { useTRPC } from "~/lib/trpc";
 
 /**
  * Readable links need the project list (prefetched by the server with every page that shows

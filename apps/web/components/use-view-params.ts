@@ -12,7 +12,10 @@ export function useViewParams() {
   const params = useSearchParams();
   const pathname = usePathname();
   const set = useCallback(
-    (patch: Record<string, string | null>, opts: { replace?: boolean; scrollTop?: boolean } = {}) => {
+    (
+      patch: Record<string, string | null>,
+      opts: { replace?: boolean; scrollTop?: boolean } = {},
+    ) => {
       const next = new URLSearchParams(params.toString());
       for (const [k, v] of Object.entries(patch)) {
         if (v === null || v === "") next.delete(k);

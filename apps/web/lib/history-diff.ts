@@ -24,8 +24,13 @@ export type FileChange = {
  * against the disk version kept at that moment (what the person would have changed), and is no link
  * in the chain of disk versions. `entries` are newest first (as the API lists them).
  */
-export function historyChanges(entries: readonly Entry[], current: Record<string, string | undefined>): Map<number, FileChange[]> {
-  const after = new Map<string, string | null>(Object.entries(current).map(([f, c]) => [f, c ?? null]));
+export function historyChanges(
+  entries: readonly Entry[],
+  current: Record<string, string | undefined>,
+): Map<number, FileChange[]> {
+  const after = new Map<string, string | null>(
+    Object.entries(current).map(([f, c]) => [f, c ?? null]),
+  );
   const out = new Map<number, FileChange[]>();
   for (const e of entries) {
     const changes: FileChange[] = [];
@@ -44,15 +49,34 @@ export function historyChanges(entries: readonly Entry[], current: Record<string
 }
 
 /** A unified line diff with 2 lines of context around each change. */
-export function fileChange(file: string, before: string | null, after: string | null, context = 2): FileChange {
+export function fileChange(
+  file: string,
+  before: string | null,
+  after: string | null,
+  context = 2,
+): FileChange {
   const parts = diffLines(before ?? "", after ?? "");
   const all: { kind: "add" | "del" | "same"; text: string }[] = [];
-  for (const p of parts) for (const text of p.value.replace(/\n$/, "").split("\n")) all.push({ kind: p.added ? "add" : p.removed ? "del" : "same", text });
-  const keep = all.map((l, i) => l.kind !== "same" || all.slice(Math.max(0, i - context), i + context + 1).some((n) => n.kind !== "same"));
+  for (const p of parts)
+    for (const text of p.value.replace(/\n$/, "").split("\n"))
+      all.push({ kind: p.added ? "add" : p.removed ? "del" : "same", text });
+  const keep = all.map(
+    (l, i) =>
+      l.kind !== "same" ||
+      all.slice(Math.max(0, i - context), i + context + 1).some((n) => n.kind !== "same"),
+  );
   const lines: FileChange["lines"] = [];
   all.forEach((l, i) => {
     if (keep[i]) lines.push(l);
     else if (lines[lines.length - 1]?.kind !== "gap") lines.push({ kind: "gap", text: "…" });
   });
-  return { file, before, after, added: all.filter((l) => l.kind === "add").length, removed: all.filter((l) => l.kind === "del").length, lines, restorable: before };
+  return {
+    file,
+    before,
+    after,
+    added: all.filter((l) => l.kind === "add").length,
+    removed: all.filter((l) => l.kind === "del").length,
+    lines,
+    restorable: before,
+  };
 }

@@ -28,13 +28,21 @@ const WHY: Record<string, string> = {
 export function describeEntry(h: Entry): { what: string; why: string } {
   const why = WHY[h.trigger] ?? h.trigger.replace("_", " ");
   const label = (v: string) => (h.lifecycle?.field === "status" ? (STATUS_LABEL[v] ?? v) : v);
-  if (h.lifecycle) return { what: `${h.lifecycle.field === "status" ? "Status" : "Priority"}: ${label(h.lifecycle.from)} → ${label(h.lifecycle.to)}`, why: USER_EDIT };
+  if (h.lifecycle)
+    return {
+      what: `${h.lifecycle.field === "status" ? "Status" : "Priority"}: ${label(h.lifecycle.from)} → ${label(h.lifecycle.to)}`,
+      why: USER_EDIT,
+    };
   // new / validate / archive: the CLI run in words (a status or priority edit has its structured
   // value above).
   if (h.trigger === "lifecycle" && h.note) return { what: h.note, why };
   if (h.action === "checked") return { what: "Synced: nothing had changed", why };
   // The person chose the disk version over their unsaved text; that text is kept here, restorable.
-  if (h.action === "draft_discarded") return { what: `Unsaved draft of ${h.filesChanged.join(", ")} discarded by ${h.actor ?? "someone"}`, why: "the version on disk was kept; the draft is kept here" };
+  if (h.action === "draft_discarded")
+    return {
+      what: `Unsaved draft of ${h.filesChanged.join(", ")} discarded by ${h.actor ?? "someone"}`,
+      why: "the version on disk was kept; the draft is kept here",
+    };
   const files = h.filesChanged.join(", ");
   const where = h.direction === "fs_to_db" ? "read from disk" : "written to disk";
   return { what: files ? `${files} ${where}` : where, why };

@@ -11,7 +11,11 @@ export function createQueryClient() {
       queries: {
         staleTime: 5_000,
         refetchOnWindowFocus: false,
-        retry: (n, err) => n < 2 && !/UNAUTHORIZED|NOT_FOUND|BAD_REQUEST/.test(String((err as { data?: { code?: string } })?.data?.code ?? "")),
+        retry: (n, err) =>
+          n < 2 &&
+          !/UNAUTHORIZED|NOT_FOUND|BAD_REQUEST/.test(
+            String((err as { data?: { code?: string } })?.data?.code ?? ""),
+          ),
       },
       dehydrate: {
         serializeData: superjson.serialize,

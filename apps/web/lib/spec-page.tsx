@@ -1,6 +1,6 @@
 import "server-only";
-import { notFound } from "next/navigation";
 import { lookupInputSchema } from "@specsync/validators";
+import { notFound } from "next/navigation";
 import { ChangePage } from "~/components/change/change-page";
 import { getQueryClient, HydrateClient, isNotFound, serverClient, serverTrpc } from "./trpc-server";
 
@@ -8,8 +8,20 @@ import { getQueryClient, HydrateClient, isNotFound, serverClient, serverTrpc } f
  * A change or spec page at its readable address. The row is looked up and fetched here, so the
  * first HTML has the content; an unknown project, name or malformed id answers a real 404.
  */
-export async function SpecPage({ project, kind, name }: { project: string; kind: "change" | "spec"; name: string }) {
-  const input = lookupInputSchema.safeParse({ project: safeDecode(project), kind, name: safeDecode(name) });
+export async function SpecPage({
+  project,
+  kind,
+  name,
+}: {
+  project: string;
+  kind: "change" | "spec";
+  name: string;
+}) {
+  const input = lookupInputSchema.safeParse({
+    project: safeDecode(project),
+    kind,
+    name: safeDecode(name),
+  });
   if (!input.success) notFound();
   let id: string;
   try {
@@ -20,7 +32,10 @@ export async function SpecPage({ project, kind, name }: { project: string; kind:
   }
   const trpc = serverTrpc();
   const qc = getQueryClient();
-  await Promise.all([qc.prefetchQuery(trpc.specs.get.queryOptions({ id })), qc.prefetchQuery(trpc.projects.list.queryOptions())]);
+  await Promise.all([
+    qc.prefetchQuery(trpc.specs.get.queryOptions({ id })),
+    qc.prefetchQuery(trpc.projects.list.queryOptions()),
+  ]);
   return (
     <HydrateClient>
       <ChangePage id={id} />

@@ -1,9 +1,9 @@
 import "server-only";
-import { cache, type ReactNode } from "react";
+import { type AppRouter, createSpecsyncClient } from "@specsync/api/client";
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
-import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { TRPCClientError } from "@trpc/client";
-import { createSpecsyncClient, type AppRouter } from "@specsync/api/client";
+import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
+import { cache, type ReactNode } from "react";
 import { createQueryClient } from "./query-client";
 import { webSettings } from "./settings";
 
@@ -23,12 +23,16 @@ export const serverClient = cache(() => {
  * Query options for server components: prefetch here, the client components find the data
  * hydrated.
  */
-export const serverTrpc = () => createTRPCOptionsProxy<AppRouter>({ client: serverClient(), queryClient: getQueryClient });
+export const serverTrpc = () =>
+  createTRPCOptionsProxy<AppRouter>({ client: serverClient(), queryClient: getQueryClient });
 
 export function HydrateClient({ children }: { children: ReactNode }) {
   return <HydrationBoundary state={dehydrate(getQueryClient())}>{children}</HydrationBoundary>;
 }
 
 export function isNotFound(err: unknown): boolean {
-  return err instanceof TRPCClientError && ["NOT_FOUND", "BAD_REQUEST"].includes((err.data as { code?: string } | undefined)?.code ?? "");
+  return (
+    err instanceof TRPCClientError &&
+    ["NOT_FOUND", "BAD_REQUEST"].includes((err.data as { code?: string } | undefined)?.code ?? "")
+  );
 }

@@ -1,10 +1,17 @@
-import { LIFECYCLE_STATUSES, LIST_SORTS, PRIORITIES, SYNC_TRIGGERS, type HistoryQuery, type ListSpecsInput } from "@specsync/validators";
+import {
+  type HistoryQuery,
+  LIFECYCLE_STATUSES,
+  LIST_SORTS,
+  type ListSpecsInput,
+  PRIORITIES,
+  SYNC_TRIGGERS,
+} from "@specsync/validators";
 import { z } from "zod";
 
 export const PAGE_SIZE = 50;
 type Get = (key: string) => string | null | undefined;
 
-const pick = <T,>(schema: z.ZodType<T>, value: string | null | undefined, fallback: T): T => {
+const pick = <T>(schema: z.ZodType<T>, value: string | null | undefined, fallback: T): T => {
   const r = schema.safeParse(value ?? undefined);
   return r.success && r.data !== undefined ? r.data : fallback;
 };
@@ -60,14 +67,26 @@ export function changesListInput(v: ChangesView, page = v.page) {
 /** The last page that has rows (0 when nothing matches). */
 export const lastPage = (total: number) => Math.max(0, Math.ceil(total / PAGE_SIZE) - 1);
 
-export const BOARD_INPUT = { kind: "change", archived: false, sort: "priority", limit: 200 } as const;
-export const specsListInput = (q: string | undefined) => ({ kind: "spec" as const, sort: "name" as const, limit: 200, search: q || undefined });
+export const BOARD_INPUT = {
+  kind: "change",
+  archived: false,
+  sort: "priority",
+  limit: 200,
+} as const;
+export const specsListInput = (q: string | undefined) => ({
+  kind: "spec" as const,
+  sort: "name" as const,
+  limit: 200,
+  search: q || undefined,
+});
 
 /** The sync panel's history query (the server prefetches the unfiltered one). */
 export function syncHistoryInput(trigger: string, onlyFailures: boolean): HistoryQuery {
   return {
     limit: 50,
-    ...((SYNC_TRIGGERS as readonly string[]).includes(trigger) ? { trigger: trigger as (typeof SYNC_TRIGGERS)[number] } : {}),
+    ...((SYNC_TRIGGERS as readonly string[]).includes(trigger)
+      ? { trigger: trigger as (typeof SYNC_TRIGGERS)[number] }
+      : {}),
     ...(onlyFailures ? { success: false } : {}),
   };
 }

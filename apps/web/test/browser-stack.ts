@@ -3,21 +3,24 @@
  * (`next start`, built here when missing; the `web` project's global setup normally built it), and
  * headless Chromium. One place, so the suites differ only in their workspace and their pages.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser } from "playwright-core";
 import { cleanupTempRepos, freePort, tempRepo, writeTree } from "@specsync/api/testing";
-import { startTestServer, waitFor, type TestServer } from "@specsync/server/testing";
+import { startTestServer, type TestServer, waitFor } from "@specsync/server/testing";
+import { type Browser, chromium } from "playwright-core";
 
 export const WEB_DIR = path.resolve(fileURLToPath(import.meta.url), "../..");
 export const ARTIFACTS = path.resolve(WEB_DIR, "../../test-artifacts/screenshots");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it`);
+if (!haveChromium && process.env.CI)
+  throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it`);
 if (!haveChromium) {
-  console.warn(`\n⚠ Chromium not found at ${CHROMIUM}: browser tests are SKIPPED (apt-get install chromium)\n`);
+  console.warn(
+    `\n⚠ Chromium not found at ${CHROMIUM}: browser tests are SKIPPED (apt-get install chromium)\n`,
+  );
 }
 
 const CHROMIUM_ARGS = [

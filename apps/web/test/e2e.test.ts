@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { changeFiles, MAIN_SPEC, openspecRaw } from "@specsync/api/testing";
+import { type TestServer, waitFor } from "@specsync/server/testing";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { changeFiles, MAIN_SPEC, openspecRaw } from "@specsync/api/testing";
-import { waitFor, type TestServer } from "@specsync/server/testing";
-import { ARTIFACTS, haveChromium, startBrowserStack, type BrowserStack } from "./browser-stack";
+import { ARTIFACTS, type BrowserStack, haveChromium, startBrowserStack } from "./browser-stack";
 
 describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
   let api: TestServer;
@@ -30,8 +30,15 @@ describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
 
   afterAll(() => stack?.stop());
 
-  const idOf = async (name: string) => (await api.client.specs.list.query({ kind: "change", search: name })).items.find((i) => i.name === name)!.id;
-  const live = () => page.waitForSelector('[data-testid="live-status"][data-status="pending"]', { state: "attached", timeout: 15_000 });
+  const idOf = async (name: string) =>
+    (await api.client.specs.list.query({ kind: "change", search: name })).items.find(
+      (i) => i.name === name,
+    )!.id;
+  const live = () =>
+    page.waitForSelector('[data-testid="live-status"][data-status="pending"]', {
+      state: "attached",
+      timeout: 15_000,
+    });
 
   it("lists changes; search and status filters narrow the list and live in the URL", async () => {
     await page.goto(webUrl);
@@ -39,15 +46,25 @@ describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
     expect(await page.locator('[data-testid="change-row"]').count()).toBe(3);
     await page.screenshot({ path: path.join(ARTIFACTS, "changes-list.png") });
     await page.fill('[data-testid="search"]', "export");
-    await waitFor(async () => (await page.locator('[data-testid="change-row"]').count()) === 1, 10_000, "search narrows");
+    await waitFor(
+      async () => (await page.locator('[data-testid="change-row"]').count()) === 1,
+      10_000,
+      "search narrows",
+    );
     expect(page.url()).toContain("q=export");
     await page.fill('[data-testid="search"]', "");
     await api.client.specs.setStatus.mutate({ id: await idOf("fix-login"), status: "approved" });
     await page.selectOption('[data-testid="filter-status"]', "approved");
-    await waitFor(async () => {
-      const names = await page.locator('[data-testid="change-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-name")));
-      return names.length === 1 && names[0] === "fix-login";
-    }, 10_000, "status filter");
+    await waitFor(
+      async () => {
+        const names = await page
+          .locator('[data-testid="change-row"]')
+          .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-name")));
+        return names.length === 1 && names[0] === "fix-login";
+      },
+      10_000,
+      "status filter",
+    );
     expect(page.url()).toContain("status=approved");
     await page.goto(`${webUrl}/board`);
     await page.waitForSelector('[data-testid="column-approved"] a');
@@ -66,7 +83,14 @@ describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
     await page.keyboard.type("\nEdited in the browser.\n");
     await page.screenshot({ path: path.join(ARTIFACTS, "editor.png") });
     await page.keyboard.press("Control+s");
-    await waitFor(() => readFileSync(file("changes/add-search/proposal.md"), "utf8").includes("Edited in the browser."), 10_000, "file written");
+    await waitFor(
+      () =>
+        readFileSync(file("changes/add-search/proposal.md"), "utf8").includes(
+          "Edited in the browser.",
+        ),
+      10_000,
+      "file written",
+    );
     const onDisk = readFileSync(file("changes/add-search/proposal.md"), "utf8");
     expect(onDisk.startsWith("# Change: Add full-text search\n")).toBe(true);
     expect((await openspecRaw(root, ["validate", "add-search", "--type", "change"])).code).toBe(0);
@@ -79,8 +103,17 @@ describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
     await live();
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
     const proposal = readFileSync(file("changes/fix-login/proposal.md"), "utf8");
-    writeFileSync(file("changes/fix-login/proposal.md"), proposal.replace("# Change: Fix login redirect", "# Change: Fix login redirect loop"));
-    await page.waitForFunction(() => document.querySelector('[data-testid="change-heading"]')?.textContent === "Fix login redirect loop", undefined, { timeout: 5_000 });
+    writeFileSync(
+      file("changes/fix-login/proposal.md"),
+      proposal.replace("# Change: Fix login redirect", "# Change: Fix login redirect loop"),
+    );
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="change-heading"]')?.textContent ===
+        "Fix login redirect loop",
+      undefined,
+      { timeout: 5_000 },
+    );
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42); // same page, no reload
   });
 
@@ -90,7 +123,11 @@ describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
     await page.goto(`${webUrl}/changes/${id}?tab=tasks`);
     await page.waitForSelector('[data-testid="task-1.1"]');
     await page.click('[data-testid="task-1.1"]');
-    await waitFor(() => !readFileSync(file("changes/add-export/tasks.md")).equals(before), 10_000, "task written");
+    await waitFor(
+      () => !readFileSync(file("changes/add-export/tasks.md")).equals(before),
+      10_000,
+      "task written",
+    );
     const after = readFileSync(file("changes/add-export/tasks.md"));
     expect(after.length).toBe(before.length);
     expect([...after].filter((b, i) => b !== before[i])).toEqual(["x".charCodeAt(0)]);
@@ -109,15 +146,30 @@ describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
     await page.keyboard.type("\nMy browser edit.\n");
     const diskVersion = `${readFileSync(file("changes/add-export/proposal.md"), "utf8")}\nAn agent wrote this on disk.\n`;
     writeFileSync(file("changes/add-export/proposal.md"), diskVersion);
-    await waitFor(async () => (await api.client.specs.get.query({ id })).files["proposal.md"] === diskVersion, 5_000, "disk edit synced");
+    await waitFor(
+      async () => (await api.client.specs.get.query({ id })).files["proposal.md"] === diskVersion,
+      5_000,
+      "disk edit synced",
+    );
     await page.click('[data-testid="save-button"]');
     await page.waitForSelector('[data-testid="conflict-dialog"]');
-    expect(await page.textContent('[data-testid="conflict-dialog"]')).toContain("An agent wrote this on disk.");
+    expect(await page.textContent('[data-testid="conflict-dialog"]')).toContain(
+      "An agent wrote this on disk.",
+    );
     await page.screenshot({ path: path.join(ARTIFACTS, "conflict.png") });
     await page.click('[data-testid="overwrite-mine"]');
-    await waitFor(() => readFileSync(file("changes/add-export/proposal.md"), "utf8").includes("My browser edit."), 10_000, "overwrite written");
-    expect(readFileSync(file("changes/add-export/proposal.md"), "utf8")).not.toContain("An agent wrote this on disk.");
-    const kept = (await api.client.sync.history.query({ specId: id, limit: 50 })).items.find((h) => h.previousContent?.["proposal.md"]?.includes("An agent wrote this on disk."));
+    await waitFor(
+      () =>
+        readFileSync(file("changes/add-export/proposal.md"), "utf8").includes("My browser edit."),
+      10_000,
+      "overwrite written",
+    );
+    expect(readFileSync(file("changes/add-export/proposal.md"), "utf8")).not.toContain(
+      "An agent wrote this on disk.",
+    );
+    const kept = (await api.client.sync.history.query({ specId: id, limit: 50 })).items.find((h) =>
+      h.previousContent?.["proposal.md"]?.includes("An agent wrote this on disk."),
+    );
     expect(kept, "the replaced disk version is kept in history").toBeTruthy();
   });
 

@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { changeFiles, PROPOSAL } from "@specsync/api/testing";
+import { type TestServer, waitFor } from "@specsync/server/testing";
 import type { Browser, Dialog, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { changeFiles, PROPOSAL } from "@specsync/api/testing";
-import { waitFor, type TestServer } from "@specsync/server/testing";
-import { ARTIFACTS, haveChromium, startBrowserStack, type BrowserStack } from "./browser-stack";
+import { ARTIFACTS, type BrowserStack, haveChromium, startBrowserStack } from "./browser-stack";
 
 /*
  * Nothing a person types is lost: three-way merge on save, the conflict dialog, queued task clicks,
@@ -12,11 +12,25 @@ import { ARTIFACTS, haveChromium, startBrowserStack, type BrowserStack } from ".
  * sticky toolbar. Real Chromium, the built app (`pnpm -F @specsync/web build`; built here when
  * missing), a real server.
  */
-const TWELVE_TASKS = "## 1. Work\n" + Array.from({ length: 12 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("");
-const LONG = PROPOSAL("Long document", Array.from({ length: 150 }, (_, i) => `- Point ${i + 1} of a long list.\n`).join(""));
+const TWELVE_TASKS =
+  "## 1. Work\n" +
+  Array.from({ length: 12 }, (_, i) => `- [ ] 1.${i + 1} Task number ${i + 1}\n`).join("");
+const LONG = PROPOSAL(
+  "Long document",
+  Array.from({ length: 150 }, (_, i) => `- Point ${i + 1} of a long list.\n`).join(""),
+);
 /** ~40 KB: more than fits in a URL, so the merge preview must travel in a request body. */
-const BIG = PROPOSAL("Merge now", Array.from({ length: 800 }, (_, i) => `- Requirement note ${i + 1}: the system keeps every word typed.\n`).join(""));
-const MARKDOWN = PROPOSAL("Dark editor", "- A [link](https://example.com), `code`, *emphasis* and **strong**.\n> A quote.\n");
+const BIG = PROPOSAL(
+  "Merge now",
+  Array.from(
+    { length: 800 },
+    (_, i) => `- Requirement note ${i + 1}: the system keeps every word typed.\n`,
+  ).join(""),
+);
+const MARKDOWN = PROPOSAL(
+  "Dark editor",
+  "- A [link](https://example.com), `code`, *emphasis* and **strong**.\n> A quote.\n",
+);
 
 describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is lost", () => {
   let api: TestServer;
@@ -36,7 +50,10 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     void (answer === "accept" ? d.accept() : d.dismiss());
   };
   const newPage = async (opts: { dark?: boolean } = {}) => {
-    const ctx = await browser.newContext({ viewport: { width: 1300, height: 850 }, colorScheme: opts.dark ? "dark" : "light" });
+    const ctx = await browser.newContext({
+      viewport: { width: 1300, height: 850 },
+      colorScheme: opts.dark ? "dark" : "light",
+    });
     const p = await ctx.newPage();
     p.on("dialog", onDialog);
     return p;
@@ -66,7 +83,10 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
 
   afterAll(() => stack?.stop());
 
-  const idOf = async (name: string) => (await api.client.specs.list.query({ kind: "change", search: name })).items.find((i) => i.name === name)!.id;
+  const idOf = async (name: string) =>
+    (await api.client.specs.list.query({ kind: "change", search: name })).items.find(
+      (i) => i.name === name,
+    )!.id;
   /**
    * The readable address of a row (`/p/<project>/changes/<name>…`): where its old
    * `/changes/<id>` link redirects.
@@ -78,10 +98,22 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     expect(to.pathname).toMatch(/^\/p\/[^/]+\/changes\/[^/]+$/);
     return to.pathname + to.search;
   };
-  const live = (p: Page = page) => p.waitForSelector('[data-testid="live-status"][data-status="pending"]', { state: "attached", timeout: 15_000 });
-  const synced = (id: string, rel: string, content: string) => waitFor(async () => (await api.client.specs.get.query({ id })).files[rel] === content, 10_000, `${rel} synced`);
+  const live = (p: Page = page) =>
+    p.waitForSelector('[data-testid="live-status"][data-status="pending"]', {
+      state: "attached",
+      timeout: 15_000,
+    });
+  const synced = (id: string, rel: string, content: string) =>
+    waitFor(
+      async () => (await api.client.specs.get.query({ id })).files[rel] === content,
+      10_000,
+      `${rel} synced`,
+    );
   /** The editor's text as rendered (the test documents are short enough to be rendered whole). */
-  const editorText = (p: Page, testId = "editor") => p.$$eval(`[data-testid="${testId}"] .cm-line`, (lines) => lines.map((l) => l.textContent).join("\n"));
+  const editorText = (p: Page, testId = "editor") =>
+    p.$$eval(`[data-testid="${testId}"] .cm-line`, (lines) =>
+      lines.map((l) => l.textContent).join("\n"),
+    );
 
   async function openEditor(p: Page, name: string, query = "") {
     const id = await idOf(name);
@@ -105,7 +137,10 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     const id = await openEditor(page, "merge-clean");
     await page.keyboard.press("Control+End");
     await page.keyboard.type("\nA line typed in the browser.\n");
-    const disk = read("changes/merge-clean/proposal.md").replace("# Change: Merge clean", "# Change: Merge clean, renamed on disk");
+    const disk = read("changes/merge-clean/proposal.md").replace(
+      "# Change: Merge clean",
+      "# Change: Merge clean, renamed on disk",
+    );
     writeFileSync(file("changes/merge-clean/proposal.md"), disk);
     await synced(id, "proposal.md", disk);
     await page.click('[data-testid="save-button"]');
@@ -118,22 +153,35 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     const id = await openEditor(page, "merge-conflict");
     await retypeLine(page, 4, "Because the browser says so.");
     const mine = await editorText(page);
-    const disk = read("changes/merge-conflict/proposal.md").replace("Because it matters.", "Because the disk says so.");
+    const disk = read("changes/merge-conflict/proposal.md").replace(
+      "Because it matters.",
+      "Because the disk says so.",
+    );
     writeFileSync(file("changes/merge-conflict/proposal.md"), disk);
     await synced(id, "proposal.md", disk);
     await page.keyboard.press("Control+s");
     await page.waitForSelector('[data-testid="conflict-dialog"]');
     const merged = await editorText(page, "merge-editor");
-    expect(merged).toContain("<<<<<<< on disk\nBecause the disk says so.\n=======\nBecause the browser says so.\n>>>>>>> yours\n");
+    expect(merged).toContain(
+      "<<<<<<< on disk\nBecause the disk says so.\n=======\nBecause the browser says so.\n>>>>>>> yours\n",
+    );
     expect(merged.startsWith("# Change: Merge conflict\n")).toBe(true);
     // Focus is trapped: twelve Tabs forwards and backwards never leave the dialog.
     for (const key of [...Array(12).fill("Tab"), ...Array(12).fill("Shift+Tab")]) {
       await page.keyboard.press(key);
-      expect(await page.evaluate(() => !!document.activeElement?.closest('[data-testid="conflict-dialog"]'))).toBe(true);
+      expect(
+        await page.evaluate(
+          () => !!document.activeElement?.closest('[data-testid="conflict-dialog"]'),
+        ),
+      ).toBe(true);
     }
     await page.keyboard.press("Escape");
     await page.waitForSelector('[data-testid="conflict-dialog"]', { state: "detached" });
-    await waitFor(() => page.evaluate(() => !!document.activeElement?.closest('[data-testid="editor"]')), 3_000, "focus back in the editor");
+    await waitFor(
+      () => page.evaluate(() => !!document.activeElement?.closest('[data-testid="editor"]')),
+      3_000,
+      "focus back in the editor",
+    );
     expect(await editorText(page)).toBe(mine);
     // Again, and this time keep the disk version.
     await page.click('[data-testid="save-button"]');
@@ -142,25 +190,36 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     await toast.waitFor();
     expect(await toast.textContent()).toContain("History");
     expect(read("changes/merge-conflict/proposal.md")).toBe(disk);
-    const kept = (await api.client.sync.history.query({ specId: id, limit: 20 })).items.find((h) => h.action === "draft_discarded");
+    const kept = (await api.client.sync.history.query({ specId: id, limit: 20 })).items.find(
+      (h) => h.action === "draft_discarded",
+    );
     expect(kept).toMatchObject({ actor: "web", previousContent: { "proposal.md": mine } });
     // Restorable like any version, from the History tab: the entry says in words what it is, shows
     // the draft against the disk version kept, and its button writes the draft back to disk.
     await page.goto(webUrl + (await hrefOf(id, "?tab=history")));
     const entry = page.locator('[data-testid="history-entry"][data-action="draft_discarded"]');
-    expect(await entry.locator('[data-testid="history-what"]').textContent()).toBe("Unsaved draft of proposal.md discarded by web");
+    expect(await entry.locator('[data-testid="history-what"]').textContent()).toBe(
+      "Unsaved draft of proposal.md discarded by web",
+    );
     const diff = await entry.locator('[data-testid="history-diff"]').textContent();
     expect(diff).toContain("+ Because the browser says so.");
     expect(diff).toContain("- Because the disk says so.");
     await entry.getByRole("button", { name: "Restore discarded draft" }).click();
-    await waitFor(() => read("changes/merge-conflict/proposal.md") === mine, 10_000, "discarded text restored to disk");
+    await waitFor(
+      () => read("changes/merge-conflict/proposal.md") === mine,
+      10_000,
+      "discarded text restored to disk",
+    );
     await page.waitForSelector('[data-testid="toast"]:has-text("Restored proposal.md")');
   });
 
   it("1. the conflict regions are edited in the dialog: markers are refused, the resolved text is saved", async () => {
     const id = await openEditor(page, "resolve-in-dialog");
     await retypeLine(page, 4, "Mine.");
-    const disk = read("changes/resolve-in-dialog/proposal.md").replace("Because it matters.", "Theirs.");
+    const disk = read("changes/resolve-in-dialog/proposal.md").replace(
+      "Because it matters.",
+      "Theirs.",
+    );
     writeFileSync(file("changes/resolve-in-dialog/proposal.md"), disk);
     await synced(id, "proposal.md", disk);
     await page.click('[data-testid="save-button"]');
@@ -173,7 +232,11 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     await page.keyboard.press("Control+a");
     await page.keyboard.insertText(resolved);
     await page.click('[data-testid="save-merged"]');
-    await waitFor(() => read("changes/resolve-in-dialog/proposal.md") === resolved, 10_000, "resolved text saved");
+    await waitFor(
+      () => read("changes/resolve-in-dialog/proposal.md") === resolved,
+      10_000,
+      "resolved text saved",
+    );
     await page.waitForSelector('[data-testid="conflict-dialog"]', { state: "detached" });
   });
 
@@ -195,39 +258,66 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
       await page.waitForTimeout(100);
     }
     const lastClick = Date.now();
-    await waitFor(() => (read("changes/fast-tasks/tasks.md").match(/- \[x\]/g) ?? []).length === 10, 20_000, "ten ticks on disk");
-    console.log(`[measure] 10 task clicks 100 ms apart: all on disk ${Date.now() - lastClick} ms after the last click`);
+    await waitFor(
+      () => (read("changes/fast-tasks/tasks.md").match(/- \[x\]/g) ?? []).length === 10,
+      20_000,
+      "ten ticks on disk",
+    );
+    console.log(
+      `[measure] 10 task clicks 100 ms apart: all on disk ${Date.now() - lastClick} ms after the last click`,
+    );
     const after = readFileSync(file("changes/fast-tasks/tasks.md"));
     expect(after.length).toBe(before.length);
     expect([...after].filter((b, i) => b !== before[i])).toEqual(Array(10).fill("x".charCodeAt(0)));
-    const allChecked = async () => (await Promise.all(Array.from({ length: 10 }, (_, i) => page.isChecked(`[data-testid="task-1.${i + 1}"]`)))).every(Boolean);
+    const allChecked = async () =>
+      (
+        await Promise.all(
+          Array.from({ length: 10 }, (_, i) => page.isChecked(`[data-testid="task-1.${i + 1}"]`)),
+        )
+      ).every(Boolean);
     await waitFor(allChecked, 10_000, "all ten shown checked");
     expect(await page.locator('[data-testid="toast"]:has-text("not updated")').count()).toBe(0);
     // An agent ticks 1.12 on disk while the person's click on 1.11 is on its way: the disk edit
     // lands (and is imported) after the click was made on the older version, before the click
     // reaches the server.
     await page.unroute(isToggle);
-    await page.route(isToggle, async (route) => {
-      const edited = read("changes/fast-tasks/tasks.md").replace("- [ ] 1.12", "- [x] 1.12");
-      writeFileSync(file("changes/fast-tasks/tasks.md"), edited);
-      await synced(id, "tasks.md", edited);
-      await route.continue();
-    }, { times: 1 });
+    await page.route(
+      isToggle,
+      async (route) => {
+        const edited = read("changes/fast-tasks/tasks.md").replace("- [ ] 1.12", "- [x] 1.12");
+        writeFileSync(file("changes/fast-tasks/tasks.md"), edited);
+        await synced(id, "tasks.md", edited);
+        await route.continue();
+      },
+      { times: 1 },
+    );
     await page.click('[data-testid="task-1.11"]');
-    await waitFor(() => /- \[x\] 1\.11 /.test(read("changes/fast-tasks/tasks.md")), 10_000, "1.11 ticked");
+    await waitFor(
+      () => /- \[x\] 1\.11 /.test(read("changes/fast-tasks/tasks.md")),
+      10_000,
+      "1.11 ticked",
+    );
     expect(read("changes/fast-tasks/tasks.md")).toContain("- [x] 1.12 Task number 12");
     // A hurried double click on one task: ticked, then unticked again; both clicks applied.
     await page.click('[data-testid="task-1.1"]');
     await page.click('[data-testid="task-1.1"]');
     await page.waitForSelector('[data-testid="tasks-panel"][data-saving="false"]');
-    await waitFor(async () => {
-      const { tasksCompleted } = await api.client.specs.get.query({ id });
-      if (tasksCompleted === 12) return true;
-      const onDisk = (read("changes/fast-tasks/tasks.md").match(/- \[x\]/g) ?? []).length;
-      const toasts = await page.locator('[data-testid="toast"]').allInnerTexts();
-      const recent = (await api.client.sync.history.query({ specId: id, limit: 4 })).items.map((h) => `${h.action}/${h.trigger}`);
-      throw new Error(`database says ${tasksCompleted} done, disk ${onDisk}; 1.1 shown ${await page.isChecked('[data-testid="task-1.1"]') ? "checked" : "unchecked"}; toasts ${JSON.stringify(toasts)}; history ${recent.join(", ")}`);
-    }, 10_000, "all settled");
+    await waitFor(
+      async () => {
+        const { tasksCompleted } = await api.client.specs.get.query({ id });
+        if (tasksCompleted === 12) return true;
+        const onDisk = (read("changes/fast-tasks/tasks.md").match(/- \[x\]/g) ?? []).length;
+        const toasts = await page.locator('[data-testid="toast"]').allInnerTexts();
+        const recent = (await api.client.sync.history.query({ specId: id, limit: 4 })).items.map(
+          (h) => `${h.action}/${h.trigger}`,
+        );
+        throw new Error(
+          `database says ${tasksCompleted} done, disk ${onDisk}; 1.1 shown ${(await page.isChecked('[data-testid="task-1.1"]')) ? "checked" : "unchecked"}; toasts ${JSON.stringify(toasts)}; history ${recent.join(", ")}`,
+        );
+      },
+      10_000,
+      "all settled",
+    );
     expect(read("changes/fast-tasks/tasks.md")).toContain("- [x] 1.1 Task number 1\n");
     expect(await page.isChecked('[data-testid="task-1.1"]')).toBe(true);
   });
@@ -239,15 +329,24 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     answer = "accept";
     await page.reload(); // beforeunload asks; accepted
     expect(dialogs.some((d) => d.type === "beforeunload")).toBe(true);
-    const disk = read("changes/drafts/proposal.md").replace("# Change: Drafts", "# Change: Drafts, renamed on disk meanwhile");
+    const disk = read("changes/drafts/proposal.md").replace(
+      "# Change: Drafts",
+      "# Change: Drafts, renamed on disk meanwhile",
+    );
     writeFileSync(file("changes/drafts/proposal.md"), disk);
     await synced(id, "proposal.md", disk);
     // The page's first HTML may predate the disk edit (server prefetch): the offer follows it live.
-    await page.waitForSelector('[data-testid="draft-offer"]:has-text("earlier version")', { timeout: 10_000 });
+    await page.waitForSelector('[data-testid="draft-offer"]:has-text("earlier version")', {
+      timeout: 10_000,
+    });
     await page.click('[data-testid="draft-restore"]');
     expect(await editorText(page)).toContain("Typed before the tab was reloaded.");
     await page.keyboard.press("Control+s");
-    await waitFor(() => read("changes/drafts/proposal.md") === `${disk}\nTyped before the tab was reloaded.\n`, 10_000, "draft saved, merged");
+    await waitFor(
+      () => read("changes/drafts/proposal.md") === `${disk}\nTyped before the tab was reloaded.\n`,
+      10_000,
+      "draft saved, merged",
+    );
     // Saved drafts are not offered again.
     await page.reload();
     await page.waitForSelector('[data-testid="rendered"]');
@@ -262,7 +361,14 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     dialogs.length = 0;
     answer = "dismiss";
     await page.click('nav a[href="/"]');
-    await waitFor(() => dialogs.some((d) => d.type === "confirm" && d.message.includes("unsaved changes to proposal.md")), 3_000, "confirm asked");
+    await waitFor(
+      () =>
+        dialogs.some(
+          (d) => d.type === "confirm" && d.message.includes("unsaved changes to proposal.md"),
+        ),
+      3_000,
+      "confirm asked",
+    );
     await page.waitForTimeout(300);
     expect(new URL(page.url()).pathname).toBe(href);
     expect(await editorText(page)).toContain("Do not lose me.");
@@ -282,13 +388,19 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     dialogs.length = 0;
     answer = "dismiss";
     await other.close({ runBeforeUnload: true });
-    await waitFor(() => dialogs.some((d) => d.type === "beforeunload"), 3_000, "beforeunload asked");
+    await waitFor(
+      () => dialogs.some((d) => d.type === "beforeunload"),
+      3_000,
+      "beforeunload asked",
+    );
     answer = "accept";
     await other.close();
     // Cancel with unsaved text asks, then keeps the text in history.
     await page.click('[data-testid="cancel-button"]');
     await page.waitForSelector('[data-testid="toast"]:has-text("draft discarded by web")');
-    const kept = (await api.client.sync.history.query({ specId: id, limit: 20 })).items.find((h) => h.action === "draft_discarded");
+    const kept = (await api.client.sync.history.query({ specId: id, limit: 20 })).items.find(
+      (h) => h.action === "draft_discarded",
+    );
     expect(kept?.previousContent?.["proposal.md"]).toContain("Do not lose me.");
   });
 
@@ -297,31 +409,55 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     await page.keyboard.press("Control+End");
     await page.keyboard.type("\nMine, still typing.\n");
     expect(await page.locator('[data-testid="changed-on-disk"]').count()).toBe(0);
-    const disk = read("changes/merge-now/proposal.md").replace("# Change: Merge now", "# Change: Merge now, edited by an agent");
+    const disk = read("changes/merge-now/proposal.md").replace(
+      "# Change: Merge now",
+      "# Change: Merge now, edited by an agent",
+    );
     const written = Date.now();
     writeFileSync(file("changes/merge-now/proposal.md"), disk);
     await page.waitForSelector('[data-testid="changed-on-disk"]', { timeout: 10_000 });
-    console.log(`[measure] disk save → "changed on disk" banner in the open editor: ${Date.now() - written} ms`);
+    console.log(
+      `[measure] disk save → "changed on disk" banner in the open editor: ${Date.now() - written} ms`,
+    );
     await page.click('[data-testid="merge-now"]');
     await page.waitForSelector('[data-testid="toast"]:has-text("Merged the newer proposal.md")');
-    expect(await page.textContent('[data-testid="editor"] .cm-line')).toBe("# Change: Merge now, edited by an agent");
+    expect(await page.textContent('[data-testid="editor"] .cm-line')).toBe(
+      "# Change: Merge now, edited by an agent",
+    );
     expect(read("changes/merge-now/proposal.md")).toBe(disk); // not saved yet
     await page.waitForSelector('[data-testid="changed-on-disk"]', { state: "detached" });
     await page.keyboard.press("Control+s");
-    await waitFor(() => read("changes/merge-now/proposal.md") === `${disk}\nMine, still typing.\n`, 10_000, "saved");
+    await waitFor(
+      () => read("changes/merge-now/proposal.md") === `${disk}\nMine, still typing.\n`,
+      10_000,
+      "saved",
+    );
     expect(await page.locator('[data-testid="conflict-dialog"]').count()).toBe(0);
   });
 
   it("11. dark mode: the editor is dark and every piece of text in it has at least 4.5:1 contrast; the toggle switches it live", async () => {
     const p = await newPage();
     await openEditor(p, "dark-editor");
-    const light = await p.$eval('[data-testid="editor"] .cm-gutters', (el) => getComputedStyle(el).backgroundColor);
+    const light = await p.$eval(
+      '[data-testid="editor"] .cm-gutters',
+      (el) => getComputedStyle(el).backgroundColor,
+    );
     await p.click('button[aria-label="Toggle dark mode"]');
-    await waitFor(async () => (await p.$eval('[data-testid="editor"] .cm-gutters', (el) => getComputedStyle(el).backgroundColor)) !== light, 3_000, "editor follows the toggle");
+    await waitFor(
+      async () =>
+        (await p.$eval(
+          '[data-testid="editor"] .cm-gutters',
+          (el) => getComputedStyle(el).backgroundColor,
+        )) !== light,
+      3_000,
+      "editor follows the toggle",
+    );
     const report = await p.evaluate(() => {
       const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
       const lum = (c: string) => {
-        const [r, g, b] = rgb(c).map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+        const [r, g, b] = rgb(c)
+          .map((v) => v / 255)
+          .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
         return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
       };
       const bgOf = (el: Element | null): string => {
@@ -336,9 +472,21 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
         return (x! + 0.05) / (y! + 0.05);
       };
       const editor = document.querySelector('[data-testid="editor"] .cm-editor')!;
-      const items = [...editor.querySelectorAll(".cm-line, .cm-line span, .cm-gutterElement")].filter((e) => e.textContent?.trim());
-      const worst = items.map((e) => ({ text: e.textContent!.slice(0, 30), ratio: ratio(getComputedStyle(e).color, bgOf(e)) })).sort((a, b) => a.ratio - b.ratio);
-      return { editorBg: lum(bgOf(editor.querySelector(".cm-content"))), gutterBg: lum(bgOf(editor.querySelector(".cm-gutters"))), worst: worst.slice(0, 3), spans: items.length };
+      const items = [
+        ...editor.querySelectorAll(".cm-line, .cm-line span, .cm-gutterElement"),
+      ].filter((e) => e.textContent?.trim());
+      const worst = items
+        .map((e) => ({
+          text: e.textContent!.slice(0, 30),
+          ratio: ratio(getComputedStyle(e).color, bgOf(e)),
+        }))
+        .sort((a, b) => a.ratio - b.ratio);
+      return {
+        editorBg: lum(bgOf(editor.querySelector(".cm-content"))),
+        gutterBg: lum(bgOf(editor.querySelector(".cm-gutters"))),
+        worst: worst.slice(0, 3),
+        spans: items.length,
+      };
     });
     expect(report.spans).toBeGreaterThan(10);
     expect(report.editorBg).toBeLessThan(0.05);
@@ -362,7 +510,12 @@ describe.skipIf(!haveChromium)("editing in headless Chromium: nothing typed is l
     expect(visible, "Save is visible and not covered").toBe(true);
     await page.click('[data-testid="save-button"]');
     await page.waitForSelector('[data-testid="rendered"]');
-    await waitFor(() => page.evaluate(() => document.activeElement?.getAttribute("data-testid") === "edit-button"), 3_000, "focus on Edit");
+    await waitFor(
+      () =>
+        page.evaluate(() => document.activeElement?.getAttribute("data-testid") === "edit-button"),
+      3_000,
+      "focus on Edit",
+    );
     expect(read("changes/long-doc/proposal.md")).toBe(`${LONG}\nThe end.\n`);
   });
 });

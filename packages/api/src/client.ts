@@ -1,4 +1,10 @@
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  type TRPCClient,
+} from "@trpc/client";
 import superjson from "superjson";
 import type { AppRouter } from "./router";
 
@@ -37,7 +43,9 @@ export function createSpecsyncClient(opts: ClientOptions): SpecsyncClient {
           transformer: superjson,
           // EventSource cannot send headers, and the token must not travel in a URL: a short-lived
           // ticket, fetched with the header for each connection, goes in the connection parameters.
-          ...(token ? { connectionParams: async () => ({ ticket: await sseTicket(base, token) }) } : {}),
+          ...(token
+            ? { connectionParams: async () => ({ ticket: await sseTicket(base, token) }) }
+            : {}),
           ...(opts.EventSource ? { EventSource: opts.EventSource } : {}),
         }),
         // The server refuses batches of more than 25 calls (apps/server/src/http.ts

@@ -1,11 +1,21 @@
+export { type AppRouter, appRouter, createCaller } from "./router";
 export * from "./services";
+export { type Context, errorIdOf } from "./trpc";
 export * from "./utils/errors";
-export * from "./utils/openspec";
-export { writeFileAtomic, TEMP_FILE_PATTERN } from "./utils/fs/atomic-write";
+export { TEMP_FILE_PATTERN, writeFileAtomic } from "./utils/fs/atomic-write";
 export { resolveInside } from "./utils/fs/safe-path";
-export { scanWorkspace, classifyFolder } from "./utils/fs/scan-workspace";
+export { classifyFolder, scanWorkspace } from "./utils/fs/scan-workspace";
 export { sha256 } from "./utils/hash";
-export { mergeThreeWay, hasConflictMarkers, type ConflictRegion, type MergeResult } from "./utils/three-way-merge";
-export { appRouter, createCaller, type AppRouter } from "./router";
-export { errorIdOf, type Context } from "./trpc";
-export { locateOpenSpecCli, runOpenSpec, SUPPORTED_OPENSPEC_RANGE, type OpenSpecCli } from "./utils/openspec-cli";
+export * from "./utils/openspec";
+export {
+  locateOpenSpecCli,
+  type OpenSpecCli,
+  runOpenSpec,
+  SUPPORTED_OPENSPEC_RANGE,
+} from "./utils/openspec-cli";
+export {
+  type ConflictRegion,
+  hasConflictMarkers,
+  type MergeResult,
+  mergeThreeWay,
+} from "./utils/three-way-merge";

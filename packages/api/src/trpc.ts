@@ -1,9 +1,14 @@
-import { timingSafeEqual, createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
 import type { Services } from "./services";
-import { errorMessage, isDatabaseUnavailable, SpecsyncError, type SpecsyncErrorCode } from "./utils/errors";
+import {
+  errorMessage,
+  isDatabaseUnavailable,
+  SpecsyncError,
+  type SpecsyncErrorCode,
+} from "./utils/errors";
 
 export type Context = {
   services: Services;
@@ -41,7 +46,9 @@ const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
-    const message = isCallerFacing(error) ? shape.message : `internal error (id ${errorIdOf(error)}); the server log has the details`;
+    const message = isCallerFacing(error)
+      ? shape.message
+      : `internal error (id ${errorIdOf(error)}); the server log has the details`;
     return {
       ...shape,
       message,
@@ -52,7 +59,10 @@ const t = initTRPC.context<Context>().create({
         // Never a stack trace; CONFLICT answers carry the current content, validation answers the
         // issues.
         details: cause instanceof SpecsyncError ? (cause.details ?? null) : null,
-        issues: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : null,
+        issues:
+          cause instanceof ZodError
+            ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message }))
+            : null,
       },
     };
   },
@@ -99,7 +109,10 @@ const errorMapping = t.middleware(async ({ next }) => {
 
 const auth = t.middleware(({ ctx, next }) => {
   if (ctx.requiredToken && !tokenMatches(ctx.requiredToken, ctx.presentedToken)) {
-    throw new TRPCError({ code: "UNAUTHORIZED", message: "missing or wrong bearer token (Authorization: Bearer <SPECSYNC_TOKEN>)" });
+    throw new TRPCError({
+      code: "UNAUTHORIZED",
+      message: "missing or wrong bearer token (Authorization: Bearer <SPECSYNC_TOKEN>)",
+    });
   }
   return next();
 });

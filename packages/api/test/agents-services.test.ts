@@ -1,5 +1,5 @@
-import { afterAll, expect, it } from "vitest";
 import { changeClaims, eq, sql } from "@specsync/db";
+import { afterAll, expect, it } from "vitest";
 import { createServices, SpecsyncError } from "../src";
 import { sharedRequirements, touchedRequirements } from "../src/utils/openspec/overlap";
 import { describeEachDb } from "../testing/each-db";
@@ -8,31 +8,86 @@ import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../testing/w
 afterAll(cleanupTempRepos);
 
 /** A delta spec touching the named requirements of one capability. */
-const delta = (ops: Partial<Record<"ADDED" | "MODIFIED" | "REMOVED", string[]>> & { RENAMED?: [string, string][] }) =>
+const delta = (
+  ops: Partial<Record<"ADDED" | "MODIFIED" | "REMOVED", string[]>> & {
+    RENAMED?: [string, string][];
+  },
+) =>
   [
-    ...(["ADDED", "MODIFIED"] as const).flatMap((op) => (ops[op]?.length ? [`## ${op} Requirements`, ...ops[op]!.flatMap((n) => [`### Requirement: ${n}`, "The system SHALL do it.", "", "#### Scenario: It works", "- **WHEN** x", "- **THEN** y", ""])] : [])),
-    ...(ops.REMOVED?.length ? ["## REMOVED Requirements", ...ops.REMOVED.map((n) => `### Requirement: ${n}`), ""] : []),
-    ...(ops.RENAMED?.length ? ["## RENAMED Requirements", ...ops.RENAMED.flatMap(([f, t]) => [`- FROM: \`### Requirement: ${f}\``, `- TO: \`### Requirement: ${t}\``]), ""] : []),
+    ...(["ADDED", "MODIFIED"] as const).flatMap((op) =>
+      ops[op]?.length
+        ? [
+            `## ${op} Requirements`,
+            ...ops[op]!.flatMap((n) => [
+              `### Requirement: ${n}`,
+              "The system SHALL do it.",
+              "",
+              "#### Scenario: It works",
+              "- **WHEN** x",
+              "- **THEN** y",
+              "",
+            ]),
+          ]
+        : [],
+    ),
+    ...(ops.REMOVED?.length
+      ? ["## REMOVED Requirements", ...ops.REMOVED.map((n) => `### Requirement: ${n}`), ""]
+      : []),
+    ...(ops.RENAMED?.length
+      ? [
+          "## RENAMED Requirements",
+          ...ops.RENAMED.flatMap(([f, t]) => [
+            `- FROM: \`### Requirement: ${f}\``,
+            `- TO: \`### Requirement: ${t}\``,
+          ]),
+          "",
+        ]
+      : []),
   ].join("\n");
 
 const expectError = async (p: Promise<unknown>, code: string, message: RegExp) => {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err, "expected an error").toBeInstanceOf(SpecsyncError);
   expect((err as SpecsyncError).code).toBe(code);
   expect((err as SpecsyncError).message).toMatch(message);
 };
 
 it("touched requirements: names matched as the CLI matches them (trailing #s, blanks), RENAMED touches both names", () => {
-  const a = touchedRequirements({ auth: delta({ MODIFIED: ["Login  ##"], RENAMED: [["Old name", "New name"]] }), ui: delta({ ADDED: ["Theme"] }) });
-  const b = touchedRequirements({ auth: delta({ REMOVED: ["Login", "New name"] }), other: delta({ ADDED: ["Theme"] }) });
+  const a = touchedRequirements({
+    auth: delta({ MODIFIED: ["Login  ##"], RENAMED: [["Old name", "New name"]] }),
+    ui: delta({ ADDED: ["Theme"] }),
+  });
+  const b = touchedRequirements({
+    auth: delta({ REMOVED: ["Login", "New name"] }),
+    other: delta({ ADDED: ["Theme"] }),
+  });
   expect(sharedRequirements(a, b)).toEqual([
-    { capability: "auth", requirement: "Login", operations: ["MODIFIED"], otherOperations: ["REMOVED"] },
-    { capability: "auth", requirement: "New name", operations: ["RENAMED"], otherOperations: ["REMOVED"] },
+    {
+      capability: "auth",
+      requirement: "Login",
+      operations: ["MODIFIED"],
+      otherOperations: ["REMOVED"],
+    },
+    {
+      capability: "auth",
+      requirement: "New name",
+      operations: ["RENAMED"],
+      otherOperations: ["REMOVED"],
+    },
   ]);
   // Same requirement name in another capability, or another case, is not the same requirement.
-  expect(sharedRequirements(touchedRequirements({ auth: delta({ ADDED: ["login"] }) }), a)).toEqual([]);
+  expect(sharedRequirements(touchedRequirements({ auth: delta({ ADDED: ["login"] }) }), a)).toEqual(
+    [],
+  );
   // A requirement header inside a fenced block is not a requirement.
-  expect(touchedRequirements({ auth: "## ADDED Requirements\n```\n### Requirement: Login\n```\n" }).get("auth")?.size ?? 0).toBe(0);
+  expect(
+    touchedRequirements({ auth: "## ADDED Requirements\n```\n### Requirement: Login\n```\n" }).get(
+      "auth",
+    )?.size ?? 0,
+  ).toBe(0);
 });
 
 describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
@@ -41,13 +96,18 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
     for (const [name, deltas] of Object.entries(folders)) {
       const files = changeFiles(name);
       delete files[`changes/${name}/specs/demo/spec.md`];
-      for (const [cap, content] of Object.entries(deltas)) files[`changes/${name}/specs/${cap}/spec.md`] = content;
+      for (const [cap, content] of Object.entries(deltas))
+        files[`changes/${name}/specs/${cap}/spec.md`] = content;
       writeTree(root, files);
     }
     const services = createServices(db().database);
     const project = await services.sync.ensureProject(root);
     await services.sync.syncProject(project, "startup");
-    const { items } = await services.specs.list({ projectId: project.id, kind: "change", limit: 200 });
+    const { items } = await services.specs.list({
+      projectId: project.id,
+      kind: "change",
+      limit: 200,
+    });
     const id = (name: string) => items.find((i) => i.name === name)!.id;
     return { root, services, project, id };
   }
@@ -57,9 +117,21 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
     const a = id("add-a");
     const first = await s.claims.claim({ id: a, owner: "agent-1", leaseSeconds: 60 });
     expect(first).toMatchObject({ name: "add-a", renewed: false, claim: { owner: "agent-1" } });
-    await expectError(s.claims.claim({ id: a, owner: "agent-2" }), "CONFLICT", /add-a is claimed by agent-1 until/);
-    await expectError(s.claims.release({ id: a, owner: "agent-2" }), "FORBIDDEN", /claimed by agent-1, not by agent-2/);
-    await expectError(s.claims.heartbeat({ id: a, owner: "agent-2", leaseSeconds: 60 }), "FORBIDDEN", /only the owner can renew/);
+    await expectError(
+      s.claims.claim({ id: a, owner: "agent-2" }),
+      "CONFLICT",
+      /add-a is claimed by agent-1 until/,
+    );
+    await expectError(
+      s.claims.release({ id: a, owner: "agent-2" }),
+      "FORBIDDEN",
+      /claimed by agent-1, not by agent-2/,
+    );
+    await expectError(
+      s.claims.heartbeat({ id: a, owner: "agent-2", leaseSeconds: 60 }),
+      "FORBIDDEN",
+      /only the owner can renew/,
+    );
     const renewed = await s.claims.heartbeat({ id: a, owner: "agent-1", leaseSeconds: 600 });
     expect(renewed.claim.expiresAt.getTime()).toBeGreaterThan(first.claim.expiresAt.getTime());
     expect(renewed.claim.claimedAt.getTime()).toBe(first.claim.claimedAt.getTime());
@@ -67,13 +139,25 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
     // Visible and filterable in specs.list.
     const claimed = await s.specs.list({ projectId: project.id, claimed: true });
     expect(claimed.items.map((i) => [i.name, i.claimedBy])).toEqual([["add-a", "agent-1"]]);
-    expect((await s.specs.list({ projectId: project.id, kind: "change", claimed: false })).items.map((i) => i.name)).toEqual(["add-b"]);
-    expect((await s.specs.list({ projectId: project.id, claimedBy: "agent-1" })).items.map((i) => i.name)).toEqual(["add-a"]);
+    expect(
+      (await s.specs.list({ projectId: project.id, kind: "change", claimed: false })).items.map(
+        (i) => i.name,
+      ),
+    ).toEqual(["add-b"]);
+    expect(
+      (await s.specs.list({ projectId: project.id, claimedBy: "agent-1" })).items.map(
+        (i) => i.name,
+      ),
+    ).toEqual(["add-a"]);
     expect((await s.specs.list({ projectId: project.id, claimedBy: "agent-2" })).items).toEqual([]);
 
     await s.claims.release({ id: a, owner: "agent-1" });
     expect(await s.claims.get(a)).toBeNull();
-    await expectError(s.claims.release({ id: a, owner: "agent-1" }), "CONFLICT", /add-a is not claimed/);
+    await expectError(
+      s.claims.release({ id: a, owner: "agent-1" }),
+      "CONFLICT",
+      /add-a is not claimed/,
+    );
     expect((await s.claims.history(a)).map((h) => [h.event, h.owner])).toEqual([
       ["released", "agent-1"],
       ["renewed", "agent-1"],
@@ -85,9 +169,16 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
     const { services: s, id } = await setup({ "add-a": {} });
     const a = id("add-a");
     await s.claims.claim({ id: a, owner: "agent-1", leaseSeconds: 60 });
-    await db().database.db.update(changeClaims).set({ expiresAt: sql`now() - interval '1 second'` }).where(eq(changeClaims.specId, a));
+    await db()
+      .database.db.update(changeClaims)
+      .set({ expiresAt: sql`now() - interval '1 second'` })
+      .where(eq(changeClaims.specId, a));
     expect(await s.claims.get(a)).toBeNull();
-    await expectError(s.claims.heartbeat({ id: a, owner: "agent-1", leaseSeconds: 60 }), "CONFLICT", /lease of agent-1 on add-a expired at .*claim it again/);
+    await expectError(
+      s.claims.heartbeat({ id: a, owner: "agent-1", leaseSeconds: 60 }),
+      "CONFLICT",
+      /lease of agent-1 on add-a expired at .*claim it again/,
+    );
     await expectError(s.claims.release({ id: a, owner: "agent-1" }), "CONFLICT", /expired/);
     const taken = await s.claims.claim({ id: a, owner: "agent-2", leaseSeconds: 60 });
     expect(taken.claim.owner).toBe("agent-2");
@@ -100,10 +191,18 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
   it("bad claims are refused with the reason, and change nothing", async () => {
     const { services: s, id, project } = await setup({ "add-a": {} });
     const a = id("add-a");
-    await expect(s.claims.claim({ id: a, owner: "x", leaseSeconds: 0 })).rejects.toThrow(/at least 10 seconds/);
-    await expect(s.claims.claim({ id: a, owner: "x", leaseSeconds: 10 * 365 * 24 * 3600 })).rejects.toThrow(/at most 86400 seconds/);
+    await expect(s.claims.claim({ id: a, owner: "x", leaseSeconds: 0 })).rejects.toThrow(
+      /at least 10 seconds/,
+    );
+    await expect(
+      s.claims.claim({ id: a, owner: "x", leaseSeconds: 10 * 365 * 24 * 3600 }),
+    ).rejects.toThrow(/at most 86400 seconds/);
     await expect(s.claims.claim({ id: a, owner: "  " })).rejects.toThrow(/owner must not be empty/);
-    await expectError(s.claims.claim({ id: "00000000-0000-4000-8000-000000000000", owner: "x" }), "NOT_FOUND", /not found/);
+    await expectError(
+      s.claims.claim({ id: "00000000-0000-4000-8000-000000000000", owner: "x" }),
+      "NOT_FOUND",
+      /not found/,
+    );
     const spec = await s.sync.ensureProject(project.rootPath);
     expect(spec.id).toBe(project.id);
     expect(await s.claims.history(a)).toEqual([]);
@@ -113,16 +212,32 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
   it("dependencies: self, unknown and cyclic ones refused naming the cycle; blocked until the dependency is archived", async () => {
     const { services: s, id } = await setup({ "add-a": {}, "add-b": {}, "add-c": {} });
     const [a, b, c] = [id("add-a"), id("add-b"), id("add-c")];
-    await expectError(s.dependencies.add({ id: a, dependsOn: a }), "BAD_REQUEST", /cannot depend on itself/);
-    await expectError(s.dependencies.add({ id: a, dependsOn: "00000000-0000-4000-8000-000000000000" }), "NOT_FOUND", /not found/);
+    await expectError(
+      s.dependencies.add({ id: a, dependsOn: a }),
+      "BAD_REQUEST",
+      /cannot depend on itself/,
+    );
+    await expectError(
+      s.dependencies.add({ id: a, dependsOn: "00000000-0000-4000-8000-000000000000" }),
+      "NOT_FOUND",
+      /not found/,
+    );
     await s.dependencies.add({ id: a, dependsOn: b });
     await s.dependencies.add({ id: b, dependsOn: c });
-    await expectError(s.dependencies.add({ id: c, dependsOn: a }), "BAD_REQUEST", /cycle add-c → add-a → add-b → add-c/);
+    await expectError(
+      s.dependencies.add({ id: c, dependsOn: a }),
+      "BAD_REQUEST",
+      /cycle add-c → add-a → add-b → add-c/,
+    );
     const deps = await s.dependencies.list(a);
     expect(deps.dependsOn.map((d) => d.name)).toEqual(["add-b"]);
     expect(deps.blockedBy).toEqual(["add-b"]);
     expect((await s.dependencies.list(b)).dependents.map((d) => d.name)).toEqual(["add-a"]);
-    await expectError(s.dependencies.remove({ id: c, dependsOn: a }), "NOT_FOUND", /add-c does not depend on/);
+    await expectError(
+      s.dependencies.remove({ id: c, dependsOn: a }),
+      "NOT_FOUND",
+      /add-c does not depend on/,
+    );
     await s.dependencies.remove({ id: b, dependsOn: c });
     expect((await s.dependencies.list(b)).dependsOn).toEqual([]);
   });
@@ -135,23 +250,34 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
       "add-theme": { ui: delta({ ADDED: ["Login"] }) },
     });
     const overlaps = await s.overlaps.forChange(id("fix-login"));
-    expect(overlaps.map((o) => [o.name, o.requirements.map((r) => `${r.capability}:${r.requirement}`)])).toEqual([
+    expect(
+      overlaps.map((o) => [o.name, o.requirements.map((r) => `${r.capability}:${r.requirement}`)]),
+    ).toEqual([
       ["add-login", ["auth:Login"]],
       ["rename-legacy", ["auth:Legacy"]],
     ]);
     expect(await s.overlaps.forChange(id("add-theme"))).toEqual([]);
-    expect(await s.overlaps.map()).toEqual({ [id("add-login")]: ["fix-login"], [id("fix-login")]: ["add-login", "rename-legacy"], [id("rename-legacy")]: ["fix-login"] });
+    expect(await s.overlaps.map()).toEqual({
+      [id("add-login")]: ["fix-login"],
+      [id("fix-login")]: ["add-login", "rename-legacy"],
+      [id("rename-legacy")]: ["fix-login"],
+    });
   });
 
   it("next_work: priority then age, skips claimed, blocked and overlapping changes and says why; claim is atomic", async () => {
-    const { services: s, id, project } = await setup({
+    const {
+      services: s,
+      id,
+      project,
+    } = await setup({
       "add-auth": { auth: delta({ ADDED: ["Login"] }) },
       "add-billing": { billing: delta({ ADDED: ["Invoice"] }) },
       "fix-auth": { auth: delta({ MODIFIED: ["Login"] }) },
       "add-ui": { ui: delta({ ADDED: ["Theme"] }) },
       "add-docs": { docs: delta({ ADDED: ["Guide"] }) },
     });
-    for (const n of ["add-auth", "add-billing", "fix-auth", "add-ui", "add-docs"]) await s.specs.setStatus({ id: id(n), status: "approved" });
+    for (const n of ["add-auth", "add-billing", "fix-auth", "add-ui", "add-docs"])
+      await s.specs.setStatus({ id: id(n), status: "approved" });
     await s.specs.setPriority({ id: id("add-billing"), priority: "critical" });
     await s.specs.setPriority({ id: id("fix-auth"), priority: "high" });
     await s.specs.setPriority({ id: id("add-ui"), priority: "high" });
@@ -165,7 +291,10 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
     // Everything ahead of add-docs (priority none) is skipped, each for its reason (equal
     // priorities go by age).
     expect(next.skipped).toHaveLength(4);
-    expect(next.skipped![0]).toEqual({ name: "add-billing", reason: expect.stringMatching(/^claimed by bob until /) });
+    expect(next.skipped![0]).toEqual({
+      name: "add-billing",
+      reason: expect.stringMatching(/^claimed by bob until /),
+    });
     expect(next.skipped).toEqual(
       expect.arrayContaining([
         { name: "add-ui", reason: "blocked by add-docs (not archived)" },
@@ -174,23 +303,35 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
       ]),
     );
     // Not claimed: asking twice gives the same answer; claiming takes it off the queue.
-    expect((await s.workQueue.next({ projectId: project.id, owner: "dave" })).change?.name).toBe("add-docs");
+    expect((await s.workQueue.next({ projectId: project.id, owner: "dave" })).change?.name).toBe(
+      "add-docs",
+    );
     const mine = await s.workQueue.next({ projectId: project.id, owner: "alice", claim: true });
     expect(mine).toMatchObject({ change: { name: "add-docs" }, claim: { owner: "alice" } });
-    expect((await s.workQueue.next({ projectId: project.id, owner: "dave", claim: true })).change).toBeNull();
+    expect(
+      (await s.workQueue.next({ projectId: project.id, owner: "dave", claim: true })).change,
+    ).toBeNull();
     // The owner asking again gets its own claim back first.
-    expect((await s.workQueue.next({ projectId: project.id, owner: "alice" })).reason).toMatch(/you already hold it/);
+    expect((await s.workQueue.next({ projectId: project.id, owner: "alice" })).reason).toMatch(
+      /you already hold it/,
+    );
     await expect(s.workQueue.next({ claim: true })).rejects.toThrow(/claim: true needs an owner/);
   });
 
   it("concurrent next_work claims never hand out the same change, nor two overlapping ones", async () => {
     const folders: Record<string, Record<string, string>> = {};
-    for (let i = 0; i < 12; i++) folders[`add-free-${i}`] = { [`cap-${i}`]: delta({ ADDED: ["Thing"] }) };
+    for (let i = 0; i < 12; i++)
+      folders[`add-free-${i}`] = { [`cap-${i}`]: delta({ ADDED: ["Thing"] }) };
     folders["add-x"] = { shared: delta({ ADDED: ["Clash"] }) };
     folders["add-y"] = { shared: delta({ MODIFIED: ["Clash"] }) };
     const { services: s, id, project } = await setup(folders);
-    for (const n of Object.keys(folders)) await s.specs.setStatus({ id: id(n), status: "approved" });
-    const got = await Promise.all(Array.from({ length: 16 }, (_, i) => s.workQueue.next({ projectId: project.id, owner: `agent-${i}`, claim: true })));
+    for (const n of Object.keys(folders))
+      await s.specs.setStatus({ id: id(n), status: "approved" });
+    const got = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        s.workQueue.next({ projectId: project.id, owner: `agent-${i}`, claim: true }),
+      ),
+    );
     const names = got.map((g) => g.change?.name).filter(Boolean);
     expect(names).toHaveLength(13); // 12 free ones plus one of add-x / add-y
     expect(new Set(names).size).toBe(13);

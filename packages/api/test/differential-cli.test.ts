@@ -2,11 +2,16 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateWorkspace } from "../testing/generate-workspace";
 import { createServices } from "../src";
-import { CliOutputService, FilesCliOutput, type CliResult, type ShowType } from "../src/services/openspec-output";
-import { describeEachDb } from "../testing/each-db";
+import {
+  CliOutputService,
+  type CliResult,
+  FilesCliOutput,
+  type ShowType,
+} from "../src/services/openspec-output";
 import { adversarialCases } from "../testing/adversarial-markdown";
+import { describeEachDb } from "../testing/each-db";
+import { generateWorkspace } from "../testing/generate-workspace";
 import { generatedPool, writeHardCases } from "../testing/generated-workspace";
 import { openspecRaw } from "../testing/openspec-cli";
 import { cleanupTempRepos, corpusAvailable, tempRepo, writeTree } from "../testing/workspace";
@@ -19,7 +24,15 @@ const hasCorpus = corpusAvailable();
 const oracle = new Map<string, Promise<CliResult>>();
 function cli(root: string, args: string[]): Promise<CliResult> {
   const key = `${root}\0${args.join("\0")}`;
-  if (!oracle.has(key)) oracle.set(key, openspecRaw(root, [...args, "--json"]).then((r) => ({ stdout: r.stdout, stderr: r.stderr, exitCode: r.code })));
+  if (!oracle.has(key))
+    oracle.set(
+      key,
+      openspecRaw(root, [...args, "--json"]).then((r) => ({
+        stdout: r.stdout,
+        stderr: r.stderr,
+        exitCode: r.code,
+      })),
+    );
   return oracle.get(key)!;
 }
 
@@ -48,11 +61,14 @@ function workspace(kind: "corpus" | "hard" | "generated"): string {
 function pathologicalCases(root: string) {
   const tree: Record<string, string> = {};
   adversarialCases(3000).forEach((c, i) => {
-    for (const [file, content] of Object.entries(c.files)) tree[c.kind === "change" ? `changes/adv-${i}/${file}` : `specs/adv-${i}/${file}`] = content;
+    for (const [file, content] of Object.entries(c.files))
+      tree[c.kind === "change" ? `changes/adv-${i}/${file}` : `specs/adv-${i}/${file}`] = content;
   });
   // Near misses around each rule: the same lines with the closing parts the attack leaves out.
-  tree["changes/adv-near/proposal.md"] = "# Change:    Near   \u2028\n\n## Why\nw\n\n## What Changes\n- **a:**    b   \n- **c**:\u2028d\n";
-  tree["changes/adv-near/tasks.md"] = "#   Group   \n- [   ]   open\n- [ x ]done\n-[  x  ](link)\n1234567890. [ ] nine digits only\n- [ ](x)\n- [](x)\n";
+  tree["changes/adv-near/proposal.md"] =
+    "# Change:    Near   \u2028\n\n## Why\nw\n\n## What Changes\n- **a:**    b   \n- **c**:\u2028d\n";
+  tree["changes/adv-near/tasks.md"] =
+    "#   Group   \n- [   ]   open\n- [ x ]done\n-[  x  ](link)\n1234567890. [ ] nine digits only\n- [ ](x)\n- [](x)\n";
   tree["changes/adv-near/specs/a/spec.md"] =
     "## ADDED Requirements\n### requirement:   Mixed case   ###  \nThe system SHALL a.\n\n#### Scenario: s\n- x\n###Requirement:\u00a0NBSP #\nThe system SHALL b.\n\n" +
     "## REMOVED Requirements\n  *   `###   Requirement:   Gone   `  \n\n## RENAMED Requirements\n   FROM:  ### Requirement: Old  \n  -TO:`### Requirement: New`\n";
@@ -66,16 +82,27 @@ function pathologicalCases(root: string) {
  */
 function writeCliCorners(root: string) {
   writeTree(root, {
-    "changes/.draft/proposal.md": "# Change: A hidden draft\n\n## Why\nNot ready.\n\n## What Changes\n- **cli:** later\n",
+    "changes/.draft/proposal.md":
+      "# Change: A hidden draft\n\n## Why\nNot ready.\n\n## What Changes\n- **cli:** later\n",
     "changes/.draft/tasks.md": "- [x] one\n- [ ] two\n",
   });
 }
 
-type Output = { list(root: string, opts?: { specs?: boolean; sort?: "recent" | "name" }): Promise<CliResult | null>; show(root: string, id: string | undefined, type: ShowType): Promise<CliResult | null> };
+type Output = {
+  list(
+    root: string,
+    opts?: { specs?: boolean; sort?: "recent" | "name" },
+  ): Promise<CliResult | null>;
+  show(root: string, id: string | undefined, type: ShowType): Promise<CliResult | null>;
+};
 
 /** `specsync <args>` through one of the two readers (database rows, or the files). */
 function ask(out: Output, root: string, args: string[]): Promise<CliResult | null> {
-  if (args[0] === "list") return out.list(root, { specs: args.includes("--specs"), sort: args.includes("name") ? "name" : "recent" });
+  if (args[0] === "list")
+    return out.list(root, {
+      specs: args.includes("--specs"),
+      sort: args.includes("name") ? "name" : "recent",
+    });
   const t = args.indexOf("--type");
   return out.show(root, args[1], t < 0 ? undefined : (args[t + 1] as ShowType));
 }
@@ -87,8 +114,17 @@ function ask(out: Output, root: string, args: string[]): Promise<CliResult | nul
 async function expectByteIdentical(out: Output, root: string) {
   const list = await cli(root, ["list"]);
   const specs = await cli(root, ["list", "--specs"]);
-  const cases: string[][] = [["list"], ["list", "--specs"], ["list", "--sort", "name"], ["show", "no-such-item"], ["show", "no-such-item", "--type", "change"], ["show", "no-such-item", "--type", "spec"]];
-  const changeNames = (JSON.parse(list.stdout) as { changes: { name: string }[] }).changes.map((c) => c.name);
+  const cases: string[][] = [
+    ["list"],
+    ["list", "--specs"],
+    ["list", "--sort", "name"],
+    ["show", "no-such-item"],
+    ["show", "no-such-item", "--type", "change"],
+    ["show", "no-such-item", "--type", "spec"],
+  ];
+  const changeNames = (JSON.parse(list.stdout) as { changes: { name: string }[] }).changes.map(
+    (c) => c.name,
+  );
   const specIds = (JSON.parse(specs.stdout) as { specs: { id: string }[] }).specs.map((s) => s.id);
   expect(changeNames.length + specIds.length).toBeGreaterThan(3);
   for (const [i, name] of changeNames.entries()) {
@@ -96,7 +132,8 @@ async function expectByteIdentical(out: Output, root: string) {
     if (i < 3) cases.push(["show", name, "--type", "spec"]);
   }
   // Every entry of changes/ by name, with and without --type change: hidden folders, symlinks, files.
-  for (const name of readdirSync(`${root}/openspec/changes`)) cases.push(["show", name], ["show", name, "--type", "change"]);
+  for (const name of readdirSync(`${root}/openspec/changes`))
+    cases.push(["show", name], ["show", name, "--type", "change"]);
   for (const [i, id] of specIds.entries()) {
     cases.push(["show", id, "--type", "spec"]);
     if (i < 3) cases.push(["show", id, "--type", "change"]);
@@ -115,17 +152,26 @@ async function expectByteIdentical(out: Output, root: string) {
 }
 
 /** The database reader, after a full sync of the workspace. */
-async function fromDatabase(services: ReturnType<typeof createServices>, root: string): Promise<Output> {
+async function fromDatabase(
+  services: ReturnType<typeof createServices>,
+  root: string,
+): Promise<Output> {
   const project = await services.sync.ensureProject(root);
   await services.sync.syncProject(project, "manual");
   return new CliOutputService(services.database);
 }
 
 describeEachDb("specsync list/show --json are byte-identical to openspec", (db) => {
-  it.skipIf(!hasCorpus)("on the real OpenSpec corpus (every change and spec, error cases)", async () => {
-    const root = workspace("corpus");
-    expect(await expectByteIdentical(await fromDatabase(createServices(db().database), root), root)).toBeGreaterThan(20);
-  }, 300_000);
+  it.skipIf(!hasCorpus)(
+    "on the real OpenSpec corpus (every change and spec, error cases)",
+    async () => {
+      const root = workspace("corpus");
+      expect(
+        await expectByteIdentical(await fromDatabase(createServices(db().database), root), root),
+      ).toBeGreaterThan(20);
+    },
+    300_000,
+  );
 
   it("on generated hard cases (CRLF, BOM, fences, nested folders, ties, untracked files, unicode, ambiguous ids)", async () => {
     const root = workspace("hard");
@@ -150,9 +196,15 @@ describeEachDb("specsync list/show --json are byte-identical to openspec", (db) 
 
 // What `specsync list/show` print when no server runs for the project: the same bytes, from the files.
 describe("specsync list/show --json from the files (no server) are byte-identical to openspec", () => {
-  it.skipIf(!hasCorpus)("on the real OpenSpec corpus", async () => {
-    expect(await expectByteIdentical(new FilesCliOutput(), workspace("corpus"))).toBeGreaterThan(20);
-  }, 300_000);
+  it.skipIf(!hasCorpus)(
+    "on the real OpenSpec corpus",
+    async () => {
+      expect(await expectByteIdentical(new FilesCliOutput(), workspace("corpus"))).toBeGreaterThan(
+        20,
+      );
+    },
+    300_000,
+  );
 
   it("on generated hard cases, hidden and symlinked change folders included", async () => {
     const root = workspace("hard");
@@ -160,7 +212,9 @@ describe("specsync list/show --json from the files (no server) are byte-identica
     expect((await cli(root, ["list"])).stdout).toContain('"name": ".draft"');
     expect((await cli(root, ["show", "link-to-fences", "--type", "change"])).exitCode).toBe(0);
     // --sort name orders by localeCompare, which differs from code-unit order here
-    expect((await cli(root, ["list", "--sort", "name"])).stdout).not.toEqual((await cli(root, ["list"])).stdout);
+    expect((await cli(root, ["list", "--sort", "name"])).stdout).not.toEqual(
+      (await cli(root, ["list"])).stdout,
+    );
   }, 180_000);
 
   it("on a generated workspace", async () => {

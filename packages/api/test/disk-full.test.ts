@@ -16,10 +16,15 @@ const mountPoint = mkdtempSync(path.join(tmpdir(), "specsync-tinyfs-"));
 let mounted = false;
 if (userInfo().uid === 0) {
   try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=512k,mode=0755", "tmpfs", mountPoint], { stdio: "pipe" });
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=512k,mode=0755", "tmpfs", mountPoint], {
+      stdio: "pipe",
+    });
     mounted = true;
   } catch (err) {
-    if (process.env.CI) throw new Error(`CI runs as root and must be able to mount a tmpfs: ${(err as Error).message}`);
+    if (process.env.CI)
+      throw new Error(
+        `CI runs as root and must be able to mount a tmpfs: ${(err as Error).message}`,
+      );
   }
 }
 afterAll(() => {
@@ -29,79 +34,111 @@ afterAll(() => {
 });
 
 describeEachDb("disk full (real ENOSPC on a tiny tmpfs)", (db, driver) => {
-  it.skipIf(!mounted)("the edit is kept in the database, the file keeps its old bytes, no temp file; written once space is back", async () => {
-    const root = path.join(mountPoint, driver);
-    for (const [rel, content] of Object.entries(changeFiles("add-full"))) {
-      mkdirSync(path.dirname(path.join(root, "openspec", rel)), { recursive: true });
-      writeFileSync(path.join(root, "openspec", rel), content);
-    }
-    const services = createServices(db().database);
-    const project = await services.sync.ensureProject(root);
-    await services.sync.syncProject(project, "startup");
-    const id = (await services.specs.list({ projectId: project.id, search: "add-full" })).items[0]!.id;
-    const row = await services.sync.getRow(id);
-    const folder = path.join(root, "openspec/changes/add-full");
-    const before = readFileSync(path.join(folder, "proposal.md"), "utf8");
-
-    // Fill the disk: one filler file, written until the kernel says no.
-    const filler = path.join(mountPoint, `filler-${driver}`);
-    const chunk = Buffer.alloc(4096, 1);
-    let written = 0;
-    try {
-      for (;;) {
-        writeFileSync(filler, chunk, { flag: "a" });
-        written += chunk.length;
+  it.skipIf(!mounted)(
+    "the edit is kept in the database, the file keeps its old bytes, no temp file; written once space is back",
+    async () => {
+      const root = path.join(mountPoint, driver);
+      for (const [rel, content] of Object.entries(changeFiles("add-full"))) {
+        mkdirSync(path.dirname(path.join(root, "openspec", rel)), { recursive: true });
+        writeFileSync(path.join(root, "openspec", rel), content);
       }
-    } catch (err) {
-      expect((err as NodeJS.ErrnoException).code).toBe("ENOSPC");
-    }
-    expect(written).toBeGreaterThan(0);
+      const services = createServices(db().database);
+      const project = await services.sync.ensureProject(root);
+      await services.sync.syncProject(project, "startup");
+      const id = (await services.specs.list({ projectId: project.id, search: "add-full" }))
+        .items[0]!.id;
+      const row = await services.sync.getRow(id);
+      const folder = path.join(root, "openspec/changes/add-full");
+      const before = readFileSync(path.join(folder, "proposal.md"), "utf8");
 
-    const edited = `${before}\n${"A bigger edit than the disk can take. ".repeat(500)}\n`;
-    const err = await services.specs.update({ id, file: "proposal.md", content: edited, baseHash: row.contentHashes["proposal.md"]! }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "IO_ERROR" });
-    expect((err as Error).message).toMatch(/ENOSPC|no space left/i);
-    expect((err as Error).message).toMatch(/kept in the database/);
-    expect(readFileSync(path.join(folder, "proposal.md"), "utf8")).toBe(before);
-    expect(readdirSync(folder).filter((f) => f.endsWith(".tmp"))).toEqual([]);
-    const kept = await services.specs.get(id);
-    expect(kept.files["proposal.md"]).toBe(edited);
-    expect(kept.pendingFiles).toEqual(["proposal.md"]);
-    // A sync while the disk is still full: still pending, still no temp file, nothing lost.
-    const retry = await services.sync.syncSpec(id, "manual");
-    expect(retry.success).toBe(false);
-    expect(readdirSync(folder).filter((f) => f.endsWith(".tmp"))).toEqual([]);
-    expect((await services.specs.get(id)).pendingFiles).toEqual(["proposal.md"]);
+      // Fill the disk: one filler file, written until the kernel says no.
+      const filler = path.join(mountPoint, `filler-${driver}`);
+      const chunk = Buffer.alloc(4096, 1);
+      let written = 0;
+      try {
+        for (;;) {
+          writeFileSync(filler, chunk, { flag: "a" });
+          written += chunk.length;
+        }
+      } catch (err) {
+        expect((err as NodeJS.ErrnoException).code).toBe("ENOSPC");
+      }
+      expect(written).toBeGreaterThan(0);
 
-    rmSync(filler);
-    const flushed = await services.sync.syncSpec(id, "manual");
-    expect(flushed).toMatchObject({ success: true, action: "updated", filesChanged: ["proposal.md"] });
-    expect(readFileSync(path.join(folder, "proposal.md"), "utf8")).toBe(edited);
-    const after = await services.specs.get(id);
-    expect(after.pendingFiles).toEqual([]);
-    expect(after.syncError).toBeNull();
-    const history = (await services.history.list({ specId: id, limit: 10 })).items;
-    expect(history.filter((h) => h.direction === "db_to_fs").map((h) => [h.action, h.success])).toEqual([
-      ["flushed", true],
-      ["failed", false],
-      ["failed", false],
-    ]);
-  });
+      const edited = `${before}\n${"A bigger edit than the disk can take. ".repeat(500)}\n`;
+      const err = await services.specs
+        .update({
+          id,
+          file: "proposal.md",
+          content: edited,
+          baseHash: row.contentHashes["proposal.md"]!,
+        })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "IO_ERROR" });
+      expect((err as Error).message).toMatch(/ENOSPC|no space left/i);
+      expect((err as Error).message).toMatch(/kept in the database/);
+      expect(readFileSync(path.join(folder, "proposal.md"), "utf8")).toBe(before);
+      expect(readdirSync(folder).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      const kept = await services.specs.get(id);
+      expect(kept.files["proposal.md"]).toBe(edited);
+      expect(kept.pendingFiles).toEqual(["proposal.md"]);
+      // A sync while the disk is still full: still pending, still no temp file, nothing lost.
+      const retry = await services.sync.syncSpec(id, "manual");
+      expect(retry.success).toBe(false);
+      expect(readdirSync(folder).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      expect((await services.specs.get(id)).pendingFiles).toEqual(["proposal.md"]);
+
+      rmSync(filler);
+      const flushed = await services.sync.syncSpec(id, "manual");
+      expect(flushed).toMatchObject({
+        success: true,
+        action: "updated",
+        filesChanged: ["proposal.md"],
+      });
+      expect(readFileSync(path.join(folder, "proposal.md"), "utf8")).toBe(edited);
+      const after = await services.specs.get(id);
+      expect(after.pendingFiles).toEqual([]);
+      expect(after.syncError).toBeNull();
+      const history = (await services.history.list({ specId: id, limit: 10 })).items;
+      expect(
+        history.filter((h) => h.direction === "db_to_fs").map((h) => [h.action, h.success]),
+      ).toEqual([
+        ["flushed", true],
+        ["failed", false],
+        ["failed", false],
+      ]);
+    },
+  );
 
   it("permission denied (EACCES, injected at the write helper: root ignores modes): same guarantees", async () => {
     let deny = true;
     const services = createServices(db().database, {
-      writeHooks: { beforeWrite: () => (deny ? Promise.reject(Object.assign(new Error("EACCES: permission denied, open"), { code: "EACCES" })) : undefined) },
+      writeHooks: {
+        beforeWrite: () =>
+          deny
+            ? Promise.reject(
+                Object.assign(new Error("EACCES: permission denied, open"), { code: "EACCES" }),
+              )
+            : undefined,
+      },
     });
     const root = tempRepo();
     writeTree(root, changeFiles("add-denied"));
     const project = await services.sync.ensureProject(root);
     await services.sync.syncProject(project, "startup");
-    const id = (await services.specs.list({ projectId: project.id, search: "add-denied" })).items[0]!.id;
+    const id = (await services.specs.list({ projectId: project.id, search: "add-denied" }))
+      .items[0]!.id;
     const row = await services.sync.getRow(id);
     const file = path.join(root, "openspec/changes/add-denied/tasks.md");
     const before = readFileSync(file, "utf8");
-    const err = await services.specs.update({ id, file: "tasks.md", content: "- [x] 1.1 Denied at first\n", baseHash: row.contentHashes["tasks.md"]! }).catch((e: unknown) => e);
+    const err = await services.specs
+      .update({
+        id,
+        file: "tasks.md",
+        content: "- [x] 1.1 Denied at first\n",
+        baseHash: row.contentHashes["tasks.md"]!,
+      })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "IO_ERROR" });
     expect((err as Error).message).toMatch(/permission denied/);
     expect(readFileSync(file, "utf8")).toBe(before);

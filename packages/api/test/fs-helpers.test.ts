@@ -1,12 +1,20 @@
 import { execFileSync } from "node:child_process";
-import { readTextFileConfined } from "../src/utils/fs/safe-open";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { resolveInside, sha256, writeFileAtomic } from "../src";
 import { readTextFileSync } from "../src/utils/fs/read-text";
+import { readTextFileConfined } from "../src/utils/fs/safe-open";
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), "specsync-fs-"));
 
@@ -14,7 +22,9 @@ describe("resolveInside", () => {
   it("refuses .., absolute paths, NUL and symlinks leading out", () => {
     const root = path.join(tmp(), "openspec");
     mkdirSync(path.join(root, "changes/a"), { recursive: true });
-    expect(resolveInside(root, "changes/a/proposal.md")).toBe(path.join(root, "changes/a/proposal.md"));
+    expect(resolveInside(root, "changes/a/proposal.md")).toBe(
+      path.join(root, "changes/a/proposal.md"),
+    );
     expect(() => resolveInside(root, "../x")).toThrow(/escapes/);
     expect(() => resolveInside(root, "changes/../../x")).toThrow(/escapes/);
     expect(() => resolveInside(root, "/etc/passwd")).toThrow(/absolute/);
@@ -27,15 +37,22 @@ describe("resolveInside", () => {
     const root = path.join(tmp(), "openspec");
     mkdirSync(root, { recursive: true });
     fc.assert(
-      fc.property(fc.array(fc.constantFrom("..", ".", "a", "b", "/", "\\", "%2e", "changes", "\0", "C:"), { maxLength: 8 }).map((p) => p.join("/")), (rel) => {
-        try {
-          const abs = resolveInside(root, rel);
-          const r = path.relative(root, abs);
-          expect(r.startsWith("..") || path.isAbsolute(r)).toBe(false);
-        } catch (err) {
-          expect((err as Error).message).toMatch(/escapes|absolute|NUL|symlink/);
-        }
-      }),
+      fc.property(
+        fc
+          .array(fc.constantFrom("..", ".", "a", "b", "/", "\\", "%2e", "changes", "\0", "C:"), {
+            maxLength: 8,
+          })
+          .map((p) => p.join("/")),
+        (rel) => {
+          try {
+            const abs = resolveInside(root, rel);
+            const r = path.relative(root, abs);
+            expect(r.startsWith("..") || path.isAbsolute(r)).toBe(false);
+          } catch (err) {
+            expect((err as Error).message).toMatch(/escapes|absolute|NUL|symlink/);
+          }
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -57,7 +74,9 @@ describe("writeFileAtomic", () => {
     const f = path.join(dir, "a.md");
     writeFileSync(f, "old");
     const enospc = Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
-    await expect(writeFileAtomic(f, "new", { beforeWrite: () => Promise.reject(enospc) })).rejects.toThrow(/ENOSPC/);
+    await expect(
+      writeFileAtomic(f, "new", { beforeWrite: () => Promise.reject(enospc) }),
+    ).rejects.toThrow(/ENOSPC/);
     expect(readFileSync(f, "utf8")).toBe("old");
     expect(readdirSync(dir)).toEqual(["a.md"]);
   });
@@ -66,8 +85,12 @@ describe("writeFileAtomic", () => {
     const dir = tmp();
     const f = path.join(dir, "a.md");
     writeFileSync(f, "old");
-    await expect(writeFileAtomic(f, "new", { expectedHash: sha256("something else") })).rejects.toThrow(/changed on disk/);
-    await expect(writeFileAtomic(f, "new", { expectedHash: null })).rejects.toThrow(/changed on disk/);
+    await expect(
+      writeFileAtomic(f, "new", { expectedHash: sha256("something else") }),
+    ).rejects.toThrow(/changed on disk/);
+    await expect(writeFileAtomic(f, "new", { expectedHash: null })).rejects.toThrow(
+      /changed on disk/,
+    );
     expect(readFileSync(f, "utf8")).toBe("old");
     expect(readdirSync(dir)).toEqual(["a.md"]);
     const ok = await writeFileAtomic(f, "new", { expectedHash: sha256("old") });
@@ -80,7 +103,10 @@ describe("writeFileAtomic", () => {
     const f = path.join(dir, "a.md");
     writeFileSync(f, "old");
     // Same inode, new bytes: what an editor saving in place does at the worst moment.
-    const result = await writeFileAtomic(f, "ours", { expectedHash: sha256("old"), beforeRename: () => writeFileSync(f, "theirs") });
+    const result = await writeFileAtomic(f, "ours", {
+      expectedHash: sha256("old"),
+      beforeRename: () => writeFileSync(f, "theirs"),
+    });
     expect(readFileSync(f, "utf8")).toBe("ours");
     expect(result).toEqual({ replaced: "theirs", replacedHash: sha256("theirs") });
   });
@@ -98,7 +124,9 @@ describe("writeFileAtomic", () => {
 describe("readTextFileSync", () => {
   it("keeps the BOM, refuses binary, invalid UTF-8 and oversize files", () => {
     const dir = tmp();
-    const w = (n: string, c: string | Buffer) => (writeFileSync(path.join(dir, n), c), path.join(dir, n));
+    const w = (n: string, c: string | Buffer) => (
+      writeFileSync(path.join(dir, n), c), path.join(dir, n)
+    );
     expect(readTextFileSync(w("bom.md", "\uFEFFhi")).content).toBe("\uFEFFhi");
     expect(() => readTextFileSync(w("bin.md", Buffer.from([1, 0, 2])))).toThrow(/binary/);
     expect(() => readTextFileSync(w("bad.md", Buffer.from([0xc3, 0x28])))).toThrow(/UTF-8/);
@@ -117,12 +145,22 @@ describe("confined opens (safe-open)", () => {
     symlinkSync("proposal.md", path.join(root, "changes/real/linked.md")); // a file link inside the root
     symlinkSync(path.join(outside, "secret.md"), path.join(root, "changes/real/out.md"));
     symlinkSync(outside, path.join(root, "changes/real/specs/away"));
-    expect(readTextFileConfined(root, path.join(root, "changes/alias/proposal.md")).content).toBe("# inside\n");
-    expect(readTextFileConfined(root, path.join(root, "changes/real/linked.md")).content).toBe("# inside\n");
-    expect(() => readTextFileConfined(root, path.join(root, "changes/real/out.md"))).toThrow(/outside the OpenSpec root/);
-    expect(() => readTextFileConfined(root, path.join(root, "changes/real/specs/away/secret.md"))).toThrow(/outside the OpenSpec root/);
+    expect(readTextFileConfined(root, path.join(root, "changes/alias/proposal.md")).content).toBe(
+      "# inside\n",
+    );
+    expect(readTextFileConfined(root, path.join(root, "changes/real/linked.md")).content).toBe(
+      "# inside\n",
+    );
+    expect(() => readTextFileConfined(root, path.join(root, "changes/real/out.md"))).toThrow(
+      /outside the OpenSpec root/,
+    );
+    expect(() =>
+      readTextFileConfined(root, path.join(root, "changes/real/specs/away/secret.md")),
+    ).toThrow(/outside the OpenSpec root/);
     expect(() => readTextFileConfined(root, path.join(root, "../x.md"))).toThrow(/escapes/);
     execFileSync("mkfifo", [path.join(root, "changes/real/fifo.md")]);
-    expect(() => readTextFileConfined(root, path.join(root, "changes/real/fifo.md"))).toThrow(/not a regular file/);
+    expect(() => readTextFileConfined(root, path.join(root, "changes/real/fifo.md"))).toThrow(
+      /not a regular file/,
+    );
   });
 });

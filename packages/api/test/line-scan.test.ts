@@ -32,7 +32,45 @@ const CLI = {
   task: /^\s*(?:[-*+]|\d{1,9}[.)])\s*\[(?:\s*([^\]\s]?)\s*\](?![([])|\s+\])\s*(.*)/d,
 };
 
-const TOKENS = ["```", "~~~", "~", " ", " ", "\t", "\r", "\n", "\u2028", "\u00a0", "\ufeff", "#", "##", "###", "-", "*", "+", "[", "]", "(", "x", "X", "a", "1", "12", "1234567890", ".", ")", "`", ":", "**", "Requirement:", "requirement:", "REQUIREMENT:", "FROM:", "TO:", "ş"];
+const TOKENS = [
+  "```",
+  "~~~",
+  "~",
+  " ",
+  " ",
+  "\t",
+  "\r",
+  "\n",
+  "\u2028",
+  "\u00a0",
+  "\ufeff",
+  "#",
+  "##",
+  "###",
+  "-",
+  "*",
+  "+",
+  "[",
+  "]",
+  "(",
+  "x",
+  "X",
+  "a",
+  "1",
+  "12",
+  "1234567890",
+  ".",
+  ")",
+  "`",
+  ":",
+  "**",
+  "Requirement:",
+  "requirement:",
+  "REQUIREMENT:",
+  "FROM:",
+  "TO:",
+  "ş",
+];
 const line = fc.array(fc.constantFrom(...TOKENS), { maxLength: 14 }).map((t) => t.join(""));
 const RUNS = { numRuns: 20000 };
 
@@ -44,9 +82,14 @@ describe("line scanners answer exactly like the CLI's regexes", () => {
         expect(matchHeading(s)).toEqual(m ? { level: m[1]!.length, title: m[2]! } : null);
         expect(matchLevel2Heading(s)).toEqual(s.match(CLI.level2)?.[2] ?? null);
         expect(matchTaskGroupHeading(s)).toEqual(s.match(CLI.taskGroup)?.[1] ?? null);
-        for (const [closing, re] of [[false, CLI.fenceOpen], [true, CLI.fenceClose]] as const) {
+        for (const [closing, re] of [
+          [false, CLI.fenceOpen],
+          [true, CLI.fenceClose],
+        ] as const) {
           const f = s.match(re);
-          expect(matchFence(s, closing)).toEqual(f ? { marker: f[1]![0], length: f[1]!.length } : null);
+          expect(matchFence(s, closing)).toEqual(
+            f ? { marker: f[1]![0], length: f[1]!.length } : null,
+          );
         }
       }),
       RUNS,

@@ -16,8 +16,17 @@ describe("parsers stay linear on pathological 1 MiB files", () => {
   it("the pathological lines still mean what the CLI's regexes say", () => {
     // A box never closed is no task; a header followed by U+2028 and text is no requirement.
     expect(parseTasks(`- [${" ".repeat(100_000)}`)).toEqual([]);
-    expect(parseTasks(`- [${" ".repeat(100_000)}]   done`)).toMatchObject([{ text: "done", done: false }]);
-    expect(parseDeltaSpec(`## ADDED Requirements\n### Requirement: a${" ".repeat(100_000)}\u2028x\n`).added).toEqual([]);
-    expect(parseDeltaSpec(`## ADDED Requirements\n### Requirement: a${" ".repeat(100_000)}#\n`).added.map((b) => b.name)).toEqual(["a"]);
+    expect(parseTasks(`- [${" ".repeat(100_000)}]   done`)).toMatchObject([
+      { text: "done", done: false },
+    ]);
+    expect(
+      parseDeltaSpec(`## ADDED Requirements\n### Requirement: a${" ".repeat(100_000)}\u2028x\n`)
+        .added,
+    ).toEqual([]);
+    expect(
+      parseDeltaSpec(
+        `## ADDED Requirements\n### Requirement: a${" ".repeat(100_000)}#\n`,
+      ).added.map((b) => b.name),
+    ).toEqual(["a"]);
   });
 });

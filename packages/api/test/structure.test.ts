@@ -8,8 +8,15 @@ const REPO = path.resolve(fileURLToPath(import.meta.url), "../../../..");
 
 describe("requirementOutline", () => {
   it("names requirements and scenarios", () => {
-    const spec = "# demo\n\n## Purpose\nx\n\n## Requirements\n### Requirement: Fast `list`\nThe system SHALL list.\n\n#### Scenario: Many rows\n- **WHEN** asked\n- **THEN** it lists\n";
-    expect(requirementOutline(spec)).toEqual([{ name: "Fast `list`", text: "The system SHALL list.", scenarios: [{ name: "Many rows", content: "- **WHEN** asked\n- **THEN** it lists" }] }]);
+    const spec =
+      "# demo\n\n## Purpose\nx\n\n## Requirements\n### Requirement: Fast `list`\nThe system SHALL list.\n\n#### Scenario: Many rows\n- **WHEN** asked\n- **THEN** it lists\n";
+    expect(requirementOutline(spec)).toEqual([
+      {
+        name: "Fast `list`",
+        text: "The system SHALL list.",
+        scenarios: [{ name: "Many rows", content: "- **WHEN** asked\n- **THEN** it lists" }],
+      },
+    ]);
   });
 });
 
@@ -69,12 +76,17 @@ describe("package boundaries", () => {
       `import {\n  a,\n} from ${q("../testing")};`,
       `const m = await import(${q("../../web/lib/x")});`,
     ].join("\n");
-    expect(crossings(file, path.join(REPO, "apps/server"), src)).toEqual([across, "../../web/lib/x"]);
+    expect(crossings(file, path.join(REPO, "apps/server"), src)).toEqual([
+      across,
+      "../../web/lib/x",
+    ]);
   });
 
   it("no file imports another package's files by relative path: shared code goes through exports", () => {
     const names = packages.map((p) => path.relative(REPO, p));
-    expect(names).toEqual(expect.arrayContaining(["apps/server", "apps/web", "bench", "packages/api"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["apps/server", "apps/web", "bench", "packages/api"]),
+    );
     const offenders: string[] = [];
     for (const pkg of packages) {
       for (const file of sourceFiles(pkg)) {
@@ -90,7 +102,10 @@ describe("package boundaries", () => {
     for (const pkg of packages) {
       type Manifest = { name: string; dependencies?: object; devDependencies?: object };
       const manifest = JSON.parse(readFileSync(path.join(pkg, "package.json"), "utf8")) as Manifest;
-      const deps = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.devDependencies ?? {})];
+      const deps = [
+        ...Object.keys(manifest.dependencies ?? {}),
+        ...Object.keys(manifest.devDependencies ?? {}),
+      ];
       const declared = new Set([manifest.name, ...deps]);
       for (const file of sourceFiles(pkg)) {
         for (const s of specifiers(readFileSync(file, "utf8"))) {

@@ -8,8 +8,8 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, expect, it } from "vitest";
 import { openspecSpecs, sql, syncHistory } from "@specsync/db";
+import { afterAll, expect, it } from "vitest";
 import { createServices } from "../src";
 import { describeEachDb } from "../testing/each-db";
 import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../testing/workspace";
@@ -51,9 +51,15 @@ describeEachDb("symlink swap race", (db) => {
     const marker = `OUTSIDE-SECRET-${Date.now()}`;
     const outside = mkdtempSync(path.join(tmpdir(), "specsync-outside-"));
     const outsideFile = path.join(outside, "secret.md");
-    writeFileSync(outsideFile, `# Change: ${marker}\n\n## Why\n${marker}\n\n## What Changes\n- ${marker}\n`);
+    writeFileSync(
+      outsideFile,
+      `# Change: ${marker}\n\n## Why\n${marker}\n\n## What Changes\n- ${marker}\n`,
+    );
     mkdirSync(path.join(outside, "specs", "demo"), { recursive: true });
-    writeFileSync(path.join(outside, "specs", "demo", "spec.md"), `## ADDED Requirements\n### Requirement: ${marker}\nThe system SHALL leak ${marker}.\n`);
+    writeFileSync(
+      path.join(outside, "specs", "demo", "spec.md"),
+      `## ADDED Requirements\n### Requirement: ${marker}\nThe system SHALL leak ${marker}.\n`,
+    );
     const root = tempRepo();
     writeTree(root, changeFiles("race"));
     const services = createServices(db().database);
@@ -61,7 +67,11 @@ describeEachDb("symlink swap race", (db) => {
     await services.sync.syncProject(project, "startup");
 
     const dir = path.join(root, "openspec", "changes", "race");
-    const swapper = spawn(process.execPath, ["-e", SWAPPER, dir, outsideFile, path.join(outside, "specs"), "4000", "15000"], { stdio: ["ignore", "pipe", "inherit"] });
+    const swapper = spawn(
+      process.execPath,
+      ["-e", SWAPPER, dir, outsideFile, path.join(outside, "specs"), "4000", "15000"],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     let out = "";
     swapper.stdout.on("data", (c) => (out += c));
     const done = new Promise<number>((resolve) => swapper.on("exit", (code) => resolve(code ?? 1)));
@@ -72,7 +82,6 @@ describeEachDb("symlink swap race", (db) => {
       await services.sync.syncFolder(project, "changes/race", "file_watcher");
       syncs++;
       await new Promise((r) => setImmediate(r)); // PGlite answers in microtasks: let the exit event in
-
     }
     expect(await done).toBe(0);
     const swaps = Number(out);
@@ -80,26 +89,53 @@ describeEachDb("symlink swap race", (db) => {
     expect(syncs).toBeGreaterThan(50);
 
     const { database } = db();
-    const leakedRows = await database.db.select({ id: openspecSpecs.id }).from(openspecSpecs).where(sql`${openspecSpecs}::text like ${`%${marker}%`}`);
-    const leakedHistory = await database.db.select({ id: syncHistory.id }).from(syncHistory).where(sql`${syncHistory}::text like ${`%${marker}%`}`);
-    expect({ swaps, syncs, leakedRows: leakedRows.length, leakedHistory: leakedHistory.length }).toMatchObject({ leakedRows: 0, leakedHistory: 0 });
+    const leakedRows = await database.db
+      .select({ id: openspecSpecs.id })
+      .from(openspecSpecs)
+      .where(sql`${openspecSpecs}::text like ${`%${marker}%`}`);
+    const leakedHistory = await database.db
+      .select({ id: syncHistory.id })
+      .from(syncHistory)
+      .where(sql`${syncHistory}::text like ${`%${marker}%`}`);
+    expect({
+      swaps,
+      syncs,
+      leakedRows: leakedRows.length,
+      leakedHistory: leakedHistory.length,
+    }).toMatchObject({ leakedRows: 0, leakedHistory: 0 });
   }, 60_000);
 
   it("writes while specs/ is swapped for a symlink to an outside folder: nothing is written or replaced outside", async () => {
     const outside = mkdtempSync(path.join(tmpdir(), "specsync-outside-"));
     mkdirSync(path.join(outside, "specs", "demo"), { recursive: true });
     const outsideSpec = path.join(outside, "specs", "demo", "spec.md");
-    const outsideBytes = "## ADDED Requirements\n### Requirement: Outside\nThe system SHALL stay untouched.\n";
+    const outsideBytes =
+      "## ADDED Requirements\n### Requirement: Outside\nThe system SHALL stay untouched.\n";
     writeFileSync(outsideSpec, outsideBytes);
     const root = tempRepo();
     writeTree(root, changeFiles("race-write"));
     const services = createServices(db().database);
     const project = await services.sync.ensureProject(root);
     await services.sync.syncProject(project, "startup");
-    const id = (await services.specs.list({ projectId: project.id, kind: "change" })).items.find((i) => i.name === "race-write")!.id;
+    const id = (await services.specs.list({ projectId: project.id, kind: "change" })).items.find(
+      (i) => i.name === "race-write",
+    )!.id;
 
     const dir = path.join(root, "openspec", "changes", "race-write");
-    const swapper = spawn(process.execPath, ["-e", SWAPPER, dir, outsideSpec, path.join(outside, "specs"), "1000000", "6000", "dirs-only"], { stdio: ["ignore", "ignore", "inherit"] });
+    const swapper = spawn(
+      process.execPath,
+      [
+        "-e",
+        SWAPPER,
+        dir,
+        outsideSpec,
+        path.join(outside, "specs"),
+        "1000000",
+        "6000",
+        "dirs-only",
+      ],
+      { stdio: ["ignore", "ignore", "inherit"] },
+    );
     let finished = false;
     const done = new Promise<number>((resolve) => swapper.on("exit", (code) => resolve(code ?? 1)));
     void done.then(() => (finished = true));
@@ -109,8 +145,16 @@ describeEachDb("symlink swap race", (db) => {
       attempts++;
       const row = await services.sync.getRow(id);
       await services.sync
-        .writeFile({ id, file: "specs/demo/spec.md", content: `## ADDED Requirements\n### Requirement: Written ${writes}\nThe system SHALL write ${writes}.\n`, baseHash: row.contentHashes["specs/demo/spec.md"] ?? null })
-        .then(() => writes++, () => undefined); // CONFLICT / refused while the folder is a symlink: fine
+        .writeFile({
+          id,
+          file: "specs/demo/spec.md",
+          content: `## ADDED Requirements\n### Requirement: Written ${writes}\nThe system SHALL write ${writes}.\n`,
+          baseHash: row.contentHashes["specs/demo/spec.md"] ?? null,
+        })
+        .then(
+          () => writes++,
+          () => undefined,
+        ); // CONFLICT / refused while the folder is a symlink: fine
       await new Promise((r) => setImmediate(r));
     }
     expect(await done).toBe(0);
@@ -119,7 +163,10 @@ describeEachDb("symlink swap race", (db) => {
     expect(readFileSync(outsideSpec, "utf8")).toBe(outsideBytes);
     expect(readdirSync(path.join(outside, "specs", "demo"))).toEqual(["spec.md"]); // no temp file left outside either
     const { database } = db();
-    const leaked = await database.db.select({ id: syncHistory.id }).from(syncHistory).where(sql`${syncHistory}::text like ${"%stay untouched%"}`);
+    const leaked = await database.db
+      .select({ id: syncHistory.id })
+      .from(syncHistory)
+      .where(sql`${syncHistory}::text like ${"%stay untouched%"}`);
     expect(leaked.length).toBe(0);
   }, 60_000);
 });

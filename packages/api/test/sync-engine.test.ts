@@ -1,16 +1,34 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { createServices, sha256, SpecsyncError } from "../src";
+import { createServices, SpecsyncError, sha256 } from "../src";
 import { describeEachDb } from "../testing/each-db";
 import { openspecRaw } from "../testing/openspec-cli";
-import { changeFiles, cleanupTempRepos, MAIN_SPEC, tempRepo, writeTree } from "../testing/workspace";
+import {
+  changeFiles,
+  cleanupTempRepos,
+  MAIN_SPEC,
+  tempRepo,
+  writeTree,
+} from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
 
 const read = (root: string, rel: string) => readFileSync(path.join(root, "openspec", rel), "utf8");
-const write = (root: string, rel: string, content: string | Buffer) => writeTree(root, { [rel]: content });
+const write = (root: string, rel: string, content: string | Buffer) =>
+  writeTree(root, { [rel]: content });
 
 describeEachDb("OpenSpecSyncService", (db) => {
   async function setup(files: Record<string, string> = changeFiles("add-demo")) {
@@ -20,12 +38,17 @@ describeEachDb("OpenSpecSyncService", (db) => {
     const project = await services.sync.ensureProject(root);
     const summary = await services.sync.syncProject(project, "startup");
     const change = async (name = "add-demo") => {
-      const { items } = await services.specs.list({ projectId: project.id, kind: "change", search: name });
+      const { items } = await services.specs.list({
+        projectId: project.id,
+        kind: "change",
+        search: name,
+      });
       const item = items.find((i) => i.name === name);
       if (!item) throw new Error(`no row for ${name}`);
       return services.sync.getRow(item.id, true);
     };
-    const history = async (specId: string) => (await services.history.list({ specId, limit: 200 })).items;
+    const history = async (specId: string) =>
+      (await services.history.list({ specId, limit: 200 })).items;
     return { services, root, project, summary, change, history };
   }
 
@@ -46,7 +69,12 @@ describeEachDb("OpenSpecSyncService", (db) => {
     expect(row.baseHashes).toEqual(row.contentHashes);
     const h = await history(row.id);
     expect(h).toHaveLength(1);
-    expect(h[0]).toMatchObject({ direction: "fs_to_db", trigger: "startup", action: "created", success: true });
+    expect(h[0]).toMatchObject({
+      direction: "fs_to_db",
+      trigger: "startup",
+      action: "created",
+      success: true,
+    });
   });
 
   it("a second sync with nothing changed is a no-op and writes no history", async () => {
@@ -59,7 +87,11 @@ describeEachDb("OpenSpecSyncService", (db) => {
   it("only-FS-changed imports the file and keeps the previous version in history", async () => {
     const { services, root, project, change, history } = await setup();
     const before = read(root, "changes/add-demo/proposal.md");
-    write(root, "changes/add-demo/proposal.md", before.replace("Because it matters.", "Because it matters more."));
+    write(
+      root,
+      "changes/add-demo/proposal.md",
+      before.replace("Because it matters.", "Because it matters more."),
+    );
     const out = await services.sync.syncFolder(project, "changes/add-demo", "file_watcher");
     expect(out).toMatchObject({ action: "updated", success: true, filesChanged: ["proposal.md"] });
     const row = await change();
@@ -74,7 +106,12 @@ describeEachDb("OpenSpecSyncService", (db) => {
     // Simulate an edit whose flush failed: DB differs from base, disk equals base.
     chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o444);
     await expect(
-      services.sync.writeFile({ id: row.id, file: "tasks.md", content: row.tasksContent!.replace("- [ ] 1.1", "- [x] 1.1"), baseHash: row.contentHashes["tasks.md"]! }),
+      services.sync.writeFile({
+        id: row.id,
+        file: "tasks.md",
+        content: row.tasksContent!.replace("- [ ] 1.1", "- [x] 1.1"),
+        baseHash: row.contentHashes["tasks.md"]!,
+      }),
     ).rejects.toMatchObject({ code: "IO_ERROR" });
     const pending = await change();
     expect(pending.pendingFiles).toEqual(["tasks.md"]);
@@ -89,7 +126,9 @@ describeEachDb("OpenSpecSyncService", (db) => {
     expect(after.baseHashes["tasks.md"]).toBe(after.contentHashes["tasks.md"]);
     expect((await history(row.id)).map((h) => h.action)).toEqual(["flushed", "failed", "created"]);
     // no temp files left behind
-    expect(readdirSync(path.join(root, "openspec/changes/add-demo")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(
+      readdirSync(path.join(root, "openspec/changes/add-demo")).filter((f) => f.endsWith(".tmp")),
+    ).toEqual([]);
   });
 
   it("both changed to the same bytes is not a conflict", async () => {
@@ -97,7 +136,14 @@ describeEachDb("OpenSpecSyncService", (db) => {
     const row = await change();
     chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o444);
     const next = row.tasksContent!.replace("- [ ] 1.3", "- [x] 1.3");
-    await services.sync.writeFile({ id: row.id, file: "tasks.md", content: next, baseHash: row.contentHashes["tasks.md"]! }).catch(() => {});
+    await services.sync
+      .writeFile({
+        id: row.id,
+        file: "tasks.md",
+        content: next,
+        baseHash: row.contentHashes["tasks.md"]!,
+      })
+      .catch(() => {});
     chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o644);
     write(root, "changes/add-demo/tasks.md", next);
     const out = await services.sync.syncSpec(row.id, "manual");
@@ -115,7 +161,14 @@ describeEachDb("OpenSpecSyncService", (db) => {
     await services.specs.setPriority({ id: row.id, priority: "high" });
     chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o444);
     const dbVersion = `${row.tasksContent!}- [ ] 1.4 added in the UI\n`;
-    await services.sync.writeFile({ id: row.id, file: "tasks.md", content: dbVersion, baseHash: row.contentHashes["tasks.md"]! }).catch(() => {});
+    await services.sync
+      .writeFile({
+        id: row.id,
+        file: "tasks.md",
+        content: dbVersion,
+        baseHash: row.contentHashes["tasks.md"]!,
+      })
+      .catch(() => {});
     chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o644);
     const diskVersion = `${row.tasksContent!}- [ ] 1.5 added on disk\n`;
     write(root, "changes/add-demo/tasks.md", diskVersion);
@@ -127,7 +180,11 @@ describeEachDb("OpenSpecSyncService", (db) => {
     expect(after.conflict).toMatchObject({ files: ["tasks.md"] });
     expect(after.conflict!.fsModifiedAt).toBeTruthy();
     expect(after.conflict!.dbModifiedAt).toBeTruthy();
-    expect([after.status, after.priority, after.statusChangedBy]).toEqual(["approved", "high", "alice"]);
+    expect([after.status, after.priority, after.statusChangedBy]).toEqual([
+      "approved",
+      "high",
+      "alice",
+    ]);
     const kept = (await history(row.id)).find((h) => h.action === "conflict")!;
     expect(kept.previousContent).toEqual({ "tasks.md": dbVersion });
     expect(kept.conflict).toMatchObject({ resolution: "filesystem_wins", automatic: true });
@@ -140,14 +197,29 @@ describeEachDb("OpenSpecSyncService", (db) => {
     expect(resolved.conflict).toBeNull();
     expect(resolved.tasksContent).toBe(dbVersion);
     const h = await history(row.id);
-    expect(h[0]).toMatchObject({ trigger: "conflict_resolution", action: "conflict", actor: "bob", conflict: { resolution: "db_wins", automatic: false } });
+    expect(h[0]).toMatchObject({
+      trigger: "conflict_resolution",
+      action: "conflict",
+      actor: "bob",
+      conflict: { resolution: "db_wins", automatic: false },
+    });
   });
 
   it("filesystem_wins closes the conflict and keeps the disk bytes", async () => {
     const { services, root, change } = await setup();
     const row = await change();
-    chmodSync(path.join(root, "openspec/changes/add-demo/design.md").replace("design.md", "tasks.md"), 0o444);
-    await services.sync.writeFile({ id: row.id, file: "tasks.md", content: "- [ ] db\n", baseHash: row.contentHashes["tasks.md"]! }).catch(() => {});
+    chmodSync(
+      path.join(root, "openspec/changes/add-demo/design.md").replace("design.md", "tasks.md"),
+      0o444,
+    );
+    await services.sync
+      .writeFile({
+        id: row.id,
+        file: "tasks.md",
+        content: "- [ ] db\n",
+        baseHash: row.contentHashes["tasks.md"]!,
+      })
+      .catch(() => {});
     chmodSync(path.join(root, "openspec/changes/add-demo/tasks.md"), 0o644);
     write(root, "changes/add-demo/tasks.md", "- [ ] disk\n");
     await services.sync.syncSpec(row.id, "manual");
@@ -161,19 +233,39 @@ describeEachDb("OpenSpecSyncService", (db) => {
     const row = await change();
     const base = row.contentHashes["proposal.md"]!;
     const edited = row.proposalContent!.replace("Because it matters.", "Edited in the UI.");
-    const res = await services.sync.writeFile({ id: row.id, file: "proposal.md", content: edited, baseHash: base, actor: "carol" });
+    const res = await services.sync.writeFile({
+      id: row.id,
+      file: "proposal.md",
+      content: edited,
+      baseHash: base,
+      actor: "carol",
+    });
     expect(res.hash).toBe(sha256(edited));
     expect(read(root, "changes/add-demo/proposal.md")).toBe(edited);
     const h = await history(row.id);
     expect(h.filter((x) => x.direction === "db_to_fs")).toHaveLength(1);
-    expect(h[0]).toMatchObject({ action: "flushed", trigger: "user_edit", actor: "carol", previousContent: { "proposal.md": row.proposalContent } });
+    expect(h[0]).toMatchObject({
+      action: "flushed",
+      trigger: "user_edit",
+      actor: "carol",
+      previousContent: { "proposal.md": row.proposalContent },
+    });
     // a sync right after our own write is a no-op
     expect((await services.sync.syncSpec(row.id, "file_watcher")).action).toBe("noop");
     // stale base
-    await expect(services.sync.writeFile({ id: row.id, file: "proposal.md", content: "x", baseHash: base })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(
+      services.sync.writeFile({ id: row.id, file: "proposal.md", content: "x", baseHash: base }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
     // file changed on disk but not yet synced
     write(root, "changes/add-demo/proposal.md", `${edited}\nDisk edit.\n`);
-    await expect(services.sync.writeFile({ id: row.id, file: "proposal.md", content: "mine", baseHash: res.hash })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(
+      services.sync.writeFile({
+        id: row.id,
+        file: "proposal.md",
+        content: "mine",
+        baseHash: res.hash,
+      }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
     expect(read(root, "changes/add-demo/proposal.md")).toBe(`${edited}\nDisk edit.\n`);
     expect((await change()).proposalContent).toBe(`${edited}\nDisk edit.\n`);
   });
@@ -181,43 +273,82 @@ describeEachDb("OpenSpecSyncService", (db) => {
   it("a save that finds the file changed on disk records the import under the save's trigger", async () => {
     const { services, root, change, history } = await setup();
     const row = await change();
-    write(root, "changes/add-demo/proposal.md", row.proposalContent + "\nDisk edit.\n");
-    const save = { id: row.id, file: "proposal.md", content: "mine", baseHash: row.contentHashes["proposal.md"] ?? null };
+    write(root, "changes/add-demo/proposal.md", `${row.proposalContent}\nDisk edit.\n`);
+    const save = {
+      id: row.id,
+      file: "proposal.md",
+      content: "mine",
+      baseHash: row.contentHashes["proposal.md"] ?? null,
+    };
     await expect(services.sync.writeFile(save)).rejects.toMatchObject({ code: "CONFLICT" });
     const [imported] = await history(row.id);
-    expect(imported).toMatchObject({ direction: "fs_to_db", action: "updated", trigger: "user_edit", filesChanged: ["proposal.md"] });
+    expect(imported).toMatchObject({
+      direction: "fs_to_db",
+      action: "updated",
+      trigger: "user_edit",
+      filesChanged: ["proposal.md"],
+    });
     // A restore that meets a changed file is recorded as part of the restore.
     write(root, "changes/add-demo/proposal.md", "again\n");
     const current = await change();
-    const restore = { ...save, baseHash: current.contentHashes["proposal.md"] ?? null, trigger: "restore" as const };
+    const restore = {
+      ...save,
+      baseHash: current.contentHashes["proposal.md"] ?? null,
+      trigger: "restore" as const,
+    };
     await expect(services.sync.writeFile(restore)).rejects.toMatchObject({ code: "CONFLICT" });
     expect((await history(row.id))[0]).toMatchObject({ direction: "fs_to_db", trigger: "restore" });
   });
 
   it("writeFile: a disk save racing into the instant before the rename is kept in history", async () => {
     let race: (() => void) | null = null;
-    const services = createServices(db().database, { writeHooks: { beforeRename: () => race?.() } });
+    const services = createServices(db().database, {
+      writeHooks: { beforeRename: () => race?.() },
+    });
     const root = tempRepo();
     writeTree(root, changeFiles("add-race"));
     const project = await services.sync.ensureProject(root);
     await services.sync.syncProject(project, "startup");
     const { items } = await services.specs.list({ projectId: project.id, search: "add-race" });
     const row = await services.sync.getRow(items[0]!.id);
-    race = () => writeFileSync(path.join(root, "openspec/changes/add-race/proposal.md"), "## Why\nSaved in an editor at the worst moment.\n");
-    const res = await services.sync.writeFile({ id: row.id, file: "proposal.md", content: "## Why\nFrom the UI.\n", baseHash: row.contentHashes["proposal.md"]! });
-    const flush = (await services.history.list({ specId: row.id, limit: 10 })).items.find((h) => h.id === res.historyId)!;
-    expect(flush.previousContent).toEqual({ "proposal.md": "## Why\nSaved in an editor at the worst moment.\n" });
+    race = () =>
+      writeFileSync(
+        path.join(root, "openspec/changes/add-race/proposal.md"),
+        "## Why\nSaved in an editor at the worst moment.\n",
+      );
+    const res = await services.sync.writeFile({
+      id: row.id,
+      file: "proposal.md",
+      content: "## Why\nFrom the UI.\n",
+      baseHash: row.contentHashes["proposal.md"]!,
+    });
+    const flush = (await services.history.list({ specId: row.id, limit: 10 })).items.find(
+      (h) => h.id === res.historyId,
+    )!;
+    expect(flush.previousContent).toEqual({
+      "proposal.md": "## Why\nSaved in an editor at the worst moment.\n",
+    });
   });
 
   it("creates design.md later through an edit; a no-op save leaves the bytes and history unchanged", async () => {
     const { services, root, change, history } = await setup();
     const row = await change();
     expect(existsSync(path.join(root, "openspec/changes/add-demo/design.md"))).toBe(false);
-    await services.sync.writeFile({ id: row.id, file: "design.md", content: "# Design\n\nContext.\n", baseHash: null });
+    await services.sync.writeFile({
+      id: row.id,
+      file: "design.md",
+      content: "# Design\n\nContext.\n",
+      baseHash: null,
+    });
     expect(read(root, "changes/add-demo/design.md")).toBe("# Design\n\nContext.\n");
     const n = (await history(row.id)).length;
     const r2 = await change();
-    await services.sync.writeFile({ id: row.id, file: "design.md", content: "# Design\n\nContext.\n", baseHash: r2.contentHashes["design.md"]! });
+    await services.sync.writeFile({
+      id: row.id,
+      file: "design.md",
+      content: "# Design\n\nContext.\n",
+      baseHash: r2.contentHashes["design.md"]!,
+    });
     expect((await history(row.id)).length).toBe(n);
     const v = await openspecRaw(root, ["validate", "add-demo", "--type", "change"]);
     expect(v.code).toBe(0);
@@ -228,13 +359,31 @@ describeEachDb("OpenSpecSyncService", (db) => {
     const row = await change();
     await services.specs.setPriority({ id: row.id, priority: "critical" });
     mkdirSync(path.join(root, "openspec/changes/archive"), { recursive: true });
-    renameSync(path.join(root, "openspec/changes/add-demo"), path.join(root, "openspec/changes/archive/2026-02-03-add-demo"));
+    renameSync(
+      path.join(root, "openspec/changes/add-demo"),
+      path.join(root, "openspec/changes/archive/2026-02-03-add-demo"),
+    );
     // the watcher may see the old folder vanish first: that must not delete the row
     const out = await services.sync.syncFolder(project, "changes/add-demo", "file_watcher");
     expect(out.action).toBe("archived");
     const after = await services.sync.getRow(row.id);
-    expect(after).toMatchObject({ path: "changes/archive/2026-02-03-add-demo", archived: true, archivedOn: "2026-02-03", status: "archived", priority: "critical", deletedAt: null });
-    expect((await services.sync.syncFolder(project, "changes/archive/2026-02-03-add-demo", "file_watcher")).action).toBe("noop");
+    expect(after).toMatchObject({
+      path: "changes/archive/2026-02-03-add-demo",
+      archived: true,
+      archivedOn: "2026-02-03",
+      status: "archived",
+      priority: "critical",
+      deletedAt: null,
+    });
+    expect(
+      (
+        await services.sync.syncFolder(
+          project,
+          "changes/archive/2026-02-03-add-demo",
+          "file_watcher",
+        )
+      ).action,
+    ).toBe("noop");
     expect((await history(row.id))[0]!.action).toBe("archived");
     const { items } = await services.specs.list({ projectId: project.id, kind: "change" });
     expect(items.filter((i) => i.name === "add-demo")).toHaveLength(1);
@@ -243,9 +392,14 @@ describeEachDb("OpenSpecSyncService", (db) => {
   it("the archive folder seen first also keeps the same row", async () => {
     const { services, root, project, change } = await setup();
     const row = await change();
-    renameSync(path.join(root, "openspec/changes/add-demo"), path.join(root, "openspec/changes/archive/2026-02-03-add-demo"));
+    renameSync(
+      path.join(root, "openspec/changes/add-demo"),
+      path.join(root, "openspec/changes/archive/2026-02-03-add-demo"),
+    );
     await services.sync.syncFolder(project, "changes/archive/2026-02-03-add-demo", "file_watcher");
-    expect((await services.sync.syncFolder(project, "changes/add-demo", "file_watcher")).action).toBe("noop");
+    expect(
+      (await services.sync.syncFolder(project, "changes/add-demo", "file_watcher")).action,
+    ).toBe("noop");
     expect((await services.sync.getRow(row.id)).archived).toBe(true);
   });
 
@@ -257,7 +411,10 @@ describeEachDb("OpenSpecSyncService", (db) => {
     await services.sync.syncProject(project, "periodic");
     const oldProposal = read(root, `${archived}/proposal.md`);
     // A new change of the same name while the archived one still exists: a second row.
-    writeTree(root, { ...changeFiles("add-demo"), "changes/add-demo/proposal.md": "## Why\nSecond attempt.\n\n## What Changes\n- Again.\n" });
+    writeTree(root, {
+      ...changeFiles("add-demo"),
+      "changes/add-demo/proposal.md": "## Why\nSecond attempt.\n\n## What Changes\n- Again.\n",
+    });
     await services.sync.syncProject(project, "periodic");
     const second = await change();
     expect(second.id).not.toBe(first.id);
@@ -302,7 +459,14 @@ describeEachDb("OpenSpecSyncService", (db) => {
   });
 
   it("bad input (binary, 5 MiB, invalid UTF-8, symlink escape) is a recorded error that affects nothing else", async () => {
-    const files = { ...changeFiles("good-one"), ...changeFiles("binary"), ...changeFiles("huge"), ...changeFiles("latin1"), ...changeFiles("escape"), "specs/demo/spec.md": MAIN_SPEC };
+    const files = {
+      ...changeFiles("good-one"),
+      ...changeFiles("binary"),
+      ...changeFiles("huge"),
+      ...changeFiles("latin1"),
+      ...changeFiles("escape"),
+      "specs/demo/spec.md": MAIN_SPEC,
+    };
     const services = createServices(db().database);
     const root = tempRepo();
     writeTree(root, files);
@@ -330,7 +494,10 @@ describeEachDb("OpenSpecSyncService", (db) => {
   });
 
   it("malformed markdown is recorded as a parse error, never a crash", async () => {
-    const { change } = await setup({ "changes/add-demo/proposal.md": "no headings at all\n```\nunclosed fence", "changes/add-demo/tasks.md": "- [ ] ok\n" });
+    const { change } = await setup({
+      "changes/add-demo/proposal.md": "no headings at all\n```\nunclosed fence",
+      "changes/add-demo/tasks.md": "- [ ] ok\n",
+    });
     const row = await change();
     expect(row.parseError).toMatch(/Why section/);
     expect(row.syncError).toBeNull();
@@ -338,12 +505,18 @@ describeEachDb("OpenSpecSyncService", (db) => {
   });
 
   it("lifecycle: status starts from the stage, archived is never picked by hand, who and when recorded; next() finds the work", async () => {
-    const { services, project, change } = await setup({ ...changeFiles("add-demo"), ...changeFiles("add-other"), ...changeFiles("add-third") });
+    const { services, project, change } = await setup({
+      ...changeFiles("add-demo"),
+      ...changeFiles("add-other"),
+      ...changeFiles("add-third"),
+    });
     const a = await change("add-demo");
     const b = await change("add-other");
     const c = await change("add-third");
     expect(a.status).toBe("in_progress"); // 1 of 3 tasks done at import
-    await expect(services.specs.setStatus({ id: a.id, status: "archived" })).rejects.toThrow(/set by archiving the change/);
+    await expect(services.specs.setStatus({ id: a.id, status: "archived" })).rejects.toThrow(
+      /set by archiving the change/,
+    );
     const s = await services.specs.setStatus({ id: a.id, status: "approved", actor: "dave" });
     expect(s.statusChangedBy).toBe("dave");
     expect(s.statusChangedAt).toBeInstanceOf(Date);
@@ -357,12 +530,21 @@ describeEachDb("OpenSpecSyncService", (db) => {
   });
 
   it("toggleTask changes exactly one byte on disk", async () => {
-    const { services, root, change } = await setup({ "changes/add-demo/proposal.md": "# Change: x\r\n\r\n## Why\r\ny\r\n\r\n## What Changes\r\n- z\r\n", "changes/add-demo/tasks.md": "\uFEFF## 1. G\r\n- [ ] 1.1 a\r\n  * [x] 1.2 b\r\n" });
+    const { services, root, change } = await setup({
+      "changes/add-demo/proposal.md":
+        "# Change: x\r\n\r\n## Why\r\ny\r\n\r\n## What Changes\r\n- z\r\n",
+      "changes/add-demo/tasks.md": "\uFEFF## 1. G\r\n- [ ] 1.1 a\r\n  * [x] 1.2 b\r\n",
+    });
     const row = await change();
     const before = readFileSync(path.join(root, "openspec/changes/add-demo/tasks.md"));
     const detail = await services.specs.get(row.id);
     const task = detail.tasks.find((t) => t.id === "1.1")!;
-    await services.specs.toggleTask({ id: row.id, taskId: task.id, done: true, baseHash: row.contentHashes["tasks.md"]! });
+    await services.specs.toggleTask({
+      id: row.id,
+      taskId: task.id,
+      done: true,
+      baseHash: row.contentHashes["tasks.md"]!,
+    });
     const after = readFileSync(path.join(root, "openspec/changes/add-demo/tasks.md"));
     expect(after.length).toBe(before.length);
     const diffs = [...after].filter((b, i) => b !== before[i]);
@@ -377,28 +559,44 @@ describeEachDb("OpenSpecSyncService", (db) => {
     // fingerprints are stored.
     const age = (dir: string) => {
       const old = new Date(Date.now() - 3600_000);
-      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) age(path.join(dir, e.name));
+      for (const e of readdirSync(dir, { withFileTypes: true }))
+        if (e.isDirectory()) age(path.join(dir, e.name));
       utimesSync(dir, old, old);
-      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isFile()) utimesSync(path.join(dir, e.name), old, old);
+      for (const e of readdirSync(dir, { withFileTypes: true }))
+        if (e.isFile()) utimesSync(path.join(dir, e.name), old, old);
     };
     age(path.join(root, "openspec"));
     await services.sync.syncProject(project, "periodic");
-    for (const n of ["add-a", "add-b", "add-c"]) expect((await change(n)).statFingerprint, n).not.toBeNull();
+    for (const n of ["add-a", "add-b", "add-c"])
+      expect((await change(n)).statFingerprint, n).not.toBeNull();
     expect((await services.sync.syncProject(project, "periodic")).changed).toBe(0);
     // The scheduler's path (rows, not a scan) takes the same shortcut and keeps the fingerprints.
     const due = await services.sync.staleRows(project.id, new Date(Date.now() + 60_000), 100);
     expect((await services.sync.syncRows(project, due, "periodic")).changed).toBe(0);
-    for (const n of ["add-a", "add-b", "add-c"]) expect((await change(n)).statFingerprint, n).not.toBeNull();
+    for (const n of ["add-a", "add-b", "add-c"])
+      expect((await change(n)).statFingerprint, n).not.toBeNull();
 
     // An in-place edit of the same size, a new delta spec in a new capability folder, and a
     // directory off the tracked paths (which makes add-c's fingerprint untrusted: it is read in
     // full from then on).
     const proposal = path.join(root, "openspec/changes/add-a/proposal.md");
-    writeFileSync(proposal, readFileSync(proposal, "utf8").replace("Because it matters.", "Because it mattered"));
-    write(root, "changes/add-b/specs/other/spec.md", "## ADDED Requirements\n### Requirement: Other\nThe system SHALL other.\n\n#### Scenario: ok\n- **WHEN** x\n- **THEN** y\n");
+    writeFileSync(
+      proposal,
+      readFileSync(proposal, "utf8").replace("Because it matters.", "Because it mattered"),
+    );
+    write(
+      root,
+      "changes/add-b/specs/other/spec.md",
+      "## ADDED Requirements\n### Requirement: Other\nThe system SHALL other.\n\n#### Scenario: ok\n- **WHEN** x\n- **THEN** y\n",
+    );
     mkdirSync(path.join(root, "openspec/changes/add-c/specs/empty"));
     const out = await services.sync.syncProject(project, "periodic");
-    expect(out.outcomes.filter((o) => o.action !== "noop").map((o) => o.name).sort()).toEqual(["add-a", "add-b"]);
+    expect(
+      out.outcomes
+        .filter((o) => o.action !== "noop")
+        .map((o) => o.name)
+        .sort(),
+    ).toEqual(["add-a", "add-b"]);
     expect((await change("add-a")).why).toBe("Because it mattered");
     expect(Object.keys((await change("add-b")).deltaSpecs).sort()).toEqual(["demo", "other"]);
     age(path.join(root, "openspec"));
@@ -407,9 +605,21 @@ describeEachDb("OpenSpecSyncService", (db) => {
     expect((await change("add-c")).statFingerprint).toBeNull();
     // A spec.md appearing in the stray directory changes no tracked path's directory but
     // specs/empty's own: add-c is read in full every time, so it is still found.
-    write(root, "changes/add-c/specs/empty/spec.md", "## ADDED Requirements\n### Requirement: Late\nThe system SHALL late.\n\n#### Scenario: ok\n- **WHEN** x\n- **THEN** y\n");
-    utimesSync(path.join(root, "openspec/changes/add-c/specs/empty/spec.md"), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
-    utimesSync(path.join(root, "openspec/changes/add-c/specs/empty"), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+    write(
+      root,
+      "changes/add-c/specs/empty/spec.md",
+      "## ADDED Requirements\n### Requirement: Late\nThe system SHALL late.\n\n#### Scenario: ok\n- **WHEN** x\n- **THEN** y\n",
+    );
+    utimesSync(
+      path.join(root, "openspec/changes/add-c/specs/empty/spec.md"),
+      new Date(Date.now() - 3600_000),
+      new Date(Date.now() - 3600_000),
+    );
+    utimesSync(
+      path.join(root, "openspec/changes/add-c/specs/empty"),
+      new Date(Date.now() - 3600_000),
+      new Date(Date.now() - 3600_000),
+    );
     await services.sync.syncProject(project, "periodic");
     expect(Object.keys((await change("add-c")).deltaSpecs).sort()).toEqual(["demo", "empty"]);
   });
@@ -418,16 +628,24 @@ describeEachDb("OpenSpecSyncService", (db) => {
     const { services, root, project } = await setup();
     writeTree(root, { "specs/nested/cap/spec.md": MAIN_SPEC });
     const only = (ref: { kind: string }) => ref.kind === "spec";
-    const results = await Promise.all([1, 2, 3].map(() => services.sync.syncProject(project, "file_watcher", { only })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => services.sync.syncProject(project, "file_watcher", { only })),
+    );
     expect(results.flatMap((r) => r.outcomes).filter((o) => !o.success)).toEqual([]);
-    const specs = (await services.specs.list({ projectId: project.id, kind: "spec" })).items.filter((i) => i.name === "nested/cap");
+    const specs = (await services.specs.list({ projectId: project.id, kind: "spec" })).items.filter(
+      (i) => i.name === "nested/cap",
+    );
     expect(specs).toHaveLength(1);
   });
 
-    it("rejects edits to untracked files and path escapes", async () => {
+  it("rejects edits to untracked files and path escapes", async () => {
     const { services, change } = await setup();
     const row = await change();
-    await expect(services.sync.writeFile({ id: row.id, file: "../escape.md", content: "x", baseHash: null })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(services.sync.writeFile({ id: row.id, file: "notes.md", content: "x", baseHash: null })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(
+      services.sync.writeFile({ id: row.id, file: "../escape.md", content: "x", baseHash: null }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(
+      services.sync.writeFile({ id: row.id, file: "notes.md", content: "x", baseHash: null }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 });

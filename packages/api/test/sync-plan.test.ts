@@ -5,6 +5,7 @@ import {
   applyFlush,
   asidePath,
   conflictOf,
+  type DiskSide,
   fileState,
   historiesOf,
   isSettled,
@@ -13,7 +14,6 @@ import {
   planArrival,
   planFolder,
   planVanished,
-  type DiskSide,
   type RowBefore,
   type RowSide,
 } from "../src/services/sync/plan";

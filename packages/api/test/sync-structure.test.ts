@@ -30,7 +30,8 @@ function importsOf(file: string): { target: string; typeOnly: boolean; names: st
     const clause = ts.isImportDeclaration(node) ? node.importClause : undefined;
     const typeOnly = ts.isImportDeclaration(node) ? !!clause?.isTypeOnly : node.isTypeOnly;
     const bindings = clause?.namedBindings;
-    const names = bindings && ts.isNamedImports(bindings) ? bindings.elements.map((e) => e.name.text) : [];
+    const names =
+      bindings && ts.isNamedImports(bindings) ? bindings.elements.map((e) => e.name.text) : [];
     out.push({ target, typeOnly, names });
   }
   return out;
@@ -70,13 +71,21 @@ describe("services/sync/ structure", () => {
     // The table's states are decided in plan.ts only (types.ts names them).
     const own = ["sync/plan.ts", "sync/types.ts"].map((f) => path.join(SERVICES, f));
     const asking = files.filter(
-      (f) => !own.includes(f) && /"(fs_changed|db_changed|converged)"/.test(readFileSync(f, "utf8")),
+      (f) =>
+        !own.includes(f) && /"(fs_changed|db_changed|converged)"/.test(readFileSync(f, "utf8")),
     );
     expect(asking.map(rel)).toEqual([]);
   });
 
   it("no import cycle inside services/", () => {
-    const graph = new Map(files.map((f) => [f, importsOf(f).map((i) => i.target).filter((t) => files.includes(t))]));
+    const graph = new Map(
+      files.map((f) => [
+        f,
+        importsOf(f)
+          .map((i) => i.target)
+          .filter((t) => files.includes(t)),
+      ]),
+    );
     const cycles: string[] = [];
     const state = new Map<string, "open" | "done">();
     const visit = (f: string, trail: string[]) => {

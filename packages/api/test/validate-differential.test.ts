@@ -4,12 +4,21 @@ import { afterAll, describe, expect, it } from "vitest";
 import { locateOpenSpecCli } from "../src";
 import { loadArchiveRules } from "../src/utils/openspec-internals";
 import { openspecJson } from "../testing/openspec-cli";
-import { changeFiles, cleanupTempRepos, CORPUS_DIR, tempRepo, writeTree } from "../testing/workspace";
+import {
+  CORPUS_DIR,
+  changeFiles,
+  cleanupTempRepos,
+  tempRepo,
+  writeTree,
+} from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
 
 const corpus = existsSync(path.join(CORPUS_DIR, "changes"));
-if (!corpus) console.warn(`\n⚠ ${CORPUS_DIR} is absent: the corpus part of the validate differential test is SKIPPED (set SPECSYNC_CORPUS)\n`);
+if (!corpus)
+  console.warn(
+    `\n⚠ ${CORPUS_DIR} is absent: the corpus part of the validate differential test is SKIPPED (set SPECSYNC_CORPUS)\n`,
+  );
 
 /**
  * specsync validates with the CLI's own validator in process; the oracle is the bin's --json
@@ -20,32 +29,48 @@ async function compare(root: string, names: string[]) {
   const os = path.join(root, "openspec");
   let invalid = 0;
   for (const name of names) {
-    const mine = await rules.validateChange(path.join(os, "changes", name), { mainSpecsDir: path.join(os, "specs"), projectRoot: root });
+    const mine = await rules.validateChange(path.join(os, "changes", name), {
+      mainSpecsDir: path.join(os, "specs"),
+      projectRoot: root,
+    });
     const cli = await openspecJson(root, ["validate", name, "--strict"]);
     const item = cli.items[0];
-    expect({ valid: mine.valid, issues: mine.issues }, name).toEqual({ valid: item.valid, issues: item.issues });
+    expect({ valid: mine.valid, issues: mine.issues }, name).toEqual({
+      valid: item.valid,
+      issues: item.issues,
+    });
     if (!item.valid) invalid++;
   }
   return invalid;
 }
 
 describe("in-process validation = `openspec validate <id> --json --strict`", () => {
-  it.skipIf(!corpus)("on every active change of the shared corpus", async () => {
-    const root = tempRepo({ corpus: true });
-    const names = readdirSync(path.join(root, "openspec/changes"), { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== "archive").map((e) => e.name);
-    const invalid = await compare(root, names);
-    console.log(`validate differential: ${names.length} corpus changes, ${invalid} invalid, all equal to the CLI's JSON`);
-    expect(names.length).toBeGreaterThan(10);
-  }, 300_000);
+  it.skipIf(!corpus)(
+    "on every active change of the shared corpus",
+    async () => {
+      const root = tempRepo({ corpus: true });
+      const names = readdirSync(path.join(root, "openspec/changes"), { withFileTypes: true })
+        .filter((e) => e.isDirectory() && e.name !== "archive")
+        .map((e) => e.name);
+      const invalid = await compare(root, names);
+      console.log(
+        `validate differential: ${names.length} corpus changes, ${invalid} invalid, all equal to the CLI's JSON`,
+      );
+      expect(names.length).toBeGreaterThan(10);
+    },
+    300_000,
+  );
 
   it("on broken changes (no scenario, no deltas, bad tasks, duplicate requirements)", async () => {
     const root = tempRepo();
     writeTree(root, {
       ...changeFiles("add-no-scenario"),
-      "changes/add-no-scenario/specs/demo/spec.md": "## ADDED Requirements\n### Requirement: Foo\nNo shall here.\n",
+      "changes/add-no-scenario/specs/demo/spec.md":
+        "## ADDED Requirements\n### Requirement: Foo\nNo shall here.\n",
       "changes/add-no-delta/proposal.md": "# Change: x\n\n## Why\nshort\n\n## What Changes\n- a\n",
       ...changeFiles("add-dupes"),
-      "changes/add-dupes/specs/demo/spec.md": "## ADDED Requirements\n### Requirement: A\nThe system SHALL a.\n\n#### Scenario: a\n- ok\n\n### Requirement: A\nThe system SHALL a.\n\n#### Scenario: a\n- ok\n",
+      "changes/add-dupes/specs/demo/spec.md":
+        "## ADDED Requirements\n### Requirement: A\nThe system SHALL a.\n\n#### Scenario: a\n- ok\n\n### Requirement: A\nThe system SHALL a.\n\n#### Scenario: a\n- ok\n",
       "changes/add-dupes/tasks.md": "- [ ] 1.1 a\n- [x] 1.1 a again\n* [?] weird\n",
     });
     expect(await compare(root, ["add-no-scenario", "add-no-delta", "add-dupes"])).toBe(3);

@@ -4,7 +4,11 @@
  * ways, a line terminator (U+2028) or stray character at the end so that every split has to be
  * tried. Shared by the parser regression test and `pnpm -F @specsync/bench bench:parsers`.
  */
-export type AdversarialCase = { name: string; kind: "change" | "spec"; files: Record<string, string> };
+export type AdversarialCase = {
+  name: string;
+  kind: "change" | "spec";
+  files: Record<string, string>;
+};
 
 export const MiB = 1024 * 1024;
 const proposal = "# Change: x\n\n## Why\nw\n\n## What Changes\n- x\n";
@@ -15,22 +19,98 @@ const delta = (section: string, line: string) => `## ${section} Requirements\n${
  * use a few KB).
  */
 export function adversarialCases(size = MiB): AdversarialCase[] {
-  const pad = (prefix: string, suffix: string, fill = " ") => prefix + fill.repeat(Math.max(0, Math.floor((size - prefix.length - suffix.length) / fill.length))) + suffix;
+  const pad = (prefix: string, suffix: string, fill = " ") =>
+    prefix +
+    fill.repeat(Math.max(0, Math.floor((size - prefix.length - suffix.length) / fill.length))) +
+    suffix;
   return [
-    { name: "task box opened, then spaces", kind: "change", files: { "proposal.md": proposal, "tasks.md": pad("- [", "") } },
-    { name: "task box, spaces, mark, spaces, no close", kind: "change", files: { "proposal.md": proposal, "tasks.md": pad("- [ x", "(") } },
-    { name: "task-file heading with inner spaces", kind: "change", files: { "proposal.md": proposal, "tasks.md": pad("# a", "b") } },
-    { name: "long ordered-list number", kind: "change", files: { "proposal.md": proposal, "tasks.md": pad("", ". [ ] x", "1") } },
-    { name: "requirement header, spaces, U+2028", kind: "change", files: { "proposal.md": proposal, "specs/a/spec.md": delta("ADDED", pad("### Requirement: a", "\u2028x")) } },
-    { name: "heading, spaces, U+2028 at the end", kind: "spec", files: { "spec.md": pad("## ", "x\u2028") } },
-    { name: "delta section heading, spaces, U+2028", kind: "change", files: { "proposal.md": proposal, "specs/a/spec.md": pad("## ", "x\u2028") } },
-    { name: "REMOVED bullet, spaces, U+2028", kind: "change", files: { "proposal.md": proposal, "specs/a/spec.md": delta("REMOVED", pad("- `### Requirement: a", "\u2028x")) } },
-    { name: "RENAMED line: leading spaces", kind: "change", files: { "proposal.md": proposal, "specs/a/spec.md": delta("RENAMED", pad("", "x")) } },
-    { name: "requirement name: spaces between words (closing-# rule)", kind: "change", files: { "proposal.md": proposal, "specs/a/spec.md": delta("ADDED", pad("### Requirement: a", "b\nThe system SHALL x.")) } },
-    { name: "What Changes bullet, spaces, U+2028", kind: "change", files: { "proposal.md": `# Change: x\n\n## Why\nw\n\n## What Changes\n${pad("- **a:** ", "x\u2028y")}` } },
-    { name: "title: '#', spaces, U+2028", kind: "change", files: { "proposal.md": pad("#", "\u2028") } },
-    { name: "title: '# Change:', spaces, U+2028", kind: "change", files: { "proposal.md": pad("# Change:", "\u2028") } },
-    { name: "fence opener, spaces, junk", kind: "spec", files: { "spec.md": `\`\`\`\n${pad("```", "x")}` } },
-    { name: "metadata line without closing stars", kind: "spec", files: { "spec.md": `## Purpose\np\n## Requirements\n### Requirement: a\n${pad("**", "", "a")}` } },
+    {
+      name: "task box opened, then spaces",
+      kind: "change",
+      files: { "proposal.md": proposal, "tasks.md": pad("- [", "") },
+    },
+    {
+      name: "task box, spaces, mark, spaces, no close",
+      kind: "change",
+      files: { "proposal.md": proposal, "tasks.md": pad("- [ x", "(") },
+    },
+    {
+      name: "task-file heading with inner spaces",
+      kind: "change",
+      files: { "proposal.md": proposal, "tasks.md": pad("# a", "b") },
+    },
+    {
+      name: "long ordered-list number",
+      kind: "change",
+      files: { "proposal.md": proposal, "tasks.md": pad("", ". [ ] x", "1") },
+    },
+    {
+      name: "requirement header, spaces, U+2028",
+      kind: "change",
+      files: {
+        "proposal.md": proposal,
+        "specs/a/spec.md": delta("ADDED", pad("### Requirement: a", "\u2028x")),
+      },
+    },
+    {
+      name: "heading, spaces, U+2028 at the end",
+      kind: "spec",
+      files: { "spec.md": pad("## ", "x\u2028") },
+    },
+    {
+      name: "delta section heading, spaces, U+2028",
+      kind: "change",
+      files: { "proposal.md": proposal, "specs/a/spec.md": pad("## ", "x\u2028") },
+    },
+    {
+      name: "REMOVED bullet, spaces, U+2028",
+      kind: "change",
+      files: {
+        "proposal.md": proposal,
+        "specs/a/spec.md": delta("REMOVED", pad("- `### Requirement: a", "\u2028x")),
+      },
+    },
+    {
+      name: "RENAMED line: leading spaces",
+      kind: "change",
+      files: { "proposal.md": proposal, "specs/a/spec.md": delta("RENAMED", pad("", "x")) },
+    },
+    {
+      name: "requirement name: spaces between words (closing-# rule)",
+      kind: "change",
+      files: {
+        "proposal.md": proposal,
+        "specs/a/spec.md": delta("ADDED", pad("### Requirement: a", "b\nThe system SHALL x.")),
+      },
+    },
+    {
+      name: "What Changes bullet, spaces, U+2028",
+      kind: "change",
+      files: {
+        "proposal.md": `# Change: x\n\n## Why\nw\n\n## What Changes\n${pad("- **a:** ", "x\u2028y")}`,
+      },
+    },
+    {
+      name: "title: '#', spaces, U+2028",
+      kind: "change",
+      files: { "proposal.md": pad("#", "\u2028") },
+    },
+    {
+      name: "title: '# Change:', spaces, U+2028",
+      kind: "change",
+      files: { "proposal.md": pad("# Change:", "\u2028") },
+    },
+    {
+      name: "fence opener, spaces, junk",
+      kind: "spec",
+      files: { "spec.md": `\`\`\`\n${pad("```", "x")}` },
+    },
+    {
+      name: "metadata line without closing stars",
+      kind: "spec",
+      files: {
+        "spec.md": `## Purpose\np\n## Requirements\n### Requirement: a\n${pad("**", "", "a")}`,
+      },
+    },
   ];
 }

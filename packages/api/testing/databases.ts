@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { createDb, type Database, runMigrations } from "@specsync/db";
 import postgres from "postgres";
-import { createDb, runMigrations, type Database } from "@specsync/db";
 
 /** Admin connection used to create a throwaway database per test file. */
-export const ADMIN_URL = process.env.SPECSYNC_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const ADMIN_URL =
+  process.env.SPECSYNC_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 let reachable: Promise<boolean> | undefined;
 export function postgresReachable(): Promise<boolean> {

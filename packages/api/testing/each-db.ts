@@ -3,12 +3,20 @@ import { createTestDb, DRIVERS, postgresReachable, type TestDb } from "./databas
 
 const pgOk = await postgresReachable();
 if (!pgOk) {
-  if (process.env.CI) throw new Error("PostgreSQL is not reachable, and CI must test against it (SPECSYNC_TEST_PG_URL)");
-  console.warn("\n⚠ PostgreSQL not reachable: PostgreSQL variants of the database tests are SKIPPED (PGlite still runs)\n");
+  if (process.env.CI)
+    throw new Error(
+      "PostgreSQL is not reachable, and CI must test against it (SPECSYNC_TEST_PG_URL)",
+    );
+  console.warn(
+    "\n⚠ PostgreSQL not reachable: PostgreSQL variants of the database tests are SKIPPED (PGlite still runs)\n",
+  );
 }
 
 /** Run the same suite against PGlite and real PostgreSQL, each with its own fresh database. */
-export function describeEachDb(name: string, body: (db: () => TestDb, driver: "pglite" | "postgres") => void) {
+export function describeEachDb(
+  name: string,
+  body: (db: () => TestDb, driver: "pglite" | "postgres") => void,
+) {
   for (const driver of DRIVERS) {
     describe.skipIf(driver === "postgres" && !pgOk)(`${name} [${driver}]`, () => {
       let testDb: TestDb | undefined;

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { generatedPool, prng, type Pool } from "./generated-workspace";
+import { generatedPool, type Pool, prng } from "./generated-workspace";
 import { CORPUS_DIR } from "./workspace";
 
 /** An entry of a non-empty pool (the generator's pools are constants; an empty one is a bug here). */
@@ -33,20 +33,40 @@ export function loadPool(corpus = CORPUS_DIR): Pool {
   pool.tasks.push(...files.filter((f) => f.endsWith("/tasks.md")).map(read));
   pool.designs.push(...files.filter((f) => f.endsWith("/design.md")).map(read));
   pool.deltas.push(...files.filter((f) => /\/changes\/.*\/specs\/.*\/spec\.md$/.test(f)).map(read));
-  pool.specs.push(...files.filter((f) => /\/specs\/[^/]+\/spec\.md$/.test(f) && !f.includes("/changes/")).map(read));
+  pool.specs.push(
+    ...files
+      .filter((f) => /\/specs\/[^/]+\/spec\.md$/.test(f) && !f.includes("/changes/"))
+      .map(read),
+  );
   return pool;
 }
 
-export type GenerateOptions = { changes: number; archivedShare?: number; specs?: number; seed?: number };
-export type Generated = { root: string; active: string[]; archived: string[]; specs: string[]; bytes: number; files: number };
+export type GenerateOptions = {
+  changes: number;
+  archivedShare?: number;
+  specs?: number;
+  seed?: number;
+};
+export type Generated = {
+  root: string;
+  active: string[];
+  archived: string[];
+  specs: string[];
+  bytes: number;
+  files: number;
+};
 
 /**
  * Write a workspace with `changes` changes (a realistic share archived), their tasks, designs
  * (about half) and delta specs, plus main specs — deterministic from the seed.
  */
-export function generateWorkspace(root: string, opts: GenerateOptions, pool = loadPool()): Generated {
+export function generateWorkspace(
+  root: string,
+  opts: GenerateOptions,
+  pool = loadPool(),
+): Generated {
   const rand = prng(opts.seed ?? 42);
-  const pick = <T,>(xs: T[]) => pickOneOf(xs, Math.floor(rand() * xs.length));
+  const pick = <T>(xs: T[]) => pickOneOf(xs, Math.floor(rand() * xs.length));
   const os = path.join(root, "openspec");
   mkdirSync(path.join(os, "changes", "archive"), { recursive: true });
   writeFileSync(path.join(os, "config.yaml"), "schema: spec-driven\n");
@@ -71,12 +91,16 @@ export function generateWorkspace(root: string, opts: GenerateOptions, pool = lo
     const archived = rand() < (opts.archivedShare ?? 0.8);
     const day = `2025-${String(1 + Math.floor(rand() * 12)).padStart(2, "0")}-${String(1 + Math.floor(rand() * 28)).padStart(2, "0")}`;
     const dir = archived ? `changes/archive/${day}-${name}` : `changes/${name}`;
-    write(`${dir}/proposal.md`, pick(pool.proposals).replace(/^# .*$/m, `# Change: ${name.replace(/-/g, " ")}`));
+    write(
+      `${dir}/proposal.md`,
+      pick(pool.proposals).replace(/^# .*$/m, `# Change: ${name.replace(/-/g, " ")}`),
+    );
     write(`${dir}/tasks.md`, pick(pool.tasks));
     if (rand() < 0.5 && pool.designs.length) write(`${dir}/design.md`, pick(pool.designs));
     write(`${dir}/.openspec.yaml`, `schema: spec-driven\ncreated: ${day}\n`);
     const nDeltas = 1 + Math.floor(rand() * 3);
-    for (let d = 0; d < nDeltas; d++) write(`${dir}/specs/${pick(caps)}/spec.md`, pick(pool.deltas));
+    for (let d = 0; d < nDeltas; d++)
+      write(`${dir}/specs/${pick(caps)}/spec.md`, pick(pool.deltas));
     (archived ? out.archived : out.active).push(archived ? dir : name);
   }
   return out;

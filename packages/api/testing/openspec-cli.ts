@@ -10,7 +10,11 @@ const BIN = path.resolve(fileURLToPath(import.meta.url), "../../node_modules/.bi
 /** Run the real OpenSpec CLI in a repository root and parse its JSON (the oracle). */
 // biome-ignore lint/suspicious/noExplicitAny: the oracle's JSON, compared as the CLI prints it
 export async function openspecJson<T = any>(root: string, args: string[]): Promise<T> {
-  const { stdout } = await run(BIN, [...args, "--json"], { cwd: root, env: { ...process.env, OPENSPEC_TELEMETRY: "0", NO_COLOR: "1", CI: "1" }, maxBuffer: 64 * 1024 * 1024 }).catch((err) => {
+  const { stdout } = await run(BIN, [...args, "--json"], {
+    cwd: root,
+    env: { ...process.env, OPENSPEC_TELEMETRY: "0", NO_COLOR: "1", CI: "1" },
+    maxBuffer: 64 * 1024 * 1024,
+  }).catch((err) => {
     if (err.stdout) return { stdout: err.stdout as string };
     throw err;
   });
@@ -19,9 +23,16 @@ export async function openspecJson<T = any>(root: string, args: string[]): Promi
   return parsed;
 }
 
-export async function openspecRaw(root: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function openspecRaw(
+  root: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(BIN, args, { cwd: root, env: { ...process.env, OPENSPEC_TELEMETRY: "0", NO_COLOR: "1", CI: "1" }, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run(BIN, args, {
+      cwd: root,
+      env: { ...process.env, OPENSPEC_TELEMETRY: "0", NO_COLOR: "1", CI: "1" },
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };

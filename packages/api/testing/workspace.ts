@@ -1,10 +1,21 @@
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The real OpenSpec corpus in shared/ (read-only; tests copy it). */
-export const CORPUS_DIR = process.env.SPECSYNC_CORPUS ?? path.resolve(fileURLToPath(import.meta.url), "../../../../../shared/corpora/openspec-repo");
+export const CORPUS_DIR =
+  process.env.SPECSYNC_CORPUS ??
+  path.resolve(fileURLToPath(import.meta.url), "../../../../../shared/corpora/openspec-repo");
 
 /**
  * Whether the real corpus is there. Suites that need it skip with a note when it is absent (a fresh
@@ -13,8 +24,13 @@ export const CORPUS_DIR = process.env.SPECSYNC_CORPUS ?? path.resolve(fileURLToP
  */
 export function corpusAvailable(): boolean {
   if (existsSync(path.join(CORPUS_DIR, "changes"))) return true;
-  if (process.env.CI) throw new Error(`the real OpenSpec corpus is missing at ${CORPUS_DIR} and CI must test against it (set SPECSYNC_CORPUS)`);
-  console.warn(`\n⚠ no real OpenSpec corpus at ${CORPUS_DIR} (SPECSYNC_CORPUS): the tests on it are SKIPPED; generated workspaces still run\n`);
+  if (process.env.CI)
+    throw new Error(
+      `the real OpenSpec corpus is missing at ${CORPUS_DIR} and CI must test against it (set SPECSYNC_CORPUS)`,
+    );
+  console.warn(
+    `\n⚠ no real OpenSpec corpus at ${CORPUS_DIR} (SPECSYNC_CORPUS): the tests on it are SKIPPED; generated workspaces still run\n`,
+  );
   return false;
 }
 

@@ -32,21 +32,30 @@ export type Database = {
    * so every server sharing the database sees it); `{ ran: false }` when it is taken. PGlite is
    * single-process, so an in-process flag suffices.
    */
-  tryWithLock<T>(key: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
+  tryWithLock<T>(
+    key: string,
+    fn: () => Promise<T>,
+  ): Promise<{ ran: true; value: T } | { ran: false }>;
   close(): Promise<void>;
 };
 
 export { isPostgresUrl } from "./is-postgres-url";
+
 import { isPostgresUrl } from "./is-postgres-url";
 
 export async function createDb(options: CreateDbOptions = {}): Promise<Database> {
-  return isPostgresUrl(options.url) ? createPostgres(options.url, options.maxConnections ?? 10) : createPglite(options.dataDir ?? "memory://");
+  return isPostgresUrl(options.url)
+    ? createPostgres(options.url, options.maxConnections ?? 10)
+    : createPglite(options.dataDir ?? "memory://");
 }
 
 async function createPglite(dataDir: string): Promise<Database> {
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
   // Loaded only when used: a server on PostgreSQL never pays for the WebAssembly build.
-  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([import("@electric-sql/pglite"), import("drizzle-orm/pglite")]);
+  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("drizzle-orm/pglite"),
+  ]);
   const client = await PGlite.create(dataDir);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   const held = new Set<string>();
@@ -112,7 +121,9 @@ async function createPostgres(url: string, max: number): Promise<Database> {
       // A transaction-scoped lock: held by this transaction's connection until fn settles, released
       // by COMMIT (or by PostgreSQL itself if the connection dies). fn runs on other pool
       // connections.
-      let result: { ran: true; value: Awaited<ReturnType<typeof fn>> } | { ran: false } = { ran: false };
+      let result: { ran: true; value: Awaited<ReturnType<typeof fn>> } | { ran: false } = {
+        ran: false,
+      };
       await sql.begin(async (tx) => {
         const [row] = await tx`select pg_try_advisory_xact_lock(hashtext(${key})) as ok`;
         if (row?.ok) result = { ran: true, value: await fn() };

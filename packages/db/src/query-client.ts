@@ -11,10 +11,18 @@ export type QueryClient = {
   close(): Promise<void>;
 };
 
-export async function openQueryClient(options: { url?: string | undefined; dataDir?: string | undefined }): Promise<QueryClient> {
+export async function openQueryClient(options: {
+  url?: string | undefined;
+  dataDir?: string | undefined;
+}): Promise<QueryClient> {
   if (isPostgresUrl(options.url)) {
     const { default: postgres } = await import("postgres");
-    const sql = postgres(options.url, { max: 1, onnotice: () => {}, fetch_types: false, connect_timeout: 10 });
+    const sql = postgres(options.url, {
+      max: 1,
+      onnotice: () => {},
+      fetch_types: false,
+      connect_timeout: 10,
+    });
     return {
       driver: "postgres",
       async query<T>(text: string, params: unknown[] = []) {
@@ -29,7 +37,9 @@ export async function openQueryClient(options: { url?: string | undefined; dataD
   // A one-shot read needs no 128 MB buffer cache: 1 MB halves the start time and the memory
   // (a start parameter, so the data directory's own postgresql.conf is left as the server wants
   // it).
-  const client = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=1MB"] });
+  const client = await PGlite.create(dataDir, {
+    startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=1MB"],
+  });
   return {
     driver: "pglite",
     async query<T>(text: string, params: unknown[] = []) {

@@ -1,12 +1,18 @@
-import { settingsSchema, webSettingsSchema, type Settings, type WebSettings } from "./schema";
+import { type Settings, settingsSchema, type WebSettings, webSettingsSchema } from "./schema";
 
 export * from "./schema";
 
 type Source = Record<string, string | undefined>;
 
-function parseOrExplain<T>(result: { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } }): T {
+function parseOrExplain<T>(
+  result:
+    | { success: true; data: T }
+    | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } },
+): T {
   if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `  ${i.path.map(String).join(".")}: ${i.message}`).join("\n");
+  const lines = result.error.issues
+    .map((i) => `  ${i.path.map(String).join(".")}: ${i.message}`)
+    .join("\n");
   throw new Error(`invalid settings:\n${lines}`);
 }
 

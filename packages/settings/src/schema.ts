@@ -26,7 +26,14 @@ const list = (sep: string) =>
   z
     .string()
     .optional()
-    .transform((v) => (v ? v.split(sep).map((s) => s.trim()).filter(Boolean) : []));
+    .transform((v) =>
+      v
+        ? v
+            .split(sep)
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [],
+    );
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const url = (name: string) =>
@@ -36,7 +43,8 @@ const url = (name: string) =>
     .refine((v) => !v || /^https?:\/\/[^\s/]+/.test(v), `${name} must be an http(s):// URL`);
 
 /** A browser cannot reach a wildcard address: the URL we hand out names the loopback instead. */
-const reachableHost = (host: string) => (host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host);
+const reachableHost = (host: string) =>
+  host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
 
 /**
  * Every setting specsync reads from the environment; the README's settings table lists them all.
@@ -45,7 +53,10 @@ const fields = z.object({
   DATABASE_URL: z
     .string()
     .optional()
-    .refine((v) => !v || /^postgres(ql)?:\/\//.test(v), "DATABASE_URL must be a postgres:// URL (unset it to use the embedded PGlite)"),
+    .refine(
+      (v) => !v || /^postgres(ql)?:\/\//.test(v),
+      "DATABASE_URL must be a postgres:// URL (unset it to use the embedded PGlite)",
+    ),
   /** Unset: `<first project>/.specsync/pglite` (see `embeddedDataDir`). */
   SPECSYNC_DATA_DIR: z.string().optional(),
   SPECSYNC_PROJECTS: list(path.delimiter),
@@ -65,7 +76,11 @@ const fields = z.object({
   SPECSYNC_API_URL: url("SPECSYNC_API_URL"),
   SPECSYNC_CRON: z.string().default(SYNC_DEFAULTS.cron),
   SPECSYNC_STALE_SECONDS: z.coerce.number().int().min(1).default(SYNC_DEFAULTS.staleSeconds),
-  SPECSYNC_STATUS_STALE_SECONDS: z.coerce.number().int().min(1).default(SYNC_DEFAULTS.statusStaleSeconds),
+  SPECSYNC_STATUS_STALE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(SYNC_DEFAULTS.statusStaleSeconds),
   SPECSYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(SYNC_DEFAULTS.batchSize),
   SPECSYNC_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(SYNC_DEFAULTS.concurrency),
   SPECSYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).max(100).default(SYNC_DEFAULTS.debounceMs),
@@ -85,8 +100,12 @@ export const SETTING_NAMES = Object.keys(fields.shape) as (keyof z.infer<typeof 
 /** Settings, validated, with the defaults that depend on other settings filled in. */
 export const settingsSchema = fields.transform((s) => ({
   ...s,
-  SPECSYNC_WEB_ORIGIN: s.SPECSYNC_WEB_ORIGIN ?? `http://localhost:${s.WEB_PORT},http://127.0.0.1:${s.WEB_PORT}`,
-  SPECSYNC_API_URL: (s.SPECSYNC_API_URL ?? `http://${reachableHost(s.HOST)}:${s.PORT}`).replace(/\/+$/, ""),
+  SPECSYNC_WEB_ORIGIN:
+    s.SPECSYNC_WEB_ORIGIN ?? `http://localhost:${s.WEB_PORT},http://127.0.0.1:${s.WEB_PORT}`,
+  SPECSYNC_API_URL: (s.SPECSYNC_API_URL ?? `http://${reachableHost(s.HOST)}:${s.PORT}`).replace(
+    /\/+$/,
+    "",
+  ),
 }));
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -96,14 +115,16 @@ export type Settings = z.output<typeof settingsSchema>;
  * API's address cannot be derived there: whoever starts the web app (`specsync`, `pnpm dev`) passes
  * SPECSYNC_API_URL, derived from the full settings; the fallback is the default API address.
  */
-export const webSettingsSchema = fields.pick({ SPECSYNC_API_URL: true, SPECSYNC_TOKEN: true }).transform((s) => ({
-  apiUrl: (s.SPECSYNC_API_URL ?? `http://${DEFAULT_HOST}:${DEFAULT_PORT}`).replace(/\/+$/, ""),
-  /**
-   * The API's token, if it requires one: sent by the web server's own calls only, never to the
-   * browser.
-   */
-  token: s.SPECSYNC_TOKEN,
-}));
+export const webSettingsSchema = fields
+  .pick({ SPECSYNC_API_URL: true, SPECSYNC_TOKEN: true })
+  .transform((s) => ({
+    apiUrl: (s.SPECSYNC_API_URL ?? `http://${DEFAULT_HOST}:${DEFAULT_PORT}`).replace(/\/+$/, ""),
+    /**
+     * The API's token, if it requires one: sent by the web server's own calls only, never to the
+     * browser.
+     */
+    token: s.SPECSYNC_TOKEN,
+  }));
 
 export type WebSettings = z.output<typeof webSettingsSchema>;
 
@@ -112,12 +133,18 @@ export type WebSettings = z.output<typeof webSettingsSchema>;
  * throwaway database), else `<first project>/.specsync/pglite`. The one place this default is
  * written.
  */
-export function embeddedDataDir(dataDir: string | undefined, firstProject: string, cwd: string): string {
+export function embeddedDataDir(
+  dataDir: string | undefined,
+  firstProject: string,
+  cwd: string,
+): string {
   if (!dataDir) return path.join(firstProject, SPECSYNC_DIR, "pglite");
   return dataDir.startsWith("memory://") ? dataDir : path.resolve(cwd, dataDir);
 }
 
 /** Origins allowed by CORS, from SPECSYNC_WEB_ORIGIN. */
 export function allowedOrigins(settings: Pick<Settings, "SPECSYNC_WEB_ORIGIN">): string[] {
-  return settings.SPECSYNC_WEB_ORIGIN.split(",").map((s) => s.trim()).filter(Boolean);
+  return settings.SPECSYNC_WEB_ORIGIN.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

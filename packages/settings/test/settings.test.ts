@@ -2,7 +2,14 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { allowedOrigins, embeddedDataDir, loadSettings, SETTING_NAMES, SYNC_DEFAULTS, webSettingsSchema } from "../src";
+import {
+  allowedOrigins,
+  embeddedDataDir,
+  loadSettings,
+  SETTING_NAMES,
+  SYNC_DEFAULTS,
+  webSettingsSchema,
+} from "../src";
 
 const REPO = path.resolve(fileURLToPath(import.meta.url), "../../../..");
 
@@ -12,7 +19,14 @@ describe("settings", () => {
     expect([s.PORT, s.HOST, s.WEB_PORT]).toEqual([3100, "127.0.0.1", 3000]);
     expect(s.SPECSYNC_API_URL).toBe("http://127.0.0.1:3100");
     expect(allowedOrigins(s)).toEqual(["http://localhost:3000", "http://127.0.0.1:3000"]);
-    expect([s.SPECSYNC_CRON, s.SPECSYNC_STALE_SECONDS, s.SPECSYNC_BATCH_SIZE, s.SPECSYNC_CONCURRENCY, s.SPECSYNC_DEBOUNCE_MS, s.SPECSYNC_STATUS_STALE_SECONDS]).toEqual([
+    expect([
+      s.SPECSYNC_CRON,
+      s.SPECSYNC_STALE_SECONDS,
+      s.SPECSYNC_BATCH_SIZE,
+      s.SPECSYNC_CONCURRENCY,
+      s.SPECSYNC_DEBOUNCE_MS,
+      s.SPECSYNC_STATUS_STALE_SECONDS,
+    ]).toEqual([
       SYNC_DEFAULTS.cron,
       SYNC_DEFAULTS.staleSeconds,
       SYNC_DEFAULTS.batchSize,
@@ -21,47 +35,84 @@ describe("settings", () => {
       SYNC_DEFAULTS.statusStaleSeconds,
     ]);
 
-    const moved = loadSettings({ PORT: "4100", WEB_PORT: "4000", HOST: "0.0.0.0", SPECSYNC_TOKEN: "x".repeat(16) });
+    const moved = loadSettings({
+      PORT: "4100",
+      WEB_PORT: "4000",
+      HOST: "0.0.0.0",
+      SPECSYNC_TOKEN: "x".repeat(16),
+    });
     expect(moved.SPECSYNC_API_URL).toBe("http://127.0.0.1:4100"); // a browser cannot dial 0.0.0.0
     expect(allowedOrigins(moved)).toEqual(["http://localhost:4000", "http://127.0.0.1:4000"]);
     // Command-line flags override the environment, and the derived values follow them.
-    expect(loadSettings({ PORT: "4100" }, { PORT: "4200" }).SPECSYNC_API_URL).toBe("http://127.0.0.1:4200");
+    expect(loadSettings({ PORT: "4100" }, { PORT: "4200" }).SPECSYNC_API_URL).toBe(
+      "http://127.0.0.1:4200",
+    );
     // Explicit values win over derived ones.
-    expect(loadSettings({ PORT: "4100", SPECSYNC_API_URL: "https://specs.example.com/" }).SPECSYNC_API_URL).toBe("https://specs.example.com");
+    expect(
+      loadSettings({ PORT: "4100", SPECSYNC_API_URL: "https://specs.example.com/" })
+        .SPECSYNC_API_URL,
+    ).toBe("https://specs.example.com");
   });
 
   it("bad values are refused with the setting's name", () => {
-    expect(() => loadSettings({ SPECSYNC_API_URL: "javascript:alert(1)" })).toThrow(/SPECSYNC_API_URL/);
+    expect(() => loadSettings({ SPECSYNC_API_URL: "javascript:alert(1)" })).toThrow(
+      /SPECSYNC_API_URL/,
+    );
     expect(() => loadSettings({ WEB_PORT: "70000" })).toThrow(/WEB_PORT/);
     expect(() => loadSettings({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
-    expect(() => webSettingsSchema.parse({ SPECSYNC_API_URL: "not a url" })).toThrow(/SPECSYNC_API_URL/);
+    expect(() => webSettingsSchema.parse({ SPECSYNC_API_URL: "not a url" })).toThrow(
+      /SPECSYNC_API_URL/,
+    );
     // In the web process PORT is Next.js's own port: only SPECSYNC_API_URL counts there.
     expect(webSettingsSchema.parse({ PORT: "4000" }).apiUrl).toBe("http://127.0.0.1:3100");
-    expect(webSettingsSchema.parse({ SPECSYNC_API_URL: "http://127.0.0.1:4100/" }).apiUrl).toBe("http://127.0.0.1:4100");
+    expect(webSettingsSchema.parse({ SPECSYNC_API_URL: "http://127.0.0.1:4100/" }).apiUrl).toBe(
+      "http://127.0.0.1:4100",
+    );
   });
 
   it("the embedded database defaults to <first project>/.specsync/pglite; a relative setting is from where you ran specsync", () => {
-    expect(embeddedDataDir(undefined, "/r/repo", "/elsewhere")).toBe(path.join("/r/repo", ".specsync", "pglite"));
-    expect(embeddedDataDir("data", "/r/repo", "/elsewhere")).toBe(path.resolve("/elsewhere", "data"));
+    expect(embeddedDataDir(undefined, "/r/repo", "/elsewhere")).toBe(
+      path.join("/r/repo", ".specsync", "pglite"),
+    );
+    expect(embeddedDataDir("data", "/r/repo", "/elsewhere")).toBe(
+      path.resolve("/elsewhere", "data"),
+    );
     expect(embeddedDataDir("memory://", "/r/repo", "/elsewhere")).toBe("memory://");
   });
 
   it("turbo passes every setting through to the tasks it runs (strict env mode drops the others)", () => {
-    const turbo = JSON.parse(readFileSync(path.join(REPO, "turbo.json"), "utf8")) as { globalPassThroughEnv?: string[] };
-    const patterns = (turbo.globalPassThroughEnv ?? []).map((p) => new RegExp(`^${p.replace(/\*/g, ".*")}$`));
+    const turbo = JSON.parse(readFileSync(path.join(REPO, "turbo.json"), "utf8")) as {
+      globalPassThroughEnv?: string[];
+    };
+    const patterns = (turbo.globalPassThroughEnv ?? []).map(
+      (p) => new RegExp(`^${p.replace(/\*/g, ".*")}$`),
+    );
     const missing = SETTING_NAMES.filter((name) => !patterns.some((re) => re.test(name)));
     expect(missing).toEqual([]);
   });
 
   it("the README's settings table documents exactly the settings there are", () => {
     const readme = readFileSync(path.join(REPO, "README.md"), "utf8");
-    const table = readme.slice(readme.indexOf("## Settings"), readme.indexOf("\n## ", readme.indexOf("## Settings") + 1));
-    const documented = new Set([...table.matchAll(/^\| `([A-Z_]+)`(?: \/ `([A-Z_]+)`)?/gm)].flatMap((m) => [m[1], m[2]]).filter(Boolean));
+    const table = readme.slice(
+      readme.indexOf("## Settings"),
+      readme.indexOf("\n## ", readme.indexOf("## Settings") + 1),
+    );
+    const documented = new Set(
+      [...table.matchAll(/^\| `([A-Z_]+)`(?: \/ `([A-Z_]+)`)?/gm)]
+        .flatMap((m) => [m[1], m[2]])
+        .filter(Boolean),
+    );
     expect([...documented].sort()).toEqual([...SETTING_NAMES].sort());
   });
 
   it("only the settings module reads process.env in app code", () => {
-    const roots = ["apps/server/src", "apps/web/app", "apps/web/components", "apps/web/lib", ...readdirSync(path.join(REPO, "packages")).map((p) => `packages/${p}/src`)];
+    const roots = [
+      "apps/server/src",
+      "apps/web/app",
+      "apps/web/components",
+      "apps/web/lib",
+      ...readdirSync(path.join(REPO, "packages")).map((p) => `packages/${p}/src`),
+    ];
     const offenders: string[] = [];
     const walk = (dir: string) => {
       let entries: string[];
@@ -73,7 +124,11 @@ describe("settings", () => {
       for (const e of entries) {
         const abs = path.join(dir, e);
         if (statSync(abs).isDirectory()) walk(abs);
-        else if (/\.(ts|tsx|mts|js|mjs)$/.test(e) && /process\.env\b/.test(readFileSync(abs, "utf8"))) offenders.push(path.relative(REPO, abs));
+        else if (
+          /\.(ts|tsx|mts|js|mjs)$/.test(e) &&
+          /process\.env\b/.test(readFileSync(abs, "utf8"))
+        )
+          offenders.push(path.relative(REPO, abs));
       }
     };
     for (const r of roots) walk(path.join(REPO, r));

@@ -10,9 +10,17 @@ import { newChangeNameSchema } from "./lifecycle";
  * change id (`add-auth`) or row id; `project` (name, id or root path) is needed only when the
  * server has several.
  */
-const project = z.string().trim().min(1).max(1000).optional().describe("project name, id or root path; only needed when the server syncs several projects");
+const project = z
+  .string()
+  .trim()
+  .min(1)
+  .max(1000)
+  .optional()
+  .describe("project name, id or root path; only needed when the server syncs several projects");
 const change = changeRefSchema.describe("change id (e.g. add-auth) or row id");
-const owner = ownerSchema.describe("who you are (agent or person name); the same owner renews and releases");
+const owner = ownerSchema.describe(
+  "who you are (agent or person name); the same owner renews and releases",
+);
 
 export const listChangesToolSchema = z.object({
   project,
@@ -29,10 +37,17 @@ export const listChangesToolSchema = z.object({
 export const getChangeToolSchema = z.object({
   project,
   change,
-  files: z.array(relFilePathSchema).max(20).optional().describe("also return the full content of these files (e.g. design.md, specs/auth/spec.md)"),
+  files: z
+    .array(relFilePathSchema)
+    .max(20)
+    .optional()
+    .describe("also return the full content of these files (e.g. design.md, specs/auth/spec.md)"),
 });
 
-export const getSpecToolSchema = z.object({ project, capability: capabilityIdSchema.describe("capability id, e.g. auth or cli/init") });
+export const getSpecToolSchema = z.object({
+  project,
+  capability: capabilityIdSchema.describe("capability id, e.g. auth or cli/init"),
+});
 
 export const nextWorkToolSchema = z.object({
   project,
@@ -42,7 +57,12 @@ export const nextWorkToolSchema = z.object({
   explain: z.boolean().default(false).describe("also list the changes passed over and why"),
 });
 
-export const claimChangeToolSchema = z.object({ project, change, owner, leaseSeconds: leaseSecondsSchema.default(DEFAULT_LEASE_SECONDS) });
+export const claimChangeToolSchema = z.object({
+  project,
+  change,
+  owner,
+  leaseSeconds: leaseSecondsSchema.default(DEFAULT_LEASE_SECONDS),
+});
 export const releaseChangeToolSchema = z.object({ project, change, owner });
 
 export const toggleTaskToolSchema = z.object({
@@ -50,19 +70,31 @@ export const toggleTaskToolSchema = z.object({
   change,
   taskId: z.string().min(1).max(200).describe("task id from get_change, e.g. 1.2"),
   done: z.boolean(),
-  baseHash: hashSchema.optional().describe("hashes['tasks.md'] from get_change; a stale one answers CONFLICT"),
+  baseHash: hashSchema
+    .optional()
+    .describe("hashes['tasks.md'] from get_change; a stale one answers CONFLICT"),
 });
 
 export const updateFileToolSchema = z.object({
   project,
   change,
-  file: relFilePathSchema.describe("file in the change folder: proposal.md, tasks.md, design.md, specs/<capability>/spec.md"),
+  file: relFilePathSchema.describe(
+    "file in the change folder: proposal.md, tasks.md, design.md, specs/<capability>/spec.md",
+  ),
   content: fileContentSchema,
-  baseHash: hashSchema.nullable().describe("hash of the version you edited (hashes[file] from get_change); null to create a new file"),
+  baseHash: hashSchema
+    .nullable()
+    .describe(
+      "hash of the version you edited (hashes[file] from get_change); null to create a new file",
+    ),
 });
 
 export const setStatusToolSchema = z.object({ project, change, status: lifecycleStatusSchema });
-export const dependencyToolSchema = z.object({ project, change, dependsOn: changeRefSchema.describe("the change it must wait for") });
+export const dependencyToolSchema = z.object({
+  project,
+  change,
+  dependsOn: changeRefSchema.describe("the change it must wait for"),
+});
 export const overlapsToolSchema = z.object({ project, change });
 
 export const newChangeToolSchema = z.object({
@@ -71,5 +103,16 @@ export const newChangeToolSchema = z.object({
   goal: z.string().trim().max(500).optional().describe("one sentence: what the change is for"),
 });
 export const validateChangeToolSchema = z.object({ project, change });
-export const previewArchiveToolSchema = z.object({ project, change, full: z.boolean().default(false).describe("include each requirement's text before and after") });
-export const archiveChangeToolSchema = z.object({ project, change, skipSpecs: z.boolean().default(false).describe("move the change without applying its delta specs") });
+export const previewArchiveToolSchema = z.object({
+  project,
+  change,
+  full: z.boolean().default(false).describe("include each requirement's text before and after"),
+});
+export const archiveChangeToolSchema = z.object({
+  project,
+  change,
+  skipSpecs: z
+    .boolean()
+    .default(false)
+    .describe("move the change without applying its delta specs"),
+});

@@ -11,10 +11,15 @@ export const leaseSecondsSchema = z
   .number()
   .int("leaseSeconds must be a whole number of seconds")
   .min(MIN_LEASE_SECONDS, `a lease lasts at least ${MIN_LEASE_SECONDS} seconds`)
-  .max(MAX_LEASE_SECONDS, `a lease lasts at most ${MAX_LEASE_SECONDS} seconds (24 h); renew it with heartbeat`);
+  .max(
+    MAX_LEASE_SECONDS,
+    `a lease lasts at most ${MAX_LEASE_SECONDS} seconds (24 h); renew it with heartbeat`,
+  );
 
 /** A change, by row id (uuid) or by its change id (`add-auth`, active changes first). */
-export const changeRefSchema = z.union([rowIdSchema, changeNameSchema], { error: "expected a change id (kebab-case, like add-auth) or a row id (uuid)" });
+export const changeRefSchema = z.union([rowIdSchema, changeNameSchema], {
+  error: "expected a change id (kebab-case, like add-auth) or a row id (uuid)",
+});
 
 export const claimInputSchema = z.object({
   id: rowIdSchema,
@@ -30,7 +35,11 @@ export type HeartbeatInput = z.input<typeof heartbeatInputSchema>;
 export const releaseInputSchema = z.object({ id: rowIdSchema, owner: ownerSchema });
 export type ReleaseInput = z.input<typeof releaseInputSchema>;
 
-export const dependencyInputSchema = z.object({ id: rowIdSchema, dependsOn: rowIdSchema, actor: z.string().max(200).optional() });
+export const dependencyInputSchema = z.object({
+  id: rowIdSchema,
+  dependsOn: rowIdSchema,
+  actor: z.string().max(200).optional(),
+});
 export type DependencyInput = z.input<typeof dependencyInputSchema>;
 
 export const nextWorkClaimInputSchema = z

@@ -18,16 +18,22 @@ export type LifecycleStatus = z.infer<typeof lifecycleStatusSchema>;
  * move on disk).
  */
 export type PickableStatus = Exclude<LifecycleStatus, "archived">;
-export const PICKABLE_STATUSES: readonly PickableStatus[] = LIFECYCLE_STATUSES.filter((s): s is PickableStatus => s !== "archived");
+export const PICKABLE_STATUSES: readonly PickableStatus[] = LIFECYCLE_STATUSES.filter(
+  (s): s is PickableStatus => s !== "archived",
+);
 
 /**
  * Transitions a user may make: any workflow status to any other (the board moves cards freely), and
  * to "archived" only by running the archive (choosing it runs `openspec archive`). An archived
  * change stays archived.
  */
-export const STATUS_TRANSITIONS: Record<LifecycleStatus, readonly LifecycleStatus[]> = Object.fromEntries(
-  LIFECYCLE_STATUSES.map((from) => [from, from === "archived" ? [] : LIFECYCLE_STATUSES.filter((to) => to !== from)]),
-) as unknown as Record<LifecycleStatus, readonly LifecycleStatus[]>;
+export const STATUS_TRANSITIONS: Record<LifecycleStatus, readonly LifecycleStatus[]> =
+  Object.fromEntries(
+    LIFECYCLE_STATUSES.map((from) => [
+      from,
+      from === "archived" ? [] : LIFECYCLE_STATUSES.filter((to) => to !== from),
+    ]),
+  ) as unknown as Record<LifecycleStatus, readonly LifecycleStatus[]>;
 
 /**
  * Where a change is, derived from its files only (as `openspec view` groups them): no tasks yet
@@ -42,7 +48,13 @@ export const PRIORITIES = ["critical", "high", "medium", "low", "none"] as const
 export const prioritySchema = z.enum(PRIORITIES);
 export type Priority = z.infer<typeof prioritySchema>;
 /** Sort rank of a priority: lower sorts first. */
-export const PRIORITY_RANK: Record<Priority, number> = { critical: 0, high: 1, medium: 2, low: 3, none: 4 };
+export const PRIORITY_RANK: Record<Priority, number> = {
+  critical: 0,
+  high: 1,
+  medium: 2,
+  low: 3,
+  none: 4,
+};
 
 export const SPEC_KINDS = ["change", "spec"] as const;
 export const specKindSchema = z.enum(SPEC_KINDS);
@@ -56,7 +68,17 @@ export type SyncDirection = z.infer<typeof syncDirectionSchema>;
  * `git`: the repository's HEAD, index or branch moved (checkout, pull, stash, rebase, reset).
  * `lifecycle`: an OpenSpec CLI run (new, validate, archive).
  */
-export const SYNC_TRIGGERS = ["file_watcher", "periodic", "user_edit", "manual", "startup", "conflict_resolution", "restore", "git", "lifecycle"] as const;
+export const SYNC_TRIGGERS = [
+  "file_watcher",
+  "periodic",
+  "user_edit",
+  "manual",
+  "startup",
+  "conflict_resolution",
+  "restore",
+  "git",
+  "lifecycle",
+] as const;
 export const syncTriggerSchema = z.enum(SYNC_TRIGGERS);
 export type SyncTrigger = z.infer<typeof syncTriggerSchema>;
 
@@ -67,7 +89,21 @@ export type SyncTrigger = z.infer<typeof syncTriggerSchema>;
  * person chose the disk version over their unsaved text; that text is kept in the entry.
  * `validated`: an `openspec validate` run on a change.
  */
-export const SYNC_ACTIONS = ["created", "updated", "flushed", "archived", "deleted", "restored", "conflict", "failed", "validated", "status_changed", "priority_changed", "checked", "draft_discarded"] as const;
+export const SYNC_ACTIONS = [
+  "created",
+  "updated",
+  "flushed",
+  "archived",
+  "deleted",
+  "restored",
+  "conflict",
+  "failed",
+  "validated",
+  "status_changed",
+  "priority_changed",
+  "checked",
+  "draft_discarded",
+] as const;
 export const syncActionSchema = z.enum(SYNC_ACTIONS);
 export type SyncAction = z.infer<typeof syncActionSchema>;
 

@@ -11,7 +11,10 @@ export const newChangeNameSchema = z
   .trim()
   .min(1, "give the change a name")
   .max(100, "a change name has at most 100 characters")
-  .regex(CHANGE_ID_PATTERN, "use kebab-case: lowercase letters, digits and single hyphens (e.g. add-dark-mode)");
+  .regex(
+    CHANGE_ID_PATTERN,
+    "use kebab-case: lowercase letters, digits and single hyphens (e.g. add-dark-mode)",
+  );
 
 const actorSchema = z.string().trim().min(1).max(200).optional();
 

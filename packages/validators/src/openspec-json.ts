@@ -2,7 +2,10 @@ import { z } from "zod";
 
 /** Shapes printed by the OpenSpec CLI's `--json` output; specsync prints the same. */
 export const scenarioJsonSchema = z.object({ rawText: z.string() });
-export const requirementJsonSchema = z.object({ text: z.string(), scenarios: z.array(scenarioJsonSchema) });
+export const requirementJsonSchema = z.object({
+  text: z.string(),
+  scenarios: z.array(scenarioJsonSchema),
+});
 export type RequirementJson = z.infer<typeof requirementJsonSchema>;
 
 export const deltaOperationSchema = z.enum(["ADDED", "MODIFIED", "REMOVED", "RENAMED"]);

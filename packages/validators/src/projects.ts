@@ -2,7 +2,12 @@ import { z } from "zod";
 import { MAX_SEGMENT_BYTES, rowIdSchema, segmentsFit } from "./ids";
 
 export const addProjectInputSchema = z.object({
-  path: z.string().min(1).max(4096).refine((p) => !p.includes("\0"), "path contains a NUL byte").refine(segmentsFit, `every path segment must be at most ${MAX_SEGMENT_BYTES} bytes`),
+  path: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((p) => !p.includes("\0"), "path contains a NUL byte")
+    .refine(segmentsFit, `every path segment must be at most ${MAX_SEGMENT_BYTES} bytes`),
   name: z.string().trim().min(1).max(200).optional(),
 });
 export type AddProjectInput = z.infer<typeof addProjectInputSchema>;

@@ -1,9 +1,16 @@
 import { z } from "zod";
-import { changeStageSchema, lifecycleStatusSchema, prioritySchema, specKindSchema } from "./enums";
 import { fileContentSchema, hashSchema } from "./content";
+import { changeStageSchema, lifecycleStatusSchema, prioritySchema, specKindSchema } from "./enums";
 import { relFilePathSchema, rowIdSchema } from "./ids";
 
-export const LIST_SORTS = ["priority", "status", "updated", "name", "completion", "created"] as const;
+export const LIST_SORTS = [
+  "priority",
+  "status",
+  "updated",
+  "name",
+  "completion",
+  "created",
+] as const;
 export const listSortSchema = z.enum(LIST_SORTS);
 
 export const listSpecsInputSchema = z.object({
@@ -93,6 +100,10 @@ export const lookupInputSchema = z.object({
   project: z.string().trim().min(1).max(200),
   kind: specKindSchema,
   /** Change id (an archived one by its folder name, `2025-01-01-add-x`) or capability id. */
-  name: z.string().min(1).max(300).regex(/^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/i, "not a change or capability id"),
+  name: z
+    .string()
+    .min(1)
+    .max(300)
+    .regex(/^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/i, "not a change or capability id"),
 });
 export type LookupInput = z.infer<typeof lookupInputSchema>;

@@ -30,15 +30,26 @@ export function initialStatusFor(c: StageInput): LifecycleStatus {
  */
 export function statusMismatch(status: LifecycleStatus, c: StageInput): string | null {
   const stage = stageOf(c);
-  if (stage === "archived") return status === "archived" ? null : `the change is archived on disk but its status is "${status}"`;
-  if (status === "archived") return "the status says archived but the change is still active on disk";
+  if (stage === "archived")
+    return status === "archived"
+      ? null
+      : `the change is archived on disk but its status is "${status}"`;
+  if (status === "archived")
+    return "the status says archived but the change is still active on disk";
   const open = c.tasksTotal - c.tasksCompleted;
-  if (stage === "complete" && (status === "proposing" || status === "approved" || status === "assigned")) {
+  if (
+    stage === "complete" &&
+    (status === "proposing" || status === "approved" || status === "assigned")
+  ) {
     return `all ${c.tasksTotal} tasks are done but the status is still "${status}"`;
   }
-  if (stage === "draft" && (status === "in_progress" || status === "review" || status === "applied")) {
+  if (
+    stage === "draft" &&
+    (status === "in_progress" || status === "review" || status === "applied")
+  ) {
     return `the status is "${status}" but the change has no tasks yet`;
   }
-  if (stage === "in_progress" && status === "applied") return `the status is "applied" but ${open} of ${c.tasksTotal} tasks are still open`;
+  if (stage === "in_progress" && status === "applied")
+    return `the status is "applied" but ${open} of ${c.tasksTotal} tasks are still open`;
   return null;
 }

@@ -19,10 +19,16 @@ export type OutputRequest =
  * The answer of the specsync server running for `root`; "none" when no live server is advertised,
  * "silent" when one is but did not answer.
  */
-export async function askRunningServer(req: OutputRequest, root: string, token: string | undefined): Promise<CliResult | "none" | { silent: string }> {
+export async function askRunningServer(
+  req: OutputRequest,
+  root: string,
+  token: string | undefined,
+): Promise<CliResult | "none" | { silent: string }> {
   const advertised = readServerFile(root);
   if (!advertised || !processAlive(advertised.pid)) return "none";
-  const silent = { silent: `a specsync server (pid ${advertised.pid}, ${advertised.url}) is advertised in ${serverFilePath(root)} but did not answer` };
+  const silent = {
+    silent: `a specsync server (pid ${advertised.pid}, ${advertised.url}) is advertised in ${serverFilePath(root)} but did not answer`,
+  };
   const q = new URLSearchParams({ root });
   if (req.command === "list") {
     if (req.specs) q.set("specs", "1");
@@ -33,7 +39,10 @@ export async function askRunningServer(req: OutputRequest, root: string, token: 
   }
   try {
     const res = await getJson(`${advertised.url}/cli/v1/${req.command}?${q}`, token);
-    if (res.status === 401) throw new TokenRefused(`the specsync server at ${advertised.url} wants a token: set SPECSYNC_TOKEN to the server's`);
+    if (res.status === 401)
+      throw new TokenRefused(
+        `the specsync server at ${advertised.url} wants a token: set SPECSYNC_TOKEN to the server's`,
+      );
     return res.status === 200 ? (JSON.parse(res.body) as CliResult) : silent;
   } catch (err) {
     if (err instanceof TokenRefused) throw err;
@@ -46,15 +55,24 @@ class TokenRefused extends Error {}
 /**
  * node:http rather than fetch: undici alone costs a one-shot command more than the whole answer.
  */
-async function getJson(url: string, token: string | undefined): Promise<{ status: number; body: string }> {
+async function getJson(
+  url: string,
+  token: string | undefined,
+): Promise<{ status: number; body: string }> {
   const { request } = await import("node:http");
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 5000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
+    const req = request(
+      url,
+      { headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 5000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+        );
+        res.on("error", reject);
+      },
+    );
     req.on("timeout", () => req.destroy(new Error("timed out")));
     req.on("error", reject);
     req.end();
@@ -69,7 +87,11 @@ async function fromFiles(req: OutputRequest, root: string): Promise<CliResult> {
     : files.show(root, req.id, req.type);
 }
 
-export async function openspecOutput(req: OutputRequest, root: string, env: Env): Promise<CliResult> {
+export async function openspecOutput(
+  req: OutputRequest,
+  root: string,
+  env: Env,
+): Promise<CliResult> {
   const answer = await askRunningServer(req, root, env.SPECSYNC_TOKEN);
   // A server advertised but silent (busy, stopping): the files answer; its database is never opened here.
   return answer === "none" || "silent" in answer ? fromFiles(req, root) : answer;
@@ -78,8 +100,12 @@ export async function openspecOutput(req: OutputRequest, root: string, env: Env)
 /** A short human rendering when `--json` is not given (the JSON is the contract). */
 export function humanText(req: OutputRequest, result: CliResult): string {
   if (result.exitCode !== 0 || !result.stdout) return result.stdout;
-  const body = JSON.parse(result.stdout) as { changes?: { name: string; completedTasks: number; totalTasks: number; nested?: string[] }[]; specs?: { id: string; requirementCount: number }[] };
-  if (req.command === "list" && body.specs) return `${body.specs.map((s) => `${s.id}  requirements ${s.requirementCount}`).join("\n") || "No specs found."}\n`;
+  const body = JSON.parse(result.stdout) as {
+    changes?: { name: string; completedTasks: number; totalTasks: number; nested?: string[] }[];
+    specs?: { id: string; requirementCount: number }[];
+  };
+  if (req.command === "list" && body.specs)
+    return `${body.specs.map((s) => `${s.id}  requirements ${s.requirementCount}`).join("\n") || "No specs found."}\n`;
   if (req.command === "list" && body.changes)
     return `${body.changes.map((c) => `${c.name}  ${c.nested ? "not a change" : c.totalTasks ? `${c.completedTasks}/${c.totalTasks} tasks` : "No tasks"}`).join("\n") || "No active changes found."}\n`;
   return result.stdout;

@@ -11,10 +11,15 @@ const REPO = path.resolve(fileURLToPath(import.meta.url), "../../../../..");
  */
 export default function setup(): void {
   const t = Date.now();
-  execFileSync("pnpm", ["exec", "turbo", "run", "build", "--filter=@specsync/server", "--output-logs=errors-only"], {
-    cwd: REPO,
-    stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-  });
-  if (Date.now() - t > 5000) console.log(`[build] pnpm build for the app suites: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  execFileSync(
+    "pnpm",
+    ["exec", "turbo", "run", "build", "--filter=@specsync/server", "--output-logs=errors-only"],
+    {
+      cwd: REPO,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    },
+  );
+  if (Date.now() - t > 5000)
+    console.log(`[build] pnpm build for the app suites: ${((Date.now() - t) / 1000).toFixed(1)} s`);
 }

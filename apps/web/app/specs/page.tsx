@@ -11,9 +11,13 @@ export default async function SpecsPage({ searchParams }: { searchParams: Search
   const q = first(params.q)?.slice(0, 200);
   const trpc = serverTrpc();
   const qc = getQueryClient();
-  const [list] = await Promise.all([qc.fetchQuery(trpc.specs.list.queryOptions(specsListInput(q))).catch(() => null), qc.prefetchQuery(trpc.projects.list.queryOptions())]);
+  const [list] = await Promise.all([
+    qc.fetchQuery(trpc.specs.list.queryOptions(specsListInput(q))).catch(() => null),
+    qc.prefetchQuery(trpc.projects.list.queryOptions()),
+  ]);
   const asked = first(params.spec);
-  const selected = (asked && rowIdSchema.safeParse(asked).success ? asked : undefined) ?? list?.items[0]?.id;
+  const selected =
+    (asked && rowIdSchema.safeParse(asked).success ? asked : undefined) ?? list?.items[0]?.id;
   if (selected) await qc.prefetchQuery(trpc.specs.get.queryOptions({ id: selected }));
   return (
     <HydrateClient>

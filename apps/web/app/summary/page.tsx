@@ -1,20 +1,30 @@
 "use client";
-import Link from "next/link";
-import { useQuery } from "@tanstack/react-query";
 import { CHANGE_STAGES, PICKABLE_STATUSES } from "@specsync/validators";
-import { useTRPC } from "~/lib/trpc";
-import { useSpecHref } from "~/components/use-spec-href";
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { STAGE_LABEL, ValidationBadge } from "~/components/lifecycle/stage-badges";
+import { PriorityBadge, StatusBadge } from "~/components/spec-badges";
 import { Card } from "~/components/ui/card";
 import { Progress } from "~/components/ui/progress";
-import { PriorityBadge, StatusBadge } from "~/components/spec-badges";
-import { STAGE_LABEL, ValidationBadge } from "~/components/lifecycle/stage-badges";
+import { useSpecHref } from "~/components/use-spec-href";
+import { useTRPC } from "~/lib/trpc";
 import { STATUS_LABEL } from "~/lib/utils";
 
-function Stat({ label, value, testId }: { label: string; value: string | number; testId?: string }) {
+function Stat({
+  label,
+  value,
+  testId,
+}: {
+  label: string;
+  value: string | number;
+  testId?: string;
+}) {
   return (
     <Card className="p-4">
       <div className="text-xs text-zinc-500 uppercase">{label}</div>
-      <div className="mt-1 text-2xl font-semibold" data-testid={testId}>{value}</div>
+      <div className="mt-1 text-2xl font-semibold" data-testid={testId}>
+        {value}
+      </div>
     </Card>
   );
 }
@@ -34,10 +44,16 @@ export default function SummaryPage() {
       <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
         <Stat label="Specifications" value={s.specs.specs} testId="summary-specs" />
         <Stat label="Requirements" value={s.specs.requirements} testId="summary-requirements" />
-        <Stat label="Active changes" value={(s.byStage.draft ?? 0) + (s.byStage.in_progress ?? 0) + (s.byStage.complete ?? 0)} testId="summary-active" />
+        <Stat
+          label="Active changes"
+          value={(s.byStage.draft ?? 0) + (s.byStage.in_progress ?? 0) + (s.byStage.complete ?? 0)}
+          testId="summary-active"
+        />
         <Card className="p-4">
           <div className="text-xs text-zinc-500 uppercase">Task progress (active)</div>
-          <div className="mt-2"><Progress value={pct} label={`${s.tasks.completed}/${s.tasks.total} (${pct} %)`} /></div>
+          <div className="mt-2">
+            <Progress value={pct} label={`${s.tasks.completed}/${s.tasks.total} (${pct} %)`} />
+          </div>
         </Card>
       </div>
       <div className="grid gap-4 md:grid-cols-2">
@@ -45,7 +61,10 @@ export default function SummaryPage() {
           <h2 className="mb-2 text-sm font-semibold">Changes per stage (from the files)</h2>
           <ul className="space-y-1 text-sm" data-testid="summary-stages">
             {CHANGE_STAGES.map((st) => (
-              <li key={st} className="flex justify-between" data-stage={st}><span>{STAGE_LABEL[st]}</span><span>{s.byStage[st] ?? 0}</span></li>
+              <li key={st} className="flex justify-between" data-stage={st}>
+                <span>{STAGE_LABEL[st]}</span>
+                <span>{s.byStage[st] ?? 0}</span>
+              </li>
             ))}
           </ul>
         </Card>
@@ -53,39 +72,68 @@ export default function SummaryPage() {
           <h2 className="mb-2 text-sm font-semibold">Active changes per status</h2>
           <ul className="space-y-1 text-sm" data-testid="summary-statuses">
             {PICKABLE_STATUSES.map((st) => (
-              <li key={st} className="flex justify-between"><span>{STATUS_LABEL[st]}</span><span>{s.byStatus[st] ?? 0}</span></li>
+              <li key={st} className="flex justify-between">
+                <span>{STATUS_LABEL[st]}</span>
+                <span>{s.byStatus[st] ?? 0}</span>
+              </li>
             ))}
           </ul>
         </Card>
         <Card className="p-4">
-          <h2 className="mb-2 text-sm font-semibold">Validation errors ({s.validationErrors.length})</h2>
+          <h2 className="mb-2 text-sm font-semibold">
+            Validation errors ({s.validationErrors.length})
+          </h2>
           {s.validationErrors.length ? (
             <ul className="space-y-1 text-sm" data-testid="summary-invalid">
               {s.validationErrors.map((c) => (
-                <li key={c.id} className="flex items-center justify-between gap-2"><Link href={hrefOf(c)} className="hover:underline">{c.name}</Link><ValidationBadge errors={c.validationErrors} /></li>
+                <li key={c.id} className="flex items-center justify-between gap-2">
+                  <Link href={hrefOf(c)} className="hover:underline">
+                    {c.name}
+                  </Link>
+                  <ValidationBadge errors={c.validationErrors} />
+                </li>
               ))}
             </ul>
-          ) : <p className="text-sm text-zinc-500">None found by the last validations.</p>}
+          ) : (
+            <p className="text-sm text-zinc-500">None found by the last validations.</p>
+          )}
         </Card>
         <Card className="p-4">
-          <h2 className="mb-2 text-sm font-semibold">Status disagrees with the files ({s.mismatched.length})</h2>
+          <h2 className="mb-2 text-sm font-semibold">
+            Status disagrees with the files ({s.mismatched.length})
+          </h2>
           {s.mismatched.length ? (
             <ul className="space-y-1 text-sm" data-testid="summary-mismatched">
               {s.mismatched.map((c) => (
-                <li key={c.id}><Link href={hrefOf(c)} className="hover:underline">{c.name}</Link> <span className="text-xs text-zinc-500">— {c.mismatch}</span></li>
+                <li key={c.id}>
+                  <Link href={hrefOf(c)} className="hover:underline">
+                    {c.name}
+                  </Link>{" "}
+                  <span className="text-xs text-zinc-500">— {c.mismatch}</span>
+                </li>
               ))}
             </ul>
-          ) : <p className="text-sm text-zinc-500">Every status agrees with its files.</p>}
+          ) : (
+            <p className="text-sm text-zinc-500">Every status agrees with its files.</p>
+          )}
         </Card>
         <Card className="p-4 md:col-span-2">
           <h2 className="mb-2 text-sm font-semibold">Next in the queue</h2>
           {s.queue.length ? (
             <ol className="space-y-1 text-sm" data-testid="summary-queue">
               {s.queue.map((c) => (
-                <li key={c.id} className="flex flex-wrap items-center gap-2"><Link href={hrefOf(c)} className="font-medium hover:underline">{c.title}</Link><StatusBadge status={c.status} /><PriorityBadge priority={c.priority} /></li>
+                <li key={c.id} className="flex flex-wrap items-center gap-2">
+                  <Link href={hrefOf(c)} className="font-medium hover:underline">
+                    {c.title}
+                  </Link>
+                  <StatusBadge status={c.status} />
+                  <PriorityBadge priority={c.priority} />
+                </li>
               ))}
             </ol>
-          ) : <p className="text-sm text-zinc-500">Nothing approved or assigned is waiting.</p>}
+          ) : (
+            <p className="text-sm text-zinc-500">Nothing approved or assigned is waiting.</p>
+          )}
         </Card>
       </div>
     </div>

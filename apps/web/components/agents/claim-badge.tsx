@@ -11,10 +11,19 @@ export function claimedAgo(at: Date | string): string {
 }
 
 /** Who holds the change (a live claim), and since when. */
-export function ClaimBadge({ claimedBy, claimedAt }: { claimedBy: string | null; claimedAt: Date | string | null }) {
+export function ClaimBadge({
+  claimedBy,
+  claimedAt,
+}: {
+  claimedBy: string | null;
+  claimedAt: Date | string | null;
+}) {
   if (!claimedBy || !claimedAt) return null;
   return (
-    <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500" data-testid="claim-badge">
+    <span
+      className="inline-flex items-center gap-1.5 text-xs text-zinc-500"
+      data-testid="claim-badge"
+    >
       <Badge tone="violet" title={`claimed by ${claimedBy}`}>
         <Lock className="mr-1 h-3 w-3" aria-hidden />
         {claimedBy}
@@ -28,7 +37,11 @@ export function ClaimBadge({ claimedBy, claimedAt }: { claimedBy: string | null;
 export function OverlapWarning({ names }: { names: string[] | undefined }) {
   if (!names?.length) return null;
   return (
-    <span className="inline-flex items-center gap-1 text-xs text-amber-700 dark:text-amber-400" title={`touches the same requirements as ${names.join(", ")}`} data-testid="overlap-warning">
+    <span
+      className="inline-flex items-center gap-1 text-xs text-amber-700 dark:text-amber-400"
+      title={`touches the same requirements as ${names.join(", ")}`}
+      data-testid="overlap-warning"
+    >
       <TriangleAlert className="h-3.5 w-3.5" aria-hidden />
       overlaps {names.length === 1 ? names[0] : `${names.length} changes`}
     </span>

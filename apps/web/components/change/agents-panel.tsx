@@ -1,15 +1,15 @@
 "use client";
-import Link from "next/link";
-import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { X } from "lucide-react";
-import { useTRPC } from "~/lib/trpc";
-import { Card } from "~/components/ui/card";
+import Link from "next/link";
+import { useState } from "react";
+import { ClaimBadge } from "~/components/agents/claim-badge";
 import { Button } from "~/components/ui/button";
+import { Card } from "~/components/ui/card";
 import { Select } from "~/components/ui/input";
 import { useToast } from "~/components/ui/toaster";
-import { ClaimBadge } from "~/components/agents/claim-badge";
 import { useSpecHref } from "~/components/use-spec-href";
+import { useTRPC } from "~/lib/trpc";
 
 /** Claim, dependencies (editable) and derived overlaps of one change. */
 export function AgentsPanel({ id, projectId }: { id: string; projectId: string }) {
@@ -21,46 +21,112 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
   const deps = useQuery(trpc.agents.dependencies.queryOptions({ id }));
   const overlaps = useQuery(trpc.agents.overlaps.queryOptions({ id }));
   const claim = useQuery(trpc.agents.claimOf.queryOptions({ id }));
-  const candidates = useQuery(trpc.specs.list.queryOptions({ projectId, kind: "change", archived: false, sort: "name", limit: 200 }));
+  const candidates = useQuery(
+    trpc.specs.list.queryOptions({
+      projectId,
+      kind: "change",
+      archived: false,
+      sort: "name",
+      limit: 200,
+    }),
+  );
   const invalidate = () => {
     void queryClient.invalidateQueries({ queryKey: trpc.agents.pathKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
   };
-  const onError = (err: { message: string }) => toast({ tone: "error", title: "Not saved", body: err.message });
-  const add = useMutation(trpc.agents.addDependency.mutationOptions({ onSuccess: () => (setAdding(""), invalidate()), onError }));
-  const remove = useMutation(trpc.agents.removeDependency.mutationOptions({ onSuccess: invalidate, onError }));
+  const onError = (err: { message: string }) =>
+    toast({ tone: "error", title: "Not saved", body: err.message });
+  const add = useMutation(
+    trpc.agents.addDependency.mutationOptions({
+      onSuccess: () => (setAdding(""), invalidate()),
+      onError,
+    }),
+  );
+  const remove = useMutation(
+    trpc.agents.removeDependency.mutationOptions({ onSuccess: invalidate, onError }),
+  );
   const taken = new Set([id, ...(deps.data?.dependsOn.map((d) => d.id) ?? [])]);
 
   return (
     <Card className="grid gap-4 p-4 text-sm md:grid-cols-3" data-testid="agents-panel">
       <section>
         <h2 className="mb-1 text-xs font-medium text-zinc-500 uppercase">Claim</h2>
-        {claim.data ? <ClaimBadge claimedBy={claim.data.owner} claimedAt={claim.data.claimedAt} /> : <span className="text-zinc-500">Not claimed</span>}
+        {claim.data ? (
+          <ClaimBadge claimedBy={claim.data.owner} claimedAt={claim.data.claimedAt} />
+        ) : (
+          <span className="text-zinc-500">Not claimed</span>
+        )}
       </section>
       <section data-testid="dependencies">
         <h2 className="mb-1 text-xs font-medium text-zinc-500 uppercase">Depends on</h2>
-        {deps.data?.blockedBy.length ? <p className="mb-1 text-amber-700 dark:text-amber-400" data-testid="blocked">Blocked until archived: {deps.data.blockedBy.join(", ")}</p> : null}
+        {deps.data?.blockedBy.length ? (
+          <p className="mb-1 text-amber-700 dark:text-amber-400" data-testid="blocked">
+            Blocked until archived: {deps.data.blockedBy.join(", ")}
+          </p>
+        ) : null}
         <ul className="space-y-1">
           {deps.data?.dependsOn.map((d) => (
             <li key={d.id} className="flex items-center gap-2" data-testid="dependency">
-              <Link href={d.archived ? `/changes/${d.id}` /* redirects to its archive folder */ : hrefOf({ id: d.id, projectId, kind: "change", name: d.name, path: "", archived: false })} className="hover:underline">{d.name}</Link>
+              <Link
+                href={
+                  d.archived
+                    ? `/changes/${d.id}` /* redirects to its archive folder */
+                    : hrefOf({
+                        id: d.id,
+                        projectId,
+                        kind: "change",
+                        name: d.name,
+                        path: "",
+                        archived: false,
+                      })
+                }
+                className="hover:underline"
+              >
+                {d.name}
+              </Link>
               <span className="text-xs text-zinc-500">{d.archived ? "archived" : d.status}</span>
-              <button type="button" aria-label={`remove dependency on ${d.name}`} className="text-zinc-400 hover:text-red-600" onClick={() => remove.mutate({ id, dependsOn: d.id })}>
+              <button
+                type="button"
+                aria-label={`remove dependency on ${d.name}`}
+                className="text-zinc-400 hover:text-red-600"
+                onClick={() => remove.mutate({ id, dependsOn: d.id })}
+              >
                 <X className="h-3.5 w-3.5" aria-hidden />
               </button>
             </li>
           ))}
         </ul>
         <div className="mt-2 flex gap-2">
-          <Select aria-label="Add dependency" data-testid="dependency-select" value={adding} onChange={(e) => setAdding(e.target.value)}>
+          <Select
+            aria-label="Add dependency"
+            data-testid="dependency-select"
+            value={adding}
+            onChange={(e) => setAdding(e.target.value)}
+          >
             <option value="">Add a dependency…</option>
-            {candidates.data?.items.filter((c) => !taken.has(c.id)).map((c) => (
-              <option key={c.id} value={c.id}>{c.name}</option>
-            ))}
+            {candidates.data?.items
+              .filter((c) => !taken.has(c.id))
+              .map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
           </Select>
-          <Button size="sm" variant="outline" disabled={!adding || add.isPending} onClick={() => add.mutate({ id, dependsOn: adding })} data-testid="dependency-add">Add</Button>
+          <Button
+            size="sm"
+            variant="outline"
+            disabled={!adding || add.isPending}
+            onClick={() => add.mutate({ id, dependsOn: adding })}
+            data-testid="dependency-add"
+          >
+            Add
+          </Button>
         </div>
-        {deps.data?.dependents.length ? <p className="mt-2 text-xs text-zinc-500">Needed by: {deps.data.dependents.map((d) => d.name).join(", ")}</p> : null}
+        {deps.data?.dependents.length ? (
+          <p className="mt-2 text-xs text-zinc-500">
+            Needed by: {deps.data.dependents.map((d) => d.name).join(", ")}
+          </p>
+        ) : null}
       </section>
       <section data-testid="overlaps">
         <h2 className="mb-1 text-xs font-medium text-zinc-500 uppercase">Overlaps</h2>
@@ -68,13 +134,29 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
           <ul className="space-y-1">
             {overlaps.data.map((o) => (
               <li key={o.id} data-testid="overlap">
-                <Link href={hrefOf({ id: o.id, projectId, kind: "change", name: o.name, path: "", archived: false })} className="font-medium hover:underline">{o.name}</Link>{" "}
-                <span className="text-xs text-zinc-500">{o.requirements.map((r) => `${r.capability}: ${r.requirement}`).join("; ")}</span>
+                <Link
+                  href={hrefOf({
+                    id: o.id,
+                    projectId,
+                    kind: "change",
+                    name: o.name,
+                    path: "",
+                    archived: false,
+                  })}
+                  className="font-medium hover:underline"
+                >
+                  {o.name}
+                </Link>{" "}
+                <span className="text-xs text-zinc-500">
+                  {o.requirements.map((r) => `${r.capability}: ${r.requirement}`).join("; ")}
+                </span>
               </li>
             ))}
           </ul>
         ) : (
-          <span className="text-zinc-500">{overlaps.isPending ? "…" : "No other active change touches the same requirements"}</span>
+          <span className="text-zinc-500">
+            {overlaps.isPending ? "…" : "No other active change touches the same requirements"}
+          </span>
         )}
       </section>
     </Card>

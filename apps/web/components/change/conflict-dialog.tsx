@@ -1,9 +1,10 @@
 "use client";
-import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from "react";
+import { type KeyboardEvent as ReactKeyboardEvent, useEffect, useRef, useState } from "react";
 import { Button } from "~/components/ui/button";
 import { MarkdownEditor } from "./markdown-editor";
 
-const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select, textarea, [contenteditable="true"], [tabindex]:not([tabindex="-1"])';
+const FOCUSABLE =
+  'button:not([disabled]), [href], input:not([disabled]), select, textarea, [contenteditable="true"], [tabindex]:not([tabindex="-1"])';
 const hasMarkers = (text: string) => /^<<<<<<< /m.test(text) || /^>>>>>>> /m.test(text);
 
 /**
@@ -38,7 +39,8 @@ export function ConflictDialog(props: {
     };
     // Focus that escapes (a click on the backdrop, a programmatic focus) is brought back in.
     const onFocus = (e: FocusEvent) => {
-      if (box.current && e.target instanceof Node && !box.current.contains(e.target)) box.current.querySelector<HTMLElement>(FOCUSABLE)?.focus();
+      if (box.current && e.target instanceof Node && !box.current.contains(e.target))
+        box.current.querySelector<HTMLElement>(FOCUSABLE)?.focus();
     };
     document.addEventListener("keydown", onKey, true);
     document.addEventListener("focusin", onFocus);
@@ -50,7 +52,9 @@ export function ConflictDialog(props: {
 
   const trap = (e: ReactKeyboardEvent) => {
     if (e.key !== "Tab" || !box.current) return;
-    const items = [...box.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null || el === document.activeElement);
+    const items = [...box.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
+      (el) => el.offsetParent !== null || el === document.activeElement,
+    );
     const first = items[0];
     const last = items.at(-1);
     if (!first || !last) return;
@@ -66,7 +70,9 @@ export function ConflictDialog(props: {
 
   const saveMerged = () => {
     if (hasMarkers(text)) {
-      setError("The text still has conflict markers (<<<<<<< / ======= / >>>>>>>). Keep the lines you want, delete the markers, then save.");
+      setError(
+        "The text still has conflict markers (<<<<<<< / ======= / >>>>>>>). Keep the lines you want, delete the markers, then save.",
+      );
       return;
     }
     props.onSaveMerged(text);
@@ -85,22 +91,62 @@ export function ConflictDialog(props: {
         className="flex max-h-[92vh] w-full max-w-5xl flex-col rounded-lg bg-white shadow-xl dark:bg-zinc-900"
       >
         <div className="border-b border-zinc-200 p-4 dark:border-zinc-800">
-          <h2 id="conflict-title" className="text-lg font-semibold">{props.file} changed on the lines you edited</h2>
+          <h2 id="conflict-title" className="text-lg font-semibold">
+            {props.file} changed on the lines you edited
+          </h2>
           <p id="conflict-help" className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
-            Someone (an editor, an agent, the CLI) saved this file after you opened it. Changes to other lines are already merged below.
-            {" "}In the {props.conflicts === 1 ? "highlighted region" : `${props.conflicts} highlighted regions`}, the disk&apos;s lines are above <code>=======</code> and yours below:
-            keep what you want and delete the marker lines, then save. Whichever version is not kept stays in the History tab.
+            Someone (an editor, an agent, the CLI) saved this file after you opened it. Changes to
+            other lines are already merged below. In the{" "}
+            {props.conflicts === 1
+              ? "highlighted region"
+              : `${props.conflicts} highlighted regions`}
+            , the disk&apos;s lines are above <code>=======</code> and yours below: keep what you
+            want and delete the marker lines, then save. Whichever version is not kept stays in the
+            History tab.
           </p>
         </div>
         <div className="min-h-0 flex-1 overflow-auto p-3">
-          <MarkdownEditor initial={props.merged} onChange={(v) => (setText(v), setError(null))} onSave={saveMerged} tabMovesFocus label={`Merged ${props.file}`} testId="merge-editor" />
+          <MarkdownEditor
+            initial={props.merged}
+            onChange={(v) => (setText(v), setError(null))}
+            onSave={saveMerged}
+            tabMovesFocus
+            label={`Merged ${props.file}`}
+            testId="merge-editor"
+          />
         </div>
-        {error ? <p className="px-4 text-sm text-red-700 dark:text-red-400" role="alert" data-testid="merge-error">{error}</p> : null}
+        {error ? (
+          <p
+            className="px-4 text-sm text-red-700 dark:text-red-400"
+            role="alert"
+            data-testid="merge-error"
+          >
+            {error}
+          </p>
+        ) : null}
         <div className="flex flex-wrap justify-end gap-2 border-t border-zinc-200 p-3 dark:border-zinc-800">
-          <Button variant="ghost" onClick={props.onClose} data-testid="conflict-close">Back to editing (Esc)</Button>
-          <Button variant="outline" onClick={props.onKeepDisk} disabled={props.busy} data-testid="keep-disk">Keep disk version</Button>
-          <Button variant="outline" onClick={props.onKeepMine} disabled={props.busy} data-testid="overwrite-mine">Keep mine</Button>
-          <Button onClick={saveMerged} disabled={props.busy} data-testid="save-merged">Save merged</Button>
+          <Button variant="ghost" onClick={props.onClose} data-testid="conflict-close">
+            Back to editing (Esc)
+          </Button>
+          <Button
+            variant="outline"
+            onClick={props.onKeepDisk}
+            disabled={props.busy}
+            data-testid="keep-disk"
+          >
+            Keep disk version
+          </Button>
+          <Button
+            variant="outline"
+            onClick={props.onKeepMine}
+            disabled={props.busy}
+            data-testid="overwrite-mine"
+          >
+            Keep mine
+          </Button>
+          <Button onClick={saveMerged} disabled={props.busy} data-testid="save-merged">
+            Save merged
+          </Button>
         </div>
       </div>
     </div>

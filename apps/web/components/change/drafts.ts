@@ -34,7 +34,14 @@ function parse(key: string, raw: string | null): Draft | null {
   if (!raw) return null;
   try {
     const d = JSON.parse(raw) as Partial<Draft>;
-    return typeof d.content === "string" ? { content: d.content, baseHash: typeof d.baseHash === "string" ? d.baseHash : null, savedAt: Number(d.savedAt) || 0, key } : null;
+    return typeof d.content === "string"
+      ? {
+          content: d.content,
+          baseHash: typeof d.baseHash === "string" ? d.baseHash : null,
+          savedAt: Number(d.savedAt) || 0,
+          key,
+        }
+      : null;
   } catch {
     return null;
   }
@@ -75,9 +82,16 @@ export function loadOwnDraft(specId: string, file: string): Draft | null {
  * False when the browser refused (storage full or disabled): the caller warns instead of
  * pretending.
  */
-export function storeDraft(specId: string, file: string, draft: Pick<Draft, "content" | "baseHash">): boolean {
+export function storeDraft(
+  specId: string,
+  file: string,
+  draft: Pick<Draft, "content" | "baseHash">,
+): boolean {
   try {
-    window.localStorage.setItem(ownDraftKey(specId, file), JSON.stringify({ content: draft.content, baseHash: draft.baseHash, savedAt: Date.now() }));
+    window.localStorage.setItem(
+      ownDraftKey(specId, file),
+      JSON.stringify({ content: draft.content, baseHash: draft.baseHash, savedAt: Date.now() }),
+    );
     return true;
   } catch {
     return false;

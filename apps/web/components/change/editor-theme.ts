@@ -1,6 +1,12 @@
-import { HighlightStyle, syntaxHighlighting, defaultHighlightStyle } from "@codemirror/language";
-import { EditorView, Decoration, ViewPlugin, type DecorationSet, type ViewUpdate } from "@codemirror/view";
-import { RangeSetBuilder, type Extension } from "@codemirror/state";
+import { defaultHighlightStyle, HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { type Extension, RangeSetBuilder } from "@codemirror/state";
+import {
+  Decoration,
+  type DecorationSet,
+  EditorView,
+  ViewPlugin,
+  type ViewUpdate,
+} from "@codemirror/view";
 import { tags as t } from "@lezer/highlight";
 
 /*
@@ -14,7 +20,8 @@ const darkChrome = EditorView.theme(
     "&": { color: "#e4e4e7", backgroundColor: BG },
     ".cm-content": { caretColor: "#fafafa" },
     ".cm-cursor, .cm-dropCursor": { borderLeftColor: "#fafafa" },
-    "&.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground, .cm-selectionBackground, ::selection": { backgroundColor: "#3f3f76" },
+    "&.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground, .cm-selectionBackground, ::selection":
+      { backgroundColor: "#3f3f76" },
     ".cm-activeLine": { backgroundColor: "#27272a" },
     ".cm-gutters": { backgroundColor: BG, color: "#a1a1aa", borderRight: "1px solid #3f3f46" },
     ".cm-activeLineGutter": { backgroundColor: "#27272a", color: "#e4e4e7" },
@@ -26,7 +33,11 @@ const darkChrome = EditorView.theme(
 );
 
 const darkHighlight = HighlightStyle.define([
-  { tag: [t.heading1, t.heading2, t.heading3, t.heading4, t.heading5, t.heading6, t.heading], color: "#fafafa", fontWeight: "bold" },
+  {
+    tag: [t.heading1, t.heading2, t.heading3, t.heading4, t.heading5, t.heading6, t.heading],
+    color: "#fafafa",
+    fontWeight: "bold",
+  },
   { tag: t.processingInstruction, color: "#fcd34d" }, // #, -, *, >, ``` and [ ] markers
   { tag: [t.link, t.url], color: "#a5b4fc", textDecoration: "underline" },
   { tag: [t.monospace, t.string], color: "#6ee7b7" },
@@ -47,7 +58,8 @@ const lightChrome = EditorView.theme({
 export const darkEditorTheme: Extension = [darkChrome, syntaxHighlighting(darkHighlight)];
 export const lightEditorTheme: Extension = [lightChrome, syntaxHighlighting(defaultHighlightStyle)];
 
-export const isDarkPage = () => typeof document !== "undefined" && document.documentElement.classList.contains("dark");
+export const isDarkPage = () =>
+  typeof document !== "undefined" && document.documentElement.classList.contains("dark");
 
 const marker = Decoration.line({ class: "cm-conflict-marker" });
 const disk = Decoration.line({ class: "cm-conflict-disk" });

@@ -1,26 +1,34 @@
 "use client";
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import type { EditorView } from "@codemirror/view";
+import type { ValidationFinding } from "@specsync/validators";
 import { useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
-import type { EditorView } from "@codemirror/view";
 import { GitMerge, Pencil, Save, X } from "lucide-react";
-import { useTRPC, useTRPCClient } from "~/lib/trpc";
+import { type ReactNode, useEffect, useRef, useState } from "react";
+import { ChunkedMarkdown } from "~/components/chunked-markdown";
 import { Button } from "~/components/ui/button";
 import { useToast } from "~/components/ui/toaster";
-import { timeAgo } from "~/lib/utils";
-import { ChunkedMarkdown } from "~/components/chunked-markdown";
-import { MarkdownEditor } from "./markdown-editor";
-import { ConflictDialog } from "./conflict-dialog";
-import type { ValidationFinding } from "@specsync/validators";
-import { validationLint } from "./validation-lint";
-import { clearDraft, loadDrafts, loadOwnDraft, ownDraftKey, storeDraft, type Draft } from "./drafts";
 import { restoreLineEndings, toEditorText } from "~/lib/line-endings";
+import { useTRPC, useTRPCClient } from "~/lib/trpc";
+import { timeAgo } from "~/lib/utils";
+import { ConflictDialog } from "./conflict-dialog";
+import {
+  clearDraft,
+  type Draft,
+  loadDrafts,
+  loadOwnDraft,
+  ownDraftKey,
+  storeDraft,
+} from "./drafts";
+import { MarkdownEditor } from "./markdown-editor";
 import { useUnsavedGuard } from "./use-unsaved-guard";
+import { validationLint } from "./validation-lint";
 
 type Conflict = { merged: string; conflicts: number; currentHash: string | null; n: number };
 type ConflictDetails = { merged?: string; conflicts?: unknown[]; currentHash?: string | null };
 
-const actorName = () => (typeof window === "undefined" ? "web" : (window.localStorage.getItem("specsync.actor") ?? "web"));
+const actorName = () =>
+  typeof window === "undefined" ? "web" : (window.localStorage.getItem("specsync.actor") ?? "web");
 
 /**
  * One file of a change: rendered Markdown, or the editor. Nothing typed is lost: the text is kept
@@ -28,7 +36,25 @@ const actorName = () => (typeof window === "undefined" ? "web" : (window.localSt
  * version the edit started from; overlapping edits open the conflict dialog; text a person discards
  * is kept in history.
  */
-export function FilePanel({ specId, file, content, hash, emptyHint, view: customView, findings = [], startWith }: { specId: string; file: string; content: string | undefined; hash: string | undefined; emptyHint?: string; view?: ReactNode; findings?: ValidationFinding[]; startWith?: string }) {
+export function FilePanel({
+  specId,
+  file,
+  content,
+  hash,
+  emptyHint,
+  view: customView,
+  findings = [],
+  startWith,
+}: {
+  specId: string;
+  file: string;
+  content: string | undefined;
+  hash: string | undefined;
+  emptyHint?: string;
+  view?: ReactNode;
+  findings?: ValidationFinding[];
+  startWith?: string;
+}) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
@@ -56,7 +82,11 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
   const focusEditButton = useRef(false);
   const currentHash = hash ?? null;
 
-  useUnsavedGuard(editing && dirty ? `You have unsaved changes to ${file}. Leave this page? (They stay as a draft in this browser.)` : null);
+  useUnsavedGuard(
+    editing && dirty
+      ? `You have unsaved changes to ${file}. Leave this page? (They stay as a draft in this browser.)`
+      : null,
+  );
 
   // A draft left by a closed tab, a navigation or a crash is offered back when the file is opened
   // again.
@@ -65,7 +95,8 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
     const drafts = loadDrafts(specId, file);
     // A draft equal to the file says nothing new; every other one (this tab's or another's) is
     // offered.
-    const same = (d: Draft) => content !== undefined && toEditorText(d.content) === toEditorText(content);
+    const same = (d: Draft) =>
+      content !== undefined && toEditorText(d.content) === toEditorText(content);
     for (const d of drafts) if (same(d)) clearDraft(specId, file, d.key);
     setOffered(drafts.filter((d) => !same(d)));
     // Only when the panel opens: later live updates must not re-offer a draft that is being edited.
@@ -84,7 +115,12 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
   const keepSuperseded = async (d: Draft | null, next: string) => {
     if (!d || d.content === next) return;
     try {
-      await client.specs.discardDraft.mutate({ id: specId, file, content: d.content, baseHash: d.baseHash });
+      await client.specs.discardDraft.mutate({
+        id: specId,
+        file,
+        content: d.content,
+        baseHash: d.baseHash,
+      });
     } catch {
       // Not kept server-side: keep it locally under a slot of its own; it is offered again later.
       try {
@@ -95,7 +131,12 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
     }
   };
 
-  const startEditing = (raw: string, base: string | null, pristineRaw: string | null, from?: Draft) => {
+  const startEditing = (
+    raw: string,
+    base: string | null,
+    pristineRaw: string | null,
+    from?: Draft,
+  ) => {
     // CodeMirror holds "\n" only; the file's own line endings are restored on save.
     eolSource.current = pristineRaw ?? content ?? raw;
     const initial = toEditorText(raw);
@@ -112,7 +153,8 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
     setOffered((o) => o.filter((d) => d.key !== from?.key && d.key !== own?.key));
     setConflict(null);
     setEditing(true);
-    if (pristineText === null || initial !== pristineText) setStorageFailed(!storeDraft(specId, file, { content: initial, baseHash: base }));
+    if (pristineText === null || initial !== pristineText)
+      setStorageFailed(!storeDraft(specId, file, { content: initial, baseHash: base }));
   };
   /** What is sent to the server: the editor's text with the file's line endings put back. */
   const withEols = (t: string) => restoreLineEndings(eolSource.current, t);
@@ -150,7 +192,12 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
     // The editor's text when the save started: anything typed while it runs must survive it.
     const typedAtStart = text.current;
     try {
-      const r = await client.specs.update.mutate({ id: specId, file, content: withEols(content), baseHash: base });
+      const r = await client.specs.update.mutate({
+        id: specId,
+        file,
+        content: withEols(content),
+        baseHash: base,
+      });
       if (text.current !== typedAtStart) {
         // Typed during the save: the editor stays open with that text, unsaved and kept as a draft.
         // A clean save becomes the new base; after a merge the old base stays, so the next save
@@ -162,24 +209,48 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
         setConflict(null);
         setDirty(true);
         setStorageFailed(!storeDraft(specId, file, { content: text.current, baseHash: nextBase }));
-        toast({ tone: "info", title: `Saved ${file}`, body: "What you typed while it was saving is not saved yet: it stays in the editor." });
+        toast({
+          tone: "info",
+          title: `Saved ${file}`,
+          body: "What you typed while it was saving is not saved yet: it stays in the editor.",
+        });
         await invalidate();
         return;
       }
       finish();
       toast(
         r.outcome === "merged"
-          ? { tone: "info", title: `Saved ${file}, merged`, body: "Changes made to other lines since you opened it were kept too." }
+          ? {
+              tone: "info",
+              title: `Saved ${file}, merged`,
+              body: "Changes made to other lines since you opened it were kept too.",
+            }
           : { tone: "info", title: `Saved ${file}`, body: "Written to the database and to disk." },
       );
       await invalidate();
     } catch (err) {
-      const details = err instanceof TRPCClientError ? ((err.data as { details?: ConflictDetails } | undefined)?.details ?? null) : null;
+      const details =
+        err instanceof TRPCClientError
+          ? ((err.data as { details?: ConflictDetails } | undefined)?.details ?? null)
+          : null;
       const merged = details?.merged;
-      if (err instanceof TRPCClientError && err.data?.code === "CONFLICT" && typeof merged === "string") {
-        setConflict((c) => ({ merged, conflicts: details?.conflicts?.length ?? 1, currentHash: details?.currentHash ?? null, n: (c?.n ?? 0) + 1 }));
+      if (
+        err instanceof TRPCClientError &&
+        err.data?.code === "CONFLICT" &&
+        typeof merged === "string"
+      ) {
+        setConflict((c) => ({
+          merged,
+          conflicts: details?.conflicts?.length ?? 1,
+          currentHash: details?.currentHash ?? null,
+          n: (c?.n ?? 0) + 1,
+        }));
       } else {
-        toast({ tone: "error", title: `Could not save ${file}`, body: `${(err as Error).message} Your text is still in the editor and kept as a draft.` });
+        toast({
+          tone: "error",
+          title: `Could not save ${file}`,
+          body: `${(err as Error).message} Your text is still in the editor and kept as a draft.`,
+        });
       }
       await invalidate();
     } finally {
@@ -192,7 +263,12 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
   const discard = async (content: string, base: string | null, title: string, fromKey?: string) => {
     setBusy(true);
     try {
-      const r = await client.specs.discardDraft.mutate({ id: specId, file, content, baseHash: base });
+      const r = await client.specs.discardDraft.mutate({
+        id: specId,
+        file,
+        content,
+        baseHash: base,
+      });
       if (fromKey) clearDraft(specId, file, fromKey);
       else clearDraft(specId, file);
       setOffered((o) => o.filter((d) => d.key !== fromKey));
@@ -204,7 +280,11 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
       });
       return true;
     } catch (err) {
-      toast({ tone: "error", title: "Your text could not be kept in history, so it was not discarded", body: (err as Error).message });
+      toast({
+        tone: "error",
+        title: "Your text could not be kept in history, so it was not discarded",
+        body: (err as Error).message,
+      });
       return false;
     } finally {
       setBusy(false);
@@ -217,7 +297,8 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
 
   const cancel = async () => {
     if (!dirty) return finish();
-    if (!window.confirm(`Discard your unsaved changes to ${file}? They will be kept in History.`)) return;
+    if (!window.confirm(`Discard your unsaved changes to ${file}? They will be kept in History.`))
+      return;
     if (await discard(text.current, baseHash, `Discarded your changes to ${file}`)) finish();
   };
 
@@ -225,12 +306,26 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
   const mergeNow = async () => {
     setBusy(true);
     try {
-      const p = await client.specs.previewMerge.mutate({ id: specId, file, content: withEols(text.current), baseHash });
+      const p = await client.specs.previewMerge.mutate({
+        id: specId,
+        file,
+        content: withEols(text.current),
+        baseHash,
+      });
       if (p.clean) {
         startEditing(p.text, p.currentHash, p.currentContent);
-        toast({ tone: "info", title: `Merged the newer ${file} into your text`, body: "Not saved yet: review it, then save." });
+        toast({
+          tone: "info",
+          title: `Merged the newer ${file} into your text`,
+          body: "Not saved yet: review it, then save.",
+        });
       } else {
-        setConflict((c) => ({ merged: p.text, conflicts: p.conflicts.length, currentHash: p.currentHash, n: (c?.n ?? 0) + 1 }));
+        setConflict((c) => ({
+          merged: p.text,
+          conflicts: p.conflicts.length,
+          currentHash: p.currentHash,
+          n: (c?.n ?? 0) + 1,
+        }));
       }
     } catch (err) {
       toast({ tone: "error", title: "Could not merge", body: (err as Error).message });
@@ -243,20 +338,56 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
     return (
       <div>
         {offered.map((d, i) => (
-          <div key={d.key} className="mb-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-800 dark:bg-amber-950" role="status" data-testid="draft-offer">
+          <div
+            key={d.key}
+            className="mb-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-800 dark:bg-amber-950"
+            role="status"
+            data-testid="draft-offer"
+          >
             <strong>You have unsaved changes to {file}</strong> from {timeAgo(new Date(d.savedAt))}
-            {d.key === ownDraftKey(specId, file) ? "" : offered.length > 1 ? ` (draft ${i + 1} of ${offered.length}, newest first, from another tab)` : " (from another tab)"}
-            {d.baseHash === currentHash ? "." : ", made on an earlier version: saving merges them with what changed since."}
-            <pre className="mt-2 max-h-24 overflow-auto text-xs whitespace-pre-wrap text-zinc-600 dark:text-zinc-400" data-testid="draft-preview">{d.content.slice(0, 400)}</pre>
+            {d.key === ownDraftKey(specId, file)
+              ? ""
+              : offered.length > 1
+                ? ` (draft ${i + 1} of ${offered.length}, newest first, from another tab)`
+                : " (from another tab)"}
+            {d.baseHash === currentHash
+              ? "."
+              : ", made on an earlier version: saving merges them with what changed since."}
+            <pre
+              className="mt-2 max-h-24 overflow-auto text-xs whitespace-pre-wrap text-zinc-600 dark:text-zinc-400"
+              data-testid="draft-preview"
+            >
+              {d.content.slice(0, 400)}
+            </pre>
             <div className="mt-2 flex gap-2">
-              <Button size="sm" onClick={() => startEditing(d.content, d.baseHash, null, d)} data-testid="draft-restore">Restore draft</Button>
-              <Button size="sm" variant="outline" disabled={busy} onClick={() => void discard(d.content, d.baseHash, "Draft discarded", d.key)} data-testid="draft-discard">Discard draft</Button>
+              <Button
+                size="sm"
+                onClick={() => startEditing(d.content, d.baseHash, null, d)}
+                data-testid="draft-restore"
+              >
+                Restore draft
+              </Button>
+              <Button
+                size="sm"
+                variant="outline"
+                disabled={busy}
+                onClick={() => void discard(d.content, d.baseHash, "Draft discarded", d.key)}
+                data-testid="draft-discard"
+              >
+                Discard draft
+              </Button>
             </div>
           </div>
         ))}
         <div className="mb-3 flex justify-end" ref={viewBox}>
-          <Button variant="outline" size="sm" onClick={() => startEditing(content ?? "", currentHash, content ?? "")} data-testid="edit-button">
-            <Pencil className="h-3.5 w-3.5" aria-hidden /> {content === undefined ? `Create ${file}` : "Edit"}
+          <Button
+            variant="outline"
+            size="sm"
+            onClick={() => startEditing(content ?? "", currentHash, content ?? "")}
+            data-testid="edit-button"
+          >
+            <Pencil className="h-3.5 w-3.5" aria-hidden />{" "}
+            {content === undefined ? `Create ${file}` : "Edit"}
           </Button>
         </div>
         {content === undefined ? (
@@ -275,29 +406,65 @@ export function FilePanel({ specId, file, content, hash, emptyHint, view: custom
   return (
     <div>
       {/* Sticky under the site header: Save and Cancel stay reachable in long documents. */}
-      <div className="sticky top-14 z-30 -mx-2 mb-3 flex flex-wrap items-center justify-between gap-2 rounded-md border border-zinc-200 bg-white/95 px-2 py-1.5 shadow-sm backdrop-blur dark:border-zinc-800 dark:bg-zinc-900/95" data-testid="editor-toolbar">
+      <div
+        className="sticky top-14 z-30 -mx-2 mb-3 flex flex-wrap items-center justify-between gap-2 rounded-md border border-zinc-200 bg-white/95 px-2 py-1.5 shadow-sm backdrop-blur dark:border-zinc-800 dark:bg-zinc-900/95"
+        data-testid="editor-toolbar"
+      >
         <span className="text-xs text-zinc-500">
-          Editing {file} · Ctrl/Cmd+S saves{dirty ? " · unsaved (kept as a draft in this browser)" : ""}
-          {storageFailed ? <span className="text-red-600"> · this browser refused to keep a draft</span> : null}
+          Editing {file} · Ctrl/Cmd+S saves
+          {dirty ? " · unsaved (kept as a draft in this browser)" : ""}
+          {storageFailed ? (
+            <span className="text-red-600"> · this browser refused to keep a draft</span>
+          ) : null}
         </span>
         <div className="flex gap-2">
-          <Button variant="ghost" size="sm" onClick={() => void cancel()} disabled={busy} data-testid="cancel-button">
+          <Button
+            variant="ghost"
+            size="sm"
+            onClick={() => void cancel()}
+            disabled={busy}
+            data-testid="cancel-button"
+          >
             <X className="h-3.5 w-3.5" aria-hidden /> Cancel
           </Button>
-          <Button size="sm" onClick={() => void save(text.current, baseHash)} disabled={busy} data-testid="save-button">
+          <Button
+            size="sm"
+            onClick={() => void save(text.current, baseHash)}
+            disabled={busy}
+            data-testid="save-button"
+          >
             <Save className="h-3.5 w-3.5" aria-hidden /> {busy ? "Saving…" : "Save"}
           </Button>
         </div>
       </div>
       {changedOnDisk ? (
-        <div className="mb-3 flex flex-wrap items-center justify-between gap-2 rounded-md border border-sky-300 bg-sky-50 p-2 text-sm dark:border-sky-800 dark:bg-sky-950" role="status" aria-live="polite" data-testid="changed-on-disk">
+        <div
+          className="mb-3 flex flex-wrap items-center justify-between gap-2 rounded-md border border-sky-300 bg-sky-50 p-2 text-sm dark:border-sky-800 dark:bg-sky-950"
+          role="status"
+          aria-live="polite"
+          data-testid="changed-on-disk"
+        >
           <span>{file} was changed on disk while you were editing. Your text is untouched.</span>
-          <Button size="sm" variant="outline" onClick={() => void mergeNow()} disabled={busy} data-testid="merge-now">
+          <Button
+            size="sm"
+            variant="outline"
+            onClick={() => void mergeNow()}
+            disabled={busy}
+            data-testid="merge-now"
+          >
             <GitMerge className="h-3.5 w-3.5" aria-hidden /> Merge now
           </Button>
         </div>
       ) : null}
-      <MarkdownEditor key={`${specId}:${file}:${seed.n}`} initial={seed.text} onChange={onChange} onSave={() => void save(text.current, baseHash)} onView={(v) => (view.current = v)} label={`Edit ${file}`} extensions={validationLint(findings)} />
+      <MarkdownEditor
+        key={`${specId}:${file}:${seed.n}`}
+        initial={seed.text}
+        onChange={onChange}
+        onSave={() => void save(text.current, baseHash)}
+        onView={(v) => (view.current = v)}
+        label={`Edit ${file}`}
+        extensions={validationLint(findings)}
+      />
       {conflict ? (
         <ConflictDialog
           key={conflict.n}

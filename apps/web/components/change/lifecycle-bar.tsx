@@ -1,13 +1,13 @@
 "use client";
-import { useEffect, useRef, useState } from "react";
+import type { ChangeStage, LifecycleStatus, ValidationResult } from "@specsync/validators";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Archive, CheckCircle2 } from "lucide-react";
-import type { ChangeStage, LifecycleStatus, ValidationResult } from "@specsync/validators";
-import { useTRPC } from "~/lib/trpc";
+import { useEffect, useRef, useState } from "react";
+import { StageBadge } from "~/components/lifecycle/stage-badges";
 import { Button } from "~/components/ui/button";
 import { useToast } from "~/components/ui/toaster";
 import { useViewParams } from "~/components/use-view-params";
-import { StageBadge } from "~/components/lifecycle/stage-badges";
+import { useTRPC } from "~/lib/trpc";
 import { DeltaPreview } from "./delta-preview";
 import { ValidationPanel } from "./validation-panel";
 
@@ -24,13 +24,20 @@ type Change = {
   contentHashes: Record<string, string>;
 };
 
-const sameHashes = (a: Record<string, string>, b: Record<string, string>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+const sameHashes = (a: Record<string, string>, b: Record<string, string>) =>
+  JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
 /**
  * Stage, Validate, Archive (with its preview) for one change. Choosing the status "archived"
  * opens the archive dialog (`?archive=1`).
  */
-export function LifecycleBar({ change, onOpenFile }: { change: Change; onOpenFile: (file: string) => void }) {
+export function LifecycleBar({
+  change,
+  onOpenFile,
+}: {
+  change: Change;
+  onOpenFile: (file: string) => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
@@ -38,7 +45,14 @@ export function LifecycleBar({ change, onOpenFile }: { change: Change; onOpenFil
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
   const validate = useMutation(
     trpc.changes.validate.mutationOptions({
-      onSuccess: (r) => toast({ tone: r.valid ? "info" : "error", title: r.valid ? `${change.name} is valid` : `${change.name}: ${r.errors} validation errors`, body: r.warnings ? `${r.warnings} warnings` : undefined }),
+      onSuccess: (r) =>
+        toast({
+          tone: r.valid ? "info" : "error",
+          title: r.valid
+            ? `${change.name} is valid`
+            : `${change.name}: ${r.errors} validation errors`,
+          body: r.warnings ? `${r.warnings} warnings` : undefined,
+        }),
       onError: (err) => toast({ tone: "error", title: "Could not validate", body: err.message }),
       onSettled: invalidate,
     }),
@@ -52,17 +66,37 @@ export function LifecycleBar({ change, onOpenFile }: { change: Change; onOpenFil
         <StageBadge {...change} />
         {!change.archived ? (
           <>
-            <Button size="sm" variant="outline" onClick={() => validate.mutate({ id: change.id })} disabled={validate.isPending} data-testid="validate-button">
-              <CheckCircle2 className="h-3.5 w-3.5" aria-hidden /> {validate.isPending ? "Validating…" : "Validate"}
+            <Button
+              size="sm"
+              variant="outline"
+              onClick={() => validate.mutate({ id: change.id })}
+              disabled={validate.isPending}
+              data-testid="validate-button"
+            >
+              <CheckCircle2 className="h-3.5 w-3.5" aria-hidden />{" "}
+              {validate.isPending ? "Validating…" : "Validate"}
             </Button>
-            <Button size="sm" variant="outline" onClick={() => view.set({ archive: "1" })} data-testid="archive-button">
+            <Button
+              size="sm"
+              variant="outline"
+              onClick={() => view.set({ archive: "1" })}
+              data-testid="archive-button"
+            >
               <Archive className="h-3.5 w-3.5" aria-hidden /> Archive…
             </Button>
           </>
         ) : null}
       </div>
-      <ValidationPanel validation={change.validation} stale={!!change.validation && !sameHashes(change.validation.contentHashes, change.contentHashes)} onOpen={onOpenFile} />
-      {archiveOpen ? <ArchiveDialog change={change} onClose={() => view.set({ archive: null })} /> : null}
+      <ValidationPanel
+        validation={change.validation}
+        stale={
+          !!change.validation && !sameHashes(change.validation.contentHashes, change.contentHashes)
+        }
+        onOpen={onOpenFile}
+      />
+      {archiveOpen ? (
+        <ArchiveDialog change={change} onClose={() => view.set({ archive: null })} />
+      ) : null}
     </div>
   );
 }
@@ -91,27 +125,69 @@ function ArchiveDialog({ change, onClose }: { change: Change; onClose: () => voi
   }, [archive.isPending, onClose]);
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions lint/a11y/useKeyWithClickEvents: a backdrop click is a mouse shortcut; Escape closes for the keyboard
-    <div className="fixed inset-0 z-50 flex items-start justify-center overflow-y-auto bg-black/40 p-4" onClick={(e) => e.target === e.currentTarget && !archive.isPending && onClose()}>
-      <div ref={dialog} role="dialog" aria-modal="true" aria-labelledby="archive-title" className="mt-10 w-full max-w-3xl space-y-4 rounded-lg bg-white p-5 shadow-xl dark:bg-zinc-950" data-testid="archive-dialog">
-        <h2 id="archive-title" className="text-lg font-semibold">Archive {change.name}?</h2>
+    <div
+      className="fixed inset-0 z-50 flex items-start justify-center overflow-y-auto bg-black/40 p-4"
+      onClick={(e) => e.target === e.currentTarget && !archive.isPending && onClose()}
+    >
+      <div
+        ref={dialog}
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="archive-title"
+        className="mt-10 w-full max-w-3xl space-y-4 rounded-lg bg-white p-5 shadow-xl dark:bg-zinc-950"
+        data-testid="archive-dialog"
+      >
+        <h2 id="archive-title" className="text-lg font-semibold">
+          Archive {change.name}?
+        </h2>
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
-          Runs <code className="font-mono">openspec archive {change.name} --yes{skipSpecs ? " --skip-specs" : ""}</code>: the change folder moves to <code className="font-mono">changes/archive/</code>
-          {skipSpecs ? " and the main specs stay as they are." : " and its delta specs are applied to the main specs, as shown below."}
+          Runs{" "}
+          <code className="font-mono">
+            openspec archive {change.name} --yes{skipSpecs ? " --skip-specs" : ""}
+          </code>
+          : the change folder moves to <code className="font-mono">changes/archive/</code>
+          {skipSpecs
+            ? " and the main specs stay as they are."
+            : " and its delta specs are applied to the main specs, as shown below."}
         </p>
         <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" checked={skipSpecs} onChange={(e) => setSkipSpecs(e.target.checked)} data-testid="skip-specs" /> Skip spec updates (<code className="font-mono">--skip-specs</code>)
+          <input
+            type="checkbox"
+            checked={skipSpecs}
+            onChange={(e) => setSkipSpecs(e.target.checked)}
+            data-testid="skip-specs"
+          />{" "}
+          Skip spec updates (<code className="font-mono">--skip-specs</code>)
         </label>
         <div className={skipSpecs ? "opacity-40" : undefined}>
-          {preview.isPending ? <p className="text-sm text-zinc-500">Computing what archive will write…</p> : preview.error ? <p className="text-sm text-red-600">{preview.error.message}</p> : <DeltaPreview preview={preview.data} />}
+          {preview.isPending ? (
+            <p className="text-sm text-zinc-500">Computing what archive will write…</p>
+          ) : preview.error ? (
+            <p className="text-sm text-red-600">{preview.error.message}</p>
+          ) : (
+            <DeltaPreview preview={preview.data} />
+          )}
         </div>
         {archive.error ? (
-          <p role="alert" className="rounded-md border border-red-300 bg-red-50 p-2 text-sm whitespace-pre-wrap text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300" data-testid="archive-error">
+          <p
+            role="alert"
+            className="rounded-md border border-red-300 bg-red-50 p-2 text-sm whitespace-pre-wrap text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300"
+            data-testid="archive-error"
+          >
             {archive.error.message}
           </p>
         ) : null}
         <div className="flex justify-end gap-2">
-          <Button variant="ghost" onClick={onClose} disabled={archive.isPending}>Cancel</Button>
-          <Button variant="destructive" data-autofocus onClick={() => archive.mutate({ id: change.id, skipSpecs })} disabled={archive.isPending} data-testid="archive-confirm">
+          <Button variant="ghost" onClick={onClose} disabled={archive.isPending}>
+            Cancel
+          </Button>
+          <Button
+            variant="destructive"
+            data-autofocus
+            onClick={() => archive.mutate({ id: change.id, skipSpecs })}
+            disabled={archive.isPending}
+            data-testid="archive-confirm"
+          >
             {archive.isPending ? "Archiving…" : "Archive"}
           </Button>
         </div>

@@ -1,9 +1,9 @@
 "use client";
-import { useEffect, useRef } from "react";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { markdown } from "@codemirror/lang-markdown";
 import { Compartment, EditorState, type Extension } from "@codemirror/state";
-import { EditorView, keymap, lineNumbers, highlightActiveLine } from "@codemirror/view";
+import { EditorView, highlightActiveLine, keymap, lineNumbers } from "@codemirror/view";
+import { useEffect, useRef } from "react";
 import { conflictRegions, darkEditorTheme, isDarkPage, lightEditorTheme } from "./editor-theme";
 
 /**
@@ -56,12 +56,20 @@ export function MarkdownEditor({
           theme.of(isDarkPage() ? darkEditorTheme : lightEditorTheme),
           conflictRegions,
           EditorView.lineWrapping,
-          keymap.of([{ key: "Mod-s", preventDefault: true, run: () => (save.current(), true) }, ...(tabMovesFocus ? [] : [indentWithTab]), ...defaultKeymap, ...historyKeymap]),
+          keymap.of([
+            { key: "Mod-s", preventDefault: true, run: () => (save.current(), true) },
+            ...(tabMovesFocus ? [] : [indentWithTab]),
+            ...defaultKeymap,
+            ...historyKeymap,
+          ]),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) change.current(u.state.doc.toString());
           }),
           EditorView.contentAttributes.of({ "aria-label": label ?? "Markdown editor" }),
-          EditorView.theme({ "&": { minHeight: "24rem" }, ".cm-scroller": { fontFamily: "var(--font-mono)" } }),
+          EditorView.theme({
+            "&": { minHeight: "24rem" },
+            ".cm-scroller": { fontFamily: "var(--font-mono)" },
+          }),
           // Extra behaviour from the caller, e.g. the validation findings at their lines.
           ...extensions,
         ],
@@ -69,7 +77,11 @@ export function MarkdownEditor({
     });
     // The theme toggle flips a class on <html>: follow it without remounting (the text and undo
     // stay).
-    const observer = new MutationObserver(() => view.dispatch({ effects: theme.reconfigure(isDarkPage() ? darkEditorTheme : lightEditorTheme) }));
+    const observer = new MutationObserver(() =>
+      view.dispatch({
+        effects: theme.reconfigure(isDarkPage() ? darkEditorTheme : lightEditorTheme),
+      }),
+    );
     observer.observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
     viewRef.current?.(view);
     if (autoFocus) view.focus();

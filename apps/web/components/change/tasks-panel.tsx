@@ -1,10 +1,10 @@
 "use client";
-import { useEffect, useRef, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
-import { useTRPC, useTRPCClient } from "~/lib/trpc";
-import { useToast } from "~/components/ui/toaster";
+import { useEffect, useRef, useState } from "react";
 import { InlineMarkdown } from "~/components/inline-markdown";
+import { useToast } from "~/components/ui/toaster";
+import { useTRPC, useTRPCClient } from "~/lib/trpc";
 
 type Task = { id: string; text: string; done: boolean; line: number; group: string | null };
 
@@ -14,7 +14,15 @@ type Task = { id: string; text: string; done: boolean; line: number; group: stri
  * fast clicks are neither lost nor refused; the boxes show the clicked state until the queue has
  * drained.
  */
-export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Task[]; hash: string | undefined }) {
+export function TasksPanel({
+  specId,
+  tasks,
+  hash,
+}: {
+  specId: string;
+  tasks: Task[];
+  hash: string | undefined;
+}) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
@@ -36,10 +44,22 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
     queue.current = queue.current.then(async () => {
       try {
         if (!latest.current) throw new Error("this change has no tasks.md");
-        const r = await client.specs.toggleTask.mutate({ id: specId, taskId: task.id, done, baseHash: latest.current });
+        const r = await client.specs.toggleTask.mutate({
+          id: specId,
+          taskId: task.id,
+          done,
+          baseHash: latest.current,
+        });
         latest.current = r.hash;
       } catch (err) {
-        const details = err instanceof TRPCClientError ? ((err.data as { details?: { kept?: boolean; currentHash?: string | null } | null } | undefined)?.details ?? null) : null;
+        const details =
+          err instanceof TRPCClientError
+            ? ((
+                err.data as
+                  | { details?: { kept?: boolean; currentHash?: string | null } | null }
+                  | undefined
+              )?.details ?? null)
+            : null;
         if (details?.kept) {
           // Saved in the database; only writing tasks.md failed (a read-only file or folder). The
           // click stands: later clicks build on it (not a conflict with ourselves), and the message
@@ -53,13 +73,21 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
           const { [task.id]: _dropped, ...rest } = p;
           return rest;
         });
-        toast({ tone: "error", title: `Task ${task.id} not updated`, body: (err as Error).message });
+        toast({
+          tone: "error",
+          title: `Task ${task.id} not updated`,
+          body: (err as Error).message,
+        });
       } finally {
         if (--inFlight.current === 0) {
           if (diskPending.current.size > 0) {
             const ids = [...diskPending.current].join(", ");
             diskPending.current.clear();
-            toast({ tone: "warn", title: `Task ${ids} saved; will be written to disk when possible`, body: "tasks.md cannot be written right now (read-only?). The change is kept in the database and written to the file once it can be (sync this change to retry)." });
+            toast({
+              tone: "warn",
+              title: `Task ${ids} saved; will be written to disk when possible`,
+              body: "tasks.md cannot be written right now (read-only?). The change is kept in the database and written to the file once it can be (sync this change to retry).",
+            });
           }
           await queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
           if (inFlight.current === 0) setPending({});
@@ -68,7 +96,8 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
     });
   };
 
-  if (tasks.length === 0) return <p className="py-8 text-center text-sm text-zinc-500">No tasks in tasks.md.</p>;
+  if (tasks.length === 0)
+    return <p className="py-8 text-center text-sm text-zinc-500">No tasks in tasks.md.</p>;
   const groups: { name: string | null; tasks: Task[] }[] = [];
   for (const t of tasks) {
     const last = groups[groups.length - 1];
@@ -81,7 +110,8 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
       {groups.map((g, i) => (
         <section
           // biome-ignore lint/suspicious/noArrayIndexKey: groups have no id; the list is parsed anew from tasks.md
-          key={i}>
+          key={i}
+        >
           {g.name ? <h3 className="mb-1 text-sm font-semibold">{g.name}</h3> : null}
           <ul className="space-y-1">
             {g.tasks.map((t) => {
@@ -89,8 +119,20 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
               return (
                 <li key={t.id}>
                   <label className="flex cursor-pointer items-start gap-2 rounded px-1 py-0.5 hover:bg-zinc-50 dark:hover:bg-zinc-800/50">
-                    <input type="checkbox" className="mt-1 h-4 w-4 accent-indigo-600" checked={done} disabled={!hash} data-testid={`task-${t.id}`} onChange={(e) => click(t, e.target.checked)} />
-                    <span className={`min-w-0 [overflow-wrap:anywhere] ${done ? "text-zinc-500 line-through" : ""}`} data-testid="task-label"><InlineMarkdown text={t.text} /></span>
+                    <input
+                      type="checkbox"
+                      className="mt-1 h-4 w-4 accent-indigo-600"
+                      checked={done}
+                      disabled={!hash}
+                      data-testid={`task-${t.id}`}
+                      onChange={(e) => click(t, e.target.checked)}
+                    />
+                    <span
+                      className={`min-w-0 [overflow-wrap:anywhere] ${done ? "text-zinc-500 line-through" : ""}`}
+                      data-testid="task-label"
+                    >
+                      <InlineMarkdown text={t.text} />
+                    </span>
                   </label>
                 </li>
               );
@@ -98,7 +140,11 @@ export function TasksPanel({ specId, tasks, hash }: { specId: string; tasks: Tas
           </ul>
         </section>
       ))}
-      {saving ? <p className="text-xs text-zinc-500" role="status">Saving…</p> : null}
+      {saving ? (
+        <p className="text-xs text-zinc-500" role="status">
+          Saving…
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -19,7 +19,11 @@ let undoing = false;
  * step went); that popstate is swallowed too.
  */
 export function installBackGuard() {
-  if (typeof window === "undefined" || (window as { __specsyncBackGuard?: boolean }).__specsyncBackGuard) return;
+  if (
+    typeof window === "undefined" ||
+    (window as { __specsyncBackGuard?: boolean }).__specsyncBackGuard
+  )
+    return;
   (window as { __specsyncBackGuard?: boolean }).__specsyncBackGuard = true;
   window.addEventListener(
     "popstate",
@@ -51,12 +55,14 @@ export function useUnsavedGuard(message: string | null) {
     };
     // Capture phase on document: runs before Next's <Link> handler, which skips prevented clicks.
     const click = (e: MouseEvent) => {
-      if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+      if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey)
+        return;
       const a = (e.target as Element | null)?.closest?.("a[href]") as HTMLAnchorElement | null;
       if (!a || a.target === "_blank" || a.hasAttribute("download")) return;
       const url = new URL(a.href, window.location.href);
       if (url.origin !== window.location.origin) return;
-      if (url.pathname === window.location.pathname && url.search === window.location.search) return;
+      if (url.pathname === window.location.pathname && url.search === window.location.search)
+        return;
       if (!window.confirm(current.current ?? "Leave this page?")) {
         e.preventDefault();
         e.stopPropagation();

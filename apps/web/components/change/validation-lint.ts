@@ -1,4 +1,4 @@
-import { linter, lintGutter, type Diagnostic } from "@codemirror/lint";
+import { type Diagnostic, linter, lintGutter } from "@codemirror/lint";
 import type { Extension } from "@codemirror/state";
 import type { ValidationFinding } from "@specsync/validators";
 
@@ -13,8 +13,16 @@ export function validationLint(findings: readonly ValidationFinding[]): Extensio
     linter(
       (view) =>
         findings.map((f): Diagnostic => {
-          const line = view.state.doc.line(Math.min(Math.max(f.line ?? 1, 1), view.state.doc.lines));
-          return { from: line.from, to: line.to, severity: f.level === "ERROR" ? "error" : f.level === "WARNING" ? "warning" : "info", message: f.message, source: "openspec validate" };
+          const line = view.state.doc.line(
+            Math.min(Math.max(f.line ?? 1, 1), view.state.doc.lines),
+          );
+          return {
+            from: line.from,
+            to: line.to,
+            severity: f.level === "ERROR" ? "error" : f.level === "WARNING" ? "warning" : "info",
+            message: f.message,
+            source: "openspec validate",
+          };
         }),
       { delay: 0 },
     ),

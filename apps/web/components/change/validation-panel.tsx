@@ -3,13 +3,31 @@ import type { ValidationResult } from "@specsync/validators";
 import { timeAgo } from "~/lib/utils";
 
 /** The findings of the last `openspec validate --strict`, each at its file and line. */
-export function ValidationPanel({ validation, stale, onOpen }: { validation: ValidationResult | null; stale: boolean; onOpen: (file: string) => void }) {
+export function ValidationPanel({
+  validation,
+  stale,
+  onOpen,
+}: {
+  validation: ValidationResult | null;
+  stale: boolean;
+  onOpen: (file: string) => void;
+}) {
   if (!validation) return null;
   const { findings } = validation;
   return (
-    <div className="rounded-md border border-zinc-200 p-3 text-sm dark:border-zinc-800" data-testid="validation-panel">
+    <div
+      className="rounded-md border border-zinc-200 p-3 text-sm dark:border-zinc-800"
+      data-testid="validation-panel"
+    >
       <p className="mb-1 text-xs text-zinc-500">
-        openspec validate --strict {timeAgo(validation.validatedAt)}: {validation.valid ? <strong className="text-emerald-700 dark:text-emerald-400">valid</strong> : <strong className="text-red-700 dark:text-red-400">{validation.errors} {validation.errors === 1 ? "error" : "errors"}</strong>}
+        openspec validate --strict {timeAgo(validation.validatedAt)}:{" "}
+        {validation.valid ? (
+          <strong className="text-emerald-700 dark:text-emerald-400">valid</strong>
+        ) : (
+          <strong className="text-red-700 dark:text-red-400">
+            {validation.errors} {validation.errors === 1 ? "error" : "errors"}
+          </strong>
+        )}
         {validation.warnings ? `, ${validation.warnings} warnings` : ""}
         {stale ? " · the files changed since" : ""}
       </p>
@@ -18,10 +36,28 @@ export function ValidationPanel({ validation, stale, onOpen }: { validation: Val
           {findings.map((f, i) => (
             <li
               // biome-ignore lint/suspicious/noArrayIndexKey: findings have no id; the list is replaced whole
-              key={i} className="flex gap-2" data-testid="validation-finding" data-level={f.level}>
-              <span className={f.level === "ERROR" ? "text-red-600" : f.level === "WARNING" ? "text-amber-600" : "text-zinc-500"}>{f.level === "ERROR" ? "✗" : f.level === "WARNING" ? "⚠" : "ℹ"}</span>
+              key={i}
+              className="flex gap-2"
+              data-testid="validation-finding"
+              data-level={f.level}
+            >
+              <span
+                className={
+                  f.level === "ERROR"
+                    ? "text-red-600"
+                    : f.level === "WARNING"
+                      ? "text-amber-600"
+                      : "text-zinc-500"
+                }
+              >
+                {f.level === "ERROR" ? "✗" : f.level === "WARNING" ? "⚠" : "ℹ"}
+              </span>
               {f.file ? (
-                <button type="button" className="shrink-0 font-mono text-xs text-indigo-700 hover:underline dark:text-indigo-300" onClick={() => onOpen(f.file ?? "")}>
+                <button
+                  type="button"
+                  className="shrink-0 font-mono text-xs text-indigo-700 hover:underline dark:text-indigo-300"
+                  onClick={() => onOpen(f.file ?? "")}
+                >
                   {f.file}
                   {f.line ? `:${f.line}` : ""}
                 </button>

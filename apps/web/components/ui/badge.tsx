@@ -12,8 +12,21 @@ const tones = {
 
 export type Tone = keyof typeof tones;
 
-export function Badge({ tone = "gray", className, ...props }: HTMLAttributes<HTMLSpanElement> & { tone?: Tone }) {
-  return <span className={cn("inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap", tones[tone], className)} {...props} />;
+export function Badge({
+  tone = "gray",
+  className,
+  ...props
+}: HTMLAttributes<HTMLSpanElement> & { tone?: Tone }) {
+  return (
+    <span
+      className={cn(
+        "inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap",
+        tones[tone],
+        className,
+      )}
+      {...props}
+    />
+  );
 }
 
 export const STATUS_TONE: Record<string, Tone> = {
@@ -26,4 +39,10 @@ export const STATUS_TONE: Record<string, Tone> = {
   archived: "gray",
 };
 
-export const PRIORITY_TONE: Record<string, Tone> = { critical: "red", high: "amber", medium: "blue", low: "gray", none: "gray" };
+export const PRIORITY_TONE: Record<string, Tone> = {
+  critical: "red",
+  high: "amber",
+  medium: "blue",
+  low: "gray",
+  none: "gray",
+};

@@ -1,4 +1,4 @@
+export { resourceUri } from "./resources";
 export { createMcpServer, type McpServerOptions } from "./server";
 export { defineTool, type ToolContext, type ToolDefinition } from "./tool";
 export { TOOLS } from "./tools";
-export { resourceUri } from "./resources";

@@ -1,8 +1,9 @@
-import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { and, asc, eq, isNull, openspecSpecs, projects, type ProjectRow } from "@specsync/db";
+import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { and, asc, eq, isNull, openspecSpecs, type ProjectRow, projects } from "@specsync/db";
 import type { Services } from "../services";
 
-const one = (v: string | string[] | undefined) => decodeURIComponent(Array.isArray(v) ? (v[0] ?? "") : (v ?? ""));
+const one = (v: string | string[] | undefined) =>
+  decodeURIComponent(Array.isArray(v) ? (v[0] ?? "") : (v ?? ""));
 
 /**
  * URI of a change or main spec: `specsync://<project>/changes/<name>`,
@@ -13,9 +14,17 @@ export function resourceUri(project: string, kind: "change" | "spec", name: stri
 }
 
 /** Each active change and each main spec as a readable resource (its files as Markdown). */
-export function registerResources(server: McpServer, services: Services, defaultProjectId: string | null) {
+export function registerResources(
+  server: McpServer,
+  services: Services,
+  defaultProjectId: string | null,
+) {
   const projectsInScope = async (): Promise<ProjectRow[]> =>
-    services.database.db.select().from(projects).where(defaultProjectId ? eq(projects.id, defaultProjectId) : undefined).orderBy(asc(projects.name));
+    services.database.db
+      .select()
+      .from(projects)
+      .where(defaultProjectId ? eq(projects.id, defaultProjectId) : undefined)
+      .orderBy(asc(projects.name));
 
   const list = (kind: "change" | "spec") => async () => {
     const out: { uri: string; name: string; title?: string; mimeType: string }[] = [];
@@ -23,26 +32,56 @@ export function registerResources(server: McpServer, services: Services, default
       const rows = await services.database.db
         .select({ name: openspecSpecs.name, title: openspecSpecs.title })
         .from(openspecSpecs)
-        .where(and(eq(openspecSpecs.projectId, p.id), eq(openspecSpecs.kind, kind), eq(openspecSpecs.archived, false), isNull(openspecSpecs.deletedAt)))
+        .where(
+          and(
+            eq(openspecSpecs.projectId, p.id),
+            eq(openspecSpecs.kind, kind),
+            eq(openspecSpecs.archived, false),
+            isNull(openspecSpecs.deletedAt),
+          ),
+        )
         .orderBy(asc(openspecSpecs.name));
-      for (const r of rows) out.push({ uri: resourceUri(p.name, kind, r.name), name: `${p.name}/${r.name}`, ...(r.title ? { title: r.title } : {}), mimeType: "text/markdown" });
+      for (const r of rows)
+        out.push({
+          uri: resourceUri(p.name, kind, r.name),
+          name: `${p.name}/${r.name}`,
+          ...(r.title ? { title: r.title } : {}),
+          mimeType: "text/markdown",
+        });
     }
     return { resources: out };
   };
 
-  const read = (kind: "change" | "spec") => async (uri: URL, vars: Record<string, string | string[]>) => {
-    const project = (await projectsInScope()).find((p) => p.name === one(vars.project));
-    if (!project) throw new Error(`no project ${one(vars.project)}`);
-    const name = one(vars.name);
-    const id = kind === "change" ? (await services.changes.resolve(name, project.id)).id : (await services.changes.spec(name, project.id)).id;
-    const got = await services.specs.get(id);
-    return {
-      contents: Object.entries(got.files)
-        .filter(([f]) => f.endsWith(".md"))
-        .map(([f, text]) => ({ uri: `${uri.href}/${f}`, mimeType: "text/markdown", text })),
+  const read =
+    (kind: "change" | "spec") => async (uri: URL, vars: Record<string, string | string[]>) => {
+      const project = (await projectsInScope()).find((p) => p.name === one(vars.project));
+      if (!project) throw new Error(`no project ${one(vars.project)}`);
+      const name = one(vars.name);
+      const id =
+        kind === "change"
+          ? (await services.changes.resolve(name, project.id)).id
+          : (await services.changes.spec(name, project.id)).id;
+      const got = await services.specs.get(id);
+      return {
+        contents: Object.entries(got.files)
+          .filter(([f]) => f.endsWith(".md"))
+          .map(([f, text]) => ({ uri: `${uri.href}/${f}`, mimeType: "text/markdown", text })),
+      };
     };
-  };
 
-  server.registerResource("change", new ResourceTemplate("specsync://{project}/changes/{name}", { list: list("change") }), { description: "An active OpenSpec change: proposal, tasks, design and delta specs", mimeType: "text/markdown" }, read("change"));
-  server.registerResource("spec", new ResourceTemplate("specsync://{project}/specs/{name}", { list: list("spec") }), { description: "A main capability spec", mimeType: "text/markdown" }, read("spec"));
+  server.registerResource(
+    "change",
+    new ResourceTemplate("specsync://{project}/changes/{name}", { list: list("change") }),
+    {
+      description: "An active OpenSpec change: proposal, tasks, design and delta specs",
+      mimeType: "text/markdown",
+    },
+    read("change"),
+  );
+  server.registerResource(
+    "spec",
+    new ResourceTemplate("specsync://{project}/specs/{name}", { list: list("spec") }),
+    { description: "A main capability spec", mimeType: "text/markdown" },
+    read("spec"),
+  );
 }

@@ -20,9 +20,18 @@ export type McpServerOptions = {
  */
 function toolError(err: unknown, log?: (msg: string) => void) {
   let text: string;
-  if (err instanceof SpecsyncError) text = JSON.stringify({ error: err.code, message: err.message, ...(err.details ?? {}) });
-  else if (err instanceof ZodError) text = JSON.stringify({ error: "BAD_REQUEST", message: err.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ") });
-  else if (isDatabaseUnavailable(err)) text = JSON.stringify({ error: "SERVICE_UNAVAILABLE", message: `the database is unreachable (${errorMessage(err)}); try again later` });
+  if (err instanceof SpecsyncError)
+    text = JSON.stringify({ error: err.code, message: err.message, ...(err.details ?? {}) });
+  else if (err instanceof ZodError)
+    text = JSON.stringify({
+      error: "BAD_REQUEST",
+      message: err.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "),
+    });
+  else if (isDatabaseUnavailable(err))
+    text = JSON.stringify({
+      error: "SERVICE_UNAVAILABLE",
+      message: `the database is unreachable (${errorMessage(err)}); try again later`,
+    });
   else {
     log?.(`tool failed: ${errorMessage(err)}`);
     text = JSON.stringify({ error: "INTERNAL", message: errorMessage(err) });
@@ -53,26 +62,41 @@ export function createMcpServer(services: Services, opts: McpServerOptions = {})
     project: (ref) => services.changes.project(ref, defaultProjectId),
     async change(ref, projectRef) {
       const isRowId = /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(ref);
-      return services.changes.resolve(ref, isRowId ? null : (await services.changes.project(projectRef, defaultProjectId)).id);
+      return services.changes.resolve(
+        ref,
+        isRowId ? null : (await services.changes.project(projectRef, defaultProjectId)).id,
+      );
     },
   };
 
   for (const tool of opts.tools ?? TOOLS) {
-    server.registerTool(tool.name, { description: tool.description, inputSchema: tool.input, annotations: { readOnlyHint: tool.readOnly ?? false } }, (async (input: unknown) => {
-      try {
-        const out = await tool.run(ctx, input as never);
-        return { content: [{ type: "text" as const, text: JSON.stringify(out) }] };
-      } catch (err) {
-        return toolError(err, opts.log);
-      }
-    }) as never);
+    server.registerTool(
+      tool.name,
+      {
+        description: tool.description,
+        inputSchema: tool.input,
+        annotations: { readOnlyHint: tool.readOnly ?? false },
+      },
+      (async (input: unknown) => {
+        try {
+          const out = await tool.run(ctx, input as never);
+          return { content: [{ type: "text" as const, text: JSON.stringify(out) }] };
+        } catch (err) {
+          return toolError(err, opts.log);
+        }
+      }) as never,
+    );
   }
   registerResources(server, services, defaultProjectId);
 
   // The resource list follows the event stream: one list_changed per burst of changes.
   let timer: NodeJS.Timeout | null = null;
   const off = services.events.subscribe((e) => {
-    if (e.type !== "spec_changed" || (defaultProjectId && e.projectId && e.projectId !== defaultProjectId)) return;
+    if (
+      e.type !== "spec_changed" ||
+      (defaultProjectId && e.projectId && e.projectId !== defaultProjectId)
+    )
+      return;
     timer ??= setTimeout(() => {
       timer = null;
       if (server.isConnected()) server.sendResourceListChanged();

@@ -1,5 +1,5 @@
-import type { z } from "zod";
 import type { ProjectRow } from "@specsync/db";
+import type { z } from "zod";
 import type { Services } from "../services";
 
 /** What every tool gets: the services, plus lookups that turn the names agents use into rows. */
@@ -9,7 +9,10 @@ export type ToolContext = {
   actor: string;
   project(ref: string | undefined): Promise<ProjectRow>;
   /** A change by change id or row id (change ids are looked up in `project`). */
-  change(ref: string, project: string | undefined): Promise<{ id: string; name: string; projectId: string }>;
+  change(
+    ref: string,
+    project: string | undefined,
+  ): Promise<{ id: string; name: string; projectId: string }>;
 };
 
 /**

@@ -1,6 +1,6 @@
 import { createCallerFactory, router } from "../trpc";
-import { changesRouter } from "./changes";
 import { agentsRouter } from "./agents";
+import { changesRouter } from "./changes";
 import { projectsRouter } from "./projects";
 import { specsRouter } from "./specs";
 import { syncRouter } from "./sync";

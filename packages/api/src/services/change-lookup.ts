@@ -1,4 +1,14 @@
-import { and, asc, eq, isNull, openspecSpecs, or, projects, type Database, type ProjectRow } from "@specsync/db";
+import {
+  and,
+  asc,
+  type Database,
+  eq,
+  isNull,
+  openspecSpecs,
+  or,
+  type ProjectRow,
+  projects,
+} from "@specsync/db";
 import { rowIdSchema } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
 
@@ -10,10 +20,18 @@ export class ChangeLookup {
    * A change by row id or change id (`add-auth`): the active change first, else the latest
    * archived one.
    */
-  async resolve(ref: string, projectId: string | null): Promise<{ id: string; name: string; projectId: string }> {
+  async resolve(
+    ref: string,
+    projectId: string | null,
+  ): Promise<{ id: string; name: string; projectId: string }> {
     const byId = rowIdSchema.safeParse(ref).success;
     const rows = await this.database.db
-      .select({ id: openspecSpecs.id, name: openspecSpecs.name, projectId: openspecSpecs.projectId, archived: openspecSpecs.archived })
+      .select({
+        id: openspecSpecs.id,
+        name: openspecSpecs.name,
+        projectId: openspecSpecs.projectId,
+        archived: openspecSpecs.archived,
+      })
       .from(openspecSpecs)
       .where(
         and(
@@ -26,7 +44,11 @@ export class ChangeLookup {
       .orderBy(asc(openspecSpecs.archived), asc(openspecSpecs.path))
       .limit(2);
     const row = rows.find((r) => !r.archived) ?? rows.at(-1);
-    if (!row) throw new SpecsyncError("NOT_FOUND", `no change ${byId ? "with id" : "named"} ${ref}${projectId ? " in this project" : ""}`);
+    if (!row)
+      throw new SpecsyncError(
+        "NOT_FOUND",
+        `no change ${byId ? "with id" : "named"} ${ref}${projectId ? " in this project" : ""}`,
+      );
     return row;
   }
 
@@ -40,13 +62,23 @@ export class ChangeLookup {
     const rows = await this.database.db
       .select()
       .from(projects)
-      .where(ref ? (isId ? eq(projects.id, ref) : or(eq(projects.name, ref), eq(projects.rootPath, ref))) : undefined)
+      .where(
+        ref
+          ? isId
+            ? eq(projects.id, ref)
+            : or(eq(projects.name, ref), eq(projects.rootPath, ref))
+          : undefined,
+      )
       .orderBy(asc(projects.name))
       .limit(50);
     const [only] = rows;
     if (rows.length === 1 && only) return only;
-    if (!rows.length) throw new SpecsyncError("NOT_FOUND", ref ? `no project ${ref}` : "no project is synced yet");
-    throw new SpecsyncError("BAD_REQUEST", `several projects match; pass project (one of: ${rows.map((r) => `${r.name} = ${r.rootPath}`).join(", ")})`);
+    if (!rows.length)
+      throw new SpecsyncError("NOT_FOUND", ref ? `no project ${ref}` : "no project is synced yet");
+    throw new SpecsyncError(
+      "BAD_REQUEST",
+      `several projects match; pass project (one of: ${rows.map((r) => `${r.name} = ${r.rootPath}`).join(", ")})`,
+    );
   }
 
   /** A main spec by capability id. */
@@ -54,7 +86,14 @@ export class ChangeLookup {
     const [row] = await this.database.db
       .select({ id: openspecSpecs.id })
       .from(openspecSpecs)
-      .where(and(eq(openspecSpecs.projectId, projectId), eq(openspecSpecs.kind, "spec"), eq(openspecSpecs.name, capability), isNull(openspecSpecs.deletedAt)));
+      .where(
+        and(
+          eq(openspecSpecs.projectId, projectId),
+          eq(openspecSpecs.kind, "spec"),
+          eq(openspecSpecs.name, capability),
+          isNull(openspecSpecs.deletedAt),
+        ),
+      );
     if (!row) throw new SpecsyncError("NOT_FOUND", `no spec named ${capability}`);
     return row;
   }

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { ArchiveRules, RequirementBlock } from "../utils/openspec-internals";
 import { errorMessage } from "../utils/errors";
+import type { ArchiveRules, RequirementBlock } from "../utils/openspec-internals";
 
 export type RequirementChange = {
   op: "ADDED" | "MODIFIED" | "REMOVED" | "RENAMED";
@@ -40,7 +40,12 @@ export type ArchivePreview = { change: string; specs: SpecPreview[]; durationMs:
  * What `openspec archive` would do to the main specs, computed with the archive's own functions on
  * the files as they are now. Nothing is written.
  */
-export async function previewArchive(rules: ArchiveRules, openspecDir: string, changeRelPath: string, changeName: string): Promise<ArchivePreview> {
+export async function previewArchive(
+  rules: ArchiveRules,
+  openspecDir: string,
+  changeRelPath: string,
+  changeName: string,
+): Promise<ArchivePreview> {
   const started = performance.now();
   const mainSpecsDir = path.join(openspecDir, "specs");
   const updates = await rules.findSpecUpdates(path.join(openspecDir, changeRelPath), mainSpecsDir);
@@ -63,36 +68,77 @@ export async function previewArchive(rules: ArchiveRules, openspecDir: string, c
     } catch (err) {
       error = errorMessage(err);
     }
-    specs.push({ capability: update.id, file, isNew: !update.exists, before, after, counts, warnings, error, requirements: requirementChanges(rules, delta, before, after) });
+    specs.push({
+      capability: update.id,
+      file,
+      isNew: !update.exists,
+      before,
+      after,
+      counts,
+      warnings,
+      error,
+      requirements: requirementChanges(rules, delta, before, after),
+    });
   }
   specs.sort((a, b) => (a.capability < b.capability ? -1 : a.capability > b.capability ? 1 : 0));
-  return { change: changeName, specs, durationMs: Math.round((performance.now() - started) * 100) / 100 };
+  return {
+    change: changeName,
+    specs,
+    durationMs: Math.round((performance.now() - started) * 100) / 100,
+  };
 }
 
 /** Each operation of a delta spec with the requirement block as it is now and as it will be. */
-function requirementChanges(rules: ArchiveRules, delta: string, before: string | null, after: string | null): RequirementChange[] {
+function requirementChanges(
+  rules: ArchiveRules,
+  delta: string,
+  before: string | null,
+  after: string | null,
+): RequirementChange[] {
   let plan: ReturnType<ArchiveRules["parseDeltaSpec"]>;
   try {
     plan = rules.parseDeltaSpec(delta);
   } catch {
     return [];
   }
-  const blocksOf = (content: string | null) => (content === null ? [] : rules.extractRequirementsSection(content).bodyBlocks);
+  const blocksOf = (content: string | null) =>
+    content === null ? [] : rules.extractRequirementsSection(content).bodyBlocks;
   const find = (blocks: RequirementBlock[], name: string) => {
     const n = rules.normalizeRequirementName(name);
     const f = rules.foldRequirementName(n);
-    return (blocks.find((b) => b.name === n) ?? blocks.find((b) => rules.foldRequirementName(b.name) === f))?.raw ?? null;
+    return (
+      (
+        blocks.find((b) => b.name === n) ??
+        blocks.find((b) => rules.foldRequirementName(b.name) === f)
+      )?.raw ?? null
+    );
   };
   const now = blocksOf(before);
   const later = blocksOf(after);
-  const renamedFrom = new Map(plan.renamed.map((r) => [rules.normalizeRequirementName(r.to), r.from]));
+  const renamedFrom = new Map(
+    plan.renamed.map((r) => [rules.normalizeRequirementName(r.to), r.from]),
+  );
   const out: RequirementChange[] = [];
-  for (const r of plan.renamed) out.push({ op: "RENAMED", name: r.to, from: r.from, before: find(now, r.from), after: find(later, r.to) });
+  for (const r of plan.renamed)
+    out.push({
+      op: "RENAMED",
+      name: r.to,
+      from: r.from,
+      before: find(now, r.from),
+      after: find(later, r.to),
+    });
   for (const m of plan.modified) {
     const old = renamedFrom.get(rules.normalizeRequirementName(m.name));
-    out.push({ op: "MODIFIED", name: m.name, before: find(now, m.name) ?? (old ? find(now, old) : null), after: find(later, m.name) });
+    out.push({
+      op: "MODIFIED",
+      name: m.name,
+      before: find(now, m.name) ?? (old ? find(now, old) : null),
+      after: find(later, m.name),
+    });
   }
-  for (const name of plan.removed) out.push({ op: "REMOVED", name, before: find(now, name), after: null });
-  for (const a of plan.added) out.push({ op: "ADDED", name: a.name, before: null, after: find(later, a.name) });
+  for (const name of plan.removed)
+    out.push({ op: "REMOVED", name, before: find(now, name), after: null });
+  for (const a of plan.added)
+    out.push({ op: "ADDED", name: a.name, before: null, after: find(later, a.name) });
   return out;
 }

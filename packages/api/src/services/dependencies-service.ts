@@ -1,10 +1,20 @@
-import { and, asc, changeDependencies, eq, openspecSpecs, sql, type Database } from "@specsync/db";
-import { dependencyInputSchema, type DependencyInput, type LifecycleStatus } from "@specsync/validators";
+import { and, asc, changeDependencies, type Database, eq, openspecSpecs, sql } from "@specsync/db";
+import {
+  type DependencyInput,
+  dependencyInputSchema,
+  type LifecycleStatus,
+} from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
 import { rowsOf } from "../utils/sql-rows";
 import type { SyncEventBus } from "./sync-events";
 
-export type DependencyLink = { id: string; name: string; status: LifecycleStatus; archived: boolean; deleted: boolean };
+export type DependencyLink = {
+  id: string;
+  name: string;
+  status: LifecycleStatus;
+  archived: boolean;
+  deleted: boolean;
+};
 export type Dependencies = {
   dependsOn: DependencyLink[];
   dependents: DependencyLink[];
@@ -16,7 +26,8 @@ export type Dependencies = {
  * A dependency blocks until it is archived (a change folder deleted without archiving blocks
  * nothing).
  */
-export const isBlocking = (d: Pick<DependencyLink, "archived" | "deleted">) => !d.archived && !d.deleted;
+export const isBlocking = (d: Pick<DependencyLink, "archived" | "deleted">) =>
+  !d.archived && !d.deleted;
 
 /**
  * `depends_on` between changes of one project: stored in the database only, never in files; no
@@ -30,22 +41,44 @@ export class DependenciesService {
 
   async add(input: DependencyInput): Promise<Dependencies> {
     const q = dependencyInputSchema.parse(input);
-    if (q.id === q.dependsOn) throw new SpecsyncError("BAD_REQUEST", "a change cannot depend on itself");
+    if (q.id === q.dependsOn)
+      throw new SpecsyncError("BAD_REQUEST", "a change cannot depend on itself");
     const change = await this.database.db.transaction(async (tx) => {
-      const [change, dep] = await Promise.all([this.change(tx, q.id), this.change(tx, q.dependsOn)]);
-      if (change.projectId !== dep.projectId) throw new SpecsyncError("BAD_REQUEST", `${change.name} and ${dep.name} belong to different projects`);
+      const [change, dep] = await Promise.all([
+        this.change(tx, q.id),
+        this.change(tx, q.dependsOn),
+      ]);
+      if (change.projectId !== dep.projectId)
+        throw new SpecsyncError(
+          "BAD_REQUEST",
+          `${change.name} and ${dep.name} belong to different projects`,
+        );
       // One writer of a project's graph at a time, across servers: two opposite edges added at once
       // cannot both pass the cycle check.
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`specsync:deps:${change.projectId}`}, 0))`);
+      await tx.execute(
+        sql`select pg_advisory_xact_lock(hashtextextended(${`specsync:deps:${change.projectId}`}, 0))`,
+      );
       const cycle = await this.pathBetween(tx, dep.id, change.id);
       if (cycle) {
         const names = [change.name, ...cycle];
-        throw new SpecsyncError("BAD_REQUEST", `${change.name} cannot depend on ${dep.name}: that would make a cycle ${names.join(" → ")}`, { cycle: names });
+        throw new SpecsyncError(
+          "BAD_REQUEST",
+          `${change.name} cannot depend on ${dep.name}: that would make a cycle ${names.join(" → ")}`,
+          { cycle: names },
+        );
       }
-      await tx.insert(changeDependencies).values({ specId: change.id, dependsOnId: dep.id, createdBy: q.actor ?? null }).onConflictDoNothing();
+      await tx
+        .insert(changeDependencies)
+        .values({ specId: change.id, dependsOnId: dep.id, createdBy: q.actor ?? null })
+        .onConflictDoNothing();
       return change;
     });
-    this.events.publish({ type: "spec_changed", projectId: change.projectId, specId: change.id, name: change.name });
+    this.events.publish({
+      type: "spec_changed",
+      projectId: change.projectId,
+      specId: change.id,
+      name: change.name,
+    });
     return this.list(change.id);
   }
 
@@ -54,10 +87,18 @@ export class DependenciesService {
     const change = await this.change(this.database.db, q.id);
     const removed = await this.database.db
       .delete(changeDependencies)
-      .where(and(eq(changeDependencies.specId, q.id), eq(changeDependencies.dependsOnId, q.dependsOn)))
+      .where(
+        and(eq(changeDependencies.specId, q.id), eq(changeDependencies.dependsOnId, q.dependsOn)),
+      )
       .returning({ id: changeDependencies.dependsOnId });
-    if (!removed.length) throw new SpecsyncError("NOT_FOUND", `${change.name} does not depend on ${q.dependsOn}`);
-    this.events.publish({ type: "spec_changed", projectId: change.projectId, specId: change.id, name: change.name });
+    if (!removed.length)
+      throw new SpecsyncError("NOT_FOUND", `${change.name} does not depend on ${q.dependsOn}`);
+    this.events.publish({
+      type: "spec_changed",
+      projectId: change.projectId,
+      specId: change.id,
+      name: change.name,
+    });
     return this.list(change.id);
   }
 
@@ -70,8 +111,18 @@ export class DependenciesService {
       deleted: sql<boolean>`${openspecSpecs.deletedAt} is not null`,
     };
     const [dependsOn, dependents] = await Promise.all([
-      this.database.db.select(link).from(changeDependencies).innerJoin(openspecSpecs, eq(openspecSpecs.id, changeDependencies.dependsOnId)).where(eq(changeDependencies.specId, id)).orderBy(asc(openspecSpecs.name)),
-      this.database.db.select(link).from(changeDependencies).innerJoin(openspecSpecs, eq(openspecSpecs.id, changeDependencies.specId)).where(eq(changeDependencies.dependsOnId, id)).orderBy(asc(openspecSpecs.name)),
+      this.database.db
+        .select(link)
+        .from(changeDependencies)
+        .innerJoin(openspecSpecs, eq(openspecSpecs.id, changeDependencies.dependsOnId))
+        .where(eq(changeDependencies.specId, id))
+        .orderBy(asc(openspecSpecs.name)),
+      this.database.db
+        .select(link)
+        .from(changeDependencies)
+        .innerJoin(openspecSpecs, eq(openspecSpecs.id, changeDependencies.specId))
+        .where(eq(changeDependencies.dependsOnId, id))
+        .orderBy(asc(openspecSpecs.name)),
     ]);
     return { dependsOn, dependents, blockedBy: dependsOn.filter(isBlocking).map((d) => d.name) };
   }
@@ -80,7 +131,11 @@ export class DependenciesService {
    * Names along a dependency path from `from` to `to` (both included), or null when there is
    * none.
    */
-  private async pathBetween(tx: Pick<Database["db"], "execute">, from: string, to: string): Promise<string[] | null> {
+  private async pathBetween(
+    tx: Pick<Database["db"], "execute">,
+    from: string,
+    to: string,
+  ): Promise<string[] | null> {
     const rows = rowsOf<{ path: string[] }>(
       await tx.execute(sql`
         with recursive walk(node, path) as (
@@ -98,11 +153,21 @@ export class DependenciesService {
 
   private async change(db: Pick<Database["db"], "select">, id: string) {
     const [row] = await db
-      .select({ id: openspecSpecs.id, name: openspecSpecs.name, projectId: openspecSpecs.projectId, kind: openspecSpecs.kind, deletedAt: openspecSpecs.deletedAt })
+      .select({
+        id: openspecSpecs.id,
+        name: openspecSpecs.name,
+        projectId: openspecSpecs.projectId,
+        kind: openspecSpecs.kind,
+        deletedAt: openspecSpecs.deletedAt,
+      })
       .from(openspecSpecs)
       .where(eq(openspecSpecs.id, id));
     if (!row || row.deletedAt) throw new SpecsyncError("NOT_FOUND", `change ${id} not found`);
-    if (row.kind !== "change") throw new SpecsyncError("BAD_REQUEST", `${row.name} is a spec; only changes have dependencies`);
+    if (row.kind !== "change")
+      throw new SpecsyncError(
+        "BAD_REQUEST",
+        `${row.name} is a spec; only changes have dependencies`,
+      );
     return row;
   }
 }

@@ -1,26 +1,51 @@
-import { MAX_CONTENT_BYTES, type DiscardDraftInput, type ToggleTaskInput, type UpdateFileInput } from "@specsync/validators";
+import {
+  type DiscardDraftInput,
+  MAX_CONTENT_BYTES,
+  type ToggleTaskInput,
+  type UpdateFileInput,
+} from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
 import { isTrackedFile } from "../utils/fs/scan-workspace";
 import { KeyedMutex } from "../utils/keyed-mutex";
 import { parseTasks, toggleTask as toggleTaskContent } from "../utils/openspec";
-import { mergeThreeWay, type ConflictRegion } from "../utils/three-way-merge";
+import { present } from "../utils/present";
+import { type ConflictRegion, mergeThreeWay } from "../utils/three-way-merge";
 import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
 import type { SyncEventBus } from "./sync-events";
-import { present } from "../utils/present";
 
 /**
  * What a save did: written as sent, written merged with edits made since the base, or nothing to
  * do.
  */
 export type SaveOutcome = "saved" | "merged" | "unchanged";
-export type SaveResult = { id: string; file: string; hash: string; contentHashes: Record<string, string>; outcome: SaveOutcome; content: string };
+export type SaveResult = {
+  id: string;
+  file: string;
+  hash: string;
+  contentHashes: Record<string, string>;
+  outcome: SaveOutcome;
+  content: string;
+};
 
 /** The merge of an edit with the current version, without writing anything. */
 export type MergePreview =
-  | { clean: true; text: string; currentHash: string | null; currentContent: string | null; changed: boolean }
-  | { clean: false; text: string; conflicts: ConflictRegion[]; currentHash: string | null; currentContent: string | null; changed: true };
+  | {
+      clean: true;
+      text: string;
+      currentHash: string | null;
+      currentContent: string | null;
+      changed: boolean;
+    }
+  | {
+      clean: false;
+      text: string;
+      conflicts: ConflictRegion[];
+      currentHash: string | null;
+      currentContent: string | null;
+      changed: true;
+    };
 
 /**
  * A few retries: each one follows a real write by someone else (the disk, another user), never a
@@ -28,7 +53,8 @@ export type MergePreview =
  */
 const ATTEMPTS = 4;
 
-const isConflict = (err: unknown): err is SpecsyncError => err instanceof SpecsyncError && err.code === "CONFLICT";
+const isConflict = (err: unknown): err is SpecsyncError =>
+  err instanceof SpecsyncError && err.code === "CONFLICT";
 const lineAt = (content: string, line: number) => content.split("\n")[line - 1];
 
 /**
@@ -51,24 +77,34 @@ export class FileEditService {
   ) {}
 
   /** The content of a file at `hash`: the current row, else a version kept in history. */
-  private async versionOf(row: { id: string; contentHashes: Record<string, string> }, files: Record<string, string>, file: string, hash: string | null): Promise<string | undefined> {
+  private async versionOf(
+    row: { id: string; contentHashes: Record<string, string> },
+    files: Record<string, string>,
+    file: string,
+    hash: string | null,
+  ): Promise<string | undefined> {
     if (hash === null) return "";
     if (row.contentHashes[file] === hash) return files[file];
     return this.history.versionOf(row.id, file, hash);
   }
 
   /** Three-way merge of `content` (made on `baseHash`) with the current version. Writes nothing. */
-  async preview(input: Pick<UpdateFileInput, "id" | "file" | "content" | "baseHash">): Promise<MergePreview> {
+  async preview(
+    input: Pick<UpdateFileInput, "id" | "file" | "content" | "baseHash">,
+  ): Promise<MergePreview> {
     const row = await this.sync.getRow(input.id);
     const files = filesOfRow(row);
     const currentHash = row.contentHashes[input.file] ?? null;
     const currentContent = files[input.file] ?? null;
-    if (currentHash === input.baseHash) return { clean: true, text: input.content, currentHash, currentContent, changed: false };
+    if (currentHash === input.baseHash)
+      return { clean: true, text: input.content, currentHash, currentContent, changed: false };
     // A base no longer known merges against nothing: every difference becomes a conflict for the
     // person to settle.
     const base = (await this.versionOf(row, files, input.file, input.baseHash)) ?? "";
     const merged = mergeThreeWay(base, currentContent ?? "", input.content);
-    return merged.clean ? { clean: true, text: merged.text, currentHash, currentContent, changed: true } : { ...merged, currentHash, currentContent, changed: true };
+    return merged.clean
+      ? { clean: true, text: merged.text, currentHash, currentContent, changed: true }
+      : { ...merged, currentHash, currentContent, changed: true };
   }
 
   /**
@@ -84,17 +120,35 @@ export class FileEditService {
     for (let attempt = 1; ; attempt++) {
       const p = await this.preview(input);
       if (!p.clean) {
-        throw new SpecsyncError("CONFLICT", `${input.file} was changed since you loaded it, on the lines you edited`, {
-          currentContent: p.currentContent,
-          currentHash: p.currentHash,
-          merged: p.text,
-          conflicts: p.conflicts,
-        });
+        throw new SpecsyncError(
+          "CONFLICT",
+          `${input.file} was changed since you loaded it, on the lines you edited`,
+          {
+            currentContent: p.currentContent,
+            currentHash: p.currentHash,
+            merged: p.text,
+            conflicts: p.conflicts,
+          },
+        );
       }
       try {
-        const { row, hash, historyId } = await this.sync.writeFile({ id: input.id, file: input.file, content: p.text, baseHash: p.currentHash, actor: input.actor });
-        const outcome: SaveOutcome = historyId === null ? "unchanged" : p.changed ? "merged" : "saved";
-        return { id: row.id, file: input.file, hash, contentHashes: row.contentHashes, outcome, content: p.text };
+        const { row, hash, historyId } = await this.sync.writeFile({
+          id: input.id,
+          file: input.file,
+          content: p.text,
+          baseHash: p.currentHash,
+          actor: input.actor,
+        });
+        const outcome: SaveOutcome =
+          historyId === null ? "unchanged" : p.changed ? "merged" : "saved";
+        return {
+          id: row.id,
+          file: input.file,
+          hash,
+          contentHashes: row.contentHashes,
+          outcome,
+          content: p.text,
+        };
       } catch (err) {
         // The file changed on disk (now imported) or another save won the race: merge again with
         // that.
@@ -110,11 +164,20 @@ export class FileEditService {
    */
   async discardDraft(input: DiscardDraftInput): Promise<{ historyId: number }> {
     const bytes = Buffer.byteLength(input.content, "utf8");
-    if (bytes > MAX_CONTENT_BYTES) throw new SpecsyncError("PAYLOAD_TOO_LARGE", `content is ${bytes} bytes; the limit is ${MAX_CONTENT_BYTES}`);
-    if (input.content.includes("\0")) throw new SpecsyncError("BAD_REQUEST", "content must be text: it contains a NUL byte");
+    if (bytes > MAX_CONTENT_BYTES)
+      throw new SpecsyncError(
+        "PAYLOAD_TOO_LARGE",
+        `content is ${bytes} bytes; the limit is ${MAX_CONTENT_BYTES}`,
+      );
+    if (input.content.includes("\0"))
+      throw new SpecsyncError("BAD_REQUEST", "content must be text: it contains a NUL byte");
     const row = await this.sync.getRow(input.id);
     // Only a file that could be restored later: the same rule as saving it.
-    if (!isTrackedFile(row.kind, input.file)) throw new SpecsyncError("BAD_REQUEST", `${input.file} is not an editable file of a ${row.kind}`);
+    if (!isTrackedFile(row.kind, input.file))
+      throw new SpecsyncError(
+        "BAD_REQUEST",
+        `${input.file} is not an editable file of a ${row.kind}`,
+      );
     const h = await this.history.record({
       specId: row.id,
       projectId: row.projectId,
@@ -128,7 +191,10 @@ export class FileEditService {
       actor: input.actor ?? null,
       durationMs: 0,
     });
-    this.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name }, h.id);
+    this.events.publish(
+      { type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name },
+      h.id,
+    );
     return { historyId: h.id };
   }
 
@@ -149,22 +215,58 @@ export class FileEditService {
       const files = filesOfRow(row);
       const current = files["tasks.md"];
       const currentHash = row.contentHashes["tasks.md"];
-      if (!currentHash || current === undefined) throw new SpecsyncError("NOT_FOUND", "this change has no tasks.md");
+      if (!currentHash || current === undefined)
+        throw new SpecsyncError("NOT_FOUND", "this change has no tasks.md");
       const task = parseTasks(current).find((t) => t.id === input.taskId);
       if (currentHash !== input.baseHash) {
         const base = await this.versionOf(row, files, "tasks.md", input.baseHash);
-        const before = base === undefined ? undefined : parseTasks(base).find((t) => t.id === input.taskId);
-        if (!task && !before) throw new SpecsyncError("NOT_FOUND", `task ${input.taskId} not found in tasks.md`);
-        if (!task || !before || base === undefined || lineAt(base, before.line) !== lineAt(current, task.line)) {
-          throw new SpecsyncError("CONFLICT", `task ${input.taskId} was changed since you loaded it`, { currentContent: current, currentHash });
+        const before =
+          base === undefined ? undefined : parseTasks(base).find((t) => t.id === input.taskId);
+        if (!task && !before)
+          throw new SpecsyncError("NOT_FOUND", `task ${input.taskId} not found in tasks.md`);
+        if (
+          !task ||
+          !before ||
+          base === undefined ||
+          lineAt(base, before.line) !== lineAt(current, task.line)
+        ) {
+          throw new SpecsyncError(
+            "CONFLICT",
+            `task ${input.taskId} was changed since you loaded it`,
+            { currentContent: current, currentHash },
+          );
         }
       }
       if (!task) throw new SpecsyncError("NOT_FOUND", `task ${input.taskId} not found in tasks.md`);
-      const next = present(toggleTaskContent(current, input.taskId, input.done), `task ${input.taskId}`);
-      if (next === current) return { id: row.id, file: "tasks.md", hash: currentHash, contentHashes: row.contentHashes, outcome: "unchanged", content: current };
+      const next = present(
+        toggleTaskContent(current, input.taskId, input.done),
+        `task ${input.taskId}`,
+      );
+      if (next === current)
+        return {
+          id: row.id,
+          file: "tasks.md",
+          hash: currentHash,
+          contentHashes: row.contentHashes,
+          outcome: "unchanged",
+          content: current,
+        };
       try {
-        const { row: written, hash } = await this.sync.writeFile({ id: row.id, file: "tasks.md", content: next, baseHash: currentHash, actor: input.actor });
-        return { id: written.id, file: "tasks.md", hash, contentHashes: written.contentHashes, outcome: currentHash === input.baseHash ? "saved" : "merged", content: next };
+        const { row: written, hash } = await this.sync.writeFile({
+          id: row.id,
+          file: "tasks.md",
+          content: next,
+          baseHash: currentHash,
+          actor: input.actor,
+        });
+        return {
+          id: written.id,
+          file: "tasks.md",
+          hash,
+          contentHashes: written.contentHashes,
+          outcome: currentHash === input.baseHash ? "saved" : "merged",
+          content: next,
+        };
       } catch (err) {
         if (isConflict(err) && attempt < ATTEMPTS) continue;
         throw err;

@@ -1,15 +1,21 @@
-import { watch as watchDir, type FSWatcher as DirWatcher } from "node:fs";
+import { type FSWatcher as DirWatcher, watch as watchDir } from "node:fs";
 import path from "node:path";
-import { watch, type FSWatcher } from "chokidar";
 import type { ProjectRow } from "@specsync/db";
 import { SYNC_DEFAULTS } from "@specsync/settings";
+import { type FSWatcher, watch } from "chokidar";
 import { errorMessage } from "../utils/errors";
 import { TEMP_FILE_PATTERN } from "../utils/fs/atomic-write";
 import { CHANGE_FILES, SPEC_FILE } from "../utils/fs/scan-workspace";
 import type { OpenSpecSyncService, SyncOutcome } from "./openspec-sync-service";
 import { settleFingerprint } from "./sync/disk";
 
-export type WatcherState = "starting" | "watching" | "polling" | "restarting" | "stopped" | "failed";
+export type WatcherState =
+  | "starting"
+  | "watching"
+  | "polling"
+  | "restarting"
+  | "stopped"
+  | "failed";
 
 export type FileWatcherOptions = {
   /** Quiet time after the last event of a folder before it is synced (trailing debounce). */
@@ -194,7 +200,8 @@ export class FileWatcherService {
     // are most of the folders, and chokidar keeps a handle and ~20 KB per watched entry. Arrivals
     // come from one plain watch on archive/ itself; when polling (no inotify), chokidar polls the
     // folders instead.
-    if (parts[0] === "changes" && parts[1] === "archive" && parts.length > (this.polling ? 3 : 2)) return true;
+    if (parts[0] === "changes" && parts[1] === "archive" && parts.length > (this.polling ? 3 : 2))
+      return true;
     return parts.some(isIgnoredName);
   }
 
@@ -214,7 +221,8 @@ export class FileWatcherService {
     // A change folder appeared or vanished. chokidar can miss the removal of a folder it was still
     // setting up (created and renamed within a few ms), so a new folder also triggers a cheap listing
     // check for rows whose folder is gone, and folders without a row.
-    const changeFolder = job?.kind === "folder" && job.folder.startsWith("changes/") && job.folder === rel;
+    const changeFolder =
+      job?.kind === "folder" && job.folder.startsWith("changes/") && job.folder === rel;
     if (isDirEvent && changeFolder) {
       this.schedule(DISCOVER, DISCOVER_DEBOUNCE_MS);
     }
@@ -265,7 +273,11 @@ export class FileWatcherService {
         const { prefix } = job;
         // A spec folder (or a tree of them) changed: sync exactly the capabilities under it.
         const summary = await this.sync.syncProject(this.project, "file_watcher", {
-          only: (ref) => ref.kind === "spec" && (ref.path === prefix || ref.path.startsWith(`${prefix}/`) || prefix.startsWith(`${ref.path}/`)),
+          only: (ref) =>
+            ref.kind === "spec" &&
+            (ref.path === prefix ||
+              ref.path.startsWith(`${prefix}/`) ||
+              prefix.startsWith(`${ref.path}/`)),
         });
         for (const o of summary.outcomes) this.opts.onSynced?.(o);
         if (summary.outcomes.some((o) => o.retryable)) this.retryLater(job);

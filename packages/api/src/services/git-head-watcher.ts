@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, type FSWatcher, readFileSync, statSync, watch } from "node:fs";
 import path from "node:path";
 import { errorMessage } from "../utils/errors";
 
@@ -96,7 +96,10 @@ export class GitHeadWatcher {
       return;
     }
     this.running = this.onMove()
-      .then(() => undefined, (err) => this.opts.log?.(`git watcher: reconcile failed: ${errorMessage(err)}`))
+      .then(
+        () => undefined,
+        (err) => this.opts.log?.(`git watcher: reconcile failed: ${errorMessage(err)}`),
+      )
       .finally(() => {
         this.running = null;
         if (this.again) {

@@ -1,5 +1,18 @@
-import { and, asc, desc, eq, gt, gte, lt, lte, sql, syncHistory, type Database, type SyncHistoryRow } from "@specsync/db";
-import { historyQuerySchema, type HistoryQuery } from "@specsync/validators";
+import {
+  and,
+  asc,
+  type Database,
+  desc,
+  eq,
+  gt,
+  gte,
+  lt,
+  lte,
+  type SyncHistoryRow,
+  sql,
+  syncHistory,
+} from "@specsync/db";
+import { type HistoryQuery, historyQuerySchema } from "@specsync/validators";
 import { sha256 } from "../utils/hash";
 import { present } from "../utils/present";
 
@@ -27,7 +40,12 @@ export class HistoryService {
       q.to ? lte(syncHistory.createdAt, q.to) : undefined,
       q.cursor ? lt(syncHistory.id, q.cursor) : undefined,
     );
-    const items = await this.database.db.select().from(syncHistory).where(where).orderBy(desc(syncHistory.id)).limit(q.limit + 1);
+    const items = await this.database.db
+      .select()
+      .from(syncHistory)
+      .where(where)
+      .orderBy(desc(syncHistory.id))
+      .limit(q.limit + 1);
     const hasMore = items.length > q.limit;
     if (hasMore) items.pop();
     return { items, nextCursor: hasMore ? (items.at(-1)?.id ?? null) : null };
@@ -38,7 +56,9 @@ export class HistoryService {
     return this.database.db
       .select()
       .from(syncHistory)
-      .where(and(gt(syncHistory.id, id), projectId ? eq(syncHistory.projectId, projectId) : undefined))
+      .where(
+        and(gt(syncHistory.id, id), projectId ? eq(syncHistory.projectId, projectId) : undefined),
+      )
       .orderBy(asc(syncHistory.id))
       .limit(limit);
   }
@@ -48,7 +68,12 @@ export class HistoryService {
    * version the database held is kept once replaced). Newest first, bounded: a base older than that
    * is unknown.
    */
-  async versionOf(specId: string, file: string, hash: string, scan = 200): Promise<string | undefined> {
+  async versionOf(
+    specId: string,
+    file: string,
+    hash: string,
+    scan = 200,
+  ): Promise<string | undefined> {
     const rows = await this.database.db
       .select({ content: sql<string | null>`${syncHistory.previousContent} ->> ${file}` })
       .from(syncHistory)

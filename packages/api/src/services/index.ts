@@ -6,14 +6,14 @@ import { ClaimsService } from "./claims-service";
 import { DependenciesService } from "./dependencies-service";
 import { FileEditService } from "./file-edit-service";
 import { HistoryService } from "./history-service";
-import { LifecycleService, type LifecycleOptions } from "./lifecycle-service";
+import { type LifecycleOptions, LifecycleService } from "./lifecycle-service";
 import { CliOutputService } from "./openspec-output";
 import { OpenSpecSyncService } from "./openspec-sync-service";
+import { OverlapsService } from "./overlaps";
 import { ProjectsService } from "./projects-service";
 import { SpecsService } from "./specs-service";
 import { SyncEventBus } from "./sync-events";
-import { SyncRuntime, type RuntimeOptions } from "./sync-runtime";
-import { OverlapsService } from "./overlaps";
+import { type RuntimeOptions, SyncRuntime } from "./sync-runtime";
 import { SyncStatusService } from "./sync-status-service";
 import { WorkQueueService } from "./work-queue-service";
 
@@ -32,14 +32,31 @@ export type ServicesOptions = RuntimeOptions & {
 export function createServices(database: Database, options: ServicesOptions = {}) {
   const history = new HistoryService(database);
   const events = new SyncEventBus(database);
-  const sync = new OpenSpecSyncService({ database, history, events, writeHooks: options.writeHooks, log: options.log });
+  const sync = new OpenSpecSyncService({
+    database,
+    history,
+    events,
+    writeHooks: options.writeHooks,
+    log: options.log,
+  });
   const edits = new FileEditService(sync, history, events);
   const specs = new SpecsService(database, sync, events, edits);
   const allowedRoots = options.allowedRoots?.length ? options.allowedRoots : [process.cwd()];
   const projects = new ProjectsService(database, sync, allowedRoots);
   const runtime = new SyncRuntime({ database, sync, projects, events, history }, options);
-  const status = new SyncStatusService(database, sync, specs, history, runtime, options.concurrency ?? SYNC_DEFAULTS.concurrency, options.statusStaleSeconds ?? SYNC_DEFAULTS.statusStaleSeconds);
-  const lifecycle = new LifecycleService({ database, sync, specs, projects, history, events }, { log: options.log, ...options.lifecycle });
+  const status = new SyncStatusService(
+    database,
+    sync,
+    specs,
+    history,
+    runtime,
+    options.concurrency ?? SYNC_DEFAULTS.concurrency,
+    options.statusStaleSeconds ?? SYNC_DEFAULTS.statusStaleSeconds,
+  );
+  const lifecycle = new LifecycleService(
+    { database, sync, specs, projects, history, events },
+    { log: options.log, ...options.lifecycle },
+  );
   /** `openspec list/show --json`, byte for byte, from the database (the CLI and GET /cli/v1/…). */
   const cliOutput = new CliOutputService(database);
   const claims = new ClaimsService(database, events);
@@ -47,25 +64,58 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const overlaps = new OverlapsService(database);
   const workQueue = new WorkQueueService(database, claims, overlaps, events);
   const changes = new ChangeLookup(database);
-  return { database, history, events, sync, edits, specs, projects, runtime, status, lifecycle, cliOutput, claims, dependencies, overlaps, workQueue, changes };
+  return {
+    database,
+    history,
+    events,
+    sync,
+    edits,
+    specs,
+    projects,
+    runtime,
+    status,
+    lifecycle,
+    cliOutput,
+    claims,
+    dependencies,
+    overlaps,
+    workQueue,
+    changes,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;
 
-export { FileWatcherService, isIgnoredName } from "./file-watcher-service";
-export { SyncScheduler } from "./sync-scheduler";
-export { CliOutputService };
-export { HistoryService, LifecycleService, OpenSpecSyncService, ProjectsService, SpecsService, SyncEventBus, SyncRuntime, SyncStatusService };
-export type { SyncOutcome, SyncSummary, FileStatus, FileState } from "./openspec-sync-service";
-export type { SpecListItem } from "./specs-service";
-export type { ArchiveOutcome, CreatedChange, LifecycleOptions } from "./lifecycle-service";
-export type { ArchivePreview, RequirementChange, SpecPreview } from "./delta-preview";
 export type { Claim, ClaimResult } from "./claims-service";
+export type { ArchivePreview, RequirementChange, SpecPreview } from "./delta-preview";
 export type { Dependencies, DependencyLink } from "./dependencies-service";
-export type { Overlap } from "./overlaps";
-export type { NextWork, WorkItem } from "./work-queue-service";
-export { FileEditService };
-export { ParsePool, PARSE_INLINE_MAX, PARSE_TIMEOUT_MS, deriveFieldsOffThread, parseOffThread, sharedParsePool } from "./parse-pool";
 export type { MergePreview, SaveOutcome, SaveResult } from "./file-edit-service";
-export type { PublishedEvent } from "./sync-events";
 export type { WatcherState } from "./file-watcher-service";
+export { FileWatcherService, isIgnoredName } from "./file-watcher-service";
+export type { ArchiveOutcome, CreatedChange, LifecycleOptions } from "./lifecycle-service";
+export type { FileState, FileStatus, SyncOutcome, SyncSummary } from "./openspec-sync-service";
+export type { Overlap } from "./overlaps";
+export {
+  deriveFieldsOffThread,
+  PARSE_INLINE_MAX,
+  PARSE_TIMEOUT_MS,
+  ParsePool,
+  parseOffThread,
+  sharedParsePool,
+} from "./parse-pool";
+export type { SpecListItem } from "./specs-service";
+export type { PublishedEvent } from "./sync-events";
+export { SyncScheduler } from "./sync-scheduler";
+export type { NextWork, WorkItem } from "./work-queue-service";
+export {
+  CliOutputService,
+  FileEditService,
+  HistoryService,
+  LifecycleService,
+  OpenSpecSyncService,
+  ProjectsService,
+  SpecsService,
+  SyncEventBus,
+  SyncRuntime,
+  SyncStatusService,
+};

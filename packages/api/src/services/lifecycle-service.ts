@@ -1,23 +1,39 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { and, eq, isNull, openspecSpecs, type Database, type ProjectRow, type SpecRow } from "@specsync/db";
 import {
+  and,
+  type Database,
+  eq,
+  isNull,
+  openspecSpecs,
+  type ProjectRow,
+  type SpecRow,
+} from "@specsync/db";
+import {
+  type ArchiveChangeInput,
   archiveChangeInputSchema,
+  type CreateChangeInput,
   createChangeInputSchema,
   newChangeNameSchema,
-  validateChangeInputSchema,
-  type ArchiveChangeInput,
-  type CreateChangeInput,
   type SetStatusInput,
   type ValidateChangeInput,
   type ValidationResult,
+  validateChangeInputSchema,
 } from "@specsync/validators";
 import type { z } from "zod";
 import { errorMessage, SpecsyncError } from "../utils/errors";
+import { type CliValidationIssue, toFindings } from "../utils/openspec/validation-findings";
+import {
+  cliFailureMessage,
+  locateOpenSpecCli,
+  type OpenSpecCli,
+  OpenSpecCliError,
+  type OpenSpecRun,
+  parseCliJson,
+  runOpenSpec,
+} from "../utils/openspec-cli";
 import { loadArchiveRules } from "../utils/openspec-internals";
-import { cliFailureMessage, locateOpenSpecCli, OpenSpecCliError, parseCliJson, runOpenSpec, type OpenSpecCli, type OpenSpecRun } from "../utils/openspec-cli";
-import { toFindings, type CliValidationIssue } from "../utils/openspec/validation-findings";
-import { previewArchive, type ArchivePreview } from "./delta-preview";
+import { type ArchivePreview, previewArchive } from "./delta-preview";
 import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import type { ProjectsService } from "./projects-service";
@@ -32,7 +48,17 @@ import type { SyncEventBus } from "./sync-events";
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new OpenSpecCliError("timeout", `${what} did not finish within ${ms} ms and was stopped`, { timeoutMs: ms })), ms);
+    timer = setTimeout(
+      () =>
+        reject(
+          new OpenSpecCliError(
+            "timeout",
+            `${what} did not finish within ${ms} ms and was stopped`,
+            { timeoutMs: ms },
+          ),
+        ),
+      ms,
+    );
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
@@ -43,7 +69,13 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
  */
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const r = schema.safeParse(input);
-  if (!r.success) throw new SpecsyncError("BAD_REQUEST", r.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "));
+  if (!r.success)
+    throw new SpecsyncError(
+      "BAD_REQUEST",
+      r.error.issues
+        .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+        .join("; "),
+    );
   return r.data;
 }
 
@@ -58,9 +90,24 @@ export type LifecycleOptions = {
 };
 
 export type CreatedChange = { id: string; name: string; path: string; projectId: string };
-export type ArchiveOutcome = { id: string; name: string; archivedAs: string; path: string; specsUpdated: boolean; totals: Record<string, number> | null; message: string };
+export type ArchiveOutcome = {
+  id: string;
+  name: string;
+  archivedAs: string;
+  path: string;
+  specsUpdated: boolean;
+  totals: Record<string, number> | null;
+  message: string;
+};
 
-type CliArchiveJson = { archive?: { archivedAs: string; path: string; specsUpdated: boolean; totals?: Record<string, number> } | null };
+type CliArchiveJson = {
+  archive?: {
+    archivedAs: string;
+    path: string;
+    specsUpdated: boolean;
+    totals?: Record<string, number>;
+  } | null;
+};
 
 /**
  * Carrying a change through its life with the real OpenSpec CLI: new, validate, archive (and the
@@ -76,7 +123,14 @@ export class LifecycleService {
   private unsubscribe: (() => void) | null = null;
 
   constructor(
-    private readonly deps: { database: Database; sync: OpenSpecSyncService; specs: SpecsService; projects: ProjectsService; history: HistoryService; events: SyncEventBus },
+    private readonly deps: {
+      database: Database;
+      sync: OpenSpecSyncService;
+      specs: SpecsService;
+      projects: ProjectsService;
+      history: HistoryService;
+      events: SyncEventBus;
+    },
     private readonly opts: LifecycleOptions = {},
   ) {}
 
@@ -111,17 +165,33 @@ export class LifecycleService {
   }
 
   private run(project: ProjectRow, args: string[]): Promise<OpenSpecRun> {
-    return runOpenSpec(this.openspecCli(), args, { cwd: project.rootPath, timeoutMs: this.timeoutMs });
+    return runOpenSpec(this.openspecCli(), args, {
+      cwd: project.rootPath,
+      timeoutMs: this.timeoutMs,
+    });
   }
 
   private async activeChange(id: string): Promise<SpecRow> {
     const row = await this.deps.sync.getRow(id);
-    if (row.kind !== "change") throw new SpecsyncError("BAD_REQUEST", `${row.name} is a spec, not a change`);
-    if (row.archived) throw new SpecsyncError("BAD_REQUEST", `${row.name} is already archived (${row.path})`);
+    if (row.kind !== "change")
+      throw new SpecsyncError("BAD_REQUEST", `${row.name} is a spec, not a change`);
+    if (row.archived)
+      throw new SpecsyncError("BAD_REQUEST", `${row.name} is already archived (${row.path})`);
     return row;
   }
 
-  private async record(row: Pick<SpecRow, "id" | "projectId" | "name"> | { id: null; projectId: string; name: string }, entry: { action: "created" | "validated" | "archived" | "failed"; success: boolean; error?: string | null; note?: string; files?: string[]; actor?: string | null; started: number }) {
+  private async record(
+    row: Pick<SpecRow, "id" | "projectId" | "name"> | { id: null; projectId: string; name: string },
+    entry: {
+      action: "created" | "validated" | "archived" | "failed";
+      success: boolean;
+      error?: string | null;
+      note?: string;
+      files?: string[];
+      actor?: string | null;
+      started: number;
+    },
+  ) {
     const h = await this.deps.history.record({
       specId: row.id,
       projectId: row.projectId,
@@ -144,11 +214,14 @@ export class LifecycleService {
    * change created on disk a moment ago is found. The first project when none is given.
    */
   async resolveChange(input: { projectId?: string; name: string }): Promise<string> {
-    const project = input.projectId ? await this.deps.sync.getProject(input.projectId) : (await this.deps.projects.list())[0];
+    const project = input.projectId
+      ? await this.deps.sync.getProject(input.projectId)
+      : (await this.deps.projects.list())[0];
     if (!project) throw new SpecsyncError("BAD_REQUEST", "no project configured");
     const name = parse(newChangeNameSchema, input.name);
     const outcome = await this.deps.sync.syncFolder(project, `changes/${name}`, "lifecycle");
-    if (!outcome.specId || outcome.action === "deleted") throw new SpecsyncError("NOT_FOUND", `no active change named ${name} in ${project.rootPath}`);
+    if (!outcome.specId || outcome.action === "deleted")
+      throw new SpecsyncError("NOT_FOUND", `no active change named ${name} in ${project.rootPath}`);
     return outcome.specId;
   }
 
@@ -161,10 +234,19 @@ export class LifecycleService {
   async create(input: CreateChangeInput): Promise<CreatedChange> {
     const q = parse(createChangeInputSchema, input);
     const started = performance.now();
-    const project = q.projectId ? await this.deps.sync.getProject(q.projectId) : (await this.deps.projects.list())[0];
-    if (!project) throw new SpecsyncError("BAD_REQUEST", "no project to create the change in; add a project first");
+    const project = q.projectId
+      ? await this.deps.sync.getProject(q.projectId)
+      : (await this.deps.projects.list())[0];
+    if (!project)
+      throw new SpecsyncError(
+        "BAD_REQUEST",
+        "no project to create the change in; add a project first",
+      );
     const rel = `changes/${q.name}`;
-    if (existsSync(path.join(this.deps.sync.openspecDir(project), rel)) || existsSync(path.join(this.deps.sync.openspecDir(project), "changes", "archive", q.name))) {
+    if (
+      existsSync(path.join(this.deps.sync.openspecDir(project), rel)) ||
+      existsSync(path.join(this.deps.sync.openspecDir(project), "changes", "archive", q.name))
+    ) {
       throw new SpecsyncError("CONFLICT", `a change named ${q.name} already exists`);
     }
     const args = ["new", "change", q.name, "--json", ...(q.goal ? ["--goal", q.goal] : [])];
@@ -172,16 +254,47 @@ export class LifecycleService {
     try {
       result = await this.run(project, args);
     } catch (err) {
-      await this.record({ id: null, projectId: project.id, name: q.name }, { action: "failed", success: false, error: `new change: ${errorMessage(err)}`, actor: q.actor, started });
+      await this.record(
+        { id: null, projectId: project.id, name: q.name },
+        {
+          action: "failed",
+          success: false,
+          error: `new change: ${errorMessage(err)}`,
+          actor: q.actor,
+          started,
+        },
+      );
       throw err;
     }
     const outcome = await this.deps.sync.syncFolder(project, rel, "lifecycle");
     if (result.code !== 0 || !outcome.specId) {
-      const message = result.code !== 0 ? cliFailureMessage(result) : `openspec created no folder at openspec/${rel}`;
-      await this.record({ id: outcome.specId, projectId: project.id, name: q.name }, { action: "failed", success: false, error: `new change: ${message}`, actor: q.actor, started });
+      const message =
+        result.code !== 0
+          ? cliFailureMessage(result)
+          : `openspec created no folder at openspec/${rel}`;
+      await this.record(
+        { id: outcome.specId, projectId: project.id, name: q.name },
+        {
+          action: "failed",
+          success: false,
+          error: `new change: ${message}`,
+          actor: q.actor,
+          started,
+        },
+      );
       throw new SpecsyncError("BAD_REQUEST", message);
     }
-    await this.record({ id: outcome.specId, projectId: project.id, name: q.name }, { action: "created", success: true, files: outcome.filesChanged, note: `openspec new change ${q.name}${q.goal ? ` (goal: ${q.goal})` : ""}`, actor: q.actor, started });
+    await this.record(
+      { id: outcome.specId, projectId: project.id, name: q.name },
+      {
+        action: "created",
+        success: true,
+        files: outcome.filesChanged,
+        note: `openspec new change ${q.name}${q.goal ? ` (goal: ${q.goal})` : ""}`,
+        actor: q.actor,
+        started,
+      },
+    );
     return { id: outcome.specId, name: q.name, path: rel, projectId: project.id };
   }
 
@@ -191,7 +304,10 @@ export class LifecycleService {
    * `openspec validate <id> --strict` (its validator, in process); the findings are stored on
    * the row and, unless `record: false`, in history.
    */
-  async validate(input: ValidateChangeInput, opts: { record?: boolean } = {}): Promise<ValidationResult> {
+  async validate(
+    input: ValidateChangeInput,
+    opts: { record?: boolean } = {},
+  ): Promise<ValidationResult> {
     const q = parse(validateChangeInputSchema, input);
     const started = performance.now();
     const row = await this.activeChange(q.id);
@@ -205,7 +321,10 @@ export class LifecycleService {
       const t = performance.now();
       const openspecDir = this.deps.sync.openspecDir(project);
       const report = await withTimeout(
-        rules.validateChange(path.join(openspecDir, row.path), { mainSpecsDir: path.join(openspecDir, "specs"), projectRoot: project.rootPath }),
+        rules.validateChange(path.join(openspecDir, row.path), {
+          mainSpecsDir: path.join(openspecDir, "specs"),
+          projectRoot: project.rootPath,
+        }),
         this.timeoutMs,
         `openspec validate ${row.name}`,
       );
@@ -224,17 +343,40 @@ export class LifecycleService {
         contentHashes: current.contentHashes,
       };
     } catch (err) {
-      if (opts.record !== false) await this.record(row, { action: "failed", success: false, error: `validate: ${errorMessage(err)}`, actor: q.actor, started });
+      if (opts.record !== false)
+        await this.record(row, {
+          action: "failed",
+          success: false,
+          error: `validate: ${errorMessage(err)}`,
+          actor: q.actor,
+          started,
+        });
       throw err;
     }
-    await this.db.update(openspecSpecs).set({ validation: result }).where(eq(openspecSpecs.id, row.id));
+    await this.db
+      .update(openspecSpecs)
+      .set({ validation: result })
+      .where(eq(openspecSpecs.id, row.id));
     if (opts.record !== false) {
-      const summary = result.valid ? `valid${result.warnings ? ` (${result.warnings} warnings)` : ""}` : `${result.errors} errors, ${result.warnings} warnings`;
+      const summary = result.valid
+        ? `valid${result.warnings ? ` (${result.warnings} warnings)` : ""}`
+        : `${result.errors} errors, ${result.warnings} warnings`;
       // The validation ran: a change with findings is not a failed action (its findings are on the
       // row).
-      await this.record(row, { action: "validated", success: true, note: `openspec validate --strict: ${summary}`, actor: q.actor, started });
+      await this.record(row, {
+        action: "validated",
+        success: true,
+        note: `openspec validate --strict: ${summary}`,
+        actor: q.actor,
+        started,
+      });
     }
-    this.deps.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name });
+    this.deps.events.publish({
+      type: "spec_changed",
+      projectId: row.projectId,
+      specId: row.id,
+      name: row.name,
+    });
     return result;
   }
 
@@ -260,7 +402,10 @@ export class LifecycleService {
   /** Resolves once every scheduled or running validation has finished (shutdown, tests). */
   async idle(): Promise<void> {
     while (this.validateTimers.size || this.validating.size) {
-      await Promise.allSettled([...this.validating.values(), new Promise((r) => setTimeout(r, 20))]);
+      await Promise.allSettled([
+        ...this.validating.values(),
+        new Promise((r) => setTimeout(r, 20)),
+      ]);
     }
   }
 
@@ -300,7 +445,10 @@ export class LifecycleService {
     try {
       return await previewArchive(rules, this.deps.sync.openspecDir(project), row.path, row.name);
     } catch (err) {
-      throw new SpecsyncError("BAD_REQUEST", `cannot preview the archive of ${row.name}: ${errorMessage(err)}`);
+      throw new SpecsyncError(
+        "BAD_REQUEST",
+        `cannot preview the archive of ${row.name}: ${errorMessage(err)}`,
+      );
     }
   }
 
@@ -314,7 +462,8 @@ export class LifecycleService {
     const q = parse(archiveChangeInputSchema, input);
     const started = performance.now();
     const row = await this.activeChange(q.id);
-    if (this.archiving.has(row.id)) throw new SpecsyncError("CONFLICT", `${row.name} is already being archived`);
+    if (this.archiving.has(row.id))
+      throw new SpecsyncError("CONFLICT", `${row.name} is already being archived`);
     this.archiving.add(row.id);
     try {
       const project = await this.deps.sync.getProject(row.projectId);
@@ -322,18 +471,31 @@ export class LifecycleService {
       let run: OpenSpecRun | null = null;
       let failure: unknown = null;
       try {
-        run = await this.run(project, ["archive", row.name, "--yes", "--json", ...(q.skipSpecs ? ["--skip-specs"] : [])]);
+        run = await this.run(project, [
+          "archive",
+          row.name,
+          "--yes",
+          "--json",
+          ...(q.skipSpecs ? ["--skip-specs"] : []),
+        ]);
       } catch (err) {
         failure = err;
       }
       // Whatever happened (even a timeout), the database now follows the files as they are.
       await this.deps.sync.syncFolder(project, row.path, "lifecycle");
-      for (const cap of capabilities) await this.deps.sync.syncFolder(project, `specs/${cap}`, "lifecycle");
+      for (const cap of capabilities)
+        await this.deps.sync.syncFolder(project, `specs/${cap}`, "lifecycle");
       const json = run ? parseCliJson<CliArchiveJson>(run.stdout) : null;
       const archive = run?.code === 0 ? json?.archive : undefined;
       if (!run || !archive) {
         const message = failure || !run ? errorMessage(failure) : cliFailureMessage(run);
-        await this.record(row, { action: "failed", success: false, error: `archive: ${message}`, actor: q.actor, started });
+        await this.record(row, {
+          action: "failed",
+          success: false,
+          error: `archive: ${message}`,
+          actor: q.actor,
+          started,
+        });
         if (failure) throw failure;
         throw new OpenSpecCliError("failed", message);
       }
@@ -341,9 +503,27 @@ export class LifecycleService {
       await this.db
         .update(openspecSpecs)
         .set({ statusChangedBy: q.actor ?? "anonymous", statusChangedAt: new Date() })
-        .where(and(eq(openspecSpecs.id, row.id), eq(openspecSpecs.status, "archived"), isNull(openspecSpecs.deletedAt)));
-      await this.record(row, { action: "archived", success: true, files, note: `openspec archive: ${archive.archivedAs}${q.skipSpecs ? " (--skip-specs)" : ""}`, actor: q.actor, started });
-      this.deps.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name });
+        .where(
+          and(
+            eq(openspecSpecs.id, row.id),
+            eq(openspecSpecs.status, "archived"),
+            isNull(openspecSpecs.deletedAt),
+          ),
+        );
+      await this.record(row, {
+        action: "archived",
+        success: true,
+        files,
+        note: `openspec archive: ${archive.archivedAs}${q.skipSpecs ? " (--skip-specs)" : ""}`,
+        actor: q.actor,
+        started,
+      });
+      this.deps.events.publish({
+        type: "spec_changed",
+        projectId: row.projectId,
+        specId: row.id,
+        name: row.name,
+      });
       const totals = archive.totals ?? null;
       return {
         id: row.id,

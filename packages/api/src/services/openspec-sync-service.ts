@@ -1,14 +1,14 @@
 import type { ProjectRow, SpecRow } from "@specsync/db";
 import type { ConflictResolution, OpenConflict, SyncTrigger } from "@specsync/validators";
 import { KeyedMutex } from "../utils/keyed-mutex";
-import { discover, syncProject, syncRows, type ProjectSyncOptions } from "./sync/bulk";
+import { discover, type ProjectSyncOptions, syncProject, syncRows } from "./sync/bulk";
 import {
   detectConflicts,
   resolveConflict,
   restore,
-  writeFile,
   type WriteInput,
   type WriteResult,
+  writeFile,
 } from "./sync/edits";
 import { syncPath, syncSpec } from "./sync/reconcile";
 import { ensureProject, getProject, getRow, openspecDir, staleRows } from "./sync/store";

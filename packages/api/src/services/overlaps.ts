@@ -1,11 +1,21 @@
-import { and, eq, inArray, isNull, openspecSpecs, sql, type Database } from "@specsync/db";
+import { and, type Database, eq, inArray, isNull, openspecSpecs, sql } from "@specsync/db";
 import type { LifecycleStatus } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
-import { rowsOf } from "../utils/sql-rows";
-import { sharedRequirements, touchedRequirements, type SharedRequirement, type TouchedRequirements } from "../utils/openspec/overlap";
+import {
+  type SharedRequirement,
+  sharedRequirements,
+  type TouchedRequirements,
+  touchedRequirements,
+} from "../utils/openspec/overlap";
 import { present } from "../utils/present";
+import { rowsOf } from "../utils/sql-rows";
 
-export type Overlap = { id: string; name: string; status: LifecycleStatus; requirements: SharedRequirement[] };
+export type Overlap = {
+  id: string;
+  name: string;
+  status: LifecycleStatus;
+  requirements: SharedRequirement[];
+};
 /**
  * What the overlap check needs of a row: its id and its file hashes (which say when the delta
  * specs changed).
@@ -37,7 +47,15 @@ export class OverlapsService {
     // One round trip: the change itself, then the active changes of its project with a delta file
     // for one of its capabilities (content_hashes keys, through the partial GIN index; no delta
     // content is read).
-    const rows = rowsOf<{ id: string; name: string; status: LifecycleStatus; kind: string; deleted: boolean; self: boolean; contentHashes: Record<string, string> }>(
+    const rows = rowsOf<{
+      id: string;
+      name: string;
+      status: LifecycleStatus;
+      kind: string;
+      deleted: boolean;
+      self: boolean;
+      contentHashes: Record<string, string>;
+    }>(
       await this.database.db.execute(sql`
         with me as (select id, project_id, kind, deleted_at, content_hashes from openspec_specs where id = ${id}::uuid)
         select me.id, '' as name, null as status, me.kind, me.deleted_at is not null as deleted, true as self, me.content_hashes as "contentHashes" from me
@@ -49,7 +67,8 @@ export class OverlapsService {
     );
     const row = rows.find((r) => r.self);
     if (!row || row.deleted) throw new SpecsyncError("NOT_FOUND", `change ${id} not found`);
-    if (row.kind !== "change") throw new SpecsyncError("BAD_REQUEST", "only changes overlap; this is a spec");
+    if (row.kind !== "change")
+      throw new SpecsyncError("BAD_REQUEST", "only changes overlap; this is a spec");
     const others = rows.filter((r) => !r.self);
     if (!others.length || !capabilitiesOf(row).length) return [];
     const touched = await this.touched([row, ...others]);
@@ -68,17 +87,29 @@ export class OverlapsService {
    */
   async map(projectId?: string): Promise<Record<string, string[]>> {
     const rows = await this.database.db
-      .select({ id: openspecSpecs.id, name: openspecSpecs.name, contentHashes: openspecSpecs.contentHashes })
+      .select({
+        id: openspecSpecs.id,
+        name: openspecSpecs.name,
+        contentHashes: openspecSpecs.contentHashes,
+      })
       .from(openspecSpecs)
-      .where(and(eq(openspecSpecs.kind, "change"), eq(openspecSpecs.archived, false), isNull(openspecSpecs.deletedAt), projectId ? eq(openspecSpecs.projectId, projectId) : undefined));
+      .where(
+        and(
+          eq(openspecSpecs.kind, "change"),
+          eq(openspecSpecs.archived, false),
+          isNull(openspecSpecs.deletedAt),
+          projectId ? eq(openspecSpecs.projectId, projectId) : undefined,
+        ),
+      );
     const touched = await this.touched(rows.filter((r) => capabilitiesOf(r).length));
     // Inverted index: capability + requirement → changes touching it.
     const byKey = new Map<string, string[]>();
     for (const r of rows) {
-      for (const [cap, names] of touched.get(r.id) ?? []) for (const name of names.keys()) {
-        const key = `${cap}\u0000${name}`;
-        byKey.set(key, [...(byKey.get(key) ?? []), r.id]);
-      }
+      for (const [cap, names] of touched.get(r.id) ?? [])
+        for (const name of names.keys()) {
+          const key = `${cap}\u0000${name}`;
+          byKey.set(key, [...(byKey.get(key) ?? []), r.id]);
+        }
     }
     const nameOf = new Map(rows.map((r) => [r.id, r.name]));
     const out: Record<string, Set<string>> = {};
@@ -100,11 +131,18 @@ export class OverlapsService {
    * Parsed requirement sets of these rows, reading content only for rows not cached at their
    * current hashes.
    */
-  async touched(rows: readonly OverlapRow[], db: Pick<Database["db"], "select"> = this.database.db): Promise<Map<string, TouchedRequirements>> {
+  async touched(
+    rows: readonly OverlapRow[],
+    db: Pick<Database["db"], "select"> = this.database.db,
+  ): Promise<Map<string, TouchedRequirements>> {
     const out = new Map<string, TouchedRequirements>();
     const stale: { id: string; stamp: string }[] = [];
     for (const r of rows) {
-      const stamp = Object.entries(r.contentHashes).filter(([f]) => isDeltaFile(f)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([f, h]) => `${f}:${h}`).join("|");
+      const stamp = Object.entries(r.contentHashes)
+        .filter(([f]) => isDeltaFile(f))
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([f, h]) => `${f}:${h}`)
+        .join("|");
       const hit = this.cache.get(r.id);
       if (hit && hit.stamp === stamp) out.set(r.id, hit.touched);
       else if (!stamp) out.set(r.id, new Map());
@@ -115,7 +153,10 @@ export class OverlapsService {
       const stamps = new Map(stale.map((s) => [s.id, s.stamp]));
       for (let i = 0; i < stale.length; i += 500) {
         const ids = stale.slice(i, i + 500).map((s) => s.id);
-        const contents = await db.select({ id: openspecSpecs.id, deltaSpecs: openspecSpecs.deltaSpecs }).from(openspecSpecs).where(inArray(openspecSpecs.id, ids));
+        const contents = await db
+          .select({ id: openspecSpecs.id, deltaSpecs: openspecSpecs.deltaSpecs })
+          .from(openspecSpecs)
+          .where(inArray(openspecSpecs.id, ids));
         for (const c of contents) {
           const touched = touchedRequirements(c.deltaSpecs);
           this.cache.set(c.id, { stamp: present(stamps.get(c.id), "the change's stamp"), touched });

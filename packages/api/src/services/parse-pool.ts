@@ -2,7 +2,15 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { SpecKind } from "@specsync/validators";
 import { errorMessage } from "../utils/errors";
-import { deriveFields, parseJobSize, runParseJob, unparsedFields, type DerivedFields, type ParseJob, type ParseResult } from "../utils/openspec";
+import {
+  type DerivedFields,
+  deriveFields,
+  type ParseJob,
+  type ParseResult,
+  parseJobSize,
+  runParseJob,
+  unparsedFields,
+} from "../utils/openspec";
 
 /**
  * Below this many characters a job runs inline: a worker round trip (~1 ms) would cost more than
@@ -12,7 +20,12 @@ export const PARSE_INLINE_MAX = 64 * 1024;
 /** A worker busy longer than this is terminated (and replaced on the next job); its job fails. */
 export const PARSE_TIMEOUT_MS = 10_000;
 
-type Task = { job: ParseJob; resolve: (v: unknown) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout };
+type Task = {
+  job: ParseJob;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer?: NodeJS.Timeout;
+};
 type Reply = { ok: true; value: unknown } | { ok: false; error: string };
 
 /**
@@ -55,7 +68,10 @@ export class ParsePool {
    * replaced on first use).
    */
   warm(): Promise<void> {
-    return (this.warming ??= Promise.all(Array.from({ length: this.size }, () => this.run({ op: "page" }).catch(() => {}))).then(() => {}));
+    this.warming ??= Promise.all(
+      Array.from({ length: this.size }, () => this.run({ op: "page" }).catch(() => {})),
+    ).then(() => {});
+    return this.warming;
   }
 
   /** Workers alive right now (idle or busy). */
@@ -83,13 +99,24 @@ export class ParsePool {
       this.busy.set(worker, task);
       worker.ref();
       if (this.ready.has(worker)) this.dispatch(worker, task);
-      else task.timer = setTimeout(() => this.kill(worker, new Error("the parse worker did not start")), Math.max(60_000, this.timeoutMs));
+      else
+        task.timer = setTimeout(
+          () => this.kill(worker, new Error("the parse worker did not start")),
+          Math.max(60_000, this.timeoutMs),
+        );
     }
   }
 
   private dispatch(worker: Worker, task: Task): void {
     clearTimeout(task.timer);
-    task.timer = setTimeout(() => this.kill(worker, new Error(`parsing took longer than ${this.timeoutMs / 1000} s and was stopped`)), this.timeoutMs);
+    task.timer = setTimeout(
+      () =>
+        this.kill(
+          worker,
+          new Error(`parsing took longer than ${this.timeoutMs / 1000} s and was stopped`),
+        ),
+      this.timeoutMs,
+    );
     worker.postMessage(task.job);
   }
 
@@ -100,7 +127,10 @@ export class ParsePool {
     // the server's heap with it.
     const resourceLimits = { maxOldGenerationSizeMb: 1024 };
     const worker = here.endsWith(".ts")
-      ? new Worker(new URL("./parse-worker-dev.mjs", here), { workerData: { entry: new URL("./parse-worker.ts", here).href }, resourceLimits })
+      ? new Worker(new URL("./parse-worker-dev.mjs", here), {
+          workerData: { entry: new URL("./parse-worker.ts", here).href },
+          resourceLimits,
+        })
       : new Worker(new URL("./parse-worker.js", here), { resourceLimits });
     // The timeout counts from a loaded worker: loading through tsx takes seconds, which is not the
     // parse's fault.
@@ -118,7 +148,9 @@ export class ParsePool {
       this.idle.push(worker);
       this.pump();
     });
-    worker.on("error", (err) => this.kill(worker, new Error(`the parse worker failed: ${errorMessage(err)}`)));
+    worker.on("error", (err) =>
+      this.kill(worker, new Error(`the parse worker failed: ${errorMessage(err)}`)),
+    );
     worker.on("exit", () => this.kill(worker, new Error("the parse worker exited")));
     return worker;
   }
@@ -150,7 +182,10 @@ export function sharedParsePool(): ParsePool {
 }
 
 /** Run a parse job inline when small, on the pool when big. Rejects only when the pool fails. */
-export async function parseOffThread<J extends ParseJob>(job: J, pool: ParsePool = sharedParsePool()): Promise<ParseResult<J>> {
+export async function parseOffThread<J extends ParseJob>(
+  job: J,
+  pool: ParsePool = sharedParsePool(),
+): Promise<ParseResult<J>> {
   return parseJobSize(job) <= PARSE_INLINE_MAX ? runParseJob(job) : pool.run(job);
 }
 
@@ -158,7 +193,12 @@ export async function parseOffThread<J extends ParseJob>(job: J, pool: ParsePool
  * `deriveFields` that keeps big folders off the event loop. Never throws: a failed parse lands
  * in `parseError`.
  */
-export async function deriveFieldsOffThread(kind: SpecKind, name: string, files: Record<string, string>, pool?: ParsePool): Promise<DerivedFields> {
+export async function deriveFieldsOffThread(
+  kind: SpecKind,
+  name: string,
+  files: Record<string, string>,
+  pool?: ParsePool,
+): Promise<DerivedFields> {
   const job = { op: "derive" as const, kind, name, files };
   if (parseJobSize(job) <= PARSE_INLINE_MAX) return deriveFields(kind, name, files);
   try {

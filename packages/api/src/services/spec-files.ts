@@ -1,7 +1,7 @@
 import type { NewSpecRow, SpecRow } from "@specsync/db";
 import type { SpecKind } from "@specsync/validators";
-import { deltaSpecsOf } from "../utils/openspec";
 import { sha256 } from "../utils/hash";
+import { deltaSpecsOf } from "../utils/openspec";
 
 /** The database's version of a folder's files, keyed by path relative to the folder. */
 export type FileMap = Record<string, string>;
@@ -9,7 +9,17 @@ export type FileMap = Record<string, string>;
 const BOM = "\uFEFF";
 
 /** The exact file contents the row holds (leading BOMs restored). */
-export type ContentOfRow = Pick<SpecRow, "kind" | "specContent" | "proposalContent" | "tasksContent" | "designContent" | "metaContent" | "deltaSpecs" | "bomFiles">;
+export type ContentOfRow = Pick<
+  SpecRow,
+  | "kind"
+  | "specContent"
+  | "proposalContent"
+  | "tasksContent"
+  | "designContent"
+  | "metaContent"
+  | "deltaSpecs"
+  | "bomFiles"
+>;
 
 export function filesOfRow(row: ContentOfRow): FileMap {
   const files: FileMap = {};
@@ -20,7 +30,8 @@ export function filesOfRow(row: ContentOfRow): FileMap {
     if (row.tasksContent !== null) files["tasks.md"] = row.tasksContent;
     if (row.designContent !== null) files["design.md"] = row.designContent;
     if (row.metaContent !== null) files[".openspec.yaml"] = row.metaContent;
-    for (const [cap, content] of Object.entries(row.deltaSpecs ?? {})) files[`specs/${cap}/spec.md`] = content;
+    for (const [cap, content] of Object.entries(row.deltaSpecs ?? {}))
+      files[`specs/${cap}/spec.md`] = content;
   }
   for (const f of row.bomFiles ?? []) if (files[f] !== undefined) files[f] = BOM + files[f];
   return files;
@@ -53,4 +64,3 @@ export function hashFiles(files: FileMap): Record<string, string> {
   for (const [file, content] of Object.entries(files)) out[file] = sha256(content);
   return out;
 }
-

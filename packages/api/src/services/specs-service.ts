@@ -2,6 +2,7 @@ import {
   and,
   asc,
   changeClaims,
+  type Database,
   desc,
   eq,
   gte,
@@ -10,36 +11,35 @@ import {
   lte,
   openspecSpecs,
   projects,
+  type SpecRow,
   sql,
   syncChecks,
   syncHistory,
-  type Database,
-  type SpecRow,
 } from "@specsync/db";
 import {
-  listSpecsInputSchema,
-  projectSlug,
-  type LookupInput,
-  type SpecKind,
-  PRIORITY_RANK,
-  STATUS_TRANSITIONS,
-  statusMismatch,
-  bulkUpdateInputSchema,
   type BulkUpdateInput,
+  bulkUpdateInputSchema,
   type ListSpecsInput,
+  type LookupInput,
+  listSpecsInputSchema,
+  PRIORITY_RANK,
+  projectSlug,
   type SetPriorityInput,
   type SetStatusInput,
+  type SpecKind,
+  STATUS_TRANSITIONS,
+  statusMismatch,
   type ToggleTaskInput,
   type UpdateFileInput,
 } from "@specsync/validators";
 import { errorMessage, SpecsyncError } from "../utils/errors";
-import { type PageJob, type PageStructure } from "../utils/openspec";
-import { parseOffThread } from "./parse-pool";
+import type { PageJob, PageStructure } from "../utils/openspec";
+import { present } from "../utils/present";
 import type { FileEditService } from "./file-edit-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
+import { parseOffThread } from "./parse-pool";
 import { filesOfRow } from "./spec-files";
 import type { SyncEventBus } from "./sync-events";
-import { present } from "../utils/present";
 
 /** The columns a list needs: never the (large) content columns. */
 const listColumns = {
@@ -71,17 +71,30 @@ const listColumns = {
   validationErrors: sql<number | null>`(${openspecSpecs.validation} ->> 'errors')::int`,
   validationWarnings: sql<number | null>`(${openspecSpecs.validation} ->> 'warnings')::int`,
   /** Last time the row was synced or verified unchanged. */
-  lastSyncedAt: sql<Date | null>`greatest(${openspecSpecs.lastSyncedAt}, (select ${syncChecks.checkedAt} from ${syncChecks} where ${syncChecks.specId} = ${openspecSpecs.id}))`.mapWith(openspecSpecs.lastSyncedAt),
+  lastSyncedAt:
+    sql<Date | null>`greatest(${openspecSpecs.lastSyncedAt}, (select ${syncChecks.checkedAt} from ${syncChecks} where ${syncChecks.specId} = ${openspecSpecs.id}))`.mapWith(
+      openspecSpecs.lastSyncedAt,
+    ),
   fileModifiedAt: openspecSpecs.fileModifiedAt,
   /** Owner and start of the live claim, if any (claims-service). */
-  claimedBy: sql<string | null>`(select ${changeClaims.owner} from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`,
-  claimedAt: sql<Date | null>`(select ${changeClaims.claimedAt} from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`.mapWith(changeClaims.claimedAt),
+  claimedBy: sql<
+    string | null
+  >`(select ${changeClaims.owner} from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`,
+  claimedAt:
+    sql<Date | null>`(select ${changeClaims.claimedAt} from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`.mapWith(
+      changeClaims.claimedAt,
+    ),
   createdAt: openspecSpecs.createdAt,
   updatedAt: openspecSpecs.updatedAt,
 };
 
 type ListColumn = keyof typeof listColumns;
-export type SpecListItem = { [K in Exclude<ListColumn, "validationErrors" | "validationWarnings" | "claimedBy" | "claimedAt">]: SpecRow[K] } & {
+export type SpecListItem = {
+  [K in Exclude<
+    ListColumn,
+    "validationErrors" | "validationWarnings" | "claimedBy" | "claimedAt"
+  >]: SpecRow[K];
+} & {
   validationErrors: number | null;
   validationWarnings: number | null;
   claimedBy: string | null;
@@ -132,7 +145,11 @@ export class SpecsService {
    * What a page shows besides the raw files. Whatever is not cached is parsed in one job, on a worker thread
    * when the files are big. A failed parse gives an empty structure and `structureError`, never a failed page.
    */
-  private async structureOf(kind: SpecKind, files: Record<string, string>, hashes: Record<string, string>) {
+  private async structureOf(
+    kind: SpecKind,
+    files: Record<string, string>,
+    hashes: Record<string, string>,
+  ) {
     const key = (what: string, file: string) => (hashes[file] ? `${what}:${hashes[file]}` : null);
     const out: Required<PageStructure> = { tasks: [], requirements: [] };
     const job: PageJob = { op: "page" };
@@ -144,17 +161,29 @@ export class SpecsService {
       if (reqs) out.requirements = reqs;
       else job.requirements = files["spec.md"] ?? "";
     }
-    const parsing = [job.tasks !== undefined && "tasks.md", job.requirements !== undefined && "spec.md"];
+    const parsing = [
+      job.tasks !== undefined && "tasks.md",
+      job.requirements !== undefined && "spec.md",
+    ];
     const names = parsing.filter((f) => f !== false);
     if (!names.length) return { ...out, structureError: null };
     try {
       const parsed = await parseOffThread(job);
-      if (parsed.tasks) this.remember(key("tasks", "tasks.md"), (out.tasks = parsed.tasks));
+      if (parsed.tasks) {
+        out.tasks = parsed.tasks;
+        this.remember(key("tasks", "tasks.md"), parsed.tasks);
+      }
       const reqs = parsed.requirements;
-      if (reqs) this.remember(key("requirements", "spec.md"), (out.requirements = reqs));
+      if (reqs) {
+        out.requirements = reqs;
+        this.remember(key("requirements", "spec.md"), reqs);
+      }
       return { ...out, structureError: null };
     } catch (err) {
-      return { ...out, structureError: `could not parse ${names.join(", ")}: ${errorMessage(err)}` };
+      return {
+        ...out,
+        structureError: `could not parse ${names.join(", ")}: ${errorMessage(err)}`,
+      };
     }
   }
 
@@ -168,16 +197,30 @@ export class SpecsService {
       q.kind ? eq(openspecSpecs.kind, q.kind) : undefined,
       q.archived !== undefined ? eq(openspecSpecs.archived, q.archived) : undefined,
       q.stage?.length ? inArray(openspecSpecs.stage, q.stage) : undefined,
-      q.hasValidationErrors === true ? sql`(${openspecSpecs.validation} ->> 'errors')::int > 0` : undefined,
+      q.hasValidationErrors === true
+        ? sql`(${openspecSpecs.validation} ->> 'errors')::int > 0`
+        : undefined,
       q.minCompletion !== undefined ? gte(openspecSpecs.completion, q.minCompletion) : undefined,
       q.maxCompletion !== undefined ? lte(openspecSpecs.completion, q.maxCompletion) : undefined,
-      q.claimed === undefined ? undefined : sql`${sql.raw(q.claimed ? "" : "not ")}exists (select 1 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`,
-      q.claimedBy ? sql`exists (select 1 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.owner} = ${q.claimedBy} and ${changeClaims.expiresAt} > now())` : undefined,
-      text && search ? sql`(${openspecSpecs.search} @@ ${search} or ${openspecSpecs.name} ilike ${`%${text.replace(/[\\%_]/g, "\\$&")}%`})` : undefined,
+      q.claimed === undefined
+        ? undefined
+        : sql`${sql.raw(q.claimed ? "" : "not ")}exists (select 1 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`,
+      q.claimedBy
+        ? sql`exists (select 1 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.owner} = ${q.claimedBy} and ${changeClaims.expiresAt} > now())`
+        : undefined,
+      text && search
+        ? sql`(${openspecSpecs.search} @@ ${search} or ${openspecSpecs.name} ilike ${`%${text.replace(/[\\%_]/g, "\\$&")}%`})`
+        : undefined,
     ];
-    const where = and(...filters, q.status?.length ? inArray(openspecSpecs.status, q.status) : undefined, q.priority?.length ? inArray(openspecSpecs.priority, q.priority) : undefined);
+    const where = and(
+      ...filters,
+      q.status?.length ? inArray(openspecSpecs.status, q.status) : undefined,
+      q.priority?.length ? inArray(openspecSpecs.priority, q.priority) : undefined,
+    );
     const dir = (d: "asc" | "desc") => (d === "asc" ? asc : desc);
-    const order = q.order ?? (q.sort === "name" || q.sort === "priority" || q.sort === "status" ? "asc" : "desc");
+    const order =
+      q.order ??
+      (q.sort === "name" || q.sort === "priority" || q.sort === "status" ? "asc" : "desc");
     const primary = {
       priority: dir(order)(openspecSpecs.priorityRank),
       status: order === "asc" ? sql`${STATUS_ORDER} asc` : sql`${STATUS_ORDER} desc`,
@@ -205,12 +248,27 @@ export class SpecsService {
    * (so a status menu can show what each choice would give); `total` honours every filter: it is
    * what matches.
    */
-  private async facets(where: ReturnType<typeof and>, statuses?: readonly string[], priorities?: readonly string[]) {
+  private async facets(
+    where: ReturnType<typeof and>,
+    statuses?: readonly string[],
+    priorities?: readonly string[],
+  ) {
     const rows = await this.db
-      .select({ status: openspecSpecs.status, priority: openspecSpecs.priority, kind: openspecSpecs.kind, archived: openspecSpecs.archived, n: sql<number>`count(*)::int` })
+      .select({
+        status: openspecSpecs.status,
+        priority: openspecSpecs.priority,
+        kind: openspecSpecs.kind,
+        archived: openspecSpecs.archived,
+        n: sql<number>`count(*)::int`,
+      })
       .from(openspecSpecs)
       .where(where)
-      .groupBy(openspecSpecs.status, openspecSpecs.priority, openspecSpecs.kind, openspecSpecs.archived);
+      .groupBy(
+        openspecSpecs.status,
+        openspecSpecs.priority,
+        openspecSpecs.kind,
+        openspecSpecs.archived,
+      );
     const status: Record<string, number> = {};
     const priority: Record<string, number> = {};
     const kind: Record<string, number> = {};
@@ -219,7 +277,11 @@ export class SpecsService {
       status[r.status] = (status[r.status] ?? 0) + r.n;
       priority[r.priority] = (priority[r.priority] ?? 0) + r.n;
       kind[r.kind] = (kind[r.kind] ?? 0) + r.n;
-      if ((!statuses?.length || statuses.includes(r.status)) && (!priorities?.length || priorities.includes(r.priority))) total += r.n;
+      if (
+        (!statuses?.length || statuses.includes(r.status)) &&
+        (!priorities?.length || priorities.includes(r.priority))
+      )
+        total += r.n;
     }
     return { status, priority, kind, total };
   }
@@ -230,11 +292,24 @@ export class SpecsService {
     const files = filesOfRow(row);
     const structure = await this.structureOf(row.kind, files, row.contentHashes);
     const [recent] = await this.db
-      .select({ n: sql<number>`count(*)::int`, failures: sql<number>`count(*) filter (where not ${syncHistory.success})::int`, last: sql<Date | null>`max(${syncHistory.createdAt})` })
+      .select({
+        n: sql<number>`count(*)::int`,
+        failures: sql<number>`count(*) filter (where not ${syncHistory.success})::int`,
+        last: sql<Date | null>`max(${syncHistory.createdAt})`,
+      })
       .from(syncHistory)
       .where(eq(syncHistory.specId, id));
     // Content is returned once, byte-exact, in `files` (the columns lack any leading BOM).
-    const { proposalContent: _p, tasksContent: _t, designContent: _d, metaContent: _m, specContent: _c, deltaSpecs: _ds, bomFiles: _b, ...rest } = row;
+    const {
+      proposalContent: _p,
+      tasksContent: _t,
+      designContent: _d,
+      metaContent: _m,
+      specContent: _c,
+      deltaSpecs: _ds,
+      bomFiles: _b,
+      ...rest
+    } = row;
     return {
       ...rest,
       files,
@@ -243,7 +318,11 @@ export class SpecsService {
       requirements: structure.requirements,
       /** Why tasks/requirements are empty when the files could not be parsed (null normally). */
       structureError: structure.structureError,
-      history: { count: recent?.n ?? 0, failures: recent?.failures ?? 0, lastAt: recent?.last ?? null },
+      history: {
+        count: recent?.n ?? 0,
+        failures: recent?.failures ?? 0,
+        lastAt: recent?.last ?? null,
+      },
     };
   }
 
@@ -251,28 +330,42 @@ export class SpecsService {
    * Find a row by its readable address: a project (its slug, its name or its id) plus a change name
    * (an archived change by its archive folder name, `2025-01-01-add-x`) or a capability id.
    */
-  async lookup(input: LookupInput): Promise<{ id: string; projectId: string; kind: SpecKind; name: string }> {
+  async lookup(
+    input: LookupInput,
+  ): Promise<{ id: string; projectId: string; kind: SpecKind; name: string }> {
     const all = await this.db.select({ id: projects.id, name: projects.name }).from(projects);
-    const project = all.find((p) => p.id === input.project) ?? all.find((p) => projectSlug(p.name) === input.project) ?? all.find((p) => p.name === input.project);
+    const project =
+      all.find((p) => p.id === input.project) ??
+      all.find((p) => projectSlug(p.name) === input.project) ??
+      all.find((p) => p.name === input.project);
     if (!project) throw new SpecsyncError("NOT_FOUND", `no project "${input.project}"`);
     const path = input.kind === "spec" ? `specs/${input.name}` : null;
     const rows = await this.db
-      .select({ id: openspecSpecs.id, projectId: openspecSpecs.projectId, kind: openspecSpecs.kind, name: openspecSpecs.name, path: openspecSpecs.path, archived: openspecSpecs.archived })
+      .select({
+        id: openspecSpecs.id,
+        projectId: openspecSpecs.projectId,
+        kind: openspecSpecs.kind,
+        name: openspecSpecs.name,
+        path: openspecSpecs.path,
+        archived: openspecSpecs.archived,
+      })
       .from(openspecSpecs)
       .where(
         and(
           isNull(openspecSpecs.deletedAt),
           eq(openspecSpecs.projectId, project.id),
           eq(openspecSpecs.kind, input.kind),
-          path ? eq(openspecSpecs.path, path) : sql`(${openspecSpecs.path} = ${`changes/${input.name}`} or ${openspecSpecs.path} = ${`changes/archive/${input.name}`})`,
+          path
+            ? eq(openspecSpecs.path, path)
+            : sql`(${openspecSpecs.path} = ${`changes/${input.name}`} or ${openspecSpecs.path} = ${`changes/archive/${input.name}`})`,
         ),
       )
       .limit(2);
     const row = rows.find((r) => !r.archived) ?? rows[0];
-    if (!row) throw new SpecsyncError("NOT_FOUND", `no ${input.kind} "${input.name}" in ${project.name}`);
+    if (!row)
+      throw new SpecsyncError("NOT_FOUND", `no ${input.kind} "${input.name}" in ${project.name}`);
     return { id: row.id, projectId: row.projectId, kind: row.kind, name: row.name };
   }
-
 
   /** Save a person's edit, merged with what changed since its base (see FileEditService.save). */
   async update(input: UpdateFileInput) {
@@ -293,19 +386,43 @@ export class SpecsService {
     const actor = input.actor ?? "anonymous";
     if (row.status === input.status) return row;
     if (input.status === "archived") {
-      throw new SpecsyncError("BAD_REQUEST", `"archived" is set by archiving the change (openspec archive), not picked by hand`);
+      throw new SpecsyncError(
+        "BAD_REQUEST",
+        `"archived" is set by archiving the change (openspec archive), not picked by hand`,
+      );
     }
     if (!STATUS_TRANSITIONS[row.status].includes(input.status)) {
-      throw new SpecsyncError("BAD_REQUEST", row.status === "archived" ? `${row.name} is archived on disk; its status stays archived` : `cannot move from ${row.status} to ${input.status}; allowed: ${STATUS_TRANSITIONS[row.status].join(", ")}`);
+      throw new SpecsyncError(
+        "BAD_REQUEST",
+        row.status === "archived"
+          ? `${row.name} is archived on disk; its status stays archived`
+          : `cannot move from ${row.status} to ${input.status}; allowed: ${STATUS_TRANSITIONS[row.status].join(", ")}`,
+      );
     }
     const [updated] = await this.db
       .update(openspecSpecs)
-      .set({ status: input.status, statusChangedAt: new Date(), statusChangedBy: actor, updatedAt: new Date() })
+      .set({
+        status: input.status,
+        statusChangedAt: new Date(),
+        statusChangedBy: actor,
+        updatedAt: new Date(),
+      })
       .where(and(eq(openspecSpecs.id, row.id), eq(openspecSpecs.status, row.status)))
       .returning();
-    if (!updated) throw new SpecsyncError("CONFLICT", "the status was changed by someone else; reload and try again");
-    const h = await this.recordLifecycle(row, { field: "status", from: row.status, to: input.status }, actor);
-    this.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name }, h.id);
+    if (!updated)
+      throw new SpecsyncError(
+        "CONFLICT",
+        "the status was changed by someone else; reload and try again",
+      );
+    const h = await this.recordLifecycle(
+      row,
+      { field: "status", from: row.status, to: input.status },
+      actor,
+    );
+    this.events.publish(
+      { type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name },
+      h.id,
+    );
     return updated;
   }
 
@@ -314,11 +431,22 @@ export class SpecsService {
     if (row.priority === input.priority) return row;
     const [updated] = await this.db
       .update(openspecSpecs)
-      .set({ priority: input.priority, priorityRank: PRIORITY_RANK[input.priority], updatedAt: new Date() })
+      .set({
+        priority: input.priority,
+        priorityRank: PRIORITY_RANK[input.priority],
+        updatedAt: new Date(),
+      })
       .where(eq(openspecSpecs.id, row.id))
       .returning();
-    const h = await this.recordLifecycle(row, { field: "priority", from: row.priority, to: input.priority }, input.actor ?? "anonymous");
-    this.events.publish({ type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name }, h.id);
+    const h = await this.recordLifecycle(
+      row,
+      { field: "priority", from: row.priority, to: input.priority },
+      input.actor ?? "anonymous",
+    );
+    this.events.publish(
+      { type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name },
+      h.id,
+    );
     return present(updated, "the updated change");
   }
 
@@ -345,11 +473,27 @@ export class SpecsService {
    * Status and priority live only in the database: their history row is the only trace of an edit.
    * One row per edit: the structured value (`lifecycle`) and the same in words (`note`).
    */
-  private async recordLifecycle(row: SpecRow, lifecycle: { field: "status" | "priority"; from: string; to: string }, actor: string) {
+  private async recordLifecycle(
+    row: SpecRow,
+    lifecycle: { field: "status" | "priority"; from: string; to: string },
+    actor: string,
+  ) {
     const note = `${lifecycle.field} ${lifecycle.from} → ${lifecycle.to}`;
     const [h] = await this.db
       .insert(syncHistory)
-      .values({ specId: row.id, projectId: row.projectId, name: row.name, direction: "db_to_fs", trigger: "lifecycle", action: `${lifecycle.field}_changed`, success: true, filesChanged: [], lifecycle, note, actor })
+      .values({
+        specId: row.id,
+        projectId: row.projectId,
+        name: row.name,
+        direction: "db_to_fs",
+        trigger: "lifecycle",
+        action: `${lifecycle.field}_changed`,
+        success: true,
+        filesChanged: [],
+        lifecycle,
+        note,
+        actor,
+      })
       .returning({ id: syncHistory.id });
     return present(h, "the inserted history row");
   }
@@ -359,13 +503,26 @@ export class SpecsService {
    * and status, validation, the queue.
    */
   async summary(projectId?: string) {
-    const scope = and(isNull(openspecSpecs.deletedAt), projectId ? eq(openspecSpecs.projectId, projectId) : undefined);
+    const scope = and(
+      isNull(openspecSpecs.deletedAt),
+      projectId ? eq(openspecSpecs.projectId, projectId) : undefined,
+    );
     const [specs] = await this.db
-      .select({ specs: sql<number>`count(*)::int`, requirements: sql<number>`coalesce(sum(${openspecSpecs.requirementCount}), 0)::int`, scenarios: sql<number>`coalesce(sum(${openspecSpecs.scenarioCount}), 0)::int` })
+      .select({
+        specs: sql<number>`count(*)::int`,
+        requirements: sql<number>`coalesce(sum(${openspecSpecs.requirementCount}), 0)::int`,
+        scenarios: sql<number>`coalesce(sum(${openspecSpecs.scenarioCount}), 0)::int`,
+      })
       .from(openspecSpecs)
       .where(and(scope, eq(openspecSpecs.kind, "spec")));
     const groups = await this.db
-      .select({ stage: openspecSpecs.stage, status: openspecSpecs.status, n: sql<number>`count(*)::int`, done: sql<number>`sum(${openspecSpecs.tasksCompleted})::int`, total: sql<number>`sum(${openspecSpecs.tasksTotal})::int` })
+      .select({
+        stage: openspecSpecs.stage,
+        status: openspecSpecs.status,
+        n: sql<number>`count(*)::int`,
+        done: sql<number>`sum(${openspecSpecs.tasksCompleted})::int`,
+        total: sql<number>`sum(${openspecSpecs.tasksTotal})::int`,
+      })
       .from(openspecSpecs)
       .where(and(scope, eq(openspecSpecs.kind, "change")))
       .groupBy(openspecSpecs.stage, openspecSpecs.status);
@@ -386,13 +543,30 @@ export class SpecsService {
       .where(and(active, sql`(${openspecSpecs.validation} ->> 'errors')::int > 0`))
       .orderBy(asc(openspecSpecs.name))
       .limit(50);
-    const rows = await this.db.select(listColumns).from(openspecSpecs).where(active).orderBy(asc(openspecSpecs.name)).limit(1000);
-    const mismatched = (rows as SpecListItem[]).map((r) => ({ ...r, mismatch: statusMismatch(r.status, r) })).filter((r) => r.mismatch);
+    const rows = await this.db
+      .select(listColumns)
+      .from(openspecSpecs)
+      .where(active)
+      .orderBy(asc(openspecSpecs.name))
+      .limit(1000);
+    const mismatched = (rows as SpecListItem[])
+      .map((r) => ({ ...r, mismatch: statusMismatch(r.status, r) }))
+      .filter((r) => r.mismatch);
     const queue = await this.db
       .select(listColumns)
       .from(openspecSpecs)
-      .where(and(active, inArray(openspecSpecs.status, ["approved", "assigned"]), sql`(${openspecSpecs.tasksTotal} = 0 or ${openspecSpecs.tasksCompleted} < ${openspecSpecs.tasksTotal})`))
-      .orderBy(asc(openspecSpecs.priorityRank), asc(openspecSpecs.createdAt), asc(openspecSpecs.name))
+      .where(
+        and(
+          active,
+          inArray(openspecSpecs.status, ["approved", "assigned"]),
+          sql`(${openspecSpecs.tasksTotal} = 0 or ${openspecSpecs.tasksCompleted} < ${openspecSpecs.tasksTotal})`,
+        ),
+      )
+      .orderBy(
+        asc(openspecSpecs.priorityRank),
+        asc(openspecSpecs.createdAt),
+        asc(openspecSpecs.name),
+      )
       .limit(5);
     return {
       specs: specs ?? { specs: 0, requirements: 0, scenarios: 0 },
@@ -423,7 +597,11 @@ export class SpecsService {
           projectId ? eq(openspecSpecs.projectId, projectId) : undefined,
         ),
       )
-      .orderBy(asc(openspecSpecs.priorityRank), asc(openspecSpecs.createdAt), asc(openspecSpecs.name))
+      .orderBy(
+        asc(openspecSpecs.priorityRank),
+        asc(openspecSpecs.createdAt),
+        asc(openspecSpecs.name),
+      )
       .limit(1);
     return (row as SpecListItem | undefined) ?? null;
   }
@@ -433,7 +611,14 @@ export class SpecsService {
     return this.db
       .select(listColumns)
       .from(openspecSpecs)
-      .where(and(isNull(openspecSpecs.deletedAt), eq(openspecSpecs.projectId, projectId), eq(openspecSpecs.kind, "change"), sql`${openspecSpecs.deltaSpecs} ? ${capability}`))
+      .where(
+        and(
+          isNull(openspecSpecs.deletedAt),
+          eq(openspecSpecs.projectId, projectId),
+          eq(openspecSpecs.kind, "change"),
+          sql`${openspecSpecs.deltaSpecs} ? ${capability}`,
+        ),
+      )
       .orderBy(asc(openspecSpecs.archived), desc(openspecSpecs.updatedAt))
       .limit(200);
   }

@@ -37,12 +37,19 @@ export class SyncEventBus {
   }
 
   publish(event: Omit<SyncEvent, "at">, historyId: number | null = null): void {
-    const full: PublishedEvent = { ...event, at: new Date().toISOString(), historyId, seq: ++this.seq };
+    const full: PublishedEvent = {
+      ...event,
+      at: new Date().toISOString(),
+      historyId,
+      seq: ++this.seq,
+    };
     if (!this.unlisten) {
       this.emitter.emit("event", full);
       return;
     }
-    this.database.notify(CHANNEL, JSON.stringify(full)).catch(() => this.emitter.emit("event", full));
+    this.database
+      .notify(CHANNEL, JSON.stringify(full))
+      .catch(() => this.emitter.emit("event", full));
   }
 
   subscribe(listener: (event: PublishedEvent) => void): () => void {

@@ -1,14 +1,13 @@
-import type { ProjectRow } from "@specsync/db";
+import type { Database, ProjectRow } from "@specsync/db";
 import type { AddProjectInput } from "@specsync/validators";
 import { errorMessage } from "../utils/errors";
-import { FileWatcherService, type FileWatcherOptions } from "./file-watcher-service";
+import { type FileWatcherOptions, FileWatcherService } from "./file-watcher-service";
 import { GitHeadWatcher } from "./git-head-watcher";
 import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import type { ProjectsService } from "./projects-service";
 import type { SyncEventBus } from "./sync-events";
-import { SyncScheduler, type SchedulerOptions } from "./sync-scheduler";
-import type { Database } from "@specsync/db";
+import { type SchedulerOptions, SyncScheduler } from "./sync-scheduler";
 
 export type RuntimeOptions = {
   watcher?: FileWatcherOptions;
@@ -18,7 +17,12 @@ export type RuntimeOptions = {
   log?: (msg: string) => void;
 };
 
-type Running = { project: ProjectRow; watcher: FileWatcherService; scheduler: SyncScheduler; git: GitHeadWatcher | null };
+type Running = {
+  project: ProjectRow;
+  watcher: FileWatcherService;
+  scheduler: SyncScheduler;
+  git: GitHeadWatcher | null;
+};
 
 /**
  * The live part of specsync: for each project a FileWatcherService and a SyncScheduler, started
@@ -30,7 +34,13 @@ export class SyncRuntime {
   private started = false;
 
   constructor(
-    private readonly deps: { database: Database; sync: OpenSpecSyncService; projects: ProjectsService; events: SyncEventBus; history: HistoryService },
+    private readonly deps: {
+      database: Database;
+      sync: OpenSpecSyncService;
+      projects: ProjectsService;
+      events: SyncEventBus;
+      history: HistoryService;
+    },
     private readonly opts: RuntimeOptions = {},
   ) {}
 
@@ -59,9 +69,15 @@ export class SyncRuntime {
     if (this.running.has(project.id)) return;
     const t = Date.now();
     const summary = await this.deps.sync.syncProject(project, "startup");
-    this.log(`project ${project.name}: startup sync of ${summary.total} folders in ${Date.now() - t} ms (${summary.changed} changed, ${summary.failed} failed)`);
-    for (const o of summary.outcomes.filter((x) => !x.success)) this.log(`  ✗ ${o.path}: ${o.error}`);
-    const watcher = new FileWatcherService(project, this.deps.sync, { ...this.opts.watcher, log: this.opts.log });
+    this.log(
+      `project ${project.name}: startup sync of ${summary.total} folders in ${Date.now() - t} ms (${summary.changed} changed, ${summary.failed} failed)`,
+    );
+    for (const o of summary.outcomes.filter((x) => !x.success))
+      this.log(`  ✗ ${o.path}: ${o.error}`);
+    const watcher = new FileWatcherService(project, this.deps.sync, {
+      ...this.opts.watcher,
+      log: this.opts.log,
+    });
     const scheduler = new SyncScheduler(project, this.deps.sync, this.deps.database, {
       ...this.opts.scheduler,
       log: this.opts.log,
@@ -70,7 +86,14 @@ export class SyncRuntime {
     const git =
       this.opts.gitWatch === false
         ? null
-        : new GitHeadWatcher(project.rootPath, () => this.deps.sync.syncProject(project, "git", { concurrency: this.opts.scheduler?.concurrency }), { log: this.opts.log });
+        : new GitHeadWatcher(
+            project.rootPath,
+            () =>
+              this.deps.sync.syncProject(project, "git", {
+                concurrency: this.opts.scheduler?.concurrency,
+              }),
+            { log: this.opts.log },
+          );
     this.running.set(project.id, { project, watcher, scheduler, git });
     await watcher.start();
     scheduler.start();
@@ -100,7 +123,12 @@ export class SyncRuntime {
       projectId: project.id,
       name: project.name,
       rootPath: project.rootPath,
-      watcher: { state: watcher.state, lastEventAt: watcher.lastEventAt, lastError: watcher.lastError, restarts: watcher.restarts },
+      watcher: {
+        state: watcher.state,
+        lastEventAt: watcher.lastEventAt,
+        lastError: watcher.lastError,
+        restarts: watcher.restarts,
+      },
       scheduler: scheduler.lastRun,
     }));
   }

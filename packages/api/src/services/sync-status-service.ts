@@ -1,12 +1,20 @@
-import { eq, isNull, openspecSpecs, projects as projectsTable, sql, syncChecks, type Database } from "@specsync/db";
-import type { ForceSyncInput } from "@specsync/validators";
+import {
+  type Database,
+  eq,
+  isNull,
+  openspecSpecs,
+  projects as projectsTable,
+  sql,
+  syncChecks,
+} from "@specsync/db";
 import { SYNC_DEFAULTS } from "@specsync/settings";
+import type { ForceSyncInput } from "@specsync/validators";
+import { present } from "../utils/present";
 import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService, SyncSummary } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
 import type { SpecsService } from "./specs-service";
 import type { SyncRuntime } from "./sync-runtime";
-import { present } from "../utils/present";
 
 /** Sync status, manual syncs and the conflicts view (what the `sync` router serves). */
 export class SyncStatusService {
@@ -30,7 +38,9 @@ export class SyncStatusService {
    */
   async ofSpec(specId: string) {
     const row = await this.sync.getRow(specId);
-    const three = await this.sync.detectConflicts(specId).catch((err: Error) => ({ files: [], openConflict: row.conflict, error: err.message }));
+    const three = await this.sync
+      .detectConflicts(specId)
+      .catch((err: Error) => ({ files: [], openConflict: row.conflict, error: err.message }));
     return {
       specId,
       lastSyncedAt: row.lastSyncedAt,
@@ -38,7 +48,8 @@ export class SyncStatusService {
       parseError: row.parseError,
       conflict: row.conflict,
       pendingFiles: row.pendingFiles,
-      stale: !row.lastSyncedAt || Date.now() - row.lastSyncedAt.getTime() > this.staleSeconds * 1000,
+      stale:
+        !row.lastSyncedAt || Date.now() - row.lastSyncedAt.getTime() > this.staleSeconds * 1000,
       files: three.files,
     };
   }
@@ -56,7 +67,9 @@ export class SyncStatusService {
         pending: sql<number>`count(*) filter (where jsonb_array_length(${openspecSpecs.pendingFiles}) > 0)::int`,
         // A row verified unchanged (sync_checks) is as fresh as one just synced.
         stale: sql<number>`count(*) filter (where coalesce(greatest(${openspecSpecs.lastSyncedAt}, ${syncChecks.checkedAt}), '-infinity') < now() - make_interval(secs => ${this.staleSeconds}))::int`,
-        lastSyncedAt: sql<string | null>`max(greatest(${openspecSpecs.lastSyncedAt}, ${syncChecks.checkedAt}))`,
+        lastSyncedAt: sql<
+          string | null
+        >`max(greatest(${openspecSpecs.lastSyncedAt}, ${syncChecks.checkedAt}))`,
       })
       .from(openspecSpecs)
       .leftJoin(syncChecks, eq(syncChecks.specId, openspecSpecs.id))
@@ -73,24 +86,47 @@ export class SyncStatusService {
   }
 
   /** Sync now, both directions: one change, one project, or every project. */
-  async forceSync(input: ForceSyncInput): Promise<Omit<SyncSummary, "outcomes"> & { outcomes: SyncSummary["outcomes"] }> {
+  async forceSync(
+    input: ForceSyncInput,
+  ): Promise<Omit<SyncSummary, "outcomes"> & { outcomes: SyncSummary["outcomes"] }> {
     if (input.specId) {
       const started = Date.now();
       const o = await this.sync.syncSpec(input.specId, "manual");
       if (o.action === "noop" && o.success) {
         const row = await this.sync.getRow(input.specId);
-        await this.recordChecked({ specId: row.id, projectId: row.projectId, name: row.name, actor: input.actor, durationMs: Date.now() - started });
+        await this.recordChecked({
+          specId: row.id,
+          projectId: row.projectId,
+          name: row.name,
+          actor: input.actor,
+          durationMs: Date.now() - started,
+        });
       }
-      return { total: 1, succeeded: o.success ? 1 : 0, failed: o.success ? 0 : 1, changed: o.action === "noop" ? 0 : 1, outcomes: [o] };
+      return {
+        total: 1,
+        succeeded: o.success ? 1 : 0,
+        failed: o.success ? 0 : 1,
+        changed: o.action === "noop" ? 0 : 1,
+        outcomes: [o],
+      };
     }
-    const projects = input.projectId ? [await this.sync.getProject(input.projectId)] : await this.database.db.select().from(projectsTable);
+    const projects = input.projectId
+      ? [await this.sync.getProject(input.projectId)]
+      : await this.database.db.select().from(projectsTable);
     const all: SyncSummary = { total: 0, succeeded: 0, failed: 0, changed: 0, outcomes: [] };
     for (const p of projects) {
       const started = Date.now();
       const s = await this.sync.syncProject(p, "manual", { concurrency: this.concurrency });
       // Changed folders have their own history rows; a sync that found nothing would otherwise
       // leave no trace.
-      if (s.changed === 0 && s.failed === 0) await this.recordChecked({ specId: null, projectId: p.id, name: p.name, actor: input.actor, durationMs: Date.now() - started });
+      if (s.changed === 0 && s.failed === 0)
+        await this.recordChecked({
+          specId: null,
+          projectId: p.id,
+          name: p.name,
+          actor: input.actor,
+          durationMs: Date.now() - started,
+        });
       all.total += s.total;
       all.succeeded += s.succeeded;
       all.failed += s.failed;
@@ -100,8 +136,21 @@ export class SyncStatusService {
     return all;
   }
 
-  private async recordChecked(entry: { specId: string | null; projectId: string; name: string; actor: string | undefined; durationMs: number }) {
-    await this.history.record({ ...entry, actor: entry.actor ?? null, direction: "fs_to_db", trigger: "manual", action: "checked", success: true });
+  private async recordChecked(entry: {
+    specId: string | null;
+    projectId: string;
+    name: string;
+    actor: string | undefined;
+    durationMs: number;
+  }) {
+    await this.history.record({
+      ...entry,
+      actor: entry.actor ?? null,
+      direction: "fs_to_db",
+      trigger: "manual",
+      action: "checked",
+      success: true,
+    });
   }
 
   /**
@@ -112,12 +161,18 @@ export class SyncStatusService {
     const rows = await this.specs.conflicts(projectId);
     return Promise.all(
       rows.map(async (r) => {
-        const kept = r.conflict?.historyId ? await this.history.get(r.conflict.historyId) : undefined;
+        const kept = r.conflict?.historyId
+          ? await this.history.get(r.conflict.historyId)
+          : undefined;
         const full = await this.sync.getRow(r.id);
         const files = filesOfRow(full);
         return {
           ...r,
-          versions: (r.conflict?.files ?? []).map((f) => ({ file: f, disk: files[f] ?? null, discarded: kept?.previousContent?.[f] ?? null })),
+          versions: (r.conflict?.files ?? []).map((f) => ({
+            file: f,
+            disk: files[f] ?? null,
+            discarded: kept?.previousContent?.[f] ?? null,
+          })),
         };
       }),
     );

@@ -1,11 +1,16 @@
-import { sql, type Database } from "@specsync/db";
-import { nextWorkClaimInputSchema, type LifecycleStatus, type NextWorkClaimInput, type Priority } from "@specsync/validators";
+import { type Database, sql } from "@specsync/db";
+import {
+  type LifecycleStatus,
+  type NextWorkClaimInput,
+  nextWorkClaimInputSchema,
+  type Priority,
+} from "@specsync/validators";
 import { sharedRequirements, type TouchedRequirements } from "../utils/openspec/overlap";
+import { present } from "../utils/present";
 import { rowsOf } from "../utils/sql-rows";
 import type { Claim, ClaimsService } from "./claims-service";
 import type { OverlapsService } from "./overlaps";
 import type { SyncEventBus } from "./sync-events";
-import { present } from "../utils/present";
 
 export type WorkItem = {
   id: string;
@@ -37,7 +42,13 @@ type Candidate = WorkItem & {
   blockedBy: string[] | null;
 };
 type Tx = Parameters<Parameters<Database["db"]["transaction"]>[0]>[0];
-type Busy = { id: string; name: string; status: LifecycleStatus; owner: string | null; contentHashes: Record<string, string> };
+type Busy = {
+  id: string;
+  name: string;
+  status: LifecycleStatus;
+  owner: string | null;
+  contentHashes: Record<string, string>;
+};
 
 const PAGE = 20;
 const MAX_SKIPPED = 20;
@@ -64,22 +75,31 @@ export class WorkQueueService {
     const q = nextWorkClaimInputSchema.parse(input);
     if (!q.claim) return this.pick(this.database.db, q);
     const result = await this.database.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('specsync:next_work', 0))`);
+      await tx.execute(
+        sql`select pg_advisory_xact_lock(hashtextextended('specsync:next_work', 0))`,
+      );
       return this.pick(tx, q);
     });
     if (result.change && result.claim) this.claims.announce(result.change);
     return result;
   }
 
-  private async pick(db: Database["db"] | Tx, q: ReturnType<typeof nextWorkClaimInputSchema.parse>): Promise<NextWork> {
+  private async pick(
+    db: Database["db"] | Tx,
+    q: ReturnType<typeof nextWorkClaimInputSchema.parse>,
+  ): Promise<NextWork> {
     const owner = q.owner ?? null;
     const project = q.projectId ? sql`and s.project_id = ${q.projectId}::uuid` : sql``;
     const columns = sql`s.id, s.name, s.project_id as "projectId", s.title, s.status, s.priority, s.tasks_completed as "tasksCompleted",
       s.tasks_total as "tasksTotal", s.created_at as "createdAt", s.content_hashes as "contentHashes",
       c.owner as "claimOwner", c.claimed_at as "claimClaimedAt", c.heartbeat_at as "claimHeartbeatAt", c.expires_at as "claimExpiresAt", c.expires_at > now() as "claimLive"`;
     const skipped: { name: string; reason: string }[] = [];
-    const skip = (name: string, reason: string) => q.explain && skipped.length < MAX_SKIPPED && skipped.push({ name, reason });
-    const answer = (r: Omit<NextWork, "skipped">): NextWork => ({ ...r, ...(q.explain ? { skipped } : {}) });
+    const skip = (name: string, reason: string) =>
+      q.explain && skipped.length < MAX_SKIPPED && skipped.push({ name, reason });
+    const answer = (r: Omit<NextWork, "skipped">): NextWork => ({
+      ...r,
+      ...(q.explain ? { skipped } : {}),
+    });
 
     // Without explain, changes claimed by others and blocked ones are skipped inside the ordered
     // index walk.
@@ -119,16 +139,29 @@ export class WorkQueueService {
       const change = toItem(held);
       if (q.claim) {
         const renewed = await this.claims.tryClaimIn(db as Tx, change, owner, q.leaseSeconds);
-        if (renewed) return answer({ change, claim: renewed.claim, reason: `your claim, renewed: ${why(change)}` });
+        if (renewed)
+          return answer({
+            change,
+            claim: renewed.claim,
+            reason: `your claim, renewed: ${why(change)}`,
+          });
       } else {
-        return answer({ change, claim: claimOf(held), reason: `you already hold it: ${why(change)}` });
+        return answer({
+          change,
+          claim: claimOf(held),
+          reason: `you already hold it: ${why(change)}`,
+        });
       }
     }
     const busyRows = rowsOf<Busy>(busyResult);
     const busy = [...new Map(busyRows.map((b) => [b.id, b])).values()];
-    const busyTouched: Map<string, TouchedRequirements> = busy.length ? await this.overlaps.touched(busy, db) : new Map();
+    const busyTouched: Map<string, TouchedRequirements> = busy.length
+      ? await this.overlaps.touched(busy, db)
+      : new Map();
     const byCapability = new Map<string, Busy[]>();
-    for (const b of busy) for (const cap of busyTouched.get(b.id)?.keys() ?? []) byCapability.set(cap, [...(byCapability.get(cap) ?? []), b]);
+    for (const b of busy)
+      for (const cap of busyTouched.get(b.id)?.keys() ?? [])
+        byCapability.set(cap, [...(byCapability.get(cap) ?? []), b]);
     // Walk the work-queue index in order, a page at a time (the inner LIMIT keeps it an ordered
     // index scan that stops early); claims and unarchived dependencies are looked up for that
     // page's rows only.
@@ -137,7 +170,10 @@ export class WorkQueueService {
       const touched = await this.overlaps.touched(page, db);
       for (const c of page) {
         if (c.claimLive && c.claimOwner !== owner) {
-          skip(c.name, `claimed by ${c.claimOwner} until ${new Date(present(c.claimExpiresAt, "a live claim's expiry")).toISOString()}`);
+          skip(
+            c.name,
+            `claimed by ${c.claimOwner} until ${new Date(present(c.claimExpiresAt, "a live claim's expiry")).toISOString()}`,
+          );
           continue;
         }
         if (c.blockedBy?.length) {
@@ -151,16 +187,36 @@ export class WorkQueueService {
         }
         const change = toItem(c);
         if (!q.claim) return answer({ change, claim: null, reason: why(change) });
-        const claimed = await this.claims.tryClaimIn(db as Tx, change, present(owner, "the owner (required to claim)"), q.leaseSeconds);
-        if (claimed) return answer({ change, claim: claimed.claim, reason: `claimed for ${owner}: ${why(change)}` });
+        const claimed = await this.claims.tryClaimIn(
+          db as Tx,
+          change,
+          present(owner, "the owner (required to claim)"),
+          q.leaseSeconds,
+        );
+        if (claimed)
+          return answer({
+            change,
+            claim: claimed.claim,
+            reason: `claimed for ${owner}: ${why(change)}`,
+          });
         skip(c.name, "claimed by someone else a moment ago");
       }
       if (page.length < PAGE) break;
     }
-    return answer({ change: null, claim: null, reason: "nothing to start: no approved or assigned change with open tasks is free, unblocked and clear of overlaps" });
+    return answer({
+      change: null,
+      claim: null,
+      reason:
+        "nothing to start: no approved or assigned change with open tasks is free, unblocked and clear of overlaps",
+    });
   }
 
-  private clash(c: Candidate, mine: TouchedRequirements, busyTouched: Map<string, TouchedRequirements>, byCapability: Map<string, Busy[]>): string | null {
+  private clash(
+    c: Candidate,
+    mine: TouchedRequirements,
+    busyTouched: Map<string, TouchedRequirements>,
+    byCapability: Map<string, Busy[]>,
+  ): string | null {
     // Only busy changes touching one of this change's capabilities can share a requirement with it.
     const seen = new Set<string>();
     for (const cap of mine.keys()) {
@@ -170,17 +226,29 @@ export class WorkQueueService {
         const shared = sharedRequirements(mine, busyTouched.get(b.id) ?? new Map());
         if (shared.length) {
           const who = b.owner ? `claimed by ${b.owner}` : "in progress";
-          return `overlaps ${b.name} (${who}) on ${shared.slice(0, 3).map((s) => `${s.capability}: ${s.requirement}`).join("; ")}${shared.length > 3 ? ` and ${shared.length - 3} more` : ""}`;
+          return `overlaps ${b.name} (${who}) on ${shared
+            .slice(0, 3)
+            .map((s) => `${s.capability}: ${s.requirement}`)
+            .join("; ")}${shared.length > 3 ? ` and ${shared.length - 3} more` : ""}`;
         }
       }
     }
     return null;
   }
-
 }
 
 function toItem(c: Candidate): WorkItem {
-  return { id: c.id, name: c.name, projectId: c.projectId, title: c.title, status: c.status, priority: c.priority, tasksCompleted: c.tasksCompleted, tasksTotal: c.tasksTotal, createdAt: new Date(c.createdAt) };
+  return {
+    id: c.id,
+    name: c.name,
+    projectId: c.projectId,
+    title: c.title,
+    status: c.status,
+    priority: c.priority,
+    tasksCompleted: c.tasksCompleted,
+    tasksTotal: c.tasksTotal,
+    createdAt: new Date(c.createdAt),
+  };
 }
 
 function claimOf(c: Candidate): Claim {

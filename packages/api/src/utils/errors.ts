@@ -2,7 +2,15 @@
  * Error codes the services raise. One middleware in trpc.ts maps them to tRPC codes (and keeps their
  * message and details for the caller), the MCP adapter to `isError` results, the CLI prints the message.
  */
-export type SpecsyncErrorCode = "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "FORBIDDEN" | "IO_ERROR" | "PRECONDITION_FAILED" | "TIMEOUT";
+export type SpecsyncErrorCode =
+  | "BAD_REQUEST"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "PAYLOAD_TOO_LARGE"
+  | "FORBIDDEN"
+  | "IO_ERROR"
+  | "PRECONDITION_FAILED"
+  | "TIMEOUT";
 
 export class SpecsyncError extends Error {
   constructor(
@@ -19,7 +27,8 @@ export function errorMessage(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   // drizzle wraps driver errors as "Failed query: <sql>"; the driver's own message is the useful
   // part.
-  if (err.message.startsWith("Failed query:") && err.cause instanceof Error) return `database error: ${err.cause.message}`;
+  if (err.message.startsWith("Failed query:") && err.cause instanceof Error)
+    return `database error: ${err.cause.message}`;
   return err.message;
 }
 

@@ -2,8 +2,8 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import semver from "semver";
 import { childEnv } from "@specsync/settings";
+import semver from "semver";
 import { SpecsyncError } from "./errors";
 
 /** Terminal colour codes (ESC [ … m) that the CLI may print around its messages. */
@@ -34,7 +34,15 @@ export class OpenSpecCliError extends SpecsyncError {
     message: string,
     details?: Record<string, unknown>,
   ) {
-    super(reason === "timeout" ? "TIMEOUT" : reason === "failed" ? "BAD_REQUEST" : "PRECONDITION_FAILED", message, details);
+    super(
+      reason === "timeout"
+        ? "TIMEOUT"
+        : reason === "failed"
+          ? "BAD_REQUEST"
+          : "PRECONDITION_FAILED",
+      message,
+      details,
+    );
   }
 }
 
@@ -47,26 +55,47 @@ export function locateOpenSpecCli(packageDir?: string): OpenSpecCli {
   if (!dir) {
     try {
       // The package exports only its entry point, so find the folder from there (dist/index.js).
-      dir = path.resolve(path.dirname(createRequire(import.meta.url).resolve("@fission-ai/openspec")), "..");
+      dir = path.resolve(
+        path.dirname(createRequire(import.meta.url).resolve("@fission-ai/openspec")),
+        "..",
+      );
     } catch {
-      throw new OpenSpecCliError("missing", "the OpenSpec CLI (@fission-ai/openspec) is not installed; run `pnpm install` in the specsync folder");
+      throw new OpenSpecCliError(
+        "missing",
+        "the OpenSpec CLI (@fission-ai/openspec) is not installed; run `pnpm install` in the specsync folder",
+      );
     }
   }
   const manifestPath = path.join(dir, "package.json");
-  if (!existsSync(manifestPath)) throw new OpenSpecCliError("missing", `the OpenSpec CLI is not installed at ${dir} (no package.json); run \`pnpm install\``);
+  if (!existsSync(manifestPath))
+    throw new OpenSpecCliError(
+      "missing",
+      `the OpenSpec CLI is not installed at ${dir} (no package.json); run \`pnpm install\``,
+    );
   let manifest: { name?: string; version?: string; bin?: string | Record<string, string> };
   try {
     manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
   } catch (err) {
-    throw new OpenSpecCliError("missing", `the OpenSpec CLI at ${dir} has an unreadable package.json (${(err as Error).message})`);
+    throw new OpenSpecCliError(
+      "missing",
+      `the OpenSpec CLI at ${dir} has an unreadable package.json (${(err as Error).message})`,
+    );
   }
   const version = manifest.version ?? "";
   if (!semver.valid(version) || !semver.satisfies(version, SUPPORTED_OPENSPEC_RANGE)) {
-    throw new OpenSpecCliError("version", `OpenSpec CLI ${version || "(no version)"} at ${dir} is not supported: specsync needs ${SUPPORTED_OPENSPEC_RANGE} (install @fission-ai/openspec@1.13.2)`, { version, range: SUPPORTED_OPENSPEC_RANGE });
+    throw new OpenSpecCliError(
+      "version",
+      `OpenSpec CLI ${version || "(no version)"} at ${dir} is not supported: specsync needs ${SUPPORTED_OPENSPEC_RANGE} (install @fission-ai/openspec@1.13.2)`,
+      { version, range: SUPPORTED_OPENSPEC_RANGE },
+    );
   }
   const binRel = typeof manifest.bin === "string" ? manifest.bin : manifest.bin?.openspec;
   const bin = binRel ? path.resolve(dir, binRel) : "";
-  if (!bin || !existsSync(bin)) throw new OpenSpecCliError("missing", `the OpenSpec CLI at ${dir} has no openspec bin script; reinstall it`);
+  if (!bin || !existsSync(bin))
+    throw new OpenSpecCliError(
+      "missing",
+      `the OpenSpec CLI at ${dir} has no openspec bin script; reinstall it`,
+    );
   return { packageDir: dir, bin, version };
 }
 
@@ -82,7 +111,11 @@ export type RunOptions = {
  * killed. A non-zero exit is returned, not thrown (validate exits 1 on an invalid change); a
  * timeout or a CLI that cannot start is thrown.
  */
-export function runOpenSpec(cli: OpenSpecCli, args: readonly string[], opts: RunOptions): Promise<OpenSpecRun> {
+export function runOpenSpec(
+  cli: OpenSpecCli,
+  args: readonly string[],
+  opts: RunOptions,
+): Promise<OpenSpecRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     execFile(
@@ -103,12 +136,27 @@ export function runOpenSpec(cli: OpenSpecCli, args: readonly string[], opts: Run
       (err, stdout, stderr) => {
         const durationMs = Math.round(performance.now() - started);
         if (!err) return resolve({ code: 0, stdout, stderr, durationMs });
-        const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: number | string };
+        const e = err as NodeJS.ErrnoException & {
+          killed?: boolean;
+          signal?: string | null;
+          code?: number | string;
+        };
         if (e.killed || e.signal === "SIGKILL") {
-          return reject(new OpenSpecCliError("timeout", `openspec ${args[0] ?? ""} did not finish within ${opts.timeoutMs} ms and was stopped`, { timeoutMs: opts.timeoutMs }));
+          return reject(
+            new OpenSpecCliError(
+              "timeout",
+              `openspec ${args[0] ?? ""} did not finish within ${opts.timeoutMs} ms and was stopped`,
+              { timeoutMs: opts.timeoutMs },
+            ),
+          );
         }
         if (typeof e.code === "string") {
-          return reject(new OpenSpecCliError("missing", `could not run the OpenSpec CLI (${e.code}: ${e.message})`));
+          return reject(
+            new OpenSpecCliError(
+              "missing",
+              `could not run the OpenSpec CLI (${e.code}: ${e.message})`,
+            ),
+          );
         }
         resolve({ code: typeof e.code === "number" ? e.code : 1, stdout, stderr, durationMs });
       },
@@ -129,9 +177,12 @@ export function parseCliJson<T>(stdout: string): T | null {
 
 /** The CLI's own words for a failure: its JSON status messages, else stderr, else stdout. */
 export function cliFailureMessage(run: OpenSpecRun): string {
-  const json = parseCliJson<{ status?: { severity?: string; message?: string; fix?: string }[] }>(run.stdout);
+  const json = parseCliJson<{ status?: { severity?: string; message?: string; fix?: string }[] }>(
+    run.stdout,
+  );
   const status = json?.status?.filter((s) => s.severity === "error" && s.message);
-  if (status?.length) return status.map((s) => (s.fix ? `${s.message} ${s.fix}` : s.message)).join("\n");
+  if (status?.length)
+    return status.map((s) => (s.fix ? `${s.message} ${s.fix}` : s.message)).join("\n");
   const text = (run.stderr.trim() || run.stdout.trim()).replace(ANSI_COLOR, "");
   return text.slice(0, 4000) || `openspec exited with code ${run.code}`;
 }

@@ -3,7 +3,14 @@ import { pathToFileURL } from "node:url";
 import type { OpenSpecCli } from "./openspec-cli";
 
 /** A delta spec to apply, as the CLI's `findSpecUpdates` returns it. */
-export type SpecUpdate = { id: string; sourceRoot: string; source: string; targetRoot: string; target: string; exists: boolean };
+export type SpecUpdate = {
+  id: string;
+  sourceRoot: string;
+  source: string;
+  targetRoot: string;
+  target: string;
+  exists: boolean;
+};
 export type BuiltSpec = {
   rebuilt: string;
   counts: { added: number; modified: number; removed: number; renamed: number };
@@ -27,7 +34,11 @@ export type DeltaPlan = {
  */
 export type ArchiveRules = {
   findSpecUpdates(changeDir: string, mainSpecsDir: string): Promise<SpecUpdate[]>;
-  buildUpdatedSpec(update: SpecUpdate, changeName: string, options: { silent: true }): Promise<BuiltSpec>;
+  buildUpdatedSpec(
+    update: SpecUpdate,
+    changeName: string,
+    options: { silent: true },
+  ): Promise<BuiltSpec>;
   matchLineEnding(content: string, original: string): string;
   extractRequirementsSection(content: string): { bodyBlocks: RequirementBlock[] };
   parseDeltaSpec(content: string): DeltaPlan;
@@ -38,7 +49,13 @@ export type ArchiveRules = {
    * Validator.validateChangeDeltaSpecs): the same issues the CLI prints as JSON, without starting a
    * process.
    */
-  validateChange(changeDir: string, opts: { mainSpecsDir: string; projectRoot: string }): Promise<{ valid: boolean; issues: { level: string; path: string; line?: number; message: string }[] }>;
+  validateChange(
+    changeDir: string,
+    opts: { mainSpecsDir: string; projectRoot: string },
+  ): Promise<{
+    valid: boolean;
+    issues: { level: string; path: string; line?: number; message: string }[];
+  }>;
 };
 
 const loaded = new Map<string, Promise<ArchiveRules>>();
@@ -47,8 +64,16 @@ export function loadArchiveRules(cli: OpenSpecCli): Promise<ArchiveRules> {
   let rules = loaded.get(cli.packageDir);
   if (!rules) {
     const mod = (rel: string) => import(pathToFileURL(path.join(cli.packageDir, "dist", rel)).href);
-    rules = Promise.all([mod("core/specs-apply.js"), mod("core/parsers/requirement-blocks.js"), mod("utils/line-endings.js"), mod("core/validation/validator.js")]).then(([apply, blocks, endings, validation]) => {
-      if (typeof validation.Validator !== "function") throw new Error(`OpenSpec CLI ${cli.version} has no Validator; specsync needs a supported CLI version`);
+    rules = Promise.all([
+      mod("core/specs-apply.js"),
+      mod("core/parsers/requirement-blocks.js"),
+      mod("utils/line-endings.js"),
+      mod("core/validation/validator.js"),
+    ]).then(([apply, blocks, endings, validation]) => {
+      if (typeof validation.Validator !== "function")
+        throw new Error(
+          `OpenSpec CLI ${cli.version} has no Validator; specsync needs a supported CLI version`,
+        );
       const rules = {
         findSpecUpdates: apply.findSpecUpdates,
         buildUpdatedSpec: apply.buildUpdatedSpec,
@@ -58,10 +83,14 @@ export function loadArchiveRules(cli: OpenSpecCli): Promise<ArchiveRules> {
         normalizeRequirementName: blocks.normalizeRequirementName,
         foldRequirementName: blocks.foldRequirementName,
         // A fresh validator per run, in strict mode, exactly as the command builds it.
-        validateChange: (changeDir: string, opts: { mainSpecsDir: string; projectRoot: string }) => new validation.Validator(true).validateChangeDeltaSpecs(changeDir, opts),
+        validateChange: (changeDir: string, opts: { mainSpecsDir: string; projectRoot: string }) =>
+          new validation.Validator(true).validateChangeDeltaSpecs(changeDir, opts),
       } as ArchiveRules;
       for (const [name, fn] of Object.entries(rules)) {
-        if (typeof fn !== "function") throw new Error(`OpenSpec CLI ${cli.version} has no ${name}(); the delta preview needs a supported CLI version`);
+        if (typeof fn !== "function")
+          throw new Error(
+            `OpenSpec CLI ${cli.version} has no ${name}(); the delta preview needs a supported CLI version`,
+          );
       }
       return rules;
     });

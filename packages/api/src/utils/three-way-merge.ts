@@ -45,7 +45,9 @@ export function mergeThreeWay(base: string, current: string, mine: string): Merg
   if (base === current) return { clean: true, text: mine };
   if (base === mine) return { clean: true, text: current };
   const eol = eolOf(current || mine);
-  const regions = diff3Merge<string>(lines(current), lines(base), lines(mine), { excludeFalseConflicts: true });
+  const regions = diff3Merge<string>(lines(current), lines(base), lines(mine), {
+    excludeFalseConflicts: true,
+  });
   let text = "";
   let lineNo = 1;
   const conflicts: ConflictRegion[] = [];
@@ -68,7 +70,13 @@ export function mergeThreeWay(base: string, current: string, mine: string): Merg
     if (text !== "" && !text.endsWith("\n")) put(eol);
     const startLine = lineNo;
     put(MARKER_CURRENT + eol + block(c.a) + MARKER_SPLIT + eol + block(c.b) + MARKER_MINE);
-    conflicts.push({ startLine, endLine: lineNo, current: c.a.join(""), mine: c.b.join(""), base: c.o.join("") });
+    conflicts.push({
+      startLine,
+      endLine: lineNo,
+      current: c.a.join(""),
+      mine: c.b.join(""),
+      base: c.o.join(""),
+    });
     put(eol);
   }
   return conflicts.length ? { clean: false, text, conflicts } : { clean: true, text };

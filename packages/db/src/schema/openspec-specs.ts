@@ -1,3 +1,12 @@
+import type {
+  ChangeStage,
+  LifecycleStatus,
+  OpenConflict,
+  ParsedDocument,
+  Priority,
+  SpecKind,
+  ValidationResult,
+} from "@specsync/validators";
 import { sql } from "drizzle-orm";
 import {
   boolean,
@@ -12,7 +21,6 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import type { ChangeStage, LifecycleStatus, OpenConflict, ParsedDocument, Priority, SpecKind, ValidationResult } from "@specsync/validators";
 import { projects } from "./projects";
 
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
@@ -140,10 +148,14 @@ export const openspecSpecs = pgTable(
     // The agents' work queue (next_work) walks this in order and stops at the first free change.
     index("openspec_specs_work_queue_idx")
       .on(t.priorityRank, t.createdAt, t.name)
-      .where(sql`kind = 'change' and not archived and deleted_at is null and status in ('approved', 'assigned')`),
+      .where(
+        sql`kind = 'change' and not archived and deleted_at is null and status in ('approved', 'assigned')`,
+      ),
     // Overlaps: active changes with a delta spec for a capability (content_hashes keys
     // `specs/<cap>/spec.md`).
-    index("openspec_specs_active_hashes_idx").using("gin", t.contentHashes).where(sql`kind = 'change' and not archived and deleted_at is null`),
+    index("openspec_specs_active_hashes_idx")
+      .using("gin", t.contentHashes)
+      .where(sql`kind = 'change' and not archived and deleted_at is null`),
   ],
 );
 

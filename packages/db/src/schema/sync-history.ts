@@ -1,3 +1,4 @@
+import type { ConflictDetails, SyncAction, SyncDirection, SyncTrigger } from "@specsync/validators";
 import {
   bigint,
   boolean,
@@ -9,7 +10,6 @@ import {
   timestamp,
   uuid,
 } from "drizzle-orm/pg-core";
-import type { ConflictDetails, SyncAction, SyncDirection, SyncTrigger } from "@specsync/validators";
 import { openspecSpecs } from "./openspec-specs";
 import { projects } from "./projects";
 
@@ -42,7 +42,11 @@ export const syncHistory = pgTable(
      */
     note: text("note"),
     /** A lifecycle edit (status or priority): the field, its old and its new value. */
-    lifecycle: jsonb("lifecycle").$type<{ field: "status" | "priority"; from: string; to: string }>(),
+    lifecycle: jsonb("lifecycle").$type<{
+      field: "status" | "priority";
+      from: string;
+      to: string;
+    }>(),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (t) => [

@@ -1,12 +1,21 @@
-import { getChangeToolSchema, getSpecToolSchema, listChangesToolSchema, overlapsToolSchema, setStatusToolSchema, toggleTaskToolSchema, updateFileToolSchema } from "@specsync/validators";
-import { parseDeltaSpec } from "../../utils/openspec/delta-spec";
+import {
+  getChangeToolSchema,
+  getSpecToolSchema,
+  listChangesToolSchema,
+  overlapsToolSchema,
+  setStatusToolSchema,
+  toggleTaskToolSchema,
+  updateFileToolSchema,
+} from "@specsync/validators";
 import { SpecsyncError } from "../../utils/errors";
+import { parseDeltaSpec } from "../../utils/openspec/delta-spec";
 import { claimView, tasksLabel } from "../format";
 import { defineTool } from "../tool";
 
 export const listChanges = defineTool({
   name: "list_changes",
-  description: "List OpenSpec changes (active by default), highest priority first. Filter by status, priority, claim, or full-text search. Paginated: pass nextCursor back as cursor.",
+  description:
+    "List OpenSpec changes (active by default), highest priority first. Filter by status, priority, claim, or full-text search. Paginated: pass nextCursor back as cursor.",
   input: listChangesToolSchema,
   readOnly: true,
   async run(ctx, q) {
@@ -46,7 +55,11 @@ export const getChange = defineTool({
   readOnly: true,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
-    const [got, claim, deps] = await Promise.all([ctx.services.specs.get(ref.id), ctx.services.claims.get(ref.id), ctx.services.dependencies.list(ref.id)]);
+    const [got, claim, deps] = await Promise.all([
+      ctx.services.specs.get(ref.id),
+      ctx.services.claims.get(ref.id),
+      ctx.services.dependencies.list(ref.id),
+    ]);
     const deltas: Record<string, Record<string, string[]>> = {};
     for (const [file, content] of Object.entries(got.files)) {
       const m = file.match(/^specs\/(.+)\/spec\.md$/);
@@ -85,7 +98,8 @@ export const getChange = defineTool({
 
 export const getSpec = defineTool({
   name: "get_spec",
-  description: "Get a main capability spec (openspec/specs/<capability>/spec.md): its content, hash and requirement names.",
+  description:
+    "Get a main capability spec (openspec/specs/<capability>/spec.md): its content, hash and requirement names.",
   input: getSpecToolSchema,
   readOnly: true,
   async run(ctx, q) {
@@ -93,14 +107,24 @@ export const getSpec = defineTool({
     const { id } = await ctx.services.changes.spec(q.capability, project.id);
     const got = await ctx.services.specs.get(id);
     const content = got.files["spec.md"] ?? "";
-    const requirements = (got.parsed?.show as { requirements?: { text: string }[] } | undefined)?.requirements?.length ?? got.requirementCount;
-    return { id, capability: got.name, path: got.path, hash: got.contentHashes["spec.md"] ?? null, requirements, content };
+    const requirements =
+      (got.parsed?.show as { requirements?: { text: string }[] } | undefined)?.requirements
+        ?.length ?? got.requirementCount;
+    return {
+      id,
+      capability: got.name,
+      path: got.path,
+      hash: got.contentHashes["spec.md"] ?? null,
+      requirements,
+      content,
+    };
   },
 });
 
 export const toggleTask = defineTool({
   name: "toggle_task",
-  description: "Tick (done: true) or untick a task of a change by its id from get_change. Writes exactly one character of tasks.md. Returns the new tasks.md hash.",
+  description:
+    "Tick (done: true) or untick a task of a change by its id from get_change. Writes exactly one character of tasks.md. Returns the new tasks.md hash.",
   input: toggleTaskToolSchema,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
@@ -108,9 +132,21 @@ export const toggleTask = defineTool({
     // idempotent.
     const baseHash = q.baseHash ?? (await ctx.services.specs.get(ref.id)).contentHashes["tasks.md"];
     if (!baseHash) throw new SpecsyncError("NOT_FOUND", `${ref.name} has no tasks.md`);
-    const res = await ctx.services.specs.toggleTask({ id: ref.id, taskId: q.taskId, done: q.done, baseHash, actor: ctx.actor });
+    const res = await ctx.services.specs.toggleTask({
+      id: ref.id,
+      taskId: q.taskId,
+      done: q.done,
+      baseHash,
+      actor: ctx.actor,
+    });
     const after = await ctx.services.specs.get(ref.id);
-    return { change: ref.name, taskId: q.taskId, done: q.done, hash: res.hash, tasks: tasksLabel(after.tasksCompleted, after.tasksTotal) };
+    return {
+      change: ref.name,
+      taskId: q.taskId,
+      done: q.done,
+      hash: res.hash,
+      tasks: tasksLabel(after.tasksCompleted, after.tasksTotal),
+    };
   },
 });
 
@@ -121,25 +157,37 @@ export const updateFile = defineTool({
   input: updateFileToolSchema,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
-    const res = await ctx.services.specs.update({ id: ref.id, file: q.file, content: q.content, baseHash: q.baseHash, actor: ctx.actor });
+    const res = await ctx.services.specs.update({
+      id: ref.id,
+      file: q.file,
+      content: q.content,
+      baseHash: q.baseHash,
+      actor: ctx.actor,
+    });
     return { change: ref.name, file: q.file, hash: res.hash };
   },
 });
 
 export const setStatus = defineTool({
   name: "set_status",
-  description: "Set a change's workflow status (proposing, approved, assigned, in_progress, review, applied). \"archived\" is not set by hand: use archive_change. Invalid moves say why.",
+  description:
+    'Set a change\'s workflow status (proposing, approved, assigned, in_progress, review, applied). "archived" is not set by hand: use archive_change. Invalid moves say why.',
   input: setStatusToolSchema,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
-    const row = await ctx.services.specs.setStatus({ id: ref.id, status: q.status, actor: ctx.actor });
+    const row = await ctx.services.specs.setStatus({
+      id: ref.id,
+      status: q.status,
+      actor: ctx.actor,
+    });
     return { change: ref.name, status: row.status };
   },
 });
 
 export const overlaps = defineTool({
   name: "overlaps",
-  description: "Active changes whose delta specs touch the same requirement (same capability) as this change: likely merge conflicts. Lists the shared requirements.",
+  description:
+    "Active changes whose delta specs touch the same requirement (same capability) as this change: likely merge conflicts. Lists the shared requirements.",
   input: overlapsToolSchema,
   readOnly: true,
   async run(ctx, q) {
@@ -147,7 +195,11 @@ export const overlaps = defineTool({
     const found = await ctx.services.overlaps.forChange(ref.id);
     return {
       change: ref.name,
-      overlaps: found.map((o) => ({ name: o.name, status: o.status, requirements: o.requirements.map((r) => `${r.capability}: ${r.requirement}`) })),
+      overlaps: found.map((o) => ({
+        name: o.name,
+        status: o.status,
+        requirements: o.requirements.map((r) => `${r.capability}: ${r.requirement}`),
+      })),
     };
   },
 });

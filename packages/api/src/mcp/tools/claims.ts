@@ -1,4 +1,8 @@
-import { claimChangeToolSchema, nextWorkToolSchema, releaseChangeToolSchema } from "@specsync/validators";
+import {
+  claimChangeToolSchema,
+  nextWorkToolSchema,
+  releaseChangeToolSchema,
+} from "@specsync/validators";
 import { claimView, tasksLabel } from "../format";
 import { defineTool } from "../tool";
 
@@ -9,9 +13,23 @@ export const nextWork = defineTool({
   input: nextWorkToolSchema,
   async run(ctx, q) {
     const project = await ctx.project(q.project);
-    const res = await ctx.services.workQueue.next({ projectId: project.id, owner: q.owner, claim: q.claim, leaseSeconds: q.leaseSeconds, explain: q.explain });
+    const res = await ctx.services.workQueue.next({
+      projectId: project.id,
+      owner: q.owner,
+      claim: q.claim,
+      leaseSeconds: q.leaseSeconds,
+      explain: q.explain,
+    });
     return {
-      change: res.change ? { name: res.change.name, title: res.change.title, status: res.change.status, priority: res.change.priority, tasks: tasksLabel(res.change.tasksCompleted, res.change.tasksTotal) } : null,
+      change: res.change
+        ? {
+            name: res.change.name,
+            title: res.change.title,
+            status: res.change.status,
+            priority: res.change.priority,
+            tasks: tasksLabel(res.change.tasksCompleted, res.change.tasksTotal),
+          }
+        : null,
       claim: claimView(res.claim),
       reason: res.reason,
       ...(res.skipped ? { skipped: res.skipped } : {}),
@@ -21,11 +39,16 @@ export const nextWork = defineTool({
 
 export const claimChange = defineTool({
   name: "claim_change",
-  description: "Claim a change so no other agent takes it, for leaseSeconds (default 900). Calling it again as the same owner renews the lease (use it as a heartbeat). Fails if someone else holds a live claim.",
+  description:
+    "Claim a change so no other agent takes it, for leaseSeconds (default 900). Calling it again as the same owner renews the lease (use it as a heartbeat). Fails if someone else holds a live claim.",
   input: claimChangeToolSchema,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
-    const res = await ctx.services.claims.claim({ id: ref.id, owner: q.owner, leaseSeconds: q.leaseSeconds });
+    const res = await ctx.services.claims.claim({
+      id: ref.id,
+      owner: q.owner,
+      leaseSeconds: q.leaseSeconds,
+    });
     return { change: res.name, renewed: res.renewed, claim: claimView(res.claim) };
   },
 });

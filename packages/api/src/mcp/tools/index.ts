@@ -1,5 +1,13 @@
 import type { ToolDefinition } from "../tool";
-import { getChange, getSpec, listChanges, overlaps, setStatus, toggleTask, updateFile } from "./changes";
+import {
+  getChange,
+  getSpec,
+  listChanges,
+  overlaps,
+  setStatus,
+  toggleTask,
+  updateFile,
+} from "./changes";
 import { claimChange, nextWork, releaseChange } from "./claims";
 import { addDependency, removeDependency } from "./dependencies";
 import { archiveChange, newChange, previewArchive, validateChange } from "./lifecycle";

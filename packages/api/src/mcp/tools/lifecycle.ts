@@ -1,4 +1,9 @@
-import { archiveChangeToolSchema, newChangeToolSchema, previewArchiveToolSchema, validateChangeToolSchema } from "@specsync/validators";
+import {
+  archiveChangeToolSchema,
+  newChangeToolSchema,
+  previewArchiveToolSchema,
+  validateChangeToolSchema,
+} from "@specsync/validators";
 import { defineTool } from "../tool";
 
 /**
@@ -8,19 +13,31 @@ import { defineTool } from "../tool";
 
 export const newChange = defineTool({
   name: "new_change",
-  description: "Create a new OpenSpec change (runs `openspec new change <name>`): a kebab-case name and an optional goal. Returns its name; then write proposal.md/tasks.md with update_file.",
+  description:
+    "Create a new OpenSpec change (runs `openspec new change <name>`): a kebab-case name and an optional goal. Returns its name; then write proposal.md/tasks.md with update_file.",
   input: newChangeToolSchema,
   async run(ctx, q) {
     const project = await ctx.project(q.project);
-    const created = await ctx.services.lifecycle.create({ projectId: project.id, name: q.name, goal: q.goal, actor: ctx.actor });
+    const created = await ctx.services.lifecycle.create({
+      projectId: project.id,
+      name: q.name,
+      goal: q.goal,
+      actor: ctx.actor,
+    });
     const got = await ctx.services.specs.get(created.id);
-    return { name: created.name, path: created.path, files: Object.keys(got.files), hashes: got.contentHashes };
+    return {
+      name: created.name,
+      path: created.path,
+      files: Object.keys(got.files),
+      hashes: got.contentHashes,
+    };
   },
 });
 
 export const validateChange = defineTool({
   name: "validate_change",
-  description: "Validate a change the way `openspec validate <id> --strict` does. Returns valid, counts, and each finding with its file and line.",
+  description:
+    "Validate a change the way `openspec validate <id> --strict` does. Returns valid, counts, and each finding with its file and line.",
   input: validateChangeToolSchema,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
@@ -29,7 +46,12 @@ export const validateChange = defineTool({
       valid: r.valid,
       errors: r.errors,
       warnings: r.warnings,
-      findings: r.findings.map((f) => ({ level: f.level, ...(f.file ? { file: f.file } : {}), ...(f.line ? { line: f.line } : {}), message: f.message })),
+      findings: r.findings.map((f) => ({
+        level: f.level,
+        ...(f.file ? { file: f.file } : {}),
+        ...(f.line ? { line: f.line } : {}),
+        message: f.message,
+      })),
     };
   },
 });
@@ -70,7 +92,17 @@ export const archiveChange = defineTool({
   input: archiveChangeToolSchema,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
-    const r = await ctx.services.lifecycle.archive({ id: ref.id, skipSpecs: q.skipSpecs, actor: ctx.actor });
-    return { name: r.name, archivedAs: r.archivedAs, path: r.path, specsUpdated: r.specsUpdated, ...(r.totals ? { totals: r.totals } : {}) };
+    const r = await ctx.services.lifecycle.archive({
+      id: ref.id,
+      skipSpecs: q.skipSpecs,
+      actor: ctx.actor,
+    });
+    return {
+      name: r.name,
+      archivedAs: r.archivedAs,
+      path: r.path,
+      specsUpdated: r.specsUpdated,
+      ...(r.totals ? { totals: r.totals } : {}),
+    };
   },
 });

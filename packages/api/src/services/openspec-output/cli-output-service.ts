@@ -2,8 +2,23 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import type { Database } from "@specsync/db";
 import type { ParsedDocument } from "@specsync/validators";
-import { renderChangeList, renderShow, renderShowWithoutItem, renderSpecList, type ChangeListEntry, type CliResult, type ListSort, type ShowType } from "./format";
-import { activeChangeDirs, changeEntryFromFiles, changeFromFiles, rootOutput, showableChangeIds } from "./from-files";
+import {
+  type ChangeListEntry,
+  type CliResult,
+  type ListSort,
+  renderChangeList,
+  renderShow,
+  renderShowWithoutItem,
+  renderSpecList,
+  type ShowType,
+} from "./format";
+import {
+  activeChangeDirs,
+  changeEntryFromFiles,
+  changeFromFiles,
+  rootOutput,
+  showableChangeIds,
+} from "./from-files";
 
 /**
  * Only raw queries: this service is loaded by the one-shot CLI, which must not pay for drizzle's
@@ -33,11 +48,17 @@ export class CliOutputService {
   constructor(private readonly database: Queryable) {}
 
   private async projectId(rootPath: string): Promise<string | null> {
-    const [row] = await this.database.query<{ id: string }>("select id from projects where root_path = $1", [path.resolve(rootPath)]);
+    const [row] = await this.database.query<{ id: string }>(
+      "select id from projects where root_path = $1",
+      [path.resolve(rootPath)],
+    );
     return row?.id ?? null;
   }
 
-  async list(rootPath: string, opts: { specs?: boolean; sort?: ListSort } = {}): Promise<CliResult | null> {
+  async list(
+    rootPath: string,
+    opts: { specs?: boolean; sort?: ListSort } = {},
+  ): Promise<CliResult | null> {
     const projectId = await this.projectId(rootPath);
     if (!projectId) return null;
     const root = rootOutput(rootPath);
@@ -46,9 +67,18 @@ export class CliOutputService {
         "select name, requirement_count from openspec_specs where project_id = $1 and kind = 'spec' and deleted_at is null",
         [projectId],
       );
-      return renderSpecList(rows.map((r) => ({ id: r.name, requirementCount: r.requirement_count })), root);
+      return renderSpecList(
+        rows.map((r) => ({ id: r.name, requirementCount: r.requirement_count })),
+        root,
+      );
     }
-    const rows = await this.database.query<{ name: string; done: number; total: number; modified: Date | string | null; nested: string[] | null }>(
+    const rows = await this.database.query<{
+      name: string;
+      done: number;
+      total: number;
+      modified: Date | string | null;
+      nested: string[] | null;
+    }>(
       "select name, tasks_completed as done, tasks_total as total, file_modified_at as modified, parsed->'nested' as nested from openspec_specs where project_id = $1 and kind = 'change' and not archived and deleted_at is null",
       [projectId],
     );
@@ -56,7 +86,13 @@ export class CliOutputService {
     const listed = dirOrder ? new Set(dirOrder) : null;
     const entries: ChangeListEntry[] = rows
       .filter((r) => !listed || listed.has(r.name))
-      .map((r) => ({ name: r.name, completedTasks: r.done, totalTasks: r.total, lastModified: r.modified ? new Date(r.modified) : new Date(0), nested: r.nested ?? undefined }));
+      .map((r) => ({
+        name: r.name,
+        completedTasks: r.done,
+        totalTasks: r.total,
+        lastModified: r.modified ? new Date(r.modified) : new Date(0),
+        nested: r.nested ?? undefined,
+      }));
     // Hidden folders are listed by the CLI but never synced (the sync skips dot-entries): read from the files.
     for (const name of dirOrder ?? []) {
       if (!name.startsWith(".")) continue;
@@ -85,15 +121,22 @@ export class CliOutputService {
       return p ? { show: p.show, showError: p.showError, nested: p.nested } : null;
     };
     // `--type change` reads any folder under changes/ (hidden, symlinked); one the sync skips comes from the files.
-    const change = isChangeFolder(rootPath, id) ? (parsedOf("change") ?? (await changeFromFiles(rootPath, id))) : null;
+    const change = isChangeFolder(rootPath, id)
+      ? (parsedOf("change") ?? (await changeFromFiles(rootPath, id)))
+      : null;
     const root = rootOutput(rootPath);
     return renderShow({
       id,
       type,
       root,
       openspecDir: path.join(root.path, "openspec"),
-      changeIds: showableChangeIds(ids.filter((r) => r.kind === "change" && isActiveDir(r.name)).map((r) => r.name)),
-      specIds: ids.filter((r) => r.kind === "spec").map((r) => r.name).sort(byCodeUnit),
+      changeIds: showableChangeIds(
+        ids.filter((r) => r.kind === "change" && isActiveDir(r.name)).map((r) => r.name),
+      ),
+      specIds: ids
+        .filter((r) => r.kind === "spec")
+        .map((r) => r.name)
+        .sort(byCodeUnit),
       change: change as never,
       spec: parsedOf("spec") as never,
     });

@@ -18,7 +18,11 @@ const printed = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 const ok = (value: unknown): CliResult => ({ stdout: printed(value), stderr: "", exitCode: 0 });
 
 /** `failWithError(err, { enabled: json, fallbackCode })`: one JSON document on stdout, exit 1. */
-export const commandError = (code: string, message: string, payload: Record<string, unknown> = {}): CliResult => ({
+export const commandError = (
+  code: string,
+  message: string,
+  payload: Record<string, unknown> = {},
+): CliResult => ({
   stdout: printed({ ...payload, status: [{ severity: "error", code, message }] }),
   stderr: "",
   exitCode: 1,
@@ -37,14 +41,22 @@ function ordered<T extends object>(obj: T, keys: readonly string[]): T {
 // order here.
 const requirement = (r: unknown) => {
   const o = ordered(r as Record<string, unknown>, ["text", "scenarios"]);
-  if (Array.isArray(o.scenarios)) o.scenarios = o.scenarios.map((s) => ordered(s as object, ["rawText"]));
+  if (Array.isArray(o.scenarios))
+    o.scenarios = o.scenarios.map((s) => ordered(s as object, ["rawText"]));
   return o;
 };
 
 export function changeShowInCliOrder(show: ChangeShowJson): ChangeShowJson {
   const out = ordered(show, ["id", "title", "deltaCount", "deltas"]);
   out.deltas = show.deltas.map((d) => {
-    const o = ordered(d, ["spec", "operation", "description", "requirement", "requirements", "rename"]) as Record<string, unknown>;
+    const o = ordered(d, [
+      "spec",
+      "operation",
+      "description",
+      "requirement",
+      "requirements",
+      "rename",
+    ]) as Record<string, unknown>;
     if (o.requirement) o.requirement = requirement(o.requirement);
     if (Array.isArray(o.requirements)) o.requirements = o.requirements.map(requirement);
     if (o.rename) o.rename = ordered(o.rename as object, ["from", "to"]);
@@ -54,7 +66,14 @@ export function changeShowInCliOrder(show: ChangeShowJson): ChangeShowJson {
 }
 
 export function specShowInCliOrder(show: SpecShowJson): SpecShowJson {
-  const out = ordered(show, ["id", "title", "overview", "requirementCount", "requirements", "metadata"]);
+  const out = ordered(show, [
+    "id",
+    "title",
+    "overview",
+    "requirementCount",
+    "requirements",
+    "metadata",
+  ]);
   out.requirements = show.requirements.map(requirement) as SpecShowJson["requirements"];
   out.metadata = ordered(show.metadata, ["version", "format"]);
   return out;
@@ -62,41 +81,76 @@ export function specShowInCliOrder(show: SpecShowJson): SpecShowJson {
 
 // ------------------------------------------------------------------------------------------- list
 
-export type ChangeListEntry = { name: string; completedTasks: number; totalTasks: number; lastModified: Date; nested?: string[] | undefined };
+export type ChangeListEntry = {
+  name: string;
+  completedTasks: number;
+  totalTasks: number;
+  lastModified: Date;
+  nested?: string[] | undefined;
+};
 
 /** `list --sort`: the CLI takes `name` and treats anything else as `recent`. */
 export type ListSort = "recent" | "name";
-export const normalizeSort = (value: string | undefined): ListSort => (value === "name" ? "name" : "recent");
+export const normalizeSort = (value: string | undefined): ListSort =>
+  value === "name" ? "name" : "recent";
 
 /**
  * `openspec list --json`. The CLI visits `changes/` in directory order (`dirOrder`, from readdir) and then
  * sorts by lastModified, newest first (or by name with `--sort name`, localeCompare), with a stable sort:
  * equal keys keep directory order.
  */
-export function renderChangeList(entries: ChangeListEntry[], root: RootOutput, dirOrder: readonly string[], sort: ListSort = "recent"): CliResult {
+export function renderChangeList(
+  entries: ChangeListEntry[],
+  root: RootOutput,
+  dirOrder: readonly string[],
+  sort: ListSort = "recent",
+): CliResult {
   const rank = new Map(dirOrder.map((n, i) => [n, i]));
-  const visited = [...entries].sort((a, b) => (rank.get(a.name) ?? Infinity) - (rank.get(b.name) ?? Infinity) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const visited = [...entries].sort(
+    (a, b) =>
+      (rank.get(a.name) ?? Infinity) - (rank.get(b.name) ?? Infinity) ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
   if (visited.length === 0) return ok({ changes: [], root });
   const changes = [...visited]
-    .sort(sort === "name" ? (a, b) => a.name.localeCompare(b.name) : (a, b) => b.lastModified.getTime() - a.lastModified.getTime())
+    .sort(
+      sort === "name"
+        ? (a, b) => a.name.localeCompare(b.name)
+        : (a, b) => b.lastModified.getTime() - a.lastModified.getTime(),
+    )
     .map((c) => ({
       name: c.name,
       completedTasks: c.completedTasks,
       totalTasks: c.totalTasks,
       lastModified: c.lastModified.toISOString(),
-      status: c.totalTasks === 0 ? "no-tasks" : c.completedTasks === c.totalTasks ? "complete" : "in-progress",
+      status:
+        c.totalTasks === 0
+          ? "no-tasks"
+          : c.completedTasks === c.totalTasks
+            ? "complete"
+            : "in-progress",
       ...(c.nested ? { nested: c.nested } : {}),
     }));
   const warnings = visited.flatMap((c) =>
     c.nested
-      ? [{ code: "nested_change_directory", name: c.name, nested: c.nested, message: describeNestedChange(c.name, c.nested) }]
+      ? [
+          {
+            code: "nested_change_directory",
+            name: c.name,
+            nested: c.nested,
+            message: describeNestedChange(c.name, c.nested),
+          },
+        ]
       : [],
   );
   return ok({ changes, ...(warnings.length ? { warnings } : {}), root });
 }
 
 /** `openspec list --specs --json`: sorted with localeCompare, like the CLI. */
-export function renderSpecList(specs: { id: string; requirementCount: number }[], root: RootOutput): CliResult {
+export function renderSpecList(
+  specs: { id: string; requirementCount: number }[],
+  root: RootOutput,
+): CliResult {
   return ok({ specs: [...specs].sort((a, b) => a.id.localeCompare(b.id)), root });
 }
 
@@ -133,7 +187,11 @@ export function nearestMatches(input: string, candidates: string[], max = 5): st
 }
 
 /** A change row as `show` needs it. */
-export type ShowableChange = { show: ChangeShowJson | null; showError: string | null; nested?: string[] | undefined };
+export type ShowableChange = {
+  show: ChangeShowJson | null;
+  showError: string | null;
+  nested?: string[] | undefined;
+};
 export type ShowableSpec = { show: SpecShowJson | null; showError: string | null };
 
 export type ShowInput = {
@@ -159,12 +217,27 @@ export function renderShow(input: ShowInput): CliResult {
   const resolved = type ?? (isChange ? "change" : isSpec ? "spec" : undefined);
   if (!resolved) {
     const suggestions = nearestMatches(id, [...input.changeIds, ...input.specIds]);
-    const message = suggestions.length ? `Unknown item '${id}'. Did you mean: ${suggestions.join(", ")}?` : `Unknown item '${id}'.`;
-    return { stdout: printed({ status: [{ severity: "error", code: "unknown_item", message }] }), stderr: "", exitCode: 1 };
+    const message = suggestions.length
+      ? `Unknown item '${id}'. Did you mean: ${suggestions.join(", ")}?`
+      : `Unknown item '${id}'.`;
+    return {
+      stdout: printed({ status: [{ severity: "error", code: "unknown_item", message }] }),
+      stderr: "",
+      exitCode: 1,
+    };
   }
   if (!type && isChange && isSpec) {
     return {
-      stdout: printed({ status: [{ severity: "error", code: "ambiguous_item", message: `Ambiguous item '${id}' matches both a change and a spec.`, fix: "Pass --type change|spec." }] }),
+      stdout: printed({
+        status: [
+          {
+            severity: "error",
+            code: "ambiguous_item",
+            message: `Ambiguous item '${id}' matches both a change and a spec.`,
+            fix: "Pass --type change|spec.",
+          },
+        ],
+      }),
       stderr: "",
       exitCode: 1,
     };
@@ -172,13 +245,19 @@ export function renderShow(input: ShowInput): CliResult {
   const fail = (message: string) => commandError("show_error", message);
   if (resolved === "change") {
     const c = input.change;
-    if (!c) return fail(`Change "${id}" not found at ${path.join(input.openspecDir, "changes", id, "proposal.md")}`);
+    if (!c)
+      return fail(
+        `Change "${id}" not found at ${path.join(input.openspecDir, "changes", id, "proposal.md")}`,
+      );
     if (c.show) return ok({ ...changeShowInCliOrder(c.show), root });
     if (c.nested) return fail(describeNestedChange(id, c.nested));
     return fail(c.showError ?? `Change "${id}" cannot be shown`);
   }
   const s = input.specIds.includes(id) ? input.spec : null;
-  if (!s) return fail(`Spec '${id}' not found at ${path.join(input.openspecDir, "specs", id, "spec.md")}`);
+  if (!s)
+    return fail(
+      `Spec '${id}' not found at ${path.join(input.openspecDir, "specs", id, "spec.md")}`,
+    );
   if (s.show) return ok({ ...specShowInCliOrder(s.show), root });
   return fail(s.showError ?? `Spec '${id}' cannot be shown`);
 }
@@ -187,7 +266,14 @@ export function renderShow(input: ShowInput): CliResult {
 export function renderShowWithoutItem(): CliResult {
   return {
     stdout: "",
-    stderr: ["Nothing to show. Try one of:", "  openspec show <item>", "  openspec change show", "  openspec spec show", "Or run in an interactive terminal.", ""].join("\n"),
+    stderr: [
+      "Nothing to show. Try one of:",
+      "  openspec show <item>",
+      "  openspec change show",
+      "  openspec spec show",
+      "Or run in an interactive terminal.",
+      "",
+    ].join("\n"),
     exitCode: 1,
   };
 }
@@ -196,11 +282,37 @@ export function renderShowWithoutItem(): CliResult {
  * `openspec list|show --json` run where no folder up the tree holds `openspec/`: `list` reports
  * `no_openspec_root`; `show` looks in `<cwd>/openspec` and finds nothing.
  */
-export function noRootOutput(req: { command: "list"; specs: boolean } | { command: "show"; id: string | undefined; type: string | undefined }, cwd: string): CliResult {
+export function noRootOutput(
+  req:
+    | { command: "list"; specs: boolean }
+    | { command: "show"; id: string | undefined; type: string | undefined },
+  cwd: string,
+): CliResult {
   if (req.command === "list") {
-    const status = [{ severity: "error", code: "no_openspec_root", message: "No OpenSpec root found from the current directory.", target: "openspec.root", fix: "Run openspec init to create a root here." }];
-    return { stdout: printed({ [req.specs ? "specs" : "changes"]: [], root: null, status }), stderr: "", exitCode: 1 };
+    const status = [
+      {
+        severity: "error",
+        code: "no_openspec_root",
+        message: "No OpenSpec root found from the current directory.",
+        target: "openspec.root",
+        fix: "Run openspec init to create a root here.",
+      },
+    ];
+    return {
+      stdout: printed({ [req.specs ? "specs" : "changes"]: [], root: null, status }),
+      stderr: "",
+      exitCode: 1,
+    };
   }
   if (req.id === undefined) return renderShowWithoutItem();
-  return renderShow({ id: req.id, type: normalizeType(req.type), root: { path: cwd, source: "nearest" }, openspecDir: path.join(cwd, "openspec"), changeIds: [], specIds: [], change: null, spec: null });
+  return renderShow({
+    id: req.id,
+    type: normalizeType(req.type),
+    root: { path: cwd, source: "nearest" },
+    openspecDir: path.join(cwd, "openspec"),
+    changeIds: [],
+    specIds: [],
+    change: null,
+    spec: null,
+  });
 }

@@ -13,14 +13,14 @@ import { readTextFileConfined } from "../../utils/fs/safe-open";
 import { discoverSpecIds, listTrackedFiles, SPEC_FILE } from "../../utils/fs/scan-workspace";
 import { parseTasks, summarizeTasks } from "../../utils/openspec/tasks";
 import {
-  renderChangeList,
-  renderShow,
-  renderShowWithoutItem,
-  renderSpecList,
   type ChangeListEntry,
   type CliResult,
   type ListSort,
   type RootOutput,
+  renderChangeList,
+  renderShow,
+  renderShowWithoutItem,
+  renderSpecList,
   type ShowableChange,
   type ShowableSpec,
   type ShowType,

@@ -7,7 +7,7 @@ import type { NewSpecRow, ProjectRow } from "@specsync/db";
 import { SYNC_DEFAULTS } from "@specsync/settings";
 import { initialStatusFor, type SyncTrigger } from "@specsync/validators";
 import { chunk, mapLimit } from "../../utils/concurrency";
-import { classifyFolder, scanWorkspace, type FolderRef } from "../../utils/fs/scan-workspace";
+import { classifyFolder, type FolderRef, scanWorkspace } from "../../utils/fs/scan-workspace";
 import type { FileMap } from "../spec-files";
 import { readDisk, storableFingerprint } from "./disk";
 import { syncLocked } from "./reconcile";

@@ -1,7 +1,7 @@
 /**
  * Reading a folder: stats, contents, hashes and the one stat fingerprint. Nothing is written here.
  */
-import { readdirSync, realpathSync, statSync, type Stats } from "node:fs";
+import { readdirSync, realpathSync, type Stats, statSync } from "node:fs";
 import path from "node:path";
 import type { FileStat } from "@specsync/db";
 import { errorMessage } from "../../utils/errors";
@@ -11,9 +11,9 @@ import { readTextFileConfined } from "../../utils/fs/safe-open";
 import { resolveInside } from "../../utils/fs/safe-path";
 import {
   classifyFolder,
+  type FolderRef,
   listTrackedFiles,
   listTrackedFilesDetailed,
-  type FolderRef,
 } from "../../utils/fs/scan-workspace";
 import { sha256 } from "../../utils/hash";
 import type { CurrentFile } from "./plan";

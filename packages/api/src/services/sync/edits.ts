@@ -2,11 +2,11 @@
  * People's edits: a save (database first, then an immediate flush), conflict resolution, restore.
  */
 import { existsSync, statSync } from "node:fs";
-import { and, eq, openspecSpecs, sql, type ProjectRow, type SpecRow } from "@specsync/db";
+import { and, eq, openspecSpecs, type ProjectRow, type SpecRow, sql } from "@specsync/db";
 import {
-  MAX_CONTENT_BYTES,
   type ConflictDetails,
   type ConflictResolution,
+  MAX_CONTENT_BYTES,
   type OpenConflict,
   type SyncTrigger,
 } from "@specsync/validators";
@@ -15,7 +15,7 @@ import { resolveInside } from "../../utils/fs/safe-path";
 import { isTrackedFile } from "../../utils/fs/scan-workspace";
 import { sha256 } from "../../utils/hash";
 import { deriveFieldsOffThread } from "../parse-pool";
-import { contentColumns, filesOfRow, hashFiles, type FileMap } from "../spec-files";
+import { contentColumns, type FileMap, filesOfRow, hashFiles } from "../spec-files";
 import { readCurrent, readDisk, statOf } from "./disk";
 import { writeGuarded } from "./flush";
 import { compareFiles } from "./plan";

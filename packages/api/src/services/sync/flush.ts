@@ -2,9 +2,9 @@
 import { statSync } from "node:fs";
 import { errorMessage, SpecsyncError } from "../../utils/errors";
 import {
+  type AtomicWriteResult,
   removeStaleTempFiles,
   writeFileAtomic,
-  type AtomicWriteResult,
 } from "../../utils/fs/atomic-write";
 import { unlinkConfined } from "../../utils/fs/safe-open";
 import { resolveInside } from "../../utils/fs/safe-path";

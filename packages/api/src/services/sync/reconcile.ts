@@ -10,25 +10,33 @@ import { errorMessage, isDatabaseUnavailable } from "../../utils/errors";
 import { resolveInside } from "../../utils/fs/safe-path";
 import { classifyFolder, type FolderRef } from "../../utils/fs/scan-workspace";
 import { filesOfRow } from "../spec-files";
-import { findArchivedFolder, latestMtime, readDisk, fileStats, fingerprintUnchanged } from "./disk";
-import { folderModifiedAt, storableFingerprint } from "./disk";
+import {
+  fileStats,
+  findArchivedFolder,
+  fingerprintUnchanged,
+  folderModifiedAt,
+  latestMtime,
+  readDisk,
+  storableFingerprint,
+} from "./disk";
 import { clearTempFiles, flushFolder } from "./flush";
 import {
+  actionOf,
   applyFlush,
   conflictOf,
+  type Flushed,
+  type FolderPlan,
   historiesOf,
   isSettled,
   pendingAfter,
   planArrival,
   planFolder,
   planVanished,
-  actionOf,
-  type Flushed,
-  type FolderPlan,
   type RowBefore,
 } from "./plan";
 import { folderValues, parsedOf } from "./row-values";
 import {
+  type FailureRecord,
   getProject,
   getRow,
   lockKey,
@@ -40,7 +48,6 @@ import {
   setAside,
   softDelete,
   updateRow,
-  type FailureRecord,
 } from "./store";
 import type { DiskRead, EditRow, ReconcileOptions, SyncContext, SyncOutcome } from "./types";
 

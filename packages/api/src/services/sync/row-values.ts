@@ -4,7 +4,7 @@ import type { ParsedDocument } from "@specsync/validators";
 import { findNestedChanges } from "../../utils/fs/change-folder";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
 import { deriveFieldsOffThread } from "../parse-pool";
-import { contentColumns, hashFiles, type FileMap } from "../spec-files";
+import { contentColumns, type FileMap, hashFiles } from "../spec-files";
 import { fileStats, folderModifiedAt } from "./disk";
 import type { DiskFile } from "./types";
 

@@ -6,14 +6,14 @@ import {
   eq,
   inArray,
   isNull,
+  type NewSpecRow,
   openspecSpecs,
+  type ProjectRow,
   projects,
+  type SpecRow,
   sql,
   syncChecks,
   syncHistory,
-  type NewSpecRow,
-  type ProjectRow,
-  type SpecRow,
 } from "@specsync/db";
 import { initialStatusFor, type OpenConflict, type SyncTrigger } from "@specsync/validators";
 import { getTableColumns } from "drizzle-orm";
@@ -21,7 +21,7 @@ import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { chunk } from "../../utils/concurrency";
 import { errorMessage, SpecsyncError } from "../../utils/errors";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
-import { asidePath, pickMoveSource, type PlannedHistory } from "./plan";
+import { asidePath, type PlannedHistory, pickMoveSource } from "./plan";
 import { derivedStage } from "./row-values";
 import type { EditRow, SyncContext, SyncStateRow } from "./types";
 

@@ -1,8 +1,21 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, fstatSync, fsync, lstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { stat, unlink } from "node:fs/promises";
-import { promisify } from "node:util";
 import path from "node:path";
+import { promisify } from "node:util";
 import { SpecsyncError } from "../errors";
 import { sha256 } from "../hash";
 import { openDirConfined, relativeInside } from "./safe-open";
@@ -19,7 +32,11 @@ export const TEMP_FILE_PATTERN = /^\.specsync-.*\.tmp$/;
  * Remove temp files that interrupted writes (a crash, kill -9) left in a folder. Only files older
  * than `minAgeMs` go, so a write in progress in another process is never pulled from under it.
  */
-export async function removeStaleTempFiles(folder: string, names: readonly string[], minAgeMs = 10_000): Promise<string[]> {
+export async function removeStaleTempFiles(
+  folder: string,
+  names: readonly string[],
+  minAgeMs = 10_000,
+): Promise<string[]> {
   const removed: string[] = [];
   for (const name of names) {
     if (!TEMP_FILE_PATTERN.test(path.basename(name))) continue;
@@ -70,12 +87,19 @@ export type AtomicWriteResult = { replaced: string | null; replacedHash: string 
  * the bytes the rename did replace are returned, so a write that raced into the last microseconds
  * is not lost either.
  */
-export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
+export async function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<AtomicWriteResult> {
   // Plain syscalls here are a few microseconds each; only the fsyncs, which can take long, leave
   // the event loop.
   const dir = path.dirname(target);
   const tempName = `.specsync-${path.basename(target)}-${randomBytes(6).toString("hex")}.tmp`;
-  const confined = options.root !== undefined ? openDirConfined(options.root, relativeInside(options.root, dir)) : null;
+  const confined =
+    options.root !== undefined
+      ? openDirConfined(options.root, relativeInside(options.root, dir))
+      : null;
   if (!confined) mkdirSync(dir, { recursive: true });
   const temp = confined ? confined.entry(tempName) : path.join(dir, tempName);
   const targetAt = confined ? confined.entry(path.basename(target)) : target;
@@ -87,7 +111,15 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
   }
 }
 
-async function writeInto(dir: string, target: string, temp: string, targetAt: string, noFollow: number, data: string | Uint8Array, options: AtomicWriteOptions): Promise<AtomicWriteResult> {
+async function writeInto(
+  dir: string,
+  target: string,
+  temp: string,
+  targetAt: string,
+  noFollow: number,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions,
+): Promise<AtomicWriteResult> {
   let mode = 0o644;
   try {
     mode = (noFollow ? lstatSync : statSync)(targetAt).mode & 0o7777;
@@ -96,7 +128,8 @@ async function writeInto(dir: string, target: string, temp: string, targetAt: st
   }
   // A rename would replace a read-only file silently (and root ignores permissions): honour the
   // owner's intent.
-  if ((mode & 0o222) === 0) throw Object.assign(new Error(`${target} is read-only`), { code: "EACCES" });
+  if ((mode & 0o222) === 0)
+    throw Object.assign(new Error(`${target} is read-only`), { code: "EACCES" });
   let fd: number | undefined;
   let old: number | undefined;
   let result: AtomicWriteResult;
@@ -109,22 +142,35 @@ async function writeInto(dir: string, target: string, temp: string, targetAt: st
     closeSync(fd);
     fd = undefined;
     try {
-      old = openSync(targetAt, constants.O_RDONLY | noFollow | (noFollow ? constants.O_NONBLOCK : 0));
+      old = openSync(
+        targetAt,
+        constants.O_RDONLY | noFollow | (noFollow ? constants.O_NONBLOCK : 0),
+      );
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ELOOP") throw new SpecsyncError("CONFLICT", `${path.basename(target)} was replaced by a symlink on disk during the save`);
+      if (code === "ELOOP")
+        throw new SpecsyncError(
+          "CONFLICT",
+          `${path.basename(target)} was replaced by a symlink on disk during the save`,
+        );
       if (code !== "ENOENT") throw err;
     }
     const before = old !== undefined ? readWhole(old) : null;
     const beforeHash = before ? sha256(before) : null;
     if (options.expectedHash !== undefined && beforeHash !== options.expectedHash) {
-      throw new SpecsyncError("CONFLICT", `${path.basename(target)} was changed on disk during the save`);
+      throw new SpecsyncError(
+        "CONFLICT",
+        `${path.basename(target)} was changed on disk during the save`,
+      );
     }
     await options.beforeRename?.();
     renameSync(temp, targetAt);
     // An in-place write between our check and the rename went to the old inode: read it back.
     const after = old !== undefined ? readWhole(old) : null;
-    result = { replaced: after ? after.toString("utf8") : null, replacedHash: after ? sha256(after) : null };
+    result = {
+      replaced: after ? after.toString("utf8") : null,
+      replacedHash: after ? sha256(after) : null,
+    };
   } catch (err) {
     if (fd !== undefined) closeSync(fd);
     try {

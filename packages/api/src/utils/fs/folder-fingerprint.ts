@@ -1,5 +1,5 @@
-import { statSync } from "node:fs";
 import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -18,7 +18,11 @@ export const RACY_WINDOW_MS = 2_000;
  * same clock tick as our read would leave every stat unchanged) — a null fingerprint means "read it
  * in full".
  */
-export function folderFingerprint(folderAbs: string, files: readonly string[], now = Date.now()): string | null {
+export function folderFingerprint(
+  folderAbs: string,
+  files: readonly string[],
+  now = Date.now(),
+): string | null {
   const dirs = new Set<string>([""]);
   for (const f of files) {
     const parts = f.split("/");

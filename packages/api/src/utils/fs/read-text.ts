@@ -23,7 +23,11 @@ export function readTextFileSync(absPath: string, maxBytes = MAX_CONTENT_BYTES):
 export function readTextFd(fd: number, absPath: string, maxBytes = MAX_CONTENT_BYTES): TextFile {
   const stat = fstatSync(fd);
   if (!stat.isFile()) throw new SpecsyncError("BAD_REQUEST", `${absPath} is not a regular file`);
-  if (stat.size > maxBytes) throw new SpecsyncError("PAYLOAD_TOO_LARGE", `${absPath} is ${stat.size} bytes; the limit is ${maxBytes}`);
+  if (stat.size > maxBytes)
+    throw new SpecsyncError(
+      "PAYLOAD_TOO_LARGE",
+      `${absPath} is ${stat.size} bytes; the limit is ${maxBytes}`,
+    );
   const bytes = Buffer.allocUnsafe(stat.size);
   let read = 0;
   while (read < stat.size) {
@@ -36,7 +40,8 @@ export function readTextFd(fd: number, absPath: string, maxBytes = MAX_CONTENT_B
 }
 
 export function decodeText(bytes: Uint8Array, label: string): string {
-  if (bytes.includes(0)) throw new SpecsyncError("BAD_REQUEST", `${label} is binary (contains NUL bytes)`);
+  if (bytes.includes(0))
+    throw new SpecsyncError("BAD_REQUEST", `${label} is binary (contains NUL bytes)`);
   try {
     return decoder.decode(bytes);
   } catch {

@@ -1,4 +1,14 @@
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, realpathSync, unlinkSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  realpathSync,
+  unlinkSync,
+} from "node:fs";
 import path from "node:path";
 import { SpecsyncError } from "../errors";
 import { readTextFd, type TextFile } from "./read-text";
@@ -34,22 +44,28 @@ function isWithin(root: string, candidate: string): boolean {
 }
 
 function outside(rel: string): SpecsyncError {
-  return new SpecsyncError("BAD_REQUEST", `path leads outside the OpenSpec root through a symlink: ${rel}`);
+  return new SpecsyncError(
+    "BAD_REQUEST",
+    `path leads outside the OpenSpec root through a symlink: ${rel}`,
+  );
 }
 
 /** Split a path relative to the root, refusing absolute paths, `..`, NUL. */
 function segmentsOf(rel: string): string[] {
   if (rel.includes("\0")) throw new SpecsyncError("BAD_REQUEST", "path contains a NUL byte");
-  if (path.isAbsolute(rel)) throw new SpecsyncError("BAD_REQUEST", `absolute paths are not allowed: ${rel}`);
+  if (path.isAbsolute(rel))
+    throw new SpecsyncError("BAD_REQUEST", `absolute paths are not allowed: ${rel}`);
   const segs = rel.split(/[\\/]/).filter((s) => s !== "" && s !== ".");
-  if (segs.includes("..")) throw new SpecsyncError("BAD_REQUEST", `path escapes the OpenSpec root: ${rel}`);
+  if (segs.includes(".."))
+    throw new SpecsyncError("BAD_REQUEST", `path escapes the OpenSpec root: ${rel}`);
   return segs;
 }
 
 /** `abs` (inside `root` lexically) → its path relative to the root. */
 export function relativeInside(root: string, abs: string): string {
   const rel = path.relative(path.resolve(root), path.resolve(abs));
-  if (rel.startsWith("..") || path.isAbsolute(rel)) throw new SpecsyncError("BAD_REQUEST", `path escapes the OpenSpec root: ${abs}`);
+  if (rel.startsWith("..") || path.isAbsolute(rel))
+    throw new SpecsyncError("BAD_REQUEST", `path escapes the OpenSpec root: ${abs}`);
   return rel;
 }
 
@@ -61,7 +77,13 @@ function openRoot(root: string): Walk {
 }
 
 /** A symlink at `dirFd/name`: where it really leads, as segments under the root (or refused). */
-function followInside(walk: Walk, dirFd: number, name: string, rest: string[], rel: string): string[] {
+function followInside(
+  walk: Walk,
+  dirFd: number,
+  name: string,
+  rest: string[],
+  rel: string,
+): string[] {
   // A dangling link throws ENOENT here: it reads like a vanished file, as it did before.
   const target = realpathSync.native(at(dirFd, name));
   if (!isWithin(walk.realRoot, target)) throw outside(rel);
@@ -72,7 +94,13 @@ function followInside(walk: Walk, dirFd: number, name: string, rest: string[], r
  * Open `segs` (directories, then a final entry opened with `finalFlags`) under the root. Returns
  * the descriptor of the final entry and of its parent directory (caller closes both).
  */
-function walkOpen(walk: Walk, segs: string[], finalFlags: number, rel: string, createDirs = false): { fd: number; dirFd: number; name: string } {
+function walkOpen(
+  walk: Walk,
+  segs: string[],
+  finalFlags: number,
+  rel: string,
+  createDirs = false,
+): { fd: number; dirFd: number; name: string } {
   for (let hops = 0; hops <= MAX_HOPS; hops++) {
     let dirFd = walk.rootFd;
     let restarted = false;
@@ -82,7 +110,10 @@ function walkOpen(walk: Walk, segs: string[], finalFlags: number, rel: string, c
         const name = segs[i] ?? ""; // i < segs.length
         const last = i === segs.length - 1;
         try {
-          const fd = openSync(at(dirFd, name), last ? finalFlags : O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+          const fd = openSync(
+            at(dirFd, name),
+            last ? finalFlags : O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+          );
           if (last) {
             const k = owned.indexOf(dirFd);
             if (k >= 0) owned.splice(k, 1); // handed to the caller
@@ -112,7 +143,11 @@ function walkOpen(walk: Walk, segs: string[], finalFlags: number, rel: string, c
       }
       if (!restarted) {
         // Empty path: the root itself.
-        return { fd: openSync(walk.realRoot, finalFlags), dirFd: openSync(walk.realRoot, O_RDONLY | O_DIRECTORY), name: "." };
+        return {
+          fd: openSync(walk.realRoot, finalFlags),
+          dirFd: openSync(walk.realRoot, O_RDONLY | O_DIRECTORY),
+          name: ".",
+        };
       }
     } finally {
       for (const fd of owned) closeSync(fd);
@@ -132,11 +167,16 @@ function fallbackOpen(root: string, rel: string, finalFlags: number): number {
   const fd = openSync(real, finalFlags);
   try {
     const opened = fstatSync(fd);
-    for (let dir = path.dirname(real); isWithin(realRoot, dir) && dir !== realRoot; dir = path.dirname(dir)) {
+    for (
+      let dir = path.dirname(real);
+      isWithin(realRoot, dir) && dir !== realRoot;
+      dir = path.dirname(dir)
+    ) {
       if (!lstatSync(dir).isDirectory()) throw outside(rel);
     }
     const now = lstatSync(real);
-    if (now.dev !== opened.dev || now.ino !== opened.ino || realpathSync.native(real) !== real) throw outside(rel);
+    if (now.dev !== opened.dev || now.ino !== opened.ino || realpathSync.native(real) !== real)
+      throw outside(rel);
     return fd;
   } catch (err) {
     closeSync(fd);
@@ -180,7 +220,10 @@ export function readTextFileConfined(root: string, abs: string): TextFile {
  * A directory inside `root` (created when missing), as a descriptor and a path prefix through which
  * its entries are reached without following any symlink on the way (`prefix + name`).
  */
-export function openDirConfined(root: string, relDir: string): { dirFd: number; entry: (name: string) => string; close: () => void } {
+export function openDirConfined(
+  root: string,
+  relDir: string,
+): { dirFd: number; entry: (name: string) => string; close: () => void } {
   const segs = segmentsOf(relDir);
   if (!HAS_PROC_FD) {
     mkdirSync(path.join(root, relDir), { recursive: true });

@@ -33,13 +33,20 @@ function realpathOfExisting(p: string): string {
  */
 export function resolveInside(root: string, relPath: string): string {
   if (relPath.includes("\0")) throw new SpecsyncError("BAD_REQUEST", "path contains a NUL byte");
-  if (path.isAbsolute(relPath) || /^[a-zA-Z]:[\\/]/.test(relPath)) throw new SpecsyncError("BAD_REQUEST", `absolute paths are not allowed: ${relPath}`);
+  if (path.isAbsolute(relPath) || /^[a-zA-Z]:[\\/]/.test(relPath))
+    throw new SpecsyncError("BAD_REQUEST", `absolute paths are not allowed: ${relPath}`);
   const segments = relPath.split(/[\\/]/);
-  if (segments.includes("..")) throw new SpecsyncError("BAD_REQUEST", `path escapes the OpenSpec root: ${relPath}`);
+  if (segments.includes(".."))
+    throw new SpecsyncError("BAD_REQUEST", `path escapes the OpenSpec root: ${relPath}`);
   const lexical = path.resolve(root, relPath);
-  if (!isWithin(path.resolve(root), lexical)) throw new SpecsyncError("BAD_REQUEST", `path escapes the OpenSpec root: ${relPath}`);
+  if (!isWithin(path.resolve(root), lexical))
+    throw new SpecsyncError("BAD_REQUEST", `path escapes the OpenSpec root: ${relPath}`);
   const realRoot = realpathOfExisting(path.resolve(root));
   const real = realpathOfExisting(lexical);
-  if (!isWithin(realRoot, real)) throw new SpecsyncError("BAD_REQUEST", `path leads outside the OpenSpec root through a symlink: ${relPath}`);
+  if (!isWithin(realRoot, real))
+    throw new SpecsyncError(
+      "BAD_REQUEST",
+      `path leads outside the OpenSpec root through a symlink: ${relPath}`,
+    );
   return lexical;
 }

@@ -1,4 +1,4 @@
-import { readdirSync, statSync, type Dirent } from "node:fs";
+import { type Dirent, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { SpecKind } from "@specsync/validators";
 import { TEMP_FILE_PATTERN } from "./atomic-write";
@@ -54,14 +54,28 @@ export function classifyFolder(relPath: string): FolderRef | null {
   if (parts.some((p) => p.startsWith(".") || p === "")) return null;
   if (parts[0] === "changes") {
     const [, second = "", third = ""] = parts;
-    if (parts.length === 2 && second !== "archive") return { kind: "change", name: second, path: relPath, archived: false, archivedOn: null };
+    if (parts.length === 2 && second !== "archive")
+      return { kind: "change", name: second, path: relPath, archived: false, archivedOn: null };
     if (parts.length === 3 && second === "archive") {
       const m = third.match(ARCHIVE_DIR);
-      return { kind: "change", name: m?.[2] ?? third, path: relPath, archived: true, archivedOn: m?.[1] ?? null };
+      return {
+        kind: "change",
+        name: m?.[2] ?? third,
+        path: relPath,
+        archived: true,
+        archivedOn: m?.[1] ?? null,
+      };
     }
     return null;
   }
-  if (parts[0] === "specs" && parts.length >= 2) return { kind: "spec", name: parts.slice(1).join("/"), path: relPath, archived: false, archivedOn: null };
+  if (parts[0] === "specs" && parts.length >= 2)
+    return {
+      kind: "spec",
+      name: parts.slice(1).join("/"),
+      path: relPath,
+      archived: false,
+      archivedOn: null,
+    };
   return null;
 }
 
@@ -90,7 +104,8 @@ export function scanWorkspace(openspecDir: string): FolderRef[] {
       push(`changes/${e.name}`, e.isSymbolicLink());
     }
   }
-  for (const s of discoverSpecs(path.join(openspecDir, "specs"))) push(`specs/${s.id}`, s.viaSymlink);
+  for (const s of discoverSpecs(path.join(openspecDir, "specs")))
+    push(`specs/${s.id}`, s.viaSymlink);
   return out;
 }
 
@@ -103,12 +118,18 @@ export function discoverSpecIds(specsDir: string): string[] {
  * Capability ids (`a`, `a/b`) under a specs folder: folders holding a `spec.md`, dot-entries
  * skipped; each says whether a symlink is on the way (those paths need a containment check).
  */
-function discoverSpecs(specsDir: string, viaSymlink = false, temps?: string[], dirs?: string[]): { id: string; viaSymlink: boolean }[] {
+function discoverSpecs(
+  specsDir: string,
+  viaSymlink = false,
+  temps?: string[],
+  dirs?: string[],
+): { id: string; viaSymlink: boolean }[] {
   const found: { id: string; viaSymlink: boolean }[] = [];
   const walk = (dir: string, segments: string[], linked: boolean) => {
     dirs?.push(["specs", ...segments].join("/"));
     for (const e of entries(dir)) {
-      if (temps && TEMP_FILE_PATTERN.test(e.name)) temps.push(["specs", ...segments, e.name].join("/"));
+      if (temps && TEMP_FILE_PATTERN.test(e.name))
+        temps.push(["specs", ...segments, e.name].join("/"));
       if (e.name.startsWith(".")) continue;
       const link = linked || e.isSymbolicLink();
       if (isDir(dir, e)) walk(path.join(dir, e.name), [...segments, e.name], link);
@@ -116,7 +137,8 @@ function discoverSpecs(specsDir: string, viaSymlink = false, temps?: string[], d
         if (e.isFile()) found.push({ id: segments.join("/"), viaSymlink: link });
         else {
           try {
-            if (statSync(path.join(dir, e.name)).isFile()) found.push({ id: segments.join("/"), viaSymlink: true });
+            if (statSync(path.join(dir, e.name)).isFile())
+              found.push({ id: segments.join("/"), viaSymlink: true });
           } catch {
             // dangling symlink: not a spec
           }
@@ -135,7 +157,12 @@ export type TrackedFile = { file: string; viaSymlink: boolean };
  * through a symlink. Temp files of interrupted atomic writes met on the way are reported into
  * `temps`, and the directories walked under `specs/` into `dirs`.
  */
-export function listTrackedFilesDetailed(folderAbs: string, kind: SpecKind, temps?: string[], dirs?: string[]): TrackedFile[] {
+export function listTrackedFilesDetailed(
+  folderAbs: string,
+  kind: SpecKind,
+  temps?: string[],
+  dirs?: string[],
+): TrackedFile[] {
   const all = entries(folderAbs);
   if (temps) for (const e of all) if (TEMP_FILE_PATTERN.test(e.name)) temps.push(e.name);
   if (kind === "spec") {
@@ -149,7 +176,13 @@ export function listTrackedFilesDetailed(folderAbs: string, kind: SpecKind, temp
   }
   const specs = all.find((x) => x.name === "specs");
   if (specs && isDir(folderAbs, specs)) {
-    for (const s of discoverSpecs(path.join(folderAbs, "specs"), specs.isSymbolicLink(), temps, dirs)) out.push({ file: `specs/${s.id}/${SPEC_FILE}`, viaSymlink: s.viaSymlink });
+    for (const s of discoverSpecs(
+      path.join(folderAbs, "specs"),
+      specs.isSymbolicLink(),
+      temps,
+      dirs,
+    ))
+      out.push({ file: `specs/${s.id}/${SPEC_FILE}`, viaSymlink: s.viaSymlink });
   }
   return out;
 }
@@ -163,5 +196,8 @@ export function isTrackedFile(kind: SpecKind, file: string): boolean {
   if (kind === "spec") return file === SPEC_FILE;
   if ((CHANGE_FILES as readonly string[]).includes(file)) return true;
   const m = file.match(/^specs\/(.+)\/spec\.md$/);
-  return !!m?.[1] && m[1].split("/").every((seg) => seg.length > 0 && !seg.startsWith(".") && seg !== "..");
+  return (
+    !!m?.[1] &&
+    m[1].split("/").every((seg) => seg.length > 0 && !seg.startsWith(".") && seg !== "..")
+  );
 }

@@ -1,4 +1,9 @@
-import type { ChangeShowJson, DeltaJson, RequirementJson, SpecShowJson } from "@specsync/validators";
+import type {
+  ChangeShowJson,
+  DeltaJson,
+  RequirementJson,
+  SpecShowJson,
+} from "@specsync/validators";
 import { hasDeltaSections, parseDeltaSpec, type RequirementBlock } from "./delta-spec";
 import { deltasFromWhatChanges, extractTitle } from "./proposal";
 import { requirementsFromSection } from "./requirements";
@@ -12,7 +17,11 @@ export class OpenSpecParseError extends Error {}
  * `openspec show <change> --json`, computed from contents instead of files.
  * `deltaSpecs` maps capability id → delta spec content.
  */
-export function buildChangeShow(name: string, proposal: string, deltaSpecs: Record<string, string>): ChangeShowJson {
+export function buildChangeShow(
+  name: string,
+  proposal: string,
+  deltaSpecs: Record<string, string>,
+): ChangeShowJson {
   const sections = parseSections(proposal);
   const why = findSection(sections, "Why")?.content ?? "";
   const whatChanges = findSection(sections, "What Changes")?.content ?? "";
@@ -24,9 +33,19 @@ export function buildChangeShow(name: string, proposal: string, deltaSpecs: Reco
   for (const spec of Object.keys(deltaSpecs).sort(byCodeUnit)) {
     const plan = parseDeltaSpec(deltaSpecs[spec] ?? "");
     if (hasDeltaSections(plan)) anyDeltaSection = true;
-    const push = (operation: "ADDED" | "MODIFIED" | "REMOVED", verb: string, blocks: RequirementBlock[]) => {
+    const push = (
+      operation: "ADDED" | "MODIFIED" | "REMOVED",
+      verb: string,
+      blocks: RequirementBlock[],
+    ) => {
       for (const requirement of blocks.flatMap(blockToRequirements)) {
-        deltas.push({ spec, operation, description: `${verb} requirement: ${requirement.text}`, requirement, requirements: [requirement] });
+        deltas.push({
+          spec,
+          operation,
+          description: `${verb} requirement: ${requirement.text}`,
+          requirement,
+          requirements: [requirement],
+        });
       }
     };
     push("ADDED", "Add", plan.added);
@@ -43,19 +62,35 @@ export function buildChangeShow(name: string, proposal: string, deltaSpecs: Reco
     });
     push("REMOVED", "Remove", removed);
     for (const rename of plan.renamed) {
-      deltas.push({ spec, operation: "RENAMED", description: `Rename requirement from "${rename.from}" to "${rename.to}"`, rename });
+      deltas.push({
+        spec,
+        operation: "RENAMED",
+        description: `Rename requirement from "${rename.from}" to "${rename.to}"`,
+        rename,
+      });
     }
   }
-  const finalDeltas: DeltaJson[] = anyDeltaSection ? deltas : deltasFromWhatChanges(whatChanges.trim());
-  return { id: name, title: extractTitle(proposal, name), deltaCount: finalDeltas.length, deltas: finalDeltas };
+  const finalDeltas: DeltaJson[] = anyDeltaSection
+    ? deltas
+    : deltasFromWhatChanges(whatChanges.trim());
+  return {
+    id: name,
+    title: extractTitle(proposal, name),
+    deltaCount: finalDeltas.length,
+    deltas: finalDeltas,
+  };
 }
 
 function blockToRequirements(block: RequirementBlock): RequirementJson[] {
   const [headerLine = "", ...body] = block.raw.split("\n");
   const title = headerLine.replace(/^###\s*/, "").trim();
-  const [section] = parseSectionsFromLines(normalizeContent([`### ${title}`, ...body].join("\n")).split("\n"));
+  const [section] = parseSectionsFromLines(
+    normalizeContent([`### ${title}`, ...body].join("\n")).split("\n"),
+  );
   if (!section) return [];
-  return requirementsFromSection({ children: [section].filter((c) => /^Requirement:\s*\S/i.test(c.title.trim())) });
+  return requirementsFromSection({
+    children: [section].filter((c) => /^Requirement:\s*\S/i.test(c.title.trim())),
+  });
 }
 
 /** `openspec show <spec> --json` for a main capability spec. */

@@ -1,4 +1,9 @@
-import { matchLevel2Heading, matchRemovedBullet, matchRenameLine, matchRequirementHeader } from "./line-scan";
+import {
+  matchLevel2Heading,
+  matchRemovedBullet,
+  matchRenameLine,
+  matchRequirementHeader,
+} from "./line-scan";
 import { normalizeRequirementName } from "./requirements";
 import { codeFenceMask, normalizeContent } from "./text";
 
@@ -24,7 +29,8 @@ export function parseDeltaSpec(content: string): DeltaPlan {
   const lines = normalizeContent(content).split("\n");
   const mask = codeFenceMask(lines);
   const sections = splitTopLevelSections(lines, mask);
-  const bodies = (title: string) => sections.filter((s) => s.title.toLowerCase() === title.toLowerCase()).map((s) => s.body);
+  const bodies = (title: string) =>
+    sections.filter((s) => s.title.toLowerCase() === title.toLowerCase()).map((s) => s.body);
   const added = bodies("ADDED Requirements");
   const modified = bodies("MODIFIED Requirements");
   const removed = bodies("REMOVED Requirements");
@@ -35,7 +41,12 @@ export function parseDeltaSpec(content: string): DeltaPlan {
     removed: removed.flatMap(removedNames),
     removedBlocks: removed.flatMap(requirementBlocks),
     renamed: renamed.flatMap(renamedPairs),
-    sectionPresence: { added: added.length > 0, modified: modified.length > 0, removed: removed.length > 0, renamed: renamed.length > 0 },
+    sectionPresence: {
+      added: added.length > 0,
+      modified: modified.length > 0,
+      removed: removed.length > 0,
+      renamed: renamed.length > 0,
+    },
   };
 }
 
@@ -43,7 +54,10 @@ export function hasDeltaSections(plan: DeltaPlan): boolean {
   return Object.values(plan.sectionPresence).some(Boolean);
 }
 
-function splitTopLevelSections(lines: string[], mask: boolean[]): { title: string; body: SectionBody }[] {
+function splitTopLevelSections(
+  lines: string[],
+  mask: boolean[],
+): { title: string; body: SectionBody }[] {
   const starts: { title: string; index: number }[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (mask[i]) continue;
@@ -52,7 +66,10 @@ function splitTopLevelSections(lines: string[], mask: boolean[]): { title: strin
   }
   return starts.map((s, k) => {
     const end = starts[k + 1]?.index ?? lines.length;
-    return { title: s.title, body: { lines: lines.slice(s.index + 1, end), mask: mask.slice(s.index + 1, end) } };
+    return {
+      title: s.title,
+      body: { lines: lines.slice(s.index + 1, end), mask: mask.slice(s.index + 1, end) },
+    };
   });
 }
 

@@ -1,9 +1,9 @@
 import type { ChangeShowJson, ParsedDocument, SpecKind, SpecShowJson } from "@specsync/validators";
+import { errorMessage } from "../errors";
 import { buildChangeShow, buildSpecShow } from "./change-show";
 import { parseChangeMeta } from "./meta";
 import { parseProposal } from "./proposal";
 import { parseTasks, summarizeTasks } from "./tasks";
-import { errorMessage } from "../errors";
 
 /** Everything specsync derives from a folder's files, ready to store on the row. */
 export type DerivedFields = {
@@ -26,12 +26,20 @@ export type DerivedFields = {
  * Derive parsed fields from the files of a change or spec. Never throws: problems land in
  * `parseError`.
  */
-export function deriveFields(kind: SpecKind, name: string, files: Record<string, string>): DerivedFields {
+export function deriveFields(
+  kind: SpecKind,
+  name: string,
+  files: Record<string, string>,
+): DerivedFields {
   const errors: string[] = [];
   return kind === "change" ? deriveChange(name, files, errors) : deriveSpec(name, files, errors);
 }
 
-function deriveChange(name: string, files: Record<string, string>, errors: string[]): DerivedFields {
+function deriveChange(
+  name: string,
+  files: Record<string, string>,
+  errors: string[],
+): DerivedFields {
   const proposal = files["proposal.md"];
   const fields = proposal !== undefined ? parseProposal(proposal, name) : null;
   const tasks = summarizeTasks(parseTasks(files["tasks.md"] ?? ""));
@@ -46,7 +54,8 @@ function deriveChange(name: string, files: Record<string, string>, errors: strin
   const deltaSpecs = deltaSpecsOf(files);
   let show: ChangeShowJson | null = null;
   let showError: string | null = null;
-  if (proposal === undefined) showError = `Change "${name}" has no proposal.md yet. Run "openspec status --change ${name}" to see which artifact comes next.`;
+  if (proposal === undefined)
+    showError = `Change "${name}" has no proposal.md yet. Run "openspec status --change ${name}" to see which artifact comes next.`;
   else {
     try {
       show = buildChangeShow(name, proposal, deltaSpecs);

@@ -70,7 +70,8 @@ function hasLineTerminator(s: string, from: number, to: number): boolean {
  * leaves.
  */
 function lastDotChar(s: string, from: number): string | null {
-  for (let k = s.length - 1; k >= from; k--) if (!isLineTerminator(s.charCodeAt(k))) return s[k] ?? "";
+  for (let k = s.length - 1; k >= from; k--)
+    if (!isLineTerminator(s.charCodeAt(k))) return s[k] ?? "";
   return null;
 }
 
@@ -101,7 +102,9 @@ function tailWsPlusRest(s: string, i: number): string | null {
   if (a === i) return null;
   if (a < s.length) return hasLineTerminator(s, a, s.length) ? null : s.slice(a);
   // Whitespace only: `\s+` gives its last character back to `.+` when `.` accepts it.
-  return s.length - i >= 2 && !isLineTerminator(s.charCodeAt(s.length - 1)) ? s.slice(s.length - 1) : null;
+  return s.length - i >= 2 && !isLineTerminator(s.charCodeAt(s.length - 1))
+    ? s.slice(s.length - 1)
+    : null;
 }
 
 /** `\s+(.+?)\s*\r?$` */
@@ -140,7 +143,9 @@ function tailLazyBacktickTrimmed(s: string, i: number): string | null {
 function tailGreedyToEnd(s: string, i: number): string | null {
   const a = skipWs(s, i);
   if (a < s.length) return hasLineTerminator(s, a, s.length) ? null : s.slice(a);
-  return s.length - i >= 1 && !isLineTerminator(s.charCodeAt(s.length - 1)) ? s.slice(s.length - 1) : null;
+  return s.length - i >= 1 && !isLineTerminator(s.charCodeAt(s.length - 1))
+    ? s.slice(s.length - 1)
+    : null;
 }
 
 // ------------------------------------------------------------------ the CLI's line patterns
@@ -263,7 +268,8 @@ export function matchTaskLine(line: string): TaskLineMatch | null {
   const open = i;
   const p = i + 1;
   const q = skipWs(line, p);
-  const closesBox = (at: number) => line.charCodeAt(at) === 93 && line.charCodeAt(at + 1) !== 40 && line.charCodeAt(at + 1) !== 91;
+  const closesBox = (at: number) =>
+    line.charCodeAt(at) === 93 && line.charCodeAt(at + 1) !== 40 && line.charCodeAt(at + 1) !== 91;
   let end = -1;
   let mark: string | undefined;
   let markIndex = -1;
@@ -291,7 +297,10 @@ export function matchTaskLine(line: string): TaskLineMatch | null {
  * or null. Linear already as regexes, but this runs on every line of every file: a scan allocates
  * nothing.
  */
-export function matchFence(line: string, closing: boolean): { marker: string; length: number } | null {
+export function matchFence(
+  line: string,
+  closing: boolean,
+): { marker: string; length: number } | null {
   const start = skipWs(line, 0);
   const c = line.charCodeAt(start);
   if (c !== 96 && c !== 126) return null;
@@ -299,5 +308,5 @@ export function matchFence(line: string, closing: boolean): { marker: string; le
   while (end < line.length && line.charCodeAt(end) === c) end++;
   if (end - start < 3) return null;
   if (closing && skipWs(line, end) !== line.length) return null;
-  return { marker: (line[start] ?? ""), length: end - start };
+  return { marker: line[start] ?? "", length: end - start };
 }

@@ -5,7 +5,12 @@ export type DeltaOperation = "ADDED" | "MODIFIED" | "REMOVED" | "RENAMED";
 /** The requirements a change's delta specs touch: capability → requirement name → operations. */
 export type TouchedRequirements = Map<string, Map<string, Set<DeltaOperation>>>;
 
-export type SharedRequirement = { capability: string; requirement: string; operations: DeltaOperation[]; otherOperations: DeltaOperation[] };
+export type SharedRequirement = {
+  capability: string;
+  requirement: string;
+  operations: DeltaOperation[];
+  otherOperations: DeltaOperation[];
+};
 
 /**
  * What a change touches, read the way `openspec archive` reads delta specs: requirement names are
@@ -44,15 +49,34 @@ export function touchedRequirements(deltaSpecs: Record<string, string>): Touched
  * Requirements both changes touch (same capability, same requirement name), sorted for stable
  * output.
  */
-export function sharedRequirements(a: TouchedRequirements, b: TouchedRequirements): SharedRequirement[] {
+export function sharedRequirements(
+  a: TouchedRequirements,
+  b: TouchedRequirements,
+): SharedRequirement[] {
   const shared: SharedRequirement[] = [];
   for (const [capability, namesA] of a) {
     const namesB = b.get(capability);
     if (!namesB) continue;
     for (const [requirement, opsA] of namesA) {
       const opsB = namesB.get(requirement);
-      if (opsB) shared.push({ capability, requirement, operations: [...opsA].sort(), otherOperations: [...opsB].sort() });
+      if (opsB)
+        shared.push({
+          capability,
+          requirement,
+          operations: [...opsA].sort(),
+          otherOperations: [...opsB].sort(),
+        });
     }
   }
-  return shared.sort((x, y) => (x.capability < y.capability ? -1 : x.capability > y.capability ? 1 : x.requirement < y.requirement ? -1 : x.requirement > y.requirement ? 1 : 0));
+  return shared.sort((x, y) =>
+    x.capability < y.capability
+      ? -1
+      : x.capability > y.capability
+        ? 1
+        : x.requirement < y.requirement
+          ? -1
+          : x.requirement > y.requirement
+            ? 1
+            : 0,
+  );
 }

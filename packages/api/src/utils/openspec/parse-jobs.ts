@@ -1,5 +1,5 @@
 import type { SpecKind } from "@specsync/validators";
-import { deriveFields, type DerivedFields } from "./derive";
+import { type DerivedFields, deriveFields } from "./derive";
 import { requirementOutline } from "./structure";
 import { parseTasks, type TaskItem } from "./tasks";
 
@@ -8,7 +8,12 @@ import { parseTasks, type TaskItem } from "./tasks";
  * safe). `runParseJob` is pure: the worker only calls it, and the main thread calls it directly for
  * small inputs.
  */
-export type DeriveJob = { op: "derive"; kind: SpecKind; name: string; files: Record<string, string> };
+export type DeriveJob = {
+  op: "derive";
+  kind: SpecKind;
+  name: string;
+  files: Record<string, string>;
+};
 /** A change page's structure: the task list, a main spec's requirements. */
 export type PageJob = { op: "page"; tasks?: string; requirements?: string };
 export type ParseJob = DeriveJob | PageJob;
@@ -29,6 +34,7 @@ export function runParseJob<J extends ParseJob>(job: J): ParseResult<J> {
 
 /** Characters a job carries: what decides whether it is worth a worker. */
 export function parseJobSize(job: ParseJob): number {
-  const texts = job.op === "derive" ? Object.values(job.files) : [job.tasks ?? "", job.requirements ?? ""];
+  const texts =
+    job.op === "derive" ? Object.values(job.files) : [job.tasks ?? "", job.requirements ?? ""];
   return texts.reduce((n, t) => n + t.length, 0);
 }

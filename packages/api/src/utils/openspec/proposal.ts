@@ -49,17 +49,32 @@ function readFrontMatter(content: string): Record<string, unknown> {
 }
 
 /** The CLI's fallback when no delta spec carries a delta section: bullets in What Changes. */
-export function deltasFromWhatChanges(whatChanges: string): { spec: string; operation: "ADDED" | "MODIFIED" | "REMOVED" | "RENAMED"; description: string }[] {
-  const out: { spec: string; operation: "ADDED" | "MODIFIED" | "REMOVED" | "RENAMED"; description: string }[] = [];
+export function deltasFromWhatChanges(whatChanges: string): {
+  spec: string;
+  operation: "ADDED" | "MODIFIED" | "REMOVED" | "RENAMED";
+  description: string;
+}[] {
+  const out: {
+    spec: string;
+    operation: "ADDED" | "MODIFIED" | "REMOVED" | "RENAMED";
+    description: string;
+  }[] = [];
   for (const line of whatChanges.split("\n")) {
     const m = matchWhatChangesBullet(line);
     if (!m) continue;
     const description = m.description.trim();
     const lower = description.toLowerCase();
     let operation: "ADDED" | "MODIFIED" | "REMOVED" | "RENAMED" = "MODIFIED";
-    if (/\brename(s|d|ing)?\b/.test(lower) || /\brenamed\s+(to|from)\b/.test(lower)) operation = "RENAMED";
-    else if (/\badd(s|ed|ing)?\b/.test(lower) || /\bcreate(s|d|ing)?\b/.test(lower) || /\bnew\b/.test(lower)) operation = "ADDED";
-    else if (/\bremove(s|d|ing)?\b/.test(lower) || /\bdelete(s|d|ing)?\b/.test(lower)) operation = "REMOVED";
+    if (/\brename(s|d|ing)?\b/.test(lower) || /\brenamed\s+(to|from)\b/.test(lower))
+      operation = "RENAMED";
+    else if (
+      /\badd(s|ed|ing)?\b/.test(lower) ||
+      /\bcreate(s|d|ing)?\b/.test(lower) ||
+      /\bnew\b/.test(lower)
+    )
+      operation = "ADDED";
+    else if (/\bremove(s|d|ing)?\b/.test(lower) || /\bdelete(s|d|ing)?\b/.test(lower))
+      operation = "REMOVED";
     out.push({ spec: m.spec.trim(), operation, description });
   }
   return out;

@@ -1,6 +1,6 @@
 import type { RequirementJson } from "@specsync/validators";
-import type { Section } from "./sections";
 import { stripClosingHashes } from "./line-scan";
+import type { Section } from "./sections";
 import { codeFenceMask } from "./text";
 
 const METADATA_LINE = /^\*\*[^*]+\*\*:/;
@@ -37,7 +37,9 @@ export function extractRequirementText(headerTitle: string, bodyLines: readonly 
 export function requirementsFromSection(section: Pick<Section, "children">): RequirementJson[] {
   return section.children.map((child) => ({
     text: extractRequirementText(child.title, child.content.split("\n")),
-    scenarios: child.children.filter((s) => s.content.trim().length > 0).map((s) => ({ rawText: s.content })),
+    scenarios: child.children
+      .filter((s) => s.content.trim().length > 0)
+      .map((s) => ({ rawText: s.content })),
   }));
 }
 

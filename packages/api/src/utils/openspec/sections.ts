@@ -6,7 +6,10 @@ export type Section = { level: number; title: string; content: string; children:
 const HEADER_START = /^(#{1,6})\s+/;
 
 /** Heading tree exactly as the CLI's MarkdownParser builds it (fenced lines are never headings). */
-export function parseSectionsFromLines(lines: readonly string[], mask = codeFenceMask(lines)): Section[] {
+export function parseSectionsFromLines(
+  lines: readonly string[],
+  mask = codeFenceMask(lines),
+): Section[] {
   const roots: Section[] = [];
   const stack: Section[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -14,7 +17,12 @@ export function parseSectionsFromLines(lines: readonly string[], mask = codeFenc
     const m = matchHeading(lines[i] ?? ""); // the CLI's /^(#{1,6})\s+(.+)$/, linear
     if (!m) continue;
     const level = m.level;
-    const section: Section = { level, title: m.title.trim(), content: contentUntilNextHeader(lines, mask, i + 1, level), children: [] };
+    const section: Section = {
+      level,
+      title: m.title.trim(),
+      content: contentUntilNextHeader(lines, mask, i + 1, level),
+      children: [],
+    };
     let parent = stack.at(-1);
     while (parent && parent.level >= level) {
       stack.pop();
@@ -31,7 +39,12 @@ export function parseSections(content: string): Section[] {
   return parseSectionsFromLines(normalizeContent(content).split("\n"));
 }
 
-function contentUntilNextHeader(lines: readonly string[], mask: readonly boolean[], start: number, level: number): string {
+function contentUntilNextHeader(
+  lines: readonly string[],
+  mask: readonly boolean[],
+  start: number,
+  level: number,
+): string {
   const out: string[] = [];
   for (let i = start; i < lines.length; i++) {
     const m = mask[i] ? null : (lines[i] ?? "").match(HEADER_START);

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { matchTaskGroupHeading, matchTaskLine } from "./line-scan";
 
-
 export type TaskItem = {
   /**
    * Stable across line moves: the task's own number (`1.2`) when unique, else a hash of its
@@ -78,7 +77,11 @@ function assignIds(items: Omit<TaskItem, "id">[]): TaskItem[] {
 
 export function summarizeTasks(tasks: readonly TaskItem[]): TaskSummary {
   const completed = tasks.filter((t) => t.done).length;
-  return { total: tasks.length, completed, percent: tasks.length === 0 ? 0 : Math.round((completed / tasks.length) * 10000) / 100 };
+  return {
+    total: tasks.length,
+    completed,
+    percent: tasks.length === 0 ? 0 : Math.round((completed / tasks.length) * 10000) / 100,
+  };
 }
 
 /**

@@ -11,9 +11,14 @@ const LEVELS = new Set(["ERROR", "WARNING", "INFO"]);
  * The line is the CLI's when it gives one, else the header of the requirement the message names
  * (`ADDED "Foo" …`).
  */
-export function toFindings(issues: readonly CliValidationIssue[], files: Readonly<Record<string, string>>): ValidationFinding[] {
+export function toFindings(
+  issues: readonly CliValidationIssue[],
+  files: Readonly<Record<string, string>>,
+): ValidationFinding[] {
   return issues.map((issue) => {
-    const level = (LEVELS.has(String(issue.level)) ? issue.level : "ERROR") as ValidationFinding["level"];
+    const level = (
+      LEVELS.has(String(issue.level)) ? issue.level : "ERROR"
+    ) as ValidationFinding["level"];
     const message = String(issue.message ?? "");
     const p = issue.path ?? "";
     const file = p in files ? p : `specs/${p}` in files ? `specs/${p}` : null;
