@@ -38,7 +38,14 @@ export function TasksPanel({
     if (inFlight.current === 0) latest.current = hash;
   }, [hash]);
 
-  const click = (task: Task, done: boolean) => {
+  // What the person asked for last, per task, while clicks are queued. A click flips this, not the
+  // checkbox's DOM state: two clicks landing before React has re-rendered the first would both
+  // read the old DOM state and ask for the same thing (a double click that unticks and stays so).
+  const wanted = useRef<Record<string, boolean>>({});
+
+  const click = (task: Task) => {
+    const done = !(wanted.current[task.id] ?? task.done);
+    wanted.current[task.id] = done;
     setPending((p) => ({ ...p, [task.id]: done }));
     inFlight.current++;
     queue.current = queue.current.then(async () => {
@@ -68,6 +75,7 @@ export function TasksPanel({
           diskPending.current.add(task.id);
           return;
         }
+        if (wanted.current[task.id] === done) delete wanted.current[task.id];
         setPending((p) => {
           if (p[task.id] !== done) return p;
           const { [task.id]: _dropped, ...rest } = p;
@@ -90,7 +98,10 @@ export function TasksPanel({
             });
           }
           await queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
-          if (inFlight.current === 0) setPending({});
+          if (inFlight.current === 0) {
+            wanted.current = {};
+            setPending({});
+          }
         }
       }
     });
@@ -125,7 +136,7 @@ export function TasksPanel({
                       checked={done}
                       disabled={!hash}
                       data-testid={`task-${t.id}`}
-                      onChange={(e) => click(t, e.target.checked)}
+                      onChange={() => click(t)}
                     />
                     <span
                       className={`min-w-0 [overflow-wrap:anywhere] ${done ? "text-zinc-500 line-through" : ""}`}
