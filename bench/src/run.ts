@@ -6,7 +6,7 @@
  *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--only lifecycle|agents] [--out FILE]
  *              [--cli "pnpm -s specsync"] [--cli-changes 300]
  *
- * `--only engine`: the sync engine's rows only (cold import, search fill, no-op reconcile, server RSS at the
+ * `--only engine`: the sync engine's rows only (cold import, no-op reconcile, server RSS at the
  * largest size, the first `specsync sync` of the bundled bin — `pnpm build` first).
  *
  * The CLI rows (`specsync list --json` vs `openspec list --json`, whole process) also run alone:
@@ -109,11 +109,6 @@ async function benchDriver(driver: "pglite" | "postgres", workspaces: Map<number
       log(`${driver}: cold import of ${size} changes`);
       const imp = await coldImport(services, project);
       rows.push({ driver, metric: `cold import, ${size} changes (${imp.folders} folders)`, value: imp.perSecond, unit: "changes/s", ...(withTargets && size >= 1000 ? { target: { op: ">=", value: driver === "postgres" ? 1000 : 500 } } : {}) });
-      // A large import leaves the search vectors to a background fill; wait for it (and time it) so
-      // that nothing below competes with it.
-      const fill = performance.now();
-      await services.sync.searchFill.idle();
-      rows.push({ driver, metric: `search vectors filled after the import (background), ${size} changes`, value: performance.now() - fill, unit: "ms" });
       if (args.only === "agents") {
         if (size === largest) await agentRows(driver, services, project, size, db.env);
         continue;

@@ -40,8 +40,7 @@ import { folderFingerprint } from "../utils/fs/folder-fingerprint";
 import { KeyedMutex } from "../utils/keyed-mutex";
 import { initialStatusFor } from "@specsync/validators";
 import { deriveFieldsOffThread } from "./parse-pool";
-import { DEFER_SEARCH_MIN, insertSpecRows } from "./sync/bulk-load";
-import { SearchFill } from "./sync/search-fill";
+import { insertSpecRows } from "./sync/bulk-load";
 import type { HistoryService, NewHistory } from "./history-service";
 import { contentColumns, filesOfRow, hashFiles, type FileMap } from "./spec-files";
 import type { SyncEventBus } from "./sync-events";
@@ -145,12 +144,9 @@ function sameStat(a: FileStat | undefined, b: Stats): boolean {
 export class OpenSpecSyncService {
   readonly mutex = new KeyedMutex();
   private readonly db;
-  /** Fills the search vectors a bulk import deferred (perf: issue #17). */
-  readonly searchFill: SearchFill;
 
   constructor(private readonly opts: SyncServiceOptions) {
     this.db = opts.database.db;
-    this.searchFill = new SearchFill(opts.database, opts.log);
   }
 
   // ---------------------------------------------------------------- projects
@@ -243,8 +239,6 @@ export class OpenSpecSyncService {
     // After a bulk import the planner's statistics are stale (it guessed 59 rows for 8,000 and
     // picked a plan 20× slower for the list query); refresh them rather than wait for autovacuum.
     if (changed >= 200) await this.opts.database.query("analyze openspec_specs").catch(() => {});
-    // Search vectors a bulk import deferred (or a crash left behind) are filled in the background.
-    void this.searchFill.kick();
     if (trigger !== "periodic" || changed > 0) {
       this.opts.events.publish({ type: failed ? "sync_failed" : "sync_completed", projectId: project.id, specId: null, name: project.name, ...(failed ? { error: `${failed} of ${outcomes.length} failed` } : {}) });
     }
@@ -290,10 +284,8 @@ export class OpenSpecSyncService {
     const quiet = items.length > 20;
     // Folders with no row that cannot be moves are imported in batches; the rest one by one.
     const isNew = (i: (typeof items)[number]) => i.row === null && !!moveCandidates && !moveCandidates.has(i.ref.name) && quiet;
-    const fresh = items.filter(isNew).map((i) => i.ref);
-    const deferSearch = fresh.length >= DEFER_SEARCH_MIN;
-    const batches = chunk(fresh, CREATE_BATCH);
-    const created = (await mapLimit(batches, Math.max(1, Math.floor(concurrency / 5)), (refs) => this.createBatch(project, refs, trigger, deferSearch))).flat();
+    const batches = chunk(items.filter(isNew).map((i) => i.ref), CREATE_BATCH);
+    const created = (await mapLimit(batches, Math.max(1, Math.floor(concurrency / 5)), (refs) => this.createBatch(project, refs, trigger))).flat();
     const others = await mapLimit(items.filter((i) => !isNew(i)), concurrency, ({ ref, row }) =>
       this.mutex.run(this.lockKey(project.id, ref), () => this.reconcileLocked(project, ref, trigger, { row, moveCandidates, quiet })),
     );
@@ -719,7 +711,7 @@ export class OpenSpecSyncService {
    * is held until the batch commits; anything unusual (unreadable file, a row that appeared meanwhile)
    * falls back to the one-folder path, which records it properly.
    */
-  private async createBatch(project: ProjectRow, refs: FolderRef[], trigger: SyncTrigger, deferSearch = false): Promise<SyncOutcome[]> {
+  private async createBatch(project: ProjectRow, refs: FolderRef[], trigger: SyncTrigger): Promise<SyncOutcome[]> {
     const started = Date.now();
     const openspecDir = this.openspecDir(project);
     let release!: () => void;
@@ -745,7 +737,7 @@ export class OpenSpecSyncService {
       if (rows.length) {
         await this.db.transaction(async (tx) => {
           const rowOf = new Map(rows.map((r) => [r.path, r]));
-          const inserted = (await insertSpecRows(tx, rows, deferSearch)).flatMap(({ id, path }) => {
+          const inserted = (await insertSpecRows(tx, rows)).flatMap(({ id, path }) => {
             const r = rowOf.get(path);
             return r ? [{ id, path, name: r.name, contentHashes: r.contentHashes ?? {} }] : [];
           });

@@ -130,8 +130,6 @@ export const openspecSpecs = pgTable(
     index("openspec_specs_status_idx").on(t.status, t.priorityRank, t.createdAt),
     index("openspec_specs_completion_idx").on(t.completion),
     index("openspec_specs_search_idx").using("gin", t.search),
-    // Rows a bulk import left without a search vector, for the background fill (migration 0006).
-    index("openspec_specs_search_pending_idx").on(t.projectId).where(sql`search is null`),
     // The agents' work queue (next_work) walks this in order and stops at the first free change.
     index("openspec_specs_work_queue_idx")
       .on(t.priorityRank, t.createdAt, t.name)

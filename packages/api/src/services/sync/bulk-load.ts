@@ -1,9 +1,6 @@
 import { getTableColumns, is, SQL, sql } from "drizzle-orm";
 import { openspecSpecs, type Db, type NewSpecRow } from "@specsync/db";
 
-/** At least this many new folders in one sync: their search vectors are filled after the import. */
-export const DEFER_SEARCH_MIN = 200;
-
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 const writable = Object.entries(getTableColumns(openspecSpecs)).filter(([key]) => key !== "search" && key !== "stage");
@@ -21,9 +18,9 @@ const defaults = JSON.stringify(
  * Insert new spec rows in one statement whose only parameter is the rows as one JSON document
  * (`jsonb_populate_recordset`): no per-value parameter building in drizzle or the driver, which cost
  * more Node time (and garbage) than the documents themselves. Rows whose (project, path) exists are
- * skipped; returns the inserted ones. `deferSearch` leaves their search vector to `SearchFill`.
+ * skipped; returns the inserted ones.
  */
-export async function insertSpecRows(tx: Tx, rows: NewSpecRow[], deferSearch: boolean): Promise<{ id: string; path: string }[]> {
+export async function insertSpecRows(tx: Tx, rows: NewSpecRow[]): Promise<{ id: string; path: string }[]> {
   if (!rows.length) return [];
   const used = new Set<string>();
   const docs = rows.map((row) => {
@@ -37,7 +34,6 @@ export async function insertSpecRows(tx: Tx, rows: NewSpecRow[], deferSearch: bo
     return doc;
   });
   const list = sql.raw([...used].map((c) => `"${c}"`).join(", "));
-  if (deferSearch) await tx.execute(sql`select set_config('specsync.defer_search', 'on', true)`);
   const res = await tx.execute(
     sql`insert into ${openspecSpecs} (${list})
         select ${list} from jsonb_populate_recordset(
@@ -45,7 +41,6 @@ export async function insertSpecRows(tx: Tx, rows: NewSpecRow[], deferSearch: bo
         on conflict (project_id, path) do nothing
         returning id, path`,
   );
-  if (deferSearch) await tx.execute(sql`select set_config('specsync.defer_search', 'off', true)`);
   return rowsOf<{ id: string; path: string }>(res);
 }
 
