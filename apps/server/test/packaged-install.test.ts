@@ -83,6 +83,7 @@ describe.skipIf(!haveChromium)("the packed specsync package, installed with npm 
     expect(files.filter((f) => /\.(ts|tsx)$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
     expect(files).toContain("package/web/server.js");
     expect(files).toContain("package/lib/parse-worker.js");
+    expect(files).toContain("package/pgdata/template.tar.gz"); // the embedded database's first start (packages/db)
     expect(files).toContain("package/node_modules/@electric-sql/pglite/dist/pglite.wasm");
     expect(existsSync(bin)).toBe(true);
   });
