@@ -13,7 +13,8 @@ import { migrate } from "drizzle-orm/pglite/migrator";
 const out = process.argv[2];
 if (!out) throw new Error("usage: make-template.mjs <out.tar.gz>");
 const client = await PGlite.create("memory://");
-await migrate(drizzle(client), { migrationsFolder: fileURLToPath(new URL("../drizzle", import.meta.url)) });
+const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
+await migrate(drizzle(client), { migrationsFolder });
 // A checkpoint first, so the tarball needs no WAL replay.
 await client.query("checkpoint");
 const tarball = await client.dumpDataDir("gzip");

@@ -3,24 +3,34 @@ import { openspecSpecs, type Db, type NewSpecRow } from "@specsync/db";
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
-const writable = Object.entries(getTableColumns(openspecSpecs)).filter(([key]) => key !== "search" && key !== "stage");
+const writable = Object.entries(getTableColumns(openspecSpecs)).filter(
+  ([key]) => key !== "search" && key !== "stage",
+);
 /** Property name → column name, for every column an INSERT may write (not the generated ones). */
 const columnNames = new Map(writable.map(([key, column]) => [key, column.name]));
 /**
- * The schema's literal defaults, as the base record: a key a row leaves out (a spec has no delta specs)
- * gets its default, as drizzle's DEFAULT would give it, not NULL. SQL defaults (ids, times) are never sent.
+ * The schema's literal defaults, as the base record: a key a row leaves out (a spec has no delta
+ * specs) gets its default, as drizzle's DEFAULT would give it, not NULL. SQL defaults (ids, times)
+ * are never sent.
  */
 const defaults = JSON.stringify(
-  Object.fromEntries(writable.flatMap(([, c]) => (c.hasDefault && !is(c.default, SQL) && c.default !== undefined ? [[c.name, c.default]] : []))),
+  Object.fromEntries(
+    writable.flatMap(([, c]) =>
+      c.hasDefault && !is(c.default, SQL) && c.default !== undefined ? [[c.name, c.default]] : [],
+    ),
+  ),
 );
 
 /**
  * Insert new spec rows in one statement whose only parameter is the rows as one JSON document
- * (`jsonb_populate_recordset`): no per-value parameter building in drizzle or the driver, which cost
- * more Node time (and garbage) than the documents themselves. Rows whose (project, path) exists are
- * skipped; returns the inserted ones.
+ * (`jsonb_populate_recordset`): no per-value parameter building in drizzle or the driver, which
+ * cost more Node time (and garbage) than the documents themselves. Rows whose (project, path)
+ * exists are skipped; returns the inserted ones.
  */
-export async function insertSpecRows(tx: Tx, rows: NewSpecRow[]): Promise<{ id: string; path: string }[]> {
+export async function insertSpecRows(
+  tx: Tx,
+  rows: NewSpecRow[],
+): Promise<{ id: string; path: string }[]> {
   if (!rows.length) return [];
   const used = new Set<string>();
   const docs = rows.map((row) => {
@@ -37,7 +47,8 @@ export async function insertSpecRows(tx: Tx, rows: NewSpecRow[]): Promise<{ id: 
   const res = await tx.execute(
     sql`insert into ${openspecSpecs} (${list})
         select ${list} from jsonb_populate_recordset(
-          jsonb_populate_record(null::openspec_specs, ${defaults}::jsonb), ${JSON.stringify(docs)}::jsonb)
+          jsonb_populate_record(null::openspec_specs, ${defaults}::jsonb),
+          ${JSON.stringify(docs)}::jsonb)
         on conflict (project_id, path) do nothing
         returning id, path`,
   );
