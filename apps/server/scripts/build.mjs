@@ -1,11 +1,15 @@
-// Builds the installable `specsync` package into apps/server/dist/ (the package root; `npm pack
-// dist`):   bin/specsync.js   the bin
+// Builds the installable `specsync` package into apps/server/dist/ (the package root;
+// `npm pack dist`):
+//   bin/specsync.js   the bin
 //   lib/              the CLI and server bundled to plain JavaScript (esbuild; no tsx at run time)
 //   drizzle/          the migrations (lib/'s `../drizzle`, as packages/db/src's)
-//   web/              the web UI: Next.js `output: "standalone"`, its node_modules flattened (npm
-// packs no symlinks)   node_modules/     @electric-sql/pglite, bundled (its WebAssembly and data
-// files are loaded from its own folder) Run after `next build` of apps/web (turbo's
-// `@specsync/server#build` depends on it).
+//   pgdata/           template.tar.gz: an empty migrated PGlite data directory (db's client.ts)
+//   web/              the web UI: Next.js `output: "standalone"`, its node_modules flattened
+//                     (npm packs no symlinks)
+//   node_modules/     @electric-sql/pglite, bundled (its WebAssembly and data files are loaded
+//                     from its own folder)
+// Run after `next build` of apps/web (turbo's `@specsync/server#build` depends on it).
+import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   cpSync,
@@ -98,8 +102,16 @@ if (longRunning && !process.execArgv.includes("--optimize-for-size")) {
 );
 chmodSync(path.join(out, "bin/specsync.js"), 0o755);
 
-// 2. Migrations.
+// 2. Migrations, and an empty migrated PGlite data directory a first start loads instead of running initdb.
 cpSync(path.join(repo, "packages/db/drizzle"), path.join(out, "drizzle"), { recursive: true });
+execFileSync(
+  process.execPath,
+  [
+    path.join(repo, "packages/db/scripts/make-template.mjs"),
+    path.join(out, "pgdata/template.tar.gz"),
+  ],
+  { stdio: "inherit" },
+);
 
 // 3. PGlite, a real copy from the store (no source maps or type declarations).
 const requireFromDb = createRequire(path.join(repo, "packages/db/package.json"));
@@ -158,7 +170,7 @@ const manifest = {
   license: serverPkg.license ?? "MIT",
   engines: { node: ">=20.19" },
   bin: { specsync: "bin/specsync.js" },
-  files: ["bin", "lib", "drizzle", "web", "node_modules", "README.md"],
+  files: ["bin", "lib", "drizzle", "pgdata", "web", "node_modules", "README.md"],
   dependencies: { [pglitePkg.name]: pglitePkg.version },
   bundleDependencies: [pglitePkg.name],
 };

@@ -157,6 +157,8 @@ describe.skipIf(!haveChromium)(
       expect(files.filter((f) => /\.(ts|tsx)$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
       expect(files).toContain("package/web/server.js");
       expect(files).toContain("package/lib/parse-worker.js");
+      // the embedded database's first start (packages/db)
+      expect(files).toContain("package/pgdata/template.tar.gz");
       expect(files).toContain("package/node_modules/@electric-sql/pglite/dist/pglite.wasm");
       expect(existsSync(bin)).toBe(true);
     });

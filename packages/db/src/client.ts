@@ -1,7 +1,10 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { unpackTemplate } from "./pglite-template";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -49,14 +52,34 @@ export async function createDb(options: CreateDbOptions = {}): Promise<Database>
     : createPglite(options.dataDir ?? "memory://");
 }
 
+/**
+ * A migrated, empty data directory made at build time (packages/db/scripts/make-template.mjs;
+ * lib/'s `../pgdata`, as packages/db/src's): unpacked into a new data directory instead of running
+ * initdb and the migrations inside WebAssembly (seconds and most of a GiB). Absent in a source
+ * checkout unless made (`node packages/db/scripts/make-template.mjs
+ * packages/db/pgdata/template.tar.gz`); then initdb runs.
+ */
+export const PGLITE_TEMPLATE = fileURLToPath(new URL("../pgdata/template.tar.gz", import.meta.url));
+
+/**
+ * PostgreSQL's buffer cache inside PGlite's WebAssembly heap: 128 MB by default, and every page
+ * read fills it (RSS the process keeps). The data directory's files stay in the OS page cache.
+ */
+export const PGLITE_SHARED_BUFFERS = "16MB";
+
 async function createPglite(dataDir: string): Promise<Database> {
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const onDisk = !dataDir.startsWith("memory://");
+  if (onDisk) mkdirSync(dataDir, { recursive: true });
   // Loaded only when used: a server on PostgreSQL never pays for the WebAssembly build.
   const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
     import("@electric-sql/pglite"),
     import("drizzle-orm/pglite"),
   ]);
-  const client = await PGlite.create(dataDir);
+  const fresh = onDisk && !existsSync(path.join(dataDir, "PG_VERSION"));
+  if (fresh && existsSync(PGLITE_TEMPLATE)) unpackTemplate(PGLITE_TEMPLATE, dataDir);
+  const client = await PGlite.create(dataDir, {
+    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+  });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   const held = new Set<string>();
   return {

@@ -21,6 +21,7 @@ import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { chunk } from "../../utils/concurrency";
 import { errorMessage, SpecsyncError } from "../../utils/errors";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
+import { insertSpecRows } from "./bulk-load";
 import { asidePath, type PlannedHistory, pickMoveSource } from "./plan";
 import { derivedStage } from "./row-values";
 import type { EditRow, SyncContext, SyncStateRow } from "./types";
@@ -365,16 +366,12 @@ export async function insertNewRows(
   started: number,
 ): Promise<Map<string, { id: string; files: string[]; historyId: number | undefined }>> {
   return ctx.db.transaction(async (tx) => {
-    const inserted = await tx
-      .insert(openspecSpecs)
-      .values(rows)
-      .onConflictDoNothing({ target: [openspecSpecs.projectId, openspecSpecs.path] })
-      .returning({
-        id: openspecSpecs.id,
-        path: openspecSpecs.path,
-        name: openspecSpecs.name,
-        contentHashes: openspecSpecs.contentHashes,
-      });
+    // One JSON parameter for the whole batch (bulk-load.ts); name and hashes are the rows' own.
+    const rowOf = new Map(rows.map((r) => [r.path, r]));
+    const inserted = (await insertSpecRows(tx, rows)).flatMap(({ id, path }) => {
+      const r = rowOf.get(path);
+      return r ? [{ id, path, name: r.name, contentHashes: r.contentHashes ?? {} }] : [];
+    });
     const histories = inserted.map((r) => ({
       specId: r.id,
       projectId: project.id,
