@@ -20,6 +20,7 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: "settings", root: "./packages/settings", include } },
+      { test: { name: "db", root: "./packages/db", include, ...db } },
       { test: { name: "api", root: "./packages/api", include, ...db } },
       {
         test: {
