@@ -3,7 +3,7 @@ import { nextWorkClaimInputSchema, type LifecycleStatus, type NextWorkClaimInput
 import { sharedRequirements, type TouchedRequirements } from "../utils/openspec/overlap";
 import { rowsOf } from "../utils/sql-rows";
 import type { Claim, ClaimsService } from "./claims-service";
-import type { OverlapsService } from "./overlaps";
+import { deltaStampSql, type OverlapsService } from "./overlaps";
 import type { SyncEventBus } from "./sync-events";
 
 export type WorkItem = {
@@ -27,7 +27,7 @@ export type NextWork = {
 };
 
 type Candidate = WorkItem & {
-  contentHashes: Record<string, string>;
+  deltaStamp: string | null;
   claimOwner: string | null;
   claimClaimedAt: Date | string | null;
   claimHeartbeatAt: Date | string | null;
@@ -36,12 +36,14 @@ type Candidate = WorkItem & {
   blockedBy: string[] | null;
 };
 type Tx = Parameters<Parameters<Database["db"]["transaction"]>[0]>[0];
-type Busy = { id: string; name: string; status: LifecycleStatus; owner: string | null; contentHashes: Record<string, string> };
+type Busy = { id: string; name: string; status: LifecycleStatus; owner: string | null; deltaStamp: string | null };
 
 const PAGE = 20;
 const MAX_SKIPPED = 20;
 const ELIGIBLE = sql`s.kind = 'change' and not s.archived and s.deleted_at is null and s.status in ('approved', 'assigned') and (s.tasks_total = 0 or s.tasks_completed < s.tasks_total)`;
 /** A dependency blocks while it is neither archived nor deleted. */
+/** Delta-spec stamps instead of the whole file-hash maps: less to ship and no per-row sort in Node. */
+const STAMP = deltaStampSql("s");
 const BLOCKERS = sql`select d2.name from change_dependencies d join openspec_specs d2 on d2.id = d.depends_on_id where d.spec_id = s.id and not d2.archived and d2.deleted_at is null`;
 
 /**
@@ -62,19 +64,16 @@ export class WorkQueueService {
   async next(input: NextWorkClaimInput = {}): Promise<NextWork> {
     const q = nextWorkClaimInputSchema.parse(input);
     if (!q.claim) return this.pick(this.database.db, q);
-    const result = await this.database.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('specsync:next_work', 0))`);
-      return this.pick(tx, q);
-    });
+    const result = await this.database.db.transaction((tx) => this.pick(tx, q, true));
     if (result.change && result.claim) this.claims.announce(result.change);
     return result;
   }
 
-  private async pick(db: Database["db"] | Tx, q: ReturnType<typeof nextWorkClaimInputSchema.parse>): Promise<NextWork> {
+  private async pick(db: Database["db"] | Tx, q: ReturnType<typeof nextWorkClaimInputSchema.parse>, lock = false): Promise<NextWork> {
     const owner = q.owner ?? null;
     const project = q.projectId ? sql`and s.project_id = ${q.projectId}::uuid` : sql``;
     const columns = sql`s.id, s.name, s.project_id as "projectId", s.title, s.status, s.priority, s.tasks_completed as "tasksCompleted",
-      s.tasks_total as "tasksTotal", s.created_at as "createdAt", s.content_hashes as "contentHashes",
+      s.tasks_total as "tasksTotal", s.created_at as "createdAt", ${STAMP} as "deltaStamp",
       c.owner as "claimOwner", c.claimed_at as "claimClaimedAt", c.heartbeat_at as "claimHeartbeatAt", c.expires_at as "claimExpiresAt", c.expires_at > now() as "claimLive"`;
     const skipped: { name: string; reason: string }[] = [];
     const skip = (name: string, reason: string) => q.explain && skipped.length < MAX_SKIPPED && skipped.push({ name, reason });
@@ -90,20 +89,22 @@ export class WorkQueueService {
           from (select * from openspec_specs s where ${ELIGIBLE} ${project} ${free} order by s.priority_rank, s.created_at, s.name limit ${PAGE} offset ${offset}) s
           left join change_claims c on c.spec_id = s.id
           order by s.priority_rank, s.created_at, s.name`);
-    // The owner's own claim, the busy set and the first page are independent: sent together (postgres.js
-    // pipelines them on one connection, one round trip).
-    const [heldResult, busyResult, firstPage] = await Promise.all([
+    // The lock, the owner's own claim, the busy set and the first page go out together: postgres.js pipelines
+    // them on the transaction's connection (one round trip) and PostgreSQL runs them in order, so the reads
+    // still happen only once the lock is held.
+    const [, heldResult, busyResult, firstPage] = await Promise.all([
+      lock ? db.execute(sql`select pg_advisory_xact_lock(hashtextextended('specsync:next_work', 0))`) : null,
       owner
         ? db.execute(sql`select ${columns}, null::jsonb as "blockedBy" from change_claims c join openspec_specs s on s.id = c.spec_id
             where c.owner = ${owner} and c.expires_at > now() and ${ELIGIBLE} ${project} order by s.priority_rank, s.created_at, s.name limit 1`)
         : Promise.resolve([]),
       // Busy: claimed by someone else or in progress. Two index-driven halves (claims are few; in_progress has an index).
       db.execute(sql`
-        select s.id, s.name, s.status, c.owner, s.content_hashes as "contentHashes"
+        select s.id, s.name, s.status, c.owner, ${STAMP} as "deltaStamp"
         from change_claims c join openspec_specs s on s.id = c.spec_id
         where c.expires_at > now() and c.owner is distinct from ${owner} and s.kind = 'change' and not s.archived and s.deleted_at is null ${project}
         union all
-        select s.id, s.name, s.status, null, s.content_hashes
+        select s.id, s.name, s.status, null, ${STAMP}
         from openspec_specs s
         where s.status = 'in_progress' and s.kind = 'change' and not s.archived and s.deleted_at is null ${project}`),
       pageAt(0),
