@@ -9,7 +9,10 @@ export type Overlap = { id: string; name: string; status: LifecycleStatus; requi
  * What the overlap check needs of a row: its id and either its file hashes (which say when the delta specs
  * changed) or the stamp made of them in SQL (`deltaStampSql`), which spares shipping and sorting the hashes.
  */
-export type OverlapRow = { id: string } & ({ contentHashes: Record<string, string> } | { deltaStamp: string | null });
+export type OverlapRow = { id: string } & ({ contentHashes: Record<string, string> } | { deltaStamp: string | null }) & {
+  /** The delta specs when the caller already has them: a cache miss then parses them without a query. */
+  deltaSpecs?: Record<string, string> | null;
+};
 
 const MAX_CACHED = 50_000;
 const isDeltaFile = (file: string) => file.startsWith("specs/") && file.endsWith("/spec.md");
@@ -106,6 +109,7 @@ export class OverlapsService {
       const hit = this.cache.get(r.id);
       if (hit && hit.stamp === stamp) out.set(r.id, hit.touched);
       else if (!stamp) out.set(r.id, new Map());
+      else if (r.deltaSpecs) out.set(r.id, this.remember(r.id, stamp, r.deltaSpecs));
       else stale.push({ id: r.id, stamp });
     }
     if (stale.length) {
@@ -114,13 +118,16 @@ export class OverlapsService {
       for (let i = 0; i < stale.length; i += 500) {
         const ids = stale.slice(i, i + 500).map((s) => s.id);
         const contents = await db.select({ id: openspecSpecs.id, deltaSpecs: openspecSpecs.deltaSpecs }).from(openspecSpecs).where(inArray(openspecSpecs.id, ids));
-        for (const c of contents) {
-          const touched = touchedRequirements(c.deltaSpecs);
-          this.cache.set(c.id, { stamp: stamps.get(c.id)!, touched });
-          out.set(c.id, touched);
-        }
+        for (const c of contents) out.set(c.id, this.remember(c.id, stamps.get(c.id) ?? "", c.deltaSpecs));
       }
     }
     return out;
+  }
+
+  private remember(id: string, stamp: string, deltaSpecs: Record<string, string>): TouchedRequirements {
+    if (this.cache.size >= MAX_CACHED) this.cache.clear();
+    const touched = touchedRequirements(deltaSpecs);
+    this.cache.set(id, { stamp, touched });
+    return touched;
   }
 }

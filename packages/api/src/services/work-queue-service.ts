@@ -28,6 +28,8 @@ export type NextWork = {
 
 type Candidate = WorkItem & {
   deltaStamp: string | null;
+  /** Only for rows this instance has not seen in a recent page (see `seen`). */
+  deltaSpecs: Record<string, string> | null;
   claimOwner: string | null;
   claimClaimedAt: Date | string | null;
   claimHeartbeatAt: Date | string | null;
@@ -39,6 +41,8 @@ type Tx = Parameters<Parameters<Database["db"]["transaction"]>[0]>[0];
 type Busy = { id: string; name: string; status: LifecycleStatus; owner: string | null; deltaStamp: string | null };
 
 const PAGE = 20;
+/** How many recently paged ids to remember (their delta specs are not shipped again). */
+const SEEN = 100;
 const MAX_SKIPPED = 20;
 const ELIGIBLE = sql`s.kind = 'change' and not s.archived and s.deleted_at is null and s.status in ('approved', 'assigned') and (s.tasks_total = 0 or s.tasks_completed < s.tasks_total)`;
 /** A dependency blocks while it is neither archived nor deleted. */
@@ -54,6 +58,13 @@ const BLOCKERS = sql`select d2.name from change_dependencies d join openspec_spe
  * different change and never two overlapping ones.
  */
 export class WorkQueueService {
+  /**
+   * Ids this instance has recently had in a page (so the overlaps cache holds their parsed deltas): the page
+   * query ships `delta_specs` only for the others, which spares a round trip per call (each claim moves the
+   * queue by one). A stale guess costs nothing: a changed stamp falls back to a fetch in `touched`.
+   */
+  private readonly seen = new Set<string>();
+
   constructor(
     private readonly database: Database,
     private readonly claims: ClaimsService,
@@ -83,9 +94,11 @@ export class WorkQueueService {
     const free = q.explain
       ? sql``
       : sql`and not exists (select 1 from change_claims c2 where c2.spec_id = s.id and c2.expires_at > now() and c2.owner is distinct from ${owner}) and not exists (${BLOCKERS})`;
+    const known = `{${[...this.seen].join(",")}}`;
     const pageAt = (offset: number) =>
       db.execute(sql`
-          select ${columns}, (select jsonb_agg(b.name order by b.name) from (${BLOCKERS}) b) as "blockedBy"
+          select ${columns}, (select jsonb_agg(b.name order by b.name) from (${BLOCKERS}) b) as "blockedBy",
+            case when s.id = any(${known}::uuid[]) then null else s.delta_specs end as "deltaSpecs"
           from (select * from openspec_specs s where ${ELIGIBLE} ${project} ${free} order by s.priority_rank, s.created_at, s.name limit ${PAGE} offset ${offset}) s
           left join change_claims c on c.spec_id = s.id
           order by s.priority_rank, s.created_at, s.name`);
@@ -131,6 +144,7 @@ export class WorkQueueService {
     for (let offset = 0; ; offset += PAGE) {
       const page = rowsOf<Candidate>(offset === 0 ? firstPage : await pageAt(offset));
       const touched = await this.overlaps.touched(page, db);
+      this.see(page);
       for (const c of page) {
         if (c.claimLive && c.claimOwner !== owner) {
           skip(c.name, `claimed by ${c.claimOwner} until ${new Date(c.claimExpiresAt!).toISOString()}`);
@@ -154,6 +168,11 @@ export class WorkQueueService {
       if (page.length < PAGE) break;
     }
     return answer({ change: null, claim: null, reason: "nothing to start: no approved or assigned change with open tasks is free, unblocked and clear of overlaps" });
+  }
+
+  private see(page: readonly Candidate[]) {
+    if (this.seen.size + page.length > SEEN) this.seen.clear();
+    for (const c of page) this.seen.add(c.id);
   }
 
   private clash(c: Candidate, mine: TouchedRequirements, busyTouched: Map<string, TouchedRequirements>, byCapability: Map<string, Busy[]>): string | null {
