@@ -6,11 +6,13 @@ import { sharedRequirements, touchedRequirements, type SharedRequirement, type T
 
 export type Overlap = { id: string; name: string; status: LifecycleStatus; requirements: SharedRequirement[] };
 /**
- * What the overlap check needs of a row: its id and either its file hashes (which say when the delta specs
- * changed) or the stamp made of them in SQL (`deltaStampSql`), which spares shipping and sorting the hashes.
+ * What the overlap check needs of a row: its id and either its file hashes (which say when the delta
+ * specs changed) or the stamp made of them in SQL (`deltaStampSql`), which spares shipping and sorting
+ * the hashes.
  */
-export type OverlapRow = { id: string } & ({ contentHashes: Record<string, string> } | { deltaStamp: string | null }) & {
-  /** The delta specs when the caller already has them: a cache miss then parses them without a query. */
+type StampSource = { contentHashes: Record<string, string> } | { deltaStamp: string | null };
+export type OverlapRow = { id: string } & StampSource & {
+  /** The delta specs if the caller has them: a cache miss then parses them without a query. */
   deltaSpecs?: Record<string, string> | null;
 };
 
@@ -19,11 +21,12 @@ const isDeltaFile = (file: string) => file.startsWith("specs/") && file.endsWith
 const capabilityOf = (file: string) => file.slice("specs/".length, -"/spec.md".length);
 
 /**
- * The stamp `touched` keys its cache on, computed by PostgreSQL from `content_hashes` (same string as
- * `stampOf`: delta files in code-point order, `file:hash` joined by `|`; null when there are none).
+ * The stamp `touched` keys its cache on, computed by PostgreSQL from `content_hashes` (same string
+ * as `stampOf`: delta files in code-point order, `file:hash` joined by `|`; null when there are none).
  */
 export const deltaStampSql = (table: string) =>
-  sql.raw(`(select string_agg(k || ':' || v, '|' order by k collate "C") from jsonb_each_text(${table}.content_hashes) e(k, v)
+  sql.raw(`(select string_agg(k || ':' || v, '|' order by k collate "C")
+    from jsonb_each_text(${table}.content_hashes) e(k, v)
     where left(k, 6) = 'specs/' and right(k, 8) = '/spec.md')`);
 
 function stampOf(row: OverlapRow): string {
@@ -118,13 +121,15 @@ export class OverlapsService {
       for (let i = 0; i < stale.length; i += 500) {
         const ids = stale.slice(i, i + 500).map((s) => s.id);
         const contents = await db.select({ id: openspecSpecs.id, deltaSpecs: openspecSpecs.deltaSpecs }).from(openspecSpecs).where(inArray(openspecSpecs.id, ids));
-        for (const c of contents) out.set(c.id, this.remember(c.id, stamps.get(c.id) ?? "", c.deltaSpecs));
+        for (const c of contents) {
+          out.set(c.id, this.remember(c.id, stamps.get(c.id) ?? "", c.deltaSpecs));
+        }
       }
     }
     return out;
   }
 
-  private remember(id: string, stamp: string, deltaSpecs: Record<string, string>): TouchedRequirements {
+  private remember(id: string, stamp: string, deltaSpecs: Record<string, string>) {
     if (this.cache.size >= MAX_CACHED) this.cache.clear();
     const touched = touchedRequirements(deltaSpecs);
     this.cache.set(id, { stamp, touched });

@@ -38,7 +38,13 @@ type Candidate = WorkItem & {
   blockedBy: string[] | null;
 };
 type Tx = Parameters<Parameters<Database["db"]["transaction"]>[0]>[0];
-type Busy = { id: string; name: string; status: LifecycleStatus; owner: string | null; deltaStamp: string | null };
+type Busy = {
+  id: string;
+  name: string;
+  status: LifecycleStatus;
+  owner: string | null;
+  deltaStamp: string | null;
+};
 
 const PAGE = 20;
 /** How many recently paged ids to remember (their delta specs are not shipped again). */
@@ -46,8 +52,9 @@ const SEEN = 100;
 const MAX_SKIPPED = 20;
 const ELIGIBLE = sql`s.kind = 'change' and not s.archived and s.deleted_at is null and s.status in ('approved', 'assigned') and (s.tasks_total = 0 or s.tasks_completed < s.tasks_total)`;
 /** A dependency blocks while it is neither archived nor deleted. */
-/** Delta-spec stamps instead of the whole file-hash maps: less to ship and no per-row sort in Node. */
+/** Delta-spec stamps, not the whole file-hash maps: less to ship and no per-row sort in Node. */
 const STAMP = deltaStampSql("s");
+const NEXT_WORK_LOCK = sql`select pg_advisory_xact_lock(hashtextextended('specsync:next_work', 0))`;
 const BLOCKERS = sql`select d2.name from change_dependencies d join openspec_specs d2 on d2.id = d.depends_on_id where d.spec_id = s.id and not d2.archived and d2.deleted_at is null`;
 
 /**
@@ -59,9 +66,10 @@ const BLOCKERS = sql`select d2.name from change_dependencies d join openspec_spe
  */
 export class WorkQueueService {
   /**
-   * Ids this instance has recently had in a page (so the overlaps cache holds their parsed deltas): the page
-   * query ships `delta_specs` only for the others, which spares a round trip per call (each claim moves the
-   * queue by one). A stale guess costs nothing: a changed stamp falls back to a fetch in `touched`.
+   * Ids this instance has recently had in a page (so the overlaps cache holds their parsed deltas):
+   * the page query ships `delta_specs` only for the others, which spares a round trip per call (each
+   * claim moves the queue by one). A stale guess costs nothing: a changed stamp falls back to a fetch
+   * in `touched`.
    */
   private readonly seen = new Set<string>();
 
@@ -80,7 +88,11 @@ export class WorkQueueService {
     return result;
   }
 
-  private async pick(db: Database["db"] | Tx, q: ReturnType<typeof nextWorkClaimInputSchema.parse>, lock = false): Promise<NextWork> {
+  private async pick(
+    db: Database["db"] | Tx,
+    q: ReturnType<typeof nextWorkClaimInputSchema.parse>,
+    lock = false,
+  ): Promise<NextWork> {
     const owner = q.owner ?? null;
     const project = q.projectId ? sql`and s.project_id = ${q.projectId}::uuid` : sql``;
     const columns = sql`s.id, s.name, s.project_id as "projectId", s.title, s.status, s.priority, s.tasks_completed as "tasksCompleted",
@@ -97,16 +109,17 @@ export class WorkQueueService {
     const known = `{${[...this.seen].join(",")}}`;
     const pageAt = (offset: number) =>
       db.execute(sql`
-          select ${columns}, (select jsonb_agg(b.name order by b.name) from (${BLOCKERS}) b) as "blockedBy",
+          select ${columns},
+            (select jsonb_agg(b.name order by b.name) from (${BLOCKERS}) b) as "blockedBy",
             case when s.id = any(${known}::uuid[]) then null else s.delta_specs end as "deltaSpecs"
           from (select * from openspec_specs s where ${ELIGIBLE} ${project} ${free} order by s.priority_rank, s.created_at, s.name limit ${PAGE} offset ${offset}) s
           left join change_claims c on c.spec_id = s.id
           order by s.priority_rank, s.created_at, s.name`);
-    // The lock, the owner's own claim, the busy set and the first page go out together: postgres.js pipelines
-    // them on the transaction's connection (one round trip) and PostgreSQL runs them in order, so the reads
-    // still happen only once the lock is held.
+    // The lock, the owner's own claim, the busy set and the first page go out together: postgres.js
+    // pipelines them on the transaction's connection (one round trip) and PostgreSQL runs them in
+    // order, so the reads still happen only once the lock is held.
     const [, heldResult, busyResult, firstPage] = await Promise.all([
-      lock ? db.execute(sql`select pg_advisory_xact_lock(hashtextextended('specsync:next_work', 0))`) : null,
+      lock ? db.execute(NEXT_WORK_LOCK) : null,
       owner
         ? db.execute(sql`select ${columns}, null::jsonb as "blockedBy" from change_claims c join openspec_specs s on s.id = c.spec_id
             where c.owner = ${owner} and c.expires_at > now() and ${ELIGIBLE} ${project} order by s.priority_rank, s.created_at, s.name limit 1`)
