@@ -144,6 +144,17 @@ export class ClaimsService {
         { owner: current.owner, expiresAt: current.expiresAt.toISOString() },
       );
     }
+    return this.takeOver(tx, target, owner, leaseSeconds, current);
+  }
+
+  /** The locked claim row is ours (renew) or expired (take it over, recording the expiry). */
+  private async takeOver(
+    tx: Tx,
+    target: Target,
+    owner: string,
+    leaseSeconds: number,
+    current: { owner: string; expiresAt: Date; live: boolean },
+  ): Promise<ClaimResult> {
     const renewing = current.live && current.owner === owner;
     if (!current.live)
       await this.record(tx, target, current.owner, "expired", null, current.expiresAt);

@@ -7,7 +7,6 @@ import {
   type TouchedRequirements,
   touchedRequirements,
 } from "../utils/openspec/overlap";
-import { present } from "../utils/present";
 import { rowsOf } from "../utils/sql-rows";
 
 export type Overlap = {
@@ -17,25 +16,47 @@ export type Overlap = {
   requirements: SharedRequirement[];
 };
 /**
- * What the overlap check needs of a row: its id and its file hashes (which say when the delta
- * specs changed).
+ * What the overlap check needs of a row: its id and either its file hashes (which say when the delta
+ * specs changed) or the stamp made of them in SQL (`deltaStampSql`), which spares shipping and sorting
+ * the hashes.
  */
-export type OverlapRow = { id: string; contentHashes: Record<string, string> };
+type StampSource = { contentHashes: Record<string, string> } | { deltaStamp: string | null };
+export type OverlapRow = { id: string } & StampSource & {
+    /** The delta specs if the caller has them: a cache miss then parses them without a query. */
+    deltaSpecs?: Record<string, string> | null;
+  };
 
 const MAX_CACHED = 50_000;
 const isDeltaFile = (file: string) => file.startsWith("specs/") && file.endsWith("/spec.md");
 const capabilityOf = (file: string) => file.slice("specs/".length, -"/spec.md".length);
 
+/**
+ * The stamp `touched` keys its cache on, computed by PostgreSQL from `content_hashes` (same string
+ * as `stampOf`: delta files in code-point order, `file:hash` joined by `|`; null when there are none).
+ */
+export const deltaStampSql = (table: string) =>
+  sql.raw(`(select string_agg(k || ':' || v, '|' order by k collate "C")
+    from jsonb_each_text(${table}.content_hashes) e(k, v)
+    where left(k, 6) = 'specs/' and right(k, 8) = '/spec.md')`);
+
+function stampOf(row: OverlapRow): string {
+  if ("deltaStamp" in row) return row.deltaStamp ?? "";
+  const deltas = Object.entries(row.contentHashes).filter(([f]) => isDeltaFile(f));
+  return deltas
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([f, h]) => `${f}:${h}`)
+    .join("|");
+}
+
 /** Capabilities a row has delta specs for, from its file hashes alone (no content read). */
-export function capabilitiesOf(row: OverlapRow): string[] {
+export function capabilitiesOf(row: { contentHashes: Record<string, string> }): string[] {
   return Object.keys(row.contentHashes).filter(isDeltaFile).map(capabilityOf);
 }
 
 /**
  * Derived overlap between active changes: two changes overlap when their delta specs touch the same
- * requirement of the same capability. Parsed requirement sets are cached per row and keyed by the
- * row's delta-spec hashes, so the check reads content only for rows whose delta specs changed since
- * last time.
+ * requirement of the same capability. Parsed requirement sets are cached per row and keyed by the row's
+ * delta-spec hashes, so the check reads content only for rows whose delta specs changed since last time.
  */
 export class OverlapsService {
   private readonly cache = new Map<string, { stamp: string; touched: TouchedRequirements }>();
@@ -44,9 +65,8 @@ export class OverlapsService {
 
   /** Active changes sharing at least one requirement with this one, with the requirements named. */
   async forChange(id: string): Promise<Overlap[]> {
-    // One round trip: the change itself, then the active changes of its project with a delta file
-    // for one of its capabilities (content_hashes keys, through the partial GIN index; no delta
-    // content is read).
+    // One round trip: the change itself, then the active changes of its project with a delta file for one of
+    // its capabilities (content_hashes keys, through the partial GIN index; no delta content is read).
     const rows = rowsOf<{
       id: string;
       name: string;
@@ -81,10 +101,7 @@ export class OverlapsService {
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /**
-   * For every active change of a project that overlaps another: the names of the others (the
-   * list's warning).
-   */
+  /** For every active change of a project that overlaps another: the names of the others (the list's warning). */
   async map(projectId?: string): Promise<Record<string, string[]>> {
     const rows = await this.database.db
       .select({
@@ -127,10 +144,7 @@ export class OverlapsService {
     return Object.fromEntries(Object.entries(out).map(([id, names]) => [id, [...names].sort()]));
   }
 
-  /**
-   * Parsed requirement sets of these rows, reading content only for rows not cached at their
-   * current hashes.
-   */
+  /** Parsed requirement sets of these rows, reading content only for rows not cached at their current hashes. */
   async touched(
     rows: readonly OverlapRow[],
     db: Pick<Database["db"], "select"> = this.database.db,
@@ -138,14 +152,11 @@ export class OverlapsService {
     const out = new Map<string, TouchedRequirements>();
     const stale: { id: string; stamp: string }[] = [];
     for (const r of rows) {
-      const stamp = Object.entries(r.contentHashes)
-        .filter(([f]) => isDeltaFile(f))
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([f, h]) => `${f}:${h}`)
-        .join("|");
+      const stamp = stampOf(r);
       const hit = this.cache.get(r.id);
       if (hit && hit.stamp === stamp) out.set(r.id, hit.touched);
       else if (!stamp) out.set(r.id, new Map());
+      else if (r.deltaSpecs) out.set(r.id, this.remember(r.id, stamp, r.deltaSpecs));
       else stale.push({ id: r.id, stamp });
     }
     if (stale.length) {
@@ -158,12 +169,17 @@ export class OverlapsService {
           .from(openspecSpecs)
           .where(inArray(openspecSpecs.id, ids));
         for (const c of contents) {
-          const touched = touchedRequirements(c.deltaSpecs);
-          this.cache.set(c.id, { stamp: present(stamps.get(c.id), "the change's stamp"), touched });
-          out.set(c.id, touched);
+          out.set(c.id, this.remember(c.id, stamps.get(c.id) ?? "", c.deltaSpecs));
         }
       }
     }
     return out;
+  }
+
+  private remember(id: string, stamp: string, deltaSpecs: Record<string, string>) {
+    if (this.cache.size >= MAX_CACHED) this.cache.clear();
+    const touched = touchedRequirements(deltaSpecs);
+    this.cache.set(id, { stamp, touched });
+    return touched;
   }
 }
