@@ -4,7 +4,12 @@
 // OpenSpec's own workspace (22 active, 83 archived changes, 36 specs), headless Chromium.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createTestDb, postgresReachable, type TestDb } from "@specsync/api/testing";
+import {
+  corpusAvailable,
+  createTestDb,
+  postgresReachable,
+  type TestDb,
+} from "@specsync/api/testing";
 import { type TestServer, waitFor } from "@specsync/server/testing";
 import { projectSlug } from "@specsync/validators";
 import type { Browser, Page } from "playwright-core";
@@ -24,7 +29,8 @@ if (!havePostgres && process.env.CI)
 
 const CHANGE = "add-change-stacking-awareness"; // corpus change: no `#` heading, tasks with `code`
 
-describe.skipIf(!haveChromium || !havePostgres)(
+// The corpus is the real workspace a person would open; a clone without ../shared skips (with a note).
+describe.skipIf(!haveChromium || !havePostgres || !corpusAvailable())(
   "first hour in the web UI (headless Chromium, corpus workspace)",
   () => {
     let db: TestDb;
