@@ -42,8 +42,14 @@ export function TasksPanel({
   // checkbox's DOM state: two clicks landing before React has re-rendered the first would both
   // read the old DOM state and ask for the same thing (a double click that unticks and stays so).
   const wanted = useRef<Record<string, boolean>>({});
+  // Renders are numbered by the drains they have seen. A click handled by a render from before the
+  // last drain holds a `task` from before the refetch (React had not committed the new data yet),
+  // so it must build on `wanted`, not on that stale `task.done`; a render after it knows better.
+  const [drainsSeen, setDrainsSeen] = useState(0);
+  const drains = useRef(0);
 
-  const click = (task: Task) => {
+  const click = (task: Task, seen: number) => {
+    if (inFlight.current === 0 && seen === drains.current) wanted.current = {};
     const done = !(wanted.current[task.id] ?? task.done);
     wanted.current[task.id] = done;
     setPending((p) => ({ ...p, [task.id]: done }));
@@ -99,7 +105,8 @@ export function TasksPanel({
           }
           await queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
           if (inFlight.current === 0) {
-            wanted.current = {};
+            drains.current++;
+            setDrainsSeen(drains.current);
             setPending({});
           }
         }
@@ -136,7 +143,7 @@ export function TasksPanel({
                       checked={done}
                       disabled={!hash}
                       data-testid={`task-${t.id}`}
-                      onChange={() => click(t)}
+                      onChange={() => click(t, drainsSeen)}
                     />
                     <span
                       className={`min-w-0 [overflow-wrap:anywhere] ${done ? "text-zinc-500 line-through" : ""}`}
