@@ -66,12 +66,16 @@ await build({
 // The bin. `start`/`serve`/`mcp` are long-running watcher processes, memory-bound rather than
 // CPU-bound: they run under V8's --optimize-for-size (docs/performance.md). V8 takes the flag only at
 // start, and a `#!/usr/bin/env -S node …` shebang fails where env has no -S (BusyBox, Alpine), so the
-// bin relaunches itself with it and relays signals and the exit status. One-shot commands run in place.
+// bin relaunches itself with it and relays signals and the exit status. One-shot commands run in place,
+// with WebAssembly compiled by the baseline compiler only (--liftoff-only, settable at run time as
+// long as nothing was compiled yet): optimising PGlite's build cost a first `sync` ~1.5 s of CPU
+// and ~70 MiB that a one-shot command's few queries never win back (docs/performance.md).
 writeFileSync(
   path.join(out, "bin/specsync.js"),
   `#!/usr/bin/env node
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
 
 const args = process.argv.slice(2);
 const command = args[0] === undefined || args[0].startsWith("-") ? "start" : args[0];
@@ -95,6 +99,7 @@ if (longRunning && !process.execArgv.includes("--optimize-for-size")) {
     process.kill(process.pid, signal);
   });
 } else {
+  if (!longRunning) setFlagsFromString("--liftoff-only");
   const { run } = await import("../lib/cli.js");
   run(args);
 }

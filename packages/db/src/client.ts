@@ -76,7 +76,7 @@ async function createPglite(dataDir: string): Promise<Database> {
     import("drizzle-orm/pglite"),
   ]);
   const fresh = onDisk && !existsSync(path.join(dataDir, "PG_VERSION"));
-  if (fresh && existsSync(PGLITE_TEMPLATE)) unpackTemplate(PGLITE_TEMPLATE, dataDir);
+  if (fresh && existsSync(PGLITE_TEMPLATE)) await unpackTemplate(PGLITE_TEMPLATE, dataDir);
   const client = await PGlite.create(dataDir, {
     startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
   });
