@@ -14,6 +14,14 @@ export class KeyedMutex {
     }
   }
 
+  /**
+   * Nobody holds or waits for `key`: synchronous work done now is as if run under the lock
+   * (nothing else runs until it returns).
+   */
+  isFree(key: string): boolean {
+    return !this.tails.has(key);
+  }
+
   /** Resolves once every queued job has finished (used by graceful shutdown). */
   async idle(): Promise<void> {
     while (this.tails.size > 0) await Promise.all([...this.tails.values()]);

@@ -73,6 +73,23 @@ export function syncLocked(
   );
 }
 
+/**
+ * Fast path of bulk reconciles: an unchanged fingerprint (stats only, no directory listing; see
+ * folderFingerprint) means nothing to do. A noop reads and writes nothing, so no containment
+ * check is needed here; any real work resolves the folder inside the root first. Synchronous:
+ * run under the folder's lock, or while the lock is free (see KeyedMutex.isFree).
+ */
+export function unchangedNoop(
+  project: ProjectRow,
+  ref: FolderRef,
+  known: ReconcileOptions["row"],
+): SyncOutcome | null {
+  if (!known || known.deletedAt || known.dirty || !known.statFingerprint) return null;
+  const folderAbs = path.join(openspecDir(project), ref.path);
+  if (!fingerprintUnchanged(folderAbs, known.files, known.statFingerprint)) return null;
+  return noop(ref, known.id);
+}
+
 /** Reconcile one folder; the caller holds its lock. */
 export async function reconcileFolder(
   ctx: SyncContext,
@@ -81,15 +98,8 @@ export async function reconcileFolder(
   trigger: SyncTrigger,
   opts: ReconcileOptions = {},
 ): Promise<SyncOutcome> {
-  const known = opts.row;
-  // Fast path of bulk reconciles: an unchanged fingerprint (stats only, no directory listing; see
-  // folderFingerprint) means nothing to do. A noop reads and writes nothing, so no containment
-  // check is needed here; any real work resolves the folder inside the root first.
-  if (known && !known.deletedAt && !known.dirty && known.statFingerprint) {
-    const folderAbs = path.join(openspecDir(project), ref.path);
-    if (fingerprintUnchanged(folderAbs, known.files, known.statFingerprint))
-      return noop(ref, known.id);
-  }
+  const quick = unchangedNoop(project, ref, opts.row);
+  if (quick) return quick;
   // Anything else is decided on a fresh, full read of the row, under the lock: a snapshot's
   // "no row here" may be stale (two watcher jobs can race to create the same folder's row).
   return reconcileLocked(ctx, project, ref, trigger, opts.announce ?? true);
