@@ -207,3 +207,20 @@ export async function deriveFieldsOffThread(
     return unparsedFields(name, `could not parse the files: ${errorMessage(err)}`);
   }
 }
+
+/**
+ * `deriveFields` on the pool whatever the folder's size: a bulk import parses there while the
+ * event loop talks to the database (and, on PGlite, runs it). Never throws, like the above.
+ */
+export async function deriveFieldsOnPool(
+  kind: SpecKind,
+  name: string,
+  files: Record<string, string>,
+  pool: ParsePool = sharedParsePool(),
+): Promise<DerivedFields> {
+  try {
+    return await pool.run({ op: "derive" as const, kind, name, files });
+  } catch (err) {
+    return unparsedFields(name, `could not parse the files: ${errorMessage(err)}`);
+  }
+}

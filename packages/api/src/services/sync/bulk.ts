@@ -317,14 +317,17 @@ async function createBatch(
   return refs.flatMap((ref) => outcomes.get(ref.path) ?? []);
 }
 
-/** The rows of new folders, read in full; folders that need the careful path are `unusual`. */
+/**
+ * The rows of new folders, read in full; folders that need the careful path are `unusual`. All
+ * of a batch's folders are parsed on the pool at once, overlapping the other batches' statements.
+ */
 async function newRows(
   project: ProjectRow,
   refs: FolderRef[],
 ): Promise<{ rows: NewSpecRow[]; unusual: FolderRef[] }> {
   const dir = openspecDir(project);
-  const rows: NewSpecRow[] = [];
   const unusual: FolderRef[] = [];
+  const pending: Promise<NewSpecRow>[] = [];
   for (const ref of refs) {
     const folderAbs = path.join(dir, ref.path);
     const disk = readDisk(folderAbs, dir, ref, undefined);
@@ -335,16 +338,20 @@ async function newRows(
     const files: FileMap = {};
     for (const [f, d] of disk.files) if (d.content !== undefined) files[f] = d.content;
     const fingerprint = storableFingerprint(folderAbs, disk, disk.files.keys(), disk.temps.length);
-    const values = await folderValues(folderAbs, ref, files, disk.files, fingerprint);
-    const status = initialStatusFor(derivedStage(ref, values));
-    rows.push({
-      ...values,
-      projectId: project.id,
-      kind: ref.kind,
-      baseHashes: values.contentHashes,
-      lastSyncedAt: new Date(),
-      status,
-    } as NewSpecRow);
+    pending.push(
+      folderValues(folderAbs, ref, files, disk.files, fingerprint, { onPool: true }).then(
+        (values) =>
+          ({
+            ...values,
+            projectId: project.id,
+            kind: ref.kind,
+            baseHashes: values.contentHashes,
+            lastSyncedAt: new Date(),
+            status: initialStatusFor(derivedStage(ref, values)),
+          }) as NewSpecRow,
+      ),
+    );
   }
+  const rows = await Promise.all(pending);
   return { rows, unusual };
 }

@@ -3,20 +3,25 @@ import path from "node:path";
 import type { ParsedDocument } from "@specsync/validators";
 import { findNestedChanges } from "../../utils/fs/change-folder";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
-import { deriveFieldsOffThread } from "../parse-pool";
+import { deriveFieldsOffThread, deriveFieldsOnPool } from "../parse-pool";
 import { contentColumns, type FileMap, hashFiles } from "../spec-files";
 import { fileStats, folderModifiedAt } from "./disk";
 import type { DiskFile } from "./types";
 
-/** Everything a row holds that comes from its folder's files (parsed off the event loop). */
+/**
+ * Everything a row holds that comes from its folder's files (big folders parsed off the event
+ * loop; every folder with `onPool`, as a bulk import does).
+ */
 export async function folderValues(
   folderAbs: string,
   ref: FolderRef,
   files: FileMap,
   disk: ReadonlyMap<string, DiskFile>,
   fingerprint: string | null,
+  opts: { onPool?: boolean } = {},
 ) {
-  const derived = await deriveFieldsOffThread(ref.kind, ref.name, files);
+  const derive = opts.onPool ? deriveFieldsOnPool : deriveFieldsOffThread;
+  const derived = await derive(ref.kind, ref.name, files);
   return {
     ...contentColumns(ref.kind, files),
     ...derived,
