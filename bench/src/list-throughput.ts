@@ -89,7 +89,10 @@ export async function listThroughput(
       items,
     };
   } finally {
-    server.closeAllConnections();
+    // Wait for requests still in flight: the database is dropped right after.
+    const closed = once(server, "close");
     server.close();
+    server.closeIdleConnections();
+    await closed;
   }
 }
