@@ -61,7 +61,8 @@ export async function listThroughput(
   projectId: string,
   opts: { seconds: number; connections: number },
 ): Promise<ListThroughput> {
-  const server = createHttpServer({ services, token: null, allowedOrigins: [] });
+  const tracked = trackList(services);
+  const server = createHttpServer({ services: tracked.services, token: null, allowedOrigins: [] });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   try {
@@ -89,10 +90,44 @@ export async function listThroughput(
       items,
     };
   } finally {
-    // Wait for requests still in flight: the database is dropped right after.
+    // autocannon drops its sockets at the deadline, so the server's "close" comes while handlers
+    // still query the database; the caller drops it right after, so wait for the calls too.
     const closed = once(server, "close");
     server.close();
-    server.closeIdleConnections();
+    server.closeAllConnections();
     await closed;
+    await tracked.idle();
   }
+}
+
+/**
+ * `services` with `specs.list` counted while it runs, and `idle()`: resolves once no call is in
+ * flight (a client hanging up does not stop the handler's queries).
+ */
+function trackList(services: ReturnType<typeof createServices>) {
+  let inFlight = 0;
+  let wake: (() => void) | null = null;
+  const list: typeof services.specs.list = async (...a) => {
+    inFlight++;
+    try {
+      return await services.specs.list(...a);
+    } finally {
+      inFlight--;
+      if (inFlight === 0) wake?.();
+    }
+  };
+  const specs = new Proxy(services.specs, {
+    get: (target, key) => {
+      if (key === "list") return list;
+      const v: unknown = Reflect.get(target, key);
+      // Bound to the real service (private fields do not work through a Proxy receiver).
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return {
+    services: { ...services, specs },
+    idle: async () => {
+      while (inFlight > 0) await new Promise<void>((r) => (wake = r));
+    },
+  };
 }
