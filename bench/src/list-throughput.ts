@@ -77,10 +77,15 @@ export async function listThroughput(
       url,
       connections: opts.connections,
       duration: opts.seconds,
+      // PGlite answers one query at a time: 50 queued callers wait longer than the 10 s default.
+      timeout: 60,
       // Bounded by duration; autocannon's `amount` would override it (the first runs hung on it).
     });
     if (result.non2xx || result.errors) {
-      throw new Error(`specs.list under load: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      throw new Error(
+        `specs.list under load: ${result.non2xx} non-2xx, ${result.errors} errors` +
+          ` (${result.timeouts} timeouts)`,
+      );
     }
     return {
       rps: result.requests.average,
