@@ -32,6 +32,7 @@ import { assertCliBuilt, cliSpeedRows, DEFAULT_CLI } from "./cli-speed";
 import { firstSyncRows } from "./first-sync";
 import { branchSwitch } from "./git-switch";
 import { lifecycleRows } from "./lifecycle";
+import { listThroughput, listWorkspace } from "./list-throughput";
 import {
   coldImport,
   noopReconcile,
@@ -502,6 +503,43 @@ async function firstSync() {
 }
 const noTargets = (r: Row): Row => (withTargets ? r : { ...r, target: undefined });
 
+/** `specs.list` at 50 concurrent callers over HTTP (issue #17), on a 110-folder repository. */
+async function benchList(driver: Driver, ws: { root: string; from: string }, scratch: string) {
+  const db = await freshDb(driver, scratch);
+  try {
+    const services = createServices(db.database);
+    const project = await services.sync.ensureProject(ws.root);
+    await coldImport(services, project);
+    log(`${driver}: specs.list, 50 concurrent callers, 10 s`);
+    const t = await listThroughput(services, project.id, {
+      seconds: args.quick ? 2 : 10,
+      connections: 50,
+    });
+    const what = `specs.list page of 50 (${t.items} rows, ${(t.bytes / 1024).toFixed(1)} KB), 50 callers, ${ws.from}`;
+    const pg = driver === "postgres" && withTargets;
+    rows.push(
+      {
+        driver,
+        metric: `${what}: throughput`,
+        value: Math.round(t.rps),
+        unit: "req/s",
+        ...(pg ? { target: { op: ">=", value: 1000 } } : {}),
+      },
+      { driver, metric: `${what}: p50`, value: t.p50, unit: "ms" },
+      {
+        driver,
+        metric: `${what}: p99`,
+        value: t.p99,
+        unit: "ms",
+        ...(pg ? { target: { op: "<=", value: 100 } } : {}),
+      },
+    );
+  } finally {
+    await db.database.close();
+    await db.drop();
+  }
+}
+
 /**
  * The row groups, in the order a full run measures them; `--only <name>` runs one. `agents` runs
  * only when asked for: a full run measures its rows inside `sync` (the largest size's database).
@@ -540,6 +578,14 @@ const GROUPS: Group[] = [
     notQuick: true,
     run: async (c) => {
       if (c.drivers.includes("pglite")) await firstSync();
+    },
+  },
+  {
+    name: "list",
+    onlyAlone: true,
+    run: async (c) => {
+      const ws = listWorkspace(c.scratch, c.pool);
+      for (const d of c.drivers) await benchList(d, ws, c.scratch);
     },
   },
   {
