@@ -117,10 +117,11 @@ export class FileWatcherService {
       // s.
       awaitWriteFinish: false,
       atomic: false,
-      ignored: (p: string) => this.ignored(p),
+      ignored: (p: string, stats?: { isFile(): boolean }) => this.ignored(p, stats),
     });
     this.watcher = watcher;
     watcher.on("all", (event, p) => this.onEvent(event, p));
+    if (!this.polling) watcher.on("raw", (_event, name, details) => this.onRaw(name, details));
     watcher.on("error", (err) => this.onError(err as NodeJS.ErrnoException));
     await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
     if (this.watcher !== watcher) return; // stopped while starting
@@ -190,7 +191,18 @@ export class FileWatcherService {
     this.scheduleRestart();
   }
 
-  private ignored(p: string): boolean {
+  /**
+   * A file event reported by the watch on its folder (inotify reports writes, creations and
+   * removals of a folder's entries).
+   */
+  private onRaw(name: unknown, details: unknown): void {
+    const dir = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+    if (typeof name !== "string" || typeof dir !== "string" || isIgnoredName(name)) return;
+    if (!TRACKED_NAMES.has(name)) return;
+    this.onEvent("change", path.join(dir, name));
+  }
+
+  private ignored(p: string, stats?: { isFile(): boolean }): boolean {
     const rel = path.relative(this.openspecDir, p);
     if (rel === "") return false;
     const parts = rel.split(path.sep);
@@ -202,7 +214,11 @@ export class FileWatcherService {
     // folders instead.
     if (parts[0] === "changes" && parts[1] === "archive" && parts.length > (this.polling ? 3 : 2))
       return true;
-    return parts.some(isIgnoredName);
+    if (parts.some(isIgnoredName)) return true;
+    // Files are not watched one by one: the watch on their folder reports them (see onRaw). One
+    // handle, a Stats and closures per file was most of the server's memory on a big workspace.
+    // Polling has no folder events, so it still polls each file.
+    return !this.polling && stats?.isFile() === true;
   }
 
   private onEvent(event: string, absPath: string): void {
