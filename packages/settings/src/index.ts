@@ -1,3 +1,5 @@
+import { realpathSync } from "node:fs";
+import path from "node:path";
 import { type Settings, settingsSchema, type WebSettings, webSettingsSchema } from "./schema";
 
 export * from "./schema";
@@ -22,7 +24,28 @@ function parseOrExplain<T>(
  * object passed down.
  */
 export function loadSettings(source: Source = process.env, overrides: Source = {}): Settings {
-  return parseOrExplain(settingsSchema.safeParse({ ...source, ...overrides }));
+  const settings = parseOrExplain(settingsSchema.safeParse({ ...source, ...overrides }));
+  if (settings.INIT_CWD && !isPackageScript(source)) settings.INIT_CWD = undefined;
+  return settings;
+}
+
+const real = (p: string) => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+};
+
+/**
+ * Whether this process is the one npm/pnpm started for a package script: it runs in the folder of
+ * the package.json the script belongs to. INIT_CWD (where the person typed the command) means
+ * something only there; every child process inherits it, so a `specsync` spawned in another folder
+ * (by a bench, a test, an editor's task) would otherwise act on the wrong repository.
+ */
+function isPackageScript(source: Source): boolean {
+  const manifest = source.npm_package_json;
+  return !!manifest && real(path.dirname(manifest)) === real(process.cwd());
 }
 
 let cached: Settings | undefined;

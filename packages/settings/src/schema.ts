@@ -89,7 +89,7 @@ const fields = z.object({
   SPECSYNC_LOG: z.enum(["silent", "info", "debug"]).default("info"),
   /**
    * Set by npm/pnpm to the folder a script was started from; relative paths are resolved from
-   * it.
+   * it, in the script's own process only (`loadSettings` drops it in a process running elsewhere).
    */
   INIT_CWD: z.string().optional(),
 });

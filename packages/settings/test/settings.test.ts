@@ -70,6 +70,19 @@ describe("settings", () => {
     );
   });
 
+  it("honours INIT_CWD only in the process npm/pnpm started in the script's package folder", () => {
+    const here = path.join(process.cwd(), "package.json");
+    const elsewhere = path.join(path.dirname(process.cwd()), "some-other-package", "package.json");
+    expect(loadSettings({ INIT_CWD: "/typed/here", npm_package_json: here }).INIT_CWD).toBe(
+      "/typed/here",
+    );
+    // Inherited by a process running in another folder: meaningless there.
+    expect(
+      loadSettings({ INIT_CWD: "/typed/here", npm_package_json: elsewhere }).INIT_CWD,
+    ).toBeUndefined();
+    expect(loadSettings({ INIT_CWD: "/typed/here" }).INIT_CWD).toBeUndefined();
+  });
+
   it("the embedded database defaults to <first project>/.specsync/pglite; a relative setting is from where you ran specsync", () => {
     expect(embeddedDataDir(undefined, "/r/repo", "/elsewhere")).toBe(
       path.join("/r/repo", ".specsync", "pglite"),
