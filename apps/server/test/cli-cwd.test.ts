@@ -1,9 +1,7 @@
 import { execFile } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   changeFiles,
   cleanupTempRepos,
@@ -12,18 +10,14 @@ import {
   writeTree,
 } from "@specsync/api/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { CLI_SOURCE, TSX_LOADER } from "../testing";
 
 // npm and pnpm set INIT_CWD (where the person typed) for a script, and every process the script
 // starts inherits it. Only the script's own process may act on it: a `specsync` that a script runs
 // in another folder must work on the repository around that folder.
 
-const CLI = path.resolve(fileURLToPath(import.meta.url), "../../src/cli.ts");
-const TSX = pathToFileURL(
-  path.join(
-    path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")),
-    "dist/loader.mjs",
-  ),
-).href;
+const CLI = CLI_SOURCE;
+const TSX = TSX_LOADER;
 const specsyncCmd = `${JSON.stringify(process.execPath)} --import ${TSX} ${JSON.stringify(CLI)}`;
 
 const made: string[] = [];

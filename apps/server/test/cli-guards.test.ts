@@ -1,9 +1,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   changeFiles,
   cleanupTempRepos,
@@ -16,19 +14,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { lockFilePath } from "../src/data-dir-lock";
 import { serverFilePath } from "../src/server-file";
 import { startWebServer } from "../src/web-process";
-import { waitFor } from "../testing";
+import { CLI_SOURCE, TSX_LOADER, waitFor } from "../testing";
 import { launch } from "./process-group";
 
 afterAll(cleanupTempRepos);
 
-const CLI = path.resolve(fileURLToPath(import.meta.url), "../../src/cli.ts");
-// By path: `--import tsx` would be resolved from the (temp) folder the command runs in.
-const TSX = pathToFileURL(
-  path.join(
-    path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")),
-    "dist/loader.mjs",
-  ),
-).href;
+const CLI = CLI_SOURCE;
+const TSX = TSX_LOADER;
 type Out = { stdout: string; stderr: string; exitCode: number };
 
 const baseEnv = () =>

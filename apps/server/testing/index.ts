@@ -1,9 +1,22 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { createSpecsyncClient, type SpecsyncClient } from "@specsync/api/client";
 import { EventSource } from "eventsource";
 import { envSchema } from "../src/env";
 import { type Running, startServer } from "../src/serve";
 
 export type TestServer = Running & { client: SpecsyncClient };
+
+/** The CLI's source, run as `node --import <TSX_LOADER> <CLI_SOURCE> …`. */
+export const CLI_SOURCE = path.resolve(fileURLToPath(import.meta.url), "../../src/cli.ts");
+/** tsx's loader by path: `--import tsx` would be resolved from the (temp) folder a command runs in. */
+export const TSX_LOADER = pathToFileURL(
+  path.join(
+    path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")),
+    "dist/loader.mjs",
+  ),
+).href;
 
 /** Start a real specsync server in this process (port chosen by the OS). */
 export async function startTestServer(opts: {
