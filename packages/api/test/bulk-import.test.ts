@@ -12,9 +12,8 @@ import {
 afterAll(cleanupTempRepos);
 
 /**
- * Columns that differ between two imports of the same files by nature (ids, times, the project, inodes),
- * and status_changed_by: the one-folder path names "archived on disk" as who set an archived row's status,
- * the batch path (before this change too) leaves it null.
+ * Columns that differ between two imports of the same files by nature (ids, times, the project,
+ * inodes).
  */
 const VOLATILE = [
   "id",
@@ -26,7 +25,6 @@ const VOLATILE = [
   "created_at",
   "updated_at",
   "status_changed_at",
-  "status_changed_by",
 ];
 
 describeEachDb("bulk import (one JSON-parameter INSERT per 50 new folders)", (db) => {
@@ -66,6 +64,15 @@ describeEachDb("bulk import (one JSON-parameter INSERT per 50 new folders)", (db
     const bulkRows = await rowsOf(bulk.id);
     expect(bulkRows).toHaveLength(63);
     expect(bulkRows).toEqual(await rowsOf(one.id));
+    // Both paths say where an imported archived row's status came from, and when.
+    const archived = await db().database.query<Record<string, unknown>>(
+      "select status_changed_by, status_changed_at from openspec_specs where archived order by project_id",
+    );
+    expect(archived).toHaveLength(2);
+    for (const r of archived) {
+      expect(r.status_changed_by).toBe("specsync (archived on disk)");
+      expect(r.status_changed_at).not.toBeNull();
+    }
 
     const found = (
       await services.specs.list({ projectId: bulk.id, kind: "change", search: "zymurgical" })

@@ -6,14 +6,14 @@ import path from "node:path";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { NewSpecRow, ProjectRow } from "@specsync/db";
 import { SYNC_DEFAULTS } from "@specsync/settings";
-import { initialStatusFor, type SyncTrigger } from "@specsync/validators";
+import type { SyncTrigger } from "@specsync/validators";
 import { chunk, mapLimit } from "../../utils/concurrency";
 import { classifyFolder, type FolderRef, scanWorkspace } from "../../utils/fs/scan-workspace";
 import { present } from "../../utils/present";
 import type { FileMap } from "../spec-files";
 import { readDisk, storableFingerprint } from "./disk";
 import { syncLocked, unchangedNoop } from "./reconcile";
-import { derivedStage, folderValues } from "./row-values";
+import { folderValues, initialStatusColumns } from "./row-values";
 import {
   insertNewRows,
   lockKey,
@@ -328,6 +328,7 @@ async function newRows(
   const dir = openspecDir(project);
   const unusual: FolderRef[] = [];
   const pending: Promise<NewSpecRow>[] = [];
+  const now = new Date();
   for (const ref of refs) {
     const folderAbs = path.join(dir, ref.path);
     const disk = readDisk(folderAbs, dir, ref, undefined);
@@ -346,8 +347,8 @@ async function newRows(
             projectId: project.id,
             kind: ref.kind,
             baseHashes: values.contentHashes,
-            lastSyncedAt: new Date(),
-            status: initialStatusFor(derivedStage(ref, values)),
+            lastSyncedAt: now,
+            ...initialStatusColumns(ref, values, now),
           }) as NewSpecRow,
       ),
     );

@@ -34,7 +34,7 @@ import {
   planVanished,
   type RowBefore,
 } from "./plan";
-import { folderValues, parsedOf } from "./row-values";
+import { ARCHIVED_ON_DISK, folderValues, parsedOf } from "./row-values";
 import {
   type FailureRecord,
   getProject,
@@ -228,7 +228,7 @@ async function reconcileWrite(
       ? {
           status: "archived" as const,
           statusChangedAt: now,
-          statusChangedBy: "specsync (archived on disk)",
+          statusChangedBy: ARCHIVED_ON_DISK,
         }
       : {}),
   };

@@ -1,6 +1,6 @@
 /** What a row holds that comes from its folder: content, parsed fields, hashes, stats. */
 import path from "node:path";
-import type { ParsedDocument } from "@specsync/validators";
+import { initialStatusFor, type ParsedDocument } from "@specsync/validators";
 import { findNestedChanges } from "../../utils/fs/change-folder";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
 import { deriveFieldsOffThread, deriveFieldsOnPool } from "../parse-pool";
@@ -55,11 +55,23 @@ function withNested(
   return nested ? { ...parsed, nested } : parsed;
 }
 
-/** What the stage of a newly imported folder is computed from (its status starts from it). */
-export function derivedStage(
+/** Who set the status of a row whose folder is in `changes/archive/` (nobody in specsync did). */
+export const ARCHIVED_ON_DISK = "specsync (archived on disk)";
+
+/** A new row's status columns: from its folder's stage; an archived one says where that came from. */
+export function initialStatusColumns(
   ref: FolderRef,
   values: { tasksTotal?: number; tasksCompleted?: number },
+  now: Date,
 ) {
+  const status = initialStatusFor(derivedStage(ref, values));
+  return status === "archived"
+    ? { status, statusChangedAt: now, statusChangedBy: ARCHIVED_ON_DISK }
+    : { status };
+}
+
+/** What the stage of a newly imported folder is computed from (its status starts from it). */
+function derivedStage(ref: FolderRef, values: { tasksTotal?: number; tasksCompleted?: number }) {
   return {
     archived: ref.archived,
     tasksTotal: values.tasksTotal ?? 0,

@@ -15,7 +15,7 @@ import {
   syncChecks,
   syncHistory,
 } from "@specsync/db";
-import { initialStatusFor, type OpenConflict, type SyncTrigger } from "@specsync/validators";
+import type { OpenConflict, SyncTrigger } from "@specsync/validators";
 import { getTableColumns } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { chunk } from "../../utils/concurrency";
@@ -23,7 +23,7 @@ import { errorMessage, SpecsyncError } from "../../utils/errors";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
 import { insertSpecRows } from "./bulk-load";
 import { asidePath, type PlannedHistory, pickMoveSource } from "./plan";
-import { derivedStage } from "./row-values";
+import { initialStatusColumns } from "./row-values";
 import type { EditRow, SyncContext, SyncStateRow } from "./types";
 
 /** Every column but the search vector, which only SQL reads (and which is large). */
@@ -332,7 +332,7 @@ export async function saveReconcile(
           kind: w.ref.kind,
           name: w.ref.name,
           path: w.ref.path,
-          status: initialStatusFor(derivedStage(w.ref, values)),
+          ...initialStatusColumns(w.ref, values, new Date()),
         } as NewSpecRow)
         .returning({ id: openspecSpecs.id });
       if (!inserted) throw new Error(`could not insert the row of ${w.ref.path}`);
