@@ -72,15 +72,24 @@ const listColumns = {
    */
   validationErrors: sql<number | null>`(${openspecSpecs.validation} ->> 'errors')::int`,
   validationWarnings: sql<number | null>`(${openspecSpecs.validation} ->> 'warnings')::int`,
-  /** Last time the row was synced or verified unchanged (sync_checks is left-joined). */
+  /** Last time the row was synced or verified unchanged. */
   lastSyncedAt:
-    sql<Date | null>`greatest(${openspecSpecs.lastSyncedAt}, ${syncChecks.checkedAt})`.mapWith(
+    sql<Date | null>`greatest(${openspecSpecs.lastSyncedAt}, (select ${syncChecks.checkedAt} from ${syncChecks} where ${syncChecks.specId} = ${openspecSpecs.id}))`.mapWith(
       openspecSpecs.lastSyncedAt,
     ),
   fileModifiedAt: openspecSpecs.fileModifiedAt,
-  /** Owner and start of the live claim, if any (claims-service; left-joined, live ones only). */
-  claimedBy: changeClaims.owner,
-  claimedAt: changeClaims.claimedAt,
+  /**
+   * Owner and start of the live claim, if any (claims-service). Correlated subqueries, not joins:
+   * PostgreSQL runs them above the sort and limit, for the page's rows only (a join probes every
+   * matching row; EXPLAIN ANALYZE in docs/performance.md).
+   */
+  claimedBy: sql<
+    string | null
+  >`(select ${changeClaims.owner} from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`,
+  claimedAt:
+    sql<Date | null>`(select ${changeClaims.claimedAt} from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`.mapWith(
+      changeClaims.claimedAt,
+    ),
   createdAt: openspecSpecs.createdAt,
   updatedAt: openspecSpecs.updatedAt,
 };
@@ -130,16 +139,9 @@ export class SpecsService {
     return this.database.db;
   }
 
-  /** The list columns, with the check time and the live claim joined (both keyed by the row). */
+  /** The list columns (plus `extra`) of `openspec_specs`. */
   private selectList<E extends SelectedFields>(extra: E = {} as E) {
-    return this.db
-      .select({ ...listColumns, ...extra })
-      .from(openspecSpecs)
-      .leftJoin(syncChecks, eq(syncChecks.specId, openspecSpecs.id))
-      .leftJoin(
-        changeClaims,
-        and(eq(changeClaims.specId, openspecSpecs.id), sql`${changeClaims.expiresAt} > now()`),
-      );
+    return this.db.select({ ...listColumns, ...extra }).from(openspecSpecs);
   }
 
   /**
@@ -275,9 +277,10 @@ export class SpecsService {
     }[q.sort];
     const offset = q.cursor ?? 0;
     const rows = await this.selectList({
+      /** How long the live claim shown still lasts: the cached answer must not outlive it. */
       claimTtlMs: sql<
         number | null
-      >`(extract(epoch from (${changeClaims.expiresAt} - now())) * 1000)::float8`,
+      >`(select (extract(epoch from (${changeClaims.expiresAt} - now())) * 1000)::float8 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`,
     })
       .where(where)
       .orderBy(primary, asc(openspecSpecs.name), asc(openspecSpecs.id))
