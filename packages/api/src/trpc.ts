@@ -9,6 +9,7 @@ import {
   SpecsyncError,
   type SpecsyncErrorCode,
 } from "./utils/errors";
+import { memoSerialize } from "./utils/shared-results";
 
 export type Context = {
   services: Services;
@@ -42,8 +43,14 @@ function isCallerFacing(error: TRPCError): boolean {
   return error.code !== "INTERNAL_SERVER_ERROR" || error.cause instanceof SpecsyncError;
 }
 
+/** superjson, except that a shared (cached, frozen) answer is serialised once, not per call. */
+const transformer = {
+  serialize: memoSerialize((v) => superjson.serialize(v)),
+  deserialize: (v: Parameters<typeof superjson.deserialize>[0]) => superjson.deserialize(v),
+};
+
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  transformer,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const message = isCallerFacing(error)

@@ -32,10 +32,12 @@ import {
   type ToggleTaskInput,
   type UpdateFileInput,
 } from "@specsync/validators";
+import type { SelectedFields } from "drizzle-orm/pg-core";
 import { errorMessage, SpecsyncError } from "../utils/errors";
 import type { PageJob, PageStructure } from "../utils/openspec";
 import { present } from "../utils/present";
 import type { FileEditService } from "./file-edit-service";
+import { ListCache } from "./list-cache";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { parseOffThread } from "./parse-pool";
 import { filesOfRow } from "./spec-files";
@@ -76,7 +78,11 @@ const listColumns = {
       openspecSpecs.lastSyncedAt,
     ),
   fileModifiedAt: openspecSpecs.fileModifiedAt,
-  /** Owner and start of the live claim, if any (claims-service). */
+  /**
+   * Owner and start of the live claim, if any (claims-service). Correlated subqueries, not joins:
+   * PostgreSQL runs them above the sort and limit, for the page's rows only (a join probes every
+   * matching row; EXPLAIN ANALYZE in docs/performance.md).
+   */
   claimedBy: sql<
     string | null
   >`(select ${changeClaims.owner} from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`,
@@ -101,6 +107,19 @@ export type SpecListItem = {
   claimedAt: Date | null;
 };
 
+export type SpecListPage = {
+  items: SpecListItem[];
+  nextCursor: number | null;
+  facets: {
+    status: Record<string, number>;
+    priority: Record<string, number>;
+    kind: Record<string, number>;
+    total: number;
+  } | null;
+};
+
+const DAY_MS = 86_400_000;
+
 const STATUS_ORDER = sql`array_position(array['in_progress','review','assigned','approved','proposing','applied','archived']::text[], ${openspecSpecs.status})`;
 
 /** Queries and lifecycle edits on specs and changes. Content edits go through the sync engine. */
@@ -110,10 +129,19 @@ export class SpecsService {
     private readonly sync: OpenSpecSyncService,
     private readonly events: SyncEventBus,
     private readonly edits: FileEditService,
-  ) {}
+  ) {
+    this.listCache = new ListCache(database);
+  }
+
+  private readonly listCache: ListCache;
 
   private get db() {
     return this.database.db;
+  }
+
+  /** The list columns (plus `extra`) of `openspec_specs`. */
+  private selectList<E extends SelectedFields>(extra: E = {} as E) {
+    return this.db.select({ ...listColumns, ...extra }).from(openspecSpecs);
   }
 
   /**
@@ -187,8 +215,26 @@ export class SpecsService {
     }
   }
 
-  async list(input: ListSpecsInput) {
+  /**
+   * A page of rows (never the content columns), plus facets when asked. Whole answers are cached
+   * by input while the list generation holds (list-cache.ts); the claim filters depend on the
+   * clock, so they are always queried.
+   */
+  async list(input: ListSpecsInput): Promise<SpecListPage> {
     const q = listSpecsInputSchema.parse(input);
+    if (q.claimed !== undefined || q.claimedBy) return (await this.queryList(q)).page;
+    const key = JSON.stringify(q);
+    // Read before the page's queries: a write committed in between only makes the entry stale.
+    const gen = await this.listCache.generation();
+    const hit = this.listCache.get<SpecListPage>(key, gen);
+    if (hit) return hit;
+    const started = Date.now();
+    const { page, ttlMs } = await this.queryList(q);
+    return this.listCache.set(key, gen, page, started + ttlMs);
+  }
+
+  /** The page's queries; `ttlMs`: until the first claim shown expires (a day when none). */
+  private async queryList(q: ReturnType<typeof listSpecsInputSchema.parse>) {
     const text = q.search;
     const search = text ? sql`websearch_to_tsquery('english', ${text})` : null;
     const filters = [
@@ -230,9 +276,12 @@ export class SpecsService {
       completion: dir(order)(openspecSpecs.completion),
     }[q.sort];
     const offset = q.cursor ?? 0;
-    const rows = await this.db
-      .select(listColumns)
-      .from(openspecSpecs)
+    const rows = await this.selectList({
+      /** How long the live claim shown still lasts: the cached answer must not outlive it. */
+      claimTtlMs: sql<
+        number | null
+      >`(select (extract(epoch from (${changeClaims.expiresAt} - now())) * 1000)::float8 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.expiresAt} > now())`,
+    })
       .where(where)
       .orderBy(primary, asc(openspecSpecs.name), asc(openspecSpecs.id))
       .limit(q.limit + 1)
@@ -240,7 +289,13 @@ export class SpecsService {
     const hasMore = rows.length > q.limit;
     if (hasMore) rows.pop();
     const facets = q.withFacets ? await this.facets(and(...filters), q.status, q.priority) : null;
-    return { items: rows as SpecListItem[], nextCursor: hasMore ? offset + q.limit : null, facets };
+    let ttlMs = DAY_MS;
+    const items = rows.map(({ claimTtlMs, ...item }) => {
+      if (claimTtlMs !== null) ttlMs = Math.min(ttlMs, claimTtlMs);
+      return item as SpecListItem;
+    });
+    const page = { items, nextCursor: hasMore ? offset + q.limit : null, facets };
+    return { page, ttlMs };
   }
 
   /**
@@ -537,24 +592,15 @@ export class SpecsService {
       tasks.total += g.total ?? 0;
     }
     const active = and(scope, eq(openspecSpecs.kind, "change"), eq(openspecSpecs.archived, false));
-    const invalid = await this.db
-      .select(listColumns)
-      .from(openspecSpecs)
+    const invalid = await this.selectList()
       .where(and(active, sql`(${openspecSpecs.validation} ->> 'errors')::int > 0`))
       .orderBy(asc(openspecSpecs.name))
       .limit(50);
-    const rows = await this.db
-      .select(listColumns)
-      .from(openspecSpecs)
-      .where(active)
-      .orderBy(asc(openspecSpecs.name))
-      .limit(1000);
+    const rows = await this.selectList().where(active).orderBy(asc(openspecSpecs.name)).limit(1000);
     const mismatched = (rows as SpecListItem[])
       .map((r) => ({ ...r, mismatch: statusMismatch(r.status, r) }))
       .filter((r) => r.mismatch);
-    const queue = await this.db
-      .select(listColumns)
-      .from(openspecSpecs)
+    const queue = await this.selectList()
       .where(
         and(
           active,
@@ -584,9 +630,7 @@ export class SpecsService {
    * first on ties.
    */
   async next(projectId?: string): Promise<SpecListItem | null> {
-    const [row] = await this.db
-      .select(listColumns)
-      .from(openspecSpecs)
+    const [row] = await this.selectList()
       .where(
         and(
           isNull(openspecSpecs.deletedAt),
@@ -608,9 +652,7 @@ export class SpecsService {
 
   /** Changes whose delta specs touch a capability (active first). */
   async touching(projectId: string, capability: string) {
-    return this.db
-      .select(listColumns)
-      .from(openspecSpecs)
+    return this.selectList()
       .where(
         and(
           isNull(openspecSpecs.deletedAt),
@@ -625,9 +667,7 @@ export class SpecsService {
 
   /** Rows with an open conflict or a database edit still waiting to be written to disk. */
   async conflicts(projectId?: string) {
-    return this.db
-      .select({ ...listColumns, dbModifiedAt: openspecSpecs.dbModifiedAt })
-      .from(openspecSpecs)
+    return this.selectList({ dbModifiedAt: openspecSpecs.dbModifiedAt })
       .where(
         and(
           isNull(openspecSpecs.deletedAt),

@@ -1,4 +1,5 @@
 export * from "./agents";
+export * from "./list-generation";
 export * from "./openspec-specs";
 export * from "./projects";
 export * from "./sync-checks";

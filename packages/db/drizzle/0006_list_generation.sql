@@ -1,0 +1,4 @@
+CREATE TABLE "list_generation" (
+	"id" smallint PRIMARY KEY NOT NULL,
+	"gen" bigint NOT NULL
+);
