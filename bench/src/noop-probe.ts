@@ -1,6 +1,7 @@
 /**
  * Probe: no-op reconcile of a generated workspace, timed several times with CPU time.
- * `node --optimize-for-size --import tsx bench/src/noop-probe.ts <pglite|postgres> <dir> [runs] [db]`
+ * `node --optimize-for-size --import tsx bench/src/noop-probe.ts <pglite|postgres> <dir> [runs]
+ * [db]`
  * The first run for a dir generates the workspace and imports it; later runs reuse both. `db`:
  * the PostgreSQL database's name (default noop_probe_db). The parse pool is warmed first, as the
  * server does at start.
@@ -38,7 +39,7 @@ await runMigrations(database);
 const services = createServices(database);
 const project = await services.sync.ensureProject(ws);
 await sharedParsePool().warm();
-/** CPU ms of the main thread alone (Linux; worker threads excluded), 10 ms ticks; null elsewhere. */
+/** CPU ms of the main thread alone (Linux, worker threads excluded), 10 ms ticks; else null. */
 const mainThreadCpu = (): number | null => {
   try {
     const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
@@ -60,7 +61,8 @@ for (let i = 0; i < Number(runsArg); i++) {
   const m2 = mainThreadCpu();
   const main = m === null || m2 === null ? "" : `, main thread ${m2 - m} ms`;
   console.log(
-    `noop ${i}: ${ms.toFixed(0)} ms wall, cpu user ${(cpu.user / 1000).toFixed(0)} sys ${(cpu.system / 1000).toFixed(0)} ms${main}, ${s.total} folders ${s.changed} changed`,
+    `noop ${i}: ${ms.toFixed(0)} ms wall, cpu user ${(cpu.user / 1000).toFixed(0)} ` +
+      `sys ${(cpu.system / 1000).toFixed(0)} ms${main}, ${s.total} folders ${s.changed} changed`,
   );
 }
 await database.close();
