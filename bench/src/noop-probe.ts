@@ -1,16 +1,21 @@
 /**
  * Probe: no-op reconcile of a generated workspace, timed several times with CPU time.
- * `node --optimize-for-size --import tsx bench/src/noop-probe.ts <pglite|postgres> <dir> [runs]`
- * The first run for a dir generates the workspace and imports it; later runs reuse both.
+ * `node --optimize-for-size --import tsx bench/src/noop-probe.ts <pglite|postgres> <dir> [runs]
+ * [db]`
+ * The first run for a dir generates the workspace and imports it; later runs reuse both. `db`:
+ * the PostgreSQL database's name (default noop_probe_db). The parse pool is warmed first, as the
+ * server does at start.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { createServices } from "@specsync/api";
+import { createServices, sharedParsePool } from "@specsync/api";
 import { generateWorkspace, loadPool } from "@specsync/api/testing";
 import { createDb, runMigrations } from "@specsync/db";
 import postgres from "postgres";
 
-const [driver = "postgres", dir = "/tmp/noop-bench", runsArg = "5"] = process.argv.slice(2);
+const [driver = "postgres", dir = "/tmp/noop-bench", runsArg = "5", dbName = "noop_probe_db"] =
+  process.argv.slice(2);
+if (!/^[a-z_][a-z0-9_]*$/.test(dbName)) throw new Error(`not a plain database name: ${dbName}`);
 const ws = path.join(dir, "ws");
 const fresh = !existsSync(ws);
 if (fresh) {
@@ -25,24 +30,39 @@ if (driver === "pglite") {
     max: 1,
     onnotice: () => {},
   });
-  const [exists] = await admin`select 1 from pg_database where datname = 'noop_probe_db'`;
-  if (!exists) await admin.unsafe("create database noop_probe_db");
+  const [exists] = await admin`select 1 from pg_database where datname = ${dbName}`;
+  if (!exists) await admin.unsafe(`create database ${dbName}`);
   await admin.end();
-  database = await createDb({ url: "postgres://postgres@127.0.0.1:5432/noop_probe_db" });
+  database = await createDb({ url: `postgres://postgres@127.0.0.1:5432/${dbName}` });
 }
 await runMigrations(database);
 const services = createServices(database);
 const project = await services.sync.ensureProject(ws);
+await sharedParsePool().warm();
+/** CPU ms of the main thread alone (Linux, worker threads excluded), 10 ms ticks; else null. */
+const mainThreadCpu = (): number | null => {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+};
 const first = await services.sync.syncProject(project, "startup");
 console.log(`first: ${first.total} folders, ${first.changed} changed`);
 for (let i = 0; i < Number(runsArg); i++) {
   const c = process.cpuUsage();
+  const m = mainThreadCpu();
   const t = performance.now();
   const s = await services.sync.syncProject(project, "periodic");
   const ms = performance.now() - t;
   const cpu = process.cpuUsage(c);
+  const m2 = mainThreadCpu();
+  const main = m === null || m2 === null ? "" : `, main thread ${m2 - m} ms`;
   console.log(
-    `noop ${i}: ${ms.toFixed(0)} ms wall, cpu user ${(cpu.user / 1000).toFixed(0)} sys ${(cpu.system / 1000).toFixed(0)} ms, ${s.total} folders ${s.changed} changed`,
+    `noop ${i}: ${ms.toFixed(0)} ms wall, cpu user ${(cpu.user / 1000).toFixed(0)} ` +
+      `sys ${(cpu.system / 1000).toFixed(0)} ms${main}, ${s.total} folders ${s.changed} changed`,
   );
 }
 await database.close();

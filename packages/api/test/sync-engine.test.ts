@@ -13,7 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { createServices, SpecsyncError, sha256 } from "../src";
+import { createServices, SpecsyncError, sha256, sharedParsePool } from "../src";
 import { describeEachDb } from "../testing/each-db";
 import { openspecRaw } from "../testing/openspec-cli";
 import {
@@ -552,7 +552,8 @@ describeEachDb("OpenSpecSyncService", (db) => {
     expect((await change()).tasksCompleted).toBe(2);
   });
 
-  it("bulk reconcile skips unchanged folders by stats alone, yet sees edits, new delta specs and stray directories", async () => {
+  /** The stats shortcut of a bulk reconcile: skips what did not move, sees everything that did. */
+  async function statsShortcut() {
     const files = { ...changeFiles("add-a"), ...changeFiles("add-b"), ...changeFiles("add-c") };
     const { services, root, project, change } = await setup(files);
     // Make every timestamp old, as on a workspace nobody touched for an hour, then sync:
@@ -622,6 +623,17 @@ describeEachDb("OpenSpecSyncService", (db) => {
     );
     await services.sync.syncProject(project, "periodic");
     expect(Object.keys((await change("add-c")).deltaSpecs).sort()).toEqual(["demo", "empty"]);
+  }
+
+  it(
+    "bulk reconcile skips unchanged folders by stats alone, yet sees edits, new delta specs and stray directories",
+    statsShortcut,
+  );
+
+  it("the same with the stats on the parse pool's worker thread (a server warms it at start)", async () => {
+    await sharedParsePool().warm();
+    expect(sharedParsePool().started).toBe(true);
+    await statsShortcut();
   });
 
   it("two syncs racing to create the same new folder's row: one row, no failure", async () => {

@@ -74,6 +74,11 @@ export class ParsePool {
     return this.warming;
   }
 
+  /** Whether a worker has loaded (the server warms the pool at start; a bulk import starts it). */
+  get started(): boolean {
+    return [...this.idle, ...this.busy.keys()].some((w) => this.ready.has(w));
+  }
+
   /** Workers alive right now (idle or busy). */
   get workers(): number {
     return this.idle.length + this.busy.size;

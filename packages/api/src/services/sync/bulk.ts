@@ -8,11 +8,13 @@ import type { NewSpecRow, ProjectRow } from "@specsync/db";
 import { SYNC_DEFAULTS } from "@specsync/settings";
 import type { SyncTrigger } from "@specsync/validators";
 import { chunk, mapLimit } from "../../utils/concurrency";
+import { type FingerprintCheck, unchangedFolders } from "../../utils/fs/folder-fingerprint";
 import { classifyFolder, type FolderRef, scanWorkspace } from "../../utils/fs/scan-workspace";
 import { present } from "../../utils/present";
+import { type ParsePool, sharedParsePool } from "../parse-pool";
 import type { FileMap } from "../spec-files";
 import { readDisk, storableFingerprint } from "./disk";
-import { syncLocked, unchangedNoop } from "./reconcile";
+import { noop, storedFingerprint, syncLocked } from "./reconcile";
 import { folderValues, initialStatusColumns } from "./row-values";
 import {
   insertNewRows,
@@ -31,7 +33,7 @@ const CREATE_BATCH = 50;
 const ANNOUNCE_UP_TO = 20;
 /** Above this many folders, new folders that cannot be moves are imported with batch INSERTs. */
 const BATCH_CREATE_ABOVE = 20;
-/** Folders checked between two yields to the event loop in the no-op pass (~5 ms of stats). */
+/** Folders a no-op chunk stats: between two yields here, or one pool job (~5-25 ms of stats). */
 const QUICK_CHUNK = 250;
 
 type Item = { ref: FolderRef; row: SyncStateRow | null | undefined };
@@ -228,20 +230,44 @@ async function reconcileMany(
 }
 
 /**
- * The unchanged folders, decided in one synchronous pass per chunk rather than a lock, a promise
- * and a task each (a no-op reconcile of 10,000 folders is ~100,000 stats and little else).
- * Folders whose lock is busy are left to the locked path. Yields between chunks so the server
- * keeps answering.
+ * The unchanged folders, decided without a lock, a promise and a task each (a no-op reconcile of
+ * 10,000 folders is ~100,000 stats and little else). Once the pool has a worker, the stats run
+ * there (two jobs queued, so it never waits for us): its own small heap collects the `Stats`
+ * garbage, and the event loop stays free for requests and, on PGlite, the database. Otherwise
+ * they run here, yielding between chunks. A folder whose lock is busy, before or after its stats,
+ * is left to the locked path (a job that ran meanwhile handled its folder itself).
  */
 async function quickNoops(
   ctx: SyncContext,
   project: ProjectRow,
   items: readonly Item[],
+  pool: ParsePool = sharedParsePool(),
 ): Promise<(SyncOutcome | null)[]> {
-  const out: (SyncOutcome | null)[] = [];
-  for (const [i, { ref, row }] of items.entries()) {
-    if (i > 0 && i % QUICK_CHUNK === 0) await yieldToLoop();
-    out.push(ctx.mutex.isFree(lockKey(project.id, ref)) ? unchangedNoop(project, ref, row) : null);
+  const out: (SyncOutcome | null)[] = items.map(() => null);
+  const dir = openspecDir(project);
+  const free = (ref: FolderRef) => ctx.mutex.isFree(lockKey(project.id, ref));
+  const todo = items.flatMap(({ ref, row }, i) => {
+    const stored = storedFingerprint(row);
+    return row && stored && free(ref) ? [{ i, ref, id: row.id, files: row.files, stored }] : [];
+  });
+  const parts = chunk(todo, QUICK_CHUNK);
+  const checksOf = (part: typeof todo): FingerprintCheck[] =>
+    part.map((t) => [path.join(dir, t.ref.path), t.files, t.stored]);
+  const decide = (part: typeof todo, same: readonly boolean[]) => {
+    for (const [k, t] of part.entries()) if (same[k] && free(t.ref)) out[t.i] = noop(t.ref, t.id);
+  };
+  let next = 0;
+  const onPool = async () => {
+    for (let part = parts[next++]; part; part = parts[next++]) {
+      const checks = checksOf(part);
+      const job = { op: "fingerprints" as const, checks };
+      decide(part, await pool.run(job).catch(() => unchangedFolders(checks)));
+    }
+  };
+  if (pool.started) await Promise.all([onPool(), onPool()]);
+  for (let part = parts[next++]; part; part = parts[next++]) {
+    decide(part, unchangedFolders(checksOf(part)));
+    await yieldToLoop();
   }
   return out;
 }

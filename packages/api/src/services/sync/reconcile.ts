@@ -51,7 +51,7 @@ import {
 } from "./store";
 import type { DiskRead, EditRow, ReconcileOptions, SyncContext, SyncOutcome } from "./types";
 
-const noop = (ref: FolderRef, specId: string | null): SyncOutcome => ({
+export const noop = (ref: FolderRef, specId: string | null): SyncOutcome => ({
   specId,
   name: ref.name,
   path: ref.path,
@@ -84,10 +84,16 @@ export function unchangedNoop(
   ref: FolderRef,
   known: ReconcileOptions["row"],
 ): SyncOutcome | null {
-  if (!known || known.deletedAt || known.dirty || !known.statFingerprint) return null;
+  const stored = storedFingerprint(known);
+  if (!known || !stored) return null;
   const folderAbs = path.join(openspecDir(project), ref.path);
-  if (!fingerprintUnchanged(folderAbs, known.files, known.statFingerprint)) return null;
+  if (!fingerprintUnchanged(folderAbs, known.files, stored)) return null;
   return noop(ref, known.id);
+}
+
+/** The fingerprint a snapshot row can be decided by alone, or null (no row, deleted, work due). */
+export function storedFingerprint(known: ReconcileOptions["row"]): string | null {
+  return !known || known.deletedAt || known.dirty ? null : known.statFingerprint;
 }
 
 /** Reconcile one folder; the caller holds its lock. */

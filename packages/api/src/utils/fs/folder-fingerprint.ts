@@ -60,3 +60,17 @@ export function folderFingerprint(
   }
   return createHash("sha1").update(text).digest("base64url");
 }
+
+/** A folder, its tracked files and the fingerprint stored for them. */
+export type FingerprintCheck = [folderAbs: string, files: string[], stored: string];
+
+/**
+ * Which folders still match their stored fingerprint: the stats of a no-op reconcile as plain data
+ * in and out, so a worker thread can run them (its own heap collects the `Stats` garbage).
+ */
+export function unchangedFolders(checks: readonly FingerprintCheck[]): boolean[] {
+  const now = Date.now();
+  return checks.map(
+    ([folderAbs, files, stored]) => folderFingerprint(folderAbs, files, now) === stored,
+  );
+}
