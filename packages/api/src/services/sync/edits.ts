@@ -2,7 +2,15 @@
  * People's edits: a save (database first, then an immediate flush), conflict resolution, restore.
  */
 import { existsSync, statSync } from "node:fs";
-import { and, eq, openspecSpecs, type ProjectRow, type SpecRow, sql } from "@specsync/db";
+import {
+  and,
+  eq,
+  openspecSpecs,
+  type ProjectRow,
+  type SpecRow,
+  sql,
+  syncHistory,
+} from "@specsync/db";
 import {
   type ConflictDetails,
   type ConflictResolution,
@@ -15,6 +23,7 @@ import type { PreparedWrite } from "../../utils/fs/atomic-write";
 import { resolveInside } from "../../utils/fs/safe-path";
 import { isTrackedFile } from "../../utils/fs/scan-workspace";
 import { sha256 } from "../../utils/hash";
+import { rowsOf } from "../../utils/sql-rows";
 import { deriveFieldsOffThread } from "../parse-pool";
 import { contentColumns, type FileMap, filesOfRow, hashFiles } from "../spec-files";
 import { readCurrent, readDisk, statOf } from "./disk";
@@ -143,7 +152,7 @@ async function writeLocked(ctx: SyncContext, asked: WriteInput): Promise<WriteRe
     contentHashes,
     importDisk,
   );
-  return recordEdit(edit, hash, replaced);
+  return recordEdit(edit, hash, replaced, contentHashes);
 }
 
 type Edit = {
@@ -250,10 +259,27 @@ const historyOf = (e: Edit) => ({
   durationMs: Date.now() - e.started,
 });
 
-/** 3. Bookkeeping and the history row are independent: on PostgreSQL they run side by side. */
-async function recordEdit(e: Edit, hash: string, replaced: string | null): Promise<WriteResult> {
+/**
+ * 3. Bookkeeping and the history row in one statement: one round trip and one commit (PGlite runs
+ * statements one at a time, and every commit on PostgreSQL waits for its WAL flush).
+ */
+async function recordEdit(
+  e: Edit,
+  hash: string,
+  replaced: string | null,
+  contentHashes: Record<string, string>,
+): Promise<WriteResult> {
   const { ctx, row, input } = e;
   const s = statSync(e.abs);
+  const history = ctx.db
+    .insert(syncHistory)
+    .values({
+      ...historyOf(e),
+      action: e.trigger === "restore" ? "restored" : "flushed",
+      success: true,
+      previousContent: { [input.file]: replaced },
+    })
+    .returning({ id: syncHistory.id });
   const bookkeeping = ctx.db
     .update(openspecSpecs)
     .set({
@@ -267,18 +293,17 @@ async function recordEdit(e: Edit, hash: string, replaced: string | null): Promi
       lastSyncedAt: new Date(),
     })
     .where(eq(openspecSpecs.id, row.id))
-    .returning({ id: openspecSpecs.id, contentHashes: openspecSpecs.contentHashes });
-  const history = ctx.history.record({
-    ...historyOf(e),
-    action: e.trigger === "restore" ? "restored" : "flushed",
-    success: true,
-    previousContent: { [input.file]: replaced },
-  });
-  const [[final], h] = await Promise.all([bookkeeping, history]);
-  if (!final) throw new SpecsyncError("NOT_FOUND", `spec ${row.id} not found`);
+    .returning({ historyId: sql`(select id from h)`.as("history_id") });
+  // Raw rows: named as the SQL names them; a bigint may come back as a string.
+  const [done] = rowsOf<{ history_id: number | string }>(
+    await ctx.db.execute(sql`with h as (${history.getSQL()}) ${bookkeeping.getSQL()}`),
+  );
+  if (!done) throw new SpecsyncError("NOT_FOUND", `spec ${row.id} not found`);
+  const historyId = Number(done.history_id);
   const about = { projectId: row.projectId, specId: row.id, name: row.name };
-  ctx.events.publish({ type: "spec_changed", ...about, direction: "db_to_fs" }, h.id);
-  return { row: final, hash, historyId: h.id };
+  ctx.events.publish({ type: "spec_changed", ...about, direction: "db_to_fs" }, historyId);
+  // The hashes this save committed (the statement above leaves them as they are).
+  return { row: { id: row.id, contentHashes }, hash, historyId };
 }
 
 // ------------------------------------------------------------------ conflicts and restore
