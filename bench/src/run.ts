@@ -291,7 +291,7 @@ async function benchDriver(
           metric: "specs.update → bytes on disk p50",
           value: must(flushOnly[Math.floor(flushOnly.length / 2)], "a sample"),
           unit: "ms",
-          ...(withTargets ? { target: { op: "<=", value: 20 } } : {}),
+          ...(withTargets ? { target: { op: "<=", value: 15 } } : {}),
         });
 
         const showTarget = must(active[0], "an active change");

@@ -1,6 +1,7 @@
 import {
   createTRPCClient,
   httpBatchLink,
+  httpLink,
   httpSubscriptionLink,
   splitLink,
   type TRPCClient,
@@ -25,7 +26,10 @@ export type ClientOptions = {
   EventSource?: typeof globalThis.EventSource;
 };
 
-/** Typed client for scripts and the web app: batched HTTP for calls, SSE for `sync.events`. */
+/**
+ * Typed client for scripts and the web app: batched HTTP for queries, one request per mutation,
+ * SSE for `sync.events`.
+ */
 export function createSpecsyncClient(opts: ClientOptions): SpecsyncClient {
   const base = opts.url.replace(/\/$/, "");
   const url = `${base}/trpc`;
@@ -48,9 +52,14 @@ export function createSpecsyncClient(opts: ClientOptions): SpecsyncClient {
             : {}),
           ...(opts.EventSource ? { EventSource: opts.EventSource } : {}),
         }),
-        // The server refuses batches of more than 25 calls (apps/server/src/http.ts
-        // MAX_BATCH_SIZE): split bigger ones.
-        false: httpBatchLink({ url, transformer: superjson, headers, maxItems: 25 }),
+        false: splitLink({
+          // A batch waits a timer tick (>= 1 ms in Node) for company; a save should not.
+          condition: (op) => op.type === "mutation",
+          true: httpLink({ url, transformer: superjson, headers }),
+          // The server refuses batches of more than 25 calls (apps/server/src/http.ts
+          // MAX_BATCH_SIZE): split bigger ones.
+          false: httpBatchLink({ url, transformer: superjson, headers, maxItems: 25 }),
+        }),
       }),
     ],
   });

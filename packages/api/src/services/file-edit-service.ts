@@ -13,6 +13,7 @@ import { type ConflictRegion, mergeThreeWay } from "../utils/three-way-merge";
 import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { filesOfRow } from "./spec-files";
+import type { EditRow } from "./sync/types";
 import type { SyncEventBus } from "./sync-events";
 
 /**
@@ -53,6 +54,8 @@ export type MergePreview =
  */
 const ATTEMPTS = 4;
 
+type MergeInput = Pick<UpdateFileInput, "id" | "file" | "content" | "baseHash">;
+
 const isConflict = (err: unknown): err is SpecsyncError =>
   err instanceof SpecsyncError && err.code === "CONFLICT";
 const lineAt = (content: string, line: number) => content.split("\n")[line - 1];
@@ -89,10 +92,11 @@ export class FileEditService {
   }
 
   /** Three-way merge of `content` (made on `baseHash`) with the current version. Writes nothing. */
-  async preview(
-    input: Pick<UpdateFileInput, "id" | "file" | "content" | "baseHash">,
-  ): Promise<MergePreview> {
-    const row = await this.sync.getRow(input.id);
+  async preview(input: MergeInput): Promise<MergePreview> {
+    return this.previewOn(await this.sync.getRow(input.id), input);
+  }
+
+  private async previewOn(row: EditRow, input: MergeInput): Promise<MergePreview> {
     const files = filesOfRow(row);
     const currentHash = row.contentHashes[input.file] ?? null;
     const currentContent = files[input.file] ?? null;
@@ -118,27 +122,35 @@ export class FileEditService {
 
   private async saveLocked(input: UpdateFileInput): Promise<SaveResult> {
     for (let attempt = 1; ; attempt++) {
-      const p = await this.preview(input);
-      if (!p.clean) {
-        throw new SpecsyncError(
-          "CONFLICT",
-          `${input.file} was changed since you loaded it, on the lines you edited`,
-          {
-            currentContent: p.currentContent,
-            currentHash: p.currentHash,
-            merged: p.text,
-            conflicts: p.conflicts,
-          },
-        );
-      }
+      // The merge is made on the row the write reads under its lock: one read per save.
+      let merged: MergePreview | undefined;
+      const resolve = async (row: EditRow) => {
+        const p = await this.previewOn(row, input);
+        merged = p;
+        if (!p.clean) {
+          throw new SpecsyncError(
+            "CONFLICT",
+            `${input.file} was changed since you loaded it, on the lines you edited`,
+            {
+              currentContent: p.currentContent,
+              currentHash: p.currentHash,
+              merged: p.text,
+              conflicts: p.conflicts,
+            },
+          );
+        }
+        return { content: p.text, baseHash: p.currentHash };
+      };
       try {
         const { row, hash, historyId } = await this.sync.writeFile({
           id: input.id,
           file: input.file,
-          content: p.text,
-          baseHash: p.currentHash,
+          content: input.content,
+          baseHash: input.baseHash,
           actor: input.actor,
+          resolve,
         });
+        const p = present(merged, "the merge the write resolved");
         const outcome: SaveOutcome =
           historyId === null ? "unchanged" : p.changed ? "merged" : "saved";
         return {
@@ -151,8 +163,8 @@ export class FileEditService {
         };
       } catch (err) {
         // The file changed on disk (now imported) or another save won the race: merge again with
-        // that.
-        if (isConflict(err) && attempt < ATTEMPTS) continue;
+        // that. Overlapping edits (a merge with conflicts) are the person's to settle.
+        if (isConflict(err) && merged?.clean && attempt < ATTEMPTS) continue;
         throw err;
       }
     }

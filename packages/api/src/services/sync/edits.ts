@@ -2,7 +2,15 @@
  * People's edits: a save (database first, then an immediate flush), conflict resolution, restore.
  */
 import { existsSync, statSync } from "node:fs";
-import { and, eq, openspecSpecs, type ProjectRow, type SpecRow, sql } from "@specsync/db";
+import {
+  and,
+  eq,
+  openspecSpecs,
+  type ProjectRow,
+  type SpecRow,
+  sql,
+  syncHistory,
+} from "@specsync/db";
 import {
   type ConflictDetails,
   type ConflictResolution,
@@ -11,13 +19,15 @@ import {
   type SyncTrigger,
 } from "@specsync/validators";
 import { errorMessage, SpecsyncError } from "../../utils/errors";
+import type { PreparedWrite } from "../../utils/fs/atomic-write";
 import { resolveInside } from "../../utils/fs/safe-path";
 import { isTrackedFile } from "../../utils/fs/scan-workspace";
 import { sha256 } from "../../utils/hash";
+import { rowsOf } from "../../utils/sql-rows";
 import { deriveFieldsOffThread } from "../parse-pool";
 import { contentColumns, type FileMap, filesOfRow, hashFiles } from "../spec-files";
 import { readCurrent, readDisk, statOf } from "./disk";
-import { writeGuarded } from "./flush";
+import { prepareGuarded } from "./flush";
 import { compareFiles } from "./plan";
 import { folderOfRow, reconcileFolder, syncSpec } from "./reconcile";
 import {
@@ -39,6 +49,11 @@ export type WriteInput = {
   actor?: string | undefined;
   /** What asked for the write: a person's save (default), a restore, a conflict resolution. */
   trigger?: SyncTrigger;
+  /**
+   * Decide the text from the row read under the folder's lock (a merge with what changed since
+   * the caller's base): the caller reads nothing beforehand, one round trip fewer.
+   */
+  resolve?: (row: EditRow) => Promise<{ content: string; baseHash: string | null }>;
 };
 export type WriteResult = {
   row: Pick<SpecRow, "id" | "contentHashes">;
@@ -75,11 +90,12 @@ export async function writeFile(ctx: SyncContext, input: WriteInput): Promise<Wr
   return ctx.mutex.run(key, () => writeLocked(ctx, input));
 }
 
-async function writeLocked(ctx: SyncContext, input: WriteInput): Promise<WriteResult> {
+async function writeLocked(ctx: SyncContext, asked: WriteInput): Promise<WriteResult> {
   const started = Date.now();
-  const trigger = input.trigger ?? "user_edit";
-  const row = await editRow(ctx, input.id);
-  if (!row || row.deletedAt) throw new SpecsyncError("NOT_FOUND", `spec ${input.id} not found`);
+  const trigger = asked.trigger ?? "user_edit";
+  const row = await editRow(ctx, asked.id);
+  if (!row || row.deletedAt) throw new SpecsyncError("NOT_FOUND", `spec ${asked.id} not found`);
+  const input = asked.resolve ? { ...asked, ...(await asked.resolve(row)) } : asked;
   const project = await getProject(ctx, row.projectId);
   checkInput(input, row);
   const root = openspecDir(project);
@@ -115,9 +131,28 @@ async function writeLocked(ctx: SyncContext, input: WriteInput): Promise<WriteRe
   const hash = sha256(input.content);
   if (hash === currentHash && hash === (disk?.hash ?? null)) return { row, hash, historyId: null };
   const edit = { ctx, project, row, input, trigger, started, abs, root };
-  const contentHashes = await saveEdit(edit, dbFiles, currentHash);
-  const replaced = await flushEdit(edit, disk?.content ?? null, contentHashes, importDisk);
-  return recordEdit(edit, hash, replaced);
+  // The new bytes go to a temp file (written, fsynced) while the database takes the edit; the
+  // file itself is replaced only after the commit, as before. Settled here, read in flushEdit.
+  const prepared = prepareGuarded(ctx, abs, input.content, baseHash, root).then(
+    (write) => ({ write }),
+    (error: unknown) => ({ error }),
+  );
+  let contentHashes: Record<string, string>;
+  try {
+    contentHashes = await saveEdit(edit, dbFiles, currentHash);
+  } catch (err) {
+    const p = await prepared;
+    if ("write" in p) p.write.abort();
+    throw err;
+  }
+  const replaced = await flushEdit(
+    edit,
+    prepared,
+    disk?.content ?? null,
+    contentHashes,
+    importDisk,
+  );
+  return recordEdit(edit, hash, replaced, contentHashes);
 }
 
 type Edit = {
@@ -172,6 +207,7 @@ async function saveEdit(
  */
 async function flushEdit(
   e: Edit,
+  prepared: Promise<{ write: PreparedWrite } | { error: unknown }>,
   onDisk: string | null,
   contentHashes: Record<string, string>,
   importDisk: () => Promise<SyncOutcome>,
@@ -179,7 +215,9 @@ async function flushEdit(
   const { ctx, row, input } = e;
   const baseHash = row.baseHashes[input.file] ?? null;
   try {
-    const written = await writeGuarded(ctx, e.abs, input.content, baseHash, e.root);
+    const p = await prepared;
+    if ("error" in p) throw p.error;
+    const written = await p.write.commit();
     // A write that slipped in between the check and the rename: its bytes go to history, not
     // nowhere.
     return written.replacedHash !== baseHash ? written.replaced : onDisk;
@@ -221,10 +259,27 @@ const historyOf = (e: Edit) => ({
   durationMs: Date.now() - e.started,
 });
 
-/** 3. Bookkeeping and the history row are independent: on PostgreSQL they run side by side. */
-async function recordEdit(e: Edit, hash: string, replaced: string | null): Promise<WriteResult> {
+/**
+ * 3. Bookkeeping and the history row in one statement: one round trip and one commit (PGlite runs
+ * statements one at a time, and every commit on PostgreSQL waits for its WAL flush).
+ */
+async function recordEdit(
+  e: Edit,
+  hash: string,
+  replaced: string | null,
+  contentHashes: Record<string, string>,
+): Promise<WriteResult> {
   const { ctx, row, input } = e;
   const s = statSync(e.abs);
+  const history = ctx.db
+    .insert(syncHistory)
+    .values({
+      ...historyOf(e),
+      action: e.trigger === "restore" ? "restored" : "flushed",
+      success: true,
+      previousContent: { [input.file]: replaced },
+    })
+    .returning({ id: syncHistory.id });
   const bookkeeping = ctx.db
     .update(openspecSpecs)
     .set({
@@ -238,18 +293,17 @@ async function recordEdit(e: Edit, hash: string, replaced: string | null): Promi
       lastSyncedAt: new Date(),
     })
     .where(eq(openspecSpecs.id, row.id))
-    .returning({ id: openspecSpecs.id, contentHashes: openspecSpecs.contentHashes });
-  const history = ctx.history.record({
-    ...historyOf(e),
-    action: e.trigger === "restore" ? "restored" : "flushed",
-    success: true,
-    previousContent: { [input.file]: replaced },
-  });
-  const [[final], h] = await Promise.all([bookkeeping, history]);
-  if (!final) throw new SpecsyncError("NOT_FOUND", `spec ${row.id} not found`);
+    .returning({ historyId: sql`(select id from h)`.as("history_id") });
+  // Raw rows: named as the SQL names them; a bigint may come back as a string.
+  const [done] = rowsOf<{ history_id: number | string }>(
+    await ctx.db.execute(sql`with h as (${history.getSQL()}) ${bookkeeping.getSQL()}`),
+  );
+  if (!done) throw new SpecsyncError("NOT_FOUND", `spec ${row.id} not found`);
+  const historyId = Number(done.history_id);
   const about = { projectId: row.projectId, specId: row.id, name: row.name };
-  ctx.events.publish({ type: "spec_changed", ...about, direction: "db_to_fs" }, h.id);
-  return { row: final, hash, historyId: h.id };
+  ctx.events.publish({ type: "spec_changed", ...about, direction: "db_to_fs" }, historyId);
+  // The hashes this save committed (the statement above leaves them as they are).
+  return { row: { id: row.id, contentHashes }, hash, historyId };
 }
 
 // ------------------------------------------------------------------ conflicts and restore

@@ -3,6 +3,8 @@ import { statSync } from "node:fs";
 import { errorMessage, SpecsyncError } from "../../utils/errors";
 import {
   type AtomicWriteResult,
+  type PreparedWrite,
+  prepareAtomicWrite,
   removeStaleTempFiles,
   writeFileAtomic,
 } from "../../utils/fs/atomic-write";
@@ -29,6 +31,20 @@ export function writeGuarded(
   root: string,
 ): Promise<AtomicWriteResult> {
   return writeFileAtomic(abs, content, { ...ctx.writeHooks, expectedHash, root });
+}
+
+/**
+ * `writeGuarded` in two halves: the temp file written and fsynced now, the guarded rename at
+ * `commit`.
+ */
+export function prepareGuarded(
+  ctx: SyncContext,
+  abs: string,
+  content: string,
+  expectedHash: string | null,
+  root: string,
+): Promise<PreparedWrite> {
+  return prepareAtomicWrite(abs, content, { ...ctx.writeHooks, expectedHash, root });
 }
 
 /**

@@ -80,6 +80,14 @@ export type AtomicWriteOptions = AtomicWriteHooks & {
  */
 export type AtomicWriteResult = { replaced: string | null; replacedHash: string | null };
 
+/** A temp file written and fsynced next to its target, not yet renamed over it. */
+export type PreparedWrite = {
+  /** Check the target, rename over it, fsync the folder. */
+  commit: () => Promise<AtomicWriteResult>;
+  /** Remove the temp file: the target stays as it is. */
+  abort: () => void;
+};
+
 /**
  * Write a file atomically: temp file in the same folder, fsync, rename over the target, fsync the
  * folder. Readers see the old bytes or the new bytes, never a mix; on any error the temp file is
@@ -92,6 +100,18 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): Promise<AtomicWriteResult> {
+  return (await prepareAtomicWrite(target, data, options)).commit();
+}
+
+/**
+ * The first half of `writeFileAtomic`: the new bytes durable in a temp file, the target untouched
+ * until `commit` (or never: `abort`). A save runs this beside its database statement.
+ */
+export async function prepareAtomicWrite(
+  target: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<PreparedWrite> {
   // Plain syscalls here are a few microseconds each; only the fsyncs, which can take long, leave
   // the event loop.
   const dir = path.dirname(target);
@@ -104,14 +124,44 @@ export async function writeFileAtomic(
   const temp = confined ? confined.entry(tempName) : path.join(dir, tempName);
   const targetAt = confined ? confined.entry(path.basename(target)) : target;
   const noFollow = confined ? constants.O_NOFOLLOW : 0;
+  let open = true;
+  const done = () => {
+    if (open) confined?.close();
+    open = false;
+  };
+  const removeTemp = () => {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created, or already renamed
+    }
+  };
   try {
-    return await writeInto(dir, target, temp, targetAt, noFollow, data, options);
-  } finally {
-    confined?.close();
+    await writeTemp(dir, target, temp, targetAt, noFollow, data, options);
+  } catch (err) {
+    removeTemp();
+    done();
+    throw err;
   }
+  return {
+    commit: async () => {
+      try {
+        const result = await renameChecked(target, temp, targetAt, noFollow, options);
+        await fsyncDir(path.dirname(temp)); // confined: /proc/self/fd/<folder>, the one we wrote in
+        return result;
+      } finally {
+        done();
+      }
+    },
+    abort: () => {
+      if (!open) return;
+      removeTemp();
+      done();
+    },
+  };
 }
 
-async function writeInto(
+async function writeTemp(
   dir: string,
   target: string,
   temp: string,
@@ -119,7 +169,7 @@ async function writeInto(
   noFollow: number,
   data: string | Uint8Array,
   options: AtomicWriteOptions,
-): Promise<AtomicWriteResult> {
+): Promise<void> {
   let mode = 0o644;
   try {
     mode = (noFollow ? lstatSync : statSync)(targetAt).mode & 0o7777;
@@ -130,17 +180,31 @@ async function writeInto(
   // owner's intent.
   if ((mode & 0o222) === 0)
     throw Object.assign(new Error(`${target} is read-only`), { code: "EACCES" });
-  let fd: number | undefined;
-  let old: number | undefined;
-  let result: AtomicWriteResult;
+  const fd = openSync(
+    temp,
+    constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | noFollow,
+    mode,
+  );
   try {
-    fd = openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | noFollow, mode);
     await options.beforeWrite?.(path.join(dir, path.basename(temp)));
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
     await fsyncAsync(fd);
+  } finally {
     closeSync(fd);
-    fd = undefined;
+  }
+}
+
+/** The guard check and the rename; on any error the temp file is removed. */
+async function renameChecked(
+  target: string,
+  temp: string,
+  targetAt: string,
+  noFollow: number,
+  options: AtomicWriteOptions,
+): Promise<AtomicWriteResult> {
+  let old: number | undefined;
+  try {
     try {
       old = openSync(
         targetAt,
@@ -167,12 +231,11 @@ async function writeInto(
     renameSync(temp, targetAt);
     // An in-place write between our check and the rename went to the old inode: read it back.
     const after = old !== undefined ? readWhole(old) : null;
-    result = {
+    return {
       replaced: after ? after.toString("utf8") : null,
       replacedHash: after ? sha256(after) : null,
     };
   } catch (err) {
-    if (fd !== undefined) closeSync(fd);
     try {
       unlinkSync(temp);
     } catch {
@@ -182,8 +245,6 @@ async function writeInto(
   } finally {
     if (old !== undefined) closeSync(old);
   }
-  await fsyncDir(path.dirname(temp)); // confined: /proc/self/fd/<folder>, the folder we wrote in
-  return result;
 }
 
 function readWhole(fd: number): Buffer {
