@@ -103,8 +103,10 @@ export async function mcpStdioListChanges(
 ) {
   const transport = new StdioClientTransport({
     command: process.execPath,
+    // The flags of the `specsync` script and bin (package.json): one V8 worker thread.
     args: [
       "--optimize-for-size",
+      "--v8-pool-size=1",
       "--import",
       "tsx",
       path.join(REPO, "apps/server/src/cli.ts"),

@@ -146,10 +146,12 @@ export const openspecSpecs = pgTable(
     index("openspec_specs_completion_idx").on(t.completion),
     index("openspec_specs_search_idx").using("gin", t.search),
     // The agents' work queue (next_work) walks this in order and stops at the first free change.
+    // The open-tasks test is in the predicate so the walk never visits finished changes; project_id
+    // last keeps the order usable with and without a project filter (checked in the index).
     index("openspec_specs_work_queue_idx")
-      .on(t.priorityRank, t.createdAt, t.name)
+      .on(t.priorityRank, t.createdAt, t.name, t.projectId)
       .where(
-        sql`kind = 'change' and not archived and deleted_at is null and status in ('approved', 'assigned')`,
+        sql`kind = 'change' and not archived and deleted_at is null and status in ('approved', 'assigned') and (tasks_total = 0 or tasks_completed < tasks_total)`,
       ),
     // Overlaps: active changes with a delta spec for a capability (content_hashes keys
     // `specs/<cap>/spec.md`).

@@ -1,0 +1,2 @@
+DROP INDEX "openspec_specs_work_queue_idx";--> statement-breakpoint
+CREATE INDEX "openspec_specs_work_queue_idx" ON "openspec_specs" USING btree ("priority_rank","created_at","name","project_id") WHERE kind = 'change' and not archived and deleted_at is null and status in ('approved', 'assigned') and (tasks_total = 0 or tasks_completed < tasks_total);
