@@ -1,0 +1,60 @@
+import path from "node:path";
+import { sql } from "@specsync/db";
+import { afterAll, expect, it } from "vitest";
+import { createServices } from "../src";
+import { describeEachDb } from "../testing/each-db";
+import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../testing/workspace";
+
+afterAll(cleanupTempRepos);
+
+/**
+ * Adversarial checks of the `specs.list` cache (list-cache.ts) beyond list-cache.test.ts: the
+ * generation is a counter, so anything that puts it back to a value a running server has cached
+ * answers under makes those answers current again.
+ */
+describeEachDb("specs.list cache, generation reuse", (db) => {
+  async function setup() {
+    const root = tempRepo();
+    const name = `add-alpha-${Math.random()}`;
+    writeTree(root, changeFiles(name));
+    const s = createServices(db().database, { allowedRoots: [path.dirname(root)] });
+    const project = await s.sync.ensureProject(root);
+    await s.sync.syncProject(project, "startup");
+    const input = { projectId: project.id, kind: "change" as const, sort: "name" as const };
+    const row = async () => {
+      const page = await s.specs.list(input);
+      const found = page.items.find((i) => i.name === name);
+      if (!found) throw new Error(`no row ${name}`);
+      return found;
+    };
+    const gen = async () =>
+      String((await db().database.query<{ g: string }>("select gen::text as g from list_generation"))[0]?.g);
+    return { s, row, gen, database: db().database };
+  }
+
+  it("never serves an answer cached before a failover that lost the last commits", async () => {
+    const { s, row, gen, database } = await setup();
+    const before = await row();
+    const [{ rank } = { rank: 0 }] = await database.query<{ rank: number }>(
+      "select priority_rank as rank from openspec_specs where id = $1",
+      [before.id],
+    );
+    const g0 = await gen();
+    // Commit W1 on the primary; this server caches the page showing it.
+    await s.specs.setPriority({ id: before.id, priority: "critical" });
+    expect((await row()).priority).toBe("critical");
+    // Failover to a replica that never received W1 (asynchronous replication loses the last
+    // commits): the rows and the counter are as before W1. Replayed here with triggers off, as a
+    // replica applies WAL (no triggers fire), and this server stays up, reconnecting.
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.execute(
+        sql`update openspec_specs set priority = ${before.priority}, priority_rank = ${rank} where id = ${before.id}`,
+      );
+      await tx.execute(sql`update list_generation set gen = ${g0}::bigint where id = 1`);
+    });
+    // A new write on the new primary, acknowledged before the next list call.
+    await s.specs.setPriority({ id: before.id, priority: "low" });
+    expect((await row()).priority).toBe("low");
+  });
+});
