@@ -28,7 +28,10 @@ describeEachDb("specs.list cache, generation reuse", (db) => {
       return found;
     };
     const gen = async () =>
-      String((await db().database.query<{ g: string }>("select gen::text as g from list_generation"))[0]?.g);
+      String(
+        (await db().database.query<{ g: string }>("select gen::text as g from list_generation"))[0]
+          ?.g,
+      );
     return { s, row, gen, database: db().database };
   }
 

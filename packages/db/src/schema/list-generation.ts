@@ -1,8 +1,8 @@
 import { bigint, pgTable, smallint } from "drizzle-orm/pg-core";
 
 /**
- * One row: a counter every committed write to what a list shows (`openspec_specs`, `sync_checks`,
- * `change_claims`) raises, by deferred triggers (migration 0007), in the writing transaction. A
+ * One row: a value every committed write to what a list shows (`openspec_specs`, `sync_checks`,
+ * `change_claims`) moves by a random step (migrations 0007, 0009), in the writing transaction. A
  * cached list page is served only while the counter still reads what it read before the page's
  * query, so a write is never hidden once committed, whichever server made it.
  */
