@@ -56,7 +56,7 @@ export class ListCache {
   get<T extends object>(key: string, gen: string): T | undefined {
     const hit = this.entries.get(key);
     if (!hit) return undefined;
-    if (hit.gen !== gen || Date.now() >= hit.until) {
+    if (hit.gen !== gen || performance.now() >= hit.until) {
       this.entries.delete(key);
       return undefined;
     }
@@ -65,10 +65,14 @@ export class ListCache {
     return hit.value as T;
   }
 
-  /** Keep `value` (frozen: every caller gets the same object) until `gen` moves or `until` (ms). */
+  /**
+   * Keep `value` (frozen: every caller gets the same object) until `gen` moves or `until` (ms on
+   * `performance.now()`'s clock: monotonic, so a wall clock stepped back cannot keep an expired
+   * claim on show).
+   */
   set<T extends object>(key: string, gen: string, value: T, until: number): T {
     const shared = shareResult(value);
-    if (until <= Date.now()) return shared;
+    if (until <= performance.now()) return shared;
     if (this.entries.size >= this.capacity) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);

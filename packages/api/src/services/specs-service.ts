@@ -228,7 +228,7 @@ export class SpecsService {
     const gen = await this.listCache.generation();
     const hit = this.listCache.get<SpecListPage>(key, gen);
     if (hit) return hit;
-    const started = Date.now();
+    const started = performance.now();
     const { page, ttlMs } = await this.queryList(q);
     return this.listCache.set(key, gen, page, started + ttlMs);
   }
