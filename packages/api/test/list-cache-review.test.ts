@@ -1,5 +1,5 @@
 import path from "node:path";
-import { sql } from "@specsync/db";
+import { runMigrations, sql } from "@specsync/db";
 import { afterAll, expect, it } from "vitest";
 import { createServices } from "../src";
 import { describeEachDb } from "../testing/each-db";
@@ -59,5 +59,17 @@ describeEachDb("specs.list cache, generation reuse", (db) => {
     // A new write on the new primary, acknowledged before the next list call.
     await s.specs.setPriority({ id: before.id, priority: "low" });
     expect((await row()).priority).toBe("low");
+  });
+
+  it("shows rows a migration rewrote by DDL, once the migrations have run", async () => {
+    const { row, database } = await setup();
+    expect((await row()).syncError).toBeNull();
+    // A migration rolled out by another server starting: DDL that rewrites rows (a type change
+    // USING an expression) fires no row trigger. This server keeps running with its cache.
+    await database.query(
+      "alter table openspec_specs alter column sync_error type text using coalesce(sync_error, 'migrated')",
+    );
+    await runMigrations(database);
+    expect((await row()).syncError).toBe("migrated");
   });
 });
