@@ -72,4 +72,20 @@ describeEachDb("specs.list cache, generation reuse", (db) => {
     await runMigrations(database);
     expect((await row()).syncError).toBe("migrated");
   });
+
+  it("drops a claim cleared by TRUNCATE, and ignores a rolled-back write", async () => {
+    const { s, row, database } = await setup();
+    const { id } = await row();
+    await s.claims.claim({ id, owner: "agent-t", leaseSeconds: 600 });
+    expect((await row()).claimedBy).toBe("agent-t");
+    await database.query("truncate change_claims");
+    expect((await row()).claimedBy).toBeNull();
+    await expect(
+      database.db.transaction(async (tx) => {
+        await tx.execute(sql`update openspec_specs set title = 'rolled back' where id = ${id}`);
+        throw new Error("abort");
+      }),
+    ).rejects.toThrow("abort");
+    expect((await row()).title).not.toBe("rolled back");
+  });
 });
