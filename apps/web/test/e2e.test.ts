@@ -167,10 +167,16 @@ describe.skipIf(!haveChromium)("web UI in headless Chromium", () => {
     expect(readFileSync(file("changes/add-export/proposal.md"), "utf8")).not.toContain(
       "An agent wrote this on disk.",
     );
-    const kept = (await api.client.sync.history.query({ specId: id, limit: 50 })).items.find((h) =>
-      h.previousContent?.["proposal.md"]?.includes("An agent wrote this on disk."),
+    // The history row is written just after the rename (the file can be seen a moment before it).
+    const kept = await waitFor(
+      async () =>
+        (await api.client.sync.history.query({ specId: id, limit: 50 })).items.find((h) =>
+          h.previousContent?.["proposal.md"]?.includes("An agent wrote this on disk."),
+        ),
+      5_000,
+      "the replaced disk version kept in history",
     );
-    expect(kept, "the replaced disk version is kept in history").toBeTruthy();
+    expect(kept.previousContent?.["proposal.md"]).toBe(diskVersion);
   });
 
   it("specs browser and sync panel render", async () => {
