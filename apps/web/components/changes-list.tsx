@@ -13,7 +13,7 @@ import { Card } from "~/components/ui/card";
 import { Input, Select } from "~/components/ui/input";
 import { Progress } from "~/components/ui/progress";
 import { useSpecHref } from "~/components/use-spec-href";
-import { hasQuery, useUrlSyncedInput } from "~/components/use-url-input";
+import { useUrlSyncedInput } from "~/components/use-url-input";
 import { useViewParams } from "~/components/use-view-params";
 import { useTRPC } from "~/lib/trpc";
 import { STATUS_LABEL } from "~/lib/utils";
@@ -44,7 +44,7 @@ export function ChangesList() {
   // A page past the end (a stale link, rows archived meanwhile) shows the last page instead of "no
   // match". The search box is uncontrolled (typing must not wait for the URL); Back/Forward still
   // update it.
-  const searchBox = useUrlSyncedInput("q", v.q);
+  const searchBox = useUrlSyncedInput("q", v.q, view.setQuery);
   const setView = view.set;
   useEffect(() => {
     if (total !== undefined && !list.isPlaceholderData && page > lastPage(total))
@@ -85,12 +85,12 @@ export function ChangesList() {
             aria-hidden
           />
           <Input
-            ref={searchBox}
+            ref={searchBox.ref}
             data-testid="search"
             className="w-full pl-8"
             placeholder="Search titles and content…"
             defaultValue={view.get("q") ?? ""}
-            onChange={(e) => view.set({ q: e.target.value }, { replace: hasQuery() })}
+            onChange={searchBox.onChange}
           />
         </label>
         <Select

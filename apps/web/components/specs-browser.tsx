@@ -9,7 +9,7 @@ import { StatusBadge } from "~/components/spec-badges";
 import { Card } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
 import { useSpecHref } from "~/components/use-spec-href";
-import { hasQuery, useUrlSyncedInput } from "~/components/use-url-input";
+import { useUrlSyncedInput } from "~/components/use-url-input";
 import { useViewParams } from "~/components/use-view-params";
 import { useTRPC } from "~/lib/trpc";
 import { cn } from "~/lib/utils";
@@ -22,7 +22,7 @@ export function SpecsBrowser() {
   const q = view.get("q") ?? "";
   const list = useQuery(trpc.specs.list.queryOptions(specsListInput(q)));
   // Back/Forward show the URL's filter in the box too.
-  const filterBox = useUrlSyncedInput("q", q);
+  const filterBox = useUrlSyncedInput("q", q, view.setQuery);
   const asked = view.get("spec");
   // A malformed ?spec= falls back to the first spec instead of an error.
   const selectedId =
@@ -45,12 +45,12 @@ export function SpecsBrowser() {
       <div className="min-w-0 space-y-2">
         <h1 className="text-2xl font-semibold">Specs</h1>
         <Input
-          ref={filterBox}
+          ref={filterBox.ref}
           data-testid="spec-filter"
           className="w-full"
           placeholder="Filter specs…"
           defaultValue={q}
-          onChange={(e) => view.set({ q: e.target.value }, { replace: hasQuery() })}
+          onChange={filterBox.onChange}
           aria-label="Filter specs"
         />
         <Card className="max-h-[40vh] overflow-auto p-1 lg:max-h-[70vh]" data-testid="spec-list">

@@ -16,7 +16,8 @@ export function useViewParams() {
       patch: Record<string, string | null>,
       opts: { replace?: boolean; scrollTop?: boolean } = {},
     ) => {
-      const next = new URLSearchParams(params.toString());
+      // The address, not the router's search params: those lag behind fast typing.
+      const next = new URLSearchParams(window.location.search);
       for (const [k, v] of Object.entries(patch)) {
         if (v === null || v === "") next.delete(k);
         else next.set(k, v);
@@ -28,7 +29,8 @@ export function useViewParams() {
       else window.history.pushState(null, "", url);
       if (opts.scrollTop) window.scrollTo({ top: 0 });
     },
-    [params, pathname],
+    [pathname],
   );
-  return { get: (k: string) => params.get(k), set };
+  const setQuery = useCallback((q: string, opts: { replace: boolean }) => set({ q }, opts), [set]);
+  return { get: (k: string) => params.get(k), set, setQuery };
 }

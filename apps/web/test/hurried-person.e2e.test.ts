@@ -273,16 +273,36 @@ describe.skipIf(!haveChromium)(
     });
 
     it("4. Back restores the search box of the changes list and the specs filter, even while it has the focus", async () => {
-      await page.goto(`${webUrl}/`);
-      await page.waitForSelector('[data-testid="change-row"]');
-      await live();
-      await page.click('[data-testid="search"]');
-      await page.keyboard.type("paged 1");
-      await waitFor(
-        () => new URL(page.url()).searchParams.get("q") === "paged 1",
-        5_000,
-        "search in URL",
-      );
+      // The router applies each keystroke's URL asynchronously and, catching up, wrote older values
+      // back ("?q=p" after "paged 1"), which once overwrote the box (1 run in 5 on a slow CPU).
+      // Sample the box and address while it settles: the box must never lose a character, the
+      // address must end on the text.
+      const q = () => new URL(page.url()).searchParams.get("q");
+      const box = () => page.inputValue('[data-testid="search"]');
+      const cdp = await page.context().newCDPSession(page);
+      for (const rate of [4, 2, 4]) {
+        await page.goto(`${webUrl}/`);
+        await page.waitForSelector('[data-testid="change-row"]');
+        await live();
+        await cdp.send("Emulation.setCPUThrottlingRate", { rate });
+        await page.click('[data-testid="search"]');
+        await page.keyboard.type("paged 1");
+        const seen = new Set<string>();
+        const sample = async () => {
+          const shown = await box();
+          seen.add(`q=${q()} box=${shown}`);
+          return shown === "paged 1" && q() === "paged 1";
+        };
+        await waitFor(sample, 10_000, "search in URL");
+        for (const t0 = Date.now(); Date.now() - t0 < 1_000; ) {
+          await sample();
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
+        const lost = [...seen].filter((s) => !s.endsWith("box=paged 1"));
+        expect(lost, `box lost text (CPU ${rate}x); seen: ${[...seen].join("; ")}`).toEqual([]);
+        expect(q()).toBe("paged 1");
+      }
       await page.goBack();
       await waitFor(() => !new URL(page.url()).searchParams.has("q"), 5_000, "Back: search undone");
       await waitFor(
