@@ -44,6 +44,12 @@ export function describeEntry(h: Entry): { what: string; why: string } {
       why: "the version on disk was kept; the draft is kept here",
     };
   const files = h.filesChanged.join(", ");
+  // The server stopped between a save's commit and its file write; the replaced version is here.
+  if (h.action === "writing")
+    return {
+      what: `${files} saved; the write to disk was interrupted`,
+      why: `${why}; the version on disk before the save is kept here`,
+    };
   const where = h.direction === "fs_to_db" ? "read from disk" : "written to disk";
   return { what: files ? `${files} ${where}` : where, why };
 }

@@ -330,6 +330,47 @@ describeEachDb("OpenSpecSyncService", (db) => {
     });
   });
 
+  it("writeFile: the disk version a save replaces is in the database before the rename (a server that stops there loses nothing)", async () => {
+    const ORIGINAL = "## Why\nThe version on disk before the save.\n";
+    let atRename: (() => Promise<void>) | null = null;
+    const services = createServices(db().database, {
+      writeHooks: { beforeRename: () => atRename?.() },
+    });
+    const root = tempRepo();
+    writeTree(root, { ...changeFiles("add-stop"), "changes/add-stop/proposal.md": ORIGINAL });
+    const project = await services.sync.ensureProject(root);
+    await services.sync.syncProject(project, "startup");
+    const { items } = await services.specs.list({ projectId: project.id, search: "add-stop" });
+    const row = await services.sync.getRow(items[0]!.id);
+    // What another process would find if this one died at the rename: the database already has
+    // the new text, and the entry that keeps the version about to be replaced.
+    let seen: { action: string; previousContent: unknown }[] = [];
+    let dbText: string | null = null;
+    atRename = async () => {
+      const h = await services.history.list({ specId: row.id, limit: 10 });
+      seen = h.items.map((i) => ({ action: i.action, previousContent: i.previousContent }));
+      dbText = (await services.sync.getRow(row.id)).proposalContent;
+    };
+    const res = await services.sync.writeFile({
+      id: row.id,
+      file: "proposal.md",
+      content: "## Why\nFrom the UI.\n",
+      baseHash: row.contentHashes["proposal.md"]!,
+    });
+    expect(dbText).toBe("## Why\nFrom the UI.\n");
+    expect(seen[0]).toEqual({ action: "writing", previousContent: { "proposal.md": ORIGINAL } });
+    // Once written, the same entry (no second one) says so and still holds the replaced version.
+    const after = (await services.history.list({ specId: row.id, limit: 10 })).items;
+    expect(after.length).toBe(seen.length);
+    expect(after[0]).toMatchObject({
+      id: res.historyId,
+      action: "flushed",
+      success: true,
+      previousContent: { "proposal.md": ORIGINAL },
+    });
+    expect(read(root, "changes/add-stop/proposal.md")).toBe("## Why\nFrom the UI.\n");
+  });
+
   it("creates design.md later through an edit; a no-op save leaves the bytes and history unchanged", async () => {
     const { services, root, change, history } = await setup();
     const row = await change();

@@ -87,7 +87,10 @@ export type SyncTrigger = z.infer<typeof syncTriggerSchema>;
  * `priority_changed` record lifecycle edits (database only); `checked` records a manual sync that
  * found nothing to do, so the person who asked for it sees it in the history. `draft_discarded`: a
  * person chose the disk version over their unsaved text; that text is kept in the entry.
- * `validated`: an `openspec validate` run on a change.
+ * `validated`: an `openspec validate` run on a change. `writing`: a save committed to the database
+ * whose file write is not confirmed yet; it becomes `flushed`/`restored` (or `failed`) once the
+ * write is done. Left as `writing` only if the server stopped in between; its entry keeps the disk
+ * version the save was about to replace.
  */
 export const SYNC_ACTIONS = [
   "created",
@@ -103,6 +106,7 @@ export const SYNC_ACTIONS = [
   "priority_changed",
   "checked",
   "draft_discarded",
+  "writing",
 ] as const;
 export const syncActionSchema = z.enum(SYNC_ACTIONS);
 export type SyncAction = z.infer<typeof syncActionSchema>;

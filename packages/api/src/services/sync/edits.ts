@@ -137,22 +137,24 @@ async function writeLocked(ctx: SyncContext, asked: WriteInput): Promise<WriteRe
     (write) => ({ write }),
     (error: unknown) => ({ error }),
   );
-  let contentHashes: Record<string, string>;
+  const onDisk = disk?.content ?? null;
+  let saved: { contentHashes: Record<string, string>; historyId: number };
   try {
-    contentHashes = await saveEdit(edit, dbFiles, currentHash);
+    saved = await saveEdit(edit, dbFiles, currentHash, onDisk);
   } catch (err) {
     const p = await prepared;
     if ("write" in p) p.write.abort();
     throw err;
   }
-  const replaced = await flushEdit(
+  const { contentHashes, historyId } = saved;
+  const replaced = await flushEdit(edit, historyId, prepared, onDisk, contentHashes, importDisk);
+  return recordEdit(
     edit,
-    prepared,
-    disk?.content ?? null,
+    historyId,
+    hash,
+    replaced === onDisk ? undefined : replaced,
     contentHashes,
-    importDisk,
   );
-  return recordEdit(edit, hash, replaced, contentHashes);
 }
 
 type Edit = {
@@ -168,20 +170,24 @@ type Edit = {
 
 /**
  * 1. Database first, compare-and-set so two servers cannot both win the same base. Only changed
- * columns are sent: unchanged content is not re-parsed, re-TOASTed or re-indexed.
+ * columns are sent: unchanged content is not re-parsed, re-TOASTed or re-indexed. The same
+ * statement opens the save's history entry (`writing`) with the disk version the write will
+ * replace: the database now holds the new text, so if the server stops between the rename and
+ * the bookkeeping, that version is still in the database.
  */
 async function saveEdit(
   e: Edit,
   dbFiles: FileMap,
   currentHash: string | null,
-): Promise<Record<string, string>> {
+  onDisk: string | null,
+): Promise<{ contentHashes: Record<string, string>; historyId: number }> {
   const { row, input } = e;
   const files = { ...dbFiles, [input.file]: input.content };
   const contentHashes = hashFiles(files);
   const derived = await deriveFieldsOffThread(row.kind, row.name, files);
   const pendingFiles = [...new Set([...row.pendingFiles, input.file])];
   const values = { ...contentColumns(row.kind, files), ...derived, contentHashes, pendingFiles };
-  const updated = await e.ctx.db
+  const update = e.ctx.db
     .update(openspecSpecs)
     .set({ ...changedValues(values, row), dbModifiedAt: new Date(), updatedAt: new Date() })
     .where(
@@ -191,14 +197,25 @@ async function saveEdit(
       ),
     )
     .returning({ id: openspecSpecs.id });
-  if (updated.length === 0) {
+  // The entry exists only if the compare-and-set matched (it selects from the update).
+  const [opened] = rowsOf<{ history_id: number | string | null }>(
+    await e.ctx.db.execute(sql`with u as (${update.getSQL()}), h as (
+      insert into ${syncHistory} (spec_id, project_id, name, direction, trigger, action, success,
+        files_changed, previous_content, actor)
+      select u.id, ${row.projectId}::uuid, ${row.name}::text, 'db_to_fs', ${e.trigger}::text,
+        'writing', true, ${JSON.stringify([input.file])}::jsonb,
+        ${JSON.stringify({ [input.file]: onDisk })}::jsonb, ${input.actor ?? null}::text
+      from u returning id)
+    select (select id from h) as history_id`),
+  );
+  if (opened?.history_id == null) {
     throw new SpecsyncError(
       "CONFLICT",
       `${input.file} was changed by someone else since you loaded it`,
       { currentHash: null },
     );
   }
-  return contentHashes;
+  return { contentHashes, historyId: Number(opened.history_id) };
 }
 
 /**
@@ -207,6 +224,7 @@ async function saveEdit(
  */
 async function flushEdit(
   e: Edit,
+  historyId: number,
   prepared: Promise<{ write: PreparedWrite } | { error: unknown }>,
   onDisk: string | null,
   contentHashes: Record<string, string>,
@@ -223,20 +241,22 @@ async function flushEdit(
     return written.replacedHash !== baseHash ? written.replaced : onDisk;
   } catch (err) {
     if (err instanceof SpecsyncError && err.code === "CONFLICT") {
-      // The file wins; our edit goes to history through the regular conflict path.
+      // Nothing was replaced: the save's entry goes; the file wins and our edit goes to history
+      // through the regular conflict path.
+      await ctx.db.delete(syncHistory).where(eq(syncHistory.id, historyId));
       await importDisk();
       throw err;
     }
     const error = `could not write ${input.file}: ${errorMessage(err)}`;
     await updateRow(ctx, row.id, { syncError: error });
-    const h = await ctx.history.record({
-      ...historyOf(e),
-      action: "failed",
-      success: false,
-      error,
-    });
+    // The entry says the write failed; it keeps the disk version (a failed folder fsync comes
+    // after the rename).
+    await ctx.db
+      .update(syncHistory)
+      .set({ action: "failed", success: false, error, durationMs: Date.now() - e.started })
+      .where(eq(syncHistory.id, historyId));
     const about = { projectId: row.projectId, specId: row.id, name: row.name };
-    ctx.events.publish({ type: "sync_failed", ...about, direction: "db_to_fs", error }, h.id);
+    ctx.events.publish({ type: "sync_failed", ...about, direction: "db_to_fs", error }, historyId);
     // `kept`: the edit is the database's truth now (hash below); only the disk write is pending.
     const message =
       `${error}. Your edit is kept in the database and will be written when the file can be ` +
@@ -248,37 +268,29 @@ async function flushEdit(
   }
 }
 
-const historyOf = (e: Edit) => ({
-  specId: e.row.id,
-  projectId: e.row.projectId,
-  name: e.row.name,
-  direction: "db_to_fs" as const,
-  trigger: e.trigger,
-  filesChanged: [e.input.file],
-  actor: e.input.actor ?? null,
-  durationMs: Date.now() - e.started,
-});
-
 /**
- * 3. Bookkeeping and the history row in one statement: one round trip and one commit (PGlite runs
- * statements one at a time, and every commit on PostgreSQL waits for its WAL flush).
+ * 3. Bookkeeping and closing the history entry in one statement: one round trip and one commit
+ * (PGlite runs statements one at a time, and every commit on PostgreSQL waits for its WAL flush).
+ * `slipped`: bytes a write that slipped in between the check and the rename put there, which the
+ * rename replaced instead of the version the entry was opened with.
  */
 async function recordEdit(
   e: Edit,
+  historyId: number,
   hash: string,
-  replaced: string | null,
+  slipped: string | null | undefined,
   contentHashes: Record<string, string>,
 ): Promise<WriteResult> {
   const { ctx, row, input } = e;
   const s = statSync(e.abs);
   const history = ctx.db
-    .insert(syncHistory)
-    .values({
-      ...historyOf(e),
+    .update(syncHistory)
+    .set({
       action: e.trigger === "restore" ? "restored" : "flushed",
-      success: true,
-      previousContent: { [input.file]: replaced },
+      durationMs: Date.now() - e.started,
+      ...(slipped === undefined ? {} : { previousContent: { [input.file]: slipped } }),
     })
+    .where(eq(syncHistory.id, historyId))
     .returning({ id: syncHistory.id });
   const bookkeeping = ctx.db
     .update(openspecSpecs)
@@ -299,7 +311,6 @@ async function recordEdit(
     await ctx.db.execute(sql`with h as (${history.getSQL()}) ${bookkeeping.getSQL()}`),
   );
   if (!done) throw new SpecsyncError("NOT_FOUND", `spec ${row.id} not found`);
-  const historyId = Number(done.history_id);
   const about = { projectId: row.projectId, specId: row.id, name: row.name };
   ctx.events.publish({ type: "spec_changed", ...about, direction: "db_to_fs" }, historyId);
   // The hashes this save committed (the statement above leaves them as they are).
