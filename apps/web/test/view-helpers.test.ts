@@ -135,4 +135,14 @@ describe("describeEntry", () => {
     expect(d.what).toBe("Unsaved draft of proposal.md discarded by web");
     expect(d.why).toContain("kept");
   });
+  it("says a save's write was interrupted, and that the version before it is kept", () => {
+    const d = describeEntry({
+      action: "writing",
+      direction: "db_to_fs",
+      trigger: "user_edit",
+      filesChanged: ["tasks.md"],
+    });
+    expect(d.what).toBe("tasks.md saved; the write to disk was interrupted");
+    expect(d.why).toBe("edited in specsync; the version on disk before the save is kept here");
+  });
 });
