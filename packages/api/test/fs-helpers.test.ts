@@ -1,11 +1,14 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +16,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { resolveInside, sha256, writeFileAtomic } from "../src";
+import { folderFingerprint, unchangedFolders } from "../src/utils/fs/folder-fingerprint";
 import { readTextFileSync } from "../src/utils/fs/read-text";
 import { readTextFileConfined } from "../src/utils/fs/safe-open";
 
@@ -162,5 +166,30 @@ describe("confined opens (safe-open)", () => {
     expect(() => readTextFileConfined(root, path.join(root, "changes/real/fifo.md"))).toThrow(
       /not a regular file/,
     );
+  });
+});
+
+describe("folderFingerprint", () => {
+  it("is the sha1 of the stat text earlier versions stored (no upgrade re-reads)", () => {
+    const folder = path.join(tmp(), "add-x");
+    mkdirSync(path.join(folder, "specs/cap"), { recursive: true });
+    writeFileSync(path.join(folder, "tasks.md"), "- [ ] 1\n");
+    writeFileSync(path.join(folder, "specs/cap/spec.md"), "## ADDED Requirements\n");
+    const old = new Date(Date.now() - 3600_000);
+    for (const p of ["specs/cap/spec.md", "tasks.md", "specs/cap", "specs", ""])
+      utimesSync(path.join(folder, p), old, old);
+    const s = (rel: string) => statSync(path.join(folder, rel));
+    const d = (rel: string) => `d\0${rel}\0${s(rel).mtimeMs}\0${s(rel).ino}\n`;
+    const f = (rel: string) => `f\0${rel}\0${s(rel).size}\0${s(rel).mtimeMs}\0${s(rel).ino}\n`;
+    const text = d("") + d("specs") + d("specs/cap") + f("specs/cap/spec.md") + f("tasks.md");
+    const expected = createHash("sha1").update(text).digest("base64url");
+    expect(folderFingerprint(folder, ["tasks.md", "specs/cap/spec.md"])).toBe(expected);
+    expect(unchangedFolders([[folder, ["specs/cap/spec.md", "tasks.md"], expected]])).toEqual([
+      true,
+    ]);
+    writeFileSync(path.join(folder, "tasks.md"), "- [x] 1\n"); // same size, new mtime
+    expect(unchangedFolders([[folder, ["tasks.md", "specs/cap/spec.md"], expected]])).toEqual([
+      false,
+    ]);
   });
 });

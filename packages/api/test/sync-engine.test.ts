@@ -14,6 +14,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { createServices, SpecsyncError, sha256, sharedParsePool } from "../src";
+import { staleRows, syncStateRows } from "../src/services/sync/store";
+import type { SyncContext, SyncStateRow } from "../src/services/sync/types";
 import { describeEachDb } from "../testing/each-db";
 import { openspecRaw } from "../testing/openspec-cli";
 import {
@@ -670,6 +672,86 @@ describeEachDb("OpenSpecSyncService", (db) => {
     "bulk reconcile skips unchanged folders by stats alone, yet sees edits, new delta specs and stray directories",
     statsShortcut,
   );
+
+  it("the no-op check's state read (one JSON text) matches the rows: tracked files, dates, flags", async () => {
+    const files = {
+      ...changeFiles("add-a"),
+      ...changeFiles("add-b"),
+      "specs/demo/spec.md": MAIN_SPEC,
+    };
+    const { services, root, project, change } = await setup(files);
+    rmSync(path.join(root, "openspec/changes/add-a"), { recursive: true });
+    await services.sync.syncProject(project, "periodic"); // add-a: a soft-deleted row
+    // add-b has an error to clear (`dirty`: only the full path handles it).
+    await db().database.query("update openspec_specs set sync_error = 'x' where id = $1", [
+      (await change("add-b")).id,
+    ]);
+    const ctx = { database: db().database, db: db().database.db } as unknown as SyncContext;
+    const byId = (rows: SyncStateRow[]) => [...rows].sort((x, y) => (x.id < y.id ? -1 : 1));
+    const viaJson = byId(await syncStateRows(ctx, project.id));
+    const live = byId(await staleRows(ctx, project.id, new Date(Date.now() + 60_000), 100));
+    expect(viaJson.filter((r) => !r.deletedAt)).toEqual(live); // drizzle's decoding of the same
+    expect(viaJson.map((r) => r.name).sort()).toEqual(["add-a", "add-b", "demo"]);
+    expect(viaJson.find((r) => r.name === "add-a")?.deletedAt).toBeInstanceOf(Date);
+    for (const r of viaJson) {
+      const row = await services.sync.getRow(r.id, true);
+      expect([...r.files].sort(), r.name).toEqual(Object.keys(row.fileStats).sort());
+      expect(r.files.length, r.name).toBeGreaterThan(0);
+      expect(r.lastSyncedAt?.getTime()).toBe(row.lastSyncedAt?.getTime());
+    }
+    expect(viaJson.map((r) => [r.name, r.dirty])).toContainEqual(["add-b", true]);
+    expect(viaJson.map((r) => [r.name, r.dirty])).toContainEqual(["demo", false]);
+  });
+
+  it("a full no-op sync stamps the project, not every row; a failure falls back to per-row stamps", async () => {
+    const files = { ...changeFiles("add-a"), ...changeFiles("add-b") };
+    const { services, root, project, change } = await setup(files);
+    const { database } = db();
+    // This project's per-row stamps (the database is shared by the suite's tests).
+    const marked = async () =>
+      (
+        await database.query<{ id: string }>(
+          `select c.spec_id as id from sync_checks c
+           join openspec_specs s on s.id = c.spec_id where s.project_id = $1`,
+          [project.id],
+        )
+      ).map((m) => m.id);
+    const stamp = async () => {
+      const [p] = await database.query<{ t: Date | string | null }>(
+        "select checked_at as t from projects where id = $1",
+        [project.id],
+      );
+      return p?.t ? new Date(p.t).getTime() : null;
+    };
+    // Rows last synced an hour ago, project never checked: only the check can make them fresh.
+    await database.query(
+      "update openspec_specs set last_synced_at = now() - interval '1 hour' where project_id = $1",
+      [project.id],
+    );
+    await database.query("update projects set checked_at = null where id = $1", [project.id]);
+    const before = new Date(Date.now() - 60_000);
+    expect(await services.sync.staleRows(project.id, before, 10)).toHaveLength(2);
+    const page = async () =>
+      (await services.specs.list({ projectId: project.id, kind: "change" })).items;
+    const listed = (await page()).find((i) => i.name === "add-a")?.lastSyncedAt?.getTime() ?? 0;
+    expect((await services.sync.syncProject(project, "periodic")).changed).toBe(0);
+    expect(await stamp()).not.toBeNull();
+    expect(await marked()).toEqual([]);
+    expect(await services.sync.staleRows(project.id, before, 10)).toHaveLength(0);
+    expect((await services.status.overall()).totals.stale).toBe(0);
+    // The list shows the new check time: the stamp moved the list generation (no stale page).
+    const now = (await page()).find((i) => i.name === "add-a")?.lastSyncedAt?.getTime() ?? 0;
+    expect(now).toBeGreaterThan(listed);
+
+    // With a folder failing, the project is not stamped; the unchanged rows are, one by one.
+    const first = await stamp();
+    write(root, "changes/add-b/design.md", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3]));
+    await new Promise((r) => setTimeout(r, 20));
+    const failing = await services.sync.syncProject(project, "periodic");
+    expect(failing.failed).toBe(1);
+    expect(await stamp()).toBe(first);
+    expect(await marked()).toEqual([(await change("add-a")).id]);
+  });
 
   it("the same with the stats on the parse pool's worker thread (a server warms it at start)", async () => {
     await sharedParsePool().warm();

@@ -72,11 +72,12 @@ const listColumns = {
    */
   validationErrors: sql<number | null>`(${openspecSpecs.validation} ->> 'errors')::int`,
   validationWarnings: sql<number | null>`(${openspecSpecs.validation} ->> 'warnings')::int`,
-  /** Last time the row was synced or verified unchanged. */
-  lastSyncedAt:
-    sql<Date | null>`greatest(${openspecSpecs.lastSyncedAt}, (select ${syncChecks.checkedAt} from ${syncChecks} where ${syncChecks.specId} = ${openspecSpecs.id}))`.mapWith(
-      openspecSpecs.lastSyncedAt,
-    ),
+  /** Last time the row was synced or verified unchanged (alone, or by its project's full sync). */
+  lastSyncedAt: sql<Date | null>`greatest(${openspecSpecs.lastSyncedAt},
+      (select ${syncChecks.checkedAt} from ${syncChecks} where ${syncChecks.specId} = ${openspecSpecs.id}),
+      (select ${projects.checkedAt} from ${projects} where ${projects.id} = ${openspecSpecs.projectId}))`.mapWith(
+    openspecSpecs.lastSyncedAt,
+  ),
   fileModifiedAt: openspecSpecs.fileModifiedAt,
   /**
    * Owner and start of the live claim, if any (claims-service). Correlated subqueries, not joins:

@@ -59,20 +59,22 @@ export class SyncStatusService {
    * scheduler state.
    */
   async overall() {
+    const lastSeen = sql`greatest(${openspecSpecs.lastSyncedAt}, ${syncChecks.checkedAt},
+      ${projectsTable.checkedAt})`;
     const [totals] = await this.database.db
       .select({
         total: sql<number>`count(*)::int`,
         errors: sql<number>`count(*) filter (where ${openspecSpecs.syncError} is not null)::int`,
         conflicts: sql<number>`count(*) filter (where ${openspecSpecs.conflict} is not null)::int`,
         pending: sql<number>`count(*) filter (where jsonb_array_length(${openspecSpecs.pendingFiles}) > 0)::int`,
-        // A row verified unchanged (sync_checks) is as fresh as one just synced.
-        stale: sql<number>`count(*) filter (where coalesce(greatest(${openspecSpecs.lastSyncedAt}, ${syncChecks.checkedAt}), '-infinity') < now() - make_interval(secs => ${this.staleSeconds}))::int`,
-        lastSyncedAt: sql<
-          string | null
-        >`max(greatest(${openspecSpecs.lastSyncedAt}, ${syncChecks.checkedAt}))`,
+        // A row verified unchanged (sync_checks, or its project's full sync) is as fresh as one
+        // just synced.
+        stale: sql<number>`count(*) filter (where coalesce(${lastSeen}, '-infinity') < now() - make_interval(secs => ${this.staleSeconds}))::int`,
+        lastSyncedAt: sql<string | null>`max(${lastSeen})`,
       })
       .from(openspecSpecs)
       .leftJoin(syncChecks, eq(syncChecks.specId, openspecSpecs.id))
+      .innerJoin(projectsTable, eq(projectsTable.id, openspecSpecs.projectId))
       .where(isNull(openspecSpecs.deletedAt));
     const recentFailures = await this.history.list({ success: false, limit: 10 });
     return {

@@ -88,6 +88,14 @@ export const openspecSpecs = pgTable(
     baseHashes: jsonb("base_hashes").$type<Record<string, string>>().notNull().default({}),
     fileStats: jsonb("file_stats").$type<Record<string, FileStat>>().notNull().default({}),
     /**
+     * The names of `file_stats` (the tracked files a fingerprint stats), kept by PostgreSQL: a
+     * no-op reconcile reads them for every row, and taking them out of `file_stats` at read time
+     * (detoast, `jsonb_object_keys`) was most of that read's cost on PGlite.
+     */
+    trackedFiles: jsonb("tracked_files")
+      .$type<string[]>()
+      .generatedAlwaysAs(sql`jsonb_path_query_array(file_stats, '$.keyvalue().key')`),
+    /**
      * "Nothing moved" digest from stats only (the folder, the directories on the way to tracked
      * files, the files): equal digests let a bulk reconcile skip the folder. Null: read the folder
      * in full next time.

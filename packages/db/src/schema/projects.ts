@@ -8,6 +8,12 @@ export const projects = pgTable("projects", {
   /** Absolute path of the repository root (the folder that holds `openspec/`). */
   rootPath: text("root_path").notNull().unique(),
   lastFullSyncAt: timestamp("last_full_sync_at", { withTimezone: true, mode: "date" }),
+  /**
+   * Every live row was verified (unchanged or synced) by the full sync that ended then, with no
+   * failure: one stamp instead of a `sync_checks` upsert per row. Freshness is the latest of this,
+   * the row's `last_synced_at` and its `sync_checks` time.
+   */
+  checkedAt: timestamp("checked_at", { withTimezone: true, mode: "date" }),
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });
 

@@ -4,7 +4,7 @@ import { getTableColumns, is, SQL, sql } from "drizzle-orm";
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 const writable = Object.entries(getTableColumns(openspecSpecs)).filter(
-  ([key]) => key !== "search" && key !== "stage",
+  ([key, column]) => key !== "search" && !column.generated,
 );
 /** Property name → column name, for every column an INSERT may write (not the generated ones). */
 const columnNames = new Map(writable.map(([key, column]) => [key, column.name]));

@@ -63,12 +63,15 @@ export async function syncProject(
   const dir = openspecDir(project);
   if (!existsSync(dir)) return noWorkspace(ctx, project, trigger, started);
   const { items, moveCandidates } = await projectItems(ctx, project, dir, options.only);
+  const full = !options.only;
   const summary = await reconcileMany(ctx, project, items, trigger, {
     concurrency: options.concurrency ?? SYNC_DEFAULTS.concurrency,
     moveCandidates,
+    // A full sync with no failure stamps the project instead (below); otherwise each row.
+    markNoops: (outcomes) => !full || outcomes.some((o) => !o.success),
   });
   const { outcomes, failed, changed } = summary;
-  if (!options.only) await markFullSync(ctx, project.id);
+  if (full) await markFullSync(ctx, project.id, failed === 0);
   // After a bulk import the planner's statistics are stale (it guessed 59 rows for 8,000 and
   // picked a plan 20× slower for the list query); refresh them rather than wait for autovacuum.
   if (changed >= 200) await ctx.database.query("analyze openspec_specs").catch(() => {});
@@ -193,7 +196,12 @@ async function reconcileMany(
   project: ProjectRow,
   items: Item[],
   trigger: SyncTrigger,
-  opts: { concurrency: number; moveCandidates?: ReadonlySet<string> },
+  opts: {
+    concurrency: number;
+    moveCandidates?: ReadonlySet<string>;
+    /** Whether the unchanged rows get a `sync_checks` stamp each (default: yes). */
+    markNoops?: (outcomes: readonly SyncOutcome[]) => boolean;
+  },
 ): Promise<SyncSummary> {
   const { concurrency, moveCandidates } = opts;
   // Many folders at once: one summary event (the caller's) instead of one per folder.
@@ -222,10 +230,12 @@ async function reconcileMany(
     ...quick.map((q) => q ?? present(synced[next++], "a synced outcome")),
   ];
   // Unchanged rows only get their check time bumped.
-  await markChecked(
-    ctx,
-    outcomes.flatMap((o) => (o.action === "noop" && o.specId ? [o.specId] : [])),
-  );
+  if (opts.markNoops?.(outcomes) ?? true) {
+    await markChecked(
+      ctx,
+      outcomes.flatMap((o) => (o.action === "noop" && o.specId ? [o.specId] : [])),
+    );
+  }
   return summaryOf(outcomes);
 }
 

@@ -1,0 +1,2 @@
+ALTER TABLE "openspec_specs" ADD COLUMN "tracked_files" jsonb GENERATED ALWAYS AS (jsonb_path_query_array(file_stats, '$.keyvalue().key')) STORED;--> statement-breakpoint
+ALTER TABLE "projects" ADD COLUMN "checked_at" timestamp with time zone;
