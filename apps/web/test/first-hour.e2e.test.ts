@@ -258,6 +258,8 @@ describe.skipIf(!haveChromium || !havePostgres || !corpusAvailable())(
         "update openspec_specs set last_synced_at = now() - interval '1 hour'",
       );
       await db.database.query("delete from sync_checks");
+      // A clean full sync stamps its project instead of every row: age that stamp too.
+      await db.database.query("update projects set checked_at = now() - interval '1 hour'");
       await page.goto(`${webUrl}/sync`);
       await waitFor(
         async () =>
