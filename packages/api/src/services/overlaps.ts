@@ -26,6 +26,11 @@ export type OverlapRow = { id: string } & StampSource & {
     deltaSpecs?: Record<string, string> | null;
   };
 
+/** Reads the delta specs of rows by id (the caller's connection or transaction). */
+export type DeltaFetch = (
+  ids: string[],
+) => Promise<readonly { id: string; deltaSpecs: Record<string, string> }[]>;
+
 const MAX_CACHED = 50_000;
 const isDeltaFile = (file: string) => file.startsWith("specs/") && file.endsWith("/spec.md");
 const capabilityOf = (file: string) => file.slice("specs/".length, -"/spec.md".length);
@@ -147,7 +152,7 @@ export class OverlapsService {
   /** Parsed requirement sets of these rows, reading content only for rows not cached at their current hashes. */
   async touched(
     rows: readonly OverlapRow[],
-    db: Pick<Database["db"], "select"> = this.database.db,
+    fetch: DeltaFetch = this.fetchDeltas,
   ): Promise<Map<string, TouchedRequirements>> {
     const out = new Map<string, TouchedRequirements>();
     const stale: { id: string; stamp: string }[] = [];
@@ -163,11 +168,7 @@ export class OverlapsService {
       if (this.cache.size + stale.length > MAX_CACHED) this.cache.clear();
       const stamps = new Map(stale.map((s) => [s.id, s.stamp]));
       for (let i = 0; i < stale.length; i += 500) {
-        const ids = stale.slice(i, i + 500).map((s) => s.id);
-        const contents = await db
-          .select({ id: openspecSpecs.id, deltaSpecs: openspecSpecs.deltaSpecs })
-          .from(openspecSpecs)
-          .where(inArray(openspecSpecs.id, ids));
+        const contents = await fetch(stale.slice(i, i + 500).map((s) => s.id));
         for (const c of contents) {
           out.set(c.id, this.remember(c.id, stamps.get(c.id) ?? "", c.deltaSpecs));
         }
@@ -175,6 +176,12 @@ export class OverlapsService {
     }
     return out;
   }
+
+  private readonly fetchDeltas: DeltaFetch = (ids) =>
+    this.database.db
+      .select({ id: openspecSpecs.id, deltaSpecs: openspecSpecs.deltaSpecs })
+      .from(openspecSpecs)
+      .where(inArray(openspecSpecs.id, ids));
 
   private remember(id: string, stamp: string, deltaSpecs: Record<string, string>) {
     if (this.cache.size >= MAX_CACHED) this.cache.clear();
