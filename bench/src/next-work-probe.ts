@@ -4,9 +4,10 @@
  *
  *   node --optimize-for-size --import tsx bench/src/next-work-probe.ts <dir> [calls] [--trace]
  *
- * The first run for a dir generates the bench's workspace (10,000 changes, seed 42), imports it into
- * the database `<basename(dir)>_db` and seeds the agent state as the bench does. Every run first
- * returns the queue to that state (the probe's own claims deleted, the seed claims made live again).
+ * The first run for a dir generates the bench's workspace (10,000 changes, seed 42), imports it
+ * into the database `<basename(dir)>_db` and seeds the agent state as the bench does. Every run
+ * first returns the queue to that state (the probe's own claims deleted, the seed claims made
+ * live again).
  * With `--trace`, each call's timeline is printed: socket writes and reads on the HTTP and the
  * PostgreSQL connections (a round trip = a write to PostgreSQL followed by waiting for its reply)
  * and the service call's start and end.
@@ -57,7 +58,8 @@ if (!exists) {
 await database.db.execute(sql`delete from change_claims where owner like 'bench-agent-%'`);
 await database.db.execute(sql`delete from claim_history where owner like 'bench-agent-%'`);
 await database.db.execute(
-  sql`update change_claims set expires_at = now() + interval '1 hour' where owner like 'seed-agent-%'`,
+  sql`update change_claims set expires_at = now() + interval '1 hour'
+    where owner like 'seed-agent-%'`,
 );
 
 const server = createHttpServer({ services, token: null, allowedOrigins: [] });
@@ -152,8 +154,8 @@ const sorted = [...times].sort((a, b) => a - b);
 const at = (q: number) => must(sorted[Math.floor(sorted.length * q)], "a sample").toFixed(2);
 console.log(
   `next_work claim over HTTP: n=${times.length} min ${at(0)} p50 ${at(0.5)} p95 ${at(0.95)} ms | ` +
-    `load ${load} → ${loadavg()[0]?.toFixed(2)} | process cpu user ${(used.user / 1000).toFixed(0)} ` +
-    `sys ${(used.system / 1000).toFixed(0)} ms`,
+    `load ${load} → ${loadavg()[0]?.toFixed(2)} | ` +
+    `process cpu user ${(used.user / 1000).toFixed(0)} sys ${(used.system / 1000).toFixed(0)} ms`,
 );
 if (trace) {
   // The call nearest the median, and the counts over all calls after the first ten (warm).

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { changeClaims, eq, sql } from "@specsync/db";
 import postgres from "postgres";
 import { afterAll, expect, it } from "vitest";
@@ -319,6 +320,41 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
     await expect(s.workQueue.next({ claim: true })).rejects.toThrow(/claim: true needs an owner/);
   });
 
+  it("delta_stamp (stored) is the md5 of the delta files' hashes in code-point order, and follows them", async () => {
+    const { id } = await setup({
+      "add-a": { zeta: delta({ ADDED: ["Z"] }), Beta: delta({ ADDED: ["B"] }) },
+      "add-b": {},
+    });
+    const stampOf = (hashes: Record<string, string>) => {
+      const joined = Object.entries(hashes)
+        .filter(([f]) => f.startsWith("specs/") && f.endsWith("/spec.md"))
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([f, h]) => `${f}:${h}`)
+        .join("|");
+      return joined ? createHash("md5").update(joined).digest("hex") : null;
+    };
+    const read = async (specId: string) =>
+      (
+        await db().database.query<{ hashes: Record<string, string>; stamp: string | null }>(
+          `select content_hashes as hashes, delta_stamp as stamp from openspec_specs where id = $1`,
+          [specId],
+        )
+      )[0]!;
+    const a = await read(id("add-a"));
+    expect(Object.keys(a.hashes).filter((f) => f.startsWith("specs/"))).toHaveLength(2);
+    expect(a.stamp).toMatch(/^[0-9a-f]{32}$/);
+    expect(a.stamp).toBe(stampOf(a.hashes));
+    expect((await read(id("add-b"))).stamp).toBeNull();
+    await db().database.query(
+      `update openspec_specs set content_hashes = content_hashes || '{"specs/zeta/spec.md": "x1"}'
+       where id = $1`,
+      [id("add-a")],
+    );
+    const after = await read(id("add-a"));
+    expect(after.stamp).not.toBe(a.stamp);
+    expect(after.stamp).toBe(stampOf(after.hashes));
+  });
+
   it("claiming your own live claim again renews it (start kept), as next_work with claim does", async () => {
     const { services: s, id, project } = await setup({ "add-a": {} });
     const a = id("add-a");
@@ -329,7 +365,11 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
     expect(again.renewed).toBe(true);
     expect(again.claim.claimedAt.getTime()).toBe(first.claim!.claimedAt.getTime());
     expect(again.claim.expiresAt.getTime()).toBeGreaterThan(first.claim!.expiresAt.getTime());
-    const resumed = await s.workQueue.next({ projectId: project.id, owner: "agent-1", claim: true });
+    const resumed = await s.workQueue.next({
+      projectId: project.id,
+      owner: "agent-1",
+      claim: true,
+    });
     expect(resumed.reason).toMatch(/your claim, renewed/);
     expect(resumed.claim!.claimedAt.getTime()).toBe(first.claim!.claimedAt.getTime());
     expect((await s.claims.history(a)).map((h) => [h.event, h.owner])).toEqual([

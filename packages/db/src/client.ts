@@ -55,10 +55,10 @@ export type Database = {
     fn: () => Promise<T>,
   ): Promise<{ ran: true; value: T } | { ran: false }>;
   /**
-   * A transaction for a hot path that is mostly waiting on round trips. On PostgreSQL it runs on one
-   * reserved connection: BEGIN goes out with the first statements, statements are named prepared
-   * ones (after their first use on a connection a statement costs no extra round trip to describe
-   * it, which drizzle's unnamed ones always do), and `commitWith` sends COMMIT with the last
+   * A transaction for a hot path that is mostly waiting on round trips. On PostgreSQL it runs on
+   * one reserved connection: BEGIN goes out with the first statements; statements are named
+   * prepared ones (after their first use on a connection they need no extra round trip to be
+   * described, which drizzle's unnamed ones always do); `commitWith` sends COMMIT with the last
    * statement. Rolled back if `fn` throws. Rows come back raw (as `db.execute` gives them).
    */
   pipelined<T>(fn: (p: Pipeline) => Promise<T>): Promise<T>;
@@ -206,8 +206,10 @@ async function pipelinedOn<T>(sql: postgres.Sql, fn: (p: Pipeline) => Promise<T>
   // statements issued together leave in one write.
   const send = <R>(q: SQL | string) => {
     if (done) throw new Error("pipelined: statement after commitWith");
-    const { sql: text, params } = typeof q === "string" ? { sql: q, params: [] } : dialect.sqlToQuery(q);
-    return conn.unsafe(text, params as never[], { prepare: true }).execute() as unknown as Promise<R[]>;
+    const { sql: text, params } =
+      typeof q === "string" ? { sql: q, params: [] } : dialect.sqlToQuery(q);
+    const query = conn.unsafe(text, params as never[], { prepare: true }).execute();
+    return query as unknown as Promise<R[]>;
   };
   const begun = send("begin");
   begun.catch(() => {});

@@ -9,7 +9,6 @@ import {
   openspecSpecs,
   sql,
 } from "@specsync/db";
-import type { SQL } from "drizzle-orm";
 import {
   type ClaimInput,
   claimInputSchema,
@@ -18,6 +17,7 @@ import {
   type ReleaseInput,
   releaseInputSchema,
 } from "@specsync/validators";
+import type { SQL } from "drizzle-orm";
 import { SpecsyncError } from "../utils/errors";
 import { present } from "../utils/present";
 import { rowsOf } from "../utils/sql-rows";
@@ -100,10 +100,13 @@ export class ClaimsService {
         where change_claims.expires_at <= now() or change_claims.owner = excluded.owner
         returning owner, claimed_at, heartbeat_at, expires_at
       ), hist as (
-        insert into claim_history (spec_id, project_id, name, owner, event, lease_seconds, expires_at)
-        select ${row}, o.owner, 'expired', null::integer, o.expires_at from old o, up where not o.live
+        insert into claim_history
+          (spec_id, project_id, name, owner, event, lease_seconds, expires_at)
+        select ${row}, o.owner, 'expired', null::integer, o.expires_at
+        from old o, up where not o.live
         union all
-        select ${row}, up.owner, case when o.live and o.owner = up.owner then 'renewed' else 'claimed' end,
+        select ${row}, up.owner,
+          case when o.live and o.owner = up.owner then 'renewed' else 'claimed' end,
           ${leaseSeconds}::integer, up.expires_at
         from up left join old o on true
       )

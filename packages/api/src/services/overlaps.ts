@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { and, type Database, eq, inArray, isNull, openspecSpecs, sql } from "@specsync/db";
 import type { LifecycleStatus } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
@@ -36,21 +37,21 @@ const isDeltaFile = (file: string) => file.startsWith("specs/") && file.endsWith
 const capabilityOf = (file: string) => file.slice("specs/".length, -"/spec.md".length);
 
 /**
- * The stamp `touched` keys its cache on, computed by PostgreSQL from `content_hashes` (same string
- * as `stampOf`: delta files in code-point order, `file:hash` joined by `|`; null when there are none).
+ * The stamp `touched` keys its cache on, as the row stores it (`delta_stamp`, a generated column:
+ * the same string as `stampOf` — md5 of the delta files' `file:hash` in code-point order joined
+ * by `|`; null when there are none).
  */
-export const deltaStampSql = (table: string) =>
-  sql.raw(`(select string_agg(k || ':' || v, '|' order by k collate "C")
-    from jsonb_each_text(${table}.content_hashes) e(k, v)
-    where left(k, 6) = 'specs/' and right(k, 8) = '/spec.md')`);
+export const deltaStampSql = (table: string) => sql.raw(`${table}.delta_stamp`);
 
 function stampOf(row: OverlapRow): string {
   if ("deltaStamp" in row) return row.deltaStamp ?? "";
   const deltas = Object.entries(row.contentHashes).filter(([f]) => isDeltaFile(f));
-  return deltas
+  if (!deltas.length) return "";
+  const joined = deltas
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([f, h]) => `${f}:${h}`)
     .join("|");
+  return createHash("md5").update(joined).digest("hex");
 }
 
 /** Capabilities a row has delta specs for, from its file hashes alone (no content read). */

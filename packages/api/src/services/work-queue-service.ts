@@ -6,8 +6,8 @@ import {
   type Priority,
 } from "@specsync/validators";
 import type { SQL } from "drizzle-orm";
-import { sharedRequirements, type TouchedRequirements } from "../utils/openspec/overlap";
 import { SpecsyncError } from "../utils/errors";
+import { sharedRequirements, type TouchedRequirements } from "../utils/openspec/overlap";
 import { present } from "../utils/present";
 import { rowsOf } from "../utils/sql-rows";
 import type { Claim, ClaimRow, ClaimsService } from "./claims-service";
@@ -150,8 +150,8 @@ export class WorkQueueService {
     if (held && owner) return answer(await this.resume(s, q, held, owner));
     const fetch = deltasFrom(s);
     const { busyTouched, byCapability } = await this.busyIndex(busy, fetch);
-    // Walk the work-queue index in order, a page at a time (the inner LIMIT keeps it an ordered index
-    // scan that stops early); claims and unarchived dependencies are looked up for that page's rows.
+    // Walk the work-queue index in order, a page at a time (the inner LIMIT keeps it an ordered
+    // index scan that stops early); claims and unarchived dependencies are looked up per page.
     for (let offset = 0; ; offset += PAGE) {
       const page = offset === 0 ? firstPage : await pageAt(offset);
       const touched = await this.overlaps.touched(page, fetch);
@@ -166,8 +166,17 @@ export class WorkQueueService {
         }
         const change = toItem(c);
         if (!q.claim) return answer({ change, claim: null, reason: why(change) });
-        const claimed = await this.claim(s, change, present(owner, "the owner (required to claim)"), q);
-        return answer({ change, claim: claimed.claim, reason: `claimed for ${owner}: ${why(change)}` });
+        const claimed = await this.claim(
+          s,
+          change,
+          present(owner, "the owner (required to claim)"),
+          q,
+        );
+        return answer({
+          change,
+          claim: claimed.claim,
+          reason: `claimed for ${owner}: ${why(change)}`,
+        });
       }
       if (page.length < PAGE) break;
     }
