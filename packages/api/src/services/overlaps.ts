@@ -81,12 +81,14 @@ export class OverlapsService {
       deleted: boolean;
       self: boolean;
       contentHashes: Record<string, string>;
+      /** Stored: spares an md5 per row in `touched`. */
+      deltaStamp: string | null;
     }>(
       await this.database.db.execute(sql`
-        with me as (select id, project_id, kind, deleted_at, content_hashes from openspec_specs where id = ${id}::uuid)
-        select me.id, '' as name, null as status, me.kind, me.deleted_at is not null as deleted, true as self, me.content_hashes as "contentHashes" from me
+        with me as (select id, project_id, kind, deleted_at, content_hashes, delta_stamp from openspec_specs where id = ${id}::uuid)
+        select me.id, '' as name, null as status, me.kind, me.deleted_at is not null as deleted, true as self, me.content_hashes as "contentHashes", me.delta_stamp as "deltaStamp" from me
         union all
-        select s.id, s.name, s.status, s.kind, false, false, s.content_hashes
+        select s.id, s.name, s.status, s.kind, false, false, s.content_hashes, s.delta_stamp
         from openspec_specs s, me
         where s.project_id = me.project_id and s.kind = 'change' and not s.archived and s.deleted_at is null and s.id <> me.id
           and s.content_hashes ?| array(select k from me, jsonb_object_keys(me.content_hashes) k where k like 'specs/%/spec.md')`),
@@ -114,6 +116,7 @@ export class OverlapsService {
         id: openspecSpecs.id,
         name: openspecSpecs.name,
         contentHashes: openspecSpecs.contentHashes,
+        deltaStamp: openspecSpecs.deltaStamp,
       })
       .from(openspecSpecs)
       .where(
