@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { changeClaims, eq, sql } from "@specsync/db";
+import postgres from "postgres";
 import { afterAll, expect, it } from "vitest";
 import { createServices, SpecsyncError } from "../src";
 import { sharedRequirements, touchedRequirements } from "../src/utils/openspec/overlap";
@@ -316,6 +318,99 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
       /you already hold it/,
     );
     await expect(s.workQueue.next({ claim: true })).rejects.toThrow(/claim: true needs an owner/);
+  });
+
+  it("delta_stamp (stored) is the md5 of the delta files' hashes in code-point order, and follows them", async () => {
+    const { id } = await setup({
+      "add-a": { zeta: delta({ ADDED: ["Z"] }), Beta: delta({ ADDED: ["B"] }) },
+      "add-b": {},
+    });
+    const stampOf = (hashes: Record<string, string>) => {
+      const joined = Object.entries(hashes)
+        .filter(([f]) => f.startsWith("specs/") && f.endsWith("/spec.md"))
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([f, h]) => `${f}:${h}`)
+        .join("|");
+      return joined ? createHash("md5").update(joined).digest("hex") : null;
+    };
+    const read = async (specId: string) =>
+      (
+        await db().database.query<{ hashes: Record<string, string>; stamp: string | null }>(
+          `select content_hashes as hashes, delta_stamp as stamp from openspec_specs where id = $1`,
+          [specId],
+        )
+      )[0]!;
+    const a = await read(id("add-a"));
+    expect(Object.keys(a.hashes).filter((f) => f.startsWith("specs/"))).toHaveLength(2);
+    expect(a.stamp).toMatch(/^[0-9a-f]{32}$/);
+    expect(a.stamp).toBe(stampOf(a.hashes));
+    expect((await read(id("add-b"))).stamp).toBeNull();
+    await db().database.query(
+      `update openspec_specs set content_hashes = content_hashes || '{"specs/zeta/spec.md": "x1"}'
+       where id = $1`,
+      [id("add-a")],
+    );
+    const after = await read(id("add-a"));
+    expect(after.stamp).not.toBe(a.stamp);
+    expect(after.stamp).toBe(stampOf(after.hashes));
+  });
+
+  it("claiming your own live claim again renews it (start kept), as next_work with claim does", async () => {
+    const { services: s, id, project } = await setup({ "add-a": {} });
+    const a = id("add-a");
+    await s.specs.setStatus({ id: a, status: "approved" });
+    const first = await s.workQueue.next({ projectId: project.id, owner: "agent-1", claim: true });
+    expect(first).toMatchObject({ change: { name: "add-a" }, claim: { owner: "agent-1" } });
+    const again = await s.claims.claim({ id: a, owner: "agent-1", leaseSeconds: 900 });
+    expect(again.renewed).toBe(true);
+    expect(again.claim.claimedAt.getTime()).toBe(first.claim!.claimedAt.getTime());
+    expect(again.claim.expiresAt.getTime()).toBeGreaterThan(first.claim!.expiresAt.getTime());
+    const resumed = await s.workQueue.next({
+      projectId: project.id,
+      owner: "agent-1",
+      claim: true,
+    });
+    expect(resumed.reason).toMatch(/your claim, renewed/);
+    expect(resumed.claim!.claimedAt.getTime()).toBe(first.claim!.claimedAt.getTime());
+    expect((await s.claims.history(a)).map((h) => [h.event, h.owner])).toEqual([
+      ["renewed", "agent-1"],
+      ["renewed", "agent-1"],
+      ["claimed", "agent-1"],
+    ]);
+  });
+
+  it("a claim made outside the queue while next_work claims the same change: next_work takes the next one", async () => {
+    const url = db().url;
+    if (!url) return; // one connection on PGlite: no claim can come in between
+    const { services: s, id, project } = await setup({ "add-a": {}, "add-b": {} });
+    for (const n of ["add-a", "add-b"]) await s.specs.setStatus({ id: id(n), status: "approved" });
+    await s.specs.setPriority({ id: id("add-a"), priority: "high" });
+    // Another session claims add-a and has not committed: next_work does not see it, picks add-a,
+    // and its claim waits on that row; once the other commits, the claim finds it taken.
+    const other = postgres(url, { max: 2, onnotice: () => {} });
+    try {
+      const reserved = await other.reserve();
+      await reserved`begin`;
+      await reserved`insert into change_claims (spec_id, owner, expires_at)
+        values (${id("add-a")}, 'outsider', now() + interval '10 minutes')`;
+      const next = s.workQueue.next({ projectId: project.id, owner: "agent-1", claim: true });
+      // Commit only once next_work's claim is waiting on the row (so the retry is what is tested).
+      const waitingOnRow = async () =>
+        (
+          await other`select 1 from pg_stat_activity where datname = current_database()
+            and wait_event_type = 'Lock' and query like '%insert into change_claims%'`
+        ).length > 0;
+      for (let i = 0; i < 200 && !(await waitingOnRow()); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(await waitingOnRow()).toBe(true);
+      await reserved`commit`;
+      reserved.release();
+      expect(await next).toMatchObject({ change: { name: "add-b" }, claim: { owner: "agent-1" } });
+      expect((await s.claims.get(id("add-a")))?.owner).toBe("outsider");
+      expect(await s.claims.history(id("add-a"))).toEqual([]);
+    } finally {
+      await other.end();
+    }
   });
 
   it("concurrent next_work claims never hand out the same change, nor two overlapping ones", async () => {

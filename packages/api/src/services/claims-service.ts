@@ -17,6 +17,7 @@ import {
   type ReleaseInput,
   releaseInputSchema,
 } from "@specsync/validators";
+import type { SQL } from "drizzle-orm";
 import { SpecsyncError } from "../utils/errors";
 import { present } from "../utils/present";
 import { rowsOf } from "../utils/sql-rows";
@@ -33,6 +34,17 @@ export type ClaimResult = {
 
 type Tx = Parameters<Parameters<Database["db"]["transaction"]>[0]>[0];
 type Target = { id: string; name: string; projectId: string };
+type At = Date | string;
+/** `claimQuery`'s answer: the claim (null fields if not taken) and the holder it found. */
+export type ClaimRow = {
+  owner: string | null;
+  claimedAt: At | null;
+  heartbeatAt: At | null;
+  expiresAt: At | null;
+  renewed: boolean;
+  heldBy: string | null;
+  heldUntil: At | null;
+};
 
 const leaseEnd = (seconds: number) => sql`now() + make_interval(secs => ${seconds})`;
 const claimColumns = {
@@ -65,21 +77,66 @@ export class ClaimsService {
   }
 
   /**
-   * The claim step, inside the caller's transaction: returns null instead of throwing when another
-   * owner holds a live lease (the work queue then moves on to the next change).
+   * The claim step as one statement (the work queue sends it with its COMMIT): insert the claim,
+   * or take over an expired one, or renew the owner's own; with its history rows. `claimResult`
+   * reads its answer.
    */
-  async tryClaimIn(
-    tx: Tx,
-    target: Target,
-    owner: string,
-    leaseSeconds: number,
-  ): Promise<ClaimResult | null> {
-    try {
-      return await this.claimIn(tx, target, owner, leaseSeconds);
-    } catch (err) {
-      if (err instanceof SpecsyncError && err.code === "CONFLICT") return null;
-      throw err;
+  claimQuery(target: Target, owner: string, leaseSeconds: number): SQL {
+    // `old` is the row as the statement found it (RETURNING only has the new one): it says whether
+    // this is a renewal or a takeover (which records the expiry first). The upsert decides on the
+    // current row, so a claim taken meanwhile by someone else is never overwritten.
+    const row = sql`${target.id}::uuid, ${target.projectId}::uuid, ${target.name}::text`;
+    return sql`
+      with old as (
+        select owner, expires_at, expires_at > now() as live from change_claims
+        where spec_id = ${target.id}::uuid
+      ), up as (
+        insert into change_claims (spec_id, owner, expires_at)
+        values (${target.id}::uuid, ${owner}::text, ${leaseEnd(leaseSeconds)})
+        on conflict (spec_id) do update set owner = excluded.owner, heartbeat_at = now(),
+          expires_at = excluded.expires_at,
+          claimed_at = case when change_claims.expires_at > now()
+            then change_claims.claimed_at else now() end
+        where change_claims.expires_at <= now() or change_claims.owner = excluded.owner
+        returning owner, claimed_at, heartbeat_at, expires_at
+      ), hist as (
+        insert into claim_history
+          (spec_id, project_id, name, owner, event, lease_seconds, expires_at)
+        select ${row}, o.owner, 'expired', null::integer, o.expires_at
+        from old o, up where not o.live
+        union all
+        select ${row}, up.owner,
+          case when o.live and o.owner = up.owner then 'renewed' else 'claimed' end,
+          ${leaseSeconds}::integer, up.expires_at
+        from up left join old o on true
+      )
+      select up.owner, up.claimed_at as "claimedAt", up.heartbeat_at as "heartbeatAt",
+        up.expires_at as "expiresAt", coalesce(o.live and o.owner = up.owner, false) as renewed,
+        o.owner as "heldBy", o.expires_at as "heldUntil"
+      from (select) one left join up on true left join old o on true`;
+  }
+
+  /** The claim `claimQuery` took; CONFLICT when someone else holds a live lease. */
+  claimResult(target: Target, rows: readonly ClaimRow[]): ClaimResult {
+    const [r] = rows;
+    if (!r?.owner || !r.claimedAt || !r.heartbeatAt || !r.expiresAt) {
+      const until = r?.heldUntil ? ` until ${new Date(r.heldUntil).toISOString()}` : "";
+      throw new SpecsyncError(
+        "CONFLICT",
+        `${target.name} is claimed by ${r?.heldBy ?? "someone else"}${until}`,
+        r?.heldBy && r.heldUntil
+          ? { owner: r.heldBy, expiresAt: new Date(r.heldUntil).toISOString() }
+          : undefined,
+      );
     }
+    const claim = {
+      owner: r.owner,
+      claimedAt: new Date(r.claimedAt),
+      heartbeatAt: new Date(r.heartbeatAt),
+      expiresAt: new Date(r.expiresAt),
+    };
+    const { id, name, projectId } = target;
+    return { id, name, projectId, claim, renewed: r.renewed };
   }
 
   private async claimIn(
@@ -87,103 +144,9 @@ export class ClaimsService {
     target: Target,
     owner: string,
     leaseSeconds: number,
-    attempt = 0,
   ): Promise<ClaimResult> {
-    // The common case in one statement: insert the claim if the change has none, and its history
-    // row with it.
-    const [inserted] = rowsOf<{
-      owner: string;
-      claimedAt: Date | string;
-      heartbeatAt: Date | string;
-      expiresAt: Date | string;
-    }>(
-      await tx.execute(sql`
-        with ins as (
-          insert into change_claims (spec_id, owner, expires_at) values (${target.id}, ${owner}, ${leaseEnd(leaseSeconds)})
-          on conflict do nothing
-          returning owner, claimed_at, heartbeat_at, expires_at
-        ), hist as (
-          insert into claim_history (spec_id, project_id, name, owner, event, lease_seconds, expires_at)
-          select ${target.id}, ${target.projectId}, ${target.name}, owner, 'claimed', ${leaseSeconds}, expires_at from ins
-        )
-        select owner, claimed_at as "claimedAt", heartbeat_at as "heartbeatAt", expires_at as "expiresAt" from ins`),
-    );
-    if (inserted) {
-      const claim = {
-        owner: inserted.owner,
-        claimedAt: new Date(inserted.claimedAt),
-        heartbeatAt: new Date(inserted.heartbeatAt),
-        expiresAt: new Date(inserted.expiresAt),
-      };
-      return {
-        id: target.id,
-        name: target.name,
-        projectId: target.projectId,
-        claim,
-        renewed: false,
-      };
-    }
-    // Someone holds (or held) it: decide on the locked row.
-    const [current] = await tx
-      .select({ ...claimColumns, live: sql<boolean>`${changeClaims.expiresAt} > now()` })
-      .from(changeClaims)
-      .where(eq(changeClaims.specId, target.id))
-      .for("update");
-    // Released between the insert and the lock: the row is free again, so try the insert once more.
-    if (!current) {
-      if (attempt < 3) return this.claimIn(tx, target, owner, leaseSeconds, attempt + 1);
-      throw new SpecsyncError(
-        "CONFLICT",
-        `${target.name} changed hands several times while you claimed it; try again`,
-      );
-    }
-    if (current.live && current.owner !== owner) {
-      throw new SpecsyncError(
-        "CONFLICT",
-        `${target.name} is claimed by ${current.owner} until ${current.expiresAt.toISOString()}`,
-        { owner: current.owner, expiresAt: current.expiresAt.toISOString() },
-      );
-    }
-    return this.takeOver(tx, target, owner, leaseSeconds, current);
-  }
-
-  /** The locked claim row is ours (renew) or expired (take it over, recording the expiry). */
-  private async takeOver(
-    tx: Tx,
-    target: Target,
-    owner: string,
-    leaseSeconds: number,
-    current: { owner: string; expiresAt: Date; live: boolean },
-  ): Promise<ClaimResult> {
-    const renewing = current.live && current.owner === owner;
-    if (!current.live)
-      await this.record(tx, target, current.owner, "expired", null, current.expiresAt);
-    const [updated] = await tx
-      .update(changeClaims)
-      .set({
-        owner,
-        heartbeatAt: sql`now()`,
-        expiresAt: leaseEnd(leaseSeconds),
-        ...(renewing ? {} : { claimedAt: sql`now()` }),
-      })
-      .where(eq(changeClaims.specId, target.id))
-      .returning(claimColumns);
-    const claim = present(updated, "the updated claim");
-    await this.record(
-      tx,
-      target,
-      owner,
-      renewing ? "renewed" : "claimed",
-      leaseSeconds,
-      claim.expiresAt,
-    );
-    return {
-      id: target.id,
-      name: target.name,
-      projectId: target.projectId,
-      claim,
-      renewed: renewing,
-    };
+    const rows = rowsOf<ClaimRow>(await tx.execute(this.claimQuery(target, owner, leaseSeconds)));
+    return this.claimResult(target, rows);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { and, type Database, eq, inArray, isNull, openspecSpecs, sql } from "@specsync/db";
 import type { LifecycleStatus } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
@@ -26,26 +27,31 @@ export type OverlapRow = { id: string } & StampSource & {
     deltaSpecs?: Record<string, string> | null;
   };
 
+/** Reads the delta specs of rows by id (the caller's connection or transaction). */
+export type DeltaFetch = (
+  ids: string[],
+) => Promise<readonly { id: string; deltaSpecs: Record<string, string> }[]>;
+
 const MAX_CACHED = 50_000;
 const isDeltaFile = (file: string) => file.startsWith("specs/") && file.endsWith("/spec.md");
 const capabilityOf = (file: string) => file.slice("specs/".length, -"/spec.md".length);
 
 /**
- * The stamp `touched` keys its cache on, computed by PostgreSQL from `content_hashes` (same string
- * as `stampOf`: delta files in code-point order, `file:hash` joined by `|`; null when there are none).
+ * The stamp `touched` keys its cache on, as the row stores it (`delta_stamp`, a generated column:
+ * the same string as `stampOf` — md5 of the delta files' `file:hash` in code-point order joined
+ * by `|`; null when there are none).
  */
-export const deltaStampSql = (table: string) =>
-  sql.raw(`(select string_agg(k || ':' || v, '|' order by k collate "C")
-    from jsonb_each_text(${table}.content_hashes) e(k, v)
-    where left(k, 6) = 'specs/' and right(k, 8) = '/spec.md')`);
+export const deltaStampSql = (table: string) => sql.raw(`${table}.delta_stamp`);
 
 function stampOf(row: OverlapRow): string {
   if ("deltaStamp" in row) return row.deltaStamp ?? "";
   const deltas = Object.entries(row.contentHashes).filter(([f]) => isDeltaFile(f));
-  return deltas
+  if (!deltas.length) return "";
+  const joined = deltas
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([f, h]) => `${f}:${h}`)
     .join("|");
+  return createHash("md5").update(joined).digest("hex");
 }
 
 /** Capabilities a row has delta specs for, from its file hashes alone (no content read). */
@@ -75,12 +81,14 @@ export class OverlapsService {
       deleted: boolean;
       self: boolean;
       contentHashes: Record<string, string>;
+      /** Stored: spares an md5 per row in `touched`. */
+      deltaStamp: string | null;
     }>(
       await this.database.db.execute(sql`
-        with me as (select id, project_id, kind, deleted_at, content_hashes from openspec_specs where id = ${id}::uuid)
-        select me.id, '' as name, null as status, me.kind, me.deleted_at is not null as deleted, true as self, me.content_hashes as "contentHashes" from me
+        with me as (select id, project_id, kind, deleted_at, content_hashes, delta_stamp from openspec_specs where id = ${id}::uuid)
+        select me.id, '' as name, null as status, me.kind, me.deleted_at is not null as deleted, true as self, me.content_hashes as "contentHashes", me.delta_stamp as "deltaStamp" from me
         union all
-        select s.id, s.name, s.status, s.kind, false, false, s.content_hashes
+        select s.id, s.name, s.status, s.kind, false, false, s.content_hashes, s.delta_stamp
         from openspec_specs s, me
         where s.project_id = me.project_id and s.kind = 'change' and not s.archived and s.deleted_at is null and s.id <> me.id
           and s.content_hashes ?| array(select k from me, jsonb_object_keys(me.content_hashes) k where k like 'specs/%/spec.md')`),
@@ -108,6 +116,7 @@ export class OverlapsService {
         id: openspecSpecs.id,
         name: openspecSpecs.name,
         contentHashes: openspecSpecs.contentHashes,
+        deltaStamp: openspecSpecs.deltaStamp,
       })
       .from(openspecSpecs)
       .where(
@@ -147,7 +156,7 @@ export class OverlapsService {
   /** Parsed requirement sets of these rows, reading content only for rows not cached at their current hashes. */
   async touched(
     rows: readonly OverlapRow[],
-    db: Pick<Database["db"], "select"> = this.database.db,
+    fetch: DeltaFetch = this.fetchDeltas,
   ): Promise<Map<string, TouchedRequirements>> {
     const out = new Map<string, TouchedRequirements>();
     const stale: { id: string; stamp: string }[] = [];
@@ -163,11 +172,7 @@ export class OverlapsService {
       if (this.cache.size + stale.length > MAX_CACHED) this.cache.clear();
       const stamps = new Map(stale.map((s) => [s.id, s.stamp]));
       for (let i = 0; i < stale.length; i += 500) {
-        const ids = stale.slice(i, i + 500).map((s) => s.id);
-        const contents = await db
-          .select({ id: openspecSpecs.id, deltaSpecs: openspecSpecs.deltaSpecs })
-          .from(openspecSpecs)
-          .where(inArray(openspecSpecs.id, ids));
+        const contents = await fetch(stale.slice(i, i + 500).map((s) => s.id));
         for (const c of contents) {
           out.set(c.id, this.remember(c.id, stamps.get(c.id) ?? "", c.deltaSpecs));
         }
@@ -175,6 +180,12 @@ export class OverlapsService {
     }
     return out;
   }
+
+  private readonly fetchDeltas: DeltaFetch = (ids) =>
+    this.database.db
+      .select({ id: openspecSpecs.id, deltaSpecs: openspecSpecs.deltaSpecs })
+      .from(openspecSpecs)
+      .where(inArray(openspecSpecs.id, ids));
 
   private remember(id: string, stamp: string, deltaSpecs: Record<string, string>) {
     if (this.cache.size >= MAX_CACHED) this.cache.clear();

@@ -1,4 +1,4 @@
-import { type Database, sql } from "@specsync/db";
+import { type Database, type Pipeline, sql } from "@specsync/db";
 import {
   type LifecycleStatus,
   type NextWorkClaimInput,
@@ -6,11 +6,12 @@ import {
   type Priority,
 } from "@specsync/validators";
 import type { SQL } from "drizzle-orm";
+import { SpecsyncError } from "../utils/errors";
 import { sharedRequirements, type TouchedRequirements } from "../utils/openspec/overlap";
 import { present } from "../utils/present";
 import { rowsOf } from "../utils/sql-rows";
-import type { Claim, ClaimsService } from "./claims-service";
-import { deltaStampSql, type OverlapsService } from "./overlaps";
+import type { Claim, ClaimRow, ClaimsService } from "./claims-service";
+import { type DeltaFetch, deltaStampSql, type OverlapsService } from "./overlaps";
 import type { SyncEventBus } from "./sync-events";
 
 export type WorkItem = {
@@ -44,7 +45,9 @@ type Candidate = WorkItem & {
   claimLive: boolean | null;
   blockedBy: string[] | null;
 };
-type Tx = Parameters<Parameters<Database["db"]["transaction"]>[0]>[0];
+type Query = ReturnType<typeof nextWorkClaimInputSchema.parse>;
+/** Where the statements go: the pool (no claim) or a pipelined transaction (claim). */
+type Session = Pick<Pipeline, "query"> & Partial<Pick<Pipeline, "commitWith">>;
 type Busy = {
   id: string;
   name: string;
@@ -57,6 +60,8 @@ const PAGE = 20;
 /** How many recently paged ids to remember (their delta specs are not shipped again). */
 const SEEN = 100;
 const MAX_SKIPPED = 20;
+/** Picks in a row whose claim found the change just taken (see `next`). */
+const MAX_ATTEMPTS = 5;
 const ELIGIBLE = sql`s.kind = 'change' and not s.archived and s.deleted_at is null and s.status in ('approved', 'assigned') and (s.tasks_total = 0 or s.tasks_completed < s.tasks_total)`;
 /** A dependency blocks while it is neither archived nor deleted. */
 /** Delta-spec stamps, not the whole file-hash maps: less to ship and no per-row sort in Node. */
@@ -95,17 +100,30 @@ export class WorkQueueService {
 
   async next(input: NextWorkClaimInput = {}): Promise<NextWork> {
     const q = nextWorkClaimInputSchema.parse(input);
-    if (!q.claim) return this.pick(this.database.db, q);
-    const result = await this.database.db.transaction((tx) => this.pick(tx, q, true));
-    if (result.change && result.claim) this.claims.announce(result.change);
-    return result;
+    if (!q.claim) {
+      const query = async <T>(s: SQL) => rowsOf<T>(await this.database.db.execute(s));
+      return this.pick({ query }, q);
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.database.pipelined((p) => this.pick(p, q));
+        if (result.change && result.claim) this.claims.announce(result.change);
+        return result;
+      } catch (err) {
+        // The claim went out with its COMMIT and found the change taken by a claim made outside
+        // the queue (no queue lock) after the page was read: pick again, the claim is visible now.
+        if (attempt < MAX_ATTEMPTS && err instanceof SpecsyncError && err.code === "CONFLICT")
+          continue;
+        throw err;
+      }
+    }
   }
 
-  private async pick(
-    db: Database["db"] | Tx,
-    q: ReturnType<typeof nextWorkClaimInputSchema.parse>,
-    lock = false,
-  ): Promise<NextWork> {
+  /**
+   * Pick (and with `claim`, claim) the next change. With `claim`, `s` is a pipelined transaction:
+   * its first round trip holds BEGIN, the lock and the three reads; the claim goes with COMMIT.
+   */
+  private async pick(s: Session, q: Query): Promise<NextWork> {
     const owner = q.owner ?? null;
     const project = q.projectId ? sql`and s.project_id = ${q.projectId}::uuid` : sql``;
     const skipped: { name: string; reason: string }[] = [];
@@ -117,28 +135,26 @@ export class WorkQueueService {
     });
 
     const known = `{${[...this.seen].join(",")}}`;
-    const pageAt = (offset: number) => pageQuery(db, owner, project, q.explain, known, offset);
-    // The lock, the owner's own claim, the busy set and the first page go out together: postgres.js
-    // pipelines them on the transaction's connection (one round trip) and PostgreSQL runs them in
-    // order, so the reads still happen only once the lock is held.
-    const [, , heldResult, busyResult, firstPage] = await Promise.all([
-      lock ? db.execute(ASYNC_COMMIT) : null,
-      lock ? db.execute(NEXT_WORK_LOCK) : null,
-      owner ? heldQuery(db, owner, project) : Promise.resolve([]),
-      busyQuery(db, owner, project),
+    const pageAt = (offset: number) =>
+      s.query<Candidate>(pageQuery(owner, project, q.explain, known, offset));
+    // PostgreSQL runs them in order, so the reads happen only once the lock is held.
+    const [, , [held], busy, firstPage] = await Promise.all([
+      q.claim ? s.query(ASYNC_COMMIT) : null,
+      q.claim ? s.query(NEXT_WORK_LOCK) : null,
+      owner ? s.query<Candidate>(heldQuery(owner, project)) : Promise.resolve([]),
+      s.query<Busy>(busyQuery(owner, project)),
       pageAt(0),
     ]);
 
     // A change the owner already holds comes first: asking again resumes (and, with claim, renews) it.
-    const [held] = rowsOf<Candidate>(heldResult);
-    const resumed = held && owner ? await this.resume(db, q, held, owner) : null;
-    if (resumed) return answer(resumed);
-    const { busyTouched, byCapability } = await this.busyIndex(rowsOf<Busy>(busyResult), db);
-    // Walk the work-queue index in order, a page at a time (the inner LIMIT keeps it an ordered index scan that
-    // stops early); claims and unarchived dependencies are looked up for that page's rows only.
+    if (held && owner) return answer(await this.resume(s, q, held, owner));
+    const fetch = deltasFrom(s);
+    const { busyTouched, byCapability } = await this.busyIndex(busy, fetch);
+    // Walk the work-queue index in order, a page at a time (the inner LIMIT keeps it an ordered
+    // index scan that stops early); claims and unarchived dependencies are looked up per page.
     for (let offset = 0; ; offset += PAGE) {
-      const page = rowsOf<Candidate>(offset === 0 ? firstPage : await pageAt(offset));
-      const touched = await this.overlaps.touched(page, db);
+      const page = offset === 0 ? firstPage : await pageAt(offset);
+      const touched = await this.overlaps.touched(page, fetch);
       this.see(page);
       for (const c of page) {
         const passedOver =
@@ -150,19 +166,17 @@ export class WorkQueueService {
         }
         const change = toItem(c);
         if (!q.claim) return answer({ change, claim: null, reason: why(change) });
-        const claimed = await this.claims.tryClaimIn(
-          db as Tx,
+        const claimed = await this.claim(
+          s,
           change,
           present(owner, "the owner (required to claim)"),
-          q.leaseSeconds,
+          q,
         );
-        if (claimed)
-          return answer({
-            change,
-            claim: claimed.claim,
-            reason: `claimed for ${owner}: ${why(change)}`,
-          });
-        skip(c.name, "claimed by someone else a moment ago");
+        return answer({
+          change,
+          claim: claimed.claim,
+          reason: `claimed for ${owner}: ${why(change)}`,
+        });
       }
       if (page.length < PAGE) break;
     }
@@ -174,28 +188,33 @@ export class WorkQueueService {
     });
   }
 
+  /** The claim, sent with the transaction's COMMIT. */
+  private async claim(s: Session, change: WorkItem, owner: string, q: Query) {
+    const send = present(s.commitWith, "a pipelined transaction (claim: true)");
+    const rows = await send<ClaimRow>(this.claims.claimQuery(change, owner, q.leaseSeconds));
+    return this.claims.claimResult(change, rows);
+  }
+
   /** The change the owner already holds: renewed with claim, else answered as held. */
   private async resume(
-    db: Database["db"] | Tx,
-    q: ReturnType<typeof nextWorkClaimInputSchema.parse>,
+    s: Session,
+    q: Query,
     held: Candidate,
     owner: string,
-  ): Promise<Omit<NextWork, "skipped"> | null> {
+  ): Promise<Omit<NextWork, "skipped">> {
     const change = toItem(held);
     if (!q.claim) {
       return { change, claim: claimOf(held), reason: `you already hold it: ${why(change)}` };
     }
-    const renewed = await this.claims.tryClaimIn(db as Tx, change, owner, q.leaseSeconds);
-    return renewed
-      ? { change, claim: renewed.claim, reason: `your claim, renewed: ${why(change)}` }
-      : null;
+    const renewed = await this.claim(s, change, owner, q);
+    return { change, claim: renewed.claim, reason: `your claim, renewed: ${why(change)}` };
   }
 
   /** What the busy changes touch, and the busy changes per capability (the overlap check's index). */
-  private async busyIndex(busyRows: Busy[], db: Database["db"] | Tx) {
+  private async busyIndex(busyRows: Busy[], fetch: DeltaFetch) {
     const busy = [...new Map(busyRows.map((b) => [b.id, b])).values()];
     const busyTouched: Map<string, TouchedRequirements> = busy.length
-      ? await this.overlaps.touched(busy, db)
+      ? await this.overlaps.touched(busy, fetch)
       : new Map();
     const byCapability = new Map<string, Busy[]>();
     for (const b of busy)
@@ -272,7 +291,6 @@ const CANDIDATE_COLUMNS = sql`s.id, s.name, s.project_id as "projectId", s.title
  * walk. Delta specs are sent only for rows this instance has not paged recently (`known`).
  */
 function pageQuery(
-  db: Database["db"] | Tx,
   owner: string | null,
   project: SQL,
   explain: boolean,
@@ -284,30 +302,30 @@ function pageQuery(
     : sql`and not exists (select 1 from change_claims c2 where c2.spec_id = s.id
         and c2.expires_at > now() and c2.owner is distinct from ${owner})
       and not exists (${BLOCKERS})`;
-  return db.execute(sql`
+  return sql`
     select ${CANDIDATE_COLUMNS},
       (select jsonb_agg(b.name order by b.name) from (${BLOCKERS}) b) as "blockedBy",
       case when s.id = any(${known}::uuid[]) then null else s.delta_specs end as "deltaSpecs"
     from (select * from openspec_specs s where ${ELIGIBLE} ${project} ${free}
       order by s.priority_rank, s.created_at, s.name limit ${PAGE} offset ${offset}) s
     left join change_claims c on c.spec_id = s.id
-    order by s.priority_rank, s.created_at, s.name`);
+    order by s.priority_rank, s.created_at, s.name`;
 }
 
 /** The change this owner already holds (a live claim), if any. */
-function heldQuery(db: Database["db"] | Tx, owner: string, project: SQL) {
-  return db.execute(sql`select ${CANDIDATE_COLUMNS}, null::jsonb as "blockedBy"
+function heldQuery(owner: string, project: SQL) {
+  return sql`select ${CANDIDATE_COLUMNS}, null::jsonb as "blockedBy"
     from change_claims c join openspec_specs s on s.id = c.spec_id
     where c.owner = ${owner} and c.expires_at > now() and ${ELIGIBLE} ${project}
-    order by s.priority_rank, s.created_at, s.name limit 1`);
+    order by s.priority_rank, s.created_at, s.name limit 1`;
 }
 
 /**
  * Busy: claimed by someone else or in progress. Two index-driven halves (claims are few;
  * in_progress has an index).
  */
-function busyQuery(db: Database["db"] | Tx, owner: string | null, project: SQL) {
-  return db.execute(sql`
+function busyQuery(owner: string | null, project: SQL) {
+  return sql`
     select s.id, s.name, s.status, c.owner, ${STAMP} as "deltaStamp"
     from change_claims c join openspec_specs s on s.id = c.spec_id
     where c.expires_at > now() and c.owner is distinct from ${owner} and s.kind = 'change'
@@ -316,7 +334,14 @@ function busyQuery(db: Database["db"] | Tx, owner: string | null, project: SQL) 
     select s.id, s.name, s.status, null, ${STAMP}
     from openspec_specs s
     where s.status = 'in_progress' and s.kind = 'change' and not s.archived
-      and s.deleted_at is null ${project}`);
+      and s.deleted_at is null ${project}`;
+}
+
+/** Delta specs of rows the overlaps cache lacks, read in the same session (one array parameter). */
+function deltasFrom(s: Session): DeltaFetch {
+  return (ids) =>
+    s.query(sql`select id, delta_specs as "deltaSpecs" from openspec_specs
+      where id = any(${`{${ids.join(",")}}`}::uuid[])`);
 }
 
 function claimOf(c: Candidate): Claim {
