@@ -128,7 +128,7 @@ export const openspecSpecs = pgTable(
     /**
      * The delta specs' file hashes in one short string: md5 of `specs/<cap>/spec.md:<hash>|…`,
      * files in code-point order (null when there are none), what the overlaps cache is keyed on.
-     * Stored (function `openspec_delta_stamp`, migration 0010) so the work queue reads 32 bytes
+     * Stored (function `openspec_delta_stamp`, migration 0012) so the work queue reads 32 bytes
      * instead of unpacking `content_hashes` for every busy change on every call.
      */
     deltaStamp: text("delta_stamp").generatedAlwaysAs(sql`openspec_delta_stamp(content_hashes)`),
