@@ -15,6 +15,9 @@ import { useTRPC } from "~/lib/trpc";
 import { cn } from "~/lib/utils";
 import { specsListInput } from "~/lib/view-input";
 
+const specLink = (q: string, spec: string) =>
+  `/specs?${new URLSearchParams(q ? { q, spec } : { spec })}`;
+
 /** Main capability specs: requirements, scenarios, and the changes that touch each capability. */
 export function SpecsBrowser() {
   const trpc = useTRPC();
@@ -55,10 +58,17 @@ export function SpecsBrowser() {
         />
         <Card className="max-h-[40vh] overflow-auto p-1 lg:max-h-[70vh]" data-testid="spec-list">
           {list.data?.items.map((s) => (
-            <button
+            // A link, not a button: a click before the page has hydrated (a slow phone) still opens
+            // the spec, and a middle click opens it in a new tab.
+            <a
               key={s.id}
-              type="button"
-              onClick={() => view.set({ spec: s.id })}
+              href={specLink(q, s.id)}
+              onClick={(e) => {
+                if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+                e.preventDefault();
+                view.set({ spec: s.id });
+              }}
+              aria-current={s.id === selectedId ? "true" : undefined}
               className={cn(
                 "flex w-full justify-between rounded px-2 py-1.5 text-left text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800",
                 s.id === selectedId && "bg-zinc-100 font-medium dark:bg-zinc-800",
@@ -66,7 +76,7 @@ export function SpecsBrowser() {
             >
               <span className="truncate">{s.name}</span>
               <span className="text-xs text-zinc-500">{s.requirementCount}</span>
-            </button>
+            </a>
           ))}
           {list.data?.items.length === 0 ? (
             <p className="p-3 text-sm text-zinc-500">No specs.</p>

@@ -22,7 +22,8 @@ export type FileChange = {
  * version it produced is the one the next newer entry of that file replaced, or the current file
  * for the newest. A `draft_discarded` entry keeps text that never reached the disk: it is shown
  * against the disk version kept at that moment (what the person would have changed), and is no link
- * in the chain of disk versions. `entries` are newest first (as the API lists them).
+ * in the chain of disk versions, nor is a failed write. `entries` are newest first (as the API lists
+ * them).
  */
 export function historyChanges(
   entries: readonly Entry[],
@@ -33,6 +34,12 @@ export function historyChanges(
   );
   const out = new Map<number, FileChange[]>();
   for (const e of entries) {
+    // A failed write changed no file: no diff, nothing to restore, no link in the chain (its
+    // entry may still keep the disk version, in case the failure came after the rename).
+    if (e.action === "failed") {
+      out.set(e.id, []);
+      continue;
+    }
     const changes: FileChange[] = [];
     for (const [file, kept] of Object.entries(e.previousContent ?? {})) {
       const produced = after.get(file) ?? null;

@@ -24,9 +24,22 @@ const WHY: Record<string, string> = {
   lifecycle: "run through the OpenSpec CLI",
 };
 
+/**
+ * A write to disk that a sync made of an edit already in the database (pending: the file could not
+ * be written at save time). "saved on disk (file watcher)" would say somebody saved the file.
+ */
+const PENDING_WHY: Record<string, string> = {
+  file_watcher: "a pending edit, written when the folder was next synced",
+  periodic: "a pending edit, written by the periodic check",
+  startup: "a pending edit, written at server start",
+  manual: "a pending edit, written by a manual sync",
+  git: "a pending edit, written after the git checkout moved",
+};
+
 /** One line for a history entry: what happened, and why (its trigger). */
 export function describeEntry(h: Entry): { what: string; why: string } {
-  const why = WHY[h.trigger] ?? h.trigger.replace("_", " ");
+  const pending = h.direction === "db_to_fs" ? PENDING_WHY[h.trigger] : undefined;
+  const why = pending ?? WHY[h.trigger] ?? h.trigger.replace("_", " ");
   const label = (v: string) => (h.lifecycle?.field === "status" ? (STATUS_LABEL[v] ?? v) : v);
   if (h.lifecycle)
     return {
@@ -44,6 +57,14 @@ export function describeEntry(h: Entry): { what: string; why: string } {
       why: "the version on disk was kept; the draft is kept here",
     };
   const files = h.filesChanged.join(", ");
+  if (h.action === "failed")
+    return {
+      what:
+        h.direction === "db_to_fs"
+          ? `could not write ${files || "the change"} to disk; the edit is kept in the database`
+          : `could not read ${files || "the folder"} from disk`,
+      why,
+    };
   // The server stopped between a save's commit and its file write; the replaced version is here.
   if (h.action === "writing")
     return {

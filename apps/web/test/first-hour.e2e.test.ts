@@ -328,6 +328,10 @@ describe.skipIf(!haveChromium || !havePostgres || !corpusAvailable())(
       ).toBeGreaterThan(0);
 
       await page.goto(`${webUrl}/specs`);
+      // Each spec is a link (a click before hydration, on a loaded machine, once went nowhere).
+      expect(
+        await page.getAttribute('[data-testid="spec-list"] a:has-text("cli-init")', "href"),
+      ).toMatch(/^\/specs\?spec=[0-9a-f-]{36}$/);
       await page.click('[data-testid="spec-list"] >> text=cli-init');
       await page.waitForSelector('[data-testid="requirement-name"] >> text=Progress Indicators');
       await page.waitForSelector(

@@ -79,6 +79,18 @@ describe("specHref", () => {
 });
 
 describe("historyChanges", () => {
+  it("a failed write shows no diff and no restore, and is no link in the chain", () => {
+    const entries = [
+      { id: 3, action: "flushed", previousContent: { "a.md": "one\n" } },
+      { id: 2, action: "failed", previousContent: { "a.md": "one\n" } },
+      { id: 1, action: "updated", previousContent: { "a.md": "zero\n" } },
+    ];
+    const changes = historyChanges(entries, { "a.md": "two\n" });
+    expect(changes.get(2)).toEqual([]);
+    expect(changes.get(3)?.[0]).toMatchObject({ before: "one\n", after: "two\n" });
+    expect(changes.get(1)?.[0]).toMatchObject({ before: "zero\n", after: "one\n" });
+  });
+
   it("diffs each entry against the version it produced (the next entry's previous content, or the current file)", () => {
     const entries = [
       { id: 3, previousContent: { "a.md": "one\ntwo\n" } },
@@ -134,6 +146,35 @@ describe("describeEntry", () => {
     });
     expect(d.what).toBe("Unsaved draft of proposal.md discarded by web");
     expect(d.why).toContain("kept");
+  });
+  it("says a failed write failed (not 'written to disk'), and names a pending edit's later write", () => {
+    const failed = describeEntry({
+      action: "failed",
+      direction: "db_to_fs",
+      trigger: "user_edit",
+      filesChanged: ["proposal.md"],
+    });
+    expect(failed.what).toBe(
+      "could not write proposal.md to disk; the edit is kept in the database",
+    );
+    const retried = describeEntry({
+      action: "flushed",
+      direction: "db_to_fs",
+      trigger: "periodic",
+      filesChanged: ["proposal.md"],
+    });
+    expect(retried).toEqual({
+      what: "proposal.md written to disk",
+      why: "a pending edit, written by the periodic check",
+    });
+    expect(
+      describeEntry({
+        action: "failed",
+        direction: "fs_to_db",
+        trigger: "periodic",
+        filesChanged: ["design.md"],
+      }).what,
+    ).toBe("could not read design.md from disk");
   });
   it("says a save's write was interrupted, and that the version before it is kept", () => {
     const d = describeEntry({
