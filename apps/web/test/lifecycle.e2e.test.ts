@@ -42,6 +42,15 @@ describe.skipIf(!haveChromium)(
 
     afterAll(() => stack?.stop());
 
+    /**
+     * The page has hydrated (its live-update stream is open): a <select> changed before that fires
+     * no React onChange, and React then puts the controlled value back (a loaded CI machine hit it).
+     */
+    const hydrated = () =>
+      page.waitForSelector('[data-testid="live-status"][data-status="pending"]', {
+        state: "attached",
+        timeout: 15_000,
+      });
     const row = async (name: string) =>
       (
         await api.client.specs.list.query({ kind: "change", search: name, archived: undefined })
@@ -96,6 +105,7 @@ describe.skipIf(!haveChromium)(
           .locator('[data-testid="change-row"][data-name="add-loud"] [data-stage="in_progress"]')
           .count(),
       ).toBe(1);
+      await hydrated();
       await page.selectOption('[data-testid="filter-validation"]', "1");
       // add-dark-mode was validated after its proposal was saved (no delta specs yet: an error).
       await waitFor(
@@ -145,6 +155,7 @@ describe.skipIf(!haveChromium)(
 
       const id = (await row("add-loud")).id;
       await page.goto(`${webUrl}/changes/${id}`);
+      await hydrated();
       await page.selectOption('[data-testid="status-select"]', "archived");
       await page.waitForSelector('[data-testid="archive-dialog"]');
       const req = page.locator('[data-testid="preview-requirement"][data-op="MODIFIED"]');
