@@ -465,10 +465,14 @@ describe("request guard with SPECSYNC_TOKEN", () => {
       token: TOKEN,
       EventSource: EventSource as unknown as typeof globalThis.EventSource,
     });
+    // Awaited before the test ends: a sync still running when the server stops rejected unhandled.
+    let forced: Promise<unknown> = Promise.resolve();
     const got = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("no live event")), 10_000);
       const sub = client.sync.events.subscribe(undefined, {
-        onStarted: () => void client.sync.forceSync.mutate({}),
+        onStarted: () => {
+          forced = client.sync.forceSync.mutate({});
+        },
         onData: (e) => {
           clearTimeout(timer);
           sub.unsubscribe();
@@ -478,6 +482,7 @@ describe("request guard with SPECSYNC_TOKEN", () => {
       });
     });
     expect(got).toMatch(/sync_/);
+    await forced;
   });
 });
 
