@@ -168,6 +168,13 @@ export const openspecSpecs = pgTable(
       .where(
         sql`kind = 'change' and not archived and deleted_at is null and status in ('approved', 'assigned') and (tasks_total = 0 or tasks_completed < tasks_total)`,
       ),
+    // next_work's busy set reads the active in-progress changes on every call: a partial index
+    // keeps that to their ~200 rows instead of intersecting two indexes that match thousands.
+    index("openspec_specs_in_progress_idx")
+      .on(t.projectId)
+      .where(
+        sql`status = 'in_progress' and kind = 'change' and not archived and deleted_at is null`,
+      ),
     // Overlaps: active changes with a delta spec for a capability (content_hashes keys
     // `specs/<cap>/spec.md`).
     index("openspec_specs_active_hashes_idx")

@@ -1,0 +1,1 @@
+CREATE INDEX "openspec_specs_in_progress_idx" ON "openspec_specs" USING btree ("project_id") WHERE status = 'in_progress' and kind = 'change' and not archived and deleted_at is null;
