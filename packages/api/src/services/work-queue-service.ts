@@ -48,12 +48,12 @@ type Candidate = WorkItem & {
 type Query = ReturnType<typeof nextWorkClaimInputSchema.parse>;
 /** Where the statements go: the pool (no claim) or a pipelined transaction (claim). */
 type Session = Pick<Pipeline, "query"> & Partial<Pick<Pipeline, "commitWith">>;
+/** A change in progress or claimed by someone else; name and owner only with explain (for reasons). */
 type Busy = {
   id: string;
-  name: string;
-  status: LifecycleStatus;
-  owner: string | null;
   deltaStamp: string | null;
+  name?: string;
+  owner?: string | null;
 };
 
 const PAGE = 20;
@@ -144,18 +144,21 @@ export class WorkQueueService {
     const pageAt = (offset: number) =>
       s.query<Candidate>(pageQuery(owner, project, q.explain, known, offset));
     // PostgreSQL runs them in order, so the reads happen only once the lock is held.
-    const [, , [held], busy, firstPage] = await Promise.all([
+    const [, , [held], busyRows, firstPage] = await Promise.all([
       q.claim ? s.query(TX_SETTINGS) : null,
       q.claim ? s.query(NEXT_WORK_LOCK) : null,
       owner ? s.query<Candidate>(heldQuery(owner, project)) : Promise.resolve([]),
-      s.query<Busy>(busyQuery(owner, project)),
+      s.query<Busy & { packed?: string | null }>(busyQuery(owner, project, q.explain)),
       pageAt(0),
     ]);
 
     // A change the owner already holds comes first: asking again resumes (and, with claim, renews) it.
     if (held && owner) return answer(await this.resume(s, q, held, owner));
     const fetch = deltasFrom(s);
-    const { busyTouched, byCapability } = await this.busyIndex(busy, fetch);
+    const busy = q.explain ? busyRows : unpackBusy(busyRows[0]?.packed ?? null);
+    const busyTouched: Map<string, TouchedRequirements> = busy.length
+      ? await this.overlaps.touched(busy, fetch)
+      : new Map();
     // Walk the work-queue index in order, a page at a time (the inner LIMIT keeps it an ordered
     // index scan that stops early); claims and unarchived dependencies are looked up per page.
     for (let offset = 0; ; offset += PAGE) {
@@ -164,8 +167,7 @@ export class WorkQueueService {
       this.see(page);
       for (const c of page) {
         const passedOver =
-          unavailable(c, owner) ??
-          this.clash(c, touched.get(c.id) ?? new Map(), busyTouched, byCapability);
+          unavailable(c, owner) ?? this.clash(c, touched.get(c.id) ?? new Map(), busy, busyTouched);
         if (passedOver) {
           skip(c.name, passedOver);
           continue;
@@ -216,54 +218,44 @@ export class WorkQueueService {
     return { change, claim: renewed.claim, reason: `your claim, renewed: ${why(change)}` };
   }
 
-  /** What the busy changes touch, and the busy changes per capability (the overlap check's index). */
-  private async busyIndex(busyRows: Busy[], fetch: DeltaFetch) {
-    const busy = [...new Map(busyRows.map((b) => [b.id, b])).values()];
-    const busyTouched: Map<string, TouchedRequirements> = busy.length
-      ? await this.overlaps.touched(busy, fetch)
-      : new Map();
-    // Appended in place: copying each capability's list per row made this quadratic (~150 KB of
-    // garbage per call at ~325 busy rows).
-    const byCapability = new Map<string, Busy[]>();
-    for (const b of busy) {
-      for (const cap of busyTouched.get(b.id)?.keys() ?? []) {
-        const list = byCapability.get(cap);
-        if (list) list.push(b);
-        else byCapability.set(cap, [b]);
-      }
-    }
-    return { busyTouched, byCapability };
-  }
-
   private see(page: readonly Candidate[]) {
     if (this.seen.size + page.length > SEEN) this.seen.clear();
     for (const c of page) this.seen.add(c.id);
   }
 
+  /**
+   * The first busy change sharing a requirement with this one, as a reason; else null. A scan, not a
+   * per-capability index: a call checks a few candidates against ~300 busy changes, and building the
+   * index cost more than that (and ~200 KB of garbage per call).
+   */
   private clash(
     c: Candidate,
     mine: TouchedRequirements,
+    busy: readonly Busy[],
     busyTouched: Map<string, TouchedRequirements>,
-    byCapability: Map<string, Busy[]>,
   ): string | null {
-    // Only busy changes touching one of this change's capabilities can share a requirement with it.
-    const seen = new Set<string>();
-    for (const cap of mine.keys()) {
-      for (const b of byCapability.get(cap) ?? []) {
-        if (b.id === c.id || seen.has(b.id)) continue;
-        seen.add(b.id);
-        const shared = sharedRequirements(mine, busyTouched.get(b.id) ?? new Map());
-        if (shared.length) {
-          const who = b.owner ? `claimed by ${b.owner}` : "in progress";
-          return `overlaps ${b.name} (${who}) on ${shared
-            .slice(0, 3)
-            .map((s) => `${s.capability}: ${s.requirement}`)
-            .join("; ")}${shared.length > 3 ? ` and ${shared.length - 3} more` : ""}`;
-        }
+    if (!mine.size) return null;
+    const caps = [...mine.keys()];
+    for (const b of busy) {
+      const theirs = busyTouched.get(b.id);
+      if (b.id === c.id || !theirs || !sharesCapability(caps, theirs)) continue;
+      const shared = sharedRequirements(mine, theirs);
+      if (shared.length) {
+        const who = b.owner ? `claimed by ${b.owner}` : "in progress";
+        return `overlaps ${b.name ?? "a busy change"} (${who}) on ${shared
+          .slice(0, 3)
+          .map((s) => `${s.capability}: ${s.requirement}`)
+          .join("; ")}${shared.length > 3 ? ` and ${shared.length - 3} more` : ""}`;
       }
     }
     return null;
   }
+}
+
+/** An indexed loop: no iterator per busy change. */
+function sharesCapability(caps: readonly string[], theirs: TouchedRequirements): boolean {
+  for (let i = 0; i < caps.length; i++) if (theirs.has(caps[i] ?? "")) return true;
+  return false;
 }
 
 function toItem(c: Candidate): WorkItem {
@@ -339,20 +331,29 @@ function heldQuery(owner: string, project: SQL) {
 }
 
 /**
- * Busy: claimed by someone else or in progress. Two index-driven halves (claims are few;
- * in_progress has an index).
+ * Busy: claimed by someone else or in progress. Two index-driven halves (claims are few; in-progress
+ * changes have a partial index). With explain, rows with the name and owner that word a reason;
+ * without, only the changes with delta specs (no others can overlap), packed into one
+ * `id:stamp,…` string: one value to decode instead of ~300 rows of five.
  */
-function busyQuery(owner: string | null, project: SQL) {
-  return sql`
-    select s.id, s.name, s.status, c.owner, ${STAMP} as "deltaStamp"
-    from change_claims c join openspec_specs s on s.id = c.spec_id
-    where c.expires_at > now() and c.owner is distinct from ${owner} and s.kind = 'change'
-      and not s.archived and s.deleted_at is null ${project}
-    union all
-    select s.id, s.name, s.status, null, ${STAMP}
-    from openspec_specs s
-    where s.status = 'in_progress' and s.kind = 'change' and not s.archived
-      and s.deleted_at is null ${project}`;
+function busyQuery(owner: string | null, project: SQL, explain: boolean) {
+  const active = sql`s.kind = 'change' and not s.archived and s.deleted_at is null ${project}`;
+  const claimed = sql`from change_claims c join openspec_specs s on s.id = c.spec_id
+    where c.expires_at > now() and c.owner is distinct from ${owner} and ${active}`;
+  const inProgress = sql`from openspec_specs s where s.status = 'in_progress' and ${active}`;
+  if (explain) {
+    return sql`select s.id, s.name, c.owner, ${STAMP} as "deltaStamp" ${claimed}
+      union all select s.id, s.name, null, ${STAMP} ${inProgress}`;
+  }
+  return sql`select string_agg(b.id::text || ':' || b.stamp, ',') as packed from (
+      select s.id, ${STAMP} as stamp ${claimed} union all select s.id, ${STAMP} ${inProgress}
+    ) b where b.stamp is not null`;
+}
+
+/** The packed busy set: uuids are 36 characters, then `:` and the stamp. */
+function unpackBusy(packed: string | null): Busy[] {
+  if (!packed) return [];
+  return packed.split(",").map((e) => ({ id: e.slice(0, 36), deltaStamp: e.slice(37) }));
 }
 
 /** Delta specs of rows the overlaps cache lacks, read in the same session (one array parameter). */
