@@ -438,6 +438,11 @@ async function agentRows(
       ...(withTargets && driver === "postgres" ? { target: { op: "<=", value: 10 } } : {}),
     });
     rows.push({ driver, metric: "next_work with claim p95", value: next.p95, unit: "ms" });
+    // Logged as measured: a later step failing (the MCP row's request timeout under load) loses the
+    // table, not these figures.
+    log(
+      `${driver}: next_work with claim p50 ${next.p50.toFixed(2)} / p95 ${next.p95.toFixed(2)} ms`,
+    );
     const active = (
       await services.specs.list({
         projectId: project.id,
@@ -455,6 +460,7 @@ async function agentRows(
       ...(withTargets ? { target: { op: "<=", value: 5 } } : {}),
     });
     rows.push({ driver, metric: "overlaps(change) p95", value: ov.p95, unit: "ms" });
+    log(`${driver}: overlaps(change) p50 ${ov.p50.toFixed(2)} / p95 ${ov.p95.toFixed(2)} ms`);
   } finally {
     server.closeAllConnections();
     server.close();
