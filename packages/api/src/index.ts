@@ -1,3 +1,4 @@
+export { answerFastQuery } from "./fast-queries";
 export { type AppRouter, appRouter, createCaller } from "./router";
 export * from "./services";
 export { type Context, errorIdOf } from "./trpc";

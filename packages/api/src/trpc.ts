@@ -43,9 +43,12 @@ function isCallerFacing(error: TRPCError): boolean {
   return error.code !== "INTERNAL_SERVER_ERROR" || error.cause instanceof SpecsyncError;
 }
 
+/** The output side of the transformer (also used by `fast-queries.ts`, which must answer alike). */
+export const serializeOutput = memoSerialize((v) => superjson.serialize(v));
+
 /** superjson, except that a shared (cached, frozen) answer is serialised once, not per call. */
 const transformer = {
-  serialize: memoSerialize((v) => superjson.serialize(v)),
+  serialize: serializeOutput,
   deserialize: (v: Parameters<typeof superjson.deserialize>[0]) => superjson.deserialize(v),
 };
 

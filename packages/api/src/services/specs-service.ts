@@ -43,6 +43,10 @@ import { parseOffThread } from "./parse-pool";
 import { filesOfRow } from "./spec-files";
 import type { SyncEventBus } from "./sync-events";
 
+/** Search vectors left NULL by saves (migration 0014), computed; a partial index finds them. */
+const fillPendingSearch = sql`update ${openspecSpecs} s set search = openspec_specs_search_of(s)
+  where s.search is null`;
+
 /** The columns a list needs: never the (large) content columns. */
 const listColumns = {
   id: openspecSpecs.id,
@@ -238,6 +242,9 @@ export class SpecsService {
   private async queryList(q: ReturnType<typeof listSpecsInputSchema.parse>) {
     const text = q.search;
     const search = text ? sql`websearch_to_tsquery('english', ${text})` : null;
+    // A save leaves its row's vector to be filled after its answer (sync/edits.ts): fill any
+    // still pending first, so that a search after an acknowledged save finds its text.
+    if (search) await this.db.execute(fillPendingSearch);
     const filters = [
       isNull(openspecSpecs.deletedAt),
       q.projectId ? eq(openspecSpecs.projectId, q.projectId) : undefined,

@@ -18,6 +18,11 @@ export function shareResult<T extends object>(value: T): T {
   return value;
 }
 
+/** Whether `value` is a shared (frozen, cached) answer: anything derived from it may be kept. */
+export function isShared(value: unknown): value is object {
+  return value !== null && typeof value === "object" && shared.has(value);
+}
+
 /** `serialize`, computed once per shared answer (the answer cannot change: it is frozen). */
 export function memoSerialize<R>(serialize: (value: unknown) => R) {
   const done = new WeakMap<object, R>();

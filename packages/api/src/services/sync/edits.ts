@@ -147,14 +147,59 @@ async function writeLocked(ctx: SyncContext, asked: WriteInput): Promise<WriteRe
     throw err;
   }
   const { contentHashes, historyId } = saved;
-  const replaced = await flushEdit(edit, historyId, prepared, onDisk, contentHashes, importDisk);
-  return recordEdit(
-    edit,
-    historyId,
-    hash,
-    replaced === onDisk ? undefined : replaced,
-    contentHashes,
-  );
+  try {
+    const replaced = await flushEdit(edit, historyId, prepared, onDisk, contentHashes, importDisk);
+    return await recordEdit(
+      edit,
+      historyId,
+      hash,
+      replaced === onDisk ? undefined : replaced,
+      contentHashes,
+    );
+  } finally {
+    fillSearch(ctx, row.id);
+  }
+}
+
+/** Rows whose search vector saves left NULL, filled together once saves pause. */
+const pendingFills = new WeakMap<
+  SyncContext,
+  { ids: Set<string>; timer: NodeJS.Timeout; since: number }
+>();
+/** Saves this close together put the fill off; never for longer than FILL_MAX_WAIT_MS. */
+const FILL_QUIET_MS = 100;
+const FILL_MAX_WAIT_MS = 1000;
+
+/**
+ * The search vector a save left NULL, computed after the save answered, once saves pause for
+ * FILL_QUIET_MS (at most FILL_MAX_WAIT_MS after the first; one statement for all of them): not
+ * beside the next save, which would wait for its CPU (and on PGlite, which runs on this thread,
+ * for the statement itself). Not awaited; if it fails or never runs, the next search fills the
+ * rows first (`fillPendingSearch`).
+ */
+function fillSearch(ctx: SyncContext, id: string): void {
+  const pending = pendingFills.get(ctx);
+  const since = pending?.since ?? performance.now();
+  if (pending) {
+    pending.ids.add(id);
+    if (performance.now() - since >= FILL_MAX_WAIT_MS) return;
+    clearTimeout(pending.timer);
+  }
+  const ids = pending?.ids ?? new Set<string>([id]);
+  const timer = setTimeout(() => {
+    pendingFills.delete(ctx);
+    ctx.db
+      .execute(
+        sql`update ${openspecSpecs} s set search = openspec_specs_search_of(s)
+          where s.id in (${sql.join(
+            [...ids].map((i) => sql`${i}::uuid`),
+            sql`, `,
+          )}) and s.search is null`,
+      )
+      .catch(() => {});
+  }, FILL_QUIET_MS);
+  timer.unref();
+  pendingFills.set(ctx, { ids, timer, since });
 }
 
 type Edit = {
@@ -189,7 +234,14 @@ async function saveEdit(
   const values = { ...contentColumns(row.kind, files), ...derived, contentHashes, pendingFiles };
   const update = e.ctx.db
     .update(openspecSpecs)
-    .set({ ...changedValues(values, row), dbModifiedAt: new Date(), updatedAt: new Date() })
+    .set({
+      ...changedValues(values, row),
+      // Left to fill after the answer (fillSearch): computing and indexing the vector was most
+      // of this statement (migration 0014).
+      search: null,
+      dbModifiedAt: new Date(),
+      updatedAt: new Date(),
+    })
     .where(
       and(
         eq(openspecSpecs.id, row.id),

@@ -1,0 +1,76 @@
+import path from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { createServices } from "../src";
+import { rowsOf } from "../src/utils/sql-rows";
+import { describeEachDb } from "../testing/each-db";
+import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../testing/workspace";
+
+afterAll(cleanupTempRepos);
+
+/**
+ * A person's save leaves the row's search vector NULL and fills it after answering (migration
+ * 0013, sync/edits.ts): a search must still find the saved text at once, and a vector left
+ * NULL (the server stopped before filling it) must be filled by the next search.
+ */
+describeEachDb("search after a save", (db, driver) => {
+  async function setup() {
+    const root = tempRepo();
+    const name = `add-search-${Math.random().toString(36).slice(2, 8)}`;
+    writeTree(root, changeFiles(name));
+    const services = createServices(db().database, { allowedRoots: [path.dirname(root)] });
+    const project = await services.sync.ensureProject(root);
+    await services.sync.syncProject(project, "startup");
+    const [row] = (await services.specs.list({ projectId: project.id, kind: "change" })).items;
+    if (!row) throw new Error("no row");
+    const vectorNull = async () => {
+      const [r] = rowsOf<{ pending: boolean }>(
+        await db().database.query(
+          "select search is null as pending from openspec_specs where id = $1",
+          [row.id],
+        ),
+      );
+      return r?.pending;
+    };
+    /** Save `word` into proposal.md through the edit path. */
+    const save = async (word: string) => {
+      const got = await services.specs.get(row.id);
+      await services.specs.update({
+        id: row.id,
+        file: "proposal.md",
+        content: `${got.files["proposal.md"] ?? ""}\nThe ${word} paragraph.\n`,
+        baseHash: got.contentHashes["proposal.md"] ?? null,
+      });
+    };
+    const search = async (word: string) =>
+      (await services.specs.list({ projectId: project.id, search: word })).items.map((i) => i.id);
+    return { services, row, vectorNull, save, search };
+  }
+
+  it("finds the saved text at once, and fills the vector after the answer", async () => {
+    const { row, vectorNull, save, search } = await setup();
+    await save("quokkamarine");
+    if (driver === "pglite") {
+      // One statement at a time, in order: this read runs before the fill the save queued.
+      expect(await vectorNull()).toBe(true);
+    }
+    expect(await search("quokkamarine")).toEqual([row.id]);
+    expect(await vectorNull()).toBe(false);
+    // Filled with no search too.
+    await save("wombatcrest");
+    for (let i = 0; i < 100 && (await vectorNull()); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await vectorNull()).toBe(false);
+    expect(await search("wombatcrest")).toEqual([row.id]);
+  });
+
+  it("fills a vector left NULL (the server stopped before filling it) before a search", async () => {
+    const { row, vectorNull, search, services } = await setup();
+    const got = await services.specs.get(row.id);
+    const word = (got.files["proposal.md"] ?? "").match(/[A-Za-z]{6,}/)?.[0];
+    if (!word) throw new Error("no word in proposal.md");
+    await db().database.query("update openspec_specs set search = null where id = $1", [row.id]);
+    expect(await vectorNull()).toBe(true);
+    expect(await search(word)).toContain(row.id);
+    expect(await vectorNull()).toBe(false);
+  });
+});
