@@ -16,7 +16,7 @@ import { useSpecHref } from "~/components/use-spec-href";
 import { useUrlSyncedInput } from "~/components/use-url-input";
 import { useViewParams } from "~/components/use-view-params";
 import { useTRPC } from "~/lib/trpc";
-import { STATUS_LABEL } from "~/lib/utils";
+import { cn, STATUS_LABEL } from "~/lib/utils";
 import { changesListInput, changesView, lastPage } from "~/lib/view-input";
 
 const SORTS = [
@@ -41,6 +41,7 @@ export function ChangesList() {
   const overlapMap = useQuery(trpc.agents.overlapMap.queryOptions({ projectId: input.projectId }));
   const projectName = (id: string) => projects.data?.find((p) => p.id === id)?.name ?? "";
   const total = list.data?.facets?.total;
+  const refiltering = list.isPlaceholderData && list.isFetching;
   // A page past the end (a stale link, rows archived meanwhile) shows the last page instead of "no
   // match". The search box is uncontrolled (typing must not wait for the URL); Back/Forward still
   // update it.
@@ -62,6 +63,12 @@ export function ChangesList() {
             {total !== undefined
               ? `${total} ${total === 1 ? "change matches" : "changes match"}`
               : " "}
+            {/* The rows shown are the previous filter's until the new answer arrives: say so. */}
+            {refiltering ? (
+              <span className="ml-2 text-xs text-zinc-500 dark:text-zinc-400" role="status">
+                updating…
+              </span>
+            ) : null}
           </p>
         </div>
         {next.data ? (
@@ -185,7 +192,13 @@ export function ChangesList() {
         </Select>
       </Card>
 
-      <Card className="overflow-x-auto" id="content" tabIndex={-1}>
+      <Card
+        className={cn("overflow-x-auto transition-opacity", refiltering && "opacity-60")}
+        id="content"
+        tabIndex={-1}
+        aria-busy={refiltering}
+        data-testid="changes-card"
+      >
         <table className="w-full text-sm">
           <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 uppercase dark:border-zinc-800">
             <tr>

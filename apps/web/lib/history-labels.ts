@@ -71,6 +71,10 @@ export function describeEntry(h: Entry): { what: string; why: string } {
       what: `${files} saved; the write to disk was interrupted`,
       why: `${why}; the version on disk before the save is kept here`,
     };
+  // One entry per edit: a write that failed and was done later (by a sync or a new save) says
+  // both, the version the disk had before is kept here.
+  if (h.direction === "db_to_fs" && h.action === "flushed" && h.note)
+    return { what: `${files} written to disk after a failed write`, why: `${why}; ${h.note}` };
   const where = h.direction === "fs_to_db" ? "read from disk" : "written to disk";
   return { what: files ? `${files} ${where}` : where, why };
 }

@@ -187,7 +187,8 @@ describe.skipIf(!haveChromium)(
         10_000,
         "XY saved",
       );
-      await page.waitForSelector('[data-testid="edit-button"]');
+      // The editor stays open after a Ctrl+S save (keys typed next still land in it).
+      await page.waitForSelector('[data-testid="editor-status"][data-state="saved"]');
       expect(await page.locator('[data-testid="conflict-dialog"]').count()).toBe(0);
       expect(await draftsIn(page, id)).toEqual([]);
     });
@@ -261,7 +262,7 @@ describe.skipIf(!haveChromium)(
         const after = "Because the browser edited this line — ✓.";
         await retypeLine(page, line, after);
         await page.keyboard.press("Control+s");
-        await page.waitForSelector('[data-testid="edit-button"]');
+        await page.waitForSelector('[data-testid="editor-status"][data-state="saved"]');
         const rel = `changes/${name}/proposal.md`;
         await waitFor(() => read(rel) !== original, 10_000, `${name} saved`);
         const expected = Buffer.from(original.replace(before, after), "utf8");

@@ -176,6 +176,28 @@ describe("describeEntry", () => {
       }).what,
     ).toBe("could not read design.md from disk");
   });
+  it("says a failed write done later in one entry: written after a failed write, and why", () => {
+    const d = describeEntry({
+      action: "flushed",
+      direction: "db_to_fs",
+      trigger: "user_edit",
+      filesChanged: ["tasks.md"],
+      note: "the first write failed (could not write tasks.md: EACCES); written by a later sync (manual)",
+    });
+    expect(d).toEqual({
+      what: "tasks.md written to disk after a failed write",
+      why: "edited in specsync; the first write failed (could not write tasks.md: EACCES); written by a later sync (manual)",
+    });
+    // A plain flush of a pending edit (no failure recorded on it) reads as before.
+    expect(
+      describeEntry({
+        action: "flushed",
+        direction: "db_to_fs",
+        trigger: "manual",
+        filesChanged: ["tasks.md"],
+      }).what,
+    ).toBe("tasks.md written to disk");
+  });
   it("says a save's write was interrupted, and that the version before it is kept", () => {
     const d = describeEntry({
       action: "writing",

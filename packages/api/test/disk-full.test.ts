@@ -100,13 +100,10 @@ describeEachDb("disk full (real ENOSPC on a tiny tmpfs)", (db, driver) => {
       expect(after.pendingFiles).toEqual([]);
       expect(after.syncError).toBeNull();
       const history = (await services.history.list({ specId: id, limit: 10 })).items;
+      // One entry for the edit: the failed save, its failed retry and the flush are one story.
       expect(
         history.filter((h) => h.direction === "db_to_fs").map((h) => [h.action, h.success]),
-      ).toEqual([
-        ["flushed", true],
-        ["failed", false],
-        ["failed", false],
-      ]);
+      ).toEqual([["flushed", true]]);
     },
   );
 
@@ -144,8 +141,85 @@ describeEachDb("disk full (real ENOSPC on a tiny tmpfs)", (db, driver) => {
     expect(readFileSync(file, "utf8")).toBe(before);
     expect(readdirSync(path.dirname(file)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     expect((await services.specs.get(id)).pendingFiles).toEqual(["tasks.md"]);
+    const dbToFs = async () =>
+      (await services.history.list({ specId: id, limit: 20 })).items.filter(
+        (h) => h.direction === "db_to_fs",
+      );
+    const [failed] = await dbToFs();
+    expect(failed).toMatchObject({ action: "failed", previousContent: { "tasks.md": before } });
+    // The person saves again (on the hash the kept edit has), then a sync retries: both fail, and
+    // both are the same open failure, not new entries.
+    const kept = (err as { details?: { currentHash?: string } }).details?.currentHash;
+    expect(kept).toBeTruthy();
+    const again = await services.specs
+      .update({ id, file: "tasks.md", content: "- [x] 1.1 Denied at first\n", baseHash: kept! })
+      .catch((e: unknown) => e);
+    expect(again).toMatchObject({ code: "IO_ERROR" });
+    expect((await services.sync.syncSpec(id, "manual")).success).toBe(false);
+    expect((await dbToFs()).map((h) => [h.id, h.action])).toEqual([[failed!.id, "failed"]]);
     deny = false;
     expect((await services.sync.syncSpec(id, "manual")).success).toBe(true);
     expect(readFileSync(file, "utf8")).toBe("- [x] 1.1 Denied at first\n");
+    // Closed by the flush: written, saying the first write failed, the replaced version kept.
+    const closed = await dbToFs();
+    expect(closed).toHaveLength(1);
+    expect(closed[0]).toMatchObject({
+      id: failed!.id,
+      action: "flushed",
+      success: true,
+      error: null,
+      trigger: "user_edit",
+      previousContent: { "tasks.md": before },
+    });
+    expect(closed[0]!.note).toMatch(
+      /first write failed \(.*permission denied.*\); written by a later sync \(manual\)/,
+    );
+    // Nothing lost: the version the write replaced comes back from that entry.
+    await services.sync.restore(failed!.id, "tasks.md");
+    expect(readFileSync(file, "utf8")).toBe(before);
+  });
+
+  it("a failed write done later by a new save of the person: one entry, flushed, the disk version kept", async () => {
+    let deny = true;
+    const services = createServices(db().database, {
+      writeHooks: {
+        beforeWrite: () =>
+          deny
+            ? Promise.reject(
+                Object.assign(new Error("EROFS: read-only file system"), { code: "EROFS" }),
+              )
+            : undefined,
+      },
+    });
+    const root = tempRepo();
+    writeTree(root, changeFiles("add-resaved"));
+    const project = await services.sync.ensureProject(root);
+    await services.sync.syncProject(project, "startup");
+    const id = (await services.specs.list({ projectId: project.id, search: "add-resaved" }))
+      .items[0]!.id;
+    const row = await services.sync.getRow(id);
+    const file = path.join(root, "openspec/changes/add-resaved/proposal.md");
+    const before = readFileSync(file, "utf8");
+    const text = `${before}\nSaved while the disk said no.\n`;
+    const err = await services.specs
+      .update({
+        id,
+        file: "proposal.md",
+        content: text,
+        baseHash: row.contentHashes["proposal.md"]!,
+      })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "IO_ERROR" });
+    deny = false;
+    const kept = (err as { details?: { currentHash?: string } }).details?.currentHash;
+    await services.specs.update({ id, file: "proposal.md", content: text, baseHash: kept! });
+    expect(readFileSync(file, "utf8")).toBe(text);
+    const entries = (await services.history.list({ specId: id, limit: 20 })).items.filter(
+      (h) => h.direction === "db_to_fs",
+    );
+    expect(entries.map((h) => [h.action, h.success, h.error])).toEqual([["flushed", true, null]]);
+    expect(entries[0]!.previousContent).toEqual({ "proposal.md": before });
+    expect(entries[0]!.note).toMatch(/first write failed \(.*read-only file system/);
+    expect((await services.specs.get(id)).pendingFiles).toEqual([]);
   });
 });

@@ -126,7 +126,7 @@ describeEachDb("OpenSpecSyncService", (db) => {
     const after = await change();
     expect(after.pendingFiles).toEqual([]);
     expect(after.baseHashes["tasks.md"]).toBe(after.contentHashes["tasks.md"]);
-    expect((await history(row.id)).map((h) => h.action)).toEqual(["flushed", "failed", "created"]);
+    expect((await history(row.id)).map((h) => h.action)).toEqual(["flushed", "created"]);
     // no temp files left behind
     expect(
       readdirSync(path.join(root, "openspec/changes/add-demo")).filter((f) => f.endsWith(".tmp")),

@@ -179,6 +179,59 @@ describe("applyFlush: the plan after database → disk writes", () => {
   });
 });
 
+describe("a pending edit's failed write: one history entry per edit, not per attempt", () => {
+  const plan = planFolder(disk({ [F]: "a" }), row({ [F]: "b" }, { [F]: "a" }));
+  const open = { id: 41, filesChanged: [F], previousContent: { [F]: "a" }, error: "EACCES" };
+  const written = (previous: string | null) =>
+    applyFlush(plan, { [F]: "b" }, new Map(), [
+      { file: F, kind: "written", hash: "h:b", stat, previous },
+    ]);
+
+  it("a retry that fails again updates the open failure with the newest error", () => {
+    const done = applyFlush(plan, { [F]: "b" }, new Map(), []);
+    const pending = { open, trigger: "periodic" };
+    expect(historiesOf(plan, done, "EROFS", live, null, pending)).toEqual([
+      {
+        direction: "db_to_fs",
+        action: "failed",
+        success: false,
+        error: "EROFS",
+        filesChanged: [F],
+        reuse: 41,
+      },
+    ]);
+    // No open failure (or one of other files): a new entry, as before.
+    expect(historiesOf(plan, done, "EROFS", live, null)[0]).not.toHaveProperty("reuse");
+    const other = { open: { ...open, filesChanged: ["tasks.md"] }, trigger: "periodic" };
+    expect(historiesOf(plan, done, "EROFS", live, null, other)[0]).not.toHaveProperty("reuse");
+  });
+
+  it("the flush that writes it closes the failure, keeping the disk version it replaced", () => {
+    const pending = { open, trigger: "manual" };
+    expect(historiesOf(plan, written("a"), null, live, null, pending)).toEqual([
+      {
+        direction: "db_to_fs",
+        action: "flushed",
+        success: true,
+        error: null,
+        note: "the first write failed (EACCES); written by a later sync (manual)",
+        filesChanged: [F],
+        previousContent: { [F]: "a" },
+        reuse: 41,
+      },
+    ]);
+  });
+
+  it("a flush that replaced other bytes than the failure kept gets its own entry: both versions stay", () => {
+    const [h] = historiesOf(plan, written("slipped in"), null, live, null, {
+      open,
+      trigger: "manual",
+    });
+    expect(h).toMatchObject({ action: "flushed", previousContent: { [F]: "slipped in" } });
+    expect(h).not.toHaveProperty("reuse");
+  });
+});
+
 describe("history and conflicts a reconcile records", () => {
   const times = {
     detectedAt: new Date("2026-01-02T00:00:00Z"),

@@ -24,8 +24,37 @@ import { MarkdownEditor } from "./markdown-editor";
 import { useUnsavedGuard } from "./use-unsaved-guard";
 import { validationLint } from "./validation-lint";
 
-type Conflict = { merged: string; conflicts: number; currentHash: string | null; n: number };
-type ConflictDetails = { merged?: string; conflicts?: unknown[]; currentHash?: string | null };
+type Conflict = {
+  merged: string;
+  conflicts: number;
+  currentHash: string | null;
+  n: number;
+  /** The save that met the conflict was "save & close": settling it closes the editor too. */
+  close: boolean;
+};
+type ConflictDetails = {
+  merged?: string;
+  conflicts?: unknown[];
+  currentHash?: string | null;
+  /** The save reached the database, only the file write failed: it is the new version. */
+  kept?: boolean;
+};
+
+/**
+ * Replace the editor's text by the smallest change (common start and end kept): the cursor and
+ * the undo history survive, and the update listener reports the new text as any edit would.
+ */
+function replaceDoc(v: EditorView, next: string) {
+  const cur = v.state.doc.toString();
+  if (cur === next) return;
+  const max = Math.min(cur.length, next.length);
+  let a = 0;
+  while (a < max && cur.charCodeAt(a) === next.charCodeAt(a)) a++;
+  let b = 0;
+  while (b < max - a && cur.charCodeAt(cur.length - 1 - b) === next.charCodeAt(next.length - 1 - b))
+    b++;
+  v.dispatch({ changes: { from: a, to: cur.length - b, insert: next.slice(a, next.length - b) } });
+}
 
 const actorName = () =>
   typeof window === "undefined" ? "web" : (window.localStorage.getItem("specsync.actor") ?? "web");
@@ -64,6 +93,21 @@ export function FilePanel({
   // The version the user started from: a save must not silently adopt a newer one that arrived
   // live.
   const [baseHash, setBaseHash] = useState<string | null>(null);
+  // The same, for code that runs between renders (a queued save, a keystroke during a save).
+  const baseRef = useRef<string | null>(null);
+  const setBase = (h: string | null) => {
+    baseRef.current = h;
+    setBaseHash(h);
+  };
+  /**
+   * Versions the editor's text is known to be ahead of (replaced by its own saves): the page may
+   * show one of them until its refetch lands, which is not "changed on disk".
+   */
+  const behind = useRef(new Set<string>());
+  /** Ctrl+S pressed while a save was running: saved again as soon as that save is done. */
+  const queued = useRef(false);
+  const [queuedShown, setQueuedShown] = useState(false);
+  const [savedAt, setSavedAt] = useState<number | null>(null);
   const [dirty, setDirty] = useState(false);
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [offered, setOffered] = useState<Draft[]>([]);
@@ -81,6 +125,8 @@ export function FilePanel({
   const viewBox = useRef<HTMLDivElement>(null);
   const focusEditButton = useRef(false);
   const currentHash = hash ?? null;
+  const shownHash = useRef(currentHash);
+  shownHash.current = currentHash;
 
   useUnsavedGuard(
     editing && dirty
@@ -148,7 +194,11 @@ export function FilePanel({
     text.current = initial;
     pristine.current = pristineText;
     setDirty(pristineText === null || initial !== pristineText);
-    setBaseHash(base);
+    setBase(base);
+    behind.current = new Set();
+    queued.current = false;
+    setQueuedShown(false);
+    setSavedAt(null);
     setSeed((s) => ({ text: initial, n: s.n + 1 }));
     setOffered((o) => o.filter((d) => d.key !== from?.key && d.key !== own?.key));
     setConflict(null);
@@ -171,7 +221,8 @@ export function FilePanel({
     text.current = v;
     const isDirty = pristine.current === null || v !== pristine.current;
     setDirty(isDirty);
-    if (isDirty) setStorageFailed(!storeDraft(specId, file, { content: v, baseHash }));
+    if (isDirty)
+      setStorageFailed(!storeDraft(specId, file, { content: v, baseHash: baseRef.current }));
     else clearDraft(specId, file);
   };
 
@@ -183,14 +234,115 @@ export function FilePanel({
     setEditing(false);
   };
 
+  // A dialog closed (conflict settled or Esc): the keyboard goes back to the editor, unless the
+  // person has put the focus somewhere on purpose meanwhile.
+  useEffect(() => {
+    const a = document.activeElement;
+    if (editing && !conflict && (!a || a === document.body)) view.current?.focus();
+  }, [editing, conflict]);
+
   const saving = useRef(false);
-  const save = async (content: string, base: string | null) => {
-    // Ctrl+S pressed twice, or Save clicked during a save: one save at a time.
-    if (saving.current) return;
+  type Saved = { hash: string; content: string; outcome: string };
+  /**
+   * A save's answer: the editor stays open on what was saved (a save never takes the keyboard
+   * away), unless `close` (Save & close) and nothing was typed meanwhile. Returns whether a
+   * queued Ctrl+S has text to save.
+   */
+  const afterSave = (r: Saved, base: string | null, typedAtStart: string, close: boolean) => {
+    eolSource.current = r.content;
+    setConflict(null);
+    setSavedAt(Date.now());
+    const again = queued.current;
+    queued.current = false;
+    setQueuedShown(false);
+    if (text.current !== typedAtStart) {
+      // Typed during the save: that text stays in the editor, unsaved and kept as a draft. A
+      // clean save becomes the new base; after a merge the old base stays, so the next save
+      // merges again (the editor's text lacks the lines the merge brought in).
+      const nextBase = r.outcome === "merged" ? base : r.hash;
+      if (r.outcome !== "merged") pristine.current = toEditorText(r.content);
+      setBase(nextBase);
+      setDirty(true);
+      setStorageFailed(!storeDraft(specId, file, { content: text.current, baseHash: nextBase }));
+      toast({
+        tone: "info",
+        title: `Saved ${file}`,
+        body: again
+          ? "Now saving what you typed while it was saving."
+          : "What you typed while it was saving is not saved yet: it stays in the editor.",
+      });
+      return again;
+    }
+    // The editor now holds exactly what was saved (a merge's or the dialog's text put in).
+    const saved = toEditorText(r.content);
+    pristine.current = saved;
+    setBase(r.hash);
+    if (view.current) replaceDoc(view.current, saved);
+    text.current = saved;
+    setDirty(false);
+    clearDraft(specId, file);
+    if (close && !again) finish();
+    toast(
+      r.outcome === "merged"
+        ? {
+            tone: "info",
+            title: `Saved ${file}, merged`,
+            body: "Changes made to other lines since you opened it were kept too.",
+          }
+        : { tone: "info", title: `Saved ${file}`, body: "Written to the database and to disk." },
+    );
+    return false;
+  };
+
+  /** `replaced`: the versions a save that reached the database (kept) replaced. */
+  const saveFailed = (err: unknown, close: boolean, replaced: (string | null)[]) => {
+    // A queued Ctrl+S waits for the person: the dialog or the error comes first.
+    queued.current = false;
+    setQueuedShown(false);
+    const details =
+      err instanceof TRPCClientError
+        ? ((err.data as { details?: ConflictDetails } | undefined)?.details ?? null)
+        : null;
+    const merged = details?.merged;
+    if (
+      err instanceof TRPCClientError &&
+      err.data?.code === "CONFLICT" &&
+      typeof merged === "string"
+    ) {
+      setConflict((c) => ({
+        merged,
+        conflicts: details?.conflicts?.length ?? 1,
+        currentHash: details?.currentHash ?? null,
+        n: (c?.n ?? 0) + 1,
+        close,
+      }));
+    } else {
+      // Kept in the database: the next save (a retry) is made on that version, not merged with it.
+      if (details?.kept && details.currentHash) {
+        for (const h of replaced) if (h) behind.current.add(h);
+        setBase(details.currentHash);
+      }
+      toast({
+        tone: "error",
+        title: `Could not save ${file}`,
+        body: `${(err as Error).message} Your text is still in the editor and kept as a draft.`,
+      });
+    }
+  };
+
+  const save = async (content: string, base: string | null, close = false) => {
+    if (saving.current) {
+      // Ctrl+S again during a save: saved as soon as this one is done, on the version it wrote.
+      queued.current = true;
+      setQueuedShown(true);
+      return;
+    }
     saving.current = true;
     setBusy(true);
     // The editor's text when the save started: anything typed while it runs must survive it.
     const typedAtStart = text.current;
+    const shown = shownHash.current;
+    let again = false;
     try {
       const r = await client.specs.update.mutate({
         id: specId,
@@ -198,65 +350,17 @@ export function FilePanel({
         content: withEols(content),
         baseHash: base,
       });
-      if (text.current !== typedAtStart) {
-        // Typed during the save: the editor stays open with that text, unsaved and kept as a draft.
-        // A clean save becomes the new base; after a merge the old base stays, so the next save
-        // merges again.
-        const nextBase = r.outcome === "merged" ? base : r.hash;
-        if (r.outcome !== "merged") pristine.current = toEditorText(r.content);
-        eolSource.current = r.content;
-        setBaseHash(nextBase);
-        setConflict(null);
-        setDirty(true);
-        setStorageFailed(!storeDraft(specId, file, { content: text.current, baseHash: nextBase }));
-        toast({
-          tone: "info",
-          title: `Saved ${file}`,
-          body: "What you typed while it was saving is not saved yet: it stays in the editor.",
-        });
-        await invalidate();
-        return;
-      }
-      finish();
-      toast(
-        r.outcome === "merged"
-          ? {
-              tone: "info",
-              title: `Saved ${file}, merged`,
-              body: "Changes made to other lines since you opened it were kept too.",
-            }
-          : { tone: "info", title: `Saved ${file}`, body: "Written to the database and to disk." },
-      );
-      await invalidate();
+      if (base) behind.current.add(base);
+      if (shown) behind.current.add(shown);
+      again = afterSave(r, base, typedAtStart, close);
     } catch (err) {
-      const details =
-        err instanceof TRPCClientError
-          ? ((err.data as { details?: ConflictDetails } | undefined)?.details ?? null)
-          : null;
-      const merged = details?.merged;
-      if (
-        err instanceof TRPCClientError &&
-        err.data?.code === "CONFLICT" &&
-        typeof merged === "string"
-      ) {
-        setConflict((c) => ({
-          merged,
-          conflicts: details?.conflicts?.length ?? 1,
-          currentHash: details?.currentHash ?? null,
-          n: (c?.n ?? 0) + 1,
-        }));
-      } else {
-        toast({
-          tone: "error",
-          title: `Could not save ${file}`,
-          body: `${(err as Error).message} Your text is still in the editor and kept as a draft.`,
-        });
-      }
-      await invalidate();
+      saveFailed(err, close, [base, shown]);
     } finally {
       saving.current = false;
       setBusy(false);
     }
+    void invalidate();
+    if (again) await save(text.current, baseRef.current);
   };
 
   /** Keep the text server-side (a "draft discarded" history entry), then let it go here. */
@@ -292,14 +396,14 @@ export function FilePanel({
   };
 
   const keepDisk = async () => {
-    if (await discard(text.current, baseHash, "Kept the disk version")) finish();
+    if (await discard(text.current, baseRef.current, "Kept the disk version")) finish();
   };
 
   const cancel = async () => {
     if (!dirty) return finish();
     if (!window.confirm(`Discard your unsaved changes to ${file}? They will be kept in History.`))
       return;
-    if (await discard(text.current, baseHash, `Discarded your changes to ${file}`)) finish();
+    if (await discard(text.current, baseRef.current, `Discarded your changes to ${file}`)) finish();
   };
 
   /** Bring the disk's newer version into the editor now: merged with the user's text, not saved. */
@@ -310,7 +414,7 @@ export function FilePanel({
         id: specId,
         file,
         content: withEols(text.current),
-        baseHash,
+        baseHash: baseRef.current,
       });
       if (p.clean) {
         startEditing(p.text, p.currentHash, p.currentContent);
@@ -325,6 +429,7 @@ export function FilePanel({
           conflicts: p.conflicts.length,
           currentHash: p.currentHash,
           n: (c?.n ?? 0) + 1,
+          close: false,
         }));
       }
     } catch (err) {
@@ -402,7 +507,8 @@ export function FilePanel({
       </div>
     );
   }
-  const changedOnDisk = currentHash !== baseHash && !conflict;
+  const changedOnDisk =
+    currentHash !== baseHash && !conflict && !(currentHash && behind.current.has(currentHash));
   return (
     <div>
       {/* Sticky under the site header: Save and Cancel stay reachable in long documents. */}
@@ -410,9 +516,20 @@ export function FilePanel({
         className="sticky top-14 z-30 -mx-2 mb-3 flex flex-wrap items-center justify-between gap-2 rounded-md border border-zinc-200 bg-white/95 px-2 py-1.5 shadow-sm backdrop-blur dark:border-zinc-800 dark:bg-zinc-900/95"
         data-testid="editor-toolbar"
       >
-        <span className="text-xs text-zinc-500">
-          Editing {file} · Ctrl/Cmd+S saves
-          {dirty ? " · unsaved (kept as a draft in this browser)" : ""}
+        <span
+          className="text-xs text-zinc-500 dark:text-zinc-400"
+          aria-live="polite"
+          data-testid="editor-status"
+          data-state={busy ? "saving" : dirty ? "unsaved" : savedAt !== null ? "saved" : "clean"}
+        >
+          Editing {file} · Ctrl/Cmd+S saves and keeps editing
+          {dirty
+            ? " · unsaved (kept as a draft in this browser)"
+            : savedAt !== null && !busy
+              ? " · saved"
+              : ""}
+          {busy ? " · saving…" : ""}
+          {queuedShown ? " · saves again when done" : ""}
           {storageFailed ? (
             <span className="text-red-600"> · this browser refused to keep a draft</span>
           ) : null}
@@ -425,15 +542,15 @@ export function FilePanel({
             disabled={busy}
             data-testid="cancel-button"
           >
-            <X className="h-3.5 w-3.5" aria-hidden /> Cancel
+            <X className="h-3.5 w-3.5" aria-hidden /> {dirty ? "Cancel" : "Close"}
           </Button>
           <Button
             size="sm"
-            onClick={() => void save(text.current, baseHash)}
+            onClick={() => void save(text.current, baseRef.current, true)}
             disabled={busy}
             data-testid="save-button"
           >
-            <Save className="h-3.5 w-3.5" aria-hidden /> {busy ? "Saving…" : "Save"}
+            <Save className="h-3.5 w-3.5" aria-hidden /> {busy ? "Saving…" : "Save & close"}
           </Button>
         </div>
       </div>
@@ -460,7 +577,7 @@ export function FilePanel({
         key={`${specId}:${file}:${seed.n}`}
         initial={seed.text}
         onChange={onChange}
-        onSave={() => void save(text.current, baseHash)}
+        onSave={() => void save(text.current, baseRef.current)}
         onView={(v) => (view.current = v)}
         label={`Edit ${file}`}
         extensions={validationLint(findings)}
@@ -472,13 +589,12 @@ export function FilePanel({
           merged={conflict.merged}
           conflicts={conflict.conflicts}
           busy={busy}
-          onSaveMerged={(merged) => void save(toEditorText(merged), conflict.currentHash)}
-          onKeepMine={() => void save(text.current, conflict.currentHash)}
+          onSaveMerged={(merged) =>
+            void save(toEditorText(merged), conflict.currentHash, conflict.close)
+          }
+          onKeepMine={() => void save(text.current, conflict.currentHash, conflict.close)}
           onKeepDisk={() => void keepDisk()}
-          onClose={() => {
-            setConflict(null);
-            requestAnimationFrame(() => view.current?.focus());
-          }}
+          onClose={() => setConflict(null)}
         />
       ) : null}
     </div>

@@ -1,4 +1,5 @@
-import type { ComponentProps, SelectHTMLAttributes } from "react";
+"use client";
+import { type ComponentProps, type SelectHTMLAttributes, useSyncExternalStore } from "react";
 import { cn } from "~/lib/utils";
 
 const field =
@@ -8,6 +9,29 @@ export function Input({ className, ...props }: ComponentProps<"input">) {
   return <input className={cn(field, className)} {...props} />;
 }
 
-export function Select({ className, ...props }: SelectHTMLAttributes<HTMLSelectElement>) {
-  return <select className={cn(field, "pr-7", className)} {...props} />;
+const noop = () => () => {};
+/** False in the server's HTML and during hydration, true once React handles events. */
+function useHydrated() {
+  return useSyncExternalStore(
+    noop,
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * A <select> is disabled (and says it is loading) until the page has hydrated: a choice made
+ * before that fires no onChange, and React would then put its controlled value back.
+ */
+export function Select({ className, disabled, ...props }: SelectHTMLAttributes<HTMLSelectElement>) {
+  const hydrated = useHydrated();
+  return (
+    <select
+      className={cn(field, "pr-7", !hydrated && "cursor-progress opacity-60", className)}
+      disabled={disabled || !hydrated}
+      aria-busy={hydrated ? undefined : true}
+      title={hydrated ? props.title : "Loading…"}
+      {...props}
+    />
+  );
 }

@@ -28,7 +28,7 @@ import { deriveFieldsOffThread } from "../parse-pool";
 import { contentColumns, type FileMap, filesOfRow, hashFiles } from "../spec-files";
 import { readCurrent, readDisk, statOf } from "./disk";
 import { prepareGuarded } from "./flush";
-import { compareFiles } from "./plan";
+import { compareFiles, type OpenFailure } from "./plan";
 import { folderOfRow, reconcileFolder, syncSpec } from "./reconcile";
 import {
   changedValues,
@@ -36,6 +36,7 @@ import {
   getProject,
   getRow,
   lockKeyOfRow,
+  openFailure,
   openspecDir,
   updateRow,
 } from "./store";
@@ -138,7 +139,7 @@ async function writeLocked(ctx: SyncContext, asked: WriteInput): Promise<WriteRe
     (error: unknown) => ({ error }),
   );
   const onDisk = disk?.content ?? null;
-  let saved: { contentHashes: Record<string, string>; historyId: number };
+  let saved: Awaited<ReturnType<typeof saveEdit>>;
   try {
     saved = await saveEdit(edit, dbFiles, currentHash, onDisk);
   } catch (err) {
@@ -147,8 +148,9 @@ async function writeLocked(ctx: SyncContext, asked: WriteInput): Promise<WriteRe
     throw err;
   }
   const { contentHashes, historyId } = saved;
+  const entry = { id: historyId, retried: saved.retried };
   try {
-    const replaced = await flushEdit(edit, historyId, prepared, onDisk, contentHashes, importDisk);
+    const replaced = await flushEdit(edit, entry, prepared, onDisk, contentHashes, importDisk);
     return await recordEdit(
       edit,
       historyId,
@@ -225,7 +227,11 @@ async function saveEdit(
   dbFiles: FileMap,
   currentHash: string | null,
   onDisk: string | null,
-): Promise<{ contentHashes: Record<string, string>; historyId: number }> {
+): Promise<{
+  contentHashes: Record<string, string>;
+  historyId: number;
+  retried: OpenFailure | null;
+}> {
   const { row, input } = e;
   const files = { ...dbFiles, [input.file]: input.content };
   const contentHashes = hashFiles(files);
@@ -249,16 +255,25 @@ async function saveEdit(
       ),
     )
     .returning({ id: openspecSpecs.id });
-  // The entry exists only if the compare-and-set matched (it selects from the update).
-  const [opened] = rowsOf<{ history_id: number | string | null }>(
-    await e.ctx.db.execute(sql`with u as (${update.getSQL()}), h as (
-      insert into ${syncHistory} (spec_id, project_id, name, direction, trigger, action, success,
-        files_changed, previous_content, actor)
+  const kept = JSON.stringify({ [input.file]: onDisk });
+  const retry = await retriedFailure(e, onDisk);
+  // The entry exists only if the compare-and-set matched (it selects from the update). A save of
+  // an edit whose write failed (the file still pending) takes that entry over: one per edit.
+  const entry = retry
+    ? sql`update ${syncHistory} set action = 'writing', success = true, error = null,
+        note = ${`the first write failed (${retry.error ?? "error"})`}::text,
+        previous_content = ${kept}::jsonb
+      where id = ${retry.id} and exists (select 1 from u) returning id`
+    : sql`insert into ${syncHistory} (spec_id, project_id, name, direction, trigger, action,
+        success, files_changed, previous_content, actor)
       select u.id, ${row.projectId}::uuid, ${row.name}::text, 'db_to_fs', ${e.trigger}::text,
-        'writing', true, ${JSON.stringify([input.file])}::jsonb,
-        ${JSON.stringify({ [input.file]: onDisk })}::jsonb, ${input.actor ?? null}::text
-      from u returning id)
-    select (select id from h) as history_id`),
+        'writing', true, ${JSON.stringify([input.file])}::jsonb, ${kept}::jsonb,
+        ${input.actor ?? null}::text
+      from u returning id`;
+  const [opened] = rowsOf<{ history_id: number | string | null }>(
+    await e.ctx.db.execute(
+      sql`with u as (${update.getSQL()}), h as (${entry}) select (select id from h) as history_id`,
+    ),
   );
   if (opened?.history_id == null) {
     throw new SpecsyncError(
@@ -267,7 +282,19 @@ async function saveEdit(
       { currentHash: null },
     );
   }
-  return { contentHashes, historyId: Number(opened.history_id) };
+  return { contentHashes, historyId: Number(opened.history_id), retried: retry };
+}
+
+/**
+ * The failed write entry of this file still open (the file pending since), when it kept the disk
+ * version this save replaces too (the disk is unchanged since: its hash is still the base).
+ */
+async function retriedFailure(e: Edit, onDisk: string | null) {
+  const { file } = e.input;
+  if (!e.row.pendingFiles.includes(file)) return null;
+  const open = await openFailure(e.ctx, e.row.id, [file]);
+  const same = open?.filesChanged.length === 1 && open.previousContent?.[file] === onDisk;
+  return same ? open : null;
 }
 
 /**
@@ -276,13 +303,14 @@ async function saveEdit(
  */
 async function flushEdit(
   e: Edit,
-  historyId: number,
+  entry: { id: number; retried: OpenFailure | null },
   prepared: Promise<{ write: PreparedWrite } | { error: unknown }>,
   onDisk: string | null,
   contentHashes: Record<string, string>,
   importDisk: () => Promise<SyncOutcome>,
 ): Promise<string | null> {
   const { ctx, row, input } = e;
+  const historyId = entry.id;
   const baseHash = row.baseHashes[input.file] ?? null;
   try {
     const p = await prepared;
@@ -293,9 +321,16 @@ async function flushEdit(
     return written.replacedHash !== baseHash ? written.replaced : onDisk;
   } catch (err) {
     if (err instanceof SpecsyncError && err.code === "CONFLICT") {
-      // Nothing was replaced: the save's entry goes; the file wins and our edit goes to history
-      // through the regular conflict path.
-      await ctx.db.delete(syncHistory).where(eq(syncHistory.id, historyId));
+      // Nothing was replaced: the save's entry goes (a failure it took over is as it was); the
+      // file wins and our edit goes to history through the regular conflict path.
+      const { retried } = entry;
+      if (retried) {
+        const failed = { action: "failed" as const, success: false, error: retried.error };
+        await ctx.db
+          .update(syncHistory)
+          .set({ ...failed, note: null })
+          .where(eq(syncHistory.id, historyId));
+      } else await ctx.db.delete(syncHistory).where(eq(syncHistory.id, historyId));
       await importDisk();
       throw err;
     }

@@ -219,8 +219,51 @@ export type PlannedHistory = {
   filesChanged: string[];
   conflict?: ConflictDetails | null;
   previousContent?: Record<string, string | null> | null;
-  error?: string;
+  error?: string | null;
+  note?: string | null;
+  /** Update this history entry (an open failed write of the same edit) instead of adding one. */
+  reuse?: number;
 };
+
+/**
+ * The newest write entry of the files a reconcile flushes, when it is a failure: the same edit,
+ * still waiting for its file. A retry that fails again updates it, a flush that succeeds closes it
+ * (one entry per edit, not one per attempt).
+ */
+export type OpenFailure = {
+  id: number;
+  filesChanged: string[];
+  previousContent: Record<string, string | null> | null;
+  error: string | null;
+};
+
+/**
+ * The flush that wrote a pending edit closes its failed entry when the bytes it replaced are the
+ * ones that entry kept (or it kept none): the version the disk had stays in that entry. Otherwise
+ * (a write slipped in since) the flush gets its own entry, so neither version is dropped.
+ */
+function closeFailure(
+  open: OpenFailure | null,
+  done: Flushed,
+  trigger: string,
+): PlannedHistory | null {
+  if (!open?.filesChanged.every((f) => done.flushed.includes(f))) return null;
+  const kept = open.previousContent ?? {};
+  const same = done.flushed.every(
+    (f) => !(f in kept) || kept[f] === (done.flushPrevious[f] ?? null),
+  );
+  if (!same) return null;
+  return {
+    direction: "db_to_fs",
+    action: "flushed",
+    success: true,
+    error: null,
+    note: `the first write failed (${open.error ?? "error"}); written by a later sync (${trigger})`,
+    filesChanged: done.flushed,
+    previousContent: { ...done.flushPrevious, ...kept },
+    reuse: open.id,
+  };
+}
 
 /**
  * The history a reconcile leaves: the import (with what it replaced), the flush, a failed flush.
@@ -231,6 +274,7 @@ export function historiesOf(
   flushError: string | null,
   before: RowBefore,
   conflict: OpenConflict | null,
+  pending: { open: OpenFailure | null; trigger: string } = { open: null, trigger: "" },
 ): PlannedHistory[] {
   const out: PlannedHistory[] = [];
   const action = actionOf(done.conflicts, before);
@@ -255,7 +299,9 @@ export function historiesOf(
       previousContent,
     });
   }
-  if (done.flushed.length) {
+  const closed = done.flushed.length ? closeFailure(pending.open, done, pending.trigger) : null;
+  if (closed) out.push(closed);
+  else if (done.flushed.length) {
     out.push({
       direction: "db_to_fs",
       action: "flushed",
@@ -266,12 +312,16 @@ export function historiesOf(
   }
   if (flushError) {
     const failed = plan.flush.filter((f) => !done.flushed.includes(f));
+    const { open } = pending;
+    // Failing again: the same failure, still open; its entry says so with the newest error.
+    const again = !closed && open && failed.every((f) => open.filesChanged.includes(f));
     out.push({
       direction: "db_to_fs",
       action: "failed",
       success: false,
       error: flushError,
-      filesChanged: failed,
+      filesChanged: again ? open.filesChanged : failed,
+      ...(again ? { reuse: open.id } : {}),
     });
   }
   return out;

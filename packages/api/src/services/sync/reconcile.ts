@@ -28,6 +28,7 @@ import {
   type FolderPlan,
   historiesOf,
   isSettled,
+  type OpenFailure,
   pendingAfter,
   planArrival,
   planFolder,
@@ -41,6 +42,7 @@ import {
   getRow,
   lockKey,
   movedRow,
+  openFailure,
   openspecDir,
   recordFailure,
   rowByPath,
@@ -144,7 +146,9 @@ async function reconcileLocked(
     const done = applyFlush(plan, dbFiles, disk.files, flush.steps);
     // store
     const folder = { folderAbs, ref, disk, tempsLeft };
-    const write = await reconcileWrite(folder, row, plan, done, flush.error, before);
+    const open = row ? await openFailure(ctx, row.id, plan.flush) : null;
+    const pending = { open, trigger };
+    const write = await reconcileWrite(folder, row, plan, done, flush.error, before, pending);
     const saved = await saveReconcile(ctx, { ...write, project, ref, row, trigger, started });
     // publish
     const result = {
@@ -211,6 +215,7 @@ async function reconcileWrite(
   done: Flushed,
   flushError: string | null,
   before: RowBefore,
+  pending: { open: OpenFailure | null; trigger: string },
 ) {
   const { folderAbs, ref, disk, tempsLeft } = folder;
   const conflict = conflictOf(done.conflicts, row?.conflict ?? null, {
@@ -238,7 +243,7 @@ async function reconcileWrite(
         }
       : {}),
   };
-  const histories = historiesOf(plan, done, flushError, before, conflict);
+  const histories = historiesOf(plan, done, flushError, before, conflict, pending);
   return { values, histories, conflict: done.conflicts.length ? conflict : null };
 }
 

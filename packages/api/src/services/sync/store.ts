@@ -22,7 +22,7 @@ import { chunk } from "../../utils/concurrency";
 import { errorMessage, SpecsyncError } from "../../utils/errors";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
 import { insertSpecRows } from "./bulk-load";
-import { asidePath, type PlannedHistory, pickMoveSource } from "./plan";
+import { asidePath, type OpenFailure, type PlannedHistory, pickMoveSource } from "./plan";
 import { initialStatusColumns } from "./row-values";
 import type { EditRow, SyncContext, SyncStateRow } from "./types";
 
@@ -327,12 +327,63 @@ export type ReconcileWrite = {
   started: number;
 };
 
+/**
+ * The newest write entry of any of `files` of a row, when it is a failure (see OpenFailure). Read
+ * only when a reconcile has pending files to flush.
+ */
+export async function openFailure(
+  ctx: SyncContext,
+  specId: string,
+  files: readonly string[],
+): Promise<OpenFailure | null> {
+  if (!files.length) return null;
+  const [last] = await ctx.db
+    .select({
+      id: syncHistory.id,
+      action: syncHistory.action,
+      filesChanged: syncHistory.filesChanged,
+      previousContent: syncHistory.previousContent,
+      error: syncHistory.error,
+    })
+    .from(syncHistory)
+    .where(
+      and(
+        eq(syncHistory.specId, specId),
+        eq(syncHistory.direction, "db_to_fs"),
+        sql`${syncHistory.filesChanged} ?| array[${sql.join(
+          files.map((f) => sql`${f}`),
+          sql`, `,
+        )}]::text[]`,
+      ),
+    )
+    .orderBy(sql`${syncHistory.id} desc`)
+    .limit(1);
+  return last?.action === "failed" ? last : null;
+}
+
+/** One planned history entry: inserted, or written over the open failure it closes or repeats. */
+async function writeHistory(
+  tx: Tx,
+  h: PlannedHistory,
+  row: typeof syncHistory.$inferInsert,
+): Promise<number | undefined> {
+  const { reuse, direction: _direction, ...outcome } = h;
+  if (reuse === undefined) {
+    const [r] = await tx.insert(syncHistory).values(row).returning({ id: syncHistory.id });
+    return r?.id;
+  }
+  // The entry keeps who and what started it (trigger, actor, time); its outcome is the newest.
+  await tx.update(syncHistory).set(outcome).where(eq(syncHistory.id, reuse));
+  return reuse;
+}
+type Tx = Parameters<Parameters<SyncContext["db"]["transaction"]>[0]>[0];
+
 /** Write a reconcile's row and history in one transaction; returns the row id and history ids. */
 export async function saveReconcile(
   ctx: SyncContext,
   w: ReconcileWrite,
 ): Promise<{ specId: string; historyIds: number[] }> {
-  const historyRow = (h: PlannedHistory, specId: string) => ({
+  const historyRow = ({ reuse: _reuse, ...h }: PlannedHistory, specId: string) => ({
     ...h,
     trigger: w.trigger,
     specId,
@@ -351,13 +402,11 @@ export async function saveReconcile(
           .update(openspecSpecs)
           .set(changedValues(w.values, row))
           .where(eq(openspecSpecs.id, row.id)),
-        ...w.histories.map((h) =>
-          tx.insert(syncHistory).values(historyRow(h, row.id)).returning({ id: syncHistory.id }),
-        ),
+        ...w.histories.map((h) => writeHistory(tx, h, historyRow(h, row.id))),
       ]);
       return {
         specId: row.id,
-        historyIds: (inserted as { id: number }[][]).flatMap((r) => r.map((x) => x.id)),
+        historyIds: (inserted as (number | undefined)[]).filter((x) => x !== undefined),
       };
     }
     let id: string;
@@ -385,11 +434,8 @@ export async function saveReconcile(
     }
     const ids: number[] = [];
     for (const h of w.histories) {
-      const [r] = await tx
-        .insert(syncHistory)
-        .values(historyRow(h, id))
-        .returning({ id: syncHistory.id });
-      if (r) ids.push(r.id);
+      const r = await writeHistory(tx, h, historyRow(h, id));
+      if (r !== undefined) ids.push(r);
     }
     if (w.conflict) {
       const conflict = { ...w.conflict, historyId: ids[0] ?? null };
