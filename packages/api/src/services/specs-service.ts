@@ -238,6 +238,8 @@ export class SpecsService {
   private async queryList(q: ReturnType<typeof listSpecsInputSchema.parse>) {
     const text = q.search;
     const search = text ? sql`websearch_to_tsquery('english', ${text})` : null;
+    // A row a bulk import left without a vector (until its fill, search-fill.ts): computed here.
+    const pending = sql`(${openspecSpecs.search} is null and openspec_specs_search_vector(${openspecSpecs}) @@ ${search})`;
     const filters = [
       isNull(openspecSpecs.deletedAt),
       q.projectId ? eq(openspecSpecs.projectId, q.projectId) : undefined,
@@ -256,7 +258,7 @@ export class SpecsService {
         ? sql`exists (select 1 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.owner} = ${q.claimedBy} and ${changeClaims.expiresAt} > now())`
         : undefined,
       text && search
-        ? sql`(${openspecSpecs.search} @@ ${search} or ${openspecSpecs.name} ilike ${`%${text.replace(/[\\%_]/g, "\\$&")}%`})`
+        ? sql`(${openspecSpecs.search} @@ ${search} or ${pending} or ${openspecSpecs.name} ilike ${`%${text.replace(/[\\%_]/g, "\\$&")}%`})`
         : undefined,
     ];
     const where = and(

@@ -144,7 +144,8 @@ export const openspecSpecs = pgTable(
     /**
      * Full-text search vector, maintained by a trigger on the content columns only (migration
      * 0001): a generated column would be recomputed on every UPDATE, bookkeeping ones included, and
-     * computing it in the app would send every document over the wire twice.
+     * computing it in the app would send every document over the wire twice. NULL while a bulk
+     * import's rows wait for the background fill (migration 0013; search falls back meanwhile).
      */
     search: tsvector("search"),
   },
@@ -160,6 +161,8 @@ export const openspecSpecs = pgTable(
     index("openspec_specs_status_idx").on(t.status, t.priorityRank, t.createdAt),
     index("openspec_specs_completion_idx").on(t.completion),
     index("openspec_specs_search_idx").using("gin", t.search),
+    // Rows a bulk import left for the search fill (migration 0013): empty once it is done.
+    index("openspec_specs_search_pending_idx").on(t.id).where(sql`search is null`),
     // The agents' work queue (next_work) walks this in order and stops at the first free change.
     // The open-tasks test is in the predicate so the walk never visits finished changes; project_id
     // last keeps the order usable with and without a project filter (checked in the index).
