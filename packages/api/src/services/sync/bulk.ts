@@ -217,8 +217,9 @@ async function reconcileMany(
   const isNew = (i: Item) =>
     batchCreate && i.row === null && !!moveCandidates && !moveCandidates.has(i.ref.name);
   const fresh = items.filter(isNew).map((i) => i.ref);
-  // A large import leaves the search vectors to a background fill (search-fill.ts).
-  const deferSearch = fresh.length >= DEFER_SEARCH_FROM;
+  // A large import leaves the search vectors to a background fill (search-fill.ts). Not on
+  // PGlite: one thread does both, and the fill's row rewrites cost more than they save there.
+  const deferSearch = ctx.database.driver === "postgres" && fresh.length >= DEFER_SEARCH_FROM;
   const batchConcurrency = Math.max(1, Math.floor(concurrency / 5));
   const created = await mapLimit(chunk(fresh, CREATE_BATCH), batchConcurrency, (refs) =>
     createBatch(ctx, project, refs, trigger, deferSearch),

@@ -1,21 +1,27 @@
 /**
  * The search vectors a bulk import left out (migration 0013): `to_tsvector` was ~90 % of
- * PostgreSQL's time per imported row, so a large cold import inserts with the vector NULL and this
- * pass fills it afterwards, in short statements (on PGlite other queries get the one database
- * thread between two of them). Search stays correct meanwhile: it computes the vector of a row
- * that has none (specs-service.ts).
+ * PostgreSQL's time per imported row, so a large cold import on PostgreSQL inserts with the
+ * vector NULL and this pass fills it afterwards on two other connections (the second core). Search
+ * stays correct meanwhile: it computes the vector of a row that has none (specs-service.ts).
+ * PGlite imports compute it inline (measured: the fill's row rewrites cost more than the import
+ * saves on its one thread), but a data directory with NULL vectors is filled here too, in short
+ * statements so other queries get the database thread between two of them.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SyncContext } from "./types";
 
-/** Rows per fill statement (~0.1-0.7 s of `to_tsvector` on this machine). */
-const FILL_BATCH = 100;
+/**
+ * Rows per fill statement: on PGlite a statement holds the one database thread, so requests wait
+ * for at most ~25 rows' `to_tsvector` (~0.1 s); on PostgreSQL fewer, larger statements.
+ */
+const FILL_BATCH = { postgres: 100, pglite: 25 } as const;
 
 /** Below this many new folders an import computes the vectors inline, as every other write does. */
 export const DEFER_SEARCH_FROM = 200;
 
-const FILL = `update openspec_specs s set search = openspec_specs_search_vector(s)
-  where id in (select id from openspec_specs where search is null limit ${FILL_BATCH}
+const fill = (rows: number) => `update openspec_specs s
+  set search = openspec_specs_search_vector(s)
+  where id in (select id from openspec_specs where search is null limit ${rows}
                for update skip locked)
   returning 1 as one`;
 
@@ -39,8 +45,9 @@ export function startSearchFill(ctx: SyncContext): Promise<void> {
 }
 
 async function fillLoop(ctx: SyncContext): Promise<void> {
+  const statement = fill(FILL_BATCH[ctx.database.driver]);
   for (;;) {
-    const done = await ctx.database.query(FILL);
+    const done = await ctx.database.query(statement);
     if (done.length === 0) return;
     // Let waiting requests (and, on PGlite, their queries) go first.
     await sleep(ctx.database.driver === "pglite" ? 5 : 0);
