@@ -159,6 +159,12 @@ async function imported(
         ? { target: { op: ">=", value: driver === "postgres" ? 1000 : 500 } }
         : {}),
     });
+    rows.push({
+      driver,
+      metric: `cold import → search vectors filled, ${size} changes`,
+      value: imp.searchableMs,
+      unit: "ms",
+    });
     await work({ services, project, db, close });
   } finally {
     await close();

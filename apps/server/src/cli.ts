@@ -268,6 +268,8 @@ export async function main(argv: string[]): Promise<number> {
               .map((o) => ({ path: o.path, error: o.error })),
           });
         }
+        // A one-shot leaves no search vector for later (a large import fills them afterwards).
+        await s.sync.searchFilled();
         print(values.json, { projects: results }, () =>
           results
             .map(

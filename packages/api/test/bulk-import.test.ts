@@ -80,3 +80,54 @@ describeEachDb("bulk import (one JSON-parameter INSERT per 50 new folders)", (db
     expect(found.map((c) => c.name)).toEqual(["change-7"]);
   });
 });
+
+describeEachDb("bulk import: search vectors filled after the import (migration 0015)", (db) => {
+  it("finds rows still waiting for their vector, and fills them as the trigger would", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 210; i++) Object.assign(files, changeFiles(`change-${i}`, `Change ${i}`));
+    files["changes/change-7/tasks.md"] = "## 1. Work\n\n- [ ] 1.1 Calibrate the zymurgical flux\n";
+    const bulkRoot = tempRepo();
+    const oneRoot = tempRepo();
+    writeTree(bulkRoot, files);
+    writeTree(
+      oneRoot,
+      Object.fromEntries(Object.entries(files).filter(([f]) => f.startsWith("changes/change-7/"))),
+    );
+    const services = createServices(db().database);
+    const bulk = await services.sync.ensureProject(bulkRoot);
+    const summary = await services.sync.syncProject(bulk, "startup");
+    expect(summary.failed).toBe(0);
+    expect(summary.changed).toBe(210);
+    const search = async (s: ReturnType<typeof createServices>) =>
+      (await s.specs.list({ projectId: bulk.id, kind: "change", search: "zymurgical" })).items;
+    // Correct whether or not the fill got to the row yet.
+    expect((await search(services)).map((c) => c.name)).toEqual(["change-7"]);
+    await services.sync.searchFilled();
+    const pending = async () =>
+      (
+        await db().database.query<{ n: number }>(
+          "select count(*)::int as n from openspec_specs where search is null",
+        )
+      )[0]?.n;
+    expect(await pending()).toBe(0);
+    // What a process that stopped before the fill leaves behind: search must still find them.
+    await db().database.query("update openspec_specs set search = null where project_id = $1", [
+      bulk.id,
+    ]);
+    expect((await search(services)).map((c) => c.name)).toEqual(["change-7"]);
+    // The next process's first full sync resumes the fill.
+    const restarted = createServices(db().database);
+    await restarted.sync.syncProject(bulk, "startup");
+    await restarted.sync.searchFilled();
+    expect(await pending()).toBe(0);
+    // The filled vector is the one the trigger computes on the one-folder path.
+    const one = await services.sync.ensureProject(oneRoot);
+    await services.sync.syncProject(one, "startup");
+    const vectors = await db().database.query<{ project_id: string; v: string }>(
+      "select project_id, search::text as v from openspec_specs where name = 'change-7'",
+    );
+    expect(vectors).toHaveLength(2);
+    expect(vectors[0]?.v).toBe(vectors[1]?.v);
+    expect(vectors[0]?.v).toContain("zymurg");
+  });
+});

@@ -9,8 +9,9 @@ afterAll(cleanupTempRepos);
 
 /**
  * A person's save leaves the row's search vector NULL and fills it after answering (migration
- * 0013, sync/edits.ts): a search must still find the saved text at once, and a vector left
- * NULL (the server stopped before filling it) must be filled by the next search.
+ * 0014, sync/edits.ts): a search must still find the saved text at once (it computes a missing
+ * vector), and a vector left NULL (the server stopped before filling it) is filled by the next
+ * process's first full sync (sync/search-fill.ts).
  */
 describeEachDb("search after a save", (db, driver) => {
   async function setup() {
@@ -43,7 +44,7 @@ describeEachDb("search after a save", (db, driver) => {
     };
     const search = async (word: string) =>
       (await services.specs.list({ projectId: project.id, search: word })).items.map((i) => i.id);
-    return { services, row, vectorNull, save, search };
+    return { services, root, project, row, vectorNull, save, search };
   }
 
   it("finds the saved text at once, and fills the vector after the answer", async () => {
@@ -54,23 +55,31 @@ describeEachDb("search after a save", (db, driver) => {
       expect(await vectorNull()).toBe(true);
     }
     expect(await search("quokkamarine")).toEqual([row.id]);
-    expect(await vectorNull()).toBe(false);
+    const filled = async () => {
+      for (let i = 0; i < 100 && (await vectorNull()); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      return !(await vectorNull());
+    };
+    expect(await filled()).toBe(true);
     // Filled with no search too.
     await save("wombatcrest");
-    for (let i = 0; i < 100 && (await vectorNull()); i++)
-      await new Promise((r) => setTimeout(r, 20));
-    expect(await vectorNull()).toBe(false);
+    expect(await filled()).toBe(true);
     expect(await search("wombatcrest")).toEqual([row.id]);
   });
 
-  it("fills a vector left NULL (the server stopped before filling it) before a search", async () => {
-    const { row, vectorNull, search, services } = await setup();
+  it("finds a row whose vector was left NULL (the server stopped), and the next process fills it", async () => {
+    const { root, project, row, vectorNull, search, services } = await setup();
     const got = await services.specs.get(row.id);
     const word = (got.files["proposal.md"] ?? "").match(/[A-Za-z]{6,}/)?.[0];
     if (!word) throw new Error("no word in proposal.md");
     await db().database.query("update openspec_specs set search = null where id = $1", [row.id]);
     expect(await vectorNull()).toBe(true);
     expect(await search(word)).toContain(row.id);
+    expect(await vectorNull()).toBe(true);
+    const restarted = createServices(db().database, { allowedRoots: [path.dirname(root)] });
+    await restarted.sync.syncProject(project, "startup");
+    await restarted.sync.searchFilled();
     expect(await vectorNull()).toBe(false);
+    expect(await search(word)).toContain(row.id);
   });
 });

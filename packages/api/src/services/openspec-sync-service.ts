@@ -40,7 +40,12 @@ export class OpenSpecSyncService {
   private readonly ctx: SyncContext;
 
   constructor(opts: SyncServiceOptions) {
-    const shared = { mutex: this.mutex, projects: new Map(), rowKeys: new Map() };
+    const shared = {
+      mutex: this.mutex,
+      projects: new Map(),
+      rowKeys: new Map(),
+      searchFill: { running: null, checked: false },
+    };
     this.ctx = { ...opts, db: opts.database.db, ...shared };
   }
 
@@ -106,6 +111,14 @@ export class OpenSpecSyncService {
    */
   discover(project: ProjectRow, trigger: SyncTrigger, concurrency?: number): Promise<SyncSummary> {
     return discover(this.ctx, project, trigger, concurrency);
+  }
+
+  /**
+   * Settles once the search vectors a bulk import left out are filled (at once when none is
+   * being filled). Search is correct before too, only slower for those rows.
+   */
+  searchFilled(): Promise<void> {
+    return this.ctx.searchFill.running ?? Promise.resolve();
   }
 
   getRow(id: string, includeDeleted = false): Promise<SpecRow> {

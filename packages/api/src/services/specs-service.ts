@@ -43,10 +43,6 @@ import { parseOffThread } from "./parse-pool";
 import { filesOfRow } from "./spec-files";
 import type { SyncEventBus } from "./sync-events";
 
-/** Search vectors left NULL by saves (migration 0014), computed; a partial index finds them. */
-const fillPendingSearch = sql`update ${openspecSpecs} s set search = openspec_specs_search_of(s)
-  where s.search is null`;
-
 /** The columns a list needs: never the (large) content columns. */
 const listColumns = {
   id: openspecSpecs.id,
@@ -242,9 +238,11 @@ export class SpecsService {
   private async queryList(q: ReturnType<typeof listSpecsInputSchema.parse>) {
     const text = q.search;
     const search = text ? sql`websearch_to_tsquery('english', ${text})` : null;
-    // A save leaves its row's vector to be filled after its answer (sync/edits.ts): fill any
-    // still pending first, so that a search after an acknowledged save finds its text.
-    if (search) await this.db.execute(fillPendingSearch);
+    // A row whose vector waits for its fill (after a save, after a bulk import on PostgreSQL:
+    // sync/edits.ts, sync/search-fill.ts) is matched on a vector computed here, so a search right
+    // after an acknowledged save or during an import's fill finds what the row says.
+    const computed = sql`openspec_specs_search_of(${openspecSpecs})`;
+    const pending = sql`(${openspecSpecs.search} is null and ${computed} @@ ${search})`;
     const filters = [
       isNull(openspecSpecs.deletedAt),
       q.projectId ? eq(openspecSpecs.projectId, q.projectId) : undefined,
@@ -263,7 +261,7 @@ export class SpecsService {
         ? sql`exists (select 1 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.owner} = ${q.claimedBy} and ${changeClaims.expiresAt} > now())`
         : undefined,
       text && search
-        ? sql`(${openspecSpecs.search} @@ ${search} or ${openspecSpecs.name} ilike ${`%${text.replace(/[\\%_]/g, "\\$&")}%`})`
+        ? sql`(${openspecSpecs.search} @@ ${search} or ${pending} or ${openspecSpecs.name} ilike ${`%${text.replace(/[\\%_]/g, "\\$&")}%`})`
         : undefined,
     ];
     const where = and(

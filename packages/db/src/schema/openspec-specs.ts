@@ -144,9 +144,10 @@ export const openspecSpecs = pgTable(
     /**
      * Full-text search vector, maintained by a trigger on the content columns only (migration
      * 0001): a generated column would be recomputed on every UPDATE, bookkeeping ones included, and
-     * computing it in the app would send every document over the wire twice. A person's save
-     * sets it to NULL and fills it right after answering (migration 0014): it was most of the
-     * save's compare-and-set.
+     * computing it in the app would send every document over the wire twice. NULL while it waits
+     * to be filled: a person's save fills it right after answering (migration 0014; it was most of
+     * the save's compare-and-set), a large import on PostgreSQL in the background (migration
+     * 0015). Search computes a missing one meanwhile.
      */
     search: tsvector("search"),
   },
@@ -162,8 +163,8 @@ export const openspecSpecs = pgTable(
     index("openspec_specs_status_idx").on(t.status, t.priorityRank, t.createdAt),
     index("openspec_specs_completion_idx").on(t.completion),
     index("openspec_specs_search_idx").using("gin", t.search),
-    // Rows whose vector a save left to fill after its answer (migration 0014): searches fill them
-    // first, so this is nearly always empty.
+    // Rows waiting for their vector (a save's, a bulk import's; migrations 0014, 0015): empty once
+    // the fills are done.
     index("openspec_specs_search_pending_idx").on(t.id).where(sql`search is null`),
     // The agents' work queue (next_work) walks this in order and stops at the first free change.
     // The open-tasks test is in the predicate so the walk never visits finished changes; project_id

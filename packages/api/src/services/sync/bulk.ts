@@ -16,6 +16,7 @@ import type { FileMap } from "../spec-files";
 import { readDisk, storableFingerprint } from "./disk";
 import { noop, storedFingerprint, syncLocked } from "./reconcile";
 import { folderValues, initialStatusColumns } from "./row-values";
+import { DEFER_SEARCH_FROM, startSearchFill } from "./search-fill";
 import {
   insertNewRows,
   lockKey,
@@ -72,6 +73,11 @@ export async function syncProject(
   });
   const { outcomes, failed, changed } = summary;
   if (full) await markFullSync(ctx, project.id, failed === 0);
+  // Vectors a bulk import left out before a restart: the first full sync resumes their fill.
+  if (full && !ctx.searchFill.checked) {
+    ctx.searchFill.checked = true;
+    void startSearchFill(ctx);
+  }
   // After a bulk import the planner's statistics are stale (it guessed 59 rows for 8,000 and
   // picked a plan 20× slower for the list query); refresh them rather than wait for autovacuum.
   if (changed >= 200) await ctx.database.query("analyze openspec_specs").catch(() => {});
@@ -210,14 +216,15 @@ async function reconcileMany(
   // Folders with no row that cannot be moves are imported in batches; the rest one by one.
   const isNew = (i: Item) =>
     batchCreate && i.row === null && !!moveCandidates && !moveCandidates.has(i.ref.name);
-  const batches = chunk(
-    items.filter(isNew).map((i) => i.ref),
-    CREATE_BATCH,
-  );
+  const fresh = items.filter(isNew).map((i) => i.ref);
+  // A large import leaves the search vectors to a background fill (search-fill.ts). Not on
+  // PGlite: one thread does both, and the fill's row rewrites cost more than they save there.
+  const deferSearch = ctx.database.driver === "postgres" && fresh.length >= DEFER_SEARCH_FROM;
   const batchConcurrency = Math.max(1, Math.floor(concurrency / 5));
-  const created = await mapLimit(batches, batchConcurrency, (refs) =>
-    createBatch(ctx, project, refs, trigger),
+  const created = await mapLimit(chunk(fresh, CREATE_BATCH), batchConcurrency, (refs) =>
+    createBatch(ctx, project, refs, trigger, deferSearch),
   );
+  if (deferSearch) void startSearchFill(ctx);
   const others = items.filter((i) => !isNew(i));
   const quick = await quickNoops(ctx, project, others);
   const rest = others.filter((_, i) => !quick[i]);
@@ -312,6 +319,7 @@ async function createBatch(
   project: ProjectRow,
   refs: FolderRef[],
   trigger: SyncTrigger,
+  deferSearch: boolean,
 ): Promise<SyncOutcome[]> {
   const started = Date.now();
   let release = () => {};
@@ -327,7 +335,7 @@ async function createBatch(
     const { rows, unusual } = await newRows(project, refs);
     fallback.push(...unusual);
     const inserted = rows.length
-      ? await insertNewRows(ctx, project, rows, trigger, started)
+      ? await insertNewRows(ctx, project, rows, trigger, { started, deferSearch })
       : new Map();
     for (const ref of rows.length ? refs : []) {
       const r = inserted.get(ref.path);

@@ -176,8 +176,8 @@ const FILL_MAX_WAIT_MS = 1000;
  * The search vector a save left NULL, computed after the save answered, once saves pause for
  * FILL_QUIET_MS (at most FILL_MAX_WAIT_MS after the first; one statement for all of them): not
  * beside the next save, which would wait for its CPU (and on PGlite, which runs on this thread,
- * for the statement itself). Not awaited; if it fails or never runs, the next search fills the
- * rows first (`fillPendingSearch`).
+ * for the statement itself). Not awaited; if it fails or never runs, search computes the vector of
+ * such a row itself (specs-service.ts) and the next full sync's search fill writes it.
  */
 function fillSearch(ctx: SyncContext, id: string): void {
   const pending = pendingFills.get(ctx);

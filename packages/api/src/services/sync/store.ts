@@ -454,9 +454,11 @@ export async function insertNewRows(
   project: ProjectRow,
   rows: NewSpecRow[],
   trigger: SyncTrigger,
-  started: number,
+  { started, deferSearch }: { started: number; deferSearch: boolean },
 ): Promise<Map<string, { id: string; files: string[]; historyId: number | undefined }>> {
   return ctx.db.transaction(async (tx) => {
+    // The trigger leaves the search vector NULL for the fill (migration 0015, search-fill.ts).
+    if (deferSearch) await tx.execute(sql`select set_config('specsync.defer_search', 'y', true)`);
     // One JSON parameter for the whole batch (bulk-load.ts); name and hashes are the rows' own.
     const rowOf = new Map(rows.map((r) => [r.path, r]));
     const inserted = (await insertSpecRows(tx, rows)).flatMap(({ id, path }) => {

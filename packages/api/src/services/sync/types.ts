@@ -56,6 +56,8 @@ export type SyncContext = SyncServiceOptions & {
    * A row's project, kind and name never change (a move keeps the name): its lock key is cached.
    */
   rowKeys: Map<string, string>;
+  /** The background fill of search vectors a bulk import left out (search-fill.ts), if running. */
+  searchFill: { running: Promise<void> | null; checked: boolean };
 };
 
 /**
