@@ -50,6 +50,12 @@ export function describeEntry(h: Entry): { what: string; why: string } {
   // value above).
   if (h.trigger === "lifecycle" && h.note) return { what: h.note, why };
   if (h.action === "checked") return { what: "Synced: nothing had changed", why };
+  // A saved edit that never reached the disk (its write failed), replaced by a newer save: kept.
+  if (h.action === "draft_discarded" && h.direction === "db_to_fs")
+    return {
+      what: `An edit of ${h.filesChanged.join(", ")} that never reached the disk, replaced by a newer save`,
+      why: `${h.actor ? `saved by ${h.actor}; ` : ""}that edit is kept here`,
+    };
   // The person chose the disk version over their unsaved text; that text is kept here, restorable.
   if (h.action === "draft_discarded")
     return {

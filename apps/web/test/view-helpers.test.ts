@@ -147,6 +147,19 @@ describe("describeEntry", () => {
     expect(d.what).toBe("Unsaved draft of proposal.md discarded by web");
     expect(d.why).toContain("kept");
   });
+  it("says a saved edit that never reached the disk was replaced by a newer save, and is kept", () => {
+    const d = describeEntry({
+      action: "draft_discarded",
+      direction: "db_to_fs",
+      trigger: "user_edit",
+      filesChanged: ["proposal.md"],
+      actor: "ada",
+    });
+    expect(d.what).toBe(
+      "An edit of proposal.md that never reached the disk, replaced by a newer save",
+    );
+    expect(d.why).toBe("saved by ada; that edit is kept here");
+  });
   it("says a failed write failed (not 'written to disk'), and names a pending edit's later write", () => {
     const failed = describeEntry({
       action: "failed",

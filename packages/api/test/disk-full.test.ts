@@ -222,4 +222,64 @@ describeEachDb("disk full (real ENOSPC on a tiny tmpfs)", (db, driver) => {
     expect(entries[0]!.note).toMatch(/first write failed \(.*read-only file system/);
     expect((await services.specs.get(id)).pendingFiles).toEqual([]);
   });
+
+  it("a failed write replaced by a save of other text: the edit that never reached the disk is kept", async () => {
+    let deny = true;
+    const services = createServices(db().database, {
+      writeHooks: {
+        beforeWrite: () =>
+          deny
+            ? Promise.reject(
+                Object.assign(new Error("EROFS: read-only file system"), { code: "EROFS" }),
+              )
+            : undefined,
+      },
+    });
+    const root = tempRepo();
+    writeTree(root, changeFiles("add-replaced"));
+    const project = await services.sync.ensureProject(root);
+    await services.sync.syncProject(project, "startup");
+    const id = (await services.specs.list({ projectId: project.id, search: "add-replaced" }))
+      .items[0]!.id;
+    const row = await services.sync.getRow(id);
+    const file = path.join(root, "openspec/changes/add-replaced/proposal.md");
+    const before = readFileSync(file, "utf8");
+    const first = `${before}\nFirst thoughts, never written.\n`;
+    const err = await services.specs
+      .update({
+        id,
+        file: "proposal.md",
+        content: first,
+        baseHash: row.contentHashes["proposal.md"]!,
+      })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "IO_ERROR" });
+    const kept = (err as { details?: { currentHash?: string } }).details?.currentHash;
+    // The person rewrites it (still failing), then once more when the disk takes it.
+    const second = `${before}\nSecond thoughts.\n`;
+    const again = await services.specs
+      .update({ id, file: "proposal.md", content: second, baseHash: kept! })
+      .catch((e: unknown) => e);
+    expect(again).toMatchObject({ code: "IO_ERROR" });
+    deny = false;
+    const third = `${before}\nThird thoughts.\n`;
+    const keptAgain = (again as { details?: { currentHash?: string } }).details?.currentHash;
+    await services.specs.update({ id, file: "proposal.md", content: third, baseHash: keptAgain! });
+    expect(readFileSync(file, "utf8")).toBe(third);
+    const entries = (await services.history.list({ specId: id, limit: 20 })).items.filter(
+      (h) => h.direction === "db_to_fs",
+    );
+    // Every version is in the database: both edits that never reached the disk, and the disk
+    // version the final write replaced.
+    const drafts = entries.filter((h) => h.action === "draft_discarded");
+    expect(drafts.map((h) => h.previousContent)).toEqual([
+      { "proposal.md": second },
+      { "proposal.md": first },
+    ]);
+    const flushed = entries.filter((h) => h.action === "flushed");
+    expect(flushed.map((h) => h.previousContent)).toEqual([{ "proposal.md": before }]);
+    // A kept edit can be brought back.
+    await services.sync.restore(drafts[1]!.id, "proposal.md");
+    expect(readFileSync(file, "utf8")).toBe(first);
+  });
 });

@@ -18,6 +18,7 @@ import {
   type OpenConflict,
   type SyncTrigger,
 } from "@specsync/validators";
+import type { SQL } from "drizzle-orm";
 import { errorMessage, SpecsyncError } from "../../utils/errors";
 import type { PreparedWrite } from "../../utils/fs/atomic-write";
 import { resolveInside } from "../../utils/fs/safe-path";
@@ -272,7 +273,8 @@ async function saveEdit(
       from u returning id`;
   const [opened] = rowsOf<{ history_id: number | string | null }>(
     await e.ctx.db.execute(
-      sql`with u as (${update.getSQL()}), h as (${entry}) select (select id from h) as history_id`,
+      sql`with u as (${update.getSQL()}), d as (${supersededEntry(e, dbFiles)}),
+        h as (${entry}) select (select id from h) as history_id`,
     ),
   );
   if (opened?.history_id == null) {
@@ -284,6 +286,29 @@ async function saveEdit(
   }
   return { contentHashes, historyId: Number(opened.history_id), retried: retry };
 }
+
+/**
+ * An edit of this file that is in the database only (its write failed; the file is pending) and
+ * that this save replaces with other text: kept as a `draft_discarded` entry (restorable), or it
+ * would be lost. Inserted only if the compare-and-set matched; a no-op statement otherwise.
+ */
+function supersededEntry(e: Edit, dbFiles: FileMap): SQL {
+  const { row, input } = e;
+  const pending = dbFiles[input.file];
+  if (!row.pendingFiles.includes(input.file) || pending == null || pending === input.content)
+    return sql`select 1 where false`;
+  return sql`insert into ${syncHistory} (spec_id, project_id, name, direction, trigger, action,
+      success, files_changed, previous_content, actor, note)
+    select u.id, ${row.projectId}::uuid, ${row.name}::text, 'db_to_fs', ${e.trigger}::text,
+      'draft_discarded', true, ${JSON.stringify([input.file])}::jsonb,
+      ${JSON.stringify({ [input.file]: pending })}::jsonb, ${input.actor ?? null}::text,
+      ${SUPERSEDED_NOTE}::text
+    from u returning id`;
+}
+
+/** Says what a `draft_discarded` entry of a save kept: a saved edit that never reached the disk. */
+const SUPERSEDED_NOTE =
+  "an edit saved while the file could not be written, replaced by a newer save";
 
 /**
  * The failed write entry of this file still open (the file pending since), when it kept the disk
