@@ -180,7 +180,7 @@ describeEachDb("specsync list/show --json are byte-identical to openspec", (db) 
     const list = (await cli(root, ["list"])).stdout;
     expect(list).toContain('"nested_change_directory"');
     expect((await cli(root, ["show", "cli-tools"])).stdout).toContain("ambiguous_item");
-  }, 180_000);
+  }, 300_000);
 
   it("on a generated workspace (this repository's own words)", async () => {
     const root = workspace("generated");
@@ -191,7 +191,7 @@ describeEachDb("specsync list/show --json are byte-identical to openspec", (db) 
     const root = tempRepo();
     pathologicalCases(root);
     await expectByteIdentical(await fromDatabase(createServices(db().database), root), root);
-  }, 180_000);
+  }, 300_000);
 });
 
 // What `specsync list/show` print when no server runs for the project: the same bytes, from the files.
