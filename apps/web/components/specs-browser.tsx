@@ -59,15 +59,15 @@ export function SpecsBrowser() {
         <Card className="max-h-[40vh] overflow-auto p-1 lg:max-h-[70vh]" data-testid="spec-list">
           {list.data?.items.map((s) => (
             // A link, not a button: a click before the page has hydrated (a slow phone) still opens
-            // the spec, and a middle click opens it in a new tab.
-            <a
+            // the spec, and a middle click opens it in a new tab. Next's Link, not our own
+            // pushState: a pushState made while Next's router was still starting was written back
+            // to /specs by the router (a loaded CI run lost the click that way).
+            <Link
               key={s.id}
               href={specLink(q, s.id)}
-              onClick={(e) => {
-                if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-                e.preventDefault();
-                view.set({ spec: s.id });
-              }}
+              scroll={false}
+              // Dozens of links on screen: no RSC prefetch burst for each.
+              prefetch={false}
               aria-current={s.id === selectedId ? "true" : undefined}
               className={cn(
                 "flex w-full justify-between rounded px-2 py-1.5 text-left text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800",
@@ -76,7 +76,7 @@ export function SpecsBrowser() {
             >
               <span className="truncate">{s.name}</span>
               <span className="text-xs text-zinc-500">{s.requirementCount}</span>
-            </a>
+            </Link>
           ))}
           {list.data?.items.length === 0 ? (
             <p className="p-3 text-sm text-zinc-500">No specs.</p>

@@ -327,13 +327,22 @@ describe.skipIf(!haveChromium || !havePostgres || !corpusAvailable())(
         await page.locator('[data-testid="task-label"] code', { hasText: "dependsOn" }).count(),
       ).toBeGreaterThan(0);
 
-      await page.goto(`${webUrl}/specs`);
-      // Each spec is a link (a click before hydration, on a loaded machine, once went nowhere).
-      expect(
-        await page.getAttribute('[data-testid="spec-list"] a:has-text("cli-init")', "href"),
-      ).toMatch(/^\/specs\?spec=[0-9a-f-]{36}$/);
-      await page.click('[data-testid="spec-list"] >> text=cli-init');
-      await page.waitForSelector('[data-testid="requirement-name"] >> text=Progress Indicators');
+      // Each spec is a link, clicked at once on a 4× slowed CPU: a click before or during hydration
+      // (a loaded CI run) once went nowhere, twice — first as a button, then as our own pushState,
+      // which Next's starting router wrote back to /specs.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+      try {
+        await page.goto(`${webUrl}/specs`);
+        expect(
+          await page.getAttribute('[data-testid="spec-list"] a:has-text("cli-init")', "href"),
+        ).toMatch(/^\/specs\?spec=[0-9a-f-]{36}$/);
+        await page.click('[data-testid="spec-list"] >> text=cli-init');
+        await page.waitForSelector('[data-testid="requirement-name"] >> text=Progress Indicators');
+      } finally {
+        await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
+        await cdp.detach();
+      }
       await page.waitForSelector(
         '[data-testid="scenario-name"] >> text=Displaying initialization progress',
       );
