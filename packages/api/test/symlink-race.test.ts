@@ -16,14 +16,56 @@ import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../testing/w
 
 afterAll(cleanupTempRepos);
 
+/** The swapper, stopped once `enough()` holds (or after maxMs, which then fails the test). */
+function startSwapper(
+  args: { dir: string; outsideFile: string; outsideDir: string },
+  dirsOnly = false,
+) {
+  const stopFile = path.join(mkdtempSync(path.join(tmpdir(), "specsync-swap-")), "stop");
+  const swapper = spawn(
+    process.execPath,
+    [
+      "-e",
+      SWAPPER,
+      stopFile,
+      args.dir,
+      args.outsideFile,
+      args.outsideDir,
+      String(MAX_RACE_MS),
+    ].concat(dirsOnly ? ["dirs-only"] : []),
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let out = "";
+  swapper.stdout.on("data", (c) => (out += c));
+  const state = { finished: false };
+  const done = new Promise<number>((resolve) => swapper.on("exit", (code) => resolve(code ?? 1)));
+  void done.then(() => (state.finished = true));
+  const started = Date.now();
+  return {
+    state,
+    /** Ends the race once it ran at least minMs and the caller's count reached minCount. */
+    stopWhen: (count: number, minCount: number, minMs: number) => {
+      if (count >= minCount && Date.now() - started >= minMs) writeFileSync(stopFile, "");
+    },
+    done: async () => {
+      const code = await done;
+      return { code, swaps: Number(out), ms: Date.now() - started };
+    },
+  };
+}
+/** Past this the swapper gives up by itself and the count assertions fail (a machine too loaded). */
+const MAX_RACE_MS = 80_000;
+
 const SWAPPER = `
 const fs = require("node:fs"), path = require("node:path");
-const [dir, outsideFile, outsideDir, maxSwaps, maxMs, dirOnly] = process.argv.slice(1);
+const [stopFile, dir, outsideFile, outsideDir, maxMs, dirOnly] = process.argv.slice(1);
 const target = path.join(dir, "proposal.md"), specs = path.join(dir, "specs");
 const original = fs.readFileSync(target), specsReal = path.join(dir, ".specs-real");
 let swaps = 0;
 const until = Date.now() + Number(maxMs);
-while (swaps < Number(maxSwaps) && Date.now() < until) {
+// Runs until the test has made enough attempts (it creates stopFile), not for a fixed time: on a
+// loaded machine a fixed window held too few attempts to prove anything.
+while (Date.now() < until && !fs.existsSync(stopFile)) {
   if (!dirOnly) {
     // file: symlink in, regular file back (each an atomic rename over the name)
     try { fs.unlinkSync(target + ".l"); } catch {}
@@ -67,26 +109,18 @@ describeEachDb("symlink swap race", (db) => {
     await services.sync.syncProject(project, "startup");
 
     const dir = path.join(root, "openspec", "changes", "race");
-    const swapper = spawn(
-      process.execPath,
-      ["-e", SWAPPER, dir, outsideFile, path.join(outside, "specs"), "4000", "15000"],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    let out = "";
-    swapper.stdout.on("data", (c) => (out += c));
-    const done = new Promise<number>((resolve) => swapper.on("exit", (code) => resolve(code ?? 1)));
-    let finished = false;
-    void done.then(() => (finished = true));
+    const race = startSwapper({ dir, outsideFile, outsideDir: path.join(outside, "specs") });
     let syncs = 0;
-    while (!finished) {
+    while (!race.state.finished) {
       await services.sync.syncFolder(project, "changes/race", "file_watcher");
       syncs++;
+      race.stopWhen(syncs, 60, 10_000);
       await new Promise((r) => setImmediate(r)); // PGlite answers in microtasks: let the exit event in
     }
-    expect(await done).toBe(0);
-    const swaps = Number(out);
+    const { code, swaps, ms } = await race.done();
+    expect(code).toBe(0);
     expect(swaps).toBeGreaterThan(1000);
-    expect(syncs).toBeGreaterThan(50);
+    expect(syncs, `syncs in ${ms} ms`).toBeGreaterThan(50);
 
     const { database } = db();
     const leakedRows = await database.db
@@ -103,7 +137,7 @@ describeEachDb("symlink swap race", (db) => {
       leakedRows: leakedRows.length,
       leakedHistory: leakedHistory.length,
     }).toMatchObject({ leakedRows: 0, leakedHistory: 0 });
-  }, 60_000);
+  }, 120_000);
 
   it("writes while specs/ is swapped for a symlink to an outside folder: nothing is written or replaced outside", async () => {
     const outside = mkdtempSync(path.join(tmpdir(), "specsync-outside-"));
@@ -122,26 +156,13 @@ describeEachDb("symlink swap race", (db) => {
     )!.id;
 
     const dir = path.join(root, "openspec", "changes", "race-write");
-    const swapper = spawn(
-      process.execPath,
-      [
-        "-e",
-        SWAPPER,
-        dir,
-        outsideSpec,
-        path.join(outside, "specs"),
-        "1000000",
-        "6000",
-        "dirs-only",
-      ],
-      { stdio: ["ignore", "ignore", "inherit"] },
+    const race = startSwapper(
+      { dir, outsideFile: outsideSpec, outsideDir: path.join(outside, "specs") },
+      true,
     );
-    let finished = false;
-    const done = new Promise<number>((resolve) => swapper.on("exit", (code) => resolve(code ?? 1)));
-    void done.then(() => (finished = true));
     let writes = 0;
     let attempts = 0;
-    while (!finished) {
+    while (!race.state.finished) {
       attempts++;
       const row = await services.sync.getRow(id);
       await services.sync
@@ -155,10 +176,12 @@ describeEachDb("symlink swap race", (db) => {
           () => writes++,
           () => undefined,
         ); // CONFLICT / refused while the folder is a symlink: fine
+      race.stopWhen(attempts, 60, 6_000);
       await new Promise((r) => setImmediate(r));
     }
-    expect(await done).toBe(0);
-    expect(attempts).toBeGreaterThan(50);
+    const { code, ms } = await race.done();
+    expect(code).toBe(0);
+    expect(attempts, `attempts in ${ms} ms`).toBeGreaterThan(50);
     expect(writes).toBeGreaterThan(0);
     expect(readFileSync(outsideSpec, "utf8")).toBe(outsideBytes);
     expect(readdirSync(path.join(outside, "specs", "demo"))).toEqual(["spec.md"]); // no temp file left outside either
@@ -168,5 +191,5 @@ describeEachDb("symlink swap race", (db) => {
       .from(syncHistory)
       .where(sql`${syncHistory}::text like ${"%stay untouched%"}`);
     expect(leaked.length).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });
