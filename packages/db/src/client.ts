@@ -55,6 +55,13 @@ export type Database = {
     fn: () => Promise<T>,
   ): Promise<{ ran: true; value: T } | { ran: false }>;
   /**
+   * Run `fn` while holding the lock `key` against every other server on this database, waiting for
+   * it if needed (PostgreSQL: a transaction-scoped advisory lock on a connection of a separate small
+   * pool, so holders never starve `fn`'s own queries of connections). Not re-entrant: callers
+   * serialise per key in-process first. PGlite is single-process: `fn` just runs.
+   */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /**
    * A transaction for a hot path that is mostly waiting on round trips. On PostgreSQL it runs on
    * one reserved connection: BEGIN goes out with the first statements; statements are named
    * prepared ones (after their first use on a connection they need no extra round trip to be
@@ -131,6 +138,9 @@ async function createPglite(dataDir: string): Promise<Database> {
         held.delete(key);
       }
     },
+    exclusive(_key, fn) {
+      return fn();
+    },
     async pipelined(fn) {
       // In-process: no round trips to save; one transaction, statements in order.
       return client.transaction(async (tx) => {
@@ -147,9 +157,14 @@ async function createPglite(dataDir: string): Promise<Database> {
   };
 }
 
+/**
+ * Connections that only hold `exclusive` locks: a holder waits on its lock here while its work runs
+ * on the main pool; more holders than this queue for a connection (no deadlock with the main pool).
+ */
+const LOCK_CONNECTIONS = 4;
+
 async function createPostgres(url: string, max: number): Promise<Database> {
-  const sql = postgres(url, {
-    max,
+  const options = {
     onnotice: () => {},
     // Idle connections are recycled so a restarted server is picked up again.
     idle_timeout: 30,
@@ -161,7 +176,10 @@ async function createPostgres(url: string, max: number): Promise<Database> {
     // 100 s); after a database restart that delays every sync. Retry at most a second apart
     // instead.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
-  });
+  };
+  const sql = postgres(url, { ...options, max });
+  // Made on first use: most servers never take an `exclusive` lock.
+  let locks: postgres.Sql | undefined;
   const db = drizzlePostgres(sql, { schema }) as unknown as Db;
   return {
     db,
@@ -189,11 +207,20 @@ async function createPostgres(url: string, max: number): Promise<Database> {
       });
       return result;
     },
+    async exclusive(key, fn) {
+      locks ??= postgres(url, { ...options, max: LOCK_CONNECTIONS });
+      // Released by COMMIT, or by PostgreSQL itself if the connection dies.
+      const value = await locks.begin(async (tx) => {
+        await tx`select pg_advisory_xact_lock(hashtextextended(${`specsync:x:${key}`}, 0))`;
+        return [await fn()] as const;
+      });
+      return value[0];
+    },
     async pipelined(fn) {
       return pipelinedOn(sql, fn);
     },
     async close() {
-      await sql.end({ timeout: 5 });
+      await Promise.all([sql.end({ timeout: 5 }), locks?.end({ timeout: 5 })]);
     },
   };
 }

@@ -222,67 +222,82 @@ export class FileEditService {
 
   private async toggleTaskLocked(input: ToggleTaskInput): Promise<SaveResult> {
     for (let attempt = 1; ; attempt++) {
-      const row = await this.sync.getRow(input.id);
-      if (row.kind !== "change") throw new SpecsyncError("BAD_REQUEST", "only changes have tasks");
-      const files = filesOfRow(row);
-      const current = files["tasks.md"];
-      const currentHash = row.contentHashes["tasks.md"];
-      if (!currentHash || current === undefined)
-        throw new SpecsyncError("NOT_FOUND", "this change has no tasks.md");
-      const task = parseTasks(current).find((t) => t.id === input.taskId);
-      if (currentHash !== input.baseHash) {
-        const base = await this.versionOf(row, files, "tasks.md", input.baseHash);
-        const before =
-          base === undefined ? undefined : parseTasks(base).find((t) => t.id === input.taskId);
-        if (!task && !before)
-          throw new SpecsyncError("NOT_FOUND", `task ${input.taskId} not found in tasks.md`);
-        if (
-          !task ||
-          !before ||
-          base === undefined ||
-          lineAt(base, before.line) !== lineAt(current, task.line)
-        ) {
-          throw new SpecsyncError(
-            "CONFLICT",
-            `task ${input.taskId} was changed since you loaded it`,
-            { currentContent: current, currentHash },
-          );
-        }
-      }
-      if (!task) throw new SpecsyncError("NOT_FOUND", `task ${input.taskId} not found in tasks.md`);
-      const next = present(
-        toggleTaskContent(current, input.taskId, input.done),
-        `task ${input.taskId}`,
-      );
-      if (next === current)
-        return {
-          id: row.id,
-          file: "tasks.md",
-          hash: currentHash,
-          contentHashes: row.contentHashes,
-          outcome: "unchanged",
-          content: current,
-        };
+      // Decided on the row the write reads under its lock (held across servers too): a toggle
+      // never loses a race to another server's toggle of another task.
+      let toggled: Awaited<ReturnType<FileEditService["toggledOn"]>> | undefined;
+      const resolve = async (row: EditRow) => {
+        toggled = await this.toggledOn(row, input);
+        return { content: toggled.next, baseHash: row.contentHashes["tasks.md"] ?? null };
+      };
       try {
-        const { row: written, hash } = await this.sync.writeFile({
-          id: row.id,
+        const { row, hash } = await this.sync.writeFile({
+          id: input.id,
           file: "tasks.md",
-          content: next,
-          baseHash: currentHash,
+          content: "",
+          baseHash: input.baseHash,
           actor: input.actor,
+          resolve,
         });
+        const t = present(toggled, "the toggle the write resolved");
+        const outcome: SaveOutcome =
+          t.next === t.current
+            ? "unchanged"
+            : t.currentHash === input.baseHash
+              ? "saved"
+              : "merged";
         return {
-          id: written.id,
+          id: row.id,
           file: "tasks.md",
           hash,
-          contentHashes: written.contentHashes,
-          outcome: currentHash === input.baseHash ? "saved" : "merged",
-          content: next,
+          contentHashes: row.contentHashes,
+          outcome,
+          content: t.next,
         };
       } catch (err) {
-        if (isConflict(err) && attempt < ATTEMPTS) continue;
+        // The file changed on disk (now imported) between the read and the write: toggle again
+        // on that version. A change to the task's own line is the person's to settle.
+        if (isConflict(err) && toggled && attempt < ATTEMPTS) continue;
         throw err;
       }
     }
+  }
+
+  /** The toggled tasks.md for this row, or a CONFLICT if the task's own line changed since base. */
+  private async toggledOn(row: EditRow, input: ToggleTaskInput) {
+    if (row.kind !== "change") throw new SpecsyncError("BAD_REQUEST", "only changes have tasks");
+    const files = filesOfRow(row);
+    const current = files["tasks.md"];
+    const currentHash = row.contentHashes["tasks.md"];
+    if (!currentHash || current === undefined)
+      throw new SpecsyncError("NOT_FOUND", "this change has no tasks.md");
+    const task = parseTasks(current).find((t) => t.id === input.taskId);
+    if (currentHash !== input.baseHash) {
+      const base = await this.versionOf(row, files, "tasks.md", input.baseHash);
+      const before =
+        base === undefined ? undefined : parseTasks(base).find((t) => t.id === input.taskId);
+      if (!task && !before)
+        throw new SpecsyncError("NOT_FOUND", `task ${input.taskId} not found in tasks.md`);
+      if (
+        !task ||
+        !before ||
+        base === undefined ||
+        lineAt(base, before.line) !== lineAt(current, task.line)
+      ) {
+        throw new SpecsyncError(
+          "CONFLICT",
+          `task ${input.taskId} was changed since you loaded it`,
+          {
+            currentContent: current,
+            currentHash,
+          },
+        );
+      }
+    }
+    if (!task) throw new SpecsyncError("NOT_FOUND", `task ${input.taskId} not found in tasks.md`);
+    const next = present(
+      toggleTaskContent(current, input.taskId, input.done),
+      `task ${input.taskId}`,
+    );
+    return { current, currentHash, next };
   }
 }

@@ -89,7 +89,11 @@ function checkInput(input: WriteInput, row: EditRow): void {
  */
 export async function writeFile(ctx: SyncContext, input: WriteInput): Promise<WriteResult> {
   const key = await lockKeyOfRow(ctx, input.id);
-  return ctx.mutex.run(key, () => writeLocked(ctx, input));
+  // The folder's lock in this process, then across servers sharing the database: a save reads
+  // the row and the disk, takes the edit and replaces the file as one step. Without the second,
+  // two servers' saves interleaved (each checked the disk before the other's rename) and one
+  // answered "saved" while the other's rename replaced its bytes.
+  return ctx.mutex.run(key, () => ctx.database.exclusive(key, () => writeLocked(ctx, input)));
 }
 
 async function writeLocked(ctx: SyncContext, asked: WriteInput): Promise<WriteResult> {
