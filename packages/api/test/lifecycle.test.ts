@@ -284,12 +284,16 @@ describeEachDb("LifecycleService with the real OpenSpec CLI", (db) => {
       ...changeFiles("add-draft"),
       "changes/add-draft/tasks.md": "# Tasks\n",
       ...changeFiles("add-going"),
+      ...changeFiles("add-planned"),
+      "changes/add-planned/tasks.md": "- [ ] 1.1 a\n- [ ] 1.2 b\n",
       ...changeFiles("add-done"),
       "changes/add-done/tasks.md": "- [x] 1.1 a\n- [x] 1.2 b\n",
       "changes/archive/2026-01-01-add-old/proposal.md": PROPOSAL("old"),
     });
     expect(await row("add-draft")).toMatchObject({ stage: "draft", status: "proposing" });
     expect(await row("add-going")).toMatchObject({ stage: "in_progress", status: "in_progress" });
+    // Tasks written, none ticked: a plan, not work begun (next_work must not treat it as busy).
+    expect(await row("add-planned")).toMatchObject({ stage: "in_progress", status: "proposing" });
     expect(await row("add-done")).toMatchObject({ stage: "complete", status: "applied" });
     const old = (await caller.specs.list({ projectId: project.id, archived: true })).items[0]!;
     expect(old).toMatchObject({ name: "add-old", stage: "archived", status: "archived" });
@@ -315,7 +319,7 @@ describeEachDb("LifecycleService with the real OpenSpec CLI", (db) => {
       ["status_changed", "status applied → approved", "erin"],
     ]);
     const summary = await caller.changes.summary({ projectId: project.id });
-    expect(summary.byStage).toMatchObject({ draft: 1, in_progress: 1, complete: 1, archived: 1 });
+    expect(summary.byStage).toMatchObject({ draft: 1, in_progress: 2, complete: 1, archived: 1 });
     expect(summary.mismatched.map((m) => m.name)).toEqual(["add-done"]);
     expect(summary.specs).toMatchObject({ specs: 1, requirements: 1 });
   });

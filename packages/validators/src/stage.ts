@@ -19,9 +19,15 @@ const INITIAL_STATUS: Record<ChangeStage, LifecycleStatus> = {
   archived: "archived",
 };
 
-/** The lifecycle status a change starts with when it is first imported: what its files say. */
+/**
+ * The lifecycle status a change starts with when it is first imported: what its files say. Tasks
+ * with none ticked are a plan, not work begun: such a change starts as "proposing", so it does not
+ * count as in progress (which would keep `next_work` off every change overlapping it).
+ */
 export function initialStatusFor(c: StageInput): LifecycleStatus {
-  return INITIAL_STATUS[stageOf(c)];
+  const stage = stageOf(c);
+  if (stage === "in_progress" && c.tasksCompleted === 0) return "proposing";
+  return INITIAL_STATUS[stage];
 }
 
 /**
