@@ -4,7 +4,7 @@
  * cache starts cold), on a reused database, so builds can be interleaved on the same data.
  *
  *   node --import tsx bench/src/overlaps-probe.ts <dir> [calls] [--driver postgres|pglite]
- *     [--db <name>]   (PostgreSQL: another copy of the imported database, same workspace dir)
+ *     [--db <name> | --pgdata <dir>]   (another copy of the imported database, same workspace)
  *
  * The first run for a dir generates the bench's workspace (10,000 changes, seed 42), imports it
  * (PostgreSQL: database `<basename(dir)>_db`; PGlite: `<dir>/pgdata`) and seeds the agent state as
@@ -35,7 +35,7 @@ const ws = path.join(dir, "ws");
 let fresh: boolean;
 let database: Awaited<ReturnType<typeof createDb>>;
 if (driver === "pglite") {
-  const dataDir = path.join(dir, "pgdata");
+  const dataDir = option("--pgdata") ?? path.join(dir, "pgdata");
   fresh = !existsSync(dataDir);
   database = await createDb({ dataDir });
 } else {
