@@ -5,6 +5,7 @@
  *
  *   node --import tsx bench/src/overlaps-probe.ts <dir> [calls] [--driver postgres|pglite]
  *     [--db <name> | --pgdata <dir>]   (another copy of the imported database, same workspace)
+ *     [--warm N]   (N calls on other changes first, with another service: a warm process)
  *
  * The first run for a dir generates the bench's workspace (10,000 changes, seed 42), imports it
  * (PostgreSQL: database `<basename(dir)>_db`; PGlite: `<dir>/pgdata`) and seeds the agent state as
@@ -67,6 +68,19 @@ if (fresh) {
 const ids = (
   await services.specs.list({ projectId: project.id, kind: "change", archived: false, limit: 200 })
 ).items.map((i) => i.id);
+// --warm N: N calls on other active changes first, with a throwaway service, so the process (PGlite's
+// WebAssembly, the database's pages) is warm as the bench's is after its import, but the timed
+// service's cache is not.
+const warm = Number(option("--warm") ?? 0);
+if (warm) {
+  const others = await database.query<{ id: string }>(
+    `select id from openspec_specs where project_id = $1 and kind = 'change' and not archived
+      and deleted_at is null and not (id = any(string_to_array($2, ',')::uuid[])) limit $3`,
+    [project.id, ids.join(","), warm],
+  );
+  const throwaway = createServices(database);
+  for (const o of others) await throwaway.overlaps.forChange(o.id);
+}
 // A fresh service: the parse cache starts cold, as in the bench.
 services = createServices(database);
 const calls = Number(callsArg);
