@@ -266,6 +266,45 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
     });
   });
 
+  it("overlaps follow a delta edit at once, also where two changes hold the same delta file", async () => {
+    const same = delta({ MODIFIED: ["Login"] });
+    const { services: s, id } = await setup({
+      "add-login": { auth: delta({ ADDED: ["Login"] }) },
+      "fix-login": { auth: same },
+      "tune-login": { auth: same, ui: delta({ ADDED: ["Theme"] }) },
+      "add-theme": { ui: delta({ MODIFIED: ["Theme"] }) },
+    });
+    const names = async (name: string) =>
+      (await s.overlaps.forChange(id(name))).map(
+        (o) => `${o.name}: ${o.requirements.map((r) => `${r.capability}:${r.requirement}`)}`,
+      );
+    expect(await names("add-login")).toEqual(["fix-login: auth:Login", "tune-login: auth:Login"]);
+    expect(await names("add-theme")).toEqual(["tune-login: ui:Theme"]);
+    // fix-login's copy of the shared file changes: its answer moves, tune-login's (same old
+    // content) does not.
+    const hashes = (await s.specs.get(id("fix-login"))).contentHashes;
+    await s.specs.update({
+      id: id("fix-login"),
+      file: "specs/auth/spec.md",
+      content: delta({ MODIFIED: ["Logout"] }),
+      baseHash: hashes["specs/auth/spec.md"]!,
+    });
+    expect(await names("add-login")).toEqual(["tune-login: auth:Login"]);
+    expect(await names("fix-login")).toEqual([]);
+    expect(await names("tune-login")).toEqual(["add-login: auth:Login", "add-theme: ui:Theme"]);
+    // A delta file for a new capability makes an overlap through it at once.
+    await s.specs.update({
+      id: id("fix-login"),
+      file: "specs/ui/spec.md",
+      content: delta({ REMOVED: ["Theme"] }),
+      baseHash: null,
+    });
+    expect(await names("add-theme")).toEqual(["fix-login: ui:Theme", "tune-login: ui:Theme"]);
+    expect(await names("fix-login")).toEqual(["add-theme: ui:Theme", "tune-login: ui:Theme"]);
+    // The list's warning map (its own cache, by row) agrees.
+    expect((await s.overlaps.map())[id("fix-login")]).toEqual(["add-theme", "tune-login"]);
+  });
+
   it("next_work: priority then age, skips claimed, blocked and overlapping changes and says why; claim is atomic", async () => {
     const {
       services: s,

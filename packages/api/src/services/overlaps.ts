@@ -3,12 +3,13 @@ import { and, type Database, eq, inArray, isNull, openspecSpecs, sql } from "@sp
 import type { LifecycleStatus } from "@specsync/validators";
 import { SpecsyncError } from "../utils/errors";
 import {
+  type DeltaOperation,
+  requirementsTouchedBy,
   type SharedRequirement,
   sharedRequirements,
   type TouchedRequirements,
   touchedRequirements,
 } from "../utils/openspec/overlap";
-import { rowsOf } from "../utils/sql-rows";
 
 export type Overlap = {
   id: string;
@@ -59,6 +60,56 @@ export function capabilitiesOf(row: { contentHashes: Record<string, string> }): 
   return Object.keys(row.contentHashes).filter(isDeltaFile).map(capabilityOf);
 }
 
+type ForChangeRow = {
+  id: string;
+  name: string;
+  status: LifecycleStatus;
+  kind: string;
+  deleted: boolean;
+  self: boolean;
+  /** The change's own row: its delta files, in the order of every row's `hashes`. */
+  files: string[] | null;
+  /**
+   * The content hashes of those files, comma-separated (hex, so no comma inside); empty where the
+   * row has no such file. A short text per row: no jsonb to decode.
+   */
+  hashes: string;
+};
+/** A delta file of a row, by content hash. */
+type FileRef = { hash: string; id: string; capability: string };
+/** One delta spec file's requirements, as `requirementsTouchedBy` reads them. */
+type FileTouched = Map<string, Set<DeltaOperation>>;
+
+/**
+ * One round trip: the change itself, then the active changes of its project with a delta file for
+ * one of its capabilities (`content_hashes` keys, through the partial GIN index). Only the hashes
+ * of those files come back; delta content is read only for files the cache lacks. Constant text,
+ * so PostgreSQL keeps it prepared per connection (no describe round trip, a cached plan).
+ */
+const FOR_CHANGE = `with me as (
+    select id, project_id, kind, deleted_at, content_hashes
+    from openspec_specs where id = $1::uuid),
+  mine as (select array(select k from me, jsonb_object_keys(me.content_hashes) k
+    where k like 'specs/%/spec.md' order by k) as keys)
+  select me.id, '' as name, null as status, me.kind, me.deleted_at is not null as deleted,
+    true as self, to_jsonb(mine.keys) as files,
+    array_to_string(array(select me.content_hashes->>k from unnest(mine.keys) k), ',') as hashes
+  from me, mine
+  union all
+  select s.id, s.name, s.status, s.kind, false, false, null,
+    array_to_string(array(select coalesce(s.content_hashes->>k, '') from unnest(mine.keys) k), ',')
+  from openspec_specs s, me, mine
+  where s.project_id = me.project_id and s.kind = 'change' and not s.archived
+    and s.deleted_at is null and s.id <> me.id
+    and s.content_hashes ?| (select keys from mine)`;
+/**
+ * One delta file's content per hash asked for; the parameter a JSON text of
+ * `[hash, row id, capability]` triples (any driver sends text).
+ */
+const DELTA_FILES = `select f->>0 as hash, s.delta_specs->>(f->>2) as content
+  from jsonb_array_elements($1::text::jsonb) f
+  join openspec_specs s on s.id = (f->>1)::uuid`;
+
 /**
  * Derived overlap between active changes: two changes overlap when their delta specs touch the same
  * requirement of the same capability. Parsed requirement sets are cached per row and keyed by the row's
@@ -66,47 +117,78 @@ export function capabilitiesOf(row: { contentHashes: Record<string, string> }): 
  */
 export class OverlapsService {
   private readonly cache = new Map<string, { stamp: string; touched: TouchedRequirements }>();
+  /** `forChange`'s: content hash of a delta file → what it touches. */
+  private readonly fileCache = new Map<string, FileTouched>();
 
   constructor(private readonly database: Database) {}
 
   /** Active changes sharing at least one requirement with this one, with the requirements named. */
   async forChange(id: string): Promise<Overlap[]> {
-    // One round trip: the change itself, then the active changes of its project with a delta file for one of
-    // its capabilities (content_hashes keys, through the partial GIN index; no delta content is read).
-    const rows = rowsOf<{
-      id: string;
-      name: string;
-      status: LifecycleStatus;
-      kind: string;
-      deleted: boolean;
-      self: boolean;
-      contentHashes: Record<string, string>;
-      /** Stored: spares an md5 per row in `touched`. */
-      deltaStamp: string | null;
-    }>(
-      await this.database.db.execute(sql`
-        with me as (select id, project_id, kind, deleted_at, content_hashes, delta_stamp from openspec_specs where id = ${id}::uuid)
-        select me.id, '' as name, null as status, me.kind, me.deleted_at is not null as deleted, true as self, me.content_hashes as "contentHashes", me.delta_stamp as "deltaStamp" from me
-        union all
-        select s.id, s.name, s.status, s.kind, false, false, s.content_hashes, s.delta_stamp
-        from openspec_specs s, me
-        where s.project_id = me.project_id and s.kind = 'change' and not s.archived and s.deleted_at is null and s.id <> me.id
-          and s.content_hashes ?| array(select k from me, jsonb_object_keys(me.content_hashes) k where k like 'specs/%/spec.md')`),
-    );
+    const rows = await this.database.query<ForChangeRow>(FOR_CHANGE, [id]);
     const row = rows.find((r) => r.self);
     if (!row || row.deleted) throw new SpecsyncError("NOT_FOUND", `change ${id} not found`);
     if (row.kind !== "change")
       throw new SpecsyncError("BAD_REQUEST", "only changes overlap; this is a spec");
     const others = rows.filter((r) => !r.self);
-    if (!others.length || !capabilitiesOf(row).length) return [];
-    const touched = await this.touched([row, ...others]);
-    const mine = touched.get(id) ?? new Map();
+    const caps = (row.files ?? []).map(capabilityOf);
+    if (!others.length || !caps.length) return [];
+    const wanted: FileRef[] = [];
+    const hashesOf = (r: ForChangeRow) => {
+      const hashes = r.hashes.split(",");
+      hashes.forEach((hash, i) => {
+        if (hash) wanted.push({ hash, id: r.id, capability: caps[i] ?? "" });
+      });
+      return hashes;
+    };
+    const byRow = rows.map(hashesOf);
+    const files = await this.filesTouched(wanted);
+    const touchedOf = (hashes: string[]): TouchedRequirements => {
+      const touched: TouchedRequirements = new Map();
+      hashes.forEach((hash, i) => {
+        const byName = hash ? files.get(hash) : undefined;
+        if (byName?.size) touched.set(caps[i] ?? "", byName);
+      });
+      return touched;
+    };
+    const mine = touchedOf(byRow[rows.indexOf(row)] ?? []);
     const out: Overlap[] = [];
-    for (const o of others) {
-      const requirements = sharedRequirements(mine, touched.get(o.id) ?? new Map());
+    for (const [i, o] of rows.entries()) {
+      if (o.self) continue;
+      const requirements = sharedRequirements(mine, touchedOf(byRow[i] ?? []));
       if (requirements.length) out.push({ id: o.id, name: o.name, status: o.status, requirements });
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * Parsed delta files by content hash: a file is parsed once whichever change holds it, and its
+   * content read only when no change's copy of it has been parsed yet.
+   */
+  private async filesTouched(refs: readonly FileRef[]): Promise<Map<string, FileTouched>> {
+    const out = new Map<string, FileTouched>();
+    const missing = new Map<string, [string, string, string]>();
+    for (const { hash, id, capability } of refs) {
+      const hit = this.fileCache.get(hash);
+      if (hit) out.set(hash, hit);
+      else if (!missing.has(hash)) missing.set(hash, [hash, id, capability]);
+    }
+    if (!missing.size) return out;
+    if (this.fileCache.size + missing.size > MAX_CACHED) this.fileCache.clear();
+    const wanted = [...missing.values()];
+    for (let i = 0; i < wanted.length; i += 500) {
+      const param = JSON.stringify(wanted.slice(i, i + 500));
+      for (const f of await this.database.query<{ hash: string; content: string | null }>(
+        DELTA_FILES,
+        [param],
+      )) {
+        // No content: the row changed since the first query; its files count as untouched now.
+        if (f.content === null) continue;
+        const touched = requirementsTouchedBy(f.content);
+        this.fileCache.set(f.hash, touched);
+        out.set(f.hash, touched);
+      }
+    }
+    return out;
   }
 
   /** For every active change of a project that overlaps another: the names of the others (the list's warning). */

@@ -19,12 +19,17 @@ export type SharedRequirement = {
  */
 export function touchedRequirements(deltaSpecs: Record<string, string>): TouchedRequirements {
   const touched: TouchedRequirements = new Map();
-  const add = (capability: string, name: string, op: DeltaOperation) => {
-    let byName = touched.get(capability);
-    if (!byName) {
-      byName = new Map();
-      touched.set(capability, byName);
-    }
+  for (const [capability, content] of Object.entries(deltaSpecs)) {
+    const byName = requirementsTouchedBy(content);
+    if (byName.size) touched.set(capability, byName);
+  }
+  return touched;
+}
+
+/** What one delta spec file touches: requirement name → operations (see `touchedRequirements`). */
+export function requirementsTouchedBy(content: string): Map<string, Set<DeltaOperation>> {
+  const byName = new Map<string, Set<DeltaOperation>>();
+  const add = (name: string, op: DeltaOperation) => {
     let ops = byName.get(name);
     if (!ops) {
       ops = new Set();
@@ -32,17 +37,15 @@ export function touchedRequirements(deltaSpecs: Record<string, string>): Touched
     }
     ops.add(op);
   };
-  for (const [capability, content] of Object.entries(deltaSpecs)) {
-    const plan = parseDeltaSpec(content);
-    for (const b of plan.added) add(capability, b.name, "ADDED");
-    for (const b of plan.modified) add(capability, b.name, "MODIFIED");
-    for (const name of plan.removed) add(capability, name, "REMOVED");
-    for (const { from, to } of plan.renamed) {
-      add(capability, from, "RENAMED");
-      add(capability, to, "RENAMED");
-    }
+  const plan = parseDeltaSpec(content);
+  for (const b of plan.added) add(b.name, "ADDED");
+  for (const b of plan.modified) add(b.name, "MODIFIED");
+  for (const name of plan.removed) add(name, "REMOVED");
+  for (const { from, to } of plan.renamed) {
+    add(from, "RENAMED");
+    add(to, "RENAMED");
   }
-  return touched;
+  return byName;
 }
 
 /**

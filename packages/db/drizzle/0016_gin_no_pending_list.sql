@@ -1,0 +1,2 @@
+DROP INDEX "openspec_specs_active_hashes_idx";--> statement-breakpoint
+CREATE INDEX "openspec_specs_active_hashes_idx" ON "openspec_specs" USING gin ("content_hashes") WITH (fastupdate=false) WHERE kind = 'change' and not archived and deleted_at is null;
