@@ -6,7 +6,7 @@
 import path from "node:path";
 import { errorMessage } from "../../utils/errors";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
-import { deriveFields, unparsedFields } from "../../utils/openspec";
+import { type DerivedFields, deriveFields, unparsedFields } from "../../utils/openspec";
 import type { FileMap } from "../spec-files";
 import { readDisk, storableFingerprint } from "./disk";
 import { type FolderValues, valuesOf } from "./row-values";
@@ -28,12 +28,14 @@ function readNewFolder(dir: string, ref: FolderRef): FolderValues | null {
   const files: FileMap = {};
   for (const [f, d] of disk.files) if (d.content !== undefined) files[f] = d.content;
   const fingerprint = storableFingerprint(folderAbs, disk, disk.files.keys(), disk.temps.length);
-  let derived;
+  return valuesOf(folderAbs, ref, files, disk.files, fingerprint, derive(ref, files));
+}
+
+/** Never throws, like deriveFieldsOnPool, and with the message its failed job gives. */
+function derive(ref: FolderRef, files: FileMap): DerivedFields {
   try {
-    derived = deriveFields(ref.kind, ref.name, files);
+    return deriveFields(ref.kind, ref.name, files);
   } catch (err) {
-    // The message the pool's failed derive job gives (deriveFieldsOnPool).
-    derived = unparsedFields(ref.name, `could not parse the files: ${errorMessage(err)}`);
+    return unparsedFields(ref.name, `could not parse the files: ${errorMessage(err)}`);
   }
-  return valuesOf(folderAbs, ref, files, disk.files, fingerprint, derived);
 }

@@ -2,8 +2,8 @@
 import path from "node:path";
 import { initialStatusFor, type ParsedDocument } from "@specsync/validators";
 import { findNestedChanges } from "../../utils/fs/change-folder";
-import type { DerivedFields } from "../../utils/openspec";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
+import type { DerivedFields } from "../../utils/openspec";
 import { deriveFieldsOffThread, deriveFieldsOnPool } from "../parse-pool";
 import { contentColumns, type FileMap, hashFiles } from "../spec-files";
 import { fileStats, folderModifiedAt } from "./disk";
