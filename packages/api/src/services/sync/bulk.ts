@@ -361,8 +361,8 @@ async function createBatch(
 
 /**
  * The rows of new folders, read in full; folders that need the careful path are `unusual`. A
- * pool worker reads and parses the whole batch (import-read.ts) while the event loop runs the other
- * batches' statements; should the worker fail, the batch takes the one-folder path.
+ * pool worker reads and parses them (import-read.ts) while the event loop runs the other batches'
+ * statements; a folder whose job fails (worker died, timed out) takes the one-folder path.
  */
 async function newRows(
   project: ProjectRow,
@@ -370,8 +370,15 @@ async function newRows(
   pool: ParsePool = sharedParsePool(),
 ): Promise<{ rows: NewSpecRow[]; unusual: FolderRef[] }> {
   const dir = openspecDir(project);
-  const read = await pool.run({ op: "readNew", dir, refs }).catch(() => null);
-  if (!read) return { rows: [], unusual: refs };
+  // One job a folder: each keeps the pool's per-job time limit, as its parse alone had.
+  const read = await Promise.all(
+    refs.map((ref) =>
+      pool.run({ op: "readNew", dir, refs: [ref] }).then(
+        ([values]) => values ?? null,
+        () => null,
+      ),
+    ),
+  );
   const unusual: FolderRef[] = [];
   const rows: NewSpecRow[] = [];
   const now = new Date();
