@@ -11,6 +11,10 @@ import {
   runParseJob,
   unparsedFields,
 } from "../utils/openspec";
+import type { ReadNewJob, ReadNewResult } from "./sync/import-read";
+
+/** What a worker runs: the pure parse jobs, and a bulk import's reading of new folders. */
+export type PoolJob = ParseJob | ReadNewJob;
 
 /**
  * Below this many characters a job runs inline: a worker round trip (~1 ms) would cost more than
@@ -21,7 +25,7 @@ export const PARSE_INLINE_MAX = 64 * 1024;
 export const PARSE_TIMEOUT_MS = 10_000;
 
 type Task = {
-  job: ParseJob;
+  job: PoolJob;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   timer?: NodeJS.Timeout;
@@ -53,10 +57,12 @@ export class ParsePool {
    * Run `job` on a worker. Rejects (never hangs) when the worker fails, runs out of memory or
    * times out.
    */
-  run<J extends ParseJob>(job: J): Promise<ParseResult<J>> {
+  run<J extends ParseJob>(job: J): Promise<ParseResult<J>>;
+  run(job: ReadNewJob): Promise<ReadNewResult>;
+  run(job: PoolJob): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error("the parse pool is closed"));
-    return new Promise<ParseResult<J>>((resolve, reject) => {
-      this.queue.push({ job, resolve: resolve as (v: unknown) => void, reject });
+    return new Promise<unknown>((resolve, reject) => {
+      this.queue.push({ job, resolve, reject });
       this.pump();
     });
   }

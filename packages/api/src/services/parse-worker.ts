@@ -1,13 +1,17 @@
-// Entry of a parse-pool worker thread: runs the pure parse jobs off the server's event loop.
+// Entry of a parse-pool worker thread: runs the pure parse jobs off the server's event loop, and
+// a bulk import's reading of new folders (sync/import-read.ts).
 import { parentPort } from "node:worker_threads";
 import { errorMessage } from "../utils/errors";
-import { type ParseJob, runParseJob } from "../utils/openspec/parse-jobs";
+import { runParseJob } from "../utils/openspec/parse-jobs";
+import type { PoolJob } from "./parse-pool";
+import { readNewFolders } from "./sync/import-read";
 
 const port = parentPort;
 if (!port) throw new Error("parse-worker.ts runs as a worker thread (parse-pool.ts starts it)");
-port.on("message", (job: ParseJob) => {
+port.on("message", (job: PoolJob) => {
   try {
-    port.postMessage({ ok: true, value: runParseJob(job) });
+    const value = job.op === "readNew" ? readNewFolders(job.dir, job.refs) : runParseJob(job);
+    port.postMessage({ ok: true, value });
   } catch (err) {
     port.postMessage({ ok: false, error: errorMessage(err) });
   }

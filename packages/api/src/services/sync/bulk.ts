@@ -12,10 +12,8 @@ import { type FingerprintCheck, unchangedFolders } from "../../utils/fs/folder-f
 import { classifyFolder, type FolderRef, scanWorkspace } from "../../utils/fs/scan-workspace";
 import { present } from "../../utils/present";
 import { type ParsePool, sharedParsePool } from "../parse-pool";
-import type { FileMap } from "../spec-files";
-import { readDisk, storableFingerprint } from "./disk";
 import { noop, storedFingerprint, syncLocked } from "./reconcile";
-import { folderValues, initialStatusColumns } from "./row-values";
+import { initialStatusColumns } from "./row-values";
 import { DEFER_SEARCH_FROM, startSearchFill } from "./search-fill";
 import {
   insertNewRows,
@@ -362,41 +360,42 @@ async function createBatch(
 }
 
 /**
- * The rows of new folders, read in full; folders that need the careful path are `unusual`. All
- * of a batch's folders are parsed on the pool at once, overlapping the other batches' statements.
+ * The rows of new folders, read in full; folders that need the careful path are `unusual`. A
+ * pool worker reads and parses them (import-read.ts) while the event loop runs the other batches'
+ * statements; a folder whose job fails (worker died, timed out) takes the one-folder path.
  */
 async function newRows(
   project: ProjectRow,
   refs: FolderRef[],
+  pool: ParsePool = sharedParsePool(),
 ): Promise<{ rows: NewSpecRow[]; unusual: FolderRef[] }> {
   const dir = openspecDir(project);
+  // One job a folder: each keeps the pool's per-job time limit, as its parse alone had.
+  const read = await Promise.all(
+    refs.map((ref) =>
+      pool.run({ op: "readNew", dir, refs: [ref] }).then(
+        ([values]) => values ?? null,
+        () => null,
+      ),
+    ),
+  );
   const unusual: FolderRef[] = [];
-  const pending: Promise<NewSpecRow>[] = [];
+  const rows: NewSpecRow[] = [];
   const now = new Date();
-  for (const ref of refs) {
-    const folderAbs = path.join(dir, ref.path);
-    const disk = readDisk(folderAbs, dir, ref, undefined);
-    if (disk.error || ref.viaSymlink !== false) {
+  for (const [i, ref] of refs.entries()) {
+    const values = read[i];
+    if (!values) {
       unusual.push(ref);
       continue;
     }
-    const files: FileMap = {};
-    for (const [f, d] of disk.files) if (d.content !== undefined) files[f] = d.content;
-    const fingerprint = storableFingerprint(folderAbs, disk, disk.files.keys(), disk.temps.length);
-    pending.push(
-      folderValues(folderAbs, ref, files, disk.files, fingerprint, { onPool: true }).then(
-        (values) =>
-          ({
-            ...values,
-            projectId: project.id,
-            kind: ref.kind,
-            baseHashes: values.contentHashes,
-            lastSyncedAt: now,
-            ...initialStatusColumns(ref, values, now),
-          }) as NewSpecRow,
-      ),
-    );
+    rows.push({
+      ...values,
+      projectId: project.id,
+      kind: ref.kind,
+      baseHashes: values.contentHashes,
+      lastSyncedAt: now,
+      ...initialStatusColumns(ref, values, now),
+    } as NewSpecRow);
   }
-  const rows = await Promise.all(pending);
   return { rows, unusual };
 }

@@ -7,7 +7,11 @@ import type { FileStat } from "@specsync/db";
 import { errorMessage } from "../../utils/errors";
 import { folderLastModified } from "../../utils/fs/change-folder";
 import { folderFingerprint } from "../../utils/fs/folder-fingerprint";
-import { readTextFileConfined } from "../../utils/fs/safe-open";
+import {
+  type ConfinedFolder,
+  openFolderConfined,
+  readTextFileConfined,
+} from "../../utils/fs/safe-open";
 import { resolveInside } from "../../utils/fs/safe-path";
 import {
   classifyFolder,
@@ -106,19 +110,26 @@ export function readDisk(
   const stats = statFolder(folderAbs, openspecDir, ref);
   const files = new Map<string, DiskFile>();
   const errors: string[] = stats.error ? [stats.error] : [];
-  for (const [file, { stat }] of stats.files) {
-    const base = row?.baseHashes[file];
-    if (base && row && sameStat(row.fileStats[file], stat)) {
-      files.set(file, { hash: base, stat });
-      continue;
+  let folder: ConfinedFolder | null = null;
+  try {
+    for (const [file, { stat }] of stats.files) {
+      const base = row?.baseHashes[file];
+      if (base && row && sameStat(row.fileStats[file], stat)) {
+        files.set(file, { hash: base, stat });
+        continue;
+      }
+      try {
+        // The folder opened once, on the first file that needs reading (safe-open.ts).
+        folder ??= openFolderConfined(openspecDir, folderAbs);
+        const text = folder.read(file);
+        files.set(file, { hash: sha256(text.bytes), content: text.content, stat: text.stat });
+      } catch (err) {
+        if (isMissing(err)) continue;
+        errors.push(fileError(file, err, openspecDir));
+      }
     }
-    try {
-      const text = readTextFileConfined(openspecDir, path.join(folderAbs, file));
-      files.set(file, { hash: sha256(text.bytes), content: text.content, stat: text.stat });
-    } catch (err) {
-      if (isMissing(err)) continue;
-      errors.push(fileError(file, err, openspecDir));
-    }
+  } finally {
+    folder?.close();
   }
   return { ...stats, files, error: errors.length ? errors.join("; ") : null };
 }

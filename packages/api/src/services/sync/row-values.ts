@@ -3,6 +3,7 @@ import path from "node:path";
 import { initialStatusFor, type ParsedDocument } from "@specsync/validators";
 import { findNestedChanges } from "../../utils/fs/change-folder";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
+import type { DerivedFields } from "../../utils/openspec";
 import { deriveFieldsOffThread, deriveFieldsOnPool } from "../parse-pool";
 import { contentColumns, type FileMap, hashFiles } from "../spec-files";
 import { fileStats, folderModifiedAt } from "./disk";
@@ -10,7 +11,7 @@ import type { DiskFile } from "./types";
 
 /**
  * Everything a row holds that comes from its folder's files (big folders parsed off the event
- * loop; every folder with `onPool`, as a bulk import does).
+ * loop; every folder with `onPool`).
  */
 export async function folderValues(
   folderAbs: string,
@@ -22,6 +23,20 @@ export async function folderValues(
 ) {
   const derive = opts.onPool ? deriveFieldsOnPool : deriveFieldsOffThread;
   const derived = await derive(ref.kind, ref.name, files);
+  return valuesOf(folderAbs, ref, files, disk, fingerprint, derived);
+}
+
+export type FolderValues = ReturnType<typeof valuesOf>;
+
+/** The same, from fields already derived (a bulk import's worker derives them inline). */
+export function valuesOf(
+  folderAbs: string,
+  ref: FolderRef,
+  files: FileMap,
+  disk: ReadonlyMap<string, DiskFile>,
+  fingerprint: string | null,
+  derived: DerivedFields,
+) {
   return {
     ...contentColumns(ref.kind, files),
     ...derived,

@@ -216,6 +216,96 @@ export function readTextFileConfined(root: string, abs: string): TextFile {
   }
 }
 
+/** Files of one folder read through a confined descriptor of the folder (see openFolderConfined). */
+export type ConfinedFolder = { read(relFile: string): TextFile; close(): void };
+
+/**
+ * A folder inside `root` opened once for reading several of its files: each is opened from the
+ * folder's descriptor (its subdirectories' descriptors kept for the next file), component by
+ * component with `O_NOFOLLOW`, rather than walking from the root again for every file (a dozen
+ * syscalls a file, the largest part of reading a folder). A symlink met below the folder takes
+ * `openConfined`'s walk from the root, so what is allowed and refused is unchanged. The folder's
+ * descriptor was itself reached without following a link, so everything opened through it was
+ * inside the root when its directory was opened — the guarantee the per-file walk gives.
+ */
+export function openFolderConfined(root: string, folderAbs: string): ConfinedFolder {
+  const label = (rel: string) => path.join(folderAbs, rel);
+  const viaRoot = (rel: string) => readTextFileConfined(root, label(rel));
+  const perFile = { read: viaRoot, close: () => {} };
+  if (!HAS_PROC_FD) return perFile;
+  let folderFd: number;
+  try {
+    folderFd = openFolderFd(root, relativeInside(root, folderAbs));
+  } catch {
+    return perFile; // each file then fails (or is missing) exactly as it did on its own
+  }
+  const dirs = new Map<string, number>([["", folderFd]]);
+  /** The descriptor of `rel`'s directory, opened from its parent's; null on a symlink. */
+  const dirOf = (parts: string[]): number | null => {
+    let fd = folderFd;
+    for (let i = 0; i < parts.length; i++) {
+      const key = parts.slice(0, i + 1).join("/");
+      const known = dirs.get(key);
+      if (known !== undefined) {
+        fd = known;
+        continue;
+      }
+      const next = openNoFollow(fd, parts[i] ?? "", O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+      if (next === null) return null;
+      dirs.set(key, next);
+      fd = next;
+    }
+    return fd;
+  };
+  return {
+    read(relFile) {
+      const parts = segmentsOf(relFile);
+      const name = parts.pop();
+      const dirFd = name === undefined ? null : dirOf(parts);
+      const fd =
+        dirFd === null || name === undefined
+          ? null
+          : openNoFollow(dirFd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+      if (fd === null) return viaRoot(relFile);
+      try {
+        return readTextFd(fd, label(relFile));
+      } finally {
+        closeSync(fd);
+      }
+    },
+    close() {
+      for (const fd of dirs.values()) closeSync(fd);
+      dirs.clear();
+    },
+  };
+}
+
+/** A descriptor of the directory `relDir` under the root, reached without following a link. */
+function openFolderFd(root: string, relDir: string): number {
+  const segs = segmentsOf(relDir);
+  const walk = openRoot(root);
+  try {
+    if (segs.length === 0) return openSync(walk.realRoot, O_RDONLY | O_DIRECTORY);
+    const opened = walkOpen(walk, segs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, relDir);
+    if (opened.dirFd !== walk.rootFd) closeSync(opened.dirFd);
+    return opened.fd;
+  } finally {
+    closeSync(walk.rootFd);
+  }
+}
+
+/** `name` in the directory `dirFd`, never through a symlink: null when a link (or a non-directory on
+ * the way) is met, so the caller takes the walk from the root; other errors (ENOENT) thrown. */
+function openNoFollow(dirFd: number, name: string, flags: number): number | null {
+  try {
+    return openSync(at(dirFd, name), flags);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ELOOP" || code === "ENOTDIR") return null;
+    throw err;
+  }
+}
+
 /**
  * A directory inside `root` (created when missing), as a descriptor and a path prefix through which
  * its entries are reached without following any symlink on the way (`prefix + name`).
