@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import path from "node:path";
@@ -309,6 +311,66 @@ describe("MCP server", () => {
       expect(stderr).not.toMatch(/unhandled|TypeError/);
     } finally {
       await client.close();
+    }
+  }, 120_000);
+
+  it("over stdio, raw bytes: invalid UTF-8 is refused with a parse error carrying the call's id, never stored as U+FFFD", async () => {
+    const root = workspace();
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, "mcp", "--project", root], {
+      env: {
+        ...process.env,
+        SPECSYNC_DATA_DIR: "memory://",
+        SPECSYNC_LOG: "silent",
+        SPECSYNC_CRON: "0 0 1 1 *",
+      },
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    const answers = new Map<number | null, Record<string, unknown>>();
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString("utf8");
+      for (let nl = out.indexOf("\n"); nl !== -1; nl = out.indexOf("\n")) {
+        const msg = JSON.parse(out.slice(0, nl));
+        out = out.slice(nl + 1);
+        if ("id" in msg) answers.set(msg.id, msg);
+      }
+    });
+    const send = (line: Buffer | string) => child.stdin.write(line);
+    const answer = async (id: number | null) => {
+      await waitFor(() => answers.has(id), 60_000, `answer ${id}`);
+      // biome-ignore lint/suspicious/noExplicitAny: JSON-RPC answers read by path
+      return answers.get(id) as Record<string, any>;
+    };
+    const toolCall = (id: number, name: string, args: string) =>
+      `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"${name}","arguments":${args}}}\n`;
+    try {
+      send(`${INITIALIZE}\n`);
+      await answer(1);
+      send('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+      // "a<0xFF>b": Buffer.toString would make it "a\uFFFDb" and claim the change under that name.
+      send(
+        Buffer.concat([
+          Buffer.from(toolCall(2, "claim_change", '{"change":"add-alpha","owner":"a').trimEnd()),
+          Buffer.from([0xff]),
+          Buffer.from('b"}}}\n'),
+        ]),
+      );
+      const refused = await answer(2);
+      expect(refused.error).toMatchObject({ code: -32700, message: /not valid UTF-8/ });
+      // Not even an id: still answered (id null), and the server goes on.
+      send(Buffer.from([0xc3, 0x28, 0x0a]));
+      expect((await answer(null)).error.code).toBe(-32700);
+      // A lone surrogate escape is valid UTF-8 text: the validators refuse it.
+      send(toolCall(3, "claim_change", '{"change":"add-alpha","owner":"a\\uD800b"}'));
+      const lone = await answer(3);
+      expect(lone.result.isError).toBe(true);
+      expect(lone.result.content[0].text).toMatch(/lone UTF-16 surrogate/);
+      send(toolCall(4, "list_changes", '{"claimed":true}'));
+      const listed = JSON.parse((await answer(4)).result.content[0].text);
+      expect(listed.changes).toEqual([]);
+    } finally {
+      child.stdin.end();
+      await once(child, "exit");
     }
   }, 120_000);
 
