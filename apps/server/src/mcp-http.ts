@@ -133,9 +133,5 @@ export function createMcpHttpHandler(services: Services, opts: McpHttpOptions = 
       await Promise.all([...sessions.values()].map((t) => t.close().catch(() => {})));
       sessions.clear();
     },
-    /** Open sessions (for tests and diagnostics). */
-    get sessionCount() {
-      return sessions.size;
-    },
   };
 }

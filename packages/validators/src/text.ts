@@ -1,9 +1,9 @@
-import { z } from "zod";
+import type { z } from "zod";
 
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 export const LONE_SURROGATE =
   /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-export const NUL_MESSAGE = "must be text: it contains a NUL byte (U+0000)";
+const NUL_MESSAGE = "must be text: it contains a NUL byte (U+0000)";
 export const SURROGATE_MESSAGE =
   "must be text: it holds a lone UTF-16 surrogate (a \\uD800–\\uDFFF escape without its pair)";
 
@@ -17,6 +17,3 @@ export const storableText = <S extends z.ZodString>(schema: S): S =>
   schema
     .refine((s) => !s.includes("\0"), NUL_MESSAGE)
     .refine((s) => !LONE_SURROGATE.test(s), SURROGATE_MESSAGE) as S;
-
-/** A string input made of storable text (see storableText). */
-export const textSchema = () => storableText(z.string());
