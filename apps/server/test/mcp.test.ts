@@ -269,6 +269,11 @@ async function agentLoop(client: Client, root: string, setStatusApproved: () => 
   expect(missing).toBeInstanceOf(McpError);
   expect(missing?.code).toBe(ErrorCode.InvalidParams);
   expect(missing?.message).toMatch(/not found: no change named no-such-change/);
+  const malformed = await client.readResource({ uri: uri.replace(/add-alpha$/, "%E0%A4%A") }).then(
+    () => null,
+    (err: McpError) => err,
+  );
+  expect(malformed?.code).toBe(ErrorCode.InvalidParams);
 }
 
 describe("MCP server", () => {

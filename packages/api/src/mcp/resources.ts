@@ -11,8 +11,14 @@ import { SpecsyncError } from "../utils/errors";
 const notFound = (uri: URL, why: string) =>
   new McpError(ErrorCode.InvalidParams, `Resource ${uri.href} not found: ${why}`);
 
-const one = (v: string | string[] | undefined) =>
-  decodeURIComponent(Array.isArray(v) ? (v[0] ?? "") : (v ?? ""));
+const one = (v: string | string[] | undefined) => {
+  const raw = Array.isArray(v) ? (v[0] ?? "") : (v ?? "");
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw; // a malformed %-escape names nothing: it is answered "not found"
+  }
+};
 
 /**
  * URI of a change or main spec: `specsync://<project>/changes/<name>`,
