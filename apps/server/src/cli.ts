@@ -431,6 +431,7 @@ export async function main(argv: string[]): Promise<number> {
               : "nothing to start",
             `  ${res.reason}`,
             ...(res.skipped ?? []).map((k) => `  skipped ${k.name}: ${k.reason}`),
+            ...(res.skippedMore ? [`  … and ${res.skippedMore} more skipped`] : []),
           ].join("\n"),
         );
         return res.change ? 0 : 3;

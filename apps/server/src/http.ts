@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { answerFastQuery, appRouter, type Context, errorIdOf, type Services } from "@specsync/api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { CLI_ENDPOINT, handleCliRequest } from "./cli-endpoint";
-import { createMcpHttpHandler } from "./mcp-http";
+import { createMcpHttpHandler, type McpHttpOptions } from "./mcp-http";
 import {
   allowedHostsFor,
   createRequestGuard,
@@ -21,6 +21,8 @@ export type HttpOptions = {
   /** The address the server binds (a specific address is an allowed Host too). */
   bindHost?: string;
   limits?: Partial<GuardLimits>;
+  /** MCP session limits (defaults: 1000 sessions, 1 h idle, 5 min for unused ones). */
+  mcp?: McpHttpOptions;
 };
 
 /** Calls per batched tRPC request: a 1,000-call batch in one URL cost 9 s of server work. */
@@ -74,7 +76,7 @@ export function createHttpServer(opts: HttpOptions): Server {
     },
   });
 
-  const mcp = createMcpHttpHandler(opts.services);
+  const mcp = createMcpHttpHandler(opts.services, opts.mcp);
 
   server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     let verdict: Verdict | null;

@@ -6,6 +6,7 @@ import { createMcpServer } from "@specsync/api/mcp";
 import { openDatabase } from "./database";
 import type { Env } from "./env";
 import { firstPath } from "./first-path";
+import { invalidUtf8Answer, strictUtf8Lines } from "./stdio-utf8";
 
 /**
  * `specsync mcp`: an MCP server on stdin/stdout for the client that spawned it. It keeps the
@@ -45,7 +46,16 @@ export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<voi
   await services.runtime.start(projectPaths);
   const project = await services.sync.ensureProject(root);
   const server = createMcpServer(services, { defaultProjectId: project.id, log });
-  const transport = new StdioServerTransport();
+  // Invalid UTF-8 is refused with a parse error, never decoded to U+FFFD and stored (lone
+  // surrogates from \u escapes are refused by the validators, as over HTTP).
+  const input = process.stdin.pipe(
+    strictUtf8Lines((line) => {
+      const answer = invalidUtf8Answer(line);
+      log(`refused a message that is not valid UTF-8 (${line.length} bytes)`);
+      if (answer) process.stdout.write(answer);
+    }),
+  );
+  const transport = new StdioServerTransport(input);
   const closed = new Promise<void>((resolve) => {
     transport.onclose = resolve;
     process.stdin.once("end", resolve);

@@ -1,11 +1,17 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ResourceListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  ErrorCode,
+  McpError,
+  ResourceListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "@specsync/api/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { startTestServer, waitFor } from "../testing";
@@ -64,6 +70,9 @@ const INITIALIZE = JSON.stringify({
     clientInfo: { name: "x", version: "1" },
   },
 });
+
+/** The validators' refusal of a NUL, naming the field (the SDK writes "<message> at <path>"). */
+const NUL_IN = (field: string) => new RegExp(`contains a NUL byte \\(U\\+0000\\) at ${field}\\b`);
 
 function workspace() {
   const root = tempRepo();
@@ -203,11 +212,35 @@ async function agentLoop(client: Client, root: string, setStatusApproved: () => 
     ],
     ["set_status", { change: "add-alpha", status: "archived" }, /set by archiving the change/],
     ["no_such_tool", {}, /not found/],
+    // NUL reaches neither PostgreSQL nor a child process: a clear input error naming the field
+    // (it was INTERNAL "invalid byte sequence for encoding UTF8: 0x00").
+    ["claim_change", { change: "add-alpha", owner: "a\u0000b" }, NUL_IN("owner")],
+    ["release_change", { change: "add-alpha", owner: "a\u0000b" }, NUL_IN("owner")],
+    ["next_work", { owner: "\u0000" }, NUL_IN("owner")],
+    ["list_changes", { search: "a\u0000" }, NUL_IN("search")],
+    ["list_changes", { claimedBy: "\u0000" }, NUL_IN("claimedBy")],
+    ["list_changes", { project: "\u0000" }, NUL_IN("project")],
+    ["toggle_task", { change: "add-alpha", taskId: "\u0000", done: true }, NUL_IN("taskId")],
+    ["new_change", { name: "add-nul-goal", goal: "a\u0000b" }, NUL_IN("goal")],
+    // A made-up base for a file that does not exist creates nothing.
+    [
+      "update_file",
+      { change: "add-alpha", file: "design.md", content: "x\n", baseHash: "c".repeat(64) },
+      /CONFLICT.*design\.md does not exist.*send baseHash null to create it/,
+    ],
+    // A dependency that is not there is named by its change id, not a row uuid.
+    [
+      "remove_dependency",
+      { change: "add-alpha", dependsOn: "add-beta" },
+      /"add-alpha does not depend on add-beta"/,
+    ],
   ] as const) {
     const r = await call(client, name, args);
     expect(r.isError, `${name} ${JSON.stringify(args)}`).toBe(true);
     expect(r.text).toMatch(message);
   }
+  expect(existsSync(path.join(root, "openspec/changes/add-alpha/design.md"))).toBe(false);
+  expect(existsSync(path.join(root, "openspec/changes/add-nul-goal"))).toBe(false);
 
   await ok(client, "add_dependency", { change: "add-beta", dependsOn: "add-alpha" });
   const cyc = await call(client, "add_dependency", { change: "add-alpha", dependsOn: "add-beta" });
@@ -226,6 +259,21 @@ async function agentLoop(client: Client, root: string, setStatusApproved: () => 
   expect(read.contents.map((c) => c.uri.slice(uri.length + 1))).toEqual(
     expect.arrayContaining(["proposal.md", "tasks.md", "specs/demo/spec.md"]),
   );
+  // An unknown change is a not-found on the request (InvalidParams, as the SDK answers an unknown
+  // URI), not -32603 internal error.
+  const unknown = uri.replace(/add-alpha$/, "no-such-change");
+  const missing = await client.readResource({ uri: unknown }).then(
+    () => null,
+    (err: McpError) => err,
+  );
+  expect(missing).toBeInstanceOf(McpError);
+  expect(missing?.code).toBe(ErrorCode.InvalidParams);
+  expect(missing?.message).toMatch(/not found: no change named no-such-change/);
+  const malformed = await client.readResource({ uri: uri.replace(/add-alpha$/, "%E0%A4%A") }).then(
+    () => null,
+    (err: McpError) => err,
+  );
+  expect(malformed?.code).toBe(ErrorCode.InvalidParams);
 }
 
 describe("MCP server", () => {
@@ -251,9 +299,83 @@ describe("MCP server", () => {
         for (const c of ["add-alpha", "add-beta"])
           await ok(client, "set_status", { change: c, status: "approved" });
       });
+      // A lone surrogate survives JSON.parse of the stdio line; HTTP refuses it at the door (400),
+      // stdio refused nothing and stored U+FFFD. Now both refuse it, and nothing is written.
+      const lone = await call(client, "claim_change", { change: "add-beta", owner: "a\uD800b" });
+      expect(lone.isError).toBe(true);
+      expect(lone.text).toMatch(/lone UTF-16 surrogate .* at owner\b/);
+      expect((await ok(client, "list_changes", { claimed: true })).changes).toEqual([]);
+      const loneText = await call(client, "update_file", {
+        change: "add-beta",
+        file: "design.md",
+        content: "x\uDC00y\n",
+        baseHash: null,
+      });
+      expect(loneText.text).toMatch(/content must be text: it holds a lone UTF-16 surrogate/);
+      expect(existsSync(path.join(root, "openspec/changes/add-beta/design.md"))).toBe(false);
       expect(stderr).not.toMatch(/unhandled|TypeError/);
     } finally {
       await client.close();
+    }
+  }, 120_000);
+
+  it("over stdio, raw bytes: invalid UTF-8 is refused with a parse error carrying the call's id, never stored as U+FFFD", async () => {
+    const root = workspace();
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, "mcp", "--project", root], {
+      env: {
+        ...process.env,
+        SPECSYNC_DATA_DIR: "memory://",
+        SPECSYNC_LOG: "silent",
+        SPECSYNC_CRON: "0 0 1 1 *",
+      },
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    const answers = new Map<number | null, Record<string, unknown>>();
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString("utf8");
+      for (let nl = out.indexOf("\n"); nl !== -1; nl = out.indexOf("\n")) {
+        const msg = JSON.parse(out.slice(0, nl));
+        out = out.slice(nl + 1);
+        if ("id" in msg) answers.set(msg.id, msg);
+      }
+    });
+    const send = (line: Buffer | string) => child.stdin.write(line);
+    const answer = async (id: number | null) => {
+      await waitFor(() => answers.has(id), 60_000, `answer ${id}`);
+      // biome-ignore lint/suspicious/noExplicitAny: JSON-RPC answers read by path
+      return answers.get(id) as Record<string, any>;
+    };
+    const toolCall = (id: number, name: string, args: string) =>
+      `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"${name}","arguments":${args}}}\n`;
+    try {
+      send(`${INITIALIZE}\n`);
+      await answer(1);
+      send('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+      // "a<0xFF>b": Buffer.toString would make it "a\uFFFDb" and claim the change under that name.
+      send(
+        Buffer.concat([
+          Buffer.from(toolCall(2, "claim_change", '{"change":"add-alpha","owner":"a').trimEnd()),
+          Buffer.from([0xff]),
+          Buffer.from('b"}}}\n'),
+        ]),
+      );
+      const refused = await answer(2);
+      expect(refused.error).toMatchObject({ code: -32700, message: /not valid UTF-8/ });
+      // Not even an id: still answered (id null), and the server goes on.
+      send(Buffer.from([0xc3, 0x28, 0x0a]));
+      expect((await answer(null)).error.code).toBe(-32700);
+      // A lone surrogate escape is valid UTF-8 text: the validators refuse it.
+      send(toolCall(3, "claim_change", '{"change":"add-alpha","owner":"a\\uD800b"}'));
+      const lone = await answer(3);
+      expect(lone.result.isError).toBe(true);
+      expect(lone.result.content[0].text).toMatch(/lone UTF-16 surrogate/);
+      send(toolCall(4, "list_changes", '{"claimed":true}'));
+      const listed = JSON.parse((await answer(4)).result.content[0].text);
+      expect(listed.changes).toEqual([]);
+    } finally {
+      child.stdin.end();
+      await once(child, "exit");
     }
   }, 120_000);
 

@@ -198,8 +198,14 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
     );
     await expect(
       s.claims.claim({ id: a, owner: "x", leaseSeconds: 10 * 365 * 24 * 3600 }),
-    ).rejects.toThrow(/at most 86400 seconds/);
+    ).rejects.toThrow(
+      /at most 86400 seconds \(24 h\); to keep a change longer, claim it again as the same owner/,
+    );
     await expect(s.claims.claim({ id: a, owner: "  " })).rejects.toThrow(/owner must not be empty/);
+    // NUL never reaches PostgreSQL ("invalid byte sequence for encoding UTF8: 0x00", INTERNAL).
+    await expect(s.claims.claim({ id: a, owner: "a\u0000b" })).rejects.toThrow(/NUL byte/);
+    await expect(s.specs.list({ search: "a\u0000" })).rejects.toThrow(/NUL byte/);
+    await expect(s.specs.list({ claimedBy: "\uD800" })).rejects.toThrow(/lone UTF-16 surrogate/);
     await expectError(
       s.claims.claim({ id: "00000000-0000-4000-8000-000000000000", owner: "x" }),
       "NOT_FOUND",
@@ -238,7 +244,7 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
     await expectError(
       s.dependencies.remove({ id: c, dependsOn: a }),
       "NOT_FOUND",
-      /add-c does not depend on/,
+      /^add-c does not depend on add-a$/,
     );
     await s.dependencies.remove({ id: b, dependsOn: c });
     expect((await s.dependencies.list(b)).dependsOn).toEqual([]);
@@ -357,6 +363,21 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
       /you already hold it/,
     );
     await expect(s.workQueue.next({ claim: true })).rejects.toThrow(/claim: true needs an owner/);
+  });
+
+  it("next_work explain: past the first 20 skipped changes, says how many more were passed over", async () => {
+    const names = Array.from({ length: 24 }, (_, i) => `add-c${i}`);
+    const { services: s, id, project } = await setup(Object.fromEntries(names.map((n) => [n, {}])));
+    for (const n of names) {
+      await s.specs.setStatus({ id: id(n), status: "approved" });
+      await s.claims.claim({ id: id(n), owner: "bob" });
+    }
+    const next = await s.workQueue.next({ projectId: project.id, owner: "alice", explain: true });
+    expect(next.change).toBeNull();
+    expect(next.skipped).toHaveLength(20);
+    expect(next.skippedMore).toBe(4);
+    const few = await s.workQueue.next({ projectId: project.id, owner: "bob", explain: true });
+    expect(few.skippedMore).toBeUndefined();
   });
 
   it("delta_stamp (stored) is the md5 of the delta files' hashes in code-point order, and follows them", async () => {

@@ -4,17 +4,14 @@ import { fileContentSchema, hashSchema } from "./content";
 import { lifecycleStatusSchema, prioritySchema } from "./enums";
 import { capabilityIdSchema, relFilePathSchema } from "./ids";
 import { newChangeNameSchema } from "./lifecycle";
+import { storableText } from "./text";
 
 /**
  * Inputs of the MCP tools (their JSON schemas are generated from these). Changes are named by
  * change id (`add-auth`) or row id; `project` (name, id or root path) is needed only when the
  * server has several.
  */
-const project = z
-  .string()
-  .trim()
-  .min(1)
-  .max(1000)
+const project = storableText(z.string().trim().min(1).max(1000))
   .optional()
   .describe("project name, id or root path; only needed when the server syncs several projects");
 const change = changeRefSchema.describe("change id (e.g. add-auth) or row id");
@@ -26,7 +23,9 @@ export const listChangesToolSchema = z.object({
   project,
   status: z.array(lifecycleStatusSchema).max(10).optional(),
   priority: z.array(prioritySchema).max(10).optional(),
-  search: z.string().trim().max(200).optional().describe("full-text search in names and content"),
+  search: storableText(z.string().trim().max(200))
+    .optional()
+    .describe("full-text search in names and content"),
   claimed: z.boolean().optional().describe("true: only claimed changes; false: only unclaimed"),
   claimedBy: ownerSchema.optional(),
   archived: z.boolean().default(false).describe("list archived changes instead of active ones"),
@@ -68,7 +67,7 @@ export const releaseChangeToolSchema = z.object({ project, change, owner });
 export const toggleTaskToolSchema = z.object({
   project,
   change,
-  taskId: z.string().min(1).max(200).describe("task id from get_change, e.g. 1.2"),
+  taskId: storableText(z.string().min(1).max(200)).describe("task id from get_change, e.g. 1.2"),
   done: z.boolean(),
   baseHash: hashSchema
     .optional()
@@ -100,7 +99,9 @@ export const overlapsToolSchema = z.object({ project, change });
 export const newChangeToolSchema = z.object({
   project,
   name: newChangeNameSchema.describe("kebab-case change id, e.g. add-dark-mode"),
-  goal: z.string().trim().max(500).optional().describe("one sentence: what the change is for"),
+  goal: storableText(z.string().trim().max(500))
+    .optional()
+    .describe("one sentence: what the change is for"),
 });
 export const validateChangeToolSchema = z.object({ project, change });
 export const previewArchiveToolSchema = z.object({

@@ -1,8 +1,11 @@
 import { z } from "zod";
 import { changeNameSchema, rowIdSchema } from "./ids";
+import { storableText } from "./text";
 
 /** Who holds a claim: an agent or a person, as they name themselves. */
-export const ownerSchema = z.string().trim().min(1, "owner must not be empty").max(200);
+export const ownerSchema = storableText(
+  z.string().trim().min(1, "owner must not be empty").max(200),
+);
 
 export const MIN_LEASE_SECONDS = 10;
 export const MAX_LEASE_SECONDS = 24 * 60 * 60;
@@ -13,7 +16,10 @@ export const leaseSecondsSchema = z
   .min(MIN_LEASE_SECONDS, `a lease lasts at least ${MIN_LEASE_SECONDS} seconds`)
   .max(
     MAX_LEASE_SECONDS,
-    `a lease lasts at most ${MAX_LEASE_SECONDS} seconds (24 h); renew it with heartbeat`,
+    // True on every surface (MCP claim_change, `specsync claim`, tRPC agents.claim): claiming
+    // again as the same owner renews.
+    `a lease lasts at most ${MAX_LEASE_SECONDS} seconds (24 h); to keep a change longer, ` +
+      "claim it again as the same owner before the lease ends",
   );
 
 /** A change, by row id (uuid) or by its change id (`add-auth`, active changes first). */
@@ -38,7 +44,7 @@ export type ReleaseInput = z.input<typeof releaseInputSchema>;
 export const dependencyInputSchema = z.object({
   id: rowIdSchema,
   dependsOn: rowIdSchema,
-  actor: z.string().max(200).optional(),
+  actor: storableText(z.string().max(200)).optional(),
 });
 export type DependencyInput = z.input<typeof dependencyInputSchema>;
 

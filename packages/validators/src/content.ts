@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LONE_SURROGATE, SURROGATE_MESSAGE } from "./text";
 
 export const MAX_CONTENT_BYTES = 1024 * 1024;
 
@@ -8,7 +9,8 @@ export const MAX_CONTENT_BYTES = 1024 * 1024;
  */
 export const fileContentSchema = z
   .string()
-  .refine((s) => !s.includes("\0"), "content must be text: it contains a NUL byte");
+  .refine((s) => !s.includes("\0"), "content must be text: it contains a NUL byte")
+  .refine((s) => !LONE_SURROGATE.test(s), `content ${SURROGATE_MESSAGE}`);
 
 /** sha256 hex digest. */
 export const hashSchema = z.string().regex(/^[0-9a-f]{64}$/, "hash must be a sha256 hex digest");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LONE_SURROGATE, SURROGATE_MESSAGE } from "./text";
 
 /**
  * Most filesystems refuse a name over 255 bytes (ENAMETOOLONG): refuse it here, with a clear
@@ -48,6 +49,7 @@ export const relFilePathSchema = z
     (p) => !p.startsWith("/") && !p.includes("\\") && !p.includes("\0"),
     "path must be relative, with forward slashes",
   )
+  .refine((p) => !LONE_SURROGATE.test(p), `path ${SURROGATE_MESSAGE}`)
   .refine(
     (p) => !p.split("/").some((seg) => seg === "" || seg === "." || seg === ".."),
     "path cannot contain empty, '.' or '..' segments",

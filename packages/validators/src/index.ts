@@ -9,3 +9,4 @@ export * from "./projects";
 export * from "./specs";
 export * from "./stage";
 export * from "./sync";
+export * from "./text";

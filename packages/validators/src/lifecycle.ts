@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { lifecycleStatusSchema, prioritySchema } from "./enums";
 import { CHANGE_ID_PATTERN, rowIdSchema } from "./ids";
+import { storableText } from "./text";
 
 /**
  * The name of a new change, as `openspec new change` accepts it (kebab-case), with a friendlier
@@ -16,13 +17,13 @@ export const newChangeNameSchema = z
     "use kebab-case: lowercase letters, digits and single hyphens (e.g. add-dark-mode)",
   );
 
-const actorSchema = z.string().trim().min(1).max(200).optional();
+const actorSchema = storableText(z.string().trim().min(1).max(200)).optional();
 
 export const createChangeInputSchema = z.object({
   /** Project to create it in; the first project when omitted. */
   projectId: rowIdSchema.optional(),
   name: newChangeNameSchema,
-  goal: z.string().trim().max(500).optional(),
+  goal: storableText(z.string().trim().max(500)).optional(),
   actor: actorSchema,
 });
 export type CreateChangeInput = z.input<typeof createChangeInputSchema>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MAX_SEGMENT_BYTES, rowIdSchema, segmentsFit } from "./ids";
+import { LONE_SURROGATE, SURROGATE_MESSAGE, storableText } from "./text";
 
 export const addProjectInputSchema = z.object({
   path: z
@@ -7,8 +8,9 @@ export const addProjectInputSchema = z.object({
     .min(1)
     .max(4096)
     .refine((p) => !p.includes("\0"), "path contains a NUL byte")
+    .refine((p) => !LONE_SURROGATE.test(p), `path ${SURROGATE_MESSAGE}`)
     .refine(segmentsFit, `every path segment must be at most ${MAX_SEGMENT_BYTES} bytes`),
-  name: z.string().trim().min(1).max(200).optional(),
+  name: storableText(z.string().trim().min(1).max(200)).optional(),
 });
 export type AddProjectInput = z.infer<typeof addProjectInputSchema>;
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { fileContentSchema, hashSchema } from "./content";
 import { changeStageSchema, lifecycleStatusSchema, prioritySchema, specKindSchema } from "./enums";
 import { relFilePathSchema, rowIdSchema } from "./ids";
+import { storableText } from "./text";
 
 export const LIST_SORTS = [
   "priority",
@@ -25,11 +26,11 @@ export const listSpecsInputSchema = z.object({
   hasValidationErrors: z.boolean().optional(),
   minCompletion: z.number().min(0).max(100).optional(),
   maxCompletion: z.number().min(0).max(100).optional(),
-  search: z.string().trim().max(200).optional(),
+  search: storableText(z.string().trim().max(200)).optional(),
   /** true: only changes someone holds a live claim on; false: only unclaimed ones. */
   claimed: z.boolean().optional(),
   /** Only changes this owner holds a live claim on. */
-  claimedBy: z.string().trim().min(1).max(200).optional(),
+  claimedBy: storableText(z.string().trim().min(1).max(200)).optional(),
   sort: listSortSchema.default("updated"),
   order: z.enum(["asc", "desc"]).optional(),
   limit: z.number().int().min(1).max(200).default(50),
@@ -51,7 +52,7 @@ export const updateFileInputSchema = z.object({
   content: fileContentSchema,
   /** Hash of the version the user edited; null when creating a file that did not exist. */
   baseHash: hashSchema.nullable(),
-  actor: z.string().max(200).optional(),
+  actor: storableText(z.string().max(200)).optional(),
 });
 export type UpdateFileInput = z.infer<typeof updateFileInputSchema>;
 
@@ -61,34 +62,34 @@ export const discardDraftInputSchema = z.object({
   file: editableFileSchema,
   content: fileContentSchema,
   baseHash: hashSchema.nullable(),
-  actor: z.string().max(200).optional(),
+  actor: storableText(z.string().max(200)).optional(),
 });
 export type DiscardDraftInput = z.infer<typeof discardDraftInputSchema>;
 
 export const toggleTaskInputSchema = z.object({
   id: rowIdSchema,
-  taskId: z.string().min(1).max(200),
+  taskId: storableText(z.string().min(1).max(200)),
   done: z.boolean(),
   /**
    * The version of tasks.md the click was made on: the toggle applies while the task's own
    * line is unchanged since.
    */
   baseHash: hashSchema,
-  actor: z.string().max(200).optional(),
+  actor: storableText(z.string().max(200)).optional(),
 });
 export type ToggleTaskInput = z.infer<typeof toggleTaskInputSchema>;
 
 export const setStatusInputSchema = z.object({
   id: rowIdSchema,
   status: lifecycleStatusSchema,
-  actor: z.string().trim().min(1).max(200).optional(),
+  actor: storableText(z.string().trim().min(1).max(200)).optional(),
 });
 export type SetStatusInput = z.input<typeof setStatusInputSchema>;
 
 export const setPriorityInputSchema = z.object({
   id: rowIdSchema,
   priority: prioritySchema,
-  actor: z.string().max(200).optional(),
+  actor: storableText(z.string().max(200)).optional(),
 });
 export type SetPriorityInput = z.infer<typeof setPriorityInputSchema>;
 
@@ -97,7 +98,7 @@ export const nextWorkInputSchema = z.object({ projectId: rowIdSchema.optional() 
 /** A readable address: `/p/<project>/changes/<name>` or `/p/<project>/specs/<capability>`. */
 export const lookupInputSchema = z.object({
   /** Project slug, name or id. */
-  project: z.string().trim().min(1).max(200),
+  project: storableText(z.string().trim().min(1).max(200)),
   kind: specKindSchema,
   /** Change id (an archived one by its folder name, `2025-01-01-add-x`) or capability id. */
   name: z

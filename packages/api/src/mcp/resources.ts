@@ -1,9 +1,24 @@
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { and, asc, eq, isNull, openspecSpecs, type ProjectRow, projects } from "@specsync/db";
 import type { Services } from "../services";
+import { SpecsyncError } from "../utils/errors";
 
-const one = (v: string | string[] | undefined) =>
-  decodeURIComponent(Array.isArray(v) ? (v[0] ?? "") : (v ?? ""));
+/**
+ * An unknown change, spec or project: InvalidParams, as the SDK answers an unknown resource URI
+ * (anything else thrown in a read callback reaches the client as -32603 internal error).
+ */
+const notFound = (uri: URL, why: string) =>
+  new McpError(ErrorCode.InvalidParams, `Resource ${uri.href} not found: ${why}`);
+
+const one = (v: string | string[] | undefined) => {
+  const raw = Array.isArray(v) ? (v[0] ?? "") : (v ?? "");
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw; // a malformed %-escape names nothing: it is answered "not found"
+  }
+};
 
 /**
  * URI of a change or main spec: `specsync://<project>/changes/<name>`,
@@ -55,12 +70,19 @@ export function registerResources(
   const read =
     (kind: "change" | "spec") => async (uri: URL, vars: Record<string, string | string[]>) => {
       const project = (await projectsInScope()).find((p) => p.name === one(vars.project));
-      if (!project) throw new Error(`no project ${one(vars.project)}`);
+      if (!project) throw notFound(uri, `no project named ${one(vars.project)}`);
       const name = one(vars.name);
-      const id =
-        kind === "change"
-          ? (await services.changes.resolve(name, project.id)).id
-          : (await services.changes.spec(name, project.id)).id;
+      let id: string;
+      try {
+        id =
+          kind === "change"
+            ? (await services.changes.resolve(name, project.id)).id
+            : (await services.changes.spec(name, project.id)).id;
+      } catch (err) {
+        if (err instanceof SpecsyncError && err.code === "NOT_FOUND")
+          throw notFound(uri, err.message);
+        throw err;
+      }
       const got = await services.specs.get(id);
       return {
         contents: Object.entries(got.files)

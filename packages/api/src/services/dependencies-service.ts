@@ -91,8 +91,17 @@ export class DependenciesService {
         and(eq(changeDependencies.specId, q.id), eq(changeDependencies.dependsOnId, q.dependsOn)),
       )
       .returning({ id: changeDependencies.dependsOnId });
-    if (!removed.length)
-      throw new SpecsyncError("NOT_FOUND", `${change.name} does not depend on ${q.dependsOn}`);
+    if (!removed.length) {
+      // Name the change the caller meant, not its row id.
+      const [dep] = await this.database.db
+        .select({ name: openspecSpecs.name })
+        .from(openspecSpecs)
+        .where(eq(openspecSpecs.id, q.dependsOn));
+      throw new SpecsyncError(
+        "NOT_FOUND",
+        `${change.name} does not depend on ${dep?.name ?? `change ${q.dependsOn}`}`,
+      );
+    }
     this.events.publish({
       type: "spec_changed",
       projectId: change.projectId,

@@ -102,9 +102,19 @@ export class FileEditService {
     const currentContent = files[input.file] ?? null;
     if (currentHash === input.baseHash)
       return { clean: true, text: input.content, currentHash, currentContent, changed: false };
+    const known = await this.versionOf(row, files, input.file, input.baseHash);
+    // An edit of a file that does not exist, on a version never seen: creating it would pass a
+    // made-up hash off as a merge.
+    if (known === undefined && currentContent === null)
+      throw new SpecsyncError(
+        "CONFLICT",
+        `${input.file} does not exist and ${input.baseHash} is no version of it; ` +
+          "send baseHash null to create it",
+        { currentContent: null, currentHash: null },
+      );
     // A base no longer known merges against nothing: every difference becomes a conflict for the
     // person to settle.
-    const base = (await this.versionOf(row, files, input.file, input.baseHash)) ?? "";
+    const base = known ?? "";
     const merged = mergeThreeWay(base, currentContent ?? "", input.content);
     return merged.clean
       ? { clean: true, text: merged.text, currentHash, currentContent, changed: true }

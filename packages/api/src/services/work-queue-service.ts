@@ -32,6 +32,8 @@ export type NextWork = {
   reason: string;
   /** With explain: the changes ahead of it in the queue and why each was passed over. */
   skipped?: { name: string; reason: string }[];
+  /** With explain: how many more were passed over than `skipped` lists (it keeps the first 20). */
+  skippedMore?: number;
 };
 
 type Candidate = WorkItem & {
@@ -133,11 +135,16 @@ export class WorkQueueService {
     const owner = q.owner ?? null;
     const project = q.projectId ? sql`and s.project_id = ${q.projectId}::uuid` : sql``;
     const skipped: { name: string; reason: string }[] = [];
-    const skip = (name: string, reason: string) =>
-      q.explain && skipped.length < MAX_SKIPPED && skipped.push({ name, reason });
-    const answer = (r: Omit<NextWork, "skipped">): NextWork => ({
+    let skippedMore = 0;
+    const skip = (name: string, reason: string) => {
+      if (!q.explain) return;
+      if (skipped.length < MAX_SKIPPED) skipped.push({ name, reason });
+      else skippedMore++;
+    };
+    const answer = (r: Omit<NextWork, "skipped" | "skippedMore">): NextWork => ({
       ...r,
       ...(q.explain ? { skipped } : {}),
+      ...(skippedMore ? { skippedMore } : {}),
     });
 
     const known = `{${[...this.seen].join(",")}}`;

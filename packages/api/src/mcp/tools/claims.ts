@@ -33,6 +33,7 @@ export const nextWork = defineTool({
       claim: claimView(res.claim),
       reason: res.reason,
       ...(res.skipped ? { skipped: res.skipped } : {}),
+      ...(res.skippedMore ? { skippedMore: res.skippedMore } : {}),
     };
   },
 });
