@@ -20,6 +20,7 @@ const IN_FLIGHT = 2;
 
 type Item = { ref: FolderRef; row: SyncStateRow | null | undefined };
 type Answer = { same: Promise<boolean[]>; k: number };
+type Queued = { checks: FingerprintCheck[]; settle: (same: boolean[]) => void };
 
 /**
  * Fingerprint checks on the pool's worker, started as rows arrive (a full sync starts them while
@@ -29,8 +30,7 @@ type Answer = { same: Promise<boolean[]>; k: number };
  */
 export class PoolChecks {
   private readonly answers = new Map<SyncStateRow, Answer>();
-  private readonly queue: { checks: FingerprintCheck[]; settle: (same: boolean[]) => void }[] =
-    [];
+  private readonly queue: Queued[] = [];
   private running = 0;
 
   constructor(
