@@ -165,7 +165,13 @@ async function projectItems(
  * in pages and starts each page's fingerprint checks on the worker at once, so the stats overlap
  * the rest of the read and the scan (which runs once the first page's stats are under way).
  */
-async function stateAndScan(ctx: SyncContext, project: ProjectRow, dir: string, full: boolean) {
+export async function stateAndScan(
+  ctx: SyncContext,
+  project: ProjectRow,
+  dir: string,
+  full: boolean,
+  pageSize = STATE_PAGE,
+) {
   const pool = sharedParsePool();
   if (!full || !pool.started) {
     const refs = scanWorkspace(dir);
@@ -177,13 +183,13 @@ async function stateAndScan(ctx: SyncContext, project: ProjectRow, dir: string, 
     return !!ref && ctx.mutex.isFree(lockKey(project.id, ref));
   };
   const read = (after: string | null) =>
-    syncStateRows(ctx, project.id, { after, limit: STATE_PAGE });
+    syncStateRows(ctx, project.id, { after, limit: pageSize });
   const rows: SyncStateRow[] = [];
   let refs: FolderRef[] | null = null;
   for (let pending = read(null); ; ) {
     const part = await pending;
     const last = part.at(-1);
-    const more = part.length === STATE_PAGE && last;
+    const more = part.length === pageSize && last;
     if (more) pending = read(last.path); // PostgreSQL reads the next page meanwhile
     early.start(part, free);
     refs ??= scanWorkspace(dir);
