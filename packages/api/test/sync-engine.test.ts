@@ -14,8 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { createServices, SpecsyncError, sha256, sharedParsePool } from "../src";
-import { stateAndScan } from "../src/services/sync/bulk";
-import { openspecDir, staleRows, syncStateRows } from "../src/services/sync/store";
+import { staleRows, syncStateRows } from "../src/services/sync/store";
 import type { SyncContext, SyncStateRow } from "../src/services/sync/types";
 import { describeEachDb } from "../testing/each-db";
 import { openspecRaw } from "../testing/openspec-cli";
@@ -765,46 +764,6 @@ describeEachDb("OpenSpecSyncService", (db) => {
     await sharedParsePool().warm();
     expect(sharedParsePool().started).toBe(true);
     await statsShortcut();
-  });
-
-  it("a full sync reads the state in pages and starts each page's stats at once: edits seen", async () => {
-    await sharedParsePool().warm();
-    const files = {
-      ...changeFiles("add-a"),
-      ...changeFiles("add-b"),
-      ...changeFiles("add-c"),
-      "specs/demo/spec.md": MAIN_SPEC,
-    };
-    const { services, root, project } = await setup(files);
-    const old = new Date(Date.now() - 3600_000);
-    const age = (dir: string) => {
-      for (const e of readdirSync(dir, { withFileTypes: true }))
-        if (e.isDirectory()) age(path.join(dir, e.name));
-        else utimesSync(path.join(dir, e.name), old, old);
-      utimesSync(dir, old, old);
-    };
-    age(path.join(root, "openspec"));
-    await services.sync.syncProject(project, "periodic"); // fingerprints stored
-    // An in-place edit of the same size with an old timestamp: only the file's own stat sees it.
-    const proposal = path.join(root, "openspec/changes/add-b/proposal.md");
-    const before = readFileSync(proposal, "utf8");
-    writeFileSync(proposal, before.replace("Because it matters.", "Because it mattered"));
-    const later = new Date(old.getTime() + 1000);
-    utimesSync(proposal, later, later);
-    const ctx = (services.sync as unknown as { ctx: SyncContext }).ctx;
-    const got = await stateAndScan(ctx, project, openspecDir(project), true, 1);
-    const names = ["add-a", "add-b", "add-c", "demo"];
-    expect(got.rows.map((r) => r.name)).toEqual(names); // one row a page, path order
-    expect(got.refs).toHaveLength(4);
-    const answers = await Promise.all(
-      got.rows.map(async (r) => {
-        const a = got.early?.answer(r);
-        return a && (await a.same)[a.k];
-      }),
-    );
-    expect(answers).toEqual([true, false, true, true]);
-    const out = await services.sync.syncProject(project, "periodic");
-    expect(out.outcomes.filter((o) => o.action !== "noop").map((o) => o.name)).toEqual(["add-b"]);
   });
 
   it("two syncs racing to create the same new folder's row: one row, no failure", async () => {

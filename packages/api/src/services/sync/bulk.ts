@@ -165,13 +165,7 @@ async function projectItems(
  * in pages and starts each page's fingerprint checks on the worker at once, so the stats overlap
  * the rest of the read and the scan (which runs once the first page's stats are under way).
  */
-export async function stateAndScan(
-  ctx: SyncContext,
-  project: ProjectRow,
-  dir: string,
-  full: boolean,
-  pageSize = STATE_PAGE,
-) {
+async function stateAndScan(ctx: SyncContext, project: ProjectRow, dir: string, full: boolean) {
   const pool = sharedParsePool();
   if (!full || !pool.started) {
     const refs = scanWorkspace(dir);
@@ -183,13 +177,13 @@ export async function stateAndScan(
     return !!ref && ctx.mutex.isFree(lockKey(project.id, ref));
   };
   const read = (after: string | null) =>
-    syncStateRows(ctx, project.id, { after, limit: pageSize });
+    syncStateRows(ctx, project.id, { after, limit: STATE_PAGE });
   const rows: SyncStateRow[] = [];
   let refs: FolderRef[] | null = null;
   for (let pending = read(null); ; ) {
     const part = await pending;
     const last = part.at(-1);
-    const more = part.length === pageSize && last;
+    const more = part.length === STATE_PAGE && last;
     if (more) pending = read(last.path); // PostgreSQL reads the next page meanwhile
     early.start(part, free);
     refs ??= scanWorkspace(dir);
