@@ -33,8 +33,8 @@ const CREATE_BATCH = 50;
 const ANNOUNCE_UP_TO = 20;
 /** Above this many folders, new folders that cannot be moves are imported with batch INSERTs. */
 const BATCH_CREATE_ABOVE = 20;
-/** Rows per page of a full sync's state read: the stats of one page overlap the next's read. */
-const STATE_PAGE = 2_600;
+/** A full sync reads the state in this many parts, the stats of one overlapping the next. */
+const STATE_PARTS = 4;
 
 type Item = { ref: FolderRef; row: SyncStateRow | null | undefined };
 
@@ -162,8 +162,8 @@ async function projectItems(
 
 /**
  * The rows' sync state and the folders on disk. A full sync with a started pool reads the state
- * in pages and starts each page's fingerprint checks on the worker at once, so the stats overlap
- * the rest of the read and the scan (which runs once the first page's stats are under way).
+ * in parts and starts each part's fingerprint checks on the worker at once, so the stats overlap
+ * the rest of the read and the scan (which runs once the first part's stats are under way).
  */
 async function stateAndScan(ctx: SyncContext, project: ProjectRow, dir: string, full: boolean) {
   const pool = sharedParsePool();
@@ -176,19 +176,16 @@ async function stateAndScan(ctx: SyncContext, project: ProjectRow, dir: string, 
     const ref = classifyFolder(row.path);
     return !!ref && ctx.mutex.isFree(lockKey(project.id, ref));
   };
-  const read = (after: string | null) =>
-    syncStateRows(ctx, project.id, { after, limit: STATE_PAGE });
+  const read = (k: number) => syncStateRows(ctx, project.id, { k, of: STATE_PARTS });
   const rows: SyncStateRow[] = [];
   let refs: FolderRef[] | null = null;
-  for (let pending = read(null); ; ) {
+  let pending = read(0);
+  for (let k = 0; k < STATE_PARTS; k++) {
     const part = await pending;
-    const last = part.at(-1);
-    const more = part.length === STATE_PAGE && last;
-    if (more) pending = read(last.path); // PostgreSQL reads the next page meanwhile
+    if (k + 1 < STATE_PARTS) pending = read(k + 1);
     early.start(part, free);
     refs ??= scanWorkspace(dir);
     rows.push(...part);
-    if (!more) break;
   }
   return { refs: refs ?? [], rows, early };
 }

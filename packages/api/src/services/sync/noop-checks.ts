@@ -20,7 +20,6 @@ const IN_FLIGHT = 2;
 
 type Item = { ref: FolderRef; row: SyncStateRow | null | undefined };
 type Answer = { same: Promise<boolean[]>; k: number };
-type Queued = { checks: FingerprintCheck[]; settle: (same: boolean[]) => void };
 
 /**
  * Fingerprint checks on the pool's worker, started as rows arrive (a full sync starts them while
@@ -30,7 +29,8 @@ type Queued = { checks: FingerprintCheck[]; settle: (same: boolean[]) => void };
  */
 export class PoolChecks {
   private readonly answers = new Map<SyncStateRow, Answer>();
-  private readonly queue: Queued[] = [];
+  private readonly queue: { checks: FingerprintCheck[]; settle: (same: boolean[]) => void }[] =
+    [];
   private running = 0;
 
   constructor(

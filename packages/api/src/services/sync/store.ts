@@ -199,25 +199,19 @@ type StateTuple = [
 /**
  * The sync state of every row of a project (what bulk reconciles start from), as one JSON text
  * built by PostgreSQL: decoding 10,000 rows field by field in the driver (PGlite's above all)
- * cost several times the query itself. `page`: at most `limit` rows after the path `after`, in
- * path order (through the project/path index), so a caller can start work on one page while the
- * next is read.
+ * cost several times the query itself. `part`: only the rows whose id hashes to `part.k` of
+ * `part.of` (a power of two), so a caller can start work on one part while the next is read.
  */
 export async function syncStateRows(
   ctx: SyncContext,
   projectId: string,
-  page?: { after: string | null; limit: number },
+  part: { k: number; of: number } = { k: 0, of: 1 },
 ): Promise<SyncStateRow[]> {
-  const cols = "id, path, kind, name, deleted_at, stat_fingerprint, last_synced_at, tracked_files";
-  const after = page?.after ? "and path > $3" : "";
   const [res] = await ctx.database.query<{ rows: string | null }>(
-    page
-      ? `select json_agg(json_build_array(${cols}, dirty) order by path)::text as rows
-         from (select ${cols}, ${DIRTY} as dirty from openspec_specs
-           where project_id = $1 ${after} order by path limit $2) s`
-      : `select json_agg(json_build_array(${cols}, ${DIRTY}))::text as rows
-         from openspec_specs where project_id = $1`,
-    [projectId, ...(page ? [page.limit] : []), ...(page?.after ? [page.after] : [])],
+    `select json_agg(json_build_array(id, path, kind, name, deleted_at, stat_fingerprint,
+       last_synced_at, tracked_files, ${DIRTY}))::text as rows
+     from openspec_specs where project_id = $1 and (hashtext(id::text) & $2) = $3`,
+    [projectId, part.of - 1, part.k],
   );
   const date = (t: string | null) => (t === null ? null : new Date(t));
   return (JSON.parse(res?.rows ?? "[]") as StateTuple[]).map(
