@@ -3,17 +3,18 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { NewSpecRow, ProjectRow } from "@specsync/db";
 import { SYNC_DEFAULTS } from "@specsync/settings";
 import type { SyncTrigger } from "@specsync/validators";
 import { chunk, mapLimit } from "../../utils/concurrency";
+import { type FingerprintCheck, unchangedFolders } from "../../utils/fs/folder-fingerprint";
 import { classifyFolder, type FolderRef, scanWorkspace } from "../../utils/fs/scan-workspace";
 import { present } from "../../utils/present";
-import { sharedParsePool } from "../parse-pool";
+import { type ParsePool, sharedParsePool } from "../parse-pool";
 import type { FileMap } from "../spec-files";
 import { readDisk, storableFingerprint } from "./disk";
-import { PoolChecks, quickNoops } from "./noop-checks";
-import { syncLocked } from "./reconcile";
+import { noop, storedFingerprint, syncLocked } from "./reconcile";
 import { folderValues, initialStatusColumns } from "./row-values";
 import { DEFER_SEARCH_FROM, startSearchFill } from "./search-fill";
 import {
@@ -33,8 +34,8 @@ const CREATE_BATCH = 50;
 const ANNOUNCE_UP_TO = 20;
 /** Above this many folders, new folders that cannot be moves are imported with batch INSERTs. */
 const BATCH_CREATE_ABOVE = 20;
-/** A full sync reads the state in this many parts, the stats of one overlapping the next. */
-const STATE_PARTS = 4;
+/** Folders a no-op chunk stats: between two yields here, or one pool job (~5-25 ms of stats). */
+const QUICK_CHUNK = 250;
 
 type Item = { ref: FolderRef; row: SyncStateRow | null | undefined };
 
@@ -62,14 +63,13 @@ export async function syncProject(
   if (trigger !== "periodic") ctx.events.publish({ type: "sync_started", ...about });
   const dir = openspecDir(project);
   if (!existsSync(dir)) return noWorkspace(ctx, project, trigger, started);
-  const { items, moveCandidates, early } = await projectItems(ctx, project, dir, options.only);
+  const { items, moveCandidates } = await projectItems(ctx, project, dir, options.only);
   const full = !options.only;
   const summary = await reconcileMany(ctx, project, items, trigger, {
     concurrency: options.concurrency ?? SYNC_DEFAULTS.concurrency,
     moveCandidates,
     // A full sync with no failure stamps the project instead (below); otherwise each row.
     markNoops: (outcomes) => !full || outcomes.some((o) => !o.success),
-    early,
   });
   const { outcomes, failed, changed } = summary;
   if (full) await markFullSync(ctx, project.id, failed === 0);
@@ -140,7 +140,8 @@ async function projectItems(
   dir: string,
   only: ProjectSyncOptions["only"],
 ) {
-  const { refs, rows, early } = await stateAndScan(ctx, project, dir, !only);
+  const refs = scanWorkspace(dir);
+  const rows = await syncStateRows(ctx, project.id);
   const byPath = new Map(rows.map((r) => [r.path, r]));
   const onDisk = new Set(refs.map((r) => r.path));
   const targets = refs.filter((ref) => !only || only(ref, byPath.get(ref.path)));
@@ -156,38 +157,7 @@ async function projectItems(
   return {
     items: targets.map((ref) => ({ ref, row: byPath.get(ref.path) ?? null })),
     moveCandidates,
-    early,
   };
-}
-
-/**
- * The rows' sync state and the folders on disk. A full sync with a started pool reads the state
- * in parts and starts each part's fingerprint checks on the worker at once, so the stats overlap
- * the rest of the read and the scan (which runs once the first part's stats are under way).
- */
-async function stateAndScan(ctx: SyncContext, project: ProjectRow, dir: string, full: boolean) {
-  const pool = sharedParsePool();
-  if (!full || !pool.started) {
-    const refs = scanWorkspace(dir);
-    return { refs, rows: await syncStateRows(ctx, project.id), early: undefined };
-  }
-  const early = new PoolChecks(pool, dir);
-  const free = (row: SyncStateRow) => {
-    const ref = classifyFolder(row.path);
-    return !!ref && ctx.mutex.isFree(lockKey(project.id, ref));
-  };
-  const read = (k: number) => syncStateRows(ctx, project.id, { k, of: STATE_PARTS });
-  const rows: SyncStateRow[] = [];
-  let refs: FolderRef[] | null = null;
-  let pending = read(0);
-  for (let k = 0; k < STATE_PARTS; k++) {
-    const part = await pending;
-    if (k + 1 < STATE_PARTS) pending = read(k + 1);
-    early.start(part, free);
-    refs ??= scanWorkspace(dir);
-    rows.push(...part);
-  }
-  return { refs: refs ?? [], rows, early };
 }
 
 /** Reconcile known rows (the scheduler's stale batch) without re-reading each row first. */
@@ -237,8 +207,6 @@ async function reconcileMany(
     moveCandidates?: ReadonlySet<string>;
     /** Whether the unchanged rows get a `sync_checks` stamp each (default: yes). */
     markNoops?: (outcomes: readonly SyncOutcome[]) => boolean;
-    /** Fingerprint checks already started on the pool (a full sync's). */
-    early?: PoolChecks;
   },
 ): Promise<SyncSummary> {
   const { concurrency, moveCandidates } = opts;
@@ -258,7 +226,7 @@ async function reconcileMany(
   );
   if (deferSearch) void startSearchFill(ctx);
   const others = items.filter((i) => !isNew(i));
-  const quick = await quickNoops(ctx, project, others, sharedParsePool(), opts.early);
+  const quick = await quickNoops(ctx, project, others);
   const rest = others.filter((_, i) => !quick[i]);
   const synced = await mapLimit(rest, concurrency, ({ ref, row }) =>
     syncLocked(ctx, project, ref, trigger, { row, announce }),
@@ -276,6 +244,49 @@ async function reconcileMany(
     );
   }
   return summaryOf(outcomes);
+}
+
+/**
+ * The unchanged folders, decided without a lock, a promise and a task each (a no-op reconcile of
+ * 10,000 folders is ~100,000 stats and little else). Once the pool has a worker, the stats run
+ * there (two jobs queued, so it never waits for us): its own small heap collects the `Stats`
+ * garbage, and the event loop stays free for requests and, on PGlite, the database. Otherwise
+ * they run here, yielding between chunks. A folder whose lock is busy, before or after its stats,
+ * is left to the locked path (a job that ran meanwhile handled its folder itself).
+ */
+async function quickNoops(
+  ctx: SyncContext,
+  project: ProjectRow,
+  items: readonly Item[],
+  pool: ParsePool = sharedParsePool(),
+): Promise<(SyncOutcome | null)[]> {
+  const out: (SyncOutcome | null)[] = items.map(() => null);
+  const dir = openspecDir(project);
+  const free = (ref: FolderRef) => ctx.mutex.isFree(lockKey(project.id, ref));
+  const todo = items.flatMap(({ ref, row }, i) => {
+    const stored = storedFingerprint(row);
+    return row && stored && free(ref) ? [{ i, ref, id: row.id, files: row.files, stored }] : [];
+  });
+  const parts = chunk(todo, QUICK_CHUNK);
+  const checksOf = (part: typeof todo): FingerprintCheck[] =>
+    part.map((t) => [path.join(dir, t.ref.path), t.files, t.stored]);
+  const decide = (part: typeof todo, same: readonly boolean[]) => {
+    for (const [k, t] of part.entries()) if (same[k] && free(t.ref)) out[t.i] = noop(t.ref, t.id);
+  };
+  let next = 0;
+  const onPool = async () => {
+    for (let part = parts[next++]; part; part = parts[next++]) {
+      const checks = checksOf(part);
+      const job = { op: "fingerprints" as const, checks };
+      decide(part, await pool.run(job).catch(() => unchangedFolders(checks)));
+    }
+  };
+  if (pool.started) await Promise.all([onPool(), onPool()]);
+  for (let part = parts[next++]; part; part = parts[next++]) {
+    decide(part, unchangedFolders(checksOf(part)));
+    await yieldToLoop();
+  }
+  return out;
 }
 
 /** Hold the locks of all `refs` until `committed` settles; resolves once all are acquired. */

@@ -199,19 +199,14 @@ type StateTuple = [
 /**
  * The sync state of every row of a project (what bulk reconciles start from), as one JSON text
  * built by PostgreSQL: decoding 10,000 rows field by field in the driver (PGlite's above all)
- * cost several times the query itself. `part`: only the rows whose id hashes to `part.k` of
- * `part.of` (a power of two), so a caller can start work on one part while the next is read.
+ * cost several times the query itself.
  */
-export async function syncStateRows(
-  ctx: SyncContext,
-  projectId: string,
-  part: { k: number; of: number } = { k: 0, of: 1 },
-): Promise<SyncStateRow[]> {
+export async function syncStateRows(ctx: SyncContext, projectId: string): Promise<SyncStateRow[]> {
   const [res] = await ctx.database.query<{ rows: string | null }>(
     `select json_agg(json_build_array(id, path, kind, name, deleted_at, stat_fingerprint,
        last_synced_at, tracked_files, ${DIRTY}))::text as rows
-     from openspec_specs where project_id = $1 and (hashtext(id::text) & $2) = $3`,
-    [projectId, part.of - 1, part.k],
+     from openspec_specs where project_id = $1`,
+    [projectId],
   );
   const date = (t: string | null) => (t === null ? null : new Date(t));
   return (JSON.parse(res?.rows ?? "[]") as StateTuple[]).map(
