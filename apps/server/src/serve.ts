@@ -1,11 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import {
-  createServices,
-  isDatabaseUnavailable,
-  SUPPORTED_OPENSPEC_RANGE,
-  sharedParsePool,
-} from "@specsync/api";
+import { createServices, isDatabaseUnavailable, SUPPORTED_OPENSPEC_RANGE } from "@specsync/api";
 import { allowedOrigins } from "@specsync/settings";
 import { refuseSecondServer } from "./data-dir-lock";
 import { databaseLocation, openDatabase } from "./database";
@@ -71,7 +66,9 @@ export async function startServer(
   const { port } = server.address() as AddressInfo;
   const url = `http://${env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST}:${port}`;
   say(`API listening on ${url}/trpc, MCP on ${url}/mcp (health: ${url}/healthz)`);
-  void sharedParsePool().warm(); // big files are parsed on worker threads (issue #11): start them now, in the background
+  // The parse pool (issue #11) is not warmed here: its worker thread is a second V8 heap, ~30 MB
+  // of a 10,000-change server's peak RSS (docs/performance.md). It starts with the first job that
+  // needs it (a file over 64 KB, a bulk import).
   const unadvertise = advertiseServer(
     localUrl(env.HOST, port),
     services.runtime.state().map((p) => p.rootPath),

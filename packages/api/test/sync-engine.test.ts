@@ -753,7 +753,7 @@ describeEachDb("OpenSpecSyncService", (db) => {
     expect(await marked()).toEqual([(await change("add-a")).id]);
   });
 
-  it("the same with the stats on the parse pool's worker thread (a server warms it at start)", async () => {
+  it("the same with the stats on the parse pool's worker thread (once a bulk import or a big file started it)", async () => {
     await sharedParsePool().warm();
     expect(sharedParsePool().started).toBe(true);
     await statsShortcut();

@@ -80,7 +80,7 @@ export class ParsePool {
     return this.warming;
   }
 
-  /** Whether a worker has loaded (the server warms the pool at start; a bulk import starts it). */
+  /** Whether a worker has loaded (a bulk import or the first big file starts it). */
   get started(): boolean {
     return [...this.idle, ...this.busy.keys()].some((w) => this.ready.has(w));
   }
