@@ -208,13 +208,31 @@ async function createPostgres(url: string, max: number): Promise<Database> {
       return result;
     },
     async exclusive(key, fn) {
-      locks ??= postgres(url, { ...options, max: LOCK_CONNECTIONS });
-      // Released by COMMIT, or by PostgreSQL itself if the connection dies.
-      const value = await locks.begin(async (tx) => {
-        await tx`select pg_advisory_xact_lock(hashtextextended(${`specsync:x:${key}`}, 0))`;
-        return [await fn()] as const;
-      });
-      return value[0];
+      // fetch_types on: with it off, postgres.js 3.4.9's `reserve()` on this fresh pool never
+      // resolved (reproduced in a five-line script).
+      locks ??= postgres(url, { ...options, fetch_types: true, max: LOCK_CONNECTIONS });
+      const conn = await locks.reserve();
+      const end = (statement: string) =>
+        conn.unsafe(statement).then(
+          () => conn.release(),
+          () => conn.release(),
+        );
+      try {
+        // BEGIN and the lock leave together: one round trip before `fn` starts.
+        const begun = conn.unsafe("begin").execute();
+        await conn`select pg_advisory_xact_lock(hashtextextended(${`specsync:x:${key}`}, 0))`;
+        await begun;
+      } catch (err) {
+        void end("rollback");
+        throw err;
+      }
+      try {
+        return await fn();
+      } finally {
+        // COMMIT releases the lock; nothing waits for its answer (if the connection dies,
+        // PostgreSQL releases the lock itself).
+        void end("commit");
+      }
     },
     async pipelined(fn) {
       return pipelinedOn(sql, fn);
