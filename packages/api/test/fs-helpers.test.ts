@@ -16,6 +16,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { resolveInside, sha256, writeFileAtomic } from "../src";
+import { prepareAtomicWrite } from "../src/utils/fs/atomic-write";
 import { folderFingerprint, unchangedFolders } from "../src/utils/fs/folder-fingerprint";
 import { readTextFileSync } from "../src/utils/fs/read-text";
 import { readTextFileConfined } from "../src/utils/fs/safe-open";
@@ -113,6 +114,21 @@ describe("writeFileAtomic", () => {
     });
     expect(readFileSync(f, "utf8")).toBe("ours");
     expect(result).toEqual({ replaced: "theirs", replacedHash: sha256("theirs") });
+  });
+
+  it("rename: the new bytes in place at once, the folder's fsync settled later, no fd left", async () => {
+    const dir = tmp();
+    const f = path.join(dir, "a.md");
+    writeFileSync(f, "old");
+    const fds = () => readdirSync("/proc/self/fd").length;
+    const before = fds();
+    const prepared = await prepareAtomicWrite(f, "new", { expectedHash: sha256("old"), root: dir });
+    const { result, synced } = await prepared.rename();
+    expect(readFileSync(f, "utf8")).toBe("new");
+    expect(result).toEqual({ replaced: "old", replacedHash: sha256("old") });
+    await synced;
+    expect(readdirSync(dir)).toEqual(["a.md"]);
+    expect(fds()).toBe(before);
   });
 
   it("refuses a read-only file", async () => {

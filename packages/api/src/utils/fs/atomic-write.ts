@@ -84,6 +84,11 @@ export type AtomicWriteResult = { replaced: string | null; replacedHash: string 
 export type PreparedWrite = {
   /** Check the target, rename over it, fsync the folder. */
   commit: () => Promise<AtomicWriteResult>;
+  /**
+   * `commit` with the folder's fsync left running: `synced` settles once the rename is durable.
+   * A caller must await it before it reports the write as done.
+   */
+  rename: () => Promise<{ result: AtomicWriteResult; synced: Promise<void> }>;
   /** Remove the temp file: the target stays as it is. */
   abort: () => void;
 };
@@ -143,16 +148,25 @@ export async function prepareAtomicWrite(
     done();
     throw err;
   }
+  const rename = async () => {
+    let result: AtomicWriteResult;
+    try {
+      result = await renameChecked(target, temp, targetAt, noFollow, options);
+    } catch (err) {
+      done();
+      throw err;
+    }
+    // confined: /proc/self/fd/<folder>, the one we wrote in (opened before `done` closes it)
+    const synced = fsyncDir(path.dirname(temp)).finally(done);
+    return { result, synced };
+  };
   return {
     commit: async () => {
-      try {
-        const result = await renameChecked(target, temp, targetAt, noFollow, options);
-        await fsyncDir(path.dirname(temp)); // confined: /proc/self/fd/<folder>, the one we wrote in
-        return result;
-      } finally {
-        done();
-      }
+      const { result, synced } = await rename();
+      await synced;
+      return result;
     },
+    rename,
     abort: () => {
       if (!open) return;
       removeTemp();
