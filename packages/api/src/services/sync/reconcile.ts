@@ -10,6 +10,7 @@ import { errorMessage, isDatabaseUnavailable } from "../../utils/errors";
 import { resolveInside } from "../../utils/fs/safe-path";
 import { classifyFolder, type FolderRef } from "../../utils/fs/scan-workspace";
 import { filesOfRow } from "../spec-files";
+import { folderValues, parsedOf } from "./derive-values";
 import {
   fileStats,
   findArchivedFolder,
@@ -35,7 +36,7 @@ import {
   planVanished,
   type RowBefore,
 } from "./plan";
-import { ARCHIVED_ON_DISK, folderValues, parsedOf } from "./row-values";
+import { ARCHIVED_ON_DISK } from "./row-values";
 import {
   type FailureRecord,
   getProject,

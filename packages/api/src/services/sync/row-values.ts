@@ -4,31 +4,17 @@ import { initialStatusFor, type ParsedDocument } from "@specsync/validators";
 import { findNestedChanges } from "../../utils/fs/change-folder";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
 import type { DerivedFields } from "../../utils/openspec";
-import { deriveFieldsOffThread, deriveFieldsOnPool } from "../parse-pool";
 import { contentColumns, type FileMap, hashFiles } from "../spec-files";
 import { fileStats, folderModifiedAt } from "./disk";
 import type { DiskFile } from "./types";
 
-/**
- * Everything a row holds that comes from its folder's files (big folders parsed off the event
- * loop; every folder with `onPool`).
- */
-export async function folderValues(
-  folderAbs: string,
-  ref: FolderRef,
-  files: FileMap,
-  disk: ReadonlyMap<string, DiskFile>,
-  fingerprint: string | null,
-  opts: { onPool?: boolean } = {},
-) {
-  const derive = opts.onPool ? deriveFieldsOnPool : deriveFieldsOffThread;
-  const derived = await derive(ref.kind, ref.name, files);
-  return valuesOf(folderAbs, ref, files, disk, fingerprint, derived);
-}
-
 export type FolderValues = ReturnType<typeof valuesOf>;
 
-/** The same, from fields already derived (a bulk import's worker derives them inline). */
+/**
+ * Everything a row holds that comes from its folder's files, from fields already derived (on the
+ * pool: derive-values.ts; a bulk import's worker derives them inline). No pool import here: the
+ * pool's worker runs this module.
+ */
 export function valuesOf(
   folderAbs: string,
   ref: FolderRef,
@@ -52,14 +38,8 @@ export function valuesOf(
   };
 }
 
-/** The parsed structure of a folder (with its nested changes, if it only wraps some). */
-export async function parsedOf(folderAbs: string, ref: FolderRef, files: FileMap) {
-  const { parsed } = await deriveFieldsOffThread(ref.kind, ref.name, files);
-  return withNested(folderAbs, ref, files, parsed);
-}
-
 /** Record nested change folders (only possible when the folder has no tracked file of its own). */
-function withNested(
+export function withNested(
   folderAbs: string,
   ref: FolderRef,
   files: FileMap,
