@@ -86,6 +86,12 @@ export const updateFileToolSchema = z.object({
     .describe(
       "hash of the version you edited (hashes[file] from get_change); null to create a new file",
     ),
+  validate: z
+    .boolean()
+    .optional()
+    .describe(
+      "true: after saving, run `openspec validate --strict` on the change and return its findings",
+    ),
 });
 
 export const setStatusToolSchema = z.object({ project, change, status: lifecycleStatusSchema });

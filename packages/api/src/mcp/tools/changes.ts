@@ -8,8 +8,8 @@ import {
   updateFileToolSchema,
 } from "@specsync/validators";
 import { SpecsyncError } from "../../utils/errors";
-import { parseDeltaSpec } from "../../utils/openspec/delta-spec";
-import { claimView, tasksLabel } from "../format";
+import { hasDeltaSections, parseDeltaSpec } from "../../utils/openspec/delta-spec";
+import { claimView, tasksLabel, validationView } from "../format";
 import { defineTool } from "../tool";
 
 export const listChanges = defineTool({
@@ -50,7 +50,7 @@ export const listChanges = defineTool({
 export const getChange = defineTool({
   name: "get_change",
   description:
-    "Get one change: proposal text, tasks (with ids for toggle_task), the requirements its delta specs touch, status, priority, claim, dependencies, and file hashes (baseHash for update_file/toggle_task). Ask for other files' content with files.",
+    "Get one change: proposal text, tasks (with ids for toggle_task), the requirements its delta specs touch, status, priority, claim, dependencies, and file hashes (baseHash for update_file/toggle_task). Ask for other files' content with files. syncError, when present, names files on disk that could not be read (and so are not listed).",
   input: getChangeToolSchema,
   readOnly: true,
   async run(ctx, q) {
@@ -92,6 +92,9 @@ export const getChange = defineTool({
       hashes: got.contentHashes,
       ...(q.files?.length ? { content: extra } : {}),
       ...(got.conflict ? { conflict: got.conflict } : {}),
+      // A file the last sync could not read (over 1 MiB, not UTF-8, a link outside the root) is
+      // missing from `files`: say so, or the agent takes the folder for complete.
+      ...(got.syncError ? { syncError: got.syncError } : {}),
     };
   },
 });
@@ -153,7 +156,7 @@ export const toggleTask = defineTool({
 export const updateFile = defineTool({
   name: "update_file",
   description:
-    "Replace a file of a change (proposal.md, tasks.md, design.md, specs/<cap>/spec.md). baseHash must be the hash you read; if the file changed since, you get a CONFLICT error carrying currentContent and currentHash: merge and retry with currentHash.",
+    "Replace a file of a change (proposal.md, tasks.md, design.md, specs/<cap>/spec.md). baseHash must be the hash you read; if the file changed since, you get a CONFLICT error carrying currentContent and currentHash: merge and retry with currentHash. warnings: what OpenSpec will not read in what you wrote; validate: true also runs openspec validate and returns its findings.",
   input: updateFileToolSchema,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
@@ -164,7 +167,17 @@ export const updateFile = defineTool({
       baseHash: q.baseHash,
       actor: ctx.actor,
     });
-    return { change: ref.name, file: q.file, hash: res.hash };
+    const warnings = deltaWarnings(q.file, q.content);
+    const validation = q.validate
+      ? validationView(await ctx.services.lifecycle.validate({ id: ref.id, actor: ctx.actor }))
+      : undefined;
+    return {
+      change: ref.name,
+      file: q.file,
+      hash: res.hash,
+      ...(warnings.length ? { warnings } : {}),
+      ...(validation ? { validation } : {}),
+    };
   },
 });
 
@@ -203,3 +216,19 @@ export const overlaps = defineTool({
     };
   },
 });
+
+const DELTA_FILE = /^specs\/.+\/spec\.md$/;
+
+/**
+ * A delta spec OpenSpec reads nothing from (no ADDED/MODIFIED/REMOVED/RENAMED section) is saved
+ * like any file, but the agent should know it changes no requirement: the usual slip is writing
+ * a main spec's shape (`## Requirements`) into a change.
+ */
+function deltaWarnings(file: string, content: string): string[] {
+  if (!DELTA_FILE.test(file) || hasDeltaSections(parseDeltaSpec(content))) return [];
+  return [
+    `${file} has no "## ADDED Requirements" (or MODIFIED, REMOVED, RENAMED) section, so OpenSpec ` +
+      "reads no requirement change from it and `openspec validate` reports the change; " +
+      "check with validate_change",
+  ];
+}

@@ -4,6 +4,7 @@ import {
   previewArchiveToolSchema,
   validateChangeToolSchema,
 } from "@specsync/validators";
+import { validationView } from "../format";
 import { defineTool } from "../tool";
 
 /**
@@ -41,18 +42,7 @@ export const validateChange = defineTool({
   input: validateChangeToolSchema,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
-    const r = await ctx.services.lifecycle.validate({ id: ref.id, actor: ctx.actor });
-    return {
-      valid: r.valid,
-      errors: r.errors,
-      warnings: r.warnings,
-      findings: r.findings.map((f) => ({
-        level: f.level,
-        ...(f.file ? { file: f.file } : {}),
-        ...(f.line ? { line: f.line } : {}),
-        message: f.message,
-      })),
-    };
+    return validationView(await ctx.services.lifecycle.validate({ id: ref.id, actor: ctx.actor }));
   },
 });
 
