@@ -33,6 +33,35 @@ afterAll(() => {
   rmSync(mountPoint, { recursive: true, force: true });
 });
 
+/**
+ * Services whose atomic writes fail with `code` until `allow()`, over a fresh one-change workspace
+ * already imported; `file` is the path of `name` in the workspace.
+ */
+async function failingWrites(
+  database: Parameters<typeof createServices>[0],
+  name: string,
+  code: "EACCES" | "EROFS",
+) {
+  let deny = true;
+  const message = code === "EACCES" ? "permission denied, open" : "read-only file system";
+  const services = createServices(database, {
+    writeHooks: {
+      beforeWrite: () =>
+        deny
+          ? Promise.reject(Object.assign(new Error(`${code}: ${message}`), { code }))
+          : undefined,
+    },
+  });
+  const root = tempRepo();
+  writeTree(root, changeFiles(name));
+  const project = await services.sync.ensureProject(root);
+  await services.sync.syncProject(project, "startup");
+  const id = (await services.specs.list({ projectId: project.id, search: name })).items[0]!.id;
+  const row = await services.sync.getRow(id);
+  const file = (rel: string) => path.join(root, "openspec/changes", name, rel);
+  return { services, id, row, file, allow: () => (deny = false) };
+}
+
 describeEachDb("disk full (real ENOSPC on a tiny tmpfs)", (db, driver) => {
   it.skipIf(!mounted)(
     "the edit is kept in the database, the file keeps its old bytes, no temp file; written once space is back",
@@ -108,25 +137,12 @@ describeEachDb("disk full (real ENOSPC on a tiny tmpfs)", (db, driver) => {
   );
 
   it("permission denied (EACCES, injected at the write helper: root ignores modes): same guarantees", async () => {
-    let deny = true;
-    const services = createServices(db().database, {
-      writeHooks: {
-        beforeWrite: () =>
-          deny
-            ? Promise.reject(
-                Object.assign(new Error("EACCES: permission denied, open"), { code: "EACCES" }),
-              )
-            : undefined,
-      },
-    });
-    const root = tempRepo();
-    writeTree(root, changeFiles("add-denied"));
-    const project = await services.sync.ensureProject(root);
-    await services.sync.syncProject(project, "startup");
-    const id = (await services.specs.list({ projectId: project.id, search: "add-denied" }))
-      .items[0]!.id;
-    const row = await services.sync.getRow(id);
-    const file = path.join(root, "openspec/changes/add-denied/tasks.md");
+    const { services, id, row, allow, ...at } = await failingWrites(
+      db().database,
+      "add-denied",
+      "EACCES",
+    );
+    const file = at.file("tasks.md");
     const before = readFileSync(file, "utf8");
     const err = await services.specs
       .update({
@@ -157,7 +173,7 @@ describeEachDb("disk full (real ENOSPC on a tiny tmpfs)", (db, driver) => {
     expect(again).toMatchObject({ code: "IO_ERROR" });
     expect((await services.sync.syncSpec(id, "manual")).success).toBe(false);
     expect((await dbToFs()).map((h) => [h.id, h.action])).toEqual([[failed!.id, "failed"]]);
-    deny = false;
+    allow();
     expect((await services.sync.syncSpec(id, "manual")).success).toBe(true);
     expect(readFileSync(file, "utf8")).toBe("- [x] 1.1 Denied at first\n");
     // Closed by the flush: written, saying the first write failed, the replaced version kept.
@@ -180,25 +196,12 @@ describeEachDb("disk full (real ENOSPC on a tiny tmpfs)", (db, driver) => {
   });
 
   it("a failed write done later by a new save of the person: one entry, flushed, the disk version kept", async () => {
-    let deny = true;
-    const services = createServices(db().database, {
-      writeHooks: {
-        beforeWrite: () =>
-          deny
-            ? Promise.reject(
-                Object.assign(new Error("EROFS: read-only file system"), { code: "EROFS" }),
-              )
-            : undefined,
-      },
-    });
-    const root = tempRepo();
-    writeTree(root, changeFiles("add-resaved"));
-    const project = await services.sync.ensureProject(root);
-    await services.sync.syncProject(project, "startup");
-    const id = (await services.specs.list({ projectId: project.id, search: "add-resaved" }))
-      .items[0]!.id;
-    const row = await services.sync.getRow(id);
-    const file = path.join(root, "openspec/changes/add-resaved/proposal.md");
+    const { services, id, row, allow, ...at } = await failingWrites(
+      db().database,
+      "add-resaved",
+      "EROFS",
+    );
+    const file = at.file("proposal.md");
     const before = readFileSync(file, "utf8");
     const text = `${before}\nSaved while the disk said no.\n`;
     const err = await services.specs
@@ -210,7 +213,7 @@ describeEachDb("disk full (real ENOSPC on a tiny tmpfs)", (db, driver) => {
       })
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "IO_ERROR" });
-    deny = false;
+    allow();
     const kept = (err as { details?: { currentHash?: string } }).details?.currentHash;
     await services.specs.update({ id, file: "proposal.md", content: text, baseHash: kept! });
     expect(readFileSync(file, "utf8")).toBe(text);
@@ -224,25 +227,12 @@ describeEachDb("disk full (real ENOSPC on a tiny tmpfs)", (db, driver) => {
   });
 
   it("a failed write replaced by a save of other text: the edit that never reached the disk is kept", async () => {
-    let deny = true;
-    const services = createServices(db().database, {
-      writeHooks: {
-        beforeWrite: () =>
-          deny
-            ? Promise.reject(
-                Object.assign(new Error("EROFS: read-only file system"), { code: "EROFS" }),
-              )
-            : undefined,
-      },
-    });
-    const root = tempRepo();
-    writeTree(root, changeFiles("add-replaced"));
-    const project = await services.sync.ensureProject(root);
-    await services.sync.syncProject(project, "startup");
-    const id = (await services.specs.list({ projectId: project.id, search: "add-replaced" }))
-      .items[0]!.id;
-    const row = await services.sync.getRow(id);
-    const file = path.join(root, "openspec/changes/add-replaced/proposal.md");
+    const { services, id, row, allow, ...at } = await failingWrites(
+      db().database,
+      "add-replaced",
+      "EROFS",
+    );
+    const file = at.file("proposal.md");
     const before = readFileSync(file, "utf8");
     const first = `${before}\nFirst thoughts, never written.\n`;
     const err = await services.specs
@@ -261,7 +251,7 @@ describeEachDb("disk full (real ENOSPC on a tiny tmpfs)", (db, driver) => {
       .update({ id, file: "proposal.md", content: second, baseHash: kept! })
       .catch((e: unknown) => e);
     expect(again).toMatchObject({ code: "IO_ERROR" });
-    deny = false;
+    allow();
     const third = `${before}\nThird thoughts.\n`;
     const keptAgain = (again as { details?: { currentHash?: string } }).details?.currentHash;
     await services.specs.update({ id, file: "proposal.md", content: third, baseHash: keptAgain! });
