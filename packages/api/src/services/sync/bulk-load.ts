@@ -1,4 +1,4 @@
-import { type Db, type NewSpecRow, openspecSpecs } from "@specsync/db";
+import { type Db, openspecSpecs } from "@specsync/db";
 import { getTableColumns, is, SQL, sql } from "drizzle-orm";
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -22,33 +22,34 @@ const defaults = JSON.stringify(
 );
 
 /**
+ * Property name → column name of every column a new row may set, as a pool job carries it (the
+ * worker builds the rows' JSON: import-read.ts) — the schema is not loaded there.
+ */
+export const insertColumns: readonly (readonly [string, string])[] = [...columnNames];
+
+/**
  * Insert new spec rows in one statement whose only parameter is the rows as one JSON document
  * (`jsonb_populate_recordset`): no per-value parameter building in drizzle or the driver, which
- * cost more Node time (and garbage) than the documents themselves. Rows whose (project, path)
- * exists are skipped; returns the inserted ones.
+ * cost more Node time (and garbage) than the documents themselves. Each row comes as its JSON
+ * text (a pool worker serialised it), so the batch is a join of strings. Rows whose (project,
+ * path) exists are skipped; returns the inserted ones.
  */
 export async function insertSpecRows(
   tx: Tx,
-  rows: NewSpecRow[],
+  rows: readonly { json: string; columns: string }[],
 ): Promise<{ id: string; path: string }[]> {
   if (!rows.length) return [];
   const used = new Set<string>();
-  const docs = rows.map((row) => {
-    const doc: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(row)) {
-      const column = columnNames.get(key);
-      if (column === undefined || value === undefined) continue;
-      doc[column] = value;
-      used.add(column);
-    }
-    return doc;
-  });
+  // Rows of one kind set the same columns: split each distinct list once.
+  for (const cols of new Set(rows.map((r) => r.columns)))
+    for (const c of cols.split(",")) used.add(c);
+  used.delete("");
   const list = sql.raw([...used].map((c) => `"${c}"`).join(", "));
   const res = await tx.execute(
     sql`insert into ${openspecSpecs} (${list})
         select ${list} from jsonb_populate_recordset(
           jsonb_populate_record(null::openspec_specs, ${defaults}::jsonb),
-          ${JSON.stringify(docs)}::jsonb)
+          ${`[${rows.map((r) => r.json).join(",")}]`}::jsonb)
         on conflict (project_id, path) do nothing
         returning id, path`,
   );

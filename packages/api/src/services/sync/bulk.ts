@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
-import type { NewSpecRow, ProjectRow } from "@specsync/db";
+import type { ProjectRow } from "@specsync/db";
 import { SYNC_DEFAULTS } from "@specsync/settings";
 import type { SyncTrigger } from "@specsync/validators";
 import { chunk, mapLimit } from "../../utils/concurrency";
@@ -13,7 +13,8 @@ import { classifyFolder, type FolderRef, scanWorkspace } from "../../utils/fs/sc
 import { present } from "../../utils/present";
 import { type ParsePool, sharedParsePool } from "../parse-pool";
 import { noop, storedFingerprint, syncLocked } from "./reconcile";
-import { initialStatusColumns } from "./row-values";
+import { insertColumns } from "./bulk-load";
+import type { NewRowText } from "./import-read";
 import { DEFER_SEARCH_FROM, startSearchFill } from "./search-fill";
 import {
   insertNewRows,
@@ -361,41 +362,32 @@ async function createBatch(
 
 /**
  * The rows of new folders, read in full; folders that need the careful path are `unusual`. A
- * pool worker reads and parses them (import-read.ts) while the event loop runs the other batches'
- * statements; a folder whose job fails (worker died, timed out) takes the one-folder path.
+ * pool worker reads and parses them and serialises each row (import-read.ts) while the event loop
+ * runs the other batches' statements; a folder whose job fails (worker died, timed out) takes the
+ * one-folder path.
  */
 async function newRows(
   project: ProjectRow,
   refs: FolderRef[],
   pool: ParsePool = sharedParsePool(),
-): Promise<{ rows: NewSpecRow[]; unusual: FolderRef[] }> {
+): Promise<{ rows: NewRowText[]; unusual: FolderRef[] }> {
   const dir = openspecDir(project);
+  const row = { projectId: project.id, now: Date.now(), columns: insertColumns };
   // One job a folder: each keeps the pool's per-job time limit, as its parse alone had.
   const read = await Promise.all(
     refs.map((ref) =>
-      pool.run({ op: "readNew", dir, refs: [ref] }).then(
-        ([values]) => values ?? null,
+      pool.run({ op: "readNew", dir, refs: [ref], row }).then(
+        ([text]) => text ?? null,
         () => null,
       ),
     ),
   );
   const unusual: FolderRef[] = [];
-  const rows: NewSpecRow[] = [];
-  const now = new Date();
+  const rows: NewRowText[] = [];
   for (const [i, ref] of refs.entries()) {
-    const values = read[i];
-    if (!values) {
-      unusual.push(ref);
-      continue;
-    }
-    rows.push({
-      ...values,
-      projectId: project.id,
-      kind: ref.kind,
-      baseHashes: values.contentHashes,
-      lastSyncedAt: now,
-      ...initialStatusColumns(ref, values, now),
-    } as NewSpecRow);
+    const text = read[i];
+    if (text) rows.push(text);
+    else unusual.push(ref);
   }
   return { rows, unusual };
 }

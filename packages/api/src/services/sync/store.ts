@@ -22,6 +22,7 @@ import { chunk } from "../../utils/concurrency";
 import { errorMessage, SpecsyncError } from "../../utils/errors";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
 import { insertSpecRows } from "./bulk-load";
+import type { NewRowText } from "./import-read";
 import { asidePath, type OpenFailure, type PlannedHistory, pickMoveSource } from "./plan";
 import { initialStatusColumns } from "./row-values";
 import type { EditRow, SyncContext, SyncStateRow } from "./types";
@@ -452,7 +453,7 @@ export async function saveReconcile(
 export async function insertNewRows(
   ctx: SyncContext,
   project: ProjectRow,
-  rows: NewSpecRow[],
+  rows: NewRowText[],
   trigger: SyncTrigger,
   { started, deferSearch }: { started: number; deferSearch: boolean },
 ): Promise<Map<string, { id: string; files: string[]; historyId: number | undefined }>> {
@@ -463,7 +464,7 @@ export async function insertNewRows(
     const rowOf = new Map(rows.map((r) => [r.path, r]));
     const inserted = (await insertSpecRows(tx, rows)).flatMap(({ id, path }) => {
       const r = rowOf.get(path);
-      return r ? [{ id, path, name: r.name, contentHashes: r.contentHashes ?? {} }] : [];
+      return r ? [{ id, path, name: r.name, files: r.files }] : [];
     });
     const histories = inserted.map((r) => ({
       specId: r.id,
@@ -473,7 +474,7 @@ export async function insertNewRows(
       trigger,
       action: "created" as const,
       success: true,
-      filesChanged: Object.keys(r.contentHashes),
+      filesChanged: r.files,
       durationMs: Date.now() - started,
     }));
     const ids = histories.length
@@ -487,7 +488,7 @@ export async function insertNewRows(
     for (const r of inserted) {
       out.set(r.path, {
         id: r.id,
-        files: Object.keys(r.contentHashes),
+        files: r.files,
         historyId: historyOf.get(r.id),
       });
     }
