@@ -64,6 +64,39 @@ describeEachDb("bulk import (one JSON-parameter INSERT per 50 new folders)", (db
     const bulkRows = await rowsOf(bulk.id);
     expect(bulkRows).toHaveLength(63);
     expect(bulkRows).toEqual(await rowsOf(one.id));
+    // One `created` history row per folder, linked to its row and to the outcome (the bulk path
+    // inserts them from one JSON parameter too; its rows were never the one-folder path's: that
+    // one records `previous_content`).
+    const bulkHistory = await db().database.query<Record<string, unknown>>(
+      `select h.*, s.path, s.name as row_name, s.content_hashes
+         from sync_history h join openspec_specs s on s.id = h.spec_id
+        where h.project_id = $1 order by s.path`,
+      [bulk.id],
+    );
+    expect(bulkHistory).toHaveLength(63);
+    for (const h of bulkHistory) {
+      const outcome = summary.outcomes.find((o) => o.path === h.path);
+      expect(outcome?.historyId).toBe(Number(h.id));
+      expect(h.files_changed).toEqual(outcome?.filesChanged);
+      expect([...(h.files_changed as string[])].sort()).toEqual(
+        Object.keys(h.content_hashes as object).sort(),
+      );
+      expect(h).toMatchObject({
+        name: h.row_name,
+        direction: "fs_to_db",
+        trigger: "startup",
+        action: "created",
+        success: true,
+        error: null,
+        conflict: null,
+        previous_content: null,
+        actor: null,
+        note: null,
+        lifecycle: null,
+      });
+      expect(h.duration_ms).toBeGreaterThanOrEqual(0);
+      expect(h.created_at).not.toBeNull();
+    }
     // Both paths say where an imported archived row's status came from, and when.
     const archived = await db().database.query<Record<string, unknown>>(
       "select status_changed_by, status_changed_at from openspec_specs where archived order by project_id",

@@ -21,7 +21,7 @@ import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { chunk } from "../../utils/concurrency";
 import { errorMessage, SpecsyncError } from "../../utils/errors";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
-import { insertSpecRows } from "./bulk-load";
+import { insertHistoryRows, insertSpecRows } from "./bulk-load";
 import type { NewRowText } from "./import-read";
 import { asidePath, type OpenFailure, type PlannedHistory, pickMoveSource } from "./plan";
 import { initialStatusColumns } from "./row-values";
@@ -477,12 +477,7 @@ export async function insertNewRows(
       filesChanged: r.files,
       durationMs: Date.now() - started,
     }));
-    const ids = histories.length
-      ? await tx
-          .insert(syncHistory)
-          .values(histories)
-          .returning({ id: syncHistory.id, specId: syncHistory.specId })
-      : [];
+    const ids = await insertHistoryRows(tx, histories);
     const historyOf = new Map(ids.map((h) => [h.specId, h.id]));
     const out = new Map<string, { id: string; files: string[]; historyId: number | undefined }>();
     for (const r of inserted) {
