@@ -60,8 +60,17 @@ function readNewFolder(
   if (disk.error || ref.viaSymlink !== false) return null;
   const files: FileMap = {};
   for (const [f, d] of disk.files) if (d.content !== undefined) files[f] = d.content;
-  const fingerprint = storableFingerprint(folderAbs, disk, disk.files.keys(), disk.temps.length);
-  const values = valuesOf(folderAbs, ref, files, disk.files, fingerprint, derive(ref, files));
+  // The stats and hashes of the read itself, not taken again (nor the folder listed again).
+  const { temps, complete = false } = disk;
+  const fingerprint = storableFingerprint(
+    folderAbs,
+    disk,
+    disk.files.keys(),
+    temps.length,
+    disk.files,
+  );
+  const derived = derive(ref, files);
+  const values = valuesOf(folderAbs, ref, files, disk.files, fingerprint, derived, complete);
   const now = new Date(base.now);
   const row: Record<string, unknown> = {
     ...values,
