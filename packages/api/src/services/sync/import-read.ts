@@ -14,7 +14,7 @@ import { readDisk, storableFingerprint } from "./disk";
 import { initialStatusColumns, valuesOf } from "./row-values";
 
 /** What every new row of a job shares, and the insert's column name of each row property. */
-export type NewRowBase = {
+type NewRowBase = {
   projectId: string;
   /** `lastSyncedAt` (and an archived row's `statusChangedAt`), in ms. */
   now: number;
@@ -89,7 +89,7 @@ function readNewFolder(
  * A row as `jsonb_populate_recordset` reads it: column names as keys; properties that are not
  * insertable columns, and undefined values, left out (the column then gets its default).
  */
-export function rowJson(
+function rowJson(
   row: Record<string, unknown>,
   columns: ReadonlyMap<string, string>,
 ): { json: string; used: string[] } {
