@@ -30,26 +30,22 @@ export const insertColumns: readonly (readonly [string, string])[] = [...columnN
 /**
  * Insert new spec rows in one statement whose only parameter is the rows as one JSON document
  * (`jsonb_populate_recordset`): no per-value parameter building in drizzle or the driver, which
- * cost more Node time (and garbage) than the documents themselves. Each row comes as its JSON
- * text (a pool worker serialised it), so the batch is a join of strings. Rows whose (project,
+ * cost more Node time (and garbage) than the documents themselves. The batch comes as one JSON
+ * text (the pool worker that read it serialised it: import-read.ts). Rows whose (project,
  * path) exists are skipped; returns the inserted ones.
  */
 export async function insertSpecRows(
   tx: Tx,
-  rows: readonly { json: string; columns: string }[],
+  batch: { json: string; columns: string },
 ): Promise<{ id: string; path: string }[]> {
-  if (!rows.length) return [];
-  const used = new Set<string>();
-  // Rows of one kind set the same columns: split each distinct list once.
-  for (const cols of new Set(rows.map((r) => r.columns)))
-    for (const c of cols.split(",")) used.add(c);
-  used.delete("");
+  if (!batch.columns) return [];
+  const used = batch.columns.split(",");
   const list = sql.raw([...used].map((c) => `"${c}"`).join(", "));
   const res = await tx.execute(
     sql`insert into ${openspecSpecs} (${list})
         select ${list} from jsonb_populate_recordset(
           jsonb_populate_record(null::openspec_specs, ${defaults}::jsonb),
-          ${`[${rows.map((r) => r.json).join(",")}]`}::jsonb)
+          ${batch.json}::jsonb)
         on conflict (project_id, path) do nothing
         returning id, path`,
   );

@@ -1,7 +1,7 @@
 /**
  * A bulk import's reading and parsing of new folders, as one job for a parse-pool worker: the
- * worker reads the files itself and sends back each row already as the JSON text the insert sends
- * (bulk-load.ts), plus the few small fields the event loop needs. So the event loop neither reads
+ * worker reads the files itself and sends back the batch's rows already as the one JSON text the
+ * insert sends (bulk-load.ts), plus the few small fields the event loop needs. So the event loop neither reads
  * the files nor ships their text to the worker, and the rows' nested documents are never cloned
  * onto its heap nor serialised there (nor their garbage collected there).
  */
@@ -24,21 +24,20 @@ type NewRowBase = {
 /** Read and parse new folders of `openspecDir` (a worker runs it: see parse-worker.ts). */
 export type ReadNewJob = { op: "readNew"; dir: string; refs: FolderRef[]; row: NewRowBase };
 
-/**
- * A new row as the insert takes it: `json` is one element of `jsonb_populate_recordset`'s array
- * (column names as keys), `columns` the columns it sets, comma-joined.
- */
-export type NewRowText = {
+/** What the event loop keeps of a new row: the history row's and the outcome's fields. */
+export type NewRow = {
   path: string;
   name: string;
   /** The tracked files (the history row's `filesChanged`). */
   files: string[];
-  json: string;
-  columns: string;
 };
 
-/** Per folder: its row, or null when it needs the careful one-folder path. */
-export type ReadNewResult = (NewRowText | null)[];
+/**
+ * A job's rows: per folder its row, or null when it needs the careful one-folder path; `json` is
+ * the array `jsonb_populate_recordset` takes, of the non-null rows in order (column names as
+ * keys), one string for the batch; `columns` the columns they set, comma-joined.
+ */
+export type ReadNewResult = { rows: (NewRow | null)[]; json: string; columns: string };
 
 export function readNewFolders(
   dir: string,
@@ -46,7 +45,28 @@ export function readNewFolders(
   base: NewRowBase,
 ): ReadNewResult {
   const columns = new Map(base.columns);
-  return refs.map((ref) => readNewFolder(dir, ref, base, columns));
+  const rows: (NewRow | null)[] = [];
+  const texts: string[] = [];
+  const used = new Set<string>();
+  for (const ref of refs) {
+    const read = readNewFolder(dir, ref, base, columns);
+    rows.push(read && { path: ref.path, name: ref.name, files: read.files });
+    if (!read) continue;
+    texts.push(read.json);
+    for (const c of read.used) used.add(c);
+  }
+  return { rows, json: `[${texts.join(",")}]`, columns: [...used].join(",") };
+}
+
+/** Rows of several jobs as one (a batch read a folder a job). */
+export function joinReads(reads: readonly ReadNewResult[]): ReadNewResult {
+  const inner = reads.map((r) => r.json.slice(1, -1)).filter((j) => j.length > 0);
+  const columns = new Set(reads.flatMap((r) => (r.columns ? r.columns.split(",") : [])));
+  return {
+    rows: reads.flatMap((r) => r.rows),
+    json: `[${inner.join(",")}]`,
+    columns: [...columns].join(","),
+  };
 }
 
 function readNewFolder(
@@ -54,7 +74,7 @@ function readNewFolder(
   ref: FolderRef,
   base: NewRowBase,
   columns: ReadonlyMap<string, string>,
-): NewRowText | null {
+): { files: string[]; json: string; used: string[] } | null {
   const folderAbs = path.join(dir, ref.path);
   const disk = readDisk(folderAbs, dir, ref, undefined);
   if (disk.error || ref.viaSymlink !== false) return null;
@@ -80,9 +100,7 @@ function readNewFolder(
     lastSyncedAt: now,
     ...initialStatusColumns(ref, values, now),
   };
-  const { json, used } = rowJson(row, columns);
-  const names = Object.keys(values.contentHashes);
-  return { path: ref.path, name: ref.name, files: names, json, columns: used.join(",") };
+  return { files: Object.keys(values.contentHashes), ...rowJson(row, columns) };
 }
 
 /**

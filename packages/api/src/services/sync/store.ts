@@ -22,7 +22,7 @@ import { chunk } from "../../utils/concurrency";
 import { errorMessage, SpecsyncError } from "../../utils/errors";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
 import { insertHistoryRows, insertSpecRows } from "./bulk-load";
-import type { NewRowText } from "./import-read";
+import type { NewRow } from "./import-read";
 import { asidePath, type OpenFailure, type PlannedHistory, pickMoveSource } from "./plan";
 import { initialStatusColumns } from "./row-values";
 import type { EditRow, SyncContext, SyncStateRow } from "./types";
@@ -453,7 +453,7 @@ export async function saveReconcile(
 export async function insertNewRows(
   ctx: SyncContext,
   project: ProjectRow,
-  rows: NewRowText[],
+  batch: { rows: readonly NewRow[]; json: string; columns: string },
   trigger: SyncTrigger,
   { started, deferSearch }: { started: number; deferSearch: boolean },
 ): Promise<Map<string, { id: string; files: string[]; historyId: number | undefined }>> {
@@ -461,8 +461,8 @@ export async function insertNewRows(
     // The trigger leaves the search vector NULL for the fill (migration 0015, search-fill.ts).
     if (deferSearch) await tx.execute(sql`select set_config('specsync.defer_search', 'y', true)`);
     // One JSON parameter for the whole batch (bulk-load.ts); name and hashes are the rows' own.
-    const rowOf = new Map(rows.map((r) => [r.path, r]));
-    const inserted = (await insertSpecRows(tx, rows)).flatMap(({ id, path }) => {
+    const rowOf = new Map(batch.rows.map((r) => [r.path, r]));
+    const inserted = (await insertSpecRows(tx, batch)).flatMap(({ id, path }) => {
       const r = rowOf.get(path);
       return r ? [{ id, path, name: r.name, files: r.files }] : [];
     });
