@@ -1,7 +1,7 @@
 import { utimesSync } from "node:fs";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { createServices } from "../src";
+import { createServices, sharedParsePool } from "../src";
 import { folderLastModified } from "../src/utils/fs/change-folder";
 import { folderFingerprint } from "../src/utils/fs/folder-fingerprint";
 import { describeEachDb } from "../testing/each-db";
@@ -228,5 +228,27 @@ describeEachDb("bulk import: dates and fingerprints from the read's own stats", 
       expect(fresh).not.toBeNull();
       expect(r.stat_fingerprint).toBe(fresh);
     }
+  });
+});
+
+// Last in this file: it closes the process's parse pool.
+describeEachDb("bulk import: when the pool's jobs fail", (db) => {
+  it("imports every folder through the one-folder path instead", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 30; i++) Object.assign(files, changeFiles(`change-${i}`));
+    const root = tempRepo();
+    writeTree(root, files);
+    // A closed pool rejects every job, as a dead worker's or a timed-out one's would.
+    await sharedParsePool().close();
+    const services = createServices(db().database);
+    const project = await services.sync.ensureProject(root);
+    const summary = await services.sync.syncProject(project, "startup");
+    expect(summary.failed).toBe(0);
+    expect(summary.outcomes.filter((o) => o.action === "created")).toHaveLength(30);
+    const rows = await db().database.query<{ n: number }>(
+      "select count(*)::int as n from openspec_specs where project_id = $1 and parse_error is null",
+      [project.id],
+    );
+    expect(rows[0]?.n).toBe(30);
   });
 });
