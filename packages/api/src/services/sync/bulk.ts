@@ -12,9 +12,9 @@ import { type FingerprintCheck, unchangedFolders } from "../../utils/fs/folder-f
 import { classifyFolder, type FolderRef, scanWorkspace } from "../../utils/fs/scan-workspace";
 import { present } from "../../utils/present";
 import { type ParsePool, sharedParsePool } from "../parse-pool";
-import { noop, storedFingerprint, syncLocked } from "./reconcile";
 import { insertColumns } from "./bulk-load";
 import { joinReads, type NewRow, type ReadNewResult } from "./import-read";
+import { noop, storedFingerprint, syncLocked } from "./reconcile";
 import { DEFER_SEARCH_FROM, startSearchFill } from "./search-fill";
 import {
   insertNewRows,
