@@ -9,8 +9,6 @@ import { contentColumns, type FileMap } from "../spec-files";
 import { fileStats, folderModifiedAt } from "./disk";
 import type { DiskFile } from "./types";
 
-export type FolderValues = ReturnType<typeof valuesOf>;
-
 /**
  * Everything a row holds that comes from its folder's files, from fields already derived (on the
  * pool: derive-values.ts; a bulk import's worker derives them inline). No pool import here: the
