@@ -80,7 +80,8 @@ export async function insertHistoryRows(
   const list = sql.raw(names.map((c) => `"${c}"`).join(", "));
   const res = await tx.execute(
     sql`insert into ${syncHistory} (${list})
-        select ${list} from jsonb_populate_recordset(null::sync_history, ${JSON.stringify(docs)}::jsonb)
+        select ${list}
+          from jsonb_populate_recordset(null::sync_history, ${JSON.stringify(docs)}::jsonb)
         returning id, spec_id`,
   );
   // int8 comes back as a string from postgres.js.

@@ -1,9 +1,9 @@
 /**
  * A bulk import's reading and parsing of new folders, as one job for a parse-pool worker: the
  * worker reads the files itself and sends back the batch's rows already as the one JSON text the
- * insert sends (bulk-load.ts), plus the few small fields the event loop needs. So the event loop neither reads
- * the files nor ships their text to the worker, and the rows' nested documents are never cloned
- * onto its heap nor serialised there (nor their garbage collected there).
+ * insert sends (bulk-load.ts), plus the few small fields the event loop needs. So the event loop
+ * neither reads the files nor ships their text to the worker, and the rows' nested documents are
+ * never cloned onto its heap nor serialised there (nor their garbage collected there).
  */
 import path from "node:path";
 import { errorMessage } from "../../utils/errors";
