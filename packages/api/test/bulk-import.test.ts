@@ -1,5 +1,9 @@
+import { utimesSync } from "node:fs";
+import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { createServices } from "../src";
+import { createServices, sharedParsePool } from "../src";
+import { folderLastModified } from "../src/utils/fs/change-folder";
+import { folderFingerprint } from "../src/utils/fs/folder-fingerprint";
 import { describeEachDb } from "../testing/each-db";
 import {
   changeFiles,
@@ -64,6 +68,39 @@ describeEachDb("bulk import (one JSON-parameter INSERT per 50 new folders)", (db
     const bulkRows = await rowsOf(bulk.id);
     expect(bulkRows).toHaveLength(63);
     expect(bulkRows).toEqual(await rowsOf(one.id));
+    // One `created` history row per folder, linked to its row and to the outcome (the bulk path
+    // inserts them from one JSON parameter too; its rows were never the one-folder path's: that
+    // one records `previous_content`).
+    const bulkHistory = await db().database.query<Record<string, unknown>>(
+      `select h.*, s.path, s.name as row_name, s.content_hashes
+         from sync_history h join openspec_specs s on s.id = h.spec_id
+        where h.project_id = $1 order by s.path`,
+      [bulk.id],
+    );
+    expect(bulkHistory).toHaveLength(63);
+    for (const h of bulkHistory) {
+      const outcome = summary.outcomes.find((o) => o.path === h.path);
+      expect(outcome?.historyId).toBe(Number(h.id));
+      expect(h.files_changed).toEqual(outcome?.filesChanged);
+      expect([...(h.files_changed as string[])].sort()).toEqual(
+        Object.keys(h.content_hashes as object).sort(),
+      );
+      expect(h).toMatchObject({
+        name: h.row_name,
+        direction: "fs_to_db",
+        trigger: "startup",
+        action: "created",
+        success: true,
+        error: null,
+        conflict: null,
+        previous_content: null,
+        actor: null,
+        note: null,
+        lifecycle: null,
+      });
+      expect(h.duration_ms).toBeGreaterThanOrEqual(0);
+      expect(h.created_at).not.toBeNull();
+    }
     // Both paths say where an imported archived row's status came from, and when.
     const archived = await db().database.query<Record<string, unknown>>(
       "select status_changed_by, status_changed_at from openspec_specs where archived order by project_id",
@@ -129,5 +166,89 @@ describeEachDb("bulk import: search vectors filled after the import (migration 0
     expect(vectors).toHaveLength(2);
     expect(vectors[0]?.v).toBe(vectors[1]?.v);
     expect(vectors[0]?.v).toContain("zymurg");
+  });
+});
+
+/** The directories above a relative file path, innermost first. */
+const ancestors = (f: string) =>
+  f
+    .split("/")
+    .slice(0, -1)
+    .map((_, i, parts) => parts.slice(0, parts.length - i).join("/"));
+
+describeEachDb("bulk import: dates and fingerprints from the read's own stats", (db) => {
+  it("dates active changes as `openspec list` does, untracked entries included", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 25; i++) Object.assign(files, changeFiles(`change-${i}`));
+    // Entries the tracked-file listing does not cover: the walk's answer is theirs.
+    const extras = [
+      "changes/change-1/notes.txt",
+      "changes/change-2/specs/.hidden",
+      "changes/change-3/specs/demo/extra.md",
+      "changes/change-4/assets/picture.txt",
+      "changes/change-5/specs/spec.md",
+    ];
+    for (const f of extras) files[f] = "not tracked\n";
+    files["changes/archive/2026-01-01-old/proposal.md"] = "## Why\n\nOld.\n";
+    const root = tempRepo();
+    writeTree(root, files);
+    // Tracked files older than the extras, each a different second.
+    const t0 = Math.floor(Date.now() / 1000) - 10_000;
+    for (const [i, f] of Object.keys(files).entries()) {
+      const t = extras.includes(f) ? t0 + 5_000 : t0 + i;
+      utimesSync(path.join(root, "openspec", f), t, t);
+    }
+    // Directories out of the fingerprint's racy window too.
+    for (const d of new Set(Object.keys(files).flatMap((f) => ancestors(f))))
+      utimesSync(path.join(root, "openspec", d), t0, t0);
+    const services = createServices(db().database);
+    const project = await services.sync.ensureProject(root);
+    const summary = await services.sync.syncProject(project, "startup");
+    expect(summary.failed).toBe(0);
+    expect(summary.changed).toBe(26);
+    const rows = await db().database.query<{
+      path: string;
+      archived: boolean;
+      file_modified_at: string | Date;
+      stat_fingerprint: string | null;
+      file_stats: Record<string, unknown>;
+    }>(
+      `select path, archived, file_modified_at, stat_fingerprint, file_stats from openspec_specs
+        where project_id = $1`,
+      [project.id],
+    );
+    expect(rows).toHaveLength(26);
+    for (const r of rows) {
+      const abs = path.join(root, "openspec", r.path);
+      const at = new Date(r.file_modified_at).getTime();
+      if (!r.archived) expect([r.path, at]).toEqual([r.path, folderLastModified(abs).getTime()]);
+      if (extras.some((f) => f.startsWith(`${r.path}/`))) expect(at).toBe((t0 + 5_000) * 1000);
+      // The fingerprint from the read's stats is the one a fresh stat of everything gives.
+      const fresh = folderFingerprint(abs, Object.keys(r.file_stats));
+      expect(fresh).not.toBeNull();
+      expect(r.stat_fingerprint).toBe(fresh);
+    }
+  });
+});
+
+// Last in this file: it closes the process's parse pool.
+describeEachDb("bulk import: when the pool's jobs fail", (db) => {
+  it("imports every folder through the one-folder path instead", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 30; i++) Object.assign(files, changeFiles(`change-${i}`));
+    const root = tempRepo();
+    writeTree(root, files);
+    // A closed pool rejects every job, as a dead worker's or a timed-out one's would.
+    await sharedParsePool().close();
+    const services = createServices(db().database);
+    const project = await services.sync.ensureProject(root);
+    const summary = await services.sync.syncProject(project, "startup");
+    expect(summary.failed).toBe(0);
+    expect(summary.outcomes.filter((o) => o.action === "created")).toHaveLength(30);
+    const rows = await db().database.query<{ n: number }>(
+      "select count(*)::int as n from openspec_specs where project_id = $1 and parse_error is null",
+      [project.id],
+    );
+    expect(rows[0]?.n).toBe(30);
   });
 });

@@ -10,7 +10,8 @@ const port = parentPort;
 if (!port) throw new Error("parse-worker.ts runs as a worker thread (parse-pool.ts starts it)");
 port.on("message", (job: PoolJob) => {
   try {
-    const value = job.op === "readNew" ? readNewFolders(job.dir, job.refs) : runParseJob(job);
+    const value =
+      job.op === "readNew" ? readNewFolders(job.dir, job.refs, job.row) : runParseJob(job);
     port.postMessage({ ok: true, value });
   } catch (err) {
     port.postMessage({ ok: false, error: errorMessage(err) });

@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
-import type { NewSpecRow, ProjectRow } from "@specsync/db";
+import type { ProjectRow } from "@specsync/db";
 import { SYNC_DEFAULTS } from "@specsync/settings";
 import type { SyncTrigger } from "@specsync/validators";
 import { chunk, mapLimit } from "../../utils/concurrency";
@@ -12,8 +12,9 @@ import { type FingerprintCheck, unchangedFolders } from "../../utils/fs/folder-f
 import { classifyFolder, type FolderRef, scanWorkspace } from "../../utils/fs/scan-workspace";
 import { present } from "../../utils/present";
 import { type ParsePool, sharedParsePool } from "../parse-pool";
+import { insertColumns } from "./bulk-load";
+import { joinReads, type NewRow, type ReadNewResult } from "./import-read";
 import { noop, storedFingerprint, syncLocked } from "./reconcile";
-import { initialStatusColumns } from "./row-values";
 import { DEFER_SEARCH_FROM, startSearchFill } from "./search-fill";
 import {
   insertNewRows,
@@ -330,10 +331,11 @@ async function createBatch(
   const outcomes = new Map<string, SyncOutcome>();
   const fallback: FolderRef[] = [];
   try {
-    const { rows, unusual } = await newRows(project, refs);
+    const { rows, json, columns, unusual } = await newRows(project, refs);
     fallback.push(...unusual);
+    const batch = { rows, json, columns };
     const inserted = rows.length
-      ? await insertNewRows(ctx, project, rows, trigger, { started, deferSearch })
+      ? await insertNewRows(ctx, project, batch, trigger, { started, deferSearch })
       : new Map();
     for (const ref of rows.length ? refs : []) {
       const r = inserted.get(ref.path);
@@ -361,41 +363,34 @@ async function createBatch(
 
 /**
  * The rows of new folders, read in full; folders that need the careful path are `unusual`. A
- * pool worker reads and parses them (import-read.ts) while the event loop runs the other batches'
- * statements; a folder whose job fails (worker died, timed out) takes the one-folder path.
+ * pool worker reads and parses them and serialises the batch's rows as one JSON text
+ * (import-read.ts) while the event loop runs the other batches' statements: one string a batch,
+ * which the event loop's heap takes as one large object instead of 50 strings its young
+ * generation would copy. A batch whose job fails (worker died, over the time limit) is read again
+ * a folder a job, so each gets the time limit its own parse had; a folder whose job fails too
+ * takes the one-folder path.
  */
 async function newRows(
   project: ProjectRow,
   refs: FolderRef[],
   pool: ParsePool = sharedParsePool(),
-): Promise<{ rows: NewSpecRow[]; unusual: FolderRef[] }> {
+): Promise<ReadNewResult & { rows: NewRow[]; unusual: FolderRef[] }> {
   const dir = openspecDir(project);
-  // One job a folder: each keeps the pool's per-job time limit, as its parse alone had.
-  const read = await Promise.all(
-    refs.map((ref) =>
-      pool.run({ op: "readNew", dir, refs: [ref] }).then(
-        ([values]) => values ?? null,
-        () => null,
+  const row = { projectId: project.id, now: Date.now(), columns: insertColumns };
+  const failed = (): ReadNewResult => ({ rows: [null], json: "[]", columns: "" });
+  const read =
+    (await pool.run({ op: "readNew", dir, refs, row }).catch(() => null)) ??
+    joinReads(
+      await Promise.all(
+        refs.map((ref) => pool.run({ op: "readNew", dir, refs: [ref], row }).catch(failed)),
       ),
-    ),
-  );
+    );
   const unusual: FolderRef[] = [];
-  const rows: NewSpecRow[] = [];
-  const now = new Date();
+  const rows: NewRow[] = [];
   for (const [i, ref] of refs.entries()) {
-    const values = read[i];
-    if (!values) {
-      unusual.push(ref);
-      continue;
-    }
-    rows.push({
-      ...values,
-      projectId: project.id,
-      kind: ref.kind,
-      baseHashes: values.contentHashes,
-      lastSyncedAt: now,
-      ...initialStatusColumns(ref, values, now),
-    } as NewSpecRow);
+    const r = read.rows[i];
+    if (r) rows.push(r);
+    else unusual.push(ref);
   }
-  return { rows, unusual };
+  return { ...read, rows, unusual };
 }

@@ -75,7 +75,8 @@ function statFolder(folderAbs: string, openspecDir: string, ref: FolderRef): Fol
   const errors: string[] = [];
   const temps: string[] = [];
   const dirs: string[] = [];
-  const tracked = listTrackedFilesDetailed(folderAbs, ref.kind, temps, dirs);
+  const untracked: string[] = [];
+  const tracked = listTrackedFilesDetailed(folderAbs, ref.kind, temps, dirs, untracked);
   const onPaths = new Set(
     tracked.flatMap(({ file }) => {
       const parts = file.split("/");
@@ -95,7 +96,8 @@ function statFolder(folderAbs: string, openspecDir: string, ref: FolderRef): Fol
       errors.push(fileError(file, err, openspecDir));
     }
   }
-  return { files, error: errors.length ? errors.join("; ") : null, temps, trusted };
+  const error = errors.length ? errors.join("; ") : null;
+  return { files, error, temps, trusted, complete: untracked.length === 0 };
 }
 
 /**
@@ -151,8 +153,11 @@ export function storableFingerprint(
   disk: Pick<DiskRead, "trusted">,
   files: Iterable<string>,
   tempsLeft: number,
+  known?: ReadonlyMap<string, { stat: Stats }>,
 ): string | null {
-  return disk.trusted && tempsLeft === 0 ? folderFingerprint(folderAbs, [...files]) : null;
+  return disk.trusted && tempsLeft === 0
+    ? folderFingerprint(folderAbs, [...files], Date.now(), known)
+    : null;
 }
 
 /** Whether the files a bulk snapshot knew are unchanged since the fingerprint was stored. */
@@ -187,8 +192,11 @@ export function folderModifiedAt(
   folderAbs: string,
   ref: FolderRef,
   disk: ReadonlyMap<string, { stat: Stats }>,
+  /** The read listed every entry under the folder (DiskRead.complete): no walk needed. */
+  complete = false,
 ): Date | null {
   if (ref.kind === "change" && !ref.archived) {
+    if (complete && disk.size) return newestMtime(disk);
     try {
       return folderLastModified(folderAbs);
     } catch {
@@ -196,6 +204,14 @@ export function folderModifiedAt(
     }
   }
   return latestMtime(disk);
+}
+
+/** folderLastModified's answer from stats in hand: the newest `stat.mtime` (a Date, as it uses). */
+function newestMtime(disk: ReadonlyMap<string, { stat: Stats }>): Date | null {
+  let latest: Date | null = null;
+  for (const { stat } of disk.values())
+    if (latest === null || stat.mtime > latest) latest = stat.mtime;
+  return latest;
 }
 
 /**

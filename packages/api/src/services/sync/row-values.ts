@@ -3,12 +3,11 @@ import path from "node:path";
 import { initialStatusFor, type ParsedDocument } from "@specsync/validators";
 import { findNestedChanges } from "../../utils/fs/change-folder";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
+import { sha256 } from "../../utils/hash";
 import type { DerivedFields } from "../../utils/openspec";
-import { contentColumns, type FileMap, hashFiles } from "../spec-files";
+import { contentColumns, type FileMap } from "../spec-files";
 import { fileStats, folderModifiedAt } from "./disk";
 import type { DiskFile } from "./types";
-
-export type FolderValues = ReturnType<typeof valuesOf>;
 
 /**
  * Everything a row holds that comes from its folder's files, from fields already derived (on the
@@ -22,6 +21,8 @@ export function valuesOf(
   disk: ReadonlyMap<string, DiskFile>,
   fingerprint: string | null,
   derived: DerivedFields,
+  /** The read listed every entry under the folder (DiskRead.complete). */
+  complete = false,
 ) {
   return {
     ...contentColumns(ref.kind, files),
@@ -31,11 +32,24 @@ export function valuesOf(
     path: ref.path,
     archived: ref.archived,
     archivedOn: ref.archivedOn,
-    contentHashes: hashFiles(files),
+    contentHashes: hashesOf(files, disk),
     fileStats: fileStats(disk),
     statFingerprint: fingerprint,
-    fileModifiedAt: folderModifiedAt(folderAbs, ref, disk),
+    fileModifiedAt: folderModifiedAt(folderAbs, ref, disk, complete),
   };
+}
+
+/**
+ * The contents' hashes: the read's own where the content is the one it decoded (strict UTF-8,
+ * BOM kept, so the bytes' hash is the text's: utils/hash.ts), hashed here otherwise.
+ */
+function hashesOf(files: FileMap, disk: ReadonlyMap<string, DiskFile>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [file, content] of Object.entries(files)) {
+    const read = disk.get(file);
+    out[file] = read?.content === content ? read.hash : sha256(content);
+  }
+  return out;
 }
 
 /** Record nested change folders (only possible when the folder has no tracked file of its own). */

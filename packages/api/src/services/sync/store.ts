@@ -21,7 +21,8 @@ import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { chunk } from "../../utils/concurrency";
 import { errorMessage, SpecsyncError } from "../../utils/errors";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
-import { insertSpecRows } from "./bulk-load";
+import { insertHistoryRows, insertSpecRows } from "./bulk-load";
+import type { NewRow } from "./import-read";
 import { asidePath, type OpenFailure, type PlannedHistory, pickMoveSource } from "./plan";
 import { initialStatusColumns } from "./row-values";
 import type { EditRow, SyncContext, SyncStateRow } from "./types";
@@ -452,7 +453,7 @@ export async function saveReconcile(
 export async function insertNewRows(
   ctx: SyncContext,
   project: ProjectRow,
-  rows: NewSpecRow[],
+  batch: { rows: readonly NewRow[]; json: string; columns: string },
   trigger: SyncTrigger,
   { started, deferSearch }: { started: number; deferSearch: boolean },
 ): Promise<Map<string, { id: string; files: string[]; historyId: number | undefined }>> {
@@ -460,10 +461,10 @@ export async function insertNewRows(
     // The trigger leaves the search vector NULL for the fill (migration 0015, search-fill.ts).
     if (deferSearch) await tx.execute(sql`select set_config('specsync.defer_search', 'y', true)`);
     // One JSON parameter for the whole batch (bulk-load.ts); name and hashes are the rows' own.
-    const rowOf = new Map(rows.map((r) => [r.path, r]));
-    const inserted = (await insertSpecRows(tx, rows)).flatMap(({ id, path }) => {
+    const rowOf = new Map(batch.rows.map((r) => [r.path, r]));
+    const inserted = (await insertSpecRows(tx, batch)).flatMap(({ id, path }) => {
       const r = rowOf.get(path);
-      return r ? [{ id, path, name: r.name, contentHashes: r.contentHashes ?? {} }] : [];
+      return r ? [{ id, path, name: r.name, files: r.files }] : [];
     });
     const histories = inserted.map((r) => ({
       specId: r.id,
@@ -473,21 +474,16 @@ export async function insertNewRows(
       trigger,
       action: "created" as const,
       success: true,
-      filesChanged: Object.keys(r.contentHashes),
+      filesChanged: r.files,
       durationMs: Date.now() - started,
     }));
-    const ids = histories.length
-      ? await tx
-          .insert(syncHistory)
-          .values(histories)
-          .returning({ id: syncHistory.id, specId: syncHistory.specId })
-      : [];
+    const ids = await insertHistoryRows(tx, histories);
     const historyOf = new Map(ids.map((h) => [h.specId, h.id]));
     const out = new Map<string, { id: string; files: string[]; historyId: number | undefined }>();
     for (const r of inserted) {
       out.set(r.path, {
         id: r.id,
-        files: Object.keys(r.contentHashes),
+        files: r.files,
         historyId: historyOf.get(r.id),
       });
     }

@@ -73,6 +73,11 @@ export type DiskRead = {
   error: string | null;
   temps: string[];
   trusted: boolean;
+  /**
+   * The listing met nothing under the folder but the tracked plain files and the plain
+   * directories it walked: the files' stats cover every file below it (no other walk needed).
+   */
+  complete?: boolean;
 };
 
 /** What an edit reads: everything but the parsed structure (large, recomputed from the files). */

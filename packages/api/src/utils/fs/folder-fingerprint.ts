@@ -7,6 +7,8 @@ import path from "node:path";
  */
 export const RACY_WINDOW_MS = 2_000;
 
+type FileStatLike = { size: number; mtimeMs: number; ino: number };
+
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The directories on the way to the files ("" is the folder itself), sorted. */
@@ -38,6 +40,8 @@ export function folderFingerprint(
   folderAbs: string,
   files: readonly string[],
   now = Date.now(),
+  /** Stats of the files taken by the caller's read just before (not taken again). */
+  known?: ReadonlyMap<string, { stat: FileStatLike }>,
 ): string | null {
   const limit = now - RACY_WINDOW_MS;
   const base = folderAbs + path.sep;
@@ -51,7 +55,7 @@ export function folderFingerprint(
       text += `d\0${d}\0${s.mtimeMs}\0${s.ino}\n`;
     }
     for (const f of files.length > 1 ? [...files].sort(byCodeUnit) : files) {
-      const s = statSync(abs(f), { throwIfNoEntry: false });
+      const s = known?.get(f)?.stat ?? statSync(abs(f), { throwIfNoEntry: false });
       if (!s || s.mtimeMs > limit) return null;
       text += `f\0${f}\0${s.size}\0${s.mtimeMs}\0${s.ino}\n`;
     }

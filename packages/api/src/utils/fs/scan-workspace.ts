@@ -123,6 +123,7 @@ function discoverSpecs(
   viaSymlink = false,
   temps?: string[],
   dirs?: string[],
+  untracked?: string[],
 ): { id: string; viaSymlink: boolean }[] {
   const found: { id: string; viaSymlink: boolean }[] = [];
   const walk = (dir: string, segments: string[], linked: boolean) => {
@@ -130,6 +131,9 @@ function discoverSpecs(
     for (const e of entries(dir)) {
       if (temps && TEMP_FILE_PATTERN.test(e.name))
         temps.push(["specs", ...segments, e.name].join("/"));
+      const plain = e.isDirectory() || (e.isFile() && e.name === SPEC_FILE && segments.length > 0);
+      if (untracked && (!plain || e.name.startsWith(".")))
+        untracked.push(["specs", ...segments, e.name].join("/"));
       if (e.name.startsWith(".")) continue;
       const link = linked || e.isSymbolicLink();
       if (isDir(dir, e)) walk(path.join(dir, e.name), [...segments, e.name], link);
@@ -152,24 +156,35 @@ function discoverSpecs(
 
 export type TrackedFile = { file: string; viaSymlink: boolean };
 
+/** A change folder's entry the listing covers: a tracked plain file, or a plain `specs/`. */
+const isChangeEntry = (e: Dirent) =>
+  e.name === "specs"
+    ? e.isDirectory()
+    : e.isFile() && (CHANGE_FILES as readonly string[]).includes(e.name);
+
 /**
  * The files of one folder that specsync tracks, relative to the folder, flagged when reached
  * through a symlink. Temp files of interrupted atomic writes met on the way are reported into
- * `temps`, and the directories walked under `specs/` into `dirs`.
+ * `temps`, the directories walked under `specs/` into `dirs`, and (change folders) every entry
+ * met that is neither a tracked plain file nor a plain directory walked into `untracked`.
  */
 export function listTrackedFilesDetailed(
   folderAbs: string,
   kind: SpecKind,
   temps?: string[],
   dirs?: string[],
+  untracked?: string[],
 ): TrackedFile[] {
   const all = entries(folderAbs);
   if (temps) for (const e of all) if (TEMP_FILE_PATTERN.test(e.name)) temps.push(e.name);
   if (kind === "spec") {
+    if (untracked)
+      for (const e of all) if (!(e.isFile() && e.name === SPEC_FILE)) untracked.push(e.name);
     const e = all.find((x) => x.name === SPEC_FILE);
     return e ? [{ file: SPEC_FILE, viaSymlink: e.isSymbolicLink() }] : [];
   }
   const out: TrackedFile[] = [];
+  if (untracked) for (const e of all) if (!isChangeEntry(e)) untracked.push(e.name);
   for (const name of CHANGE_FILES) {
     const e = all.find((x) => x.name === name);
     if (e) out.push({ file: name, viaSymlink: e.isSymbolicLink() });
@@ -181,6 +196,7 @@ export function listTrackedFilesDetailed(
       specs.isSymbolicLink(),
       temps,
       dirs,
+      untracked,
     ))
       out.push({ file: `specs/${s.id}/${SPEC_FILE}`, viaSymlink: s.viaSymlink });
   }
