@@ -12,6 +12,7 @@ import { createServices } from "@specsync/api";
 import { generateWorkspace, loadPool } from "@specsync/api/testing";
 import { createDb, runMigrations } from "@specsync/db";
 import postgres from "postgres";
+import { probeDatabase } from "./probe-db";
 
 const [driver = "postgres", dir = "/tmp/import-probe", changesArg = "10000", dbName] =
   process.argv.slice(2);
@@ -29,11 +30,7 @@ if (driver === "pglite") {
   rmSync(dataDir, { recursive: true, force: true });
   database = await createDb({ dataDir });
 } else {
-  const admin = postgres(ADMIN, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  database = await createDb({ url: `postgres://postgres@127.0.0.1:5432/${name}` });
+  database = await createDb({ url: (await probeDatabase(name, { fresh: true })).url });
 }
 await runMigrations(database);
 const services = createServices(database);

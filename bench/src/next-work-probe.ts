@@ -24,23 +24,17 @@ import { createDb, runMigrations } from "@specsync/db";
 import { createHttpServer } from "@specsync/server/http";
 import { sql } from "drizzle-orm";
 import { EventSource } from "eventsource";
-import postgres from "postgres";
 import { seedAgentState } from "./agents";
 import { must } from "./must";
+import { probeDatabase } from "./probe-db";
 
 const args = process.argv.slice(2);
 const trace = args.includes("--trace");
 const [dir = "/tmp/nw-probe", callsArg = "100"] = args.filter((a) => !a.startsWith("--"));
 const ws = path.join(dir, "ws");
 const name = `${path.basename(dir).replace(/\W/g, "_")}_db`;
-const admin = postgres("postgres://postgres@127.0.0.1:5432/postgres", {
-  max: 1,
-  onnotice: () => {},
-});
-const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
-if (!exists) await admin.unsafe(`create database ${name}`);
-await admin.end();
-const database = await createDb({ url: `postgres://postgres@127.0.0.1:5432/${name}` });
+const { url, created } = await probeDatabase(name);
+const database = await createDb({ url });
 await runMigrations(database);
 const services = createServices(database);
 if (!existsSync(ws)) {
@@ -48,7 +42,7 @@ if (!existsSync(ws)) {
   generateWorkspace(ws, { changes: 10_000, seed: 42 }, loadPool());
 }
 const project = await services.sync.ensureProject(ws);
-if (!exists) {
+if (created) {
   const first = await services.sync.syncProject(project, "startup");
   console.log(`import: ${first.total} folders`);
   const seeded = await seedAgentState(services, project);

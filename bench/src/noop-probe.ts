@@ -11,11 +11,10 @@ import path from "node:path";
 import { createServices, sharedParsePool } from "@specsync/api";
 import { generateWorkspace, loadPool } from "@specsync/api/testing";
 import { createDb, runMigrations } from "@specsync/db";
-import postgres from "postgres";
+import { probeDatabase } from "./probe-db";
 
 const [driver = "postgres", dir = "/tmp/noop-bench", runsArg = "5", dbName = "noop_probe_db"] =
   process.argv.slice(2);
-if (!/^[a-z_][a-z0-9_]*$/.test(dbName)) throw new Error(`not a plain database name: ${dbName}`);
 const ws = path.join(dir, "ws");
 const fresh = !existsSync(ws);
 if (fresh) {
@@ -26,14 +25,7 @@ let database: Awaited<ReturnType<typeof createDb>>;
 if (driver === "pglite") {
   database = await createDb({ dataDir: path.join(dir, "pglite") });
 } else {
-  const admin = postgres("postgres://postgres@127.0.0.1:5432/postgres", {
-    max: 1,
-    onnotice: () => {},
-  });
-  const [exists] = await admin`select 1 from pg_database where datname = ${dbName}`;
-  if (!exists) await admin.unsafe(`create database ${dbName}`);
-  await admin.end();
-  database = await createDb({ url: `postgres://postgres@127.0.0.1:5432/${dbName}` });
+  database = await createDb({ url: (await probeDatabase(dbName)).url });
 }
 await runMigrations(database);
 const services = createServices(database);

@@ -18,10 +18,10 @@ import path from "node:path";
 import { createServices } from "@specsync/api";
 import { generateWorkspace, loadPool } from "@specsync/api/testing";
 import { createDb, runMigrations } from "@specsync/db";
-import postgres from "postgres";
 import { seedAgentState } from "./agents";
 import { summary } from "./measure";
 import { must } from "./must";
+import { probeDatabase } from "./probe-db";
 
 const args = process.argv.slice(2);
 const option = (name: string) => {
@@ -41,15 +41,9 @@ if (driver === "pglite") {
   database = await createDb({ dataDir });
 } else {
   const name = option("--db") ?? `${path.basename(dir).replace(/\W/g, "_")}_db`;
-  const admin = postgres("postgres://postgres@127.0.0.1:5432/postgres", {
-    max: 1,
-    onnotice: () => {},
-  });
-  const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
-  if (!exists) await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  fresh = !exists;
-  database = await createDb({ url: `postgres://postgres@127.0.0.1:5432/${name}` });
+  const db = await probeDatabase(name);
+  fresh = db.created;
+  database = await createDb({ url: db.url });
 }
 await runMigrations(database);
 let services = createServices(database);

@@ -14,8 +14,8 @@ import { generateWorkspace, loadPool } from "@specsync/api/testing";
 import { createDb, runMigrations } from "@specsync/db";
 import { createHttpServer } from "@specsync/server/http";
 import { EventSource } from "eventsource";
-import postgres from "postgres";
 import { must } from "./must";
+import { probeDatabase } from "./probe-db";
 
 const [driver = "postgres", dir = "/tmp/update-probe", samplesArg = "200", changesArg = "10000"] =
   process.argv.slice(2);
@@ -29,14 +29,7 @@ if (driver === "pglite") {
   database = await createDb({ dataDir: path.join(dir, "pglite") });
 } else {
   const name = `${path.basename(dir).replace(/\W/g, "_")}_db`;
-  const admin = postgres("postgres://postgres@127.0.0.1:5432/postgres", {
-    max: 1,
-    onnotice: () => {},
-  });
-  const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
-  if (!exists) await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  database = await createDb({ url: `postgres://postgres@127.0.0.1:5432/${name}` });
+  database = await createDb({ url: (await probeDatabase(name)).url });
 }
 await runMigrations(database);
 const services = createServices(database);
