@@ -140,8 +140,14 @@ async function projectItems(
   dir: string,
   only: ProjectSyncOptions["only"],
 ) {
+  // The query first: PostgreSQL builds its answer while this thread scans (both are snapshots,
+  // and nothing is decided from either without a stat or a locked read after). The driver sends
+  // it a few microtasks later, hence the yield; a scan that throws leaves it settled, not unheard.
+  const reading = syncStateRows(ctx, project.id);
+  reading.catch(() => {});
+  await yieldToLoop();
   const refs = scanWorkspace(dir);
-  const rows = await syncStateRows(ctx, project.id);
+  const rows = await reading;
   const byPath = new Map(rows.map((r) => [r.path, r]));
   const onDisk = new Set(refs.map((r) => r.path));
   const targets = refs.filter((ref) => !only || only(ref, byPath.get(ref.path)));
