@@ -20,6 +20,7 @@ import { prepareAtomicWrite } from "../src/utils/fs/atomic-write";
 import { folderFingerprint, unchangedFolders } from "../src/utils/fs/folder-fingerprint";
 import { readTextFileSync } from "../src/utils/fs/read-text";
 import { readTextFileConfined } from "../src/utils/fs/safe-open";
+import { classifyFolder, scanWorkspace } from "../src/utils/fs/scan-workspace";
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), "specsync-fs-"));
 
@@ -207,5 +208,50 @@ describe("folderFingerprint", () => {
     expect(unchangedFolders([[folder, ["tasks.md", "specs/cap/spec.md"], expected]])).toEqual([
       false,
     ]);
+  });
+});
+
+describe("scanWorkspace", () => {
+  it("names every folder as classifyFolder does, and says which are reached through a symlink", () => {
+    const root = path.join(tmp(), "openspec");
+    const dirs = [
+      "changes/add-a",
+      "changes/archive/2026-01-02-add-b",
+      "changes/archive/not-dated",
+      "changes/archive/2026-1-2-odd",
+      "changes/.hidden",
+      "changes/archive/.hidden",
+      "specs/auth",
+      "specs/auth/tokens",
+    ];
+    for (const d of dirs) mkdirSync(path.join(root, d), { recursive: true });
+    for (const s of ["specs/auth", "specs/auth/tokens"])
+      writeFileSync(path.join(root, s, "spec.md"), "# spec\n");
+    mkdirSync(path.join(root, "../elsewhere/2026-03-04-linked"), { recursive: true });
+    symlinkSync(
+      path.join(root, "../elsewhere/2026-03-04-linked"),
+      path.join(root, "changes/archive/2026-03-04-linked"),
+    );
+    symlinkSync(path.join(root, "changes/add-a"), path.join(root, "changes/add-c"));
+    const refs = scanWorkspace(root);
+    const expected = [
+      ["changes/add-a", false],
+      ["changes/add-c", true],
+      ["changes/archive/2026-01-02-add-b", false],
+      ["changes/archive/2026-03-04-linked", true],
+      ["changes/archive/2026-1-2-odd", false],
+      ["changes/archive/not-dated", false],
+      ["specs/auth", false],
+      ["specs/auth/tokens", false],
+    ] as const;
+    const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : 1);
+    expect([...refs].sort(byPath)).toEqual(
+      expected.map(([p, viaSymlink]) => ({ ...classifyFolder(p), viaSymlink })),
+    );
+    expect(refs.find((r) => r.path === "changes/archive/2026-01-02-add-b")).toMatchObject({
+      name: "add-b",
+      archived: true,
+      archivedOn: "2026-01-02",
+    });
   });
 });

@@ -666,6 +666,35 @@ describeEachDb("OpenSpecSyncService", (db) => {
     );
     await services.sync.syncProject(project, "periodic");
     expect(Object.keys((await change("add-c")).deltaSpecs).sort()).toEqual(["demo", "empty"]);
+
+    // What only a capability directory's own stat sees (its spec.md's stat does not move): a
+    // nested capability created inside it, and a stale temp file an interrupted write left there.
+    age(path.join(root, "openspec"));
+    await services.sync.syncProject(project, "periodic");
+    expect((await change("add-a")).statFingerprint).not.toBeNull();
+    const capDir = path.join(root, "openspec/changes/add-a/specs/demo");
+    const touchedAgo = (ms: number, ...rels: string[]) => {
+      const then = new Date(Date.now() - ms);
+      for (const rel of rels) utimesSync(path.join(capDir, rel), then, then);
+    };
+    write(
+      root,
+      "changes/add-a/specs/demo/deep/spec.md",
+      "## ADDED Requirements\n### Requirement: Deep\nThe system SHALL deep.\n\n#### Scenario: ok\n- **WHEN** x\n- **THEN** y\n",
+    );
+    touchedAgo(1800_000, "deep/spec.md", "deep", ".");
+    const nested = await services.sync.syncProject(project, "periodic");
+    expect(nested.outcomes.filter((o) => o.action !== "noop").map((o) => o.name)).toEqual([
+      "add-a",
+    ]);
+    expect(Object.keys((await change("add-a")).deltaSpecs).sort()).toEqual(["demo", "demo/deep"]);
+    age(path.join(root, "openspec"));
+    await services.sync.syncProject(project, "periodic");
+    expect((await change("add-a")).statFingerprint).not.toBeNull();
+    writeFileSync(path.join(capDir, ".specsync-left.tmp"), "half a write");
+    touchedAgo(1800_000, ".specsync-left.tmp", ".");
+    await services.sync.syncProject(project, "periodic");
+    expect(existsSync(path.join(capDir, ".specsync-left.tmp"))).toBe(false);
   }
 
   it(

@@ -35,6 +35,8 @@ const ANNOUNCE_UP_TO = 20;
 const BATCH_CREATE_ABOVE = 20;
 /** Folders a no-op chunk stats: between two yields here, or one pool job (~5-25 ms of stats). */
 const QUICK_CHUNK = 250;
+/** Folders this thread stats between two yields while the worker stats too (~1-5 ms). */
+const HERE_SLICE = 50;
 
 type Item = { ref: FolderRef; row: SyncStateRow | null | undefined };
 
@@ -139,8 +141,14 @@ async function projectItems(
   dir: string,
   only: ProjectSyncOptions["only"],
 ) {
+  // The query first: PostgreSQL builds its answer while this thread scans (both are snapshots,
+  // and nothing is decided from either without a stat or a locked read after). The driver sends
+  // it a few microtasks later, hence the yield; a scan that throws leaves it settled, not unheard.
+  const reading = syncStateRows(ctx, project.id);
+  reading.catch(() => {});
+  await yieldToLoop();
   const refs = scanWorkspace(dir);
-  const rows = await syncStateRows(ctx, project.id);
+  const rows = await reading;
   const byPath = new Map(rows.map((r) => [r.path, r]));
   const onDisk = new Set(refs.map((r) => r.path));
   const targets = refs.filter((ref) => !only || only(ref, byPath.get(ref.path)));
@@ -247,11 +255,11 @@ async function reconcileMany(
 
 /**
  * The unchanged folders, decided without a lock, a promise and a task each (a no-op reconcile of
- * 10,000 folders is ~100,000 stats and little else). Once the pool has a worker, the stats run
- * there (two jobs queued, so it never waits for us): its own small heap collects the `Stats`
- * garbage, and the event loop stays free for requests and, on PGlite, the database. Otherwise
- * they run here, yielding between chunks. A folder whose lock is busy, before or after its stats,
- * is left to the locked path (a job that ran meanwhile handled its folder itself).
+ * 10,000 folders is ~100,000 stats and little else). Once the pool has a worker, it stats most
+ * parts (two jobs queued, its own small heap collecting the `Stats` garbage) while this thread,
+ * idle otherwise, takes parts too, in short slices that yield to requests and, on PGlite, the
+ * database. A folder whose lock is busy, before or after its stats, is left to the locked path (a
+ * job that ran meanwhile handled its folder itself).
  */
 async function quickNoops(
   ctx: SyncContext,
@@ -280,11 +288,19 @@ async function quickNoops(
       decide(part, await pool.run(job).catch(() => unchangedFolders(checks)));
     }
   };
-  if (pool.started) await Promise.all([onPool(), onPool()]);
-  for (let part = parts[next++]; part; part = parts[next++]) {
-    decide(part, unchangedFolders(checksOf(part)));
-    await yieldToLoop();
-  }
+  // Here, in slices with a yield between them: the worker's replies (and the dispatch of its
+  // next queued job) wait for the event loop, so a long slice would leave the worker idle.
+  const onHere = async () => {
+    for (let part = parts[next++]; part; part = parts[next++]) {
+      for (const slice of chunk(part, HERE_SLICE)) {
+        const same = unchangedFolders(checksOf(slice));
+        decide(slice, same);
+        await yieldToLoop();
+      }
+    }
+  };
+  // The worker and this thread take parts from the same list: both cores stat at once.
+  await Promise.all(pool.started ? [onPool(), onPool(), onHere()] : [onHere()]);
   return out;
 }
 

@@ -86,11 +86,6 @@ export function classifyFolder(relPath: string): FolderRef | null {
  */
 export function scanWorkspace(openspecDir: string): FolderRef[] {
   const out: FolderRef[] = [];
-  // Every path pushed is a change or capability folder by construction; classifyFolder names it.
-  const push = (relPath: string, viaSymlink: boolean) => {
-    const ref = classifyFolder(relPath);
-    if (ref) out.push({ ...ref, viaSymlink });
-  };
   const changesDir = path.join(openspecDir, "changes");
   for (const e of entries(changesDir)) {
     if (e.name.startsWith(".") || !isDir(changesDir, e)) continue;
@@ -98,15 +93,38 @@ export function scanWorkspace(openspecDir: string): FolderRef[] {
       const archiveDir = path.join(changesDir, "archive");
       for (const a of entries(archiveDir)) {
         if (a.name.startsWith(".") || !isDir(archiveDir, a)) continue;
-        push(`changes/archive/${a.name}`, a.isSymbolicLink() || e.isSymbolicLink());
+        out.push(archivedRef(a.name, a.isSymbolicLink() || e.isSymbolicLink()));
       }
     } else {
-      push(`changes/${e.name}`, e.isSymbolicLink());
+      out.push(activeRef(e.name, e.isSymbolicLink()));
     }
   }
-  for (const s of discoverSpecs(path.join(openspecDir, "specs")))
-    push(`specs/${s.id}`, s.viaSymlink);
+  // Every path here is a capability folder by construction; classifyFolder names it.
+  for (const s of discoverSpecs(path.join(openspecDir, "specs"))) {
+    const ref = classifyFolder(`specs/${s.id}`);
+    if (ref) out.push({ ...ref, viaSymlink: s.viaSymlink });
+  }
   return out;
+}
+
+// What classifyFolder says of `changes/<name>` and `changes/archive/<name>` (a name with no
+// leading dot, not "archive"), built directly: the scan of 10,000 changes runs on every full
+// sync, and splitting each path and copying each ref was most of its garbage.
+function activeRef(name: string, viaSymlink: boolean): FolderRef {
+  const at = `changes/${name}`;
+  return { kind: "change", name, path: at, archived: false, archivedOn: null, viaSymlink };
+}
+
+function archivedRef(dir: string, viaSymlink: boolean): FolderRef {
+  const m = ARCHIVE_DIR.exec(dir);
+  return {
+    kind: "change",
+    name: m?.[2] ?? dir,
+    path: `changes/archive/${dir}`,
+    archived: true,
+    archivedOn: m?.[1] ?? null,
+    viaSymlink,
+  };
 }
 
 /** The capability ids under specs/ (folders holding a spec.md), as the CLI discovers them. */
