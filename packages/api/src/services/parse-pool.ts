@@ -4,6 +4,7 @@ import type { SpecKind } from "@specsync/validators";
 import { errorMessage } from "../utils/errors";
 import {
   type DerivedFields,
+  type ParseParts,
   deriveFields,
   type ParseJob,
   type ParseResult,
@@ -209,9 +210,10 @@ export async function deriveFieldsOffThread(
   name: string,
   files: Record<string, string>,
   pool?: ParsePool,
+  parts?: ParseParts,
 ): Promise<DerivedFields> {
   const job = { op: "derive" as const, kind, name, files };
-  if (parseJobSize(job) <= PARSE_INLINE_MAX) return deriveFields(kind, name, files);
+  if (parseJobSize(job) <= PARSE_INLINE_MAX) return deriveFields(kind, name, files, parts);
   try {
     return await parseOffThread(job, pool);
   } catch (err) {
