@@ -4,9 +4,9 @@ import type { SpecKind } from "@specsync/validators";
 import { errorMessage } from "../utils/errors";
 import {
   type DerivedFields,
-  type ParseParts,
   deriveFields,
   type ParseJob,
+  type ParseParts,
   type ParseResult,
   parseJobSize,
   runParseJob,
