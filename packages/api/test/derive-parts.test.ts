@@ -59,7 +59,8 @@ function editsOf(file: string, content: string): (string | undefined)[] {
       ...common,
       `${content}\n#### Scenario: Extra\n- **WHEN** something\n- **THEN** it happens\n`,
       content.replace(/^## ADDED/m, "## MODIFIED"),
-      `${content}\n## RENAMED Requirements\n- FROM: \`### Requirement: A\`\n- TO: \`### Requirement: B\`\n`,
+      `${content}\n## RENAMED Requirements\n` +
+        "- FROM: `### Requirement: A`\n- TO: `### Requirement: B`\n",
     ];
   return common;
 }

@@ -116,7 +116,7 @@ describe("writeFileAtomic", () => {
     expect(result).toEqual({ replaced: "theirs", replacedHash: sha256("theirs") });
   });
 
-  it("rename: the new bytes in place at once, the folder's fsync and the old file's close settled later, no fd left", async () => {
+  it("rename: the bytes in place at once, fsync and close settled later, no fd left", async () => {
     const dir = tmp();
     const f = path.join(dir, "a.md");
     writeFileSync(f, "old");
