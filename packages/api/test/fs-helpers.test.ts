@@ -117,18 +117,21 @@ describe("writeFileAtomic", () => {
     expect(result).toEqual({ replaced: "theirs", replacedHash: sha256("theirs") });
   });
 
-  it("rename: the new bytes in place at once, the folder's fsync settled later, no fd left", async () => {
+  it("rename: the bytes in place at once, fsync and close settled later, no fd left", async () => {
     const dir = tmp();
     const f = path.join(dir, "a.md");
     writeFileSync(f, "old");
     const fds = () => readdirSync("/proc/self/fd").length;
     const before = fds();
     const prepared = await prepareAtomicWrite(f, "new", { expectedHash: sha256("old"), root: dir });
-    const { result, synced } = await prepared.rename();
+    const { result, synced, released } = await prepared.rename();
     expect(readFileSync(f, "utf8")).toBe("new");
     expect(result).toEqual({ replaced: "old", replacedHash: sha256("old") });
-    await synced;
+    await Promise.all([synced, released]);
     expect(readdirSync(dir)).toEqual(["a.md"]);
+    expect(fds()).toBe(before);
+    // writeFileAtomic (commit) waits for both: no descriptor left once it answers.
+    await writeFileAtomic(f, "newer", { expectedHash: sha256("new"), root: dir });
     expect(fds()).toBe(before);
   });
 

@@ -6,6 +6,7 @@ import {
   type DerivedFields,
   deriveFields,
   type ParseJob,
+  type ParseParts,
   type ParseResult,
   parseJobSize,
   runParseJob,
@@ -209,9 +210,10 @@ export async function deriveFieldsOffThread(
   name: string,
   files: Record<string, string>,
   pool?: ParsePool,
+  parts?: ParseParts,
 ): Promise<DerivedFields> {
   const job = { op: "derive" as const, kind, name, files };
-  if (parseJobSize(job) <= PARSE_INLINE_MAX) return deriveFields(kind, name, files);
+  if (parseJobSize(job) <= PARSE_INLINE_MAX) return deriveFields(kind, name, files, parts);
   try {
     return await parseOffThread(job, pool);
   } catch (err) {

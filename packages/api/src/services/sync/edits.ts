@@ -24,6 +24,7 @@ import type { PreparedWrite } from "../../utils/fs/atomic-write";
 import { resolveInside } from "../../utils/fs/safe-path";
 import { isTrackedFile } from "../../utils/fs/scan-workspace";
 import { sha256 } from "../../utils/hash";
+import { createPartsMemo } from "../../utils/openspec";
 import { rowsOf } from "../../utils/sql-rows";
 import { deriveFieldsOffThread } from "../parse-pool";
 import { contentColumns, type FileMap, filesOfRow, hashFiles } from "../spec-files";
@@ -241,7 +242,7 @@ async function saveEdit(
   const { row, input } = e;
   const files = { ...dbFiles, [input.file]: input.content };
   const contentHashes = hashFiles(files);
-  const derived = await deriveFieldsOffThread(row.kind, row.name, files);
+  const derived = await deriveFieldsOffThread(row.kind, row.name, files, undefined, savedParts);
   const pendingFiles = [...new Set([...row.pendingFiles, input.file])];
   const values = { ...contentColumns(row.kind, files), ...derived, contentHashes, pendingFiles };
   const update = e.ctx.db
@@ -291,6 +292,12 @@ async function saveEdit(
   }
   return { contentHashes, historyId: Number(opened.history_id), retried: retry };
 }
+
+/**
+ * The parses of the files a save did not change, from the previous save of the same bytes: a
+ * save re-parses only the file it changed (the other files' parses were 3–7 ms a save under load).
+ */
+const savedParts = createPartsMemo();
 
 /**
  * An edit of this file that is in the database only (its write failed; the file is pending) and

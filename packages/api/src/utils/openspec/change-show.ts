@@ -21,6 +21,7 @@ export function buildChangeShow(
   name: string,
   proposal: string,
   deltaSpecs: Record<string, string>,
+  partOf: (spec: string, content: string) => DeltaPart = deltaPartOf,
 ): ChangeShowJson {
   const sections = parseSections(proposal);
   const why = findSection(sections, "Why")?.content ?? "";
@@ -31,44 +32,9 @@ export function buildChangeShow(
   const deltas: DeltaJson[] = [];
   let anyDeltaSection = false;
   for (const spec of Object.keys(deltaSpecs).sort(byCodeUnit)) {
-    const plan = parseDeltaSpec(deltaSpecs[spec] ?? "");
-    if (hasDeltaSections(plan)) anyDeltaSection = true;
-    const push = (
-      operation: "ADDED" | "MODIFIED" | "REMOVED",
-      verb: string,
-      blocks: RequirementBlock[],
-    ) => {
-      for (const requirement of blocks.flatMap(blockToRequirements)) {
-        deltas.push({
-          spec,
-          operation,
-          description: `${verb} requirement: ${requirement.text}`,
-          requirement,
-          requirements: [requirement],
-        });
-      }
-    };
-    push("ADDED", "Add", plan.added);
-    push("MODIFIED", "Modify", plan.modified);
-    const removedBlocks = [...plan.removedBlocks];
-    const removed = plan.removed.map((reqName) => {
-      const i = removedBlocks.findIndex((b) => b.name === reqName);
-      const [block] = i === -1 ? [] : removedBlocks.splice(i, 1);
-      if (!block) {
-        const headerLine = `### Requirement: ${reqName}`;
-        return { headerLine, name: reqName, raw: headerLine };
-      }
-      return block;
-    });
-    push("REMOVED", "Remove", removed);
-    for (const rename of plan.renamed) {
-      deltas.push({
-        spec,
-        operation: "RENAMED",
-        description: `Rename requirement from "${rename.from}" to "${rename.to}"`,
-        rename,
-      });
-    }
+    const part = partOf(spec, deltaSpecs[spec] ?? "");
+    if (part.any) anyDeltaSection = true;
+    deltas.push(...part.deltas);
   }
   const finalDeltas: DeltaJson[] = anyDeltaSection
     ? deltas
@@ -79,6 +45,54 @@ export function buildChangeShow(
     deltaCount: finalDeltas.length,
     deltas: finalDeltas,
   };
+}
+
+/**
+ * What one delta spec adds to its change's `show`: whether it has delta sections at all, and its
+ * deltas. A function of the spec's id and content alone (a save reuses it for unchanged files).
+ */
+export type DeltaPart = { any: boolean; deltas: DeltaJson[] };
+
+export function deltaPartOf(spec: string, content: string): DeltaPart {
+  const plan = parseDeltaSpec(content);
+  const deltas: DeltaJson[] = [];
+  const push = (
+    operation: "ADDED" | "MODIFIED" | "REMOVED",
+    verb: string,
+    blocks: RequirementBlock[],
+  ) => {
+    for (const requirement of blocks.flatMap(blockToRequirements)) {
+      deltas.push({
+        spec,
+        operation,
+        description: `${verb} requirement: ${requirement.text}`,
+        requirement,
+        requirements: [requirement],
+      });
+    }
+  };
+  push("ADDED", "Add", plan.added);
+  push("MODIFIED", "Modify", plan.modified);
+  const removedBlocks = [...plan.removedBlocks];
+  const removed = plan.removed.map((reqName) => {
+    const i = removedBlocks.findIndex((b) => b.name === reqName);
+    const [block] = i === -1 ? [] : removedBlocks.splice(i, 1);
+    if (!block) {
+      const headerLine = `### Requirement: ${reqName}`;
+      return { headerLine, name: reqName, raw: headerLine };
+    }
+    return block;
+  });
+  push("REMOVED", "Remove", removed);
+  for (const rename of plan.renamed) {
+    deltas.push({
+      spec,
+      operation: "RENAMED",
+      description: `Rename requirement from "${rename.from}" to "${rename.to}"`,
+      rename,
+    });
+  }
+  return { any: hasDeltaSections(plan), deltas };
 }
 
 function blockToRequirements(block: RequirementBlock): RequirementJson[] {

@@ -1,9 +1,9 @@
 import type { ChangeShowJson, ParsedDocument, SpecKind, SpecShowJson } from "@specsync/validators";
 import { errorMessage } from "../errors";
-import { buildChangeShow, buildSpecShow } from "./change-show";
+import { buildChangeShow, buildSpecShow, type DeltaPart, deltaPartOf } from "./change-show";
 import { parseChangeMeta } from "./meta";
 import { parseProposal } from "./proposal";
-import { parseTasks, summarizeTasks } from "./tasks";
+import { parseTasks, summarizeTasks, type TaskSummary } from "./tasks";
 
 /** Everything specsync derives from a folder's files, ready to store on the row. */
 export type DerivedFields = {
@@ -23,6 +23,23 @@ export type DerivedFields = {
 };
 
 /**
+ * The parses of a change's files other than the proposal, each a function of one file's content:
+ * a save can take them from an earlier derive of the same bytes (`createPartsMemo`).
+ */
+export type ParseParts = {
+  tasks: (content: string) => TaskSummary;
+  /** Throws on malformed YAML, as `parseChangeMeta` does. */
+  meta: (content: string) => Record<string, unknown>;
+  delta: (spec: string, content: string) => DeltaPart;
+};
+
+const parseEach: ParseParts = {
+  tasks: (content) => summarizeTasks(parseTasks(content)),
+  meta: parseChangeMeta,
+  delta: deltaPartOf,
+};
+
+/**
  * Derive parsed fields from the files of a change or spec. Never throws: problems land in
  * `parseError`.
  */
@@ -30,23 +47,27 @@ export function deriveFields(
   kind: SpecKind,
   name: string,
   files: Record<string, string>,
+  parts: ParseParts = parseEach,
 ): DerivedFields {
   const errors: string[] = [];
-  return kind === "change" ? deriveChange(name, files, errors) : deriveSpec(name, files, errors);
+  return kind === "change"
+    ? deriveChange(name, files, errors, parts)
+    : deriveSpec(name, files, errors);
 }
 
 function deriveChange(
   name: string,
   files: Record<string, string>,
   errors: string[],
+  parts: ParseParts,
 ): DerivedFields {
   const proposal = files["proposal.md"];
   const fields = proposal !== undefined ? parseProposal(proposal, name) : null;
-  const tasks = summarizeTasks(parseTasks(files["tasks.md"] ?? ""));
+  const tasks = parts.tasks(files["tasks.md"] ?? "");
   let meta: Record<string, unknown> = {};
   if (files[".openspec.yaml"] !== undefined) {
     try {
-      meta = parseChangeMeta(files[".openspec.yaml"]);
+      meta = parts.meta(files[".openspec.yaml"]);
     } catch (err) {
       errors.push(`.openspec.yaml: ${errorMessage(err)}`);
     }
@@ -58,7 +79,7 @@ function deriveChange(
     showError = `Change "${name}" has no proposal.md yet. Run "openspec status --change ${name}" to see which artifact comes next.`;
   else {
     try {
-      show = buildChangeShow(name, proposal, deltaSpecs);
+      show = buildChangeShow(name, proposal, deltaSpecs, parts.delta);
     } catch (err) {
       showError = errorMessage(err);
     }
@@ -140,4 +161,39 @@ export function unparsedFields(name: string, error: string): DerivedFields {
     parsed: { show: null, showError: error },
     parseError: error,
   };
+}
+
+/**
+ * `ParseParts` that keep the last `max` results by content (least recently used out): a save
+ * re-parses the file it changed, and takes the others' parses from the previous save of the same
+ * change. Results are frozen, as they are shared between derives; a parse that throws is not
+ * kept (it throws again next time).
+ */
+export function createPartsMemo(max = 512): ParseParts {
+  const kept = new Map<string, unknown>();
+  const memo = <T>(key: string, compute: () => T): T => {
+    const hit = kept.get(key);
+    if (hit !== undefined) {
+      kept.delete(key);
+      kept.set(key, hit);
+      return hit as T;
+    }
+    const value = deepFreeze(compute());
+    kept.set(key, value);
+    if (kept.size > max) kept.delete(kept.keys().next().value as string);
+    return value;
+  };
+  return {
+    tasks: (content) => memo(`t\0${content}`, () => parseEach.tasks(content)),
+    meta: (content) => memo(`m\0${content}`, () => parseEach.meta(content)),
+    delta: (spec, content) => memo(`d\0${spec}\0${content}`, () => parseEach.delta(spec, content)),
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
