@@ -18,10 +18,10 @@ import { describe, expect, it } from "vitest";
 import { resolveInside, sha256, writeFileAtomic } from "../src";
 import { prepareAtomicWrite } from "../src/utils/fs/atomic-write";
 import { folderFingerprint, unchangedFolders } from "../src/utils/fs/folder-fingerprint";
-import { statFields, statFieldsFast } from "../src/utils/fs/stat-fields";
 import { readTextFileSync } from "../src/utils/fs/read-text";
 import { readTextFileConfined } from "../src/utils/fs/safe-open";
 import { classifyFolder, scanWorkspace } from "../src/utils/fs/scan-workspace";
+import { statFields, statFieldsFast } from "../src/utils/fs/stat-fields";
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), "specsync-fs-"));
 
