@@ -21,6 +21,7 @@ import { folderFingerprint, unchangedFolders } from "../src/utils/fs/folder-fing
 import { readTextFileSync } from "../src/utils/fs/read-text";
 import { readTextFileConfined } from "../src/utils/fs/safe-open";
 import { classifyFolder, scanWorkspace } from "../src/utils/fs/scan-workspace";
+import { statFields, statFieldsFast } from "../src/utils/fs/stat-fields";
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), "specsync-fs-"));
 
@@ -211,6 +212,31 @@ describe("folderFingerprint", () => {
     expect(unchangedFolders([[folder, ["tasks.md", "specs/cap/spec.md"], expected]])).toEqual([
       false,
     ]);
+  });
+});
+
+describe("statFields", () => {
+  it("answers as statSync does (size, mtimeMs, ino), without a Stats object on this Node", () => {
+    const folder = path.join(tmp(), "stat");
+    mkdirSync(path.join(folder, "d"), { recursive: true });
+    writeFileSync(path.join(folder, "f.md"), "twelve bytes");
+    symlinkSync(path.join(folder, "f.md"), path.join(folder, "link.md"));
+    utimesSync(path.join(folder, "f.md"), new Date(1_700_000_000_123.456), new Date(1e12 + 0.5));
+    for (const rel of ["", "d", "f.md", "link.md"]) {
+      const s = statSync(path.join(folder, rel));
+      expect({ ...statFields(path.join(folder, rel)) }).toEqual({
+        size: s.size,
+        mtimeMs: s.mtimeMs,
+        ino: s.ino,
+      });
+    }
+    expect(statFields(path.join(folder, "missing"))).toBeUndefined();
+    // Other errors throw, as statSync's do (folderFingerprint then answers null).
+    const under = path.join(folder, "f.md/under-a-file");
+    expect(() => statSync(under, { throwIfNoEntry: false })).toThrow(/ENOTDIR/);
+    expect(() => statFields(under)).toThrow(/ENOTDIR/);
+    // The no-op reconcile's ~100,000 stats rely on it: a Node where the check fails falls back.
+    expect(statFieldsFast).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 import { hash } from "node:crypto";
-import { statSync } from "node:fs";
 import path from "node:path";
+import { statFields } from "./stat-fields";
 
 /**
  * A stat this recent may still be followed by a change that keeps it (coarse kernel timestamps).
@@ -50,12 +50,12 @@ export function folderFingerprint(
   let text = "";
   try {
     for (const d of dirsOf(files)) {
-      const s = statSync(d ? abs(d) : folderAbs, { throwIfNoEntry: false });
+      const s = statFields(d ? abs(d) : folderAbs);
       if (!s || s.mtimeMs > limit) return null;
       text += `d\0${d}\0${s.mtimeMs}\0${s.ino}\n`;
     }
     for (const f of files.length > 1 ? [...files].sort(byCodeUnit) : files) {
-      const s = known?.get(f)?.stat ?? statSync(abs(f), { throwIfNoEntry: false });
+      const s = known?.get(f)?.stat ?? statFields(abs(f));
       if (!s || s.mtimeMs > limit) return null;
       text += `f\0${f}\0${s.size}\0${s.mtimeMs}\0${s.ino}\n`;
     }
