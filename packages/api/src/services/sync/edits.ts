@@ -242,7 +242,13 @@ async function saveEdit(
   const { row, input } = e;
   const files = { ...dbFiles, [input.file]: input.content };
   const contentHashes = hashFiles(files);
-  const derived = await deriveFieldsOffThread(row.kind, row.name, files, undefined, savedParts);
+  const derived = await deriveFieldsOffThread(
+    row.kind,
+    row.name,
+    files,
+    undefined,
+    savedParts(contentHashes),
+  );
   const pendingFiles = [...new Set([...row.pendingFiles, input.file])];
   const values = { ...contentColumns(row.kind, files), ...derived, contentHashes, pendingFiles };
   const update = e.ctx.db
