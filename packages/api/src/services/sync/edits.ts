@@ -256,8 +256,8 @@ async function saveEdit(
     .set({
       ...changedValues(values, row),
       // Left to fill after the answer (fillSearch): computing and indexing the vector was most
-      // of this statement (migration 0014).
-      search: null,
+      // of this statement. The empty vector says so to the trigger, which stores NULL (0018).
+      search: sql`''::tsvector`,
       dbModifiedAt: new Date(),
       updatedAt: new Date(),
     })
