@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { hashFiles } from "../src/services/spec-files";
 import { isTrackedFile } from "../src/utils/fs/scan-workspace";
 import { createPartsMemo, deriveFields } from "../src/utils/openspec";
 import { CORPUS_DIR, generateWorkspace, loadPool } from "../testing";
@@ -70,7 +71,7 @@ function checkAll(changes: Change[]): number {
   let compared = 0;
   const same = (name: string, files: Record<string, string>) => {
     const full = JSON.stringify(deriveFields("change", name, files));
-    const reused = JSON.stringify(deriveFields("change", name, files, memo));
+    const reused = JSON.stringify(deriveFields("change", name, files, memo(hashFiles(files))));
     expect(reused, `${name}: ${Object.keys(files).join(", ")}`).toBe(full);
     compared++;
   };
@@ -124,14 +125,40 @@ describe("deriveFields with the parts of earlier derives reused", () => {
         "## ADDED Requirements\n\n### Requirement: R\nThe system SHALL work.\n\n" +
         "#### Scenario: S\n- **WHEN** x\n- **THEN** y\n",
     };
-    const first = deriveFields("change", "c", files, memo);
+    const first = deriveFields("change", "c", files, memo(hashFiles(files)));
     expect(() => {
       (first.meta.tags as string[]).push("b");
     }).toThrow(TypeError);
     expect(() => {
       (first.parsed.show as { deltas: unknown[] } | null)?.deltas.pop();
     }).not.toThrow(); // the change's own list; each delta in it is shared and frozen
-    const again = deriveFields("change", "c", files, memo);
+    const again = deriveFields("change", "c", files, memo(hashFiles(files)));
     expect(JSON.stringify(again)).toBe(JSON.stringify(deriveFields("change", "c", files)));
+  });
+
+  it("is keyed by the files' content hashes: same hash hits, a new hash misses", () => {
+    const memo = createPartsMemo(2);
+    const tasks = "- [x] 1.1 One\n- [ ] 1.2 Two\n";
+    const other = "- [x] 1.1 One\n";
+    const a = memo(hashFiles({ "tasks.md": tasks })).tasks(tasks);
+    expect(a).toEqual({ total: 2, completed: 1, percent: 50 });
+    // A hit is the very object kept (frozen, shared); another folder's hashes reach it too.
+    expect(memo(hashFiles({ "tasks.md": tasks, "proposal.md": "x" })).tasks(tasks)).toBe(a);
+    // Hashes missing (no tasks.md in the folder): the memo hashes the content itself.
+    expect(memo({}).tasks(tasks)).toBe(a);
+    const b = memo(hashFiles({ "tasks.md": other })).tasks(other);
+    expect(b).not.toBe(a);
+    expect(b).toEqual({ total: 1, completed: 1, percent: 100 });
+    // The key is the hash: the same bytes under another hash are a miss (a fresh parse).
+    expect(memo({ "tasks.md": "not-the-hash" }).tasks(tasks)).not.toBe(a);
+    // Least recently used out: `a`'s entry was pushed out by the two after it.
+    expect(memo({}).tasks(tasks)).not.toBe(a);
+    const meta = "schema: spec-driven\n";
+    const m = memo(hashFiles({ ".openspec.yaml": meta })).meta(meta);
+    expect(memo({}).meta(meta)).toBe(m);
+    const spec = "## ADDED Requirements\n\n### Requirement: R\nThe system SHALL work.\n";
+    const d = memo(hashFiles({ "specs/cap/spec.md": spec })).delta("cap", spec);
+    expect(memo({}).delta("cap", spec)).toBe(d);
+    expect(memo({}).delta("other", spec)).not.toBe(d);
   });
 });

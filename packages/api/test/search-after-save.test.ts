@@ -82,4 +82,39 @@ describeEachDb("search after a save", (db, driver) => {
     expect(await vectorNull()).toBe(false);
     expect(await search(word)).toContain(row.id);
   });
+
+  it("leaves a still-pending vector to the fill: a save soon after a save does not compute it", async () => {
+    const { row, vectorNull, save, search } = await setup();
+    // As the previous save of this change (or a bulk import) left it, its fill not yet run.
+    await db().database.query("update openspec_specs set search = null where id = $1", [row.id]);
+    await save("platypusgale");
+    // Computed inline before migration 0018 (the trigger could not tell the save from a write
+    // that leaves the column alone). The fill waits for saves to pause: not run yet.
+    expect(await vectorNull()).toBe(true);
+    expect(await search("platypusgale")).toEqual([row.id]);
+  });
+
+  it("still computes the vector of other writes, also of a row whose vector is empty", async () => {
+    const { row, vectorNull } = await setup();
+    const vector = async () => {
+      const [r] = rowsOf<{ v: string | null }>(
+        await db().database.query("select search::text as v from openspec_specs where id = $1", [
+          row.id,
+        ]),
+      );
+      return r?.v;
+    };
+    // The save's marker is the empty vector: one a row already has is not mistaken for it.
+    await db().database.query("update openspec_specs set search = ''::tsvector where id = $1", [
+      row.id,
+    ]);
+    expect(await vector()).toBe("");
+    await db().database.query("update openspec_specs set title = title where id = $1", [row.id]);
+    expect(await vectorNull()).toBe(false);
+    expect(await vector()).not.toBe("");
+    // A pending one too (NULL: a write that leaves the column alone computes it, as before).
+    await db().database.query("update openspec_specs set search = null where id = $1", [row.id]);
+    await db().database.query("update openspec_specs set title = title where id = $1", [row.id]);
+    expect(await vectorNull()).toBe(false);
+  });
 });

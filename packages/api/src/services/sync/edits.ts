@@ -242,7 +242,13 @@ async function saveEdit(
   const { row, input } = e;
   const files = { ...dbFiles, [input.file]: input.content };
   const contentHashes = hashFiles(files);
-  const derived = await deriveFieldsOffThread(row.kind, row.name, files, undefined, savedParts);
+  const derived = await deriveFieldsOffThread(
+    row.kind,
+    row.name,
+    files,
+    undefined,
+    savedParts(contentHashes),
+  );
   const pendingFiles = [...new Set([...row.pendingFiles, input.file])];
   const values = { ...contentColumns(row.kind, files), ...derived, contentHashes, pendingFiles };
   const update = e.ctx.db
@@ -250,8 +256,8 @@ async function saveEdit(
     .set({
       ...changedValues(values, row),
       // Left to fill after the answer (fillSearch): computing and indexing the vector was most
-      // of this statement (migration 0014).
-      search: null,
+      // of this statement. The empty vector says so to the trigger, which stores NULL (0018).
+      search: sql`''::tsvector`,
       dbModifiedAt: new Date(),
       updatedAt: new Date(),
     })

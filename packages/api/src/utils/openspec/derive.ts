@@ -1,5 +1,6 @@
 import type { ChangeShowJson, ParsedDocument, SpecKind, SpecShowJson } from "@specsync/validators";
 import { errorMessage } from "../errors";
+import { sha256 } from "../hash";
 import { buildChangeShow, buildSpecShow, type DeltaPart, deltaPartOf } from "./change-show";
 import { parseChangeMeta } from "./meta";
 import { parseProposal } from "./proposal";
@@ -163,13 +164,22 @@ export function unparsedFields(name: string, error: string): DerivedFields {
   };
 }
 
+/** A folder's file → sha256 of its content (a row's `contentHashes`). */
+export type FileHashes = Record<string, string>;
+
 /**
- * `ParseParts` that keep the last `max` results by content (least recently used out): a save
- * re-parses the file it changed, and takes the others' parses from the previous save of the same
- * change. Results are frozen, as they are shared between derives; a parse that throws is not
- * kept (it throws again next time).
+ * Memoised `ParseParts` for one folder's files, keyed by the hashes of their contents.
  */
-export function createPartsMemo(max = 512): ParseParts {
+export type PartsMemo = (hashes: FileHashes) => ParseParts;
+
+/**
+ * Parses that keep the last `max` results by content hash (least recently used out): a save
+ * re-parses the file it changed, and takes the others' parses from the previous save of the same
+ * change. Keyed by the hashes the save computes anyway, not by the contents (up to 512 whole
+ * files of keys). A file missing from `hashes` is hashed here. Results are frozen, as they are
+ * shared between derives; a parse that throws is not kept (it throws again next time).
+ */
+export function createPartsMemo(max = 512): PartsMemo {
   const kept = new Map<string, unknown>();
   const memo = <T>(key: string, compute: () => T): T => {
     const hit = kept.get(key);
@@ -183,10 +193,17 @@ export function createPartsMemo(max = 512): ParseParts {
     if (kept.size > max) kept.delete(kept.keys().next().value as string);
     return value;
   };
-  return {
-    tasks: (content) => memo(`t\0${content}`, () => parseEach.tasks(content)),
-    meta: (content) => memo(`m\0${content}`, () => parseEach.meta(content)),
-    delta: (spec, content) => memo(`d\0${spec}\0${content}`, () => parseEach.delta(spec, content)),
+  return (hashes) => {
+    const hashOf = (file: string, content: string) => hashes[file] ?? sha256(content);
+    return {
+      tasks: (content) => memo(`t\0${hashOf("tasks.md", content)}`, () => parseEach.tasks(content)),
+      meta: (content) =>
+        memo(`m\0${hashOf(".openspec.yaml", content)}`, () => parseEach.meta(content)),
+      delta: (spec, content) =>
+        memo(`d\0${spec}\0${hashOf(`specs/${spec}/spec.md`, content)}`, () =>
+          parseEach.delta(spec, content),
+        ),
+    };
   };
 }
 
