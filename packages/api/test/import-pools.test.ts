@@ -13,7 +13,10 @@ afterAll(() => shared.close());
 function counted(pool: ParsePool): () => number {
   let n = 0;
   const run = pool.run.bind(pool) as (job: never) => Promise<unknown>;
-  pool.run = ((job: never) => (n++, run(job))) as ParsePool["run"];
+  pool.run = ((job: never) => {
+    n++;
+    return run(job);
+  }) as ParsePool["run"];
   return () => n;
 }
 
