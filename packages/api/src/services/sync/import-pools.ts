@@ -19,7 +19,11 @@ export function importPools(
   if (!second || availableParallelism() < 2) {
     return { runner: shared, lanes: 1, close: async () => {} };
   }
-  const own = new ParsePool({ size: 1 });
+  // A larger young generation than the shared worker's: a batch's garbage (files, parsed
+  // documents, row JSON) dies young in fewer scavenges (one profile: workers' GC 2.5 → 1.6 s a
+  // 1,000-change import, both at 48 MB), and
+  // the memory goes with the worker when the import ends.
+  const own = new ParsePool({ size: 1, youngMb: 48 });
   const pools: [ParsePool, number][] = [
     [shared, 0],
     [own, 0],
