@@ -46,12 +46,15 @@ export class ParsePool {
   private readonly ready = new WeakSet<Worker>();
   private readonly size: number;
   private readonly timeoutMs: number;
+  private readonly youngMb: number | undefined;
   private closed = false;
   private warming: Promise<void> | null = null;
 
-  constructor(opts: { size?: number; timeoutMs?: number } = {}) {
+  /** `youngMb`: the workers' young generation (V8's default is small under --optimize-for-size). */
+  constructor(opts: { size?: number; timeoutMs?: number; youngMb?: number } = {}) {
     this.size = opts.size ?? Math.max(1, Math.min(2, availableParallelism() - 1));
     this.timeoutMs = opts.timeoutMs ?? PARSE_TIMEOUT_MS;
+    this.youngMb = opts.youngMb;
   }
 
   /**
@@ -137,7 +140,10 @@ export class ParsePool {
     // From sources the worker is TypeScript (loaded through tsx); in the bundle it is
     // lib/parse-worker.js. A runaway parse dies alone (ERR_WORKER_OUT_OF_MEMORY) instead of taking
     // the server's heap with it.
-    const resourceLimits = { maxOldGenerationSizeMb: 1024 };
+    const resourceLimits = {
+      maxOldGenerationSizeMb: 1024,
+      ...(this.youngMb ? { maxYoungGenerationSizeMb: this.youngMb } : {}),
+    };
     const worker = here.endsWith(".ts")
       ? new Worker(new URL("./parse-worker-dev.mjs", here), {
           workerData: { entry: new URL("./parse-worker.ts", here).href },

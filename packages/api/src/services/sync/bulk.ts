@@ -13,6 +13,7 @@ import { classifyFolder, type FolderRef, scanWorkspace } from "../../utils/fs/sc
 import { present } from "../../utils/present";
 import { type ParsePool, sharedParsePool } from "../parse-pool";
 import { insertColumns } from "./bulk-load";
+import { type ImportRunner, importPools } from "./import-pools";
 import { joinReads, type NewRow, type ReadNewResult } from "./import-read";
 import { noop, storedFingerprint, syncLocked } from "./reconcile";
 import { DEFER_SEARCH_FROM, startSearchFill } from "./search-fill";
@@ -228,9 +229,12 @@ async function reconcileMany(
   // PGlite: one thread does both, and the fill's row rewrites cost more than they save there.
   const deferSearch = ctx.database.driver === "postgres" && fresh.length >= DEFER_SEARCH_FROM;
   const batchConcurrency = Math.max(1, Math.floor(concurrency / 5));
-  const created = await mapLimit(chunk(fresh, CREATE_BATCH), batchConcurrency, (refs) =>
-    createBatch(ctx, project, refs, trigger, deferSearch),
-  );
+  const pools = importPools(sharedParsePool(), deferSearch);
+  const created = await mapLimit(
+    chunk(fresh, CREATE_BATCH),
+    batchConcurrency * pools.lanes,
+    (refs) => createBatch(ctx, project, refs, trigger, { deferSearch, pool: pools.runner }),
+  ).finally(pools.close);
   if (deferSearch) void startSearchFill(ctx);
   const others = items.filter((i) => !isNew(i));
   const quick = await quickNoops(ctx, project, others);
@@ -334,8 +338,9 @@ async function createBatch(
   project: ProjectRow,
   refs: FolderRef[],
   trigger: SyncTrigger,
-  deferSearch: boolean,
+  opts: { deferSearch: boolean; pool: ImportRunner },
 ): Promise<SyncOutcome[]> {
+  const { deferSearch } = opts;
   const started = Date.now();
   let release = () => {};
   const committed = new Promise<void>((r) => (release = r));
@@ -347,7 +352,7 @@ async function createBatch(
   const outcomes = new Map<string, SyncOutcome>();
   const fallback: FolderRef[] = [];
   try {
-    const { rows, json, columns, unusual } = await newRows(project, refs);
+    const { rows, json, columns, unusual } = await newRows(project, refs, opts.pool);
     fallback.push(...unusual);
     const batch = { rows, json, columns };
     const inserted = rows.length
@@ -389,7 +394,7 @@ async function createBatch(
 async function newRows(
   project: ProjectRow,
   refs: FolderRef[],
-  pool: ParsePool = sharedParsePool(),
+  pool: ImportRunner,
 ): Promise<ReadNewResult & { rows: NewRow[]; unusual: FolderRef[] }> {
   const dir = openspecDir(project);
   const row = { projectId: project.id, now: Date.now(), columns: insertColumns };

@@ -1,0 +1,40 @@
+/**
+ * The parse workers of a large import. The shared pool has one worker on two cores (the other
+ * core is the event loop's and the database's), and a PostgreSQL import is bounded by it: the
+ * event loop and the PostgreSQL backends leave most of the other core idle meanwhile (measured:
+ * docs/performance.md, "Cold import on PostgreSQL, session 18"). So such an import gets a second
+ * worker of its own, closed when the import ends; each batch's read goes to the pool with fewer
+ * jobs running. Not on PGlite: there the event loop runs the database too and is the bound.
+ */
+import { availableParallelism } from "node:os";
+import { ParsePool } from "../parse-pool";
+
+/** Runs the import's read jobs on the least busy of its pools (the `run` of a ParsePool). */
+export type ImportRunner = Pick<ParsePool, "run">;
+
+export function importPools(
+  shared: ParsePool,
+  second: boolean,
+): { runner: ImportRunner; lanes: number; close: () => Promise<void> } {
+  if (!second || availableParallelism() < 2) {
+    return { runner: shared, lanes: 1, close: async () => {} };
+  }
+  // A larger young generation than the shared worker's: a batch's garbage (files, parsed
+  // documents, row JSON) dies young in fewer scavenges (one profile: the workers' GC 2.5 → 1.6 s
+  // in a 1,000-change import, both at 48 MB); the memory goes with the worker when the import ends.
+  const own = new ParsePool({ size: 1, youngMb: 48 });
+  const pools: [ParsePool, number][] = [
+    [shared, 0],
+    [own, 0],
+  ];
+  const run = async (job: Parameters<ParsePool["run"]>[0]) => {
+    const entry = pools.reduce((a, b) => (b[1] < a[1] ? b : a));
+    entry[1]++;
+    try {
+      return await entry[0].run(job as never);
+    } finally {
+      entry[1]--;
+    }
+  };
+  return { runner: { run } as ImportRunner, lanes: 2, close: () => own.close() };
+}
