@@ -31,8 +31,8 @@ export const insertColumns: readonly (readonly [string, string])[] = [...columnN
  * Insert new spec rows in one statement whose only parameter is the rows as one JSON document
  * (`jsonb_populate_recordset`): no per-value parameter building in drizzle or the driver, which
  * cost more Node time (and garbage) than the documents themselves. The batch comes as one JSON
- * text (the pool worker that read it serialised it: import-read.ts), or as its UTF-8 bytes (PGlite).
- * Rows whose (project, path) exists are skipped; returns the inserted ones.
+ * text (the pool worker that read it serialised it: import-read.ts), or as its UTF-8 bytes
+ * (PGlite). Rows whose (project, path) exists are skipped; returns the inserted ones.
  */
 export async function insertSpecRows(
   tx: Tx,
