@@ -31,21 +31,23 @@ export const insertColumns: readonly (readonly [string, string])[] = [...columnN
  * Insert new spec rows in one statement whose only parameter is the rows as one JSON document
  * (`jsonb_populate_recordset`): no per-value parameter building in drizzle or the driver, which
  * cost more Node time (and garbage) than the documents themselves. The batch comes as one JSON
- * text (the pool worker that read it serialised it: import-read.ts). Rows whose (project,
- * path) exists are skipped; returns the inserted ones.
+ * text (the pool worker that read it serialised it: import-read.ts), or as its UTF-8 bytes
+ * (PGlite). Rows whose (project, path) exists are skipped; returns the inserted ones.
  */
 export async function insertSpecRows(
   tx: Tx,
-  batch: { json: string; columns: string },
+  batch: { json: string | Uint8Array; columns: string },
 ): Promise<{ id: string; path: string }[]> {
   if (!batch.columns) return [];
   const used = batch.columns.split(",");
   const list = sql.raw([...used].map((c) => `"${c}"`).join(", "));
+  // UTF-8 bytes go as a text parameter (PGlite: packages/db client.ts), then become jsonb.
+  const doc = typeof batch.json === "string" ? sql`${batch.json}` : sql`${batch.json}::text`;
   const res = await tx.execute(
     sql`insert into ${openspecSpecs} (${list})
         select ${list} from jsonb_populate_recordset(
           jsonb_populate_record(null::openspec_specs, ${defaults}::jsonb),
-          ${batch.json}::jsonb)
+          ${doc}::jsonb)
         on conflict (project_id, path) do nothing
         returning id, path`,
   );

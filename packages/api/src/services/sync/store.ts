@@ -32,6 +32,7 @@ const { search: _search, ...rowColumns } = getTableColumns(openspecSpecs);
 /** What an edit reads: everything but the parsed structure (recomputed from the files anyway). */
 const { parsed: _parsed, ...editColumns } = rowColumns;
 
+const utf8 = new TextEncoder();
 /** A row has something to do even if no file changed: a pending flush, an error to clear. */
 const DIRTY = "jsonb_array_length(pending_files) > 0 or sync_error is not null";
 
@@ -462,10 +463,14 @@ export async function insertNewRows(
     if (deferSearch) await tx.execute(sql`select set_config('specsync.defer_search', 'y', true)`);
     // One JSON parameter for the whole batch (bulk-load.ts); name and hashes are the rows' own.
     const rowOf = new Map(batch.rows.map((r) => [r.path, r]));
-    const inserted = (await insertSpecRows(tx, batch)).flatMap(({ id, path }) => {
-      const r = rowOf.get(path);
-      return r ? [{ id, path, name: r.name, files: r.files }] : [];
-    });
+    // PGlite measures a string parameter in JavaScript a character at a time; bytes it copies.
+    const json = ctx.database.driver === "pglite" ? utf8.encode(batch.json) : batch.json;
+    const inserted = (await insertSpecRows(tx, { json, columns: batch.columns })).flatMap(
+      ({ id, path }) => {
+        const r = rowOf.get(path);
+        return r ? [{ id, path, name: r.name, files: r.files }] : [];
+      },
+    );
     const histories = inserted.map((r) => ({
       specId: r.id,
       projectId: project.id,
