@@ -211,6 +211,9 @@ function writeUnreadable(root: string) {
     "changes/dir-proposal/proposal.md/x.md": "not a proposal",
     "changes/escape/proposal.md": proposal("escape"),
     "changes/escape/tasks.md": "- [x] done\n",
+    // Over the 1 MiB limit: the sync fails the folder, the CLI counts its 24,000 tasks.
+    "changes/big-tasks/proposal.md": proposal("big-tasks"),
+    "changes/big-tasks/tasks.md": `## 1. Big\n${"- [x] 1.1 done padding padding padding padding\n- [ ] 1.2 open padding padding padding padding\n".repeat(12_000)}`,
   });
   const outside = mkdtempSync(path.join(tmpdir(), "specsync-outside-"));
   writeFileSync(path.join(outside, "design.md"), "outside the root\n");
