@@ -217,7 +217,10 @@ function writeUnreadable(root: string) {
   });
   const outside = mkdtempSync(path.join(tmpdir(), "specsync-outside-"));
   writeFileSync(path.join(outside, "design.md"), "outside the root\n");
-  symlinkSync(path.join(outside, "design.md"), path.join(root, "openspec/changes/escape/design.md"));
+  symlinkSync(
+    path.join(outside, "design.md"),
+    path.join(root, "openspec/changes/escape/design.md"),
+  );
 }
 
 describeEachDb("specsync list --json with folders that fail to sync", (db) => {

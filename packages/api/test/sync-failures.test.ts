@@ -72,7 +72,9 @@ describeEachDb("sync of folders that fail", (db) => {
     writeTree(root, { "changes/ret/design.md": "# Design\n" });
     const fixed = await services.sync.syncProject(project, "manual");
     expect(fixed.failed).toBe(0);
-    const row = await services.sync.getRow(fixed.outcomes.find((o) => o.name === "ret")?.specId ?? "");
+    const row = await services.sync.getRow(
+      fixed.outcomes.find((o) => o.name === "ret")?.specId ?? "",
+    );
     expect(row.syncError).toBeNull();
     expect(row.designContent).toBe("# Design\n");
   });

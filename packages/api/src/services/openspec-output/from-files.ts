@@ -92,7 +92,10 @@ export function changeEntryFromFiles(rootPath: string, name: string): ChangeList
     // counts; nothing but the current line is kept.
     const summary =
       tasks === undefined && tracked.includes("tasks.md")
-        ? (countTasksInFile(openspecDir, path.join(folder, "tasks.md")) ?? { total: 0, completed: 0 })
+        ? (countTasksInFile(openspecDir, path.join(folder, "tasks.md")) ?? {
+            total: 0,
+            completed: 0,
+          })
         : summarizeTasks(parseTasks(tasks ?? ""));
     const nested = tracked.length ? null : findNestedChanges(changesDir, name);
     const lastModified = folderLastModified(folder);
