@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -192,6 +192,62 @@ describeEachDb("specsync list/show --json are byte-identical to openspec", (db) 
     pathologicalCases(root);
     await expectByteIdentical(await fromDatabase(createServices(db().database), root), root);
   }, 300_000);
+});
+
+/**
+ * Folders the sync cannot read (their rows carry a syncError) that `openspec list` reads fine: the
+ * list from the database must still print what the CLI prints (their mtimes, their task counts).
+ */
+function writeUnreadable(root: string) {
+  const proposal = (name: string) => `# Change: ${name}\n\n## Why\nw\n\n## What Changes\n- x\n`;
+  const tasks = "## 1. T\n- [x] 1.1 a\n- [ ] 1.2 b\n- [ ] 1.3 c\n";
+  writeTree(root, {
+    "changes/ok/proposal.md": proposal("ok"),
+    "changes/bad-design/proposal.md": proposal("bad-design"),
+    "changes/bad-design/tasks.md": tasks,
+    "changes/bad-design/design.md": Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]),
+    "changes/nul/proposal.md": "# Change: nul\n\n## Why\na\u0000b\n",
+    "changes/nul/tasks.md": tasks,
+    "changes/dir-proposal/proposal.md/x.md": "not a proposal",
+    "changes/escape/proposal.md": proposal("escape"),
+    "changes/escape/tasks.md": "- [x] done\n",
+    // Over the 1 MiB limit: the sync fails the folder, the CLI counts its 24,000 tasks.
+    "changes/big-tasks/proposal.md": proposal("big-tasks"),
+    "changes/big-tasks/tasks.md": `## 1. Big\n${"- [x] 1.1 done padding padding padding padding\n- [ ] 1.2 open padding padding padding padding\n".repeat(12_000)}`,
+  });
+  const outside = mkdtempSync(path.join(tmpdir(), "specsync-outside-"));
+  writeFileSync(path.join(outside, "design.md"), "outside the root\n");
+  symlinkSync(
+    path.join(outside, "design.md"),
+    path.join(root, "openspec/changes/escape/design.md"),
+  );
+}
+
+describeEachDb("specsync list --json with folders that fail to sync", (db) => {
+  it("is byte-identical to openspec, new folders and one moved out and back", async () => {
+    const root = tempRepo();
+    writeUnreadable(root);
+    const services = createServices(db().database);
+    const out = await fromDatabase(services, root);
+    const project = await services.sync.ensureProject(root);
+    // Moved out (its row deleted), given a bad file while away, moved back.
+    const away = path.join(root, "away");
+    renameSync(path.join(root, "openspec/changes/ok"), away);
+    await services.sync.syncProject(project, "manual");
+    writeFileSync(path.join(away, "design.md"), Buffer.from([0xff, 0x0a]));
+    writeFileSync(path.join(away, "tasks.md"), "- [ ] new task\n");
+    renameSync(away, path.join(root, "openspec/changes/ok"));
+    await services.sync.syncProject(project, "manual");
+    for (const args of [["list"], ["list", "--sort", "name"]]) {
+      const theirs = await openspecRaw(root, [...args, "--json"]);
+      const ours = await ask(out, root, args);
+      expect(ours, args.join(" ")).toEqual({
+        stdout: theirs.stdout,
+        stderr: theirs.stderr,
+        exitCode: theirs.code,
+      });
+    }
+  }, 120_000);
 });
 
 // What `specsync list/show` print when no server runs for the project: the same bytes, from the files.

@@ -78,21 +78,27 @@ export class CliOutputService {
       total: number;
       modified: Date | string | null;
       nested: string[] | null;
+      failed: boolean;
     }>(
-      "select name, tasks_completed as done, tasks_total as total, file_modified_at as modified, parsed->'nested' as nested from openspec_specs where project_id = $1 and kind = 'change' and not archived and deleted_at is null",
+      "select name, tasks_completed as done, tasks_total as total, file_modified_at as modified, parsed->'nested' as nested, sync_error is not null as failed from openspec_specs where project_id = $1 and kind = 'change' and not archived and deleted_at is null",
       [projectId],
     );
     const dirOrder = activeChangeDirs(rootPath);
     const listed = dirOrder ? new Set(dirOrder) : null;
     const entries: ChangeListEntry[] = rows
       .filter((r) => !listed || listed.has(r.name))
-      .map((r) => ({
-        name: r.name,
-        completedTasks: r.done,
-        totalTasks: r.total,
-        lastModified: r.modified ? new Date(r.modified) : new Date(0),
-        nested: r.nested ?? undefined,
-      }));
+      .map(
+        (r) =>
+          // A folder the sync could not read has stale or no values in its row; the CLI reads
+          // what it can (tasks.md, mtimes): so do the files (only these few folders).
+          (r.failed ? changeEntryFromFiles(rootPath, r.name) : null) ?? {
+            name: r.name,
+            completedTasks: r.done,
+            totalTasks: r.total,
+            lastModified: r.modified ? new Date(r.modified) : new Date(0),
+            nested: r.nested ?? undefined,
+          },
+      );
     // Hidden folders are listed by the CLI but never synced (the sync skips dot-entries): read from the files.
     for (const name of dirOrder ?? []) {
       if (!name.startsWith(".")) continue;

@@ -11,6 +11,7 @@ import type { ChangeShowJson, SpecShowJson } from "@specsync/validators";
 import { findNestedChanges, folderLastModified } from "../../utils/fs/change-folder";
 import { readTextFileConfined } from "../../utils/fs/safe-open";
 import { discoverSpecIds, listTrackedFiles, SPEC_FILE } from "../../utils/fs/scan-workspace";
+import { countTasksInFile } from "../../utils/openspec/count-tasks";
 import { parseTasks, summarizeTasks } from "../../utils/openspec/tasks";
 import {
   type ChangeListEntry,
@@ -87,7 +88,15 @@ export function changeEntryFromFiles(rootPath: string, name: string): ChangeList
     const tasks = tracked.includes("tasks.md")
       ? readTracked(openspecDir, folder, "change", "tasks.md")["tasks.md"]
       : undefined;
-    const summary = summarizeTasks(parseTasks(tasks ?? ""));
+    // Unreadable to the sync (over the size limit, bad bytes): a line scan counts what the CLI
+    // counts; nothing but the current line is kept.
+    const summary =
+      tasks === undefined && tracked.includes("tasks.md")
+        ? (countTasksInFile(openspecDir, path.join(folder, "tasks.md")) ?? {
+            total: 0,
+            completed: 0,
+          })
+        : summarizeTasks(parseTasks(tasks ?? ""));
     const nested = tracked.length ? null : findNestedChanges(changesDir, name);
     const lastModified = folderLastModified(folder);
     return {

@@ -20,6 +20,7 @@ import {
   readDisk,
   storableFingerprint,
 } from "./disk";
+import { failureSeen } from "./failure-key";
 import { clearTempFiles, flushFolder } from "./flush";
 import {
   actionOf,
@@ -134,7 +135,10 @@ async function reconcileLocked(
     row = arrival.row;
     // read
     const disk = readDisk(folderAbs, root, ref, row);
-    if (disk.error) return await fail(ctx, { ...failure, row, error: disk.error });
+    if (disk.error) {
+      const seen = failureSeen(folderAbs, ref, disk.files, disk.error);
+      return await fail(ctx, { ...failure, row, error: disk.error, seen });
+    }
     const tempsLeft = await clearTempFiles(ctx, folderAbs, ref, disk.temps);
     // plan
     const before = rowBefore(row, arrival.moved, ref);
@@ -332,8 +336,10 @@ async function folderGone(
 
 /** Record a failed folder (row and history) and announce it. */
 export async function fail(ctx: SyncContext, f: FailureRecord): Promise<SyncOutcome> {
-  const { specId, historyId } = await recordFailure(ctx, f);
+  const { specId, historyId, unchanged } = await recordFailure(ctx, f);
   const { ref, error, direction } = f;
+  // Still failing, nothing moved: not a change, nothing new to announce or record.
+  if (unchanged) return { ...noop(ref, specId), success: false, error };
   ctx.events.publish(
     { type: "sync_failed", projectId: f.project.id, specId, name: ref.name, direction, error },
     historyId ?? null,

@@ -22,6 +22,7 @@ import { chunk } from "../../utils/concurrency";
 import { errorMessage, SpecsyncError } from "../../utils/errors";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
 import { insertHistoryRows, insertSpecRows } from "./bulk-load";
+import type { FailureSeen } from "./failure-key";
 import type { NewRow } from "./import-read";
 import { asidePath, type OpenFailure, type PlannedHistory, pickMoveSource } from "./plan";
 import { initialStatusColumns } from "./row-values";
@@ -524,25 +525,41 @@ export async function softDelete(
 export type FailureRecord = {
   project: ProjectRow;
   ref: FolderRef;
-  row: { id: string } | undefined;
+  row: Pick<EditRow, "id" | "syncError" | "statFingerprint" | "deletedAt"> | undefined;
   trigger: SyncTrigger;
   direction: "fs_to_db" | "db_to_fs";
   error: string;
   started: number;
+  /** A read of a folder that is on disk failed: its row is live, its failure keyed. */
+  seen?: FailureSeen;
 };
+
+/** The same failure of a live row, with nothing moved on disk since it was recorded. */
+const sameFailure = (f: FailureRecord) =>
+  !!f.row &&
+  !!f.seen?.key &&
+  f.row.statFingerprint === f.seen.key &&
+  f.row.syncError === f.error &&
+  !f.row.deletedAt;
 
 /**
  * Record a failed sync on the row (created if missing: a folder we cannot read still shows up,
- * with its error) and in history. Never throws: a database that is down is logged.
+ * with its error) and in history, unless it is the same failure as last time. Never throws: a
+ * database that is down is logged.
  */
 export async function recordFailure(
   ctx: SyncContext,
   f: FailureRecord,
-): Promise<{ specId: string | null; historyId?: number }> {
+): Promise<{ specId: string | null; historyId?: number; unchanged?: boolean }> {
   let specId = f.row?.id ?? null;
+  if (sameFailure(f)) return { specId, unchanged: true };
+  // The folder is on disk: a row deleted while it was away is live again (and lists it right).
+  const onDisk = f.seen
+    ? { deletedAt: null, statFingerprint: f.seen.key, fileModifiedAt: f.seen.modifiedAt }
+    : {};
   try {
     if (f.row) {
-      await updateRow(ctx, f.row.id, { syncError: f.error, lastSyncedAt: new Date() });
+      await updateRow(ctx, f.row.id, { syncError: f.error, lastSyncedAt: new Date(), ...onDisk });
     } else {
       const { ref } = f;
       const [inserted] = await ctx.db
@@ -557,10 +574,11 @@ export async function recordFailure(
           title: ref.name,
           syncError: f.error,
           lastSyncedAt: new Date(),
+          ...onDisk,
         })
         .onConflictDoUpdate({
           target: [openspecSpecs.projectId, openspecSpecs.path],
-          set: { syncError: f.error, lastSyncedAt: new Date() },
+          set: { syncError: f.error, lastSyncedAt: new Date(), ...onDisk },
         })
         .returning({ id: openspecSpecs.id });
       specId = inserted?.id ?? null;
