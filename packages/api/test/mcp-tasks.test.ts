@@ -102,3 +102,47 @@ describeEachDb("MCP tool arguments (F6)", (db) => {
     }
   });
 });
+
+describeEachDb("MCP list_changes paging (F5)", (db) => {
+  it("keyset cursor: priorities changed between pages skip or repeat no other change", async () => {
+    const root = tempRepo();
+    const names = Array.from({ length: 12 }, (_, i) => `ch-${String(i).padStart(2, "0")}`);
+    writeTree(root, Object.assign({}, ...names.map((n) => changeFiles(n))));
+    const services = createServices(db().database);
+    const project = await services.sync.ensureProject(root);
+    await services.sync.syncProject(project, "startup");
+    const ids = new Map(
+      (await services.specs.list({ projectId: project.id, kind: "change", limit: 50 })).items.map(
+        (i) => [i.name, i.id],
+      ),
+    );
+    const mcp = await connect(services, project.id);
+    try {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      const moved = new Set<string>();
+      for (let page = 0; page < 10; page++) {
+        const r = await mcp.call("list_changes", { limit: 4, ...(cursor ? { cursor } : {}) });
+        expect(r.isError).toBe(false);
+        seen.push(...(r.body.changes as { name: string }[]).map((c) => c.name));
+        // Another client, between pages: a change further down becomes critical (with an offset
+        // cursor every row after it shifts by one: one is seen twice).
+        const ahead = names.findLast((n) => !seen.includes(n) && !moved.has(n));
+        if (ahead) {
+          moved.add(ahead);
+          await services.specs.setPriority({ id: ids.get(ahead) as string, priority: "critical" });
+        }
+        cursor = (r.body.nextCursor as string | null) ?? undefined;
+        if (!cursor) break;
+      }
+      const steady = names.filter((n) => !moved.has(n));
+      expect(steady.length).toBeGreaterThan(0);
+      for (const n of steady) expect(seen.filter((s) => s === n)).toHaveLength(1);
+      const bad = await mcp.call("list_changes", { cursor: "not-a-cursor" });
+      expect(bad.isError).toBe(true);
+      expect(bad.text).toMatch(/cursor/);
+    } finally {
+      await mcp.close();
+    }
+  });
+});

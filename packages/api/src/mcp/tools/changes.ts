@@ -1,6 +1,8 @@
 import {
   getChangeToolSchema,
   getSpecToolSchema,
+  type ListAfter,
+  listAfterSchema,
   listChangesToolSchema,
   overlapsToolSchema,
   setStatusToolSchema,
@@ -32,7 +34,7 @@ export const listChanges = defineTool({
       claimedBy: q.claimedBy,
       sort: "priority",
       limit: q.limit,
-      cursor: q.cursor,
+      after: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
     });
     return {
       changes: page.items.map((i) => ({
@@ -43,10 +45,27 @@ export const listChanges = defineTool({
         tasks: tasksLabel(i.tasksCompleted, i.tasksTotal),
         ...(i.claimedBy ? { claimedBy: i.claimedBy } : {}),
       })),
-      nextCursor: page.nextCursor,
+      nextCursor: page.nextAfter ? encodeCursor(page.nextAfter) : null,
     };
   },
 });
+
+/**
+ * list_changes pages by keyset: the cursor is the last row's sort key (priority rank, name, id),
+ * so a priority changed by someone else between pages skips or repeats nothing else.
+ */
+function encodeCursor(after: ListAfter): string {
+  return Buffer.from(JSON.stringify([after.rank, after.name, after.id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): ListAfter {
+  try {
+    const [rank, name, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    return listAfterSchema.parse({ rank, name, id });
+  } catch {
+    throw new SpecsyncError("BAD_REQUEST", "cursor is not a nextCursor from list_changes");
+  }
+}
 
 export const getChange = defineTool({
   name: "get_change",
