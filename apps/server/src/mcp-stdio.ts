@@ -6,7 +6,7 @@ import { createMcpServer } from "@specsync/api/mcp";
 import { openDatabase } from "./database";
 import type { Env } from "./env";
 import { firstPath } from "./first-path";
-import { invalidUtf8Answer, strictUtf8Lines } from "./stdio-utf8";
+import { invalidUtf8Answer, MAX_LINE_BYTES, oversizeAnswer, strictUtf8Lines } from "./stdio-utf8";
 
 /**
  * `specsync mcp`: an MCP server on stdin/stdout for the client that spawned it. It keeps the
@@ -49,13 +49,29 @@ export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<voi
   // Invalid UTF-8 is refused with a parse error, never decoded to U+FFFD and stored (lone
   // surrogates from \u escapes are refused by the validators, as over HTTP).
   const input = process.stdin.pipe(
-    strictUtf8Lines((line) => {
-      const answer = invalidUtf8Answer(line);
-      log(`refused a message that is not valid UTF-8 (${line.length} bytes)`);
-      if (answer) process.stdout.write(answer);
-    }),
+    strictUtf8Lines(
+      (line) => {
+        const answer = invalidUtf8Answer(line);
+        log(`refused a message that is not valid UTF-8 (${line.length} bytes)`);
+        if (answer) process.stdout.write(answer);
+      },
+      (bytes) => {
+        log(`refused a message of ${bytes} bytes: over the ${MAX_LINE_BYTES}-byte line limit`);
+        process.stdout.write(oversizeAnswer(bytes));
+      },
+    ),
   );
   const transport = new StdioServerTransport(input);
+  // The transport closes itself on an error it cannot answer: say so and exit non-zero.
+  let failed: unknown = null;
+  let stdinEnded = false;
+  process.stdin.once("end", () => {
+    stdinEnded = true;
+  });
+  server.server.onerror = (err) => {
+    failed = err;
+    log(`MCP stdio transport error: ${err instanceof Error ? err.message : String(err)}`);
+  };
   const closed = new Promise<void>((resolve) => {
     transport.onclose = resolve;
     process.stdin.once("end", resolve);
@@ -66,4 +82,5 @@ export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<voi
   await server.close().catch(() => {});
   await services.runtime.stop();
   await database.close();
+  if (failed && !stdinEnded) process.exitCode = 1;
 }

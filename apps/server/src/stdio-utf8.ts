@@ -6,27 +6,68 @@ import { Transform } from "node:stream";
  * into U+FFFD: the server would store text that differs from what was sent. This passes on only
  * the newline-delimited messages that are valid UTF-8 and hands every other line to `refuse`.
  */
-export function strictUtf8Lines(refuse: (line: Buffer) => void): Transform {
+/** The SDK's stdio read buffer (STDIO_DEFAULT_MAX_BUFFER_SIZE): a longer line closes it. */
+export const MAX_LINE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * A line longer than `maxLineBytes` is dropped as it streams (never buffered whole) and reported
+ * to `oversize` with its length: passed on, it would make the SDK close the transport silently.
+ */
+export function strictUtf8Lines(
+  refuse: (line: Buffer) => void,
+  oversize: (bytes: number) => void = () => {},
+  maxLineBytes = MAX_LINE_BYTES,
+): Transform {
   let pending: Buffer[] = [];
+  let size = 0;
+  let dropped = 0; // bytes of an oversized line dropped so far (0: none being dropped)
   const emit = (t: Transform, line: Buffer) => (isUtf8(line) ? t.push(line) : refuse(line));
+  const add = (part: Buffer) => {
+    if (dropped) dropped += part.length;
+    else if (size + part.length > maxLineBytes) {
+      dropped = size + part.length;
+      pending = [];
+      size = 0;
+    } else {
+      pending.push(part);
+      size += part.length;
+    }
+  };
+  const endLine = (t: Transform) => {
+    if (dropped) oversize(dropped);
+    else if (size) emit(t, Buffer.concat(pending));
+    pending = [];
+    size = 0;
+    dropped = 0;
+  };
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       let start = 0;
       for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-        const line = Buffer.concat([...pending, chunk.subarray(start, nl + 1)]);
-        pending = [];
-        emit(this, line);
+        add(chunk.subarray(start, nl + 1));
+        endLine(this);
         start = nl + 1;
       }
-      if (start < chunk.length) pending.push(chunk.subarray(start));
+      if (start < chunk.length) add(chunk.subarray(start));
       done();
     },
     flush(done) {
-      if (pending.length) emit(this, Buffer.concat(pending));
-      pending = [];
+      endLine(this);
       done();
     },
   });
+}
+
+/** The JSON-RPC answer to a line over the size limit (its id cannot be read: null). */
+export function oversizeAnswer(bytes: number, max = MAX_LINE_BYTES): string {
+  return `${JSON.stringify({
+    jsonrpc: "2.0",
+    id: null,
+    error: {
+      code: -32600,
+      message: `a message of ${bytes} bytes is over the ${max}-byte limit of one stdio line: refused`,
+    },
+  })}\n`;
 }
 
 /**

@@ -373,10 +373,18 @@ describe("MCP server", () => {
       send(toolCall(4, "list_changes", '{"claimed":true}'));
       const listed = JSON.parse((await answer(4)).result.content[0].text);
       expect(listed.changes).toEqual([]);
+      // A line over the SDK's 10 MiB read buffer closed the transport and the process exited 0,
+      // silently (F8): it is refused with an error, and the server goes on.
+      answers.delete(null);
+      send(toolCall(5, "list_changes", `{"search":"${"a".repeat(10.5 * 1024 * 1024)}"}`));
+      expect((await answer(null)).error).toMatchObject({ code: -32600, message: /over the/ });
+      send(toolCall(6, "list_changes", '{"limit":1}'));
+      expect((await answer(6)).result.isError).toBeFalsy();
     } finally {
       child.stdin.end();
       await once(child, "exit");
     }
+    expect(child.exitCode).toBe(0);
   }, 120_000);
 
   it("over Streamable HTTP at /mcp of a running server, with the token rule of /trpc and list_changed notifications", async () => {

@@ -2,7 +2,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { createServices, hasConflictMarkers, mergeThreeWay, SpecsyncError, sha256 } from "../src";
+import {
+  createServices,
+  hasConflictMarkers,
+  mergeThreeWay,
+  parseTasks,
+  SpecsyncError,
+  sha256,
+} from "../src";
 import { describeEachDb } from "../testing/each-db";
 import { changeFiles, cleanupTempRepos, PROPOSAL, tempRepo, writeTree } from "../testing/workspace";
 
@@ -277,6 +284,40 @@ describeEachDb(
       await expect(
         services.specs.toggleTask({ id, taskId: "9.9", done: true, baseHash: loaded }),
       ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    });
+
+    it("a repeated task text added above the target: the toggle ticks the task the id named in the base, or is a CONFLICT (F9)", async () => {
+      const { services, id, file } = await setup();
+      const dup = "## Backend\n- [ ] Write tests\n## Frontend\n- [ ] Write tests\n";
+      const r0 = await services.specs.update({
+        id,
+        file: "tasks.md",
+        content: dup,
+        baseHash: (await services.specs.get(id)).contentHashes["tasks.md"]!,
+      });
+      const loaded = r0.hash;
+      // The id of Frontend's task in the version the agent read: the second occurrence.
+      const ids = parseTasks(dup).map((t) => t.id);
+      expect(ids[1]).toMatch(/-2$/);
+      writeFileSync(file("tasks.md"), dup.replace("## Frontend", "- [ ] Write tests\n## Frontend"));
+      await services.specs.toggleTask({ id, taskId: ids[1]!, done: true, baseHash: loaded });
+      expect(read(file("tasks.md"))).toBe(
+        "## Backend\n- [ ] Write tests\n- [ ] Write tests\n## Frontend\n- [x] Write tests\n",
+      );
+      // Two identical lines next to each other, one added: which one the id meant is unknowable.
+      const pair = "- [ ] Write tests\n- [ ] Write tests\n";
+      const r1 = await services.specs.update({
+        id,
+        file: "tasks.md",
+        content: pair,
+        baseHash: (await services.specs.get(id)).contentHashes["tasks.md"]!,
+      });
+      writeFileSync(file("tasks.md"), `- [ ] Write tests\n${pair}`);
+      const second = parseTasks(pair)[1]!.id;
+      await expect(
+        services.specs.toggleTask({ id, taskId: second, done: true, baseHash: r1.hash }),
+      ).rejects.toMatchObject({ code: "CONFLICT" });
+      expect(read(file("tasks.md"))).toBe(`- [ ] Write tests\n${pair}`);
     });
 
     it("a base that history does not know cannot be merged silently: every difference is a conflict", async () => {

@@ -30,7 +30,11 @@ export const listChangesToolSchema = z.object({
   claimedBy: ownerSchema.optional(),
   archived: z.boolean().default(false).describe("list archived changes instead of active ones"),
   limit: z.number().int().min(1).max(100).default(20),
-  cursor: z.number().int().min(0).optional().describe("nextCursor of the previous page"),
+  cursor: z
+    .string()
+    .max(2000)
+    .optional()
+    .describe("nextCursor of the previous page (opaque: pass it back as it came)"),
 });
 
 export const getChangeToolSchema = z.object({

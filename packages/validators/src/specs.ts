@@ -14,6 +14,14 @@ export const LIST_SORTS = [
 ] as const;
 export const listSortSchema = z.enum(LIST_SORTS);
 
+/** The sort key of a list row: priority rank, name, row id (the priority sort's order). */
+export const listAfterSchema = z.object({
+  rank: z.number().int().min(0).max(100),
+  name: z.string().max(1000),
+  id: z.uuid(),
+});
+export type ListAfter = z.infer<typeof listAfterSchema>;
+
 export const listSpecsInputSchema = z.object({
   projectId: rowIdSchema.optional(),
   kind: specKindSchema.optional(),
@@ -36,6 +44,12 @@ export const listSpecsInputSchema = z.object({
   limit: z.number().int().min(1).max(200).default(50),
   /** Offset cursor returned by the previous page. */
   cursor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
+  /**
+   * Keyset cursor (`nextAfter` of the previous page): rows after this sort key, for sort
+   * `priority` ascending. Unlike an offset, a row whose priority changes between pages is not
+   * skipped or repeated for the rows around it.
+   */
+  after: listAfterSchema.optional(),
   withFacets: z.boolean().default(false),
 });
 export type ListSpecsInput = z.input<typeof listSpecsInputSchema>;

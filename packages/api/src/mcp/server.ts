@@ -74,7 +74,8 @@ export function createMcpServer(services: Services, opts: McpServerOptions = {})
       tool.name,
       {
         description: tool.description,
-        inputSchema: tool.input,
+        // Strict: an unknown key (`lease` for `leaseSeconds`) is refused, never silently dropped.
+        inputSchema: tool.input.strict(),
         annotations: { readOnlyHint: tool.readOnly ?? false },
       },
       (async (input: unknown) => {

@@ -7,7 +7,7 @@ import {
 import { SpecsyncError } from "../utils/errors";
 import { isTrackedFile } from "../utils/fs/scan-workspace";
 import { KeyedMutex } from "../utils/keyed-mutex";
-import { parseTasks, toggleTask as toggleTaskContent } from "../utils/openspec";
+import { carryLine, parseTasks, setTaskBox } from "../utils/openspec";
 import { present } from "../utils/present";
 import { type ConflictRegion, mergeThreeWay } from "../utils/three-way-merge";
 import type { HistoryService } from "./history-service";
@@ -58,7 +58,6 @@ type MergeInput = Pick<UpdateFileInput, "id" | "file" | "content" | "baseHash">;
 
 const isConflict = (err: unknown): err is SpecsyncError =>
   err instanceof SpecsyncError && err.code === "CONFLICT";
-const lineAt = (content: string, line: number) => content.split("\n")[line - 1];
 
 /**
  * Edits made by people: saves merge with whatever changed since the version they started from
@@ -272,7 +271,11 @@ export class FileEditService {
     }
   }
 
-  /** The toggled tasks.md for this row, or a CONFLICT if the task's own line changed since base. */
+  /**
+   * The toggled tasks.md for this row. With a base older than the row, the id is resolved in the
+   * base (ids of repeated task texts shift when one is added) and its line carried onto the
+   * current file; a CONFLICT when that line changed or cannot be placed unambiguously.
+   */
   private async toggledOn(row: EditRow, input: ToggleTaskInput) {
     if (row.kind !== "change") throw new SpecsyncError("BAD_REQUEST", "only changes have tasks");
     const files = filesOfRow(row);
@@ -280,19 +283,17 @@ export class FileEditService {
     const currentHash = row.contentHashes["tasks.md"];
     if (!currentHash || current === undefined)
       throw new SpecsyncError("NOT_FOUND", "this change has no tasks.md");
-    const task = parseTasks(current).find((t) => t.id === input.taskId);
+    const tasks = parseTasks(current);
+    let task = tasks.find((t) => t.id === input.taskId);
     if (currentHash !== input.baseHash) {
       const base = await this.versionOf(row, files, "tasks.md", input.baseHash);
       const before =
         base === undefined ? undefined : parseTasks(base).find((t) => t.id === input.taskId);
       if (!task && !before)
         throw new SpecsyncError("NOT_FOUND", `task ${input.taskId} not found in tasks.md`);
-      if (
-        !task ||
-        !before ||
-        base === undefined ||
-        lineAt(base, before.line) !== lineAt(current, task.line)
-      ) {
+      const line = base === undefined || !before ? null : carryLine(base, current, before.line);
+      task = line === null ? undefined : tasks.find((t) => t.line === line);
+      if (!task || task.text !== before?.text) {
         throw new SpecsyncError(
           "CONFLICT",
           `task ${input.taskId} was changed since you loaded it`,
@@ -304,10 +305,7 @@ export class FileEditService {
       }
     }
     if (!task) throw new SpecsyncError("NOT_FOUND", `task ${input.taskId} not found in tasks.md`);
-    const next = present(
-      toggleTaskContent(current, input.taskId, input.done),
-      `task ${input.taskId}`,
-    );
+    const next = setTaskBox(current, task, input.done);
     return { current, currentHash, next };
   }
 }

@@ -19,6 +19,7 @@ import {
 import {
   type BulkUpdateInput,
   bulkUpdateInputSchema,
+  type ListAfter,
   type ListSpecsInput,
   type LookupInput,
   listSpecsInputSchema,
@@ -111,6 +112,8 @@ export type SpecListItem = {
 export type SpecListPage = {
   items: SpecListItem[];
   nextCursor: number | null;
+  /** Keyset cursor (pass as `after`): the last row's sort key when there are more rows. */
+  nextAfter: ListAfter | null;
   facets: {
     status: Record<string, number>;
     priority: Record<string, number>;
@@ -268,6 +271,9 @@ export class SpecsService {
       ...filters,
       q.status?.length ? inArray(openspecSpecs.status, q.status) : undefined,
       q.priority?.length ? inArray(openspecSpecs.priority, q.priority) : undefined,
+      q.after
+        ? sql`(${openspecSpecs.priorityRank}, ${openspecSpecs.name}, ${openspecSpecs.id}) > (${q.after.rank}, ${q.after.name}, ${q.after.id}::uuid)`
+        : undefined,
     );
     const dir = (d: "asc" | "desc") => (d === "asc" ? asc : desc);
     const order =
@@ -281,7 +287,9 @@ export class SpecsService {
       name: dir(order)(openspecSpecs.name),
       completion: dir(order)(openspecSpecs.completion),
     }[q.sort];
-    const offset = q.cursor ?? 0;
+    if (q.after && (q.sort !== "priority" || order !== "asc"))
+      throw new SpecsyncError("BAD_REQUEST", "after pages only the priority sort, ascending");
+    const offset = q.after ? 0 : (q.cursor ?? 0);
     const rows = await this.selectList({
       /** How long the live claim shown still lasts: the cached answer must not outlive it. */
       claimTtlMs: sql<
@@ -300,7 +308,10 @@ export class SpecsService {
       if (claimTtlMs !== null) ttlMs = Math.min(ttlMs, claimTtlMs);
       return item as SpecListItem;
     });
-    const page = { items, nextCursor: hasMore ? offset + q.limit : null, facets };
+    const last = items.at(-1);
+    const nextAfter =
+      hasMore && last ? { rank: PRIORITY_RANK[last.priority], name: last.name, id: last.id } : null;
+    const page = { items, nextCursor: hasMore ? offset + q.limit : null, nextAfter, facets };
     return { page, ttlMs };
   }
 

@@ -1,6 +1,8 @@
 import {
   getChangeToolSchema,
   getSpecToolSchema,
+  type ListAfter,
+  listAfterSchema,
   listChangesToolSchema,
   overlapsToolSchema,
   setStatusToolSchema,
@@ -9,8 +11,9 @@ import {
 } from "@specsync/validators";
 import { SpecsyncError } from "../../utils/errors";
 import { hasDeltaSections, parseDeltaSpec } from "../../utils/openspec/delta-spec";
+import { parseTasks } from "../../utils/openspec/tasks";
 import { claimView, tasksLabel, validationView } from "../format";
-import { defineTool } from "../tool";
+import { defineTool, type ToolContext } from "../tool";
 
 export const listChanges = defineTool({
   name: "list_changes",
@@ -31,7 +34,7 @@ export const listChanges = defineTool({
       claimedBy: q.claimedBy,
       sort: "priority",
       limit: q.limit,
-      cursor: q.cursor,
+      after: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
     });
     return {
       changes: page.items.map((i) => ({
@@ -42,10 +45,27 @@ export const listChanges = defineTool({
         tasks: tasksLabel(i.tasksCompleted, i.tasksTotal),
         ...(i.claimedBy ? { claimedBy: i.claimedBy } : {}),
       })),
-      nextCursor: page.nextCursor,
+      nextCursor: page.nextAfter ? encodeCursor(page.nextAfter) : null,
     };
   },
 });
+
+/**
+ * list_changes pages by keyset: the cursor is the last row's sort key (priority rank, name, id),
+ * so a priority changed by someone else between pages skips or repeats nothing else.
+ */
+function encodeCursor(after: ListAfter): string {
+  return Buffer.from(JSON.stringify([after.rank, after.name, after.id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): ListAfter {
+  try {
+    const [rank, name, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    return listAfterSchema.parse({ rank, name, id });
+  } catch {
+    throw new SpecsyncError("BAD_REQUEST", "cursor is not a nextCursor from list_changes");
+  }
+}
 
 export const getChange = defineTool({
   name: "get_change",
@@ -131,10 +151,7 @@ export const toggleTask = defineTool({
   input: toggleTaskToolSchema,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
-    // Without a baseHash the toggle applies to the current version: setting a task's state is
-    // idempotent.
-    const baseHash = q.baseHash ?? (await ctx.services.specs.get(ref.id)).contentHashes["tasks.md"];
-    if (!baseHash) throw new SpecsyncError("NOT_FOUND", `${ref.name} has no tasks.md`);
+    const baseHash = q.baseHash ?? (await currentTasksHash(ctx, ref.id, ref.name, q.taskId));
     const res = await ctx.services.specs.toggleTask({
       id: ref.id,
       taskId: q.taskId,
@@ -152,6 +169,29 @@ export const toggleTask = defineTool({
     };
   },
 });
+
+/**
+ * Without a baseHash the toggle applies to the current version (setting a task's state is
+ * idempotent), but only for a task whose text is unique: the ids of repeated texts count
+ * occurrences, and a task added since the read would shift them onto another task.
+ */
+async function currentTasksHash(ctx: ToolContext, id: string, name: string, taskId: string) {
+  const row = await ctx.services.specs.get(id);
+  const hash = row.contentHashes["tasks.md"];
+  const content = row.files["tasks.md"];
+  if (!hash || content === undefined)
+    throw new SpecsyncError("NOT_FOUND", `${name} has no tasks.md`);
+  const tasks = parseTasks(content);
+  const task = tasks.find((t) => t.id === taskId);
+  if (task && tasks.filter((t) => t.text === task.text).length > 1)
+    throw new SpecsyncError(
+      "CONFLICT",
+      `task ${taskId} repeats its text in tasks.md; pass the baseHash you read with get_change ` +
+        "so it is found in the version you saw",
+      { currentContent: content, currentHash: hash },
+    );
+  return hash;
+}
 
 export const updateFile = defineTool({
   name: "update_file",

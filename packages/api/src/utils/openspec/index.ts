@@ -1,3 +1,4 @@
+export * from "./carry-line";
 export * from "./change-show";
 export * from "./delta-spec";
 export * from "./derive";

@@ -90,7 +90,11 @@ export function summarizeTasks(tasks: readonly TaskItem[]): TaskSummary {
  */
 export function toggleTask(content: string, taskId: string, done: boolean): string | null {
   const task = parseTasks(content).find((t) => t.id === taskId);
-  if (!task) return null;
+  return task ? setTaskBox(content, task, done) : null;
+}
+
+/** Set the box of `task` (parsed from `content`); every other byte is unchanged. */
+export function setTaskBox(content: string, task: TaskItem, done: boolean): string {
   if (task.done === done) return content;
   const at = task.markOffset;
   if (task.emptyBox) return done ? `${content.slice(0, at)}x${content.slice(at)}` : content;
