@@ -140,36 +140,57 @@ async function projectsFor(services: Services, paths: string[]): Promise<Project
   return Promise.all(paths.map((p) => services.sync.ensureProject(p)));
 }
 
+const OPTIONS = {
+  project: { type: "string", multiple: true },
+  json: { type: "boolean", default: false },
+  specs: { type: "boolean", default: false },
+  goal: { type: "string" },
+  "skip-specs": { type: "boolean", default: false },
+  preview: { type: "boolean", default: false },
+  actor: { type: "string" },
+  type: { type: "string" },
+  sort: { type: "string" },
+  change: { type: "string" },
+  limit: { type: "string" },
+  port: { type: "string" },
+  host: { type: "string" },
+  owner: { type: "string" },
+  lease: { type: "string" },
+  claim: { type: "boolean", default: false },
+  explain: { type: "boolean", default: false },
+  "web-port": { type: "string" },
+  web: { type: "boolean", default: true },
+  gitignore: { type: "boolean" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/**
+ * `openspec show` takes an unknown option as the item's name (commander's allowUnknownOption): a
+ * change folder named `-n-dash` is shown, `--zz` is an unknown item. The same for `specsync show`:
+ * such a token goes after `--`, where parseArgs reads it as a positional.
+ */
+function unknownOptionsAsNames(args: string[]): string[] {
+  const known = (a: string) => {
+    if (a === "--" || a === "-h") return true;
+    const name = a.replace(/^--(no-)?/, "").split("=")[0] ?? "";
+    return a.startsWith("--") && Object.hasOwn(OPTIONS, name);
+  };
+  const end = args.indexOf("--");
+  const head = end === -1 ? args : args.slice(0, end);
+  const names = head.filter((a) => a.startsWith("-") && a !== "-" && !known(a));
+  if (!names.length) return args;
+  const rest = end === -1 ? [] : args.slice(end + 1);
+  return [...head.filter((a) => !names.includes(a)), "--", ...names, ...rest];
+}
+
 export async function main(argv: string[]): Promise<number> {
   // No command (or options only): the default command, `start`.
   const [command = "start", ...rest] =
     argv[0] === undefined || argv[0].startsWith("-") ? ["start", ...argv] : argv;
   const { values, positionals } = parseArgs({
-    args: rest,
+    args: command === "show" ? unknownOptionsAsNames(rest) : rest,
     allowPositionals: true,
-    options: {
-      project: { type: "string", multiple: true },
-      json: { type: "boolean", default: false },
-      specs: { type: "boolean", default: false },
-      goal: { type: "string" },
-      "skip-specs": { type: "boolean", default: false },
-      preview: { type: "boolean", default: false },
-      actor: { type: "string" },
-      type: { type: "string" },
-      sort: { type: "string" },
-      change: { type: "string" },
-      limit: { type: "string" },
-      port: { type: "string" },
-      host: { type: "string" },
-      owner: { type: "string" },
-      lease: { type: "string" },
-      claim: { type: "boolean", default: false },
-      explain: { type: "boolean", default: false },
-      "web-port": { type: "string" },
-      web: { type: "boolean", default: true },
-      gitignore: { type: "boolean" },
-      help: { type: "boolean", short: "h", default: false },
-    },
+    options: OPTIONS,
     allowNegative: true,
   });
   if (values.help || command === "help") {

@@ -6,7 +6,13 @@ import { createMcpServer } from "@specsync/api/mcp";
 import { openDatabase } from "./database";
 import type { Env } from "./env";
 import { firstPath } from "./first-path";
-import { invalidUtf8Answer, MAX_LINE_BYTES, oversizeAnswer, strictUtf8Lines } from "./stdio-utf8";
+import {
+  invalidUtf8Answer,
+  MAX_JSON_DEPTH,
+  MAX_LINE_BYTES,
+  oversizeAnswer,
+  strictUtf8Lines,
+} from "./stdio-utf8";
 
 /**
  * `specsync mcp`: an MCP server on stdin/stdout for the client that spawned it. It keeps the
@@ -58,6 +64,11 @@ export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<voi
       (bytes) => {
         log(`refused a message of ${bytes} bytes: over the ${MAX_LINE_BYTES}-byte line limit`);
         process.stdout.write(oversizeAnswer(bytes));
+      },
+      MAX_LINE_BYTES,
+      (answer) => {
+        log(`refused a message nested deeper than ${MAX_JSON_DEPTH} levels`);
+        process.stdout.write(answer);
       },
     ),
   );

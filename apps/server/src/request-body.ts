@@ -5,6 +5,7 @@ export class BodyRefused extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly tooDeep = false,
   ) {
     super(message);
   }
@@ -52,7 +53,7 @@ export function checkJsonText(text: string, maxDepth: number): void {
       if (c === 34) inString = true;
       else if (c === 91 || c === 123) {
         if (++depth > maxDepth)
-          throw new BodyRefused(400, `request body is nested deeper than ${maxDepth} levels`);
+          throw new BodyRefused(400, `request body is nested deeper than ${maxDepth} levels`, true);
       } else if (c === 93 || c === 125) depth--;
       continue;
     }

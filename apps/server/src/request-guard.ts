@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BodyRefused, checkJsonText, readBodyText } from "./request-body";
+import { tooDeepAnswer } from "./stdio-utf8";
 
 /**
  * The one gate in front of every HTTP route (`/trpc`, SSE, `/healthz`, `/auth/sse-ticket` and any
@@ -280,11 +281,22 @@ export function createRequestGuard(opts: GuardOptions): RequestGuard {
             "request bodies must be application/json",
             { connection: "close" },
           );
+        let text = "";
         try {
-          const text = await readBodyText(req, limits.maxBodyBytes);
+          text = await readBodyText(req, limits.maxBodyBytes);
           checkJsonText(text, limits.maxJsonDepth);
           (req as IncomingMessage & { body?: string }).body = text;
         } catch (err) {
+          // An MCP client reads JSON-RPC: a call nested too deep fails as invalid params (-32602).
+          const deep =
+            err instanceof BodyRefused && err.tooDeep && url.pathname === "/mcp"
+              ? tooDeepAnswer(Buffer.from(text), limits.maxJsonDepth)
+              : null;
+          if (deep) {
+            res.writeHead(200, { "content-type": "application/json", connection: "close" });
+            res.end(deep);
+            return null;
+          }
           if (err instanceof BodyRefused)
             return refuse(
               res,

@@ -12,16 +12,23 @@ export const MAX_LINE_BYTES = 10 * 1024 * 1024;
 /**
  * A line longer than `maxLineBytes` is dropped as it streams (never buffered whole) and reported
  * to `oversize` with its length: passed on, it would make the SDK close the transport silently.
+ * A line nested deeper than MAX_JSON_DEPTH is not passed on: `tooDeep` gets its -32602 answer.
  */
 export function strictUtf8Lines(
   refuse: (line: Buffer) => void,
   oversize: (bytes: number) => void = () => {},
   maxLineBytes = MAX_LINE_BYTES,
+  tooDeep: (answer: string) => void = () => {},
 ): Transform {
   let pending: Buffer[] = [];
   let size = 0;
   let dropped = 0; // bytes of an oversized line dropped so far (0: none being dropped)
-  const emit = (t: Transform, line: Buffer) => (isUtf8(line) ? t.push(line) : refuse(line));
+  const emit = (t: Transform, line: Buffer) => {
+    if (!isUtf8(line)) return refuse(line);
+    const deep = tooDeepAnswer(line);
+    if (deep) tooDeep(deep);
+    else t.push(line);
+  };
   const add = (part: Buffer) => {
     if (dropped) dropped += part.length;
     else if (size + part.length > maxLineBytes) {
@@ -90,6 +97,54 @@ export function invalidUtf8Answer(line: Buffer): string | null {
       code: -32700,
       message:
         "the message is not valid UTF-8: refused rather than stored with U+FFFD in place of the invalid bytes",
+    },
+  })}\n`;
+}
+
+/** How deep a stdio message may nest: the same cap as an HTTP body (request-guard's maxJsonDepth). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * One linear pass over a message line: when it nests deeper than `maxDepth`, the JSON-RPC answer
+ * (-32602, with the call's id read from the top level), else null. Passed on, a 200,000-deep
+ * `arguments` array came back as -32603 with a raw dump of the validator's issues, and a deeper one
+ * blocks the event loop for seconds inside JSON.parse.
+ */
+export function tooDeepAnswer(line: Buffer, maxDepth = MAX_JSON_DEPTH): string | null {
+  let depth = 0;
+  let inString = false;
+  let tooDeep = false;
+  const top: number[] = []; // the bytes at depth 1 (the top-level object without nested values)
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] ?? 32;
+    if (depth === 1 && top.length < 4096) top.push(c);
+    if (inString) {
+      if (c === 92) {
+        i++;
+        if (depth === 1 && top.length < 4096) top.push(line[i] ?? 32);
+      } else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > maxDepth) tooDeep = true;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  if (!tooDeep) return null;
+  const m = /"id"\s*:\s*(-?\d+(?:\.\d+)?|"(?:[^"\\]|\\.)*")/.exec(
+    Buffer.from(top).toString("utf8"),
+  );
+  let id: string | number | null = null;
+  try {
+    const parsed: unknown = m?.[1] ? JSON.parse(m[1]) : null;
+    if (typeof parsed === "string" || typeof parsed === "number") id = parsed;
+  } catch {
+    // an id that is not valid JSON: answer with id null
+  }
+  return `${JSON.stringify({
+    jsonrpc: "2.0",
+    id,
+    error: {
+      code: -32602,
+      message: `the message is nested deeper than ${maxDepth} levels: refused`,
     },
   })}\n`;
 }

@@ -111,6 +111,23 @@ describeEachDb("the specsync command prints what openspec prints", (db, driver) 
     120_000,
   );
 
+  // `openspec show` takes an unknown option as the name (F10): `specsync show -n-dash` said
+  // "Unknown option '-n'".
+  it.skipIf(driver === "postgres")(
+    "a change folder whose name starts with `-`, and an unknown option, as openspec shows them",
+    async () => {
+      const root = tempRepo();
+      writeTree(root, {
+        "changes/-n-dash/proposal.md": "## Why\nx\n\n## What Changes\n- y\n",
+        "changes/-n-dash/tasks.md": "- [ ] a\n",
+      });
+      const env = { SPECSYNC_DATA_DIR: "memory://" };
+      for (const args of [["show", "-n-dash"], ["show", "--zz"], ["list"]])
+        await expectSame(root, args, env);
+    },
+    120_000,
+  );
+
   it("asks the server running for the project over HTTP, with its token, and falls back when it is gone", async () => {
     const root = hardRepo();
     const token = "t0ken-for-the-cli-test";

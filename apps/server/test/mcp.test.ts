@@ -380,6 +380,15 @@ describe("MCP server", () => {
       expect((await answer(null)).error).toMatchObject({ code: -32600, message: /over the/ });
       send(toolCall(6, "list_changes", '{"limit":1}'));
       expect((await answer(6)).result.isError).toBeFalsy();
+      // A 200,000-deep arguments array came back as -32603 with a raw zod dump (F8): refused as
+      // invalid params, short, with the call's id, and the server goes on.
+      const deepArgs = `{"search":${"[".repeat(200_000)}${"]".repeat(200_000)}}`;
+      send(toolCall(7, "list_changes", deepArgs));
+      const deep = (await answer(7)).error;
+      expect(deep).toMatchObject({ code: -32602, message: /nested deeper than 64 levels/ });
+      expect(deep.message.length).toBeLessThan(200);
+      send(toolCall(8, "list_changes", '{"limit":1}'));
+      expect((await answer(8)).result.isError).toBeFalsy();
     } finally {
       child.stdin.end();
       await once(child, "exit");
@@ -417,6 +426,17 @@ describe("MCP server", () => {
       expect(await rawPost(url, { ...headers, host: `evil.example:${url.port}` }, INITIALIZE)).toBe(
         421,
       );
+      // A 200,000-deep arguments array: a JSON-RPC invalid-params error with the call's id.
+      const deepCall = await fetch(url, {
+        method: "POST",
+        headers,
+        body: `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"list_changes","arguments":{"search":${"[".repeat(200_000)}${"]".repeat(200_000)}}}}`,
+      });
+      expect(await deepCall.json()).toMatchObject({
+        jsonrpc: "2.0",
+        id: 9,
+        error: { code: -32602, message: /nested deeper than 64 levels/ },
+      });
       expect(await rawPost(url, { ...headers, host: `localhost:${url.port}` }, INITIALIZE)).toBe(
         200,
       );
