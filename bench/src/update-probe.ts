@@ -3,7 +3,8 @@
  * time. `node --optimize-for-size --import tsx bench/src/update-probe.ts <pglite|postgres> <dir>
  * [samples] [changes]`. The first run for a dir generates the workspace and imports it; later runs
  * reuse both, so before/after builds can be interleaved on the same data. `--profile <file>`: a CPU
- * profile of the timed saves only (`profile-calls.ts`).
+ * profile of the timed saves only (`profile-calls.ts`). `--http`: every save over HTTP (none in process), for
+ * the CPU an HTTP save takes.
  */
 import { once } from "node:events";
 import { existsSync, mkdirSync } from "node:fs";
@@ -19,7 +20,8 @@ import { must } from "./must";
 import { probeDatabase } from "./probe-db";
 import { profileCalls } from "./profile-calls";
 
-const argv = process.argv.slice(2);
+const httpOnly = process.argv.includes("--http");
+const argv = process.argv.slice(2).filter((a) => a !== "--http");
 const profileAt = argv.indexOf("--profile");
 const profileFile = profileAt >= 0 ? argv[profileAt + 1] : undefined;
 const [driver = "postgres", dir = "/tmp/update-probe", samplesArg = "200", changesArg = "10000"] =
@@ -70,9 +72,10 @@ for (let i = 0; i < Number(samplesArg); i++) {
     baseHash: must(got.contentHashes["proposal.md"], "proposal.md's hash"),
   };
   const t = performance.now();
-  if (i % 2 === 0) await client.specs.update.mutate(input);
+  const overHttp = httpOnly || i % 2 === 0;
+  if (overHttp) await client.specs.update.mutate(input);
   else await services.specs.update({ ...input, actor: "bench" });
-  (i % 2 === 0 ? times.http : times.direct).push(performance.now() - t);
+  (overHttp ? times.http : times.direct).push(performance.now() - t);
 }
 const used = process.cpuUsage(cpu);
 await stopProfile();
@@ -82,7 +85,8 @@ const stats = (xs: number[]) => {
   return `n=${xs.length} min ${at(0)} p50 ${at(0.5)} p95 ${at(0.95)}`;
 };
 console.log(
-  `${driver} update: http ${stats(times.http)} ms | in-process ${stats(times.direct)} ms | ` +
+  `${driver} update: http ${stats(times.http)} ms | ` +
+    (times.direct.length ? `in-process ${stats(times.direct)} ms | ` : "") +
     `process cpu user ${(used.user / 1000).toFixed(0)} sys ${(used.system / 1000).toFixed(0)} ms`,
 );
 server.close();
