@@ -10,7 +10,8 @@
  * live again).
  * With `--trace`, each call's timeline is printed: socket writes and reads on the HTTP and the
  * PostgreSQL connections (a round trip = a write to PostgreSQL followed by waiting for its reply)
- * and the service call's start and end.
+ * and the service call's start and end. With `--profile <file>`, a CPU profile of the timed calls
+ * only (`profile-calls.ts`).
  */
 import { once } from "node:events";
 import { existsSync, mkdirSync } from "node:fs";
@@ -27,10 +28,15 @@ import { EventSource } from "eventsource";
 import { seedAgentState } from "./agents";
 import { must } from "./must";
 import { probeDatabase } from "./probe-db";
+import { profileCalls } from "./profile-calls";
 
 const args = process.argv.slice(2);
 const trace = args.includes("--trace");
-const [dir = "/tmp/nw-probe", callsArg = "100"] = args.filter((a) => !a.startsWith("--"));
+const profileAt = args.indexOf("--profile");
+const profileFile = profileAt >= 0 ? args[profileAt + 1] : undefined;
+const [dir = "/tmp/nw-probe", callsArg = "100"] = args.filter(
+  (a, i) => !a.startsWith("--") && (profileAt < 0 || i !== profileAt + 1),
+);
 const ws = path.join(dir, "ws");
 const name = `${path.basename(dir).replace(/\W/g, "_")}_db`;
 const { url, created } = await probeDatabase(name);
@@ -127,6 +133,7 @@ function frontend(buf: Buffer): string {
 const times: number[] = [];
 const timelines: Mark[][] = [];
 const load = loadavg()[0]?.toFixed(2);
+const stopProfile = await profileCalls(profileFile);
 const cpu = process.cpuUsage();
 for (let i = 0; i < Number(callsArg); i++) {
   marks = trace ? [] : null;
@@ -144,6 +151,7 @@ for (let i = 0; i < Number(callsArg); i++) {
   if (marks) timelines.push(marks.map((m) => ({ t: m.t - t, what: m.what })));
 }
 const used = process.cpuUsage(cpu);
+await stopProfile();
 const sorted = [...times].sort((a, b) => a - b);
 const at = (q: number) => must(sorted[Math.floor(sorted.length * q)], "a sample").toFixed(2);
 console.log(

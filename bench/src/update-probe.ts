@@ -2,7 +2,9 @@
  * Probe: `specs.update` → bytes on disk over HTTP, timed exactly as `pnpm bench` times it, with CPU
  * time. `node --optimize-for-size --import tsx bench/src/update-probe.ts <pglite|postgres> <dir>
  * [samples] [changes]`. The first run for a dir generates the workspace and imports it; later runs
- * reuse both, so before/after builds can be interleaved on the same data.
+ * reuse both, so before/after builds can be interleaved on the same data. `--profile <file>`: a CPU
+ * profile of the timed saves only (`profile-calls.ts`). `--http`: every save over HTTP (none in process), for
+ * the CPU an HTTP save takes.
  */
 import { once } from "node:events";
 import { existsSync, mkdirSync } from "node:fs";
@@ -16,9 +18,14 @@ import { createHttpServer } from "@specsync/server/http";
 import { EventSource } from "eventsource";
 import { must } from "./must";
 import { probeDatabase } from "./probe-db";
+import { profileCalls } from "./profile-calls";
 
+const httpOnly = process.argv.includes("--http");
+const argv = process.argv.slice(2).filter((a) => a !== "--http");
+const profileAt = argv.indexOf("--profile");
+const profileFile = profileAt >= 0 ? argv[profileAt + 1] : undefined;
 const [driver = "postgres", dir = "/tmp/update-probe", samplesArg = "200", changesArg = "10000"] =
-  process.argv.slice(2);
+  profileAt >= 0 ? argv.filter((_, i) => i !== profileAt && i !== profileAt + 1) : argv;
 const ws = path.join(dir, "ws");
 if (!existsSync(ws)) {
   mkdirSync(ws, { recursive: true });
@@ -51,6 +58,7 @@ const active = (
 // Alternately over HTTP (what the bench row times) and in process (the service call alone).
 const times = { http: [] as number[], direct: [] as number[] };
 const nonce = Math.random().toString(36).slice(2, 8);
+const stopProfile = await profileCalls(profileFile);
 const cpu = process.cpuUsage();
 for (let i = 0; i < Number(samplesArg); i++) {
   const target = must(active[i % active.length], "an active change");
@@ -64,18 +72,21 @@ for (let i = 0; i < Number(samplesArg); i++) {
     baseHash: must(got.contentHashes["proposal.md"], "proposal.md's hash"),
   };
   const t = performance.now();
-  if (i % 2 === 0) await client.specs.update.mutate(input);
+  const overHttp = httpOnly || i % 2 === 0;
+  if (overHttp) await client.specs.update.mutate(input);
   else await services.specs.update({ ...input, actor: "bench" });
-  (i % 2 === 0 ? times.http : times.direct).push(performance.now() - t);
+  (overHttp ? times.http : times.direct).push(performance.now() - t);
 }
 const used = process.cpuUsage(cpu);
+await stopProfile();
 const stats = (xs: number[]) => {
   xs.sort((a, b) => a - b);
   const at = (q: number) => must(xs[Math.floor(xs.length * q)], "a sample").toFixed(2);
   return `n=${xs.length} min ${at(0)} p50 ${at(0.5)} p95 ${at(0.95)}`;
 };
 console.log(
-  `${driver} update: http ${stats(times.http)} ms | in-process ${stats(times.direct)} ms | ` +
+  `${driver} update: http ${stats(times.http)} ms | ` +
+    (times.direct.length ? `in-process ${stats(times.direct)} ms | ` : "") +
     `process cpu user ${(used.user / 1000).toFixed(0)} sys ${(used.system / 1000).toFixed(0)} ms`,
 );
 server.close();

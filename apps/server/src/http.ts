@@ -1,6 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { answerFastQuery, appRouter, type Context, errorIdOf, type Services } from "@specsync/api";
+import {
+  answerFastMutation,
+  answerFastQuery,
+  appRouter,
+  type Context,
+  errorIdOf,
+  type Services,
+} from "@specsync/api";
+import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { CLI_ENDPOINT, handleCliRequest } from "./cli-endpoint";
 import { createMcpHttpHandler, type McpHttpOptions } from "./mcp-http";
@@ -62,18 +70,19 @@ export function createHttpServer(opts: HttpOptions): Server {
       actor: typeof actorHeader === "string" ? actorHeader.slice(0, 200) : null,
     };
   };
+  const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
+    if (error.code === "INTERNAL_SERVER_ERROR")
+      console.error(
+        `[specsync] error ${errorIdOf(error)} in ${path ?? "?"}:`,
+        error.cause ?? error,
+      );
+  };
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     maxBatchSize: MAX_BATCH_SIZE,
     createContext: ({ req }) => contextOf(req),
-    onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR")
-        console.error(
-          `[specsync] error ${errorIdOf(error)} in ${path ?? "?"}:`,
-          error.cause ?? error,
-        );
-    },
+    onError,
   });
 
   const mcp = createMcpHttpHandler(opts.services, opts.mcp);
@@ -118,6 +127,11 @@ export function createHttpServer(opts: HttpOptions): Server {
     }
     if (pathname.startsWith("/trpc/")) {
       if (req.method === "GET" && (await fastQuery(req, res, verdict.url, contextOf(req)))) return;
+      if (
+        req.method === "POST" &&
+        (await fastMutation(req, res, verdict.url, contextOf(req), onError))
+      )
+        return;
       trpc(req, res);
       return;
     }
@@ -157,6 +171,45 @@ async function fastQuery(req: IncomingMessage, res: ServerResponse, url: URL, ct
   res.setHeader("content-length", body.length);
   res.statusCode = 200;
   res.end(body);
+  return true;
+}
+
+/**
+ * A hot mutation (a save, `next_work`) answered without tRPC's fetch adapter, with the bytes and
+ * status tRPC's handler would send (`answerFastMutation`); false: hand the request to tRPC, which
+ * happens only before the procedure ran.
+ */
+async function fastMutation(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  ctx: Context,
+  onError: Parameters<typeof answerFastMutation>[3],
+) {
+  // What the typed client's httpLink sends: unbatched, JSON, no streaming accept header. The guard
+  // has read the body (size, UTF-8, depth checked) into `req.body`.
+  const body = (req as IncomingMessage & { body?: unknown }).body;
+  if (
+    url.search !== "" ||
+    typeof body !== "string" ||
+    req.headers["trpc-accept"] !== undefined ||
+    !req.headers["content-type"]?.startsWith("application/json")
+  )
+    return false;
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname.slice("/trpc/".length));
+  } catch {
+    return false;
+  }
+  const answer = await answerFastMutation(path, body, ctx, onError);
+  if (!answer) return false;
+  // Through setHeader, as tRPC's adapter sets them (the guard merges `Vary`).
+  res.setHeader("vary", "trpc-accept, accept");
+  res.setHeader("content-type", "application/json");
+  res.setHeader("content-length", answer.body.length);
+  res.statusCode = answer.status;
+  res.end(answer.body);
   return true;
 }
 

@@ -1,3 +1,4 @@
+export { answerFastMutation } from "./fast-mutations";
 export { answerFastQuery } from "./fast-queries";
 export { type AppRouter, appRouter, createCaller } from "./router";
 export * from "./services";
