@@ -22,7 +22,8 @@ commands:
                                                     changes (or specs), as \`openspec list --json\`: asked of the
                                                     running server, else read from the files (database untouched)
   show    <id> [--type change|spec] [--project PATH] [--json]
-                                                    a change or spec, as \`openspec show <id> --json\` (same sources)
+                                                    a change or spec, as \`openspec show <id> [--json]\`: without
+                                                    --json its proposal.md / spec.md, read from the files
   history [--change ID] [--project PATH] [--limit N] [--json]
   conflicts [--project PATH] [--json]
   new     <name> [--goal TEXT] [--project PATH] [--json]   \`openspec new change <name>\`, recorded in history
@@ -220,13 +221,20 @@ export async function main(argv: string[]): Promise<number> {
     !env.SPECSYNC_PROJECTS.length &&
     !findRepoRoot(userCwd(env))
   ) {
-    const { noRootOutput } = await import("@specsync/api/openspec-output");
-    const result = noRootOutput(
+    const [{ noRootOutput, normalizeType, showText }, { humanText }] = await Promise.all([
+      import("@specsync/api/openspec-output"),
+      import("./commands/openspec-output"),
+    ]);
+    const req =
       command === "list"
-        ? { command, specs: values.specs }
-        : { command, id: positionals[0], type: values.type },
-      userCwd(env),
-    );
+        ? ({ command, specs: values.specs } as const)
+        : ({ command, id: positionals[0], type: values.type } as const);
+    const result =
+      req.command === "show" && !values.json
+        ? showText(userCwd(env), req.id, normalizeType(req.type))
+        : values.json || req.command === "show"
+          ? noRootOutput(req, userCwd(env))
+          : humanText({ ...req, sort: "recent" }, noRootOutput(req, userCwd(env)));
     process.stdout.write(result.stdout);
     process.stderr.write(result.stderr);
     return result.exitCode;
@@ -303,18 +311,26 @@ export async function main(argv: string[]): Promise<number> {
       });
     case "list":
     case "show": {
-      const [{ openspecOutput, humanText }, { normalizeSort, normalizeType }] = await Promise.all([
-        import("./commands/openspec-output"),
-        import("@specsync/api/openspec-output"),
-      ]);
+      const [{ openspecOutput, humanText }, { normalizeSort, normalizeType, showText }] =
+        await Promise.all([
+          import("./commands/openspec-output"),
+          import("@specsync/api/openspec-output"),
+        ]);
       const req =
         command === "list"
           ? { command, specs: values.specs, sort: normalizeSort(values.sort) }
           : { command, id: positionals[0], type: normalizeType(values.type) };
-      const result = await openspecOutput(req, projectAround(userCwd(env), paths()), env);
-      process.stdout.write(values.json ? result.stdout : humanText(req, result));
-      process.stderr.write(result.stderr);
-      return result.exitCode;
+      const root = projectAround(userCwd(env), paths());
+      // `show` without --json prints the file itself, as openspec does: read here, where the
+      // file is, with no server or database in between.
+      const result =
+        req.command === "show" && !values.json
+          ? showText(root, req.id, req.type)
+          : await openspecOutput(req, root, env);
+      const shown = values.json || req.command === "show" ? result : humanText(req, result);
+      process.stdout.write(shown.stdout);
+      process.stderr.write(shown.stderr);
+      return shown.exitCode;
     }
     case "history":
       return withServices(env, async (s) => {

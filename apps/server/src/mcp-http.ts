@@ -27,8 +27,14 @@ const opensSession = (body: unknown) =>
   Array.isArray(body)
     ? body.some((m) => methodOf(m) === "initialize")
     : methodOf(body) === "initialize";
-/** The handshake's second message: it does not make a session "used". */
-const isInitializedNotification = (body: unknown) => methodOf(body) === "notifications/initialized";
+/**
+ * Does this request make its session "used"? A POSTed message does, but the handshake's second
+ * one (`notifications/initialized`). A GET (the standing notification stream the SDK client opens
+ * right after its handshake) or DELETE carries no body and does not: else a flood of clients that
+ * connect and never call would count as in use and evict a live session (outside-test F7).
+ */
+const makesUsed = (body: unknown) =>
+  body !== undefined && methodOf(body) !== "notifications/initialized";
 
 /**
  * MCP over Streamable HTTP at /mcp: one McpServer and transport per session (the `mcp-session-id`
@@ -46,7 +52,7 @@ export function createMcpHttpHandler(services: Services, opts: McpHttpOptions = 
   const touch = (sid: string, body: unknown) => {
     lastSeen.delete(sid);
     lastSeen.set(sid, Date.now());
-    if (!isInitializedNotification(body)) unused.delete(sid);
+    if (makesUsed(body)) unused.delete(sid);
   };
   const sweep = setInterval(
     () => {

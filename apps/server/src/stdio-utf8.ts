@@ -65,16 +65,18 @@ export function strictUtf8Lines(
   });
 }
 
+/** One JSON-RPC error answer, as a stdio line. */
+function rpcError(id: string | number | null, code: number, message: string): string {
+  return `${JSON.stringify({ jsonrpc: "2.0", id, error: { code, message } })}\n`;
+}
+
 /** The JSON-RPC answer to a line over the size limit (its id cannot be read: null). */
 export function oversizeAnswer(bytes: number, max = MAX_LINE_BYTES): string {
-  return `${JSON.stringify({
-    jsonrpc: "2.0",
-    id: null,
-    error: {
-      code: -32600,
-      message: `a message of ${bytes} bytes is over the ${max}-byte limit of one stdio line: refused`,
-    },
-  })}\n`;
+  return rpcError(
+    null,
+    -32600,
+    `a message of ${bytes} bytes is over the ${max}-byte limit of one stdio line: refused`,
+  );
 }
 
 /**
@@ -90,15 +92,11 @@ export function invalidUtf8Answer(line: Buffer): string | null {
   } catch {
     // not JSON even when decoded leniently: answer with id null, as for any parse error
   }
-  return `${JSON.stringify({
-    jsonrpc: "2.0",
+  return rpcError(
     id,
-    error: {
-      code: -32700,
-      message:
-        "the message is not valid UTF-8: refused rather than stored with U+FFFD in place of the invalid bytes",
-    },
-  })}\n`;
+    -32700,
+    "the message is not valid UTF-8: refused rather than stored with U+FFFD in place of the invalid bytes",
+  );
 }
 
 /** How deep a stdio message may nest: the same cap as an HTTP body (request-guard's maxJsonDepth). */
@@ -139,12 +137,5 @@ export function tooDeepAnswer(line: Buffer, maxDepth = MAX_JSON_DEPTH): string |
   } catch {
     // an id that is not valid JSON: answer with id null
   }
-  return `${JSON.stringify({
-    jsonrpc: "2.0",
-    id,
-    error: {
-      code: -32602,
-      message: `the message is nested deeper than ${maxDepth} levels: refused`,
-    },
-  })}\n`;
+  return rpcError(id, -32602, `the message is nested deeper than ${maxDepth} levels: refused`);
 }

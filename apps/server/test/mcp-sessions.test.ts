@@ -119,3 +119,58 @@ describe("MCP HTTP sessions: a full table evicts instead of refusing", () => {
     expect(await res.text()).toMatch(/start a session with an initialize POST/);
   });
 });
+
+describe("MCP HTTP sessions: a flood of sessions that never made a request (F7)", () => {
+  let db: TestDb;
+  let server: Server;
+  let url: URL;
+  beforeAll(async () => {
+    db = await createTestDb("pglite");
+    const root = tempRepo();
+    writeTree(root, changeFiles("add-alpha"));
+    const services = createServices(db.database, { allowedRoots: [path.dirname(root)] });
+    const project = await services.sync.ensureProject(root);
+    await services.sync.syncProject(project, "startup");
+    // The default table of 1,000 sessions.
+    server = createHttpServer({ services, token: null, allowedOrigins: [] });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`);
+  }, 60_000);
+  afterAll(async () => {
+    server.closeAllConnections();
+    server.close();
+    await db.drop();
+  });
+
+  it("a live session survives 1,500 SDK clients that connect (handshake and GET stream) and never call", async () => {
+    const agent = new Client({ name: "agent", version: "1" });
+    await agent.connect(new StreamableHTTPClientTransport(url));
+    const first = await agent.callTool({ name: "list_changes", arguments: {} });
+    expect(first.isError).toBeFalsy();
+    // Every flood client does what the SDK does on connect: initialize, the initialized
+    // notification, then the standing GET stream; then it goes away without a call.
+    const flood = async (i: number) => {
+      const c = new Client({ name: `flood-${i}`, version: "1" });
+      // A flood client may lose its own fresh session to the next ones: not what is tested.
+      await c.connect(new StreamableHTTPClientTransport(url)).catch(() => {});
+      await c.close();
+    };
+    for (let i = 0; i < 1500; i += 25)
+      await Promise.all(Array.from({ length: 25 }, (_, k) => flood(i + k)));
+    const after = await agent.callTool({ name: "list_changes", arguments: {} });
+    expect(after.isError).toBeFalsy();
+    expect(JSON.stringify(after.content)).toContain("add-alpha");
+    await agent.close();
+  }, 180_000);
+
+  it("an evicted session is told to initialize again, as JSON-RPC", async () => {
+    const res = await toolsList(url, "00000000-0000-4000-8000-000000000000");
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({
+      jsonrpc: "2.0",
+      error: { code: -32001, message: "unknown or expired MCP session; initialize again" },
+      id: null,
+    });
+  });
+});

@@ -1,34 +1,12 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { afterAll, expect, it } from "vitest";
 import { createServices } from "../src";
-import { createMcpServer } from "../src/mcp";
 import { describeEachDb } from "../testing/each-db";
+import { connectMcp } from "../testing/mcp-client";
 import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
-
-type Answer = { isError: boolean; body: Record<string, unknown>; text: string };
-
-/** The official SDK client on an in-memory pair, against the real MCP server and services. */
-async function connect(services: ReturnType<typeof createServices>, projectId: string) {
-  const server = createMcpServer(services, { defaultProjectId: projectId });
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  await server.connect(a);
-  const client = new Client({ name: "hint-test", version: "1" });
-  await client.connect(b);
-  const call = async (name: string, args: Record<string, unknown>): Promise<Answer> => {
-    const res = (await client.callTool({ name, arguments: args })) as {
-      isError?: boolean;
-      content: { text?: string }[];
-    };
-    const text = res.content[0]?.text ?? "";
-    return { isError: !!res.isError, body: JSON.parse(text), text };
-  };
-  return { call, close: () => Promise.all([client.close(), server.close()]) };
-}
 
 describeEachDb("MCP answers say what the agent cannot see", (db) => {
   it("update_file: a spec delta with no delta section is flagged; validate: true runs openspec validate", async () => {
@@ -37,7 +15,7 @@ describeEachDb("MCP answers say what the agent cannot see", (db) => {
     const services = createServices(db().database);
     const project = await services.sync.ensureProject(root);
     await services.sync.syncProject(project, "startup");
-    const mcp = await connect(services, project.id);
+    const mcp = await connectMcp(services, project.id, "hint-test");
     try {
       const got = await mcp.call("get_change", { change: "add-hints" });
       const hashes = got.body.hashes as Record<string, string>;
@@ -97,7 +75,7 @@ describeEachDb("MCP answers say what the agent cannot see", (db) => {
       `# Design\n\n${"x".repeat(1024 * 1024 + 10)}\n`,
     );
     await services.sync.syncProject(project, "manual");
-    const mcp = await connect(services, project.id);
+    const mcp = await connectMcp(services, project.id, "hint-test");
     try {
       const got = await mcp.call("get_change", { change: "add-big" });
       expect(got.isError).toBe(false);

@@ -1,38 +1,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { afterAll, expect, it } from "vitest";
 import { createServices } from "../src";
-import { createMcpServer } from "../src/mcp";
 import { describeEachDb } from "../testing/each-db";
+import { connectMcp } from "../testing/mcp-client";
 import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../testing/workspace";
 
 afterAll(cleanupTempRepos);
-
-type Answer = { isError: boolean; text: string; body: Record<string, unknown> };
-
-/** The official SDK client on an in-memory pair, against the real MCP server and services. */
-async function connect(services: ReturnType<typeof createServices>, projectId: string) {
-  const server = createMcpServer(services, { defaultProjectId: projectId });
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  await server.connect(a);
-  const client = new Client({ name: "tasks-test", version: "1" });
-  await client.connect(b);
-  const call = async (name: string, args: Record<string, unknown>): Promise<Answer> => {
-    const res = (await client.callTool({ name, arguments: args })) as {
-      isError?: boolean;
-      content: { text?: string }[];
-    };
-    const text = res.content[0]?.text ?? "";
-    let body: Record<string, unknown> = {};
-    try {
-      body = JSON.parse(text);
-    } catch {}
-    return { isError: !!res.isError, text, body };
-  };
-  return { call, close: () => Promise.all([client.close(), server.close()]) };
-}
 
 const DUP = "## Backend\n- [ ] Write tests\n## Frontend\n- [ ] Write tests\n";
 
@@ -44,7 +18,7 @@ describeEachDb("MCP toggle_task with repeated task texts (F9)", (db) => {
     const services = createServices(db().database);
     const project = await services.sync.ensureProject(root);
     await services.sync.syncProject(project, "startup");
-    const mcp = await connect(services, project.id);
+    const mcp = await connectMcp(services, project.id, "tasks-test");
     try {
       const got = await mcp.call("get_change", { change: "add-dup" });
       const tasks = got.body.tasks as { id: string }[];
@@ -83,7 +57,7 @@ describeEachDb("MCP tool arguments (F6)", (db) => {
     const services = createServices(db().database);
     const project = await services.sync.ensureProject(root);
     await services.sync.syncProject(project, "startup");
-    const mcp = await connect(services, project.id);
+    const mcp = await connectMcp(services, project.id, "tasks-test");
     try {
       const bad = await mcp.call("claim_change", { change: "add-lease", owner: "a", lease: 60 });
       expect(bad.isError).toBe(true);
@@ -116,7 +90,7 @@ describeEachDb("MCP list_changes paging (F5)", (db) => {
         (i) => [i.name, i.id],
       ),
     );
-    const mcp = await connect(services, project.id);
+    const mcp = await connectMcp(services, project.id, "tasks-test");
     try {
       const seen: string[] = [];
       let cursor: string | undefined;

@@ -97,16 +97,33 @@ export async function openspecOutput(
   return answer === "none" || "silent" in answer ? fromFiles(req, root) : answer;
 }
 
-/** A short human rendering when `--json` is not given (the JSON is the contract). */
-export function humanText(req: OutputRequest, result: CliResult): string {
-  if (result.exitCode !== 0 || !result.stdout) return result.stdout;
+/**
+ * `list` without `--json`: a short rendering of the JSON (the JSON is the contract); a failure
+ * as the CLI prints it (failWithError: ora's fail line, then the fix, on stderr).
+ */
+export function humanText(req: OutputRequest, result: CliResult): CliResult {
+  const text = (stdout: string): CliResult => ({ ...result, stdout });
+  if (!result.stdout) return result;
   const body = JSON.parse(result.stdout) as {
     changes?: { name: string; completedTasks: number; totalTasks: number; nested?: string[] }[];
     specs?: { id: string; requirementCount: number }[];
+    status?: { message: string; fix?: string }[];
   };
+  const failure = result.exitCode !== 0 ? body.status?.[0] : undefined;
+  if (failure)
+    return {
+      stdout: "",
+      stderr: `\u2716 Error: ${failure.message}\n${failure.fix ? `Fix: ${failure.fix}\n` : ""}`,
+      exitCode: result.exitCode,
+    };
+  if (result.exitCode !== 0) return result;
   if (req.command === "list" && body.specs)
-    return `${body.specs.map((s) => `${s.id}  requirements ${s.requirementCount}`).join("\n") || "No specs found."}\n`;
+    return text(
+      `${body.specs.map((s) => `${s.id}  requirements ${s.requirementCount}`).join("\n") || "No specs found."}\n`,
+    );
   if (req.command === "list" && body.changes)
-    return `${body.changes.map((c) => `${c.name}  ${c.nested ? "not a change" : c.totalTasks ? `${c.completedTasks}/${c.totalTasks} tasks` : "No tasks"}`).join("\n") || "No active changes found."}\n`;
-  return result.stdout;
+    return text(
+      `${body.changes.map((c) => `${c.name}  ${c.nested ? "not a change" : c.totalTasks ? `${c.completedTasks}/${c.totalTasks} tasks` : "No tasks"}`).join("\n") || "No active changes found."}\n`,
+    );
+  return result;
 }

@@ -16,8 +16,11 @@ import {
   activeChangeDirs,
   changeEntryFromFiles,
   changeFromFiles,
+  listError,
+  proposalRefusal,
   rootOutput,
   showableChangeIds,
+  unopenableChangeDir,
 } from "./from-files";
 
 /**
@@ -38,6 +41,11 @@ function isChangeFolder(rootPath: string, id: string): boolean {
   } catch {
     return false;
   }
+}
+
+function proposalRefused(rootPath: string, id: string) {
+  const refusal = proposalRefusal(path.join(rootOutput(rootPath).path, "openspec", "changes"), id);
+  return refusal ? { show: null, showError: refusal } : null;
 }
 
 /**
@@ -84,6 +92,9 @@ export class CliOutputService {
       [projectId],
     );
     const dirOrder = activeChangeDirs(rootPath);
+    // A folder the CLI cannot open (a name that is not UTF-8) fails its whole list: so here.
+    const unopenable = dirOrder && unopenableChangeDir(rootPath, dirOrder);
+    if (unopenable) return listError(unopenable);
     const listed = dirOrder ? new Set(dirOrder) : null;
     const entries: ChangeListEntry[] = rows
       .filter((r) => !listed || listed.has(r.name))
@@ -116,19 +127,30 @@ export class CliOutputService {
       "select kind, name from openspec_specs where project_id = $1 and deleted_at is null and (kind = 'spec' or not archived)",
       [projectId],
     );
-    const rows = await this.database.query<{ kind: string; parsed: ParsedDocument | null }>(
-      "select kind, parsed from openspec_specs where project_id = $1 and name = $2 and deleted_at is null and (kind = 'spec' or not archived)",
+    const rows = await this.database.query<{
+      kind: string;
+      parsed: ParsedDocument | null;
+      failed: boolean;
+    }>(
+      "select kind, parsed, sync_error is not null as failed from openspec_specs where project_id = $1 and name = $2 and deleted_at is null and (kind = 'spec' or not archived)",
       [projectId, id],
     );
     const dirs = activeChangeDirs(rootPath);
     const isActiveDir = (name: string) => !dirs || dirs.includes(name);
     const parsedOf = (kind: string) => {
-      const p = rows.find((r) => r.kind === kind)?.parsed;
-      return p ? { show: p.show, showError: p.showError, nested: p.nested } : null;
+      const row = rows.find((r) => r.kind === kind);
+      const p = row?.parsed;
+      return p && !(kind === "change" && row.failed)
+        ? { show: p.show, showError: p.showError, nested: p.nested }
+        : null;
     };
-    // `--type change` reads any folder under changes/ (hidden, symlinked); one the sync skips comes from the files.
+    // `--type change` reads any folder under changes/ (hidden, symlinked); one the sync skips, or
+    // could not read (its row is stale), comes from the files; a proposal.md the CLI refuses is
+    // refused whatever the row says.
     const change = isChangeFolder(rootPath, id)
-      ? (parsedOf("change") ?? (await changeFromFiles(rootPath, id)))
+      ? (proposalRefused(rootPath, id) ??
+        parsedOf("change") ??
+        (await changeFromFiles(rootPath, id)))
       : null;
     const root = rootOutput(rootPath);
     return renderShow({

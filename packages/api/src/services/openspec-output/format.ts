@@ -209,9 +209,15 @@ export type ShowInput = {
   spec: ShowableSpec | null;
 };
 
-/** `openspec show <id> [--type change|spec] --json`. */
-export function renderShow(input: ShowInput): CliResult {
-  const { id, type, root } = input;
+/**
+ * How `openspec show` resolves `id` (commands/show.js): "change" or "spec", else its answer for
+ * an unknown or ambiguous item — one JSON document with `--json`, lines on stderr without.
+ */
+export function resolveShowItem(
+  input: Pick<ShowInput, "id" | "type" | "changeIds" | "specIds">,
+  json: boolean,
+): "change" | "spec" | CliResult {
+  const { id, type } = input;
   const isChange = type !== "spec" && input.changeIds.includes(id);
   const isSpec = type !== "change" && input.specIds.includes(id);
   const resolved = type ?? (isChange ? "change" : isSpec ? "spec" : undefined);
@@ -220,28 +226,54 @@ export function renderShow(input: ShowInput): CliResult {
     const message = suggestions.length
       ? `Unknown item '${id}'. Did you mean: ${suggestions.join(", ")}?`
       : `Unknown item '${id}'.`;
-    return {
-      stdout: printed({ status: [{ severity: "error", code: "unknown_item", message }] }),
-      stderr: "",
-      exitCode: 1,
-    };
+    return json
+      ? {
+          stdout: printed({ status: [{ severity: "error", code: "unknown_item", message }] }),
+          stderr: "",
+          exitCode: 1,
+        }
+      : { stdout: "", stderr: `${message}\n`, exitCode: 1 };
   }
   if (!type && isChange && isSpec) {
-    return {
-      stdout: printed({
-        status: [
-          {
-            severity: "error",
-            code: "ambiguous_item",
-            message: `Ambiguous item '${id}' matches both a change and a spec.`,
-            fix: "Pass --type change|spec.",
-          },
-        ],
-      }),
-      stderr: "",
-      exitCode: 1,
-    };
+    const message = `Ambiguous item '${id}' matches both a change and a spec.`;
+    return json
+      ? {
+          stdout: printed({
+            status: [
+              {
+                severity: "error",
+                code: "ambiguous_item",
+                message,
+                fix: "Pass --type change|spec.",
+              },
+            ],
+          }),
+          stderr: "",
+          exitCode: 1,
+        }
+      : {
+          stdout: "",
+          stderr:
+            `${message}\nPass --type change|spec, ` +
+            "or use: openspec change show / openspec spec show\n",
+          exitCode: 1,
+        };
   }
+  return resolved;
+}
+
+/** A command's failure without `--json` (failWithError: ora's fail line on stderr, exit 1). */
+export const textError = (message: string): CliResult => ({
+  stdout: "",
+  stderr: `\u2716 Error: ${message}\n`,
+  exitCode: 1,
+});
+
+/** `openspec show <id> [--type change|spec] --json`. */
+export function renderShow(input: ShowInput): CliResult {
+  const { id, root } = input;
+  const resolved = resolveShowItem(input, true);
+  if (typeof resolved !== "string") return resolved;
   const fail = (message: string) => commandError("show_error", message);
   if (resolved === "change") {
     const c = input.change;

@@ -5,10 +5,14 @@
  * and by CliOutputService for change folders the database does not hold (hidden ones: the sync
  * skips them).
  */
-import { readdirSync, realpathSync, statSync } from "node:fs";
+import { accessSync, existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import type { ChangeShowJson, SpecShowJson } from "@specsync/validators";
-import { findNestedChanges, folderLastModified } from "../../utils/fs/change-folder";
+import {
+  describeNestedChange,
+  findNestedChanges,
+  folderLastModified,
+} from "../../utils/fs/change-folder";
 import { readTextFileConfined } from "../../utils/fs/safe-open";
 import { discoverSpecIds, listTrackedFiles, SPEC_FILE } from "../../utils/fs/scan-workspace";
 import { countTasksInFile } from "../../utils/openspec/count-tasks";
@@ -16,15 +20,18 @@ import { parseTasks, summarizeTasks } from "../../utils/openspec/tasks";
 import {
   type ChangeListEntry,
   type CliResult,
+  commandError,
   type ListSort,
   type RootOutput,
   renderChangeList,
   renderShow,
   renderShowWithoutItem,
   renderSpecList,
+  resolveShowItem,
   type ShowableChange,
   type ShowableSpec,
   type ShowType,
+  textError,
 } from "./format";
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -65,17 +72,82 @@ function readTracked(
   folder: string,
   kind: "change" | "spec",
   only?: string,
+  errors: Record<string, string> = {},
 ): Record<string, string> {
   const files: Record<string, string> = {};
   for (const file of listTrackedFiles(folder, kind)) {
     if (only && file !== only) continue;
     try {
       files[file] = readTextFileConfined(openspecDir, path.join(folder, file)).content;
-    } catch {
+    } catch (err) {
       // binary, too large, outside the root, vanished: the sync records the folder as failed
+      errors[file] = (err as Error).message;
     }
   }
   return files;
+}
+
+/** The path with its symlinks resolved (as the CLI's canonicalizePotentialPath, roughly). */
+function canonical(p: string): string {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    try {
+      return path.join(realpathSync.native(path.dirname(p)), path.basename(p));
+    } catch {
+      return path.resolve(p);
+    }
+  }
+}
+
+/** FileSystemUtils.isPathWithin of the CLI. */
+function within(dir: string, target: string): boolean {
+  const rel = path.relative(dir, target);
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+const OUTSIDE = "Path is outside the allowed directory: ";
+
+/**
+ * Why `openspec show <change>` refuses a proposal.md that exists, in the CLI's words (its
+ * assertPathWithin: the file, symlinks resolved, must stay in the change folder; reading a
+ * directory is EISDIR), or null. `changesDir` is under the canonical root, as the CLI's.
+ */
+export function proposalRefusal(changesDir: string, id: string): string | null {
+  const proposal = path.join(changesDir, id, "proposal.md");
+  try {
+    accessSync(proposal);
+  } catch {
+    return null; // missing or dangling: the "no proposal.md yet" answer
+  }
+  if (!within(canonical(path.join(changesDir, id)), canonical(proposal))) return OUTSIDE + proposal;
+  try {
+    const stat = statSync(proposal);
+    if (stat.isDirectory()) return "EISDIR: illegal operation on a directory, read";
+    // A FIFO or device would hang the CLI's read; specsync refuses it, in the same shape.
+    if (!stat.isFile()) return `${proposal} is not a regular file`;
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return null;
+}
+
+/**
+ * The first folder `openspec list` cannot open, as its error: a name that is not valid UTF-8
+ * comes back from readdir with U+FFFD in place of the bad bytes, and no such path exists. Null
+ * when every folder opens.
+ */
+export function unopenableChangeDir(rootPath: string, dirs: readonly string[]): string | null {
+  const changesDir = path.join(rootOutput(rootPath).path, "openspec", "changes");
+  for (const name of dirs) {
+    if (!name.includes("\uFFFD")) continue;
+    try {
+      readdirSync(path.join(changesDir, name));
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+  return null;
 }
 
 /** One `list` entry for `changes/<name>`; null when the folder vanished meanwhile. */
@@ -124,7 +196,15 @@ export async function changeFromFiles(
   } catch {
     return null;
   }
-  const files = readTracked(path.join(rootPath, "openspec"), folder, "change");
+  const refusal = proposalRefusal(path.join(rootOutput(rootPath).path, "openspec", "changes"), id);
+  if (refusal) return { show: null, showError: refusal };
+  const errors: Record<string, string> = {};
+  const files = readTracked(path.join(rootPath, "openspec"), folder, "change", undefined, errors);
+  // Specsync reads text strictly (no U+FFFD for bad bytes, no binary, a size limit): refused,
+  // in the CLI's shape, rather than "no proposal.md yet" for a file that is there.
+  const unreadable = errors["proposal.md"];
+  if (unreadable && existsSync(path.join(folder, "proposal.md")))
+    return { show: null, showError: unreadable };
   const { deriveFields } = await import("../../utils/openspec/derive");
   const { show, showError } = deriveFields("change", id, files).parsed;
   const nested = Object.keys(files).length ? null : findNestedChanges(changesDir, id);
@@ -138,6 +218,84 @@ async function specFromFiles(rootPath: string, id: string): Promise<ShowableSpec
   const { deriveFields } = await import("../../utils/openspec/derive");
   const { show, showError } = deriveFields("spec", id, files).parsed;
   return { show: show as SpecShowJson | null, showError };
+}
+
+/** `{ changes: [], root: null, status }`: `openspec list --json` when a folder cannot be opened. */
+export const listError = (message: string) =>
+  commandError("list_error", message, { changes: [], root: null });
+
+/** What `openspec show` prints without `--json`: the file, as it reads it (lenient UTF-8). */
+function printedFile(abs: string): CliResult {
+  try {
+    return { stdout: `${readFileSync(abs, "utf8")}\n`, stderr: "", exitCode: 0 };
+  } catch (err) {
+    return textError((err as Error).message);
+  }
+}
+
+/** `openspec show <change>` without `--json` (ChangeCommand.show): proposal.md, raw. */
+function changeText(changesDir: string, id: string): CliResult {
+  const changeDir = path.join(changesDir, id);
+  const proposal = path.join(changeDir, "proposal.md");
+  const notFound = textError(`Change "${id}" not found at ${proposal}`);
+  if (path.dirname(path.resolve(changeDir)) !== path.resolve(changesDir)) return notFound;
+  try {
+    accessSync(proposal);
+  } catch {
+    let isDir = false;
+    try {
+      isDir = statSync(changeDir).isDirectory();
+    } catch {
+      // gone: not found
+    }
+    if (!isDir) return notFound;
+    const nested = findNestedChanges(changesDir, id);
+    if (nested) return textError(describeNestedChange(id, nested));
+    return textError(
+      `Change "${id}" has no proposal.md yet. ` +
+        `Run "openspec status --change ${id}" to see which artifact comes next.`,
+    );
+  }
+  const refusal = proposalRefusal(changesDir, id);
+  return refusal ? textError(refusal) : printedFile(proposal);
+}
+
+/** `openspec show <spec>` without `--json` (SpecCommand.show, assertSpecPath): spec.md, raw. */
+function specText(specsDir: string, id: string): CliResult {
+  const specPath = path.join(specsDir, id, SPEC_FILE);
+  const outside = textError(OUTSIDE + specPath);
+  if (!within(path.resolve(specsDir), path.resolve(specPath))) return outside;
+  const target = canonical(specPath);
+  // A capability folder may be a symlink (a monorepo's): then its own folder is the bound.
+  if (!within(canonical(specsDir), target) && !within(canonical(path.dirname(specPath)), target))
+    return outside;
+  if (!existsSync(specPath)) return textError(`Spec '${id}' not found at ${specPath}`);
+  try {
+    if (!statSync(specPath).isFile() && !statSync(specPath).isDirectory())
+      return textError(`${specPath} is not a regular file`);
+  } catch {
+    // vanished: the read says so
+  }
+  return printedFile(specPath);
+}
+
+/** `openspec show <id> [--type …]` without `--json`, from the files in `root` (canonical). */
+export function showText(rootPath: string, id: string | undefined, type: ShowType): CliResult {
+  if (!id) return renderShowWithoutItem();
+  const root = rootOutput(rootPath).path;
+  const resolved = resolveShowItem(
+    {
+      id,
+      type,
+      changeIds: showableChangeIds(activeChangeDirs(root) ?? []),
+      specIds: discoverSpecIds(path.join(root, "openspec", "specs")),
+    },
+    false,
+  );
+  if (typeof resolved !== "string") return resolved;
+  return resolved === "change"
+    ? changeText(path.join(root, "openspec", "changes"), id)
+    : specText(path.join(root, "openspec", "specs"), id);
 }
 
 /** `openspec list|show --json`, byte for byte, from the files as they are now; no database. */
@@ -166,6 +324,8 @@ export class FilesCliOutput {
     }
     const dirs = activeChangeDirs(rootPath);
     if (dirs === null) throw new Error(`cannot read ${path.join(rootPath, "openspec", "changes")}`);
+    const unopenable = unopenableChangeDir(rootPath, dirs);
+    if (unopenable) return listError(unopenable);
     const entries = dirs
       .map((name) => changeEntryFromFiles(rootPath, name))
       .filter((e) => e !== null);

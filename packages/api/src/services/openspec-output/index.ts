@@ -2,4 +2,4 @@
 // only this.
 export { CliOutputService } from "./cli-output-service";
 export * from "./format";
-export { FilesCliOutput } from "./from-files";
+export { FilesCliOutput, showText } from "./from-files";

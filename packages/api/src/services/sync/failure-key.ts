@@ -44,3 +44,8 @@ export function failureSeen(
     return { key: null, modifiedAt };
   }
 }
+
+/** A failure that depends on nothing but its message (a folder that cannot even be stat'ed). */
+export function failureOfMessage(error: string): FailureSeen {
+  return { key: PREFIX + hash("sha1", error, "base64url"), modifiedAt: null };
+}

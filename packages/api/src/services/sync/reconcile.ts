@@ -8,7 +8,7 @@ import type { ProjectRow } from "@specsync/db";
 import type { SyncTrigger } from "@specsync/validators";
 import { errorMessage, isDatabaseUnavailable } from "../../utils/errors";
 import { resolveInside } from "../../utils/fs/safe-path";
-import { classifyFolder, type FolderRef } from "../../utils/fs/scan-workspace";
+import { classifyFolder, type FolderRef, hasUndecodableName } from "../../utils/fs/scan-workspace";
 import { filesOfRow } from "../spec-files";
 import { folderValues, parsedOf } from "./derive-values";
 import {
@@ -20,7 +20,7 @@ import {
   readDisk,
   storableFingerprint,
 } from "./disk";
-import { failureSeen } from "./failure-key";
+import { failureOfMessage, failureSeen } from "./failure-key";
 import { clearTempFiles, flushFolder } from "./flush";
 import {
   actionOf,
@@ -129,8 +129,17 @@ async function reconcileLocked(
   try {
     const folderAbs = resolveInside(root, ref.path);
     row = await rowByPath(ctx, project.id, ref.path);
-    if (!existsSync(folderAbs))
+    if (!existsSync(folderAbs)) {
+      // Listed but not openable: recorded as a failure the user sees (history, the failed list),
+      // not taken for a deleted folder (outside-test F10).
+      if (hasUndecodableName(folderAbs)) {
+        const error =
+          "the folder's name is not valid UTF-8 (shown with U+FFFD): " +
+          "it cannot be opened by that name; rename the folder";
+        return await fail(ctx, { ...failure, row, error, seen: failureOfMessage(error) });
+      }
       return await folderGone(ctx, project, ref, row, trigger, started, announce);
+    }
     const arrival = await arrive(ctx, project, ref, row);
     row = arrival.row;
     // read

@@ -46,6 +46,21 @@ function isDir(dir: string, e: Dirent): boolean {
 }
 
 /**
+ * Is `folderAbs` a folder whose name on disk is not valid UTF-8? readdir gives such a name with
+ * U+FFFD in place of the bad bytes, and nothing can be opened by that path: it is listed, yet
+ * does not exist. (A vanished folder is not listed any more.)
+ */
+export function hasUndecodableName(folderAbs: string): boolean {
+  const name = path.basename(folderAbs);
+  if (!name.includes("\uFFFD")) return false;
+  try {
+    return readdirSync(path.dirname(folderAbs)).includes(name);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Describe a folder path relative to `openspec/`, or null if it is not a change or capability
  * folder.
  */
