@@ -199,20 +199,35 @@ type StateTuple = [
   dirty: boolean,
 ];
 
+/** A read of a project's sync state: its rows, the snapshot it saw, the project's row count. */
+export type StateRead = { rows: SyncStateRow[]; snapshot: string; total: number };
+
 /**
- * The sync state of every row of a project (what bulk reconciles start from), as one JSON text
- * built by PostgreSQL: decoding 10,000 rows field by field in the driver (PGlite's above all)
- * cost several times the query itself.
+ * The sync state of a project's rows (what bulk reconciles start from), as one JSON text built by
+ * PostgreSQL: decoding 10,000 rows field by field in the driver (PGlite's above all) cost several
+ * times the query itself. `since` (a snapshot an earlier read returned): only the rows whose sync
+ * state was written by a transaction that snapshot did not see (`state_xid`, migration 0019).
+ * One statement, so the rows, the count and the snapshot returned are of the same snapshot.
  */
-export async function syncStateRows(ctx: SyncContext, projectId: string): Promise<SyncStateRow[]> {
-  const [res] = await ctx.database.query<{ rows: string | null }>(
+export async function syncStateRows(
+  ctx: SyncContext,
+  projectId: string,
+  since?: string,
+): Promise<StateRead> {
+  const filter = since
+    ? `filter (where state_xid >= pg_snapshot_xmin($2::pg_snapshot)::text::bigint
+         and not pg_visible_in_snapshot(state_xid::text::xid8, $2::pg_snapshot))`
+    : "";
+  const [res] = await ctx.database.query<{ rows: string | null; snapshot: string; total: number }>(
     `select json_agg(json_build_array(id, path, kind, name, deleted_at, stat_fingerprint,
-       last_synced_at, tracked_files, ${DIRTY}))::text as rows
+       last_synced_at, tracked_files, ${DIRTY})) ${filter}::text as rows,
+       pg_current_snapshot()::text as snapshot, count(*)::int as total
      from openspec_specs where project_id = $1`,
-    [projectId],
+    since ? [projectId, since] : [projectId],
   );
+  if (!res) throw new Error("the sync state query answered no row");
   const date = (t: string | null) => (t === null ? null : new Date(t));
-  return (JSON.parse(res?.rows ?? "[]") as StateTuple[]).map(
+  const rows = (JSON.parse(res.rows ?? "[]") as StateTuple[]).map(
     ([id, path, kind, name, deletedAt, statFingerprint, lastSyncedAt, files, dirty]) => ({
       id,
       path,
@@ -225,6 +240,7 @@ export async function syncStateRows(ctx: SyncContext, projectId: string): Promis
       dirty,
     }),
   );
+  return { rows, snapshot: res.snapshot, total: res.total };
 }
 
 /** Path and deletion of every row of a project: all a listing check needs. */

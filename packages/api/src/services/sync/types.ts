@@ -5,6 +5,7 @@ import type { AtomicWriteHooks } from "../../utils/fs/atomic-write";
 import type { KeyedMutex } from "../../utils/keyed-mutex";
 import type { HistoryService } from "../history-service";
 import type { SyncEventBus } from "../sync-events";
+import type { CachedState } from "./state-cache";
 
 export type SyncOutcome = {
   specId: string | null;
@@ -58,6 +59,8 @@ export type SyncContext = SyncServiceOptions & {
   rowKeys: Map<string, string>;
   /** The background fill of search vectors a bulk import left out (search-fill.ts), if running. */
   searchFill: { running: Promise<void> | null; checked: boolean };
+  /** Per project: the sync state of the last bulk read, to read only what changed since. */
+  stateCache: Map<string, CachedState>;
 };
 
 /**
