@@ -9,10 +9,7 @@
  *   merge of another size is thrown away and the state read in full.
  */
 import { type StateRead, syncStateRows } from "./store";
-import type { SyncContext, SyncStateRow } from "./types";
-
-/** What one read left: the rows by id, and the snapshot they are of. */
-export type CachedState = { snapshot: string; byId: ReadonlyMap<string, SyncStateRow> };
+import type { CachedState, SyncContext, SyncStateRow } from "./types";
 
 const cached = (read: StateRead): CachedState => ({
   snapshot: read.snapshot,

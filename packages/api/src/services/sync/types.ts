@@ -5,7 +5,6 @@ import type { AtomicWriteHooks } from "../../utils/fs/atomic-write";
 import type { KeyedMutex } from "../../utils/keyed-mutex";
 import type { HistoryService } from "../history-service";
 import type { SyncEventBus } from "../sync-events";
-import type { CachedState } from "./state-cache";
 
 export type SyncOutcome = {
   specId: string | null;
@@ -45,6 +44,9 @@ export type SyncServiceOptions = {
   writeHooks?: AtomicWriteHooks;
   log?: (msg: string) => void;
 };
+
+/** A project's sync state as one bulk read left it: the rows by id, and the snapshot they are of. */
+export type CachedState = { snapshot: string; byId: ReadonlyMap<string, SyncStateRow> };
 
 /** What every module of the engine works with: the options plus the shared locks and caches. */
 export type SyncContext = SyncServiceOptions & {
