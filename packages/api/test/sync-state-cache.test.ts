@@ -3,7 +3,7 @@ import path from "node:path";
 import { createDb, type Database } from "@specsync/db";
 import { afterAll, expect, it } from "vitest";
 import { createServices } from "../src";
-import { syncStateRows } from "../src/services/sync/store";
+import { stateGeneration, syncStateRows } from "../src/services/sync/store";
 import type { SyncContext } from "../src/services/sync/types";
 import { describeEachDb } from "../testing/each-db";
 import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "../testing/workspace";
@@ -60,30 +60,38 @@ describeEachDb("sync state read between reconciles", (db) => {
     return { services, root, project, rowOf };
   }
 
-  it("a read since a snapshot answers the rows whose sync state was written since, and no other", async () => {
-    const { project, rowOf } = await warm();
+  it("the sync-state generation moves with each write of a row's sync state, by anyone, and only then", async () => {
+    const { services, project, rowOf } = await warm();
     const ctx = { database: db().database } as unknown as SyncContext;
-    const full = await syncStateRows(ctx, project.id);
-    expect(full.rows.map((r) => r.name).sort()).toEqual(["add-a", "add-b", "add-c"]);
-    expect(full.total).toBe(3);
-    const none = await syncStateRows(ctx, project.id, full.snapshot);
-    expect([none.rows, none.total]).toEqual([[], 3]);
+    const gen = () => stateGeneration(ctx, project.id);
+    const g0 = await gen();
+    expect(g0).not.toBeNull();
+    // Read with the rows, in the same statement.
+    expect((await syncStateRows(ctx, project.id)).generation).toBe(g0);
     const other = await otherDatabase();
     try {
       const a = await rowOf("add-a");
-      // Columns a no-op does not read (content, status): nothing to read again.
+      // A no-op reconcile (it stamps the project) and columns a no-op does not read.
+      expect((await services.sync.syncProject(project, "periodic")).changed).toBe(0);
       await other.database.query(
         "update openspec_specs set updated_at = now(), priority = 'high' where id = $1",
         [a?.id],
       );
-      expect((await syncStateRows(ctx, project.id, full.snapshot)).rows).toEqual([]);
-      await other.database.query("update openspec_specs set sync_error = 'x' where id = $1", [
-        a?.id,
-      ]);
-      const since = await syncStateRows(ctx, project.id, full.snapshot);
-      expect(since.rows.map((r) => [r.name, r.dirty])).toEqual([["add-a", true]]);
-      // And from the newer snapshot on, nothing again.
-      expect((await syncStateRows(ctx, project.id, since.snapshot)).rows).toEqual([]);
+      expect(await gen()).toBe(g0);
+      const moves = [
+        "update openspec_specs set sync_error = 'x' where id = $1",
+        "update openspec_specs set deleted_at = now() where id = $1",
+        "update openspec_specs set stat_fingerprint = null where id = $1",
+        "update openspec_specs set pending_files = '[\"tasks.md\"]' where id = $1",
+        "delete from openspec_specs where id = $1",
+      ];
+      let last = g0;
+      for (const sql of moves) {
+        await other.database.query(sql, [a?.id]);
+        const now = await gen();
+        expect(now, sql).not.toBe(last);
+        last = now;
+      }
     } finally {
       await other.close();
     }

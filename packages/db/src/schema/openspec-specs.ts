@@ -9,7 +9,6 @@ import type {
 } from "@specsync/validators";
 import { sql } from "drizzle-orm";
 import {
-  bigint,
   boolean,
   customType,
   index,
@@ -151,12 +150,6 @@ export const openspecSpecs = pgTable(
      * 0015). Search computes a missing one meanwhile.
      */
     search: tsvector("search"),
-    /**
-     * The transaction that last wrote the columns a no-op reconcile reads (path, fingerprint,
-     * files, deletion, failures…), set by a trigger (migration 0019): a process holding the sync
-     * state of an earlier snapshot reads only the rows written since. 0: before the migration.
-     */
-    stateXid: bigint("state_xid", { mode: "number" }).notNull().default(0),
   },
   // last_synced_at is left out of every index so that bookkeeping updates can stay HOT (see
   // migration 0001).

@@ -199,31 +199,31 @@ type StateTuple = [
   dirty: boolean,
 ];
 
-/** A read of a project's sync state: its rows, the snapshot it saw, the project's row count. */
-export type StateRead = { rows: SyncStateRow[]; snapshot: string; total: number };
+/** A read of a project's sync state: its rows, and its sync-state generation when read. */
+export type StateRead = { rows: SyncStateRow[]; generation: string | null };
+
+/** A project's sync-state generation (migration 0019), as text; null before its first write. */
+export async function stateGeneration(ctx: SyncContext, projectId: string): Promise<string | null> {
+  const [res] = await ctx.database.query<{ gen: string }>(
+    "select gen::text as gen from sync_state_generation where project_id = $1",
+    [projectId],
+  );
+  return res?.gen ?? null;
+}
 
 /**
- * The sync state of a project's rows (what bulk reconciles start from), as one JSON text built by
- * PostgreSQL: decoding 10,000 rows field by field in the driver (PGlite's above all) cost several
- * times the query itself. `since` (a snapshot an earlier read returned): only the rows whose sync
- * state was written by a transaction that snapshot did not see (`state_xid`, migration 0019).
- * One statement, so the rows, the count and the snapshot returned are of the same snapshot.
+ * The sync state of every row of a project (what bulk reconciles start from), as one JSON text
+ * built by PostgreSQL: decoding 10,000 rows field by field in the driver (PGlite's above all) cost
+ * several times the query itself. With the project's sync-state generation, read in the same
+ * statement, so of the same snapshot.
  */
-export async function syncStateRows(
-  ctx: SyncContext,
-  projectId: string,
-  since?: string,
-): Promise<StateRead> {
-  const filter = since
-    ? `filter (where state_xid >= pg_snapshot_xmin($2::pg_snapshot)::text::bigint
-         and not pg_visible_in_snapshot(state_xid::text::xid8, $2::pg_snapshot))`
-    : "";
-  const [res] = await ctx.database.query<{ rows: string | null; snapshot: string; total: number }>(
+export async function syncStateRows(ctx: SyncContext, projectId: string): Promise<StateRead> {
+  const [res] = await ctx.database.query<{ rows: string | null; gen: string | null }>(
     `select json_agg(json_build_array(id, path, kind, name, deleted_at, stat_fingerprint,
-       last_synced_at, tracked_files, ${DIRTY})) ${filter}::text as rows,
-       pg_current_snapshot()::text as snapshot, count(*)::int as total
+       last_synced_at, tracked_files, ${DIRTY}))::text as rows,
+       (select gen::text from sync_state_generation where project_id = $1) as gen
      from openspec_specs where project_id = $1`,
-    since ? [projectId, since] : [projectId],
+    [projectId],
   );
   if (!res) throw new Error("the sync state query answered no row");
   const date = (t: string | null) => (t === null ? null : new Date(t));
@@ -240,7 +240,7 @@ export async function syncStateRows(
       dirty,
     }),
   );
-  return { rows, snapshot: res.snapshot, total: res.total };
+  return { rows, generation: res.gen };
 }
 
 /** Path and deletion of every row of a project: all a listing check needs. */

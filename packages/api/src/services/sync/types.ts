@@ -45,8 +45,8 @@ export type SyncServiceOptions = {
   log?: (msg: string) => void;
 };
 
-/** A project's sync state as one bulk read left it: the rows by id, and the snapshot they are of. */
-export type CachedState = { snapshot: string; byId: ReadonlyMap<string, SyncStateRow> };
+/** A project's sync state as one bulk read left it, with its sync-state generation then. */
+export type CachedState = { rows: SyncStateRow[]; generation: string | null };
 
 /** What every module of the engine works with: the options plus the shared locks and caches. */
 export type SyncContext = SyncServiceOptions & {
