@@ -17,15 +17,8 @@ import { type ImportRunner, importPools } from "./import-pools";
 import { joinReads, type NewRow, type ReadNewResult } from "./import-read";
 import { noop, storedFingerprint, syncLocked } from "./reconcile";
 import { DEFER_SEARCH_FROM, startSearchFill } from "./search-fill";
-import {
-  insertNewRows,
-  lockKey,
-  markChecked,
-  markFullSync,
-  openspecDir,
-  rowPaths,
-} from "./store";
 import { projectState } from "./state-cache";
+import { insertNewRows, lockKey, markChecked, markFullSync, openspecDir, rowPaths } from "./store";
 import type { SyncContext, SyncOutcome, SyncStateRow, SyncSummary } from "./types";
 
 /** Rows per multi-row INSERT when importing new folders. */
