@@ -717,7 +717,7 @@ describeEachDb("OpenSpecSyncService", (db) => {
     ]);
     const ctx = { database: db().database, db: db().database.db } as unknown as SyncContext;
     const byId = (rows: SyncStateRow[]) => [...rows].sort((x, y) => (x.id < y.id ? -1 : 1));
-    const viaJson = byId(await syncStateRows(ctx, project.id));
+    const viaJson = byId((await syncStateRows(ctx, project.id)).rows);
     const live = byId(await staleRows(ctx, project.id, new Date(Date.now() + 60_000), 100));
     expect(viaJson.filter((r) => !r.deletedAt)).toEqual(live); // drizzle's decoding of the same
     expect(viaJson.map((r) => r.name).sort()).toEqual(["add-a", "add-b", "demo"]);

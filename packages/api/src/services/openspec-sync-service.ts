@@ -45,6 +45,7 @@ export class OpenSpecSyncService {
       projects: new Map(),
       rowKeys: new Map(),
       searchFill: { running: null, checked: false },
+      stateCache: new Map(),
     };
     this.ctx = { ...opts, db: opts.database.db, ...shared };
   }

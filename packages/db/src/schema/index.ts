@@ -4,3 +4,4 @@ export * from "./openspec-specs";
 export * from "./projects";
 export * from "./sync-checks";
 export * from "./sync-history";
+export * from "./sync-state-generation";

@@ -199,20 +199,35 @@ type StateTuple = [
   dirty: boolean,
 ];
 
+/** A read of a project's sync state: its rows, and its sync-state generation when read. */
+export type StateRead = { rows: SyncStateRow[]; generation: string | null };
+
+/** A project's sync-state generation (migration 0019), as text; null before its first write. */
+export async function stateGeneration(ctx: SyncContext, projectId: string): Promise<string | null> {
+  const [res] = await ctx.database.query<{ gen: string }>(
+    "select gen::text as gen from sync_state_generation where project_id = $1",
+    [projectId],
+  );
+  return res?.gen ?? null;
+}
+
 /**
  * The sync state of every row of a project (what bulk reconciles start from), as one JSON text
- * built by PostgreSQL: decoding 10,000 rows field by field in the driver (PGlite's above all)
- * cost several times the query itself.
+ * built by PostgreSQL: decoding 10,000 rows field by field in the driver (PGlite's above all) cost
+ * several times the query itself. With the project's sync-state generation, read in the same
+ * statement, so of the same snapshot.
  */
-export async function syncStateRows(ctx: SyncContext, projectId: string): Promise<SyncStateRow[]> {
-  const [res] = await ctx.database.query<{ rows: string | null }>(
+export async function syncStateRows(ctx: SyncContext, projectId: string): Promise<StateRead> {
+  const [res] = await ctx.database.query<{ rows: string | null; gen: string | null }>(
     `select json_agg(json_build_array(id, path, kind, name, deleted_at, stat_fingerprint,
-       last_synced_at, tracked_files, ${DIRTY}))::text as rows
+       last_synced_at, tracked_files, ${DIRTY}))::text as rows,
+       (select gen::text from sync_state_generation where project_id = $1) as gen
      from openspec_specs where project_id = $1`,
     [projectId],
   );
+  if (!res) throw new Error("the sync state query answered no row");
   const date = (t: string | null) => (t === null ? null : new Date(t));
-  return (JSON.parse(res?.rows ?? "[]") as StateTuple[]).map(
+  const rows = (JSON.parse(res.rows ?? "[]") as StateTuple[]).map(
     ([id, path, kind, name, deletedAt, statFingerprint, lastSyncedAt, files, dirty]) => ({
       id,
       path,
@@ -225,6 +240,7 @@ export async function syncStateRows(ctx: SyncContext, projectId: string): Promis
       dirty,
     }),
   );
+  return { rows, generation: res.gen };
 }
 
 /** Path and deletion of every row of a project: all a listing check needs. */

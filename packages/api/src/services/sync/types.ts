@@ -45,6 +45,9 @@ export type SyncServiceOptions = {
   log?: (msg: string) => void;
 };
 
+/** A project's sync state as one bulk read left it, with its sync-state generation then. */
+export type CachedState = { rows: SyncStateRow[]; generation: string | null };
+
 /** What every module of the engine works with: the options plus the shared locks and caches. */
 export type SyncContext = SyncServiceOptions & {
   db: Database["db"];
@@ -58,6 +61,8 @@ export type SyncContext = SyncServiceOptions & {
   rowKeys: Map<string, string>;
   /** The background fill of search vectors a bulk import left out (search-fill.ts), if running. */
   searchFill: { running: Promise<void> | null; checked: boolean };
+  /** Per project: the sync state of the last bulk read, to read only what changed since. */
+  stateCache: Map<string, CachedState>;
 };
 
 /**
