@@ -28,6 +28,7 @@ describe.skipIf(!haveChromium)("outside-test UI findings in headless Chromium", 
         ...changeFiles("phone-wide", "Seen on a phone"),
         ...changeFiles(LONG, "A long name"),
         ...changeFiles("arch-one", "Archive me"),
+        ...changeFiles("board-keys", "Moved by keyboard"),
         "changes/arch-one/specs/demo/spec.md": ARCHIVE_DELTA,
         "changes/no-deltas/proposal.md": "# Change: No deltas\n\n## Why\nShort.\n",
         "changes/no-deltas/tasks.md": "- [ ] 1.1 a\n- [x] 1.2 b\n- [ ] 1.3 c\n",
@@ -187,6 +188,30 @@ describe.skipIf(!haveChromium)("outside-test UI findings in headless Chromium", 
       expect(await findings.textContent()).toMatch(/1 error.*archive stops on errors/);
       expect(await findings.textContent()).toMatch(/delta/i);
       await page.screenshot({ path: path.join(ARTIFACTS, "archive-warnings.png") });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("F11: on the board, the card keeps the keyboard focus after Shift+→, so it can be moved again", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      const { id } = await row("board-keys");
+      expect((await row("board-keys")).status).toBe("in_progress");
+      await page.goto(`${webUrl}/board`);
+      await hydrated(page);
+      const card = `[data-testid="board-card"][data-name="board-keys"]`;
+      await page.locator(card).focus();
+      await page.keyboard.press("Shift+ArrowRight");
+      await waitFor(async () => (await row("board-keys")).status === "review", 10_000, "1st");
+      await page.locator(`[data-testid="column-review"] ${card}`).waitFor();
+      await waitFor(
+        () => page.evaluate((i) => document.activeElement?.getAttribute("data-card-id") === i, id),
+        10_000,
+        "focus back on the moved card",
+      );
+      await page.keyboard.press("Shift+ArrowRight");
+      await waitFor(async () => (await row("board-keys")).status === "applied", 10_000, "2nd");
     } finally {
       await page.close();
     }
