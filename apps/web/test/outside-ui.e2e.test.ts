@@ -74,7 +74,7 @@ describe.skipIf(!haveChromium)("outside-test UI findings in headless Chromium", 
       await page.waitForSelector('[data-testid="editor-removed"]');
       const editor = page.locator('[data-testid="editor"] .cm-content');
       expect(await editor.textContent()).toContain("TYPED BEFORE THE FOLDER WENT");
-      const main = await page.locator("main").innerText();
+      const main = (await page.locator("main").textContent()) ?? "";
       expect(main).not.toMatch(/not found/i);
       expect(main).not.toContain(id);
       await page.screenshot({ path: path.join(ARTIFACTS, "removed-on-disk.png") });
