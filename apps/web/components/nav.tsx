@@ -62,7 +62,8 @@ export function Nav() {
               href={l.href}
               aria-current={active ? "page" : undefined}
               className={cn(
-                "rounded-md px-1.5 py-1.5 text-sm sm:px-3",
+                // px-1 below sm: five links, the logo and the theme button fit in 375 px.
+                "rounded-md px-1 py-1.5 text-sm sm:px-3",
                 active
                   ? "bg-zinc-100 font-medium dark:bg-zinc-800"
                   : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100",

@@ -9,6 +9,7 @@ import { Card } from "~/components/ui/card";
 import { Select } from "~/components/ui/input";
 import { useToast } from "~/components/ui/toaster";
 import { useSpecHref } from "~/components/use-spec-href";
+import { humanError } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
 
 /** Claim, dependencies (editable) and derived overlaps of one change. */
@@ -35,7 +36,7 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
     void queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
   };
   const onError = (err: { message: string }) =>
-    toast({ tone: "error", title: "Not saved", body: err.message });
+    toast({ tone: "error", title: "Not saved", body: humanError(err) });
   const add = useMutation(
     trpc.agents.addDependency.mutationOptions({
       onSuccess: () => (setAdding(""), invalidate()),
@@ -48,8 +49,10 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
   const taken = new Set([id, ...(deps.data?.dependsOn.map((d) => d.id) ?? [])]);
 
   return (
-    <Card className="grid gap-4 p-4 text-sm md:grid-cols-3" data-testid="agents-panel">
-      <section>
+    // One column of minmax(0, 1fr) below md: a long change name in the select must not widen the
+    // card (at 375 px it pushed "Add" off-screen and widened the whole page).
+    <Card className="grid grid-cols-1 gap-4 p-4 text-sm md:grid-cols-3" data-testid="agents-panel">
+      <section className="min-w-0">
         <h2 className="mb-1 text-xs font-medium text-zinc-500 uppercase">Claim</h2>
         {claim.data ? (
           <ClaimBadge claimedBy={claim.data.owner} claimedAt={claim.data.claimedAt} />
@@ -57,7 +60,7 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
           <span className="text-zinc-500">Not claimed</span>
         )}
       </section>
-      <section data-testid="dependencies">
+      <section className="min-w-0" data-testid="dependencies">
         <h2 className="mb-1 text-xs font-medium text-zinc-500 uppercase">Depends on</h2>
         {deps.data?.blockedBy.length ? (
           <p className="mb-1 text-amber-700 dark:text-amber-400" data-testid="blocked">
@@ -66,7 +69,7 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
         ) : null}
         <ul className="space-y-1">
           {deps.data?.dependsOn.map((d) => (
-            <li key={d.id} className="flex items-center gap-2" data-testid="dependency">
+            <li key={d.id} className="flex flex-wrap items-center gap-2" data-testid="dependency">
               <Link
                 href={
                   d.archived
@@ -96,8 +99,9 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
             </li>
           ))}
         </ul>
-        <div className="mt-2 flex gap-2">
+        <div className="mt-2 flex flex-wrap gap-2">
           <Select
+            className="w-0 min-w-0 flex-1 basis-40"
             aria-label="Add dependency"
             data-testid="dependency-select"
             value={adding}
@@ -128,7 +132,7 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
           </p>
         ) : null}
       </section>
-      <section data-testid="overlaps">
+      <section className="min-w-0 break-words" data-testid="overlaps">
         <h2 className="mb-1 text-xs font-medium text-zinc-500 uppercase">Overlaps</h2>
         {overlaps.data?.length ? (
           <ul className="space-y-1">

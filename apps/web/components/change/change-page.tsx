@@ -3,13 +3,17 @@ import { LIFECYCLE_STATUSES, PRIORITIES, STATUS_TRANSITIONS } from "@specsync/va
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { RefreshCw } from "lucide-react";
 import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { useEffect } from "react";
 import { PriorityBadge, StatusBadge, SyncState } from "~/components/spec-badges";
 import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Select } from "~/components/ui/input";
 import { Progress } from "~/components/ui/progress";
 import { useToast } from "~/components/ui/toaster";
+import { useSpecHref } from "~/components/use-spec-href";
 import { useViewParams } from "~/components/use-view-params";
+import { humanError, isGone } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
 import { cn, STATUS_LABEL, timeAgo } from "~/lib/utils";
 import { FilePanel } from "./file-panel";
@@ -36,7 +40,7 @@ export function ChangePage({ id }: { id: string }) {
   const spec = useQuery(trpc.specs.get.queryOptions({ id }));
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
   const onError = (err: { message: string }) =>
-    toast({ tone: "error", title: "Not saved", body: err.message });
+    toast({ tone: "error", title: "Not saved", body: humanError(err) });
   const setStatus = useMutation(
     trpc.specs.setStatus.mutationOptions({ onSuccess: invalidate, onError }),
   );
@@ -58,8 +62,20 @@ export function ChangePage({ id }: { id: string }) {
     }),
   );
 
+  const hrefOf = useSpecHref();
+  const pathname = usePathname();
+  const archivedHref = spec.data?.archived ? hrefOf(spec.data) : null;
+  // Archived (here or elsewhere): the address follows the row to its archive folder, so a reload,
+  // a bookmark or a shared link keeps showing it, never a later change that reuses the name.
+  useEffect(() => {
+    if (!archivedHref?.startsWith("/p/") || archivedHref === pathname) return;
+    window.history.replaceState(null, "", `${archivedHref}${window.location.search}`);
+  }, [archivedHref, pathname]);
+
   if (spec.isPending) return <p className="text-sm text-zinc-500">Loading…</p>;
-  if (spec.error) return <p className="text-red-600">Could not load: {spec.error.message}</p>;
+  // Removed on disk while open: the last version stays on screen (an open editor keeps its text).
+  const removed = spec.error !== null && isGone(spec.error) && spec.data !== undefined;
+  if (!spec.data) return <p className="text-red-600">Could not load: {humanError(spec.error)}</p>;
   const s = spec.data;
   const isChange = s.kind === "change";
   const deltaFiles = Object.keys(s.files)
@@ -191,6 +207,17 @@ export function ChangePage({ id }: { id: string }) {
         </p>
       ) : null}
 
+      {removed ? (
+        <Card
+          className="border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300"
+          role="alert"
+          data-testid="removed-on-disk"
+        >
+          <strong>This {isChange ? "change" : "spec"} was removed on disk</strong> (its folder was
+          deleted, or moved away by a git checkout or stash). What is shown is its last version.
+          Text you are editing stays in the editor: copy it, or keep it in History.
+        </Card>
+      ) : null}
       {s.conflict ? (
         <Card
           className="border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-800 dark:bg-amber-950"
@@ -259,6 +286,7 @@ export function ChangePage({ id }: { id: string }) {
           <FilePanel
             key="p"
             specId={id}
+            removed={removed}
             file="proposal.md"
             content={s.files["proposal.md"]}
             hash={s.contentHashes["proposal.md"]}
@@ -274,6 +302,7 @@ export function ChangePage({ id }: { id: string }) {
           <FilePanel
             key="s"
             specId={id}
+            removed={removed}
             file="spec.md"
             content={s.files["spec.md"]}
             hash={s.contentHashes["spec.md"]}
@@ -283,6 +312,7 @@ export function ChangePage({ id }: { id: string }) {
           <FilePanel
             key="d"
             specId={id}
+            removed={removed}
             file="design.md"
             content={s.files["design.md"]}
             hash={s.contentHashes["design.md"]}
@@ -295,6 +325,7 @@ export function ChangePage({ id }: { id: string }) {
           <FilePanel
             key="t"
             specId={id}
+            removed={removed}
             file="tasks.md"
             content={s.files["tasks.md"]}
             hash={s.contentHashes["tasks.md"]}
@@ -313,6 +344,7 @@ export function ChangePage({ id }: { id: string }) {
                   <FilePanel
                     key={f}
                     specId={id}
+                    removed={removed}
                     file={f}
                     content={s.files[f]}
                     hash={s.contentHashes[f]}

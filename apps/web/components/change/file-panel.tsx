@@ -3,11 +3,12 @@ import type { EditorView } from "@codemirror/view";
 import type { ValidationFinding } from "@specsync/validators";
 import { useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
-import { GitMerge, Pencil, Save, X } from "lucide-react";
+import { Archive, Copy, GitMerge, Pencil, Save, X } from "lucide-react";
 import { type ReactNode, useEffect, useRef, useState } from "react";
 import { ChunkedMarkdown } from "~/components/chunked-markdown";
 import { Button } from "~/components/ui/button";
 import { useToast } from "~/components/ui/toaster";
+import { humanError } from "~/lib/human-error";
 import { restoreLineEndings, toEditorText } from "~/lib/line-endings";
 import { useTRPC, useTRPCClient } from "~/lib/trpc";
 import { timeAgo } from "~/lib/utils";
@@ -74,8 +75,11 @@ export function FilePanel({
   view: customView,
   findings = [],
   startWith,
+  removed = false,
 }: {
   specId: string;
+  /** The row is gone (its folder removed on disk): the text can be copied or kept, not saved. */
+  removed?: boolean;
   file: string;
   content: string | undefined;
   hash: string | undefined;
@@ -325,12 +329,20 @@ export function FilePanel({
       toast({
         tone: "error",
         title: `Could not save ${file}`,
-        body: `${(err as Error).message} Your text is still in the editor and kept as a draft.`,
+        body: `${humanError(err)} Your text is still in the editor and kept as a draft.`,
       });
     }
   };
 
   const save = async (content: string, base: string | null, close = false) => {
+    if (removed) {
+      toast({
+        tone: "error",
+        title: `Could not save ${file}`,
+        body: "This change was removed on disk. Your text is still in the editor: copy it, or keep it in History.",
+      });
+      return;
+    }
     if (saving.current) {
       // Ctrl+S again during a save: saved as soon as this one is done, on the version it wrote.
       queued.current = true;
@@ -387,11 +399,24 @@ export function FilePanel({
       toast({
         tone: "error",
         title: "Your text could not be kept in history, so it was not discarded",
-        body: (err as Error).message,
+        body: humanError(err),
       });
       return false;
     } finally {
       setBusy(false);
+    }
+  };
+
+  /** The file's folder is gone: put the text on the clipboard, else select it for Ctrl+C. */
+  const copyText = async () => {
+    try {
+      await navigator.clipboard.writeText(withEols(text.current));
+      toast({ tone: "info", title: `Copied your ${file} text`, body: "Paste it where you like." });
+    } catch {
+      const v = view.current;
+      v?.dispatch({ selection: { anchor: 0, head: v.state.doc.length } });
+      v?.focus();
+      toast({ tone: "info", title: "Text selected", body: "Press Ctrl/Cmd+C to copy it." });
     }
   };
 
@@ -488,6 +513,7 @@ export function FilePanel({
           <Button
             variant="outline"
             size="sm"
+            disabled={removed}
             onClick={() => startEditing(content ?? "", currentHash, content ?? "")}
             data-testid="edit-button"
           >
@@ -508,7 +534,10 @@ export function FilePanel({
     );
   }
   const changedOnDisk =
-    currentHash !== baseHash && !conflict && !(currentHash && behind.current.has(currentHash));
+    !removed &&
+    currentHash !== baseHash &&
+    !conflict &&
+    !(currentHash && behind.current.has(currentHash));
   return (
     <div>
       {/* Sticky under the site header: Save and Cancel stay reachable in long documents. */}
@@ -554,6 +583,39 @@ export function FilePanel({
           </Button>
         </div>
       </div>
+      {removed ? (
+        <div
+          className="mb-3 flex flex-wrap items-center justify-between gap-2 rounded-md border border-red-300 bg-red-50 p-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300"
+          role="alert"
+          data-testid="editor-removed"
+        >
+          <span className="min-w-0">
+            This change was removed on disk, so {file} cannot be saved to it. Your text is here:
+            copy it, or keep it in History (in the database).
+          </span>
+          <div className="flex flex-wrap gap-2">
+            <Button
+              size="sm"
+              variant="outline"
+              onClick={() => void copyText()}
+              data-testid="removed-copy"
+            >
+              <Copy className="h-3.5 w-3.5" aria-hidden /> Copy text
+            </Button>
+            <Button
+              size="sm"
+              variant="outline"
+              disabled={busy}
+              onClick={() =>
+                void discard(text.current, baseRef.current, "Kept your text in History")
+              }
+              data-testid="removed-keep"
+            >
+              <Archive className="h-3.5 w-3.5" aria-hidden /> Keep in History
+            </Button>
+          </div>
+        </div>
+      ) : null}
       {changedOnDisk ? (
         <div
           className="mb-3 flex flex-wrap items-center justify-between gap-2 rounded-md border border-sky-300 bg-sky-50 p-2 text-sm dark:border-sky-800 dark:bg-sky-950"

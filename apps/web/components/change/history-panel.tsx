@@ -5,6 +5,7 @@ import { Button } from "~/components/ui/button";
 import { useToast } from "~/components/ui/toaster";
 import { type FileChange, historyChanges } from "~/lib/history-diff";
 import { describeEntry } from "~/lib/history-labels";
+import { humanError } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
 import { timeAgo } from "~/lib/utils";
 
@@ -34,11 +35,11 @@ export function HistoryPanel({
         void queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
         void queryClient.invalidateQueries({ queryKey: trpc.sync.pathKey() });
       },
-      onError: (err) => toast({ tone: "error", title: "Restore failed", body: err.message }),
+      onError: (err) => toast({ tone: "error", title: "Restore failed", body: humanError(err) }),
     }),
   );
   if (history.isPending) return <p className="text-sm text-zinc-500">Loading history…</p>;
-  if (history.error) return <p className="text-sm text-red-600">{history.error.message}</p>;
+  if (history.error) return <p className="text-sm text-red-600">{humanError(history.error)}</p>;
   if (history.data.items.length === 0)
     return <p className="py-8 text-center text-sm text-zinc-500">No history yet.</p>;
   const changes = historyChanges(history.data.items, files);

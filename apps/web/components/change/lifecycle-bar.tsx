@@ -7,7 +7,9 @@ import { StageBadge } from "~/components/lifecycle/stage-badges";
 import { Button } from "~/components/ui/button";
 import { useToast } from "~/components/ui/toaster";
 import { useViewParams } from "~/components/use-view-params";
+import { humanError } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
+import { ArchiveWarnings } from "./archive-warnings";
 import { DeltaPreview } from "./delta-preview";
 import { ValidationPanel } from "./validation-panel";
 
@@ -53,7 +55,8 @@ export function LifecycleBar({
             : `${change.name}: ${r.errors} validation errors`,
           body: r.warnings ? `${r.warnings} warnings` : undefined,
         }),
-      onError: (err) => toast({ tone: "error", title: "Could not validate", body: err.message }),
+      onError: (err) =>
+        toast({ tone: "error", title: "Could not validate", body: humanError(err) }),
       onSettled: invalidate,
     }),
   );
@@ -95,13 +98,28 @@ export function LifecycleBar({
         onOpen={onOpenFile}
       />
       {archiveOpen ? (
-        <ArchiveDialog change={change} onClose={() => view.set({ archive: null })} />
+        <ArchiveDialog
+          change={change}
+          stale={
+            !!change.validation &&
+            !sameHashes(change.validation.contentHashes, change.contentHashes)
+          }
+          onClose={() => view.set({ archive: null })}
+        />
       ) : null}
     </div>
   );
 }
 
-function ArchiveDialog({ change, onClose }: { change: Change; onClose: () => void }) {
+function ArchiveDialog({
+  change,
+  stale,
+  onClose,
+}: {
+  change: Change;
+  stale: boolean;
+  onClose: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
@@ -163,18 +181,19 @@ function ArchiveDialog({ change, onClose }: { change: Change; onClose: () => voi
           {preview.isPending ? (
             <p className="text-sm text-zinc-500">Computing what archive will write…</p>
           ) : preview.error ? (
-            <p className="text-sm text-red-600">{preview.error.message}</p>
+            <p className="text-sm text-red-600">{humanError(preview.error)}</p>
           ) : (
             <DeltaPreview preview={preview.data} />
           )}
         </div>
+        <ArchiveWarnings change={change} stale={stale} />
         {archive.error ? (
           <p
             role="alert"
             className="rounded-md border border-red-300 bg-red-50 p-2 text-sm whitespace-pre-wrap text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300"
             data-testid="archive-error"
           >
-            {archive.error.message}
+            {humanError(archive.error)}
           </p>
         ) : null}
         <div className="flex justify-end gap-2">

@@ -8,7 +8,7 @@ import {
 } from "@specsync/validators";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { StageBadge, ValidationBadge } from "~/components/lifecycle/stage-badges";
 import { PriorityBadge } from "~/components/spec-badges";
 import { Button } from "~/components/ui/button";
@@ -62,6 +62,18 @@ export function Board() {
     }),
   );
   const items = list.data?.items ?? [];
+  /**
+   * The card last moved from the keyboard: it is re-rendered in its new column only when the
+   * move has landed and the list is refetched, which drops the focus to <body>; it gets it back
+   * then, so Shift+←/→ can be pressed again.
+   */
+  const refocus = useRef<string | null>(null);
+  useEffect(() => {
+    if (!list.data || !refocus.current) return;
+    const card = document.querySelector<HTMLElement>(`[data-card-id="${refocus.current}"]`);
+    const active = document.activeElement;
+    if (card && active !== card && (!active || active === document.body)) card.focus();
+  }, [list.data]);
   const toggle = (id: string) =>
     setSelected((s) => {
       const n = new Set(s);
@@ -85,6 +97,7 @@ export function Board() {
       const to =
         COLUMNS[COLUMNS.indexOf(status as PickableStatus) + (e.key === "ArrowRight" ? 1 : -1)];
       if (to) move(movingWith(id), to);
+      refocus.current = id;
       // Keep the focus on the card once it has moved to its new column.
       requestAnimationFrame(() =>
         document.querySelector<HTMLElement>(`[data-card-id="${id}"]`)?.focus(),

@@ -192,7 +192,8 @@ export class FileEditService {
       );
     if (input.content.includes("\0"))
       throw new SpecsyncError("BAD_REQUEST", "content must be text: it contains a NUL byte");
-    const row = await this.sync.getRow(input.id);
+    // A change removed on disk too: the text typed into it is kept, recoverable from history.
+    const row = await this.sync.getRow(input.id, true);
     // Only a file that could be restored later: the same rule as saving it.
     if (!isTrackedFile(row.kind, input.file))
       throw new SpecsyncError(
