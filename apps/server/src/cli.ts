@@ -213,18 +213,23 @@ export async function main(argv: string[]): Promise<number> {
   );
   const env = loadEnv(undefined, overrides);
   const paths = () => projectPaths(values.project, env);
+  const unconfigured = !values.project?.length && !env.SPECSYNC_PROJECTS.length;
+  // `openspec list` takes only an openspec/ with specs/, changes/ or a config file as its root.
+  const listed =
+    command === "list" && unconfigured
+      ? (await import("@specsync/api/openspec-output")).listRoot(userCwd(env))
+      : undefined;
   // Like `openspec list/show` outside any workspace: its "no root" answer, not an error of ours.
   if (
-    (command === "list" || command === "show") &&
-    !values.project?.length &&
-    !env.SPECSYNC_PROJECTS.length &&
-    !findRepoRoot(userCwd(env))
+    listed === null ||
+    listed?.source === "implicit" ||
+    (command === "show" && unconfigured && !findRepoRoot(userCwd(env)))
   ) {
     const { noRootOutput } = await import("@specsync/api/openspec-output");
     const result = noRootOutput(
       command === "list"
-        ? { command, specs: values.specs }
-        : { command, id: positionals[0], type: values.type },
+        ? { command, specs: values.specs, root: listed ?? null }
+        : { command: "show", id: positionals[0], type: values.type },
       userCwd(env),
     );
     process.stdout.write(result.stdout);
@@ -311,7 +316,8 @@ export async function main(argv: string[]): Promise<number> {
         command === "list"
           ? { command, specs: values.specs, sort: normalizeSort(values.sort) }
           : { command, id: positionals[0], type: normalizeType(values.type) };
-      const result = await openspecOutput(req, projectAround(userCwd(env), paths()), env);
+      const root = listed?.path ?? projectAround(userCwd(env), paths());
+      const result = await openspecOutput(req, root, env);
       process.stdout.write(values.json ? result.stdout : humanText(req, result));
       process.stderr.write(result.stderr);
       return result.exitCode;

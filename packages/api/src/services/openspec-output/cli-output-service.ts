@@ -6,6 +6,7 @@ import {
   type ChangeListEntry,
   type CliResult,
   type ListSort,
+  listError,
   renderChangeList,
   renderShow,
   renderShowWithoutItem,
@@ -16,6 +17,7 @@ import {
   activeChangeDirs,
   changeEntryFromFiles,
   changeFromFiles,
+  listTasksError,
   rootOutput,
   showableChangeIds,
 } from "./from-files";
@@ -84,6 +86,8 @@ export class CliOutputService {
       [projectId],
     );
     const dirOrder = activeChangeDirs(rootPath);
+    const failure = listTasksError(rootPath, dirOrder ?? []);
+    if (failure) return listError(failure);
     const listed = dirOrder ? new Set(dirOrder) : null;
     const entries: ChangeListEntry[] = rows
       .filter((r) => !listed || listed.has(r.name))

@@ -5,7 +5,7 @@
  * and by CliOutputService for change folders the database does not hold (hidden ones: the sync
  * skips them).
  */
-import { readdirSync, realpathSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import type { ChangeShowJson, SpecShowJson } from "@specsync/validators";
 import { findNestedChanges, folderLastModified } from "../../utils/fs/change-folder";
@@ -17,6 +17,7 @@ import {
   type ChangeListEntry,
   type CliResult,
   type ListSort,
+  listError,
   type RootOutput,
   renderChangeList,
   renderShow,
@@ -42,6 +43,47 @@ export function activeChangeDirs(rootPath: string): string[] | null {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ENOENT" ? [] : null;
   }
+}
+
+const within = (dir: string, target: string) => {
+  const rel = path.relative(dir, target);
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+};
+
+/**
+ * Why `openspec list` fails on `changes/<name>/tasks.md`, if it does: before counting tasks the CLI
+ * proves the file is inside its change folder (FileSystemUtils.assertPathWithin), so a link out of
+ * the folder, a dangling link or a link loop fails the whole list. Only links are resolved here;
+ * nothing outside the root is read.
+ */
+function tasksPathError(changesDir: string, name: string): string | null {
+  const folder = path.join(changesDir, name);
+  const file = path.join(folder, "tasks.md");
+  try {
+    if (!lstatSync(file).isSymbolicLink()) return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT" ? null : (err as Error).message;
+  }
+  try {
+    const target = realpathSync.native(file);
+    return within(realpathSync.native(folder), target)
+      ? null
+      : `Path is outside the allowed directory: ${file}`;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT"
+      ? `Cannot verify dangling symbolic link: ${file}`
+      : (err as Error).message;
+  }
+}
+
+/** The first change (in the CLI's visiting order) whose tasks.md fails `openspec list`. */
+export function listTasksError(rootPath: string, dirs: readonly string[]): string | null {
+  const changesDir = path.join(rootOutput(rootPath).path, "openspec", "changes");
+  for (const name of dirs) {
+    const error = tasksPathError(changesDir, name);
+    if (error) return error;
+  }
+  return null;
 }
 
 /** The ids `openspec show` resolves without `--type` (getActiveChangeIds): no hidden folders. */
@@ -166,6 +208,8 @@ export class FilesCliOutput {
     }
     const dirs = activeChangeDirs(rootPath);
     if (dirs === null) throw new Error(`cannot read ${path.join(rootPath, "openspec", "changes")}`);
+    const failure = listTasksError(rootPath, dirs);
+    if (failure) return listError(failure);
     const entries = dirs
       .map((name) => changeEntryFromFiles(rootPath, name))
       .filter((e) => e !== null);
