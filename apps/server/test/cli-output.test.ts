@@ -150,7 +150,9 @@ describeEachDb("the specsync command prints what openspec prints", (db, driver) 
     const changes = path.join(root, "openspec/changes");
     symlinkSync(path.join(outside, "tasks.md"), path.join(changes, "b-out/tasks.md"));
     symlinkSync("../a-ok/proposal.md", path.join(changes, "c-sibling/tasks.md"));
-    const env = db().url ? { DATABASE_URL: db().url! } : { SPECSYNC_DATA_DIR: "memory://" };
+    const env: Record<string, string> = db().url
+      ? { DATABASE_URL: db().url! }
+      : { SPECSYNC_DATA_DIR: "memory://" };
     const cases = [["list"], ["list", "--sort", "name"], ["list", "--specs"]];
     for (const args of cases) await expectSame(root, args, env);
     // A running server answers the same from its database.
