@@ -225,6 +225,26 @@ require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.e
   }, 120_000);
 });
 
+// break-api F12: a SPECSYNC_CRON that cannot parse was only logged per project; the server ran on
+// without its periodic batch.
+describe("an invalid SPECSYNC_CRON is refused at start like any bad setting", () => {
+  it("serve and mcp stop at once with `invalid settings`, exit 1", async () => {
+    const root = tempRepo();
+    for (const args of [["serve", "--port", String(await freePort())], ["mcp"]]) {
+      const out = await specsync(
+        args,
+        root,
+        { SPECSYNC_CRON: "bogus", SPECSYNC_DATA_DIR: "memory://" },
+        60_000,
+      );
+      expect(out.stderr, args[0]).toContain(
+        'specsync: invalid settings:\n  SPECSYNC_CRON: "bogus" is not a cron expression',
+      );
+      expect(out.exitCode).toBe(1);
+    }
+  }, 150_000);
+});
+
 describe("list/show answer for the workspace around you, as openspec does", () => {
   it("outside any openspec/ root: the CLI's exact bytes, stderr and exit code", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "specsync-noroot-"));
