@@ -9,6 +9,7 @@ import {
   type ProjectRow,
   type SpecRow,
 } from "@specsync/db";
+import { SPECSYNC_DIR } from "@specsync/settings";
 import {
   type ArchiveChangeInput,
   archiveChangeInputSchema,
@@ -112,7 +113,7 @@ type CliArchiveJson = {
 
 /** Where a change's archive is claimed across processes: beside server.json, never in openspec/. */
 const archiveLockPath = (rootPath: string, name: string) =>
-  path.join(rootPath, ".specsync", `archive-${encodeURIComponent(name)}.lock`);
+  path.join(rootPath, SPECSYNC_DIR, `archive-${encodeURIComponent(name)}.lock`);
 
 /**
  * Carrying a change through its life with the real OpenSpec CLI: new, validate, archive (and the
