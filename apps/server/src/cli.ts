@@ -214,12 +214,17 @@ export async function main(argv: string[]): Promise<number> {
   );
   const env = loadEnv(undefined, overrides);
   const paths = () => projectPaths(values.project, env);
+  const unconfigured = !values.project?.length && !env.SPECSYNC_PROJECTS.length;
+  // `openspec list` takes only an openspec/ with specs/, changes/ or a config file as its root.
+  const listed =
+    command === "list" && unconfigured
+      ? (await import("@specsync/api/openspec-output")).listRoot(userCwd(env))
+      : undefined;
   // Like `openspec list/show` outside any workspace: its "no root" answer, not an error of ours.
   if (
-    (command === "list" || command === "show") &&
-    !values.project?.length &&
-    !env.SPECSYNC_PROJECTS.length &&
-    !findRepoRoot(userCwd(env))
+    listed === null ||
+    listed?.source === "implicit" ||
+    (command === "show" && unconfigured && !findRepoRoot(userCwd(env)))
   ) {
     const [{ noRootOutput, normalizeType, showText }, { humanText }] = await Promise.all([
       import("@specsync/api/openspec-output"),
@@ -227,8 +232,8 @@ export async function main(argv: string[]): Promise<number> {
     ]);
     const req =
       command === "list"
-        ? ({ command, specs: values.specs } as const)
-        : ({ command, id: positionals[0], type: values.type } as const);
+        ? ({ command, specs: values.specs, root: listed ?? null } as const)
+        : ({ command: "show", id: positionals[0], type: values.type } as const);
     const result =
       req.command === "show" && !values.json
         ? showText(userCwd(env), req.id, normalizeType(req.type))
@@ -320,7 +325,7 @@ export async function main(argv: string[]): Promise<number> {
         command === "list"
           ? { command, specs: values.specs, sort: normalizeSort(values.sort) }
           : { command, id: positionals[0], type: normalizeType(values.type) };
-      const root = projectAround(userCwd(env), paths());
+      const root = listed?.path ?? projectAround(userCwd(env), paths());
       // `show` without --json prints the file itself, as openspec does: read here, where the
       // file is, with no server or database in between.
       const result =

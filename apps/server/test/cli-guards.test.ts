@@ -225,6 +225,26 @@ require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.e
   }, 120_000);
 });
 
+// break-api F12: a SPECSYNC_CRON that cannot parse was only logged per project; the server ran on
+// without its periodic batch.
+describe("an invalid SPECSYNC_CRON is refused at start like any bad setting", () => {
+  it("serve and mcp stop at once with `invalid settings`, exit 1", async () => {
+    const root = tempRepo();
+    for (const args of [["serve", "--port", String(await freePort())], ["mcp"]]) {
+      const out = await specsync(
+        args,
+        root,
+        { SPECSYNC_CRON: "bogus", SPECSYNC_DATA_DIR: "memory://" },
+        60_000,
+      );
+      expect(out.stderr, args[0]).toContain(
+        'specsync: invalid settings:\n  SPECSYNC_CRON: "bogus" is not a cron expression',
+      );
+      expect(out.exitCode).toBe(1);
+    }
+  }, 150_000);
+});
+
 describe("list/show answer for the workspace around you, as openspec does", () => {
   it("outside any openspec/ root: the CLI's exact bytes, stderr and exit code", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "specsync-noroot-"));
@@ -246,6 +266,42 @@ describe("list/show answer for the workspace around you, as openspec does", () =
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  // break-api F1: an empty openspec/ is no root to `openspec list` (it wants specs/, changes/ or a
+  // config file); specsync listed it as one and exited 0.
+  it("list takes the root openspec list takes: an empty openspec/ is none", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "specsync-emptyroot-"));
+    const tree: Record<string, string | null> = {
+      "empty/openspec": null,
+      "outer/openspec/changes/c1/proposal.md": "## Why\nx\n",
+      "outer/inner/openspec": null,
+      "implicit/openspec/project.md": "# p\n",
+      "store/openspec/specs/.openspec-store/store.yaml": "id: s\n",
+      "config/openspec/config.yaml": "schema: spec-driven\n",
+    };
+    for (const [rel, body] of Object.entries(tree)) {
+      const p = path.join(dir, rel);
+      mkdirSync(body === null ? p : path.dirname(p), { recursive: true });
+      if (body !== null) writeFileSync(p, body);
+    }
+    try {
+      for (const cwd of ["empty", "outer/inner", "implicit", "store", "config"])
+        for (const args of [
+          ["list", "--json"],
+          ["list", "--specs", "--json"],
+          ["list", "--sort", "name", "--json"],
+        ]) {
+          const at = path.join(dir, cwd);
+          const [ours, theirs] = [
+            await specsync(args, at, { SPECSYNC_DATA_DIR: "memory://" }),
+            await openspec(at, args),
+          ];
+          expect(ours, `${cwd}: ${args.join(" ")}`).toEqual(theirs);
+        }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it("with two projects in SPECSYNC_PROJECTS, the one that contains the current folder", async () => {
     const [a, b] = [tempRepo(), tempRepo()];

@@ -1,5 +1,13 @@
 import { execFile, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -127,6 +135,41 @@ describeEachDb("the specsync command prints what openspec prints", (db, driver) 
     },
     120_000,
   );
+
+  // break-api F2: openspec refuses to count a tasks.md that leaves its change folder (a link out,
+  // dangling, a loop) and fails the whole list; specsync listed the change.
+  it("a tasks.md linked out of its change folder fails list as it fails openspec list", async () => {
+    const root = tempRepo();
+    const outside = mkdtempSync(path.join(tmpdir(), "specsync-outside-"));
+    writeFileSync(path.join(outside, "tasks.md"), "- [ ] secret\n");
+    writeTree(root, {
+      "changes/a-ok/proposal.md": "## Why\nx\n\n## What Changes\n- y\n",
+      "changes/b-out/proposal.md": "## Why\nx\n\n## What Changes\n- y\n",
+      "changes/c-sibling/proposal.md": "## Why\nx\n\n## What Changes\n- y\n",
+    });
+    const changes = path.join(root, "openspec/changes");
+    symlinkSync(path.join(outside, "tasks.md"), path.join(changes, "b-out/tasks.md"));
+    symlinkSync("../a-ok/proposal.md", path.join(changes, "c-sibling/tasks.md"));
+    const env: Record<string, string> = db().url
+      ? { DATABASE_URL: db().url! }
+      : { SPECSYNC_DATA_DIR: "memory://" };
+    const cases = [["list"], ["list", "--sort", "name"], ["list", "--specs"]];
+    for (const args of cases) await expectSame(root, args, env);
+    // A running server answers the same from its database.
+    const server = await startTestServer({ databaseUrl: db().url, projects: [root] });
+    try {
+      for (const args of cases) await expectSame(root, args, env);
+      // Dangling (reported first: `a-ok` comes first in directory order), then a loop.
+      symlinkSync(path.join(outside, "gone.md"), path.join(changes, "a-ok/tasks.md"));
+      await expectSame(root, ["list"], env);
+      rmSync(path.join(changes, "a-ok/tasks.md"));
+      symlinkSync("tasks.md", path.join(changes, "a-ok/tasks.md"));
+      await expectSame(root, ["list"], env);
+    } finally {
+      await server.stop();
+    }
+    rmSync(outside, { recursive: true, force: true });
+  }, 240_000);
 
   it("asks the server running for the project over HTTP, with its token, and falls back when it is gone", async () => {
     const root = hardRepo();

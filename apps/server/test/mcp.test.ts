@@ -185,6 +185,35 @@ async function agentLoop(client: Client, root: string, setStatusApproved: () => 
   expect(saved.hash).toMatch(/^[0-9a-f]{64}$/);
   expect(readFileSync(proposalPath, "utf8")).toBe(merged);
 
+  // break-api F4: a disk edit on other lines (it would merge cleanly) is still a CONFLICT for an
+  // agent, which must see the text it changes; nothing is written until it retries.
+  const seen = await ok(client, "get_change", { change: "add-alpha" });
+  const onDisk = `Disk line.\n${merged}`;
+  writeFileSync(proposalPath, onDisk);
+  await waitFor(
+    async () =>
+      (await ok(client, "get_change", { change: "add-alpha" })).proposal.startsWith("Disk line."),
+    10_000,
+    "second disk edit seen",
+  );
+  const staleClean = await call(client, "update_file", {
+    change: "add-alpha",
+    file: "proposal.md",
+    content: `${seen.proposal}Agent two.\n`,
+    baseHash: seen.hashes["proposal.md"],
+  });
+  expect(staleClean.isError).toBe(true);
+  expect(staleClean.body).toMatchObject({ error: "CONFLICT", currentContent: onDisk });
+  expect(readFileSync(proposalPath, "utf8")).toBe(onDisk);
+  const retried = await ok(client, "update_file", {
+    change: "add-alpha",
+    file: "proposal.md",
+    content: `${staleClean.body.currentContent}Agent two.\n`,
+    baseHash: staleClean.body.currentHash,
+  });
+  expect(retried.hash).not.toBe(staleClean.body.currentHash);
+  expect(readFileSync(proposalPath, "utf8")).toBe(`${onDisk}Agent two.\n`);
+
   // Bad input: tool errors with the reason, never a crash, and the server keeps answering.
   for (const [name, args, message] of [
     ["get_change", { change: "no-such-change" }, /no change named no-such-change/],

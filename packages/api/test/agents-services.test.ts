@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { changeClaims, eq, sql } from "@specsync/db";
+import { changeClaims, createDb, eq, sql } from "@specsync/db";
 import postgres from "postgres";
 import { afterAll, expect, it } from "vitest";
 import { createServices, SpecsyncError } from "../src";
@@ -92,7 +92,7 @@ it("touched requirements: names matched as the CLI matches them (trailing #s, bl
   ).toBe(0);
 });
 
-describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
+describeEachDb("claims, dependencies, overlaps, work queue", (db, driver) => {
   async function setup(folders: Record<string, Record<string, string>>) {
     const root = tempRepo();
     for (const [name, deltas] of Object.entries(folders)) {
@@ -189,6 +189,49 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
       ["expired", "agent-1"],
     ]);
   });
+
+  // break-api F6: the loser of two claims of an expired lease was told the expired owner held it
+  // (an expiry in the past): its statement's snapshot predates the winner's commit.
+  it.skipIf(driver === "pglite")(
+    "two owners taking an expired lease at once: the loser's CONFLICT names the winner",
+    async () => {
+      const { services: s, id, project } = await setup({ "add-a": {} });
+      const a = id("add-a");
+      await s.claims.claim({ id: a, owner: "old0", leaseSeconds: 60 });
+      await db()
+        .database.db.update(changeClaims)
+        .set({ expiresAt: sql`now() - interval '1 second'` })
+        .where(eq(changeClaims.specId, a));
+      // A0 takes it on another connection and holds its transaction open: B0's statement starts
+      // (its snapshot still shows old0) and waits on the row until A0 commits.
+      const other = await createDb({ url: db().url ?? "" });
+      let commit = () => {};
+      const held = new Promise<void>((resolve) => (commit = resolve));
+      const target = { id: a, name: "add-a", projectId: project.id };
+      const taking = other.db.transaction(async (tx) => {
+        await tx.execute(s.claims.claimQuery(target, "A0", 60));
+        await held;
+      });
+      try {
+        await new Promise((r) => setTimeout(r, 200));
+        const losing = s.claims.claim({ id: a, owner: "B0", leaseSeconds: 60 }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        await new Promise((r) => setTimeout(r, 500));
+        commit();
+        await taking;
+        const err = (await losing) as SpecsyncError;
+        expect(err).toBeInstanceOf(SpecsyncError);
+        expect(err.message).toMatch(/^add-a is claimed by A0 until /);
+        expect(err.details?.owner).toBe("A0");
+        expect(new Date(String(err.details?.expiresAt)).getTime()).toBeGreaterThan(Date.now());
+      } finally {
+        commit();
+        await other.close();
+      }
+    },
+  );
 
   it("bad claims are refused with the reason, and change nothing", async () => {
     const { services: s, id, project } = await setup({ "add-a": {} });

@@ -253,7 +253,9 @@ describeEachDb("LifecycleService with the real OpenSpec CLI", (db) => {
     ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
-    expect(String(refused.reason.message)).toMatch(/already being archived|already archived/);
+    expect(String(refused.reason.message)).toMatch(
+      /is being archived by another request|already archived/,
+    );
     expect(
       readdirSync(file("changes/archive")).filter((n) => n.endsWith("add-twice")),
     ).toHaveLength(1);

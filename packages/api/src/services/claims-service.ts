@@ -146,7 +146,18 @@ export class ClaimsService {
     leaseSeconds: number,
   ): Promise<ClaimResult> {
     const rows = rowsOf<ClaimRow>(await tx.execute(this.claimQuery(target, owner, leaseSeconds)));
-    return this.claimResult(target, rows);
+    const [r] = rows;
+    if (r?.owner) return this.claimResult(target, rows);
+    // The statement's snapshot may predate the claim that beat it (an expired owner then): the
+    // refusal names whoever holds it now, read by a statement of its own.
+    const [holder] = await tx
+      .select({ owner: changeClaims.owner, expiresAt: changeClaims.expiresAt })
+      .from(changeClaims)
+      .where(and(eq(changeClaims.specId, target.id), sql`${changeClaims.expiresAt} > now()`));
+    return this.claimResult(
+      target,
+      holder && r ? [{ ...r, heldBy: holder.owner, heldUntil: holder.expiresAt }] : rows,
+    );
   }
 
   /**

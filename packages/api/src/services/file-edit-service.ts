@@ -54,6 +54,30 @@ export type MergePreview =
  */
 const ATTEMPTS = 4;
 
+/** `mergeStale: false` (MCP update_file): a stale baseHash is a CONFLICT, never a silent merge. */
+export type SaveOptions = { mergeStale?: boolean };
+
+/**
+ * An agent must learn that its view was stale: the file as it is now, to merge into and retry
+ * with. Sending exactly the current text is no edit of anything it did not see.
+ */
+function refuseStale(row: EditRow, input: UpdateFileInput) {
+  const currentHash = row.contentHashes[input.file] ?? null;
+  const currentContent = filesOfRow(row)[input.file] ?? null;
+  if (currentHash === input.baseHash || currentContent === input.content) return;
+  if (currentContent === null)
+    throw new SpecsyncError(
+      "CONFLICT",
+      `${input.file} does not exist now (baseHash ${input.baseHash} is not its current version); send baseHash null to create it`,
+      { currentContent, currentHash },
+    );
+  throw new SpecsyncError(
+    "CONFLICT",
+    `${input.file} changed since the version you read (baseHash ${input.baseHash}): nothing was written; merge your edit into currentContent and retry with currentHash`,
+    { currentContent, currentHash },
+  );
+}
+
 type MergeInput = Pick<UpdateFileInput, "id" | "file" | "content" | "baseHash">;
 
 const isConflict = (err: unknown): err is SpecsyncError =>
@@ -125,15 +149,16 @@ export class FileEditService {
    * lines → merged and written; overlapping edits → CONFLICT carrying the merged text with its
    * conflict regions.
    */
-  async save(input: UpdateFileInput): Promise<SaveResult> {
-    return this.lock.run(`${input.id}\0${input.file}`, () => this.saveLocked(input));
+  async save(input: UpdateFileInput, opts: SaveOptions = {}): Promise<SaveResult> {
+    return this.lock.run(`${input.id}\0${input.file}`, () => this.saveLocked(input, opts));
   }
 
-  private async saveLocked(input: UpdateFileInput): Promise<SaveResult> {
+  private async saveLocked(input: UpdateFileInput, opts: SaveOptions): Promise<SaveResult> {
     for (let attempt = 1; ; attempt++) {
       // The merge is made on the row the write reads under its lock: one read per save.
       let merged: MergePreview | undefined;
       const resolve = async (row: EditRow) => {
+        if (opts.mergeStale === false) refuseStale(row, input);
         const p = await this.previewOn(row, input);
         merged = p;
         if (!p.clean) {

@@ -9,6 +9,7 @@ import {
   type ProjectRow,
   type SpecRow,
 } from "@specsync/db";
+import { SPECSYNC_DIR } from "@specsync/settings";
 import {
   type ArchiveChangeInput,
   archiveChangeInputSchema,
@@ -22,6 +23,7 @@ import {
 } from "@specsync/validators";
 import type { z } from "zod";
 import { errorMessage, SpecsyncError } from "../utils/errors";
+import { type PidLock, takePidLock } from "../utils/fs/pid-lock";
 import { type CliValidationIssue, toFindings } from "../utils/openspec/validation-findings";
 import {
   cliFailureMessage,
@@ -108,6 +110,10 @@ type CliArchiveJson = {
     totals?: Record<string, number>;
   } | null;
 };
+
+/** Where a change's archive is claimed across processes: beside server.json, never in openspec/. */
+const archiveLockPath = (rootPath: string, name: string) =>
+  path.join(rootPath, SPECSYNC_DIR, `archive-${encodeURIComponent(name)}.lock`);
 
 /**
  * Carrying a change through its life with the real OpenSpec CLI: new, validate, archive (and the
@@ -461,82 +467,102 @@ export class LifecycleService {
   async archive(input: ArchiveChangeInput): Promise<ArchiveOutcome> {
     const q = parse(archiveChangeInputSchema, input);
     const started = performance.now();
-    const row = await this.activeChange(q.id);
-    if (this.archiving.has(row.id))
-      throw new SpecsyncError("CONFLICT", `${row.name} is already being archived`);
-    this.archiving.add(row.id);
+    const first = await this.activeChange(q.id);
+    const busy = (by: string) =>
+      new SpecsyncError(
+        "CONFLICT",
+        `${first.name} is being archived by another request${by}; this one changed nothing`,
+      );
+    if (this.archiving.has(first.id)) throw busy("");
+    this.archiving.add(first.id);
+    let lock: PidLock | null = null;
     try {
-      const project = await this.deps.sync.getProject(row.projectId);
-      const capabilities = Object.keys(row.deltaSpecs ?? {});
-      let run: OpenSpecRun | null = null;
-      let failure: unknown = null;
-      try {
-        run = await this.run(project, [
-          "archive",
-          row.name,
-          "--yes",
-          "--json",
-          ...(q.skipSpecs ? ["--skip-specs"] : []),
-        ]);
-      } catch (err) {
-        failure = err;
-      }
-      // Whatever happened (even a timeout), the database now follows the files as they are.
-      await this.deps.sync.syncFolder(project, row.path, "lifecycle");
-      for (const cap of capabilities)
-        await this.deps.sync.syncFolder(project, `specs/${cap}`, "lifecycle");
-      const json = run ? parseCliJson<CliArchiveJson>(run.stdout) : null;
-      const archive = run?.code === 0 ? json?.archive : undefined;
-      if (!run || !archive) {
-        const message = failure || !run ? errorMessage(failure) : cliFailureMessage(run);
-        await this.record(row, {
-          action: "failed",
-          success: false,
-          error: `archive: ${message}`,
-          actor: q.actor,
-          started,
-        });
-        if (failure) throw failure;
-        throw new OpenSpecCliError("failed", message);
-      }
-      const files = archive.specsUpdated ? capabilities.map((c) => `specs/${c}/spec.md`) : [];
-      await this.db
-        .update(openspecSpecs)
-        .set({ statusChangedBy: q.actor ?? "anonymous", statusChangedAt: new Date() })
-        .where(
-          and(
-            eq(openspecSpecs.id, row.id),
-            eq(openspecSpecs.status, "archived"),
-            isNull(openspecSpecs.deletedAt),
-          ),
-        );
+      const project = await this.deps.sync.getProject(first.projectId);
+      // Other specsync processes on this repository (a server, a stdio `specsync mcp`) archive too.
+      lock = takePidLock(archiveLockPath(project.rootPath, first.name));
+      if ("heldBy" in lock) throw busy(` (pid ${lock.heldBy})`);
+      // One that finished before we took the lock has synced the move: "already archived (…)".
+      const row = await this.activeChange(first.id);
+      return await this.archiveLocked(project, row, q, started);
+    } finally {
+      if (lock && "release" in lock) lock.release();
+      this.archiving.delete(first.id);
+    }
+  }
+
+  private async archiveLocked(
+    project: ProjectRow,
+    row: SpecRow,
+    q: z.infer<typeof archiveChangeInputSchema>,
+    started: number,
+  ): Promise<ArchiveOutcome> {
+    const capabilities = Object.keys(row.deltaSpecs ?? {});
+    let run: OpenSpecRun | null = null;
+    let failure: unknown = null;
+    try {
+      run = await this.run(project, [
+        "archive",
+        row.name,
+        "--yes",
+        "--json",
+        ...(q.skipSpecs ? ["--skip-specs"] : []),
+      ]);
+    } catch (err) {
+      failure = err;
+    }
+    // Whatever happened (even a timeout), the database now follows the files as they are.
+    await this.deps.sync.syncFolder(project, row.path, "lifecycle");
+    for (const cap of capabilities)
+      await this.deps.sync.syncFolder(project, `specs/${cap}`, "lifecycle");
+    const json = run ? parseCliJson<CliArchiveJson>(run.stdout) : null;
+    const archive = run?.code === 0 ? json?.archive : undefined;
+    if (!run || !archive) {
+      const message = failure || !run ? errorMessage(failure) : cliFailureMessage(run);
       await this.record(row, {
-        action: "archived",
-        success: true,
-        files,
-        note: `openspec archive: ${archive.archivedAs}${q.skipSpecs ? " (--skip-specs)" : ""}`,
+        action: "failed",
+        success: false,
+        error: `archive: ${message}`,
         actor: q.actor,
         started,
       });
-      this.deps.events.publish({
-        type: "spec_changed",
-        projectId: row.projectId,
-        specId: row.id,
-        name: row.name,
-      });
-      const totals = archive.totals ?? null;
-      return {
-        id: row.id,
-        name: row.name,
-        archivedAs: archive.archivedAs,
-        path: `changes/archive/${archive.archivedAs}`,
-        specsUpdated: archive.specsUpdated,
-        totals,
-        message: `archived as changes/archive/${archive.archivedAs}${archive.specsUpdated && totals ? ` (${totals.added ?? 0} added, ${totals.modified ?? 0} modified, ${totals.removed ?? 0} removed, ${totals.renamed ?? 0} renamed)` : q.skipSpecs ? " (specs not updated)" : ""}`,
-      };
-    } finally {
-      this.archiving.delete(row.id);
+      if (failure) throw failure;
+      throw new OpenSpecCliError("failed", message);
     }
+    const files = archive.specsUpdated ? capabilities.map((c) => `specs/${c}/spec.md`) : [];
+    await this.db
+      .update(openspecSpecs)
+      .set({ statusChangedBy: q.actor ?? "anonymous", statusChangedAt: new Date() })
+      .where(
+        and(
+          eq(openspecSpecs.id, row.id),
+          eq(openspecSpecs.status, "archived"),
+          isNull(openspecSpecs.deletedAt),
+        ),
+      );
+    await this.record(row, {
+      action: "archived",
+      success: true,
+      files,
+      note: `openspec archive: ${archive.archivedAs}${q.skipSpecs ? " (--skip-specs)" : ""}`,
+      actor: q.actor,
+      started,
+    });
+    this.deps.events.publish({
+      type: "spec_changed",
+      projectId: row.projectId,
+      specId: row.id,
+      name: row.name,
+    });
+    const totals = archive.totals ?? null;
+    return {
+      id: row.id,
+      name: row.name,
+      archivedAs: archive.archivedAs,
+      path: `changes/archive/${archive.archivedAs}`,
+      specsUpdated: archive.specsUpdated,
+      totals,
+      message: `archived as changes/archive/${archive.archivedAs}${archive.specsUpdated && totals ? ` (${totals.added ?? 0} added, ${totals.modified ?? 0} modified, ${totals.removed ?? 0} removed, ${totals.renamed ?? 0} renamed)` : q.skipSpecs ? " (specs not updated)" : ""}`,
+    };
   }
 
   // ------------------------------------------------------------------ status

@@ -37,7 +37,7 @@ import type { SelectedFields } from "drizzle-orm/pg-core";
 import { errorMessage, SpecsyncError } from "../utils/errors";
 import type { PageJob, PageStructure } from "../utils/openspec";
 import { present } from "../utils/present";
-import type { FileEditService } from "./file-edit-service";
+import type { FileEditService, SaveOptions } from "./file-edit-service";
 import { ListCache } from "./list-cache";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { parseOffThread } from "./parse-pool";
@@ -440,8 +440,8 @@ export class SpecsService {
   }
 
   /** Save a person's edit, merged with what changed since its base (see FileEditService.save). */
-  async update(input: UpdateFileInput) {
-    return this.edits.save(input);
+  async update(input: UpdateFileInput, opts: SaveOptions = {}) {
+    return this.edits.save(input, opts);
   }
 
   /** Tick or untick one task by its id: exactly one character of tasks.md changes. */

@@ -200,13 +200,11 @@ export const updateFile = defineTool({
   input: updateFileToolSchema,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
-    const res = await ctx.services.specs.update({
-      id: ref.id,
-      file: q.file,
-      content: q.content,
-      baseHash: q.baseHash,
-      actor: ctx.actor,
-    });
+    // An agent's stale view is a CONFLICT (README): it must see the text it changes.
+    const res = await ctx.services.specs.update(
+      { id: ref.id, file: q.file, content: q.content, baseHash: q.baseHash, actor: ctx.actor },
+      { mergeStale: false },
+    );
     const warnings = deltaWarnings(q.file, q.content);
     const validation = q.validate
       ? validationView(await ctx.services.lifecycle.validate({ id: ref.id, actor: ctx.actor }))

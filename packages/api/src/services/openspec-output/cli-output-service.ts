@@ -6,6 +6,7 @@ import {
   type ChangeListEntry,
   type CliResult,
   type ListSort,
+  listError,
   renderChangeList,
   renderShow,
   renderShowWithoutItem,
@@ -16,7 +17,7 @@ import {
   activeChangeDirs,
   changeEntryFromFiles,
   changeFromFiles,
-  listError,
+  listTasksError,
   proposalRefusal,
   rootOutput,
   showableChangeIds,
@@ -95,6 +96,8 @@ export class CliOutputService {
     // A folder the CLI cannot open (a name that is not UTF-8) fails its whole list: so here.
     const unopenable = dirOrder && unopenableChangeDir(rootPath, dirOrder);
     if (unopenable) return listError(unopenable);
+    const failure = listTasksError(rootPath, dirOrder ?? []);
+    if (failure) return listError(failure);
     const listed = dirOrder ? new Set(dirOrder) : null;
     const entries: ChangeListEntry[] = rows
       .filter((r) => !listed || listed.has(r.name))

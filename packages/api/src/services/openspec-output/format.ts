@@ -11,7 +11,7 @@ import { describeNestedChange } from "../../utils/fs/change-folder";
 export type CliResult = { stdout: string; stderr: string; exitCode: number };
 
 /** The CLI's `root` field: the nearest folder holding `openspec/`, canonical path. */
-export type RootOutput = { path: string; source: "nearest" };
+export type RootOutput = { path: string; source: "nearest" | "implicit" };
 
 /** `console.log(JSON.stringify(v, null, 2))`. */
 const printed = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
@@ -145,6 +145,13 @@ export function renderChangeList(
   );
   return ok({ changes, ...(warnings.length ? { warnings } : {}), root });
 }
+
+/**
+ * `openspec list --json` when counting a change's tasks fails (a tasks.md linked out of its
+ * folder, a dangling link): the CLI prints no list at all, only the first such error.
+ */
+export const listError = (message: string) =>
+  commandError("list_error", message, { changes: [], root: null });
 
 /** `openspec list --specs --json`: sorted with localeCompare, like the CLI. */
 export function renderSpecList(
@@ -312,14 +319,17 @@ export function renderShowWithoutItem(): CliResult {
 
 /**
  * `openspec list|show --json` run where no folder up the tree holds `openspec/`: `list` reports
- * `no_openspec_root`; `show` looks in `<cwd>/openspec` and finds nothing.
+ * `no_openspec_root` (or, given the "implicit" root of an `openspec/project.md`, lists its nothing);
+ * `show` looks in `<cwd>/openspec` and finds nothing.
  */
 export function noRootOutput(
   req:
-    | { command: "list"; specs: boolean }
+    | { command: "list"; specs: boolean; root: RootOutput | null }
     | { command: "show"; id: string | undefined; type: string | undefined },
   cwd: string,
 ): CliResult {
+  if (req.command === "list" && req.root)
+    return ok({ [req.specs ? "specs" : "changes"]: [], root: req.root });
   if (req.command === "list") {
     const status = [
       {

@@ -5,7 +5,15 @@
  * and by CliOutputService for change folders the database does not hold (hidden ones: the sync
  * skips them).
  */
-import { accessSync, existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import {
+  accessSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+} from "node:fs";
 import path from "node:path";
 import type { ChangeShowJson, SpecShowJson } from "@specsync/validators";
 import {
@@ -20,8 +28,8 @@ import { parseTasks, summarizeTasks } from "../../utils/openspec/tasks";
 import {
   type ChangeListEntry,
   type CliResult,
-  commandError,
   type ListSort,
+  listError,
   type RootOutput,
   renderChangeList,
   renderShow,
@@ -49,6 +57,42 @@ export function activeChangeDirs(rootPath: string): string[] | null {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ENOENT" ? [] : null;
   }
+}
+
+/**
+ * Why `openspec list` fails on `changes/<name>/tasks.md`, if it does: before counting tasks the CLI
+ * proves the file is inside its change folder (FileSystemUtils.assertPathWithin), so a link out of
+ * the folder, a dangling link or a link loop fails the whole list. Only links are resolved here;
+ * nothing outside the root is read.
+ */
+function tasksPathError(changesDir: string, name: string): string | null {
+  const folder = path.join(changesDir, name);
+  const file = path.join(folder, "tasks.md");
+  try {
+    if (!lstatSync(file).isSymbolicLink()) return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT" ? null : (err as Error).message;
+  }
+  try {
+    const target = realpathSync.native(file);
+    return within(realpathSync.native(folder), target)
+      ? null
+      : `Path is outside the allowed directory: ${file}`;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT"
+      ? `Cannot verify dangling symbolic link: ${file}`
+      : (err as Error).message;
+  }
+}
+
+/** The first change (in the CLI's visiting order) whose tasks.md fails `openspec list`. */
+export function listTasksError(rootPath: string, dirs: readonly string[]): string | null {
+  const changesDir = path.join(rootOutput(rootPath).path, "openspec", "changes");
+  for (const name of dirs) {
+    const error = tasksPathError(changesDir, name);
+    if (error) return error;
+  }
+  return null;
 }
 
 /** The ids `openspec show` resolves without `--type` (getActiveChangeIds): no hidden folders. */
@@ -220,10 +264,6 @@ async function specFromFiles(rootPath: string, id: string): Promise<ShowableSpec
   return { show: show as SpecShowJson | null, showError };
 }
 
-/** `{ changes: [], root: null, status }`: `openspec list --json` when a folder cannot be opened. */
-export const listError = (message: string) =>
-  commandError("list_error", message, { changes: [], root: null });
-
 /** What `openspec show` prints without `--json`: the file, as it reads it (lenient UTF-8). */
 function printedFile(abs: string): CliResult {
   try {
@@ -326,6 +366,8 @@ export class FilesCliOutput {
     if (dirs === null) throw new Error(`cannot read ${path.join(rootPath, "openspec", "changes")}`);
     const unopenable = unopenableChangeDir(rootPath, dirs);
     if (unopenable) return listError(unopenable);
+    const failure = listTasksError(rootPath, dirs);
+    if (failure) return listError(failure);
     const entries = dirs
       .map((name) => changeEntryFromFiles(rootPath, name))
       .filter((e) => e !== null);

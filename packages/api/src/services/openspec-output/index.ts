@@ -3,3 +3,4 @@
 export { CliOutputService } from "./cli-output-service";
 export * from "./format";
 export { FilesCliOutput, showText } from "./from-files";
+export { type ListRoot, listRoot } from "./list-root";
