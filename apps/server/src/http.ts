@@ -4,12 +4,8 @@ import { answerFastQuery, appRouter, type Context, errorIdOf, type Services } fr
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { CLI_ENDPOINT, handleCliRequest } from "./cli-endpoint";
 import { createMcpHttpHandler, type McpHttpOptions } from "./mcp-http";
-import {
-  allowedHostsFor,
-  createRequestGuard,
-  type GuardLimits,
-  type Verdict,
-} from "./request-guard";
+import { allowedHostsFor } from "@specsync/settings";
+import { createRequestGuard, type GuardLimits, type Verdict } from "./request-guard";
 
 export type HttpOptions = {
   services: Services;
