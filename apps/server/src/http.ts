@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { answerFastQuery, appRouter, type Context, errorIdOf, type Services } from "@specsync/api";
+import { allowedHostsFor } from "@specsync/settings";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { CLI_ENDPOINT, handleCliRequest } from "./cli-endpoint";
 import { createMcpHttpHandler, type McpHttpOptions } from "./mcp-http";
-import { allowedHostsFor } from "@specsync/settings";
 import { createRequestGuard, type GuardLimits, type Verdict } from "./request-guard";
 
 export type HttpOptions = {

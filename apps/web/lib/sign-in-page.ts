@@ -13,7 +13,8 @@ const escapeHtml = (s: string) =>
  */
 const script = `(()=>{const f=document.getElementById("sign-in"),t=f.elements.token;
 try{if(!t.value)t.value=localStorage.getItem("specsync.token")||""}catch{}
-f.addEventListener("submit",()=>{try{localStorage.setItem("specsync.token",t.value.trim())}catch{}})})()`;
+f.addEventListener("submit",()=>{
+try{localStorage.setItem("specsync.token",t.value.trim())}catch{}})})()`;
 
 /** The sign-in page: a token field and nothing of the workspace. */
 export function renderSignIn(opts: { next: string; error?: string }): string {
@@ -24,8 +25,10 @@ export function renderSignIn(opts: { next: string; error?: string }): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Sign in · specsync</title>
 <style>body{font:16px system-ui,sans-serif;max-width:28rem;margin:15vh auto;padding:0 1rem}
-input,button{font:inherit;padding:.4rem .6rem}input{width:100%;box-sizing:border-box;margin:.5rem 0}
-[role=alert]{color:#b91c1c}@media(prefers-color-scheme:dark){body{background:#09090b;color:#fafafa}}</style>
+input,button{font:inherit;padding:.4rem .6rem}
+input{width:100%;box-sizing:border-box;margin:.5rem 0}
+[role=alert]{color:#b91c1c}
+@media(prefers-color-scheme:dark){body{background:#09090b;color:#fafafa}}</style>
 </head><body><h1>specsync</h1>
 <p>This server needs its token (<code>SPECSYNC_TOKEN</code>) to show the workspace.</p>${error}
 <form id="sign-in" method="post" action="${SIGN_IN_PATH}">

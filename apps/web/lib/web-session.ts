@@ -30,8 +30,7 @@ export function sessionValid(token: string, cookie: string | undefined): boolean
 
 /** Where to go after signing in: a path of this site only (never `//host` or `/\host`). */
 export function safeNext(next: string | null | undefined): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
-  return next;
+  return next?.startsWith("/") && !/^\/[/\\]/.test(next) ? next : "/";
 }
 
 /**

@@ -46,7 +46,10 @@ describe.skipIf(!haveChromium)("web UI with SPECSYNC_TOKEN", () => {
     await page.waitForSelector('[data-testid="sign-in-error"]');
     expect(await page.content()).not.toContain("Add full-text search");
     await page.fill('input[name="token"]', TOKEN);
-    await Promise.all([page.waitForURL(`${webUrl}/`), page.click('[data-testid="sign-in-submit"]')]);
+    await Promise.all([
+      page.waitForURL(`${webUrl}/`),
+      page.click('[data-testid="sign-in-submit"]'),
+    ]);
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === "specsync_session")).toMatchObject({
       httpOnly: true,

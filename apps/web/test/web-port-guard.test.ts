@@ -9,7 +9,13 @@ import { once } from "node:events";
 import { request } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { changeFiles, cleanupTempRepos, freePort, tempRepo, writeTree } from "@specsync/api/testing";
+import {
+  changeFiles,
+  cleanupTempRepos,
+  freePort,
+  tempRepo,
+  writeTree,
+} from "@specsync/api/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const BIN = path.resolve(fileURLToPath(import.meta.url), "../../../server/dist/bin/specsync.js");
