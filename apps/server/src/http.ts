@@ -8,16 +8,12 @@ import {
   errorIdOf,
   type Services,
 } from "@specsync/api";
+import { allowedHostsFor } from "@specsync/settings";
 import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { CLI_ENDPOINT, handleCliRequest } from "./cli-endpoint";
 import { createMcpHttpHandler, type McpHttpOptions } from "./mcp-http";
-import {
-  allowedHostsFor,
-  createRequestGuard,
-  type GuardLimits,
-  type Verdict,
-} from "./request-guard";
+import { createRequestGuard, type GuardLimits, type Verdict } from "./request-guard";
 
 export type HttpOptions = {
   services: Services;

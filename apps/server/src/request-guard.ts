@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isAllowedHost, MISDIRECTED_MESSAGE } from "@specsync/settings";
 import { BodyRefused, checkJsonText, readBodyText } from "./request-body";
 import { tooDeepAnswer } from "./stdio-utf8";
 
@@ -9,9 +10,8 @@ import { tooDeepAnswer } from "./stdio-utf8";
  * order:
  *
  *  1. URL length cap (414).
- *  2. Host allow-list — DNS rebinding: a page on evil.example rebinds its name to 127.0.0.1 and its
- *     requests arrive with `Host: evil.example`. Only loopback names on our port, the address we
- * bind     and SPECSYNC_ALLOWED_HOSTS pass (421 otherwise).
+ *  2. Host allow-list (`isAllowedHost` of @specsync/settings, shared with the web port's proxy):
+ *     loopback names on our port, the address we bind and SPECSYNC_ALLOWED_HOSTS pass (421).
  *  3. Origin: absent (CLI, scripts) or one of SPECSYNC_WEB_ORIGIN, on every method (403 otherwise)
  * —     checked here, not left to the browser's CORS enforcement. Preflights are answered here.
  *  4. Token (when SPECSYNC_TOKEN is set), from the Authorization header only, before any body byte
@@ -58,52 +58,6 @@ export const DEFAULT_LIMITS: GuardLimits = {
 };
 
 export type Verdict = { authenticated: boolean; url: URL };
-
-const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
-const WILDCARD_BINDS = new Set(["0.0.0.0", "::", "[::]", ""]);
-
-/**
- * `Host` header → lowercase name (IPv6 in brackets) and port (80 when absent). Null when
- * malformed.
- */
-export function parseHost(host: string): { name: string; port: number } | null {
-  const m = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/i.exec(host.trim());
-  if (!m) return null;
-  const [, name = "", port] = m;
-  return { name: name.toLowerCase(), port: port ? Number(port) : 80 };
-}
-
-/**
- * Host allow-list: loopback names on our own port, or a configured name (any port unless it
- * names one).
- */
-export function isAllowedHost(
-  hostHeader: string | undefined,
-  port: number,
-  extra: readonly string[],
-): boolean {
-  if (!hostHeader) return false;
-  const host = parseHost(hostHeader);
-  if (!host) return false;
-  if (LOOPBACK_NAMES.has(host.name) && host.port === port) return true;
-  return extra.some((entry) => {
-    const allowed = parseHost(entry);
-    if (!allowed) return false;
-    const namedPort = /:\d+$/.test(entry.trim()) && !entry.trim().endsWith("]");
-    return allowed.name === host.name && (!namedPort || allowed.port === host.port);
-  });
-}
-
-/**
- * Host names to accept besides loopback: SPECSYNC_ALLOWED_HOSTS and the address we bind, when
- * specific.
- */
-export function allowedHostsFor(bindHost: string, configured: readonly string[]): string[] {
-  const out = [...configured];
-  if (!WILDCARD_BINDS.has(bindHost) && !LOOPBACK_NAMES.has(bindHost) && bindHost !== "::1")
-    out.push(bindHost.includes(":") ? `[${bindHost}]` : bindHost);
-  return out;
-}
 
 function sameSecret(a: string, b: string): boolean {
   // Hash both sides so the comparison is constant-time whatever the lengths.
@@ -212,12 +166,7 @@ export function createRequestGuard(opts: GuardOptions): RequestGuard {
         );
 
       if (!isAllowedHost(req.headers.host, opts.port(), opts.allowedHosts)) {
-        return refuse(
-          res,
-          421,
-          "MISDIRECTED",
-          "unknown Host: add it to SPECSYNC_ALLOWED_HOSTS to reach specsync under this name",
-        );
+        return refuse(res, 421, "MISDIRECTED", MISDIRECTED_MESSAGE);
       }
 
       const origin = req.headers.origin;

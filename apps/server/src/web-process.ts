@@ -31,6 +31,8 @@ export async function startWebServer(opts: {
     env: childEnv({
       PORT: String(opts.port),
       HOSTNAME: opts.host,
+      // Its Host check accepts the bound address too, as the API's does.
+      HOST: opts.host,
       SPECSYNC_API_URL: opts.apiUrl,
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",

@@ -7,7 +7,8 @@ import { childEnv, readSettings } from "@specsync/settings";
 const settings = readSettings();
 const next = spawn("next", ["dev", "-p", String(settings.WEB_PORT)], {
   stdio: "inherit",
-  env: childEnv({ SPECSYNC_API_URL: settings.SPECSYNC_API_URL }),
+  // PORT is the web port in the web process (its Host check reads it); Next sets it too on listen.
+  env: childEnv({ SPECSYNC_API_URL: settings.SPECSYNC_API_URL, PORT: String(settings.WEB_PORT) }),
 });
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => next.kill(sig));
 next.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

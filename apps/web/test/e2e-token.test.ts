@@ -1,7 +1,8 @@
 /**
- * The web app against a server with SPECSYNC_TOKEN (headless Chromium): the token sits in the
- * browser's localStorage, calls send it as a header, and live events open with a short-lived ticket
- * — the long-lived token never appears in a URL the browser requests.
+ * The web app against a server with SPECSYNC_TOKEN (headless Chromium): the person signs in on the
+ * web port's sign-in page (an HttpOnly session cookie for the server-rendered pages, the token in
+ * localStorage for the browser's own API calls), calls send it as a header, and live events open
+ * with a short-lived ticket — the long-lived token never appears in a URL the browser requests.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -32,13 +33,30 @@ describe.skipIf(!haveChromium)("web UI with SPECSYNC_TOKEN", () => {
     ({ api, webUrl, browser, root } = stack);
     page = await browser.newPage();
     page.on("request", (r) => requested.push(r.url()));
-    await page.addInitScript(
-      (token) => window.localStorage.setItem("specsync.token", token),
-      TOKEN,
-    );
   }, 300_000);
 
   afterAll(() => stack?.stop());
+
+  it("signs in on the sign-in page: no data before, a wrong token is refused", async () => {
+    await page.goto(webUrl);
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
+    expect(await page.content()).not.toContain("Add full-text search");
+    await page.fill('input[name="token"]', `${TOKEN}-wrong`);
+    await Promise.all([page.waitForNavigation(), page.click('[data-testid="sign-in-submit"]')]);
+    await page.waitForSelector('[data-testid="sign-in-error"]');
+    expect(await page.content()).not.toContain("Add full-text search");
+    await page.fill('input[name="token"]', TOKEN);
+    await Promise.all([
+      page.waitForURL(`${webUrl}/`),
+      page.click('[data-testid="sign-in-submit"]'),
+    ]);
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === "specsync_session")).toMatchObject({
+      httpOnly: true,
+      sameSite: "Strict",
+    });
+    expect(await page.evaluate(() => window.localStorage.getItem("specsync.token"))).toBe(TOKEN);
+  });
 
   it("lists changes and receives live updates; the token never travels in a URL", async () => {
     await page.goto(webUrl);

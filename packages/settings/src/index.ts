@@ -2,6 +2,7 @@ import { realpathSync } from "node:fs";
 import path from "node:path";
 import { type Settings, settingsSchema, type WebSettings, webSettingsSchema } from "./schema";
 
+export * from "./hosts";
 export * from "./schema";
 
 type Source = Record<string, string | undefined>;

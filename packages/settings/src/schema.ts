@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { allowedHostsFor } from "./hosts";
 
 /**
  * Defaults of the sync engine, written once. The server passes the validated settings down; the
@@ -113,17 +114,27 @@ export type Settings = z.output<typeof settingsSchema>;
 /**
  * What the web app's own process reads. Next.js sets PORT to the web port in its process, so the
  * API's address cannot be derived there: whoever starts the web app (`specsync`, `pnpm dev`) passes
- * SPECSYNC_API_URL, derived from the full settings; the fallback is the default API address.
+ * SPECSYNC_API_URL, derived from the full settings; the fallback is the default API address. PORT
+ * is the port the web server listens on (Next sets it before the first request): the web port's
+ * Host check accepts loopback names on it, the bind address (HOST) and SPECSYNC_ALLOWED_HOSTS.
  */
 export const webSettingsSchema = fields
-  .pick({ SPECSYNC_API_URL: true, SPECSYNC_TOKEN: true })
+  .pick({
+    SPECSYNC_API_URL: true,
+    SPECSYNC_TOKEN: true,
+    HOST: true,
+    SPECSYNC_ALLOWED_HOSTS: true,
+  })
+  .extend({ PORT: port(DEFAULT_WEB_PORT) })
   .transform((s) => ({
     apiUrl: (s.SPECSYNC_API_URL ?? `http://${DEFAULT_HOST}:${DEFAULT_PORT}`).replace(/\/+$/, ""),
     /**
      * The API's token, if it requires one: sent by the web server's own calls only, never to the
-     * browser.
+     * browser. When set, the web port serves pages only to a browser signed in with it.
      */
     token: s.SPECSYNC_TOKEN,
+    webPort: s.PORT,
+    allowedHosts: allowedHostsFor(s.HOST, s.SPECSYNC_ALLOWED_HOSTS),
   }));
 
 export type WebSettings = z.output<typeof webSettingsSchema>;

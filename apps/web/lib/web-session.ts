@@ -1,0 +1,46 @@
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+
+/**
+ * Signing in to the web port when SPECSYNC_TOKEN is set. Server rendering calls the API with the
+ * token, so a page must be served only to a browser that proved it knows the token: the sign-in
+ * page (`/sign-in`, no data) checks it once and sets an HttpOnly, SameSite=Strict cookie holding an
+ * HMAC of it — not the token itself, which stays out of cookie jars and request logs. Changing the
+ * token signs everyone out.
+ */
+export const SESSION_COOKIE = "specsync_session";
+export const SIGN_IN_PATH = "/sign-in";
+
+/** The cookie's value for this token. */
+export function sessionValue(token: string): string {
+  return createHmac("sha256", token).update("specsync web session v1").digest("base64url");
+}
+
+/** Equal strings, compared in constant time whatever their lengths (both sides hashed first). */
+export function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(
+    createHash("sha256").update(a).digest(),
+    createHash("sha256").update(b).digest(),
+  );
+}
+
+/** Whether the request's session cookie was made from this token. */
+export function sessionValid(token: string, cookie: string | undefined): boolean {
+  return cookie !== undefined && sameSecret(sessionValue(token), cookie);
+}
+
+/** Where to go after signing in: a path of this site only (never `//host` or `/\host`). */
+export function safeNext(next: string | null | undefined): string {
+  return next?.startsWith("/") && !/^\/[/\\]/.test(next) ? next : "/";
+}
+
+/**
+ * Paths the web port serves without a session: the sign-in page and the build's static files
+ * (scripts, styles, fonts — the same for every workspace, no data in them).
+ */
+export function needsSession(pathname: string): boolean {
+  return !(
+    pathname === SIGN_IN_PATH ||
+    pathname.startsWith("/_next/static/") ||
+    pathname === "/favicon.ico"
+  );
+}

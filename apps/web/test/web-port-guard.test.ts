@@ -1,0 +1,279 @@
+/**
+ * The web UI port, through the real built bin (`specsync start`), with forged `Host` headers and
+ * cookies (node:http lets us send them). Its server rendering calls the API with the server's
+ * own token, so the web port must apply the API's Host rule (DNS rebinding) and, with a token,
+ * serve pages only to a browser signed in with it (outside-test finding F3, docs/security.md).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { request } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  changeFiles,
+  cleanupTempRepos,
+  freePort,
+  tempRepo,
+  writeTree,
+} from "@specsync/api/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const BIN = path.resolve(fileURLToPath(import.meta.url), "../../../server/dist/bin/specsync.js");
+const TOKEN = "web-port-test-token-0123456789";
+const TITLE = "Add full-text search";
+
+type Raw = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
+
+/** One request with exactly these headers (Host included). */
+function raw(
+  port: number,
+  opts: { path: string; method?: string; headers?: Record<string, string>; body?: string },
+): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: opts.method ?? "GET",
+        path: opts.path,
+        headers: { host: `127.0.0.1:${port}`, ...opts.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+      },
+    );
+    req.setTimeout(60_000, () => req.destroy(new Error(`no answer for ${opts.path}`)));
+    req.on("error", reject);
+    req.end(opts.body);
+  });
+}
+
+type Started = { root: string; webPort: number; project: string; stop: () => Promise<void> };
+
+/** `specsync start` in a fresh workspace (in-memory PGlite), with only the settings given. */
+async function start(extra: Record<string, string>): Promise<Started> {
+  const root = tempRepo();
+  writeTree(root, changeFiles("add-search", TITLE));
+  const [port, webPort] = [await freePort(), await freePort()];
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !/^(SPECSYNC_|DATABASE_URL$|INIT_CWD$|PORT$|WEB_PORT$|npm_)/i.test(k),
+    ),
+  );
+  const child: ChildProcess = spawn(process.execPath, [BIN, "start", "--no-gitignore"], {
+    cwd: root,
+    env: {
+      ...env,
+      PORT: String(port),
+      WEB_PORT: String(webPort),
+      SPECSYNC_DATA_DIR: "memory://",
+      NEXT_TELEMETRY_DISABLED: "1",
+      ...extra,
+    } as unknown as NodeJS.ProcessEnv,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = once(child, "exit");
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    if (child.pid) process.kill(-child.pid, "SIGTERM");
+    await exited;
+  };
+  const deadline = Date.now() + 120_000;
+  // Ready when the change is in the database (the API lists it) and the web port answers.
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`specsync start exited:\n${out}`);
+    try {
+      const api = await fetch(`http://127.0.0.1:${port}/trpc/specs.list`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const web = await raw(webPort, { path: "/sign-in" });
+      if (api.ok && (await api.text()).includes("add-search") && web.status < 500) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`specsync start not ready:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { root, webPort, project: path.basename(root), stop };
+}
+
+/** The pages the outside tester read workspace data from, and a client navigation's RSC fetch. */
+type Req = { path: string; headers?: Record<string, string> };
+const pages = (s: Started): Req[] => [
+  { path: "/" },
+  { path: "/sync" },
+  { path: `/p/${s.project}/changes/add-search` },
+  { path: `/p/${s.project}/changes/add-search`, headers: { rsc: "1" } },
+];
+
+/**
+ * Nothing of the workspace: neither the change's text nor the repository's path (a redirect's body
+ * may repeat the requested address, which the requester wrote).
+ */
+function expectNoData(res: Raw, s: Started) {
+  expect(res.body).not.toContain(TITLE);
+  expect(res.body).not.toContain(s.root);
+}
+
+afterAll(cleanupTempRepos);
+
+describe("web port without a token: the Host check", () => {
+  let s: Started;
+  beforeAll(async () => {
+    s = await start({ SPECSYNC_ALLOWED_HOSTS: "specsync.lan" });
+  }, 180_000);
+  afterAll(() => s?.stop());
+
+  it("answers loopback names on its port and SPECSYNC_ALLOWED_HOSTS, with the workspace", async () => {
+    for (const host of [`127.0.0.1:${s.webPort}`, `localhost:${s.webPort}`, "specsync.lan:8080"]) {
+      const res = await raw(s.webPort, { path: "/sync", headers: { host } });
+      expect(res.status, host).toBe(200);
+      expect(res.body, host).toContain(s.root);
+    }
+  });
+
+  it("a rebound or wrong-port Host gets 421 on every page, RSC fetch and static file, no data", async () => {
+    const page = await raw(s.webPort, { path: "/sync" });
+    const asset = /\/_next\/static\/[^"]+\.js/.exec(page.body)?.[0];
+    expect(asset).toBeDefined();
+    const hosts = [`evil.example:${s.webPort}`, `localhost:${s.webPort + 1}`, "specsync.lan.evil"];
+    for (const host of hosts) {
+      for (const p of [...pages(s), { path: asset ?? "" }] as Req[]) {
+        const res = await raw(s.webPort, { ...p, headers: { ...p.headers, host } });
+        expect(res.status, `${host} ${p.path}`).toBe(421);
+        expectNoData(res, s);
+      }
+    }
+  });
+});
+
+describe("web port with SPECSYNC_TOKEN: a signed-in browser only", () => {
+  let s: Started;
+  let cookie: string;
+  beforeAll(async () => {
+    s = await start({ SPECSYNC_TOKEN: TOKEN });
+  }, 180_000);
+  afterAll(() => s?.stop());
+
+  it("a foreign Host gets 421, no data, even with a valid session", async () => {
+    const signIn = await raw(s.webPort, {
+      path: "/sign-in",
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: TOKEN, next: "/" }).toString(),
+    });
+    const session = String(signIn.headers["set-cookie"]).split(";")[0] ?? "";
+    for (const p of pages(s)) {
+      for (const headers of [{}, { cookie: session }] as Record<string, string>[]) {
+        const res = await raw(s.webPort, {
+          ...p,
+          headers: { ...p.headers, ...headers, host: `evil.example:${s.webPort}` },
+        });
+        expect(res.status, p.path).toBe(421);
+        expectNoData(res, s);
+      }
+    }
+  });
+
+  it("no cookie or a wrong one: a redirect to the sign-in page, no data", async () => {
+    const wrong: Record<string, string>[] = [
+      {},
+      { cookie: "specsync_session=forged" },
+      { cookie: `specsync_session=${TOKEN}` },
+      { authorization: `Bearer ${TOKEN}` },
+    ];
+    for (const p of pages(s)) {
+      for (const headers of wrong) {
+        const res = await raw(s.webPort, { ...p, headers: { ...p.headers, ...headers } });
+        expect(res.status, `${p.path} ${JSON.stringify(headers)}`).toBe(303);
+        // Next writes a same-origin redirect as a relative Location.
+        expect(res.headers.location).toBe(`/sign-in?next=${encodeURIComponent(p.path)}`);
+        expectNoData(res, s);
+      }
+    }
+    const post = await raw(s.webPort, {
+      path: `/p/${s.project}/changes/add-search`,
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "[]",
+    });
+    expect(post.status).toBe(401);
+    expectNoData(post, s);
+  });
+
+  it("the sign-in page shows no data; a wrong token or a cross-site post sets no cookie", async () => {
+    const form = await raw(s.webPort, { path: "/sign-in?next=%2Fsync" });
+    expect(form.status).toBe(200);
+    expect(form.body).toContain('name="token"');
+    expectNoData(form, s);
+    const post = (token: string, headers: Record<string, string> = {}) =>
+      raw(s.webPort, {
+        path: "/sign-in",
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+        body: new URLSearchParams({ token, next: "/sync" }).toString(),
+      });
+    const wrong = await post(`${TOKEN}x`);
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers["set-cookie"]).toBeUndefined();
+    expectNoData(wrong, s);
+    const crossSite = await post(TOKEN, { origin: "http://evil.example" });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.headers["set-cookie"]).toBeUndefined();
+  });
+
+  it("the right token sets an HttpOnly, SameSite=Strict session cookie that opens the pages", async () => {
+    const res = await raw(s.webPort, {
+      path: "/sign-in",
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: `http://127.0.0.1:${s.webPort}`,
+      },
+      body: new URLSearchParams({ token: TOKEN, next: "/sync" }).toString(),
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe("/sync");
+    const setCookie = String(res.headers["set-cookie"]);
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Strict/i);
+    expect(setCookie).not.toContain(TOKEN);
+    cookie = setCookie.split(";")[0] ?? "";
+    const sync = await raw(s.webPort, { path: "/sync", headers: { cookie } });
+    expect(sync.status).toBe(200);
+    expect(sync.body).toContain(s.root);
+    const change = await raw(s.webPort, {
+      path: `/p/${s.project}/changes/add-search`,
+      headers: { cookie },
+    });
+    expect(change.status).toBe(200);
+    expect(change.body).toContain(TITLE);
+  });
+
+  it("never redirects off the site after signing in", async () => {
+    for (const next of ["//evil.example/", "/\\evil.example", "http://evil.example/"]) {
+      const res = await raw(s.webPort, {
+        path: "/sign-in",
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token: TOKEN, next }).toString(),
+      });
+      expect(res.headers.location, next).toBe("/");
+    }
+  });
+});
