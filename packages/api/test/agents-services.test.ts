@@ -190,6 +190,47 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db) => {
     ]);
   });
 
+  it("two takeovers of one expired lease: the loser's CONFLICT names the winner, not the expired owner", async () => {
+    const url = db().url;
+    if (!url) return; // one connection on PGlite: no claim can come in between
+    const { services: s, id } = await setup({ "add-a": {} });
+    const a = id("add-a");
+    await s.claims.claim({ id: a, owner: "old0", leaseSeconds: 60 });
+    await db()
+      .database.db.update(changeClaims)
+      .set({ expiresAt: sql`now() - interval '1 second'` })
+      .where(eq(changeClaims.specId, a));
+    // The winner takes the expired row and has not committed when the loser's claim reads it.
+    const other = postgres(url, { max: 2, onnotice: () => {} });
+    try {
+      const reserved = await other.reserve();
+      await reserved`begin`;
+      await reserved`update change_claims set owner = 'A0', expires_at = now() + interval '10 minutes'
+        where spec_id = ${a}`;
+      const loser = s.claims.claim({ id: a, owner: "B0", leaseSeconds: 60 }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      const waitingOnRow = async () =>
+        (
+          await other`select 1 from pg_stat_activity where datname = current_database()
+            and wait_event_type = 'Lock' and query like '%insert into change_claims%'`
+        ).length > 0;
+      for (let i = 0; i < 200 && !(await waitingOnRow()); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(await waitingOnRow()).toBe(true);
+      await reserved`commit`;
+      reserved.release();
+      const err = (await loser) as SpecsyncError;
+      expect(err).toBeInstanceOf(SpecsyncError);
+      expect(err.code).toBe("CONFLICT");
+      expect(err.message).toMatch(/add-a is claimed by A0 until/);
+      expect(err.details).toMatchObject({ owner: "A0" });
+    } finally {
+      await other.end();
+    }
+  });
+
   it("bad claims are refused with the reason, and change nothing", async () => {
     const { services: s, id, project } = await setup({ "add-a": {} });
     const a = id("add-a");

@@ -146,6 +146,18 @@ export class ClaimsService {
     leaseSeconds: number,
   ): Promise<ClaimResult> {
     const rows = rowsOf<ClaimRow>(await tx.execute(this.claimQuery(target, owner, leaseSeconds)));
+    const [r] = rows;
+    if (r && !r.owner) {
+      // Not taken: the statement's snapshot may predate a claim that won the row lock meanwhile (two
+      // takeovers of one expired lease), so the holder it found can be the expired one. A new
+      // statement sees the winner.
+      const [now] = await tx
+        .select(claimColumns)
+        .from(changeClaims)
+        .where(and(eq(changeClaims.specId, target.id), sql`${changeClaims.expiresAt} > now()`));
+      if (now)
+        return this.claimResult(target, [{ ...r, heldBy: now.owner, heldUntil: now.expiresAt }]);
+    }
     return this.claimResult(target, rows);
   }
 
