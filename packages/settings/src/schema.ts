@@ -26,7 +26,9 @@ function cronExpression(value: string, ctx: z.RefinementCtx): void {
   const why = r.errors.map((e) => e.message).join("; ");
   ctx.addIssue({
     code: "custom",
-    message: `"${value}" is not a cron expression ([second] minute hour day-of-month month day-of-week, e.g. "*/30 * * * * *"): ${why}`,
+    message:
+      `"${value}" is not a cron expression ([second] minute hour day-of-month month ` +
+      `day-of-week, e.g. "*/30 * * * * *"): ${why}`,
   });
 }
 

@@ -148,9 +148,9 @@ export class ClaimsService {
     const rows = rowsOf<ClaimRow>(await tx.execute(this.claimQuery(target, owner, leaseSeconds)));
     const [r] = rows;
     if (r && !r.owner) {
-      // Not taken: the statement's snapshot may predate a claim that won the row lock meanwhile (two
-      // takeovers of one expired lease), so the holder it found can be the expired one. A new
-      // statement sees the winner.
+      // Not taken: the statement's snapshot may predate a claim that won the row lock meanwhile
+      // (two takeovers of one expired lease), so the holder it found can be the expired one. A
+      // new statement sees the winner.
       const [now] = await tx
         .select(claimColumns)
         .from(changeClaims)

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { OpenSpecCli } from "./openspec-cli";
 import { shortenTaskBoxRuns } from "./openspec/task-box-runs";
+import type { OpenSpecCli } from "./openspec-cli";
 
 /** A delta spec to apply, as the CLI's `findSpecUpdates` returns it. */
 export type SpecUpdate = {
@@ -74,7 +74,8 @@ function linearTaskReads(validator: CliValidator, version: string): CliValidator
   const read = validator.readTaskDocuments?.bind(validator);
   if (!read)
     throw new Error(
-      `OpenSpec CLI ${version} has no Validator.readTaskDocuments; specsync needs a supported CLI version`,
+      `OpenSpec CLI ${version} has no Validator.readTaskDocuments; ` +
+        "specsync needs a supported CLI version",
     );
   validator.readTaskDocuments = async (changeDir, files) => {
     const r = await read(changeDir, files);
