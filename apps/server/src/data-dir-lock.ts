@@ -58,7 +58,7 @@ export function lockDataDir(dataDir: string, roots: readonly string[]): () => vo
         // does not.
         const repo = path.dirname(path.dirname(path.resolve(dataDir)));
         throw new Error(
-          `${describeHolder(pid, [...roots, repo])}; its embedded database ${dataDir} admits one process. Stop it first, or use \`specsync list/show\`, which ask the running server.`,
+          `${describeHolder(pid, [...roots, repo])}; its embedded database ${dataDir} admits one process. Stop it first, or do this through the running server (its web UI, or its MCP tools at /mcp); \`specsync list/show\` ask it directly.`,
         );
       }
       rmSync(file, { force: true }); // stale: its process is gone (or a half-written lock)

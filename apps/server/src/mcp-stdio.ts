@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { createServices, cronProblem, isDatabaseUnavailable } from "@specsync/api";
+import { createServices, isDatabaseUnavailable } from "@specsync/api";
 import { createMcpServer } from "@specsync/api/mcp";
 import { openDatabase } from "./database";
 import type { Env } from "./env";
@@ -35,9 +35,6 @@ export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<voi
     console.error("[specsync] unhandled rejection:", reason);
     process.exit(1);
   });
-  // Refused as the other settings are (rc 1 before anything starts), not logged per project.
-  const badCron = cronProblem(env.SPECSYNC_CRON);
-  if (badCron) throw new Error(`invalid settings:\n  SPECSYNC_CRON: ${badCron}`);
   const database = await openDatabase(env, projectPaths);
   const services = createServices(database, {
     allowedRoots: env.SPECSYNC_ALLOWED_ROOTS.length ? env.SPECSYNC_ALLOWED_ROOTS : projectPaths,

@@ -1,11 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import {
-  createServices,
-  cronProblem,
-  isDatabaseUnavailable,
-  SUPPORTED_OPENSPEC_RANGE,
-} from "@specsync/api";
+import { createServices, isDatabaseUnavailable, SUPPORTED_OPENSPEC_RANGE } from "@specsync/api";
 import { allowedOrigins } from "@specsync/settings";
 import { refuseSecondServer } from "./data-dir-lock";
 import { databaseLocation, openDatabase } from "./database";
@@ -31,9 +26,6 @@ export async function startServer(
   if (!env.DATABASE_URL) await refuseSecondServer(projectPaths);
   const quiet = env.SPECSYNC_LOG === "silent";
   const say = quiet ? () => {} : log;
-  // Refused as the other settings are (rc 1 before anything starts), not logged per project.
-  const badCron = cronProblem(env.SPECSYNC_CRON);
-  if (badCron) throw new Error(`invalid settings:\n  SPECSYNC_CRON: ${badCron}`);
   const database = await openDatabase(env, projectPaths);
   say(
     `database: ${database.driver === "pglite" ? `embedded PGlite (${databaseLocation(env, projectPaths).dataDir})` : "PostgreSQL"}; migrations applied`,

@@ -17,6 +17,16 @@ export function findWebServer(): string | null {
   return null;
 }
 
+/**
+ * Loaded into the web UI's process before Next.js: it exits when its stdin, a pipe from this
+ * process, reaches end of file — which the OS delivers when this process ends in any way, SIGKILL
+ * included, so the web UI never outlives the server and keeps its port.
+ */
+const WATCH_PARENT = `data:text/javascript,${encodeURIComponent(
+  "const bye=()=>process.exit(0);process.stdin.on('end',bye);process.stdin.on('error',bye);" +
+    "process.stdin.resume();",
+)}`;
+
 export type WebProcess = { url: string; stop: () => Promise<void>; exited: Promise<number | null> };
 
 /** Start the web UI on host:port, pointed at the API at apiUrl; resolves once it answers HTTP. */
@@ -27,7 +37,7 @@ export async function startWebServer(opts: {
   apiUrl: string;
   timeoutMs?: number;
 }): Promise<WebProcess> {
-  const child: ChildProcess = spawn(process.execPath, [opts.serverJs], {
+  const child: ChildProcess = spawn(process.execPath, ["--import", WATCH_PARENT, opts.serverJs], {
     env: childEnv({
       PORT: String(opts.port),
       HOSTNAME: opts.host,
@@ -37,7 +47,8 @@ export async function startWebServer(opts: {
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",
     }),
-    stdio: ["ignore", "ignore", "pipe"],
+    // stdin is the parent watch's pipe (see WATCH_PARENT).
+    stdio: ["pipe", "ignore", "pipe"],
     // Its own process group: stopping it stops anything it spawned too (and a terminal's Ctrl+C
     // reaches only us, so the shutdown order stays ours).
     detached: process.platform !== "win32",

@@ -1,6 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { locateOpenSpecCli } from "../src";
 import { deriveFields, parseDeltaSpec, parseTasks } from "../src/utils/openspec";
-import { adversarialCases } from "../testing/adversarial-markdown";
+import { loadArchiveRules } from "../src/utils/openspec-internals";
+import { adversarialCases, validatorCases } from "../testing/adversarial-markdown";
+import { cleanupTempRepos, tempRepo, writeTree } from "../testing/workspace";
 
 // Regression bound only (the ≤ 50 ms target lives in `pnpm -F @specsync/bench bench:parsers`):
 // before the linear scanners, `- [` + 60,000 spaces took 7 s and 1 MiB of it ~35 minutes.
@@ -29,4 +34,33 @@ describe("parsers stay linear on pathological 1 MiB files", () => {
       ).added.map((b) => b.name),
     ).toEqual(["a"]);
   });
+});
+
+// The validator is the CLI's own (in process, on the server's event loop): its task-line regex
+// was quadratic on whitespace inside a box (`- [` + 60,000 spaces: 27 s; 1 MiB never finished and
+// froze the server). Every task-file and proposal line kind × every whitespace kind, at 1 MiB.
+describe("`validate` stays linear on pathological 1 MiB files", () => {
+  afterAll(cleanupTempRepos);
+  const cases = validatorCases();
+  const rules = loadArchiveRules(locateOpenSpecCli());
+
+  it(`${cases.length} files, each validated in < 3 s`, async () => {
+    const slow: string[] = [];
+    for (const c of cases) {
+      const root = tempRepo();
+      const files = Object.fromEntries(
+        Object.entries(c.files).map(([rel, text]) => [`changes/adv/${rel}`, text]),
+      );
+      writeTree(root, files);
+      const started = performance.now();
+      await (await rules).validateChange(path.join(root, "openspec/changes/adv"), {
+        mainSpecsDir: path.join(root, "openspec/specs"),
+        projectRoot: root,
+      });
+      const ms = performance.now() - started;
+      if (ms > 3000) slow.push(`${c.name}: ${Math.round(ms)} ms`);
+      rmSync(root, { recursive: true, force: true });
+    }
+    expect(slow).toEqual([]);
+  }, 600_000);
 });

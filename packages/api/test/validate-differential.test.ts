@@ -75,4 +75,26 @@ describe("in-process validation = `openspec validate <id> --json --strict`", () 
     });
     expect(await compare(root, ["add-no-scenario", "add-no-delta", "add-dupes"])).toBe(3);
   });
+
+  it("on task boxes padded with whitespace runs (which the in-process reads shorten)", async () => {
+    const root = tempRepo();
+    const pad = (n: number, ws = " ") => ws.repeat(n);
+    const boxes = [
+      `- [${pad(300)}] 1.1 a`,
+      `- [${pad(300, "\t")}x${pad(200, "\u3000")}]${pad(50)}1.2 b`,
+      `* [${pad(300)}](link) 1.3`,
+      `1. [${pad(2)}]( 2.1 c`,
+      `- [${pad(300)}x(`,
+      `+ [\u00a0\u00a0X\r\r]\r`,
+      `- [${pad(400)}`,
+      "- [x](not a task) 1.1",
+    ].join("\n");
+    writeTree(root, {
+      ...changeFiles("pad-boxes"),
+      "changes/pad-boxes/tasks.md": `## 1. G\n${boxes}\n- [ ] 1.1 again\n`,
+      ...changeFiles("pad-no-box"),
+      "changes/pad-no-box/tasks.md": `## 1. G\n- [${pad(300)}x(\n- [${pad(300)}\n- plain\n`,
+    });
+    await compare(root, ["pad-boxes", "pad-no-box"]);
+  });
 });

@@ -114,3 +114,44 @@ export function adversarialCases(size = MiB): AdversarialCase[] {
     },
   ];
 }
+
+/** Whitespace the CLI's `\s` takes, one of each kind: ASCII, tab, CR, NBSP, U+2028, ideographic. */
+const WHITESPACE = [" ", "\t", "\r", "\u00a0", "\u2028", "\u3000"];
+/**
+ * Task-file and proposal line kinds the CLI's validator reads with a regex, and their file. Delta
+ * spec lines are not here yet: the CLI's requirement-header rules are still quadratic inside the
+ * validator (`### Requirement: a` + 20,000 spaces: 3–6 s).
+ */
+const VALIDATED_LINES: { file: string; head: string; prefix: string }[] = [
+  { file: "tasks.md", head: "", prefix: "- [" },
+  { file: "tasks.md", head: "", prefix: "- [ x" },
+  { file: "tasks.md", head: "", prefix: "1. [" },
+  { file: "tasks.md", head: "", prefix: "* [x" },
+  { file: "tasks.md", head: "", prefix: "- " },
+  { file: "tasks.md", head: "## 1. G\n", prefix: "- [ ] 1.1" },
+  { file: "tasks.md", head: "", prefix: "##" },
+  { file: "tasks.md", head: "", prefix: "```" },
+  { file: "proposal.md", head: "## Why\nw\n\n## What Changes\n", prefix: "- **a:**" },
+  { file: "proposal.md", head: "", prefix: "## Why" },
+];
+
+/**
+ * What `openspec validate --strict` reads, at about `size` characters: every line kind above ×
+ * every whitespace kind, the run closed by nothing or by a character that fails the match late.
+ */
+export function validatorCases(size = MiB): AdversarialCase[] {
+  const cases: AdversarialCase[] = [];
+  for (const line of VALIDATED_LINES)
+    for (const ws of WHITESPACE)
+      for (const end of ["", "x("]) {
+        const fill = ws.repeat(Math.max(0, size - line.head.length - line.prefix.length - 2));
+        // The line's own file replaces the default proposal when it is the proposal.
+        const files = {
+          "proposal.md": proposal,
+          [line.file]: line.head + line.prefix + fill + end,
+        };
+        const name = `${line.file} '${line.prefix}' + U+${ws.charCodeAt(0).toString(16)}… + '${end}'`;
+        cases.push({ name, kind: "change", files });
+      }
+  return cases;
+}

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { validateDetailed } from "node-cron";
 import { z } from "zod";
 import { allowedHostsFor } from "./hosts";
 
@@ -15,6 +16,22 @@ export const SYNC_DEFAULTS = {
   /** A row not synced for this long counts as stale in the sync status (UI, `sync.status`). */
   statusStaleSeconds: 300,
 } as const;
+
+/**
+ * The scheduler's own parser decides: a bad expression stops the start with the reason, instead of
+ * a server that runs without its periodic batch.
+ */
+function cronExpression(value: string, ctx: z.RefinementCtx): void {
+  const r = validateDetailed(value);
+  if (r.valid) return;
+  const why = r.errors.map((e) => e.message).join("; ");
+  ctx.addIssue({
+    code: "custom",
+    message:
+      `"${value}" is not a cron expression ([second] minute hour day-of-month month ` +
+      `day-of-week, e.g. "*/30 * * * * *"): ${why}`,
+  });
+}
 
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 3100;
@@ -75,7 +92,7 @@ const fields = z.object({
   SPECSYNC_ALLOWED_HOSTS: list(","),
   /** Unset: `http://HOST:PORT`. */
   SPECSYNC_API_URL: url("SPECSYNC_API_URL"),
-  SPECSYNC_CRON: z.string().default(SYNC_DEFAULTS.cron),
+  SPECSYNC_CRON: z.string().default(SYNC_DEFAULTS.cron).superRefine(cronExpression),
   SPECSYNC_STALE_SECONDS: z.coerce.number().int().min(1).default(SYNC_DEFAULTS.staleSeconds),
   SPECSYNC_STATUS_STALE_SECONDS: z.coerce
     .number()

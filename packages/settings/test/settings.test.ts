@@ -60,6 +60,13 @@ describe("settings", () => {
     );
     expect(() => loadSettings({ WEB_PORT: "70000" })).toThrow(/WEB_PORT/);
     expect(() => loadSettings({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
+    // A cron expression the scheduler cannot parse stops the start (it used to run without its
+    // periodic batch, one log line saying so).
+    expect(() => loadSettings({ SPECSYNC_CRON: "bogus" })).toThrow(
+      /SPECSYNC_CRON: "bogus" is not a cron expression .*expected 5 or 6 fields but got 1/,
+    );
+    expect(() => loadSettings({ SPECSYNC_CRON: "61 * * * *" })).toThrow(/SPECSYNC_CRON/);
+    expect(loadSettings({ SPECSYNC_CRON: "0 */5 * * * *" }).SPECSYNC_CRON).toBe("0 */5 * * * *");
     expect(() => webSettingsSchema.parse({ SPECSYNC_API_URL: "not a url" })).toThrow(
       /SPECSYNC_API_URL/,
     );

@@ -105,7 +105,7 @@ export {
 } from "./parse-pool";
 export type { SpecListItem } from "./specs-service";
 export type { PublishedEvent } from "./sync-events";
-export { cronProblem, SyncScheduler } from "./sync-scheduler";
+export { SyncScheduler } from "./sync-scheduler";
 export type { NextWork, WorkItem } from "./work-queue-service";
 export {
   CliOutputService,

@@ -24,15 +24,6 @@ export type SchedulerRun = {
 };
 
 /**
- * Why `expr` cannot schedule the batch, or null: checked at start, where a bad setting stops the
- * process, rather than per project later, where it was only logged and the batch never ran.
- */
-export const cronProblem = (expr: string): string | null =>
-  cron.validate(expr)
-    ? null
-    : `"${expr}" is not a cron expression (5 fields, or 6 with seconds first: "*/5 * * * *")`;
-
-/**
  * Periodic batch reconcile of one project: every row not synced recently (archived and inactive
  * changes mostly, since the watcher keeps active ones fresh), plus folders the watcher missed and
  * rows whose folders are gone. One runner per project across servers (advisory lock).

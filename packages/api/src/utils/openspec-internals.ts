@@ -1,5 +1,6 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { shortenTaskBoxRuns } from "./openspec/task-box-runs";
 import type { OpenSpecCli } from "./openspec-cli";
 
 /** A delta spec to apply, as the CLI's `findSpecUpdates` returns it. */
@@ -58,6 +59,32 @@ export type ArchiveRules = {
   }>;
 };
 
+type TaskDocuments = { documents: { path: string; content: string }[]; unreadable: number };
+type CliValidator = {
+  readTaskDocuments?: (changeDir: string, files: string[]) => Promise<TaskDocuments>;
+  validateChangeDeltaSpecs: ArchiveRules["validateChange"];
+};
+
+/**
+ * The validator's task-file lint runs the CLI's task regex, quadratic on whitespace inside a box
+ * (`- [` + 1 MiB of spaces never finished, and froze the server that ran it): its task files are
+ * handed over with those runs shortened, which changes no finding (`task-box-runs.ts`).
+ */
+function linearTaskReads(validator: CliValidator, version: string): CliValidator {
+  const read = validator.readTaskDocuments?.bind(validator);
+  if (!read)
+    throw new Error(
+      `OpenSpec CLI ${version} has no Validator.readTaskDocuments; ` +
+        "specsync needs a supported CLI version",
+    );
+  validator.readTaskDocuments = async (changeDir, files) => {
+    const r = await read(changeDir, files);
+    const documents = r.documents.map((d) => ({ ...d, content: shortenTaskBoxRuns(d.content) }));
+    return { ...r, documents };
+  };
+  return validator;
+}
+
 const loaded = new Map<string, Promise<ArchiveRules>>();
 
 export function loadArchiveRules(cli: OpenSpecCli): Promise<ArchiveRules> {
@@ -84,7 +111,10 @@ export function loadArchiveRules(cli: OpenSpecCli): Promise<ArchiveRules> {
         foldRequirementName: blocks.foldRequirementName,
         // A fresh validator per run, in strict mode, exactly as the command builds it.
         validateChange: (changeDir: string, opts: { mainSpecsDir: string; projectRoot: string }) =>
-          new validation.Validator(true).validateChangeDeltaSpecs(changeDir, opts),
+          linearTaskReads(new validation.Validator(true), cli.version).validateChangeDeltaSpecs(
+            changeDir,
+            opts,
+          ),
       } as ArchiveRules;
       for (const [name, fn] of Object.entries(rules)) {
         if (typeof fn !== "function")
