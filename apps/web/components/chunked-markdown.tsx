@@ -1,11 +1,10 @@
 "use client";
 import { memo, useEffect, useMemo, useState } from "react";
-import ReactMarkdown from "react-markdown";
-import remarkGfm from "remark-gfm";
+import { SafeMarkdown } from "~/components/safe-markdown";
 import { markdownChunks } from "~/lib/markdown-chunks";
 
 const Piece = memo(function Piece({ text }: { text: string }) {
-  return <ReactMarkdown remarkPlugins={[remarkGfm]}>{text}</ReactMarkdown>;
+  return <SafeMarkdown text={text} />;
 });
 
 /**

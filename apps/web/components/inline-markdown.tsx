@@ -1,5 +1,4 @@
-import ReactMarkdown from "react-markdown";
-import remarkGfm from "remark-gfm";
+import { SafeMarkdown } from "~/components/safe-markdown";
 
 /**
  * One line of Markdown (a task label, a requirement name) rendered inline: code, emphasis,
@@ -8,14 +7,13 @@ import remarkGfm from "remark-gfm";
 export function InlineMarkdown({ text }: { text: string }) {
   return (
     <span className="prose-inline">
-      <ReactMarkdown
-        remarkPlugins={[remarkGfm]}
+      <SafeMarkdown
+        text={text}
+        inline
         components={{ p: ({ children }) => <>{children}</> }}
         allowedElements={["p", "code", "em", "strong", "a", "del", "br"]}
         unwrapDisallowed
-      >
-        {text}
-      </ReactMarkdown>
+      />
     </span>
   );
 }

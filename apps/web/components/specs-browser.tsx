@@ -2,9 +2,8 @@
 import { rowIdSchema } from "@specsync/validators";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import ReactMarkdown from "react-markdown";
-import remarkGfm from "remark-gfm";
 import { InlineMarkdown } from "~/components/inline-markdown";
+import { SafeMarkdown } from "~/components/safe-markdown";
 import { StatusBadge } from "~/components/spec-badges";
 import { Card } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
@@ -136,7 +135,7 @@ export function SpecsBrowser() {
                     <InlineMarkdown text={r.name} />
                   </h3>
                   <div className="prose-spec text-sm">
-                    <ReactMarkdown remarkPlugins={[remarkGfm]}>{r.text}</ReactMarkdown>
+                    <SafeMarkdown text={r.text} />
                   </div>
                   {r.scenarios.map((sc, j) => (
                     <section
@@ -149,7 +148,7 @@ export function SpecsBrowser() {
                         Scenario: <InlineMarkdown text={sc.name} />
                       </h4>
                       <div className="prose-spec text-sm">
-                        <ReactMarkdown remarkPlugins={[remarkGfm]}>{sc.content}</ReactMarkdown>
+                        <SafeMarkdown text={sc.content} />
                       </div>
                     </section>
                   ))}

@@ -187,6 +187,10 @@ async function createPostgres(url: string, max: number): Promise<Database> {
     // 100 s); after a database restart that delays every sync. Retry at most a second apart
     // instead.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+    // A statement whose client is gone is cancelled (PostgreSQL ≥ 14 polls the socket this often,
+    // in ms): `close()` ends sockets after 5 s, and without this a long statement (a crafted file's
+    // search vector, outside-test F6) ran on, orphaned, after specsync had exited.
+    connection: { client_connection_check_interval: "1000" },
   };
   const sql = postgres(url, { ...options, max });
   // Made on first use: most servers never take an `exclusive` lock.
