@@ -3,11 +3,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { CORPUS_DIR, corpusAvailable } from "@specsync/api/testing";
 import { describe, expect, it } from "vitest";
 import { tooDenseForMarkdown } from "../lib/markdown-density";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CORPUS = path.resolve(HERE, "../../../../shared/corpora/openspec-repo");
 const REPO = path.resolve(HERE, "../../..");
 const MIB = 1024 * 1024;
 const fill = (unit: string) => unit.repeat(Math.ceil(MIB / unit.length)).slice(0, MIB);
@@ -25,8 +25,9 @@ describe("tooDenseForMarkdown", () => {
     }
   });
 
-  it("routes every real document to Markdown", () => {
-    const files = [...markdownFiles(CORPUS), ...markdownFiles(path.join(REPO, "openspec"))];
+  // A fresh clone has no ../shared: the corpus half skips with corpusAvailable's note (CI fails).
+  it.skipIf(!corpusAvailable())("routes every real document to Markdown", () => {
+    const files = [...markdownFiles(CORPUS_DIR), ...markdownFiles(path.join(REPO, "openspec"))];
     expect(files.length).toBeGreaterThan(500);
     const dense = files.filter((f) => tooDenseForMarkdown(readFileSync(f, "utf8")));
     expect(dense).toEqual([]);
