@@ -14,6 +14,7 @@ import {
   chmodSync,
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -146,6 +147,18 @@ cpSync(path.join(standalone, "apps/web"), web, {
   recursive: true,
   filter: (src) => src !== ownModules,
 });
+// Turbopack links each server-external package (Next's default list has node-cron, which the
+// settings schema uses) as .next/node_modules/<name>-<hash> -> an absolute path on this machine:
+// npm packs no symlinks, so the installed web UI could not load it. Copy what each link points at.
+const externals = path.join(web, ".next/node_modules");
+if (existsSync(externals))
+  for (const entry of readdirSync(externals)) {
+    const link = path.join(externals, entry);
+    if (!lstatSync(link).isSymbolicLink()) continue;
+    const target = realpathSync(link);
+    rmSync(link);
+    cpSync(target, link, { recursive: true, dereference: true, filter: lean });
+  }
 cpSync(path.join(webDir, ".next/static"), path.join(web, ".next/static"), { recursive: true });
 if (existsSync(path.join(webDir, "public")))
   cpSync(path.join(webDir, "public"), path.join(web, "public"), { recursive: true });
@@ -182,5 +195,10 @@ const manifest = {
   bundleDependencies: [pglitePkg.name],
 };
 writeFileSync(path.join(out, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+// A symlink would be dropped by `npm pack` (or point into this checkout): none may remain.
+const links = readdirSync(out, { recursive: true, encoding: "utf8" }).filter((f) =>
+  lstatSync(path.join(out, f)).isSymbolicLink(),
+);
+if (links.length) throw new Error(`the package holds symlinks npm would not pack: ${links.join(", ")}`);
 cpSync(path.join(repo, "README.md"), path.join(out, "README.md"));
 console.log(`specsync package built in ${out} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
