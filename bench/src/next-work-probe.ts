@@ -11,10 +11,12 @@
  * With `--trace`, each call's timeline is printed: socket writes and reads on the HTTP and the
  * PostgreSQL connections (a round trip = a write to PostgreSQL followed by waiting for its reply)
  * and the service call's start and end. With `--profile <file>`, a CPU profile of the timed calls
- * only (`profile-calls.ts`).
+ * only (`profile-calls.ts`). The summary line also gives the CPU the database's PostgreSQL backends
+ * spent during the calls (from `/proc`, so only with a local server): the database's share of a
+ * call, which the process CPU does not include.
  */
 import { once } from "node:events";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import net, { type AddressInfo } from "node:net";
 import { loadavg } from "node:os";
 import path from "node:path";
@@ -130,10 +132,32 @@ function frontend(buf: Buffer): string {
   return out.join(" ");
 }
 
+/**
+ * CPU (user + sys, ms) of this database's PostgreSQL backends so far, from `/proc` (the server is
+ * local): the database's share of a call, which wall time under load does not separate. Backends
+ * that end meanwhile are lost, so the pool's connections are read before and after the loop.
+ */
+async function backendCpu(): Promise<Map<number, number>> {
+  const rows = await database.query<{ pid: number }>(
+    "select pid from pg_stat_activity where datname = current_database()",
+  );
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      out.set(pid, ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+    } catch {
+      // Not on this machine, or gone.
+    }
+  }
+  return out;
+}
+
 const times: number[] = [];
 const timelines: Mark[][] = [];
 const load = loadavg()[0]?.toFixed(2);
 const stopProfile = await profileCalls(profileFile);
+const pgBefore = await backendCpu();
 const cpu = process.cpuUsage();
 for (let i = 0; i < Number(callsArg); i++) {
   marks = trace ? [] : null;
@@ -152,12 +176,15 @@ for (let i = 0; i < Number(callsArg); i++) {
 }
 const used = process.cpuUsage(cpu);
 await stopProfile();
+let pgCpu = 0;
+for (const [pid, ms] of await backendCpu()) pgCpu += ms - (pgBefore.get(pid) ?? 0);
 const sorted = [...times].sort((a, b) => a - b);
 const at = (q: number) => must(sorted[Math.floor(sorted.length * q)], "a sample").toFixed(2);
 console.log(
   `next_work claim over HTTP: n=${times.length} min ${at(0)} p50 ${at(0.5)} p95 ${at(0.95)} ms | ` +
     `load ${load} → ${loadavg()[0]?.toFixed(2)} | ` +
-    `process cpu user ${(used.user / 1000).toFixed(0)} sys ${(used.system / 1000).toFixed(0)} ms`,
+    `process cpu user ${(used.user / 1000).toFixed(0)} sys ${(used.system / 1000).toFixed(0)} ms | ` +
+    `PostgreSQL backends cpu ${pgCpu.toFixed(0)} ms`,
 );
 if (trace) {
   // The call nearest the median, and the counts over all calls after the first ten (warm).
