@@ -69,6 +69,13 @@ export type Database = {
    * statement. Rolled back if `fn` throws. Rows come back raw (as `db.execute` gives them).
    */
   pipelined<T>(fn: (p: Pipeline) => Promise<T>): Promise<T>;
+  /**
+   * One statement, its rows raw (as `db.execute` gives them). On PostgreSQL a prepared statement
+   * (postgres.js names it per connection by its text): once a connection has run that text, one
+   * round trip; drizzle's statements with parameters are unnamed and take two (describe, then
+   * execute). For hot paths with few distinct texts: a connection keeps every text it prepared.
+   */
+  run<T = Record<string, unknown>>(query: SQL): Promise<T[]>;
   close(): Promise<void>;
 };
 
@@ -162,6 +169,10 @@ async function createPglite(dataDir: string): Promise<Database> {
         return fn({ query, commitWith: query });
       });
     },
+    async run<T>(q: SQL) {
+      // In-process: no round trips to save; drizzle's own statement, as before.
+      return ((await db.execute(q)) as unknown as { rows: T[] }).rows;
+    },
     async close() {
       if (!client.closed) await client.close();
     },
@@ -251,6 +262,10 @@ async function createPostgres(url: string, max: number): Promise<Database> {
     },
     async pipelined(fn) {
       return pipelinedOn(sql, fn);
+    },
+    async run<T>(q: SQL) {
+      const { sql: text, params } = dialect.sqlToQuery(q);
+      return (await sql.unsafe(text, params as never[], { prepare: true })) as unknown as T[];
     },
     async close() {
       await Promise.all([sql.end({ timeout: 5 }), locks?.end({ timeout: 5 })]);

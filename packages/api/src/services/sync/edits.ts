@@ -25,7 +25,6 @@ import { resolveInside } from "../../utils/fs/safe-path";
 import { isTrackedFile } from "../../utils/fs/scan-workspace";
 import { sha256 } from "../../utils/hash";
 import { createPartsMemo } from "../../utils/openspec";
-import { rowsOf } from "../../utils/sql-rows";
 import { deriveFieldsOffThread } from "../parse-pool";
 import { contentColumns, type FileMap, filesOfRow, hashFiles } from "../spec-files";
 import { readCurrent, readDisk, statOf } from "./disk";
@@ -283,11 +282,10 @@ async function saveEdit(
         'writing', true, ${JSON.stringify([input.file])}::jsonb, ${kept}::jsonb,
         ${input.actor ?? null}::text
       from u returning id`;
-  const [opened] = rowsOf<{ history_id: number | string | null }>(
-    await e.ctx.db.execute(
-      sql`with u as (${update.getSQL()}), d as (${supersededEntry(e, dbFiles)}),
-        h as (${entry}) select (select id from h) as history_id`,
-    ),
+  // Prepared (`run`): one round trip on PostgreSQL, not drizzle's two, on the save's path.
+  const [opened] = await e.ctx.database.run<{ history_id: number | string | null }>(
+    sql`with u as (${update.getSQL()}), d as (${supersededEntry(e, dbFiles)}),
+      h as (${entry}) select (select id from h) as history_id`,
   );
   if (opened?.history_id == null) {
     throw new SpecsyncError(
@@ -459,12 +457,10 @@ async function recordEdit(
     )
     .returning({ historyId: sql`(select id from h)`.as("history_id") });
   // Raw rows: named as the SQL names them; a bigint may come back as a string.
-  const [done] = rowsOf<{ history_id: number | string }>(
-    await ctx.db.execute(
-      noWait
-        ? sql`with ${NO_WAL_WAIT}, h as (${history.getSQL()}) ${bookkeeping.getSQL()}`
-        : sql`with h as (${history.getSQL()}) ${bookkeeping.getSQL()}`,
-    ),
+  const [done] = await ctx.database.run<{ history_id: number | string }>(
+    noWait
+      ? sql`with ${NO_WAL_WAIT}, h as (${history.getSQL()}) ${bookkeeping.getSQL()}`
+      : sql`with h as (${history.getSQL()}) ${bookkeeping.getSQL()}`,
   );
   if (!done) throw new SpecsyncError("NOT_FOUND", `spec ${row.id} not found`);
   const about = { projectId: row.projectId, specId: row.id, name: row.name };

@@ -136,11 +136,25 @@ export async function getRow(
 }
 
 /** The row an edit works on: everything but the parsed structure. */
-export async function editRow(ctx: SyncContext, id: string): Promise<EditRow | undefined> {
-  const [row] = await ctx.db
+/**
+ * The save's row read, built once per database and prepared: on PostgreSQL one round trip (an
+ * unnamed statement with a parameter takes two: describe, then execute) and no query building.
+ */
+const editRowQueries = new WeakMap<SyncContext["db"], ReturnType<typeof prepareEditRow>>();
+const prepareEditRow = (db: SyncContext["db"]) =>
+  db
     .select(editColumns)
     .from(openspecSpecs)
-    .where(eq(openspecSpecs.id, id));
+    .where(eq(openspecSpecs.id, sql.placeholder("id")))
+    .prepare("specsync_edit_row");
+
+export async function editRow(ctx: SyncContext, id: string): Promise<EditRow | undefined> {
+  let query = editRowQueries.get(ctx.db);
+  if (!query) {
+    query = prepareEditRow(ctx.db);
+    editRowQueries.set(ctx.db, query);
+  }
+  const [row] = await query.execute({ id });
   return row;
 }
 
