@@ -39,9 +39,9 @@ const runBodySchema = z.strictObject({
 });
 
 /**
- * POST /cli/v1/run {root, request}: `specsync new|validate|archive|next|claim|release` run over this
- * server's services (it holds the embedded database), answered as the CLI's exact stdout, stderr and
- * exit code; an error is what the CLI prints for it (`specsync: …`, exit 1).
+ * POST /cli/v1/run {root, request}: `specsync new|validate|archive|next|claim|release` run
+ * over this server's services (it holds the embedded database), answered as the CLI's exact
+ * stdout, stderr and exit code; an error is what the CLI prints for it (`specsync: …`, exit 1).
  */
 async function runCommand(
   req: IncomingMessage,

@@ -41,6 +41,7 @@ commands:
   help                                               this text (also --help, -h)
 
 The database is DATABASE_URL (postgres://…) or, when unset, an embedded PGlite in SPECSYNC_DATA_DIR.
+While a server holds the embedded database, new/validate/archive/next/claim/release run on it.
 Projects default to SPECSYNC_PROJECTS, else the repository around the current folder.
 Every setting (PORT, WEB_PORT, HOST, DATABASE_URL, SPECSYNC_*) is listed in the README.`;
 

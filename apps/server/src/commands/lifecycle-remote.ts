@@ -39,15 +39,18 @@ export async function runOnHoldingServer(
       timeoutMs: env.SPECSYNC_OPENSPEC_TIMEOUT_MS + SLACK_MS,
     });
   } catch (err) {
+    const why = (err as Error).message;
     throw new Error(
-      `${describeHolder(pid, candidates)} but the request failed (${(err as Error).message}); check what it did before trying again`,
+      `${describeHolder(pid, candidates)} but the request failed (${why}); ` +
+        "check what it did before trying again",
     );
   }
   if (res.status === 401) throw new TokenRefused(server.url);
   if (res.status === 404) return null;
   if (res.status !== 200)
     throw new Error(
-      `${describeHolder(pid, candidates)} but answered HTTP ${res.status}: ${res.body.slice(0, 500)}`,
+      `${describeHolder(pid, candidates)} but answered HTTP ${res.status}: ` +
+        res.body.slice(0, 500),
     );
   return JSON.parse(res.body) as CliResult;
 }

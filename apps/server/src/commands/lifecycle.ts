@@ -18,9 +18,6 @@ export const LIFECYCLE_COMMANDS = [
 ] as const;
 export type LifecycleCommand = (typeof LIFECYCLE_COMMANDS)[number];
 
-export const isLifecycleCommand = (c: string): c is LifecycleCommand =>
-  (LIFECYCLE_COMMANDS as readonly string[]).includes(c);
-
 /** What the command line said, as sent to a running server (strict: nothing else is accepted). */
 export const lifecycleRequestSchema = z.strictObject({
   command: z.enum(LIFECYCLE_COMMANDS),

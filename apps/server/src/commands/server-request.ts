@@ -33,7 +33,7 @@ export async function requestServer(
   });
 }
 
-/** The server wants a token the CLI does not have (or has wrong): said plainly, never a fallback. */
+/** The server wants a token the CLI lacks (or has wrong): said plainly, never a fallback. */
 export class TokenRefused extends Error {
   constructor(url: string) {
     super(`the specsync server at ${url} wants a token: set SPECSYNC_TOKEN to the server's`);
