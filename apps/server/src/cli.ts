@@ -5,6 +5,8 @@ import { parseArgs } from "node:util";
 import type { Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
 import { embeddedDataDir } from "@specsync/settings";
+import { cliErrorMessage } from "./commands/cli-error";
+import type { LifecycleCommand, LifecycleRequest } from "./commands/lifecycle";
 import { type Env, loadEnv } from "./env";
 import { firstPath } from "./first-path";
 
@@ -39,6 +41,7 @@ commands:
   help                                               this text (also --help, -h)
 
 The database is DATABASE_URL (postgres://…) or, when unset, an embedded PGlite in SPECSYNC_DATA_DIR.
+While a server holds the embedded database, new/validate/archive/next/claim/release run on it.
 Projects default to SPECSYNC_PROJECTS, else the repository around the current folder.
 Every setting (PORT, WEB_PORT, HOST, DATABASE_URL, SPECSYNC_*) is listed in the README.`;
 
@@ -63,29 +66,6 @@ export function projectPaths(cliProjects: string[] | undefined, env: Env): strin
       "no openspec/ folder here or above; pass --project PATH or set SPECSYNC_PROJECTS",
     );
   return [root];
-}
-
-/** `--lease S` as a number; a malformed value reaches the validator and gets its message. */
-const lease = (v: string | undefined) =>
-  v === undefined ? {} : { leaseSeconds: /^\d+$/.test(v) ? Number(v) : Number.NaN };
-
-/**
- * One line for the terminal: zod errors name each bad field (duck-typed, so zod stays lazily
- * loaded); drizzle's "Failed query" shows the driver's reason.
- */
-function cliErrorMessage(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const issues = (err as { issues?: unknown }).issues;
-  if (err.name === "ZodError" && Array.isArray(issues))
-    return issues
-      .map(
-        (i: { path: PropertyKey[]; message: string }) =>
-          `${i.path.join(".") || "input"}: ${i.message}`,
-      )
-      .join("; ");
-  if (err.message.startsWith("Failed query:") && err.cause instanceof Error)
-    return `database error: ${err.cause.message}`;
-  return err.message;
 }
 
 const inside = (dir: string, parent: string) =>
@@ -182,6 +162,48 @@ function unknownOptionsAsNames(args: string[]): string[] {
   if (!names.length) return args;
   const rest = end === -1 ? [] : args.slice(end + 1);
   return [...head.filter((a) => !names.includes(a)), "--", ...names, ...rest];
+}
+
+type ParsedValues = { [K in "json" | "skip-specs" | "preview" | "claim" | "explain"]: boolean } & {
+  [K in "goal" | "actor" | "owner" | "lease"]?: string | undefined;
+};
+
+/**
+ * `new|validate|archive|next|claim|release`: run by the server holding the embedded database when
+ * one does (same output), else here over our own services.
+ */
+async function lifecycleCommand(
+  command: LifecycleCommand,
+  positionals: string[],
+  values: ParsedValues,
+  env: Env,
+  paths: string[],
+): Promise<number> {
+  const [{ checkUsage, runLifecycle }, { runOnHoldingServer }] = await Promise.all([
+    import("./commands/lifecycle"),
+    import("./commands/lifecycle-remote"),
+  ]);
+  const req: LifecycleRequest = {
+    command,
+    positionals,
+    json: values.json,
+    goal: values.goal,
+    actor: values.actor,
+    skipSpecs: values["skip-specs"],
+    preview: values.preview,
+    owner: values.owner,
+    lease: values.lease,
+    claim: values.claim,
+    explain: values.explain,
+  };
+  checkUsage(req);
+  const root = firstPath(paths);
+  const result =
+    (await runOnHoldingServer(req, root, paths, env)) ??
+    (await withServices(env, async (s) => runLifecycle(s, await s.sync.ensureProject(root), req)));
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  return result.exitCode;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -398,109 +420,17 @@ export async function main(argv: string[]): Promise<number> {
       });
     case "new":
     case "validate":
-    case "archive": {
-      const name = positionals[0];
-      if (!name)
-        throw new Error(
-          `usage: specsync ${command} <${command === "new" ? "name" : "change"}> [--json]`,
-        );
-      const actor = values.actor ?? "specsync-cli";
-      return withServices(env, async (s) => {
-        const project = await s.sync.ensureProject(firstPath(paths()));
-        if (command === "new") {
-          const created = await s.lifecycle.create({
-            projectId: project.id,
-            name,
-            goal: values.goal,
-            actor,
-          });
-          print(values.json, created, () => `created openspec/${created.path}`);
-          return 0;
-        }
-        const id = await s.lifecycle.resolveChange({ projectId: project.id, name });
-        if (command === "validate") {
-          const result = await s.lifecycle.validate({ id, actor });
-          print(values.json, result, () =>
-            [
-              result.valid ? `${name} is valid` : `${name} has ${result.errors} errors`,
-              ...result.findings.map(
-                (f) =>
-                  `  ${f.level} ${f.file ?? "(change)"}${f.line ? `:${f.line}` : ""} ${f.message}`,
-              ),
-            ].join("\n"),
-          );
-          return result.valid ? 0 : 2;
-        }
-        if (values.preview) {
-          const preview = await s.lifecycle.preview(id);
-          print(
-            values.json,
-            preview,
-            () =>
-              preview.specs
-                .map(
-                  (p) =>
-                    `${p.file}${p.isNew ? " (new)" : ""}${p.error ? ` — archive would fail: ${p.error}` : ""}\n${p.requirements.map((r) => `  ${r.op.padEnd(8)} ${r.from ? `${r.from} → ` : ""}${r.name}`).join("\n")}`,
-                )
-                .join("\n") || "no delta specs: archive moves the change only",
-          );
-          return 0;
-        }
-        const archived = await s.lifecycle.archive({ id, skipSpecs: values["skip-specs"], actor });
-        print(values.json, archived, () => `${name}: ${archived.message}`);
-        return 0;
-      });
-    }
+    case "archive":
+      return lifecycleCommand(command, positionals, values, env, paths());
     case "mcp": {
       const { runMcpStdio } = await import("./mcp-stdio");
       await runMcpStdio(env, paths().slice(0, 1));
       return 0;
     }
     case "next":
-      return withServices(env, async (s) => {
-        const project = await s.sync.ensureProject(firstPath(paths()));
-        const res = await s.workQueue.next({
-          projectId: project.id,
-          owner: values.owner,
-          claim: values.claim,
-          explain: values.explain,
-          ...lease(values.lease),
-        });
-        print(values.json, res, () =>
-          [
-            res.change
-              ? `${res.change.name}  ${res.change.priority}  ${res.change.tasksCompleted}/${res.change.tasksTotal} tasks${res.claim ? `  claimed by ${res.claim.owner} until ${new Date(res.claim.expiresAt).toISOString()}` : ""}`
-              : "nothing to start",
-            `  ${res.reason}`,
-            ...(res.skipped ?? []).map((k) => `  skipped ${k.name}: ${k.reason}`),
-            ...(res.skippedMore ? [`  … and ${res.skippedMore} more skipped`] : []),
-          ].join("\n"),
-        );
-        return res.change ? 0 : 3;
-      });
     case "claim":
-    case "release": {
-      const ref = positionals[0];
-      const owner = values.owner;
-      if (!ref || !owner) throw new Error(`usage: specsync ${command} <change> --owner NAME`);
-      return withServices(env, async (s) => {
-        const project = await s.sync.ensureProject(firstPath(paths()));
-        const change = await s.changes.resolve(ref, project.id);
-        if (command === "release") {
-          const res = await s.claims.release({ id: change.id, owner });
-          print(values.json, res, () => `${res.name} released`);
-        } else {
-          const res = await s.claims.claim({ id: change.id, owner, ...lease(values.lease) });
-          print(
-            values.json,
-            res,
-            () =>
-              `${res.name} ${res.renewed ? "renewed" : "claimed"} by ${res.claim.owner} until ${res.claim.expiresAt.toISOString()}`,
-          );
-        }
-        return 0;
-      });
-    }
+    case "release":
+      return lifecycleCommand(command, positionals, values, env, paths());
     default:
       console.error(`unknown command: ${command}\n\n${USAGE}`);
       return 1;

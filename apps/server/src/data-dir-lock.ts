@@ -19,6 +19,16 @@ function holderOf(file: string): number | null {
   }
 }
 
+/** The live process (not this one) holding the lock of a PGlite data dir, if any. */
+export function liveHolder(dataDir: string): number | null {
+  if (dataDir.startsWith("memory://")) return null;
+  const pid = holderOf(lockFilePath(path.resolve(dataDir)));
+  return pid !== null && pid !== process.pid && processAlive(pid) ? pid : null;
+}
+
+/** The repository of the default data dir `<repo>/.specsync/pglite`. */
+export const repoOfDataDir = (dataDir: string) => path.dirname(path.dirname(path.resolve(dataDir)));
+
 /**
  * Who holds the data dir, in words: the running server's URL when its discovery file names that
  * pid.
@@ -56,9 +66,8 @@ export function lockDataDir(dataDir: string, roots: readonly string[]): () => vo
       if (pid !== null && pid !== process.pid && processAlive(pid)) {
         // The default data dir `<repo>/.specsync/pglite` names its repository even when the caller
         // does not.
-        const repo = path.dirname(path.dirname(path.resolve(dataDir)));
         throw new Error(
-          `${describeHolder(pid, [...roots, repo])}; its embedded database ${dataDir} admits one process. Stop it first, or do this through the running server (its web UI, or its MCP tools at /mcp); \`specsync list/show\` ask it directly.`,
+          `${describeHolder(pid, [...roots, repoOfDataDir(dataDir)])}; its embedded database ${dataDir} admits one process. Stop it first, or do this through the running server (its web UI, or its MCP tools at /mcp); \`specsync list/show/new/validate/archive/next/claim/release\` ask it directly.`,
         );
       }
       rmSync(file, { force: true }); // stale: its process is gone (or a half-written lock)

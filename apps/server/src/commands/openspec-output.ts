@@ -10,6 +10,7 @@
 import type { CliResult, ListSort, ShowType } from "@specsync/api/openspec-output";
 import type { Env } from "../env";
 import { processAlive, readServerFile, serverFilePath } from "../server-file";
+import { requestServer, TokenRefused } from "./server-request";
 
 export type OutputRequest =
   | { command: "list"; specs: boolean; sort: ListSort }
@@ -38,45 +39,15 @@ export async function askRunningServer(
     if (req.type) q.set("type", req.type);
   }
   try {
-    const res = await getJson(`${advertised.url}/cli/v1/${req.command}?${q}`, token);
-    if (res.status === 401)
-      throw new TokenRefused(
-        `the specsync server at ${advertised.url} wants a token: set SPECSYNC_TOKEN to the server's`,
-      );
+    const res = await requestServer(`${advertised.url}/cli/v1/${req.command}?${q}`, token, {
+      timeoutMs: 5000,
+    });
+    if (res.status === 401) throw new TokenRefused(advertised.url);
     return res.status === 200 ? (JSON.parse(res.body) as CliResult) : silent;
   } catch (err) {
     if (err instanceof TokenRefused) throw err;
     return silent;
   }
-}
-
-class TokenRefused extends Error {}
-
-/**
- * node:http rather than fetch: undici alone costs a one-shot command more than the whole answer.
- */
-async function getJson(
-  url: string,
-  token: string | undefined,
-): Promise<{ status: number; body: string }> {
-  const { request } = await import("node:http");
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 5000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", reject);
-    req.end();
-  });
 }
 
 async function fromFiles(req: OutputRequest, root: string): Promise<CliResult> {

@@ -1,0 +1,56 @@
+/**
+ * A lifecycle command while a specsync server holds the embedded database (PGlite admits one
+ * process): the server runs it over its own services (POST /cli/v1/run) and sends back the exact
+ * stdout, stderr and exit code, which the CLI prints as if it had run the command itself.
+ */
+import type { CliResult } from "@specsync/api/openspec-output";
+import { describeHolder, liveHolder, repoOfDataDir } from "../data-dir-lock";
+import type { Env } from "../env";
+import { readServerFile } from "../server-file";
+import type { LifecycleRequest } from "./lifecycle";
+import { requestServer, TokenRefused } from "./server-request";
+
+/** Room for the slowest action (an archive runs the OpenSpec CLI, then syncs the specs). */
+const SLACK_MS = 60_000;
+
+/**
+ * The server's answer; null when no live server holds the data dir (or it does not watch `root`):
+ * the command then runs here, as before, and is refused by the lock if someone else holds it.
+ */
+export async function runOnHoldingServer(
+  req: LifecycleRequest,
+  root: string,
+  roots: readonly string[],
+  env: Pick<Env, "DATABASE_URL" | "SPECSYNC_DATA_DIR" | "SPECSYNC_TOKEN"> & {
+    SPECSYNC_OPENSPEC_TIMEOUT_MS: number;
+  },
+): Promise<CliResult | null> {
+  const dataDir = env.SPECSYNC_DATA_DIR;
+  if (env.DATABASE_URL || !dataDir) return null;
+  const pid = liveHolder(dataDir);
+  if (pid === null) return null;
+  const candidates = [root, ...roots, repoOfDataDir(dataDir)];
+  const server = candidates.map(readServerFile).find((f) => f?.pid === pid);
+  if (!server) return null;
+  let res: { status: number; body: string };
+  try {
+    res = await requestServer(`${server.url}/cli/v1/run`, env.SPECSYNC_TOKEN, {
+      body: { root, request: req },
+      timeoutMs: env.SPECSYNC_OPENSPEC_TIMEOUT_MS + SLACK_MS,
+    });
+  } catch (err) {
+    const why = (err as Error).message;
+    throw new Error(
+      `${describeHolder(pid, candidates)} but the request failed (${why}); ` +
+        "check what it did before trying again",
+    );
+  }
+  if (res.status === 401) throw new TokenRefused(server.url);
+  if (res.status === 404) return null;
+  if (res.status !== 200)
+    throw new Error(
+      `${describeHolder(pid, candidates)} but answered HTTP ${res.status}: ` +
+        res.body.slice(0, 500),
+    );
+  return JSON.parse(res.body) as CliResult;
+}

@@ -1,0 +1,158 @@
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  changeFiles,
+  cleanupTempRepos,
+  freePort,
+  MAIN_SPEC,
+  tempRepo,
+  writeTree,
+} from "@specsync/api/testing";
+import { afterAll, describe, expect, it } from "vitest";
+import { serverFilePath } from "../src/server-file";
+import { type Launched, launch, until } from "./process-group";
+
+// The installed bin, as a person runs it (`pnpm build` first).
+const BIN = path.resolve(fileURLToPath(import.meta.url), "../../dist/bin/specsync.js");
+if (!existsSync(BIN) && process.env.CI) throw new Error(`${BIN} is missing: run \`pnpm build\``);
+
+const TOKEN = "lcli-test-token-0123456789abcdef";
+type Out = { stdout: string; stderr: string; exitCode: number };
+
+const baseEnv = () =>
+  Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) =>
+        !k.startsWith("SPECSYNC_") && !["DATABASE_URL", "INIT_CWD", "PORT", "WEB_PORT"].includes(k),
+    ),
+  );
+
+function specsync(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Out> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, env: { ...baseEnv(), SPECSYNC_LOG: "silent", ...env }, timeout: 120_000 },
+      (err, stdout, stderr) =>
+        resolve({ stdout, stderr, exitCode: err ? ((err as { code?: number }).code ?? 1) : 0 }),
+    );
+  });
+}
+
+const LOUD_DELTA =
+  "## MODIFIED Requirements\n### Requirement: Demo behaviour\nThe system SHALL demo loudly.\n\n#### Scenario: Demo works\n- **WHEN** a user demos\n- **THEN** it works, loudly\n";
+
+function workspace(): string {
+  const root = tempRepo();
+  writeTree(root, {
+    "specs/demo/spec.md": MAIN_SPEC,
+    ...changeFiles("add-loud"),
+    "changes/add-loud/specs/demo/spec.md": LOUD_DELTA,
+    ...changeFiles("add-broken"),
+    "changes/add-broken/specs/demo/spec.md":
+      "## ADDED Requirements\n### Requirement: Broken\nThe system SHALL break.\n",
+  });
+  return root;
+}
+
+// Everything a person would run, in order: errors, text and --json, each exit code.
+const SCRIPT: string[][] = [
+  ["new", "Bad_Name"],
+  ["new", "add-thing", "--goal", "Ship it", "--json"],
+  ["new", "add-thing"],
+  ["new"],
+  ["validate", "add-broken"],
+  ["validate", "add-broken", "--json"],
+  ["validate", "add-loud", "--json"],
+  ["validate", "nope"],
+  ["archive", "add-loud", "--preview"],
+  ["archive", "add-loud", "--preview", "--json"],
+  ["next", "--json"],
+  ["next", "--explain"],
+  ["claim", "add-loud", "--owner", "bob", "--json"],
+  ["claim", "add-loud", "--owner", "bob", "--lease", "60"],
+  ["claim", "add-loud", "--owner", "eve"],
+  ["claim", "add-loud", "--owner", "bob", "--lease", "5"],
+  ["release", "add-loud", "--owner", "eve"],
+  ["release", "add-loud", "--owner", "bob", "--json"],
+  ["release", "add-loud"],
+  ["archive", "add-loud", "--json"],
+  ["archive", "add-loud"],
+  ["archive", "add-broken"],
+];
+
+/** What differs between two repositories by nature: their paths, row ids, clock readings. */
+function normalize(out: Out, root: string): Out {
+  const clean = (s: string) =>
+    s
+      .replaceAll(root, "<root>")
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<uuid>")
+      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "<time>")
+      .replace(/"(id|historyId|version|durationMs)": [\d.]+/g, '"$1": <n>');
+  return { stdout: clean(out.stdout), stderr: clean(out.stderr), exitCode: out.exitCode };
+}
+
+describe.skipIf(!existsSync(BIN))(
+  "lifecycle commands while a server holds the embedded database",
+  () => {
+    let server: Launched | undefined;
+    afterAll(async () => {
+      await server?.stop();
+      cleanupTempRepos();
+    });
+
+    it("go to the server (with its token) and print what they print without one", async () => {
+      const alone = workspace();
+      const served = workspace();
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      server = launch(process.execPath, [BIN, "serve", "--port", String(port)], {
+        cwd: served,
+        env: { ...baseEnv(), SPECSYNC_TOKEN: TOKEN, SPECSYNC_CRON: "0 0 1 1 *" },
+      });
+      const running = server;
+      await until(
+        "the server",
+        running,
+        async () =>
+          existsSync(serverFilePath(served)) &&
+          (await fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${TOKEN}` } })).ok,
+        120_000,
+      );
+      const pid = JSON.parse(readFileSync(serverFilePath(served), "utf8")).pid as number;
+
+      // Without the token the server refuses, and the CLI says what to do (nothing was done).
+      const noToken = await specsync(["new", "add-secret"], served);
+      expect(noToken).toEqual({
+        stdout: "",
+        stderr: `specsync: the specsync server at ${url} wants a token: set SPECSYNC_TOKEN to the server's\n`,
+        exitCode: 1,
+      });
+      expect(existsSync(path.join(served, "openspec/changes/add-secret"))).toBe(false);
+
+      for (const args of SCRIPT) {
+        const expected = normalize(await specsync(args, alone), alone);
+        const actual = normalize(await specsync(args, served, { SPECSYNC_TOKEN: TOKEN }), served);
+        expect(actual, `specsync ${args.join(" ")}`).toEqual(expected);
+      }
+      // The server did them: its files moved, and it is still the one holding the database.
+      expect(existsSync(path.join(served, "openspec/changes/add-thing/.openspec.yaml"))).toBe(true);
+      expect(existsSync(path.join(served, "openspec/changes/add-loud"))).toBe(false);
+      expect(JSON.parse(readFileSync(serverFilePath(served), "utf8")).pid).toBe(pid);
+
+      // Commands that need the data directory itself are still refused, naming the server.
+      for (const command of ["sync", "history", "conflicts"]) {
+        const refused = await specsync([command], served, { SPECSYNC_TOKEN: TOKEN });
+        expect(refused.exitCode, command).toBe(1);
+        expect(refused.stderr, command).toContain(
+          `specsync: specsync is already running for this repository at ${url} (pid ${pid}); its embedded database`,
+        );
+        expect(refused.stderr, command).toContain(
+          "Stop it first, or do this through the running server",
+        );
+      }
+    }, 600_000);
+  },
+);
