@@ -18,10 +18,11 @@ export function parseSectionsFromLines(
     const m = matchHeading(lines[i] ?? ""); // the CLI's /^(#{1,6})\s+(.+)$/, linear
     if (!m) continue;
     const level = m.level;
+    levels ??= headerLevels(lines, mask);
     const section: Section = {
       level,
       title: m.title.trim(),
-      content: contentUntilNextHeader(lines, (levels ??= headerLevels(lines, mask)), i + 1, level),
+      content: contentUntilNextHeader(lines, levels, i + 1, level),
       children: [],
     };
     let parent = stack.at(-1);
