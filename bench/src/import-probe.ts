@@ -1,10 +1,12 @@
 /**
  * Probe: cold import of a generated workspace into a fresh database, timed with CPU time.
  * `node --optimize-for-size --import tsx bench/src/import-probe.ts <pglite|postgres> <dir>
- * [changes] [db]`
+ * [changes] [db] [import]`
  * The first run for a dir generates the workspace (seed 42); later runs reuse it. Each run
  * imports into a fresh database (`db`, default import_probe_db, dropped and created again; or a
  * new PGlite data directory) and prints wall time, Node's CPU and, on PostgreSQL, the backends'.
+ * `import` as the fifth argument: exit once the import returns, without waiting for the
+ * background search-vector fill (A/B runs of the import alone on a busy machine).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -14,7 +16,7 @@ import { createDb, runMigrations } from "@specsync/db";
 import postgres from "postgres";
 import { probeDatabase } from "./probe-db";
 
-const [driver = "postgres", dir = "/tmp/import-probe", changesArg = "10000", dbName] =
+const [driver = "postgres", dir = "/tmp/import-probe", changesArg = "10000", dbName, until] =
   process.argv.slice(2);
 const name = dbName ?? "import_probe_db";
 if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
@@ -68,19 +70,20 @@ const pgCpuSince = async () => {
   return sum;
 };
 const pgCpu = await pgCpuSince();
-// The search vectors a large import leaves to a background fill (when the build has one).
-const sync = services.sync as { searchFilled?: () => Promise<void> };
-const filled = sync.searchFilled ? await sync.searchFilled().then(() => performance.now() - t) : ms;
-const cpuFilled = process.cpuUsage(c);
-const pgCpuFilled = await pgCpuSince();
-const load2 = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const load1 = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 console.log(
   `import ${driver}: ${s.total} folders, ${s.changed} changed, ${s.failed} failed in ` +
     `${ms.toFixed(0)} ms = ${((Number(changesArg) / ms) * 1000).toFixed(1)} changes/s; ` +
     `node cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms` +
     (driver === "postgres" ? `, pg backends cpu ${pgCpu} ms ` : "") +
-    `; load ${load} -> ${load2}`,
+    `; load ${load} -> ${load1}`,
 );
+if (until === "import") process.exit(0);
+// The search vectors a large import leaves to a background fill (when the build has one).
+const sync = services.sync as { searchFilled?: () => Promise<void> };
+const filled = sync.searchFilled ? await sync.searchFilled().then(() => performance.now() - t) : ms;
+const cpuFilled = process.cpuUsage(c);
+const pgCpuFilled = await pgCpuSince();
 console.log(
   `  searchable after ${filled.toFixed(0)} ms; node cpu ` +
     `${((cpuFilled.user + cpuFilled.system) / 1000).toFixed(0)} ms` +

@@ -7,7 +7,7 @@ import type {
 import { hasDeltaSections, parseDeltaSpec, type RequirementBlock } from "./delta-spec";
 import { deltasFromWhatChanges, extractTitle } from "./proposal";
 import { requirementsFromSection } from "./requirements";
-import { findSection, parseSections, parseSectionsFromLines } from "./sections";
+import { findSection, parseSections, parseSectionsFromLines, type Section } from "./sections";
 import { normalizeContent } from "./text";
 
 /** A parse the CLI would refuse, with the CLI's own message. */
@@ -22,8 +22,9 @@ export function buildChangeShow(
   proposal: string,
   deltaSpecs: Record<string, string>,
   partOf: (spec: string, content: string) => DeltaPart = deltaPartOf,
+  /** The proposal's sections, when the caller parsed them already (parseProposal). */
+  sections: readonly Section[] = parseSections(proposal),
 ): ChangeShowJson {
-  const sections = parseSections(proposal);
   const why = findSection(sections, "Why")?.content ?? "";
   const whatChanges = findSection(sections, "What Changes")?.content ?? "";
   if (!why) throw new OpenSpecParseError("Change must have a Why section");

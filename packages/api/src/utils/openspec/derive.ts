@@ -80,7 +80,7 @@ function deriveChange(
     showError = `Change "${name}" has no proposal.md yet. Run "openspec status --change ${name}" to see which artifact comes next.`;
   else {
     try {
-      show = buildChangeShow(name, proposal, deltaSpecs, parts.delta);
+      show = buildChangeShow(name, proposal, deltaSpecs, parts.delta, fields?.sections);
     } catch (err) {
       showError = errorMessage(err);
     }

@@ -12,15 +12,17 @@ export function parseSectionsFromLines(
 ): Section[] {
   const roots: Section[] = [];
   const stack: Section[] = [];
+  let levels: number[] | undefined;
   for (let i = 0; i < lines.length; i++) {
     if (mask[i]) continue;
     const m = matchHeading(lines[i] ?? ""); // the CLI's /^(#{1,6})\s+(.+)$/, linear
     if (!m) continue;
     const level = m.level;
+    levels ??= headerLevels(lines, mask);
     const section: Section = {
       level,
       title: m.title.trim(),
-      content: contentUntilNextHeader(lines, mask, i + 1, level),
+      content: contentUntilNextHeader(lines, levels, i + 1, level),
       children: [],
     };
     let parent = stack.at(-1);
@@ -39,19 +41,23 @@ export function parseSections(content: string): Section[] {
   return parseSectionsFromLines(normalizeContent(content).split("\n"));
 }
 
+/**
+ * Each line's header level by the CLI's looser test (`#{1,6}` and a space, title or not), 0 for
+ * a fenced or plain line: taken once, not again by each section enclosing the line.
+ */
+function headerLevels(lines: readonly string[], mask: readonly boolean[]): number[] {
+  return lines.map((line, i) => (mask[i] ? 0 : (line.match(HEADER_START)?.[1]?.length ?? 0)));
+}
+
 function contentUntilNextHeader(
   lines: readonly string[],
-  mask: readonly boolean[],
+  levels: readonly number[],
   start: number,
   level: number,
 ): string {
-  const out: string[] = [];
-  for (let i = start; i < lines.length; i++) {
-    const m = mask[i] ? null : (lines[i] ?? "").match(HEADER_START);
-    if (m && (m[1] ?? "").length <= level) break;
-    out.push(lines[i] ?? "");
-  }
-  return out.join("\n").trim();
+  let end = start;
+  while (end < lines.length && !((levels[end] ?? 0) > 0 && (levels[end] ?? 0) <= level)) end++;
+  return lines.slice(start, end).join("\n").trim();
 }
 
 /** Depth-first, case-insensitive title search (the CLI's findSection). */
