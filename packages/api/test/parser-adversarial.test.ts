@@ -2,8 +2,8 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { locateOpenSpecCli } from "../src";
-import { deriveFields, parseDeltaSpec, parseTasks } from "../src/utils/openspec";
 import { runValidateJob } from "../src/services/validate-job";
+import { deriveFields, parseDeltaSpec, parseTasks } from "../src/utils/openspec";
 import { adversarialCases, validatorCases } from "../testing/adversarial-markdown";
 import { cleanupTempRepos, tempRepo, writeTree } from "../testing/workspace";
 

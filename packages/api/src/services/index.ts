@@ -104,9 +104,9 @@ export {
   sharedParsePool,
 } from "./parse-pool";
 export type { SpecListItem } from "./specs-service";
-export { runValidateJob } from "./validate-job";
 export type { PublishedEvent } from "./sync-events";
 export { SyncScheduler } from "./sync-scheduler";
+export { runValidateJob } from "./validate-job";
 export type { NextWork, WorkItem } from "./work-queue-service";
 export {
   CliOutputService,

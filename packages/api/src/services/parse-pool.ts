@@ -69,9 +69,7 @@ export class ParsePool {
    * `youngMb`: the workers' young generation (V8's default is small under --optimize-for-size).
    * `what`: the work, as a timeout error names it.
    */
-  constructor(
-    opts: { size?: number; timeoutMs?: number; youngMb?: number; what?: string } = {},
-  ) {
+  constructor(opts: { size?: number; timeoutMs?: number; youngMb?: number; what?: string } = {}) {
     this.size = opts.size ?? Math.max(1, Math.min(2, availableParallelism() - 1));
     this.timeoutMs = opts.timeoutMs ?? PARSE_TIMEOUT_MS;
     this.youngMb = opts.youngMb;
