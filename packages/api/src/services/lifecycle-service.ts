@@ -34,8 +34,7 @@ import {
   parseCliJson,
   runOpenSpec,
 } from "../utils/openspec-cli";
-import { loadArchiveRules } from "../utils/openspec-internals";
-import { type ArchivePreview, previewArchive } from "./delta-preview";
+import type { ArchivePreview } from "./delta-preview";
 import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { ParsePool, PoolTimeoutError } from "./parse-pool";
@@ -134,7 +133,6 @@ export class LifecycleService {
    * terminated at the time limit. One worker, so validations never starve the parse pool.
    */
   private runValidator(changeDir: string, openspecDir: string, project: ProjectRow, name: string) {
-    this.validatePool ??= new ParsePool({ size: 1, timeoutMs: this.timeoutMs, what: "validation" });
     const job = {
       op: "validate" as const,
       cli: this.openspecCli(),
@@ -142,11 +140,21 @@ export class LifecycleService {
       mainSpecsDir: path.join(openspecDir, "specs"),
       projectRoot: project.rootPath,
     };
-    return this.validatePool.run(job).catch((err) => {
+    return this.onWorker(this.workerPool().run(job), `openspec validate ${name}`);
+  }
+
+  private workerPool(): ParsePool {
+    this.validatePool ??= new ParsePool({ size: 1, timeoutMs: this.timeoutMs, what: "validation" });
+    return this.validatePool;
+  }
+
+  /** A job past the time limit becomes the CLI's timeout error. */
+  private onWorker<T>(work: Promise<T>, what: string): Promise<T> {
+    return work.catch((err) => {
       if (!(err instanceof PoolTimeoutError)) throw err;
       throw new OpenSpecCliError(
         "timeout",
-        `openspec validate ${name} did not finish within ${err.timeoutMs} ms and was stopped`,
+        `${what} did not finish within ${err.timeoutMs} ms and was stopped`,
         { timeoutMs: err.timeoutMs },
       );
     });
@@ -445,10 +453,18 @@ export class LifecycleService {
   async preview(id: string): Promise<ArchivePreview> {
     const row = await this.activeChange(id);
     const project = await this.deps.sync.getProject(row.projectId);
-    const rules = await loadArchiveRules(this.openspecCli());
+    const job = {
+      op: "preview" as const,
+      cli: this.openspecCli(),
+      openspecDir: this.deps.sync.openspecDir(project),
+      changeRelPath: row.path,
+      changeName: row.name,
+    };
     try {
-      return await previewArchive(rules, this.deps.sync.openspecDir(project), row.path, row.name);
+      // On the validation worker: the CLI's requirement parser has the same slow rules.
+      return await this.onWorker(this.workerPool().run(job), `the archive preview of ${row.name}`);
     } catch (err) {
+      if (err instanceof OpenSpecCliError) throw err;
       throw new SpecsyncError(
         "BAD_REQUEST",
         `cannot preview the archive of ${row.name}: ${errorMessage(err)}`,

@@ -13,13 +13,14 @@ import {
   unparsedFields,
 } from "../utils/openspec";
 import type { ReadNewJob, ReadNewResult } from "./sync/import-read";
-import type { ValidateJob, ValidateReport } from "./validate-job";
+import type { ArchivePreview } from "./delta-preview";
+import type { PreviewJob, ValidateJob, ValidateReport } from "./validate-job";
 
 /**
  * What a worker runs: the pure parse jobs, a bulk import's reading of new folders, and the CLI's
  * validator.
  */
-export type PoolJob = ParseJob | ReadNewJob | ValidateJob;
+export type PoolJob = ParseJob | ReadNewJob | ValidateJob | PreviewJob;
 
 /** A job ran past the pool's time limit: its worker was terminated. */
 export class PoolTimeoutError extends Error {
@@ -82,6 +83,7 @@ export class ParsePool {
    */
   run<J extends ParseJob>(job: J): Promise<ParseResult<J>>;
   run(job: ValidateJob): Promise<ValidateReport>;
+  run(job: PreviewJob): Promise<ArchivePreview>;
   run(job: ReadNewJob): Promise<ReadNewResult>;
   run(job: PoolJob): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error("the parse pool is closed"));

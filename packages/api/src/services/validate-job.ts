@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { shortenHeaderTails } from "../utils/openspec/header-tail-runs";
+import { type ArchivePreview, previewArchive } from "./delta-preview";
 import type { OpenSpecCli } from "../utils/openspec-cli";
 import { type ArchiveRules, loadArchiveRules } from "../utils/openspec-internals";
 
@@ -17,6 +18,14 @@ export type ValidateJob = {
   projectRoot: string;
 };
 export type ValidateReport = Awaited<ReturnType<ArchiveRules["validateChange"]>>;
+/** The archive preview: the CLI's requirement-block parser, with the same slow rules. */
+export type PreviewJob = {
+  op: "preview";
+  cli: OpenSpecCli;
+  openspecDir: string;
+  changeRelPath: string;
+  changeName: string;
+};
 
 type ReadFile = (file: unknown, opts?: unknown) => Promise<string | Buffer>;
 
@@ -52,4 +61,9 @@ export async function runValidateJob(job: ValidateJob): Promise<ValidateReport> 
       projectRoot: job.projectRoot,
     }),
   );
+}
+
+export async function runPreviewJob(job: PreviewJob): Promise<ArchivePreview> {
+  const rules = await loadArchiveRules(job.cli);
+  return previewArchive(rules, job.openspecDir, job.changeRelPath, job.changeName);
 }
