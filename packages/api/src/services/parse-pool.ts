@@ -12,8 +12,8 @@ import {
   runParseJob,
   unparsedFields,
 } from "../utils/openspec";
-import type { ReadNewJob, ReadNewResult } from "./sync/import-read";
 import type { ArchivePreview } from "./delta-preview";
+import type { ReadNewJob, ReadNewResult } from "./sync/import-read";
 import type { PreviewJob, ValidateJob, ValidateReport } from "./validate-job";
 
 /**

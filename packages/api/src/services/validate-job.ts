@@ -1,9 +1,9 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { shortenHeaderTails } from "../utils/openspec/header-tail-runs";
-import { type ArchivePreview, previewArchive } from "./delta-preview";
 import type { OpenSpecCli } from "../utils/openspec-cli";
 import { type ArchiveRules, loadArchiveRules } from "../utils/openspec-internals";
+import { type ArchivePreview, previewArchive } from "./delta-preview";
 
 /**
  * `openspec validate <change> --strict` as a worker job: the CLI's validator runs regexes that a
