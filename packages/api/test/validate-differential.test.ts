@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { locateOpenSpecCli } from "../src";
-import { loadArchiveRules } from "../src/utils/openspec-internals";
+import { runValidateJob } from "../src/services/validate-job";
 import { openspecJson } from "../testing/openspec-cli";
 import {
   CORPUS_DIR,
@@ -21,20 +21,22 @@ if (!corpus)
   );
 
 /**
- * specsync validates with the CLI's own validator in process; the oracle is the bin's --json
- * output.
+ * specsync validates with the CLI's own validator (the job its worker runs, here in process); the
+ * oracle is the bin's --json output.
  */
 async function compare(root: string, names: string[]) {
-  const rules = await loadArchiveRules(locateOpenSpecCli());
+  const cli = locateOpenSpecCli();
   const os = path.join(root, "openspec");
   let invalid = 0;
   for (const name of names) {
-    const mine = await rules.validateChange(path.join(os, "changes", name), {
+    const mine = await runValidateJob({
+      op: "validate",
+      cli,
+      changeDir: path.join(os, "changes", name),
       mainSpecsDir: path.join(os, "specs"),
       projectRoot: root,
     });
-    const cli = await openspecJson(root, ["validate", name, "--strict"]);
-    const item = cli.items[0];
+    const item = (await openspecJson(root, ["validate", name, "--strict"])).items[0];
     expect({ valid: mine.valid, issues: mine.issues }, name).toEqual({
       valid: item.valid,
       issues: item.issues,
@@ -96,5 +98,54 @@ describe("in-process validation = `openspec validate <id> --json --strict`", () 
       "changes/pad-no-box/tasks.md": `## 1. G\n- [${pad(300)}x(\n- [${pad(300)}\n- plain\n`,
     });
     await compare(root, ["pad-boxes", "pad-no-box"]);
+  });
+
+  it("on header lines ending in blank runs (which the in-process reads shorten)", async () => {
+    const root = tempRepo();
+    const tails = ["", " ", "  ", "\t\t", " ".repeat(300), "\t \t".repeat(100)];
+    const body = "The system SHALL x.\n\n#### Scenario: s\n- **WHEN** a\n- **THEN** b\n";
+    const files: Record<string, string> = {};
+    const names: string[] = [];
+    tails.forEach((t, n) => {
+      const eol = n % 2 ? "\r\n" : "\n";
+      const lines = [
+        `## ADDED Requirements${t}`,
+        `### Requirement: a${t}`,
+        body,
+        `### Requirement: b ###${t}`,
+        `The system SHALL b.${t}`,
+        `#### Scenario:${t}`,
+        `#### Scenario: s ##${t}`,
+        "- x",
+        `###${t}`,
+        `### Other${t}`,
+        `### Requirement:${t}`,
+        `## MODIFIED Requirements${t}`,
+        `### Requirement: Kept${t}`,
+        body,
+        `## REMOVED Requirements${t}`,
+        `### Requirement: gone${t}`,
+        `- \`### Requirement: gone too\`${t}`,
+        `## RENAMED Requirements${t}`,
+        `- FROM: \`### Requirement: old\`${t}`,
+        `- TO: \`### Requirement: new\`${t}`,
+        `## Notes${t}`,
+        `### Requirement: orphan${t}`,
+        body,
+      ];
+      const name = `tail-${n}`;
+      names.push(name);
+      Object.assign(files, changeFiles(name), {
+        [`changes/${name}/specs/demo/spec.md`]: lines.join(eol),
+        [`changes/${name}/specs/other${n}/spec.md`]: `#${t}${eol}## ADDED Requirements  ${t}`,
+      });
+    });
+    // A main spec with padded headers: MODIFIED is checked against it for scenario loss.
+    const main = `# demo${tails[4]}\n\n## Purpose\nDemo purpose long enough to pass.\n\n`;
+    files["specs/demo/spec.md"] =
+      `${main}## Requirements${tails[4]}\n### Requirement: Kept${tails[5]}\n${body}` +
+      `#### Scenario: lost${tails[4]}\n- **WHEN** a\n- **THEN** b\n`;
+    writeTree(root, files);
+    expect(await compare(root, names)).toBe(names.length);
   });
 });

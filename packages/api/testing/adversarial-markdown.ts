@@ -118,9 +118,9 @@ export function adversarialCases(size = MiB): AdversarialCase[] {
 /** Whitespace the CLI's `\s` takes, one of each kind: ASCII, tab, CR, NBSP, U+2028, ideographic. */
 const WHITESPACE = [" ", "\t", "\r", "\u00a0", "\u2028", "\u3000"];
 /**
- * Task-file and proposal line kinds the CLI's validator reads with a regex, and their file. Delta
- * spec lines are not here yet: the CLI's requirement-header rules are still quadratic inside the
- * validator (`### Requirement: a` + 20,000 spaces: 3–6 s).
+ * Task-file, proposal and delta-spec line kinds the CLI's validator reads with a regex, and their
+ * file. A requirement name with a blank run *inside* it is not here: the CLI's closing-`#` rule is
+ * quadratic on it and the name is in its messages, so it is left to the validation time limit.
  */
 const VALIDATED_LINES: { file: string; head: string; prefix: string }[] = [
   { file: "tasks.md", head: "", prefix: "- [" },
@@ -133,6 +133,23 @@ const VALIDATED_LINES: { file: string; head: string; prefix: string }[] = [
   { file: "tasks.md", head: "", prefix: "```" },
   { file: "proposal.md", head: "## Why\nw\n\n## What Changes\n", prefix: "- **a:**" },
   { file: "proposal.md", head: "", prefix: "## Why" },
+];
+
+const REQ = "### Requirement: r\nThe system SHALL r.\n\n#### Scenario: s\n- **WHEN** a\n";
+/** Header lines of delta and main specs, read by the CLI's validator (runs at the line's end). */
+const HEADER_LINES: { file: string; head: string; prefix: string }[] = [
+  { file: "specs/a/spec.md", head: "## ADDED Requirements\n", prefix: "### Requirement: a" },
+  { file: "specs/a/spec.md", head: "## ADDED Requirements\n", prefix: "### Requirement: a ##" },
+  { file: "specs/a/spec.md", head: "## ADDED Requirements\n", prefix: "###" },
+  { file: "specs/a/spec.md", head: `## ADDED Requirements\n${REQ}`, prefix: "#### Scenario: t" },
+  { file: "specs/a/spec.md", head: "", prefix: "## ADDED Requirements" },
+  { file: "specs/a/spec.md", head: "## REMOVED Requirements\n", prefix: "### Requirement: a" },
+  {
+    file: "specs/a/spec.md",
+    head: `## MODIFIED Requirements\n${REQ}`,
+    prefix: "### Requirement: a",
+  },
+  { file: "specs/a/spec.md", head: "## Notes\n", prefix: "### Requirement: a" },
 ];
 
 /**
@@ -152,6 +169,19 @@ export function validatorCases(size = MiB): AdversarialCase[] {
         };
         const name = `${line.file} '${line.prefix}' + U+${ws.charCodeAt(0).toString(16)}… + '${end}'`;
         cases.push({ name, kind: "change", files });
+      }
+  for (const line of HEADER_LINES)
+    for (const ws of [" ", "\t", " \t"])
+      for (const end of ["", "\r"]) {
+        const fill = ws.repeat(
+          Math.max(0, (size - line.head.length - line.prefix.length) / ws.length),
+        );
+        const name = `${line.file} '${line.prefix}' + ${JSON.stringify(ws)}… + ${JSON.stringify(end)}`;
+        cases.push({
+          name,
+          kind: "change",
+          files: { "proposal.md": proposal, [line.file]: line.head + line.prefix + fill + end },
+        });
       }
   return cases;
 }

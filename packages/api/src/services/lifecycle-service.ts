@@ -34,36 +34,14 @@ import {
   parseCliJson,
   runOpenSpec,
 } from "../utils/openspec-cli";
-import { loadArchiveRules } from "../utils/openspec-internals";
-import { type ArchivePreview, previewArchive } from "./delta-preview";
+import type { ArchivePreview } from "./delta-preview";
 import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
+import { ParsePool, PoolTimeoutError } from "./parse-pool";
 import type { ProjectsService } from "./projects-service";
 import { filesOfRow } from "./spec-files";
 import type { SpecsService } from "./specs-service";
 import type { SyncEventBus } from "./sync-events";
-
-/**
- * A validation that takes too long is abandoned (it only reads files, so nothing is left
- * half-done).
- */
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new OpenSpecCliError(
-            "timeout",
-            `${what} did not finish within ${ms} ms and was stopped`,
-            { timeoutMs: ms },
-          ),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Service inputs are checked again here (the CLI and MCP call the service directly): a clear
@@ -126,6 +104,7 @@ export class LifecycleService {
   private readonly archiving = new Set<string>();
   private readonly validateTimers = new Map<string, NodeJS.Timeout>();
   private readonly validating = new Map<string, Promise<unknown>>();
+  private validatePool: ParsePool | null = null;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -146,6 +125,39 @@ export class LifecycleService {
 
   private get timeoutMs() {
     return this.opts.timeoutMs ?? 60_000;
+  }
+
+  /**
+   * The CLI's validator runs on its own worker thread, never on the event loop: a crafted file
+   * can make its regexes slow (seconds on a padded requirement header), and the worker is
+   * terminated at the time limit. One worker, so validations never starve the parse pool.
+   */
+  private runValidator(changeDir: string, openspecDir: string, project: ProjectRow, name: string) {
+    const job = {
+      op: "validate" as const,
+      cli: this.openspecCli(),
+      changeDir,
+      mainSpecsDir: path.join(openspecDir, "specs"),
+      projectRoot: project.rootPath,
+    };
+    return this.onWorker(this.workerPool().run(job), `openspec validate ${name}`);
+  }
+
+  private workerPool(): ParsePool {
+    this.validatePool ??= new ParsePool({ size: 1, timeoutMs: this.timeoutMs, what: "validation" });
+    return this.validatePool;
+  }
+
+  /** A job past the time limit becomes the CLI's timeout error. */
+  private onWorker<T>(work: Promise<T>, what: string): Promise<T> {
+    return work.catch((err) => {
+      if (!(err instanceof PoolTimeoutError)) throw err;
+      throw new OpenSpecCliError(
+        "timeout",
+        `${what} did not finish within ${err.timeoutMs} ms and was stopped`,
+        { timeoutMs: err.timeoutMs },
+      );
+    });
   }
 
   /**
@@ -307,8 +319,8 @@ export class LifecycleService {
   // ------------------------------------------------------------------ validate
 
   /**
-   * `openspec validate <id> --strict` (its validator, in process); the findings are stored on
-   * the row and, unless `record: false`, in history.
+   * `openspec validate <id> --strict` (its validator, on a worker thread); the findings are
+   * stored on the row and, unless `record: false`, in history.
    */
   async validate(
     input: ValidateChangeInput,
@@ -320,20 +332,13 @@ export class LifecycleService {
     const project = await this.deps.sync.getProject(row.projectId);
     let result: ValidationResult;
     try {
-      // The CLI's own validator (what `openspec validate <id> --strict` calls), in process: the
+      // The CLI's own validator (what `openspec validate <id> --strict` calls), on a worker: the
       // same issues its --json prints (a differential test holds them equal), without starting Node
       // for every save.
-      const rules = await loadArchiveRules(this.openspecCli());
       const t = performance.now();
       const openspecDir = this.deps.sync.openspecDir(project);
-      const report = await withTimeout(
-        rules.validateChange(path.join(openspecDir, row.path), {
-          mainSpecsDir: path.join(openspecDir, "specs"),
-          projectRoot: project.rootPath,
-        }),
-        this.timeoutMs,
-        `openspec validate ${row.name}`,
-      );
+      const changeDir = path.join(openspecDir, row.path);
+      const report = await this.runValidator(changeDir, openspecDir, project, row.name);
       const item = { valid: report.valid, issues: report.issues as CliValidationIssue[] };
       const durationMs = Math.round(performance.now() - t);
       // Lines are placed in the files as the database holds them now (the CLI read the same files).
@@ -399,6 +404,7 @@ export class LifecycleService {
   }
 
   stopAutoValidate(): void {
+    // Its worker is unref'd while idle; a running validation is left to finish or time out.
     this.unsubscribe?.();
     this.unsubscribe = null;
     for (const t of this.validateTimers.values()) clearTimeout(t);
@@ -447,10 +453,18 @@ export class LifecycleService {
   async preview(id: string): Promise<ArchivePreview> {
     const row = await this.activeChange(id);
     const project = await this.deps.sync.getProject(row.projectId);
-    const rules = await loadArchiveRules(this.openspecCli());
+    const job = {
+      op: "preview" as const,
+      cli: this.openspecCli(),
+      openspecDir: this.deps.sync.openspecDir(project),
+      changeRelPath: row.path,
+      changeName: row.name,
+    };
     try {
-      return await previewArchive(rules, this.deps.sync.openspecDir(project), row.path, row.name);
+      // On the validation worker: the CLI's requirement parser has the same slow rules.
+      return await this.onWorker(this.workerPool().run(job), `the archive preview of ${row.name}`);
     } catch (err) {
+      if (err instanceof OpenSpecCliError) throw err;
       throw new SpecsyncError(
         "BAD_REQUEST",
         `cannot preview the archive of ${row.name}: ${errorMessage(err)}`,

@@ -12,10 +12,25 @@ import {
   runParseJob,
   unparsedFields,
 } from "../utils/openspec";
+import type { ArchivePreview } from "./delta-preview";
 import type { ReadNewJob, ReadNewResult } from "./sync/import-read";
+import type { PreviewJob, ValidateJob, ValidateReport } from "./validate-job";
 
-/** What a worker runs: the pure parse jobs, and a bulk import's reading of new folders. */
-export type PoolJob = ParseJob | ReadNewJob;
+/**
+ * What a worker runs: the pure parse jobs, a bulk import's reading of new folders, and the CLI's
+ * validator.
+ */
+export type PoolJob = ParseJob | ReadNewJob | ValidateJob | PreviewJob;
+
+/** A job ran past the pool's time limit: its worker was terminated. */
+export class PoolTimeoutError extends Error {
+  constructor(
+    what: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${what} took longer than ${timeoutMs / 1000} s and was stopped`);
+  }
+}
 
 /**
  * Below this many characters a job runs inline: a worker round trip (~1 ms) would cost more than
@@ -47,14 +62,19 @@ export class ParsePool {
   private readonly size: number;
   private readonly timeoutMs: number;
   private readonly youngMb: number | undefined;
+  private readonly what: string;
   private closed = false;
   private warming: Promise<void> | null = null;
 
-  /** `youngMb`: the workers' young generation (V8's default is small under --optimize-for-size). */
-  constructor(opts: { size?: number; timeoutMs?: number; youngMb?: number } = {}) {
+  /**
+   * `youngMb`: the workers' young generation (V8's default is small under --optimize-for-size).
+   * `what`: the work, as a timeout error names it.
+   */
+  constructor(opts: { size?: number; timeoutMs?: number; youngMb?: number; what?: string } = {}) {
     this.size = opts.size ?? Math.max(1, Math.min(2, availableParallelism() - 1));
     this.timeoutMs = opts.timeoutMs ?? PARSE_TIMEOUT_MS;
     this.youngMb = opts.youngMb;
+    this.what = opts.what ?? "parsing";
   }
 
   /**
@@ -62,6 +82,8 @@ export class ParsePool {
    * times out.
    */
   run<J extends ParseJob>(job: J): Promise<ParseResult<J>>;
+  run(job: ValidateJob): Promise<ValidateReport>;
+  run(job: PreviewJob): Promise<ArchivePreview>;
   run(job: ReadNewJob): Promise<ReadNewResult>;
   run(job: PoolJob): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error("the parse pool is closed"));
@@ -125,11 +147,7 @@ export class ParsePool {
   private dispatch(worker: Worker, task: Task): void {
     clearTimeout(task.timer);
     task.timer = setTimeout(
-      () =>
-        this.kill(
-          worker,
-          new Error(`parsing took longer than ${this.timeoutMs / 1000} s and was stopped`),
-        ),
+      () => this.kill(worker, new PoolTimeoutError(this.what, this.timeoutMs)),
       this.timeoutMs,
     );
     worker.postMessage(task.job);

@@ -7,7 +7,7 @@
  * jobs running. Not on PGlite: there the event loop runs the database too and is the bound.
  */
 import { availableParallelism } from "node:os";
-import { ParsePool } from "../parse-pool";
+import { ParsePool, type PoolJob } from "../parse-pool";
 
 /** Runs the import's read jobs on the least busy of its pools (the `run` of a ParsePool). */
 export type ImportRunner = Pick<ParsePool, "run">;
@@ -27,7 +27,7 @@ export function importPools(
     [shared, 0],
     [own, 0],
   ];
-  const run = async (job: Parameters<ParsePool["run"]>[0]) => {
+  const run = async (job: PoolJob) => {
     const entry = pools.reduce((a, b) => (b[1] < a[1] ? b : a));
     entry[1]++;
     try {

@@ -1,0 +1,99 @@
+// Validation runs the OpenSpec CLI's own validator, whose requirement-header regexes a crafted
+// delta spec can make slow for minutes. It runs on a worker thread with a time limit: while one
+// hostile change is being validated, a real server keeps answering other requests, and the
+// validation ends in a clear timeout error, never a hang. PostgreSQL, like parse-off-thread: PGlite
+// runs its queries on this same event loop.
+import { request } from "node:http";
+import {
+  changeFiles,
+  cleanupTempRepos,
+  createTestDb,
+  postgresReachable,
+  type TestDb,
+  tempRepo,
+  writeTree,
+} from "@specsync/api/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../testing";
+
+/** A delta spec the CLI's validator needs far longer than the limit for (quadratic in the run). */
+const HOSTILE_DELTA = `## ADDED Requirements\n### Requirement: a${" ".repeat(40_000)}b\n`;
+const LIMIT_MS = 3000;
+
+function getMs(url: string): Promise<{ status: number; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    request(url, (res) => {
+      res.resume();
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }),
+      );
+      res.on("error", reject);
+    })
+      .on("error", reject)
+      .end();
+  });
+}
+
+const pgUp = await postgresReachable();
+
+describe.skipIf(!pgUp)("validation stays off the event loop (real server, PostgreSQL)", () => {
+  let db: TestDb;
+  let server: TestServer;
+  let root: string;
+  beforeAll(async () => {
+    db = await createTestDb("postgres");
+    root = tempRepo();
+    writeTree(root, {
+      ...changeFiles("add-demo"),
+      ...changeFiles("add-hostile"),
+      "changes/add-hostile/specs/demo/spec.md": HOSTILE_DELTA,
+    });
+    server = await startTestServer({
+      databaseUrl: db.url,
+      projects: [root],
+      env: { SPECSYNC_OPENSPEC_TIMEOUT_MS: String(LIMIT_MS) },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    await db?.drop();
+    cleanupTempRepos();
+  });
+
+  it("other requests answer while a hostile change validates; it stops with a clear error", async () => {
+    const c = server.client;
+    const project = (await c.projects.list.query()).find((p) => p.rootPath === root);
+    const items = (await c.specs.list.query({ projectId: project?.id, kind: "change" })).items;
+    const id = (name: string) => items.find((i) => i.name === name)?.id ?? "";
+    // The first validation starts the worker and loads the CLI there (seconds through tsx).
+    expect((await c.changes.validate.mutate({ id: id("add-demo") })).valid).toBe(true);
+
+    const started = performance.now();
+    const hostile = c.changes.validate.mutate({ id: id("add-hostile") }).then(
+      () => null,
+      (err: Error) => err,
+    );
+    const answers: number[] = [];
+    let settled = false;
+    void hostile.then(() => (settled = true));
+    while (!settled) {
+      const h = await getMs(`${server.url}/healthz`);
+      expect(h.status).toBe(200);
+      const t = performance.now();
+      await c.specs.get.query({ id: id("add-demo") });
+      answers.push(h.ms, performance.now() - t);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const err = await hostile;
+    expect(err?.message).toMatch(
+      new RegExp(`openspec validate add-hostile did not finish within ${LIMIT_MS} ms`),
+    );
+    // It ran to the limit (not refused early), and the server answered throughout.
+    expect(performance.now() - started).toBeGreaterThan(LIMIT_MS);
+    expect(answers.length).toBeGreaterThan(4);
+    expect(Math.max(...answers)).toBeLessThan(1000);
+    // The terminated worker is replaced: the next validation works.
+    expect((await c.changes.validate.mutate({ id: id("add-demo") })).valid).toBe(true);
+  }, 120_000);
+});
