@@ -343,12 +343,14 @@ function specText(specsDir: string, id: string): CliResult {
 export function showText(rootPath: string, id: string | undefined, type: ShowType): CliResult {
   if (!id) return renderShowWithoutItem();
   const root = rootOutput(rootPath).path;
+  const specs = cliSpecDiscovery(path.join(root, "openspec", "specs"));
+  if (specs.error && type !== "change") return textError(specs.error);
   const resolved = resolveShowItem(
     {
       id,
       type,
       changeIds: showableChangeIds(activeChangeDirs(root) ?? []),
-      specIds: discoverSpecIds(path.join(root, "openspec", "specs")),
+      specIds: specs.files.map((f) => f.id),
     },
     false,
   );
