@@ -355,8 +355,11 @@ export async function main(argv: string[]): Promise<number> {
           ? showText(root, req.id, req.type)
           : await openspecOutput(req, root, env);
       const shown = values.json || req.command === "show" ? result : humanText(req, result);
-      process.stdout.write(shown.stdout);
-      process.stderr.write(shown.stderr);
+      // Flushed before the process exits: a pipe takes 64 KiB at once, process.exit drops the rest.
+      await Promise.all([
+        flushed(process.stdout, shown.stdout),
+        flushed(process.stderr, shown.stderr),
+      ]);
       return shown.exitCode;
     }
     case "history":
@@ -436,6 +439,10 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
   }
 }
+
+/** Write `text` and resolve once the stream has handed it to the OS. */
+const flushed = (stream: NodeJS.WriteStream, text: string) =>
+  new Promise<void>((resolve) => stream.write(text, () => resolve()));
 
 /** Run the CLI as a process: exit with its code, except the servers, which run until a signal. */
 export function run(argv: string[]): void {

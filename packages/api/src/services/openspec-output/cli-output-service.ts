@@ -1,7 +1,8 @@
-import { statSync } from "node:fs";
+import { lstatSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Database } from "@specsync/db";
 import type { ParsedDocument } from "@specsync/validators";
+import { cliSpecDiscovery } from "./cli-read";
 import {
   type ChangeListEntry,
   type CliResult,
@@ -21,6 +22,7 @@ import {
   proposalRefusal,
   rootOutput,
   showableChangeIds,
+  specFromFiles,
   unopenableChangeDir,
 } from "./from-files";
 
@@ -29,8 +31,6 @@ import {
  * query builder.
  */
 type Queryable = Pick<Database, "query">;
-
-const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Is `changes/<id>` a folder (symlinks followed), as `show --type change` requires? */
 function isChangeFolder(rootPath: string, id: string): boolean {
@@ -42,6 +42,23 @@ function isChangeFolder(rootPath: string, id: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Is `specs/<id>/spec.md` a regular file, no link on the way (the sync's row holds it)? */
+function plainSpec(root: string, id: string): boolean {
+  const specsDir = path.join(root, "openspec", "specs");
+  const file = path.join(specsDir, id, "spec.md");
+  try {
+    return lstatSync(file).isFile() && realpathSync(file) === file;
+  } catch {
+    return false;
+  }
+}
+
+/** Are the change's delta specs plain files the CLI finds as the sync does (no link)? */
+function plainDeltas(root: string, id: string): boolean {
+  const deltas = cliSpecDiscovery(path.join(root, "openspec", "changes", id, "specs"));
+  return !deltas.error && deltas.files.every((f) => !f.linked);
 }
 
 function proposalRefused(rootPath: string, id: string) {
@@ -140,36 +157,45 @@ export class CliOutputService {
     );
     const dirs = activeChangeDirs(rootPath);
     const isActiveDir = (name: string) => !dirs || dirs.includes(name);
+    const root = rootOutput(rootPath);
+    // Spec ids and their failure as the CLI finds them on disk (it skips linked folders, fails
+    // on a spec.md linked out of its capability), not as the sync does.
+    const specs = cliSpecDiscovery(path.join(root.path, "openspec", "specs"));
+    const specIds = specs.files.map((f) => f.id);
     const parsedOf = (kind: string) => {
       const row = rows.find((r) => r.kind === kind);
       const p = row?.parsed;
-      return p && !(kind === "change" && row.failed)
-        ? { show: p.show, showError: p.showError, nested: p.nested }
-        : null;
+      return p && !row.failed ? { show: p.show, showError: p.showError, nested: p.nested } : null;
     };
     // `--type change` reads any folder under changes/ (hidden, symlinked); one the sync skips, or
-    // could not read (its row is stale), comes from the files; a proposal.md the CLI refuses is
-    // refused whatever the row says.
+    // could not read (its row is stale), or with linked delta specs the CLI may refuse, comes from
+    // the files; a proposal.md the CLI refuses is refused whatever the row says.
     const change = isChangeFolder(rootPath, id)
       ? (proposalRefused(rootPath, id) ??
-        parsedOf("change") ??
+        (plainDeltas(root.path, id) ? parsedOf("change") : null) ??
         (await changeFromFiles(rootPath, id)))
       : null;
-    const root = rootOutput(rootPath);
+    const changeIds = showableChangeIds(
+      ids.filter((r) => r.kind === "change" && isActiveDir(r.name)).map((r) => r.name),
+    );
+    const wantsSpec = type === "spec" || (!type && !changeIds.includes(id) && specIds.includes(id));
+    // A spec.md that is a plain file the sync read has the CLI's answer in its row; a link, or
+    // a file the sync refused (over 1 MiB, not UTF-8), is read as the CLI reads it.
+    const spec =
+      wantsSpec && !specs.error
+        ? ((plainSpec(root.path, id) ? parsedOf("spec") : null) ??
+          (await specFromFiles(rootPath, id)))
+        : null;
     return renderShow({
       id,
       type,
       root,
       openspecDir: path.join(root.path, "openspec"),
-      changeIds: showableChangeIds(
-        ids.filter((r) => r.kind === "change" && isActiveDir(r.name)).map((r) => r.name),
-      ),
-      specIds: ids
-        .filter((r) => r.kind === "spec")
-        .map((r) => r.name)
-        .sort(byCodeUnit),
+      changeIds,
+      specIds,
+      specIdsError: specs.error,
       change: change as never,
-      spec: parsedOf("spec") as never,
+      spec: spec as never,
     });
   }
 }

@@ -211,6 +211,8 @@ export type ShowInput = {
   changeIds: string[];
   /** Capability ids, code-unit sorted (getSpecIds). */
   specIds: string[];
+  /** Why getSpecIds fails (a spec.md linked out of its capability…): the answer unless `--type change`. */
+  specIdsError?: string | null;
   /** `changes/<id>` when it is a folder (`--type change` reads any, hidden or symlinked), else null. */
   change: ShowableChange | null;
   spec: ShowableSpec | null;
@@ -279,9 +281,10 @@ export const textError = (message: string): CliResult => ({
 /** `openspec show <id> [--type change|spec] --json`. */
 export function renderShow(input: ShowInput): CliResult {
   const { id, root } = input;
+  const fail = (message: string) => commandError("show_error", message);
+  if (input.specIdsError && input.type !== "change") return fail(input.specIdsError);
   const resolved = resolveShowItem(input, true);
   if (typeof resolved !== "string") return resolved;
-  const fail = (message: string) => commandError("show_error", message);
   if (resolved === "change") {
     const c = input.change;
     if (!c)
@@ -292,7 +295,8 @@ export function renderShow(input: ShowInput): CliResult {
     if (c.nested) return fail(describeNestedChange(id, c.nested));
     return fail(c.showError ?? `Change "${id}" cannot be shown`);
   }
-  const s = input.specIds.includes(id) ? input.spec : null;
+  // `--type spec` reads `specs/<id>/spec.md` whether or not discovery lists it.
+  const s = input.spec;
   if (!s)
     return fail(
       `Spec '${id}' not found at ${path.join(input.openspecDir, "specs", id, "spec.md")}`,

@@ -25,6 +25,7 @@ import { readTextFileConfined } from "../../utils/fs/safe-open";
 import { discoverSpecIds, listTrackedFiles, SPEC_FILE } from "../../utils/fs/scan-workspace";
 import { countTasksInFile } from "../../utils/openspec/count-tasks";
 import { parseTasks, summarizeTasks } from "../../utils/openspec/tasks";
+import { cliSpecContent, cliSpecDiscovery, readLenient } from "./cli-read";
 import {
   type ChangeListEntry,
   type CliResult,
@@ -227,12 +228,16 @@ export function changeEntryFromFiles(rootPath: string, name: string): ChangeList
   }
 }
 
-/** `changes/<id>` as `show --type change` reads it (any folder name, hidden or symlinked). */
+const noProposal = (id: string) =>
+  `Change "${id}" has no proposal.md yet. ` +
+  `Run "openspec status --change ${id}" to see which artifact comes next.`;
+
+/** `changes/<id>` as `show --type change --json` reads it (any folder name, hidden or linked). */
 export async function changeFromFiles(
   rootPath: string,
   id: string,
 ): Promise<ShowableChange | null> {
-  const changesDir = path.join(rootPath, "openspec", "changes");
+  const changesDir = path.join(rootOutput(rootPath).path, "openspec", "changes");
   const folder = path.join(changesDir, id);
   if (path.dirname(path.resolve(folder)) !== path.resolve(changesDir)) return null;
   try {
@@ -240,27 +245,45 @@ export async function changeFromFiles(
   } catch {
     return null;
   }
-  const refusal = proposalRefusal(path.join(rootOutput(rootPath).path, "openspec", "changes"), id);
+  const refusal = proposalRefusal(changesDir, id);
   if (refusal) return { show: null, showError: refusal };
-  const errors: Record<string, string> = {};
-  const files = readTracked(path.join(rootPath, "openspec"), folder, "change", undefined, errors);
-  // Specsync reads text strictly (no U+FFFD for bad bytes, no binary, a size limit): refused,
-  // in the CLI's shape, rather than "no proposal.md yet" for a file that is there.
-  const unreadable = errors["proposal.md"];
-  if (unreadable && existsSync(path.join(folder, "proposal.md")))
-    return { show: null, showError: unreadable };
+  const proposal = path.join(folder, "proposal.md");
+  try {
+    accessSync(proposal);
+  } catch {
+    const nested = findNestedChanges(changesDir, id);
+    return { show: null, showError: noProposal(id), nested: nested ?? undefined };
+  }
+  const files: Record<string, string> = {};
+  try {
+    files["proposal.md"] = readLenient(proposal);
+  } catch (err) {
+    return { show: null, showError: (err as Error).message };
+  }
+  // ChangeParser: delta specs found as the CLI finds them (a link out of its capability fails
+  // the change), read as it reads them (U+FFFD for bad bytes, no size limit, skipped if
+  // unreadable).
+  const deltas = cliSpecDiscovery(path.join(folder, "specs"));
+  for (const { id: cap, specFile } of deltas.files) {
+    try {
+      files[`specs/${cap}/${SPEC_FILE}`] = readLenient(specFile);
+    } catch {
+      // the CLI skips a delta spec it cannot read
+    }
+  }
   const { deriveFields } = await import("../../utils/openspec/derive");
   const { show, showError } = deriveFields("change", id, files).parsed;
-  const nested = Object.keys(files).length ? null : findNestedChanges(changesDir, id);
-  return { show: show as ChangeShowJson | null, showError, nested: nested ?? undefined };
+  // The proposal's own errors come first (the CLI parses it before it looks for delta specs).
+  if (show && deltas.error) return { show: null, showError: deltas.error };
+  return { show: show as ChangeShowJson | null, showError };
 }
 
-async function specFromFiles(rootPath: string, id: string): Promise<ShowableSpec | null> {
-  const openspecDir = path.join(rootPath, "openspec");
-  const files = readTracked(openspecDir, path.join(openspecDir, "specs", ...id.split("/")), "spec");
-  if (files[SPEC_FILE] === undefined) return null;
+/** `openspec show <id> --type spec --json` from the files (SpecCommand.show). */
+export async function specFromFiles(rootPath: string, id: string): Promise<ShowableSpec> {
+  const read = cliSpecContent(rootOutput(rootPath).path, id);
+  if ("error" in read) return { show: null, showError: read.error };
   const { deriveFields } = await import("../../utils/openspec/derive");
-  const { show, showError } = deriveFields("spec", id, files).parsed;
+  const { show, showError } = deriveFields("spec", id, { [SPEC_FILE]: read.content }).parsed;
   return { show: show as SpecShowJson | null, showError };
 }
 
@@ -291,10 +314,7 @@ function changeText(changesDir: string, id: string): CliResult {
     if (!isDir) return notFound;
     const nested = findNestedChanges(changesDir, id);
     if (nested) return textError(describeNestedChange(id, nested));
-    return textError(
-      `Change "${id}" has no proposal.md yet. ` +
-        `Run "openspec status --change ${id}" to see which artifact comes next.`,
-    );
+    return textError(noProposal(id));
   }
   const refusal = proposalRefusal(changesDir, id);
   return refusal ? textError(refusal) : printedFile(proposal);
@@ -323,12 +343,14 @@ function specText(specsDir: string, id: string): CliResult {
 export function showText(rootPath: string, id: string | undefined, type: ShowType): CliResult {
   if (!id) return renderShowWithoutItem();
   const root = rootOutput(rootPath).path;
+  const specs = cliSpecDiscovery(path.join(root, "openspec", "specs"));
+  if (specs.error && type !== "change") return textError(specs.error);
   const resolved = resolveShowItem(
     {
       id,
       type,
       changeIds: showableChangeIds(activeChangeDirs(root) ?? []),
-      specIds: discoverSpecIds(path.join(root, "openspec", "specs")),
+      specIds: specs.files.map((f) => f.id),
     },
     false,
   );
@@ -378,7 +400,8 @@ export class FilesCliOutput {
     if (!id) return renderShowWithoutItem();
     const root = rootOutput(rootPath);
     const changeIds = showableChangeIds(activeChangeDirs(rootPath) ?? []);
-    const specIds = discoverSpecIds(path.join(rootPath, "openspec", "specs"));
+    const specs = cliSpecDiscovery(path.join(root.path, "openspec", "specs"));
+    const specIds = specs.files.map((f) => f.id);
     const wantsChange = type === "change" || (type === undefined && changeIds.includes(id));
     const wantsSpec =
       type === "spec" || (type === undefined && !changeIds.includes(id) && specIds.includes(id));
@@ -389,8 +412,9 @@ export class FilesCliOutput {
       openspecDir: path.join(root.path, "openspec"),
       changeIds,
       specIds,
+      specIdsError: specs.error,
       change: wantsChange ? await changeFromFiles(rootPath, id) : null,
-      spec: wantsSpec && specIds.includes(id) ? await specFromFiles(rootPath, id) : null,
+      spec: wantsSpec && !specs.error ? await specFromFiles(rootPath, id) : null,
     });
   }
 }
