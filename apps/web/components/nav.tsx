@@ -58,7 +58,8 @@ export function Nav({ signOut = false }: { signOut?: boolean }) {
       >
         <Link
           href="/"
-          className="mr-1 flex items-center gap-2 font-semibold sm:mr-4"
+          // Below sm the logo gives way (Changes is home too): the links, theme and sign-out fit 375 px.
+          className="mr-1 hidden items-center gap-2 font-semibold sm:mr-4 sm:flex"
           aria-label="specsync home"
         >
           <RefreshCcw className="h-4 w-4 text-indigo-600" aria-hidden />{" "}
