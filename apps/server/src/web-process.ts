@@ -20,11 +20,17 @@ export function findWebServer(): string | null {
 /**
  * Loaded into the web UI's process before Next.js: it exits when its stdin, a pipe from this
  * process, reaches end of file — which the OS delivers when this process ends in any way, SIGKILL
- * included, so the web UI never outlives the server and keeps its port.
+ * included, so the web UI never outlives the server and keeps its port. It also stamps every
+ * request with the socket's address (`x-specsync-client-address`, replacing any the client sent),
+ * the key of the sign-in rate limit (apps/web/lib/sign-in-limit.ts): Next only fills
+ * X-Forwarded-For when the client did not, so that header is the client's to choose.
  */
 const WATCH_PARENT = `data:text/javascript,${encodeURIComponent(
   "const bye=()=>process.exit(0);process.stdin.on('end',bye);process.stdin.on('error',bye);" +
-    "process.stdin.resume();",
+    "process.stdin.resume();" +
+    "import('node:diagnostics_channel').then((dc)=>dc.subscribe('http.server.request.start'," +
+    "({request,socket})=>{request.headers['x-specsync-client-address']=" +
+    "String(socket.remoteAddress??'')}));",
 )}`;
 
 export type WebProcess = { url: string; stop: () => Promise<void>; exited: Promise<number | null> };

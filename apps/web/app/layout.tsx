@@ -15,7 +15,7 @@ export const dynamic = "force-dynamic";
 const themeScript = `try{if(localStorage.getItem("specsync.theme")==="dark"||(!localStorage.getItem("specsync.theme")&&matchMedia("(prefers-color-scheme: dark)").matches))document.documentElement.classList.add("dark")}catch{}`;
 
 export default function RootLayout({ children }: { children: ReactNode }) {
-  const { apiUrl } = webSettings();
+  const { apiUrl, token } = webSettings();
   return (
     <html lang="en" suppressHydrationWarning>
       <head>
@@ -32,7 +32,8 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           Skip to content
         </a>
         <Providers apiUrl={apiUrl}>
-          <Nav />
+          {/* With a token every page is for a signed-in browser (proxy.ts), so it may sign out. */}
+          <Nav signOut={Boolean(token)} />
           <main className="mx-auto max-w-7xl px-3 py-6 sm:px-4">{children}</main>
         </Providers>
       </body>

@@ -1,5 +1,5 @@
 "use client";
-import { Moon, RefreshCcw, Sun } from "lucide-react";
+import { LogOut, Moon, RefreshCcw, Sun } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect } from "react";
@@ -24,7 +24,17 @@ export function sectionOf(pathname: string): string {
   return pathname.split("/")[1] ?? "";
 }
 
-export function Nav() {
+/** Forget the token the sign-in page saved for the browser's own API calls (sign-in-page.ts). */
+const forgetToken = () => {
+  try {
+    localStorage.removeItem("specsync.token");
+  } catch {
+    // storage blocked: nothing was saved there either
+  }
+};
+
+/** `signOut`: the server has a token, so this browser signed in and may sign out. */
+export function Nav({ signOut = false }: { signOut?: boolean }) {
   const pathname = usePathname();
   // Re-apply the theme after hydration: a client re-render of <html> (the 404 page's is one) must
   // not drop it — the saved choice, else the system's, as the head script decides.
@@ -48,7 +58,8 @@ export function Nav() {
       >
         <Link
           href="/"
-          className="mr-1 flex items-center gap-2 font-semibold sm:mr-4"
+          // Below sm the logo gives way (Changes is home too): the links, theme and sign-out fit 375 px.
+          className="mr-1 hidden items-center gap-2 font-semibold sm:mr-4 sm:flex"
           aria-label="specsync home"
         >
           <RefreshCcw className="h-4 w-4 text-indigo-600" aria-hidden />{" "}
@@ -82,6 +93,20 @@ export function Nav() {
           <Sun className="hidden h-4 w-4 dark:block" aria-hidden />
           <Moon className="h-4 w-4 dark:hidden" aria-hidden />
         </button>
+        {signOut ? (
+          // A plain form post: the route clears the HttpOnly cookie, which no script can.
+          <form method="post" action="/sign-out" onSubmit={forgetToken} className="shrink-0">
+            <button
+              type="submit"
+              data-testid="sign-out"
+              className="flex items-center gap-1.5 rounded-md p-2 text-sm text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
+              aria-label="Sign out"
+            >
+              <LogOut className="h-4 w-4" aria-hidden />
+              <span className="hidden md:inline">Sign out</span>
+            </button>
+          </form>
+        ) : null}
       </nav>
     </header>
   );

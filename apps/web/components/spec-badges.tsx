@@ -1,6 +1,7 @@
 import { AlertTriangle, CloudOff, GitMerge } from "lucide-react";
 import { Badge, PRIORITY_TONE, STATUS_TONE } from "~/components/ui/badge";
-import { STATUS_LABEL, timeAgo } from "~/lib/utils";
+import { RelativeTime } from "~/components/ui/time";
+import { STATUS_LABEL } from "~/lib/utils";
 
 export function StatusBadge({ status }: { status: string }) {
   return (
@@ -23,11 +24,7 @@ export function SyncState(props: {
   pendingFiles: string[];
 }) {
   return (
-    // The relative time differs between the server render and hydration by the seconds in between.
-    <span
-      className="inline-flex items-center gap-1.5 text-xs text-zinc-500"
-      suppressHydrationWarning
-    >
+    <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500">
       {props.syncError ? (
         <span
           role="img"
@@ -58,7 +55,7 @@ export function SyncState(props: {
           <AlertTriangle className="h-3.5 w-3.5" aria-hidden />
         </span>
       ) : null}
-      {timeAgo(props.lastSyncedAt)}
+      <RelativeTime at={props.lastSyncedAt} />
     </span>
   );
 }

@@ -8,10 +8,10 @@ import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Select } from "~/components/ui/input";
+import { LocalTime, RelativeTime } from "~/components/ui/time";
 import { useToast } from "~/components/ui/toaster";
 import { useSpecHref } from "~/components/use-spec-href";
 import { useTRPC } from "~/lib/trpc";
-import { timeAgo } from "~/lib/utils";
 import { syncHistoryInput } from "~/lib/view-input";
 
 /** The sync panel: totals, projects, open conflicts, and the history with its filters. */
@@ -99,12 +99,13 @@ export function SyncPanel() {
               >
                 watcher: {p.watcher.state}
               </Badge>
-              <span className="text-xs text-zinc-500" suppressHydrationWarning>
-                last event {timeAgo(p.watcher.lastEventAt)} · restarts {p.watcher.restarts}
+              <span className="text-xs text-zinc-500">
+                last event <RelativeTime at={p.watcher.lastEventAt} /> · restarts{" "}
+                {p.watcher.restarts}
               </span>
               {p.scheduler ? (
-                <span className="text-xs text-zinc-500" suppressHydrationWarning>
-                  batch {timeAgo(p.scheduler.at)}: {p.scheduler.summary.total} checked in{" "}
+                <span className="text-xs text-zinc-500">
+                  batch <RelativeTime at={p.scheduler.at} />: {p.scheduler.summary.total} checked in{" "}
                   {p.scheduler.ms} ms
                 </span>
               ) : null}
@@ -175,14 +176,8 @@ export function SyncPanel() {
                 </div>
                 {c.conflict ? (
                   <p className="text-xs text-zinc-500">
-                    disk modified{" "}
-                    {c.conflict.fsModifiedAt
-                      ? new Date(c.conflict.fsModifiedAt).toLocaleString()
-                      : "?"}{" "}
-                    · database modified{" "}
-                    {c.conflict.dbModifiedAt
-                      ? new Date(c.conflict.dbModifiedAt).toLocaleString()
-                      : "?"}
+                    disk modified <LocalTime at={c.conflict.fsModifiedAt} /> · database modified{" "}
+                    <LocalTime at={c.conflict.dbModifiedAt} />
                   </p>
                 ) : null}
               </div>
@@ -236,11 +231,8 @@ export function SyncPanel() {
                   key={h.id}
                   className="border-b border-zinc-100 last:border-0 dark:border-zinc-800/60"
                 >
-                  <td
-                    className="px-3 py-1.5 text-xs whitespace-nowrap text-zinc-500"
-                    suppressHydrationWarning
-                  >
-                    {timeAgo(h.createdAt)}
+                  <td className="px-3 py-1.5 text-xs whitespace-nowrap text-zinc-500">
+                    <RelativeTime at={h.createdAt} />
                   </td>
                   <td className="px-3 py-1.5">
                     {h.specId ? (

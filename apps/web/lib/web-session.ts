@@ -9,6 +9,7 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
  */
 export const SESSION_COOKIE = "specsync_session";
 export const SIGN_IN_PATH = "/sign-in";
+export const SIGN_OUT_PATH = "/sign-out";
 
 /** The cookie's value for this token. */
 export function sessionValue(token: string): string {
@@ -34,13 +35,29 @@ export function safeNext(next: string | null | undefined): string {
 }
 
 /**
- * Paths the web port serves without a session: the sign-in page and the build's static files
+ * Paths the web port serves without a session: signing in and out (a browser whose session the
+ * token's change ended can still sign out) and the build's static files
  * (scripts, styles, fonts — the same for every workspace, no data in them).
  */
 export function needsSession(pathname: string): boolean {
   return !(
     pathname === SIGN_IN_PATH ||
+    pathname === SIGN_OUT_PATH ||
     pathname.startsWith("/_next/static/") ||
     pathname === "/favicon.ico"
   );
+}
+
+const hostOf = (origin: string) => {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+};
+
+/** A form post from this site: no Origin (old browsers), or one naming the request's own Host. */
+export function sameSite(request: { headers: Headers }): boolean {
+  const origin = request.headers.get("origin");
+  return origin === null || hostOf(origin) === request.headers.get("host");
 }

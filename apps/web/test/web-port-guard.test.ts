@@ -4,113 +4,11 @@
  * own token, so the web port must apply the API's Host rule (DNS rebinding) and, with a token,
  * serve pages only to a browser signed in with it (outside-test finding F3, docs/security.md).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { request } from "node:http";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import {
-  changeFiles,
-  cleanupTempRepos,
-  freePort,
-  tempRepo,
-  writeTree,
-} from "@specsync/api/testing";
+import { cleanupTempRepos } from "@specsync/api/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Raw, raw, type Started, start, TITLE } from "./specsync-start";
 
-const BIN = path.resolve(fileURLToPath(import.meta.url), "../../../server/dist/bin/specsync.js");
 const TOKEN = "web-port-test-token-0123456789";
-const TITLE = "Add full-text search";
-
-type Raw = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
-
-/** One request with exactly these headers (Host included). */
-function raw(
-  port: number,
-  opts: { path: string; method?: string; headers?: Record<string, string>; body?: string },
-): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        method: opts.method ?? "GET",
-        path: opts.path,
-        headers: { host: `127.0.0.1:${port}`, ...opts.headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString("utf8"),
-          }),
-        );
-      },
-    );
-    req.setTimeout(60_000, () => req.destroy(new Error(`no answer for ${opts.path}`)));
-    req.on("error", reject);
-    req.end(opts.body);
-  });
-}
-
-type Started = { root: string; webPort: number; project: string; stop: () => Promise<void> };
-
-/** `specsync start` in a fresh workspace (in-memory PGlite), with only the settings given. */
-async function start(extra: Record<string, string>): Promise<Started> {
-  const root = tempRepo();
-  writeTree(root, changeFiles("add-search", TITLE));
-  const [port, webPort] = [await freePort(), await freePort()];
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !/^(SPECSYNC_|DATABASE_URL$|INIT_CWD$|PORT$|WEB_PORT$|npm_)/i.test(k),
-    ),
-  );
-  const child: ChildProcess = spawn(process.execPath, [BIN, "start", "--no-gitignore"], {
-    cwd: root,
-    env: {
-      ...env,
-      PORT: String(port),
-      WEB_PORT: String(webPort),
-      SPECSYNC_DATA_DIR: "memory://",
-      NEXT_TELEMETRY_DISABLED: "1",
-      ...extra,
-    } as unknown as NodeJS.ProcessEnv,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = once(child, "exit");
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    if (child.pid) process.kill(-child.pid, "SIGTERM");
-    await exited;
-  };
-  const deadline = Date.now() + 120_000;
-  // Ready when the change is in the database (the API lists it) and the web port answers.
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`specsync start exited:\n${out}`);
-    try {
-      const api = await fetch(`http://127.0.0.1:${port}/trpc/specs.list`, {
-        headers: { authorization: `Bearer ${TOKEN}` },
-      });
-      const web = await raw(webPort, { path: "/sign-in" });
-      if (api.ok && (await api.text()).includes("add-search") && web.status < 500) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`specsync start not ready:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { root, webPort, project: path.basename(root), stop };
-}
 
 /** The pages the outside tester read workspace data from, and a client navigation's RSC fetch. */
 type Req = { path: string; headers?: Record<string, string> };

@@ -1,24 +1,26 @@
 import { readWebSettings } from "@specsync/settings";
 import { type NextRequest, NextResponse } from "next/server";
+import {
+  CLIENT_ADDRESS_HEADER,
+  clearFailures,
+  recordFailure,
+  retryAfterSeconds,
+} from "~/lib/sign-in-limit";
 import { renderSignIn, seeOther } from "~/lib/sign-in-page";
-import { SESSION_COOKIE, safeNext, sameSecret, sessionValue } from "~/lib/web-session";
+import { SESSION_COOKIE, safeNext, sameSecret, sameSite, sessionValue } from "~/lib/web-session";
 
 // The token is read at request time (as the layout reads the API address).
 export const dynamic = "force-dynamic";
 
-const html = (status: number, body: string) =>
+const html = (status: number, body: string, headers: Record<string, string> = {}) =>
   new NextResponse(body, {
     status,
-    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      ...headers,
+    },
   });
-
-const hostOf = (origin: string) => {
-  try {
-    return new URL(origin).host;
-  } catch {
-    return null;
-  }
-};
 
 /** The sign-in form: no workspace data, only a field for the token. */
 export function GET(request: NextRequest) {
@@ -30,19 +32,27 @@ export function GET(request: NextRequest) {
 
 /**
  * The token, posted by the form: right → the session cookie and back to `next`; wrong → the form
- * again (401). A cross-site form post is refused (its Origin is not this site).
+ * again (401). A cross-site form post is refused (its Origin is not this site). Too many wrong
+ * tokens from one address → 429 with Retry-After, whatever is posted (sign-in-limit.ts).
  */
 export async function POST(request: NextRequest) {
   const { token } = readWebSettings();
-  const origin = request.headers.get("origin");
-  if (origin !== null && hostOf(origin) !== request.headers.get("host"))
-    return new NextResponse("cross-site sign-in refused\n", { status: 403 });
+  if (!sameSite(request)) return new NextResponse("cross-site sign-in refused\n", { status: 403 });
   const form = await request.formData().catch(() => null);
   const presented = form?.get("token");
   const next = safeNext(typeof form?.get("next") === "string" ? String(form?.get("next")) : null);
   if (!token) return seeOther(next);
-  if (typeof presented !== "string" || !sameSecret(token, presented.trim()))
+  const client = request.headers.get(CLIENT_ADDRESS_HEADER) ?? "";
+  const wait = retryAfterSeconds(client);
+  if (wait > 0) {
+    const error = `Too many wrong tokens from this address. Try again in ${wait} s.`;
+    return html(429, renderSignIn({ next, error }), { "retry-after": String(wait) });
+  }
+  if (typeof presented !== "string" || !sameSecret(token, presented.trim())) {
+    recordFailure(client);
     return html(401, renderSignIn({ next, error: "That is not the token this server was given." }));
+  }
+  clearFailures(client);
   const res = seeOther(next);
   res.cookies.set(SESSION_COOKIE, sessionValue(token), {
     httpOnly: true,

@@ -1,5 +1,6 @@
 import { Lock, TriangleAlert } from "lucide-react";
 import { Badge } from "~/components/ui/badge";
+import { RelativeTime } from "~/components/ui/time";
 
 /** "claimed 3 min ago" */
 export function claimedAgo(at: Date | string): string {
@@ -28,7 +29,7 @@ export function ClaimBadge({
         <Lock className="mr-1 h-3 w-3" aria-hidden />
         {claimedBy}
       </Badge>
-      {claimedAgo(claimedAt)}
+      <RelativeTime at={claimedAt} format={claimedAgo} stable={(utc) => `claimed ${utc}`} />
     </span>
   );
 }

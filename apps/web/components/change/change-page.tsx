@@ -15,7 +15,7 @@ import { useSpecHref } from "~/components/use-spec-href";
 import { useViewParams } from "~/components/use-view-params";
 import { humanError, isGone } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
-import { cn, STATUS_LABEL, timeAgo } from "~/lib/utils";
+import { cn, STATUS_LABEL } from "~/lib/utils";
 import { FilePanel } from "./file-panel";
 import { HistoryPanel } from "./history-panel";
 import { LifecycleBar } from "./lifecycle-bar";
@@ -30,6 +30,7 @@ function proposalTemplate(name: string, meta: Record<string, unknown>) {
   return `# Change: ${name}\n\n## Why\n${goal}\n\n## What Changes\n- \n\n## Impact\n- Affected specs: \n`;
 }
 
+import { LocalTime, RelativeTime } from "~/components/ui/time";
 import { AgentsPanel } from "./agents-panel";
 
 export function ChangePage({ id }: { id: string }) {
@@ -202,8 +203,8 @@ export function ChangePage({ id }: { id: string }) {
       ) : null}
       {isChange && !s.archived ? <AgentsPanel id={id} projectId={s.projectId} /> : null}
       {isChange && s.statusChangedAt ? (
-        <p className="text-xs text-zinc-500" suppressHydrationWarning>
-          Status set by {s.statusChangedBy ?? "?"} {timeAgo(s.statusChangedAt)}
+        <p className="text-xs text-zinc-500">
+          Status set by {s.statusChangedBy ?? "?"} <RelativeTime at={s.statusChangedAt} />
         </p>
       ) : null}
 
@@ -224,10 +225,9 @@ export function ChangePage({ id }: { id: string }) {
           data-testid="conflict-banner"
         >
           <strong>Conflict on {s.conflict.files.join(", ")}.</strong> The file on disk (modified{" "}
-          {s.conflict.fsModifiedAt ? new Date(s.conflict.fsModifiedAt).toLocaleString() : "?"}) won
-          over the database edit (modified{" "}
-          {s.conflict.dbModifiedAt ? new Date(s.conflict.dbModifiedAt).toLocaleString() : "?"}). The
-          database version is kept in history.
+          <LocalTime at={s.conflict.fsModifiedAt} />) won over the database edit (modified{" "}
+          <LocalTime at={s.conflict.dbModifiedAt} />
+          ). The database version is kept in history.
           <div className="mt-2 flex gap-2">
             <Button
               size="sm"

@@ -2,12 +2,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Badge } from "~/components/ui/badge";
 import { Button } from "~/components/ui/button";
+import { LocalTime, RelativeTime } from "~/components/ui/time";
 import { useToast } from "~/components/ui/toaster";
 import { type FileChange, historyChanges } from "~/lib/history-diff";
 import { describeEntry } from "~/lib/history-labels";
 import { humanError } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
-import { timeAgo } from "~/lib/utils";
 
 /**
  * Every sync, edit, lifecycle change and conflict of one change: what changed (a diff), who and
@@ -55,12 +55,7 @@ export function HistoryPanel({
             data-action={h.action}
           >
             <div className="flex flex-wrap items-center gap-2">
-              <span
-                className="w-20 shrink-0 text-xs text-zinc-500"
-                title={new Date(h.createdAt).toLocaleString()}
-              >
-                {timeAgo(h.createdAt)}
-              </span>
+              <RelativeTime at={h.createdAt} className="w-20 shrink-0 text-xs text-zinc-500" />
               <Badge
                 tone={
                   !h.success
@@ -89,9 +84,8 @@ export function HistoryPanel({
               <p className="text-xs text-amber-700 dark:text-amber-400">
                 Conflict on {h.conflict.files.join(", ")}: {h.conflict.resolution.replace("_", " ")}
                 {h.conflict.automatic ? " (automatic)" : ""}; disk modified{" "}
-                {h.conflict.fsModifiedAt ? new Date(h.conflict.fsModifiedAt).toLocaleString() : "?"}
-                , database modified{" "}
-                {h.conflict.dbModifiedAt ? new Date(h.conflict.dbModifiedAt).toLocaleString() : "?"}
+                <LocalTime at={h.conflict.fsModifiedAt} />, database modified{" "}
+                <LocalTime at={h.conflict.dbModifiedAt} />
               </p>
             ) : null}
             {(changes.get(h.id) ?? []).map((c) => (

@@ -1,6 +1,6 @@
 "use client";
 import type { ValidationResult } from "@specsync/validators";
-import { timeAgo } from "~/lib/utils";
+import { RelativeTime } from "~/components/ui/time";
 
 /** The findings of the last `openspec validate --strict`, each at its file and line. */
 export function ValidationPanel({
@@ -20,7 +20,7 @@ export function ValidationPanel({
       data-testid="validation-panel"
     >
       <p className="mb-1 text-xs text-zinc-500">
-        openspec validate --strict {timeAgo(validation.validatedAt)}:{" "}
+        openspec validate --strict <RelativeTime at={validation.validatedAt} />:{" "}
         {validation.valid ? (
           <strong className="text-emerald-700 dark:text-emerald-400">valid</strong>
         ) : (
