@@ -199,6 +199,7 @@ writeFileSync(path.join(out, "package.json"), `${JSON.stringify(manifest, null, 
 const links = readdirSync(out, { recursive: true, encoding: "utf8" }).filter((f) =>
   lstatSync(path.join(out, f)).isSymbolicLink(),
 );
-if (links.length) throw new Error(`the package holds symlinks npm would not pack: ${links.join(", ")}`);
+if (links.length)
+  throw new Error(`the package holds symlinks npm would not pack: ${links.join(", ")}`);
 cpSync(path.join(repo, "README.md"), path.join(out, "README.md"));
 console.log(`specsync package built in ${out} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
