@@ -1,18 +1,16 @@
 /**
  * One shutdown for `start` and `serve`, installed before anything is started: a SIGINT/SIGTERM at
  * any moment of the startup aborts it (`signal`), stops what already runs (`onStop`, last first)
- * and exits 0. The whole stop is bounded by SPECSYNC_SHUTDOWN_TIMEOUT_MS: after that, `onKill`
- * hooks (the web UI's process group) are killed outright and the exit code is 1. Without this, a
- * signal before the handlers existed ended the process by the default action: no exit hooks ran, so
- * the data dir lock stayed and the web UI outlived us for as long as it took to notice.
+ * and exits 0. The whole stop is bounded by SPECSYNC_SHUTDOWN_TIMEOUT_MS: after that the process
+ * exits 1, and its exit hooks kill the web UI's process group and release the data dir lock.
+ * Without this, a signal before the handlers existed ended the process by the default action: no
+ * exit hook ran, so the lock stayed and the web UI outlived us until it noticed.
  */
 export type Shutdown = {
   /** Aborted by the first signal (or `stop`): startup steps check it and give up. */
   signal: AbortSignal;
   /** Run on shutdown, after the startup settled; the last registered runs first. */
   onStop: (step: () => Promise<void>) => void;
-  /** Run (synchronously) when the graceful stop took too long or a second signal insists. */
-  onKill: (kill: () => void) => void;
   /** The startup in flight: the shutdown waits for it to settle before stopping what it started. */
   starting: (startup: Promise<unknown>) => void;
   /** Shut down and exit with `code` (or 1 if stopping failed / timed out). */
@@ -42,19 +40,9 @@ export function installShutdown(opts: {
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   const controller = new AbortController();
   const steps: (() => Promise<void>)[] = [];
-  const kills: (() => void)[] = [];
   let startup: Promise<unknown> = Promise.resolve();
   let firstAt: number | null = null;
 
-  const killAll = () => {
-    for (const kill of kills.splice(0)) {
-      try {
-        kill();
-      } catch {
-        // already gone
-      }
-    }
-  };
   const stop = (why: string, code = 0) => {
     if (firstAt !== null) return;
     firstAt = Date.now();
@@ -65,7 +53,6 @@ export function installShutdown(opts: {
         `[specsync] shutdown not done after ${opts.timeoutMs} ms ` +
           "(SPECSYNC_SHUTDOWN_TIMEOUT_MS): stopping the rest outright",
       );
-      killAll();
       exit(1);
     }, opts.timeoutMs);
     void (async () => {
@@ -74,13 +61,11 @@ export function installShutdown(opts: {
     })().then(
       () => {
         clearTimeout(timer);
-        killAll(); // stragglers only: every step already waited for its own
         exit(code);
       },
       (err) => {
         clearTimeout(timer);
         console.error(`[specsync] shutdown failed: ${(err as Error).message}`);
-        killAll();
         exit(1);
       },
     );
@@ -91,7 +76,6 @@ export function installShutdown(opts: {
     if (firstAt === null) return stop(`${sig} received`);
     if (Date.now() - firstAt < 1000) return;
     console.error(`[specsync] ${sig} again: exiting without waiting for the shutdown`);
-    killAll();
     exit(EXIT_CODE[sig]);
   };
   process.on("SIGINT", () => onSignal("SIGINT"));
@@ -99,7 +83,6 @@ export function installShutdown(opts: {
   return {
     signal: controller.signal,
     onStop: (step) => void steps.push(step),
-    onKill: (kill) => void kills.push(kill),
     starting: (p) => {
       startup = p;
     },
