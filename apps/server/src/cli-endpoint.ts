@@ -1,9 +1,9 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { realpathSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import type { Services } from "@specsync/api";
 import { normalizeSort, normalizeType } from "@specsync/api/openspec-output";
+import { sameSecret } from "@specsync/settings";
 import { z } from "zod";
 import { errorResult } from "./commands/cli-error";
 import { lifecycleRequestSchema, runLifecycle } from "./commands/lifecycle";
@@ -13,13 +13,6 @@ import { lifecycleRequestSchema, runLifecycle } from "./commands/lifecycle";
  * project.
  */
 export const CLI_ENDPOINT = "/cli/v1/";
-
-function sameToken(required: string, presented: string | null): boolean {
-  if (!presented) return false;
-  const a = createHash("sha256").update(required).digest();
-  const b = createHash("sha256").update(presented).digest();
-  return timingSafeEqual(a, b);
-}
 
 /** The same repository reached through a symlink is the same repository. */
 function canonical(p: string): string {
@@ -78,7 +71,7 @@ export async function handleCliRequest(
   token: string | null,
   presented: string | null,
 ) {
-  if (token && !sameToken(token, presented))
+  if (token && (!presented || !sameSecret(token, presented)))
     return send(res, 401, {
       error: "missing or wrong bearer token (Authorization: Bearer <SPECSYNC_TOKEN>)",
     });

@@ -9,6 +9,7 @@ import { cliErrorMessage } from "./commands/cli-error";
 import type { LifecycleCommand, LifecycleRequest } from "./commands/lifecycle";
 import { type Env, loadEnv } from "./env";
 import { firstPath } from "./first-path";
+import { installShutdown, type Shutdown, StartupAborted } from "./shutdown";
 
 const USAGE = `specsync — keep an OpenSpec workspace and a database in two-way sync
 
@@ -206,6 +207,20 @@ async function lifecycleCommand(
   return result.exitCode;
 }
 
+/**
+ * Run a server's startup; once a shutdown began, its failure (most often `StartupAborted`) is the
+ * shutdown's to finish, which exits on its own.
+ */
+async function whileRunning(shutdown: Shutdown, startup: () => Promise<void>): Promise<void> {
+  try {
+    await startup();
+  } catch (err) {
+    if (!shutdown.signal.aborted) throw err;
+    if (!(err instanceof StartupAborted))
+      console.error(`[specsync] while shutting down: ${cliErrorMessage(err)}`);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   // No command (or options only): the default command, `start`.
   const [command = "start", ...rest] =
@@ -280,11 +295,19 @@ export async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case "start": {
+      const shutdown = installShutdown({ timeoutMs: env.SPECSYNC_SHUTDOWN_TIMEOUT_MS });
       const { start } = await import("./start");
-      await start(env, paths(), {
-        gitignore: values.gitignore === undefined ? "ask" : values.gitignore ? "add" : "skip",
-        web: values.web,
-      });
+      await whileRunning(shutdown, () =>
+        start(
+          env,
+          paths(),
+          {
+            gitignore: values.gitignore === undefined ? "ask" : values.gitignore ? "add" : "skip",
+            web: values.web,
+          },
+          shutdown,
+        ),
+      );
       return 0;
     }
     case "migrate": {
@@ -297,8 +320,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "serve": {
+      const shutdown = installShutdown({ timeoutMs: env.SPECSYNC_SHUTDOWN_TIMEOUT_MS });
       const { serve } = await import("./serve");
-      await serve(env, paths());
+      await whileRunning(shutdown, () => serve(env, paths(), shutdown));
       return 0;
     }
     case "sync":

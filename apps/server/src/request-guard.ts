@@ -1,6 +1,6 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isAllowedHost, MISDIRECTED_MESSAGE } from "@specsync/settings";
+import { isAllowedHost, MISDIRECTED_MESSAGE, sameSecret } from "@specsync/settings";
 import { BodyRefused, checkJsonText, readBodyText } from "./request-body";
 import { tooDeepAnswer } from "./stdio-utf8";
 
@@ -58,14 +58,6 @@ export const DEFAULT_LIMITS: GuardLimits = {
 };
 
 export type Verdict = { authenticated: boolean; url: URL };
-
-function sameSecret(a: string, b: string): boolean {
-  // Hash both sides so the comparison is constant-time whatever the lengths.
-  return timingSafeEqual(
-    createHash("sha256").update(a).digest(),
-    createHash("sha256").update(b).digest(),
-  );
-}
 
 function bearer(req: IncomingMessage): string | null {
   const h = req.headers.authorization;

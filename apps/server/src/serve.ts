@@ -7,6 +7,7 @@ import { databaseLocation, openDatabase } from "./database";
 import type { Env } from "./env";
 import { createHttpServer } from "./http";
 import { advertiseServer, localUrl } from "./server-file";
+import { type Shutdown, StartupAborted } from "./shutdown";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -17,6 +18,8 @@ export async function startServer(
   env: Env,
   projectPaths: string[],
   log: (msg: string) => void = (m) => console.log(`[specsync] ${m}`),
+  /** A shutdown during startup: the next step gives up, closing what was opened. */
+  signal?: AbortSignal,
 ): Promise<Running> {
   if (!LOOPBACK.has(env.HOST) && !env.SPECSYNC_TOKEN) {
     throw new Error(
@@ -27,6 +30,10 @@ export async function startServer(
   const quiet = env.SPECSYNC_LOG === "silent";
   const say = quiet ? () => {} : log;
   const database = await openDatabase(env, projectPaths);
+  if (signal?.aborted) {
+    await database.close();
+    throw new StartupAborted();
+  }
   say(
     `database: ${database.driver === "pglite" ? `embedded PGlite (${databaseLocation(env, projectPaths).dataDir})` : "PostgreSQL"}; migrations applied`,
   );
@@ -53,6 +60,11 @@ export async function startServer(
       : `OpenSpec CLI unavailable: ${cli.error}`,
   );
   await services.runtime.start(projectPaths);
+  if (signal?.aborted) {
+    await services.runtime.stop();
+    await database.close();
+    throw new StartupAborted();
+  }
   services.lifecycle.startAutoValidate();
   const server = createHttpServer({
     services,
@@ -109,36 +121,14 @@ export function guardRejections(): void {
   });
 }
 
-/**
- * On SIGINT/SIGTERM: `stop`, then exit 0 (1 if stopping failed). A second signal within a second is the
- * same request delivered twice (to the process group, and relayed by the installed bin's launcher); a
- * later one exits at once (128 + signal number), as an unhandled signal would.
- */
-export function stopOnSignals(stop: () => Promise<void>): void {
-  let firstAt: number | null = null;
-  const onSignal = (sig: "SIGINT" | "SIGTERM") => {
-    if (firstAt !== null) {
-      if (Date.now() - firstAt < 1000) return;
-      console.error(`[specsync] ${sig} again: exiting without waiting for the shutdown`);
-      process.exit(sig === "SIGINT" ? 130 : 143);
-    }
-    firstAt = Date.now();
-    console.log(`[specsync] ${sig} received`);
-    stop().then(
-      () => process.exit(0),
-      (err) => {
-        console.error(`[specsync] shutdown failed: ${(err as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", () => onSignal("SIGINT"));
-  process.on("SIGTERM", () => onSignal("SIGTERM"));
-}
-
 /** `specsync serve`: run until SIGINT/SIGTERM, then shut down gracefully and exit 0. */
-export async function serve(env: Env, projectPaths: string[]): Promise<void> {
+export async function serve(env: Env, projectPaths: string[], shutdown: Shutdown): Promise<void> {
   guardRejections();
-  const running = await startServer(env, projectPaths);
-  stopOnSignals(running.stop);
+  // Registered as part of the startup itself, so a shutdown waiting for it always finds the stop.
+  const startup = startServer(env, projectPaths, undefined, shutdown.signal).then((running) => {
+    shutdown.onStop(running.stop);
+    return running;
+  });
+  shutdown.starting(startup);
+  await startup;
 }

@@ -3,6 +3,23 @@ import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { childEnv } from "@specsync/settings";
+import { StartupAborted } from "./shutdown";
+
+/** A fetch's signal: aborted after `ms`, or with `signal`. */
+const aborts = (signal: AbortSignal | undefined, ms: number) =>
+  signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
+
+/** Wait `ms`, or less if `signal` aborts. */
+const pause = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
 
 /**
  * The web UI's self-contained Next.js server (`output: "standalone"`), as the build lays it out:
@@ -42,7 +59,10 @@ export async function startWebServer(opts: {
   port: number;
   apiUrl: string;
   timeoutMs?: number;
+  /** Aborted (a shutdown during startup): the process is stopped and the start rejects. */
+  signal?: AbortSignal;
 }): Promise<WebProcess> {
+  if (opts.signal?.aborted) throw new StartupAborted();
   const child: ChildProcess = spawn(process.execPath, ["--import", WATCH_PARENT, opts.serverJs], {
     env: childEnv({
       PORT: String(opts.port),
@@ -70,8 +90,9 @@ export async function startWebServer(opts: {
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = once(child, "exit").then(([code]) => code as number | null);
-  // Never leave the web server behind when this process ends (an error, process.exit).
-  const reap = () => kill("SIGTERM");
+  // Never leave the web server behind when this process ends (an error, process.exit, a shutdown
+  // that timed out): by then it is too late to wait for it.
+  const reap = () => kill("SIGKILL");
   process.once("exit", reap);
   void exited.then(() => process.off("exit", reap));
   const host =
@@ -94,12 +115,16 @@ export async function startWebServer(opts: {
   let gone = false;
   void exited.then(() => (gone = true));
   for (;;) {
+    if (opts.signal?.aborted) {
+      await stop();
+      throw new StartupAborted();
+    }
     if (gone)
       throw new Error(
         `the web UI did not start (port ${opts.port}): ${stderr.trim().split("\n").slice(-3).join(" ") || "it exited"}`,
       );
     try {
-      const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`${url}/`, { signal: aborts(opts.signal, 2000) });
       await res.arrayBuffer();
       if (res.status < 500 && !gone) break;
     } catch {
@@ -111,7 +136,7 @@ export async function startWebServer(opts: {
         `the web UI did not answer on ${url} within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s`,
       );
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await pause(100, opts.signal);
   }
   return { url, stop, exited };
 }

@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { sameSecret } from "@specsync/settings";
 
 /**
  * Signing in to the web port when SPECSYNC_TOKEN is set. Server rendering calls the API with the
@@ -14,14 +15,6 @@ export const SIGN_OUT_PATH = "/sign-out";
 /** The cookie's value for this token. */
 export function sessionValue(token: string): string {
   return createHmac("sha256", token).update("specsync web session v1").digest("base64url");
-}
-
-/** Equal strings, compared in constant time whatever their lengths (both sides hashed first). */
-export function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(
-    createHash("sha256").update(a).digest(),
-    createHash("sha256").update(b).digest(),
-  );
 }
 
 /** Whether the request's session cookie was made from this token. */

@@ -4,6 +4,7 @@ import { type Settings, settingsSchema, type WebSettings, webSettingsSchema } fr
 
 export * from "./hosts";
 export * from "./schema";
+export * from "./secret";
 
 type Source = Record<string, string | undefined>;
 

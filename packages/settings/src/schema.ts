@@ -104,6 +104,11 @@ const fields = z.object({
   SPECSYNC_DEBOUNCE_MS: z.coerce.number().int().min(0).max(100).default(SYNC_DEFAULTS.debounceMs),
   /** Longest an OpenSpec CLI run (new, validate, archive) may take before it is stopped. */
   SPECSYNC_OPENSPEC_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
+  /**
+   * Longest a server's stop (on SIGINT/SIGTERM, also during its startup) may take; then the web
+   * UI's process is killed and the server exits with code 1.
+   */
+  SPECSYNC_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   SPECSYNC_LOG: z.enum(["silent", "info", "debug"]).default("info"),
   /**
    * Set by npm/pnpm to the folder a script was started from; relative paths are resolved from

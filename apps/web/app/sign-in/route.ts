@@ -1,4 +1,4 @@
-import { readWebSettings } from "@specsync/settings";
+import { readWebSettings, sameSecret } from "@specsync/settings";
 import { type NextRequest, NextResponse } from "next/server";
 import {
   CLIENT_ADDRESS_HEADER,
@@ -7,7 +7,7 @@ import {
   retryAfterSeconds,
 } from "~/lib/sign-in-limit";
 import { renderSignIn, seeOther } from "~/lib/sign-in-page";
-import { SESSION_COOKIE, safeNext, sameSecret, sameSite, sessionValue } from "~/lib/web-session";
+import { SESSION_COOKIE, safeNext, sameSite, sessionValue } from "~/lib/web-session";
 
 // The token is read at request time (as the layout reads the API address).
 export const dynamic = "force-dynamic";
