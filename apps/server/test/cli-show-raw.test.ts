@@ -279,6 +279,8 @@ function escapingDeltaRepo(outside: string): string {
 }
 
 const ODD_ARGS = [
+  // The requirement counts of specs the sync refuses (not UTF-8, over 1 MiB) are openspec's too.
+  ["list", "--specs", "--json"],
   ...["ok", "bad-utf8", "huge", "to-dir", "dangling", "linked-folder"].flatMap((s) => [
     ["show", s, "--json"],
     ["show", s, "--json", "--type", "spec"],
