@@ -292,6 +292,8 @@ const ODD_ARGS = [
   ]),
 ];
 const ESCAPING_ARGS = [
+  // openspec's discovery fails list --specs too (its error, with `specs: []`).
+  ["list", "--specs", "--json"],
   ["show", "ok", "--json"],
   ["show", "linked", "--json", "--type", "spec"],
   ["show", "c-ok", "--json"],

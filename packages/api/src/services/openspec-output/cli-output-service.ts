@@ -13,6 +13,7 @@ import {
   renderShowWithoutItem,
   renderSpecList,
   type ShowType,
+  specListError,
 } from "./format";
 import {
   activeChangeDirs,
@@ -89,7 +90,7 @@ export class CliOutputService {
    */
   private async specList(rootPath: string, projectId: string): Promise<CliResult> {
     const found = cliSpecDiscovery(path.join(rootPath, "openspec", "specs"));
-    if (found.error) return listError(found.error);
+    if (found.error) return specListError(found.error);
     const rows = await this.database.query<{ name: string; count: number; failed: boolean }>(
       "select name, requirement_count as count, sync_error is not null as failed from openspec_specs where project_id = $1 and kind = 'spec' and deleted_at is null",
       [projectId],

@@ -40,6 +40,7 @@ import {
   type ShowableChange,
   type ShowableSpec,
   type ShowType,
+  specListError,
   textError,
 } from "./format";
 
@@ -384,7 +385,7 @@ export async function specEntriesFromFiles(
 /** `openspec list --specs --json` from the files: the CLI's discovery (links, nesting), its reads. */
 export async function specListFromFiles(rootPath: string): Promise<CliResult> {
   const found = cliSpecDiscovery(path.join(rootPath, "openspec", "specs"));
-  if (found.error) return listError(found.error);
+  if (found.error) return specListError(found.error);
   return renderSpecList(await specEntriesFromFiles(found.files), rootOutput(rootPath));
 }
 
