@@ -249,6 +249,9 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db, driver) => {
     await expect(s.claims.claim({ id: a, owner: "a\u0000b" })).rejects.toThrow(/NUL byte/);
     await expect(s.specs.list({ search: "a\u0000" })).rejects.toThrow(/NUL byte/);
     await expect(s.specs.list({ claimedBy: "\uD800" })).rejects.toThrow(/lone UTF-16 surrogate/);
+    // A change name with NUL (POST /cli/v1/run, an MCP resource URI) names no change: NOT_FOUND.
+    await expectError(s.changes.resolve("add\u0000a", project.id), "NOT_FOUND", /no change named/);
+    await expectError(s.changes.spec("demo\u0000", project.id), "NOT_FOUND", /./);
     await expectError(
       s.claims.claim({ id: "00000000-0000-4000-8000-000000000000", owner: "x" }),
       "NOT_FOUND",

@@ -25,24 +25,27 @@ export class ChangeLookup {
     projectId: string | null,
   ): Promise<{ id: string; name: string; projectId: string }> {
     const byId = rowIdSchema.safeParse(ref).success;
-    const rows = await this.database.db
-      .select({
-        id: openspecSpecs.id,
-        name: openspecSpecs.name,
-        projectId: openspecSpecs.projectId,
-        archived: openspecSpecs.archived,
-      })
-      .from(openspecSpecs)
-      .where(
-        and(
-          byId ? eq(openspecSpecs.id, ref) : eq(openspecSpecs.name, ref),
-          eq(openspecSpecs.kind, "change"),
-          isNull(openspecSpecs.deletedAt),
-          projectId ? eq(openspecSpecs.projectId, projectId) : undefined,
-        ),
-      )
-      .orderBy(asc(openspecSpecs.archived), asc(openspecSpecs.path))
-      .limit(2);
+    // NUL names no row, and PostgreSQL refuses it in a query (a database error, not "not found").
+    const rows = ref.includes("\0")
+      ? []
+      : await this.database.db
+          .select({
+            id: openspecSpecs.id,
+            name: openspecSpecs.name,
+            projectId: openspecSpecs.projectId,
+            archived: openspecSpecs.archived,
+          })
+          .from(openspecSpecs)
+          .where(
+            and(
+              byId ? eq(openspecSpecs.id, ref) : eq(openspecSpecs.name, ref),
+              eq(openspecSpecs.kind, "change"),
+              isNull(openspecSpecs.deletedAt),
+              projectId ? eq(openspecSpecs.projectId, projectId) : undefined,
+            ),
+          )
+          .orderBy(asc(openspecSpecs.archived), asc(openspecSpecs.path))
+          .limit(2);
     const row = rows.find((r) => !r.archived) ?? rows.at(-1);
     if (!row)
       throw new SpecsyncError(
@@ -83,17 +86,19 @@ export class ChangeLookup {
 
   /** A main spec by capability id. */
   async spec(capability: string, projectId: string) {
-    const [row] = await this.database.db
-      .select({ id: openspecSpecs.id })
-      .from(openspecSpecs)
-      .where(
-        and(
-          eq(openspecSpecs.projectId, projectId),
-          eq(openspecSpecs.kind, "spec"),
-          eq(openspecSpecs.name, capability),
-          isNull(openspecSpecs.deletedAt),
-        ),
-      );
+    const [row] = capability.includes("\0")
+      ? []
+      : await this.database.db
+          .select({ id: openspecSpecs.id })
+          .from(openspecSpecs)
+          .where(
+            and(
+              eq(openspecSpecs.projectId, projectId),
+              eq(openspecSpecs.kind, "spec"),
+              eq(openspecSpecs.name, capability),
+              isNull(openspecSpecs.deletedAt),
+            ),
+          );
     if (!row) throw new SpecsyncError("NOT_FOUND", `no spec named ${capability}`);
     return row;
   }

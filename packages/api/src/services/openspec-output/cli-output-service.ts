@@ -13,6 +13,7 @@ import {
   renderShowWithoutItem,
   renderSpecList,
   type ShowType,
+  specListError,
 } from "./format";
 import {
   activeChangeDirs,
@@ -22,6 +23,7 @@ import {
   proposalRefusal,
   rootOutput,
   showableChangeIds,
+  specEntriesFromFiles,
   specFromFiles,
   unopenableChangeDir,
 } from "./from-files";
@@ -81,6 +83,27 @@ export class CliOutputService {
     return row?.id ?? null;
   }
 
+  /**
+   * The specs the CLI discovers (its walk: links to folders skipped, dangling links too), counted
+   * from their rows; a spec the sync refused (not UTF-8, over 1 MiB) or never read is counted from
+   * its file, as the CLI reads it.
+   */
+  private async specList(rootPath: string, projectId: string): Promise<CliResult> {
+    const found = cliSpecDiscovery(path.join(rootPath, "openspec", "specs"));
+    if (found.error) return specListError(found.error);
+    const rows = await this.database.query<{ name: string; count: number; failed: boolean }>(
+      "select name, requirement_count as count, sync_error is not null as failed from openspec_specs where project_id = $1 and kind = 'spec' and deleted_at is null",
+      [projectId],
+    );
+    const counted = new Map(rows.filter((r) => !r.failed).map((r) => [r.name, r.count]));
+    const entries = found.files.flatMap((f) => {
+      const count = counted.get(f.id);
+      return count === undefined ? [] : [{ id: f.id, requirementCount: count }];
+    });
+    const fromFiles = await specEntriesFromFiles(found.files.filter((f) => !counted.has(f.id)));
+    return renderSpecList([...entries, ...fromFiles], rootOutput(rootPath));
+  }
+
   async list(
     rootPath: string,
     opts: { specs?: boolean; sort?: ListSort } = {},
@@ -88,16 +111,7 @@ export class CliOutputService {
     const projectId = await this.projectId(rootPath);
     if (!projectId) return null;
     const root = rootOutput(rootPath);
-    if (opts.specs) {
-      const rows = await this.database.query<{ name: string; requirement_count: number }>(
-        "select name, requirement_count from openspec_specs where project_id = $1 and kind = 'spec' and deleted_at is null",
-        [projectId],
-      );
-      return renderSpecList(
-        rows.map((r) => ({ id: r.name, requirementCount: r.requirement_count })),
-        root,
-      );
-    }
+    if (opts.specs) return this.specList(rootPath, projectId);
     const rows = await this.database.query<{
       name: string;
       done: number;

@@ -153,6 +153,10 @@ export function renderChangeList(
 export const listError = (message: string) =>
   commandError("list_error", message, { changes: [], root: null });
 
+/** `openspec list --specs --json` when its spec discovery fails (a spec.md linked out of specs/). */
+export const specListError = (message: string) =>
+  commandError("list_error", message, { specs: [], root: null });
+
 /** `openspec list --specs --json`: sorted with localeCompare, like the CLI. */
 export function renderSpecList(
   specs: { id: string; requirementCount: number }[],

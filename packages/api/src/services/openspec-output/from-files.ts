@@ -22,7 +22,7 @@ import {
   folderLastModified,
 } from "../../utils/fs/change-folder";
 import { readTextFileConfined } from "../../utils/fs/safe-open";
-import { discoverSpecIds, listTrackedFiles, SPEC_FILE } from "../../utils/fs/scan-workspace";
+import { listTrackedFiles, SPEC_FILE } from "../../utils/fs/scan-workspace";
 import { countTasksInFile } from "../../utils/openspec/count-tasks";
 import { parseTasks, summarizeTasks } from "../../utils/openspec/tasks";
 import { cliSpecContent, cliSpecDiscovery, readLenient } from "./cli-read";
@@ -40,6 +40,7 @@ import {
   type ShowableChange,
   type ShowableSpec,
   type ShowType,
+  specListError,
   textError,
 } from "./format";
 
@@ -360,6 +361,34 @@ export function showText(rootPath: string, id: string | undefined, type: ShowTyp
     : specText(path.join(root, "openspec", "specs"), id);
 }
 
+/**
+ * `openspec list --specs --json`'s entries for the given spec files (CliSpecFile), read as the CLI
+ * reads them: leniently (U+FFFD for bad bytes, no size limit), 0 requirements when unparsable.
+ */
+export async function specEntriesFromFiles(
+  files: readonly { id: string; specFile: string }[],
+): Promise<{ id: string; requirementCount: number }[]> {
+  if (!files.length) return [];
+  const { deriveFields } = await import("../../utils/openspec/derive");
+  return files.map(({ id, specFile }) => {
+    let requirementCount = 0;
+    try {
+      const content = readLenient(specFile);
+      requirementCount = deriveFields("spec", id, { [SPEC_FILE]: content }).requirementCount;
+    } catch {
+      // The CLI lists a spec it cannot read with 0 requirements.
+    }
+    return { id, requirementCount };
+  });
+}
+
+/** `openspec list --specs --json` from the files: the CLI's discovery (links, nesting), its reads. */
+export async function specListFromFiles(rootPath: string): Promise<CliResult> {
+  const found = cliSpecDiscovery(path.join(rootPath, "openspec", "specs"));
+  if (found.error) return specListError(found.error);
+  return renderSpecList(await specEntriesFromFiles(found.files), rootOutput(rootPath));
+}
+
 /** `openspec list|show --json`, byte for byte, from the files as they are now; no database. */
 export class FilesCliOutput {
   async list(
@@ -367,23 +396,7 @@ export class FilesCliOutput {
     opts: { specs?: boolean; sort?: ListSort } = {},
   ): Promise<CliResult> {
     const root = rootOutput(rootPath);
-    if (opts.specs) {
-      const { deriveFields } = await import("../../utils/openspec/derive");
-      const specsDir = path.join(rootPath, "openspec", "specs");
-      const specs = discoverSpecIds(specsDir).map((id) => {
-        const files = readTracked(
-          path.join(rootPath, "openspec"),
-          path.join(specsDir, ...id.split("/")),
-          "spec",
-        );
-        return {
-          id,
-          requirementCount:
-            files[SPEC_FILE] === undefined ? 0 : deriveFields("spec", id, files).requirementCount,
-        };
-      });
-      return renderSpecList(specs, root);
-    }
+    if (opts.specs) return specListFromFiles(rootPath);
     const dirs = activeChangeDirs(rootPath);
     if (dirs === null) throw new Error(`cannot read ${path.join(rootPath, "openspec", "changes")}`);
     const unopenable = unopenableChangeDir(rootPath, dirs);

@@ -142,11 +142,6 @@ function archivedRef(dir: string, viaSymlink: boolean): FolderRef {
   };
 }
 
-/** The capability ids under specs/ (folders holding a spec.md), as the CLI discovers them. */
-export function discoverSpecIds(specsDir: string): string[] {
-  return discoverSpecs(specsDir).map((s) => s.id);
-}
-
 /**
  * Capability ids (`a`, `a/b`) under a specs folder: folders holding a `spec.md`, dot-entries
  * skipped; each says whether a symlink is on the way (those paths need a containment check).
