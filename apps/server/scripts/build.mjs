@@ -87,7 +87,9 @@ if (longRunning && !process.execArgv.includes("--optimize-for-size")) {
   // One V8 worker thread, not four: fewer malloc arenas keeping freed compile memory (performance.md).
   const flags = ["--optimize-for-size", "--v8-pool-size=1", ...process.execArgv];
   const argv = [...flags, fileURLToPath(import.meta.url), ...args];
-  const child = spawn(process.execPath, argv, { stdio: "inherit" });
+  // fd 3 is an IPC channel: the server sees it close when this process is gone, even by SIGKILL.
+  const stdio = ["inherit", "inherit", "inherit", "ipc"];
+  const child = spawn(process.execPath, argv, { stdio });
   // A signal sent to this process alone reaches the server too; one sent to the whole group
   // (Ctrl+C) reaches it twice, which it takes as one request.
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -103,6 +105,12 @@ if (longRunning && !process.execArgv.includes("--optimize-for-size")) {
   });
 } else {
   if (!longRunning) setFlagsFromString("--liftoff-only");
+  // Run by the launcher above: once it is gone (killed outright, so it relayed nothing), stop as on
+  // SIGTERM rather than live on orphaned, holding the ports and the data directory.
+  if (longRunning && process.channel) {
+    process.channel.unref();
+    process.on("disconnect", () => process.kill(process.pid, "SIGTERM"));
+  }
   const { run } = await import("../lib/cli.js");
   run(args);
 }

@@ -82,6 +82,9 @@ describe.skipIf(!existsSync(WEB))("a signal at any moment of the startup", () =>
     ["API answers", "SIGTERM", "default"],
     ["ready", "SIGINT", "default"],
     ["while the web UI starts", "SIGTERM", 100],
+    // `specsync start` is a launcher that re-runs itself with V8 flags; killing it with SIGKILL
+    // used to leave the real server and the web UI running, orphaned, holding both ports.
+    ["ready", "SIGKILL", "default"],
   ];
   it.each(cases)(
     "%s, %s (shutdown bound: %s): tree gone, ports and lock freed",
@@ -123,6 +126,18 @@ describe.skipIf(!existsSync(WEB))("a signal at any moment of the startup", () =>
         expect(await answers(web)).toBe(true);
       }
       const lock = path.join(root, ".specsync", "pglite.lock");
+      if (sig === "SIGKILL") {
+        // The launcher killed outright relays nothing: the server notices its IPC channel close.
+        child.kill(sig);
+        await exited;
+        const deadline = Date.now() + 30_000;
+        while (treeOf(id).length > 0 && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 100));
+        const free = [await portFree(port), await portFree(webPort)];
+        const state = { left: treeOf(id), free, lock: existsSync(lock) };
+        expect(state, out.join("")).toEqual({ left: [], free: [true, true], lock: false });
+        return;
+      }
       child.kill(sig);
       const [code, signal] = await exited;
       // Checked at once: "exited" means the whole tree is gone, not that it will be soon.
