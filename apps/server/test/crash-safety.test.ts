@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -139,7 +139,14 @@ async function crashLoop(driver: "postgres" | "pglite", RUNS: number) {
     }
     // Restart: a full sync must converge DB and files, retry or adopt interrupted flushes, and
     // clean temp files.
-    await new Promise((r) => setTimeout(r, 10_500)); // temp files younger than 10 s are left alone
+    // Temp files younger than 10 s are left alone (a write in progress elsewhere): age the ones the
+    // kills left by 11 s instead of waiting 10.5 s, so the sync below must remove them.
+    const aged = new Date(Date.now() - 11_000);
+    for (const n of names) {
+      const dir = path.join(root, "openspec/changes", n);
+      for (const f of readdirSync(dir).filter((f) => f.endsWith(".tmp")))
+        utimesSync(path.join(dir, f), aged, aged);
+    }
     const summary = await services.sync.syncProject(project, "startup");
     expect(summary.failed).toBe(0);
     for (const n of names) {
