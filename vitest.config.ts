@@ -18,6 +18,9 @@ const app = {
 // One project per package that has tests (`--project <name>`); `pnpm test` runs them all.
 export default defineConfig({
   test: {
+    // vitest's default is cores − 1 workers: one on a 2-core machine, so the run was the sum of its files.
+    // Most files wait on child processes, servers and browsers; two workers overlap that waiting.
+    maxWorkers: 2,
     projects: [
       { test: { name: "settings", root: "./packages/settings", include } },
       { test: { name: "db", root: "./packages/db", include, ...db } },
