@@ -48,6 +48,9 @@ describe("specsync new | validate | archive (the real command)", () => {
       ...changeFiles("add-broken"),
       "changes/add-broken/specs/demo/spec.md":
         "## ADDED Requirements\n### Requirement: Broken\nThe system SHALL break.\n",
+      ...changeFiles("add-soft"),
+      "changes/add-soft/specs/demo/spec.md":
+        "## ADDED Requirements\n### Requirement: Soft\nThe system is soft.\n\n#### Scenario: S\n- **WHEN** a\n- **THEN** b\n",
     });
     const bad = await specsync(["new", "Bad_Name"], root);
     expect(bad.code).toBe(1);
@@ -68,6 +71,14 @@ describe("specsync new | validate | archive (the real command)", () => {
     expect(invalid.code).toBe(2);
     expect(invalid.stdout).toMatch(
       /ERROR specs\/demo\/spec\.md:2 ADDED "Broken" must include at least one scenario/,
+    );
+
+    expect(invalid.stdout).toMatch(/^add-broken is not valid: 1 error, 0 warnings \(strict\)\n/);
+    // Warnings alone fail the strict check: the headline says so, not "has 0 errors".
+    const soft = await specsync(["validate", "add-soft"], root);
+    expect(soft.code).toBe(2);
+    expect(soft.stdout).toMatch(
+      /^add-soft is not valid: 0 errors, 1 warning \(strict\)\n {2}WARNING/,
     );
 
     const preview = await specsync(["archive", "add-loud", "--preview"], root);

@@ -100,7 +100,7 @@ async function changeLifecycle(
       result,
       () =>
         [
-          result.valid ? `${name} is valid` : `${name} has ${result.errors} errors`,
+          result.valid ? `${name} is valid` : `${name} is not valid: ${issueCount(result)}`,
           ...result.findings.map(
             (f) => `  ${f.level} ${f.file ?? "(change)"}${f.line ? `:${f.line}` : ""} ${f.message}`,
           ),
@@ -164,4 +164,10 @@ async function claims(s: Services, project: ProjectRow, req: LifecycleRequest) {
     () =>
       `${res.name} ${res.renewed ? "renewed" : "claimed"} by ${res.claim.owner} until ${res.claim.expiresAt.toISOString()}`,
   );
+}
+
+/** "1 error, 2 warnings": validation is strict, so warnings alone make a change not valid. */
+function issueCount(r: { errors: number; warnings: number }): string {
+  const n = (k: number, what: string) => `${k} ${what}${k === 1 ? "" : "s"}`;
+  return `${n(r.errors, "error")}, ${n(r.warnings, "warning")} (strict)`;
 }
