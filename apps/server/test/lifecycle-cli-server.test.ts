@@ -153,6 +153,19 @@ describe.skipIf(!existsSync(BIN))(
           "Stop it first, or do this through the running server",
         );
       }
+
+      // A repository the server does not watch, on the same data directory: refused, saying why.
+      const other = workspace();
+      const dataDir = path.join(served, ".specsync", "pglite");
+      const unwatched = await specsync(["new", "add-other"], other, {
+        SPECSYNC_TOKEN: TOKEN,
+        SPECSYNC_DATA_DIR: dataDir,
+      });
+      expect(unwatched.exitCode).toBe(1);
+      expect(unwatched.stderr).toContain(
+        `specsync: the specsync server at ${url} (pid ${pid}) holds the embedded database ${dataDir} but does not watch ${other}: add this repository to that server`,
+      );
+      expect(existsSync(path.join(other, "openspec/changes/add-other"))).toBe(false);
     }, 600_000);
   },
 );

@@ -14,8 +14,9 @@ import { requestServer, TokenRefused } from "./server-request";
 const SLACK_MS = 60_000;
 
 /**
- * The server's answer; null when no live server holds the data dir (or it does not watch `root`):
- * the command then runs here, as before, and is refused by the lock if someone else holds it.
+ * The server's answer; null when no live server holds the data dir: the command then runs here,
+ * as before, and is refused by the lock if someone else holds it. A server that holds it but does
+ * not watch `root` is a clear error (the lock's refusal would point back at this very command).
  */
 export async function runOnHoldingServer(
   req: LifecycleRequest,
@@ -46,7 +47,12 @@ export async function runOnHoldingServer(
     );
   }
   if (res.status === 401) throw new TokenRefused(server.url);
-  if (res.status === 404) return null;
+  if (res.status === 404)
+    throw new Error(
+      `the specsync server at ${server.url} (pid ${pid}) holds the embedded database ${dataDir} ` +
+        `but does not watch ${root}: add this repository to that server (SPECSYNC_PROJECTS or ` +
+        "--project) and restart it, or stop it to run this here",
+    );
   if (res.status !== 200)
     throw new Error(
       `${describeHolder(pid, candidates)} but answered HTTP ${res.status}: ` +
