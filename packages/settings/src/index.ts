@@ -43,7 +43,9 @@ function blanksUnset(source: Source): Source {
  * object passed down.
  */
 export function loadSettings(source: Source = process.env, overrides: Source = {}): Settings {
-  const settings = parseOrExplain(settingsSchema.safeParse(blanksUnset({ ...source, ...overrides })));
+  const settings = parseOrExplain(
+    settingsSchema.safeParse(blanksUnset({ ...source, ...overrides })),
+  );
   if (settings.INIT_CWD && !isPackageScript(source)) settings.INIT_CWD = undefined;
   return settings;
 }
