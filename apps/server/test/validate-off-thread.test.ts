@@ -100,3 +100,59 @@ describe.skipIf(!pgUp)("validation stays off the event loop (real server, Postgr
     expect((await c.changes.validate.mutate({ id: id("add-demo") })).valid).toBe(true);
   }, 120_000);
 });
+
+// A name with blanks inside keeps the validator busy until the time limit (60 s by default). With
+// one validation worker every other change's validation waited that long behind it; now a job
+// waiting behind one that has run for 2 s gets a spare worker.
+describe.skipIf(!pgUp)(
+  "a slow validation does not hold up the others (real server, PostgreSQL)",
+  () => {
+    const LONG_LIMIT_MS = 15_000;
+    let db: TestDb;
+    let server: TestServer;
+    let root: string;
+    beforeAll(async () => {
+      db = await createTestDb("postgres");
+      root = tempRepo();
+      writeTree(root, {
+        ...changeFiles("add-demo"),
+        ...changeFiles("add-hostile"),
+        "changes/add-hostile/specs/demo/spec.md": HOSTILE_DELTA,
+      });
+      server = await startTestServer({
+        databaseUrl: db.url,
+        projects: [root],
+        env: { SPECSYNC_OPENSPEC_TIMEOUT_MS: String(LONG_LIMIT_MS) },
+      });
+    }, 60_000);
+    afterAll(async () => {
+      await server?.stop();
+      await db?.drop();
+      cleanupTempRepos();
+    });
+
+    it("another change validates while a hostile one runs to the limit", async () => {
+      const c = server.client;
+      const project = (await c.projects.list.query()).find((p) => p.rootPath === root);
+      const items = (await c.specs.list.query({ projectId: project?.id, kind: "change" })).items;
+      const id = (name: string) => items.find((i) => i.name === name)?.id ?? "";
+      expect((await c.changes.validate.mutate({ id: id("add-demo") })).valid).toBe(true);
+
+      const started = performance.now();
+      let hostileMs = 0;
+      const hostile = c.changes.validate.mutate({ id: id("add-hostile") }).then(
+        () => null,
+        (err: Error) => err,
+      );
+      void hostile.then(() => (hostileMs = performance.now() - started));
+      await new Promise((r) => setTimeout(r, 200));
+      const demo = await c.changes.validate.mutate({ id: id("add-demo") });
+      const demoMs = performance.now() - started;
+      expect(demo.valid).toBe(true);
+      // Answered while the hostile one still ran (before: only after it was stopped at the limit).
+      expect({ hostileRunning: hostileMs === 0, demoMs }).toMatchObject({ hostileRunning: true });
+      expect(demoMs).toBeLessThan(LONG_LIMIT_MS);
+      expect((await hostile)?.message).toMatch(/did not finish within 15000 ms/);
+    }, 120_000);
+  },
+);
