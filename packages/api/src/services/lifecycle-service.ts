@@ -355,16 +355,17 @@ export class LifecycleService {
       const openspecDir = this.deps.sync.openspecDir(project);
       const changeDir = path.join(openspecDir, row.path);
       const report = await this.runValidator(changeDir, openspecDir, project, row.name);
-      const item = { valid: report.valid, issues: report.issues as CliValidationIssue[] };
       const durationMs = Math.round(performance.now() - t);
       // Lines are placed in the files as the database holds them now (the CLI read the same files).
       const current = await this.deps.sync.getRow(row.id);
-      const findings = toFindings(item.issues ?? [], filesOfRow(current));
+      const issues = report.issues as CliValidationIssue[];
       result = {
-        valid: item.valid,
-        errors: findings.filter((f) => f.level === "ERROR").length,
-        warnings: findings.filter((f) => f.level === "WARNING").length,
-        findings,
+        valid: report.valid,
+        // Exact, though only the first findings of each level are kept (validate-job.ts).
+        errors: report.counts.errors,
+        warnings: report.counts.warnings,
+        findings: toFindings(issues, filesOfRow(current)),
+        ...(report.notShown ? { notShown: report.notShown } : {}),
         validatedAt: new Date().toISOString(),
         durationMs,
         contentHashes: current.contentHashes,

@@ -14,7 +14,7 @@ import {
 } from "../utils/openspec";
 import type { ArchivePreview } from "./delta-preview";
 import type { ReadNewJob, ReadNewResult } from "./sync/import-read";
-import type { PreviewJob, ValidateJob, ValidateReport } from "./validate-job";
+import type { CappedReport, PreviewJob, ValidateJob } from "./validate-job";
 
 /**
  * What a worker runs: the pure parse jobs, a bulk import's reading of new folders, and the CLI's
@@ -97,7 +97,7 @@ export class ParsePool {
    * times out.
    */
   run<J extends ParseJob>(job: J): Promise<ParseResult<J>>;
-  run(job: ValidateJob): Promise<ValidateReport>;
+  run(job: ValidateJob): Promise<CappedReport>;
   run(job: PreviewJob): Promise<ArchivePreview>;
   run(job: ReadNewJob): Promise<ReadNewResult>;
   run(job: PoolJob): Promise<unknown> {
@@ -170,7 +170,10 @@ export class ParsePool {
     while (this.queue.length) {
       const worker =
         this.idle.pop() ?? (this.workers < this.size || this.spareDue() ? this.spawn() : null);
-      if (!worker) return this.checkSpareLater();
+      if (!worker) {
+        this.checkSpareLater();
+        return;
+      }
       const task = this.queue.shift();
       if (!task) {
         this.idle.push(worker);
@@ -227,7 +230,10 @@ export class ParsePool {
       worker.unref();
       // A spare with nothing waiting ends: the pool shrinks back to its size.
       // (Settled: this worker is in neither `busy` nor `idle`, so `workers` counts the others.)
-      if (!this.queue.length && this.workers >= this.size) return this.retire(worker);
+      if (!this.queue.length && this.workers >= this.size) {
+        this.retire(worker);
+        return;
+      }
       this.idle.push(worker);
       this.pump();
     });
