@@ -1,15 +1,13 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { createServices, isDatabaseUnavailable, SUPPORTED_OPENSPEC_RANGE } from "@specsync/api";
-import { allowedOrigins } from "@specsync/settings";
+import { allowedOrigins, LOOPBACK_BINDS } from "@specsync/settings";
 import { refuseSecondServer } from "./data-dir-lock";
 import { databaseLocation, openDatabase } from "./database";
 import type { Env } from "./env";
 import { createHttpServer } from "./http";
 import { advertiseServer, localUrl } from "./server-file";
 import { type Shutdown, StartupAborted } from "./shutdown";
-
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 export type Running = { url: string; stop: () => Promise<void> };
 
@@ -21,7 +19,7 @@ export async function startServer(
   /** A shutdown during startup: the next step gives up, closing what was opened. */
   signal?: AbortSignal,
 ): Promise<Running> {
-  if (!LOOPBACK.has(env.HOST) && !env.SPECSYNC_TOKEN) {
+  if (!LOOPBACK_BINDS.has(env.HOST) && !env.SPECSYNC_TOKEN) {
     throw new Error(
       `refusing to listen on ${env.HOST} without SPECSYNC_TOKEN: anyone on the network could edit your specs`,
     );

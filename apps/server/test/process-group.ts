@@ -46,17 +46,22 @@ export function launch(
   return { child, output: () => out, exited, stop };
 }
 
-/** Poll `fn` until it returns a truthy value; fail early if the process exits. */
+/**
+ * Poll `fn` until it returns a truthy value; fail early if the process exits (a bare child works
+ * too: its exit code or signal says it is gone).
+ */
 export async function until<T>(
   what: string,
-  launched: Launched,
-  fn: () => Promise<T | undefined | null | false>,
+  launched: Pick<Launched, "child" | "output">,
+  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   timeoutMs: number,
+  everyMs = 250,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  void launched.exited.then(() => (exited = true));
+  const { child } = launched;
   for (;;) {
+    // Read before trying: an exit seen here still lets one last try succeed.
+    const exited = child.exitCode !== null || child.signalCode !== null;
     try {
       const v = await fn();
       if (v) return v;
@@ -65,10 +70,10 @@ export async function until<T>(
     }
     if (exited)
       throw new Error(
-        `${what}: the process exited (code ${launched.child.exitCode}):\n${launched.output()}`,
+        `${what}: the process exited (code ${child.exitCode}):\n${launched.output()}`,
       );
     if (Date.now() > deadline)
       throw new Error(`${what}: timed out after ${timeoutMs} ms:\n${launched.output()}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -3,7 +3,6 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   changeFiles,
   cleanupTempRepos,
@@ -12,10 +11,8 @@ import {
   writeTree,
 } from "@specsync/api/testing";
 import { afterAll, describe, expect, it } from "vitest";
-
-const BIN = path.resolve(fileURLToPath(import.meta.url), "../../dist/bin/specsync.js");
-const WEB = path.resolve(BIN, "../../web/server.js");
-if (!existsSync(WEB) && process.env.CI) throw new Error(`${WEB} is missing: run \`pnpm build\``);
+import { BIN, WEB } from "./built";
+import { until } from "./process-group";
 
 /** Live (not zombie) processes whose environment carries `MARK=<id>`: the whole tree we started. */
 function treeOf(id: string): { pid: number; cmd: string }[] {
@@ -47,16 +44,6 @@ const answers = (url: string) =>
     async (r) => (await r.arrayBuffer(), r.status < 500),
     () => false,
   );
-
-async function until(what: string, child: ChildProcess, ok: () => boolean | Promise<boolean>) {
-  const deadline = Date.now() + 120_000;
-  while (!(await ok())) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`${what}: the server exited first`);
-    if (Date.now() > deadline) throw new Error(`${what}: timed out`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 type Moment = "right after spawn" | "while the web UI starts" | "API answers" | "ready";
 
@@ -117,12 +104,15 @@ describe.skipIf(!existsSync(WEB))("a signal at any moment of the startup", () =>
       );
       const api = `http://127.0.0.1:${port}/healthz`;
       const web = `http://127.0.0.1:${webPort}/`;
+      // Polled often: "while the web UI starts" is a window of a second or two.
+      const proc = { child, output: () => out.join("") };
+      const wait = (ok: () => boolean | Promise<boolean>) => until(moment, proc, ok, 120_000, 20);
       if (moment === "right after spawn") await new Promise((r) => setTimeout(r, 50));
       if (moment === "while the web UI starts")
-        await until(moment, child, () => treeOf(id).some((p) => p.cmd.includes(WEB)));
-      if (moment === "API answers") await until(moment, child, () => answers(api));
+        await wait(() => treeOf(id).some((p) => p.cmd.includes(WEB)));
+      if (moment === "API answers") await wait(() => answers(api));
       if (moment === "ready") {
-        await until(moment, child, () => out.join("").includes("Ctrl+C to stop"));
+        await wait(() => out.join("").includes("Ctrl+C to stop"));
         expect(await answers(web)).toBe(true);
       }
       const lock = path.join(root, ".specsync", "pglite.lock");

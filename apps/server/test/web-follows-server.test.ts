@@ -1,7 +1,5 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   changeFiles,
   cleanupTempRepos,
@@ -10,11 +8,8 @@ import {
   writeTree,
 } from "@specsync/api/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { BIN, WEB } from "./built";
 import { type Launched, launch, until } from "./process-group";
-
-const BIN = path.resolve(fileURLToPath(import.meta.url), "../../dist/bin/specsync.js");
-const WEB = path.resolve(BIN, "../../web/server.js");
-if (!existsSync(WEB) && process.env.CI) throw new Error(`${WEB} is missing: run \`pnpm build\``);
 
 /** Running (a zombie waiting for a reaper counts as gone). */
 const alive = (pid: number) => {

@@ -5,6 +5,8 @@
  */
 
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
+/** `HOST` values that bind the loopback only: any other needs SPECSYNC_TOKEN. */
+export const LOOPBACK_BINDS: ReadonlySet<string> = new Set(["127.0.0.1", "::1", "localhost"]);
 const WILDCARD_BINDS = new Set(["0.0.0.0", "::", "[::]", ""]);
 
 /**

@@ -1,5 +1,6 @@
 import { realpathSync } from "node:fs";
 import path from "node:path";
+import { LOOPBACK_BINDS } from "./hosts";
 import { type Settings, settingsSchema, type WebSettings, webSettingsSchema } from "./schema";
 
 export * from "./hosts";
@@ -21,12 +22,30 @@ function parseOrExplain<T>(
 }
 
 /**
+ * `NAME=` (a blank line of a .env template) means unset, as t3-env's `emptyStringAsUndefined`: the
+ * default applies (it used to be refused, e.g. SPECSYNC_TOKEN "too short", or taken as PORT 0).
+ * Except a blank SPECSYNC_TOKEN where a token is required (HOST beyond loopback): refused, saying
+ * so, rather than reported as a missing token.
+ */
+function blanksUnset(source: Source): Source {
+  const host = source.HOST || undefined;
+  if (source.SPECSYNC_TOKEN === "" && host !== undefined && !LOOPBACK_BINDS.has(host))
+    throw new Error(
+      `invalid settings:\n  SPECSYNC_TOKEN: empty, but HOST=${host} is not loopback: ` +
+        "listening beyond loopback needs a token (at least 16 characters)",
+    );
+  return Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ""));
+}
+
+/**
  * Validate settings from `source`, with `overrides` (command-line flags) on top. This module is the
  * only app code that reads `process.env` (a test keeps it so): everything else gets the parsed
  * object passed down.
  */
 export function loadSettings(source: Source = process.env, overrides: Source = {}): Settings {
-  const settings = parseOrExplain(settingsSchema.safeParse({ ...source, ...overrides }));
+  const settings = parseOrExplain(
+    settingsSchema.safeParse(blanksUnset({ ...source, ...overrides })),
+  );
   if (settings.INIT_CWD && !isPackageScript(source)) settings.INIT_CWD = undefined;
   return settings;
 }
@@ -60,7 +79,7 @@ export function readSettings(): Settings {
 let cachedWeb: WebSettings | undefined;
 /** The web app's settings, read once per process. */
 export function readWebSettings(): WebSettings {
-  cachedWeb ??= parseOrExplain(webSettingsSchema.safeParse(process.env));
+  cachedWeb ??= parseOrExplain(webSettingsSchema.safeParse(blanksUnset(process.env)));
   return cachedWeb;
 }
 

@@ -77,6 +77,33 @@ describe("settings", () => {
     );
   });
 
+  it("an empty value (`NAME=` in a .env template) is unset: the default applies", () => {
+    const blank = Object.fromEntries(SETTING_NAMES.map((name) => [name, ""]));
+    // Every setting blank at once gives exactly the defaults (SPECSYNC_TOKEN= was refused as
+    // "too short", HOST= as empty, PORT= taken as port 0).
+    expect(loadSettings(blank)).toEqual(loadSettings({}));
+    expect(loadSettings({ SPECSYNC_TOKEN: "" }).SPECSYNC_TOKEN).toBeUndefined();
+    expect(loadSettings({ PORT: "" }).PORT).toBe(3100);
+    expect(loadSettings({ PORT: "4100" }, { PORT: "" }).PORT).toBe(3100);
+    // A short token that is not blank is still refused.
+    expect(() => loadSettings({ SPECSYNC_TOKEN: "short" })).toThrow(/at least 16 characters/);
+    // Loopback binds need no token: a blank one is unset there too.
+    for (const HOST of ["127.0.0.1", "::1", "localhost"])
+      expect(loadSettings({ HOST, SPECSYNC_TOKEN: "" }).SPECSYNC_TOKEN).toBeUndefined();
+  });
+
+  it("a blank SPECSYNC_TOKEN where a token is required (HOST beyond loopback) is refused, saying so", () => {
+    const msg = /SPECSYNC_TOKEN: empty, but HOST=0\.0\.0\.0 is not loopback/;
+    expect(() => loadSettings({ HOST: "0.0.0.0", SPECSYNC_TOKEN: "" })).toThrow(msg);
+    // The --host flag counts as HOST.
+    expect(() => loadSettings({ SPECSYNC_TOKEN: "" }, { HOST: "0.0.0.0" })).toThrow(msg);
+    expect(() => loadSettings({ HOST: "192.168.1.5", SPECSYNC_TOKEN: "" })).toThrow(
+      /HOST=192\.168\.1\.5 is not loopback/,
+    );
+    const token = "x".repeat(16);
+    expect(loadSettings({ HOST: "0.0.0.0", SPECSYNC_TOKEN: token }).SPECSYNC_TOKEN).toBe(token);
+  });
+
   it("honours INIT_CWD only in the process npm/pnpm started in the script's package folder", () => {
     const here = path.join(process.cwd(), "package.json");
     const elsewhere = path.join(path.dirname(process.cwd()), "some-other-package", "package.json");

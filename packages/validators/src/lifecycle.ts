@@ -76,7 +76,10 @@ export type ValidationResult = {
   valid: boolean;
   errors: number;
   warnings: number;
+  /** The first findings of each level (200); `notShown` counts the rest. */
   findings: ValidationFinding[];
+  /** Findings left out of `findings` (absent when none were). */
+  notShown?: number;
   validatedAt: string;
   durationMs: number;
   /** Content hashes of the files that were validated (stale when the files changed since). */

@@ -104,6 +104,7 @@ async function changeLifecycle(
           ...result.findings.map(
             (f) => `  ${f.level} ${f.file ?? "(change)"}${f.line ? `:${f.line}` : ""} ${f.message}`,
           ),
+          ...(result.notShown ? [`  … ${result.notShown} more findings not shown`] : []),
         ].join("\n"),
       result.valid ? 0 : 2,
     );

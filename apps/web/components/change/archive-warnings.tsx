@@ -62,7 +62,8 @@ export function ArchiveWarnings({ change, stale }: { change: Change; stale: bool
                 {f.message}
               </li>
             ))}
-            {findings.length > 8 ? <li>… and {findings.length - 8} more</li> : null}
+            {/* The counts are exact; the kept findings may be fewer (the first 200 of each level). */}
+            {v.errors + v.warnings > 8 ? <li>… and {v.errors + v.warnings - 8} more</li> : null}
           </ul>
         </div>
       ) : null}

@@ -67,6 +67,11 @@ export function ValidationPanel({
               <span className="min-w-0 break-words">{f.message}</span>
             </li>
           ))}
+          {validation.notShown ? (
+            <li className="text-zinc-500" data-testid="validation-not-shown">
+              … {validation.notShown} more findings not shown
+            </li>
+          ) : null}
         </ul>
       ) : null}
     </div>

@@ -27,5 +27,6 @@ export function validationView(r: ValidationResult) {
       ...(f.line ? { line: f.line } : {}),
       message: f.message,
     })),
+    ...(r.notShown ? { notShown: `${r.notShown} more findings not shown` } : {}),
   };
 }

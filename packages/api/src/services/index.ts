@@ -106,7 +106,7 @@ export {
 export type { SpecListItem } from "./specs-service";
 export type { PublishedEvent } from "./sync-events";
 export { SyncScheduler } from "./sync-scheduler";
-export { runValidateJob } from "./validate-job";
+export { FINDINGS_KEPT_PER_LEVEL, runValidateJob } from "./validate-job";
 export type { NextWork, WorkItem } from "./work-queue-service";
 export {
   CliOutputService,

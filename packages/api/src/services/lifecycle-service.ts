@@ -44,6 +44,14 @@ import type { SpecsService } from "./specs-service";
 import type { SyncEventBus } from "./sync-events";
 
 /**
+ * A validation takes tens of ms (the first one loads the CLI: a second or two); one running longer
+ * is likely stuck on a crafted name, so the next one waiting gets a spare worker, up to this many
+ * in all (each spare costs the CLI's modules loaded again, ~1 s of CPU).
+ */
+const VALIDATE_SPARE_AFTER_MS = 2000;
+const VALIDATE_WORKERS_MAX = 3;
+
+/**
  * Service inputs are checked again here (the CLI and MCP call the service directly): a clear
  * message, not zod's JSON.
  */
@@ -130,7 +138,10 @@ export class LifecycleService {
   /**
    * The CLI's validator runs on its own worker thread, never on the event loop: a crafted file
    * can make its regexes slow (seconds on a padded requirement header), and the worker is
-   * terminated at the time limit. One worker, so validations never starve the parse pool.
+   * terminated at the time limit. One worker, so validations never starve the parse pool; a
+   * validation that waits behind one running for VALIDATE_SPARE_AFTER_MS gets a spare worker: a
+   * name the validator is quadratic on (blanks inside it) holds one worker up to the limit, not
+   * every other change's validation with it.
    */
   private runValidator(changeDir: string, openspecDir: string, project: ProjectRow, name: string) {
     const job = {
@@ -144,7 +155,12 @@ export class LifecycleService {
   }
 
   private workerPool(): ParsePool {
-    this.validatePool ??= new ParsePool({ size: 1, timeoutMs: this.timeoutMs, what: "validation" });
+    this.validatePool ??= new ParsePool({
+      size: 1,
+      timeoutMs: this.timeoutMs,
+      what: "validation",
+      spare: { afterMs: VALIDATE_SPARE_AFTER_MS, max: VALIDATE_WORKERS_MAX },
+    });
     return this.validatePool;
   }
 
@@ -339,16 +355,17 @@ export class LifecycleService {
       const openspecDir = this.deps.sync.openspecDir(project);
       const changeDir = path.join(openspecDir, row.path);
       const report = await this.runValidator(changeDir, openspecDir, project, row.name);
-      const item = { valid: report.valid, issues: report.issues as CliValidationIssue[] };
       const durationMs = Math.round(performance.now() - t);
       // Lines are placed in the files as the database holds them now (the CLI read the same files).
       const current = await this.deps.sync.getRow(row.id);
-      const findings = toFindings(item.issues ?? [], filesOfRow(current));
+      const issues = report.issues as CliValidationIssue[];
       result = {
-        valid: item.valid,
-        errors: findings.filter((f) => f.level === "ERROR").length,
-        warnings: findings.filter((f) => f.level === "WARNING").length,
-        findings,
+        valid: report.valid,
+        // Exact, though only the first findings of each level are kept (validate-job.ts).
+        errors: report.counts.errors,
+        warnings: report.counts.warnings,
+        findings: toFindings(issues, filesOfRow(current)),
+        ...(report.notShown ? { notShown: report.notShown } : {}),
         validatedAt: new Date().toISOString(),
         durationMs,
         contentHashes: current.contentHashes,

@@ -14,7 +14,7 @@ import {
 } from "../utils/openspec";
 import type { ArchivePreview } from "./delta-preview";
 import type { ReadNewJob, ReadNewResult } from "./sync/import-read";
-import type { PreviewJob, ValidateJob, ValidateReport } from "./validate-job";
+import type { CappedReport, PreviewJob, ValidateJob } from "./validate-job";
 
 /**
  * What a worker runs: the pure parse jobs, a bulk import's reading of new folders, and the CLI's
@@ -45,6 +45,8 @@ type Task = {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   timer?: NodeJS.Timeout;
+  /** When its worker got it (performance.now()). */
+  since?: number;
 };
 type Reply = { ok: true; value: unknown } | { ok: false; error: string };
 
@@ -60,6 +62,8 @@ export class ParsePool {
   private readonly queue: Task[] = [];
   private readonly ready = new WeakSet<Worker>();
   private readonly size: number;
+  private readonly spare: { afterMs: number; max: number } | null;
+  private spareTimer: NodeJS.Timeout | null = null;
   private readonly timeoutMs: number;
   private readonly youngMb: number | undefined;
   private readonly what: string;
@@ -68,10 +72,21 @@ export class ParsePool {
 
   /**
    * `youngMb`: the workers' young generation (V8's default is small under --optimize-for-size).
-   * `what`: the work, as a timeout error names it.
+   * `what`: the work, as a timeout error names it. `spare`: when every worker has been busy with
+   * one job for `afterMs`, a waiting job gets a spare worker (up to `max` in all), so one slow job
+   * (a crafted file, up to the time limit) does not hold up the others; spares end when idle.
    */
-  constructor(opts: { size?: number; timeoutMs?: number; youngMb?: number; what?: string } = {}) {
+  constructor(
+    opts: {
+      size?: number;
+      timeoutMs?: number;
+      youngMb?: number;
+      what?: string;
+      spare?: { afterMs: number; max: number };
+    } = {},
+  ) {
     this.size = opts.size ?? Math.max(1, Math.min(2, availableParallelism() - 1));
+    this.spare = opts.spare ?? null;
     this.timeoutMs = opts.timeoutMs ?? PARSE_TIMEOUT_MS;
     this.youngMb = opts.youngMb;
     this.what = opts.what ?? "parsing";
@@ -82,7 +97,7 @@ export class ParsePool {
    * times out.
    */
   run<J extends ParseJob>(job: J): Promise<ParseResult<J>>;
-  run(job: ValidateJob): Promise<ValidateReport>;
+  run(job: ValidateJob): Promise<CappedReport>;
   run(job: PreviewJob): Promise<ArchivePreview>;
   run(job: ReadNewJob): Promise<ReadNewResult>;
   run(job: PoolJob): Promise<unknown> {
@@ -118,16 +133,47 @@ export class ParsePool {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.spareTimer) clearTimeout(this.spareTimer);
     for (const t of this.queue.splice(0)) t.reject(new Error("the parse pool is closed"));
     const all = [...this.idle.splice(0), ...this.busy.keys()];
     for (const [w, t] of this.busy) this.settle(w, t, new Error("the parse pool is closed"));
     await Promise.all(all.map((w) => w.terminate()));
   }
 
+  /** A spare worker is due: every worker is stuck on one job for `spare.afterMs`. */
+  private spareDue(): boolean {
+    if (!this.spare || this.workers >= this.spare.max || this.busy.size < this.workers)
+      return false;
+    const { afterMs } = this.spare;
+    const now = performance.now();
+    // A worker still loading (no `since`) is not stuck.
+    return [...this.busy.values()].every((t) => now - (t.since ?? now) >= afterMs);
+  }
+
+  /** Look again when the youngest running job reaches `spare.afterMs`, if jobs still wait. */
+  private checkSpareLater(): void {
+    if (!this.spare || this.spareTimer || !this.queue.length) return;
+    if (this.workers >= this.spare.max) return;
+    const now = performance.now();
+    const youngest = Math.max(...[...this.busy.values()].map((t) => t.since ?? now));
+    this.spareTimer = setTimeout(
+      () => {
+        this.spareTimer = null;
+        if (!this.closed) this.pump();
+      },
+      Math.max(1, this.spare.afterMs - (now - youngest)),
+    );
+    this.spareTimer.unref();
+  }
+
   private pump(): void {
     while (this.queue.length) {
-      const worker = this.idle.pop() ?? (this.workers < this.size ? this.spawn() : null);
-      if (!worker) return;
+      const worker =
+        this.idle.pop() ?? (this.workers < this.size || this.spareDue() ? this.spawn() : null);
+      if (!worker) {
+        this.checkSpareLater();
+        return;
+      }
       const task = this.queue.shift();
       if (!task) {
         this.idle.push(worker);
@@ -146,6 +192,7 @@ export class ParsePool {
 
   private dispatch(worker: Worker, task: Task): void {
     clearTimeout(task.timer);
+    task.since = performance.now();
     task.timer = setTimeout(
       () => this.kill(worker, new PoolTimeoutError(this.what, this.timeoutMs)),
       this.timeoutMs,
@@ -181,6 +228,12 @@ export class ParsePool {
       if (reply.ok) this.settle(worker, task, null, reply.value);
       else this.settle(worker, task, new Error(reply.error));
       worker.unref();
+      // A spare with nothing waiting ends: the pool shrinks back to its size.
+      // (Settled: this worker is in neither `busy` nor `idle`, so `workers` counts the others.)
+      if (!this.queue.length && this.workers >= this.size) {
+        this.retire(worker);
+        return;
+      }
       this.idle.push(worker);
       this.pump();
     });
@@ -196,6 +249,12 @@ export class ParsePool {
     this.busy.delete(worker);
     if (err) task.reject(err);
     else task.resolve(value);
+  }
+
+  private retire(worker: Worker): void {
+    worker.removeAllListeners("message");
+    worker.removeAllListeners("exit");
+    void worker.terminate();
   }
 
   /** Fail the worker's job, drop the worker (a new one starts for the next job). Idempotent. */

@@ -6,7 +6,7 @@ import { errorMessage } from "../utils/errors";
 import { runParseJob } from "../utils/openspec/parse-jobs";
 import type { PoolJob } from "./parse-pool";
 import { readNewFolders } from "./sync/import-read";
-import { runPreviewJob, runValidateJob } from "./validate-job";
+import { capReport, runPreviewJob, runValidateJob } from "./validate-job";
 
 const port = parentPort;
 if (!port) throw new Error("parse-worker.ts runs as a worker thread (parse-pool.ts starts it)");
@@ -16,7 +16,7 @@ port.on("message", async (job: PoolJob) => {
       job.op === "readNew"
         ? readNewFolders(job.dir, job.refs, job.row)
         : job.op === "validate"
-          ? await runValidateJob(job)
+          ? capReport(await runValidateJob(job))
           : job.op === "preview"
             ? await runPreviewJob(job)
             : runParseJob(job);

@@ -18,6 +18,43 @@ export type ValidateJob = {
   projectRoot: string;
 };
 export type ValidateReport = Awaited<ReturnType<ArchiveRules["validateChange"]>>;
+
+/**
+ * Findings kept of each level. A crafted change can make the validator report 150,000 (15 MB):
+ * posting, storing and sending them all held the event loop for seconds (PGlite runs on it too),
+ * and nobody reads past the first screens. The counts stay exact.
+ */
+export const FINDINGS_KEPT_PER_LEVEL = 200;
+
+type Issue = ValidateReport["issues"][number];
+/** The validator's report as the worker posts it: the first findings of each level, exact counts. */
+export type CappedReport = {
+  valid: boolean;
+  issues: Issue[];
+  counts: { errors: number; warnings: number };
+  /** Findings left out (beyond `FINDINGS_KEPT_PER_LEVEL` of their level). */
+  notShown: number;
+};
+
+/** Keep the first `perLevel` issues of each level, in their order; count them all. */
+export function capReport(
+  report: ValidateReport,
+  perLevel = FINDINGS_KEPT_PER_LEVEL,
+): CappedReport {
+  const seen = new Map<string, number>();
+  const issues: Issue[] = [];
+  for (const issue of report.issues) {
+    const n = seen.get(issue.level) ?? 0;
+    seen.set(issue.level, n + 1);
+    if (n < perLevel) issues.push(issue);
+  }
+  return {
+    valid: report.valid,
+    issues,
+    counts: { errors: seen.get("ERROR") ?? 0, warnings: seen.get("WARNING") ?? 0 },
+    notShown: report.issues.length - issues.length,
+  };
+}
 /** The archive preview: the CLI's requirement-block parser, with the same slow rules. */
 export type PreviewJob = {
   op: "preview";
