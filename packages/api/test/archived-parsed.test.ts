@@ -7,7 +7,7 @@ import type { Database } from "@specsync/db";
 import { afterAll, describe, expect, it } from "vitest";
 import { createServices } from "../src";
 import { filesOfRow } from "../src/services/spec-files";
-import { parsedOnRead } from "../src/services/sync/parsed-on-read";
+import { parsedOnRead, type RowWithParsed } from "../src/services/sync/parsed-on-read";
 import { storedParsed } from "../src/services/sync/row-values";
 import { deriveFields, unparsedFields } from "../src/utils/openspec/derive";
 import { describeEachDb } from "../testing/each-db";
@@ -174,8 +174,8 @@ describe("storedParsed and parsedOnRead (pure)", () => {
   });
 
   it("leaves a row never read (its first read failed) without parsed, as before", () => {
-    const row = {
-      kind: "change" as const,
+    const row: RowWithParsed = {
+      kind: "change",
       name: "x",
       archived: true,
       parsed: null,
@@ -186,8 +186,8 @@ describe("storedParsed and parsedOnRead (pure)", () => {
       tasksContent: null,
       designContent: null,
       metaContent: null,
-      deltaSpecs: null,
-      bomFiles: null,
+      deltaSpecs: {},
+      bomFiles: [],
     };
     expect(parsedOnRead(row)).toBeNull();
     expect(parsedOnRead({ ...row, parseError: "proposal.md: none" })).toEqual(
