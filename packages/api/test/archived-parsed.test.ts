@@ -14,7 +14,9 @@ import { describeEachDb } from "../testing/each-db";
 import {
   changeFiles,
   cleanupTempRepos,
+  DELTA,
   MAIN_SPEC,
+  PROPOSAL,
   tempRepo,
   writeTree,
 } from "../testing/workspace";
@@ -34,6 +36,13 @@ function archivedFiles(): Record<string, string> {
   files[`${ARCHIVE}/2026-02-02-bad-yaml/.openspec.yaml`] = "schema: [unclosed\n";
   files[`${ARCHIVE}/2026-02-03-bad-delta/proposal.md`] = "## Why\n\nX.\n\n## What Changes\n\n- Y\n";
   files[`${ARCHIVE}/2026-02-03-bad-delta/specs/demo/spec.md`] = "no headers at all\n";
+  // Over PARSE_INLINE_MAX: its parse on read runs on the parse pool.
+  const big = Array.from({ length: 900 }, (_, i) => DELTA.replace(/Demo behaviour/g, `Big ${i}`));
+  files[`${ARCHIVE}/2026-02-04-big/proposal.md`] = PROPOSAL("Big");
+  files[`${ARCHIVE}/2026-02-04-big/specs/demo/spec.md`] = big
+    .join("\n")
+    .replace(/## ADDED Requirements\n/g, "")
+    .replace(/^/, "## ADDED Requirements\n");
   return files;
 }
 
@@ -96,7 +105,7 @@ describeEachDb("archived changes: parsed not stored, derived on read", (db) => {
 
     // Bulk import: archived changes null, the others stored.
     const rows = await rowsOf(database, project.id);
-    expect(rows.filter((r) => r.archived).length).toBe(7);
+    expect(rows.filter((r) => r.archived).length).toBe(8);
     for (const r of rows) expect([r.path, r.parsed === null]).toEqual([r.path, r.archived]);
 
     // specs.get (and whatever returns the row) gives the derivation exactly as jsonb kept it.
