@@ -1,11 +1,13 @@
 // The stored `parsed` (the CLI's show-JSON) is a pure derivation of the contents the same row keeps:
 // deriving it again from the row equals what the import stored, for every row of the real corpus.
 // The precondition for deriving it on read instead of storing it (issue #17, docs/performance.md
-// "Cold import, session 21").
+// "Cold import, session 21"); since session 22 an archived change stores none (null), and the
+// derivation on read (parsedOnRead) is what readers get for it.
 import { openspecSpecs } from "@specsync/db";
 import { afterAll, describe, expect, it } from "vitest";
 import { createServices } from "../src";
 import { filesOfRow } from "../src/services/spec-files";
+import { parsedOnRead } from "../src/services/sync/parsed-on-read";
 import { deriveFields } from "../src/utils/openspec/derive";
 import { createTestDb, type TestDb } from "../testing/databases";
 import { cleanupTempRepos, corpusAvailable, tempRepo } from "../testing/workspace";
@@ -39,10 +41,13 @@ describe("parsed derived on read", () => {
       await services.sync.syncProject(project, "manual");
       const rows = await testDb.database.db.select().from(openspecSpecs);
       expect(rows.length).toBeGreaterThan(100);
+      const archived = rows.filter((row) => row.kind === "change" && row.archived);
+      expect(archived.length).toBeGreaterThan(0);
+      expect(archived.filter((row) => row.parsed !== null).map((row) => row.path)).toEqual([]);
       const differing = rows
         .filter((row) => {
           const again = deriveFields(row.kind, row.name, filesOfRow(row)).parsed;
-          const stored = row.parsed ?? null;
+          const stored = parsedOnRead(row);
           const { nested: _nested, ...storedShow } = stored ?? { show: null, showError: null };
           return JSON.stringify(canonical(again)) !== JSON.stringify(canonical(storedShow));
         })

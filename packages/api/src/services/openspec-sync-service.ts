@@ -10,6 +10,7 @@ import {
   type WriteResult,
   writeFile,
 } from "./sync/edits";
+import { withParsedOnRead } from "./sync/parsed-on-read";
 import { syncPath, syncSpec } from "./sync/reconcile";
 import { ensureProject, getProject, getRow, openspecDir, staleRows } from "./sync/store";
 import type {
@@ -122,8 +123,9 @@ export class OpenSpecSyncService {
     return this.ctx.searchFill.running ?? Promise.resolve();
   }
 
-  getRow(id: string, includeDeleted = false): Promise<SpecRow> {
-    return getRow(this.ctx, id, includeDeleted);
+  /** The whole row, an archived change's `parsed` derived (it is not stored: parsed-on-read.ts). */
+  async getRow(id: string, includeDeleted = false): Promise<SpecRow> {
+    return withParsedOnRead(await getRow(this.ctx, id, includeDeleted));
   }
 
   // ---------------------------------------------------------------- edits

@@ -42,6 +42,7 @@ import { ListCache } from "./list-cache";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { parseOffThread } from "./parse-pool";
 import { filesOfRow } from "./spec-files";
+import { withParsedOnRead } from "./sync/parsed-on-read";
 import type { SyncEventBus } from "./sync-events";
 
 /** The columns a list needs: never the (large) content columns. */
@@ -495,7 +496,7 @@ export class SpecsService {
       { type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name },
       h.id,
     );
-    return updated;
+    return withParsedOnRead(updated);
   }
 
   async setPriority(input: SetPriorityInput) {
@@ -519,7 +520,7 @@ export class SpecsService {
       { type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name },
       h.id,
     );
-    return present(updated, "the updated change");
+    return withParsedOnRead(present(updated, "the updated change"));
   }
 
   /**

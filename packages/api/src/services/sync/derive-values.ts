@@ -5,7 +5,7 @@
 import type { FolderRef } from "../../utils/fs/scan-workspace";
 import { deriveFieldsOffThread, deriveFieldsOnPool } from "../parse-pool";
 import type { FileMap } from "../spec-files";
-import { valuesOf, withNested } from "./row-values";
+import { storedParsed, valuesOf, withNested } from "./row-values";
 import type { DiskFile } from "./types";
 
 /**
@@ -25,8 +25,11 @@ export async function folderValues(
   return valuesOf(folderAbs, ref, files, disk, fingerprint, derived);
 }
 
-/** The parsed structure of a folder (with its nested changes, if it only wraps some). */
+/**
+ * The parsed structure a folder's row stores (with its nested changes, if it only wraps some;
+ * none for an archived change: storedParsed).
+ */
 export async function parsedOf(folderAbs: string, ref: FolderRef, files: FileMap) {
-  const { parsed } = await deriveFieldsOffThread(ref.kind, ref.name, files);
-  return withNested(folderAbs, ref, files, parsed);
+  const derived = await deriveFieldsOffThread(ref.kind, ref.name, files);
+  return storedParsed(ref, derived, withNested(folderAbs, ref, files, derived.parsed));
 }

@@ -31,6 +31,7 @@ import { readCurrent, readDisk, statOf } from "./disk";
 import { prepareGuarded } from "./flush";
 import { compareFiles, type OpenFailure } from "./plan";
 import { folderOfRow, reconcileFolder, syncSpec } from "./reconcile";
+import { storedParsed } from "./row-values";
 import {
   changedValues,
   editRow,
@@ -249,7 +250,13 @@ async function saveEdit(
     savedParts(contentHashes),
   );
   const pendingFiles = [...new Set([...row.pendingFiles, input.file])];
-  const values = { ...contentColumns(row.kind, files), ...derived, contentHashes, pendingFiles };
+  const values = {
+    ...contentColumns(row.kind, files),
+    ...derived,
+    parsed: storedParsed(row, derived, derived.parsed),
+    contentHashes,
+    pendingFiles,
+  };
   const update = e.ctx.db
     .update(openspecSpecs)
     .set({

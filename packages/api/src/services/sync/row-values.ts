@@ -27,7 +27,7 @@ export function valuesOf(
   return {
     ...contentColumns(ref.kind, files),
     ...derived,
-    parsed: withNested(folderAbs, ref, files, derived.parsed),
+    parsed: storedParsed(ref, derived, withNested(folderAbs, ref, files, derived.parsed)),
     name: ref.name,
     path: ref.path,
     archived: ref.archived,
@@ -51,6 +51,28 @@ function hashesOf(files: FileMap, disk: ReadonlyMap<string, DiskFile>): Record<s
   }
   return out;
 }
+
+/**
+ * The `parsed` a row stores: none for an archived change (issue #17; derived on read,
+ * parsed-on-read.ts), except when its files could not be parsed at all (`unparsedFields`: the
+ * worker failed or timed out), whose error a parse on read would not give. `nested` needs no
+ * exception: it is only ever recorded for an active change (withNested).
+ */
+export function storedParsed(
+  ref: { kind: FolderRef["kind"]; archived: boolean },
+  derived: Pick<DerivedFields, "parseError">,
+  parsed: ParsedDocument,
+): ParsedDocument | null {
+  if (ref.kind !== "change" || !ref.archived) return parsed;
+  return unparsed(parsed, derived.parseError) ? parsed : null;
+}
+
+/**
+ * Fields from `unparsedFields`: the only ones whose parse error is the show error itself (a
+ * parse's own error names its file: "proposal.md: …", "spec.md: …").
+ */
+const unparsed = (parsed: ParsedDocument, parseError: string | null) =>
+  parsed.show === null && parsed.showError !== null && parsed.showError === parseError;
 
 /** Record nested change folders (only possible when the folder has no tracked file of its own). */
 export function withNested(
