@@ -201,6 +201,15 @@ describe.skipIf(!existsSync(BIN))(
             `specsync: specsync is already running for this repository at ${url} (pid ${pid}) on another database than this command's (the embedded ${path.join(served, ".specsync", "pglite")})`,
           );
         }
+        // `specsync mcp` (what an MCP client spawns) too, on its default data dir or the server's.
+        for (const env of [{}, { SPECSYNC_DATA_DIR: elsewhere }] as Record<string, string>[]) {
+          const mcp = await specsync(["mcp", "--project", served], served, env);
+          expect(mcp.exitCode, JSON.stringify(env)).toBe(1);
+          expect(mcp.stdout).toBe("");
+          expect(mcp.stderr, JSON.stringify(env)).toContain(
+            `specsync is already running for this repository at ${url} (pid ${pid}) on its embedded database: point the MCP client at ${url}/mcp`,
+          );
+        }
         expect(existsSync(path.join(served, ".specsync", "pglite"))).toBe(false);
         expect(existsSync(path.join(served, "openspec/changes/add-elsewhere"))).toBe(false);
         expect(existsSync(path.join(served, "openspec/changes/add-loud"))).toBe(true);
