@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
-import { processAlive, readServerFile } from "./server-file";
+import { processAlive, readServerFile, type ServerFile } from "./server-file";
 
 /**
  * An embedded PGlite data directory admits one process: two that open it corrupt it. Whoever opens
@@ -84,21 +84,27 @@ export function lockDataDir(dataDir: string, roots: readonly string[]): () => vo
   return release;
 }
 
+/** The server `root`'s discovery file names, when that process (not this one) answers /healthz. */
+export async function answeringServer(root: string): Promise<ServerFile | null> {
+  const advertised = readServerFile(root);
+  if (!advertised || advertised.pid === process.pid || !processAlive(advertised.pid)) return null;
+  const answers = await fetch(`${advertised.url}/healthz`, {
+    signal: AbortSignal.timeout(2000),
+  }).then(
+    async (r) => (await r.arrayBuffer(), r.status < 500),
+    () => false,
+  );
+  return answers ? advertised : null;
+}
+
 /**
  * Before a server starts on the embedded database: if the discovery file names a live process that
  * answers /healthz, say so plainly (instead of "port in use" or a locked database later on).
  */
 export async function refuseSecondServer(roots: readonly string[]): Promise<void> {
   for (const root of roots) {
-    const advertised = readServerFile(root);
-    if (!advertised || advertised.pid === process.pid || !processAlive(advertised.pid)) continue;
-    const answers = await fetch(`${advertised.url}/healthz`, {
-      signal: AbortSignal.timeout(2000),
-    }).then(
-      async (r) => (await r.arrayBuffer(), r.status < 500),
-      () => false,
-    );
-    if (answers)
+    const advertised = await answeringServer(root);
+    if (advertised)
       throw new Error(
         `specsync is already running for this repository at ${advertised.url} (pid ${advertised.pid}); stop it first (Ctrl+C in its terminal, or kill ${advertised.pid})`,
       );

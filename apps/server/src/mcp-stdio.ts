@@ -3,6 +3,7 @@ import path from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createServices, isDatabaseUnavailable } from "@specsync/api";
 import { createMcpServer } from "@specsync/api/mcp";
+import { answeringServer } from "./data-dir-lock";
 import { openDatabase } from "./database";
 import type { Env } from "./env";
 import { firstPath } from "./first-path";
@@ -35,6 +36,7 @@ export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<voi
     console.error("[specsync] unhandled rejection:", reason);
     process.exit(1);
   });
+  if (!env.DATABASE_URL) await refuseBesideServer(root);
   const database = await openDatabase(env, projectPaths);
   const services = createServices(database, {
     allowedRoots: env.SPECSYNC_ALLOWED_ROOTS.length ? env.SPECSYNC_ALLOWED_ROOTS : projectPaths,
@@ -94,4 +96,18 @@ export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<voi
   await services.runtime.stop();
   await database.close();
   if (failed && !stdinEnded) process.exitCode = 1;
+}
+
+/**
+ * One embedded server per repository (as `serve` refuses a second): on the server's data dir the
+ * lock would refuse us, on another one we would keep claims that server's agents never see.
+ */
+async function refuseBesideServer(root: string): Promise<void> {
+  const server = await answeringServer(root);
+  if (server)
+    throw new Error(
+      `specsync is already running for this repository at ${server.url} (pid ${server.pid}) on ` +
+        `its embedded database: point the MCP client at ${server.url}/mcp (Streamable HTTP) ` +
+        "instead of `specsync mcp`, or use PostgreSQL (DATABASE_URL) for both",
+    );
 }

@@ -167,5 +167,60 @@ describe.skipIf(!existsSync(BIN))(
       );
       expect(existsSync(path.join(other, "openspec/changes/add-other"))).toBe(false);
     }, 600_000);
+
+    it("a server for this repository on another embedded database: refused, never a second database", async () => {
+      // Found by an outside tester: the server ran with SPECSYNC_DATA_DIR elsewhere; `claim` without
+      // it created <repo>/.specsync/pglite, and after `sync` there claimed a change the server's
+      // agents held (two owners at once); before that it answered "no change named …".
+      const served = workspace();
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const elsewhere = path.join(tempRepo(), "db");
+      const other = launch(process.execPath, [BIN, "serve", "--port", String(port)], {
+        cwd: served,
+        env: { ...baseEnv(), SPECSYNC_DATA_DIR: elsewhere, SPECSYNC_CRON: "0 0 1 1 *" },
+      });
+      try {
+        await until(
+          "the server",
+          other,
+          async () => existsSync(serverFilePath(served)) && (await fetch(`${url}/healthz`)).ok,
+          120_000,
+        );
+        const pid = JSON.parse(readFileSync(serverFilePath(served), "utf8")).pid as number;
+        for (const args of [
+          ["claim", "add-loud", "--owner", "eve"],
+          ["next", "--owner", "eve", "--claim"],
+          ["new", "add-elsewhere"],
+          ["archive", "add-loud"],
+        ]) {
+          const out = await specsync(args, served);
+          expect(out.exitCode, args.join(" ")).toBe(1);
+          expect(out.stdout, args.join(" ")).toBe("");
+          expect(out.stderr, args.join(" ")).toContain(
+            `specsync: specsync is already running for this repository at ${url} (pid ${pid}) on another database than this command's (the embedded ${path.join(served, ".specsync", "pglite")})`,
+          );
+        }
+        // `specsync mcp` (what an MCP client spawns) too, on its default data dir or the server's.
+        for (const env of [{}, { SPECSYNC_DATA_DIR: elsewhere }] as Record<string, string>[]) {
+          const mcp = await specsync(["mcp", "--project", served], served, env);
+          expect(mcp.exitCode, JSON.stringify(env)).toBe(1);
+          expect(mcp.stdout).toBe("");
+          expect(mcp.stderr, JSON.stringify(env)).toContain(
+            `specsync is already running for this repository at ${url} (pid ${pid}) on its embedded database: point the MCP client at ${url}/mcp`,
+          );
+        }
+        expect(existsSync(path.join(served, ".specsync", "pglite"))).toBe(false);
+        expect(existsSync(path.join(served, "openspec/changes/add-elsewhere"))).toBe(false);
+        expect(existsSync(path.join(served, "openspec/changes/add-loud"))).toBe(true);
+        // With the server's setting the command goes to the server, as before.
+        const claimed = await specsync(["claim", "add-loud", "--owner", "eve", "--json"], served, {
+          SPECSYNC_DATA_DIR: elsewhere,
+        });
+        expect(claimed.exitCode, claimed.stderr).toBe(0);
+      } finally {
+        await other.stop();
+      }
+    }, 600_000);
   },
 );

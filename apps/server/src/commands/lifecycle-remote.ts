@@ -4,7 +4,7 @@
  * stdout, stderr and exit code, which the CLI prints as if it had run the command itself.
  */
 import type { CliResult } from "@specsync/api/openspec-output";
-import { describeHolder, liveHolder, repoOfDataDir } from "../data-dir-lock";
+import { answeringServer, describeHolder, liveHolder, repoOfDataDir } from "../data-dir-lock";
 import type { Env } from "../env";
 import { readServerFile } from "../server-file";
 import type { LifecycleRequest } from "./lifecycle";
@@ -29,10 +29,9 @@ export async function runOnHoldingServer(
   const dataDir = env.SPECSYNC_DATA_DIR;
   if (env.DATABASE_URL || !dataDir) return null;
   const pid = liveHolder(dataDir);
-  if (pid === null) return null;
   const candidates = [root, ...roots, repoOfDataDir(dataDir)];
   const server = candidates.map(readServerFile).find((f) => f?.pid === pid);
-  if (!server) return null;
+  if (!server || pid === null) return refuseServerElsewhere(root, dataDir);
   let res: { status: number; body: string };
   try {
     res = await requestServer(`${server.url}/cli/v1/run`, env.SPECSYNC_TOKEN, {
@@ -59,4 +58,20 @@ export async function runOnHoldingServer(
         res.body.slice(0, 500),
     );
   return JSON.parse(res.body) as CliResult;
+}
+
+/**
+ * No server holds our data dir, yet one runs for this repository: it keeps another database (one
+ * embedded server per repository, see refuseSecondServer). Running here would make a second one
+ * whose claims and history the server never sees, so say so instead (null: none runs).
+ */
+async function refuseServerElsewhere(root: string, dataDir: string): Promise<null> {
+  const server = await answeringServer(root);
+  if (!server) return null;
+  throw new Error(
+    `specsync is already running for this repository at ${server.url} (pid ${server.pid}) on ` +
+      `another database than this command's (the embedded ${dataDir}): run it with the ` +
+      "server's SPECSYNC_DATA_DIR (or DATABASE_URL), or through the server (its web UI, or its " +
+      "MCP tools at /mcp)",
+  );
 }

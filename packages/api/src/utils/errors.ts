@@ -66,3 +66,15 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/** Unique violation, deadlock, serialization failure: another writer got there first. */
+const RACE_CODES = new Set(["23505", "40P01", "40001"]);
+
+/** True when `err` (or what it wraps) lost a race with a concurrent writer: a fresh read may pass. */
+export function isConcurrentWriteRace(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && RACE_CODES.has(code)) return true;
+  }
+  return false;
+}

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { ProjectRow } from "@specsync/db";
 import type { SyncTrigger } from "@specsync/validators";
-import { errorMessage, isDatabaseUnavailable } from "../../utils/errors";
+import { errorMessage, isConcurrentWriteRace, isDatabaseUnavailable } from "../../utils/errors";
 import { resolveInside } from "../../utils/fs/safe-path";
 import { classifyFolder, type FolderRef, hasUndecodableName } from "../../utils/fs/scan-workspace";
 import { filesOfRow } from "../spec-files";
@@ -54,6 +54,9 @@ import {
   updateRow,
 } from "./store";
 import type { DiskRead, EditRow, ReconcileOptions, SyncContext, SyncOutcome } from "./types";
+
+/** Fresh reads after losing a race with another process on the same folder (then a failure). */
+const RACE_RETRIES = 3;
 
 export const noop = (ref: FolderRef, specId: string | null): SyncOutcome => ({
   specId,
@@ -121,6 +124,7 @@ async function reconcileLocked(
   ref: FolderRef,
   trigger: SyncTrigger,
   announce: boolean,
+  attempt = 0,
 ): Promise<SyncOutcome> {
   const started = Date.now();
   const root = openspecDir(project);
@@ -173,6 +177,10 @@ async function reconcileLocked(
     };
     return publishReconcile(ctx, project, ref, result, announce);
   } catch (err) {
+    // Another process (a second server, `specsync archive` in place) synced this folder at the
+    // same moment and won: read it again and carry on from what it stored.
+    if (attempt < RACE_RETRIES && isConcurrentWriteRace(err))
+      return reconcileLocked(ctx, project, ref, trigger, announce, attempt + 1);
     const outcome = await fail(ctx, { ...failure, row, error: errorMessage(err) });
     return isDatabaseUnavailable(err) ? { ...outcome, retryable: true } : outcome;
   }
