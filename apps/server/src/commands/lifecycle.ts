@@ -46,9 +46,16 @@ export function checkUsage(req: LifecycleRequest): void {
     throw new Error(`usage: specsync ${command} <change> --owner NAME`);
 }
 
-/** `--lease S` as a number; a malformed value reaches the validator and gets its message. */
-const lease = (v: string | undefined) =>
-  v === undefined ? {} : { leaseSeconds: /^\d+$/.test(v) ? Number(v) : Number.NaN };
+/**
+ * `--lease S` as a number. Not a number at all is a usage error here (the validator would say
+ * "received NaN"); a number out of range reaches the validator and gets its message.
+ */
+function lease(v: string | undefined): { leaseSeconds?: number } {
+  if (v === undefined) return {};
+  if (!/^\d+$/.test(v))
+    throw new Error(`--lease takes a whole number of seconds, e.g. --lease 600 (got "${v}")`);
+  return { leaseSeconds: Number(v) };
+}
 
 type Printed = { out: string; code: number };
 const printed = (json: boolean, value: unknown, text: () => string, code = 0): Printed => ({
