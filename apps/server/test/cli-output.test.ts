@@ -21,7 +21,7 @@ import { describeEachDb } from "@specsync/api/testing/each-db";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { serverFilePath } from "../src/server-file";
 import { startTestServer, waitFor } from "../testing";
-import { bundleCli, removeBundle } from "../testing/bundle";
+import { bundleCli, ONE_SHOT_FLAGS, removeBundle } from "../testing/bundle";
 
 afterAll(cleanupTempRepos);
 
@@ -44,7 +44,7 @@ function specsync(args: string[], env: Record<string, string>): Promise<Out> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [CLI, ...args],
+      [...ONE_SHOT_FLAGS, CLI, ...args],
       { env: { ...base, ...env }, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) =>
         resolve({ stdout, stderr, exitCode: err ? ((err as { code?: number }).code ?? 1) : 0 }),

@@ -16,7 +16,7 @@ import {
 } from "@specsync/api/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, waitFor } from "../testing";
-import { bundleCli, removeBundle } from "../testing/bundle";
+import { bundleCli, ONE_SHOT_FLAGS, removeBundle } from "../testing/bundle";
 
 afterAll(cleanupTempRepos);
 
@@ -39,7 +39,7 @@ function specsync(cwd: string, args: string[], env: Record<string, string>): Pro
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [CLI, ...args],
+      [...ONE_SHOT_FLAGS, CLI, ...args],
       {
         cwd,
         env: { ...base, NO_COLOR: "1", CI: "1", ...env },
@@ -61,14 +61,19 @@ const MEMORY = { SPECSYNC_DATA_DIR: "memory://" };
 const oracle = new Map<string, ReturnType<typeof openspecRaw>>();
 function openspec(root: string, args: string[]): ReturnType<typeof openspecRaw> {
   const key = `${root}\0${args.join("\0")}`;
-  let answer = oracle.get(key);
-  if (!answer) oracle.set(key, (answer = openspecRaw(root, args)));
+  const known = oracle.get(key);
+  if (known) return known;
+  const answer = openspecRaw(root, args);
+  oracle.set(key, answer);
   return answer;
 }
 /** A workspace made on first use and shared by the tests after. */
 function once<T>(make: () => T): () => T {
   let made: { value: T } | undefined;
-  return () => (made ??= { value: make() }).value;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
 }
 
 /** `specsync <args>` and `openspec <args>`, run in `root`, print the same bytes and exit alike. */

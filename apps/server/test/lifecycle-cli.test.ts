@@ -10,7 +10,7 @@ import {
   writeTree,
 } from "@specsync/api/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleCli, removeBundle } from "../testing/bundle";
+import { bundleCli, ONE_SHOT_FLAGS, removeBundle } from "../testing/bundle";
 
 const SERVER = path.resolve(fileURLToPath(import.meta.url), "../..");
 // The CLI bundled once to plain JavaScript: each command loads in a fraction of the CPU
@@ -32,7 +32,7 @@ function specsync(
     // Run from apps/server, pointed at the repository with --project.
     execFile(
       process.execPath,
-      [CLI, ...args, "--project", root],
+      [...ONE_SHOT_FLAGS, CLI, ...args, "--project", root],
       {
         cwd: SERVER,
         env: { ...process.env, SPECSYNC_DATA_DIR: "memory://", SPECSYNC_LOG: "silent" },

@@ -56,6 +56,13 @@ export async function bundleForTest(entries: Record<string, string>): Promise<st
   return path.join(dir, "lib");
 }
 
+/**
+ * Node flags for a one-shot command of the bundled CLI, as the packaged bin sets them
+ * (scripts/build.mjs): WebAssembly compiled by the baseline compiler only, since optimising
+ * PGlite's build costs a short command more CPU than it wins back.
+ */
+export const ONE_SHOT_FLAGS = ["--liftoff-only"];
+
 /** The CLI (`src/cli.ts`) bundled: `node <file> <args>` runs it as `node --import tsx` ran it. */
 export async function bundleCli(): Promise<string> {
   return path.join(await bundleForTest({ cli: path.join(SERVER, "src/cli.ts") }), "cli.js");
