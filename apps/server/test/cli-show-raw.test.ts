@@ -7,7 +7,6 @@ import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   cleanupTempRepos,
   openspecRaw,
@@ -15,14 +14,19 @@ import {
   writeHardCases,
   writeTree,
 } from "@specsync/api/testing";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, waitFor } from "../testing";
+import { bundleCli, ONE_SHOT_FLAGS, removeBundle } from "../testing/bundle";
 
 afterAll(cleanupTempRepos);
 
-const CLI = path.resolve(fileURLToPath(import.meta.url), "../../src/cli.ts");
-// By path: the command runs in folders tsx cannot be resolved from (outside any workspace).
-const TSX = path.resolve(fileURLToPath(import.meta.url), "../../node_modules/tsx/dist/loader.mjs");
+// The CLI bundled once to plain JavaScript (it runs in folders outside any workspace): each of the
+// file's ~100 commands then loads in a fraction of the CPU `node --import tsx` spent on the sources.
+let CLI = "";
+beforeAll(async () => {
+  CLI = await bundleCli();
+}, 60_000);
+afterAll(() => removeBundle(CLI));
 type Out = { stdout: string; stderr: string; exitCode: number };
 
 /** The real `specsync` command in its own process, run in `cwd`, with only the settings given. */
@@ -35,7 +39,7 @@ function specsync(cwd: string, args: string[], env: Record<string, string>): Pro
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", pathToFileURL(TSX).href, CLI, ...args],
+      [...ONE_SHOT_FLAGS, CLI, ...args],
       {
         cwd,
         env: { ...base, NO_COLOR: "1", CI: "1", ...env },
@@ -49,9 +53,32 @@ function specsync(cwd: string, args: string[], env: Record<string, string>): Pro
 
 const MEMORY = { SPECSYNC_DATA_DIR: "memory://" };
 
+/**
+ * openspec's answers by workspace and arguments. Each workspace below is written once, shared by the
+ * tests that ask it (from the files, through a server) and only read after: a question asked again
+ * is answered from here instead of running the same oracle twice.
+ */
+const oracle = new Map<string, ReturnType<typeof openspecRaw>>();
+function openspec(root: string, args: string[]): ReturnType<typeof openspecRaw> {
+  const key = `${root}\0${args.join("\0")}`;
+  const known = oracle.get(key);
+  if (known) return known;
+  const answer = openspecRaw(root, args);
+  oracle.set(key, answer);
+  return answer;
+}
+/** A workspace made on first use and shared by the tests after. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+}
+
 /** `specsync <args>` and `openspec <args>`, run in `root`, print the same bytes and exit alike. */
 async function expectSame(root: string, args: string[], env: Record<string, string> = MEMORY) {
-  const [ours, theirs] = await Promise.all([specsync(root, args, env), openspecRaw(root, args)]);
+  const [ours, theirs] = await Promise.all([specsync(root, args, env), openspec(root, args)]);
   expect(ours, `specsync ${args.join(" ")}`).toEqual({
     stdout: theirs.stdout,
     stderr: theirs.stderr,
@@ -62,7 +89,8 @@ async function expectSame(root: string, args: string[], env: Record<string, stri
 const PROPOSAL = "## Why\nw\n\n## What Changes\n- **demo:** y\n";
 
 /** Change folders whose proposal.md exists but cannot be read as a proposal (F3). */
-function unreadableProposals(): string {
+const unreadableProposals = once(writeUnreadableProposals);
+function writeUnreadableProposals(): string {
   const root = tempRepo();
   writeTree(root, {
     "changes/c-missing/tasks.md": "- [ ] a\n",
@@ -85,7 +113,8 @@ function unreadableProposals(): string {
 const F3_SAME = ["c-missing", "c-dangling", "c-outside", "c-in-openspec", "c-dir"];
 
 /** A change folder whose name is the bytes `bad-\xff` (not UTF-8), next to a good one (F10). */
-function badNameRepo(): string {
+const badNameRepo = once(writeBadNameRepo);
+function writeBadNameRepo(): string {
   const root = tempRepo();
   writeTree(root, { "changes/good/proposal.md": PROPOSAL });
   const changes = Buffer.from(path.join(root, "openspec/changes/"));
@@ -308,24 +337,26 @@ const DELTA_ARGS = ["c-out", "c-in"].flatMap((c) => [
   ["show", c, "--json", "--deltas-only"],
 ]);
 
+/** The F9–F11 workspaces (a spec or delta linked out of the workspace, in and out of openspec/). */
+const oddRepos = once(() => {
+  const outside = outsideTargets();
+  return {
+    odd: oddSpecsRepo(outside),
+    escaping: [escapingSpecRepo(outside, false), escapingSpecRepo(outside, true)],
+    deltas: escapingDeltaRepo(outside),
+  };
+});
+
 describe("F9–F11: show --json on spec and delta-spec files the sync refuses", () => {
   it("from the files (no server): the same bytes as openspec", async () => {
-    const outside = outsideTargets();
-    const odd = oddSpecsRepo(outside);
+    const { odd, escaping, deltas } = oddRepos();
     for (const args of ODD_ARGS) await expectSame(odd, args);
-    for (const inside of [false, true]) {
-      const root = escapingSpecRepo(outside, inside);
-      for (const args of ESCAPING_ARGS) await expectSame(root, args);
-    }
-    const deltas = escapingDeltaRepo(outside);
+    for (const root of escaping) for (const args of ESCAPING_ARGS) await expectSame(root, args);
     for (const args of [...DELTA_ARGS, ["show", "ok", "--json"]]) await expectSame(deltas, args);
   }, 600_000);
 
   it("through a running server (the database's answer): the same bytes", async () => {
-    const outside = outsideTargets();
-    const odd = oddSpecsRepo(outside);
-    const escaping = [escapingSpecRepo(outside, false), escapingSpecRepo(outside, true)];
-    const deltas = escapingDeltaRepo(outside);
+    const { odd, escaping, deltas } = oddRepos();
     const server = await startTestServer({
       databaseUrl: null,
       projects: [odd, ...escaping, deltas],

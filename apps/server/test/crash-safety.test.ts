@@ -14,7 +14,8 @@ import {
   writeTree,
 } from "@specsync/api/testing";
 import { createDb, runMigrations } from "@specsync/db";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleForTest, removeBundle } from "../testing/bundle";
 
 afterAll(cleanupTempRepos);
 const pgOk = await postgresReachable();
@@ -22,6 +23,16 @@ if (!pgOk && process.env.CI) throw new Error("PostgreSQL must be reachable in CI
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RUNS = Number(process.env.SPECSYNC_CRASH_RUNS ?? 50);
 const PGLITE_RUNS = Number(process.env.SPECSYNC_CRASH_RUNS_PGLITE ?? 20);
+// The child script, bundled once to plain JavaScript: 70 children each loading the sources through
+// tsx spent most of this file's CPU compiling them.
+let flushLoop = "";
+beforeAll(async () => {
+  flushLoop = path.join(
+    await bundleForTest({ "flush-loop": path.join(HERE, "fixtures/flush-loop.ts") }),
+    "flush-loop.js",
+  );
+}, 60_000);
+afterAll(() => removeBundle(flushLoop));
 
 describe("crash safety", () => {
   it.skipIf(!pgOk)(
@@ -75,18 +86,12 @@ async function crashLoop(driver: "postgres" | "pglite", RUNS: number) {
   const seenTemps = new Set<string>();
   try {
     for (let run = 0; run < RUNS; run++) {
-      const child = spawn(
-        process.execPath,
-        [
-          "--import",
-          "tsx",
-          path.join(HERE, "fixtures/flush-loop.ts"),
-          testDb.url!,
-          root,
-          versionsFile,
-        ],
-        { stdio: ["ignore", "pipe", "ignore"] },
-      );
+      // --liftoff-only, as the packaged bin runs one-shot commands: each child lives a second or
+      // less, too short for optimised WebAssembly (PGlite) to pay back its compilation.
+      const args = ["--liftoff-only", flushLoop, testDb.url!, root, versionsFile];
+      const child = spawn(process.execPath, args, {
+        stdio: ["ignore", "pipe", "ignore"],
+      });
       // Runs rotate through three kill moments: a random delay after the child is ready, a random
       // delay after one completed flush (so flushes provably complete between kills even on a loaded
       // machine), and right after the child announces an open temp file (a kill aimed mid-write,

@@ -20,7 +20,10 @@ afterAll(cleanupTempRepos);
 
 const hasCorpus = corpusAvailable();
 
-/** The real CLI's answers per workspace, computed once and shared by both database drivers. */
+/**
+ * The real CLI's answers per workspace, computed once and shared by both database drivers and the
+ * files reader (each workspace is written once, below, and only read after).
+ */
 const oracle = new Map<string, Promise<CliResult>>();
 function cli(root: string, args: string[]): Promise<CliResult> {
   const key = `${root}\0${args.join("\0")}`;
@@ -37,10 +40,14 @@ function cli(root: string, args: string[]): Promise<CliResult> {
 }
 
 const roots = new Map<string, string>();
-function workspace(kind: "corpus" | "hard" | "generated"): string {
+function workspace(kind: "corpus" | "hard" | "generated" | "pathological"): string {
   if (!roots.has(kind)) {
     if (kind === "corpus") roots.set(kind, tempRepo({ corpus: true }));
-    else if (kind === "hard") {
+    else if (kind === "pathological") {
+      const root = tempRepo();
+      pathologicalCases(root);
+      roots.set(kind, root);
+    } else if (kind === "hard") {
       const root = tempRepo();
       writeHardCases(root);
       writeCliCorners(root);
@@ -188,8 +195,7 @@ describeEachDb("specsync list/show --json are byte-identical to openspec", (db) 
   }, 300_000);
 
   it("on pathological lines that made the old regexes backtrack (and their near misses)", async () => {
-    const root = tempRepo();
-    pathologicalCases(root);
+    const root = workspace("pathological");
     await expectByteIdentical(await fromDatabase(createServices(db().database), root), root);
   }, 300_000);
 });
@@ -278,8 +284,7 @@ describe("specsync list/show --json from the files (no server) are byte-identica
   }, 300_000);
 
   it("on pathological lines", async () => {
-    const root = tempRepo();
-    pathologicalCases(root);
+    const root = workspace("pathological");
     await expectByteIdentical(new FilesCliOutput(), root);
   }, 180_000);
 });
