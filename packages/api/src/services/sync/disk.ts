@@ -64,14 +64,21 @@ function isPlainFolder(folderAbs: string, openspecDir: string, ref: FolderRef): 
   }
 }
 
-type FolderStats = Omit<DiskRead, "files"> & { files: Map<string, { stat: Stats }> };
+/** A null stat: not taken, the file is read anyway (the read's fstat is its stat). */
+type FolderStats = Omit<DiskRead, "files"> & { files: Map<string, { stat: Stats | null }> };
 
 /**
- * Stat the tracked files of a folder. The folder was resolved inside the root by the caller;
- * only paths reached through a symlink need the full containment check.
+ * Stat the tracked files of a folder (`stat`: false, only list them). The folder was resolved
+ * inside the root by the caller; only paths reached through a symlink need the full containment
+ * check.
  */
-function statFolder(folderAbs: string, openspecDir: string, ref: FolderRef): FolderStats {
-  const files = new Map<string, { stat: Stats }>();
+function statFolder(
+  folderAbs: string,
+  openspecDir: string,
+  ref: FolderRef,
+  stat: boolean,
+): FolderStats {
+  const files = new Map<string, { stat: Stats | null }>();
   const errors: string[] = [];
   const temps: string[] = [];
   const dirs: string[] = [];
@@ -90,7 +97,7 @@ function statFolder(folderAbs: string, openspecDir: string, ref: FolderRef): Fol
   for (const { file, viaSymlink } of tracked) {
     try {
       if (viaSymlink) resolveInside(openspecDir, `${ref.path}/${file}`);
-      files.set(file, { stat: statSync(path.join(folderAbs, file)) });
+      files.set(file, { stat: stat ? statSync(path.join(folderAbs, file)) : null });
     } catch (err) {
       if (isMissing(err)) continue; // vanished between listing and stat
       errors.push(fileError(file, err, openspecDir));
@@ -109,14 +116,32 @@ export function readDisk(
   ref: FolderRef,
   row: Pick<EditRow, "baseHashes" | "fileStats"> | undefined,
 ): DiskRead {
-  const stats = statFolder(folderAbs, openspecDir, ref);
+  // A new folder (no row to compare with) has every file read, and the read's fstat is the
+  // file's stat: no stat before it. Should a read fail, the folder is read again with the stats
+  // first, so the errors are those of the stats when they fail.
+  if (!row) {
+    const read = readFolder(folderAbs, openspecDir, ref, undefined, false);
+    if (!read.failed) return read.disk;
+  }
+  return readFolder(folderAbs, openspecDir, ref, row, true).disk;
+}
+
+function readFolder(
+  folderAbs: string,
+  openspecDir: string,
+  ref: FolderRef,
+  row: Pick<EditRow, "baseHashes" | "fileStats"> | undefined,
+  statFirst: boolean,
+): { disk: DiskRead; failed: boolean } {
+  const stats = statFolder(folderAbs, openspecDir, ref, statFirst);
   const files = new Map<string, DiskFile>();
   const errors: string[] = stats.error ? [stats.error] : [];
+  let failed = false;
   let folder: ConfinedFolder | null = null;
   try {
     for (const [file, { stat }] of stats.files) {
       const base = row?.baseHashes[file];
-      if (base && row && sameStat(row.fileStats[file], stat)) {
+      if (base && row && stat && sameStat(row.fileStats[file], stat)) {
         files.set(file, { hash: base, stat });
         continue;
       }
@@ -127,13 +152,14 @@ export function readDisk(
         files.set(file, { hash: sha256(text.bytes), content: text.content, stat: text.stat });
       } catch (err) {
         if (isMissing(err)) continue;
+        failed = true;
         errors.push(fileError(file, err, openspecDir));
       }
     }
   } finally {
     folder?.close();
   }
-  return { ...stats, files, error: errors.length ? errors.join("; ") : null };
+  return { disk: { ...stats, files, error: errors.length ? errors.join("; ") : null }, failed };
 }
 
 /** One file as it is now (null: not there); read errors other than "missing" are thrown. */

@@ -22,6 +22,8 @@ export function importPools(
   // A larger young generation than the shared worker's: a batch's garbage (files, parsed
   // documents, row JSON) dies young in fewer scavenges (one profile: the workers' GC 2.5 → 1.6 s
   // in a 1,000-change import, both at 48 MB); the memory goes with the worker when the import ends.
+  // Only without --optimize-for-size (one-shot commands): under it (the long-running server) the
+  // new space stays at 1 MB whatever the limit (docs/performance.md, session 22).
   const own = new ParsePool({ size: 1, youngMb: 48 });
   const pools: [ParsePool, number][] = [
     [shared, 0],

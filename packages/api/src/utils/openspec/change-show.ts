@@ -99,8 +99,11 @@ export function deltaPartOf(spec: string, content: string): DeltaPart {
 function blockToRequirements(block: RequirementBlock): RequirementJson[] {
   const [headerLine = "", ...body] = block.raw.split("\n");
   const title = headerLine.replace(/^###\s*/, "").trim();
+  const lines = [`### ${title}`, ...body];
+  // Join → normalise → split is the identity without a `\r` (no line holds a `\n`, none starts
+  // the text with a BOM): skip the two copies of the block then.
   const [section] = parseSectionsFromLines(
-    normalizeContent([`### ${title}`, ...body].join("\n")).split("\n"),
+    block.raw.includes("\r") ? normalizeContent(lines.join("\n")).split("\n") : lines,
   );
   if (!section) return [];
   return requirementsFromSection({
