@@ -42,10 +42,15 @@ function getMs(url: string): Promise<{ status: number; ms: number }> {
 
 const pgUp = await postgresReachable();
 
-describe.skipIf(!pgUp)("validation stays off the event loop (real server, PostgreSQL)", () => {
-  let db: TestDb;
-  let server: TestServer;
-  let root: string;
+/**
+ * The suite's workspace: a real server on a new PostgreSQL database watching `add-demo` and
+ * `add-hostile`, with `limitMs` as the validation time limit. Returns, for the tests, the server
+ * (its client and URL) and the changes' ids by name.
+ */
+function hostileWorkspace(limitMs: number) {
+  let db: TestDb | undefined;
+  let server: TestServer | undefined;
+  let root = "";
   beforeAll(async () => {
     db = await createTestDb("postgres");
     root = tempRepo();
@@ -57,7 +62,7 @@ describe.skipIf(!pgUp)("validation stays off the event loop (real server, Postgr
     server = await startTestServer({
       databaseUrl: db.url,
       projects: [root],
-      env: { SPECSYNC_OPENSPEC_TIMEOUT_MS: String(LIMIT_MS) },
+      env: { SPECSYNC_OPENSPEC_TIMEOUT_MS: String(limitMs) },
     });
   }, 60_000);
   afterAll(async () => {
@@ -65,12 +70,20 @@ describe.skipIf(!pgUp)("validation stays off the event loop (real server, Postgr
     await db?.drop();
     cleanupTempRepos();
   });
-
-  it("other requests answer while a hostile change validates; it stops with a clear error", async () => {
+  return async () => {
+    if (!server) throw new Error("the server did not start");
     const c = server.client;
     const project = (await c.projects.list.query()).find((p) => p.rootPath === root);
     const items = (await c.specs.list.query({ projectId: project?.id, kind: "change" })).items;
-    const id = (name: string) => items.find((i) => i.name === name)?.id ?? "";
+    return { server, c, id: (name: string) => items.find((i) => i.name === name)?.id ?? "" };
+  };
+}
+
+describe.skipIf(!pgUp)("validation stays off the event loop (real server, PostgreSQL)", () => {
+  const workspace = hostileWorkspace(LIMIT_MS);
+
+  it("other requests answer while a hostile change validates; it stops with a clear error", async () => {
+    const { server, c, id } = await workspace();
     // The first validation starts the worker and loads the CLI there (seconds through tsx).
     expect((await c.changes.validate.mutate({ id: id("add-demo") })).valid).toBe(true);
 
@@ -110,34 +123,10 @@ describe.skipIf(!pgUp)(
   "a slow validation does not hold up the others (real server, PostgreSQL)",
   () => {
     const LONG_LIMIT_MS = 15_000;
-    let db: TestDb;
-    let server: TestServer;
-    let root: string;
-    beforeAll(async () => {
-      db = await createTestDb("postgres");
-      root = tempRepo();
-      writeTree(root, {
-        ...changeFiles("add-demo"),
-        ...changeFiles("add-hostile"),
-        "changes/add-hostile/specs/demo/spec.md": HOSTILE_DELTA,
-      });
-      server = await startTestServer({
-        databaseUrl: db.url,
-        projects: [root],
-        env: { SPECSYNC_OPENSPEC_TIMEOUT_MS: String(LONG_LIMIT_MS) },
-      });
-    }, 60_000);
-    afterAll(async () => {
-      await server?.stop();
-      await db?.drop();
-      cleanupTempRepos();
-    });
+    const workspace = hostileWorkspace(LONG_LIMIT_MS);
 
     it("another change validates while a hostile one runs to the limit", async () => {
-      const c = server.client;
-      const project = (await c.projects.list.query()).find((p) => p.rootPath === root);
-      const items = (await c.specs.list.query({ projectId: project?.id, kind: "change" })).items;
-      const id = (name: string) => items.find((i) => i.name === name)?.id ?? "";
+      const { c, id } = await workspace();
       expect((await c.changes.validate.mutate({ id: id("add-demo") })).valid).toBe(true);
 
       const started = performance.now();
