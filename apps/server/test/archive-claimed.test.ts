@@ -131,6 +131,7 @@ describe.skipIf(!existsSync(BIN)).each(drivers)(
       const dataDir = path.join(root, ".specsync", "pglite");
       const env: Record<string, string> = testDb?.url ? { DATABASE_URL: testDb.url } : {};
       try {
+        expect((await specsync(["sync"], root, env)).exitCode).toBe(0);
         const claimed = await specsync(["claim", "add-a", "--owner", "bob"], root, env);
         expect(claimed.exitCode, claimed.stderr).toBe(0);
         const refused = await specsync(["archive", "add-a"], root, env);
