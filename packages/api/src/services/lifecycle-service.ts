@@ -575,11 +575,12 @@ export class LifecycleService {
         ),
       );
     const ended = await this.endClaim(row, q);
+    const skipped = q.skipSpecs ? " (--skip-specs)" : "";
     await this.record(row, {
       action: "archived",
       success: true,
       files,
-      note: `openspec archive: ${archive.archivedAs}${q.skipSpecs ? " (--skip-specs)" : ""}${ended}`,
+      note: `openspec archive: ${archive.archivedAs}${skipped}${ended}`,
       actor: q.actor,
       started,
     });

@@ -30,7 +30,7 @@ export const changeClaims = pgTable("change_claims", {
   expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
 });
 
-/** `archived`: the change was archived while claimed, which ends the claim (`note` says by whom). */
+/** `archived`: the change was archived while claimed, which ends the claim (`note`: by whom). */
 export const CLAIM_EVENTS = ["claimed", "renewed", "released", "expired", "archived"] as const;
 export type ClaimEvent = (typeof CLAIM_EVENTS)[number];
 
