@@ -83,7 +83,10 @@ const SCRIPT: string[][] = [
   ["release", "add-loud", "--owner", "eve"],
   ["release", "add-loud", "--owner", "bob", "--json"],
   ["release", "add-loud"],
-  ["archive", "add-loud", "--json"],
+  // Someone else's claim: refused, then forced (`--force` reaches the server too).
+  ["claim", "add-loud", "--owner", "carol"],
+  ["archive", "add-loud", "--owner", "eve"],
+  ["archive", "add-loud", "--owner", "eve", "--force", "--json"],
   ["archive", "add-loud"],
   ["archive", "add-broken"],
 ];
