@@ -31,8 +31,9 @@ commands:
   conflicts [--project PATH] [--json]
   new     <name> [--goal TEXT] [--project PATH] [--json]   \`openspec new change <name>\`, recorded in history
   validate <change> [--project PATH] [--json]              \`openspec validate <change> --strict\`; findings stored on the change
-  archive <change> [--skip-specs] [--preview] [--project PATH] [--json]
-                                                   \`openspec archive <change> --yes\`; --preview prints what it would do to the specs
+  archive <change> [--skip-specs] [--preview] [--owner NAME] [--force] [--project PATH] [--json]
+                                                   \`openspec archive <change> --yes\`; --preview prints what it would do to the specs;
+                                                   a change someone else claimed needs --force (their claim ends)
   mcp     [--project PATH]                           MCP server on stdio (for Claude Code, Cursor, Codex…)
   next    [--owner NAME [--claim] [--lease S]] [--explain] [--project PATH] [--json]
                                                      the next change to work on (--claim takes it atomically)
@@ -118,6 +119,29 @@ async function withServices<T>(env: Env, fn: (services: Services) => Promise<T>)
   }
 }
 
+/**
+ * `sync`, `history`, `conflicts`, `migrate` beside a server for the repository that uses another
+ * database: refused, naming both (a sync there would split the state, a read would answer from a
+ * database the server never writes). On the server's own database the lock (embedded) or
+ * PostgreSQL decides, as before.
+ */
+async function refuseBesideServer(env: Env, roots: readonly string[]): Promise<void> {
+  const { refuseOtherDatabase } = await import("./data-dir-lock");
+  await refuseOtherDatabase(
+    roots,
+    env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: env.SPECSYNC_DATA_DIR },
+  );
+}
+
+/** The projects, or none outside any repository (`migrate` needs none). */
+function pathsOrNone(paths: () => string[]): string[] {
+  try {
+    return paths();
+  } catch {
+    return [];
+  }
+}
+
 async function projectsFor(services: Services, paths: string[]): Promise<ProjectRow[]> {
   return Promise.all(paths.map((p) => services.sync.ensureProject(p)));
 }
@@ -139,6 +163,7 @@ const OPTIONS = {
   owner: { type: "string" },
   lease: { type: "string" },
   claim: { type: "boolean", default: false },
+  force: { type: "boolean", default: false },
   explain: { type: "boolean", default: false },
   "web-port": { type: "string" },
   web: { type: "boolean", default: true },
@@ -165,7 +190,9 @@ function unknownOptionsAsNames(args: string[]): string[] {
   return [...head.filter((a) => !names.includes(a)), "--", ...names, ...rest];
 }
 
-type ParsedValues = { [K in "json" | "skip-specs" | "preview" | "claim" | "explain"]: boolean } & {
+type ParsedValues = {
+  [K in "json" | "skip-specs" | "preview" | "claim" | "explain" | "force"]: boolean;
+} & {
   [K in "goal" | "actor" | "owner" | "lease"]?: string | undefined;
 };
 
@@ -196,6 +223,7 @@ async function lifecycleCommand(
     lease: values.lease,
     claim: values.claim,
     explain: values.explain,
+    force: values.force,
   };
   checkUsage(req);
   const root = firstPath(paths);
@@ -311,6 +339,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "migrate": {
+      await refuseBesideServer(env, pathsOrNone(paths));
       const { openDatabase } = await import("./database");
       const database = await openDatabase(env, []);
       await database.close();
@@ -326,6 +355,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "sync":
+      await refuseBesideServer(env, paths());
       return withServices(env, async (s) => {
         let failed = 0;
         const results: {
@@ -387,6 +417,7 @@ export async function main(argv: string[]): Promise<number> {
       return shown.exitCode;
     }
     case "history":
+      await refuseBesideServer(env, paths().slice(0, 1));
       return withServices(env, async (s) => {
         const project = await s.sync.ensureProject(firstPath(paths()));
         let specId: string | undefined;
@@ -423,6 +454,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       });
     case "conflicts":
+      await refuseBesideServer(env, paths().slice(0, 1));
       return withServices(env, async (s) => {
         const project = await s.sync.ensureProject(firstPath(paths()));
         const open = (await s.specs.conflicts(project.id)).map((r) => ({

@@ -1,5 +1,11 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
+import {
+  type DatabaseIdentity,
+  databaseIdentity,
+  describeDatabase,
+  sameDatabase,
+} from "./database-identity";
 import { processAlive, readServerFile, type ServerFile } from "./server-file";
 
 /**
@@ -109,4 +115,42 @@ export async function refuseSecondServer(roots: readonly string[]): Promise<void
         `specsync is already running for this repository at ${advertised.url} (pid ${advertised.pid}); stop it first (Ctrl+C in its terminal, or kill ${advertised.pid})`,
       );
   }
+}
+
+/** What to do instead, when refused beside a server on another database. */
+export const OTHER_DATABASE_HINT = (url: string) =>
+  "run it with the server's SPECSYNC_DATA_DIR (or DATABASE_URL), or through the server (its " +
+  `web UI at ${url}, or its MCP tools at ${url}/mcp)`;
+
+/**
+ * A server runs for one of `roots` on another database than `location`: refuse, rather than open
+ * (or create) a second one whose claims, history and conflicts that server never sees, or read
+ * one it never writes. The embedded case is decided by the lock (does the server hold our data
+ * dir?), which holds for a server of an older version too; PostgreSQL by the identity the server
+ * wrote in server.json (none: as before, nothing is known). The same database is left to the lock,
+ * or to PostgreSQL, which takes several processes.
+ */
+export async function refuseOtherDatabase(
+  roots: readonly string[],
+  location: { url?: string; dataDir?: string },
+  hint: (url: string) => string = OTHER_DATABASE_HINT,
+): Promise<void> {
+  const mine = databaseIdentity(location);
+  if (!mine) return;
+  for (const root of roots) {
+    const server = await answeringServer(root);
+    if (!server || usesDatabase(server, mine)) continue;
+    const theirs = server.database ? `; the server's is ${describeDatabase(server.database)}` : "";
+    throw new Error(
+      `specsync is already running for this repository at ${server.url} (pid ${server.pid}) on ` +
+        `another database than this command's (${describeDatabase(mine)})${theirs}: ` +
+        hint(server.url),
+    );
+  }
+}
+
+function usesDatabase(server: ServerFile, id: DatabaseIdentity): boolean {
+  if (server.database && sameDatabase(server.database, id)) return true;
+  if (id.kind === "pglite") return liveHolder(id.dataDir) === server.pid;
+  return !server.database;
 }

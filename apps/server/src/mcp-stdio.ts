@@ -3,7 +3,7 @@ import path from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createServices, isDatabaseUnavailable } from "@specsync/api";
 import { createMcpServer } from "@specsync/api/mcp";
-import { answeringServer } from "./data-dir-lock";
+import { answeringServer, refuseOtherDatabase } from "./data-dir-lock";
 import { openDatabase } from "./database";
 import type { Env } from "./env";
 import { firstPath } from "./first-path";
@@ -37,6 +37,14 @@ export async function runMcpStdio(env: Env, projectPaths: string[]): Promise<voi
     process.exit(1);
   });
   if (!env.DATABASE_URL) await refuseBesideServer(root);
+  // On PostgreSQL several processes share one database, but not another one than the server's.
+  else
+    await refuseOtherDatabase(
+      [root],
+      { url: env.DATABASE_URL },
+      (url) =>
+        `point the MCP client at ${url}/mcp (Streamable HTTP), or use the server's DATABASE_URL`,
+    );
   const database = await openDatabase(env, projectPaths);
   const services = createServices(database, {
     allowedRoots: env.SPECSYNC_ALLOWED_ROOTS.length ? env.SPECSYNC_ALLOWED_ROOTS : projectPaths,

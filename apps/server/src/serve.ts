@@ -4,6 +4,7 @@ import { createServices, isDatabaseUnavailable, SUPPORTED_OPENSPEC_RANGE } from 
 import { allowedOrigins, LOOPBACK_BINDS } from "@specsync/settings";
 import { refuseSecondServer } from "./data-dir-lock";
 import { databaseLocation, openDatabase } from "./database";
+import { databaseIdentity } from "./database-identity";
 import type { Env } from "./env";
 import { createHttpServer } from "./http";
 import { advertiseServer, localUrl } from "./server-file";
@@ -82,6 +83,7 @@ export async function startServer(
   const unadvertise = advertiseServer(
     localUrl(env.HOST, port),
     services.runtime.state().map((p) => p.rootPath),
+    databaseIdentity(databaseLocation(env, projectPaths)),
   );
 
   let stopping: Promise<void> | null = null;

@@ -1,17 +1,30 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import type { DatabaseIdentity } from "./database-identity";
 
 /**
  * `<repo>/.specsync/server.json`: how a one-shot `specsync list/show` finds the server already
  * running for that repository and asks it instead of opening the database (faster; and PGlite
  * allows one process only). Holds no secret: a configured token is read by the CLI from its own
- * settings.
+ * settings, and the database is named by its data dir or PostgreSQL host, port and name.
  */
 const serverFileSchema = z.object({
   url: z.string().url(),
   pid: z.number().int().positive(),
   roots: z.array(z.string()),
+  /** Absent from a server of an older version (or one whose DATABASE_URL we could not read). */
+  database: z
+    .discriminatedUnion("kind", [
+      z.object({ kind: z.literal("pglite"), dataDir: z.string() }),
+      z.object({
+        kind: z.literal("postgres"),
+        host: z.string(),
+        port: z.number(),
+        database: z.string(),
+      }),
+    ])
+    .optional(),
 });
 export type ServerFile = z.infer<typeof serverFileSchema>;
 
@@ -30,8 +43,18 @@ export function localUrl(host: string, port: number): string {
  * Advertise the server in every project it serves; returns the cleanup. Best effort: a read-only
  * repo just is not advertised.
  */
-export function advertiseServer(url: string, roots: string[]): () => void {
-  const body = `${JSON.stringify({ url, pid: process.pid, roots } satisfies ServerFile)}\n`;
+export function advertiseServer(
+  url: string,
+  roots: string[],
+  database: DatabaseIdentity | null,
+): () => void {
+  const advertised: ServerFile = {
+    url,
+    pid: process.pid,
+    roots,
+    ...(database ? { database } : {}),
+  };
+  const body = `${JSON.stringify(advertised)}\n`;
   const written: string[] = [];
   for (const root of roots) {
     const file = serverFilePath(root);

@@ -5,11 +5,15 @@ import { fileURLToPath } from "node:url";
 import {
   changeFiles,
   cleanupTempRepos,
+  createTestDb,
   freePort,
   MAIN_SPEC,
+  postgresReachable,
+  type TestDb,
   tempRepo,
   writeTree,
 } from "@specsync/api/testing";
+import { projects } from "@specsync/db";
 import { afterAll, describe, expect, it } from "vitest";
 import { serverFilePath } from "../src/server-file";
 import { type Launched, launch, until } from "./process-group";
@@ -19,6 +23,7 @@ const BIN = path.resolve(fileURLToPath(import.meta.url), "../../dist/bin/specsyn
 if (!existsSync(BIN) && process.env.CI) throw new Error(`${BIN} is missing: run \`pnpm build\``);
 
 const TOKEN = "lcli-test-token-0123456789abcdef";
+const pgOk = await postgresReachable();
 type Out = { stdout: string; stderr: string; exitCode: number };
 
 const baseEnv = () =>
@@ -78,7 +83,10 @@ const SCRIPT: string[][] = [
   ["release", "add-loud", "--owner", "eve"],
   ["release", "add-loud", "--owner", "bob", "--json"],
   ["release", "add-loud"],
-  ["archive", "add-loud", "--json"],
+  // Someone else's claim: refused, then forced (`--force` reaches the server too).
+  ["claim", "add-loud", "--owner", "carol"],
+  ["archive", "add-loud", "--owner", "eve"],
+  ["archive", "add-loud", "--owner", "eve", "--force", "--json"],
   ["archive", "add-loud"],
   ["archive", "add-broken"],
 ];
@@ -188,17 +196,23 @@ describe.skipIf(!existsSync(BIN))(
           120_000,
         );
         const pid = JSON.parse(readFileSync(serverFilePath(served), "utf8")).pid as number;
+        // Commands that keep or read state too (session 22: `sync` made a second database there
+        // and `history` answered from it): refused alike, naming both databases.
         for (const args of [
           ["claim", "add-loud", "--owner", "eve"],
           ["next", "--owner", "eve", "--claim"],
           ["new", "add-elsewhere"],
           ["archive", "add-loud"],
+          ["sync"],
+          ["history"],
+          ["conflicts", "--json"],
+          ["migrate"],
         ]) {
           const out = await specsync(args, served);
           expect(out.exitCode, args.join(" ")).toBe(1);
           expect(out.stdout, args.join(" ")).toBe("");
           expect(out.stderr, args.join(" ")).toContain(
-            `specsync: specsync is already running for this repository at ${url} (pid ${pid}) on another database than this command's (the embedded ${path.join(served, ".specsync", "pglite")})`,
+            `specsync: specsync is already running for this repository at ${url} (pid ${pid}) on another database than this command's (the embedded ${path.join(served, ".specsync", "pglite")}); the server's is the embedded ${elsewhere}: `,
           );
         }
         // `specsync mcp` (what an MCP client spawns) too, on its default data dir or the server's.
@@ -222,5 +236,87 @@ describe.skipIf(!existsSync(BIN))(
         await other.stop();
       }
     }, 600_000);
+
+    it.skipIf(!pgOk)(
+      "a server on PostgreSQL: server.json names its database without credentials; a CLI on another database is refused",
+      async () => {
+        // session 22: server.json did not name the database, so `DATABASE_URL=<another> specsync
+        // claim` claimed in a database the server never reads (two owners of one change).
+        const [ours, another] = [await createTestDb("postgres"), await createTestDb("postgres")];
+        const dbName = (db: TestDb) => new URL(db.url ?? "").pathname.slice(1);
+        const served = workspace();
+        const port = await freePort();
+        const url = `http://127.0.0.1:${port}`;
+        const secretUrl = (ours.url ?? "").replace("postgres@", "postgres:s3cret-pw@");
+        const server = launch(process.execPath, [BIN, "serve", "--port", String(port)], {
+          cwd: served,
+          env: { ...baseEnv(), DATABASE_URL: secretUrl, SPECSYNC_CRON: "0 0 1 1 *" },
+        });
+        try {
+          await until(
+            "the server",
+            server,
+            async () => existsSync(serverFilePath(served)) && (await fetch(`${url}/healthz`)).ok,
+            120_000,
+          );
+          const raw = readFileSync(serverFilePath(served), "utf8");
+          expect(raw).not.toContain("s3cret-pw");
+          expect(raw).not.toContain("@");
+          const advertised = JSON.parse(raw);
+          expect(advertised.database).toEqual({
+            kind: "postgres",
+            host: "localhost",
+            port: 5432,
+            database: dbName(ours),
+          });
+          const pid = advertised.pid as number;
+          const running = `specsync: specsync is already running for this repository at ${url} (pid ${pid}) on another database than this command's`;
+          const theirs = `the server's is PostgreSQL localhost:5432/${dbName(ours)}: `;
+          for (const args of [
+            ["claim", "add-loud", "--owner", "eve"],
+            ["next", "--owner", "eve", "--claim"],
+            ["archive", "add-loud"],
+            ["sync"],
+            ["history"],
+            ["conflicts"],
+            ["migrate"],
+            ["mcp"],
+          ]) {
+            const out = await specsync(args, served, { DATABASE_URL: another.url ?? "" });
+            expect(out.exitCode, args.join(" ")).toBe(1);
+            expect(out.stdout, args.join(" ")).toBe("");
+            expect(out.stderr, args.join(" ")).toContain(
+              `${running} (PostgreSQL localhost:5432/${dbName(another)}); ${theirs}`,
+            );
+          }
+          // Nothing reached the other database (not even the project row a sync would add).
+          const rows = await another.database.db.select({ id: projects.id }).from(projects);
+          expect(rows).toEqual([]);
+          // The embedded default beside it: refused too, and no .specsync/pglite made.
+          const embedded = await specsync(["sync"], served);
+          expect(embedded.exitCode).toBe(1);
+          expect(embedded.stderr).toContain(
+            `${running} (the embedded ${path.join(served, ".specsync", "pglite")}); ${theirs}`,
+          );
+          expect(existsSync(path.join(served, ".specsync", "pglite"))).toBe(false);
+          expect(existsSync(path.join(served, "openspec/changes/add-loud"))).toBe(true);
+          // The server's database by another spelling (localhost, no password) is the same one.
+          const same = { DATABASE_URL: `postgres://postgres@localhost:5432/${dbName(ours)}` };
+          const claimed = await specsync(
+            ["claim", "add-loud", "--owner", "eve", "--json"],
+            served,
+            same,
+          );
+          expect(claimed.exitCode, claimed.stderr).toBe(0);
+          const history = await specsync(["history", "--json"], served, same);
+          expect(history.exitCode, history.stderr).toBe(0);
+        } finally {
+          await server.stop();
+          await ours.drop();
+          await another.drop();
+        }
+      },
+      600_000,
+    );
   },
 );

@@ -126,4 +126,14 @@ export const archiveChangeToolSchema = z.object({
     .boolean()
     .default(false)
     .describe("move the change without applying its delta specs"),
+  owner: ownerSchema
+    .optional()
+    .describe("who you are, as you claimed it: archiving a change you claimed needs no force"),
+  force: z
+    .boolean()
+    .default(false)
+    .describe(
+      "archive even though someone else has claimed the change (their claim ends, recorded " +
+        "in its claim history)",
+    ),
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ownerSchema } from "./agents";
 import { lifecycleStatusSchema, prioritySchema } from "./enums";
 import { CHANGE_ID_PATTERN, rowIdSchema } from "./ids";
 import { storableText } from "./text";
@@ -36,6 +37,10 @@ export const archiveChangeInputSchema = z.object({
   /** `--skip-specs`: move the change without applying its delta specs. */
   skipSpecs: z.boolean().default(false),
   actor: actorSchema,
+  /** Who archives, as claims name owners: archiving your own claimed change needs no force. */
+  owner: ownerSchema.optional(),
+  /** Archive a change someone else has claimed (their claim ends, recorded in claim history). */
+  force: z.boolean().default(false),
 });
 export type ArchiveChangeInput = z.input<typeof archiveChangeInputSchema>;
 

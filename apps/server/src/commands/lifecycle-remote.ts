@@ -4,7 +4,7 @@
  * stdout, stderr and exit code, which the CLI prints as if it had run the command itself.
  */
 import type { CliResult } from "@specsync/api/openspec-output";
-import { answeringServer, describeHolder, liveHolder, repoOfDataDir } from "../data-dir-lock";
+import { describeHolder, liveHolder, refuseOtherDatabase, repoOfDataDir } from "../data-dir-lock";
 import type { Env } from "../env";
 import { readServerFile } from "../server-file";
 import type { LifecycleRequest } from "./lifecycle";
@@ -27,11 +27,20 @@ export async function runOnHoldingServer(
   },
 ): Promise<CliResult | null> {
   const dataDir = env.SPECSYNC_DATA_DIR;
-  if (env.DATABASE_URL || !dataDir) return null;
+  // No server holds our database: the command runs here, unless a server runs for this
+  // repository on another database (claims there are not the ones its agents see).
+  if (env.DATABASE_URL) {
+    await refuseOtherDatabase([root], { url: env.DATABASE_URL });
+    return null;
+  }
+  if (!dataDir) return null;
   const pid = liveHolder(dataDir);
   const candidates = [root, ...roots, repoOfDataDir(dataDir)];
   const server = candidates.map(readServerFile).find((f) => f?.pid === pid);
-  if (!server || pid === null) return refuseServerElsewhere(root, dataDir);
+  if (!server || pid === null) {
+    await refuseOtherDatabase([root], { dataDir });
+    return null;
+  }
   let res: { status: number; body: string };
   try {
     res = await requestServer(`${server.url}/cli/v1/run`, env.SPECSYNC_TOKEN, {
@@ -58,20 +67,4 @@ export async function runOnHoldingServer(
         res.body.slice(0, 500),
     );
   return JSON.parse(res.body) as CliResult;
-}
-
-/**
- * No server holds our data dir, yet one runs for this repository: it keeps another database (one
- * embedded server per repository, see refuseSecondServer). Running here would make a second one
- * whose claims and history the server never sees, so say so instead (null: none runs).
- */
-async function refuseServerElsewhere(root: string, dataDir: string): Promise<null> {
-  const server = await answeringServer(root);
-  if (!server) return null;
-  throw new Error(
-    `specsync is already running for this repository at ${server.url} (pid ${server.pid}) on ` +
-      `another database than this command's (the embedded ${dataDir}): run it with the ` +
-      "server's SPECSYNC_DATA_DIR (or DATABASE_URL), or through the server (its web UI, or its " +
-      "MCP tools at /mcp)",
-  );
 }

@@ -31,6 +31,7 @@ export const lifecycleRequestSchema = z.strictObject({
   lease: z.string().optional(),
   claim: z.boolean(),
   explain: z.boolean(),
+  force: z.boolean().optional(),
 });
 export type LifecycleRequest = z.infer<typeof lifecycleRequestSchema>;
 
@@ -130,7 +131,13 @@ async function changeLifecycle(
           .join("\n") || "no delta specs: archive moves the change only",
     );
   }
-  const archived = await s.lifecycle.archive({ id, skipSpecs: req.skipSpecs, actor });
+  const archived = await s.lifecycle.archive({
+    id,
+    skipSpecs: req.skipSpecs,
+    actor,
+    owner: req.owner,
+    force: req.force,
+  });
   return printed(req.json, archived, () => `${name}: ${archived.message}`);
 }
 

@@ -208,6 +208,56 @@ export class ClaimsService {
     return result;
   }
 
+  /**
+   * Before an archive: a change someone else holds a live lease on is refused unless forced, naming
+   * the owner and the lease's end (archiving it would end their claim). `who` archiving their own
+   * claim needs no force.
+   */
+  async checkArchivable(target: Target, who: string | undefined, force: boolean): Promise<void> {
+    const claim = await this.get(target.id);
+    if (!claim || force || claim.owner === who) return;
+    const until = claim.expiresAt.toISOString();
+    throw new SpecsyncError(
+      "CONFLICT",
+      `${target.name} is claimed by ${claim.owner} until ${until}; archiving it would end that ` +
+        `claim. Archive it as ${claim.owner} (--owner / owner), once it is released or expired, ` +
+        "or force it (--force / force: true)",
+      { owner: claim.owner, expiresAt: until },
+    );
+  }
+
+  /**
+   * After an archive: the claim ends with the change (nothing is left to work on), whoever held
+   * it, recorded in its claim history as `archived` with who archived it (an expired lease as
+   * `expired`). Returns the claim that was live, if any.
+   */
+  async endForArchive(target: Target, by: string, force: boolean): Promise<Claim | null> {
+    const ended = await this.database.db.transaction(async (tx) => {
+      const [current] = await tx
+        .select({ ...claimColumns, live: sql<boolean>`${changeClaims.expiresAt} > now()` })
+        .from(changeClaims)
+        .where(eq(changeClaims.specId, target.id))
+        .for("update");
+      if (!current) return null;
+      await tx.delete(changeClaims).where(eq(changeClaims.specId, target.id));
+      const forced = force && current.live && current.owner !== by ? " (forced)" : "";
+      await this.record(
+        tx,
+        target,
+        current.owner,
+        current.live ? "archived" : "expired",
+        null,
+        current.expiresAt,
+        `archived by ${by}${forced}`,
+      );
+      return current;
+    });
+    if (!ended) return null;
+    this.announce(target);
+    const { live, ...claim } = ended;
+    return live ? claim : null;
+  }
+
   /** The live claim on a change, if any. */
   async get(id: string): Promise<Claim | null> {
     const [row] = await this.database.db
@@ -217,7 +267,7 @@ export class ClaimsService {
     return row ?? null;
   }
 
-  /** Claims, renewals, releases and expiries of a change, newest first. */
+  /** Claims, renewals, releases, expiries and archives of a change, newest first. */
   async history(id: string, limit = 50) {
     return this.database.db
       .select({
@@ -226,6 +276,7 @@ export class ClaimsService {
         event: claimHistory.event,
         leaseSeconds: claimHistory.leaseSeconds,
         expiresAt: claimHistory.expiresAt,
+        note: claimHistory.note,
         at: claimHistory.createdAt,
       })
       .from(claimHistory)
@@ -295,6 +346,7 @@ export class ClaimsService {
     event: ClaimEvent,
     leaseSeconds: number | null,
     expiresAt: Date | null,
+    note: string | null = null,
   ) {
     await tx.insert(claimHistory).values({
       specId: target.id,
@@ -304,6 +356,7 @@ export class ClaimsService {
       event,
       leaseSeconds,
       expiresAt,
+      note,
     });
   }
 

@@ -53,13 +53,13 @@ export function createServices(database: Database, options: ServicesOptions = {}
     options.concurrency ?? SYNC_DEFAULTS.concurrency,
     options.statusStaleSeconds ?? SYNC_DEFAULTS.statusStaleSeconds,
   );
+  const claims = new ClaimsService(database, events);
   const lifecycle = new LifecycleService(
-    { database, sync, specs, projects, history, events },
+    { database, sync, specs, projects, history, events, claims },
     { log: options.log, ...options.lifecycle },
   );
   /** `openspec list/show --json`, byte for byte, from the database (the CLI and GET /cli/v1/…). */
   const cliOutput = new CliOutputService(database);
-  const claims = new ClaimsService(database, events);
   const dependencies = new DependenciesService(database, events);
   const overlaps = new OverlapsService(database);
   const workQueue = new WorkQueueService(database, claims, overlaps, events);

@@ -34,6 +34,7 @@ import {
   parseCliJson,
   runOpenSpec,
 } from "../utils/openspec-cli";
+import type { ClaimsService } from "./claims-service";
 import type { ArchivePreview } from "./delta-preview";
 import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
@@ -123,6 +124,7 @@ export class LifecycleService {
       projects: ProjectsService;
       history: HistoryService;
       events: SyncEventBus;
+      claims: ClaimsService;
     },
     private readonly opts: LifecycleOptions = {},
   ) {}
@@ -514,6 +516,8 @@ export class LifecycleService {
       if ("heldBy" in lock) throw busy(` (pid ${lock.heldBy})`);
       // One that finished before we took the lock has synced the move: "already archived (…)".
       const row = await this.activeChange(first.id);
+      // Someone else's claim: refused unless forced (ended after the archive, see endClaim).
+      await this.deps.claims.checkArchivable(row, q.owner ?? q.actor, q.force);
       return await this.archiveLocked(project, row, q, started);
     } finally {
       if (lock && "release" in lock) lock.release();
@@ -570,11 +574,13 @@ export class LifecycleService {
           isNull(openspecSpecs.deletedAt),
         ),
       );
+    const ended = await this.endClaim(row, q);
+    const skipped = q.skipSpecs ? " (--skip-specs)" : "";
     await this.record(row, {
       action: "archived",
       success: true,
       files,
-      note: `openspec archive: ${archive.archivedAs}${q.skipSpecs ? " (--skip-specs)" : ""}`,
+      note: `openspec archive: ${archive.archivedAs}${skipped}${ended}`,
       actor: q.actor,
       started,
     });
@@ -594,6 +600,20 @@ export class LifecycleService {
       totals,
       message: `archived as changes/archive/${archive.archivedAs}${archive.specsUpdated && totals ? ` (${totals.added ?? 0} added, ${totals.modified ?? 0} modified, ${totals.removed ?? 0} removed, ${totals.renamed ?? 0} renamed)` : q.skipSpecs ? " (specs not updated)" : ""}`,
     };
+  }
+
+  /**
+   * An archived change has nothing left to work on: its claim ends (a claim taken while the CLI
+   * ran too), in claim history; the archive's note in history says whose claim it ended.
+   */
+  private async endClaim(
+    row: SpecRow,
+    q: z.infer<typeof archiveChangeInputSchema>,
+  ): Promise<string> {
+    const by = q.owner ?? q.actor ?? "anonymous";
+    const claim = await this.deps.claims.endForArchive(row, by, q.force);
+    if (!claim) return "";
+    return `; ended the claim of ${claim.owner}${q.force && claim.owner !== by ? " (forced)" : ""}`;
   }
 
   // ------------------------------------------------------------------ status

@@ -30,10 +30,11 @@ export const changeClaims = pgTable("change_claims", {
   expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
 });
 
-export const CLAIM_EVENTS = ["claimed", "renewed", "released", "expired"] as const;
+/** `archived`: the change was archived while claimed, which ends the claim (`note`: by whom). */
+export const CLAIM_EVENTS = ["claimed", "renewed", "released", "expired", "archived"] as const;
 export type ClaimEvent = (typeof CLAIM_EVENTS)[number];
 
-/** Every claim, renewal, release and expiry: who held what, when. */
+/** Every claim, renewal, release, expiry and archive: who held what, when. */
 export const claimHistory = pgTable(
   "claim_history",
   {
@@ -45,6 +46,8 @@ export const claimHistory = pgTable(
     event: text("event").$type<ClaimEvent>().notNull(),
     leaseSeconds: integer("lease_seconds"),
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }),
+    /** Why a claim ended when its owner did not end it (e.g. "archived by alice (forced)"). */
+    note: text("note"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (t) => [index("claim_history_spec_idx").on(t.specId, t.id)],
