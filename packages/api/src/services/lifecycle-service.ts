@@ -37,6 +37,7 @@ import {
 import type { ArchivePreview } from "./delta-preview";
 import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
+import type { EditRow } from "./sync/types";
 import { ParsePool, PoolTimeoutError } from "./parse-pool";
 import type { ProjectsService } from "./projects-service";
 import { filesOfRow } from "./spec-files";
@@ -205,7 +206,7 @@ export class LifecycleService {
     });
   }
 
-  private async activeChange(id: string): Promise<SpecRow> {
+  private async activeChange(id: string): Promise<EditRow> {
     const row = await this.deps.sync.getRow(id);
     if (row.kind !== "change")
       throw new SpecsyncError("BAD_REQUEST", `${row.name} is a spec, not a change`);
@@ -523,7 +524,7 @@ export class LifecycleService {
 
   private async archiveLocked(
     project: ProjectRow,
-    row: SpecRow,
+    row: EditRow,
     q: z.infer<typeof archiveChangeInputSchema>,
     started: number,
   ): Promise<ArchiveOutcome> {
@@ -602,7 +603,8 @@ export class LifecycleService {
   async setStatus(input: SetStatusInput) {
     if (input.status === "archived") {
       await this.archive({ id: input.id, actor: input.actor });
-      return this.deps.sync.getRow(input.id);
+      // Handed out: the archived change's `parsed` is derived (it is not stored).
+      return this.deps.sync.getRowWithParsed(input.id);
     }
     return this.deps.specs.setStatus(input);
   }
