@@ -207,8 +207,18 @@ describeEachDb("archived changes: parsed derived only where a row is handed out"
     await caller.sync.specStatus({ specId: id });
     await services.status.conflicts(project.id);
     await services.status.forceSync({ specId: id });
-    await caller.specs.previewMerge({ id, file: "tasks.md", content: "- [ ] x\n", baseHash: tasks });
-    await caller.specs.discardDraft({ id, file: "tasks.md", content: "- [ ] kept\n", baseHash: tasks });
+    await caller.specs.previewMerge({
+      id,
+      file: "tasks.md",
+      content: "- [ ] x\n",
+      baseHash: tasks,
+    });
+    await caller.specs.discardDraft({
+      id,
+      file: "tasks.md",
+      content: "- [ ] kept\n",
+      baseHash: tasks,
+    });
     expect(await caller.changes.bulkUpdate({ ids: [id], priority: "low" })).toMatchObject({
       updated: 1,
     });

@@ -37,11 +37,11 @@ import {
 import type { ArchivePreview } from "./delta-preview";
 import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
-import type { EditRow } from "./sync/types";
 import { ParsePool, PoolTimeoutError } from "./parse-pool";
 import type { ProjectsService } from "./projects-service";
 import { filesOfRow } from "./spec-files";
 import type { SpecsService } from "./specs-service";
+import type { EditRow } from "./sync/types";
 import type { SyncEventBus } from "./sync-events";
 
 /**

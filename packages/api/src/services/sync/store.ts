@@ -144,7 +144,10 @@ export async function getRowWithoutParsed(
   id: string,
   includeDeleted = false,
 ): Promise<EditRow> {
-  const [row] = await ctx.db.select(editColumns).from(openspecSpecs).where(eq(openspecSpecs.id, id));
+  const [row] = await ctx.db
+    .select(editColumns)
+    .from(openspecSpecs)
+    .where(eq(openspecSpecs.id, id));
   if (!row || (!includeDeleted && row.deletedAt))
     throw new SpecsyncError("NOT_FOUND", `spec ${id} not found`);
   return row;
