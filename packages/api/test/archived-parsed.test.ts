@@ -5,12 +5,17 @@ import { renameSync } from "node:fs";
 import path from "node:path";
 import type { Database } from "@specsync/db";
 import { afterAll, describe, expect, it } from "vitest";
-import { createServices } from "../src";
+import { createCaller, createServices } from "../src";
 import { filesOfRow } from "../src/services/spec-files";
-import { parsedOnRead, type RowWithParsed } from "../src/services/sync/parsed-on-read";
+import {
+  derivedOnRead,
+  parsedOnRead,
+  type RowWithParsed,
+} from "../src/services/sync/parsed-on-read";
 import { storedParsed } from "../src/services/sync/row-values";
 import { deriveFields, unparsedFields } from "../src/utils/openspec/derive";
 import { describeEachDb } from "../testing/each-db";
+import { connectMcp } from "../testing/mcp-client";
 import {
   changeFiles,
   cleanupTempRepos,
@@ -121,7 +126,7 @@ describeEachDb("archived changes: parsed not stored, derived on read", (db) => {
     if (!one) throw new Error("no archived row");
     const prioritised = await services.specs.setPriority({ id: one.id, priority: "high" });
     expect(JSON.stringify(prioritised.parsed)).toBe(await asStored(database, one.id));
-    expect(JSON.stringify((await services.sync.getRow(one.id)).parsed)).toBe(
+    expect(JSON.stringify((await services.sync.getRowWithParsed(one.id)).parsed)).toBe(
       await asStored(database, one.id),
     );
 
@@ -167,6 +172,90 @@ describeEachDb("archived changes: parsed not stored, derived on read", (db) => {
     expect(back?.parsed).not.toBeNull();
     expect(JSON.stringify(back?.parsed)).toBe(await asStored(database, back?.id ?? ""));
     for (const r of moved) expect([r.path, r.parsed === null]).toEqual([r.path, r.archived]);
+  }, 120_000);
+});
+
+describeEachDb("archived changes: parsed derived only where a row is handed out", (db) => {
+  it("routers and MCP tools that hand out a row give the derivation; the other readers derive none", async () => {
+    const { database } = db();
+    const root = tempRepo();
+    const old = Object.entries(changeFiles("old", "Old «q»")).map(
+      ([f, c]) => [f.replace("changes/", `${ARCHIVE}/2026-01-01-`), c] as const,
+    );
+    writeTree(root, {
+      ...changeFiles("to-archive"),
+      "specs/demo/spec.md": MAIN_SPEC,
+      ...Object.fromEntries(old),
+    });
+    const services = createServices(database, { allowedRoots: [path.dirname(root)] });
+    const project = await services.sync.ensureProject(root);
+    await services.sync.syncProject(project, "startup");
+    const caller = createCaller({
+      services,
+      requiredToken: null,
+      presentedToken: null,
+      actor: "tester",
+    });
+    const mcp = await connectMcp(services, project.id);
+    const rows = await rowsOf(database, project.id);
+    const id = rows.find((r) => r.path === `${ARCHIVE}/2026-01-01-old`)?.id ?? "";
+    expect(rows.find((r) => r.id === id)?.parsed).toBeNull();
+
+    // Readers that hand no row out: not one derive (each used to cost a parse of the folder).
+    const start = derivedOnRead();
+    const tasks = (await services.sync.getRow(id)).contentHashes["tasks.md"] ?? null;
+    await caller.sync.specStatus({ specId: id });
+    await services.status.conflicts(project.id);
+    await services.status.forceSync({ specId: id });
+    await caller.specs.previewMerge({
+      id,
+      file: "tasks.md",
+      content: "- [ ] x\n",
+      baseHash: tasks,
+    });
+    await caller.specs.discardDraft({
+      id,
+      file: "tasks.md",
+      content: "- [ ] kept\n",
+      baseHash: tasks,
+    });
+    expect(await caller.changes.bulkUpdate({ ids: [id], priority: "low" })).toMatchObject({
+      updated: 1,
+    });
+    expect((await services.specs.getWithoutParsed(id)).files["tasks.md"]).toBeDefined();
+    for (const [tool, args] of [
+      ["get_change", { change: id }],
+      ["toggle_task", { change: id, taskId: "1.1", done: true }],
+    ] as const) {
+      const answer = await mcp.call(tool, args);
+      expect([tool, answer.isError, answer.text]).toEqual([tool, false, answer.text]);
+    }
+    expect(derivedOnRead() - start).toBe(0);
+
+    // Every procedure that hands the row out: the derivation, as the stored jsonb gave it.
+    const now = await asStored(database, id);
+    const handedOut: [string, () => Promise<{ parsed: unknown }>][] = [
+      ["specs.get", () => caller.specs.get({ id })],
+      ["specs.setPriority", () => caller.specs.setPriority({ id, priority: "high" })],
+      ["specs.setPriority unchanged", () => caller.specs.setPriority({ id, priority: "high" })],
+      ["specs.setStatus unchanged", () => services.specs.setStatus({ id, status: "archived" })],
+      ["sync.getRowWithParsed", () => services.sync.getRowWithParsed(id)],
+    ];
+    for (const [name, call] of handedOut) {
+      const before = derivedOnRead();
+      expect([name, JSON.stringify((await call()).parsed)]).toEqual([name, now]);
+      expect([name, derivedOnRead() - before]).toEqual([name, 1]);
+    }
+    // Archiving through setStatus hands out the now archived row.
+    const active = rows.find((r) => r.path === "changes/to-archive")?.id ?? "";
+    const archivedNow = await caller.specs.setStatus({ id: active, status: "archived" });
+    expect(archivedNow.archived).toBe(true);
+    expect(JSON.stringify(archivedNow.parsed)).toBe(await asStored(database, active));
+    const [raw] = await database.query<Row>("select parsed from openspec_specs where id = $1", [
+      active,
+    ]);
+    expect(raw?.parsed).toBeNull();
+    await mcp.close();
   }, 120_000);
 });
 

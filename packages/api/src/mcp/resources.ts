@@ -83,7 +83,7 @@ export function registerResources(
           throw notFound(uri, err.message);
         throw err;
       }
-      const got = await services.specs.get(id);
+      const got = await services.specs.getWithoutParsed(id);
       return {
         contents: Object.entries(got.files)
           .filter(([f]) => f.endsWith(".md"))

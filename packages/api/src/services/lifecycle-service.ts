@@ -42,6 +42,7 @@ import { ParsePool, PoolTimeoutError } from "./parse-pool";
 import type { ProjectsService } from "./projects-service";
 import { filesOfRow } from "./spec-files";
 import type { SpecsService } from "./specs-service";
+import type { EditRow } from "./sync/types";
 import type { SyncEventBus } from "./sync-events";
 
 /**
@@ -207,7 +208,7 @@ export class LifecycleService {
     });
   }
 
-  private async activeChange(id: string): Promise<SpecRow> {
+  private async activeChange(id: string): Promise<EditRow> {
     const row = await this.deps.sync.getRow(id);
     if (row.kind !== "change")
       throw new SpecsyncError("BAD_REQUEST", `${row.name} is a spec, not a change`);
@@ -527,7 +528,7 @@ export class LifecycleService {
 
   private async archiveLocked(
     project: ProjectRow,
-    row: SpecRow,
+    row: EditRow,
     q: z.infer<typeof archiveChangeInputSchema>,
     started: number,
   ): Promise<ArchiveOutcome> {
@@ -622,7 +623,8 @@ export class LifecycleService {
   async setStatus(input: SetStatusInput) {
     if (input.status === "archived") {
       await this.archive({ id: input.id, actor: input.actor });
-      return this.deps.sync.getRow(input.id);
+      // Handed out: the archived change's `parsed` is derived (it is not stored).
+      return this.deps.sync.getRowWithParsed(input.id);
     }
     return this.deps.specs.setStatus(input);
   }

@@ -12,8 +12,16 @@ import {
 } from "./sync/edits";
 import { withParsedOnRead } from "./sync/parsed-on-read";
 import { syncPath, syncSpec } from "./sync/reconcile";
-import { ensureProject, getProject, getRow, openspecDir, staleRows } from "./sync/store";
+import {
+  ensureProject,
+  getProject,
+  getRow,
+  getRowWithoutParsed,
+  openspecDir,
+  staleRows,
+} from "./sync/store";
 import type {
+  EditRow,
   FileStatus,
   SyncContext,
   SyncOutcome,
@@ -123,8 +131,19 @@ export class OpenSpecSyncService {
     return this.ctx.searchFill.running ?? Promise.resolve();
   }
 
-  /** The whole row, an archived change's `parsed` derived (it is not stored: parsed-on-read.ts). */
-  async getRow(id: string, includeDeleted = false): Promise<SpecRow> {
+  /**
+   * The row without `parsed`, for readers that do not hand the row out (sync status, edits,
+   * lifecycle checks): an archived change's `parsed` is not stored, and deriving it is a parse.
+   */
+  getRow(id: string, includeDeleted = false): Promise<EditRow> {
+    return getRowWithoutParsed(this.ctx, id, includeDeleted);
+  }
+
+  /**
+   * The whole row as an API hands it out, an archived change's `parsed` derived (it is not
+   * stored: parsed-on-read.ts).
+   */
+  async getRowWithParsed(id: string, includeDeleted = false): Promise<SpecRow> {
     return withParsedOnRead(await getRow(this.ctx, id, includeDeleted));
   }
 

@@ -43,6 +43,7 @@ import type { OpenSpecSyncService } from "./openspec-sync-service";
 import { parseOffThread } from "./parse-pool";
 import { filesOfRow } from "./spec-files";
 import { withParsedOnRead } from "./sync/parsed-on-read";
+import type { EditRow } from "./sync/types";
 import type { SyncEventBus } from "./sync-events";
 
 /** The columns a list needs: never the (large) content columns. */
@@ -361,7 +362,19 @@ export class SpecsService {
 
   /** Raw content plus parsed structure, ready for a change page. */
   async get(id: string) {
-    const row = await this.sync.getRow(id);
+    return this.pageOf(await this.sync.getRowWithParsed(id));
+  }
+
+  /**
+   * `get` without the row's `parsed` (so none is derived for an archived change): for readers
+   * that use the files, tasks and columns only (the MCP tools get_change and toggle_task).
+   */
+  async getWithoutParsed(id: string) {
+    return this.pageOf(await this.sync.getRow(id));
+  }
+
+  private async pageOf<R extends EditRow>(row: R) {
+    const id = row.id;
     const files = filesOfRow(row);
     const structure = await this.structureOf(row.kind, files, row.contentHashes);
     const [recent] = await this.db
@@ -455,9 +468,20 @@ export class SpecsService {
    * follows an archive (LifecycleService.setStatus runs one when it is chosen).
    */
   async setStatus(input: SetStatusInput) {
+    const updated = await this.storeStatus(input);
+    return updated ? withParsedOnRead(updated) : this.sync.getRowWithParsed(input.id);
+  }
+
+  async setPriority(input: SetPriorityInput) {
+    const updated = await this.storePriority(input);
+    return updated ? withParsedOnRead(updated) : this.sync.getRowWithParsed(input.id);
+  }
+
+  /** The status change; the updated row (`parsed` as stored), null when it was already so. */
+  private async storeStatus(input: SetStatusInput): Promise<SpecRow | null> {
     const row = await this.sync.getRow(input.id);
     const actor = input.actor ?? "anonymous";
-    if (row.status === input.status) return row;
+    if (row.status === input.status) return null;
     if (input.status === "archived") {
       throw new SpecsyncError(
         "BAD_REQUEST",
@@ -496,12 +520,13 @@ export class SpecsService {
       { type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name },
       h.id,
     );
-    return withParsedOnRead(updated);
+    return updated;
   }
 
-  async setPriority(input: SetPriorityInput) {
+  /** The priority change; the updated row (`parsed` as stored), null when it was already so. */
+  private async storePriority(input: SetPriorityInput): Promise<SpecRow | null> {
     const row = await this.sync.getRow(input.id);
-    if (row.priority === input.priority) return row;
+    if (row.priority === input.priority) return null;
     const [updated] = await this.db
       .update(openspecSpecs)
       .set({
@@ -520,7 +545,7 @@ export class SpecsService {
       { type: "spec_changed", projectId: row.projectId, specId: row.id, name: row.name },
       h.id,
     );
-    return withParsedOnRead(present(updated, "the updated change"));
+    return present(updated, "the updated change");
   }
 
   /**
@@ -532,8 +557,9 @@ export class SpecsService {
     const results: { id: string; ok: boolean; error?: string }[] = [];
     for (const id of new Set(q.ids)) {
       try {
-        if (q.status) await this.setStatus({ id, status: q.status, actor: q.actor });
-        if (q.priority) await this.setPriority({ id, priority: q.priority, actor: q.actor });
+        // The rows are not handed out: no `parsed` is derived for them.
+        if (q.status) await this.storeStatus({ id, status: q.status, actor: q.actor });
+        if (q.priority) await this.storePriority({ id, priority: q.priority, actor: q.actor });
         results.push({ id, ok: true });
       } catch (err) {
         results.push({ id, ok: false, error: err instanceof Error ? err.message : String(err) });
@@ -547,7 +573,7 @@ export class SpecsService {
    * One row per edit: the structured value (`lifecycle`) and the same in words (`note`).
    */
   private async recordLifecycle(
-    row: SpecRow,
+    row: Pick<SpecRow, "id" | "projectId" | "name">,
     lifecycle: { field: "status" | "priority"; from: string; to: string },
     actor: string,
   ) {

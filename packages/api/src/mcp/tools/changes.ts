@@ -76,7 +76,7 @@ export const getChange = defineTool({
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
     const [got, claim, deps] = await Promise.all([
-      ctx.services.specs.get(ref.id),
+      ctx.services.specs.getWithoutParsed(ref.id),
       ctx.services.claims.get(ref.id),
       ctx.services.dependencies.list(ref.id),
     ]);
@@ -159,7 +159,7 @@ export const toggleTask = defineTool({
       baseHash,
       actor: ctx.actor,
     });
-    const after = await ctx.services.specs.get(ref.id);
+    const after = await ctx.services.specs.getWithoutParsed(ref.id);
     return {
       change: ref.name,
       taskId: q.taskId,
@@ -176,7 +176,7 @@ export const toggleTask = defineTool({
  * occurrences, and a task added since the read would shift them onto another task.
  */
 async function currentTasksHash(ctx: ToolContext, id: string, name: string, taskId: string) {
-  const row = await ctx.services.specs.get(id);
+  const row = await ctx.services.specs.getWithoutParsed(id);
   const hash = row.contentHashes["tasks.md"];
   const content = row.files["tasks.md"];
   if (!hash || content === undefined)

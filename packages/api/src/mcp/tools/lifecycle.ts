@@ -25,7 +25,7 @@ export const newChange = defineTool({
       goal: q.goal,
       actor: ctx.actor,
     });
-    const got = await ctx.services.specs.get(created.id);
+    const got = await ctx.services.specs.getWithoutParsed(created.id);
     return {
       name: created.name,
       path: created.path,

@@ -2,7 +2,8 @@
  * An archived change's `parsed` (the CLI's show-JSON) is not stored (issue #17): it is a pure
  * derivation of the contents the row keeps, and storing it cost 10–15 % of a cold import's CPU
  * (docs/performance.md, session 22).
- * Readers that hand out a whole row take it from here.
+ * Only readers that hand out a whole row take it from here (`OpenSpecSyncService.getRowWithParsed`,
+ * `specs.setStatus`/`setPriority`); the others read the row without `parsed` (getRow).
  */
 import type { SpecRow } from "@specsync/db";
 import type { ParsedDocument } from "@specsync/validators";
@@ -13,6 +14,13 @@ import { type ContentOfRow, filesOfRow } from "../spec-files";
 /** What deriving a row's `parsed` on read needs of it. */
 export type RowWithParsed = ContentOfRow &
   Pick<SpecRow, "name" | "archived" | "parsed" | "parseError" | "contentHashes">;
+
+let derives = 0;
+/**
+ * How many rows had their `parsed` derived in this process: tests count it to show that a reader
+ * which hands no row out derives none.
+ */
+export const derivedOnRead = (): number => derives;
 
 /**
  * Whether a row's `parsed` is derived on read: an archived change that stores none. A row whose
@@ -34,6 +42,7 @@ const asStored = (parsed: ParsedDocument): ParsedDocument =>
 /** A row's `parsed`: the stored one, else (derivesOnRead) derived from its contents. */
 export function parsedOnRead(row: RowWithParsed): ParsedDocument | null {
   if (!derivesOnRead(row)) return row.parsed ?? null;
+  derives++;
   return asStored(deriveFields(row.kind, row.name, filesOfRow(row)).parsed);
 }
 
@@ -43,6 +52,7 @@ export function parsedOnRead(row: RowWithParsed): ParsedDocument | null {
  */
 export async function withParsedOnRead<T extends RowWithParsed>(row: T): Promise<T> {
   if (!derivesOnRead(row)) return row;
+  derives++;
   const derived = await deriveFieldsOffThread(row.kind, row.name, filesOfRow(row));
   return { ...row, parsed: asStored(derived.parsed) };
 }

@@ -135,6 +135,24 @@ export async function getRow(
   return row;
 }
 
+/**
+ * The row without `parsed`: what a reader that does not hand the row out needs (an archived
+ * change's `parsed` is not stored, and deriving it costs a parse: parsed-on-read.ts).
+ */
+export async function getRowWithoutParsed(
+  ctx: SyncContext,
+  id: string,
+  includeDeleted = false,
+): Promise<EditRow> {
+  const [row] = await ctx.db
+    .select(editColumns)
+    .from(openspecSpecs)
+    .where(eq(openspecSpecs.id, id));
+  if (!row || (!includeDeleted && row.deletedAt))
+    throw new SpecsyncError("NOT_FOUND", `spec ${id} not found`);
+  return row;
+}
+
 /** The row an edit works on: everything but the parsed structure. */
 /**
  * The save's row read, built once per database and prepared: on PostgreSQL one round trip (an
