@@ -608,7 +608,7 @@ export class LifecycleService {
    * ran too), in claim history; the archive's note in history says whose claim it ended.
    */
   private async endClaim(
-    row: SpecRow,
+    row: Pick<SpecRow, "id" | "projectId" | "name">,
     q: z.infer<typeof archiveChangeInputSchema>,
   ): Promise<string> {
     const by = q.owner ?? q.actor ?? "anonymous";
