@@ -19,8 +19,10 @@ CREATE OR REPLACE FUNCTION openspec_search_text(t text) RETURNS text
     else regexp_replace(left(t, length(t) - length(split_part(t, '-->', -1))) ||
       replace(split_part(t, '-->', -1), '<!--', '<!- -'), '[^[:space:]]{128}', '\& ', 'g') end $$;
 --> statement-breakpoint
--- 0020's expression in PL/pgSQL: its plans are kept for the session, and openspec_search_text is
--- inlined into them, where a SQL function calling a SQL function planned the inner one per row.
+-- 0020's expression in PL/pgSQL: its plans are kept for the session and openspec_search_text is
+-- inlined into them (as a SQL function with a sub-select argument it ran through the SQL-function
+-- executor on every call). Measured with the new openspec_search_text: 2.83 s instead of 3.16 s
+-- on PostgreSQL, 5.13 s instead of 5.30 s on PGlite.
 CREATE OR REPLACE FUNCTION openspec_specs_search_of(r openspec_specs) RETURNS tsvector
   LANGUAGE plpgsql STABLE
   AS $$
