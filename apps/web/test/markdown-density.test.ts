@@ -4,11 +4,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CORPUS_DIR, corpusAvailable } from "@specsync/api/testing";
-import { describe, expect, it } from "vitest";
 import { createElement } from "react";
 import { renderToString } from "react-dom/server";
 import ReactMarkdown from "react-markdown";
 import remarkGfm from "remark-gfm";
+import { describe, expect, it } from "vitest";
 import { MAX_NESTING, tooDenseForMarkdown } from "../lib/markdown-density";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -51,7 +51,7 @@ describe("tooDenseForMarkdown", () => {
     const deep = [">".repeat(5000), "> ".repeat(2000), "1. ".repeat(5000), "+ ".repeat(2000)];
     for (const text of [
       ...deep,
-      "- ".repeat(100) + "a",
+      `${"- ".repeat(100)}a`,
       indented,
       `intro\n\n${">".repeat(65)} a`,
     ]) {
