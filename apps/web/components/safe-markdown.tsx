@@ -13,7 +13,10 @@ export function SafeMarkdown({
 }: { text: string; inline?: boolean } & Omit<Options, "children">) {
   if (tooDenseForMarkdown(text) && inline) {
     return (
-      <span data-testid="markdown-plain" title="Shown as plain text: too many Markdown markers">
+      <span
+        data-testid="markdown-plain"
+        title="Shown as plain text: too many Markdown markers or levels"
+      >
         {text}
       </span>
     );
@@ -22,8 +25,8 @@ export function SafeMarkdown({
     return (
       <div data-testid="markdown-plain">
         <p className="text-xs text-amber-700 dark:text-amber-400" role="note">
-          Shown as plain text: a paragraph here has too many Markdown markers (* _ ~ [ ]) to format
-          in reasonable time.
+          Shown as plain text: too many Markdown markers (* _ ~ [ ] in a paragraph, nested quotes or
+          lists, or underlined headings) to format in reasonable time.
         </p>
         <pre className="text-sm break-words whitespace-pre-wrap">{text}</pre>
       </div>

@@ -5,6 +5,11 @@ import { changeFiles } from "@specsync/api/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrowserStack, haveChromium, startBrowserStack } from "./browser-stack";
 
+// brk3 (session 23): 5,000 nested quotes / list markers overflowed the render's stack (500 after
+// 23–90 s of a blocked web server); 2,500 setext headings took seconds per render.
+const QUOTES = `# Change: Quotes\n\n## Why\n${">".repeat(5000)} deep\n\n## What Changes\n- x\n`;
+const LISTS = `# Change: Lists\n\n## Why\n${"1. ".repeat(5000)}deep\n\n## What Changes\n- x\n`;
+const SETEXT = `# Change: Setext\n\n## Why\n${"a\n=\n".repeat(2500)}\n## What Changes\n- x\n`;
 const STARS = `# Change: Stars\n\n## Why\n${"*a".repeat(520_000)}\n\n## What Changes\n- x\n`;
 
 describe.skipIf(!haveChromium)("hostile Markdown through the real web server", () => {
@@ -16,6 +21,12 @@ describe.skipIf(!haveChromium)("hostile Markdown through the real web server", (
         ...changeFiles("plain-change", "A plain change"),
         ...changeFiles("stars-change", "Stars"),
         "changes/stars-change/proposal.md": STARS,
+        ...changeFiles("quotes-change", "Quotes"),
+        "changes/quotes-change/proposal.md": QUOTES,
+        ...changeFiles("lists-change", "Lists"),
+        "changes/lists-change/proposal.md": LISTS,
+        ...changeFiles("setext-change", "Setext"),
+        "changes/setext-change/proposal.md": SETEXT,
       },
     });
   }, 300_000);
@@ -39,5 +50,13 @@ describe.skipIf(!haveChromium)("hostile Markdown through the real web server", (
     const hostile = await stars;
     expect(hostile.status).toBe(200);
     expect(hostile.html).toContain("Shown as plain text");
+  }, 300_000);
+
+  it("deeply nested quotes and lists, and thousands of setext headings, answer as plain text", async () => {
+    for (const name of ["quotes-change", "lists-change", "setext-change"]) {
+      const res = await page(name);
+      expect(res.status, name).toBe(200);
+      expect(res.html, name).toContain("Shown as plain text");
+    }
   }, 300_000);
 });
