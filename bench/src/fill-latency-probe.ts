@@ -4,7 +4,8 @@
  * `node --optimize-for-size --import tsx bench/src/fill-latency-probe.ts <pglite|postgres> <dir>
  * [changes] [db]`: imports a generated workspace (seed 42) into a fresh database, then, until
  * the fill is done, calls in turn `specs.list` (a page), `specs.list` with a search, `specs.get`
- * and a save (`specs.update` of proposal.md); prints each one's count, median and worst.
+ * and a save (`specs.update` of proposal.md); prints each one's count, median and worst, then the
+ * same for as many rounds after the fill.
  */
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -54,7 +55,8 @@ const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
 };
 const page = { kind: "change" as const, archived: false, limit: 50, sort: "name" as const };
 let pendingSeen = 0;
-for (let i = 0; !done; i++) {
+/** One round of the four requests, as a person's client would make them. */
+const round = async (i: number) => {
   const rows = await timed("list", () => services.specs.list(page));
   const found = await timed("search", () => services.specs.list({ ...page, search: "cache" }));
   pendingSeen = Math.max(pendingSeen, found.searchPending);
@@ -70,7 +72,9 @@ for (let i = 0; !done; i++) {
       actor: "probe",
     }),
   );
-}
+};
+let rounds = 0;
+while (!done) await round(rounds++);
 await filling;
 const filled = performance.now() - t0;
 const stat = (xs: number[]) => {
