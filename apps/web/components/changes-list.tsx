@@ -7,6 +7,7 @@ import { useEffect } from "react";
 import { ClaimBadge, OverlapWarning } from "~/components/agents/claim-badge";
 import { NewChangeButton } from "~/components/lifecycle/new-change-button";
 import { StageBadge, ValidationBadge } from "~/components/lifecycle/stage-badges";
+import { refetchWhileCatchingUp, SearchCatchingUp } from "~/components/search-catching-up";
 import { PriorityBadge, StatusBadge, SyncState } from "~/components/spec-badges";
 import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
@@ -34,7 +35,12 @@ export function ChangesList() {
   const v = changesView(view.get);
   const { page, archived } = v;
   const input = changesListInput(v);
-  const list = useQuery(trpc.specs.list.queryOptions(input, { placeholderData: (prev) => prev }));
+  const list = useQuery(
+    trpc.specs.list.queryOptions(input, {
+      placeholderData: (prev) => prev,
+      refetchInterval: refetchWhileCatchingUp,
+    }),
+  );
   const projects = useQuery(trpc.projects.list.queryOptions());
   const next = useQuery(trpc.specs.next.queryOptions({ projectId: input.projectId }));
   const hrefOf = useSpecHref();
@@ -192,6 +198,7 @@ export function ChangesList() {
         </Select>
       </Card>
 
+      <SearchCatchingUp pending={list.data?.searchPending} noun="change" />
       <Card
         className={cn("overflow-x-auto transition-opacity", refiltering && "opacity-60")}
         id="content"

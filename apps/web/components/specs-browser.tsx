@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { InlineMarkdown } from "~/components/inline-markdown";
 import { SafeMarkdown } from "~/components/safe-markdown";
+import { refetchWhileCatchingUp, SearchCatchingUp } from "~/components/search-catching-up";
 import { StatusBadge } from "~/components/spec-badges";
 import { Card } from "~/components/ui/card";
 import { Input } from "~/components/ui/input";
@@ -22,7 +23,9 @@ export function SpecsBrowser() {
   const trpc = useTRPC();
   const view = useViewParams();
   const q = view.get("q") ?? "";
-  const list = useQuery(trpc.specs.list.queryOptions(specsListInput(q)));
+  const list = useQuery(
+    trpc.specs.list.queryOptions(specsListInput(q), { refetchInterval: refetchWhileCatchingUp }),
+  );
   // Back/Forward show the URL's filter in the box too.
   const filterBox = useUrlSyncedInput("q", q, view.setQuery);
   const asked = view.get("spec");
@@ -55,6 +58,7 @@ export function SpecsBrowser() {
           onChange={filterBox.onChange}
           aria-label="Filter specs"
         />
+        <SearchCatchingUp pending={list.data?.searchPending} noun="spec" />
         <Card className="max-h-[40vh] overflow-auto p-1 lg:max-h-[70vh]" data-testid="spec-list">
           {list.data?.items.map((s) => (
             // A link, not a button: a click before the page has hydrated (a slow phone) still opens

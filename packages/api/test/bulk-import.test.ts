@@ -119,7 +119,7 @@ describeEachDb("bulk import (one JSON-parameter INSERT per 50 new folders)", (db
 });
 
 describeEachDb("bulk import: search vectors filled after the import (migration 0015)", (db) => {
-  it("finds rows still waiting for their vector, and fills them as the trigger would", async () => {
+  it("defers the vectors on both drivers, fills them as the trigger would, and says when search is catching up", async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 210; i++) Object.assign(files, changeFiles(`change-${i}`, `Change ${i}`));
     files["changes/change-7/tasks.md"] = "## 1. Work\n\n- [ ] 1.1 Calibrate the zymurgical flux\n";
@@ -130,15 +130,32 @@ describeEachDb("bulk import: search vectors filled after the import (migration 0
       oneRoot,
       Object.fromEntries(Object.entries(files).filter(([f]) => f.startsWith("changes/change-7/"))),
     );
+    // What each INSERT stored as its vector, after the triggers (an AFTER trigger sees the row
+    // the BEFORE trigger left): NULL when the import deferred it.
+    const q = (text: string, params: unknown[] = []) => db().database.query(text, params);
+    await q("create table defer_probe (name text, deferred boolean)");
+    await q(`create function defer_probe_row() returns trigger language plpgsql as $$
+      begin insert into defer_probe values (new.name, new.search is null); return null; end $$`);
+    await q(`create trigger defer_probe after insert on openspec_specs
+      for each row execute function defer_probe_row()`);
     const services = createServices(db().database);
     const bulk = await services.sync.ensureProject(bulkRoot);
     const summary = await services.sync.syncProject(bulk, "startup");
     expect(summary.failed).toBe(0);
     expect(summary.changed).toBe(210);
-    const search = async (s: ReturnType<typeof createServices>) =>
-      (await s.specs.list({ projectId: bulk.id, kind: "change", search: "zymurgical" })).items;
-    // Correct whether or not the fill got to the row yet.
-    expect((await search(services)).map((c) => c.name)).toEqual(["change-7"]);
+    await q("drop trigger defer_probe on openspec_specs");
+    const probe = await db().database.query<{ n: number; deferred: number }>(
+      "select count(*)::int as n, count(*) filter (where deferred)::int as deferred from defer_probe",
+    );
+    // PGlite defers too since session 23 (it computed them inline before).
+    expect(probe[0]).toEqual({ n: 210, deferred: 210 });
+    const list = (s: ReturnType<typeof createServices>, search: string) =>
+      s.specs.list({ projectId: bulk.id, kind: "change", search });
+    const names = (page: { items: { name: string }[] }) => page.items.map((c) => c.name);
+    // Right after the import: found, or honestly reported as not yet searchable by its text.
+    const early = await list(services, "zymurgical");
+    if (early.searchPending === 0) expect(names(early)).toEqual(["change-7"]);
+    else expect(early.searchPending).toBeGreaterThan(25);
     await services.sync.searchFilled();
     const pending = async () =>
       (
@@ -147,16 +164,44 @@ describeEachDb("bulk import: search vectors filled after the import (migration 0
         )
       )[0]?.n;
     expect(await pending()).toBe(0);
-    // What a process that stopped before the fill leaves behind: search must still find them.
-    await db().database.query("update openspec_specs set search = null where project_id = $1", [
-      bulk.id,
-    ]);
-    expect((await search(services)).map((c) => c.name)).toEqual(["change-7"]);
-    // The next process's first full sync resumes the fill.
+    const filled = await list(services, "zymurgical");
+    expect(names(filled)).toEqual(["change-7"]);
+    expect(filled.searchPending).toBe(0);
+
+    // What a process that stopped before the fill leaves behind (or a fill still under way).
+    await q("update openspec_specs set search = null where project_id = $1", [bulk.id]);
+    // Too many rows wait to compute their vectors here: a word only in a file does not match
+    // (so the 210 vectors were not computed), the answer says how many wait, and the name and
+    // the title still match.
+    const catching = await list(services, "zymurgical");
+    expect(names(catching)).toEqual([]);
+    expect(catching.searchPending).toBe(210);
+    const byName = await list(services, "change-7");
+    expect(names(byName)).toContain("change-7");
+    expect(byName.searchPending).toBe(210);
+    expect(names(await list(services, "Change 42"))).toEqual(["change-42"]);
+    // The count covers the rows the search covers: another kind, none waiting.
+    const specs = await services.specs.list({ projectId: bulk.id, kind: "spec", search: "x" });
+    expect(specs.searchPending).toBe(0);
+    // A few waiting (a save's pending vector): computed here, found by their text, none reported.
+    await q(
+      `update openspec_specs set search = openspec_specs_search_of(openspec_specs)
+        where project_id = $1 and name not in ('change-7', 'change-8')`,
+      [bulk.id],
+    );
+    const few = await list(services, "zymurgical");
+    expect(names(few)).toEqual(["change-7"]);
+    expect(few.searchPending).toBe(0);
+    await q("update openspec_specs set search = null where project_id = $1", [bulk.id]);
+
+    // The next process's first full sync resumes the fill; then nothing is reported.
     const restarted = createServices(db().database);
     await restarted.sync.syncProject(bulk, "startup");
     await restarted.sync.searchFilled();
     expect(await pending()).toBe(0);
+    const after = await list(restarted, "zymurgical");
+    expect(names(after)).toEqual(["change-7"]);
+    expect(after.searchPending).toBe(0);
     // The filled vector is the one the trigger computes on the one-folder path.
     const one = await services.sync.ensureProject(oneRoot);
     await services.sync.syncProject(one, "startup");

@@ -33,6 +33,7 @@ import {
   type ToggleTaskInput,
   type UpdateFileInput,
 } from "@specsync/validators";
+import type { SQL } from "drizzle-orm";
 import type { SelectedFields } from "drizzle-orm/pg-core";
 import { errorMessage, SpecsyncError } from "../utils/errors";
 import type { PageJob, PageStructure } from "../utils/openspec";
@@ -122,9 +123,21 @@ export type SpecListPage = {
     kind: Record<string, number>;
     total: number;
   } | null;
+  /**
+   * Rows this search matched by name and title only: their search vector is still being filled
+   * (a bulk import's background fill) and there were too many to compute here. 0 when none, or
+   * without a search.
+   */
+  searchPending: number;
 };
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Rows still waiting for their search vector that a search computes on the fly (≈ 1.5-5 ms each:
+ * ≤ ~0.1 s of the database); above it, those rows match by name and title only.
+ */
+export const PENDING_SEARCHED = 25;
 
 const STATUS_ORDER = sql`array_position(array['in_progress','review','assigned','approved','proposing','applied','archived']::text[], ${openspecSpecs.status})`;
 
@@ -241,13 +254,6 @@ export class SpecsService {
 
   /** The page's queries; `ttlMs`: until the first claim shown expires (a day when none). */
   private async queryList(q: ReturnType<typeof listSpecsInputSchema.parse>) {
-    const text = q.search;
-    const search = text ? sql`websearch_to_tsquery('english', ${text})` : null;
-    // A row whose vector waits for its fill (after a save, after a bulk import on PostgreSQL:
-    // sync/edits.ts, sync/search-fill.ts) is matched on a vector computed here, so a search right
-    // after an acknowledged save or during an import's fill finds what the row says.
-    const computed = sql`openspec_specs_search_of(${openspecSpecs})`;
-    const pending = sql`(${openspecSpecs.search} is null and ${computed} @@ ${search})`;
     const filters = [
       isNull(openspecSpecs.deletedAt),
       q.projectId ? eq(openspecSpecs.projectId, q.projectId) : undefined,
@@ -265,10 +271,9 @@ export class SpecsService {
       q.claimedBy
         ? sql`exists (select 1 from ${changeClaims} where ${changeClaims.specId} = ${openspecSpecs.id} and ${changeClaims.owner} = ${q.claimedBy} and ${changeClaims.expiresAt} > now())`
         : undefined,
-      text && search
-        ? sql`(${openspecSpecs.search} @@ ${search} or ${pending} or ${openspecSpecs.name} ilike ${`%${text.replace(/[\\%_]/g, "\\$&")}%`})`
-        : undefined,
     ];
+    const { clause, searchPending } = await this.searchClause(q.search, filters);
+    filters.push(clause);
     const where = and(
       ...filters,
       q.status?.length ? inArray(openspecSpecs.status, q.status) : undefined,
@@ -313,8 +318,40 @@ export class SpecsService {
     const last = items.at(-1);
     const nextAfter =
       hasMore && last ? { rank: PRIORITY_RANK[last.priority], name: last.name, id: last.id } : null;
-    const page = { items, nextCursor: hasMore ? offset + q.limit : null, nextAfter, facets };
+    const nextCursor = hasMore ? offset + q.limit : null;
+    const page = { items, nextCursor, nextAfter, facets, searchPending };
     return { page, ttlMs };
+  }
+
+  /**
+   * The search's condition. A row whose vector waits for its fill (after a save; after a bulk
+   * import: sync/edits.ts, sync/search-fill.ts) is matched on a vector computed here while few
+   * wait, so a search right after an acknowledged save finds what the row says. After a bulk
+   * import thousands wait, and computing theirs would hold the database (PGlite's one thread)
+   * for seconds: then they match by name and title only, and the answer says how many.
+   */
+  private async searchClause(text: string | undefined, filters: (SQL | undefined)[]) {
+    if (!text) return { clause: undefined, searchPending: 0 };
+    const query = sql`websearch_to_tsquery('english', ${text})`;
+    const like = `%${text.replace(/[\\%_]/g, "\\$&")}%`;
+    const s = openspecSpecs;
+    const waitingRows = and(...filters, isNull(s.search));
+    const [counted] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(s)
+      .where(waitingRows);
+    const waiting = counted?.n ?? 0;
+    const few = waiting <= PENDING_SEARCHED;
+    // Bounded even if an import adds rows after the count: the CASE computes vectors only while
+    // at most PENDING_SEARCHED rows wait (an uncorrelated subquery: evaluated once per query).
+    const someWaiting = sql`select 1 from ${s} where ${waitingRows} limit ${PENDING_SEARCHED + 1}`;
+    const fewNow = sql`(select count(*) <= ${PENDING_SEARCHED} from (${someWaiting}) w)`;
+    const vector = sql`openspec_specs_search_of(${s})`;
+    const computed = sql`case when ${fewNow} then ${vector} @@ ${query} else false end`;
+    const pending = few ? computed : sql`${s.title} ilike ${like}`;
+    const byName = sql`${s.name} ilike ${like}`;
+    const clause = sql`(${s.search} @@ ${query} or (${s.search} is null and ${pending}) or ${byName})`;
+    return { clause, searchPending: few ? 0 : waiting };
   }
 
   /**

@@ -46,6 +46,12 @@ export const listChanges = defineTool({
         ...(i.claimedBy ? { claimedBy: i.claimedBy } : {}),
       })),
       nextCursor: page.nextAfter ? encodeCursor(page.nextAfter) : null,
+      // After a large import the search vectors fill in the background: say what search missed.
+      ...(page.searchPending
+        ? {
+            searchCatchingUp: `${page.searchPending} changes not yet searchable by their text (matched by name and title only); search again shortly`,
+          }
+        : {}),
     };
   },
 });

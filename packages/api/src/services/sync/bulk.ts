@@ -71,14 +71,14 @@ export async function syncProject(
   // What this sync wrote is read back now, while it is the sync with work to do, rather than by
   // the next periodic one, which is then a no-op with nothing to read (an import: ~0.2 s).
   if (full && changed > 0) await projectState(ctx, project.id).catch(() => {});
-  // Vectors a bulk import left out before a restart: the first full sync resumes their fill.
-  if (full && !ctx.searchFill.checked) {
-    ctx.searchFill.checked = true;
-    void startSearchFill(ctx);
-  }
   // After a bulk import the planner's statistics are stale (it guessed 59 rows for 8,000 and
   // picked a plan 20× slower for the list query); refresh them rather than wait for autovacuum.
   if (changed >= 200) await ctx.database.query("analyze openspec_specs").catch(() => {});
+  // The vectors this import left out, or (the first full sync) those a stopped process left out.
+  if (changed >= DEFER_SEARCH_FROM || (full && !ctx.searchFill.checked)) {
+    ctx.searchFill.checked = true;
+    void startSearchFill(ctx);
+  }
   if (trigger !== "periodic" || changed > 0) {
     const error = failed ? { error: `${failed} of ${outcomes.length} failed` } : {};
     ctx.events.publish({ type: failed ? "sync_failed" : "sync_completed", ...about, ...error });
@@ -221,17 +221,21 @@ async function reconcileMany(
   const isNew = (i: Item) =>
     batchCreate && i.row === null && !!moveCandidates && !moveCandidates.has(i.ref.name);
   const fresh = items.filter(isNew).map((i) => i.ref);
-  // A large import leaves the search vectors to a background fill (search-fill.ts). Not on
-  // PGlite: one thread does both, and the fill's row rewrites cost more than they save there.
-  const deferSearch = ctx.database.driver === "postgres" && fresh.length >= DEFER_SEARCH_FROM;
+  // A large import leaves the search vectors to a background fill (search-fill.ts); on PGlite
+  // too, though the fill then costs its one thread more than the import saves: the import is
+  // done (and the rows listed) sooner, and search says it is catching up (specs-service.ts).
+  const deferSearch = fresh.length >= DEFER_SEARCH_FROM;
   const batchConcurrency = Math.max(1, Math.floor(concurrency / 5));
-  const pools = importPools(sharedParsePool(), deferSearch);
+  const secondWorker = deferSearch && ctx.database.driver === "postgres";
+  const pools = importPools(sharedParsePool(), secondWorker);
   const created = await mapLimit(
     chunk(fresh, CREATE_BATCH),
     batchConcurrency * pools.lanes,
     (refs) => createBatch(ctx, project, refs, trigger, { deferSearch, pool: pools.runner }),
   ).finally(pools.close);
-  if (deferSearch) void startSearchFill(ctx);
+  // PostgreSQL fills on other cores while this thread finishes; PGlite once the sync is done
+  // (syncProject), as its statements would otherwise queue before the sync's last ones.
+  if (deferSearch && ctx.database.driver === "postgres") void startSearchFill(ctx);
   const others = items.filter((i) => !isNew(i));
   const quick = await quickNoops(ctx, project, others);
   const rest = others.filter((_, i) => !quick[i]);
