@@ -36,16 +36,17 @@ export const insertColumns: readonly (readonly [string, string])[] = [...columnN
  */
 export async function insertSpecRows(
   tx: Tx,
-  batch: { json: string | Uint8Array; columns: string },
+  batch: { json: string | Uint8Array; columns: string; createdAt: Date },
 ): Promise<{ id: string; path: string }[]> {
   if (!batch.columns) return [];
   const used = batch.columns.split(",");
   const list = sql.raw([...used].map((c) => `"${c}"`).join(", "));
+  const created = batch.createdAt.toISOString();
   // UTF-8 bytes go as a text parameter (PGlite: packages/db client.ts), then become jsonb.
   const doc = typeof batch.json === "string" ? sql`${batch.json}` : sql`${batch.json}::text`;
   const res = await tx.execute(
-    sql`insert into ${openspecSpecs} (${list})
-        select ${list} from jsonb_populate_recordset(
+    sql`insert into ${openspecSpecs} (${list}, created_at)
+        select ${list}, ${created}::timestamptz from jsonb_populate_recordset(
           jsonb_populate_record(null::openspec_specs, ${defaults}::jsonb),
           ${doc}::jsonb)
         on conflict (project_id, path) do nothing

@@ -228,10 +228,13 @@ async function reconcileMany(
   const batchConcurrency = Math.max(1, Math.floor(concurrency / 5));
   const secondWorker = deferSearch && ctx.database.driver === "postgres";
   const pools = importPools(sharedParsePool(), secondWorker);
+  // One creation time for every row this pass creates (ReconcileOptions).
+  const createdAt = new Date();
   const created = await mapLimit(
     chunk(fresh, CREATE_BATCH),
     batchConcurrency * pools.lanes,
-    (refs) => createBatch(ctx, project, refs, trigger, { deferSearch, pool: pools.runner }),
+    (refs) =>
+      createBatch(ctx, project, refs, trigger, { deferSearch, pool: pools.runner, createdAt }),
   ).finally(pools.close);
   // PostgreSQL fills on other cores while this thread finishes; PGlite once the sync is done
   // (syncProject), as its statements would otherwise queue before the sync's last ones.
@@ -240,7 +243,7 @@ async function reconcileMany(
   const quick = await quickNoops(ctx, project, others);
   const rest = others.filter((_, i) => !quick[i]);
   const synced = await mapLimit(rest, concurrency, ({ ref, row }) =>
-    syncLocked(ctx, project, ref, trigger, { row, announce }),
+    syncLocked(ctx, project, ref, trigger, { row, announce, createdAt }),
   );
   let next = 0;
   const outcomes = [
@@ -338,9 +341,9 @@ async function createBatch(
   project: ProjectRow,
   refs: FolderRef[],
   trigger: SyncTrigger,
-  opts: { deferSearch: boolean; pool: ImportRunner },
+  opts: { deferSearch: boolean; pool: ImportRunner; createdAt: Date },
 ): Promise<SyncOutcome[]> {
-  const { deferSearch } = opts;
+  const { deferSearch, createdAt } = opts;
   const started = Date.now();
   let release = () => {};
   const committed = new Promise<void>((r) => (release = r));
@@ -356,7 +359,7 @@ async function createBatch(
     fallback.push(...unusual);
     const batch = { rows, json, columns };
     const inserted = rows.length
-      ? await insertNewRows(ctx, project, batch, trigger, { started, deferSearch })
+      ? await insertNewRows(ctx, project, batch, trigger, { started, deferSearch, createdAt })
       : new Map();
     for (const ref of rows.length ? refs : []) {
       const r = inserted.get(ref.path);
@@ -378,7 +381,10 @@ async function createBatch(
     await Promise.all(held);
   }
   for (const ref of fallback)
-    outcomes.set(ref.path, await syncLocked(ctx, project, ref, trigger, { announce: false }));
+    outcomes.set(
+      ref.path,
+      await syncLocked(ctx, project, ref, trigger, { announce: false, createdAt }),
+    );
   return refs.flatMap((ref) => outcomes.get(ref.path) ?? []);
 }
 

@@ -115,7 +115,10 @@ export async function reconcileFolder(
   if (quick) return quick;
   // Anything else is decided on a fresh, full read of the row, under the lock: a snapshot's
   // "no row here" may be stale (two watcher jobs can race to create the same folder's row).
-  return reconcileLocked(ctx, project, ref, trigger, opts.announce ?? true);
+  return reconcileLocked(ctx, project, ref, trigger, {
+    announce: opts.announce ?? true,
+    createdAt: opts.createdAt,
+  });
 }
 
 async function reconcileLocked(
@@ -123,9 +126,10 @@ async function reconcileLocked(
   project: ProjectRow,
   ref: FolderRef,
   trigger: SyncTrigger,
-  announce: boolean,
+  how: { announce: boolean; createdAt: Date | undefined },
   attempt = 0,
 ): Promise<SyncOutcome> {
+  const { announce } = how;
   const started = Date.now();
   const root = openspecDir(project);
   const failure = { project, ref, trigger, direction: "fs_to_db" as const, started };
@@ -167,7 +171,15 @@ async function reconcileLocked(
     const open = row ? await openFailure(ctx, row.id, plan.flush) : null;
     const pending = { open, trigger };
     const write = await reconcileWrite(folder, row, plan, done, flush.error, before, pending);
-    const saved = await saveReconcile(ctx, { ...write, project, ref, row, trigger, started });
+    const saved = await saveReconcile(ctx, {
+      ...write,
+      project,
+      ref,
+      row,
+      trigger,
+      started,
+      createdAt: how.createdAt,
+    });
     // publish
     const result = {
       ...saved,
@@ -180,7 +192,7 @@ async function reconcileLocked(
     // Another process (a second server, `specsync archive` in place) synced this folder at the
     // same moment and won: read it again and carry on from what it stored.
     if (attempt < RACE_RETRIES && isConcurrentWriteRace(err))
-      return reconcileLocked(ctx, project, ref, trigger, announce, attempt + 1);
+      return reconcileLocked(ctx, project, ref, trigger, how, attempt + 1);
     const outcome = await fail(ctx, { ...failure, row, error: errorMessage(err) });
     return isDatabaseUnavailable(err) ? { ...outcome, retryable: true } : outcome;
   }
@@ -330,7 +342,9 @@ async function folderGone(
       ? findArchivedFolder(openspecDir(project), ref.name)
       : null;
   const next = planVanished(row, ref.path, found);
-  if (next.kind === "moved") return reconcileLocked(ctx, project, next.to, trigger, announce);
+  if (next.kind === "moved") {
+    return reconcileLocked(ctx, project, next.to, trigger, { announce, createdAt: undefined });
+  }
   if (next.kind === "noop" || !row) return noop(ref, row?.id ?? null);
   const historyId = await softDelete(ctx, project, ref, row, trigger, started);
   if (announce) {

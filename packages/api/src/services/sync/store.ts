@@ -376,6 +376,8 @@ export type ReconcileWrite = {
    */
   conflict: OpenConflict | null;
   started: number;
+  /** A new row's creation time when the caller sets one (ReconcileOptions); else now(). */
+  createdAt?: Date | undefined;
 };
 
 /**
@@ -477,6 +479,7 @@ export async function saveReconcile(
           kind: w.ref.kind,
           name: w.ref.name,
           path: w.ref.path,
+          ...(w.createdAt ? { createdAt: w.createdAt } : {}),
           ...initialStatusColumns(w.ref, values, new Date()),
         } as NewSpecRow)
         .returning({ id: openspecSpecs.id });
@@ -505,8 +508,9 @@ export async function insertNewRows(
   project: ProjectRow,
   batch: { rows: readonly NewRow[]; json: string; columns: string },
   trigger: SyncTrigger,
-  { started, deferSearch }: { started: number; deferSearch: boolean },
+  how: { started: number; deferSearch: boolean; createdAt: Date },
 ): Promise<Map<string, { id: string; files: string[]; historyId: number | undefined }>> {
+  const { started, deferSearch, createdAt } = how;
   return ctx.db.transaction(async (tx) => {
     // The trigger leaves the search vector NULL for the fill (migration 0015, search-fill.ts).
     if (deferSearch) await tx.execute(sql`select set_config('specsync.defer_search', 'y', true)`);
@@ -514,12 +518,12 @@ export async function insertNewRows(
     const rowOf = new Map(batch.rows.map((r) => [r.path, r]));
     // PGlite measures a string parameter in JavaScript a character at a time; bytes it copies.
     const json = ctx.database.driver === "pglite" ? utf8.encode(batch.json) : batch.json;
-    const inserted = (await insertSpecRows(tx, { json, columns: batch.columns })).flatMap(
-      ({ id, path }) => {
-        const r = rowOf.get(path);
-        return r ? [{ id, path, name: r.name, files: r.files }] : [];
-      },
-    );
+    const inserted = (
+      await insertSpecRows(tx, { json, columns: batch.columns, createdAt })
+    ).flatMap(({ id, path }) => {
+      const r = rowOf.get(path);
+      return r ? [{ id, path, name: r.name, files: r.files }] : [];
+    });
     const histories = inserted.map((r) => ({
       specId: r.id,
       projectId: project.id,

@@ -105,5 +105,11 @@ export type SyncStateRow = {
  * How one folder is reconciled. `row` (bulk callers): what a snapshot knew, `null` = "no row at
  * this path", enabling the fingerprint fast path. `announce: false` leaves out the per-folder
  * `spec_changed` event (a bulk sync announces itself once); conflicts and failures are always told.
+ * `createdAt`: a new row's creation time — one per bulk pass, so the folders one scan finds tie and
+ * the work queue orders them by name, not by which insert happened to commit first.
  */
-export type ReconcileOptions = { row?: SyncStateRow | null; announce?: boolean };
+export type ReconcileOptions = {
+  row?: SyncStateRow | null;
+  announce?: boolean;
+  createdAt?: Date;
+};
