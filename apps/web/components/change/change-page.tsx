@@ -73,10 +73,15 @@ export function ChangePage({ id }: { id: string }) {
     window.history.replaceState(null, "", `${archivedHref}${window.location.search}`);
   }, [archivedHref, pathname]);
 
-  if (spec.isPending) return <p className="text-sm text-zinc-500">Loading…</p>;
+  if (spec.isPending) return <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading…</p>;
   // Removed on disk while open: the last version stays on screen (an open editor keeps its text).
   const removed = spec.error !== null && isGone(spec.error) && spec.data !== undefined;
-  if (!spec.data) return <p className="text-red-600">Could not load: {humanError(spec.error)}</p>;
+  if (!spec.data)
+    return (
+      <p className="wrap-anywhere text-red-600 dark:text-red-400">
+        Could not load: {humanError(spec.error)}
+      </p>
+    );
   const s = spec.data;
   const isChange = s.kind === "change";
   const deltaFiles = Object.keys(s.files)
@@ -99,7 +104,7 @@ export function ChangePage({ id }: { id: string }) {
 
   return (
     <div className="min-w-0 space-y-4" id="content" tabIndex={-1}>
-      <div className="text-sm break-words text-zinc-500">
+      <div className="text-sm break-words text-zinc-500 dark:text-zinc-400">
         <Link href={isChange ? "/" : `/specs?spec=${s.id}`} className="hover:underline">
           {isChange ? "Changes" : "Specs"}
         </Link>{" "}
@@ -110,7 +115,9 @@ export function ChangePage({ id }: { id: string }) {
           <h1 className="text-2xl font-semibold break-words" data-testid="change-heading">
             {s.title}
           </h1>
-          <p className="mt-1 font-mono text-xs break-all text-zinc-500">openspec/{s.path}</p>
+          <p className="mt-1 font-mono text-xs break-all text-zinc-500 dark:text-zinc-400">
+            openspec/{s.path}
+          </p>
           <div className="mt-2 flex flex-wrap items-center gap-2">
             {isChange ? <StatusBadge status={s.status} /> : null}
             {isChange ? <PriorityBadge priority={s.priority} /> : null}
@@ -124,7 +131,7 @@ export function ChangePage({ id }: { id: string }) {
           {/* Status and priority are a change's lifecycle; a main spec has none. */}
           {isChange ? (
             <>
-              <label className="text-xs text-zinc-500">
+              <label className="text-xs text-zinc-500 dark:text-zinc-400">
                 Status
                 <Select
                   className="mt-1 block"
@@ -152,7 +159,7 @@ export function ChangePage({ id }: { id: string }) {
                   ))}
                 </Select>
               </label>
-              <label className="text-xs text-zinc-500">
+              <label className="text-xs text-zinc-500 dark:text-zinc-400">
                 Priority
                 <Select
                   className="mt-1 block"
@@ -203,7 +210,7 @@ export function ChangePage({ id }: { id: string }) {
       ) : null}
       {isChange && !s.archived ? <AgentsPanel id={id} projectId={s.projectId} /> : null}
       {isChange && s.statusChangedAt ? (
-        <p className="text-xs text-zinc-500">
+        <p className="text-xs text-zinc-500 dark:text-zinc-400">
           Status set by {s.statusChangedBy ?? "?"} <RelativeTime at={s.statusChangedAt} />
         </p>
       ) : null}
@@ -274,7 +281,7 @@ export function ChangePage({ id }: { id: string }) {
               "-mb-px shrink-0 border-b-2 px-3 py-2 text-sm whitespace-nowrap",
               tab === t
                 ? "border-indigo-600 font-medium"
-                : "border-transparent text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100",
+                : "border-transparent text-zinc-500 dark:text-zinc-400 hover:text-zinc-900 dark:hover:text-zinc-100",
             )}
           >
             {label[t]}
@@ -335,12 +342,14 @@ export function ChangePage({ id }: { id: string }) {
         ) : null}
         {tab === "deltas" ? (
           deltaFiles.length === 0 ? (
-            <p className="py-8 text-center text-sm text-zinc-500">No delta specs.</p>
+            <p className="py-8 text-center text-sm text-zinc-500 dark:text-zinc-400">
+              No delta specs.
+            </p>
           ) : (
             <div className="space-y-8">
               {deltaFiles.map((f) => (
                 <section key={f}>
-                  <h2 className="mb-2 font-mono text-sm text-zinc-500">{f}</h2>
+                  <h2 className="mb-2 font-mono text-sm text-zinc-500 dark:text-zinc-400">{f}</h2>
                   <FilePanel
                     key={f}
                     specId={id}

@@ -65,7 +65,7 @@ export function LifecycleBar({
   return (
     <div className="space-y-2">
       <div className="flex flex-wrap items-center gap-2">
-        <span className="text-xs text-zinc-500">Stage</span>
+        <span className="text-xs text-zinc-500 dark:text-zinc-400">Stage</span>
         <StageBadge {...change} />
         {!change.archived ? (
           <>
@@ -135,6 +135,8 @@ function ArchiveDialog({
     }),
   );
   const dialog = useRef<HTMLDivElement>(null);
+  // Focus goes back to Archive when a request ends: on a phone that scrolls it, and the refusal
+  // just above it, into view even if the person scrolled away meanwhile.
   useEffect(() => {
     dialog.current?.querySelector<HTMLElement>("[data-autofocus]")?.focus();
     const onKey = (e: KeyboardEvent) => e.key === "Escape" && !archive.isPending && onClose();
@@ -179,9 +181,16 @@ function ArchiveDialog({
         </label>
         <div className={skipSpecs ? "opacity-40" : undefined}>
           {preview.isPending ? (
-            <p className="text-sm text-zinc-500">Computing what archive will write…</p>
+            <p className="text-sm text-zinc-500 dark:text-zinc-400">
+              Computing what archive will write…
+            </p>
           ) : preview.error ? (
-            <p className="text-sm text-red-600">{humanError(preview.error)}</p>
+            <p
+              className="text-sm wrap-anywhere text-red-600 dark:text-red-400"
+              data-testid="preview-failed"
+            >
+              {humanError(preview.error)}
+            </p>
           ) : (
             <DeltaPreview preview={preview.data} />
           )}
@@ -190,7 +199,7 @@ function ArchiveDialog({
         {archive.error ? (
           <p
             role="alert"
-            className="rounded-md border border-red-300 bg-red-50 p-2 text-sm whitespace-pre-wrap text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300"
+            className="rounded-md border border-red-300 bg-red-50 p-2 text-sm wrap-anywhere whitespace-pre-wrap text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300"
             data-testid="archive-error"
           >
             {humanError(archive.error)}
