@@ -10,6 +10,7 @@ import { Card } from "~/components/ui/card";
 import { Select } from "~/components/ui/input";
 import { LocalTime, RelativeTime } from "~/components/ui/time";
 import { useToast } from "~/components/ui/toaster";
+import { useSingleFlight } from "~/components/use-single-flight";
 import { useSpecHref } from "~/components/use-spec-href";
 import { useTRPC } from "~/lib/trpc";
 import { syncHistoryInput } from "~/lib/view-input";
@@ -45,13 +46,15 @@ export function SyncPanel() {
     }),
   );
   const resolve = useMutation(trpc.sync.resolveConflict.mutationOptions({ onSettled: invalidate }));
+  const syncOnce = useSingleFlight(force);
+  const resolveOnce = useSingleFlight(resolve);
   const t = status.data?.totals;
   const hrefOf = useSpecHref();
   return (
     <div className="min-w-0 space-y-6" id="content" tabIndex={-1}>
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h1 className="text-2xl font-semibold">Sync</h1>
-        <Button onClick={() => force.mutate({})} disabled={force.isPending} data-testid="sync-all">
+        <Button onClick={() => syncOnce({})} disabled={force.isPending} data-testid="sync-all">
           <RefreshCw className={force.isPending ? "h-4 w-4 animate-spin" : "h-4 w-4"} aria-hidden />{" "}
           Sync everything now
         </Button>
@@ -118,7 +121,7 @@ export function SyncPanel() {
                 size="sm"
                 variant="outline"
                 className="ml-auto"
-                onClick={() => force.mutate({ projectId: p.projectId })}
+                onClick={() => syncOnce({ projectId: p.projectId })}
               >
                 Sync project
               </Button>
@@ -153,16 +156,14 @@ export function SyncPanel() {
                       <Button
                         size="sm"
                         variant="outline"
-                        onClick={() =>
-                          resolve.mutate({ specId: c.id, resolution: "filesystem_wins" })
-                        }
+                        onClick={() => resolveOnce({ specId: c.id, resolution: "filesystem_wins" })}
                       >
                         Keep disk
                       </Button>
                       <Button
                         size="sm"
                         variant="destructive"
-                        onClick={() => resolve.mutate({ specId: c.id, resolution: "db_wins" })}
+                        onClick={() => resolveOnce({ specId: c.id, resolution: "db_wins" })}
                       >
                         Use database version
                       </Button>
@@ -172,7 +173,7 @@ export function SyncPanel() {
                       size="sm"
                       variant="outline"
                       className="ml-auto"
-                      onClick={() => force.mutate({ specId: c.id })}
+                      onClick={() => syncOnce({ specId: c.id })}
                     >
                       Retry write
                     </Button>

@@ -8,6 +8,7 @@ import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Select } from "~/components/ui/input";
 import { useToast } from "~/components/ui/toaster";
+import { useSingleFlight } from "~/components/use-single-flight";
 import { useSpecHref } from "~/components/use-spec-href";
 import { humanError } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
@@ -46,6 +47,8 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
   const remove = useMutation(
     trpc.agents.removeDependency.mutationOptions({ onSuccess: invalidate, onError }),
   );
+  const addOnce = useSingleFlight(add);
+  const removeOnce = useSingleFlight(remove);
   const taken = new Set([id, ...(deps.data?.dependsOn.map((d) => d.id) ?? [])]);
 
   return (
@@ -98,7 +101,7 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
                 type="button"
                 aria-label={`remove dependency on ${d.name}`}
                 className="text-zinc-400 hover:text-red-600"
-                onClick={() => remove.mutate({ id, dependsOn: d.id })}
+                onClick={() => removeOnce({ id, dependsOn: d.id })}
               >
                 <X className="h-3.5 w-3.5" aria-hidden />
               </button>
@@ -126,7 +129,7 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
             size="sm"
             variant="outline"
             disabled={!adding || add.isPending}
-            onClick={() => add.mutate({ id, dependsOn: adding })}
+            onClick={() => addOnce({ id, dependsOn: adding })}
             data-testid="dependency-add"
           >
             Add

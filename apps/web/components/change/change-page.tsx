@@ -11,6 +11,7 @@ import { Card } from "~/components/ui/card";
 import { Select } from "~/components/ui/input";
 import { Progress } from "~/components/ui/progress";
 import { useToast } from "~/components/ui/toaster";
+import { useSingleFlight } from "~/components/use-single-flight";
 import { useSpecHref } from "~/components/use-spec-href";
 import { useViewParams } from "~/components/use-view-params";
 import { humanError, isGone } from "~/lib/human-error";
@@ -63,6 +64,8 @@ export function ChangePage({ id }: { id: string }) {
     }),
   );
 
+  const syncOnce = useSingleFlight(syncNow);
+  const resolveOnce = useSingleFlight(resolve);
   const hrefOf = useSpecHref();
   const pathname = usePathname();
   const archivedHref = spec.data?.archived ? hrefOf(spec.data) : null;
@@ -183,7 +186,7 @@ export function ChangePage({ id }: { id: string }) {
           ) : null}
           <Button
             variant="outline"
-            onClick={() => syncNow.mutate({ specId: id })}
+            onClick={() => syncOnce({ specId: id })}
             disabled={syncNow.isPending}
           >
             <RefreshCw className={cn("h-4 w-4", syncNow.isPending && "animate-spin")} aria-hidden />{" "}
@@ -239,14 +242,14 @@ export function ChangePage({ id }: { id: string }) {
             <Button
               size="sm"
               variant="outline"
-              onClick={() => resolve.mutate({ specId: id, resolution: "filesystem_wins" })}
+              onClick={() => resolveOnce({ specId: id, resolution: "filesystem_wins" })}
             >
               Keep disk version
             </Button>
             <Button
               size="sm"
               variant="destructive"
-              onClick={() => resolve.mutate({ specId: id, resolution: "db_wins" })}
+              onClick={() => resolveOnce({ specId: id, resolution: "db_wins" })}
             >
               Restore database version
             </Button>

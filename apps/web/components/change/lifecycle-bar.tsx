@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from "react";
 import { StageBadge } from "~/components/lifecycle/stage-badges";
 import { Button } from "~/components/ui/button";
 import { useToast } from "~/components/ui/toaster";
+import { useSingleFlight } from "~/components/use-single-flight";
 import { useViewParams } from "~/components/use-view-params";
 import { humanError } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
@@ -60,6 +61,7 @@ export function LifecycleBar({
       onSettled: invalidate,
     }),
   );
+  const validateOnce = useSingleFlight(validate);
   if (change.kind !== "change") return null;
   const archiveOpen = view.get("archive") === "1" && !change.archived;
   return (
@@ -72,7 +74,7 @@ export function LifecycleBar({
             <Button
               size="sm"
               variant="outline"
-              onClick={() => validate.mutate({ id: change.id })}
+              onClick={() => validateOnce({ id: change.id })}
               disabled={validate.isPending}
               data-testid="validate-button"
             >
@@ -134,6 +136,7 @@ function ArchiveDialog({
       onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() }),
     }),
   );
+  const archiveOnce = useSingleFlight(archive);
   const dialog = useRef<HTMLDivElement>(null);
   // Focus goes back to Archive when a request ends: on a phone that scrolls it, and the refusal
   // just above it, into view even if the person scrolled away meanwhile.
@@ -212,7 +215,7 @@ function ArchiveDialog({
           <Button
             variant="destructive"
             data-autofocus
-            onClick={() => archive.mutate({ id: change.id, skipSpecs })}
+            onClick={() => archiveOnce({ id: change.id, skipSpecs })}
             disabled={archive.isPending}
             data-testid="archive-confirm"
           >
