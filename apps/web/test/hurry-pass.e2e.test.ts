@@ -56,6 +56,8 @@ describe.skipIf(!haveChromium)(
           ...changeFiles("claimed-long", "Claimed by a long name"),
           "changes/claimed-long/specs/demo/spec.md": TALL_DELTA,
           "changes/claimed-long/design.md": "# Design\n\nA `design` with **words**.\n",
+          "changes/claimed-long/tasks.md":
+            "## 1. Work\n- [x] 1.1 Done with `inline code`\n- [ ] 1.2 Open with `inline code`\n",
           ...changeFiles("bad-preview", "A delta archive refuses"),
           ...changeFiles("double-archive", "Archived with a double click"),
           "changes/double-archive/specs/demo/spec.md": BAD_DELTA,

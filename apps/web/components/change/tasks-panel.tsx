@@ -150,7 +150,7 @@ export function TasksPanel({
                       onChange={() => click(t, drainsSeen)}
                     />
                     <span
-                      className={`min-w-0 [overflow-wrap:anywhere] ${done ? "text-zinc-500 dark:text-zinc-400 line-through" : ""}`}
+                      className={`min-w-0 [overflow-wrap:anywhere] ${done ? "text-zinc-600 dark:text-zinc-400 line-through" : ""}`}
                       data-testid="task-label"
                     >
                       <InlineMarkdown text={t.text} />
