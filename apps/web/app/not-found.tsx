@@ -10,7 +10,7 @@ export default function NotFound() {
       data-testid="not-found"
     >
       <h1 className="text-2xl font-semibold">Not found</h1>
-      <p className="text-sm text-zinc-500">
+      <p className="text-sm text-zinc-500 dark:text-zinc-400">
         There is no change or spec at this address. It may have been renamed, archived or deleted.
       </p>
       <p className="flex justify-center gap-4 text-sm">

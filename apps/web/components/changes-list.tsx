@@ -65,7 +65,7 @@ export function ChangesList() {
           <h1 className="flex items-center gap-3 text-2xl font-semibold">
             Changes <NewChangeButton />
           </h1>
-          <p className="text-sm text-zinc-500" data-testid="match-count">
+          <p className="text-sm text-zinc-500 dark:text-zinc-400" data-testid="match-count">
             {total !== undefined
               ? `${total} ${total === 1 ? "change matches" : "changes match"}`
               : " "}
@@ -207,7 +207,7 @@ export function ChangesList() {
         data-testid="changes-card"
       >
         <table className="w-full text-sm">
-          <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 uppercase dark:border-zinc-800">
+          <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 dark:text-zinc-400 uppercase dark:border-zinc-800">
             <tr>
               <th className="px-3 py-2 font-medium sm:px-4">Change</th>
               <th className="px-2 py-2 font-medium">Status</th>
@@ -219,19 +219,19 @@ export function ChangesList() {
           <tbody data-testid="changes-table">
             {list.isPending ? (
               <tr>
-                <td colSpan={5} className="px-4 py-8 text-center text-zinc-500">
+                <td colSpan={5} className="px-4 py-8 text-center text-zinc-500 dark:text-zinc-400">
                   Loading changes…
                 </td>
               </tr>
             ) : list.error ? (
               <tr>
-                <td colSpan={5} className="px-4 py-8 text-center text-red-600">
+                <td colSpan={5} className="px-4 py-8 text-center text-red-600 dark:text-red-400">
                   Could not load changes: {list.error.message}
                 </td>
               </tr>
             ) : list.data.items.length === 0 ? (
               <tr>
-                <td colSpan={5} className="px-4 py-8 text-center text-zinc-500">
+                <td colSpan={5} className="px-4 py-8 text-center text-zinc-500 dark:text-zinc-400">
                   No changes match these filters.
                 </td>
               </tr>
@@ -252,7 +252,7 @@ export function ChangesList() {
                       {c.title}
                     </Link>
                     <div
-                      className="text-xs break-words text-zinc-500"
+                      className="text-xs break-words text-zinc-500 dark:text-zinc-400"
                       data-testid="change-subtitle"
                     >
                       {/* A proposal without a heading is titled by its folder name: say it once. */}
@@ -289,7 +289,7 @@ export function ChangesList() {
                         label={`${c.tasksCompleted}/${c.tasksTotal}`}
                       />
                     ) : (
-                      <span className="text-xs text-zinc-400">no tasks</span>
+                      <span className="text-xs text-zinc-500 dark:text-zinc-400">no tasks</span>
                     )}
                   </td>
                   <td className="hidden px-4 md:table-cell">
@@ -312,7 +312,7 @@ export function ChangesList() {
         >
           Previous
         </Button>
-        <span className="text-xs text-zinc-500" data-testid="page-label">
+        <span className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="page-label">
           page {page + 1}
           {total !== undefined ? ` of ${lastPage(total) + 1}` : ""}
         </span>

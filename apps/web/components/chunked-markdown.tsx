@@ -32,7 +32,11 @@ export function ChunkedMarkdown({ text }: { text: string }) {
         />
       ))}
       {shown < chunks.length ? (
-        <p className="text-xs text-zinc-500" role="status" data-testid="rendering-more">
+        <p
+          className="text-xs text-zinc-500 dark:text-zinc-400"
+          role="status"
+          data-testid="rendering-more"
+        >
           Rendering the rest of the document…
         </p>
       ) : null}

@@ -12,7 +12,8 @@ export function StatusBadge({ status }: { status: string }) {
 }
 
 export function PriorityBadge({ priority }: { priority: string }) {
-  if (priority === "none") return <span className="text-xs text-zinc-400">—</span>;
+  if (priority === "none")
+    return <span className="text-xs text-zinc-500 dark:text-zinc-400">—</span>;
   return <Badge tone={PRIORITY_TONE[priority] ?? "gray"}>{priority}</Badge>;
 }
 
@@ -24,12 +25,12 @@ export function SyncState(props: {
   pendingFiles: string[];
 }) {
   return (
-    <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500">
+    <span className="inline-flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400">
       {props.syncError ? (
         <span
           role="img"
           title={props.syncError}
-          className="text-red-600"
+          className="text-red-600 dark:text-red-400"
           aria-label={`sync error: ${props.syncError}`}
         >
           <CloudOff className="h-3.5 w-3.5" aria-hidden />

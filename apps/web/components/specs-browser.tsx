@@ -78,11 +78,11 @@ export function SpecsBrowser() {
               )}
             >
               <span className="truncate">{s.name}</span>
-              <span className="text-xs text-zinc-500">{s.requirementCount}</span>
+              <span className="text-xs text-zinc-600 dark:text-zinc-400">{s.requirementCount}</span>
             </Link>
           ))}
           {list.data?.items.length === 0 ? (
-            <p className="p-3 text-sm text-zinc-500">No specs.</p>
+            <p className="p-3 text-sm text-zinc-500 dark:text-zinc-400">No specs.</p>
           ) : null}
         </Card>
       </div>
@@ -92,7 +92,7 @@ export function SpecsBrowser() {
             <div className="flex flex-wrap items-start justify-between gap-2">
               <div className="min-w-0">
                 <h2 className="text-xl font-semibold break-words">{selected.data.name}</h2>
-                <p className="font-mono text-xs break-all text-zinc-500">
+                <p className="font-mono text-xs break-all text-zinc-500 dark:text-zinc-400">
                   openspec/{selected.data.path}/spec.md
                 </p>
               </div>
@@ -108,7 +108,9 @@ export function SpecsBrowser() {
               <p className="text-sm text-zinc-700 dark:text-zinc-300">{show.overview}</p>
             ) : null}
             {selected.data.parseError ? (
-              <p className="text-sm text-amber-700">{selected.data.parseError}</p>
+              <p className="text-sm text-amber-700 dark:text-amber-400">
+                {selected.data.parseError}
+              </p>
             ) : null}
             <Card className="p-3">
               <h3 className="mb-2 text-sm font-semibold">Changes touching this capability</h3>
@@ -124,7 +126,7 @@ export function SpecsBrowser() {
                   ))}
                 </ul>
               ) : (
-                <p className="text-sm text-zinc-500">None.</p>
+                <p className="text-sm text-zinc-500 dark:text-zinc-400">None.</p>
               )}
             </Card>
             <div className="space-y-3" data-testid="requirements">
@@ -161,7 +163,9 @@ export function SpecsBrowser() {
             </div>
           </>
         ) : (
-          <p className="text-sm text-zinc-500">{list.isPending ? "Loading…" : "Select a spec."}</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">
+            {list.isPending ? "Loading…" : "Select a spec."}
+          </p>
         )}
       </div>
     </div>

@@ -10,6 +10,7 @@ import { Card } from "~/components/ui/card";
 import { Select } from "~/components/ui/input";
 import { LocalTime, RelativeTime } from "~/components/ui/time";
 import { useToast } from "~/components/ui/toaster";
+import { useSingleFlight } from "~/components/use-single-flight";
 import { useSpecHref } from "~/components/use-spec-href";
 import { useTRPC } from "~/lib/trpc";
 import { syncHistoryInput } from "~/lib/view-input";
@@ -45,13 +46,15 @@ export function SyncPanel() {
     }),
   );
   const resolve = useMutation(trpc.sync.resolveConflict.mutationOptions({ onSettled: invalidate }));
+  const syncOnce = useSingleFlight(force);
+  const resolveOnce = useSingleFlight(resolve);
   const t = status.data?.totals;
   const hrefOf = useSpecHref();
   return (
     <div className="min-w-0 space-y-6" id="content" tabIndex={-1}>
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h1 className="text-2xl font-semibold">Sync</h1>
-        <Button onClick={() => force.mutate({})} disabled={force.isPending} data-testid="sync-all">
+        <Button onClick={() => syncOnce({})} disabled={force.isPending} data-testid="sync-all">
           <RefreshCw className={force.isPending ? "h-4 w-4 animate-spin" : "h-4 w-4"} aria-hidden />{" "}
           Sync everything now
         </Button>
@@ -69,7 +72,7 @@ export function SyncPanel() {
             className="p-3"
             data-testid={`total-${(String(label).split(" ")[0] ?? "").toLowerCase()}`}
           >
-            <div className="text-xs text-zinc-500">{label}</div>
+            <div className="text-xs text-zinc-500 dark:text-zinc-400">{label}</div>
             <div className="text-2xl font-semibold tabular-nums">{n ?? "–"}</div>
           </Card>
         ))}
@@ -85,7 +88,7 @@ export function SyncPanel() {
               data-testid="project-row"
             >
               <span className="font-medium">{p.name}</span>
-              <span className="min-w-0 font-mono text-xs break-all text-zinc-500">
+              <span className="min-w-0 font-mono text-xs break-all text-zinc-500 dark:text-zinc-400">
                 {p.rootPath}
               </span>
               <Badge
@@ -99,31 +102,35 @@ export function SyncPanel() {
               >
                 watcher: {p.watcher.state}
               </Badge>
-              <span className="text-xs text-zinc-500">
+              <span className="text-xs text-zinc-500 dark:text-zinc-400">
                 last event <RelativeTime at={p.watcher.lastEventAt} /> · restarts{" "}
                 {p.watcher.restarts}
               </span>
               {p.scheduler ? (
-                <span className="text-xs text-zinc-500">
+                <span className="text-xs text-zinc-500 dark:text-zinc-400">
                   batch <RelativeTime at={p.scheduler.at} />: {p.scheduler.summary.total} checked in{" "}
                   {p.scheduler.ms} ms
                 </span>
               ) : null}
               {p.watcher.lastError ? (
-                <span className="w-full text-xs text-red-600">{p.watcher.lastError}</span>
+                <span className="w-full text-xs wrap-anywhere text-red-600 dark:text-red-400">
+                  {p.watcher.lastError}
+                </span>
               ) : null}
               <Button
                 size="sm"
                 variant="outline"
                 className="ml-auto"
-                onClick={() => force.mutate({ projectId: p.projectId })}
+                onClick={() => syncOnce({ projectId: p.projectId })}
               >
                 Sync project
               </Button>
             </div>
           ))}
           {status.data && status.data.projects.length === 0 ? (
-            <p className="p-3 text-sm text-zinc-500">No project is being watched by this server.</p>
+            <p className="p-3 text-sm text-zinc-500 dark:text-zinc-400">
+              No project is being watched by this server.
+            </p>
           ) : null}
         </Card>
       </section>
@@ -149,16 +156,14 @@ export function SyncPanel() {
                       <Button
                         size="sm"
                         variant="outline"
-                        onClick={() =>
-                          resolve.mutate({ specId: c.id, resolution: "filesystem_wins" })
-                        }
+                        onClick={() => resolveOnce({ specId: c.id, resolution: "filesystem_wins" })}
                       >
                         Keep disk
                       </Button>
                       <Button
                         size="sm"
                         variant="destructive"
-                        onClick={() => resolve.mutate({ specId: c.id, resolution: "db_wins" })}
+                        onClick={() => resolveOnce({ specId: c.id, resolution: "db_wins" })}
                       >
                         Use database version
                       </Button>
@@ -168,14 +173,14 @@ export function SyncPanel() {
                       size="sm"
                       variant="outline"
                       className="ml-auto"
-                      onClick={() => force.mutate({ specId: c.id })}
+                      onClick={() => syncOnce({ specId: c.id })}
                     >
                       Retry write
                     </Button>
                   )}
                 </div>
                 {c.conflict ? (
-                  <p className="text-xs text-zinc-500">
+                  <p className="text-xs text-zinc-500 dark:text-zinc-400">
                     disk modified <LocalTime at={c.conflict.fsModifiedAt} /> · database modified{" "}
                     <LocalTime at={c.conflict.dbModifiedAt} />
                   </p>
@@ -183,7 +188,7 @@ export function SyncPanel() {
               </div>
             ))
           ) : (
-            <p className="p-3 text-sm text-zinc-500">
+            <p className="p-3 text-sm text-zinc-500 dark:text-zinc-400">
               {conflicts.isPending
                 ? "Loading…"
                 : "No conflicts. Everything on disk matches the database."}
@@ -214,7 +219,7 @@ export function SyncPanel() {
         </div>
         <Card className="overflow-x-auto">
           <table className="w-full text-sm" data-testid="history-table">
-            <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 uppercase dark:border-zinc-800">
+            <thead className="border-b border-zinc-200 text-left text-xs text-zinc-500 dark:text-zinc-400 uppercase dark:border-zinc-800">
               <tr>
                 <th className="px-3 py-2">When</th>
                 <th className="px-3 py-2">Change</th>
@@ -231,7 +236,7 @@ export function SyncPanel() {
                   key={h.id}
                   className="border-b border-zinc-100 last:border-0 dark:border-zinc-800/60"
                 >
-                  <td className="px-3 py-1.5 text-xs whitespace-nowrap text-zinc-500">
+                  <td className="px-3 py-1.5 text-xs whitespace-nowrap text-zinc-500 dark:text-zinc-400">
                     <RelativeTime at={h.createdAt} />
                   </td>
                   <td className="px-3 py-1.5">
@@ -274,7 +279,7 @@ export function SyncPanel() {
                 <tr>
                   <td
                     colSpan={7}
-                    className="px-3 py-6 text-center text-sm text-zinc-500"
+                    className="px-3 py-6 text-center text-sm text-zinc-500 dark:text-zinc-400"
                     data-testid="history-empty"
                   >
                     {onlyFailures ? "No failed syncs" : "No history entries"}

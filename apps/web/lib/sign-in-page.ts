@@ -28,7 +28,8 @@ export function renderSignIn(opts: { next: string; error?: string }): string {
 input,button{font:inherit;padding:.4rem .6rem}
 input{width:100%;box-sizing:border-box;margin:.5rem 0}
 [role=alert]{color:#b91c1c}
-@media(prefers-color-scheme:dark){body{background:#09090b;color:#fafafa}}</style>
+@media(prefers-color-scheme:dark){:root{color-scheme:dark}body{background:#09090b;color:#fafafa}
+a{color:#a5b4fc}[role=alert]{color:#f87171}}</style>
 </head><body><h1>specsync</h1>
 <p>This server needs its token (<code>SPECSYNC_TOKEN</code>) to show the workspace.</p>${error}
 <form id="sign-in" method="post" action="${SIGN_IN_PATH}">

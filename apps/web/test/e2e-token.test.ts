@@ -11,6 +11,7 @@ import type { TestServer } from "@specsync/server/testing";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrowserStack, haveChromium, startBrowserStack } from "./browser-stack";
+import { audit } from "./page-audit";
 
 const TOKEN = "browser-test-token-0123456789";
 
@@ -36,6 +37,28 @@ describe.skipIf(!haveChromium)("web UI with SPECSYNC_TOKEN", () => {
   }, 300_000);
 
   afterAll(() => stack?.stop());
+
+  it("the sign-in page and its refusal are readable in dark mode on a phone", async () => {
+    const ctx = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      colorScheme: "dark",
+    });
+    const dark = await ctx.newPage();
+    const problems: string[] = [];
+    await dark.goto(webUrl);
+    for (const step of ["page", "refusal"]) {
+      if (step === "refusal") {
+        await dark.fill('input[name="token"]', `${TOKEN}-wrong`);
+        await Promise.all([dark.waitForNavigation(), dark.click('[data-testid="sign-in-submit"]')]);
+        await dark.waitForSelector('[data-testid="sign-in-error"]');
+      }
+      const f = await dark.evaluate(audit);
+      if (f.width > f.inner) problems.push(`${step}: ${f.width} px wide`);
+      for (const l of f.low) problems.push(`${step}: contrast ${l}`);
+    }
+    await ctx.close();
+    expect(problems).toEqual([]);
+  });
 
   it("signs in on the sign-in page: no data before, a wrong token is refused", async () => {
     await page.goto(webUrl);

@@ -21,7 +21,7 @@ function Stat({
 }) {
   return (
     <Card className="p-4">
-      <div className="text-xs text-zinc-500 uppercase">{label}</div>
+      <div className="text-xs text-zinc-500 dark:text-zinc-400 uppercase">{label}</div>
       <div className="mt-1 text-2xl font-semibold" data-testid={testId}>
         {value}
       </div>
@@ -34,8 +34,14 @@ export default function SummaryPage() {
   const trpc = useTRPC();
   const summary = useQuery(trpc.changes.summary.queryOptions());
   const hrefOf = useSpecHref();
-  if (summary.isPending) return <p className="text-sm text-zinc-500">Loading…</p>;
-  if (summary.error) return <p className="text-red-600">Could not load: {summary.error.message}</p>;
+  if (summary.isPending)
+    return <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading…</p>;
+  if (summary.error)
+    return (
+      <p className="wrap-anywhere text-red-600 dark:text-red-400">
+        Could not load: {summary.error.message}
+      </p>
+    );
   const s = summary.data;
   const pct = s.tasks.total ? Math.round((s.tasks.completed / s.tasks.total) * 100) : 0;
   return (
@@ -50,7 +56,9 @@ export default function SummaryPage() {
           testId="summary-active"
         />
         <Card className="p-4">
-          <div className="text-xs text-zinc-500 uppercase">Task progress (active)</div>
+          <div className="text-xs text-zinc-500 dark:text-zinc-400 uppercase">
+            Task progress (active)
+          </div>
           <div className="mt-2">
             <Progress value={pct} label={`${s.tasks.completed}/${s.tasks.total} (${pct} %)`} />
           </div>
@@ -95,7 +103,9 @@ export default function SummaryPage() {
               ))}
             </ul>
           ) : (
-            <p className="text-sm text-zinc-500">None found by the last validations.</p>
+            <p className="text-sm text-zinc-500 dark:text-zinc-400">
+              None found by the last validations.
+            </p>
           )}
         </Card>
         <Card className="p-4">
@@ -109,12 +119,14 @@ export default function SummaryPage() {
                   <Link href={hrefOf(c)} className="hover:underline">
                     {c.name}
                   </Link>{" "}
-                  <span className="text-xs text-zinc-500">— {c.mismatch}</span>
+                  <span className="text-xs text-zinc-500 dark:text-zinc-400">— {c.mismatch}</span>
                 </li>
               ))}
             </ul>
           ) : (
-            <p className="text-sm text-zinc-500">Every status agrees with its files.</p>
+            <p className="text-sm text-zinc-500 dark:text-zinc-400">
+              Every status agrees with its files.
+            </p>
           )}
         </Card>
         <Card className="p-4 md:col-span-2">
@@ -132,7 +144,9 @@ export default function SummaryPage() {
               ))}
             </ol>
           ) : (
-            <p className="text-sm text-zinc-500">Nothing approved or assigned is waiting.</p>
+            <p className="text-sm text-zinc-500 dark:text-zinc-400">
+              Nothing approved or assigned is waiting.
+            </p>
           )}
         </Card>
       </div>

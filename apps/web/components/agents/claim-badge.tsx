@@ -21,12 +21,18 @@ export function ClaimBadge({
 }) {
   if (!claimedBy || !claimedAt) return null;
   return (
+    // An owner is any name up to 200 characters, often one unbroken token (agent ids): it wraps
+    // instead of widening the page.
     <span
-      className="inline-flex items-center gap-1.5 text-xs text-zinc-500"
+      className="inline-flex max-w-full flex-wrap items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400"
       data-testid="claim-badge"
     >
-      <Badge tone="violet" title={`claimed by ${claimedBy}`}>
-        <Lock className="mr-1 h-3 w-3" aria-hidden />
+      <Badge
+        tone="violet"
+        title={`claimed by ${claimedBy}`}
+        className="max-w-full whitespace-normal wrap-anywhere"
+      >
+        <Lock className="mr-1 h-3 w-3 shrink-0" aria-hidden />
         {claimedBy}
       </Badge>
       <RelativeTime at={claimedAt} format={claimedAgo} stable={(utc) => `claimed ${utc}`} />

@@ -8,6 +8,7 @@ import { Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Select } from "~/components/ui/input";
 import { useToast } from "~/components/ui/toaster";
+import { useSingleFlight } from "~/components/use-single-flight";
 import { useSpecHref } from "~/components/use-spec-href";
 import { humanError } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
@@ -46,6 +47,8 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
   const remove = useMutation(
     trpc.agents.removeDependency.mutationOptions({ onSuccess: invalidate, onError }),
   );
+  const addOnce = useSingleFlight(add);
+  const removeOnce = useSingleFlight(remove);
   const taken = new Set([id, ...(deps.data?.dependsOn.map((d) => d.id) ?? [])]);
 
   return (
@@ -53,15 +56,19 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
     // card (at 375 px it pushed "Add" off-screen and widened the whole page).
     <Card className="grid grid-cols-1 gap-4 p-4 text-sm md:grid-cols-3" data-testid="agents-panel">
       <section className="min-w-0">
-        <h2 className="mb-1 text-xs font-medium text-zinc-500 uppercase">Claim</h2>
+        <h2 className="mb-1 text-xs font-medium text-zinc-500 dark:text-zinc-400 uppercase">
+          Claim
+        </h2>
         {claim.data ? (
           <ClaimBadge claimedBy={claim.data.owner} claimedAt={claim.data.claimedAt} />
         ) : (
-          <span className="text-zinc-500">Not claimed</span>
+          <span className="text-zinc-500 dark:text-zinc-400">Not claimed</span>
         )}
       </section>
       <section className="min-w-0" data-testid="dependencies">
-        <h2 className="mb-1 text-xs font-medium text-zinc-500 uppercase">Depends on</h2>
+        <h2 className="mb-1 text-xs font-medium text-zinc-500 dark:text-zinc-400 uppercase">
+          Depends on
+        </h2>
         {deps.data?.blockedBy.length ? (
           <p className="mb-1 text-amber-700 dark:text-amber-400" data-testid="blocked">
             Blocked until archived: {deps.data.blockedBy.join(", ")}
@@ -87,12 +94,14 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
               >
                 {d.name}
               </Link>
-              <span className="text-xs text-zinc-500">{d.archived ? "archived" : d.status}</span>
+              <span className="text-xs text-zinc-500 dark:text-zinc-400">
+                {d.archived ? "archived" : d.status}
+              </span>
               <button
                 type="button"
                 aria-label={`remove dependency on ${d.name}`}
                 className="text-zinc-400 hover:text-red-600"
-                onClick={() => remove.mutate({ id, dependsOn: d.id })}
+                onClick={() => removeOnce({ id, dependsOn: d.id })}
               >
                 <X className="h-3.5 w-3.5" aria-hidden />
               </button>
@@ -120,20 +129,22 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
             size="sm"
             variant="outline"
             disabled={!adding || add.isPending}
-            onClick={() => add.mutate({ id, dependsOn: adding })}
+            onClick={() => addOnce({ id, dependsOn: adding })}
             data-testid="dependency-add"
           >
             Add
           </Button>
         </div>
         {deps.data?.dependents.length ? (
-          <p className="mt-2 text-xs text-zinc-500">
+          <p className="mt-2 text-xs text-zinc-500 dark:text-zinc-400">
             Needed by: {deps.data.dependents.map((d) => d.name).join(", ")}
           </p>
         ) : null}
       </section>
       <section className="min-w-0 break-words" data-testid="overlaps">
-        <h2 className="mb-1 text-xs font-medium text-zinc-500 uppercase">Overlaps</h2>
+        <h2 className="mb-1 text-xs font-medium text-zinc-500 dark:text-zinc-400 uppercase">
+          Overlaps
+        </h2>
         {overlaps.data?.length ? (
           <ul className="space-y-1">
             {overlaps.data.map((o) => (
@@ -151,14 +162,14 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
                 >
                   {o.name}
                 </Link>{" "}
-                <span className="text-xs text-zinc-500">
+                <span className="text-xs text-zinc-500 dark:text-zinc-400">
                   {o.requirements.map((r) => `${r.capability}: ${r.requirement}`).join("; ")}
                 </span>
               </li>
             ))}
           </ul>
         ) : (
-          <span className="text-zinc-500">
+          <span className="text-zinc-500 dark:text-zinc-400">
             {overlaps.isPending ? "…" : "No other active change touches the same requirements"}
           </span>
         )}

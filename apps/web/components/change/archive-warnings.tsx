@@ -42,12 +42,18 @@ export function ArchiveWarnings({ change, stale }: { change: Change; stale: bool
         </p>
       ) : null}
       {validate.isPending ? (
-        <p className="text-zinc-500">Checking with openspec validate…</p>
+        <p className="text-zinc-500 dark:text-zinc-400">Checking with openspec validate…</p>
       ) : validate.error ? (
-        <p className="text-red-600">Could not validate: {humanError(validate.error)}</p>
+        <p className="wrap-anywhere text-red-600 dark:text-red-400">
+          Could not validate: {humanError(validate.error)}
+        </p>
       ) : v && (v.errors || v.warnings) ? (
         <div data-testid="archive-findings">
-          <p className={v.errors ? "text-red-700 dark:text-red-400" : "text-amber-700"}>
+          <p
+            className={
+              v.errors ? "text-red-700 dark:text-red-400" : "text-amber-700 dark:text-amber-400"
+            }
+          >
             openspec validate: {v.errors} {v.errors === 1 ? "error" : "errors"}, {v.warnings}{" "}
             {v.warnings === 1 ? "warning" : "warnings"}
             {v.errors ? " (archive stops on errors)" : ""}
@@ -56,7 +62,7 @@ export function ArchiveWarnings({ change, stale }: { change: Change; stale: bool
           <ul className="ml-4 list-disc text-xs text-zinc-600 dark:text-zinc-400">
             {findings.slice(0, 8).map((f, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: findings have no id; the list is replaced whole
-              <li key={i} className="break-words">
+              <li key={i} className="wrap-anywhere">
                 {f.level === "ERROR" ? "✗" : "⚠"}{" "}
                 {f.file ? `${f.file}${f.line ? `:${f.line}` : ""} ` : ""}
                 {f.message}

@@ -11,6 +11,7 @@ import { Card } from "~/components/ui/card";
 import { Select } from "~/components/ui/input";
 import { Progress } from "~/components/ui/progress";
 import { useToast } from "~/components/ui/toaster";
+import { useSingleFlight } from "~/components/use-single-flight";
 import { useSpecHref } from "~/components/use-spec-href";
 import { useViewParams } from "~/components/use-view-params";
 import { humanError, isGone } from "~/lib/human-error";
@@ -63,6 +64,8 @@ export function ChangePage({ id }: { id: string }) {
     }),
   );
 
+  const syncOnce = useSingleFlight(syncNow);
+  const resolveOnce = useSingleFlight(resolve);
   const hrefOf = useSpecHref();
   const pathname = usePathname();
   const archivedHref = spec.data?.archived ? hrefOf(spec.data) : null;
@@ -73,10 +76,15 @@ export function ChangePage({ id }: { id: string }) {
     window.history.replaceState(null, "", `${archivedHref}${window.location.search}`);
   }, [archivedHref, pathname]);
 
-  if (spec.isPending) return <p className="text-sm text-zinc-500">Loading…</p>;
+  if (spec.isPending) return <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading…</p>;
   // Removed on disk while open: the last version stays on screen (an open editor keeps its text).
   const removed = spec.error !== null && isGone(spec.error) && spec.data !== undefined;
-  if (!spec.data) return <p className="text-red-600">Could not load: {humanError(spec.error)}</p>;
+  if (!spec.data)
+    return (
+      <p className="wrap-anywhere text-red-600 dark:text-red-400">
+        Could not load: {humanError(spec.error)}
+      </p>
+    );
   const s = spec.data;
   const isChange = s.kind === "change";
   const deltaFiles = Object.keys(s.files)
@@ -99,7 +107,7 @@ export function ChangePage({ id }: { id: string }) {
 
   return (
     <div className="min-w-0 space-y-4" id="content" tabIndex={-1}>
-      <div className="text-sm break-words text-zinc-500">
+      <div className="text-sm break-words text-zinc-500 dark:text-zinc-400">
         <Link href={isChange ? "/" : `/specs?spec=${s.id}`} className="hover:underline">
           {isChange ? "Changes" : "Specs"}
         </Link>{" "}
@@ -110,7 +118,9 @@ export function ChangePage({ id }: { id: string }) {
           <h1 className="text-2xl font-semibold break-words" data-testid="change-heading">
             {s.title}
           </h1>
-          <p className="mt-1 font-mono text-xs break-all text-zinc-500">openspec/{s.path}</p>
+          <p className="mt-1 font-mono text-xs break-all text-zinc-500 dark:text-zinc-400">
+            openspec/{s.path}
+          </p>
           <div className="mt-2 flex flex-wrap items-center gap-2">
             {isChange ? <StatusBadge status={s.status} /> : null}
             {isChange ? <PriorityBadge priority={s.priority} /> : null}
@@ -124,7 +134,7 @@ export function ChangePage({ id }: { id: string }) {
           {/* Status and priority are a change's lifecycle; a main spec has none. */}
           {isChange ? (
             <>
-              <label className="text-xs text-zinc-500">
+              <label className="text-xs text-zinc-500 dark:text-zinc-400">
                 Status
                 <Select
                   className="mt-1 block"
@@ -152,7 +162,7 @@ export function ChangePage({ id }: { id: string }) {
                   ))}
                 </Select>
               </label>
-              <label className="text-xs text-zinc-500">
+              <label className="text-xs text-zinc-500 dark:text-zinc-400">
                 Priority
                 <Select
                   className="mt-1 block"
@@ -176,7 +186,7 @@ export function ChangePage({ id }: { id: string }) {
           ) : null}
           <Button
             variant="outline"
-            onClick={() => syncNow.mutate({ specId: id })}
+            onClick={() => syncOnce({ specId: id })}
             disabled={syncNow.isPending}
           >
             <RefreshCw className={cn("h-4 w-4", syncNow.isPending && "animate-spin")} aria-hidden />{" "}
@@ -203,7 +213,7 @@ export function ChangePage({ id }: { id: string }) {
       ) : null}
       {isChange && !s.archived ? <AgentsPanel id={id} projectId={s.projectId} /> : null}
       {isChange && s.statusChangedAt ? (
-        <p className="text-xs text-zinc-500">
+        <p className="text-xs text-zinc-500 dark:text-zinc-400">
           Status set by {s.statusChangedBy ?? "?"} <RelativeTime at={s.statusChangedAt} />
         </p>
       ) : null}
@@ -232,14 +242,14 @@ export function ChangePage({ id }: { id: string }) {
             <Button
               size="sm"
               variant="outline"
-              onClick={() => resolve.mutate({ specId: id, resolution: "filesystem_wins" })}
+              onClick={() => resolveOnce({ specId: id, resolution: "filesystem_wins" })}
             >
               Keep disk version
             </Button>
             <Button
               size="sm"
               variant="destructive"
-              onClick={() => resolve.mutate({ specId: id, resolution: "db_wins" })}
+              onClick={() => resolveOnce({ specId: id, resolution: "db_wins" })}
             >
               Restore database version
             </Button>
@@ -274,7 +284,7 @@ export function ChangePage({ id }: { id: string }) {
               "-mb-px shrink-0 border-b-2 px-3 py-2 text-sm whitespace-nowrap",
               tab === t
                 ? "border-indigo-600 font-medium"
-                : "border-transparent text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100",
+                : "border-transparent text-zinc-500 dark:text-zinc-400 hover:text-zinc-900 dark:hover:text-zinc-100",
             )}
           >
             {label[t]}
@@ -335,12 +345,14 @@ export function ChangePage({ id }: { id: string }) {
         ) : null}
         {tab === "deltas" ? (
           deltaFiles.length === 0 ? (
-            <p className="py-8 text-center text-sm text-zinc-500">No delta specs.</p>
+            <p className="py-8 text-center text-sm text-zinc-500 dark:text-zinc-400">
+              No delta specs.
+            </p>
           ) : (
             <div className="space-y-8">
               {deltaFiles.map((f) => (
                 <section key={f}>
-                  <h2 className="mb-2 font-mono text-sm text-zinc-500">{f}</h2>
+                  <h2 className="mb-2 font-mono text-sm text-zinc-500 dark:text-zinc-400">{f}</h2>
                   <FilePanel
                     key={f}
                     specId={id}

@@ -42,7 +42,7 @@ function RequirementDiff({ before, after }: { before: string | null; after: stri
 export function DeltaPreview({ preview }: { preview: ArchivePreview }) {
   if (preview.specs.length === 0)
     return (
-      <p className="text-sm text-zinc-500">
+      <p className="text-sm text-zinc-500 dark:text-zinc-400">
         No delta specs: archiving moves the change folder and touches no main spec.
       </p>
     );
@@ -58,14 +58,14 @@ export function DeltaPreview({ preview }: { preview: ArchivePreview }) {
           <h3 className="flex flex-wrap items-center gap-2 text-sm font-medium">
             <span className="font-mono">openspec/{spec.file}</span>
             {spec.isNew ? <Badge tone="green">new spec</Badge> : null}
-            <span className="text-xs text-zinc-500">
+            <span className="text-xs text-zinc-500 dark:text-zinc-400">
               {spec.counts.added} added · {spec.counts.modified} modified · {spec.counts.removed}{" "}
               removed · {spec.counts.renamed} renamed
             </span>
           </h3>
           {spec.error ? (
             <p
-              className="rounded-md border border-red-300 bg-red-50 p-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300"
+              className="rounded-md border border-red-300 bg-red-50 p-2 text-sm wrap-anywhere text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300"
               data-testid="preview-error"
             >
               Archive would refuse this delta: {spec.error}

@@ -522,7 +522,9 @@ export function FilePanel({
           </Button>
         </div>
         {content === undefined ? (
-          <p className="py-8 text-center text-sm text-zinc-500">{emptyHint ?? `No ${file} yet.`}</p>
+          <p className="py-8 text-center text-sm text-zinc-500 dark:text-zinc-400">
+            {emptyHint ?? `No ${file} yet.`}
+          </p>
         ) : customView ? (
           customView
         ) : (
@@ -560,7 +562,10 @@ export function FilePanel({
           {busy ? " · saving…" : ""}
           {queuedShown ? " · saves again when done" : ""}
           {storageFailed ? (
-            <span className="text-red-600"> · this browser refused to keep a draft</span>
+            <span className="text-red-600 dark:text-red-400">
+              {" "}
+              · this browser refused to keep a draft
+            </span>
           ) : null}
         </span>
         <div className="flex gap-2">

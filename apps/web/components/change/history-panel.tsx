@@ -38,10 +38,18 @@ export function HistoryPanel({
       onError: (err) => toast({ tone: "error", title: "Restore failed", body: humanError(err) }),
     }),
   );
-  if (history.isPending) return <p className="text-sm text-zinc-500">Loading history…</p>;
-  if (history.error) return <p className="text-sm text-red-600">{humanError(history.error)}</p>;
+  if (history.isPending)
+    return <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading history…</p>;
+  if (history.error)
+    return (
+      <p className="text-sm wrap-anywhere text-red-600 dark:text-red-400">
+        {humanError(history.error)}
+      </p>
+    );
   if (history.data.items.length === 0)
-    return <p className="py-8 text-center text-sm text-zinc-500">No history yet.</p>;
+    return (
+      <p className="py-8 text-center text-sm text-zinc-500 dark:text-zinc-400">No history yet.</p>
+    );
   const changes = historyChanges(history.data.items, files);
   return (
     <ol className="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="history-panel">
@@ -55,7 +63,10 @@ export function HistoryPanel({
             data-action={h.action}
           >
             <div className="flex flex-wrap items-center gap-2">
-              <RelativeTime at={h.createdAt} className="w-20 shrink-0 text-xs text-zinc-500" />
+              <RelativeTime
+                at={h.createdAt}
+                className="w-20 shrink-0 text-xs text-zinc-500 dark:text-zinc-400"
+              />
               <Badge
                 tone={
                   !h.success
@@ -74,12 +85,14 @@ export function HistoryPanel({
               <span className="min-w-0 break-words" data-testid="history-what">
                 {d.what}
               </span>
-              <span className="text-xs text-zinc-500" data-testid="history-who">
+              <span className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="history-who">
                 {d.why}
                 {h.actor ? ` · by ${h.actor}` : ""}
               </span>
             </div>
-            {h.error ? <p className="text-xs break-words text-red-600">{h.error}</p> : null}
+            {h.error ? (
+              <p className="text-xs wrap-anywhere text-red-600 dark:text-red-400">{h.error}</p>
+            ) : null}
             {h.conflict ? (
               <p className="text-xs text-amber-700 dark:text-amber-400">
                 Conflict on {h.conflict.files.join(", ")}: {h.conflict.resolution.replace("_", " ")}
@@ -99,7 +112,7 @@ export function HistoryPanel({
                   <span className="text-emerald-700 dark:text-emerald-400">+{c.added}</span>
                   <span className="text-red-700 dark:text-red-400">−{c.removed}</span>
                   {c.draft ? (
-                    <span className="text-zinc-500">
+                    <span className="text-zinc-500 dark:text-zinc-400">
                       the draft, compared with the disk version kept
                     </span>
                   ) : null}
@@ -134,7 +147,7 @@ export function HistoryPanel({
 
 function DiffLines({ change }: { change: FileChange }) {
   if (change.added === 0 && change.removed === 0)
-    return <p className="px-2 pb-2 text-xs text-zinc-500">No line changed.</p>;
+    return <p className="px-2 pb-2 text-xs text-zinc-500 dark:text-zinc-400">No line changed.</p>;
   return (
     <pre className="overflow-x-auto border-t border-zinc-200 px-2 py-1 text-xs dark:border-zinc-800">
       {change.lines.map((l, i) => (
@@ -146,7 +159,7 @@ function DiffLines({ change }: { change: FileChange }) {
               ? "bg-emerald-50 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200"
               : l.kind === "del"
                 ? "bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200"
-                : "text-zinc-500"
+                : "text-zinc-500 dark:text-zinc-400"
           }
         >
           {l.kind === "add" ? "+ " : l.kind === "del" ? "- " : l.kind === "gap" ? "" : "  "}

@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from "react";
 import { StageBadge } from "~/components/lifecycle/stage-badges";
 import { Button } from "~/components/ui/button";
 import { useToast } from "~/components/ui/toaster";
+import { useSingleFlight } from "~/components/use-single-flight";
 import { useViewParams } from "~/components/use-view-params";
 import { humanError } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
@@ -60,19 +61,20 @@ export function LifecycleBar({
       onSettled: invalidate,
     }),
   );
+  const validateOnce = useSingleFlight(validate);
   if (change.kind !== "change") return null;
   const archiveOpen = view.get("archive") === "1" && !change.archived;
   return (
     <div className="space-y-2">
       <div className="flex flex-wrap items-center gap-2">
-        <span className="text-xs text-zinc-500">Stage</span>
+        <span className="text-xs text-zinc-500 dark:text-zinc-400">Stage</span>
         <StageBadge {...change} />
         {!change.archived ? (
           <>
             <Button
               size="sm"
               variant="outline"
-              onClick={() => validate.mutate({ id: change.id })}
+              onClick={() => validateOnce({ id: change.id })}
               disabled={validate.isPending}
               data-testid="validate-button"
             >
@@ -134,7 +136,10 @@ function ArchiveDialog({
       onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() }),
     }),
   );
+  const archiveOnce = useSingleFlight(archive);
   const dialog = useRef<HTMLDivElement>(null);
+  // Focus goes back to Archive when a request ends: on a phone that scrolls it, and the refusal
+  // just above it, into view even if the person scrolled away meanwhile.
   useEffect(() => {
     dialog.current?.querySelector<HTMLElement>("[data-autofocus]")?.focus();
     const onKey = (e: KeyboardEvent) => e.key === "Escape" && !archive.isPending && onClose();
@@ -179,9 +184,16 @@ function ArchiveDialog({
         </label>
         <div className={skipSpecs ? "opacity-40" : undefined}>
           {preview.isPending ? (
-            <p className="text-sm text-zinc-500">Computing what archive will write…</p>
+            <p className="text-sm text-zinc-500 dark:text-zinc-400">
+              Computing what archive will write…
+            </p>
           ) : preview.error ? (
-            <p className="text-sm text-red-600">{humanError(preview.error)}</p>
+            <p
+              className="text-sm wrap-anywhere text-red-600 dark:text-red-400"
+              data-testid="preview-failed"
+            >
+              {humanError(preview.error)}
+            </p>
           ) : (
             <DeltaPreview preview={preview.data} />
           )}
@@ -190,7 +202,7 @@ function ArchiveDialog({
         {archive.error ? (
           <p
             role="alert"
-            className="rounded-md border border-red-300 bg-red-50 p-2 text-sm whitespace-pre-wrap text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300"
+            className="rounded-md border border-red-300 bg-red-50 p-2 text-sm wrap-anywhere whitespace-pre-wrap text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300"
             data-testid="archive-error"
           >
             {humanError(archive.error)}
@@ -203,7 +215,7 @@ function ArchiveDialog({
           <Button
             variant="destructive"
             data-autofocus
-            onClick={() => archive.mutate({ id: change.id, skipSpecs })}
+            onClick={() => archiveOnce({ id: change.id, skipSpecs })}
             disabled={archive.isPending}
             data-testid="archive-confirm"
           >

@@ -115,7 +115,11 @@ export function TasksPanel({
   };
 
   if (tasks.length === 0)
-    return <p className="py-8 text-center text-sm text-zinc-500">No tasks in tasks.md.</p>;
+    return (
+      <p className="py-8 text-center text-sm text-zinc-500 dark:text-zinc-400">
+        No tasks in tasks.md.
+      </p>
+    );
   const groups: { name: string | null; tasks: Task[] }[] = [];
   for (const t of tasks) {
     const last = groups[groups.length - 1];
@@ -146,7 +150,7 @@ export function TasksPanel({
                       onChange={() => click(t, drainsSeen)}
                     />
                     <span
-                      className={`min-w-0 [overflow-wrap:anywhere] ${done ? "text-zinc-500 line-through" : ""}`}
+                      className={`min-w-0 [overflow-wrap:anywhere] ${done ? "text-zinc-600 dark:text-zinc-400 line-through" : ""}`}
                       data-testid="task-label"
                     >
                       <InlineMarkdown text={t.text} />
@@ -159,7 +163,7 @@ export function TasksPanel({
         </section>
       ))}
       {saving ? (
-        <p className="text-xs text-zinc-500" role="status">
+        <p className="text-xs text-zinc-500 dark:text-zinc-400" role="status">
           Saving…
         </p>
       ) : null}

@@ -19,7 +19,7 @@ export function ValidationPanel({
       className="rounded-md border border-zinc-200 p-3 text-sm dark:border-zinc-800"
       data-testid="validation-panel"
     >
-      <p className="mb-1 text-xs text-zinc-500">
+      <p className="mb-1 text-xs text-zinc-500 dark:text-zinc-400">
         openspec validate --strict <RelativeTime at={validation.validatedAt} />:{" "}
         {validation.valid ? (
           <strong className="text-emerald-700 dark:text-emerald-400">valid</strong>
@@ -44,10 +44,10 @@ export function ValidationPanel({
               <span
                 className={
                   f.level === "ERROR"
-                    ? "text-red-600"
+                    ? "text-red-600 dark:text-red-400"
                     : f.level === "WARNING"
                       ? "text-amber-600"
-                      : "text-zinc-500"
+                      : "text-zinc-500 dark:text-zinc-400"
                 }
               >
                 {f.level === "ERROR" ? "✗" : f.level === "WARNING" ? "⚠" : "ℹ"}
@@ -62,13 +62,15 @@ export function ValidationPanel({
                   {f.line ? `:${f.line}` : ""}
                 </button>
               ) : (
-                <span className="shrink-0 font-mono text-xs text-zinc-500">change</span>
+                <span className="shrink-0 font-mono text-xs text-zinc-500 dark:text-zinc-400">
+                  change
+                </span>
               )}
               <span className="min-w-0 break-words">{f.message}</span>
             </li>
           ))}
           {validation.notShown ? (
-            <li className="text-zinc-500" data-testid="validation-not-shown">
+            <li className="text-zinc-500 dark:text-zinc-400" data-testid="validation-not-shown">
               … {validation.notShown} more findings not shown
             </li>
           ) : null}

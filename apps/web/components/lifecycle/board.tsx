@@ -109,7 +109,7 @@ export function Board() {
     <div className="space-y-4">
       <div className="flex flex-wrap items-end justify-between gap-2">
         <h1 className="text-2xl font-semibold">Board</h1>
-        <p className="text-xs text-zinc-500">
+        <p className="text-xs text-zinc-500 dark:text-zinc-400">
           Drag cards between columns, or focus a card and press Shift+← / Shift+→. Space selects.
         </p>
       </div>
@@ -172,7 +172,7 @@ export function Board() {
           </Button>
         </Card>
       ) : null}
-      {list.isPending ? <p className="text-sm text-zinc-500">Loading…</p> : null}
+      {list.isPending ? <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading…</p> : null}
       <div className="grid gap-3 md:grid-cols-3 xl:grid-cols-6">
         {COLUMNS.map((status) => {
           const cards = items.filter((i) => i.status === status);
@@ -196,7 +196,7 @@ export function Board() {
                 dragOver === status && "ring-2 ring-indigo-400",
               )}
             >
-              <h2 className="mb-2 flex justify-between px-1 text-xs font-semibold text-zinc-500 uppercase">
+              <h2 className="mb-2 flex justify-between px-1 text-xs font-semibold text-zinc-600 dark:text-zinc-400 uppercase">
                 {STATUS_LABEL[status]} <span>{cards.length}</span>
               </h2>
               <ul className="space-y-2">
@@ -262,7 +262,9 @@ export function Board() {
                   </li>
                 ))}
                 {cards.length === 0 ? (
-                  <li className="px-1 py-4 text-center text-xs text-zinc-400">Empty</li>
+                  <li className="px-1 py-4 text-center text-xs text-zinc-600 dark:text-zinc-400">
+                    Empty
+                  </li>
                 ) : null}
               </ul>
             </section>

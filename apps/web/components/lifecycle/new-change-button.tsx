@@ -77,7 +77,10 @@ function NewChangeDialog({ onClose }: { onClose: () => void }) {
           New change
         </h2>
         <label className="block text-sm">
-          Name <span className="text-xs text-zinc-500">(kebab-case, e.g. add-dark-mode)</span>
+          Name{" "}
+          <span className="text-xs text-zinc-500 dark:text-zinc-400">
+            (kebab-case, e.g. add-dark-mode)
+          </span>
           <Input
             autoFocus
             className="mt-1 w-full font-mono"
@@ -91,14 +94,14 @@ function NewChangeDialog({ onClose }: { onClose: () => void }) {
         {nameError ? (
           <p
             id="new-change-name-error"
-            className="text-xs text-red-600"
+            className="text-xs text-red-600 dark:text-red-400"
             data-testid="new-change-name-error"
           >
             {nameError}
           </p>
         ) : null}
         <label className="block text-sm">
-          Goal <span className="text-xs text-zinc-500">(optional)</span>
+          Goal <span className="text-xs text-zinc-500 dark:text-zinc-400">(optional)</span>
           <Input
             className="mt-1 w-full"
             value={goal}
@@ -124,7 +127,11 @@ function NewChangeDialog({ onClose }: { onClose: () => void }) {
           </label>
         ) : null}
         {create.error ? (
-          <p role="alert" className="text-sm text-red-600" data-testid="new-change-error">
+          <p
+            role="alert"
+            className="text-sm wrap-anywhere text-red-600 dark:text-red-400"
+            data-testid="new-change-error"
+          >
             {create.error.message}
           </p>
         ) : null}

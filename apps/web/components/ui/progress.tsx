@@ -17,7 +17,7 @@ export function Progress({ value, label }: { value: number; label?: string }) {
       </div>
       {label ? (
         <span
-          className="text-xs whitespace-nowrap tabular-nums text-zinc-500"
+          className="text-xs whitespace-nowrap tabular-nums text-zinc-500 dark:text-zinc-400"
           data-testid="progress-label"
         >
           {label}
