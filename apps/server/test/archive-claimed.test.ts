@@ -73,6 +73,10 @@ describe.each(drivers)("archiving a claimed change (tRPC and MCP, %s)", (driver)
         owner: "bob",
         note: "archived by test (forced)",
       });
+      // Bounded over tRPC too: the newest `limit` events and how many there are in all.
+      expect(await s.client.agents.claimHistory.query({ id: id("add-a"), limit: 1 })).toMatchObject(
+        { total: 2, events: [{ event: "archived" }] },
+      );
       // The archive's own history entry says whose claim it ended.
       const history = await s.client.sync.history.query({ specId: id("add-a"), limit: 5 });
       expect(history.items.find((h) => h.action === "archived")?.note).toMatch(

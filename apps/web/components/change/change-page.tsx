@@ -16,6 +16,7 @@ import { useViewParams } from "~/components/use-view-params";
 import { humanError, isGone } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
 import { cn, STATUS_LABEL } from "~/lib/utils";
+import { ClaimHistory } from "./claim-history";
 import { FilePanel } from "./file-panel";
 import { HistoryPanel } from "./history-panel";
 import { LifecycleBar } from "./lifecycle-bar";
@@ -202,6 +203,7 @@ export function ChangePage({ id }: { id: string }) {
         />
       ) : null}
       {isChange && !s.archived ? <AgentsPanel id={id} projectId={s.projectId} /> : null}
+      {isChange ? <ClaimHistory id={id} /> : null}
       {isChange && s.statusChangedAt ? (
         <p className="text-xs text-zinc-500">
           Status set by {s.statusChangedBy ?? "?"} <RelativeTime at={s.statusChangedAt} />

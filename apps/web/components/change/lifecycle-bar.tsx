@@ -11,6 +11,7 @@ import { humanError } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
 import { ArchiveWarnings } from "./archive-warnings";
 import { DeltaPreview } from "./delta-preview";
+import { type ClaimRefusal, claimRefusalOf, ForceArchive } from "./force-archive";
 import { ValidationPanel } from "./validation-panel";
 
 type Change = {
@@ -125,15 +126,41 @@ function ArchiveDialog({
   const toast = useToast();
   const [skipSpecs, setSkipSpecs] = useState(false);
   const preview = useQuery(trpc.changes.preview.queryOptions({ id: change.id }, { staleTime: 0 }));
+  // Someone else's live claim refused the archive: kept until the dialog closes, so the force
+  // confirmation names whose claim it ends even while a retry runs.
+  const [refusal, setRefusal] = useState<ClaimRefusal | null>(null);
+  const [claimChanged, setClaimChanged] = useState(false);
   const archive = useMutation(
     trpc.changes.archive.mutationOptions({
       onSuccess: (r) => {
         toast({ tone: "info", title: `Archived ${change.name}`, body: r.message });
         onClose();
       },
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() }),
+      onError: (err) => {
+        const next = claimRefusalOf(err);
+        if (next) setRefusal(next);
+      },
+      onSettled: () => {
+        void queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.agents.pathKey() });
+      },
     }),
   );
+  /**
+   * Forces only the claim the person confirmed: read afresh first, a claim that changed hands is
+   * shown to be confirmed again, one that ended needs no force.
+   */
+  const force = async (confirmed: ClaimRefusal) => {
+    const now = await queryClient.fetchQuery(
+      trpc.agents.claimOf.queryOptions({ id: change.id }, { staleTime: 0 }),
+    );
+    if (now && now.owner !== confirmed.owner) {
+      setClaimChanged(true);
+      setRefusal({ owner: now.owner, expiresAt: new Date(now.expiresAt).toISOString() });
+      return;
+    }
+    archive.mutate({ id: change.id, skipSpecs, force: !!now });
+  };
   const dialog = useRef<HTMLDivElement>(null);
   useEffect(() => {
     dialog.current?.querySelector<HTMLElement>("[data-autofocus]")?.focus();
@@ -187,7 +214,20 @@ function ArchiveDialog({
           )}
         </div>
         <ArchiveWarnings change={change} stale={stale} />
-        {archive.error ? (
+        {refusal ? (
+          <ForceArchive
+            name={change.name}
+            refusal={refusal}
+            changed={claimChanged}
+            pending={archive.isPending}
+            onForce={() =>
+              void force(refusal).catch((err: unknown) =>
+                toast({ tone: "error", title: "Not archived", body: humanError(err) }),
+              )
+            }
+          />
+        ) : null}
+        {archive.error && !claimRefusalOf(archive.error) ? (
           <p
             role="alert"
             className="rounded-md border border-red-300 bg-red-50 p-2 text-sm whitespace-pre-wrap text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300"
@@ -203,7 +243,11 @@ function ArchiveDialog({
           <Button
             variant="destructive"
             data-autofocus
-            onClick={() => archive.mutate({ id: change.id, skipSpecs })}
+            onClick={() => {
+              setRefusal(null);
+              setClaimChanged(false);
+              archive.mutate({ id: change.id, skipSpecs });
+            }}
             disabled={archive.isPending}
             data-testid="archive-confirm"
           >
