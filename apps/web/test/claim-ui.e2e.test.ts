@@ -163,7 +163,12 @@ describe.skipIf(!haveChromium)("claims on the change page (headless Chromium)", 
     await page.click('[data-testid="archive-force-confirm"]');
     await waitFor(() => !existsSync(file("changes/add-claimed")), 30_000, "archived on disk");
     expect(readdirSync(file("changes/archive")).some((n) => n.endsWith("-add-claimed"))).toBe(true);
-    expect(await api.client.agents.claimOf.query({ id })).toBeNull();
+    // The claim ends once the archive has synced (just after the folder moved).
+    await waitFor(
+      async () => (await api.client.agents.claimOf.query({ id })) === null,
+      10_000,
+      "dave's claim ended",
+    );
     const {
       events: [last],
     } = await api.client.agents.claimHistory.query({ id });

@@ -8,7 +8,7 @@ import { Button } from "~/components/ui/button";
 import { useToast } from "~/components/ui/toaster";
 import { useViewParams } from "~/components/use-view-params";
 import { humanError } from "~/lib/human-error";
-import { useTRPC } from "~/lib/trpc";
+import { useTRPC, useTRPCClient } from "~/lib/trpc";
 import { ArchiveWarnings } from "./archive-warnings";
 import { DeltaPreview } from "./delta-preview";
 import { type ClaimRefusal, claimRefusalOf, ForceArchive } from "./force-archive";
@@ -126,6 +126,7 @@ function ArchiveDialog({
   const toast = useToast();
   const [skipSpecs, setSkipSpecs] = useState(false);
   const preview = useQuery(trpc.changes.preview.queryOptions({ id: change.id }, { staleTime: 0 }));
+  const client = useTRPCClient();
   // Someone else's live claim refused the archive: kept until the dialog closes, so the force
   // confirmation names whose claim it ends even while a retry runs.
   const [refusal, setRefusal] = useState<ClaimRefusal | null>(null);
@@ -151,9 +152,8 @@ function ArchiveDialog({
    * shown to be confirmed again, one that ended needs no force.
    */
   const force = async (confirmed: ClaimRefusal) => {
-    const now = await queryClient.fetchQuery(
-      trpc.agents.claimOf.queryOptions({ id: change.id }, { staleTime: 0 }),
-    );
+    // The client itself, not the query cache: a cached or in-flight answer may predate the change.
+    const now = await client.agents.claimOf.query({ id: change.id });
     if (now && now.owner !== confirmed.owner) {
       setClaimChanged(true);
       setRefusal({ owner: now.owner, expiresAt: new Date(now.expiresAt).toISOString() });
