@@ -65,12 +65,18 @@ describe.each(drivers)("archiving a claimed change (tRPC and MCP, %s)", (driver)
       expect(forced.archivedAs).toMatch(/-add-a$/);
       expect(moved(root, "add-a")).toBe(true);
       expect(await s.client.agents.claimOf.query({ id: id("add-a") })).toBeNull();
-      const [last] = await s.client.agents.claimHistory.query({ id: id("add-a") });
+      const {
+        events: [last],
+      } = await s.client.agents.claimHistory.query({ id: id("add-a") });
       expect(last).toMatchObject({
         event: "archived",
         owner: "bob",
         note: "archived by test (forced)",
       });
+      // Bounded over tRPC too: the newest `limit` events and how many there are in all.
+      expect(await s.client.agents.claimHistory.query({ id: id("add-a"), limit: 1 })).toMatchObject(
+        { total: 2, events: [{ event: "archived" }] },
+      );
       // The archive's own history entry says whose claim it ended.
       const history = await s.client.sync.history.query({ specId: id("add-a"), limit: 5 });
       expect(history.items.find((h) => h.action === "archived")?.note).toMatch(
@@ -86,11 +92,15 @@ describe.each(drivers)("archiving a claimed change (tRPC and MCP, %s)", (driver)
       const own = await tool(client, "archive_change", { change: "add-b", owner: "bob" });
       expect(own.isError, JSON.stringify(own.body)).toBe(false);
       expect(moved(root, "add-b")).toBe(true);
-      const [ownLast] = await s.client.agents.claimHistory.query({ id: id("add-b") });
+      const {
+        events: [ownLast],
+      } = await s.client.agents.claimHistory.query({ id: id("add-b") });
       expect(ownLast).toMatchObject({ event: "archived", owner: "bob", note: "archived by bob" });
       const forcedMcp = await tool(client, "archive_change", { change: "add-c", force: true });
       expect(forcedMcp.isError, JSON.stringify(forcedMcp.body)).toBe(false);
-      const [mcpLast] = await s.client.agents.claimHistory.query({ id: id("add-c") });
+      const {
+        events: [mcpLast],
+      } = await s.client.agents.claimHistory.query({ id: id("add-c") });
       expect(mcpLast).toMatchObject({
         event: "archived",
         owner: "bob",

@@ -160,11 +160,33 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db, driver) => {
       "CONFLICT",
       /add-a is not claimed/,
     );
-    expect((await s.claims.history(a)).map((h) => [h.event, h.owner])).toEqual([
+    expect((await s.claims.history(a)).events.map((h) => [h.event, h.owner])).toEqual([
       ["released", "agent-1"],
       ["renewed", "agent-1"],
       ["claimed", "agent-1"],
     ]);
+  });
+
+  it("claim history is bounded: the newest `limit` events, newest first, with the total", async () => {
+    const { services: s, id } = await setup({ "add-a": {}, "add-b": {} });
+    const a = id("add-a");
+    await s.claims.claim({ id: a, owner: "agent-1", leaseSeconds: 60 });
+    for (let i = 0; i < 5; i++)
+      await s.claims.heartbeat({ id: a, owner: "agent-1", leaseSeconds: 60 });
+    await s.claims.release({ id: a, owner: "agent-1" });
+    await s.claims.claim({ id: id("add-b"), owner: "agent-2", leaseSeconds: 60 });
+    const page = await s.claims.history(a, 3);
+    expect(page.total).toBe(7);
+    expect(page.events.map((e) => e.event)).toEqual(["released", "renewed", "renewed"]);
+    expect(page.events[0]).toMatchObject({ owner: "agent-1", note: null });
+    expect(page.events[0]?.at).toBeInstanceOf(Date);
+    const all = await s.claims.history(a);
+    expect(all.total).toBe(7);
+    expect(all.events.map((e) => e.id)).toEqual(
+      [...all.events.map((e) => e.id)].sort((x, y) => y - x),
+    );
+    expect(all.events.at(-1)?.event).toBe("claimed");
+    expect((await s.claims.history(id("add-b"))).total).toBe(1);
   });
 
   it("an expired lease frees the change: its owner can no longer renew or release it, another owner takes it", async () => {
@@ -184,7 +206,7 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db, driver) => {
     await expectError(s.claims.release({ id: a, owner: "agent-1" }), "CONFLICT", /expired/);
     const taken = await s.claims.claim({ id: a, owner: "agent-2", leaseSeconds: 60 });
     expect(taken.claim.owner).toBe("agent-2");
-    expect((await s.claims.history(a)).slice(0, 2).map((h) => [h.event, h.owner])).toEqual([
+    expect((await s.claims.history(a)).events.slice(0, 2).map((h) => [h.event, h.owner])).toEqual([
       ["claimed", "agent-2"],
       ["expired", "agent-1"],
     ]);
@@ -259,7 +281,7 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db, driver) => {
     );
     const spec = await s.sync.ensureProject(project.rootPath);
     expect(spec.id).toBe(project.id);
-    expect(await s.claims.history(a)).toEqual([]);
+    expect((await s.claims.history(a)).events).toEqual([]);
     expect(await s.claims.get(a)).toBeNull();
   });
 
@@ -478,7 +500,7 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db, driver) => {
     });
     expect(resumed.reason).toMatch(/your claim, renewed/);
     expect(resumed.claim!.claimedAt.getTime()).toBe(first.claim!.claimedAt.getTime());
-    expect((await s.claims.history(a)).map((h) => [h.event, h.owner])).toEqual([
+    expect((await s.claims.history(a)).events.map((h) => [h.event, h.owner])).toEqual([
       ["renewed", "agent-1"],
       ["renewed", "agent-1"],
       ["claimed", "agent-1"],
@@ -513,7 +535,7 @@ describeEachDb("claims, dependencies, overlaps, work queue", (db, driver) => {
       reserved.release();
       expect(await next).toMatchObject({ change: { name: "add-b" }, claim: { owner: "agent-1" } });
       expect((await s.claims.get(id("add-a")))?.owner).toBe("outsider");
-      expect(await s.claims.history(id("add-a"))).toEqual([]);
+      expect((await s.claims.history(id("add-a"))).events).toEqual([]);
     } finally {
       await other.end();
     }

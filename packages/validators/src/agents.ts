@@ -41,6 +41,12 @@ export type HeartbeatInput = z.input<typeof heartbeatInputSchema>;
 export const releaseInputSchema = z.object({ id: rowIdSchema, owner: ownerSchema });
 export type ReleaseInput = z.input<typeof releaseInputSchema>;
 
+/** A change's claim history: the newest `limit` events (and the total, for "N more"). */
+export const claimHistoryInputSchema = z.object({
+  id: rowIdSchema,
+  limit: z.number().int().min(1).max(500).default(50),
+});
+
 export const dependencyInputSchema = z.object({
   id: rowIdSchema,
   dependsOn: rowIdSchema,

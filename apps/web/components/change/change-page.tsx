@@ -17,6 +17,7 @@ import { useViewParams } from "~/components/use-view-params";
 import { humanError, isGone } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
 import { cn, STATUS_LABEL } from "~/lib/utils";
+import { ClaimHistory } from "./claim-history";
 import { FilePanel } from "./file-panel";
 import { HistoryPanel } from "./history-panel";
 import { LifecycleBar } from "./lifecycle-bar";
@@ -212,6 +213,7 @@ export function ChangePage({ id }: { id: string }) {
         />
       ) : null}
       {isChange && !s.archived ? <AgentsPanel id={id} projectId={s.projectId} /> : null}
+      {isChange ? <ClaimHistory id={id} /> : null}
       {isChange && s.statusChangedAt ? (
         <p className="text-xs text-zinc-500 dark:text-zinc-400">
           Status set by {s.statusChangedBy ?? "?"} <RelativeTime at={s.statusChangedAt} />

@@ -9,9 +9,10 @@ import { useToast } from "~/components/ui/toaster";
 import { useSingleFlight } from "~/components/use-single-flight";
 import { useViewParams } from "~/components/use-view-params";
 import { humanError } from "~/lib/human-error";
-import { useTRPC } from "~/lib/trpc";
+import { useTRPC, useTRPCClient } from "~/lib/trpc";
 import { ArchiveWarnings } from "./archive-warnings";
 import { DeltaPreview } from "./delta-preview";
+import { type ClaimRefusal, claimRefusalOf, ForceArchive } from "./force-archive";
 import { ValidationPanel } from "./validation-panel";
 
 type Change = {
@@ -127,16 +128,42 @@ function ArchiveDialog({
   const toast = useToast();
   const [skipSpecs, setSkipSpecs] = useState(false);
   const preview = useQuery(trpc.changes.preview.queryOptions({ id: change.id }, { staleTime: 0 }));
+  const client = useTRPCClient();
+  // Someone else's live claim refused the archive: kept until the dialog closes, so the force
+  // confirmation names whose claim it ends even while a retry runs.
+  const [refusal, setRefusal] = useState<ClaimRefusal | null>(null);
+  const [claimChanged, setClaimChanged] = useState(false);
   const archive = useMutation(
     trpc.changes.archive.mutationOptions({
       onSuccess: (r) => {
         toast({ tone: "info", title: `Archived ${change.name}`, body: r.message });
         onClose();
       },
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() }),
+      onError: (err) => {
+        const next = claimRefusalOf(err);
+        if (next) setRefusal(next);
+      },
+      onSettled: () => {
+        void queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.agents.pathKey() });
+      },
     }),
   );
   const archiveOnce = useSingleFlight(archive);
+  /**
+   * Forces only the claim the person confirmed: read afresh first, a claim that changed hands is
+   * shown to be confirmed again, one that ended needs no force.
+   */
+  const force = async (confirmed: ClaimRefusal) => {
+    // The client itself, not the query cache: a cached or in-flight answer may predate the change.
+    const now = await client.agents.claimOf.query({ id: change.id });
+    if (now && now.owner !== confirmed.owner) {
+      setClaimChanged(true);
+      setRefusal({ owner: now.owner, expiresAt: new Date(now.expiresAt).toISOString() });
+      return;
+    }
+    archiveOnce({ id: change.id, skipSpecs, force: !!now });
+  };
   const dialog = useRef<HTMLDivElement>(null);
   // Focus goes back to Archive when a request ends: on a phone that scrolls it, and the refusal
   // just above it, into view even if the person scrolled away meanwhile.
@@ -199,7 +226,20 @@ function ArchiveDialog({
           )}
         </div>
         <ArchiveWarnings change={change} stale={stale} />
-        {archive.error ? (
+        {refusal ? (
+          <ForceArchive
+            name={change.name}
+            refusal={refusal}
+            changed={claimChanged}
+            pending={archive.isPending}
+            onForce={() =>
+              void force(refusal).catch((err: unknown) =>
+                toast({ tone: "error", title: "Not archived", body: humanError(err) }),
+              )
+            }
+          />
+        ) : null}
+        {archive.error && !claimRefusalOf(archive.error) ? (
           <p
             role="alert"
             className="rounded-md border border-red-300 bg-red-50 p-2 text-sm wrap-anywhere whitespace-pre-wrap text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-300"
@@ -215,7 +255,11 @@ function ArchiveDialog({
           <Button
             variant="destructive"
             data-autofocus
-            onClick={() => archiveOnce({ id: change.id, skipSpecs })}
+            onClick={() => {
+              setRefusal(null);
+              setClaimChanged(false);
+              archiveOnce({ id: change.id, skipSpecs });
+            }}
             disabled={archive.isPending}
             data-testid="archive-confirm"
           >

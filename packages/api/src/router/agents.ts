@@ -1,4 +1,5 @@
 import {
+  claimHistoryInputSchema,
   claimInputSchema,
   dependencyInputSchema,
   heartbeatInputSchema,
@@ -27,9 +28,10 @@ export const agentsRouter = router({
   claimOf: procedure
     .input(z.object({ id: rowIdSchema }))
     .query(({ ctx, input }) => ctx.services.claims.get(input.id)),
+  /** Newest first, the last `limit` events and the total. */
   claimHistory: procedure
-    .input(z.object({ id: rowIdSchema }))
-    .query(({ ctx, input }) => ctx.services.claims.history(input.id)),
+    .input(claimHistoryInputSchema)
+    .query(({ ctx, input }) => ctx.services.claims.history(input.id, input.limit)),
   dependencies: procedure
     .input(z.object({ id: rowIdSchema }))
     .query(({ ctx, input }) => ctx.services.dependencies.list(input.id)),

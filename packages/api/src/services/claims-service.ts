@@ -23,6 +23,15 @@ import { present } from "../utils/present";
 import { rowsOf } from "../utils/sql-rows";
 import type { SyncEventBus } from "./sync-events";
 
+export type ClaimHistoryEvent = {
+  id: number;
+  owner: string;
+  event: ClaimEvent;
+  leaseSeconds: number | null;
+  expiresAt: Date | null;
+  note: string | null;
+  at: Date;
+};
 export type Claim = { owner: string; claimedAt: Date; heartbeatAt: Date; expiresAt: Date };
 export type ClaimResult = {
   id: string;
@@ -267,9 +276,14 @@ export class ClaimsService {
     return row ?? null;
   }
 
-  /** Claims, renewals, releases, expiries and archives of a change, newest first. */
-  async history(id: string, limit = 50) {
-    return this.database.db
+  /**
+   * Claims, renewals, releases, expiries and archives of a change, newest first: the last `limit`
+   * events and how many there are in all (the UI says "N more").
+   */
+  async history(id: string, limit = 50): Promise<{ events: ClaimHistoryEvent[]; total: number }> {
+    // One statement: the count (a window over every row, taken before the limit) and the rows
+    // agree.
+    const rows = await this.database.db
       .select({
         id: claimHistory.id,
         owner: claimHistory.owner,
@@ -278,11 +292,16 @@ export class ClaimsService {
         expiresAt: claimHistory.expiresAt,
         note: claimHistory.note,
         at: claimHistory.createdAt,
+        total: sql<number>`(count(*) over ())::int`,
       })
       .from(claimHistory)
       .where(eq(claimHistory.specId, id))
       .orderBy(desc(claimHistory.id))
       .limit(limit);
+    return {
+      events: rows.map(({ total: _, ...e }) => e),
+      total: Number(rows[0]?.total ?? 0),
+    };
   }
 
   private async ownLiveClaim(tx: Tx, target: Target, owner: string, verb: string): Promise<void> {
