@@ -112,10 +112,11 @@ describe.skipIf(!haveChromium)(
       });
       await p.click('[data-testid="archive-confirm"]');
       await p.$eval('[data-testid="archive-dialog"]', (d) => d.scrollIntoView({ block: "start" }));
-      const refusal = p.locator('[data-testid="archive-error"]');
+      // A claim refusal shows as the force box (force-archive.tsx), naming the owner.
+      const refusal = p.locator('[data-testid="archive-claimed"]');
       await refusal.waitFor({ state: "attached" });
       await p.unroute(isArchive);
-      expect(await refusal.textContent()).toContain(`claimed by ${OWNER}`);
+      expect(await refusal.textContent()).toContain(`is claimed by ${OWNER}`);
       await waitFor(
         async () =>
           (await refusal.evaluate((e) => {

@@ -37,7 +37,7 @@ export function ClaimHistory({ id }: { id: string }) {
   return (
     <Card className="min-w-0 p-0 text-sm" data-testid="claim-history">
       <details open className="group">
-        <summary className="cursor-pointer rounded-lg px-4 py-2 text-xs font-medium text-zinc-500 uppercase">
+        <summary className="cursor-pointer rounded-lg px-4 py-2 text-xs font-medium text-zinc-500 uppercase dark:text-zinc-400">
           <h2 className="inline">Claim history</h2>{" "}
           <span className="font-normal normal-case" data-testid="claim-history-count">
             ({data.total} {data.total === 1 ? "event" : "events"})
@@ -55,11 +55,11 @@ export function ClaimHistory({ id }: { id: string }) {
               <span className="min-w-0 font-medium break-all" data-testid="claim-event-owner">
                 {e.owner}
               </span>
-              <span className="text-xs text-zinc-500">
+              <span className="text-xs text-zinc-500 dark:text-zinc-400">
                 <RelativeTime at={e.at} />
               </span>
               {e.expiresAt && (e.event === "claimed" || e.event === "renewed") ? (
-                <span className="text-xs text-zinc-500">
+                <span className="text-xs text-zinc-500 dark:text-zinc-400">
                   lease until <LocalTime at={e.expiresAt} />
                 </span>
               ) : null}
@@ -75,7 +75,10 @@ export function ClaimHistory({ id }: { id: string }) {
           ))}
         </ol>
         {hidden > 0 ? (
-          <p className="px-4 pb-3 text-xs text-zinc-500" data-testid="claim-history-more">
+          <p
+            className="px-4 pb-3 text-xs text-zinc-500 dark:text-zinc-400"
+            data-testid="claim-history-more"
+          >
             {hidden} more older {hidden === 1 ? "event" : "events"}.{" "}
             {limit < MAX ? (
               <button
