@@ -669,7 +669,8 @@ async function main() {
       if (pool) return pool;
       used.pool = poolSource();
       log(`workspace pool: ${used.pool.label}`);
-      return (pool = loadPool());
+      pool = loadPool();
+      return pool;
     },
     workspaces: () => {
       if (workspaces) return workspaces;
