@@ -22,7 +22,14 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { createServices } from "@specsync/api";
 import { createSpecsyncClient } from "@specsync/api/client";
-import { type Generated, generateWorkspace, loadPool, type Pool } from "@specsync/api/testing";
+import {
+  type Generated,
+  generateWorkspace,
+  loadPool,
+  type Pool,
+  type PoolSource,
+  poolSource,
+} from "@specsync/api/testing";
 import { createDb, type Database, runMigrations } from "@specsync/db";
 import { createHttpServer } from "@specsync/server/http";
 import { EventSource } from "eventsource";
@@ -658,14 +665,22 @@ async function main() {
   const context: Context = {
     drivers,
     scratch,
-    pool: () => (pool ??= loadPool()),
+    pool: () => {
+      if (pool) return pool;
+      used.pool = poolSource();
+      log(`workspace pool: ${used.pool.label}`);
+      pool = loadPool();
+      return pool;
+    },
     workspaces: () => {
       if (workspaces) return workspaces;
       workspaces = new Map();
       for (const size of sizes) {
         const root = mkdtempSync(path.join(scratch, `ws-${size}-`));
         const t = performance.now();
-        workspaces.set(size, generateWorkspace(root, { changes: size, seed: 42 }, context.pool()));
+        const ws = generateWorkspace(root, { changes: size, seed: 42 }, context.pool());
+        workspaces.set(size, ws);
+        used.workspaces.push({ changes: size, files: ws.files, bytes: ws.bytes });
         log(`generated ${size} changes in ${(performance.now() - t).toFixed(0)} ms`);
       }
       return workspaces;
@@ -679,6 +694,12 @@ async function main() {
   return printRows();
 }
 
+/** What the generated workspaces were built from: rows compare only between equal pools. */
+const used: {
+  pool?: PoolSource;
+  workspaces: { changes: number; files: number; bytes: number }[];
+} = { workspaces: [] };
+
 async function printRows() {
   const width = Math.max(...rows.map((r) => r.metric.length), 10);
   const lines = [
@@ -688,6 +709,12 @@ async function printRows() {
     const target = r.target ? `${r.target.op} ${r.target.value}` : "";
     lines.push(
       `${r.driver.padEnd(9)} ${r.metric.padEnd(width)} ${r.value.toFixed(r.value < 10 ? 2 : 1).padStart(10)} ${r.unit.padEnd(10)} ${target.padEnd(9)} ${verdict(r)}${r.note ? `  (${r.note})` : ""}`,
+    );
+  }
+  if (used.pool) lines.push(`workspace pool: ${used.pool.label}`);
+  for (const w of used.workspaces) {
+    lines.push(
+      `workspace ${w.changes} changes: ${w.files} files, ${(w.bytes / 1e6).toFixed(1)} MB`,
     );
   }
   console.log(lines.join("\n"));
@@ -701,7 +728,7 @@ async function printRows() {
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(
     out,
-    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import("node:os")).cpus().length, sizes, rows: rows.map((r) => ({ ...r, result: verdict(r) || undefined })) }, null, 2)}\n`,
+    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import("node:os")).cpus().length, sizes, pool: used.pool ?? null, workspaces: used.workspaces, rows: rows.map((r) => ({ ...r, result: verdict(r) || undefined })) }, null, 2)}\n`,
   );
   log(`results written to ${path.relative(process.cwd(), out)}`);
   const failed = rows.filter((r) => verdict(r) === "FAIL");

@@ -20,6 +20,18 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+/** The corpus documents a pool takes, by kind (the same files `loadPool` reads). */
+function corpusFiles(corpus: string) {
+  const files = walk(corpus);
+  return {
+    proposals: files.filter((f) => f.endsWith("/proposal.md")),
+    tasks: files.filter((f) => f.endsWith("/tasks.md")),
+    designs: files.filter((f) => f.endsWith("/design.md")),
+    deltas: files.filter((f) => /\/changes\/.*\/specs\/.*\/spec\.md$/.test(f)),
+    specs: files.filter((f) => /\/specs\/[^/]+\/spec\.md$/.test(f) && !f.includes("/changes/")),
+  };
+}
+
 /**
  * Documents to build workspaces from: this repository's generated ones (its own words, always
  * there), plus the real OpenSpec corpus when present (SPECSYNC_CORPUS), so sizes and shapes stay
@@ -27,18 +39,25 @@ function walk(dir: string, out: string[] = []): string[] {
  */
 export function loadPool(corpus = CORPUS_DIR): Pool {
   const pool = generatedPool(7, 60);
-  const files = walk(corpus);
   const read = (f: string) => readFileSync(f, "utf8");
-  pool.proposals.push(...files.filter((f) => f.endsWith("/proposal.md")).map(read));
-  pool.tasks.push(...files.filter((f) => f.endsWith("/tasks.md")).map(read));
-  pool.designs.push(...files.filter((f) => f.endsWith("/design.md")).map(read));
-  pool.deltas.push(...files.filter((f) => /\/changes\/.*\/specs\/.*\/spec\.md$/.test(f)).map(read));
-  pool.specs.push(
-    ...files
-      .filter((f) => /\/specs\/[^/]+\/spec\.md$/.test(f) && !f.includes("/changes/"))
-      .map(read),
-  );
+  const c = corpusFiles(corpus);
+  pool.proposals.push(...c.proposals.map(read));
+  pool.tasks.push(...c.tasks.map(read));
+  pool.designs.push(...c.designs.map(read));
+  pool.deltas.push(...c.deltas.map(read));
+  pool.specs.push(...c.specs.map(read));
   return pool;
+}
+
+/** Which pool `loadPool(corpus)` builds: bench rows are comparable only between equal pools. */
+export type PoolSource = { corpus: string | null; corpusDocuments: number; label: string };
+
+export function poolSource(corpus = CORPUS_DIR): PoolSource {
+  const n = Object.values(corpusFiles(corpus)).reduce((sum, xs) => sum + xs.length, 0);
+  if (n === 0) {
+    return { corpus: null, corpusDocuments: 0, label: `generated only (no corpus at ${corpus})` };
+  }
+  return { corpus, corpusDocuments: n, label: `generated + corpus (${n} documents, ${corpus})` };
 }
 
 export type GenerateOptions = {
