@@ -15,6 +15,7 @@ export function parseChangeMeta(content: string): ChangeMeta {
   const text = content.replace(/^\uFEFF/, "");
   const simple = plainMeta(text);
   if (simple) return simple;
+  assertShallow(text);
   const value: unknown = parseYaml(text);
   if (value === null || value === undefined) return {};
   if (typeof value !== "object" || Array.isArray(value))
@@ -47,4 +48,36 @@ function plainMeta(text: string): ChangeMeta | null {
     meta[key] = value;
   }
   return meta;
+}
+
+/** Real `.openspec.yaml` files are flat; the corpus' deepest nests 2 levels. */
+export const MAX_META_NESTING = 64;
+
+/**
+ * The YAML parser recurses once per nesting level: `[` × 2,000 (a 2 KB file) made V8 abort the
+ * whole process ("RegExpCompiler Allocation failed") while building the stack-overflow error.
+ * One linear pass bounds the depth from above (brackets and braces still open, plus a line's
+ * indentation and `- `/`? `/`: ` markers; quotes are not skipped, so it can only over-count).
+ */
+function assertShallow(text: string): void {
+  let flow = 0;
+  let line = 0;
+  let atStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      line = 0;
+      atStart = true;
+      continue;
+    }
+    if (c === 91 || c === 123) flow++;
+    else if ((c === 93 || c === 125) && flow > 0) flow--;
+    else if (c === 32 && atStart) line++;
+    else if (c === 32 || c === 9) {
+      const prev = text.charCodeAt(i - 1);
+      if (prev === 45 || prev === 63 || prev === 58) line += 2;
+    } else atStart = false;
+    if (flow + line / 2 > MAX_META_NESTING)
+      throw new Error(`.openspec.yaml nests deeper than ${MAX_META_NESTING} levels`);
+  }
 }
