@@ -24,8 +24,8 @@ export async function bundleForTest(entries: Record<string, string>): Promise<st
   const dir = mkdtempSync(path.join(CACHE, "b-"));
   // lib/'s `../drizzle`, as in the package (packages/db migrate.ts).
   symlinkSync(path.join(REPO, "packages/db/drizzle"), path.join(dir, "drizzle"));
-  // lib/'s `../pgdata/template.tar.gz`, as in the package: a new PGlite data directory is unpacked
-  // from it, not made by initdb and every migration inside WebAssembly (~5 s of CPU a start).
+  // lib/'s `../pgdata/template.tar.gz`, as in the package: a new PGlite database starts from it,
+  // not from initdb and every migration inside WebAssembly (~5 s of CPU a start).
   symlinkSync(path.dirname(await pgliteTemplate()), path.join(dir, "pgdata"));
   await build({
     entryPoints: {
