@@ -3,13 +3,20 @@ import { defineConfig } from "vitest/config";
 
 /** Builds the app once before the suites that run it (see the file). */
 const BUILD = fileURLToPath(new URL("./apps/server/test/setup/build.ts", import.meta.url));
+/**
+ * Makes the migrated PGlite template once (packages/db/pgdata/, gitignored) before the files start:
+ * every PGlite database the tests open then loads it instead of running initdb and the migrations.
+ */
+const TEMPLATE = fileURLToPath(
+  new URL("./packages/api/testing/pglite-template-setup.ts", import.meta.url),
+);
 const INSTALL_TESTS = ["test/pnpm-start.test.ts", "test/packaged-install.test.ts"];
 const include = ["test/**/*.test.ts"];
 /** Database suites run against PGlite and PostgreSQL inside each file. */
-const db = { testTimeout: 60_000, hookTimeout: 60_000 };
+const db = { testTimeout: 60_000, hookTimeout: 60_000, globalSetup: [TEMPLATE] };
 /** The suites that build and run the whole app: one file at a time. */
 const app = {
-  globalSetup: [BUILD],
+  globalSetup: [TEMPLATE, BUILD],
   testTimeout: 180_000,
   hookTimeout: 300_000,
   fileParallelism: false,
@@ -31,6 +38,7 @@ export default defineConfig({
           root: "./apps/server",
           include,
           exclude: INSTALL_TESTS,
+          globalSetup: [TEMPLATE],
           testTimeout: 90_000,
           hookTimeout: 90_000,
         },
@@ -43,6 +51,7 @@ export default defineConfig({
           name: "bench",
           root: "./bench",
           include,
+          globalSetup: [TEMPLATE],
           testTimeout: 180_000,
           hookTimeout: 120_000,
         },

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { pgliteTemplate } from "@specsync/api/testing";
 import { build } from "esbuild";
 
 const SERVER = path.resolve(fileURLToPath(import.meta.url), "../..");
@@ -15,13 +16,17 @@ const fromDb = createRequire(path.join(REPO, "packages/db/package.json"));
  * `scripts/build.mjs` bundles the packaged CLI, so that a test spawning many children runs
  * `node <dir>/lib/<name>.js`: each child then loads in a fraction of the CPU `node --import tsx`
  * spends compiling the sources on every start. Built from the current sources on each call (about
- * a second), never a stale `dist/`. Returns `<dir>/lib`; `<dir>/drizzle` is the migrations.
+ * a second), never a stale `dist/`. Returns `<dir>/lib`; `<dir>/drizzle` is the migrations,
+ * `<dir>/pgdata` the migrated PGlite template.
  */
 export async function bundleForTest(entries: Record<string, string>): Promise<string> {
   mkdirSync(CACHE, { recursive: true });
   const dir = mkdtempSync(path.join(CACHE, "b-"));
   // lib/'s `../drizzle`, as in the package (packages/db migrate.ts).
   symlinkSync(path.join(REPO, "packages/db/drizzle"), path.join(dir, "drizzle"));
+  // lib/'s `../pgdata/template.tar.gz`, as in the package: a new PGlite database starts from it,
+  // not from initdb and every migration inside WebAssembly (~5 s of CPU a start).
+  symlinkSync(path.dirname(await pgliteTemplate()), path.join(dir, "pgdata"));
   await build({
     entryPoints: {
       ...entries,

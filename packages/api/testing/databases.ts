@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createDb, type Database, runMigrations } from "@specsync/db";
 import postgres from "postgres";
+import { pgliteTemplate } from "./pglite-template";
 
 /** Admin connection used to create a throwaway database per test file. */
 export const ADMIN_URL =
@@ -25,11 +26,12 @@ export function postgresReachable(): Promise<boolean> {
 export type TestDb = { database: Database; url: string | null; drop(): Promise<void> };
 
 /**
- * A fresh, migrated database: in-memory PGlite, or a new PostgreSQL database dropped afterwards.
+ * A fresh, migrated database: in-memory PGlite (started from the migrated template, the migrations
+ * then checked as the app checks them), or a new PostgreSQL database dropped afterwards.
  */
 export async function createTestDb(driver: "pglite" | "postgres"): Promise<TestDb> {
   if (driver === "pglite") {
-    const database = await createDb({ dataDir: "memory://" });
+    const database = await createDb({ dataDir: "memory://", template: await pgliteTemplate() });
     await runMigrations(database);
     return { database, url: null, drop: () => database.close() };
   }

@@ -10,4 +10,5 @@ export * from "./free-port";
 export * from "./generate-workspace";
 export * from "./generated-workspace";
 export * from "./openspec-cli";
+export * from "./pglite-template";
 export * from "./workspace";

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SQL } from "drizzle-orm";
@@ -20,6 +21,11 @@ export type CreateDbOptions = {
   dataDir?: string | undefined;
   /** postgres.js pool size. */
   maxConnections?: number;
+  /**
+   * A PGlite template tarball (make-template.mjs) to start a new database from instead of
+   * `PGLITE_TEMPLATE`; the test suites make one per migrations version.
+   */
+  template?: string | undefined;
 };
 
 /** The statements of one `pipelined` transaction. */
@@ -89,13 +95,14 @@ const dialect = new PgDialect();
 export async function createDb(options: CreateDbOptions = {}): Promise<Database> {
   return isPostgresUrl(options.url)
     ? createPostgres(options.url, options.maxConnections ?? 10)
-    : createPglite(options.dataDir ?? "memory://");
+    : createPglite(options.dataDir ?? "memory://", options.template);
 }
 
 /**
  * A migrated, empty data directory made at build time (packages/db/scripts/make-template.mjs;
  * lib/'s `../pgdata`, as packages/db/src's): unpacked into a new data directory instead of running
- * initdb and the migrations inside WebAssembly (seconds and most of a GiB). Absent in a source
+ * initdb and the migrations inside WebAssembly (seconds and most of a GiB); an in-memory database
+ * (`memory://`) is loaded from it too. Absent in a source
  * checkout unless made (`node packages/db/scripts/make-template.mjs
  * packages/db/pgdata/template.tar.gz`); then initdb runs.
  */
@@ -117,7 +124,7 @@ function textOrBytes(text: ((x: unknown) => string) | undefined): (x: unknown) =
   return (x) => (x instanceof Uint8Array ? (x as unknown as string) : text ? text(x) : String(x));
 }
 
-async function createPglite(dataDir: string): Promise<Database> {
+async function createPglite(dataDir: string, template?: string): Promise<Database> {
   const onDisk = !dataDir.startsWith("memory://");
   if (onDisk) mkdirSync(dataDir, { recursive: true });
   // Loaded only when used: a server on PostgreSQL never pays for the WebAssembly build.
@@ -126,8 +133,12 @@ async function createPglite(dataDir: string): Promise<Database> {
     import("drizzle-orm/pglite"),
   ]);
   const fresh = onDisk && !existsSync(path.join(dataDir, "PG_VERSION"));
-  if (fresh && existsSync(PGLITE_TEMPLATE)) await unpackTemplate(PGLITE_TEMPLATE, dataDir);
+  const tarball = template ?? (existsSync(PGLITE_TEMPLATE) ? PGLITE_TEMPLATE : undefined);
+  if (fresh && tarball) await unpackTemplate(tarball, dataDir);
+  // In memory there is no directory to unpack into: PGlite loads the tarball itself.
+  const loadDataDir = !onDisk && tarball ? new Blob([await readFile(tarball)]) : undefined;
   const client = await PGlite.create(dataDir, {
+    ...(loadDataDir ? { loadDataDir } : {}),
     startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
     serializers: { [types.TEXT]: textOrBytes(types.serializers[types.TEXT]) },
   });
