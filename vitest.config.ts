@@ -51,7 +51,8 @@ export default defineConfig({
           name: "bench",
           root: "./bench",
           include,
-          globalSetup: [TEMPLATE],
+          // The server-RSS row runs the built bin, as `pnpm start` does.
+          globalSetup: [TEMPLATE, BUILD],
           testTimeout: 180_000,
           hookTimeout: 120_000,
         },

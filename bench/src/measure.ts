@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -138,24 +138,50 @@ export async function openspecCli(root: string, args: string[], n = 5) {
 }
 
 /**
- * Peak RSS of a real server process started as `pnpm start` starts it, watching the workspace,
- * after startup and some queries.
+ * How the server is started: `start` = as `pnpm start` runs it (its build step, then node with its
+ * flags on the built bin — the process users run; `serve` is that process without the web app's
+ * child); `sources` = as the root `specsync` script runs the CLI from the sources through tsx (a
+ * developer's path, ≈ 40 MB more: tsx's transformed modules).
  */
-export async function serverRss(root: string, env: Record<string, string>) {
-  const port = await freePort();
-  // The API server as the root `specsync` script runs it (node, its V8 flags, the CLI), `serve`:
-  // the same flags `pnpm start` uses (apps/server has no start script since the installable
-  // package).
-  const script = (
+export type ServerVia = "start" | "sources";
+
+let built = false;
+
+/** The node command line of `via` for `serve`; with `start`, the build step has run (once). */
+function serverCommand(via: ServerVia): string[] {
+  const scripts = (
     JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as {
-      scripts: { specsync: string };
+      scripts: { specsync: string; start: string };
     }
-  ).scripts.specsync.split(/\s+/);
-  if (script[0] !== "node")
-    throw new Error(`the specsync script must run node directly, not ${script[0]}`);
+  ).scripts;
+  if (via === "sources") return [...scripts.specsync.split(/\s+/), "serve"];
+  const [build = "", run = ""] = scripts.start.split("&&").map((part) => part.trim());
+  const words = run.split(/\s+/);
+  if (words.at(-1) !== "start")
+    throw new Error(`the start script must end with the bin's start command, not: ${run}`);
+  if (!built) {
+    execFileSync("pnpm", ["exec", ...build.split(/\s+/)], { cwd: REPO, stdio: "ignore" });
+    built = true;
+  }
+  return [...words.slice(0, -1), "serve"];
+}
+
+/**
+ * Peak RSS of a real server process (see ServerVia), watching the workspace, after startup and
+ * some queries.
+ */
+export async function serverRss(
+  root: string,
+  env: Record<string, string>,
+  via: ServerVia = "start",
+) {
+  const port = await freePort();
+  const command = serverCommand(via);
+  if (command[0] !== "node")
+    throw new Error(`the ${via} script must run node directly, not ${command[0]}`);
   const child = spawn(
     process.execPath,
-    [...script.slice(1), "serve", "--project", root, "--port", String(port)],
+    [...command.slice(1), "--project", root, "--port", String(port)],
     {
       cwd: REPO,
       env: { ...process.env, ...env, SPECSYNC_LOG: "silent", SPECSYNC_CRON: "0 0 1 1 *" },

@@ -373,7 +373,7 @@ async function rssRow(
   const rss = await serverRss(root, env);
   rows.push({
     driver,
-    metric: `server peak RSS, ${size} changes watched`,
+    metric: `server peak RSS, ${size} changes watched (pnpm start's server: the built bin)`,
     value: rss.peakMb,
     unit: "MB",
     ...(withTargets ? { target: { op: "<=", value: 300 } } : {}),

@@ -30,7 +30,7 @@ it("pnpm bench --quick runs end to end and writes its results", async () => {
     "specs.update → bytes on disk",
     "`openspec list --json`",
     "`openspec show <id> --json`",
-    "server peak RSS",
+    "server peak RSS, 30 changes watched (pnpm start's server: the built bin)",
     "parse 1 MiB adversarial",
     "changes.validate, one change p50",
     "archive preview, 20 requirements p50",
