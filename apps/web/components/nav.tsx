@@ -3,6 +3,7 @@ import { LogOut, Moon, RefreshCcw, Sun } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect } from "react";
+import { BareButton } from "~/components/ui/button";
 import { cn } from "~/lib/utils";
 
 const LINKS = [
@@ -84,7 +85,7 @@ export function Nav({ signOut = false }: { signOut?: boolean }) {
             </Link>
           );
         })}
-        <button
+        <BareButton
           type="button"
           onClick={toggle}
           className="ml-auto shrink-0 rounded-md p-2 hover:bg-zinc-100 dark:hover:bg-zinc-800"
@@ -92,7 +93,7 @@ export function Nav({ signOut = false }: { signOut?: boolean }) {
         >
           <Sun className="hidden h-4 w-4 dark:block" aria-hidden />
           <Moon className="h-4 w-4 dark:hidden" aria-hidden />
-        </button>
+        </BareButton>
         {signOut ? (
           // A plain form post: the route clears the HttpOnly cookie, which no script can.
           <form method="post" action="/sign-out" onSubmit={forgetToken} className="shrink-0">

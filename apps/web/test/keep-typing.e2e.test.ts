@@ -261,12 +261,18 @@ describe.skipIf(!haveChromium)("saving keeps the editor: keys typed after Ctrl+S
       await ctx.close();
     }
   });
-  it("5. before the page hydrates, status and priority are disabled and say they are loading; then a change takes effect", async () => {
+  it("5. before the page hydrates, status, priority and the buttons are disabled and say they are loading; then a change takes effect", async () => {
     const id = await idOf("phone-save");
     // What a slow phone shows before React runs: the server's HTML.
     const html = await (await fetch(`${webUrl}/changes/${id}`)).text();
     for (const testId of ["status-select", "priority-select"]) {
       const tag = html.match(new RegExp(`<select[^>]*data-testid="${testId}"[^>]*>`))?.[0] ?? "";
+      expect(tag, testId).toContain('aria-busy="true"');
+      expect(tag, testId).toMatch(/\sdisabled(=""|\s|>)/);
+    }
+    // A click on a button before hydration runs no handler: it would be lost without a sign.
+    for (const testId of ["validate-button", "archive-button"]) {
+      const tag = html.match(new RegExp(`<button[^>]*data-testid="${testId}"[^>]*>`))?.[0] ?? "";
       expect(tag, testId).toContain('aria-busy="true"');
       expect(tag, testId).toMatch(/\sdisabled(=""|\s|>)/);
     }
@@ -283,6 +289,7 @@ describe.skipIf(!haveChromium)("saving keeps the editor: keys typed after Ctrl+S
     expect(await page.locator('[data-testid="status-select"]').getAttribute("aria-busy")).toBe(
       null,
     );
+    expect(await page.locator('[data-testid="validate-button"]').isEnabled()).toBe(true);
   });
 
   it("6. the changes list says it is refiltering while a new search's answer is on its way", async () => {

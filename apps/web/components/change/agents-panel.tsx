@@ -4,7 +4,7 @@ import { X } from "lucide-react";
 import Link from "next/link";
 import { useState } from "react";
 import { ClaimBadge } from "~/components/agents/claim-badge";
-import { Button } from "~/components/ui/button";
+import { BareButton, Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Select } from "~/components/ui/input";
 import { useToast } from "~/components/ui/toaster";
@@ -97,14 +97,14 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
               <span className="text-xs text-zinc-500 dark:text-zinc-400">
                 {d.archived ? "archived" : d.status}
               </span>
-              <button
+              <BareButton
                 type="button"
                 aria-label={`remove dependency on ${d.name}`}
                 className="text-zinc-400 hover:text-red-600"
                 onClick={() => removeOnce({ id, dependsOn: d.id })}
               >
                 <X className="h-3.5 w-3.5" aria-hidden />
-              </button>
+              </BareButton>
             </li>
           ))}
         </ul>

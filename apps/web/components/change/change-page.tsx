@@ -6,7 +6,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect } from "react";
 import { PriorityBadge, StatusBadge, SyncState } from "~/components/spec-badges";
-import { Button } from "~/components/ui/button";
+import { BareButton, Button } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { Select } from "~/components/ui/input";
 import { Progress } from "~/components/ui/progress";
@@ -275,7 +275,7 @@ export function ChangePage({ id }: { id: string }) {
         className="flex flex-wrap gap-x-1 border-b border-zinc-200 dark:border-zinc-800"
       >
         {tabs.map((t) => (
-          <button
+          <BareButton
             key={t}
             role="tab"
             type="button"
@@ -290,7 +290,7 @@ export function ChangePage({ id }: { id: string }) {
             )}
           >
             {label[t]}
-          </button>
+          </BareButton>
         ))}
       </div>
       <Card className="min-w-0 p-3 sm:p-5" role="tabpanel">

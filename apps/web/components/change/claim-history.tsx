@@ -2,6 +2,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Badge, type Tone } from "~/components/ui/badge";
+import { BareButton } from "~/components/ui/button";
 import { Card } from "~/components/ui/card";
 import { LocalTime, RelativeTime } from "~/components/ui/time";
 import { useTRPC } from "~/lib/trpc";
@@ -81,14 +82,14 @@ export function ClaimHistory({ id }: { id: string }) {
           >
             {hidden} more older {hidden === 1 ? "event" : "events"}.{" "}
             {limit < MAX ? (
-              <button
+              <BareButton
                 type="button"
                 className="underline hover:text-zinc-800 dark:hover:text-zinc-200"
                 onClick={() => setLimit(Math.min(MAX, limit + PAGE))}
                 data-testid="claim-history-show-more"
               >
                 Show {Math.min(PAGE, hidden)} more
-              </button>
+              </BareButton>
             ) : null}
           </p>
         ) : null}

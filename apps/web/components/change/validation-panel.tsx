@@ -1,5 +1,6 @@
 "use client";
 import type { ValidationResult } from "@specsync/validators";
+import { BareButton } from "~/components/ui/button";
 import { RelativeTime } from "~/components/ui/time";
 
 /** The findings of the last `openspec validate --strict`, each at its file and line. */
@@ -53,14 +54,14 @@ export function ValidationPanel({
                 {f.level === "ERROR" ? "✗" : f.level === "WARNING" ? "⚠" : "ℹ"}
               </span>
               {f.file ? (
-                <button
+                <BareButton
                   type="button"
                   className="shrink-0 font-mono text-xs text-indigo-700 hover:underline dark:text-indigo-300"
                   onClick={() => onOpen(f.file ?? "")}
                 >
                   {f.file}
                   {f.line ? `:${f.line}` : ""}
-                </button>
+                </BareButton>
               ) : (
                 <span className="shrink-0 font-mono text-xs text-zinc-500 dark:text-zinc-400">
                   change

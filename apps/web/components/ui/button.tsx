@@ -1,5 +1,7 @@
+"use client";
 import { cva, type VariantProps } from "class-variance-authority";
 import type { ButtonHTMLAttributes } from "react";
+import { useHydrated } from "~/components/use-hydrated";
 import { cn } from "~/lib/utils";
 
 const buttonVariants = cva(
@@ -19,11 +21,32 @@ const buttonVariants = cva(
   },
 );
 
+/**
+ * A <button> that is disabled (and busy) until the page has hydrated: a click before that runs no
+ * onClick and is lost without a sign, so it says it is loading instead (a slow phone, a loaded
+ * machine). Unstyled; `Button` is the styled one.
+ */
+export function BareButton({
+  disabled,
+  className,
+  ...props
+}: ButtonHTMLAttributes<HTMLButtonElement>) {
+  const hydrated = useHydrated();
+  return (
+    <button
+      {...props}
+      className={cn(!hydrated && "cursor-progress", className)}
+      disabled={disabled || !hydrated}
+      aria-busy={hydrated ? props["aria-busy"] : true}
+    />
+  );
+}
+
 export function Button({
   className,
   variant,
   size,
   ...props
 }: ButtonHTMLAttributes<HTMLButtonElement> & VariantProps<typeof buttonVariants>) {
-  return <button className={cn(buttonVariants({ variant, size }), className)} {...props} />;
+  return <BareButton className={cn(buttonVariants({ variant, size }), className)} {...props} />;
 }

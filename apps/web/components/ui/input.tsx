@@ -1,5 +1,6 @@
 "use client";
-import { type ComponentProps, type SelectHTMLAttributes, useSyncExternalStore } from "react";
+import type { ComponentProps, SelectHTMLAttributes } from "react";
+import { useHydrated } from "~/components/use-hydrated";
 import { cn } from "~/lib/utils";
 
 const field =
@@ -7,16 +8,6 @@ const field =
 
 export function Input({ className, ...props }: ComponentProps<"input">) {
   return <input className={cn(field, className)} {...props} />;
-}
-
-const noop = () => () => {};
-/** False in the server's HTML and during hydration, true once React handles events. */
-function useHydrated() {
-  return useSyncExternalStore(
-    noop,
-    () => true,
-    () => false,
-  );
 }
 
 /**
