@@ -41,11 +41,21 @@ export async function coldImport(services: Services, project: ProjectRow) {
   return { folders: s.total, ms, perSecond: (s.total / ms) * 1000, searchableMs };
 }
 
-/** Full reconcile where nothing changed (what the scheduler and a restart do). */
-export async function noopReconcile(services: Services, project: ProjectRow) {
-  const t = performance.now();
-  const s = await services.sync.syncProject(project, "periodic");
-  return { folders: s.total, changed: s.changed, ms: performance.now() - t };
+/**
+ * Full reconciles where nothing changed (what the scheduler does every period), `runs` in a row.
+ * The first one after an import is the noisiest (the import's garbage, PostgreSQL's hint bits and
+ * autovacuum on the fresh tables: 418–882 ms across runs where the later ones were 250–360 ms), so
+ * the row is the median, and the first is reported beside it.
+ */
+export async function noopReconcile(services: Services, project: ProjectRow, runs = 5) {
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const s = await services.sync.syncProject(project, "periodic");
+    ms.push(performance.now() - t);
+    if (s.changed) throw new Error(`a no-op reconcile changed ${s.changed} folders`);
+  }
+  return { first: must(ms[0], "a no-op"), median: percentile(ms, 50), max: Math.max(...ms) };
 }
 
 /** One scheduler pass over rows that are all due (staleSeconds 0): archived changes mostly. */
