@@ -49,4 +49,60 @@ describe.skipIf(!haveChromium)("a validation with more findings than are kept (C
     expect((await notShown.textContent())?.trim()).toBe(`… ${v?.notShown} more findings not shown`);
     await page.screenshot({ path: path.join(ARTIFACTS, "validation-many-phone.png") });
   });
+
+  it("a toast with a long unbroken message wraps inside its box, on a phone and a desktop, light and dark", async () => {
+    const { items } = await api.client.specs.list.query({ kind: "change", search: "add-many" });
+    const id = items.find((i) => i.name === "add-many")?.id ?? "";
+    // A path or token with no break opportunity: what a failed write or a CLI error can carry.
+    const message = `could not write ${"/deeply-nested".repeat(12)}/${"x".repeat(240)}.md`;
+    for (const colorScheme of ["light", "dark"] as const) {
+      for (const viewport of [
+        { width: 390, height: 844 },
+        { width: 1280, height: 800 },
+      ]) {
+        const ctx = await browser.newContext({ viewport, colorScheme });
+        try {
+          const p = await ctx.newPage();
+          // The validation fails the way a server error does (tRPC's error shape, superjson).
+          await p.route(
+            (u) => u.pathname.endsWith("/changes.validate"),
+            (route) =>
+              route.fulfill({
+                status: 500,
+                contentType: "application/json",
+                body: JSON.stringify({
+                  error: {
+                    json: {
+                      message,
+                      code: -32603,
+                      data: { code: "INTERNAL_SERVER_ERROR", httpStatus: 500 },
+                    },
+                  },
+                }),
+              }),
+          );
+          await p.goto(`${webUrl}/changes/${id}`);
+          await p.click('[data-testid="validate-button"]');
+          const toast = p.locator('[data-testid="toast"]', { hasText: "Could not validate" });
+          await toast.waitFor();
+          expect(await toast.textContent()).toContain("x".repeat(240));
+          const box = await toast.evaluate((el) => {
+            const r = el.getBoundingClientRect();
+            const overflowing = [el, ...el.querySelectorAll("*")].filter(
+              (e) => e.scrollWidth > e.clientWidth + 1,
+            ).length;
+            return { left: r.left, right: r.right, overflowing, vw: window.innerWidth };
+          });
+          const where = `${colorScheme} ${viewport.width}px`;
+          expect(box.overflowing, where).toBe(0);
+          expect(box.left, where).toBeGreaterThanOrEqual(0);
+          expect(box.right, where).toBeLessThanOrEqual(box.vw);
+          if (viewport.width === 390)
+            await p.screenshot({ path: path.join(ARTIFACTS, `toast-long-${colorScheme}.png`) });
+        } finally {
+          await ctx.close();
+        }
+      }
+    }
+  });
 });

@@ -39,7 +39,7 @@ export function Toaster({ children }: { children: ReactNode }) {
           <div
             key={t.id}
             data-testid="toast"
-            className={`rounded-lg border p-3 text-sm shadow-lg ${t.tone === "warn" ? "border-amber-300 bg-amber-50 dark:border-amber-800 dark:bg-amber-950" : t.tone === "error" ? "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950" : "border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900"}`}
+            className={`rounded-lg border p-3 text-sm wrap-anywhere shadow-lg ${t.tone === "warn" ? "border-amber-300 bg-amber-50 dark:border-amber-800 dark:bg-amber-950" : t.tone === "error" ? "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950" : "border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900"}`}
           >
             <div className="font-medium">{t.title}</div>
             {t.body ? (
