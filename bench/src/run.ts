@@ -162,7 +162,9 @@ async function imported(
       metric: `cold import, ${size} changes (${imp.folders} folders)`,
       value: imp.perSecond,
       unit: "changes/s",
-      ...(withTargets && size >= 1000
+      // Issue #17's targets are for 10,000 changes. At 1,000 a fixed ≈ 0.6 s (two parse workers
+      // loaded through tsx, ≈ 0.3 s each here, a bundle in the product; a cold JIT) is a third of it.
+      ...(withTargets && size >= 10000
         ? { target: { op: ">=", value: driver === "postgres" ? 1000 : 500 } }
         : {}),
     });
