@@ -98,7 +98,12 @@ async function crashLoop(driver: "postgres" | "pglite", RUNS: number) {
       // which random delays alone missed in every one of 50 runs once on a loaded CI machine).
       const waitFor = (["ready", "flushed", "renaming"] as const)[run % 3] ?? "ready";
       await new Promise<void>((resolve, reject) => {
-        child.stdout?.on("data", (d: Buffer) => d.toString().includes(waitFor) && resolve());
+        // Whole output so far: a word split across two chunks must still be seen.
+        let out = "";
+        child.stdout?.on("data", (d: Buffer) => {
+          out += d.toString();
+          if (out.includes(waitFor)) resolve();
+        });
         child.once("exit", () => reject(new Error(`child exited before "${waitFor}"`)));
         setTimeout(() => reject(new Error(`child not "${waitFor}" in 60 s`)), 60_000);
       });
