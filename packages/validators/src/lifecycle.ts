@@ -41,12 +41,6 @@ export const archiveChangeInputSchema = z.object({
   owner: ownerSchema.optional(),
   /** Archive a change someone else has claimed (their claim ends, recorded in claim history). */
   force: z.boolean().default(false),
-  /**
-   * With `force`: whose claim the caller confirmed ending. If someone else holds the change by the
-   * time the archive runs, it is refused (CONFLICT naming them) instead of ending a claim nobody
-   * confirmed.
-   */
-  forceOwner: ownerSchema.optional(),
 });
 export type ArchiveChangeInput = z.input<typeof archiveChangeInputSchema>;
 

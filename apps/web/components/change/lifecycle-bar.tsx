@@ -9,7 +9,7 @@ import { useToast } from "~/components/ui/toaster";
 import { useSingleFlight } from "~/components/use-single-flight";
 import { useViewParams } from "~/components/use-view-params";
 import { humanError } from "~/lib/human-error";
-import { useTRPC } from "~/lib/trpc";
+import { useTRPC, useTRPCClient } from "~/lib/trpc";
 import { ArchiveWarnings } from "./archive-warnings";
 import { DeltaPreview } from "./delta-preview";
 import { type ClaimRefusal, claimRefusalOf, ForceArchive } from "./force-archive";
@@ -128,6 +128,7 @@ function ArchiveDialog({
   const toast = useToast();
   const [skipSpecs, setSkipSpecs] = useState(false);
   const preview = useQuery(trpc.changes.preview.queryOptions({ id: change.id }, { staleTime: 0 }));
+  const client = useTRPCClient();
   // Someone else's live claim refused the archive: kept until the dialog closes, so the force
   // confirmation names whose claim it ends even while a retry runs.
   const [refusal, setRefusal] = useState<ClaimRefusal | null>(null);
@@ -138,12 +139,9 @@ function ArchiveDialog({
         toast({ tone: "info", title: `Archived ${change.name}`, body: r.message });
         onClose();
       },
-      onError: (err, input) => {
+      onError: (err) => {
         const next = claimRefusalOf(err);
-        if (!next) return;
-        // A forced archive refused: the claim changed hands after the person confirmed it.
-        setClaimChanged(!!input.force && next.owner !== input.forceOwner);
-        setRefusal(next);
+        if (next) setRefusal(next);
       },
       onSettled: () => {
         void queryClient.invalidateQueries({ queryKey: trpc.specs.pathKey() });
@@ -153,11 +151,19 @@ function ArchiveDialog({
   );
   const archiveOnce = useSingleFlight(archive);
   /**
-   * Forces only the claim the person confirmed: the server checks the holder in the archive's own
-   * step, and a claim that changed hands meanwhile comes back as a refusal to confirm again.
+   * Forces only the claim the person confirmed: read afresh first, a claim that changed hands is
+   * shown to be confirmed again, one that ended needs no force.
    */
-  const force = (confirmed: ClaimRefusal) =>
-    archiveOnce({ id: change.id, skipSpecs, force: true, forceOwner: confirmed.owner });
+  const force = async (confirmed: ClaimRefusal) => {
+    // The client itself, not the query cache: a cached or in-flight answer may predate the change.
+    const now = await client.agents.claimOf.query({ id: change.id });
+    if (now && now.owner !== confirmed.owner) {
+      setClaimChanged(true);
+      setRefusal({ owner: now.owner, expiresAt: new Date(now.expiresAt).toISOString() });
+      return;
+    }
+    archiveOnce({ id: change.id, skipSpecs, force: !!now });
+  };
   const dialog = useRef<HTMLDivElement>(null);
   // Focus goes back to Archive when a request ends: on a phone that scrolls it, and the refusal
   // just above it, into view even if the person scrolled away meanwhile.
@@ -226,7 +232,11 @@ function ArchiveDialog({
             refusal={refusal}
             changed={claimChanged}
             pending={archive.isPending}
-            onForce={() => force(refusal)}
+            onForce={() =>
+              void force(refusal).catch((err: unknown) =>
+                toast({ tone: "error", title: "Not archived", body: humanError(err) }),
+              )
+            }
           />
         ) : null}
         {archive.error && !claimRefusalOf(archive.error) ? (

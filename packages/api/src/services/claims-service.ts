@@ -220,33 +220,18 @@ export class ClaimsService {
   /**
    * Before an archive: a change someone else holds a live lease on is refused unless forced, naming
    * the owner and the lease's end (archiving it would end their claim). `who` archiving their own
-   * claim needs no force. A force that names whose claim it confirmed ending (`forceOwner`) is
-   * refused too when the change has changed hands since: that claim was never confirmed.
+   * claim needs no force.
    */
-  async checkArchivable(
-    target: Target,
-    who: string | undefined,
-    force: boolean,
-    forceOwner?: string,
-  ): Promise<void> {
+  async checkArchivable(target: Target, who: string | undefined, force: boolean): Promise<void> {
     const claim = await this.get(target.id);
-    if (!claim || claim.owner === who) return;
-    if (force && (forceOwner === undefined || forceOwner === claim.owner)) return;
+    if (!claim || force || claim.owner === who) return;
     const until = claim.expiresAt.toISOString();
-    const details = { owner: claim.owner, expiresAt: until };
-    if (force)
-      throw new SpecsyncError(
-        "CONFLICT",
-        `${target.name} is now claimed by ${claim.owner} until ${until}, not ${forceOwner}: ` +
-          `nothing was archived. Force again naming ${claim.owner} to end their claim`,
-        details,
-      );
     throw new SpecsyncError(
       "CONFLICT",
       `${target.name} is claimed by ${claim.owner} until ${until}; archiving it would end that ` +
         `claim. Archive it as ${claim.owner} (--owner / owner), once it is released or expired, ` +
         "or force it (--force / force: true)",
-      details,
+      { owner: claim.owner, expiresAt: until },
     );
   }
 

@@ -518,7 +518,7 @@ export class LifecycleService {
       // One that finished before we took the lock has synced the move: "already archived (…)".
       const row = await this.activeChange(first.id);
       // Someone else's claim: refused unless forced (ended after the archive, see endClaim).
-      await this.deps.claims.checkArchivable(row, q.owner ?? q.actor, q.force, q.forceOwner);
+      await this.deps.claims.checkArchivable(row, q.owner ?? q.actor, q.force);
       return await this.archiveLocked(project, row, q, started);
     } finally {
       if (lock && "release" in lock) lock.release();

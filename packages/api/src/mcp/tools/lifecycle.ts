@@ -88,7 +88,6 @@ export const archiveChange = defineTool({
       actor: ctx.actor,
       owner: q.owner,
       force: q.force,
-      forceOwner: q.forceOwner,
     });
     return {
       name: r.name,
