@@ -22,6 +22,7 @@ describe.skipIf(!haveChromium)("claims on the change page (headless Chromium)", 
         ...changeFiles("add-claimed", "Add claimed"),
         ...changeFiles("add-busy", "Add busy"),
         ...changeFiles("add-quiet", "Add quiet"),
+        ...changeFiles("add-raced", "Add raced"),
       },
     });
     ({ api, webUrl, browser } = stack);
@@ -190,6 +191,58 @@ describe.skipIf(!haveChromium)("claims on the change page (headless Chromium)", 
     );
     expect(await noOverflow()).toBe(true);
     await page.screenshot({ path: path.join(ARTIFACTS, "claim-history-archived.png") });
+  });
+
+  it("a force confirmed for carol while the claim passes to erin on the way: refused naming erin, erin's claim stands until confirmed", async () => {
+    const id = await idOf("add-raced");
+    await api.client.agents.claim.mutate({ id, owner: "carol", leaseSeconds: 900 });
+    await page.goto(`${webUrl}/changes/${id}?archive=1`);
+    await page.waitForSelector('[data-testid="archive-dialog"]');
+    await page.click('[data-testid="archive-confirm"]');
+    await page.waitForSelector('[data-testid="archive-claimed"][data-owner="carol"]');
+    await page.click('[data-testid="archive-force"]');
+    // The claim changes hands after anything the page could check, while the archive request is
+    // on its way: only the server, in the archive's own step, can see it.
+    const isArchive = (u: URL) => u.pathname.endsWith("/changes.archive");
+    await page.route(
+      isArchive,
+      async (route) => {
+        await api.client.agents.release.mutate({ id, owner: "carol" });
+        await api.client.agents.claim.mutate({ id, owner: "erin", leaseSeconds: 300 });
+        await route.continue();
+      },
+      { times: 1 },
+    );
+    await page.click('[data-testid="archive-force-confirm"]');
+    await page.waitForSelector('[data-testid="archive-claimed"][data-owner="erin"]');
+    expect(await page.innerText('[data-testid="archive-claimed"]')).toMatch(
+      /The claim changed meanwhile: add-raced is claimed by erin until .*Nothing was moved/s,
+    );
+    expect(await page.locator('[data-testid="archive-force-confirm"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="archive-error"]').count()).toBe(0);
+    expect(existsSync(file("changes/add-raced"))).toBe(true);
+    expect((await api.client.agents.claimOf.query({ id }))?.owner).toBe("erin");
+    expect(await noOverflow()).toBe(true);
+    await page.unroute(isArchive);
+
+    // Confirmed again, for erin this time: her claim ends, recorded as forced.
+    await page.click('[data-testid="archive-force"]');
+    expect(await page.innerText('[data-testid="archive-force-confirm"]')).toBe(
+      "End erin's claim and archive",
+    );
+    await page.click('[data-testid="archive-force-confirm"]');
+    await waitFor(() => !existsSync(file("changes/add-raced")), 30_000, "archived on disk");
+    await waitFor(
+      async () => (await api.client.agents.claimOf.query({ id })) === null,
+      10_000,
+      "erin's claim ended",
+    );
+    const { events } = await api.client.agents.claimHistory.query({ id });
+    expect(events[0]).toMatchObject({
+      event: "archived",
+      owner: "erin",
+      note: "archived by web (forced)",
+    });
   });
 
   it("archiving one's own claim needs no force: no refusal shown", async () => {

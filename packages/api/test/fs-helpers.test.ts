@@ -213,10 +213,21 @@ describe("folderFingerprint", () => {
       false,
     ]);
   });
+
+  it("is null for a file where the folder was (its stat text alone would match an empty folder's)", () => {
+    const file = path.join(tmp(), "add-y");
+    writeFileSync(file, "not a folder\n");
+    const old = new Date(Date.now() - 3600_000);
+    utimesSync(file, old, old);
+    expect(folderFingerprint(file, [])).toBeNull();
+    const s = statSync(file);
+    const stored = createHash("sha1").update(`d\0\0${s.mtimeMs}\0${s.ino}\n`).digest("base64url");
+    expect(unchangedFolders([[file, [], stored]])).toEqual([false]);
+  });
 });
 
 describe("statFields", () => {
-  it("answers as statSync does (size, mtimeMs, ino), without a Stats object on this Node", () => {
+  it("answers as statSync does (size, mtimeMs, ino, mode), without a Stats object on this Node", () => {
     const folder = path.join(tmp(), "stat");
     mkdirSync(path.join(folder, "d"), { recursive: true });
     writeFileSync(path.join(folder, "f.md"), "twelve bytes");
@@ -228,6 +239,7 @@ describe("statFields", () => {
         size: s.size,
         mtimeMs: s.mtimeMs,
         ino: s.ino,
+        mode: s.mode,
       });
     }
     expect(statFields(path.join(folder, "missing"))).toBeUndefined();

@@ -41,6 +41,12 @@ export const archiveChangeInputSchema = z.object({
   owner: ownerSchema.optional(),
   /** Archive a change someone else has claimed (their claim ends, recorded in claim history). */
   force: z.boolean().default(false),
+  /**
+   * With `force`: whose claim the person confirmed ending. Someone else holding it by the time the
+   * archive runs refuses it (CONFLICT naming them), so a claim that changed hands is never ended
+   * unseen.
+   */
+  expectedOwner: ownerSchema.optional(),
 });
 export type ArchiveChangeInput = z.input<typeof archiveChangeInputSchema>;
 

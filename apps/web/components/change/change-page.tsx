@@ -353,8 +353,10 @@ export function ChangePage({ id }: { id: string }) {
           ) : (
             <div className="space-y-8">
               {deltaFiles.map((f) => (
-                <section key={f}>
-                  <h2 className="mb-2 font-mono text-sm text-zinc-500 dark:text-zinc-400">{f}</h2>
+                <section key={f} className="min-w-0">
+                  <h2 className="mb-2 font-mono text-sm wrap-anywhere text-zinc-500 dark:text-zinc-400">
+                    {f}
+                  </h2>
                   <FilePanel
                     key={f}
                     specId={id}

@@ -4,16 +4,22 @@ import { useEffect, useRef, useState } from "react";
 import { Button } from "~/components/ui/button";
 import { LocalTime, RelativeTime } from "~/components/ui/time";
 
-/** Whose live claim refused an archive: the API's CONFLICT details (claims-service). */
-export type ClaimRefusal = { owner: string; expiresAt: string };
+/**
+ * Whose live claim refused an archive: the API's CONFLICT details (claims-service). `changed`: a
+ * force was refused because the claim it confirmed had changed hands (details.expectedOwner).
+ */
+export type ClaimRefusal = { owner: string; expiresAt: string; changed: boolean };
 
 /** The refusal in an archive error, or null when it failed for another reason. */
 export function claimRefusalOf(err: unknown): ClaimRefusal | null {
   const data = (err as { data?: { code?: unknown; details?: unknown } } | null)?.data;
-  const d = data?.details as { owner?: unknown; expiresAt?: unknown } | null | undefined;
+  const d = data?.details as
+    | { owner?: unknown; expiresAt?: unknown; expectedOwner?: unknown }
+    | null
+    | undefined;
   if (data?.code !== "CONFLICT" || typeof d?.owner !== "string") return null;
   if (typeof d.expiresAt !== "string") return null;
-  return { owner: d.owner, expiresAt: d.expiresAt };
+  return { owner: d.owner, expiresAt: d.expiresAt, changed: typeof d.expectedOwner === "string" };
 }
 
 /**
@@ -24,14 +30,12 @@ export function claimRefusalOf(err: unknown): ClaimRefusal | null {
 export function ForceArchive({
   name,
   refusal,
-  changed,
   pending,
   onForce,
 }: {
   name: string;
+  /** `changed`: the claim changed hands since the refusal shown before (confirm it afresh). */
   refusal: ClaimRefusal;
-  /** The claim changed hands since the refusal shown before (the confirmation starts over). */
-  changed: boolean;
   pending: boolean;
   onForce: () => void;
 }) {
@@ -55,7 +59,7 @@ export function ForceArchive({
       <p className="flex items-start gap-2">
         <Lock className="mt-0.5 h-4 w-4 shrink-0" aria-hidden />
         <span>
-          {changed ? "The claim changed meanwhile: " : "Not archived: "}
+          {refusal.changed ? "The claim changed meanwhile: " : "Not archived: "}
           <strong className="break-all">{name}</strong> is claimed by{" "}
           <strong className="break-all" data-testid="archive-claimed-owner">
             {refusal.owner}

@@ -108,7 +108,7 @@ export function HistoryPanel({
                 data-testid="history-diff"
               >
                 <summary className="flex cursor-pointer flex-wrap items-center gap-2 px-2 py-1 text-xs">
-                  <span className="font-mono">{c.file}</span>
+                  <span className="min-w-0 font-mono wrap-anywhere">{c.file}</span>
                   <span className="text-emerald-700 dark:text-emerald-400">+{c.added}</span>
                   <span className="text-red-700 dark:text-red-400">−{c.removed}</span>
                   {c.draft ? (

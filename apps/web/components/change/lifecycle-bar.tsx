@@ -9,7 +9,7 @@ import { useToast } from "~/components/ui/toaster";
 import { useSingleFlight } from "~/components/use-single-flight";
 import { useViewParams } from "~/components/use-view-params";
 import { humanError } from "~/lib/human-error";
-import { useTRPC, useTRPCClient } from "~/lib/trpc";
+import { useTRPC } from "~/lib/trpc";
 import { ArchiveWarnings } from "./archive-warnings";
 import { DeltaPreview } from "./delta-preview";
 import { type ClaimRefusal, claimRefusalOf, ForceArchive } from "./force-archive";
@@ -128,11 +128,9 @@ function ArchiveDialog({
   const toast = useToast();
   const [skipSpecs, setSkipSpecs] = useState(false);
   const preview = useQuery(trpc.changes.preview.queryOptions({ id: change.id }, { staleTime: 0 }));
-  const client = useTRPCClient();
   // Someone else's live claim refused the archive: kept until the dialog closes, so the force
   // confirmation names whose claim it ends even while a retry runs.
   const [refusal, setRefusal] = useState<ClaimRefusal | null>(null);
-  const [claimChanged, setClaimChanged] = useState(false);
   const archive = useMutation(
     trpc.changes.archive.mutationOptions({
       onSuccess: (r) => {
@@ -151,19 +149,12 @@ function ArchiveDialog({
   );
   const archiveOnce = useSingleFlight(archive);
   /**
-   * Forces only the claim the person confirmed: read afresh first, a claim that changed hands is
-   * shown to be confirmed again, one that ended needs no force.
+   * Forces only the claim the person confirmed: the archive carries its owner and the server
+   * refuses it if someone else holds the claim by then (shown to be confirmed again). Checked
+   * there, in the archive's own step: a check here first would leave a gap before the request.
    */
-  const force = async (confirmed: ClaimRefusal) => {
-    // The client itself, not the query cache: a cached or in-flight answer may predate the change.
-    const now = await client.agents.claimOf.query({ id: change.id });
-    if (now && now.owner !== confirmed.owner) {
-      setClaimChanged(true);
-      setRefusal({ owner: now.owner, expiresAt: new Date(now.expiresAt).toISOString() });
-      return;
-    }
-    archiveOnce({ id: change.id, skipSpecs, force: !!now });
-  };
+  const force = (confirmed: ClaimRefusal) =>
+    archiveOnce({ id: change.id, skipSpecs, force: true, expectedOwner: confirmed.owner });
   const dialog = useRef<HTMLDivElement>(null);
   // Focus goes back to Archive when a request ends: on a phone that scrolls it, and the refusal
   // just above it, into view even if the person scrolled away meanwhile.
@@ -230,13 +221,8 @@ function ArchiveDialog({
           <ForceArchive
             name={change.name}
             refusal={refusal}
-            changed={claimChanged}
             pending={archive.isPending}
-            onForce={() =>
-              void force(refusal).catch((err: unknown) =>
-                toast({ tone: "error", title: "Not archived", body: humanError(err) }),
-              )
-            }
+            onForce={() => force(refusal)}
           />
         ) : null}
         {archive.error && !claimRefusalOf(archive.error) ? (
@@ -257,7 +243,6 @@ function ArchiveDialog({
             data-autofocus
             onClick={() => {
               setRefusal(null);
-              setClaimChanged(false);
               archiveOnce({ id: change.id, skipSpecs });
             }}
             disabled={archive.isPending}

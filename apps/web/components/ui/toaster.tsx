@@ -36,14 +36,18 @@ export function Toaster({ children }: { children: ReactNode }) {
         aria-live="polite"
       >
         {toasts.map((t) => (
+          // A path or token from the server has no spaces to break at: wrap it anywhere rather than
+          // let it run out of the box (and off a phone's screen).
           <div
             key={t.id}
             data-testid="toast"
-            className={`rounded-lg border p-3 text-sm wrap-anywhere shadow-lg ${t.tone === "warn" ? "border-amber-300 bg-amber-50 dark:border-amber-800 dark:bg-amber-950" : t.tone === "error" ? "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950" : "border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900"}`}
+            className={`min-w-0 rounded-lg border p-3 text-sm wrap-anywhere shadow-lg ${t.tone === "warn" ? "border-amber-300 bg-amber-50 dark:border-amber-800 dark:bg-amber-950" : t.tone === "error" ? "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950" : "border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900"}`}
           >
             <div className="font-medium">{t.title}</div>
             {t.body ? (
-              <div className="mt-0.5 text-zinc-600 dark:text-zinc-400">{t.body}</div>
+              <div className="mt-0.5 whitespace-pre-wrap text-zinc-600 dark:text-zinc-400">
+                {t.body}
+              </div>
             ) : null}
             {t.href ? (
               <Link

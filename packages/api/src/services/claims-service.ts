@@ -220,18 +220,35 @@ export class ClaimsService {
   /**
    * Before an archive: a change someone else holds a live lease on is refused unless forced, naming
    * the owner and the lease's end (archiving it would end their claim). `who` archiving their own
-   * claim needs no force.
+   * claim needs no force. A force that names the owner it confirmed (`expectedOwner`) is refused
+   * too when someone else holds the claim now: checked here, as the archive starts, not by the
+   * client beforehand (the claim may change hands between its check and its request).
    */
-  async checkArchivable(target: Target, who: string | undefined, force: boolean): Promise<void> {
+  async checkArchivable(
+    target: Target,
+    who: string | undefined,
+    force: boolean,
+    expectedOwner?: string,
+  ): Promise<void> {
     const claim = await this.get(target.id);
-    if (!claim || force || claim.owner === who) return;
+    if (!claim || claim.owner === who) return;
+    if (force && (expectedOwner === undefined || claim.owner === expectedOwner)) return;
     const until = claim.expiresAt.toISOString();
+    const details = { owner: claim.owner, expiresAt: until };
+    if (force)
+      throw new SpecsyncError(
+        "CONFLICT",
+        `${target.name} is now claimed by ${claim.owner} until ${until}, not by ${expectedOwner} ` +
+          `whose claim the force confirmed; nothing was archived. Force it again to end ` +
+          `${claim.owner}'s claim`,
+        { ...details, expectedOwner },
+      );
     throw new SpecsyncError(
       "CONFLICT",
       `${target.name} is claimed by ${claim.owner} until ${until}; archiving it would end that ` +
         `claim. Archive it as ${claim.owner} (--owner / owner), once it is released or expired, ` +
         "or force it (--force / force: true)",
-      { owner: claim.owner, expiresAt: until },
+      details,
     );
   }
 
@@ -240,7 +257,12 @@ export class ClaimsService {
    * it, recorded in its claim history as `archived` with who archived it (an expired lease as
    * `expired`). Returns the claim that was live, if any.
    */
-  async endForArchive(target: Target, by: string, force: boolean): Promise<Claim | null> {
+  async endForArchive(
+    target: Target,
+    by: string,
+    force: boolean,
+    expectedOwner?: string,
+  ): Promise<Claim | null> {
     const ended = await this.database.db.transaction(async (tx) => {
       const [current] = await tx
         .select({ ...claimColumns, live: sql<boolean>`${changeClaims.expiresAt} > now()` })
@@ -249,7 +271,7 @@ export class ClaimsService {
         .for("update");
       if (!current) return null;
       await tx.delete(changeClaims).where(eq(changeClaims.specId, target.id));
-      const forced = force && current.live && current.owner !== by ? " (forced)" : "";
+      const forced = forcedNote(current, by, force, expectedOwner);
       await this.record(
         tx,
         target,
@@ -388,4 +410,20 @@ export class ClaimsService {
       name: changed.name,
     });
   }
+}
+
+/**
+ * How an archive ended someone else's live claim: " (forced)" when it was the one confirmed, or
+ * one taken while the archive ran (after the check, before the claim ended with the change).
+ */
+export function forcedNote(
+  claim: { owner: string; live: boolean },
+  by: string,
+  force: boolean,
+  expectedOwner: string | undefined,
+): string {
+  if (!claim.live || claim.owner === by) return "";
+  if (expectedOwner !== undefined && claim.owner !== expectedOwner)
+    return " (claimed while the archive ran)";
+  return force ? " (forced)" : "";
 }

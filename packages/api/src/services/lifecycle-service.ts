@@ -34,7 +34,7 @@ import {
   parseCliJson,
   runOpenSpec,
 } from "../utils/openspec-cli";
-import type { ClaimsService } from "./claims-service";
+import { type ClaimsService, forcedNote } from "./claims-service";
 import type { ArchivePreview } from "./delta-preview";
 import type { HistoryService } from "./history-service";
 import type { OpenSpecSyncService } from "./openspec-sync-service";
@@ -518,7 +518,8 @@ export class LifecycleService {
       // One that finished before we took the lock has synced the move: "already archived (…)".
       const row = await this.activeChange(first.id);
       // Someone else's claim: refused unless forced (ended after the archive, see endClaim).
-      await this.deps.claims.checkArchivable(row, q.owner ?? q.actor, q.force);
+      // A force carries whose claim it ends (expectedOwner): checked here, not by the client.
+      await this.deps.claims.checkArchivable(row, q.owner ?? q.actor, q.force, q.expectedOwner);
       return await this.archiveLocked(project, row, q, started);
     } finally {
       if (lock && "release" in lock) lock.release();
@@ -612,9 +613,10 @@ export class LifecycleService {
     q: z.infer<typeof archiveChangeInputSchema>,
   ): Promise<string> {
     const by = q.owner ?? q.actor ?? "anonymous";
-    const claim = await this.deps.claims.endForArchive(row, by, q.force);
+    const claim = await this.deps.claims.endForArchive(row, by, q.force, q.expectedOwner);
     if (!claim) return "";
-    return `; ended the claim of ${claim.owner}${q.force && claim.owner !== by ? " (forced)" : ""}`;
+    const how = forcedNote({ ...claim, live: true }, by, q.force, q.expectedOwner);
+    return `; ended the claim of ${claim.owner}${how}`;
   }
 
   // ------------------------------------------------------------------ status

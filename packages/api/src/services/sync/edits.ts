@@ -1,7 +1,7 @@
 /**
  * People's edits: a save (database first, then an immediate flush), conflict resolution, restore.
  */
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import {
   and,
   eq,
@@ -21,6 +21,7 @@ import {
 import type { SQL } from "drizzle-orm";
 import { errorMessage, SpecsyncError } from "../../utils/errors";
 import type { PreparedWrite } from "../../utils/fs/atomic-write";
+import { isFolder } from "../../utils/fs/is-folder";
 import { resolveInside } from "../../utils/fs/safe-path";
 import { isTrackedFile } from "../../utils/fs/scan-workspace";
 import { sha256 } from "../../utils/hash";
@@ -109,7 +110,7 @@ async function writeLocked(ctx: SyncContext, asked: WriteInput): Promise<WriteRe
   const abs = resolveInside(root, `${row.path}/${input.file}`);
   // What the save found is imported under the save's own trigger: it is why this sync ran.
   const importDisk = () => reconcileFolder(ctx, project, folderOfRow(row), trigger);
-  if (!existsSync(resolveInside(root, row.path))) {
+  if (!isFolder(resolveInside(root, row.path))) {
     // Deleted or moved on disk since the last sync: writing would resurrect a one-file folder.
     await importDisk();
     const message = `the folder ${row.path} was moved or deleted on disk; reload and try again`;
@@ -486,7 +487,7 @@ export async function detectConflicts(
   const row = await getRow(ctx, specId);
   const dir = openspecDir(await getProject(ctx, row.projectId));
   const folderAbs = resolveInside(dir, row.path);
-  const disk = existsSync(folderAbs)
+  const disk = isFolder(folderAbs)
     ? readDisk(folderAbs, dir, folderOfRow(row), row)
     : { files: new Map<string, DiskFile>(), error: null };
   if (disk.error) throw new SpecsyncError("IO_ERROR", disk.error);

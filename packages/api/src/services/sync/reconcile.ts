@@ -2,11 +2,11 @@
  * The core: reconcile one folder, read → plan → flush → store → publish. Callers hold the
  * folder's lock (`syncLocked` takes it). Never throws: failures are outcomes.
  */
-import { existsSync } from "node:fs";
 import path from "node:path";
 import type { ProjectRow } from "@specsync/db";
 import type { SyncTrigger } from "@specsync/validators";
 import { errorMessage, isConcurrentWriteRace, isDatabaseUnavailable } from "../../utils/errors";
+import { isFolder } from "../../utils/fs/is-folder";
 import { resolveInside } from "../../utils/fs/safe-path";
 import { classifyFolder, type FolderRef, hasUndecodableName } from "../../utils/fs/scan-workspace";
 import { filesOfRow } from "../spec-files";
@@ -137,7 +137,7 @@ async function reconcileLocked(
   try {
     const folderAbs = resolveInside(root, ref.path);
     row = await rowByPath(ctx, project.id, ref.path);
-    if (!existsSync(folderAbs)) {
+    if (!isFolder(folderAbs)) {
       // Listed but not openable: recorded as a failure the user sees (history, the failed list),
       // not taken for a deleted folder (outside-test F10).
       if (hasUndecodableName(folderAbs)) {

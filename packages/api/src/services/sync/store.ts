@@ -1,5 +1,4 @@
 /** The engine's rows and history: reads, the reconcile transaction, soft deletes, failures. */
-import { existsSync } from "node:fs";
 import path from "node:path";
 import {
   and,
@@ -20,6 +19,7 @@ import { getTableColumns } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { chunk } from "../../utils/concurrency";
 import { errorMessage, SpecsyncError } from "../../utils/errors";
+import { isFolder } from "../../utils/fs/is-folder";
 import type { FolderRef } from "../../utils/fs/scan-workspace";
 import { insertHistoryRows, insertSpecRows } from "./bulk-load";
 import type { FailureSeen } from "./failure-key";
@@ -212,7 +212,7 @@ export async function movedRow(
     .map((row) => ({
       row,
       path: row.path,
-      gone: !existsSync(path.join(dir, row.path)),
+      gone: !isFolder(path.join(dir, row.path)),
       deleted: !!row.deletedAt,
       updatedAt: row.updatedAt,
     }));

@@ -9,6 +9,9 @@ export const RACY_WINDOW_MS = 2_000;
 
 type FileStatLike = { size: number; mtimeMs: number; ino: number };
 
+/** S_IFMT / S_IFDIR of a stat mode. */
+const isDirMode = (mode: number) => (mode & 0o170000) === 0o040000;
+
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The directories on the way to the files ("" is the folder itself), sorted. */
@@ -51,7 +54,8 @@ export function folderFingerprint(
   try {
     for (const d of dirsOf(files)) {
       const s = statFields(d ? abs(d) : folderAbs);
-      if (!s || s.mtimeMs > limit) return null;
+      // A file where the folder was: not this folder any more (read it in full: it is gone).
+      if (!s || s.mtimeMs > limit || !isDirMode(s.mode)) return null;
       text += `d\0${d}\0${s.mtimeMs}\0${s.ino}\n`;
     }
     for (const f of files.length > 1 ? [...files].sort(byCodeUnit) : files) {
