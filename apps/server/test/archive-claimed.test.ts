@@ -43,6 +43,9 @@ async function tool(client: Client, name: string, args: Record<string, unknown>)
 const REFUSAL =
   /^add-\w is claimed by bob until \d{4}-\d\d-\d\dT[\d:.]+Z; archiving it would end that claim\. Archive it as bob \(--owner \/ owner\), once it is released or expired, or force it \(--force \/ force: true\)$/;
 
+const STALE_FORCE =
+  /^add-\w is now claimed by bob until \d{4}-\d\d-\d\dT[\d:.]+Z, not by carol whose claim the force confirmed; nothing was archived\. Force it again to end bob's claim$/;
+
 describe.each(drivers)("archiving a claimed change (tRPC and MCP, %s)", (driver) => {
   it("someone else's claim refuses it unless forced; the archive ends the claim, in claim history", async () => {
     const root = workspace();
@@ -60,8 +63,19 @@ describe.each(drivers)("archiving a claimed change (tRPC and MCP, %s)", (driver)
       await expect(s.client.changes.archive.mutate({ id: id("add-a") })).rejects.toThrow(REFUSAL);
       expect(moved(root, "add-a")).toBe(false);
       expect((await s.client.agents.claimOf.query({ id: id("add-a") }))?.owner).toBe("bob");
-      // Forced: archived, bob's claim ended and recorded with who did it.
-      const forced = await s.client.changes.archive.mutate({ id: id("add-a"), force: true });
+      // A force confirming someone else's claim (the change changed hands since): refused, naming
+      // who holds it now; nothing moved, bob's claim stands.
+      await expect(
+        s.client.changes.archive.mutate({ id: id("add-a"), force: true, expectedOwner: "carol" }),
+      ).rejects.toThrow(STALE_FORCE);
+      expect(moved(root, "add-a")).toBe(false);
+      expect((await s.client.agents.claimOf.query({ id: id("add-a") }))?.owner).toBe("bob");
+      // Forced, naming bob: archived, bob's claim ended and recorded with who did it.
+      const forced = await s.client.changes.archive.mutate({
+        id: id("add-a"),
+        force: true,
+        expectedOwner: "bob",
+      });
       expect(forced.archivedAs).toMatch(/-add-a$/);
       expect(moved(root, "add-a")).toBe(true);
       expect(await s.client.agents.claimOf.query({ id: id("add-a") })).toBeNull();
@@ -96,6 +110,15 @@ describe.each(drivers)("archiving a claimed change (tRPC and MCP, %s)", (driver)
         events: [ownLast],
       } = await s.client.agents.claimHistory.query({ id: id("add-b") });
       expect(ownLast).toMatchObject({ event: "archived", owner: "bob", note: "archived by bob" });
+      const stale = await tool(client, "archive_change", {
+        change: "add-c",
+        force: true,
+        expectedOwner: "carol",
+      });
+      expect(stale.isError).toBe(true);
+      expect(stale.body).toMatchObject({ error: "CONFLICT", owner: "bob" });
+      expect(stale.body.message).toMatch(STALE_FORCE);
+      expect(moved(root, "add-c")).toBe(false);
       const forcedMcp = await tool(client, "archive_change", { change: "add-c", force: true });
       expect(forcedMcp.isError, JSON.stringify(forcedMcp.body)).toBe(false);
       const {

@@ -136,4 +136,10 @@ export const archiveChangeToolSchema = z.object({
       "archive even though someone else has claimed the change (their claim ends, recorded " +
         "in its claim history)",
     ),
+  expectedOwner: ownerSchema
+    .optional()
+    .describe(
+      "with force: the owner whose claim you mean to end (from the refusal); if someone else " +
+        "holds it by then, the archive is refused naming them",
+    ),
 });

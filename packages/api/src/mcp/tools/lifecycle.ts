@@ -78,7 +78,7 @@ export const previewArchive = defineTool({
 export const archiveChange = defineTool({
   name: "archive_change",
   description:
-    "Archive a finished change with `openspec archive <id> --yes` (skipSpecs: true for `--skip-specs`): applies its delta specs to the main specs and moves the folder to changes/archive/. Call preview_archive first. Fails with the CLI's own message when archive refuses. A change someone else has claimed is refused (CONFLICT naming the owner and lease end) unless force: true; give owner to archive a change you claimed. Archiving ends the claim (in the change's claim history).",
+    "Archive a finished change with `openspec archive <id> --yes` (skipSpecs: true for `--skip-specs`): applies its delta specs to the main specs and moves the folder to changes/archive/. Call preview_archive first. Fails with the CLI's own message when archive refuses. A change someone else has claimed is refused (CONFLICT naming the owner and lease end) unless force: true (with expectedOwner: the owner you mean, so a claim that changed hands meanwhile is refused instead of ended); give owner to archive a change you claimed. Archiving ends the claim (in the change's claim history).",
   input: archiveChangeToolSchema,
   async run(ctx, q) {
     const ref = await ctx.change(q.change, q.project);
@@ -88,6 +88,7 @@ export const archiveChange = defineTool({
       actor: ctx.actor,
       owner: q.owner,
       force: q.force,
+      expectedOwner: q.expectedOwner,
     });
     return {
       name: r.name,
