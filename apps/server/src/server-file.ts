@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { DatabaseIdentity } from "./database-identity";
@@ -77,12 +77,28 @@ export function advertiseServer(
   };
 }
 
+/** The path with its links resolved, or as given when it does not exist (any more). */
+function realPath(p: string): string {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/**
+ * The discovery file of `root`, when it advertises a server for `root` itself: a repository copied
+ * (or moved) with its `.specsync/` while the server ran holds a file naming another repository's
+ * server, which neither syncs it nor answers for it.
+ */
 export function readServerFile(root: string): ServerFile | null {
   try {
     const parsed = serverFileSchema.safeParse(
       JSON.parse(readFileSync(serverFilePath(root), "utf8")),
     );
-    return parsed.success ? parsed.data : null;
+    if (!parsed.success) return null;
+    const here = realPath(root);
+    return parsed.data.roots.some((r) => realPath(r) === here) ? parsed.data : null;
   } catch {
     return null;
   }

@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -328,4 +330,37 @@ describe("list/show answer for the workspace around you, as openspec does", () =
     ]);
     rmSync(elsewhere, { recursive: true, force: true });
   }, 180_000);
+
+  // breakit F1 (session 25): a repository copied with its `.specsync/` while its server ran kept
+  // a server.json naming that server; the copy's list asked it (refused: "wants a token") and its
+  // lifecycle commands were refused as "already running for this repository".
+  it("a server.json copied from another repository is not this repository's server", async () => {
+    const [original, copy] = [tempRepo(), tempRepo()];
+    writeTree(copy, changeFiles("in-copy"));
+    // A live server (this test process) for `original` only, wanting a token on everything.
+    const server = createServer((req, res) => {
+      res.writeHead(req.url === "/healthz" ? 200 : 401).end(req.url === "/healthz" ? "{}" : "");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const advertised = {
+      url: `http://127.0.0.1:${port}`,
+      pid: process.pid,
+      roots: [original],
+      database: { kind: "pglite", dataDir: path.join(original, ".specsync", "pglite") },
+    };
+    mkdirSync(path.dirname(serverFilePath(copy)), { recursive: true });
+    writeFileSync(serverFilePath(copy), `${JSON.stringify(advertised)}\n`);
+    const env = { SPECSYNC_DATA_DIR: "memory://" };
+    try {
+      expect(await specsync(["list", "--json"], copy, env)).toEqual(
+        await openspec(copy, ["list", "--json"]),
+      );
+      const validate = await specsync(["validate", "in-copy", "--json"], copy, env);
+      expect(validate.stderr).not.toContain("already running");
+      expect(typeof JSON.parse(validate.stdout).valid).toBe("boolean");
+    } finally {
+      server.close();
+    }
+  }, 120_000);
 });
