@@ -12,17 +12,22 @@ import {
   tempRepo,
   writeTree,
 } from "@specsync/api/testing";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lockFilePath } from "../src/data-dir-lock";
 import { serverFilePath } from "../src/server-file";
 import { startWebServer } from "../src/web-process";
-import { CLI_SOURCE, TSX_LOADER, waitFor } from "../testing";
+import { waitFor } from "../testing";
+import { bundleCli, ONE_SHOT_FLAGS, removeBundle } from "../testing/bundle";
 import { launch } from "./process-group";
 
 afterAll(cleanupTempRepos);
 
-const CLI = CLI_SOURCE;
-const TSX = TSX_LOADER;
+/** The CLI bundled from the current sources once for the file (testing/bundle.ts), not via tsx. */
+let CLI = "";
+beforeAll(async () => {
+  CLI = await bundleCli();
+});
+afterAll(() => removeBundle(CLI));
 type Out = { stdout: string; stderr: string; exitCode: number };
 
 const baseEnv = () =>
@@ -47,7 +52,7 @@ function specsync(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", TSX, CLI, ...args],
+      [...ONE_SHOT_FLAGS, CLI, ...args],
       { cwd, env: { ...baseEnv(), ...env }, timeout, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) =>
         resolve({ stdout, stderr, exitCode: err ? ((err as { code?: number }).code ?? 1) : 0 }),
@@ -74,11 +79,10 @@ describe("one embedded database, one specsync", () => {
     const root = tempRepo();
     writeTree(root, changeFiles("add-lock"));
     const port = await freePort();
-    const first = launch(
-      process.execPath,
-      ["--import", TSX, CLI, "serve", "--port", String(port)],
-      { cwd: root, env: { ...baseEnv(), SPECSYNC_CRON: "0 0 1 1 *" } },
-    );
+    const first = launch(process.execPath, [CLI, "serve", "--port", String(port)], {
+      cwd: root,
+      env: { ...baseEnv(), SPECSYNC_CRON: "0 0 1 1 *" },
+    });
     try {
       await waitFor(
         () =>
@@ -136,11 +140,10 @@ describe("stopping", () => {
     const root = tempRepo();
     writeTree(root, changeFiles("add-stop"));
     const port = await freePort();
-    const server = launch(
-      process.execPath,
-      ["--import", TSX, CLI, "serve", "--port", String(port)],
-      { cwd: root, env: { ...baseEnv(), SPECSYNC_CRON: "0 0 1 1 *" } },
-    );
+    const server = launch(process.execPath, [CLI, "serve", "--port", String(port)], {
+      cwd: root,
+      env: { ...baseEnv(), SPECSYNC_CRON: "0 0 1 1 *" },
+    });
     try {
       await waitFor(
         () =>

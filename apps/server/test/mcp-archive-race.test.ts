@@ -1,7 +1,6 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -14,12 +13,18 @@ import {
   writeTree,
 } from "@specsync/api/testing";
 import { describeEachDb } from "@specsync/api/testing/each-db";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestServer } from "../testing";
+import { bundleCli, removeBundle } from "../testing/bundle";
 
 afterAll(cleanupTempRepos);
 
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+/** The CLI bundled from the current sources once for the file (testing/bundle.ts), not via tsx. */
+let CLI = "";
+beforeAll(async () => {
+  CLI = await bundleCli();
+});
+afterAll(() => removeBundle(CLI));
 
 type ToolResult = { isError?: boolean; content: { type: string; text?: string }[] };
 async function call(client: Client, name: string, args: Record<string, unknown>) {
@@ -72,7 +77,7 @@ describeEachDb("two agents archive one change at once", (db, driver) => {
         await stdio.connect(
           new StdioClientTransport({
             command: process.execPath,
-            args: ["--import", "tsx", CLI, "mcp", "--project", root],
+            args: [CLI, "mcp", "--project", root],
             env: {
               ...(process.env as Record<string, string>),
               DATABASE_URL: db().url ?? "",

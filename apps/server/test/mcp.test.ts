@@ -3,7 +3,6 @@ import { once } from "node:events";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -13,12 +12,18 @@ import {
   ResourceListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "@specsync/api/testing";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, waitFor } from "../testing";
+import { bundleCli, removeBundle } from "../testing/bundle";
 
 afterAll(cleanupTempRepos);
 
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+/** The CLI bundled from the current sources once for the file (testing/bundle.ts), not via tsx. */
+let CLI = "";
+beforeAll(async () => {
+  CLI = await bundleCli();
+});
+afterAll(() => removeBundle(CLI));
 
 type ToolResult = { isError?: boolean; content: { type: string; text?: string }[] };
 const call = async (client: Client, name: string, args: Record<string, unknown>) => {
@@ -310,7 +315,7 @@ describe("MCP server", () => {
     const root = workspace();
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ["--import", "tsx", CLI, "mcp", "--project", root],
+      args: [CLI, "mcp", "--project", root],
       env: {
         ...(process.env as Record<string, string>),
         SPECSYNC_DATA_DIR: "memory://",
@@ -350,7 +355,7 @@ describe("MCP server", () => {
 
   it("over stdio, raw bytes: invalid UTF-8 is refused with a parse error carrying the call's id, never stored as U+FFFD", async () => {
     const root = workspace();
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, "mcp", "--project", root], {
+    const child = spawn(process.execPath, [CLI, "mcp", "--project", root], {
       env: {
         ...process.env,
         SPECSYNC_DATA_DIR: "memory://",
