@@ -14,7 +14,11 @@ const INSTALL_TESTS = ["test/pnpm-start.test.ts", "test/packaged-install.test.ts
 const include = ["test/**/*.test.ts"];
 /** Database suites run against PGlite and PostgreSQL inside each file. */
 const db = { testTimeout: 60_000, hookTimeout: 60_000, globalSetup: [TEMPLATE] };
-/** The suites that build and run the whole app: one file at a time. */
+/**
+ * The suites that build and run the whole app. `fileParallelism: false` does not make them run one
+ * at a time beside the other projects: the forks pool is shared and sized by the root `maxWorkers`
+ * (vitest 3.2's source; a run showed two web files at once — docs/performance.md, session 25).
+ */
 const app = {
   globalSetup: [TEMPLATE, BUILD],
   testTimeout: 180_000,
