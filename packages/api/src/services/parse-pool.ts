@@ -235,9 +235,7 @@ export class ParsePool {
         return;
       }
       this.idle.push(worker);
-      // The next job's copy into the worker (1 MiB and more for a big file) in a task of its own,
-      // not in the one that took this reply's copy: the event loop serves a request in between.
-      setImmediate(() => this.pump());
+      this.pump();
     });
     worker.on("error", (err) =>
       this.kill(worker, new Error(`the parse worker failed: ${errorMessage(err)}`)),
