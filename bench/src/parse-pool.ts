@@ -10,40 +10,35 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { deriveFieldsOffThread, ParsePool, parseOffThread, runParseJob } from "@specsync/api";
-import { adversarialCases } from "@specsync/api/testing";
+import { type AdversarialCase, adversarialCases } from "@specsync/api/testing";
 import type { ParserRow } from "./parsers";
 
 export async function parsePoolRows(): Promise<ParserRow[]> {
   const pool = new ParsePool();
   try {
-    await pool.warm(); // the server starts its workers at start-up
-    // ... and has long compiled the small-file path, which stays inline.
+    // A server whose worker is up (the first big job starts it; not timed here) ...
+    await pool.warm();
+    // ... and it has long compiled the small-file path, which stays inline.
     runParseJob({ op: "page", tasks: "- [ ] a\n", requirements: "## Requirements\n" });
-    const cases = adversarialCases();
+    // As a sync has them: read from files, so flat strings. (The cases are built by concatenation;
+    // flattening a 1 MiB rope is a fresh MiB, the reader's cost, not the parse's.)
+    const cases = adversarialCases().map((c) => ({ ...c, files: asRead(c.files) }));
     const pages = [
       "task box opened, then spaces",
       "requirement header, spaces, U+2028",
       "heading, spaces, U+2028 at the end",
     ];
-    const h = monitorEventLoopDelay({ resolution: 1 });
-    h.enable();
-    const t = performance.now();
-    await Promise.all(cases.map((c) => deriveFieldsOffThread(c.kind, "adv", c.files, pool)));
-    for (const c of cases.filter((c) => pages.includes(c.name))) {
-      const page = {
-        op: "page" as const,
-        tasks: c.files["tasks.md"] ?? "",
-        requirements: c.files["spec.md"],
-      };
-      await parseOffThread(page, pool);
-    }
-    const wall = performance.now() - t;
-    h.disable();
+    // One round's worst delay is noisy on 2 cores (the worker's GC threads take the event loop's
+    // core for a few ms at random): the row is the median of ROUNDS, their range beside it.
+    const rounds: { max: number; wall: number }[] = [];
+    for (let r = 0; r < ROUNDS; r++) rounds.push(await oneRound(pool, cases, pages));
+    const maxes = rounds.map((r) => r.max).sort((a, b) => a - b);
+    const wall = Math.max(...rounds.map((r) => r.wall));
     return [
       {
         driver: "-",
-        metric: `event-loop max delay while parsing 1 MiB adversarial files (${cases.length} derived, ${pages.length} pages, ${(wall / 1000).toFixed(1)} s on the pool)`,
-        value: h.max / 1e6,
+        metric: `event-loop max delay while parsing 1 MiB adversarial files (${cases.length} derived, ${pages.length} pages, ≤ ${(wall / 1000).toFixed(1)} s on the pool; median of ${ROUNDS} rounds, ${maxes[0]?.toFixed(1)}–${maxes.at(-1)?.toFixed(1)} ms)`,
+        value: maxes[Math.floor(ROUNDS / 2)] ?? Number.NaN,
         unit: "ms",
         target: { op: "<=", value: 10 },
       },
@@ -51,6 +46,37 @@ export async function parsePoolRows(): Promise<ParserRow[]> {
   } finally {
     await pool.close();
   }
+}
+
+const ROUNDS = 5;
+
+/** Every case derived at once (what a sync's batch does), then the pages: the worst delay. */
+async function oneRound(
+  pool: ParsePool,
+  cases: AdversarialCase[],
+  pages: string[],
+): Promise<{ max: number; wall: number }> {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  const t = performance.now();
+  await Promise.all(cases.map((c) => deriveFieldsOffThread(c.kind, "adv", c.files, pool)));
+  for (const c of cases.filter((c) => pages.includes(c.name))) {
+    const page = {
+      op: "page" as const,
+      tasks: c.files["tasks.md"] ?? "",
+      requirements: c.files["spec.md"],
+    };
+    await parseOffThread(page, pool);
+  }
+  const wall = performance.now() - t;
+  h.disable();
+  return { max: h.max / 1e6, wall };
+}
+
+function asRead(files: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(files).map(([name, text]) => [name, Buffer.from(text).toString("utf8")]),
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

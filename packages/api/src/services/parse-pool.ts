@@ -13,6 +13,7 @@ import {
   unparsedFields,
 } from "../utils/openspec";
 import type { ArchivePreview } from "./delta-preview";
+import { type ReplySlice, unsliceDeriveReply } from "./derive-reply";
 import type { ReadNewJob, ReadNewResult } from "./sync/import-read";
 import type { CappedReport, PreviewJob, ValidateJob } from "./validate-job";
 
@@ -48,7 +49,7 @@ type Task = {
   /** When its worker got it (performance.now()). */
   since?: number;
 };
-type Reply = { ok: true; value: unknown } | { ok: false; error: string };
+type Reply = { ok: true; value: unknown; slices?: ReplySlice[] } | { ok: false; error: string };
 
 /**
  * A tiny pool of worker threads for parsing big documents, so that one large or hostile file never holds the
@@ -225,7 +226,7 @@ export class ParsePool {
         return;
       }
       if (!task) return;
-      if (reply.ok) this.settle(worker, task, null, reply.value);
+      if (reply.ok) this.settle(worker, task, null, replyValue(task.job, reply));
       else this.settle(worker, task, new Error(reply.error));
       worker.unref();
       // A spare with nothing waiting ends: the pool shrinks back to its size.
@@ -267,6 +268,12 @@ export class ParsePool {
     void worker.terminate();
     if (!this.closed) this.pump();
   }
+}
+
+/** A reply's value, with a derive's big sections put back from the job's proposal. */
+function replyValue(job: PoolJob, reply: Reply & { ok: true }): unknown {
+  if (!reply.slices || job.op !== "derive") return reply.value;
+  return unsliceDeriveReply(job.files, reply.value as DerivedFields, reply.slices);
 }
 
 let shared: ParsePool | null = null;
