@@ -45,16 +45,20 @@ const first = await services.sync.syncProject(project, "startup");
 console.log(`first: ${first.total} folders, ${first.changed} changed`);
 for (let i = 0; i < Number(runsArg); i++) {
   const c = process.cpuUsage();
+  const faults = process.resourceUsage().minorPageFault;
   const m = mainThreadCpu();
   const t = performance.now();
   const s = await services.sync.syncProject(project, "periodic");
   const ms = performance.now() - t;
   const cpu = process.cpuUsage(c);
+  // Each a fresh page (~15 µs on the session 26 VM, docs/performance.md): allocation's real cost.
+  const faulted = process.resourceUsage().minorPageFault - faults;
   const m2 = mainThreadCpu();
   const main = m === null || m2 === null ? "" : `, main thread ${m2 - m} ms`;
   console.log(
     `noop ${i}: ${ms.toFixed(0)} ms wall, cpu user ${(cpu.user / 1000).toFixed(0)} ` +
-      `sys ${(cpu.system / 1000).toFixed(0)} ms${main}, ${s.total} folders ${s.changed} changed`,
+      `sys ${(cpu.system / 1000).toFixed(0)} ms${main}, ${faulted} page faults, ` +
+      `${s.total} folders ${s.changed} changed`,
   );
 }
 await database.close();
