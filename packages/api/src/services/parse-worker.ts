@@ -11,6 +11,8 @@ import { capReport, runPreviewJob, runValidateJob } from "./validate-job";
 
 const port = parentPort;
 if (!port) throw new Error("parse-worker.ts runs as a worker thread (parse-pool.ts starts it)");
+
+/** One job; a derive's reply may leave big sections for the event loop to slice. */
 async function run(job: PoolJob): Promise<{ value: unknown; slices?: ReplySlice[] }> {
   if (job.op === "readNew") return { value: readNewFolders(job.dir, job.refs, job.row) };
   if (job.op === "validate") return { value: capReport(await runValidateJob(job)) };
