@@ -510,7 +510,9 @@ export function run(argv: string[]): void {
     },
     async (err) => {
       // With --json, stdout carries the error as JSON too: a script parsing it is never left empty.
-      const failed = errorResult(err, wantsJson(argv));
+      // Not for list/show, whose stdout is openspec's: it prints nothing there for such errors.
+      const command = argv[0] ?? "";
+      const failed = errorResult(err, wantsJson(argv) && !["list", "show"].includes(command));
       await Promise.all([
         flushed(process.stdout, failed.stdout),
         flushed(process.stderr, failed.stderr),

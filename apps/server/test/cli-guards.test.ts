@@ -408,6 +408,14 @@ describe("--json commands answer an error as JSON on stdout", () => {
         exitCode: 1,
       });
     }
+    // list keeps openspec's stdout: an option error prints nothing there, as openspec's does
+    // (show reads an unknown option as the item's name, as openspec show does).
+    const ours = await specsync(["list", "--bogus", "--json"], root, env);
+    expect(ours).toMatchObject({ stdout: "", exitCode: 1 });
+    expect(await openspec(root, ["list", "--bogus", "--json"])).toMatchObject({
+      stdout: "",
+      exitCode: 1,
+    });
     // openspec's own answer, for comparison: its status shape belongs to its validate output.
     const theirs = await openspec(root, ["validate", "nope", "--json"]);
     expect(theirs.exitCode).toBe(1);
