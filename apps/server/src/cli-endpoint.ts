@@ -54,7 +54,7 @@ async function runCommand(
     const project = await services.sync.ensureProject(root);
     return send(res, 200, await runLifecycle(services, project, body.request));
   } catch (err) {
-    return send(res, 200, errorResult(err));
+    return send(res, 200, errorResult(err, body.request.json));
   }
 }
 

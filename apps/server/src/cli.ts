@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import type { Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
 import { embeddedDataDir } from "@specsync/settings";
-import { cliErrorMessage } from "./commands/cli-error";
+import { cliErrorMessage, errorResult, wantsJson } from "./commands/cli-error";
 import type { LifecycleCommand, LifecycleRequest } from "./commands/lifecycle";
 import { type Env, loadEnv } from "./env";
 import { firstPath } from "./first-path";
@@ -508,9 +508,16 @@ export function run(argv: string[]): void {
       if (!["serve", "start"].includes(command) || argv.includes("--help") || argv.includes("-h"))
         process.exit(code);
     },
-    (err) => {
-      console.error(`specsync: ${cliErrorMessage(err)}`);
-      process.exit(1);
+    async (err) => {
+      // With --json, stdout carries the error as JSON too: a script parsing it is never left empty.
+      // Not for list/show, whose stdout is openspec's: it prints nothing there for such errors.
+      const command = argv[0] ?? "";
+      const failed = errorResult(err, wantsJson(argv) && !["list", "show"].includes(command));
+      await Promise.all([
+        flushed(process.stdout, failed.stdout),
+        flushed(process.stderr, failed.stderr),
+      ]);
+      process.exit(failed.exitCode);
     },
   );
 }

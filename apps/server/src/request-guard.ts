@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isAllowedHost, MISDIRECTED_MESSAGE, sameSecret } from "@specsync/settings";
+import { isAllowedHost, MISDIRECTED_MESSAGE, requestHost, sameSecret } from "@specsync/settings";
 import { BodyRefused, checkJsonText, readBodyText } from "./request-body";
 import { tooDeepAnswer } from "./stdio-utf8";
 
@@ -11,7 +11,8 @@ import { tooDeepAnswer } from "./stdio-utf8";
  *
  *  1. URL length cap (414).
  *  2. Host allow-list (`isAllowedHost` of @specsync/settings, shared with the web port's proxy):
- *     loopback names on our port, the address we bind and SPECSYNC_ALLOWED_HOSTS pass (421).
+ *     loopback names on our port, the address we bind and SPECSYNC_ALLOWED_HOSTS pass (421). The
+ *     host is an absolute-form target's authority when there is one (`requestHost`), else `Host`.
  *  3. Origin: absent (CLI, scripts) or one of SPECSYNC_WEB_ORIGIN, on every method (403 otherwise)
  * —     checked here, not left to the browser's CORS enforcement. Preflights are answered here.
  *  4. Token (when SPECSYNC_TOKEN is set), from the Authorization header only, before any body byte
@@ -157,7 +158,9 @@ export function createRequestGuard(opts: GuardOptions): RequestGuard {
           `request URL longer than ${limits.maxUrlLength} characters`,
         );
 
-      if (!isAllowedHost(req.headers.host, opts.port(), opts.allowedHosts)) {
+      // An absolute-form target's authority wins over Host (RFC 9112): it is the one checked.
+      const host = requestHost(req.url, req.headers.host);
+      if (!isAllowedHost(host, opts.port(), opts.allowedHosts)) {
         return refuse(res, 421, "MISDIRECTED", MISDIRECTED_MESSAGE);
       }
 

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { childEnv } from "@specsync/settings";
+import { ABSOLUTE_FORM, childEnv } from "@specsync/settings";
 import { StartupAborted } from "./shutdown";
 
 /** A fetch's signal: aborted after `ms`, or with `signal`. */
@@ -40,14 +40,18 @@ export function findWebServer(): string | null {
  * included, so the web UI never outlives the server and keeps its port. It also stamps every
  * request with the socket's address (`x-specsync-client-address`, replacing any the client sent),
  * the key of the sign-in rate limit (apps/web/lib/sign-in-limit.ts): Next only fills
- * X-Forwarded-For when the client did not, so that header is the client's to choose.
+ * X-Forwarded-For when the client did not, so that header is the client's to choose. An
+ * absolute-form target (`GET http://evil.example/ HTTP/1.1`) is made origin-form, its authority
+ * becoming the Host (RFC 9112: it wins over Host), so the proxy's Host check judges that name.
  */
 const WATCH_PARENT = `data:text/javascript,${encodeURIComponent(
   "const bye=()=>process.exit(0);process.stdin.on('end',bye);process.stdin.on('error',bye);" +
     "process.stdin.resume();" +
     "import('node:diagnostics_channel').then((dc)=>dc.subscribe('http.server.request.start'," +
     "({request,socket})=>{request.headers['x-specsync-client-address']=" +
-    "String(socket.remoteAddress??'')}));",
+    "String(socket.remoteAddress??'');" +
+    `const m=${ABSOLUTE_FORM}.exec(request.url??'');if(m){request.headers.host=m[1];` +
+    "const r=request.url.slice(m[0].length);request.url=r.startsWith('/')?r:'/'+r}}));",
 )}`;
 
 export type WebProcess = { url: string; stop: () => Promise<void>; exited: Promise<number | null> };

@@ -367,3 +367,58 @@ describe("list/show answer for the workspace around you, as openspec does", () =
     }
   }, 120_000);
 });
+
+// Outside tester (session 26): `specsync validate <unknown> --json` printed nothing on stdout (the
+// error went to stderr only), where `openspec validate <unknown> --json` prints a JSON status.
+// specsync's validate prints its own JSON (valid, findings…), so its errors are the MCP tools'
+// error body, `{error, message}`, on stdout, exit 1 — for every command given --json.
+describe("--json commands answer an error as JSON on stdout", () => {
+  it("unknown change, usage and option errors: {error, message}, exit 1, stderr unchanged", async () => {
+    const root = tempRepo();
+    writeTree(root, changeFiles("add-thing"));
+    const env = { SPECSYNC_DATA_DIR: "memory://" };
+    const cases: [string[], string, string][] = [
+      [["validate", "nope", "--json"], "NOT_FOUND", `no active change named nope in ${root}`],
+      [["archive", "nope", "--json"], "NOT_FOUND", `no active change named nope in ${root}`],
+      [["claim", "nope", "--owner", "a", "--json"], "NOT_FOUND", "no change named nope"],
+      [["release", "nope", "--owner", "a", "--json"], "NOT_FOUND", "no change named nope"],
+      [["validate", "--json"], "ERROR", "usage: specsync validate <change> [--json]"],
+      [["validate", "x", "--bogus", "--json"], "BAD_REQUEST", "Unknown option '--bogus'"],
+      [["history", "--change", "nope", "--json"], "ERROR", "no change named nope"],
+    ];
+    for (const [args, code, message] of cases) {
+      const out = await specsync(args, root, env);
+      const label = args.join(" ");
+      expect(out.exitCode, label).toBe(1);
+      const body = JSON.parse(out.stdout) as { error: string; message: string };
+      expect(body.error, label).toBe(code);
+      expect(body.message, label).toContain(message);
+      expect(out.stdout, label).toBe(`${JSON.stringify(body, null, 2)}\n`);
+      expect(out.stderr, label).toBe(`specsync: ${body.message}\n`);
+    }
+    // Without --json (or with --no-json last) nothing changes: stderr only.
+    for (const args of [
+      ["validate", "nope"],
+      ["validate", "nope", "--json", "--no-json"],
+    ]) {
+      const plain = await specsync(args, root, env);
+      expect(plain).toEqual({
+        stdout: "",
+        stderr: `specsync: no active change named nope in ${root}\n`,
+        exitCode: 1,
+      });
+    }
+    // list keeps openspec's stdout: an option error prints nothing there, as openspec's does
+    // (show reads an unknown option as the item's name, as openspec show does).
+    const ours = await specsync(["list", "--bogus", "--json"], root, env);
+    expect(ours).toMatchObject({ stdout: "", exitCode: 1 });
+    expect(await openspec(root, ["list", "--bogus", "--json"])).toMatchObject({
+      stdout: "",
+      exitCode: 1,
+    });
+    // openspec's own answer, for comparison: its status shape belongs to its validate output.
+    const theirs = await openspec(root, ["validate", "nope", "--json"]);
+    expect(theirs.exitCode).toBe(1);
+    expect(JSON.parse(theirs.stdout).status[0].code).toBe("unknown_item");
+  }, 180_000);
+});

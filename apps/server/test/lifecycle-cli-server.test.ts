@@ -8,6 +8,7 @@ import {
   createTestDb,
   freePort,
   MAIN_SPEC,
+  openspecRaw,
   postgresReachable,
   type TestDb,
   tempRepo,
@@ -72,6 +73,10 @@ const SCRIPT: string[][] = [
   ["validate", "add-broken", "--json"],
   ["validate", "add-loud", "--json"],
   ["validate", "nope"],
+  // Errors with --json: `{error, message}` on stdout, from the server as from the CLI alone.
+  ["validate", "nope", "--json"],
+  ["new", "Bad_Name", "--json"],
+  ["claim", "nope", "--owner", "bob", "--json"],
   ["archive", "add-loud", "--preview"],
   ["archive", "add-loud", "--preview", "--json"],
   ["next", "--json"],
@@ -139,6 +144,38 @@ describe.skipIf(!existsSync(BIN))(
         exitCode: 1,
       });
       expect(existsSync(path.join(served, "openspec/changes/add-secret"))).toBe(false);
+      const noTokenJson = await specsync(["new", "add-secret", "--json"], served);
+      expect(noTokenJson.exitCode).toBe(1);
+      expect(JSON.parse(noTokenJson.stdout)).toEqual({
+        error: "UNAUTHORIZED",
+        message: `the specsync server at ${url} wants a token: set SPECSYNC_TOKEN to the server's`,
+      });
+      expect(existsSync(path.join(served, "openspec/changes/add-secret"))).toBe(false);
+
+      // Reads need no server: without the token (or with a wrong one) the files answer, exactly
+      // openspec's stdout, and one line on stderr says why.
+      for (const [token, why] of [
+        [undefined, "is unset"],
+        ["not-the-token-0123456789", "is not the server's"],
+      ] as const) {
+        for (const args of [
+          ["list", "--json"],
+          ["list", "--specs", "--json"],
+          ["show", "add-loud", "--json"],
+          ["show", "nope", "--json"],
+        ]) {
+          const env: Record<string, string> = token ? { SPECSYNC_TOKEN: token } : {};
+          const ours = await specsync(args, served, env);
+          const theirs = await openspecRaw(served, args);
+          const label = `${args.join(" ")} (token ${why})`;
+          expect(ours.stdout, label).toBe(theirs.stdout);
+          expect(ours.exitCode, label).toBe(theirs.code);
+          expect(ours.stderr, label).toBe(
+            `specsync: the server at ${url} (pid ${pid}) wants a token (SPECSYNC_TOKEN ${why}): ` +
+              `read from the files\n${theirs.stderr}`,
+          );
+        }
+      }
 
       for (const args of SCRIPT) {
         const expected = normalize(await specsync(args, alone), alone);

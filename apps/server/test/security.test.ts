@@ -6,6 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
+import { connect } from "node:net";
 import path from "node:path";
 import { createSpecsyncClient } from "@specsync/api/client";
 import {
@@ -90,6 +91,26 @@ function raw(
   });
 }
 
+/**
+ * A request line written on a raw socket (node:http would not send an absolute-form target with
+ * a Host of our choosing): the status code of the answer.
+ */
+function rawTarget(port: number, target: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+    );
+    let head = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (c: string) => {
+      head += c;
+    });
+    socket.on("end", () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0)));
+    socket.on("error", reject);
+    socket.setTimeout(10_000, () => socket.destroy(new Error("no answer within 10 s")));
+  });
+}
+
 const trpcInput = (v: unknown) => encodeURIComponent(JSON.stringify({ json: v }));
 const TOKEN = "a-long-enough-test-token-123";
 
@@ -148,6 +169,23 @@ describe("request guard (no token: the default setup)", () => {
         p,
       ).toBe(421);
     }
+    // An absolute-form target's authority wins over Host (RFC 9112 §3.2.2): a foreign one is
+    // refused even with a loopback Host; ours passes whatever Host says.
+    const here = `127.0.0.1:${port()}`;
+    for (const p of ["/healthz", "/trpc/specs.list", "/anything"]) {
+      for (const authority of [
+        `evil.example:${port()}`,
+        "evil.example",
+        `127.0.0.1:${Number(port()) + 1}`,
+        "",
+      ])
+        expect(await rawTarget(Number(port()), `http://${authority}${p}`, here), authority).toBe(
+          421,
+        );
+      expect(await rawTarget(Number(port()), `HTTP://EVIL.example${p}`, here)).toBe(421);
+    }
+    expect(await rawTarget(Number(port()), `http://${here}/healthz`, "evil.example")).toBe(200);
+    expect(await rawTarget(Number(port()), "/healthz", here)).toBe(200);
     // Even without an Origin (a rebinding page's GET), and with our port on a name that only
     // resolves to us.
     expect(

@@ -4,6 +4,7 @@
  * own token, so the web port must apply the API's Host rule (DNS rebinding) and, with a token,
  * serve pages only to a browser signed in with it (outside-test finding F3, docs/security.md).
  */
+import { connect } from "node:net";
 import { cleanupTempRepos } from "@specsync/api/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Raw, raw, type Started, start, TITLE } from "./specsync-start";
@@ -26,6 +27,29 @@ const pages = (s: Started): Req[] => [
 function expectNoData(res: Raw, s: Started) {
   expect(res.body).not.toContain(TITLE);
   expect(res.body).not.toContain(s.root);
+}
+
+/**
+ * A request line written on a raw socket (an absolute-form target with a Host of our choosing):
+ * the answer's status and body.
+ */
+function rawTarget(port: number, target: string, host: string): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+    );
+    let text = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (c: string) => {
+      text += c;
+    });
+    socket.on("end", () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      resolve({ status, headers: {}, body: text.slice(text.indexOf("\r\n\r\n") + 4) });
+    });
+    socket.on("error", reject);
+    socket.setTimeout(30_000, () => socket.destroy(new Error("no answer within 30 s")));
+  });
 }
 
 afterAll(cleanupTempRepos);
@@ -57,6 +81,20 @@ describe("web port without a token: the Host check", () => {
         expectNoData(res, s);
       }
     }
+  });
+
+  it("an absolute-form target is judged by its authority, which wins over Host (RFC 9112)", async () => {
+    const here = `127.0.0.1:${s.webPort}`;
+    for (const p of pages(s).filter((r) => !r.headers)) {
+      for (const authority of [`evil.example:${s.webPort}`, "evil.example", ""]) {
+        const res = await rawTarget(s.webPort, `http://${authority}${p.path}`, here);
+        expect(res.status, `${authority} ${p.path}`).toBe(421);
+        expectNoData(res, s);
+      }
+    }
+    const ours = await rawTarget(s.webPort, `http://${here}/sync`, "evil.example");
+    expect(ours.status).toBe(200);
+    expect(ours.body).toContain(s.root);
   });
 });
 

@@ -20,6 +20,22 @@ export function parseHost(host: string): { name: string; port: number } | null {
   return { name: name.toLowerCase(), port: port ? Number(port) : 80 };
 }
 
+/** `scheme://authority…`: an absolute-form request target (RFC 9112 §3.2.2). Linear. */
+export const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i;
+
+/**
+ * The host a request names: the authority of an absolute-form target (`GET http://h/x`) when it
+ * has one — RFC 9112 §3.2.2: it wins over the Host header, which is then ignored — else the Host
+ * header. Whatever this returns is what `isAllowedHost` must pass.
+ */
+export function requestHost(
+  target: string | undefined,
+  hostHeader: string | null | undefined,
+): string | null | undefined {
+  const absolute = ABSOLUTE_FORM.exec(target ?? "");
+  return absolute ? (absolute[1] ?? "") : hostHeader;
+}
+
 /**
  * Host allow-list: loopback names on our own port, or a configured name (any port unless it
  * names one).

@@ -19,9 +19,31 @@ export function cliErrorMessage(err: unknown): string {
   return err.message;
 }
 
-/** What the CLI prints for a command that threw (its `run`), as a result a server can send back. */
-export const errorResult = (err: unknown): CliResult => ({
-  stdout: "",
-  stderr: `specsync: ${cliErrorMessage(err)}\n`,
-  exitCode: 1,
-});
+/** A short code for scripts: the service's (NOT_FOUND, CONFLICT…), BAD_REQUEST for zod, else ERROR. */
+function errorCode(err: unknown): string {
+  if (!(err instanceof Error)) return "ERROR";
+  const code = (err as { code?: unknown }).code;
+  if (err.name === "ZodError" || String(code).startsWith("ERR_PARSE_ARGS")) return "BAD_REQUEST";
+  return typeof code === "string" && /^[A-Z][A-Z0-9_]*$/.test(code) ? code : "ERROR";
+}
+
+/**
+ * What the CLI prints for a command that threw (its `run`), as a result a server can send back:
+ * `specsync: …` on stderr, exit 1; with `--json` also `{"error": CODE, "message": …}` on stdout
+ * (the MCP tools' error body), so a script reading stdout gets JSON either way.
+ */
+export const errorResult = (err: unknown, json = false): CliResult => {
+  const message = cliErrorMessage(err);
+  return {
+    stdout: json ? `${JSON.stringify({ error: errorCode(err), message }, null, 2)}\n` : "",
+    stderr: `specsync: ${message}\n`,
+    exitCode: 1,
+  };
+};
+
+/** `--json` among the options (before `--`; the last of `--json` / `--no-json` wins). */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  const options = end === -1 ? argv : argv.slice(0, end);
+  return options.lastIndexOf("--json") > options.lastIndexOf("--no-json");
+}

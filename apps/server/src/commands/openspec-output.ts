@@ -10,7 +10,7 @@
 import type { CliResult, ListSort, ShowType } from "@specsync/api/openspec-output";
 import type { Env } from "../env";
 import { processAlive, readServerFile, serverFilePath } from "../server-file";
-import { requestServer, TokenRefused } from "./server-request";
+import { requestServer } from "./server-request";
 
 export type OutputRequest =
   | { command: "list"; specs: boolean; sort: ListSort }
@@ -18,13 +18,14 @@ export type OutputRequest =
 
 /**
  * The answer of the specsync server running for `root`; "none" when no live server is advertised,
- * "silent" when one is but did not answer.
+ * "silent" when one is but did not answer, "refused" when it wants a token we lack (or have
+ * wrong): a read needs no server, so the files answer then, with a note saying why.
  */
 export async function askRunningServer(
   req: OutputRequest,
   root: string,
   token: string | undefined,
-): Promise<CliResult | "none" | { silent: string }> {
+): Promise<CliResult | "none" | { silent: string } | { refused: string }> {
   const advertised = readServerFile(root);
   if (!advertised || !processAlive(advertised.pid)) return "none";
   const silent = {
@@ -42,10 +43,14 @@ export async function askRunningServer(
     const res = await requestServer(`${advertised.url}/cli/v1/${req.command}?${q}`, token, {
       timeoutMs: 5000,
     });
-    if (res.status === 401) throw new TokenRefused(advertised.url);
+    if (res.status === 401)
+      return {
+        refused:
+          `specsync: the server at ${advertised.url} (pid ${advertised.pid}) wants a token ` +
+          `(SPECSYNC_TOKEN ${token ? "is not the server's" : "is unset"}): read from the files\n`,
+      };
     return res.status === 200 ? (JSON.parse(res.body) as CliResult) : silent;
-  } catch (err) {
-    if (err instanceof TokenRefused) throw err;
+  } catch {
     return silent;
   }
 }
@@ -65,7 +70,11 @@ export async function openspecOutput(
 ): Promise<CliResult> {
   const answer = await askRunningServer(req, root, env.SPECSYNC_TOKEN);
   // A server advertised but silent (busy, stopping): the files answer; its database is never opened here.
-  return answer === "none" || "silent" in answer ? fromFiles(req, root) : answer;
+  if (answer === "none" || "silent" in answer) return fromFiles(req, root);
+  if (!("refused" in answer)) return answer;
+  // The note goes to stderr only: stdout stays exactly what openspec prints.
+  const files = await fromFiles(req, root);
+  return { ...files, stderr: answer.refused + files.stderr };
 }
 
 /**

@@ -35,6 +35,7 @@ export async function requestServer(
 
 /** The server wants a token the CLI lacks (or has wrong): said plainly, never a fallback. */
 export class TokenRefused extends Error {
+  readonly code = "UNAUTHORIZED";
   constructor(url: string) {
     super(`the specsync server at ${url} wants a token: set SPECSYNC_TOKEN to the server's`);
   }
