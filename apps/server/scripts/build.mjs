@@ -7,7 +7,7 @@
 //   web/              the web UI: Next.js `output: "standalone"`, its node_modules flattened
 //                     (npm packs no symlinks)
 //   node_modules/     @electric-sql/pglite, bundled (its WebAssembly and data files are loaded
-//                     from its own folder)
+//                     from its own folder), and @fission-ai/openspec with its dependencies
 // Run after `next build` of apps/web (turbo's `@specsync/server#build` depends on it).
 import { execFileSync } from "node:child_process";
 import {
@@ -143,6 +143,46 @@ cpSync(pgliteDir, path.join(out, "node_modules/@electric-sql/pglite"), {
   filter: (src) => lean(src) && !src.endsWith(".tar.gz"),
 });
 
+// 3b. The OpenSpec CLI that `new`, `validate` and `archive` run (packages/api openspec-cli.ts
+// resolves it from lib/), with its production dependencies: a copy of each from the store, hoisted
+// to node_modules/ unless another version already is (then nested under its dependent, as npm
+// lays them out). Without it an installed specsync refuses every lifecycle command.
+const requireFromApi = createRequire(path.join(repo, "packages/api/package.json"));
+const openspecDir = path.dirname(
+  path.dirname(realpathSync(requireFromApi.resolve("@fission-ai/openspec"))),
+);
+const openspecPkg = JSON.parse(readFileSync(path.join(openspecDir, "package.json"), "utf8"));
+const placed = new Map(); // hoisted name -> version
+/** Copy the package at `src` (a store folder) to `dest`, then its dependencies. */
+function bundlePackage(src, dest) {
+  // Its own node_modules (pnpm's links, .bin) is rebuilt below from the dependencies it declares;
+  // TypeScript sources (zod ships its src/) are never run.
+  const own = (file) =>
+    lean(file) &&
+    !/\.[cm]?tsx?$/.test(file) &&
+    !path.relative(src, file).split(path.sep).includes("node_modules");
+  cpSync(src, dest, { recursive: true, dereference: true, filter: own });
+  const pkg = JSON.parse(readFileSync(path.join(src, "package.json"), "utf8"));
+  const name = pkg.name;
+  // In pnpm's store a package's dependencies are its siblings in the same node_modules folder.
+  const storeModules = name.startsWith("@") ? path.dirname(path.dirname(src)) : path.dirname(src);
+  for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
+    const linked = path.join(storeModules, dep);
+    if (!existsSync(linked)) continue; // an optional dependency for another platform
+    const depSrc = realpathSync(linked);
+    const { version } = JSON.parse(readFileSync(path.join(depSrc, "package.json"), "utf8"));
+    const hoisted = placed.get(dep);
+    if (hoisted === version) continue;
+    if (hoisted === undefined) {
+      placed.set(dep, version);
+      bundlePackage(depSrc, path.join(out, "node_modules", dep));
+    } else bundlePackage(depSrc, path.join(dest, "node_modules", dep));
+  }
+}
+placed.set(pglitePkg.name, pglitePkg.version);
+placed.set(openspecPkg.name, openspecPkg.version);
+bundlePackage(openspecDir, path.join(out, "node_modules", openspecPkg.name));
+
 // 4. The web UI. The standalone output mirrors the monorepo (apps/web/server.js) with pnpm's
 // symlinked node_modules; flatten it: server.js and .next/ at web/, each traced package once in
 // web/node_modules.
@@ -187,8 +227,8 @@ for (const entry of readdirSync(hoisted)) {
   }
 }
 
-// 5. The package's manifest: no workspace references; PGlite is bundled, everything else is in
-// lib/.
+// 5. The package's manifest: no workspace references; PGlite and the OpenSpec CLI (with its
+// dependencies) are bundled, everything else is in lib/.
 const manifest = {
   name: "specsync",
   version: serverPkg.version,
@@ -199,8 +239,8 @@ const manifest = {
   engines: { node: ">=20.19" },
   bin: { specsync: "bin/specsync.js" },
   files: ["bin", "lib", "drizzle", "pgdata", "web", "node_modules", "README.md"],
-  dependencies: { [pglitePkg.name]: pglitePkg.version },
-  bundleDependencies: [pglitePkg.name],
+  dependencies: Object.fromEntries([...placed].sort(([a], [b]) => a.localeCompare(b))),
+  bundleDependencies: [...placed.keys()].sort(),
 };
 writeFileSync(path.join(out, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 // A symlink would be dropped by `npm pack` (or point into this checkout): none may remain.

@@ -151,7 +151,9 @@ describe.skipIf(!haveChromium)(
         dependencies: Record<string, string>;
       };
       expect(manifest.bin).toEqual({ specsync: "bin/specsync.js" });
-      expect(Object.keys(manifest.dependencies)).toEqual(["@electric-sql/pglite"]);
+      expect(Object.keys(manifest.dependencies)).toEqual(
+        expect.arrayContaining(["@electric-sql/pglite", "@fission-ai/openspec"]),
+      );
       expect(existsSync(path.join(installed, "node_modules", "tsx"))).toBe(false);
       const files = run("tar", ["tzf", tarball], work).split("\n");
       expect(files.filter((f) => /\.(ts|tsx)$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
@@ -160,6 +162,7 @@ describe.skipIf(!haveChromium)(
       // the embedded database's first start (packages/db)
       expect(files).toContain("package/pgdata/template.tar.gz");
       expect(files).toContain("package/node_modules/@electric-sql/pglite/dist/pglite.wasm");
+      expect(files).toContain("package/node_modules/@fission-ai/openspec/package.json");
       expect(existsSync(bin)).toBe(true);
     });
 
@@ -295,6 +298,26 @@ describe.skipIf(!haveChromium)(
           l.changes.map((c) => [c.name, c.completedTasks, c.totalTasks]);
         expect(summary(listed)).toEqual(summary(oracle));
         expect(summary(listed).length).toBe(2);
+      });
+
+      it("runs new, validate and archive --preview with the OpenSpec CLI it bundles", () => {
+        // Before: the package shipped without @fission-ai/openspec, so each of these answered
+        // "the OpenSpec CLI (@fission-ai/openspec) is not installed" (exit 1) once installed.
+        const cli = (args: string[]) =>
+          spawnSync(bin, args, { cwd: root, env: userEnv(), encoding: "utf8" });
+        const created = cli(["new", "bundled-cli-check", "--goal", "Check the CLI", "--json"]);
+        expect(created.stderr).toBe("");
+        expect(created.status).toBe(0);
+        expect(JSON.parse(created.stdout)).toMatchObject({ name: "bundled-cli-check" });
+        expect(existsSync(path.join(root, "openspec/changes/bundled-cli-check"))).toBe(true);
+        const validated = cli(["validate", "add-search", "--json"]);
+        expect(validated.stderr).not.toMatch(/not installed/);
+        expect([0, 2]).toContain(validated.status);
+        expect(JSON.parse(validated.stdout)).toHaveProperty("valid");
+        const preview = cli(["archive", "add-search", "--preview", "--json"]);
+        expect(preview.stderr).toBe("");
+        expect(preview.status).toBe(0);
+        expect(JSON.parse(preview.stdout)).toMatchObject({ change: "add-search" });
       });
     });
   },
