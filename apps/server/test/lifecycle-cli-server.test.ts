@@ -246,11 +246,16 @@ describe.skipIf(!existsSync(BIN))(
           ["migrate"],
         ]) {
           const out = await specsync(args, served);
+          const why = `specsync is already running for this repository at ${url} (pid ${pid}) on another database than this command's (the embedded ${path.join(served, ".specsync", "pglite")}); the server's is the embedded ${elsewhere}: `;
           expect(out.exitCode, args.join(" ")).toBe(1);
-          expect(out.stdout, args.join(" ")).toBe("");
-          expect(out.stderr, args.join(" ")).toContain(
-            `specsync: specsync is already running for this repository at ${url} (pid ${pid}) on another database than this command's (the embedded ${path.join(served, ".specsync", "pglite")}); the server's is the embedded ${elsewhere}: `,
-          );
+          // With --json the refusal is also the JSON error object on stdout (cli-guards.test.ts).
+          if (args.includes("--json"))
+            expect(JSON.parse(out.stdout), args.join(" ")).toEqual({
+              error: "ERROR",
+              message: expect.stringContaining(why),
+            });
+          else expect(out.stdout, args.join(" ")).toBe("");
+          expect(out.stderr, args.join(" ")).toContain(`specsync: ${why}`);
         }
         // `specsync mcp` (what an MCP client spawns) too, on its default data dir or the server's.
         for (const env of [{}, { SPECSYNC_DATA_DIR: elsewhere }] as Record<string, string>[]) {
