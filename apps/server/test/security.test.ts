@@ -6,7 +6,6 @@
 
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
-import { connect } from "node:net";
 import path from "node:path";
 import { createSpecsyncClient } from "@specsync/api/client";
 import {
@@ -14,6 +13,7 @@ import {
   cleanupTempRepos,
   createTestDb,
   postgresReachable,
+  rawGet,
   tempRepo,
   writeTree,
 } from "@specsync/api/testing";
@@ -95,20 +95,8 @@ function raw(
  * A request line written on a raw socket (node:http would not send an absolute-form target with
  * a Host of our choosing): the status code of the answer.
  */
-function rawTarget(port: number, target: string, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1", () =>
-      socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
-    );
-    let head = "";
-    socket.setEncoding("latin1");
-    socket.on("data", (c: string) => {
-      head += c;
-    });
-    socket.on("end", () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0)));
-    socket.on("error", reject);
-    socket.setTimeout(10_000, () => socket.destroy(new Error("no answer within 10 s")));
-  });
+async function rawTarget(port: number, target: string, host: string): Promise<number> {
+  return (await rawGet(port, target, host, 10_000)).status;
 }
 
 const trpcInput = (v: unknown) => encodeURIComponent(JSON.stringify({ json: v }));

@@ -4,8 +4,7 @@
  * own token, so the web port must apply the API's Host rule (DNS rebinding) and, with a token,
  * serve pages only to a browser signed in with it (outside-test finding F3, docs/security.md).
  */
-import { connect } from "node:net";
-import { cleanupTempRepos } from "@specsync/api/testing";
+import { cleanupTempRepos, rawGet } from "@specsync/api/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Raw, raw, type Started, start, TITLE } from "./specsync-start";
 
@@ -33,23 +32,9 @@ function expectNoData(res: Raw, s: Started) {
  * A request line written on a raw socket (an absolute-form target with a Host of our choosing):
  * the answer's status and body.
  */
-function rawTarget(port: number, target: string, host: string): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1", () =>
-      socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
-    );
-    let text = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (c: string) => {
-      text += c;
-    });
-    socket.on("end", () => {
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
-      resolve({ status, headers: {}, body: text.slice(text.indexOf("\r\n\r\n") + 4) });
-    });
-    socket.on("error", reject);
-    socket.setTimeout(30_000, () => socket.destroy(new Error("no answer within 30 s")));
-  });
+async function rawTarget(port: number, target: string, host: string): Promise<Raw> {
+  const { status, text } = await rawGet(port, target, host);
+  return { status, headers: {}, body: text.slice(text.indexOf("\r\n\r\n") + 4) };
 }
 
 afterAll(cleanupTempRepos);

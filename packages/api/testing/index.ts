@@ -11,4 +11,5 @@ export * from "./generate-workspace";
 export * from "./generated-workspace";
 export * from "./openspec-cli";
 export * from "./pglite-template";
+export * from "./raw-request";
 export * from "./workspace";
