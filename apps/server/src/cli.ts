@@ -404,11 +404,10 @@ export async function main(argv: string[]): Promise<number> {
       const root = listed?.path ?? projectAround(userCwd(env), paths());
       // `show` without --json prints the file itself, as openspec does: read here, where the
       // file is, with no server or database in between.
-      const result =
+      const shown =
         req.command === "show" && !values.json
           ? showText(root, req.id, req.type)
-          : await openspecOutput(req, root, env);
-      const shown = values.json || req.command === "show" ? result : humanText(req, result);
+          : await openspecOutput(req, root, env, (r) => (values.json ? r : humanText(req, r)));
       // Flushed before the process exits: a pipe takes 64 KiB at once, process.exit drops the rest.
       await Promise.all([
         flushed(process.stdout, shown.stdout),
