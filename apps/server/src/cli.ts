@@ -9,6 +9,7 @@ import { cliErrorMessage, errorResult, wantsJson } from "./commands/cli-error";
 import type { LifecycleCommand, LifecycleRequest } from "./commands/lifecycle";
 import { type Env, loadEnv } from "./env";
 import { firstPath } from "./first-path";
+import { checkProjectDir, ProjectDirError } from "./project-dir";
 import { installShutdown, type Shutdown, StartupAborted } from "./shutdown";
 
 const USAGE = `specsync — keep an OpenSpec workspace and a database in two-way sync
@@ -131,6 +132,30 @@ async function refuseBesideServer(env: Env, roots: readonly string[]): Promise<v
     roots,
     env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: env.SPECSYNC_DATA_DIR },
   );
+}
+
+/** The commands that work on projects (`help` and an unknown command do not). */
+const PROJECT_COMMANDS = new Set([
+  ...["start", "serve", "sync", "list", "show", "history", "conflicts", "migrate", "mcp"],
+  ...["new", "validate", "archive", "next", "claim", "release"],
+]);
+
+/**
+ * Check the configured projects `command` works on (project-dir.ts) before anything opens or
+ * creates a thing there. `list`/`show` read one project; a folder without `openspec/` is where
+ * they answer what `openspec` answers without a root (returned).
+ */
+function checkConfigured(command: string, paths: string[], cwd: string): string | undefined {
+  if (!PROJECT_COMMANDS.has(command)) return undefined;
+  const reads = command === "list" || command === "show";
+  const used = reads ? [projectAround(cwd, paths)] : paths;
+  try {
+    for (const dir of used) checkProjectDir(dir);
+  } catch (err) {
+    if (reads && err instanceof ProjectDirError && err.noOpenspec) return used[0];
+    throw err;
+  }
+  return undefined;
 }
 
 /** The projects, or none outside any repository (`migrate` needs none). */
@@ -280,6 +305,7 @@ export async function main(argv: string[]): Promise<number> {
   const env = loadEnv(undefined, overrides);
   const paths = () => projectPaths(values.project, env);
   const unconfigured = !values.project?.length && !env.SPECSYNC_PROJECTS.length;
+  const noRootAt = unconfigured ? undefined : checkConfigured(command, paths(), userCwd(env));
   // `openspec list` takes only an openspec/ with specs/, changes/ or a config file as its root.
   const listed =
     command === "list" && unconfigured
@@ -287,6 +313,7 @@ export async function main(argv: string[]): Promise<number> {
       : undefined;
   // Like `openspec list/show` outside any workspace: its "no root" answer, not an error of ours.
   if (
+    noRootAt !== undefined ||
     listed === null ||
     listed?.source === "implicit" ||
     (command === "show" && unconfigured && !findRepoRoot(userCwd(env)))
@@ -299,12 +326,13 @@ export async function main(argv: string[]): Promise<number> {
       command === "list"
         ? ({ command, specs: values.specs, root: listed ?? null } as const)
         : ({ command: "show", id: positionals[0], type: values.type } as const);
+    const cwd = noRootAt ?? userCwd(env);
     const result =
       req.command === "show" && !values.json
-        ? showText(userCwd(env), req.id, normalizeType(req.type))
+        ? showText(cwd, req.id, normalizeType(req.type))
         : values.json || req.command === "show"
-          ? noRootOutput(req, userCwd(env))
-          : humanText({ ...req, sort: "recent" }, noRootOutput(req, userCwd(env)));
+          ? noRootOutput(req, cwd)
+          : humanText({ ...req, sort: "recent" }, noRootOutput(req, cwd));
     process.stdout.write(result.stdout);
     process.stderr.write(result.stderr);
     return result.exitCode;

@@ -1,9 +1,25 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { changeFiles, cleanupTempRepos, tempRepo, writeTree } from "@specsync/api/testing";
+import {
+  changeFiles,
+  cleanupTempRepos,
+  openspecRaw,
+  tempRepo,
+  writeTree,
+} from "@specsync/api/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serverFilePath } from "../src/server-file";
 import { bundleCli, ONE_SHOT_FLAGS, removeBundle } from "../testing/bundle";
@@ -80,4 +96,96 @@ describe("list beside a server that wants a token", () => {
       server.close();
     }
   }, 120_000);
+});
+
+/** Every file and folder under `dir` (relative), to show a command created nothing there. */
+const tree = (dir: string): string[] =>
+  existsSync(dir) && statSync(dir).isDirectory()
+    ? readdirSync(dir, { recursive: true, encoding: "utf8" }).sort()
+    : [];
+
+// Attacker (session 26): `conflicts --json --project /missing` answered `{"conflicts": []}`, exit 0,
+// and created /missing/.specsync/; every command that takes --project did the like.
+describe("--project that is no project", () => {
+  const ONE_SHOT = [
+    ["sync"],
+    ["history"],
+    ["conflicts"],
+    ["migrate"],
+    ["new", "add-x"],
+    ["validate", "add-x"],
+    ["archive", "add-x"],
+    ["next"],
+    ["claim", "add-x", "--owner", "bob"],
+    ["release", "add-x", "--owner", "bob"],
+    // Servers: refused before they listen (a port of this helper's range, should one start).
+    ["serve", "--port", "4613"],
+    ["start", "--port", "4614", "--web-port", "4615", "--no-web"],
+    ["mcp"],
+  ];
+
+  it("missing, a file, or no openspec/: a clear error, exit 1, nothing created", async () => {
+    const base = mkdtempSync(path.join(tmpdir(), "specsync-edges-"));
+    const cwd = path.join(base, "cwd");
+    const file = path.join(base, "a-file");
+    const bare = path.join(base, "bare");
+    mkdirSync(cwd);
+    mkdirSync(bare);
+    writeFileSync(file, "not a folder\n");
+    const cases = [
+      [
+        path.join(base, "missing"),
+        "NOT_FOUND",
+        `project folder ${path.join(base, "missing")} does not exist`,
+      ],
+      [file, "BAD_REQUEST", `project ${file} is not a folder`],
+      [bare, "NOT_FOUND", `no openspec/ folder in ${bare}: pass the folder that holds openspec/`],
+    ] as const;
+    try {
+      for (const [dir, code, message] of cases)
+        for (const args of ONE_SHOT)
+          for (const json of [true, false]) {
+            const label = `${args.join(" ")} --project ${dir}${json ? " --json" : ""}`;
+            const out = await specsync(
+              [...args, "--project", dir, ...(json ? ["--json"] : [])],
+              cwd,
+            );
+            expect(out.exitCode, label).toBe(1);
+            expect(out.stderr, label).toContain(`specsync: ${message}`);
+            if (json) expect(JSON.parse(out.stdout), label).toMatchObject({ error: code });
+            else expect(out.stdout, label).toBe("");
+            expect(tree(dir), label).toEqual([]);
+            expect(tree(cwd), label).toEqual([]);
+          }
+      // list/show read one project: a missing path or a file is an error of ours (stdout stays
+      // empty, as for list/show's option errors); a folder without openspec/ answers what
+      // openspec answers there, byte for byte.
+      for (const [dir, , message] of cases.slice(0, 2))
+        for (const args of [["list", "--json"], ["list"], ["show", "x", "--json"]]) {
+          const out = await specsync([...args, "--project", dir], cwd);
+          expect(out, args.join(" ")).toEqual({
+            stdout: "",
+            stderr: `specsync: ${message}\n`,
+            exitCode: 1,
+          });
+        }
+      for (const args of [
+        ["list", "--json"],
+        ["list", "--specs", "--json"],
+        ["show", "x", "--json"],
+        ["show", "x"],
+      ]) {
+        const ours = await specsync([...args, "--project", bare], cwd);
+        const theirs = await openspecRaw(bare, args);
+        expect(ours, args.join(" ")).toEqual({
+          stdout: theirs.stdout,
+          stderr: theirs.stderr,
+          exitCode: theirs.code,
+        });
+      }
+      expect(tree(bare)).toEqual([]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
