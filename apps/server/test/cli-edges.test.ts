@@ -189,3 +189,40 @@ describe("--project that is no project", () => {
     }
   }, 300_000);
 });
+
+// Attacker (session 26): an owner with a bidi override, zero-width or control character could fake
+// another name in the web UI, the CLI's output and the claim history.
+describe("owner names on the command line", () => {
+  it("a faked owner is refused with a clear message, nothing claimed; a name in any script works", async () => {
+    const root = tempRepo();
+    writeTree(root, changeFiles("add-owner"));
+    const env = { SPECSYNC_DATA_DIR: path.join(root, ".specsync", "db") };
+    expect(await specsync(["sync"], root, env)).toMatchObject({ exitCode: 0 });
+    for (const [owner, code] of [
+      ["bob\u202Eeve", "U+202E"],
+      ["b\u200Bob", "U+200B"],
+      ["bob\neve", "U+000A"],
+    ] as const)
+      for (const args of [
+        ["claim", "add-owner", "--owner", owner, "--json"],
+        ["next", "--owner", owner, "--claim", "--json"],
+        ["archive", "add-owner", "--force", "--owner", owner, "--json"],
+        ["new", "add-more", "--actor", owner, "--json"],
+      ]) {
+        const out = await specsync(args, root, env);
+        const label = `${args[0]} ${JSON.stringify(owner)}`;
+        expect(out.exitCode, label).toBe(1);
+        expect(JSON.parse(out.stdout), label).toMatchObject({ error: "BAD_REQUEST" });
+        expect(out.stderr, label).toMatch(/^specsync: (owner|actor): must be a plain name: /);
+        expect(out.stderr, label).toContain(`(found ${code})\n`);
+      }
+    // Nothing was claimed above: another owner takes the change at once.
+    const claimed = await specsync(
+      ["claim", "add-owner", "--owner", "日本語 🤖", "--json"],
+      root,
+      env,
+    );
+    expect(claimed.exitCode, claimed.stderr).toBe(0);
+    expect(JSON.parse(claimed.stdout).claim).toMatchObject({ owner: "日本語 🤖" });
+  }, 120_000);
+});
