@@ -1,15 +1,15 @@
 #!/usr/bin/env node
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
 import { embeddedDataDir } from "@specsync/settings";
-import { cliErrorMessage, errorResult, wantsJson } from "./commands/cli-error";
+import { tooManyArguments } from "./cli-args";
+import { cliErrorMessage, errorResult, usageError, wantsJson } from "./commands/cli-error";
 import type { LifecycleCommand, LifecycleRequest } from "./commands/lifecycle";
 import { type Env, loadEnv } from "./env";
 import { firstPath } from "./first-path";
-import { checkProjectDir, ProjectDirError } from "./project-dir";
+import { canonical, checkProjectDir, isDirectory, ProjectDirError } from "./project-dir";
 import { installShutdown, type Shutdown, StartupAborted } from "./shutdown";
 
 const USAGE = `specsync — keep an OpenSpec workspace and a database in two-way sync
@@ -51,24 +51,27 @@ Every setting (PORT, WEB_PORT, HOST, DATABASE_URL, SPECSYNC_*) is listed in the 
 /** The folder the user ran the command from (pnpm runs root scripts from the repo root). */
 const userCwd = (env: Pick<Env, "INIT_CWD">) => env.INIT_CWD ?? process.cwd();
 
-/** Nearest ancestor of the current folder that holds an `openspec/` folder. */
+/** Nearest ancestor of the current folder that holds an `openspec/` folder (not a file). */
 function findRepoRoot(from: string): string | null {
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "openspec"))) return dir;
+    if (isDirectory(path.join(dir, "openspec"))) return dir;
     if (path.dirname(dir) === dir) return null;
   }
 }
 
 export function projectPaths(cliProjects: string[] | undefined, env: Env): string[] {
-  if (cliProjects?.length) return cliProjects.map((p) => path.resolve(userCwd(env), p));
-  if (env.SPECSYNC_PROJECTS.length)
-    return env.SPECSYNC_PROJECTS.map((p) => path.resolve(userCwd(env), p));
+  // `--project=` would be the current folder: refused rather than guessed.
+  if (cliProjects?.some((p) => p.trim() === ""))
+    throw usageError("--project needs a path (it was empty)");
+  const given = cliProjects?.length ? cliProjects : env.SPECSYNC_PROJECTS;
+  // Named twice (or as a link and its target): one project, synced and served once.
+  if (given.length) return [...new Set(given.map((p) => canonical(path.resolve(userCwd(env), p))))];
   const root = findRepoRoot(userCwd(env));
   if (!root)
     throw new Error(
       "no openspec/ folder here or above; pass --project PATH or set SPECSYNC_PROJECTS",
     );
-  return [root];
+  return [canonical(root)];
 }
 
 const inside = (dir: string, parent: string) =>
@@ -79,7 +82,7 @@ const inside = (dir: string, parent: string) =>
  * first.
  */
 export function projectAround(cwd: string, projects: string[]): string {
-  const here = path.resolve(cwd);
+  const here = canonical(path.resolve(cwd));
   const around = projects
     .filter((p) => inside(here, path.resolve(p)))
     .sort((a, b) => b.length - a.length);
@@ -288,6 +291,15 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const extra = tooManyArguments(command, positionals.length);
+  if (extra) {
+    // list/show: what `openspec list|show` prints for it (commander's error), byte for byte.
+    if (command !== "list" && command !== "show") throw usageError(extra);
+    process.stderr.write(`error: ${extra}\n`);
+    return 1;
+  }
+  for (const name of ["change", "limit", "lease", "host"] as const)
+    if (values[name]?.trim() === "") throw usageError(`--${name} needs a value (it was empty)`);
   // Flags win over the environment; derived defaults (the web app's API URL, CORS origins) follow
   // them.
   const flag = (v: string | undefined, name: string) => {

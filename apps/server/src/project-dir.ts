@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
 
 /** A configured project that cannot be one: `code` is the `--json` error's (cli-error.ts). */
@@ -14,9 +14,31 @@ export class ProjectDirError extends Error {
   }
 }
 
-const kind = (p: string): "dir" | "other" | "missing" => {
+export const isDirectory = (p: string) => {
   try {
-    return statSync(p).isDirectory() ? "dir" : "other";
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The folder as the file system names it, symlinks resolved (as `projects.add` registers it): a
+ * link to a repository and the repository are one project, not two rows syncing the same files.
+ */
+export const canonical = (p: string) => {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return p;
+  }
+};
+
+const kind = (p: string): "dir" | "other" | "missing" => {
+  if (isDirectory(p)) return "dir";
+  try {
+    statSync(p);
+    return "other";
   } catch {
     return "missing";
   }
@@ -35,7 +57,8 @@ export function checkProjectDir(dir: string): void {
   if (at === "other") throw new ProjectDirError(`project ${dir} is not a folder`, "BAD_REQUEST");
   if (kind(path.join(dir, "openspec")) !== "dir")
     throw new ProjectDirError(
-      `no openspec/ folder in ${dir}: pass the folder that holds openspec/ (or run \`openspec init\` there)`,
+      `no openspec/ folder in ${dir}: ` +
+        "pass the folder that holds openspec/ (or run `openspec init` there)",
       "NOT_FOUND",
       true,
     );

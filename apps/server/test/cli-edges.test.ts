@@ -226,3 +226,105 @@ describe("owner names on the command line", () => {
     expect(JSON.parse(claimed.stdout).claim).toMatchObject({ owner: "日本語 🤖" });
   }, 120_000);
 });
+
+// Odd --project values and arguments (session 27): each ran somewhere it should not, or twice.
+describe("odd --project values and arguments", () => {
+  it("a link and its target, or one path twice, are one project; an empty --project is refused", async () => {
+    const base = mkdtempSync(path.join(tmpdir(), "specsync-edges-"));
+    const repo = path.join(base, "my repo\nwith a newline");
+    writeTreeAt(repo, changeFiles("add-one"));
+    symlinkSync(repo, path.join(base, "link"));
+    const cwd = path.join(base, "cwd");
+    mkdirSync(cwd);
+    const env = { SPECSYNC_DATA_DIR: path.join(base, "db") };
+    try {
+      const synced = await specsync(
+        ["sync", "--json", "--project", "../link", "--project", repo, "--project", `${repo}/`],
+        cwd,
+        env,
+      );
+      expect(synced.exitCode, synced.stderr).toBe(0);
+      expect(JSON.parse(synced.stdout).projects).toEqual([
+        { project: repo, total: 1, changed: 1, failed: 0, errors: [] },
+      ]);
+      // The database has the one project: the link's history is the repository's.
+      const history = await specsync(["history", "--json", "--project", "../link"], cwd, env);
+      expect(JSON.parse(history.stdout).items).toHaveLength(1);
+      for (const args of [
+        ["conflicts", "--json", "--project="],
+        ["sync", "--json", "--project", ""],
+        ["history", "--json", "--project", repo, "--change="],
+      ]) {
+        const out = await specsync(args, cwd, env);
+        expect(out.exitCode, args.join(" ")).toBe(1);
+        expect(JSON.parse(out.stdout), args.join(" ")).toMatchObject({ error: "BAD_REQUEST" });
+        expect(out.stderr, args.join(" ")).toMatch(/^specsync: --(project|change) needs a/);
+      }
+      expect(tree(cwd)).toEqual([]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("an argument too many is refused (openspec's words for list/show), never dropped", async () => {
+    const root = tempRepo();
+    writeTree(root, changeFiles("add-one"));
+    const env = { SPECSYNC_DATA_DIR: path.join(root, ".specsync", "db") };
+    const before = tree(path.join(root, "openspec"));
+    // `specsync sync ../other-repo` meant --project: it synced the repository around instead.
+    for (const args of [
+      ["sync", "../other-repo"],
+      ["conflicts", "x", "--json"],
+      ["new", "add-two", "add-three", "--json"],
+      ["claim", "add-one", "extra", "--owner", "bob", "--json"],
+      ["next", "x", "--json"],
+    ]) {
+      const out = await specsync(args, root, env);
+      const label = args.join(" ");
+      expect(out.exitCode, label).toBe(1);
+      expect(out.stderr, label).toMatch(/^specsync: too many arguments for '\w+'\. Expected /);
+      if (args.includes("--json"))
+        expect(JSON.parse(out.stdout), label).toMatchObject({ error: "BAD_REQUEST" });
+    }
+    expect(tree(path.join(root, "openspec"))).toEqual(before);
+    expect(tree(path.join(root, ".specsync"))).toEqual([]);
+    for (const args of [
+      ["list", "foo"],
+      ["list", "foo", "--json"],
+      ["show", "add-one", "b", "--json"],
+      ["show", "add-one", "--zz", "--json"],
+    ]) {
+      const ours = await specsync(args, root, env);
+      const theirs = await openspecRaw(root, args);
+      expect(ours, args.join(" ")).toEqual({
+        stdout: theirs.stdout,
+        stderr: theirs.stderr,
+        exitCode: theirs.code,
+      });
+    }
+  }, 120_000);
+
+  it("an openspec file (not a folder) in the current folder is no repository", async () => {
+    const base = mkdtempSync(path.join(tmpdir(), "specsync-edges-"));
+    writeFileSync(path.join(base, "openspec"), "a file\n");
+    try {
+      const out = await specsync(["conflicts", "--json"], base);
+      expect(out.exitCode).toBe(1);
+      expect(out.stderr).toBe(
+        "specsync: no openspec/ folder here or above; pass --project PATH or set SPECSYNC_PROJECTS\n",
+      );
+      expect(tree(base)).toEqual(["openspec"]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+/** `writeTree` for a repository at a path of our choosing (spaces, a newline). */
+function writeTreeAt(root: string, files: Record<string, string>) {
+  for (const [rel, content] of Object.entries(files)) {
+    const abs = path.join(root, "openspec", rel);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, content);
+  }
+}
