@@ -15,3 +15,39 @@ export function tooManyArguments(command: string, count: number): string | undef
   const args = `${expected} argument${expected === 1 ? "" : "s"}`;
   return `too many arguments for '${command}'. Expected ${args} but got ${count}.${hint}`;
 }
+
+/** `openspec show`'s own options (1.13.2), which its argument count passes over. */
+const SHOW_FLAGS = ["json", "no-interactive", "deltas-only", "requirements-only", "diff"];
+const SHOW_MORE_FLAGS = ["requirements", "no-scenarios", "help"];
+const SHOW_VALUED = ["type", "requirement", "store"];
+
+/**
+ * The arguments `openspec show` counts in `args`: what is not an option it (or specsync) knows,
+ * nor such an option's value. An unknown option counts, as commander counts it (`show a --zz`:
+ * two); everything after `--` counts.
+ */
+export function showArgumentCount(
+  args: readonly string[],
+  options: Record<string, { type: "string" | "boolean"; short?: string }>,
+): number {
+  const valued = new Set([
+    ...SHOW_VALUED,
+    ...Object.keys(options).filter((k) => options[k]?.type === "string"),
+  ]);
+  const flags = new Set([...SHOW_FLAGS, ...SHOW_MORE_FLAGS, ...Object.keys(options)]);
+  let count = 0;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? "";
+    if (a === "--") return count + args.length - i - 1;
+    if (!a.startsWith("-") || a === "-") {
+      count++;
+      continue;
+    }
+    const long = a === "-r" ? "requirement" : a === "-h" ? "help" : a.startsWith("--") ? a : "";
+    const [name = "", value] = long.replace(/^--/, "").split("=");
+    if (valued.has(name)) {
+      if (value === undefined) i++;
+    } else if (!flags.has(name) && !flags.has(name.replace(/^no-/, ""))) count++;
+  }
+  return count;
+}

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import type { Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
 import { embeddedDataDir } from "@specsync/settings";
-import { tooManyArguments } from "./cli-args";
+import { showArgumentCount, tooManyArguments } from "./cli-args";
 import { cliErrorMessage, errorResult, usageError, wantsJson } from "./commands/cli-error";
 import type { LifecycleCommand, LifecycleRequest } from "./commands/lifecycle";
 import { type Env, loadEnv } from "./env";
@@ -291,7 +291,10 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const extra = tooManyArguments(command, positionals.length);
+  const extra = tooManyArguments(
+    command,
+    command === "show" ? showArgumentCount(rest, OPTIONS) : positionals.length,
+  );
   if (extra) {
     // list/show: what `openspec list|show` prints for it (commander's error), byte for byte.
     if (command !== "list" && command !== "show") throw usageError(extra);
