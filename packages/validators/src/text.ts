@@ -80,7 +80,8 @@ export const visibleName = (s: string): string =>
  */
 export const nameText = <S extends z.ZodString>(schema: S): S =>
   storableText(schema).superRefine((s, ctx) => {
-    const found = invisibleCharacter(s);
+    // A NUL has its own message (storableText's) already: one reason is enough.
+    const found = s.includes("\0") ? null : invisibleCharacter(s);
     if (found)
       ctx.addIssue({
         code: "custom",
