@@ -51,3 +51,25 @@ export function showArgumentCount(
   }
   return count;
 }
+
+/** Commands that work on one project: a second `--project` would be passed over silently. */
+const ONE_PROJECT = new Set([
+  "history",
+  "conflicts",
+  "mcp",
+  "new",
+  "validate",
+  "archive",
+  "next",
+  "claim",
+  "release",
+]);
+
+/** `new x --project a --project b` created x in a alone: refused, naming both. */
+export function oneProjectOnly(command: string, given: number, paths: readonly string[]): void {
+  if (given > 1 && paths.length > 1 && ONE_PROJECT.has(command))
+    throw Object.assign(
+      new Error(`${command} works on one project: pass --project once (got ${paths.join(", ")})`),
+      { code: "BAD_REQUEST" },
+    );
+}

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import type { Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
 import { embeddedDataDir } from "@specsync/settings";
-import { showArgumentCount, tooManyArguments } from "./cli-args";
+import { oneProjectOnly, showArgumentCount, tooManyArguments } from "./cli-args";
 import { cliErrorMessage, errorResult, usageError, wantsJson } from "./commands/cli-error";
 import type { LifecycleCommand, LifecycleRequest } from "./commands/lifecycle";
 import { type Env, loadEnv } from "./env";
@@ -320,6 +320,7 @@ export async function main(argv: string[]): Promise<number> {
   const env = loadEnv(undefined, overrides);
   const paths = () => projectPaths(values.project, env);
   const unconfigured = !values.project?.length && !env.SPECSYNC_PROJECTS.length;
+  if (values.project) oneProjectOnly(command, values.project.length, paths());
   const noRootAt = unconfigured ? undefined : checkConfigured(command, paths(), userCwd(env));
   // `openspec list` takes only an openspec/ with specs/, changes/ or a config file as its root.
   const listed =

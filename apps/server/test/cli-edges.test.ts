@@ -229,7 +229,7 @@ describe("owner names on the command line", () => {
 
 // Odd --project values and arguments (session 27): each ran somewhere it should not, or twice.
 describe("odd --project values and arguments", () => {
-  it("a link and its target, or one path twice, are one project; an empty --project is refused", async () => {
+  it("a link and its target (or one path twice) are one project; empty or two on a one-project command: refused", async () => {
     const base = mkdtempSync(path.join(tmpdir(), "specsync-edges-"));
     const repo = path.join(base, "my repo\nwith a newline");
     writeTreeAt(repo, changeFiles("add-one"));
@@ -260,6 +260,21 @@ describe("odd --project values and arguments", () => {
         expect(JSON.parse(out.stdout), args.join(" ")).toMatchObject({ error: "BAD_REQUEST" });
         expect(out.stderr, args.join(" ")).toMatch(/^specsync: --(project|change) needs a/);
       }
+      // A command on one project given two: it used the first and passed over the second.
+      const other = path.join(base, "other");
+      writeTreeAt(other, changeFiles("add-other"));
+      for (const args of [
+        ["new", "add-two", "--json"],
+        ["conflicts", "--json"],
+      ]) {
+        const out = await specsync([...args, "--project", repo, "--project", other], cwd, env);
+        expect(out.exitCode, args[0]).toBe(1);
+        expect(JSON.parse(out.stdout), args[0]).toEqual({
+          error: "BAD_REQUEST",
+          message: `${args[0]} works on one project: pass --project once (got ${repo}, ${other})`,
+        });
+      }
+      expect(existsSync(path.join(repo, "openspec", "changes", "add-two"))).toBe(false);
       expect(tree(cwd)).toEqual([]);
     } finally {
       rmSync(base, { recursive: true, force: true });
