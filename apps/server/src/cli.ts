@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { Services } from "@specsync/api";
 import type { ProjectRow } from "@specsync/db";
 import { embeddedDataDir } from "@specsync/settings";
-import { cliErrorMessage, errorResult, wantsJson } from "./commands/cli-error";
+import { oneProjectOnly, showArgumentCount, tooManyArguments } from "./cli-args";
+import { cliErrorMessage, errorResult, usageError, wantsJson } from "./commands/cli-error";
 import type { LifecycleCommand, LifecycleRequest } from "./commands/lifecycle";
 import { type Env, loadEnv } from "./env";
 import { firstPath } from "./first-path";
+import { canonical, checkProjectDir, isDirectory, ProjectDirError } from "./project-dir";
 import { installShutdown, type Shutdown, StartupAborted } from "./shutdown";
 
 const USAGE = `specsync — keep an OpenSpec workspace and a database in two-way sync
@@ -50,24 +51,27 @@ Every setting (PORT, WEB_PORT, HOST, DATABASE_URL, SPECSYNC_*) is listed in the 
 /** The folder the user ran the command from (pnpm runs root scripts from the repo root). */
 const userCwd = (env: Pick<Env, "INIT_CWD">) => env.INIT_CWD ?? process.cwd();
 
-/** Nearest ancestor of the current folder that holds an `openspec/` folder. */
+/** Nearest ancestor of the current folder that holds an `openspec/` folder (not a file). */
 function findRepoRoot(from: string): string | null {
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "openspec"))) return dir;
+    if (isDirectory(path.join(dir, "openspec"))) return dir;
     if (path.dirname(dir) === dir) return null;
   }
 }
 
 export function projectPaths(cliProjects: string[] | undefined, env: Env): string[] {
-  if (cliProjects?.length) return cliProjects.map((p) => path.resolve(userCwd(env), p));
-  if (env.SPECSYNC_PROJECTS.length)
-    return env.SPECSYNC_PROJECTS.map((p) => path.resolve(userCwd(env), p));
+  // `--project=` would be the current folder: refused rather than guessed.
+  if (cliProjects?.some((p) => p.trim() === ""))
+    throw usageError("--project needs a path (it was empty)");
+  const given = cliProjects?.length ? cliProjects : env.SPECSYNC_PROJECTS;
+  // Named twice (or as a link and its target): one project, synced and served once.
+  if (given.length) return [...new Set(given.map((p) => canonical(path.resolve(userCwd(env), p))))];
   const root = findRepoRoot(userCwd(env));
   if (!root)
     throw new Error(
       "no openspec/ folder here or above; pass --project PATH or set SPECSYNC_PROJECTS",
     );
-  return [root];
+  return [canonical(root)];
 }
 
 const inside = (dir: string, parent: string) =>
@@ -78,7 +82,7 @@ const inside = (dir: string, parent: string) =>
  * first.
  */
 export function projectAround(cwd: string, projects: string[]): string {
-  const here = path.resolve(cwd);
+  const here = canonical(path.resolve(cwd));
   const around = projects
     .filter((p) => inside(here, path.resolve(p)))
     .sort((a, b) => b.length - a.length);
@@ -131,6 +135,30 @@ async function refuseBesideServer(env: Env, roots: readonly string[]): Promise<v
     roots,
     env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: env.SPECSYNC_DATA_DIR },
   );
+}
+
+/** The commands that work on projects (`help` and an unknown command do not). */
+const PROJECT_COMMANDS = new Set([
+  ...["start", "serve", "sync", "list", "show", "history", "conflicts", "migrate", "mcp"],
+  ...["new", "validate", "archive", "next", "claim", "release"],
+]);
+
+/**
+ * Check the configured projects `command` works on (project-dir.ts) before anything opens or
+ * creates a thing there. `list`/`show` read one project; a folder without `openspec/` is where
+ * they answer what `openspec` answers without a root (returned).
+ */
+function checkConfigured(command: string, paths: string[], cwd: string): string | undefined {
+  if (!PROJECT_COMMANDS.has(command)) return undefined;
+  const reads = command === "list" || command === "show";
+  const used = reads ? [projectAround(cwd, paths)] : paths;
+  try {
+    for (const dir of used) checkProjectDir(dir);
+  } catch (err) {
+    if (reads && err instanceof ProjectDirError && err.noOpenspec) return used[0];
+    throw err;
+  }
+  return undefined;
 }
 
 /** The projects, or none outside any repository (`migrate` needs none). */
@@ -263,6 +291,18 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const extra = tooManyArguments(
+    command,
+    command === "show" ? showArgumentCount(rest, OPTIONS) : positionals.length,
+  );
+  if (extra) {
+    // list/show: what `openspec list|show` prints for it (commander's error), byte for byte.
+    if (command !== "list" && command !== "show") throw usageError(extra);
+    process.stderr.write(`error: ${extra}\n`);
+    return 1;
+  }
+  for (const name of ["change", "limit", "lease", "host"] as const)
+    if (values[name]?.trim() === "") throw usageError(`--${name} needs a value (it was empty)`);
   // Flags win over the environment; derived defaults (the web app's API URL, CORS origins) follow
   // them.
   const flag = (v: string | undefined, name: string) => {
@@ -280,6 +320,8 @@ export async function main(argv: string[]): Promise<number> {
   const env = loadEnv(undefined, overrides);
   const paths = () => projectPaths(values.project, env);
   const unconfigured = !values.project?.length && !env.SPECSYNC_PROJECTS.length;
+  if (values.project) oneProjectOnly(command, values.project.length, paths());
+  const noRootAt = unconfigured ? undefined : checkConfigured(command, paths(), userCwd(env));
   // `openspec list` takes only an openspec/ with specs/, changes/ or a config file as its root.
   const listed =
     command === "list" && unconfigured
@@ -287,6 +329,7 @@ export async function main(argv: string[]): Promise<number> {
       : undefined;
   // Like `openspec list/show` outside any workspace: its "no root" answer, not an error of ours.
   if (
+    noRootAt !== undefined ||
     listed === null ||
     listed?.source === "implicit" ||
     (command === "show" && unconfigured && !findRepoRoot(userCwd(env)))
@@ -299,12 +342,13 @@ export async function main(argv: string[]): Promise<number> {
       command === "list"
         ? ({ command, specs: values.specs, root: listed ?? null } as const)
         : ({ command: "show", id: positionals[0], type: values.type } as const);
+    const cwd = noRootAt ?? userCwd(env);
     const result =
       req.command === "show" && !values.json
-        ? showText(userCwd(env), req.id, normalizeType(req.type))
+        ? showText(cwd, req.id, normalizeType(req.type))
         : values.json || req.command === "show"
-          ? noRootOutput(req, userCwd(env))
-          : humanText({ ...req, sort: "recent" }, noRootOutput(req, userCwd(env)));
+          ? noRootOutput(req, cwd)
+          : humanText({ ...req, sort: "recent" }, noRootOutput(req, cwd));
     process.stdout.write(result.stdout);
     process.stderr.write(result.stderr);
     return result.exitCode;
@@ -404,11 +448,10 @@ export async function main(argv: string[]): Promise<number> {
       const root = listed?.path ?? projectAround(userCwd(env), paths());
       // `show` without --json prints the file itself, as openspec does: read here, where the
       // file is, with no server or database in between.
-      const result =
+      const shown =
         req.command === "show" && !values.json
           ? showText(root, req.id, req.type)
-          : await openspecOutput(req, root, env);
-      const shown = values.json || req.command === "show" ? result : humanText(req, result);
+          : await openspecOutput(req, root, env, (r) => (values.json ? r : humanText(req, r)));
       // Flushed before the process exits: a pipe takes 64 KiB at once, process.exit drops the rest.
       await Promise.all([
         flushed(process.stdout, shown.stdout),

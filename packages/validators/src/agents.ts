@@ -1,11 +1,9 @@
 import { z } from "zod";
 import { changeNameSchema, rowIdSchema } from "./ids";
-import { storableText } from "./text";
+import { nameText } from "./text";
 
 /** Who holds a claim: an agent or a person, as they name themselves. */
-export const ownerSchema = storableText(
-  z.string().trim().min(1, "owner must not be empty").max(200),
-);
+export const ownerSchema = nameText(z.string().trim().min(1, "owner must not be empty").max(200));
 
 export const MIN_LEASE_SECONDS = 10;
 export const MAX_LEASE_SECONDS = 24 * 60 * 60;
@@ -50,7 +48,7 @@ export const claimHistoryInputSchema = z.object({
 export const dependencyInputSchema = z.object({
   id: rowIdSchema,
   dependsOn: rowIdSchema,
-  actor: storableText(z.string().max(200)).optional(),
+  actor: nameText(z.string().max(200)).optional(),
 });
 export type DependencyInput = z.input<typeof dependencyInputSchema>;
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ownerSchema } from "./agents";
 import { lifecycleStatusSchema, prioritySchema } from "./enums";
 import { CHANGE_ID_PATTERN, rowIdSchema } from "./ids";
-import { storableText } from "./text";
+import { nameText, storableText } from "./text";
 
 /**
  * The name of a new change, as `openspec new change` accepts it (kebab-case), with a friendlier
@@ -18,7 +18,7 @@ export const newChangeNameSchema = z
     "use kebab-case: lowercase letters, digits and single hyphens (e.g. add-dark-mode)",
   );
 
-const actorSchema = storableText(z.string().trim().min(1).max(200)).optional();
+const actorSchema = nameText(z.string().trim().min(1).max(200)).optional();
 
 export const createChangeInputSchema = z.object({
   /** Project to create it in; the first project when omitted. */

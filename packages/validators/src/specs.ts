@@ -2,7 +2,7 @@ import { z } from "zod";
 import { fileContentSchema, hashSchema } from "./content";
 import { changeStageSchema, lifecycleStatusSchema, prioritySchema, specKindSchema } from "./enums";
 import { relFilePathSchema, rowIdSchema } from "./ids";
-import { storableText } from "./text";
+import { nameText, storableText } from "./text";
 
 export const LIST_SORTS = [
   "priority",
@@ -66,7 +66,7 @@ export const updateFileInputSchema = z.object({
   content: fileContentSchema,
   /** Hash of the version the user edited; null when creating a file that did not exist. */
   baseHash: hashSchema.nullable(),
-  actor: storableText(z.string().max(200)).optional(),
+  actor: nameText(z.string().max(200)).optional(),
 });
 export type UpdateFileInput = z.infer<typeof updateFileInputSchema>;
 
@@ -76,7 +76,7 @@ export const discardDraftInputSchema = z.object({
   file: editableFileSchema,
   content: fileContentSchema,
   baseHash: hashSchema.nullable(),
-  actor: storableText(z.string().max(200)).optional(),
+  actor: nameText(z.string().max(200)).optional(),
 });
 export type DiscardDraftInput = z.infer<typeof discardDraftInputSchema>;
 
@@ -89,21 +89,21 @@ export const toggleTaskInputSchema = z.object({
    * line is unchanged since.
    */
   baseHash: hashSchema,
-  actor: storableText(z.string().max(200)).optional(),
+  actor: nameText(z.string().max(200)).optional(),
 });
 export type ToggleTaskInput = z.infer<typeof toggleTaskInputSchema>;
 
 export const setStatusInputSchema = z.object({
   id: rowIdSchema,
   status: lifecycleStatusSchema,
-  actor: storableText(z.string().trim().min(1).max(200)).optional(),
+  actor: nameText(z.string().trim().min(1).max(200)).optional(),
 });
 export type SetStatusInput = z.input<typeof setStatusInputSchema>;
 
 export const setPriorityInputSchema = z.object({
   id: rowIdSchema,
   priority: prioritySchema,
-  actor: storableText(z.string().max(200)).optional(),
+  actor: nameText(z.string().max(200)).optional(),
 });
 export type SetPriorityInput = z.infer<typeof setPriorityInputSchema>;
 

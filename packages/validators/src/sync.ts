@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { conflictResolutionSchema, syncDirectionSchema, syncTriggerSchema } from "./enums";
 import { rowIdSchema } from "./ids";
-import { storableText } from "./text";
+import { nameText, storableText } from "./text";
 
 /** A conflict that specsync resolved (automatically, file wins) or that a user resolved. */
 export type ConflictDetails = {
@@ -50,7 +50,7 @@ export type HistoryQuery = z.input<typeof historyQuerySchema>;
 export const resolveConflictInputSchema = z.object({
   specId: rowIdSchema,
   resolution: conflictResolutionSchema,
-  actor: storableText(z.string().max(200)).optional(),
+  actor: nameText(z.string().max(200)).optional(),
 });
 export type ResolveConflictInput = z.infer<typeof resolveConflictInputSchema>;
 
@@ -58,7 +58,7 @@ export const forceSyncInputSchema = z
   .object({
     specId: rowIdSchema.optional(),
     projectId: rowIdSchema.optional(),
-    actor: storableText(z.string().max(200)).optional(),
+    actor: nameText(z.string().max(200)).optional(),
   })
   .refine((v) => !(v.specId && v.projectId), "give a specId or a projectId, not both");
 export type ForceSyncInput = z.infer<typeof forceSyncInputSchema>;
@@ -66,7 +66,7 @@ export type ForceSyncInput = z.infer<typeof forceSyncInputSchema>;
 export const restoreInputSchema = z.object({
   historyId: z.number().int().positive(),
   file: storableText(z.string().max(500)).optional(),
-  actor: storableText(z.string().max(200)).optional(),
+  actor: nameText(z.string().max(200)).optional(),
 });
 export type RestoreInput = z.infer<typeof restoreInputSchema>;
 

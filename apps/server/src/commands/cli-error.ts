@@ -47,3 +47,7 @@ export function wantsJson(argv: readonly string[]): boolean {
   const options = end === -1 ? argv : argv.slice(0, end);
   return options.lastIndexOf("--json") > options.lastIndexOf("--no-json");
 }
+
+/** A usage error of ours: `BAD_REQUEST` in `--json` output, like an option parseArgs refuses. */
+export const usageError = (message: string): Error =>
+  Object.assign(new Error(message), { code: "BAD_REQUEST" });

@@ -63,17 +63,22 @@ async function fromFiles(req: OutputRequest, root: string): Promise<CliResult> {
     : files.show(root, req.id, req.type);
 }
 
+/**
+ * The answer, rendered by `render` (the JSON as is, or `humanText`). The note on a refused server
+ * goes before the rendering's stderr, so that no rendering (a failure's replaces stderr) drops it.
+ */
 export async function openspecOutput(
   req: OutputRequest,
   root: string,
   env: Env,
+  render: (result: CliResult) => CliResult = (result) => result,
 ): Promise<CliResult> {
   const answer = await askRunningServer(req, root, env.SPECSYNC_TOKEN);
   // A server advertised but silent (busy, stopping): the files answer; its database is never opened here.
-  if (answer === "none" || "silent" in answer) return fromFiles(req, root);
-  if (!("refused" in answer)) return answer;
+  if (answer === "none" || "silent" in answer) return render(await fromFiles(req, root));
+  if (!("refused" in answer)) return render(answer);
   // The note goes to stderr only: stdout stays exactly what openspec prints.
-  const files = await fromFiles(req, root);
+  const files = render(await fromFiles(req, root));
   return { ...files, stderr: answer.refused + files.stderr };
 }
 

@@ -1,4 +1,5 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { visibleName } from "@specsync/validators";
 import { ZodError } from "zod";
 import type { Services } from "../services";
 import { errorMessage, isDatabaseUnavailable, SpecsyncError } from "../utils/errors";
@@ -57,7 +58,8 @@ export function createMcpServer(services: Services, opts: McpServerOptions = {})
   const ctx: ToolContext = {
     services,
     get actor() {
-      return `mcp:${server.server.getClientVersion()?.name ?? "client"}`;
+      // The client names itself: what would fake another name is shown in history, not kept.
+      return `mcp:${visibleName(server.server.getClientVersion()?.name ?? "client")}`;
     },
     project: (ref) => services.changes.project(ref, defaultProjectId),
     async change(ref, projectRef) {

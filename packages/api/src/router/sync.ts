@@ -4,6 +4,7 @@ import {
   resolveConflictInputSchema,
   restoreInputSchema,
   rowIdSchema,
+  visibleName,
 } from "@specsync/validators";
 import { tracked } from "@trpc/server";
 import { z } from "zod";
@@ -26,11 +27,13 @@ export const syncRouter = router({
     .query(({ ctx, input }) => ctx.services.status.ofSpec(input.specId)),
 
   /** Sync now, both directions, ignoring the schedule: one change, one project, or everything. */
-  forceSync: procedure
-    .input(forceSyncInputSchema.optional())
-    .mutation(({ ctx, input }) =>
-      ctx.services.status.forceSync({ ...input, actor: input?.actor ?? ctx.actor ?? undefined }),
-    ),
+  forceSync: procedure.input(forceSyncInputSchema.optional()).mutation(({ ctx, input }) =>
+    ctx.services.status.forceSync({
+      ...input,
+      // The header is no input schema's: what would fake another name is shown, not kept.
+      actor: input?.actor ?? (ctx.actor === null ? undefined : visibleName(ctx.actor)),
+    }),
+  ),
 
   history: procedure
     .input(historyQuerySchema)
