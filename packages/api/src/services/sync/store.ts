@@ -1,4 +1,5 @@
 /** The engine's rows and history: reads, the reconcile transaction, soft deletes, failures. */
+import { realpathSync } from "node:fs";
 import path from "node:path";
 import {
   and,
@@ -82,6 +83,10 @@ export async function ensureProject(
   name?: string,
 ): Promise<ProjectRow> {
   const root = path.resolve(rootPath);
+  const [known] = await ctx.db.select().from(projects).where(eq(projects.rootPath, root));
+  if (known) return known;
+  const adopted = await adoptAlias(ctx, root);
+  if (adopted) return adopted;
   await ctx.db
     .insert(projects)
     .values({ rootPath: root, name: name ?? path.basename(root) })
@@ -90,6 +95,35 @@ export async function ensureProject(
   if (!row) throw new SpecsyncError("NOT_FOUND", `project at ${root} not found`);
   return row;
 }
+
+/**
+ * A project registered under another path to the same folder (a symlink, before paths were
+ * canonicalised) moves to this path instead of a second row syncing the same files: its rows,
+ * history and claims stay the project's.
+ */
+async function adoptAlias(ctx: SyncContext, root: string): Promise<ProjectRow | undefined> {
+  const real = realFolder(root);
+  if (!real) return undefined;
+  for (const row of await ctx.db.select().from(projects)) {
+    if (realFolder(row.rootPath) !== real) continue;
+    const [moved] = await ctx.db
+      .update(projects)
+      .set({ rootPath: root })
+      .where(eq(projects.id, row.id))
+      .returning();
+    ctx.projects.delete(row.id);
+    return moved;
+  }
+  return undefined;
+}
+
+const realFolder = (p: string): string | undefined => {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return undefined; // gone or unreadable: not the same folder as anything
+  }
+};
 
 export async function getProject(ctx: SyncContext, id: string): Promise<ProjectRow> {
   const cached = ctx.projects.get(id);
