@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import {
   existsSync,
@@ -52,6 +52,17 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 const run = (cmd: string, args: string[], cwd: string, env = userEnv()) =>
   execFileSync(cmd, args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * The long set-up steps (build, pack, install: a minute or more on a loaded machine) run without
+ * blocking the test worker: vitest's worker gives up on its own RPC after 60 s of a blocked event
+ * loop ("Timeout calling onTaskUpdate") and fails a run whose tests all passed.
+ */
+const runAsync = (cmd: string, args: string[], cwd: string, env = userEnv()) =>
+  new Promise<string>((resolve, reject) =>
+    execFile(cmd, args, { cwd, env, encoding: "utf8", maxBuffer: 64 << 20 }, (err, out, errOut) =>
+      err ? reject(Object.assign(err, { stderr: errOut })) : resolve(out),
+    ),
+  );
 
 // What a user does: npm i -g the packed tarball, then `specsync` in their own repository.
 describe.skipIf(!haveChromium)(
@@ -63,21 +74,21 @@ describe.skipIf(!haveChromium)(
     let root: string;
     let tarball: string;
     const timings: Record<string, number> = {};
-    const timed = <T>(name: string, fn: () => T): T => {
+    const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
       const t = Date.now();
       try {
-        return fn();
+        return await fn();
       } finally {
         timings[name] = Date.now() - t;
       }
     };
 
-    beforeAll(() => {
+    beforeAll(async () => {
       work = mkdtempSync(path.join(tmpdir(), "specsync-pkg-"));
       prefix = path.join(work, "prefix");
       // The build is turbo's (the web app is cached when .ci/run built it already).
-      timed("build", () =>
-        run(
+      await timed("build", () =>
+        runAsync(
           "pnpm",
           [
             "exec",
@@ -91,18 +102,20 @@ describe.skipIf(!haveChromium)(
           { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
         ),
       );
-      const packed = timed(
-        "pack",
-        () =>
-          JSON.parse(
-            run("npm", ["pack", "./apps/server/dist", "--json", "--pack-destination", work], REPO),
-          ) as { filename: string; size: number; unpackedSize: number }[],
-      );
+      const packed = JSON.parse(
+        await timed("pack", () =>
+          runAsync(
+            "npm",
+            ["pack", "./apps/server/dist", "--json", "--pack-destination", work],
+            REPO,
+          ),
+        ),
+      ) as { filename: string; size: number; unpackedSize: number }[];
       tarball = path.join(work, packed[0]!.filename);
       timings.tarballBytes = packed[0]!.size;
       // Everything the package needs is inside the tarball: the install works offline.
-      timed("install", () =>
-        run(
+      await timed("install", () =>
+        runAsync(
           "npm",
           [
             "install",
