@@ -11,12 +11,13 @@ import { setFlagsFromString } from "node:v8";
 import { ParsePool, type PoolJob } from "../parse-pool";
 
 /**
- * The long-running server runs under --optimize-for-size, which keeps every thread's young
- * generation at 1 MB: the import's workers then spend a third of their time in scavenges. The flag
- * is process-wide and V8 reads it at each collection, so it is lifted while a large PostgreSQL
- * import runs and put back when the last one ends (measured: −25 % Node CPU, peak RSS +65–90 MB
- * during the import; docs/performance.md, session 27). Not on PGlite, whose server RSS is bounded;
- * untouched if the process was not started with the flag on its command line.
+ * The long-running server runs under --optimize-for-size, which keeps each thread's old generation
+ * limit close to its live size: the import's workers run many more full collections (a thread
+ * building up live data: 14 against 2; scavenges the same), a quarter of the import's Node CPU.
+ * The flag is process-wide and V8 reads it as it goes, so it is lifted while a large PostgreSQL
+ * import runs and put back when the last one ends (measured: −25 % Node CPU, peak RSS +70–90 MB
+ * during the import; docs/performance.md, session 27). Not on PGlite, whose server RSS is
+ * bounded; left alone if the process was not started with the flag on its command line.
  */
 const sizeFlag = "--optimize-for-size";
 let liftedFor = 0;
@@ -45,7 +46,7 @@ export function importPools(
   // documents, row JSON) dies young in fewer scavenges (one profile: the workers' GC 2.5 → 1.6 s
   // in a 1,000-change import, both at 48 MB); the memory goes with the worker when the import ends.
   // Under --optimize-for-size the new space stays at 1 MB whatever the limit (docs/performance.md,
-  // session 22), hence the lift above for the import's duration.
+  // session 22); the lift above changes that for the import's duration too.
   const restore = liftSizeFlag();
   const own = new ParsePool({ size: 1, youngMb: 48 });
   const pools: [ParsePool, number][] = [
