@@ -12,12 +12,13 @@ import { ParsePool, type PoolJob } from "../parse-pool";
 
 /**
  * The long-running server runs under --optimize-for-size, which keeps each thread's old generation
- * limit close to its live size: the import's workers run many more full collections (a thread
- * building up live data: 14 against 2; scavenges the same), a quarter of the import's Node CPU.
- * The flag is process-wide and V8 reads it as it goes, so it is lifted while a large PostgreSQL
- * import runs and put back when the last one ends (measured: −25 % Node CPU, peak RSS +70–90 MB
- * during the import; docs/performance.md, session 27). Not on PGlite, whose server RSS is
- * bounded; left alone if the process was not started with the flag on its command line.
+ * limit close to its live size: the import's workers run many more full collections (a 10,000-
+ * change import: 160 against 98; a thread building up live data: 14 against 2), and that GC is
+ * a quarter of the import's Node CPU. The flag is process-wide and V8 reads it as it goes, so it
+ * is lifted while a large PostgreSQL import runs and put back when the last one ends (measured:
+ * −25 % Node CPU, peak RSS +70–100 MB during the import; docs/performance.md, session 27). Not
+ * on PGlite, whose server RSS is bounded; left alone if the process was not started with the flag
+ * on its command line.
  */
 const sizeFlag = "--optimize-for-size";
 let liftedFor = 0;
