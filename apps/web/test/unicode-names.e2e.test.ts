@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrowserStack, haveChromium, startBrowserStack } from "./browser-stack";
 
 const NAMES = ["café-menu", "添加-搜索", "with space"];
+// U+202E (right-to-left override): shown raw, `add-\u202Etxt.exe` reads as `add-exe.txt`.
+const BIDI = "add-\u202Etxt.exe";
 const SPEC =
   "# überblick Specification\n\n## Purpose\nx\n\n## Requirements\n" +
   "### Requirement: Shown\nThe system SHALL show it.\n\n#### Scenario: s\n- **WHEN** a\n- **THEN** b\n";
@@ -16,6 +18,7 @@ describe.skipIf(!haveChromium)("changes and specs with non-ASCII folder names", 
   beforeAll(async () => {
     const files: Record<string, string> = { "specs/überblick/spec.md": SPEC };
     for (const [i, name] of NAMES.entries()) Object.assign(files, changeFiles(name, `Title ${i}`));
+    Object.assign(files, changeFiles(BIDI, "Bidi"));
     stack = await startBrowserStack({ files });
   }, 300_000);
 
@@ -46,6 +49,26 @@ describe.skipIf(!haveChromium)("changes and specs with non-ASCII folder names", 
     const res = await page.goto(`${stack.webUrl}/p/${projectSeg(stack)}/specs/überblick`);
     expect(res?.status()).toBe(200);
     await page.getByText("The system SHALL show it.").waitFor();
+    await page.close();
+  }, 60_000);
+
+  it("a name with bidi controls shows them, in the list, on its page and in the archive dialog", async () => {
+    const page = await stack.browser.newPage();
+    await page.goto(`${stack.webUrl}/`);
+    const row = page.locator(`[data-testid=change-row][data-name="${BIDI}"]`);
+    await expect(row.getByTestId("change-subtitle").innerText()).resolves.toContain(
+      "add-⟦U+202E⟧txt.exe",
+    );
+    await row.getByTestId("change-title").click();
+    await page.getByTestId("change-heading").waitFor();
+    const main = await page.locator("#content").innerText();
+    expect(main).toContain("/ add-⟦U+202E⟧txt.exe");
+    expect(main).toContain("openspec/changes/add-⟦U+202E⟧txt.exe");
+    expect(main).not.toContain("\u202E");
+    await page.getByRole("button", { name: "Archive…" }).first().click();
+    const dialog = page.getByTestId("archive-dialog");
+    await expect(dialog.innerText()).resolves.toContain("Archive add-⟦U+202E⟧txt.exe?");
+    await expect(dialog.innerText()).resolves.toContain("openspec archive add-⟦U+202E⟧txt.exe");
     await page.close();
   }, 60_000);
 });
