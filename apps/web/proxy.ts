@@ -1,5 +1,11 @@
-import { isAllowedHost, MISDIRECTED_MESSAGE, readWebSettings } from "@specsync/settings";
+import {
+  isAllowedHost,
+  MISDIRECTED_MESSAGE,
+  readWebSettings,
+  type WebSettings,
+} from "@specsync/settings";
 import { type NextRequest, NextResponse } from "next/server";
+import { securityHeaders } from "~/lib/security-headers";
 import { needsSession, SESSION_COOKIE, SIGN_IN_PATH, sessionValid } from "~/lib/web-session";
 
 const text = (status: number, body: string) =>
@@ -10,7 +16,8 @@ const text = (status: number, body: string) =>
 
 /**
  * The web port's gate, in front of every request (no `matcher`: pages, RSC fetches, route
- * handlers and static files alike), as the request guard is the API's (docs/security.md):
+ * handlers and static files alike), as the request guard is the API's (docs/security.md). Every
+ * answer, refusals included, carries the security headers of lib/security-headers.ts.
  *
  *  1. Host allow-list, the API's rule on the web port (DNS rebinding): 421 otherwise.
  *  2. With SPECSYNC_TOKEN set, server rendering calls the API with the token, so every page wants a
@@ -20,6 +27,13 @@ const text = (status: number, body: string) =>
  */
 export function proxy(request: NextRequest) {
   const settings = readWebSettings();
+  const response = gate(request, settings);
+  for (const [name, value] of Object.entries(securityHeaders(settings)))
+    response.headers.set(name, value);
+  return response;
+}
+
+function gate(request: NextRequest, settings: WebSettings): NextResponse {
   const host = request.headers.get("host");
   if (!host || !isAllowedHost(host, settings.webPort, settings.allowedHosts))
     return text(421, `${MISDIRECTED_MESSAGE}\n`);

@@ -17,7 +17,7 @@ import { useSpecHref } from "~/components/use-spec-href";
 import { useUrlSyncedInput } from "~/components/use-url-input";
 import { useViewParams } from "~/components/use-view-params";
 import { useTRPC } from "~/lib/trpc";
-import { cn, STATUS_LABEL } from "~/lib/utils";
+import { cn, STATUS_LABEL, visibleName } from "~/lib/utils";
 import { changesListInput, changesView, lastPage } from "~/lib/view-input";
 
 const SORTS = [
@@ -257,7 +257,7 @@ export function ChangesList() {
                     >
                       {/* A proposal without a heading is titled by its folder name: say it once. */}
                       {[
-                        c.title !== c.name ? c.name : null,
+                        c.title !== c.name ? visibleName(c.name) : null,
                         projects.data && projects.data.length > 1 ? projectName(c.projectId) : null,
                         c.archivedOn ? `archived ${c.archivedOn}` : null,
                       ]

@@ -25,3 +25,17 @@ export const STATUS_LABEL: Record<string, string> = {
   applied: "Applied",
   archived: "Archived",
 };
+
+/** Bidi controls: they reorder the text around them (U+202E shows `a‮txt.exe` as `aexe.txt`). */
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * A folder name or path as shown: its bidi controls made visible (`⟦U+202E⟧`), so a crafted name
+ * cannot pass for another (`add-‮txt.exe` for `add-exe.txt`) in a list or a confirmation.
+ */
+export function visibleName(name: string): string {
+  return name.replace(
+    BIDI_CONTROLS,
+    (c) => `⟦U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}⟧`,
+  );
+}

@@ -22,9 +22,18 @@ export function sessionValid(token: string, cookie: string | undefined): boolean
   return cookie !== undefined && sameSecret(sessionValue(token), cookie);
 }
 
-/** Where to go after signing in: a path of this site only (never `//host` or `/\host`). */
+/**
+ * Where to go after signing in: a path of this site only (never `//host` or `/\host`). Read as a
+ * browser reads a Location: it drops tabs and newlines anywhere, so `/<TAB>/host` is `//host`.
+ * What is returned is the parsed path, with nothing left for a browser to reinterpret.
+ */
 export function safeNext(next: string | null | undefined): string {
-  return next?.startsWith("/") && !/^\/[/\\]/.test(next) ? next : "/";
+  if (!next?.startsWith("/")) return "/";
+  const base = "http://specsync.invalid";
+  const url = URL.canParse(next, base) ? new URL(next, base) : null;
+  return url?.origin === base && !/^\/[/\\]/.test(url.pathname)
+    ? url.pathname + url.search + url.hash
+    : "/";
 }
 
 /**

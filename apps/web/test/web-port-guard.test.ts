@@ -39,6 +39,16 @@ async function rawTarget(port: number, target: string, host: string): Promise<Ra
 
 afterAll(cleanupTempRepos);
 
+/** `next` values that a browser would resolve to another site. */
+const OFF_SITE = [
+  "//evil.example/",
+  "/\\evil.example",
+  "http://evil.example/",
+  "/\t/evil.example/",
+  "/\n/evil.example/",
+  "/\r\n\\evil.example/",
+];
+
 describe("web port without a token: the Host check", () => {
   let s: Started;
   beforeAll(async () => {
@@ -80,6 +90,18 @@ describe("web port without a token: the Host check", () => {
     const ours = await rawTarget(s.webPort, `http://${here}/sync`, "evil.example");
     expect(ours.status).toBe(200);
     expect(ours.body).toContain(s.root);
+  });
+
+  // webattack (session 27): browsers drop tabs and newlines from a Location, so `/<TAB>/host` was
+  // `//host`: /sign-in?next=%2F%09%2Fevil.example sent any browser to evil.example.
+  it("/sign-in without a token redirects to this site only, whatever next says", async () => {
+    for (const next of OFF_SITE) {
+      const res = await raw(s.webPort, { path: `/sign-in?next=${encodeURIComponent(next)}` });
+      expect(res.status, JSON.stringify(next)).toBe(303);
+      expect(res.headers.location, JSON.stringify(next)).toBe("/");
+    }
+    const here = await raw(s.webPort, { path: `/sign-in?next=${encodeURIComponent("/sync?x=1")}` });
+    expect(here.headers.location).toBe("/sync?x=1");
   });
 });
 
@@ -187,7 +209,7 @@ describe("web port with SPECSYNC_TOKEN: a signed-in browser only", () => {
   });
 
   it("never redirects off the site after signing in", async () => {
-    for (const next of ["//evil.example/", "/\\evil.example", "http://evil.example/"]) {
+    for (const next of OFF_SITE) {
       const res = await raw(s.webPort, {
         path: "/sign-in",
         method: "POST",

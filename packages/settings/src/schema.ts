@@ -147,7 +147,7 @@ export const webSettingsSchema = fields
     HOST: true,
     SPECSYNC_ALLOWED_HOSTS: true,
   })
-  .extend({ PORT: port(DEFAULT_WEB_PORT) })
+  .extend({ PORT: port(DEFAULT_WEB_PORT), NODE_ENV: z.string().optional() })
   .transform((s) => ({
     apiUrl: (s.SPECSYNC_API_URL ?? `http://${DEFAULT_HOST}:${DEFAULT_PORT}`).replace(/\/+$/, ""),
     /**
@@ -157,6 +157,8 @@ export const webSettingsSchema = fields
     token: s.SPECSYNC_TOKEN,
     webPort: s.PORT,
     allowedHosts: allowedHostsFor(s.HOST, s.SPECSYNC_ALLOWED_HOSTS),
+    /** `next dev`: its hot reload needs eval and a WebSocket, which the page policy then allows. */
+    dev: s.NODE_ENV === "development",
   }));
 
 export type WebSettings = z.output<typeof webSettingsSchema>;

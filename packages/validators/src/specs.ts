@@ -114,11 +114,14 @@ export const lookupInputSchema = z.object({
   /** Project slug, name or id. */
   project: storableText(z.string().trim().min(1).max(200)),
   kind: specKindSchema,
-  /** Change id (an archived one by its folder name, `2025-01-01-add-x`) or capability id. */
-  name: z
-    .string()
-    .min(1)
-    .max(300)
-    .regex(/^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/i, "not a change or capability id"),
+  /**
+   * Change id (an archived one by its folder name, `2025-01-01-add-x`) or capability id: a folder
+   * name as synced, so any text (`café-menu`, `添加-搜索`); only compared with stored paths.
+   */
+  name: storableText(z.string().min(1).max(300)).refine(
+    (s) =>
+      s.split("/").every((seg) => seg !== "" && seg !== "." && seg !== ".." && !seg.includes("\\")),
+    "not a change or capability id",
+  ),
 });
 export type LookupInput = z.infer<typeof lookupInputSchema>;

@@ -8,7 +8,7 @@ import { Card } from "~/components/ui/card";
 import { Progress } from "~/components/ui/progress";
 import { useSpecHref } from "~/components/use-spec-href";
 import { useTRPC } from "~/lib/trpc";
-import { STATUS_LABEL } from "~/lib/utils";
+import { STATUS_LABEL, visibleName } from "~/lib/utils";
 
 function Stat({
   label,
@@ -96,7 +96,7 @@ export default function SummaryPage() {
               {s.validationErrors.map((c) => (
                 <li key={c.id} className="flex items-center justify-between gap-2">
                   <Link href={hrefOf(c)} className="hover:underline">
-                    {c.name}
+                    {visibleName(c.name)}
                   </Link>
                   <ValidationBadge errors={c.validationErrors} />
                 </li>
@@ -117,7 +117,7 @@ export default function SummaryPage() {
               {s.mismatched.map((c) => (
                 <li key={c.id}>
                   <Link href={hrefOf(c)} className="hover:underline">
-                    {c.name}
+                    {visibleName(c.name)}
                   </Link>{" "}
                   <span className="text-xs text-zinc-500 dark:text-zinc-400">— {c.mismatch}</span>
                 </li>

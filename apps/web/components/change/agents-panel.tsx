@@ -12,6 +12,7 @@ import { useSingleFlight } from "~/components/use-single-flight";
 import { useSpecHref } from "~/components/use-spec-href";
 import { humanError } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
+import { visibleName } from "~/lib/utils";
 
 /** Claim, dependencies (editable) and derived overlaps of one change. */
 export function AgentsPanel({ id, projectId }: { id: string; projectId: string }) {
@@ -92,7 +93,7 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
                 }
                 className="hover:underline"
               >
-                {d.name}
+                {visibleName(d.name)}
               </Link>
               <span className="text-xs text-zinc-500 dark:text-zinc-400">
                 {d.archived ? "archived" : d.status}
@@ -121,7 +122,7 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
               .filter((c) => !taken.has(c.id))
               .map((c) => (
                 <option key={c.id} value={c.id}>
-                  {c.name}
+                  {visibleName(c.name)}
                 </option>
               ))}
           </Select>
@@ -160,7 +161,7 @@ export function AgentsPanel({ id, projectId }: { id: string; projectId: string }
                   })}
                   className="font-medium hover:underline"
                 >
-                  {o.name}
+                  {visibleName(o.name)}
                 </Link>{" "}
                 <span className="text-xs text-zinc-500 dark:text-zinc-400">
                   {o.requirements.map((r) => `${r.capability}: ${r.requirement}`).join("; ")}

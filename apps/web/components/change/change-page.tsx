@@ -16,7 +16,7 @@ import { useSpecHref } from "~/components/use-spec-href";
 import { useViewParams } from "~/components/use-view-params";
 import { humanError, isGone } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
-import { cn, STATUS_LABEL } from "~/lib/utils";
+import { cn, STATUS_LABEL, visibleName } from "~/lib/utils";
 import { ClaimHistory } from "./claim-history";
 import { FilePanel } from "./file-panel";
 import { HistoryPanel } from "./history-panel";
@@ -112,7 +112,7 @@ export function ChangePage({ id }: { id: string }) {
         <Link href={isChange ? "/" : `/specs?spec=${s.id}`} className="hover:underline">
           {isChange ? "Changes" : "Specs"}
         </Link>{" "}
-        / {s.name}
+        / {visibleName(s.name)}
       </div>
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0">
@@ -120,7 +120,7 @@ export function ChangePage({ id }: { id: string }) {
             {s.title}
           </h1>
           <p className="mt-1 font-mono text-xs break-all text-zinc-500 dark:text-zinc-400">
-            openspec/{s.path}
+            openspec/{visibleName(s.path)}
           </p>
           <div className="mt-2 flex flex-wrap items-center gap-2">
             {isChange ? <StatusBadge status={s.status} /> : null}

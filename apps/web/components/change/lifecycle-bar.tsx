@@ -10,6 +10,7 @@ import { useSingleFlight } from "~/components/use-single-flight";
 import { useViewParams } from "~/components/use-view-params";
 import { humanError } from "~/lib/human-error";
 import { useTRPC } from "~/lib/trpc";
+import { visibleName } from "~/lib/utils";
 import { ArchiveWarnings } from "./archive-warnings";
 import { DeltaPreview } from "./delta-preview";
 import { type ClaimRefusal, claimRefusalOf, ForceArchive } from "./force-archive";
@@ -179,12 +180,12 @@ function ArchiveDialog({
         data-testid="archive-dialog"
       >
         <h2 id="archive-title" className="text-lg font-semibold">
-          Archive {change.name}?
+          Archive {visibleName(change.name)}?
         </h2>
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           Runs{" "}
           <code className="font-mono">
-            openspec archive {change.name} --yes{skipSpecs ? " --skip-specs" : ""}
+            openspec archive {visibleName(change.name)} --yes{skipSpecs ? " --skip-specs" : ""}
           </code>
           : the change folder moves to <code className="font-mono">changes/archive/</code>
           {skipSpecs

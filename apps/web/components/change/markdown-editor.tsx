@@ -4,12 +4,16 @@ import { markdown } from "@codemirror/lang-markdown";
 import { Compartment, EditorState, type Extension } from "@codemirror/state";
 import { EditorView, highlightActiveLine, keymap, lineNumbers } from "@codemirror/view";
 import { useEffect, useRef } from "react";
+import { tooDenseForMarkdown } from "~/lib/markdown-density";
 import { conflictRegions, darkEditorTheme, isDarkPage, lightEditorTheme } from "./editor-theme";
 
 /**
  * CodeMirror 6 in Markdown mode; Ctrl/Cmd+S calls onSave. Uncontrolled: the initial value seeds it
  * (remount with a key to load another text). Follows the page's dark mode live. `tabMovesFocus`
  * leaves Tab to the browser (inside a dialog, where Tab must cycle through the dialog's controls).
+ * A text too dense for Markdown (lib/markdown-density.ts) is edited without Markdown mode: its
+ * parser overflowed the stack on 10,000 nested list markers, and the broken editor then dropped
+ * every key typed (webattack, session 27).
  */
 export function MarkdownEditor({
   initial,
@@ -44,6 +48,15 @@ export function MarkdownEditor({
   useEffect(() => {
     if (!host.current) return;
     const theme = new Compartment();
+    const language = new Compartment();
+    let plain = tooDenseForMarkdown(initial);
+    // Re-checked after each edit (one linear pass), outside the update that is running.
+    const followDensity = (view: EditorView) => {
+      const dense = tooDenseForMarkdown(view.state.doc.toString());
+      if (dense === plain) return;
+      plain = dense;
+      view.dispatch({ effects: language.reconfigure(dense ? [] : markdown()) });
+    };
     const view = new EditorView({
       parent: host.current,
       state: EditorState.create({
@@ -52,7 +65,7 @@ export function MarkdownEditor({
           lineNumbers(),
           highlightActiveLine(),
           history(),
-          markdown(),
+          language.of(plain ? [] : markdown()),
           theme.of(isDarkPage() ? darkEditorTheme : lightEditorTheme),
           conflictRegions,
           EditorView.lineWrapping,
@@ -63,7 +76,9 @@ export function MarkdownEditor({
             ...historyKeymap,
           ]),
           EditorView.updateListener.of((u) => {
-            if (u.docChanged) change.current(u.state.doc.toString());
+            if (!u.docChanged) return;
+            change.current(u.state.doc.toString());
+            queueMicrotask(() => followDensity(u.view));
           }),
           EditorView.contentAttributes.of({ "aria-label": label ?? "Markdown editor" }),
           EditorView.theme({
