@@ -6,6 +6,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { Button } from "~/components/ui/button";
 import { Input, Select } from "~/components/ui/input";
+import { useSingleFlight } from "~/components/use-single-flight";
 import { specHref } from "~/lib/hrefs";
 import { useTRPC } from "~/lib/trpc";
 
@@ -44,6 +45,9 @@ function NewChangeDialog({ onClose }: { onClose: () => void }) {
       },
     }),
   );
+  // Enter pressed again before React renders `isPending` submits the form again (an outside
+  // tester saw 2–3 `openspec new change` runs, each extra one a failed row in history).
+  const createOnce = useSingleFlight(create);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
     window.addEventListener("keydown", onKey);
@@ -53,7 +57,7 @@ function NewChangeDialog({ onClose }: { onClose: () => void }) {
   const nameError = check && !check.success ? check.error.issues[0]?.message : null;
   const submit = () => {
     if (!name || nameError) return;
-    create.mutate({
+    createOnce({
       name: name.trim(),
       goal: goal.trim() || undefined,
       projectId: projectId || undefined,
