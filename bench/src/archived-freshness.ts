@@ -15,7 +15,10 @@ export type Freshness = {
   byScheduler: number;
 };
 
-/** `$from, $from+1, …` for an `in (…)` list (no array parameters: the PostgreSQL client skips their type lookup). */
+/**
+ * `$from, $from+1, …` for an `in (…)` list: no array parameters (the PostgreSQL client skips the
+ * type lookup they need).
+ */
 const marks = (xs: readonly unknown[], from: number) => xs.map((_, i) => `$${from + i}`).join(", ");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -62,11 +65,12 @@ export async function archivedFreshness(
       { length: opts.edits },
       (_, i) => archived[(i * step) % archived.length],
     );
-    // By primary key: a poll must not cost the pass it waits for (a scan of 10,000 rows' text did).
+    // By primary key: the poll stays cheap beside the pass it waits for.
     const ids = new Map(
       (
         await database.query<{ id: string; path: string }>(
-          `select id, path from openspec_specs where project_id = $1 and path in (${marks(folders, 2)})`,
+          `select id, path from openspec_specs
+            where project_id = $1 and path in (${marks(folders, 2)})`,
           [project.id, ...folders],
         )
       ).map((r) => [r.path, r.id]),
@@ -114,8 +118,8 @@ export async function archivedFreshness(
     }
     notePass();
     const history = await database.query<{ trigger: string }>(
-      `select distinct on (spec_id) trigger from sync_history where spec_id in (${marks([...ids.values()], 1)})
-        order by spec_id, id desc`,
+      `select distinct on (spec_id) trigger from sync_history
+        where spec_id in (${marks([...ids.values()], 1)}) order by spec_id, id desc`,
       [...ids.values()],
     );
     const ms = [...seen.values()];

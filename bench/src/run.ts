@@ -4,7 +4,10 @@
  * when a target is missed.
  *
  *   pnpm bench [--sizes 1000,10000] [--driver all|pglite|postgres] [--check] [--quick] [--out FILE]
- *              [--only sync|engine|agents|first-sync|lifecycle|parsers|parse-pool|cli]
+ *              [--only sync|engine|agents|first-sync|list|lifecycle|parsers|parse-pool|cli]
+ *
+ * A full run includes `list` (`specs.list` at 50 concurrent callers, 10 s per driver); --quick does
+ * not.
  *
  * `--only engine`: the sync engine's rows alone (cold import, no-op reconcile, server RSS at the
  * largest size, the first `specsync sync` of the bundled bin — `pnpm build` first).
