@@ -25,6 +25,7 @@ it("pnpm bench --quick runs end to end and writes its results", async () => {
     "cold import",
     "no-op reconcile",
     "scheduled batch",
+    "archived edit → DB row, scheduler period 1 s",
     "save → DB row committed p50",
     "specs.list over HTTP",
     "specs.update → bytes on disk",
