@@ -18,7 +18,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -320,7 +320,16 @@ async function benchDriver(
           ...(withTargets ? { target: { op: "<=", value: 15 } } : {}),
         });
 
-        const showTarget = must(active[0], "an active change");
+        // `openspec show` refuses a change without a Why section, and the generated pool has a few
+        // (drawn from real proposals): the first active change at 1,000 changes was one.
+        const hasWhy = (name: string) =>
+          /^##\s+Why\s*$/m.test(
+            readFileSync(path.join(ws.root, "openspec/changes", name, "proposal.md"), "utf8"),
+          );
+        const showTarget = must(
+          active.find((c) => hasWhy(c.name)),
+          "an active change with a Why section",
+        );
         const show = await timeMany(Math.min(samples, 30), () =>
           client.specs.get.query({ id: showTarget.id }),
         );
