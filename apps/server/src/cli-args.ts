@@ -1,3 +1,5 @@
+import { LIFECYCLE_COMMANDS } from "./commands/lifecycle";
+
 /** How many arguments each command takes besides its options. */
 const ARITY: Record<string, number> = {
   ...{ start: 0, serve: 0, sync: 0, list: 0, history: 0, conflicts: 0, migrate: 0, mcp: 0 },
@@ -53,17 +55,7 @@ export function showArgumentCount(
 }
 
 /** Commands that work on one project: a second `--project` would be passed over silently. */
-const ONE_PROJECT = new Set([
-  "history",
-  "conflicts",
-  "mcp",
-  "new",
-  "validate",
-  "archive",
-  "next",
-  "claim",
-  "release",
-]);
+const ONE_PROJECT = new Set<string>(["history", "conflicts", "mcp", ...LIFECYCLE_COMMANDS]);
 
 /** `new x --project a --project b` created x in a alone: refused, naming both. */
 export function oneProjectOnly(command: string, given: number, paths: readonly string[]): void {

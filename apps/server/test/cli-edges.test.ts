@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -23,6 +22,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serverFilePath } from "../src/server-file";
 import { bundleCli, ONE_SHOT_FLAGS, removeBundle } from "../testing/bundle";
+import { runNode } from "../testing/run-cli";
 
 afterAll(cleanupTempRepos);
 
@@ -32,28 +32,9 @@ beforeAll(async () => {
   CLI = await bundleCli();
 });
 afterAll(() => removeBundle(CLI));
-type Out = { stdout: string; stderr: string; exitCode: number };
-
-const baseEnv = () =>
-  Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) =>
-        !k.startsWith("SPECSYNC_") && !["DATABASE_URL", "INIT_CWD", "PORT", "WEB_PORT"].includes(k),
-    ),
-  );
-
 /** The real `specsync` command, run from `cwd` with only the settings given here. */
-function specsync(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...ONE_SHOT_FLAGS, CLI, ...args],
-      { cwd, env: { ...baseEnv(), ...env }, timeout: 120_000 },
-      (err, stdout, stderr) =>
-        resolve({ stdout, stderr, exitCode: err ? ((err as { code?: number }).code ?? 1) : 0 }),
-    );
-  });
-}
+const specsync = (args: string[], cwd: string, env: Record<string, string> = {}) =>
+  runNode([...ONE_SHOT_FLAGS, CLI, ...args], cwd, env);
 
 // Attacker (session 26): plain `list` beside a server that wants a token fell back to the files
 // with a note on stderr — but when the files gave an error, the human rendering dropped the note.

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,6 +17,7 @@ import { serverFilePath } from "../src/server-file";
 import { startWebServer } from "../src/web-process";
 import { waitFor } from "../testing";
 import { bundleCli, ONE_SHOT_FLAGS, removeBundle } from "../testing/bundle";
+import { cliEnv, type CliOut as Out, runNode } from "../testing/run-cli";
 import { launch } from "./process-group";
 
 afterAll(cleanupTempRepos);
@@ -28,37 +28,13 @@ beforeAll(async () => {
   CLI = await bundleCli();
 });
 afterAll(() => removeBundle(CLI));
-type Out = { stdout: string; stderr: string; exitCode: number };
-
-const baseEnv = () =>
-  Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) =>
-        !k.startsWith("SPECSYNC_") &&
-        k !== "DATABASE_URL" &&
-        k !== "INIT_CWD" &&
-        k !== "PORT" &&
-        k !== "WEB_PORT",
-    ),
-  );
-
 /** The real `specsync` command, run from `cwd` with only the settings given here. */
-function specsync(
+const specsync = (
   args: string[],
   cwd: string,
   env: Record<string, string> = {},
   timeout = 120_000,
-): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...ONE_SHOT_FLAGS, CLI, ...args],
-      { cwd, env: { ...baseEnv(), ...env }, timeout, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) =>
-        resolve({ stdout, stderr, exitCode: err ? ((err as { code?: number }).code ?? 1) : 0 }),
-    );
-  });
-}
+) => runNode([...ONE_SHOT_FLAGS, CLI, ...args], cwd, env, timeout);
 
 const openspec = async (cwd: string, args: string[]): Promise<Out> => {
   const r = await openspecRaw(cwd, args);
@@ -81,7 +57,7 @@ describe("one embedded database, one specsync", () => {
     const port = await freePort();
     const first = launch(process.execPath, [CLI, "serve", "--port", String(port)], {
       cwd: root,
-      env: { ...baseEnv(), SPECSYNC_CRON: "0 0 1 1 *" },
+      env: { ...cliEnv(), SPECSYNC_CRON: "0 0 1 1 *" },
     });
     try {
       await waitFor(
@@ -142,7 +118,7 @@ describe("stopping", () => {
     const port = await freePort();
     const server = launch(process.execPath, [CLI, "serve", "--port", String(port)], {
       cwd: root,
-      env: { ...baseEnv(), SPECSYNC_CRON: "0 0 1 1 *" },
+      env: { ...cliEnv(), SPECSYNC_CRON: "0 0 1 1 *" },
     });
     try {
       await waitFor(

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +16,7 @@ import {
 import { projects } from "@specsync/db";
 import { afterAll, describe, expect, it } from "vitest";
 import { serverFilePath } from "../src/server-file";
+import { cliEnv, type CliOut as Out, runNode } from "../testing/run-cli";
 import { type Launched, launch, until } from "./process-group";
 
 // The installed bin, as a person runs it (`pnpm build` first).
@@ -25,27 +25,8 @@ if (!existsSync(BIN) && process.env.CI) throw new Error(`${BIN} is missing: run 
 
 const TOKEN = "lcli-test-token-0123456789abcdef";
 const pgOk = await postgresReachable();
-type Out = { stdout: string; stderr: string; exitCode: number };
-
-const baseEnv = () =>
-  Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) =>
-        !k.startsWith("SPECSYNC_") && !["DATABASE_URL", "INIT_CWD", "PORT", "WEB_PORT"].includes(k),
-    ),
-  );
-
-function specsync(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: { ...baseEnv(), SPECSYNC_LOG: "silent", ...env }, timeout: 120_000 },
-      (err, stdout, stderr) =>
-        resolve({ stdout, stderr, exitCode: err ? ((err as { code?: number }).code ?? 1) : 0 }),
-    );
-  });
-}
+const specsync = (args: string[], cwd: string, env: Record<string, string> = {}) =>
+  runNode([BIN, ...args], cwd, { SPECSYNC_LOG: "silent", ...env });
 
 const LOUD_DELTA =
   "## MODIFIED Requirements\n### Requirement: Demo behaviour\nThe system SHALL demo loudly.\n\n#### Scenario: Demo works\n- **WHEN** a user demos\n- **THEN** it works, loudly\n";
@@ -123,7 +104,7 @@ describe.skipIf(!existsSync(BIN))(
       const url = `http://127.0.0.1:${port}`;
       server = launch(process.execPath, [BIN, "serve", "--port", String(port)], {
         cwd: served,
-        env: { ...baseEnv(), SPECSYNC_TOKEN: TOKEN, SPECSYNC_CRON: "0 0 1 1 *" },
+        env: { ...cliEnv(), SPECSYNC_TOKEN: TOKEN, SPECSYNC_CRON: "0 0 1 1 *" },
       });
       const running = server;
       await until(
@@ -223,7 +204,7 @@ describe.skipIf(!existsSync(BIN))(
       const elsewhere = path.join(tempRepo(), "db");
       const other = launch(process.execPath, [BIN, "serve", "--port", String(port)], {
         cwd: served,
-        env: { ...baseEnv(), SPECSYNC_DATA_DIR: elsewhere, SPECSYNC_CRON: "0 0 1 1 *" },
+        env: { ...cliEnv(), SPECSYNC_DATA_DIR: elsewhere, SPECSYNC_CRON: "0 0 1 1 *" },
       });
       try {
         await until(
@@ -292,7 +273,7 @@ describe.skipIf(!existsSync(BIN))(
         const secretUrl = (ours.url ?? "").replace("postgres@", "postgres:s3cret-pw@");
         const server = launch(process.execPath, [BIN, "serve", "--port", String(port)], {
           cwd: served,
-          env: { ...baseEnv(), DATABASE_URL: secretUrl, SPECSYNC_CRON: "0 0 1 1 *" },
+          env: { ...cliEnv(), DATABASE_URL: secretUrl, SPECSYNC_CRON: "0 0 1 1 *" },
         });
         try {
           await until(
